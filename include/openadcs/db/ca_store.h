@@ -1,0 +1,75 @@
+// The CA database behind an interface, so that the engine never sees SQL and
+// a store for several nodes (PostgreSQL) can follow the embedded SQLite one.
+//
+// Contract common to all methods: each is one transaction, all or nothing;
+// a method that returns ok has committed durably (the row survives a crash
+// or power loss once the call returns). Errors: NotFound for an unknown
+// request id or serial, FailedPrecondition when a conditional update finds
+// the row in another state, AlreadyExists when a serial number is taken,
+// Unavailable when the database stays busy past its timeout, IOError and
+// Corruption otherwise. Implementations are thread-safe.
+#ifndef OPENADCS_DB_CA_STORE_H_
+#define OPENADCS_DB_CA_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "openadcs/db/records.h"
+#include "openadcs/util/status.h"
+
+namespace openadcs::db {
+
+struct RequestQuery {
+  std::optional<Disposition> disposition;  // all when empty
+  std::uint32_t after_request_id = 0;      // keyset paging: ids greater than this
+  std::uint32_t limit = 1000;              // at most this many rows, ascending by id
+};
+
+class CaStore {
+ public:
+  virtual ~CaStore() = default;
+
+  // Inserts a request with its attribute and extension rows (their
+  // request_id fields are ignored) and returns the new RequestID.
+  virtual Result<std::uint32_t> InsertRequest(const RequestRecord& record,
+                                              const std::vector<AttributeRow>& attributes,
+                                              const std::vector<ExtensionRow>& extensions) = 0;
+
+  // Replaces the mutable columns of request record.request_id (disposition,
+  // status, message, resolved/revocation times, officer, certificate
+  // columns, template) if its stored disposition is `expected`; upserts
+  // `extensions` by (request id, name) in the same transaction.
+  virtual Status UpdateRequest(const RequestRecord& record, Disposition expected,
+                               const std::vector<ExtensionRow>& extensions) = 0;
+
+  virtual Result<RequestRecord> GetRequest(std::uint32_t request_id) = 0;
+  // serial: lower-case hex as in CertificateColumns::serial_number.
+  virtual Result<RequestRecord> GetRequestBySerial(const std::string& serial) = 0;
+  virtual Result<std::vector<RequestRecord>> ListRequests(const RequestQuery& query) = 0;
+
+  // Inserts or replaces the extension row (request_id, name) if the request's
+  // disposition is `required`.
+  virtual Status PutExtension(const ExtensionRow& row, Disposition required) = 0;
+  virtual Result<std::vector<ExtensionRow>> ListExtensions(std::uint32_t request_id) = 0;
+
+  // Appends attribute rows (names may repeat) if the request's disposition is
+  // `required`.
+  virtual Status PutAttributes(std::uint32_t request_id, const std::vector<AttributeRow>& rows,
+                               Disposition required) = 0;
+  virtual Result<std::vector<AttributeRow>> ListAttributes(std::uint32_t request_id) = 0;
+
+  // Certificates in kRevoked whose revocation is effective at or before `at`
+  // and which have not expired before `at`: what a CRL published at `at` lists.
+  virtual Result<std::vector<RequestRecord>> ListRevoked(std::int64_t at) = 0;
+
+  // Inserts a CRL row and returns its CRLRowId. The CRL number must be new.
+  virtual Result<std::uint32_t> InsertCrl(const CrlRow& row) = 0;
+  // The CRL with the highest number, or nullopt before the first one.
+  virtual Result<std::optional<CrlRow>> LatestCrl() = 0;
+};
+
+}  // namespace openadcs::db
+
+#endif  // OPENADCS_DB_CA_STORE_H_

@@ -1,0 +1,27 @@
+// Small byte and text helpers shared by every layer.
+#ifndef OPENADCS_UTIL_BYTES_H_
+#define OPENADCS_UTIL_BYTES_H_
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace openadcs {
+
+using Bytes = std::vector<std::uint8_t>;
+
+std::string HexLower(std::span<const std::uint8_t> bytes);
+// Accepts upper or lower case and ignores spaces (as certutil prints serials).
+std::optional<Bytes> HexDecode(std::string_view hex);
+// Standard base64; whitespace and PEM armour lines ("-----...-----") skipped.
+std::optional<Bytes> Base64Decode(std::string_view text);
+std::string Base64Encode(std::span<const std::uint8_t> bytes);
+std::string ToLowerAscii(std::string_view s);
+std::string_view TrimAscii(std::string_view s);
+
+}  // namespace openadcs
+
+#endif  // OPENADCS_UTIL_BYTES_H_
