@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "openadcs/ca/ca_identity.h"
-#include "openadcs/ca/request_parser.h"
+#include "openadcs/pki/ca_identity.h"
+#include "openadcs/pki/request_parser.h"
 #include "openadcs/db/ca_store.h"
 #include "openadcs/directory/identity_lookup.h"
 #include "openadcs/directory/template_source.h"
@@ -42,7 +42,7 @@ struct Requester {
 };
 
 struct EngineOptions {
-  RequestParserLimits limits;
+  pki::RequestParserLimits limits;
   // EDITF_ATTRIBUTESUBJECTALTNAME2: honour the SAN request attribute. Off:
   // the ESC6 weakness.
   bool allow_san_attribute = false;
@@ -95,7 +95,7 @@ class Engine {
   // `identity`, `store` and `templates` must outlive the engine. `lookup`
   // may be null: templates without ENROLLEE_SUPPLIES_SUBJECT are then
   // denied with a message saying the directory lookup is unavailable.
-  Engine(EngineOptions options, const CaIdentity& identity, db::CaStore& store,
+  Engine(EngineOptions options, const pki::CaIdentity& identity, db::CaStore& store,
          directory::TemplateSource& templates, directory::IdentityLookup* lookup,
          Clock clock = nullptr);
   ~Engine();

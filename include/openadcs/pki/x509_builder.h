@@ -1,8 +1,8 @@
 // Building and signing what the CA issues: certificates, CRLs, and the
 // degenerate CMS (certificates only, no signers) that carries a chain. The
 // policy decides what goes in; these functions only encode and sign.
-#ifndef OPENADCS_CA_X509_BUILDER_H_
-#define OPENADCS_CA_X509_BUILDER_H_
+#ifndef OPENADCS_PKI_X509_BUILDER_H_
+#define OPENADCS_PKI_X509_BUILDER_H_
 
 #include <cstdint>
 #include <optional>
@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "openadcs/ca/ca_identity.h"
+#include "openadcs/pki/ca_identity.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/openssl.h"
 #include "openadcs/util/status.h"
 
-namespace openadcs::ca {
+namespace openadcs::pki {
 
 struct CertificateExtension {
   std::string oid;  // dotted
@@ -98,6 +98,6 @@ std::optional<std::string> TemplateName(std::span<const std::uint8_t> der);
 std::optional<std::string> SidSecurity(std::span<const std::uint8_t> der);
 }  // namespace ext_decode
 
-}  // namespace openadcs::ca
+}  // namespace openadcs::pki
 
-#endif  // OPENADCS_CA_X509_BUILDER_H_
+#endif  // OPENADCS_PKI_X509_BUILDER_H_

@@ -2,8 +2,8 @@
 // a bare PKCS#10, a CMS SignedData wrapping a PKCS#10, or a CMS SignedData
 // wrapping a CMC PKIData (RFC 5272) with exactly one request. Bytes come from
 // the network: every decoder bounds its input and never asserts.
-#ifndef OPENADCS_CA_REQUEST_PARSER_H_
-#define OPENADCS_CA_REQUEST_PARSER_H_
+#ifndef OPENADCS_PKI_REQUEST_PARSER_H_
+#define OPENADCS_PKI_REQUEST_PARSER_H_
 
 #include <cstdint>
 #include <span>
@@ -15,7 +15,7 @@
 #include "openadcs/util/openssl.h"
 #include "openadcs/util/status.h"
 
-namespace openadcs::ca {
+namespace openadcs::pki {
 
 // dwFlags bits 8-15 (MS-WCCE 3.2.1.4.2.1).
 enum class RequestType : std::uint32_t {
@@ -77,6 +77,6 @@ Result<ParsedRequest> ParseRequest(std::span<const std::uint8_t> request, Reques
 // Values are kept as written (trimmed of surrounding spaces).
 std::vector<std::pair<std::string, std::string>> ParseRequestAttributes(std::string_view text);
 
-}  // namespace openadcs::ca
+}  // namespace openadcs::pki
 
-#endif  // OPENADCS_CA_REQUEST_PARSER_H_
+#endif  // OPENADCS_PKI_REQUEST_PARSER_H_

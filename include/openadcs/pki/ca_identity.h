@@ -1,8 +1,8 @@
 // The CA's key and certificate: generated on first start, or loaded from
 // files the operator provides. All signing goes through OpenSSL's EVP API
 // (EVP_DigestSign*), so a provider-backed key (PKCS#11) can stand in later.
-#ifndef OPENADCS_CA_CA_IDENTITY_H_
-#define OPENADCS_CA_CA_IDENTITY_H_
+#ifndef OPENADCS_PKI_CA_IDENTITY_H_
+#define OPENADCS_PKI_CA_IDENTITY_H_
 
 #include <cstdint>
 #include <filesystem>
@@ -14,7 +14,7 @@
 #include "openadcs/util/openssl.h"
 #include "openadcs/util/status.h"
 
-namespace openadcs::ca {
+namespace openadcs::pki {
 
 enum class KeyAlgorithm { kRsa2048, kRsa3072, kRsa4096, kEcdsaP256, kEcdsaP384 };
 
@@ -75,6 +75,6 @@ class CaIdentity {
   std::string digest_name_;
 };
 
-}  // namespace openadcs::ca
+}  // namespace openadcs::pki
 
-#endif  // OPENADCS_CA_CA_IDENTITY_H_
+#endif  // OPENADCS_PKI_CA_IDENTITY_H_
