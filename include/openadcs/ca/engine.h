@@ -74,7 +74,8 @@ struct SubmitResult {
 
 struct SubmitRequest {
   std::uint32_t flags = 0;    // dwFlags as received
-  Bytes request;              // request bytes; empty means retrieve
+  Bytes request;              // request bytes; empty means retrieve by request_id
+  std::uint32_t request_id = 0;  // *pdwRequestId as received: used only by a retrieve
   std::string attributes;     // attributes string, UTF-8
   Requester requester;
   std::string authority;      // pwszAuthority: must name this CA (empty: not checked)
@@ -113,6 +114,9 @@ class Engine {
   Result<std::vector<db::RequestRecord>> ListRequests(const db::RequestQuery& query);
   // Adds or replaces an extension on a pending request. oid: dotted, at most
   // 31 characters. flags: CRITICAL 0x1, DISABLE 0x2 (origin is set to ADMIN).
+  // value by type: kLong 4 bytes little-endian (encoded as INTEGER), kDate an
+  // 8-byte little-endian FILETIME (encoded as a time), kString UTF-8 text
+  // (encoded as IA5String), kBinary the DER extension value as is.
   Status SetExtension(const std::string& officer, std::uint32_t request_id, const std::string& oid,
                       ValueType type, std::uint32_t flags, std::span<const std::uint8_t> value);
   // Adds name:value attributes (same syntax as a request's) to a pending request.

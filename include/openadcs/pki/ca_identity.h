@@ -7,7 +7,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "openadcs/util/bytes.h"
@@ -21,6 +24,14 @@ enum class KeyAlgorithm { kRsa2048, kRsa3072, kRsa4096, kEcdsaP256, kEcdsaP384 }
 // "rsa2048", "rsa3072", "rsa4096", "ecdsa-p256", "ecdsa-p384".
 Result<KeyAlgorithm> ParseKeyAlgorithm(std::string_view name);
 
+// MS-WCCE 3.1.1.4.1.1 on a UTF-8 name: every UTF-16 code unit below 0x20,
+// from 0x7F up, or in the disallowed table becomes "!xxxx" (lower-case hex).
+std::string SanitizeCaName(std::string_view utf8_name);
+// The short sanitized name: the sanitized name when it is at most 51
+// characters; otherwise its first 51 characters (an escape cut in half is
+// dropped whole), '-', and the five-digit hash of the dropped characters.
+std::string SanitizedShortName(std::string_view utf8_name);
+
 struct CaIdentityOptions {
   std::filesystem::path key_file;    // PEM private key; 0600, not readable by group/others
   std::filesystem::path cert_file;   // PEM CA certificate
@@ -30,7 +41,7 @@ struct CaIdentityOptions {
   KeyAlgorithm algorithm = KeyAlgorithm::kRsa3072;
   std::string subject = "CN=openadcs Root CA";  // RFC 4514 order, most significant last
   std::uint32_t validity_days = 3650;
-  std::string digest = "SHA256";  // for RSA; ECDSA uses SHA256 (P-256) / SHA384 (P-384)
+  std::string digest = "SHA256";  // for RSA (SHA256/SHA384/SHA512); ECDSA uses SHA256 (P-256) / SHA384 (P-384)
 };
 
 class CaIdentity {
@@ -38,10 +49,18 @@ class CaIdentity {
   // Loads key_file and cert_file when both exist; when neither exists,
   // generates a key (written 0600) and a self-signed CA certificate
   // (basicConstraints CA:TRUE critical, keyUsage keyCertSign|cRLSign|
-  // digitalSignature critical, SKI, AKI) and writes both. Errors:
-  // PermissionDenied for a key file readable by group or others,
-  // InvalidArgument when only one of the two files exists, when the key
-  // does not match the certificate, or when the certificate is not a CA.
+  // digitalSignature critical, SKI, AKI) and writes both, each to a temporary
+  // file renamed into place (the key 0600, the certificate 0644). A generated
+  // key is encrypted (AES-256-CBC) when passphrase_file exists; chain_file is
+  // not read for a generated root. The passphrase is the passphrase file's
+  // content without its trailing newline. Errors: PermissionDenied for a key
+  // or passphrase file readable or writable by group or others;
+  // InvalidArgument when only one of the two files exists, when the key does
+  // not decrypt or does not match the certificate, when the certificate is
+  // not a CA (basicConstraints CA:TRUE, keyCertSign if keyUsage is present)
+  // or has no CN, when a chain certificate did not issue the one below it,
+  // or for bad options (subject, digest, validity_days 0, key type); IOError
+  // when a file cannot be read or written.
   static Result<std::unique_ptr<CaIdentity>> LoadOrCreate(const CaIdentityOptions& options);
 
   EVP_PKEY* key() const { return key_.get(); }
@@ -54,6 +73,7 @@ class CaIdentity {
   // (characters outside the allowed set replaced by !xxxx).
   const std::string& common_name() const { return common_name_; }
   const std::string& sanitized_name() const { return sanitized_name_; }
+  const std::string& sanitized_short_name() const { return sanitized_short_name_; }
   std::uint32_t key_bits() const;
 
   // Signs with the CA key and the configured digest. Thread-safe.
@@ -64,7 +84,10 @@ class CaIdentity {
 
  private:
   CaIdentity() = default;
-  const EVP_MD* digest() const;
+  Status Load(const CaIdentityOptions& options, const std::optional<std::string>& passphrase);
+  Status Create(const CaIdentityOptions& options, const std::optional<std::string>& passphrase);
+  // A fresh context per call: the EVP_PKEY is shared, the context is not.
+  Result<ossl::MdCtxPtr> SigningContext() const;
 
   ossl::PKeyPtr key_;
   ossl::X509Ptr cert_;
@@ -72,7 +95,8 @@ class CaIdentity {
   Bytes cert_der_;
   std::string common_name_;
   std::string sanitized_name_;
-  std::string digest_name_;
+  std::string sanitized_short_name_;
+  std::string digest_name_;  // "SHA256", "SHA384" or "SHA512"
 };
 
 }  // namespace openadcs::pki

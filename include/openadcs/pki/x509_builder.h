@@ -8,6 +8,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "openadcs/pki/ca_identity.h"
@@ -24,17 +26,22 @@ struct CertificateExtension {
 };
 
 struct CertificateSpec {
-  Bytes serial;                 // big-endian, positive (top bit clear), non-zero
-  const X509_NAME* subject = nullptr;   // not owned; may be an empty name when a SAN is present
+  Bytes serial;                 // big-endian, positive (top bit clear), non-zero, <= 20 octets
+  const X509_NAME* subject = nullptr;   // not owned, non-null; may be an empty name when a SAN is present
   EVP_PKEY* public_key = nullptr;       // not owned
   std::int64_t not_before = 0;  // Unix seconds
   std::int64_t not_after = 0;
   // Written in this order after the builder's own SKI and AKI (AKI from the
-  // CA's SKI). An entry whose OID is SKI or AKI replaces the builder's.
+  // CA's SKI). An entry whose OID is SKI or AKI replaces the builder's (and
+  // is written at its place in this list). No OID may appear twice.
   std::vector<CertificateExtension> extensions;
 };
 
-// Builds an X.509 v3 certificate issued by `ca` and signs it.
+// Builds an X.509 v3 certificate issued by `ca` and signs it. Validity times
+// are UTCTime before 2050 and GeneralizedTime from 2050 (RFC 5280). Errors:
+// InvalidArgument for a bad serial, a missing subject or key, not_after
+// before not_before, a time outside years 0-9999, a malformed or repeated
+// extension OID; Internal when OpenSSL fails.
 Result<ossl::X509Ptr> BuildCertificate(const CertificateSpec& spec, const CaIdentity& ca);
 
 struct CrlEntry {
@@ -50,14 +57,37 @@ struct CrlSpec {
   std::vector<CrlEntry> entries;
 };
 
-// Builds a v2 CRL (CRL number, AKI) signed by `ca`; returns its DER.
+// Builds a v2 CRL (CRL number, AKI) signed by `ca`; returns its DER. Entries
+// are written sorted by serial. InvalidArgument for a bad entry serial, a
+// reason that is not a CRLReason (0-10 except 7), next_update not after
+// this_update, or a time outside years 0-9999.
 Result<Bytes> BuildCrl(const CrlSpec& spec, const CaIdentity& ca);
 
-// A degenerate CMS SignedData with `certs` in order (DER in, DER out).
+// A degenerate CMS SignedData with `certs` in order (DER in, DER out): no
+// signers, no eContent, certificates written in the given order (not sorted
+// as DER would sort a SET OF; clients read the chain in this order).
+// InvalidArgument for an empty list or a certificate that does not parse.
 Result<Bytes> BuildCertChainCms(std::span<const Bytes> certs);
 
+// Parses an RFC 4514 string, most significant RDN last ("CN=a,O=b,DC=c,C=d"),
+// into a name. Attribute types: CN, O, OU, C, L, ST (or S), DC, E (or
+// EMAIL), STREET, SERIALNUMBER, UID, T, G, SN, I, POSTALCODE (any case), or a
+// dotted OID (optionally "OID." prefixed). Escapes: '\' before a special
+// character or two hex digits; '+' joins attributes into one RDN; spaces
+// around types and values are dropped unless escaped. Values are UTF-8.
+// InvalidArgument for an empty string, an unknown type, an empty value, a
+// '#'-encoded value, or a value the attribute's string type cannot hold.
+Result<ossl::X509NamePtr> ParseDistinguishedName(std::string_view text);
+
 // DER encoders for extension values the CA writes (MS-WCCE 2.2.2.7.7).
+// The encoders below return empty Bytes when their input cannot be encoded
+// (an OID that is not dotted, a string its ASN.1 type cannot hold, a time
+// outside years 0-9999); callers holding untrusted input check it first
+// (IsValidOid) or test for empty.
 namespace ext {
+// A dotted OID with at least two arcs that OpenSSL can encode.
+bool IsValidOid(std::string_view oid);
+// path_length is written only when ca is true (RFC 5280 4.2.1.9).
 Bytes BasicConstraints(bool ca, std::optional<std::uint32_t> path_length);
 Bytes KeyUsage(std::uint16_t bits);  // bit 0 = digitalSignature (X.509 numbering)
 Bytes ExtendedKeyUsage(std::span<const std::string> oids);
@@ -67,13 +97,26 @@ Bytes ApplicationPolicies(std::span<const std::string> oids);
 Bytes CertificatePolicies(std::span<const std::string> oids);
 // 1.3.6.1.4.1.311.21.7: SEQUENCE { templateID OID, major INTEGER, minor INTEGER }.
 Bytes TemplateOid(const std::string& oid, std::uint32_t major, std::uint32_t minor);
-// 1.3.6.1.4.1.311.20.2: the template name as a bare BMPString, as Windows writes it.
+// 1.3.6.1.4.1.311.20.2: the template name as a bare BMPString, as Windows writes
+// it. Empty for a name that is not UTF-8 within the BMP.
 Bytes TemplateName(const std::string& name);
 // 1.3.6.1.4.1.311.25.2: SEQUENCE { [0] otherName 1.3.6.1.4.1.311.25.2.1 [0] OCTET STRING sid }.
+// That is GeneralNames holding one otherName whose value is the SID string
+// ("S-1-5-21-...") as ASCII octets, as Windows writes it (MS-WCCE 2.2.2.7.7.4).
 Bytes SidSecurity(const std::string& sid);
-// 2.5.29.17 from (type, value) pairs: dns, email, upn, url, ipaddress, guid, dn.
-// Unknown types or unparsable values: InvalidArgument.
+// 2.5.29.17 from (type, value) pairs, types in any case: dns, email, url
+// (IA5String; ASCII, non-empty; email needs '@', url needs ':'), upn
+// (otherName 1.3.6.1.4.1.311.20.2.3, UTF8String), ipaddress (IPv4 or IPv6
+// text), guid (otherName 1.3.6.1.4.1.311.25.1: the 16 GUID bytes in Windows
+// byte order, from "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}" with or without
+// braces, or 32 hex digits taken as those 16 bytes in order), dn (see
+// ParseDistinguishedName). An empty list, unknown types or unparsable
+// values: InvalidArgument.
 Result<Bytes> SubjectAltName(std::span<const std::pair<std::string, std::string>> names);
+// 2.5.29.31 with one DistributionPoint per URI (fullName, uniformResourceIdentifier).
+Bytes CrlDistributionPoints(std::span<const std::string> uris);
+// 1.3.6.1.5.5.7.1.1 with one caIssuers AccessDescription per URI.
+Bytes AuthorityInfoAccess(std::span<const std::string> ca_issuer_uris);
 // SetExtension values (MS-CSRA 3.1.4.1.1): LONG -> INTEGER, DATE (Unix
 // seconds) -> UTCTime/GeneralizedTime, STRING -> IA5String; BINARY is raw.
 Bytes Integer(std::int64_t v);
@@ -95,6 +138,8 @@ struct TemplateOidValue {
 std::optional<TemplateOidValue> TemplateOid(std::span<const std::uint8_t> der);
 // Template name of 1.3.6.1.4.1.311.20.2: bare BMPString, or UTF8String, or SEQUENCE { UTF8String }.
 std::optional<std::string> TemplateName(std::span<const std::uint8_t> der);
+// The SID string of 1.3.6.1.4.1.311.25.2, in the GeneralNames form Windows
+// writes or as a bare OtherName; nullopt unless it is printable ASCII.
 std::optional<std::string> SidSecurity(std::span<const std::uint8_t> der);
 }  // namespace ext_decode
 

@@ -9,8 +9,10 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace openadcs::ossl {
 
@@ -36,6 +38,17 @@ using Asn1TimePtr = std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>>;
 using Asn1ObjectPtr = std::unique_ptr<ASN1_OBJECT, Deleter<ASN1_OBJECT_free>>;
 using Asn1OctetStringPtr = std::unique_ptr<ASN1_OCTET_STRING, Deleter<ASN1_OCTET_STRING_free>>;
 using BnPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
+
+// DER of `value` through one of OpenSSL's i2d_* functions; empty on failure.
+template <typename T>
+std::vector<std::uint8_t> ToDer(const T* value, int (*encode)(const T*, unsigned char**)) {
+  unsigned char* der = nullptr;
+  int n = encode(value, &der);
+  if (n <= 0) return {};
+  std::vector<std::uint8_t> out(der, der + n);
+  OPENSSL_free(der);
+  return out;
+}
 
 // Drains OpenSSL's error queue of this thread into one line ("" if empty).
 std::string ErrorText();

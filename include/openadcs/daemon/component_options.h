@@ -1,0 +1,29 @@
+// Turns a DaemonConfig into the options of the components the daemon wires
+// together. Relative paths of [ca], [database] and [crl] are resolved here,
+// against state.dir, so that an override of the state directory moves them.
+#ifndef OPENADCS_DAEMON_COMPONENT_OPTIONS_H_
+#define OPENADCS_DAEMON_COMPONENT_OPTIONS_H_
+
+#include <filesystem>
+
+#include "openadcs/ca/engine.h"
+#include "openadcs/daemon/daemon_config.h"
+#include "openadcs/db/sqlite_store.h"
+#include "openadcs/directory/ldif_template_source.h"
+#include "openadcs/pki/ca_identity.h"
+
+namespace openadcs::daemon {
+
+// `path` as is when absolute or empty, else state.dir / path.
+std::filesystem::path ResolveInState(const DaemonConfig& config, const std::filesystem::path& path);
+
+pki::CaIdentityOptions CaIdentityOptionsFrom(const DaemonConfig& config);
+db::SqliteStoreOptions SqliteStoreOptionsFrom(const DaemonConfig& config);
+directory::LdifTemplateSourceOptions LdifTemplateSourceOptionsFrom(const DaemonConfig& config);
+ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config);
+// Where the DER of each published CRL is written.
+std::filesystem::path CrlPublishPath(const DaemonConfig& config);
+
+}  // namespace openadcs::daemon
+
+#endif  // OPENADCS_DAEMON_COMPONENT_OPTIONS_H_

@@ -1,0 +1,87 @@
+// openadcsd: the CA identity, the database, the template source and the
+// engine wired together, run on one Boost.Asio loop in the foreground.
+//
+// Signals: SIGTERM and SIGINT stop the daemon (STOPPING=1; handlers in
+// flight finish, then Run returns); SIGHUP reloads the templates
+// (RELOADING=1, then READY=1; a failed reload keeps the old templates). CRLs
+// are published at start when due and then every [crl] period_hours, each
+// written to the publish path atomically.
+#ifndef OPENADCS_DAEMON_DAEMON_H_
+#define OPENADCS_DAEMON_DAEMON_H_
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "openadcs/ca/engine.h"
+#include "openadcs/daemon/daemon_config.h"
+#include "openadcs/db/ca_store.h"
+#include "openadcs/directory/template_source.h"
+#include "openadcs/pki/ca_identity.h"
+#include "openadcs/util/status.h"
+
+namespace openadcs::daemon {
+
+class Daemon {
+ public:
+  // Retry delay after a failed scheduled CRL publication.
+  static constexpr std::chrono::seconds kCrlRetryDelay{300};
+
+  // Creates the state directory (0700) if missing, loads or generates the CA
+  // key and certificate, opens the database and the template source, builds
+  // the engine, publishes a CRL if due (else rewrites the latest one to the
+  // publish path), and logs the startup report. Errors: the failing step's
+  // Status, its message prefixed with what was being done.
+  static Result<std::unique_ptr<Daemon>> Create(const DaemonConfig& config);
+
+  // Destroys the engine, then closes the template source and the database.
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // The loop the daemon runs on; listeners added later share it. Run() runs
+  // it on the calling thread only.
+  boost::asio::io_context& io_context() { return io_; }
+  ca::Engine& engine() { return *engine_; }
+
+  // Installs the signal handlers and the CRL timer, notifies READY=1 and
+  // runs the loop until SIGTERM or SIGINT has been handled and the work in
+  // flight has finished. Call once. Errors: Internal when the signal
+  // handlers cannot be installed.
+  Status Run();
+
+ private:
+  Daemon(const DaemonConfig& config, std::unique_ptr<pki::CaIdentity> identity,
+         std::unique_ptr<db::CaStore> store, std::unique_ptr<directory::TemplateSource> templates);
+
+  void LogStartup() const;
+  void LogTemplates() const;
+  std::string StatusText() const;
+  Status PublishCrlAtStart();
+  Status PublishCrl();
+  void ScheduleCrl(std::chrono::seconds delay);
+  void WaitForSignal();
+  void Reload();
+  void Stop(int signal_number);
+
+  DaemonConfig config_;
+  std::filesystem::path crl_path_;
+  std::chrono::seconds crl_period_;
+  std::chrono::seconds next_crl_delay_{0};
+  // Declared before the engine, which holds references to them.
+  std::unique_ptr<pki::CaIdentity> identity_;
+  std::unique_ptr<db::CaStore> store_;
+  std::unique_ptr<directory::TemplateSource> templates_;
+  std::unique_ptr<ca::Engine> engine_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer crl_timer_;
+};
+
+}  // namespace openadcs::daemon
+
+#endif  // OPENADCS_DAEMON_DAEMON_H_

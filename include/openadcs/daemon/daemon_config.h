@@ -1,0 +1,128 @@
+// openadcsd's configuration: every setting with its embedded default, read
+// from a TOML file (docs/configuration.md; config/openadcsd.toml is the
+// documented example) and adjusted by command-line overrides.
+//
+// Paths under [ca], [database] and [crl] may be relative: they are resolved
+// against the state directory when the component options are built (see
+// component_options.h), so --state-dir moves them too. state.dir and
+// templates.directory must be absolute in a file; command-line overrides are
+// made absolute against the working directory.
+#ifndef OPENADCS_DAEMON_DAEMON_CONFIG_H_
+#define OPENADCS_DAEMON_DAEMON_CONFIG_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "openadcs/pki/ca_identity.h"
+#include "openadcs/util/status.h"
+
+namespace openadcs::daemon {
+
+// The checked range of every numeric setting; a value outside it is refused
+// with an error naming the key.
+namespace limits {
+inline constexpr std::int64_t kValidityDaysMin = 1, kValidityDaysMax = 36500;
+inline constexpr std::int64_t kBusyTimeoutMsMin = 100, kBusyTimeoutMsMax = 60'000;
+inline constexpr std::int64_t kMaxRequestBytesMin = 1024, kMaxRequestBytesMax = 1024 * 1024;
+inline constexpr std::int64_t kClockSkewSecondsMin = 0, kClockSkewSecondsMax = 86'400;
+inline constexpr std::int64_t kSerialBytesMin = 16, kSerialBytesMax = 20;
+inline constexpr std::int64_t kCrlPeriodHoursMin = 1, kCrlPeriodHoursMax = 24 * 366;
+inline constexpr std::int64_t kCrlOverlapHoursMin = 0, kCrlOverlapHoursMax = 24 * 366;
+// URLs per list, and characters per URL, for [crl] distribution_points and
+// aia_ca_issuers (they go into every issued certificate).
+inline constexpr std::size_t kMaxUrls = 16;
+inline constexpr std::size_t kMaxUrlLength = 2048;
+inline constexpr std::size_t kMaxSubjectLength = 1024;
+// A configuration file larger than this is refused unread.
+inline constexpr std::uintmax_t kMaxConfigFileBytes = 1024 * 1024;
+}  // namespace limits
+
+struct CaConfig {
+  std::string subject = "CN=openadcs Root CA";  // RFC 4514; used when generating
+  pki::KeyAlgorithm key_algorithm = pki::KeyAlgorithm::kRsa3072;
+  std::filesystem::path key_file = "ca-key.pem";
+  std::filesystem::path cert_file = "ca-cert.pem";
+  std::filesystem::path chain_file;       // empty: none
+  std::filesystem::path passphrase_file;  // empty: the key is not encrypted
+  std::uint32_t validity_days = 3650;
+  std::string digest = "SHA256";  // SHA256, SHA384 or SHA512
+};
+
+struct StateConfig {
+  std::filesystem::path dir = "/var/lib/openadcs";
+};
+
+struct DatabaseConfig {
+  std::filesystem::path path = "ca.db";
+  bool synchronous_full = true;  // "full"; false: "normal"
+  std::uint32_t busy_timeout_ms = 5000;
+};
+
+struct TemplatesConfig {
+  std::string source = "ldif";  // the only source so far
+  std::filesystem::path directory = "/etc/openadcs/templates";
+  std::string enrollment_service;  // empty: the only one in the directory
+};
+
+struct PolicyConfig {
+  bool allow_san_attribute = false;
+  std::uint32_t max_request_bytes = 64 * 1024;
+  std::uint32_t clock_skew_seconds = 600;
+  std::uint32_t serial_bytes = 19;
+};
+
+struct CrlConfig {
+  std::uint32_t period_hours = 24 * 7;
+  std::uint32_t overlap_hours = 12;
+  std::filesystem::path publish_path = "ca.crl";
+  std::vector<std::string> distribution_points;
+  std::vector<std::string> aia_ca_issuers;
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+};
+
+// A default-constructed DaemonConfig is the embedded default.
+struct DaemonConfig {
+  CaConfig ca;
+  StateConfig state;
+  DatabaseConfig database;
+  TemplatesConfig templates;
+  PolicyConfig policy;
+  CrlConfig crl;
+  LogConfig log;
+};
+
+// Parses TOML text over the embedded default: keys present replace defaults,
+// absent keys keep them. Errors: InvalidArgument whose message starts with
+// "<source_name>:<line>:<column>: " and names the key ("policy.serial_bytes")
+// for an unknown section or key, a wrong type, or a value out of range.
+Result<DaemonConfig> ParseConfig(std::string_view toml_text, std::string_view source_name);
+
+// Reads `file` (at most limits::kMaxConfigFileBytes) and parses it. Errors:
+// IOError when it cannot be read, else as ParseConfig.
+Result<DaemonConfig> LoadConfigFile(const std::filesystem::path& file);
+
+// What the command line may override; each is applied when set.
+struct ConfigOverrides {
+  std::optional<std::filesystem::path> state_dir;
+  std::optional<std::filesystem::path> templates_dir;
+  std::optional<std::string> log_level;
+};
+
+// Applies `overrides` to `config`, making relative paths absolute against the
+// working directory. Errors: InvalidArgument naming the option.
+Status ApplyOverrides(const ConfigOverrides& overrides, DaemonConfig& config);
+
+// True for the log level names [log] level accepts.
+bool IsLogLevelName(std::string_view name);
+
+}  // namespace openadcs::daemon
+
+#endif  // OPENADCS_DAEMON_DAEMON_CONFIG_H_

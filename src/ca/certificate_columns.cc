@@ -1,0 +1,123 @@
+#include "ca/certificate_columns.h"
+
+#include <openssl/sha.h>
+
+#include <ctime>
+
+#include "openadcs/pki/name.h"
+#include "openadcs/util/bytes.h"
+
+namespace openadcs::ca {
+namespace {
+
+std::string EntryText(const X509_NAME* name, int nid) {
+  std::string out;
+  int idx = -1;
+  while ((idx = X509_NAME_get_index_by_NID(name, nid, idx)) >= 0) {
+    unsigned char* utf8 = nullptr;
+    int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
+    if (n < 0) continue;
+    // Several values of one type are joined with '\n', as Windows shows them.
+    if (!out.empty()) out.push_back('\n');
+    out.append(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(n));
+    OPENSSL_free(utf8);
+  }
+  return out;
+}
+
+std::int64_t ToUnix(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+
+std::string UpnOf(X509* cert) {
+  auto* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (names == nullptr) return {};
+  std::string upn;
+  ossl::Asn1ObjectPtr upn_oid(OBJ_txt2obj("1.3.6.1.4.1.311.20.2.3", 1));
+  for (int i = 0; i < sk_GENERAL_NAME_num(names) && upn.empty(); ++i) {
+    GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
+    if (gn->type != GEN_OTHERNAME) continue;
+    if (OBJ_cmp(gn->d.otherName->type_id, upn_oid.get()) != 0) continue;
+    const ASN1_TYPE* v = gn->d.otherName->value;
+    if (v->type == V_ASN1_UTF8STRING) {
+      upn.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(v->value.utf8string)),
+                 static_cast<std::size_t>(ASN1_STRING_length(v->value.utf8string)));
+    }
+  }
+  GENERAL_NAMES_free(names);
+  return upn;
+}
+
+}  // namespace
+
+db::SubjectParts SubjectPartsOf(const X509_NAME* name) {
+  db::SubjectParts p;
+  p.common_name = EntryText(name, NID_commonName);
+  p.country = EntryText(name, NID_countryName);
+  p.organization = EntryText(name, NID_organizationName);
+  p.org_unit = EntryText(name, NID_organizationalUnitName);
+  p.locality = EntryText(name, NID_localityName);
+  p.state = EntryText(name, NID_stateOrProvinceName);
+  p.email = EntryText(name, NID_pkcs9_emailAddress);
+  p.domain_component = EntryText(name, NID_domainComponent);
+  p.street_address = EntryText(name, NID_streetAddress);
+  p.title = EntryText(name, NID_title);
+  p.given_name = EntryText(name, NID_givenName);
+  p.surname = EntryText(name, NID_surname);
+  return p;
+}
+
+db::CertificateColumns CertificateColumnsOf(X509* cert, const directory::CertificateTemplate& t) {
+  db::CertificateColumns c;
+  c.raw_certificate = ossl::ToDer(cert, i2d_X509);
+  unsigned char sha1[SHA_DIGEST_LENGTH];
+  SHA1(c.raw_certificate.data(), c.raw_certificate.size(), sha1);
+  c.certificate_hash = HexLower(sha1);
+  c.certificate_template = (t.schema_version >= 2 && !t.oid.empty()) ? t.oid : t.name;
+  c.enrollment_flags = t.enrollment_flags;
+  c.general_flags = t.general_flags;
+  c.private_key_flags = t.private_key_flags;
+  const ASN1_INTEGER* serial = X509_get0_serialNumber(cert);
+  c.serial_number = HexLower({ASN1_STRING_get0_data(serial),
+                              static_cast<std::size_t>(ASN1_STRING_length(serial))});
+  c.not_before = ToUnix(X509_get0_notBefore(cert));
+  c.not_after = ToUnix(X509_get0_notAfter(cert));
+  if (const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(cert)) {
+    c.subject_key_identifier = HexLower(
+        {ASN1_STRING_get0_data(ski), static_cast<std::size_t>(ASN1_STRING_length(ski))});
+  }
+  c.raw_public_key = ossl::ToDer(X509_get_X509_PUBKEY(cert), i2d_X509_PUBKEY);
+  EVP_PKEY* key = X509_get0_pubkey(cert);
+  c.public_key_length = key != nullptr ? static_cast<std::uint32_t>(EVP_PKEY_get_bits(key)) : 0;
+  ASN1_OBJECT* alg = nullptr;
+  X509_PUBKEY_get0_param(&alg, nullptr, nullptr, nullptr, X509_get_X509_PUBKEY(cert));
+  if (alg != nullptr) {
+    char buf[64];
+    OBJ_obj2txt(buf, sizeof buf, alg, 1);
+    c.public_key_algorithm = buf;
+  }
+  c.upn = UpnOf(cert);
+  c.distinguished_name = pki::FormatDistinguishedName(X509_get_subject_name(cert));
+  c.subject = SubjectPartsOf(X509_get_subject_name(cert));
+  return c;
+}
+
+std::optional<std::string> NormalizeSerial(std::string_view text) {
+  std::string digits;
+  for (char ch : text) {
+    if (ch != ' ') digits.push_back(ch);
+  }
+  if (digits.empty()) return std::nullopt;
+  if (digits.size() % 2 != 0) digits.insert(digits.begin(), '0');
+  auto bytes = HexDecode(digits);
+  if (!bytes) return std::nullopt;
+  std::size_t skip = 0;
+  while (skip + 1 < bytes->size() && (*bytes)[skip] == 0) ++skip;
+  return HexLower(std::span<const std::uint8_t>(*bytes).subspan(skip));
+}
+
+}  // namespace openadcs::ca
