@@ -210,6 +210,15 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
     }
   }
 
+  // A "null signature" PKCS#10 (MS-WCCE 2.2.2.6.5) proves no possession of
+  // the key; only enrollment agents this CA trusts may vouch for it, so it is
+  // accepted only where the template demands and got their signatures.
+  if (req.pkcs10_null_signature && !(t.schema_version >= 2 && t.ra_signature > 0)) {
+    return deny(hr::kBadSignature,
+                "the PKCS#10 carries a null signature, and template '" + t.name +
+                    "' requires no enrollment agent signature to vouch for it");
+  }
+
   // EKU (ESC2): a certificate that is not for a CA always carries the
   // template's EKUs, and never "any purpose" or none at all.
   const bool ca_template = t.is_ca() || (t.general_flags & gf::kIsCrossCa) != 0 ||

@@ -1,0 +1,396 @@
+#include "openadcs/daemon/daemon_config.h"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <array>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <system_error>
+
+#include "openadcs/pki/name.h"
+#include "openadcs/util/bytes.h"
+
+namespace openadcs::daemon {
+namespace {
+
+std::string Where(std::string_view source, const toml::source_region& region) {
+  return fmt::format("{}:{}:{}", source, region.begin.line, region.begin.column);
+}
+
+std::string_view TypeName(toml::node_type type) {
+  switch (type) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+constexpr std::size_t kMaxPathLength = 4096;  // PATH_MAX
+
+enum class PathRule {
+  kRelativeOk,  // non-empty; relative ones are resolved against the state directory
+  kOptional,    // as kRelativeOk, or empty for "none"
+  kAbsolute,
+};
+
+// One [section] of the file. Each getter leaves `out` alone when the key is
+// absent; Unknown() then names the first key no getter asked for, so a typo
+// never passes silently as a default.
+class Section {
+ public:
+  Section(const toml::table* table, std::string name, std::string_view source)
+      : table_(table), name_(std::move(name)), source_(source) {}
+
+  Status Unknown() const {
+    if (table_ == nullptr) return Status::Ok();
+    for (const auto& [key, node] : *table_) {
+      if (asked_.count(std::string(key.str())) == 0) {
+        return Error(key.source(), fmt::format("{}: unknown key", Name(key.str())));
+      }
+    }
+    return Status::Ok();
+  }
+
+  template <typename T>
+  Status Integer(std::string_view key, std::int64_t min, std::int64_t max, T& out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return Status::Ok();
+    const auto* value = node->as_integer();
+    if (value == nullptr) return WrongType(key, *node, "an integer");
+    const std::int64_t v = value->get();
+    if (v < min || v > max) {
+      return Error(node->source(),
+                   fmt::format("{}: {} is out of range [{}, {}]", Name(key), v, min, max));
+    }
+    out = static_cast<T>(v);
+    return Status::Ok();
+  }
+
+  Status Bool(std::string_view key, bool& out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return Status::Ok();
+    const auto* value = node->as_boolean();
+    if (value == nullptr) return WrongType(key, *node, "a boolean");
+    out = value->get();
+    return Status::Ok();
+  }
+
+  // A string without NUL characters and with at most `max_length` bytes.
+  Status String(std::string_view key, std::size_t max_length, std::string& out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return Status::Ok();
+    return StringValue(key, *node, max_length, out);
+  }
+
+  // A string, one of `choices` (case-insensitive); `out` gets the choice's index.
+  template <std::size_t N>
+  Status Choice(std::string_view key, const std::array<std::string_view, N>& choices,
+                std::size_t& out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return Status::Ok();
+    std::string text;
+    OPENADCS_RETURN_IF_ERROR(StringValue(key, *node, 64, text));
+    const std::string lower = ToLowerAscii(text);
+    for (std::size_t i = 0; i < N; ++i) {
+      if (lower == choices[i]) {
+        out = i;
+        return Status::Ok();
+      }
+    }
+    return Error(node->source(), fmt::format("{}: \"{}\" is not one of {}", Name(key), text,
+                                             fmt::join(choices, ", ")));
+  }
+
+  Status Path(std::string_view key, PathRule rule, std::filesystem::path& out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return Status::Ok();
+    std::string text;
+    OPENADCS_RETURN_IF_ERROR(StringValue(key, *node, kMaxPathLength, text));
+    if (rule == PathRule::kAbsolute && (text.empty() || text.front() != '/')) {
+      return Error(node->source(), fmt::format("{}: must be an absolute path", Name(key)));
+    }
+    if (rule == PathRule::kRelativeOk && text.empty()) {
+      return Error(node->source(), fmt::format("{}: must not be empty", Name(key)));
+    }
+    out = text;
+    return Status::Ok();
+  }
+
+  // An array of URLs ("scheme:..."), at most limits::kMaxUrls of them.
+  Status Urls(std::string_view key, std::vector<std::string>& out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return Status::Ok();
+    const auto* array = node->as_array();
+    if (array == nullptr) return WrongType(key, *node, "an array of strings");
+    if (array->size() > limits::kMaxUrls) {
+      return Error(node->source(), fmt::format("{}: {} entries, at most {} allowed", Name(key),
+                                               array->size(), limits::kMaxUrls));
+    }
+    std::vector<std::string> urls;
+    for (const toml::node& element : *array) {
+      std::string url;
+      OPENADCS_RETURN_IF_ERROR(StringValue(key, element, limits::kMaxUrlLength, url));
+      if (!LooksLikeUrl(url)) {
+        return Error(element.source(),
+                     fmt::format("{}: \"{}\" is not a URL (scheme:...)", Name(key), url));
+      }
+      urls.push_back(std::move(url));
+    }
+    out = std::move(urls);
+    return Status::Ok();
+  }
+
+  Status Error(const toml::source_region& region, const std::string& message) const {
+    return Status::InvalidArgument(fmt::format("{}: {}", Where(source_, region), message));
+  }
+  std::string Name(std::string_view key) const { return fmt::format("{}.{}", name_, key); }
+
+ private:
+  const toml::node* Find(std::string_view key) {
+    asked_.emplace(key);
+    return table_ == nullptr ? nullptr : table_->get(key);
+  }
+
+  Status WrongType(std::string_view key, const toml::node& node, std::string_view expected) const {
+    return Error(node.source(), fmt::format("{}: expected {}, got {}", Name(key), expected,
+                                            TypeName(node.type())));
+  }
+
+  Status StringValue(std::string_view key, const toml::node& node, std::size_t max_length,
+                     std::string& out) const {
+    const auto* value = node.as_string();
+    if (value == nullptr) return WrongType(key, node, "a string");
+    const std::string& text = value->get();
+    if (text.find('\0') != std::string::npos) {
+      return Error(node.source(), fmt::format("{}: contains a NUL character", Name(key)));
+    }
+    if (text.size() > max_length) {
+      return Error(node.source(), fmt::format("{}: {} bytes, at most {} allowed", Name(key),
+                                              text.size(), max_length));
+    }
+    out = text;
+    return Status::Ok();
+  }
+
+  static bool LooksLikeUrl(std::string_view url) {
+    const std::size_t colon = url.find(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == url.size()) return false;
+    for (std::size_t i = 0; i < colon; ++i) {
+      const char c = url[i];
+      const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      const bool other = (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+      if (!alpha && !(i > 0 && other)) return false;
+    }
+    return url.find_first_of(" \t\r\n") == std::string_view::npos;
+  }
+
+  const toml::table* table_;
+  std::string name_;
+  std::string_view source_;
+  std::set<std::string, std::less<>> asked_;
+};
+
+constexpr std::array<std::string_view, 5> kKeyAlgorithms = {"rsa2048", "rsa3072", "rsa4096",
+                                                            "ecdsa-p256", "ecdsa-p384"};
+constexpr std::array<pki::KeyAlgorithm, 5> kKeyAlgorithmValues = {
+    pki::KeyAlgorithm::kRsa2048, pki::KeyAlgorithm::kRsa3072, pki::KeyAlgorithm::kRsa4096,
+    pki::KeyAlgorithm::kEcdsaP256, pki::KeyAlgorithm::kEcdsaP384};
+constexpr std::array<std::string_view, 3> kDigests = {"sha256", "sha384", "sha512"};
+constexpr std::array<std::string_view, 3> kDigestNames = {"SHA256", "SHA384", "SHA512"};
+constexpr std::array<std::string_view, 2> kSynchronous = {"full", "normal"};
+constexpr std::array<std::string_view, 1> kTemplateSources = {"ldif"};
+constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug",    "info", "warn",
+                                                        "error", "critical", "off"};
+
+Status ParseCa(Section& s, CaConfig& ca) {
+  OPENADCS_RETURN_IF_ERROR(s.String("subject", limits::kMaxSubjectLength, ca.subject));
+  std::size_t algorithm = kKeyAlgorithms.size();
+  OPENADCS_RETURN_IF_ERROR(s.Choice("key_algorithm", kKeyAlgorithms, algorithm));
+  if (algorithm < kKeyAlgorithms.size()) ca.key_algorithm = kKeyAlgorithmValues[algorithm];
+  OPENADCS_RETURN_IF_ERROR(s.Path("key_file", PathRule::kRelativeOk, ca.key_file));
+  OPENADCS_RETURN_IF_ERROR(s.Path("cert_file", PathRule::kRelativeOk, ca.cert_file));
+  OPENADCS_RETURN_IF_ERROR(s.Path("chain_file", PathRule::kOptional, ca.chain_file));
+  OPENADCS_RETURN_IF_ERROR(s.Path("passphrase_file", PathRule::kOptional, ca.passphrase_file));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("validity_days", limits::kValidityDaysMin,
+                                     limits::kValidityDaysMax, ca.validity_days));
+  std::size_t digest = kDigests.size();
+  OPENADCS_RETURN_IF_ERROR(s.Choice("digest", kDigests, digest));
+  if (digest < kDigests.size()) ca.digest = kDigestNames[digest];
+  return s.Unknown();
+}
+
+Status ParseDatabase(Section& s, DatabaseConfig& db) {
+  OPENADCS_RETURN_IF_ERROR(s.Path("path", PathRule::kRelativeOk, db.path));
+  std::size_t synchronous = kSynchronous.size();
+  OPENADCS_RETURN_IF_ERROR(s.Choice("synchronous", kSynchronous, synchronous));
+  if (synchronous < kSynchronous.size()) db.synchronous_full = synchronous == 0;
+  OPENADCS_RETURN_IF_ERROR(s.Integer("busy_timeout_ms", limits::kBusyTimeoutMsMin,
+                                     limits::kBusyTimeoutMsMax, db.busy_timeout_ms));
+  return s.Unknown();
+}
+
+Status ParseTemplates(Section& s, TemplatesConfig& templates) {
+  std::size_t source = kTemplateSources.size();
+  OPENADCS_RETURN_IF_ERROR(s.Choice("source", kTemplateSources, source));
+  if (source < kTemplateSources.size()) templates.source = kTemplateSources[source];
+  OPENADCS_RETURN_IF_ERROR(s.Path("directory", PathRule::kAbsolute, templates.directory));
+  OPENADCS_RETURN_IF_ERROR(s.String("enrollment_service", 256, templates.enrollment_service));
+  return s.Unknown();
+}
+
+Status ParsePolicy(Section& s, PolicyConfig& policy) {
+  OPENADCS_RETURN_IF_ERROR(s.Bool("allow_san_attribute", policy.allow_san_attribute));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("max_request_bytes", limits::kMaxRequestBytesMin,
+                                     limits::kMaxRequestBytesMax, policy.max_request_bytes));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("clock_skew_seconds", limits::kClockSkewSecondsMin,
+                                     limits::kClockSkewSecondsMax, policy.clock_skew_seconds));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("serial_bytes", limits::kSerialBytesMin,
+                                     limits::kSerialBytesMax, policy.serial_bytes));
+  return s.Unknown();
+}
+
+Status ParseCrl(Section& s, CrlConfig& crl) {
+  OPENADCS_RETURN_IF_ERROR(s.Integer("period_hours", limits::kCrlPeriodHoursMin,
+                                     limits::kCrlPeriodHoursMax, crl.period_hours));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("overlap_hours", limits::kCrlOverlapHoursMin,
+                                     limits::kCrlOverlapHoursMax, crl.overlap_hours));
+  OPENADCS_RETURN_IF_ERROR(s.Path("publish_path", PathRule::kRelativeOk, crl.publish_path));
+  OPENADCS_RETURN_IF_ERROR(s.Urls("distribution_points", crl.distribution_points));
+  OPENADCS_RETURN_IF_ERROR(s.Urls("aia_ca_issuers", crl.aia_ca_issuers));
+  return s.Unknown();
+}
+
+Status ParseLog(Section& s, LogConfig& log) {
+  std::size_t level = kLogLevels.size();
+  OPENADCS_RETURN_IF_ERROR(s.Choice("level", kLogLevels, level));
+  if (level < kLogLevels.size()) log.level = kLogLevels[level];
+  return s.Unknown();
+}
+
+Status ParseDocument(const toml::table& root, std::string_view source, DaemonConfig& config) {
+  using Parser = Status (*)(Section&, DaemonConfig&);
+  struct Entry {
+    std::string_view name;
+    Parser parse;
+  };
+  static constexpr std::array<Entry, 7> kSections = {{
+      {"ca", [](Section& s, DaemonConfig& c) { return ParseCa(s, c.ca); }},
+      {"state",
+       [](Section& s, DaemonConfig& c) {
+         OPENADCS_RETURN_IF_ERROR(s.Path("dir", PathRule::kAbsolute, c.state.dir));
+         return s.Unknown();
+       }},
+      {"database", [](Section& s, DaemonConfig& c) { return ParseDatabase(s, c.database); }},
+      {"templates", [](Section& s, DaemonConfig& c) { return ParseTemplates(s, c.templates); }},
+      {"policy", [](Section& s, DaemonConfig& c) { return ParsePolicy(s, c.policy); }},
+      {"crl", [](Section& s, DaemonConfig& c) { return ParseCrl(s, c.crl); }},
+      {"log", [](Section& s, DaemonConfig& c) { return ParseLog(s, c.log); }},
+  }};
+
+  for (const auto& [key, node] : root) {
+    const Entry* entry = nullptr;
+    for (const Entry& e : kSections) {
+      if (e.name == key.str()) entry = &e;
+    }
+    if (entry == nullptr) {
+      return Status::InvalidArgument(
+          fmt::format("{}: {}: unknown section or key", Where(source, key.source()), key.str()));
+    }
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+      return Status::InvalidArgument(fmt::format("{}: {}: expected a table ([{}]), got {}",
+                                                 Where(source, node.source()), key.str(), key.str(),
+                                                 TypeName(node.type())));
+    }
+    Section section(table, std::string(entry->name), source);
+    OPENADCS_RETURN_IF_ERROR(entry->parse(section, config));
+  }
+  // The subject is only checked once it is known, so that the error can name it.
+  if (const toml::node* subject = root.at_path("ca.subject").node(); subject != nullptr) {
+    Result<ossl::X509NamePtr> name = pki::ParseDistinguishedName(config.ca.subject);
+    if (!name.ok() || X509_NAME_entry_count(name->get()) == 0) {
+      return Status::InvalidArgument(fmt::format(
+          "{}: ca.subject: not a distinguished name: {}", Where(source, subject->source()),
+          name.ok() ? std::string("empty") : name.status().message()));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool IsLogLevelName(std::string_view name) {
+  for (std::string_view level : kLogLevels) {
+    if (level == name) return true;
+  }
+  return false;
+}
+
+Result<DaemonConfig> ParseConfig(std::string_view toml_text, std::string_view source_name) {
+  DaemonConfig config;
+  toml::table root;
+  // toml++ as Debian builds it reports syntax errors by exception; this is
+  // the one place it can throw, and the error becomes a Status here.
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidArgument(
+        fmt::format("{}: {}", Where(source_name, e.source()), e.description()));
+  }
+  OPENADCS_RETURN_IF_ERROR(ParseDocument(root, source_name, config));
+  return config;
+}
+
+Result<DaemonConfig> LoadConfigFile(const std::filesystem::path& file) {
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(file, ec);
+  if (ec) return Status::IOError(fmt::format("{}: {}", file.string(), ec.message()));
+  if (size > limits::kMaxConfigFileBytes) {
+    return Status::InvalidArgument(fmt::format("{}: {} bytes, larger than the {} allowed",
+                                               file.string(), size, limits::kMaxConfigFileBytes));
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::IOError(fmt::format("{}: cannot be opened", file.string()));
+  std::string text;
+  text.reserve(static_cast<std::size_t>(size));
+  text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (in.bad()) return Status::IOError(fmt::format("{}: read failed", file.string()));
+  return ParseConfig(text, file.string());
+}
+
+Status ApplyOverrides(const ConfigOverrides& overrides, DaemonConfig& config) {
+  std::error_code ec;
+  if (overrides.state_dir) {
+    if (overrides.state_dir->empty()) return Status::InvalidArgument("--state-dir: empty path");
+    config.state.dir = std::filesystem::absolute(*overrides.state_dir, ec);
+    if (ec) return Status::InvalidArgument(fmt::format("--state-dir: {}", ec.message()));
+  }
+  if (overrides.templates_dir) {
+    if (overrides.templates_dir->empty()) {
+      return Status::InvalidArgument("--templates: empty path");
+    }
+    config.templates.directory = std::filesystem::absolute(*overrides.templates_dir, ec);
+    if (ec) return Status::InvalidArgument(fmt::format("--templates: {}", ec.message()));
+  }
+  if (overrides.log_level) {
+    if (!IsLogLevelName(*overrides.log_level)) {
+      return Status::InvalidArgument(fmt::format("--log-level: \"{}\" is not one of {}",
+                                                 *overrides.log_level,
+                                                 fmt::join(kLogLevels, ", ")));
+    }
+    config.log.level = *overrides.log_level;
+  }
+  return Status::Ok();
+}
+
+}  // namespace openadcs::daemon

@@ -1,0 +1,368 @@
+#include "openadcs/db/sqlite_store.h"
+
+#include <limits>
+#include <mutex>
+#include <utility>
+
+#include "db/request_row.h"
+#include "db/schema.h"
+#include "db/sqlite_connection.h"
+
+namespace openadcs::db {
+namespace {
+
+using Mode = Transaction::Mode;
+
+constexpr std::string_view kUpsertExtension =
+    "INSERT INTO extension (request_id, name, flags, raw_value) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (request_id, name) DO UPDATE SET flags = excluded.flags, "
+    "raw_value = excluded.raw_value";
+constexpr std::string_view kInsertAttribute =
+    "INSERT INTO attribute (request_id, name, value) VALUES (?1, ?2, ?3)";
+constexpr std::string_view kSelectDisposition =
+    "SELECT disposition FROM request WHERE request_id = ?1";
+constexpr std::string_view kCrlColumns =
+    "row_id, number, min_base, name_id, entry_count, this_update, next_update, effective, "
+    "propagation_complete, publish_status_code, raw_crl";
+
+std::string DispositionName(Disposition d) {
+  return std::to_string(static_cast<int>(d));
+}
+
+class SqliteStore final : public CaStore {
+ public:
+  explicit SqliteStore(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {}
+
+  // --- CaStore ---
+  Result<std::uint32_t> InsertRequest(const RequestRecord& record,
+                                      const std::vector<AttributeRow>& attributes,
+                                      const std::vector<ExtensionRow>& extensions) override;
+  Status UpdateRequest(const RequestRecord& record, Disposition expected,
+                       const std::vector<ExtensionRow>& extensions) override;
+  Result<RequestRecord> GetRequest(std::uint32_t request_id) override;
+  Result<RequestRecord> GetRequestBySerial(const std::string& serial) override;
+  Result<std::vector<RequestRecord>> ListRequests(const RequestQuery& query) override;
+  Status PutExtension(const ExtensionRow& row, Disposition required) override;
+  Result<std::vector<ExtensionRow>> ListExtensions(std::uint32_t request_id) override;
+  Status PutAttributes(std::uint32_t request_id, const std::vector<AttributeRow>& rows,
+                       Disposition required) override;
+  Result<std::vector<AttributeRow>> ListAttributes(std::uint32_t request_id) override;
+  Result<std::vector<RequestRecord>> ListRevoked(std::int64_t at) override;
+  Result<std::uint32_t> InsertCrl(const CrlRow& row) override;
+  Result<std::optional<CrlRow>> LatestCrl() override;
+
+ private:
+  // The disposition of `request_id`, NotFound if there is no such request.
+  Result<Disposition> StoredDisposition(std::uint32_t request_id);
+  Status RequireDisposition(std::uint32_t request_id, Disposition required);
+  Status UpsertExtension(std::uint32_t request_id, const ExtensionRow& row);
+  Status InsertAttribute(std::uint32_t request_id, const AttributeRow& row);
+  // Runs `sql` (which selects request_row::SelectColumns()) after `bind`.
+  template <typename BindFn>
+  Result<std::vector<RequestRecord>> SelectRequests(std::string_view sql, BindFn bind);
+  Result<std::uint32_t> LastInsertId(std::string_view what);
+
+  std::mutex mu_;
+  std::unique_ptr<Connection> conn_;  // guarded by mu_
+};
+
+Result<Disposition> SqliteStore::StoredDisposition(std::uint32_t request_id) {
+  Result<Statement> st = conn_->Prepare(kSelectDisposition);
+  if (!st.ok()) return st.status();
+  st->Bind(1, std::int64_t{request_id});
+  Result<bool> row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("no request " + std::to_string(request_id));
+  Disposition d = Disposition::kActive;
+  OPENADCS_RETURN_IF_ERROR(st->Column(0).Get(d));
+  return d;
+}
+
+Status SqliteStore::RequireDisposition(std::uint32_t request_id, Disposition required) {
+  Result<Disposition> d = StoredDisposition(request_id);
+  if (!d.ok()) return d.status();
+  if (*d != required) {
+    return Status::FailedPrecondition("request " + std::to_string(request_id) +
+                                      " has disposition " + DispositionName(*d) + ", not " +
+                                      DispositionName(required));
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::UpsertExtension(std::uint32_t request_id, const ExtensionRow& row) {
+  Result<Statement> st = conn_->Prepare(kUpsertExtension);
+  if (!st.ok()) return st.status();
+  st->Bind(1, std::int64_t{request_id});
+  st->Bind(2, std::string_view(row.name));
+  st->Bind(3, std::int64_t{row.flags});
+  st->Bind(4, std::span<const std::uint8_t>(row.value));
+  return st->Run();
+}
+
+Status SqliteStore::InsertAttribute(std::uint32_t request_id, const AttributeRow& row) {
+  Result<Statement> st = conn_->Prepare(kInsertAttribute);
+  if (!st.ok()) return st.status();
+  st->Bind(1, std::int64_t{request_id});
+  st->Bind(2, std::string_view(row.name));
+  st->Bind(3, std::string_view(row.value));
+  return st->Run();
+}
+
+Result<std::uint32_t> SqliteStore::LastInsertId(std::string_view what) {
+  sqlite3_int64 id = sqlite3_last_insert_rowid(conn_->handle());
+  // Ids are DWORDs on the wire; AUTOINCREMENT would go on past them.
+  if (id <= 0 || id > std::numeric_limits<std::uint32_t>::max()) {
+    return Status::FailedPrecondition(std::string(what) + " id space exhausted");
+  }
+  return static_cast<std::uint32_t>(id);
+}
+
+template <typename BindFn>
+Result<std::vector<RequestRecord>> SqliteStore::SelectRequests(std::string_view sql, BindFn bind) {
+  Result<Statement> st = conn_->Prepare(sql);
+  if (!st.ok()) return st.status();
+  bind(*st);
+  std::vector<RequestRecord> out;
+  while (true) {
+    Result<bool> row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    Result<RequestRecord> r = request_row::Read(*st);
+    if (!r.ok()) return r.status();
+    out.push_back(std::move(r).value());
+  }
+}
+
+Result<std::uint32_t> SqliteStore::InsertRequest(const RequestRecord& record,
+                                                 const std::vector<AttributeRow>& attributes,
+                                                 const std::vector<ExtensionRow>& extensions) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*conn_);
+  OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kWrite));
+  {
+    Result<Statement> st = conn_->Prepare(request_row::InsertSql());
+    if (!st.ok()) return st.status();
+    request_row::BindInsert(*st, record);
+    OPENADCS_RETURN_IF_ERROR(st->Run());
+  }
+  Result<std::uint32_t> id = LastInsertId("request");
+  if (!id.ok()) return id.status();
+  for (const AttributeRow& a : attributes) OPENADCS_RETURN_IF_ERROR(InsertAttribute(*id, a));
+  for (const ExtensionRow& e : extensions) OPENADCS_RETURN_IF_ERROR(UpsertExtension(*id, e));
+  OPENADCS_RETURN_IF_ERROR(tx.Commit());
+  return id;
+}
+
+Status SqliteStore::UpdateRequest(const RequestRecord& record, Disposition expected,
+                                  const std::vector<ExtensionRow>& extensions) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*conn_);
+  OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kWrite));
+  OPENADCS_RETURN_IF_ERROR(RequireDisposition(record.request_id, expected));
+  {
+    Result<Statement> st = conn_->Prepare(request_row::UpdateSql());
+    if (!st.ok()) return st.status();
+    request_row::BindUpdate(*st, record);
+    OPENADCS_RETURN_IF_ERROR(st->Run());
+  }
+  for (const ExtensionRow& e : extensions) {
+    OPENADCS_RETURN_IF_ERROR(UpsertExtension(record.request_id, e));
+  }
+  return tx.Commit();
+}
+
+Result<RequestRecord> SqliteStore::GetRequest(std::uint32_t request_id) {
+  std::lock_guard lock(mu_);
+  static const std::string sql =
+      "SELECT " + request_row::SelectColumns() + " FROM request WHERE request_id = ?1";
+  auto rows = SelectRequests(sql, [&](Statement& st) { st.Bind(1, std::int64_t{request_id}); });
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return Status::NotFound("no request " + std::to_string(request_id));
+  return std::move(rows->front());
+}
+
+Result<RequestRecord> SqliteStore::GetRequestBySerial(const std::string& serial) {
+  std::lock_guard lock(mu_);
+  static const std::string sql =
+      "SELECT " + request_row::SelectColumns() + " FROM request WHERE serial_number = ?1";
+  auto rows = SelectRequests(sql, [&](Statement& st) { st.Bind(1, std::string_view(serial)); });
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return Status::NotFound("no certificate with serial number " + serial);
+  return std::move(rows->front());
+}
+
+Result<std::vector<RequestRecord>> SqliteStore::ListRequests(const RequestQuery& query) {
+  std::lock_guard lock(mu_);
+  // ?2 IS NULL selects every disposition, so one cached statement serves both.
+  static const std::string sql = "SELECT " + request_row::SelectColumns() +
+                                 " FROM request WHERE request_id > ?1 AND "
+                                 "(?2 IS NULL OR disposition = ?2) ORDER BY request_id LIMIT ?3";
+  return SelectRequests(sql, [&](Statement& st) {
+    st.Bind(1, std::int64_t{query.after_request_id});
+    st.Bind(2, query.disposition ? SqlValue(static_cast<std::int64_t>(*query.disposition))
+                                 : SqlValue());
+    st.Bind(3, std::int64_t{query.limit});
+  });
+}
+
+Status SqliteStore::PutExtension(const ExtensionRow& row, Disposition required) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*conn_);
+  OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kWrite));
+  OPENADCS_RETURN_IF_ERROR(RequireDisposition(row.request_id, required));
+  OPENADCS_RETURN_IF_ERROR(UpsertExtension(row.request_id, row));
+  return tx.Commit();
+}
+
+Result<std::vector<ExtensionRow>> SqliteStore::ListExtensions(std::uint32_t request_id) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*conn_);  // one snapshot for the existence check and the rows
+  OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kRead));
+  if (Result<Disposition> d = StoredDisposition(request_id); !d.ok()) return d.status();
+  Result<Statement> st = conn_->Prepare(
+      "SELECT name, flags, raw_value FROM extension WHERE request_id = ?1 ORDER BY rowid");
+  if (!st.ok()) return st.status();
+  st->Bind(1, std::int64_t{request_id});
+  std::vector<ExtensionRow> out;
+  while (true) {
+    Result<bool> row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    ExtensionRow e;
+    e.request_id = request_id;
+    OPENADCS_RETURN_IF_ERROR(st->Column(0).Get(e.name));
+    OPENADCS_RETURN_IF_ERROR(st->Column(1).Get(e.flags));
+    OPENADCS_RETURN_IF_ERROR(st->Column(2).Get(e.value));
+    out.push_back(std::move(e));
+  }
+}
+
+Status SqliteStore::PutAttributes(std::uint32_t request_id, const std::vector<AttributeRow>& rows,
+                                  Disposition required) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*conn_);
+  OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kWrite));
+  OPENADCS_RETURN_IF_ERROR(RequireDisposition(request_id, required));
+  for (const AttributeRow& a : rows) OPENADCS_RETURN_IF_ERROR(InsertAttribute(request_id, a));
+  return tx.Commit();
+}
+
+Result<std::vector<AttributeRow>> SqliteStore::ListAttributes(std::uint32_t request_id) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*conn_);
+  OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kRead));
+  if (Result<Disposition> d = StoredDisposition(request_id); !d.ok()) return d.status();
+  Result<Statement> st =
+      conn_->Prepare("SELECT name, value FROM attribute WHERE request_id = ?1 ORDER BY rowid");
+  if (!st.ok()) return st.status();
+  st->Bind(1, std::int64_t{request_id});
+  std::vector<AttributeRow> out;
+  while (true) {
+    Result<bool> row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    AttributeRow a;
+    a.request_id = request_id;
+    OPENADCS_RETURN_IF_ERROR(st->Column(0).Get(a.name));
+    OPENADCS_RETURN_IF_ERROR(st->Column(1).Get(a.value));
+    out.push_back(std::move(a));
+  }
+}
+
+Result<std::vector<RequestRecord>> SqliteStore::ListRevoked(std::int64_t at) {
+  std::lock_guard lock(mu_);
+  // A certificate whose notAfter is `at` is still valid at `at` (RFC 5280
+  // validity is inclusive), so it is listed.
+  static const std::string sql =
+      "SELECT " + request_row::SelectColumns() +
+      " FROM request WHERE disposition = ?1 AND revoked_effective_when <= ?2 AND "
+      "not_after >= ?2 ORDER BY request_id";
+  return SelectRequests(sql, [&](Statement& st) {
+    st.Bind(1, static_cast<std::int64_t>(Disposition::kRevoked));
+    st.Bind(2, at);
+  });
+}
+
+Result<std::uint32_t> SqliteStore::InsertCrl(const CrlRow& row) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*conn_);
+  OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kWrite));
+  {
+    Result<Statement> st = conn_->Prepare(
+        "INSERT INTO crl (number, min_base, name_id, entry_count, this_update, next_update, "
+        "effective, propagation_complete, publish_status_code, raw_crl) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    if (!st.ok()) return st.status();
+    st->Bind(1, std::int64_t{row.number});
+    st->Bind(2, std::int64_t{row.min_base});
+    st->Bind(3, std::int64_t{row.name_id});
+    st->Bind(4, std::int64_t{row.count});
+    st->Bind(5, row.this_update);
+    st->Bind(6, row.next_update);
+    st->Bind(7, row.effective);
+    st->Bind(8, row.propagation_complete);
+    st->Bind(9, std::int64_t{row.publish_status_code});
+    st->Bind(10, std::span<const std::uint8_t>(row.raw_crl));
+    OPENADCS_RETURN_IF_ERROR(st->Run());
+  }
+  Result<std::uint32_t> id = LastInsertId("CRL row");
+  if (!id.ok()) return id.status();
+  OPENADCS_RETURN_IF_ERROR(tx.Commit());
+  return id;
+}
+
+Result<std::optional<CrlRow>> SqliteStore::LatestCrl() {
+  std::lock_guard lock(mu_);
+  static const std::string sql =
+      "SELECT " + std::string(kCrlColumns) + " FROM crl ORDER BY number DESC LIMIT 1";
+  Result<Statement> st = conn_->Prepare(sql);
+  if (!st.ok()) return st.status();
+  Result<bool> row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<CrlRow>();
+  CrlRow c;
+  OPENADCS_RETURN_IF_ERROR(st->Column(0).Get(c.row_id));
+  OPENADCS_RETURN_IF_ERROR(st->Column(1).Get(c.number));
+  OPENADCS_RETURN_IF_ERROR(st->Column(2).Get(c.min_base));
+  OPENADCS_RETURN_IF_ERROR(st->Column(3).Get(c.name_id));
+  OPENADCS_RETURN_IF_ERROR(st->Column(4).Get(c.count));
+  OPENADCS_RETURN_IF_ERROR(st->Column(5).Get(c.this_update));
+  OPENADCS_RETURN_IF_ERROR(st->Column(6).Get(c.next_update));
+  OPENADCS_RETURN_IF_ERROR(st->Column(7).Get(c.effective));
+  OPENADCS_RETURN_IF_ERROR(st->Column(8).Get(c.propagation_complete));
+  OPENADCS_RETURN_IF_ERROR(st->Column(9).Get(c.publish_status_code));
+  OPENADCS_RETURN_IF_ERROR(st->Column(10).Get(c.raw_crl));
+  return std::optional<CrlRow>(std::move(c));
+}
+
+// Reads one text value from a PRAGMA that sets and reports a setting.
+Result<std::string> PragmaText(Connection& conn, const std::string& pragma) {
+  Result<Statement> st = conn.Prepare("PRAGMA " + pragma);
+  if (!st.ok()) return st.status();
+  Result<bool> row = st->Step();
+  if (!row.ok()) return row.status();
+  std::string value;
+  if (*row) OPENADCS_RETURN_IF_ERROR(st->Column(0).Get(value));
+  return value;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& options) {
+  auto conn = Connection::Open(options.path, options.busy_timeout);
+  if (!conn.ok()) return conn.status();
+  Connection& c = **conn;
+  // Before anything writes: switching to WAL would change a file we refuse.
+  OPENADCS_RETURN_IF_ERROR(schema::CheckCompatible(c));
+  Result<std::string> mode = PragmaText(c, "journal_mode = WAL");
+  if (!mode.ok()) return mode.status();
+  if (*mode != "wal") return Status::IOError("cannot use WAL mode (journal_mode " + *mode + ")");
+  OPENADCS_RETURN_IF_ERROR(
+      c.Exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+             "set synchronous"));
+  OPENADCS_RETURN_IF_ERROR(c.Exec("PRAGMA foreign_keys = ON", "enable foreign keys"));
+  OPENADCS_RETURN_IF_ERROR(schema::Migrate(c));
+  return std::unique_ptr<CaStore>(std::make_unique<SqliteStore>(std::move(conn).value()));
+}
+
+}  // namespace openadcs::db

@@ -15,7 +15,6 @@ GENERAL_NAME* UriName(const std::string& uri) {
   return gn;
 }
 
-
 }  // namespace
 
 Bytes CrlDistributionPoints(std::span<const std::string> uris) {

@@ -5,6 +5,7 @@
 #include <openssl/rsa.h>
 #include <stdlib.h>
 
+#include <initializer_list>
 #include <stdexcept>
 
 namespace openadcs::testing {
@@ -34,41 +35,159 @@ void Check(bool ok, const char* what) {
   if (!ok) throw std::runtime_error(std::string(what) + ": " + ossl::ErrorText());
 }
 
-// The szOID_ENROLLMENT_NAME_VALUE_PAIR value: SEQUENCE { BMPString name, BMPString value }.
-Bytes EncodeNameValuePair(const std::string& name, const std::string& value) {
-  auto bmp = [](const std::string& s) {
-    ASN1_STRING* str = ASN1_STRING_type_new(V_ASN1_BMPSTRING);
-    std::string utf16;
-    for (char c : s) {  // tests use ASCII only
-      utf16.push_back('\0');
-      utf16.push_back(c);
-    }
-    ASN1_STRING_set(str, utf16.data(), static_cast<int>(utf16.size()));
-    unsigned char* der = nullptr;
-    int n = i2d_ASN1_BMPSTRING(str, &der);
-    Bytes out(der, der + n);
-    OPENSSL_free(der);
-    ASN1_STRING_free(str);
-    return out;
-  };
-  Bytes a = bmp(name);
-  Bytes b = bmp(value);
-  std::size_t len = a.size() + b.size();
+Bytes Concat(std::initializer_list<Bytes> parts) {
   Bytes out;
-  out.push_back(0x30);
-  if (len < 0x80) {
-    out.push_back(static_cast<std::uint8_t>(len));
-  } else {
-    out.push_back(0x82);
-    out.push_back(static_cast<std::uint8_t>(len >> 8));
-    out.push_back(static_cast<std::uint8_t>(len));
-  }
-  out.insert(out.end(), a.begin(), a.end());
-  out.insert(out.end(), b.begin(), b.end());
+  for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
   return out;
 }
 
+Bytes DerInteger(long v) {
+  ossl::Asn1IntegerPtr i(ASN1_INTEGER_new());
+  Check(ASN1_INTEGER_set(i.get(), v) == 1, "ASN1_INTEGER_set");
+  unsigned char* der = nullptr;
+  int n = i2d_ASN1_INTEGER(i.get(), &der);
+  Check(n > 0, "i2d_ASN1_INTEGER");
+  Bytes out(der, der + n);
+  OPENSSL_free(der);
+  return out;
+}
+
+Bytes DerOid(const std::string& oid) {
+  ossl::Asn1ObjectPtr obj(OBJ_txt2obj(oid.c_str(), 1));
+  Check(obj != nullptr, "OBJ_txt2obj");
+  unsigned char* der = nullptr;
+  int n = i2d_ASN1_OBJECT(obj.get(), &der);
+  Check(n > 0, "i2d_ASN1_OBJECT");
+  Bytes out(der, der + n);
+  OPENSSL_free(der);
+  return out;
+}
+
+Bytes DerControl(long body_part_id, const std::string& oid, const Bytes& values) {
+  return DerTlv(0x30, Concat({DerInteger(body_part_id), DerOid(oid), DerTlv(0x31, values)}));
+}
+
 }  // namespace
+
+Bytes DerTlv(std::uint8_t tag, const Bytes& content) {
+  Bytes out{tag};
+  std::size_t len = content.size();
+  if (len < 0x80) {
+    out.push_back(static_cast<std::uint8_t>(len));
+  } else {
+    Bytes len_bytes;
+    for (std::size_t l = len; l != 0; l >>= 8) {
+      len_bytes.insert(len_bytes.begin(), static_cast<std::uint8_t>(l));
+    }
+    out.push_back(static_cast<std::uint8_t>(0x80 | len_bytes.size()));
+    out.insert(out.end(), len_bytes.begin(), len_bytes.end());
+  }
+  out.insert(out.end(), content.begin(), content.end());
+  return out;
+}
+
+Bytes EncodeNameValuePair(const std::string& name, const std::string& value) {
+  auto bmp = [](const std::string& s) {
+    Bytes utf16;
+    for (char c : s) {  // tests use ASCII only
+      utf16.push_back(0);
+      utf16.push_back(static_cast<std::uint8_t>(c));
+    }
+    return DerTlv(V_ASN1_BMPSTRING, utf16);
+  };
+  return DerTlv(0x30, Concat({bmp(name), bmp(value)}));
+}
+
+ossl::X509Ptr MakeSelfSignedCert(EVP_PKEY* key, const std::string& cn) {
+  ossl::X509Ptr cert(X509_new());
+  Check(cert != nullptr, "X509_new");
+  Check(X509_set_version(cert.get(), 2) == 1, "set_version");
+  Check(ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) == 1, "serial");
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  Check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
+                                   0) == 1,
+        "subject");
+  Check(X509_set_issuer_name(cert.get(), name) == 1, "issuer");
+  Check(X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0) != nullptr, "notBefore");
+  Check(X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600) != nullptr, "notAfter");
+  Check(X509_set_pubkey(cert.get(), key) == 1, "set_pubkey");
+  Check(X509_sign(cert.get(), key, EVP_sha256()) > 0, "X509_sign");
+  return cert;
+}
+
+Bytes WrapInCms(const Bytes& content, const std::string& content_type_oid,
+                const std::vector<CmsSigner>& signers) {
+  ossl::CmsPtr cms(CMS_sign(nullptr, nullptr, nullptr, nullptr, CMS_PARTIAL | CMS_BINARY));
+  Check(cms != nullptr, "CMS_sign");
+  ossl::Asn1ObjectPtr type(OBJ_txt2obj(content_type_oid.c_str(), 1));
+  Check(CMS_set1_eContentType(cms.get(), type.get()) == 1, "CMS_set1_eContentType");
+  for (const CmsSigner& s : signers) {
+    unsigned flags = CMS_BINARY | (s.include_cert ? 0 : CMS_NOCERTS);
+    CMS_SignerInfo* si = CMS_add1_signer(cms.get(), s.cert, s.key, EVP_sha256(), flags);
+    Check(si != nullptr, "CMS_add1_signer");
+    for (const auto& [n, v] : s.name_value_pairs) {
+      Bytes der = EncodeNameValuePair(n, v);
+      Check(CMS_signed_add1_attr_by_txt(si, "1.3.6.1.4.1.311.13.2.1", V_ASN1_SEQUENCE, der.data(),
+                                        static_cast<int>(der.size())) == 1,
+            "signed name value pair");
+    }
+  }
+  ossl::BioPtr in(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
+  Check(CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY) == 1, "CMS_final");
+  unsigned char* der = nullptr;
+  int n = i2d_CMS_ContentInfo(cms.get(), &der);
+  Check(n > 0, "i2d_CMS_ContentInfo");
+  Bytes out(der, der + n);
+  OPENSSL_free(der);
+  return out;
+}
+
+Bytes WrapInCms(const Bytes& pkcs10_der, EVP_PKEY* signer_key, X509* signer_cert,
+                const std::vector<std::pair<std::string, std::string>>& name_value_pairs) {
+  CmsSigner signer;
+  signer.key = signer_key;
+  signer.cert = signer_cert;
+  signer.name_value_pairs = name_value_pairs;
+  return WrapInCms(pkcs10_der, kOidData, {signer});
+}
+
+Bytes MakePkiData(const CmcSpec& spec) {
+  long next_id = 1;
+  Bytes requests;
+  for (const Bytes& req : spec.requests) {
+    requests = Concat({requests, DerTlv(0xA0, Concat({DerInteger(next_id++), req}))});
+  }
+  Bytes controls;
+  if (!spec.add_extensions.empty()) {
+    Bytes exts;
+    for (const auto& e : spec.add_extensions) {
+      Bytes critical = e.critical ? Bytes{0x01, 0x01, 0xFF} : Bytes{};
+      exts = Concat({exts, DerTlv(0x30, Concat({DerOid(e.oid), critical, DerTlv(0x04, e.value)}))});
+    }
+    Bytes add = DerTlv(0x30, Concat({DerInteger(0), DerTlv(0x30, {}), DerTlv(0x30, exts)}));
+    controls = Concat({controls, DerControl(next_id++, "1.3.6.1.5.5.7.7.8", add)});
+  }
+  if (!spec.reg_info.empty()) {
+    Bytes text(spec.reg_info.begin(), spec.reg_info.end());
+    controls = Concat({controls, DerControl(next_id++, "1.3.6.1.5.5.7.7.18", DerTlv(0x04, text))});
+  }
+  if (!spec.name_value_pairs.empty()) {
+    Bytes pairs;
+    for (const auto& [n, v] : spec.name_value_pairs)
+      pairs = Concat({pairs, EncodeNameValuePair(n, v)});
+    controls = Concat({controls, DerControl(next_id++, "1.3.6.1.4.1.311.13.2.1", pairs)});
+  }
+  return DerTlv(0x30, Concat({DerTlv(0x30, controls), DerTlv(0x30, requests), DerTlv(0x30, {}),
+                              DerTlv(0x30, {})}));
+}
+
+Bytes MakeCmcRequest(const CmcSpec& spec, EVP_PKEY* signer_key, X509* signer_cert) {
+  CmsSigner signer;
+  signer.key = signer_key;
+  signer.cert = signer_cert;
+  return WrapInCms(MakePkiData(spec), kOidPkiData, {signer});
+}
 
 ossl::X509ReqPtr MakeCsr(EVP_PKEY* key, const CsrSpec& spec) {
   ossl::X509ReqPtr req(X509_REQ_new());
@@ -77,8 +196,8 @@ ossl::X509ReqPtr MakeCsr(EVP_PKEY* key, const CsrSpec& spec) {
   X509_NAME* name = X509_REQ_get_subject_name(req.get());
   for (const auto& [field, value] : spec.subject) {
     Check(X509_NAME_add_entry_by_txt(name, field.c_str(), MBSTRING_UTF8,
-                                     reinterpret_cast<const unsigned char*>(value.c_str()), -1,
-                                     -1, 0) == 1,
+                                     reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
+                                     0) == 1,
           "add subject entry");
   }
   Check(X509_REQ_set_pubkey(req.get(), key) == 1, "set_pubkey");
@@ -88,19 +207,28 @@ ossl::X509ReqPtr MakeCsr(EVP_PKEY* key, const CsrSpec& spec) {
       ossl::Asn1ObjectPtr obj(OBJ_txt2obj(e.oid.c_str(), 1));
       ossl::Asn1OctetStringPtr os(ASN1_OCTET_STRING_new());
       ASN1_OCTET_STRING_set(os.get(), e.value.data(), static_cast<int>(e.value.size()));
-      X509_EXTENSION* ext = X509_EXTENSION_create_by_OBJ(nullptr, obj.get(), e.critical ? 1 : 0,
-                                                         os.get());
+      X509_EXTENSION* ext =
+          X509_EXTENSION_create_by_OBJ(nullptr, obj.get(), e.critical ? 1 : 0, os.get());
       Check(ext != nullptr, "extension");
       sk_X509_EXTENSION_push(exts, ext);
     }
     Check(X509_REQ_add_extensions(req.get(), exts) == 1, "add_extensions");
     sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
   }
-  for (const auto& [n, v] : spec.name_value_pairs) {
-    Bytes der = EncodeNameValuePair(n, v);
-    Check(X509_REQ_add1_attr_by_txt(req.get(), "1.3.6.1.4.1.311.13.2.1", V_ASN1_SEQUENCE,
-                                    der.data(), static_cast<int>(der.size())) == 1,
-          "name value pair");
+  // One attribute with a value per pair: OpenSSL refuses duplicate attributes.
+  if (!spec.name_value_pairs.empty()) {
+    X509_ATTRIBUTE* attr = X509_ATTRIBUTE_new();
+    Check(attr != nullptr, "X509_ATTRIBUTE_new");
+    ossl::Asn1ObjectPtr obj(OBJ_txt2obj("1.3.6.1.4.1.311.13.2.1", 1));
+    bool ok = X509_ATTRIBUTE_set1_object(attr, obj.get()) == 1;
+    for (const auto& [n, v] : spec.name_value_pairs) {
+      Bytes der = EncodeNameValuePair(n, v);
+      ok = ok && X509_ATTRIBUTE_set1_data(attr, V_ASN1_SEQUENCE, der.data(),
+                                          static_cast<int>(der.size())) == 1;
+    }
+    ok = ok && X509_REQ_add1_attr(req.get(), attr) == 1;
+    X509_ATTRIBUTE_free(attr);
+    Check(ok, "name value pairs");
   }
   Check(X509_REQ_sign(req.get(), key, EVP_sha256()) > 0, "X509_REQ_sign");
   return req;
@@ -115,7 +243,9 @@ Bytes CsrDer(X509_REQ* req) {
   return out;
 }
 
-Bytes MakeCsrDer(EVP_PKEY* key, const CsrSpec& spec) { return CsrDer(MakeCsr(key, spec).get()); }
+Bytes MakeCsrDer(EVP_PKEY* key, const CsrSpec& spec) {
+  return CsrDer(MakeCsr(key, spec).get());
+}
 
 Bytes CertDer(X509* cert) {
   unsigned char* der = nullptr;

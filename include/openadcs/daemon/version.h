@@ -1,10 +1,11 @@
-// The version openadcsd reports; kept equal to project(VERSION) in CMakeLists.txt.
+// The version openadcsd reports: project(VERSION) in CMakeLists.txt, passed
+// in as OPENADCS_VERSION so the two cannot drift.
 #ifndef OPENADCS_DAEMON_VERSION_H_
 #define OPENADCS_DAEMON_VERSION_H_
 
 namespace openadcs::daemon {
 
-inline constexpr char kVersion[] = "0.1.0";
+inline constexpr char kVersion[] = OPENADCS_VERSION;
 
 }  // namespace openadcs::daemon
 

@@ -49,7 +49,7 @@ inline constexpr std::uint32_t kIsCrossCa = 0x800;
 struct CertificateTemplate {
   std::string name;          // cn: what clients name in CertificateTemplate
   std::string display_name;
-  std::string oid;           // msPKI-Cert-Template-OID; empty for schema v1
+  std::string oid;           // msPKI-Cert-Template-OID; may be empty for schema v1
   std::uint32_t schema_version = 1;
   std::uint32_t major_revision = 0;  // revision
   std::uint32_t minor_revision = 0;  // msPKI-Template-Minor-Revision
@@ -62,7 +62,8 @@ struct CertificateTemplate {
   std::vector<std::string> ra_application_policies;
   std::vector<std::string> ra_policies;
   std::uint32_t default_key_spec = 0;
-  // pKIKeyUsage as the X.509 KeyUsage bit string bytes (first byte = bits 0-7).
+  // pKIKeyUsage: X.509 KeyUsage bit n at 1 << n (LSB = digitalSignature);
+  // see template_entry.h for the conversion from the directory's bytes.
   std::optional<std::uint16_t> key_usage;
   std::int32_t max_issuing_depth = -1;  // pKIMaxIssuingDepth; -1 = unlimited
   std::vector<std::string> critical_extensions;

@@ -105,7 +105,7 @@ Result<CertificateTemplate> ParseTemplateEntry(const DirectoryEntry& entry);
 
 // A CA's pKIEnrollmentService object.
 struct EnrollmentService {
-  std::string name;           // cn
+  std::string name;  // cn
   std::string dn;
   std::string dns_host_name;  // dNSHostName; empty when absent
   // certificateTemplates: the cn of every template this CA serves.

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,15 +32,16 @@ std::string SanitizeCaName(std::string_view utf8_name);
 std::string SanitizedShortName(std::string_view utf8_name);
 
 struct CaIdentityOptions {
-  std::filesystem::path key_file;    // PEM private key; 0600, not readable by group/others
-  std::filesystem::path cert_file;   // PEM CA certificate
-  std::filesystem::path chain_file;  // optional PEM: issuers above cert_file, nearest first
+  std::filesystem::path key_file;         // PEM private key; 0600, not readable by group/others
+  std::filesystem::path cert_file;        // PEM CA certificate
+  std::filesystem::path chain_file;       // optional PEM: issuers above cert_file, nearest first
   std::filesystem::path passphrase_file;  // optional: decrypts key_file; also 0600
   // Used only when key_file and cert_file are both missing: generate them.
   KeyAlgorithm algorithm = KeyAlgorithm::kRsa3072;
   std::string subject = "CN=openadcs Root CA";  // RFC 4514 order, most significant last
   std::uint32_t validity_days = 3650;
-  std::string digest = "SHA256";  // for RSA (SHA256/SHA384/SHA512); ECDSA uses SHA256 (P-256) / SHA384 (P-384)
+  // For RSA: SHA256, SHA384 or SHA512. ECDSA uses SHA256 (P-256) / SHA384 (P-384).
+  std::string digest = "SHA256";
 };
 
 class CaIdentity {
@@ -84,8 +84,9 @@ class CaIdentity {
 
  private:
   CaIdentity() = default;
-  Status Load(const CaIdentityOptions& options, const std::optional<std::string>& passphrase);
-  Status Create(const CaIdentityOptions& options, const std::optional<std::string>& passphrase);
+  // `passphrase` is null when no passphrase_file is configured.
+  Status Load(const CaIdentityOptions& options, const std::string* passphrase);
+  Status Create(const CaIdentityOptions& options, const std::string* passphrase);
   // A fresh context per call: the EVP_PKEY is shared, the context is not.
   Result<ossl::MdCtxPtr> SigningContext() const;
 

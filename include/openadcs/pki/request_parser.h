@@ -75,7 +75,7 @@ struct RequestParserLimits {
   std::size_t max_name_value_pairs = 64;      // all sources together
   std::size_t max_name_value_bytes = 4096;    // each name and each value, in UTF-8
   std::size_t max_signer_infos = 16;
-  std::size_t max_cmc_controls = 64;          // PKIData controlSequence entries
+  std::size_t max_cmc_controls = 64;  // PKIData controlSequence entries
 };
 
 // Parses `request` (DER, or base64 with or without PEM armour) as `type`

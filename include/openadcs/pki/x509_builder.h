@@ -22,14 +22,15 @@ namespace openadcs::pki {
 struct CertificateExtension {
   std::string oid;  // dotted
   bool critical = false;
-  Bytes value;      // extnValue contents (DER)
+  Bytes value;  // extnValue contents (DER)
 };
 
 struct CertificateSpec {
-  Bytes serial;                 // big-endian, positive (top bit clear), non-zero, <= 20 octets
-  const X509_NAME* subject = nullptr;   // not owned, non-null; may be an empty name when a SAN is present
-  EVP_PKEY* public_key = nullptr;       // not owned
-  std::int64_t not_before = 0;  // Unix seconds
+  Bytes serial;  // big-endian, positive (top bit clear), non-zero, <= 20 octets
+  // Not owned, non-null; may be an empty name when a SAN is present.
+  const X509_NAME* subject = nullptr;
+  EVP_PKEY* public_key = nullptr;  // not owned
+  std::int64_t not_before = 0;     // Unix seconds
   std::int64_t not_after = 0;
   // Written in this order after the builder's own SKI and AKI (AKI from the
   // CA's SKI). An entry whose OID is SKI or AKI replaces the builder's (and
@@ -69,16 +70,6 @@ Result<Bytes> BuildCrl(const CrlSpec& spec, const CaIdentity& ca);
 // InvalidArgument for an empty list or a certificate that does not parse.
 Result<Bytes> BuildCertChainCms(std::span<const Bytes> certs);
 
-// Parses an RFC 4514 string, most significant RDN last ("CN=a,O=b,DC=c,C=d"),
-// into a name. Attribute types: CN, O, OU, C, L, ST (or S), DC, E (or
-// EMAIL), STREET, SERIALNUMBER, UID, T, G, SN, I, POSTALCODE (any case), or a
-// dotted OID (optionally "OID." prefixed). Escapes: '\' before a special
-// character or two hex digits; '+' joins attributes into one RDN; spaces
-// around types and values are dropped unless escaped. Values are UTF-8.
-// InvalidArgument for an empty string, an unknown type, an empty value, a
-// '#'-encoded value, or a value the attribute's string type cannot hold.
-Result<ossl::X509NamePtr> ParseDistinguishedName(std::string_view text);
-
 // DER encoders for extension values the CA writes (MS-WCCE 2.2.2.7.7).
 // The encoders below return empty Bytes when their input cannot be encoded
 // (an OID that is not dotted, a string its ASN.1 type cannot hold, a time
@@ -109,9 +100,9 @@ Bytes SidSecurity(const std::string& sid);
 // (otherName 1.3.6.1.4.1.311.20.2.3, UTF8String), ipaddress (IPv4 or IPv6
 // text), guid (otherName 1.3.6.1.4.1.311.25.1: the 16 GUID bytes in Windows
 // byte order, from "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}" with or without
-// braces, or 32 hex digits taken as those 16 bytes in order), dn (see
-// ParseDistinguishedName). An empty list, unknown types or unparsable
-// values: InvalidArgument.
+// braces, or 32 hex digits taken as those 16 bytes in order), dn (RFC 4514
+// text, see ParseDistinguishedName in name.h; not empty). An empty list,
+// unknown types or unparsable values: InvalidArgument.
 Result<Bytes> SubjectAltName(std::span<const std::pair<std::string, std::string>> names);
 // 2.5.29.31 with one DistributionPoint per URI (fullName, uniformResourceIdentifier).
 Bytes CrlDistributionPoints(std::span<const std::string> uris);

@@ -1,0 +1,234 @@
+// In-process issuance benchmark (not a test): certificates per second through
+// the engine with a durable database, beside the raw signing rate of the same
+// CA key measured in the same run on the same number of cores, plus the
+// pending -> approve -> retrieve cycle rate and peak RSS over a long run.
+//
+//   build/release/bench/issuance --keys rsa2048,ecdsa-p256 --cores 1,2 \
+//       --requests 20000 --concurrency 64 --rss-requests 1000000
+#include <sched.h>
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "openadcs/ca/engine.h"
+#include "openadcs/db/sqlite_store.h"
+#include "openadcs/directory/ldif_template_source.h"
+#include "openadcs/pki/ca_identity.h"
+#include "openadcs/util/openssl.h"
+
+namespace {
+
+using namespace openadcs;
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// Restricts the whole process (all threads started afterwards) to `cores` CPUs.
+void UseCores(int cores) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int i = 0; i < cores; ++i) CPU_SET(i, &set);
+  sched_setaffinity(0, sizeof set, &set);
+}
+
+long RssKiB() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+long PeakRssKiB() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+Bytes MakeCsr(const std::string& cn) {
+  ossl::PKeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)));
+  ossl::X509ReqPtr req(X509_REQ_new());
+  X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req.get()), "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509_REQ_set_pubkey(req.get(), key.get());
+  X509_REQ_sign(req.get(), key.get(), EVP_sha256());
+  return ossl::ToDer(req.get(), i2d_X509_REQ);
+}
+
+struct Ca {
+  std::filesystem::path dir;
+  std::unique_ptr<pki::CaIdentity> identity;
+  std::unique_ptr<db::CaStore> store;
+  std::unique_ptr<directory::TemplateSource> templates;
+  std::unique_ptr<ca::Engine> engine;
+};
+
+Ca OpenCa(const std::filesystem::path& dir, pki::KeyAlgorithm alg, const std::string& templates,
+          bool durable) {
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  Ca c;
+  c.dir = dir;
+  pki::CaIdentityOptions io;
+  io.key_file = dir / "ca.key";
+  io.cert_file = dir / "ca.crt";
+  io.algorithm = alg;
+  io.subject = "CN=openadcs-CA";
+  auto identity = pki::CaIdentity::LoadOrCreate(io);
+  db::SqliteStoreOptions so;
+  so.path = dir / "ca.db";
+  so.synchronous_full = durable;
+  auto store = db::OpenSqliteStore(so);
+  auto source = directory::OpenLdifTemplateSource({templates, "openadcs-CA"});
+  if (!identity.ok() || !store.ok() || !source.ok()) {
+    std::fprintf(stderr, "setup failed: %s %s %s\n", identity.status().ToString().c_str(),
+                 store.status().ToString().c_str(), source.status().ToString().c_str());
+    std::exit(1);
+  }
+  c.identity = std::move(identity).value();
+  c.store = std::move(store).value();
+  c.templates = std::move(source).value();
+  c.engine = std::make_unique<ca::Engine>(ca::EngineOptions{}, *c.identity, *c.store, *c.templates,
+                                          nullptr);
+  return c;
+}
+
+// Runs `body(i)` for i in [0, total) on `threads` threads; returns the rate.
+template <typename Body>
+double Rate(int threads, long total, Body&& body) {
+  std::atomic<long> next{0};
+  auto start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (long i; (i = next.fetch_add(1)) < total;) body(i);
+    });
+  }
+  for (auto& th : pool) th.join();
+  return static_cast<double>(total) / Seconds(Clock::now() - start);
+}
+
+double SigningRate(const pki::CaIdentity& identity, int threads, double seconds) {
+  const Bytes data(64, 0x5A);
+  // Calibrate: count signatures in the time budget.
+  std::atomic<bool> stop{false};
+  std::atomic<long> count{0};
+  auto start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      while (!stop.load(std::memory_order_relaxed)) {
+        if (!identity.SignBytes(data).ok()) std::abort();
+        count.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));  // a benchmark's timer
+  stop = true;
+  for (auto& th : pool) th.join();
+  return static_cast<double>(count.load()) / Seconds(Clock::now() - start);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"openadcs in-process issuance benchmark"};
+  std::vector<std::string> keys{"rsa2048", "ecdsa-p256"};
+  std::vector<int> cores{1, 2};
+  long requests = 20000;
+  long cycles = 2000;
+  int concurrency = 64;
+  long rss_requests = 0;
+  bool durable = true;
+  std::string templates = std::string(OPENADCS_SOURCE_DIR) + "/config/templates";
+  std::string work = (std::filesystem::temp_directory_path() / "openadcs-bench").string();
+  app.add_option("--keys", keys, "CA key algorithms");
+  app.add_option("--cores", cores, "CPU counts to run on (process affinity)");
+  app.add_option("--requests", requests, "issuances per measurement");
+  app.add_option("--cycles", cycles, "pending -> approve -> retrieve cycles per measurement");
+  app.add_option("--concurrency", concurrency, "requests in flight (submitting threads)");
+  app.add_option("--rss-requests", rss_requests, "issuances of the RSS run (0: skip)");
+  app.add_option("--durable", durable, "synchronous=FULL (true) or NORMAL (false)");
+  app.add_option("--templates", templates, "template folder");
+  app.add_option("--work", work, "scratch folder on the disk to measure");
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::warn);
+
+  std::vector<Bytes> csrs;
+  for (int i = 0; i < 64; ++i) csrs.push_back(MakeCsr("host" + std::to_string(i) + ".example.com"));
+
+  std::printf("%-11s %5s %12s %12s %7s %12s\n", "ca-key", "cores", "sign/s", "issue/s", "ratio",
+              "cycle/s");
+  for (const auto& key_name : keys) {
+    auto alg = pki::ParseKeyAlgorithm(key_name);
+    if (!alg.ok()) {
+      std::fprintf(stderr, "%s\n", alg.status().ToString().c_str());
+      return 2;
+    }
+    for (int n : cores) {
+      UseCores(n);
+      Ca c = OpenCa(std::filesystem::path(work) / key_name, *alg, templates, durable);
+      const double sign = SigningRate(*c.identity, n, 3.0);
+      const double issue = Rate(concurrency, requests, [&](long i) {
+        ca::SubmitRequest r;
+        r.request = csrs[static_cast<std::size_t>(i) % csrs.size()];
+        r.attributes = "CertificateTemplate:AutoIssueSubject";
+        r.requester = {"EXAMPLE\\bench", ""};
+        if (c.engine->Submit(r).disposition != ca::WireDisposition::kIssued) std::abort();
+      });
+      const double cycle = Rate(concurrency, cycles, [&](long i) {
+        ca::SubmitRequest r;
+        r.request = csrs[static_cast<std::size_t>(i) % csrs.size()];
+        r.attributes = "CertificateTemplate:OfficerApproval";
+        r.requester = {"EXAMPLE\\bench", ""};
+        auto pending = c.engine->Submit(r);
+        if (pending.disposition != ca::WireDisposition::kUnderSubmission) std::abort();
+        if (c.engine->Resubmit("EXAMPLE\\officer", pending.request_id).disposition !=
+            ca::WireDisposition::kIssued) {
+          std::abort();
+        }
+        if (c.engine->RetrieveById(pending.request_id, "").disposition !=
+            ca::WireDisposition::kIssued) {
+          std::abort();
+        }
+      });
+      std::printf("%-11s %5d %12.0f %12.0f %7.2f %12.0f\n", key_name.c_str(), n, sign, issue,
+                  issue / sign, cycle);
+      std::fflush(stdout);
+    }
+  }
+
+  if (rss_requests > 0) {
+    UseCores(2);
+    Ca c = OpenCa(std::filesystem::path(work) / "rss", pki::KeyAlgorithm::kEcdsaP256, templates,
+                  durable);
+    std::printf("\nRSS over %ld issuances (ecdsa-p256 CA, %d in flight):\n", rss_requests,
+                concurrency);
+    std::printf("%12s %10s %10s\n", "issued", "rss-KiB", "peak-KiB");
+    const long step = rss_requests / 10;
+    for (long done = 0; done < rss_requests; done += step) {
+      Rate(concurrency, step, [&](long i) {
+        ca::SubmitRequest r;
+        r.request = csrs[static_cast<std::size_t>(i) % csrs.size()];
+        r.attributes = "CertificateTemplate:AutoIssueSubject";
+        r.requester = {"EXAMPLE\\bench", ""};
+        if (c.engine->Submit(r).disposition != ca::WireDisposition::kIssued) std::abort();
+      });
+      std::printf("%12ld %10ld %10ld\n", done + step, RssKiB(), PeakRssKiB());
+      std::fflush(stdout);
+    }
+  }
+  std::filesystem::remove_all(work);
+  return 0;
+}

@@ -1,0 +1,68 @@
+#include "openadcs/daemon/atomic_file.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace openadcs::daemon {
+namespace {
+
+Status Errno(std::string_view what, const std::string& path) {
+  return Status::IOError(fmt::format("{} {}: {}", what, path, std::strerror(errno)));
+}
+
+Status WriteAll(int fd, std::span<const std::uint8_t> bytes, const std::string& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("write", path);
+    }
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status WriteFileAtomically(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
+                           mode_t mode) {
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+  std::string temp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
+  std::vector<char> templ(temp.begin(), temp.end());
+  templ.push_back('\0');
+  const int fd = ::mkostemp(templ.data(), O_CLOEXEC);
+  if (fd < 0) return Errno("create a temporary file for", path.string());
+  temp = templ.data();
+
+  Status status = Status::Ok();
+  if (::fchmod(fd, mode) != 0) {
+    status = Errno("chmod", temp);
+  } else {
+    status = WriteAll(fd, bytes, temp);
+  }
+  if (status.ok() && ::fsync(fd) != 0) status = Errno("fsync", temp);
+  if (::close(fd) != 0 && status.ok()) status = Errno("close", temp);
+  if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
+    status = Errno("rename into place", path.string());
+  }
+  if (!status.ok()) {
+    ::unlink(temp.c_str());
+    return status;
+  }
+  // The rename is durable only once the directory entry is.
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return Errno("open directory", dir.string());
+  const int rc = ::fsync(dir_fd);
+  ::close(dir_fd);
+  if (rc != 0) return Errno("fsync directory", dir.string());
+  return Status::Ok();
+}
+
+}  // namespace openadcs::daemon

@@ -1,0 +1,210 @@
+#include "openadcs/daemon/daemon.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <utility>
+
+#include "openadcs/daemon/atomic_file.h"
+#include "openadcs/daemon/component_options.h"
+#include "openadcs/daemon/crl_schedule.h"
+#include "openadcs/daemon/startup_report.h"
+#include "openadcs/daemon/state_directory.h"
+#include "openadcs/daemon/systemd_notify.h"
+#include "openadcs/db/sqlite_store.h"
+#include "openadcs/directory/ldif_template_source.h"
+
+namespace openadcs::daemon {
+namespace {
+
+// The CRL is public: a web server (another user) may serve the file.
+constexpr mode_t kCrlFileMode = 0644;
+
+std::int64_t Now() {
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+std::string FormatUnixTime(std::int64_t t) {
+  const std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  if (gmtime_r(&tt, &tm) == nullptr) return std::to_string(t);
+  char text[32];
+  const std::size_t n = std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string(text, n);
+}
+
+Status Prefixed(std::string_view what, const Status& status) {
+  return Status::Error(status.code(), fmt::format("{}: {}", what, status.message()),
+                       status.hresult());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
+  OPENADCS_RETURN_IF_ERROR(EnsureStateDirectory(config.state.dir));
+
+  Result<std::unique_ptr<pki::CaIdentity>> identity =
+      pki::CaIdentity::LoadOrCreate(CaIdentityOptionsFrom(config));
+  if (!identity.ok()) return Prefixed("CA key and certificate", identity.status());
+
+  const db::SqliteStoreOptions store_options = SqliteStoreOptionsFrom(config);
+  Result<std::unique_ptr<db::CaStore>> store = db::OpenSqliteStore(store_options);
+  if (!store.ok()) {
+    return Prefixed(fmt::format("database {}", store_options.path.string()), store.status());
+  }
+
+  Result<std::unique_ptr<directory::TemplateSource>> templates =
+      directory::OpenLdifTemplateSource(LdifTemplateSourceOptionsFrom(config));
+  if (!templates.ok()) {
+    return Prefixed(fmt::format("templates in {}", config.templates.directory.string()),
+                    templates.status());
+  }
+
+  std::unique_ptr<Daemon> daemon(new Daemon(
+      config, std::move(identity).value(), std::move(store).value(), std::move(templates).value()));
+  daemon->LogStartup();
+  OPENADCS_RETURN_IF_ERROR(daemon->PublishCrlAtStart());
+  return daemon;
+}
+
+Daemon::Daemon(const DaemonConfig& config, std::unique_ptr<pki::CaIdentity> identity,
+               std::unique_ptr<db::CaStore> store,
+               std::unique_ptr<directory::TemplateSource> templates)
+    : config_(config),
+      crl_path_(CrlPublishPath(config)),
+      crl_period_(std::chrono::hours(config.crl.period_hours)),
+      identity_(std::move(identity)),
+      store_(std::move(store)),
+      templates_(std::move(templates)),
+      engine_(std::make_unique<ca::Engine>(EngineOptionsFrom(config), *identity_, *store_,
+                                           *templates_, nullptr)),
+      signals_(io_),
+      crl_timer_(io_) {}
+
+// Members go in reverse order of declaration: the loop first, then the
+// engine, then what the engine refers to.
+Daemon::~Daemon() = default;
+
+void Daemon::LogStartup() const {
+  for (const std::string& line :
+       DescribeCaCertificate(identity_->certificate(), identity_->key())) {
+    spdlog::info("{}", line);
+  }
+  spdlog::info("database: {} (synchronous {})", SqliteStoreOptionsFrom(config_).path.string(),
+               config_.database.synchronous_full ? "full" : "normal");
+  LogTemplates();
+}
+
+void Daemon::LogTemplates() const {
+  const auto snapshot = templates_->Current();
+  if (snapshot->templates().empty()) spdlog::warn("no templates served");
+  for (const directory::CertificateTemplate& tmpl : snapshot->templates()) {
+    spdlog::info("{}", DescribeTemplate(tmpl));
+  }
+}
+
+std::string Daemon::StatusText() const {
+  return fmt::format("serving {} templates as {}", templates_->Current()->templates().size(),
+                     identity_->common_name());
+}
+
+Status Daemon::PublishCrlAtStart() {
+  Result<std::optional<db::CrlRow>> latest = store_->LatestCrl();
+  if (!latest.ok()) return Prefixed("reading the latest CRL", latest.status());
+  const std::int64_t now = Now();
+  if (CrlNeedsRefresh(*latest, now)) return PublishCrl();
+
+  const db::CrlRow& crl = **latest;
+  // The file may be missing or stale (restored state, an operator's mistake):
+  // the database's latest CRL is what must be published.
+  Status written = WriteFileAtomically(crl_path_, crl.raw_crl, kCrlFileMode);
+  if (!written.ok()) return Prefixed("publishing the CRL", written);
+  next_crl_delay_ = DelayUntilNextCrl(crl, crl_period_, now);
+  spdlog::info("CRL number {} is current (next update {}), written to {}; next in {} s", crl.number,
+               FormatUnixTime(crl.next_update), crl_path_.string(), next_crl_delay_.count());
+  return Status::Ok();
+}
+
+Status Daemon::PublishCrl() {
+  Result<db::CrlRow> crl = engine_->PublishCrl();
+  if (!crl.ok()) return Prefixed("building the CRL", crl.status());
+  Status written = WriteFileAtomically(crl_path_, crl->raw_crl, kCrlFileMode);
+  if (!written.ok()) return Prefixed("publishing the CRL", written);
+  next_crl_delay_ = crl_period_;
+  spdlog::info("published CRL number {} with {} entries to {}, next update {}", crl->number,
+               crl->count, crl_path_.string(), FormatUnixTime(crl->next_update));
+  return Status::Ok();
+}
+
+void Daemon::ScheduleCrl(std::chrono::seconds delay) {
+  crl_timer_.expires_after(delay);
+  crl_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled: stopping
+    Status published = PublishCrl();
+    if (!published.ok()) {
+      const std::chrono::seconds retry = std::min(kCrlRetryDelay, crl_period_);
+      spdlog::error("{}; retrying in {} s", published.ToString(), retry.count());
+      ScheduleCrl(retry);
+      return;
+    }
+    ScheduleCrl(next_crl_delay_);
+  });
+}
+
+Status Daemon::Run() {
+  for (int signal_number : {SIGTERM, SIGINT, SIGHUP}) {
+    boost::system::error_code ec;
+    signals_.add(signal_number, ec);
+    if (ec) {
+      return Status::Internal(
+          fmt::format("cannot handle signal {}: {}", signal_number, ec.message()));
+    }
+  }
+  WaitForSignal();
+  ScheduleCrl(next_crl_delay_);
+  NotifyReady(StatusText());
+  spdlog::info("openadcsd ready");
+  io_.run();
+  return Status::Ok();
+}
+
+void Daemon::WaitForSignal() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signal_number) {
+    if (ec) return;  // cancelled: stopping
+    if (signal_number == SIGHUP) {
+      Reload();
+      WaitForSignal();
+      return;
+    }
+    Stop(signal_number);
+  });
+}
+
+void Daemon::Reload() {
+  spdlog::info("SIGHUP: reloading templates from {}", config_.templates.directory.string());
+  NotifyReloading();
+  Status reloaded = templates_->Reload();
+  if (reloaded.ok()) {
+    spdlog::info("templates reloaded");
+    LogTemplates();
+  } else {
+    spdlog::error("template reload failed, the previous templates stay in use: {}",
+                  reloaded.ToString());
+  }
+  NotifyReady(reloaded.ok() ? StatusText() : StatusText() + " (last reload failed)");
+}
+
+void Daemon::Stop(int signal_number) {
+  spdlog::info("SIG{}: stopping", sigabbrev_np(signal_number));
+  NotifyStopping();
+  // With nothing left to wait for, io_context::run returns once the handlers
+  // in flight are done.
+  crl_timer_.cancel();
+  signals_.cancel();
+}
+
+}  // namespace openadcs::daemon

@@ -1,0 +1,45 @@
+// The SQL schema of the CA database, generated from the column catalogue,
+// and its versioning (PRAGMA user_version). See docs/database.md.
+#ifndef OPENADCS_DB_SCHEMA_H_
+#define OPENADCS_DB_SCHEMA_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "db/sqlite_connection.h"
+#include "openadcs/db/column_catalogue.h"
+#include "openadcs/util/status.h"
+
+namespace openadcs::db::schema {
+
+// Marks the file as ours (PRAGMA application_id): "OADC".
+inline constexpr std::int32_t kApplicationId = 0x4F414443;
+
+// The SQL table holding `table`'s catalogue columns.
+std::string_view TableName(Table table);
+
+// Columns of the request table that MS-CSRA does not define: they are not in
+// the catalogue, so the admin protocol never serves them.
+struct InternalColumn {
+  std::string_view sql;
+  ColumnType type;
+};
+std::span<const InternalColumn> InternalRequestColumns();
+
+// CREATE TABLE / CREATE INDEX statements for the current version.
+std::vector<std::string> CreateStatements();
+
+// FailedPrecondition if the file carries a newer schema version than
+// kSchemaVersion, or is a SQLite database that is not ours. Reads only.
+Status CheckCompatible(Connection& conn);
+
+// Brings the database to kSchemaVersion in one write transaction: creates the
+// schema in an empty file, runs the upgrade steps on an older one.
+Status Migrate(Connection& conn);
+
+}  // namespace openadcs::db::schema
+
+#endif  // OPENADCS_DB_SCHEMA_H_

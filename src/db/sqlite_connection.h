@@ -1,0 +1,127 @@
+// A thin layer over one sqlite3 connection: cached prepared statements,
+// typed binding and reading, transactions, and the mapping of SQLite result
+// codes to Status. Not thread-safe: the store serialises all use.
+#ifndef OPENADCS_DB_SQLITE_CONNECTION_H_
+#define OPENADCS_DB_SQLITE_CONNECTION_H_
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "openadcs/db/records.h"
+#include "openadcs/util/status.h"
+
+namespace openadcs::db {
+
+// A value to bind. Views must stay valid until the statement has stepped.
+using SqlValue =
+    std::variant<std::monostate, std::int64_t, std::string_view, std::span<const std::uint8_t>>;
+
+// One column of the current result row.
+class ColumnValue {
+ public:
+  ColumnValue(sqlite3_stmt* stmt, int index) : stmt_(stmt), index_(index) {}
+  bool IsNull() const;
+  // NULL reads as 0 / empty. A value of the wrong type or out of range is
+  // Corruption: the schema is STRICT, so only a damaged file yields one.
+  Status Get(std::int64_t& out) const;
+  Status Get(std::uint32_t& out) const;
+  Status Get(Disposition& out) const;
+  Status Get(std::string& out) const;
+  Status Get(Bytes& out) const;
+
+ private:
+  sqlite3_stmt* stmt_;
+  int index_;
+};
+
+class Connection;
+
+// A cached statement borrowed from its Connection; destruction resets it
+// and clears its bindings. Move-only.
+class Statement {
+ public:
+  Statement(sqlite3_stmt* stmt, Connection* conn, bool* in_use);
+  ~Statement();
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&&) = delete;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // 1-based like SQLite. A failed bind is reported by the next Step or Run.
+  void Bind(int index, const SqlValue& value);
+  // true: a row is available; false: done.
+  Result<bool> Step();
+  // Steps to completion, ignoring rows; for statements that return none.
+  Status Run();
+  ColumnValue Column(int index) const { return ColumnValue(stmt_, index); }
+
+ private:
+  sqlite3_stmt* stmt_;
+  Connection* conn_;
+  bool* in_use_;
+  int bind_error_ = SQLITE_OK;
+};
+
+class Connection {
+ public:
+  // Opens (creating if missing) the database at `path` read-write.
+  static Result<std::unique_ptr<Connection>> Open(const std::filesystem::path& path,
+                                                  std::chrono::milliseconds busy_timeout);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  sqlite3* handle() const { return db_; }
+  // Runs SQL that returns no rows (several statements allowed); not cached.
+  Status Exec(std::string_view sql, std::string_view what);
+  // Returns the cached statement for `sql`, preparing it on first use. A
+  // statement is borrowed by one Statement at a time (Internal otherwise).
+  Result<Statement> Prepare(std::string_view sql);
+  // The Status for SQLite result code `rc` (extended), with `what` and
+  // SQLite's message.
+  Status Error(int rc, std::string_view what) const;
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db) {}
+
+  struct Cached {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+  sqlite3* db_;
+  std::map<std::string, Cached, std::less<>> cache_;
+};
+
+// BEGIN on construction via Begin(); ROLLBACK on destruction unless Commit
+// succeeded.
+class Transaction {
+ public:
+  enum class Mode { kRead, kWrite };
+  explicit Transaction(Connection& conn) : conn_(conn) {}
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  // kWrite takes the write lock at once (BEGIN IMMEDIATE), so that a busy
+  // database is reported here, after the busy timeout, and never midway.
+  Status Begin(Mode mode);
+  Status Commit();
+
+ private:
+  Connection& conn_;
+  bool open_ = false;
+};
+
+}  // namespace openadcs::db
+
+#endif  // OPENADCS_DB_SQLITE_CONNECTION_H_

@@ -1,0 +1,123 @@
+#include "directory/ldif_reader.h"
+
+#include <ldap.h>
+#include <ldif.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace openadcs::directory {
+
+namespace {
+
+constexpr unsigned kEntryFlags = LDIF_DEFAULT_ADD | LDIF_ENTRIES_ONLY | LDIF_NO_CONTROLS;
+// How much of a record's dn line a warning quotes.
+constexpr std::size_t kDnShown = 200;
+
+struct LdifCloser {
+  void operator()(LDIFFP* file) const { ldif_close(file); }
+};
+
+// The buffer ldif_read_record grows with ber_memrealloc.
+struct RecordBuffer {
+  RecordBuffer() = default;
+  RecordBuffer(const RecordBuffer&) = delete;
+  RecordBuffer& operator=(const RecordBuffer&) = delete;
+  ~RecordBuffer() { ber_memfree(data); }
+  char* data = nullptr;
+  int capacity = 0;
+};
+
+struct ParsedRecord {
+  ParsedRecord() { std::memset(&record, 0, sizeof record); }
+  ParsedRecord(const ParsedRecord&) = delete;
+  ParsedRecord& operator=(const ParsedRecord&) = delete;
+  // Safe on a zeroed record and after a failed parse (which clears it).
+  ~ParsedRecord() { ldap_ldif_record_done(&record); }
+  LDIFRecord record;
+};
+
+// The record's "dn:" line as written, for warnings about a record that did
+// not parse (the parser writes into the buffer, so this is taken first).
+std::string DnLine(std::string_view record) {
+  std::size_t pos = 0;
+  while (pos < record.size()) {
+    std::size_t eol = record.find('\n', pos);
+    if (eol == std::string_view::npos) eol = record.size();
+    std::string_view line = record.substr(pos, eol - pos);
+    if (line.size() >= 3 && (line[0] == 'd' || line[0] == 'D') &&
+        (line[1] == 'n' || line[1] == 'N') && line[2] == ':') {
+      return std::string(line.substr(0, kDnShown));
+    }
+    pos = eol + 1;
+  }
+  return "(no dn line)";
+}
+
+}  // namespace
+
+Result<std::vector<DirectoryEntry>> ReadLdifFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) return Status::IOError(path.string() + ": " + ec.message());
+  if (size > kMaxLdifFileBytes) {
+    return Status::IOError(path.string() + ": " + std::to_string(size) + " bytes, more than " +
+                           std::to_string(kMaxLdifFileBytes));
+  }
+  std::unique_ptr<LDIFFP, LdifCloser> file(ldif_open(path.c_str(), "r"));
+  if (file == nullptr) {
+    return Status::IOError(path.string() + ": " + std::strerror(errno));
+  }
+
+  std::vector<DirectoryEntry> entries;
+  RecordBuffer buffer;
+  unsigned long line = 0;
+  int read = 0;
+  for (;;) {
+    unsigned long first_line = line + 1;
+    read = ldif_read_record(file.get(), &line, &buffer.data, &buffer.capacity);
+    if (read <= 0) break;
+
+    std::string dn_line = DnLine(buffer.data);
+    berval text{std::strlen(buffer.data), buffer.data};
+    ParsedRecord parsed;
+    if (ldap_parse_ldif_record(&text, first_line, &parsed.record, "openadcs", kEntryFlags) !=
+        LDAP_SUCCESS) {
+      spdlog::warn("{}:{}-{}: LDIF record ({}) does not parse; skipped", path.string(), first_line,
+                   line, dn_line);
+      continue;
+    }
+    const LDIFRecord& record = parsed.record;
+    if (record.lr_op != LDAP_REQ_ADD) {
+      // A "version:" line alone, or a change record other than add.
+      if (record.lr_dn.bv_val != nullptr) {
+        spdlog::warn("{}:{}-{}: LDIF record ({}) is not an entry; skipped", path.string(),
+                     first_line, line, dn_line);
+      }
+      continue;
+    }
+    DirectoryEntry entry(std::string(record.lr_dn.bv_val, record.lr_dn.bv_len));
+    for (LDAPMod** mod = record.lrop_mods; mod != nullptr && *mod != nullptr; ++mod) {
+      for (berval** value = (*mod)->mod_bvalues; value != nullptr && *value != nullptr; ++value) {
+        const auto* bytes = reinterpret_cast<const std::uint8_t*>((*value)->bv_val);
+        entry.Add((*mod)->mod_type, Bytes(bytes, bytes + (*value)->bv_len));
+      }
+    }
+    entries.push_back(std::move(entry));
+  }
+  if (read < 0) {
+    return Status::IOError(path.string() + ":" + std::to_string(line) +
+                           ": an include: file cannot be opened");
+  }
+  if (std::ferror(file->fp) != 0) {
+    return Status::IOError(path.string() + ": read error");
+  }
+  return entries;
+}
+
+}  // namespace openadcs::directory

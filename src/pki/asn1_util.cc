@@ -1,0 +1,161 @@
+#include "pki/asn1_util.h"
+
+#include <openssl/bn.h>
+
+#include <ctime>
+
+namespace openadcs::pki::internal {
+namespace {
+
+using X509PubkeyPtr = std::unique_ptr<X509_PUBKEY, ossl::Deleter<X509_PUBKEY_free>>;
+
+// Longer dotted OIDs than this are not something a CA is asked to write.
+constexpr std::size_t kMaxOidTextLength = 256;
+// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: what a 4-digit year encodes.
+constexpr std::int64_t kMinUnixTime = -62167219200;
+constexpr std::int64_t kMaxUnixTime = 253402300799;
+constexpr int kMaxSerialOctets = 20;
+
+}  // namespace
+
+ossl::Asn1ObjectPtr DottedOid(std::string_view text) {
+  if (text.empty() || text.size() > kMaxOidTextLength) return nullptr;
+  int arcs = 1;
+  char prev = '.';
+  for (char c : text) {
+    if (c == '.') {
+      if (prev == '.') return nullptr;
+      ++arcs;
+    } else if (c < '0' || c > '9') {
+      return nullptr;
+    }
+    prev = c;
+  }
+  if (prev == '.' || arcs < 2) return nullptr;
+  return ossl::Asn1ObjectPtr(OBJ_txt2obj(std::string(text).c_str(), 1));
+}
+
+std::string OidText(const ASN1_OBJECT* obj) {
+  int n = OBJ_obj2txt(nullptr, 0, obj, 1);
+  if (n <= 0) return {};
+  std::string out(static_cast<std::size_t>(n) + 1, '\0');
+  OBJ_obj2txt(out.data(), n + 1, obj, 1);
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+ossl::Asn1TimePtr UnixToAsn1Time(std::int64_t unix_seconds) {
+  if (unix_seconds < kMinUnixTime || unix_seconds > kMaxUnixTime) return nullptr;
+  // ASN1_TIME_set picks UTCTime exactly for 1950-2049, as RFC 5280 asks.
+  return ossl::Asn1TimePtr(ASN1_TIME_set(nullptr, static_cast<time_t>(unix_seconds)));
+}
+
+Result<ossl::Asn1IntegerPtr> SerialToAsn1(std::span<const std::uint8_t> serial) {
+  if (serial.empty()) return Status::InvalidArgument("serial number is empty");
+  if ((serial[0] & 0x80) != 0) return Status::InvalidArgument("serial number is negative");
+  if (serial.size() > static_cast<std::size_t>(INT_MAX)) {
+    return Status::InvalidArgument("serial number is too long");
+  }
+  ossl::BnPtr bn(BN_bin2bn(serial.data(), static_cast<int>(serial.size()), nullptr));
+  if (bn == nullptr) return Status::Internal("BN_bin2bn: " + ossl::ErrorText());
+  if (BN_is_zero(bn.get())) return Status::InvalidArgument("serial number is zero");
+  // A positive INTEGER needs a leading zero octet when its top bit is set.
+  int octets = BN_num_bytes(bn.get()) + (BN_num_bits(bn.get()) % 8 == 0 ? 1 : 0);
+  if (octets > kMaxSerialOctets) {
+    return Status::InvalidArgument("serial number is longer than 20 octets");
+  }
+  ossl::Asn1IntegerPtr out(BN_to_ASN1_INTEGER(bn.get(), nullptr));
+  if (out == nullptr) return Status::Internal("BN_to_ASN1_INTEGER: " + ossl::ErrorText());
+  return out;
+}
+
+Result<Bytes> KeyIdentifier(EVP_PKEY* key) {
+  X509_PUBKEY* raw = nullptr;
+  if (key == nullptr || X509_PUBKEY_set(&raw, key) != 1) {
+    return Status::InvalidArgument("cannot encode the public key: " + ossl::ErrorText());
+  }
+  X509PubkeyPtr pub(raw);
+  const unsigned char* bits = nullptr;
+  int bits_len = 0;
+  if (X509_PUBKEY_get0_param(nullptr, &bits, &bits_len, nullptr, pub.get()) != 1) {
+    return Status::Internal("X509_PUBKEY_get0_param: " + ossl::ErrorText());
+  }
+  Bytes out(EVP_MAX_MD_SIZE);
+  unsigned int out_len = 0;
+  if (EVP_Digest(bits, static_cast<std::size_t>(bits_len), out.data(), &out_len, EVP_sha1(),
+                 nullptr) != 1) {
+    return Status::Internal("SHA-1 of the public key: " + ossl::ErrorText());
+  }
+  out.resize(out_len);
+  return out;
+}
+
+Result<Bytes> IssuerKeyIdentifier(X509* ca_cert) {
+  const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(ca_cert);
+  if (ski != nullptr && ASN1_STRING_length(ski) > 0) {
+    const unsigned char* p = ASN1_STRING_get0_data(ski);
+    return Bytes(p, p + ASN1_STRING_length(ski));
+  }
+  return KeyIdentifier(X509_get0_pubkey(ca_cert));
+}
+
+Bytes AuthorityKeyIdValue(std::span<const std::uint8_t> key_id) {
+  AuthorityKeyIdPtr akid(AUTHORITY_KEYID_new());
+  if (akid == nullptr) return {};
+  akid->keyid = ASN1_OCTET_STRING_new();
+  if (akid->keyid == nullptr ||
+      ASN1_OCTET_STRING_set(akid->keyid, key_id.data(), static_cast<int>(key_id.size())) != 1) {
+    return {};
+  }
+  return ossl::ToDer(akid.get(), i2d_AUTHORITY_KEYID);
+}
+
+Bytes SubjectKeyIdValue(std::span<const std::uint8_t> key_id) {
+  ossl::Asn1OctetStringPtr os(ASN1_OCTET_STRING_new());
+  if (os == nullptr ||
+      ASN1_OCTET_STRING_set(os.get(), key_id.data(), static_cast<int>(key_id.size())) != 1) {
+    return {};
+  }
+  return ossl::ToDer(os.get(), i2d_ASN1_OCTET_STRING);
+}
+
+ossl::X509ExtPtr MakeExtension(const ASN1_OBJECT* oid, bool critical,
+                               std::span<const std::uint8_t> value) {
+  if (value.size() > static_cast<std::size_t>(INT_MAX)) return nullptr;
+  ossl::Asn1OctetStringPtr os(ASN1_OCTET_STRING_new());
+  if (os == nullptr ||
+      ASN1_OCTET_STRING_set(os.get(), value.data(), static_cast<int>(value.size())) != 1) {
+    return nullptr;
+  }
+  return ossl::X509ExtPtr(X509_EXTENSION_create_by_OBJ(nullptr, oid, critical ? 1 : 0, os.get()));
+}
+
+Status AddExtension(X509* cert, const ASN1_OBJECT* oid, bool critical,
+                    std::span<const std::uint8_t> value) {
+  if (value.empty()) {
+    return Status::InvalidArgument("extension " + OidText(oid) + " has an empty value");
+  }
+  ossl::X509ExtPtr ext = MakeExtension(oid, critical, value);
+  if (ext == nullptr || X509_add_ext(cert, ext.get(), -1) != 1) {
+    return Status::Internal("adding extension " + OidText(oid) + ": " + ossl::ErrorText());
+  }
+  return Status::Ok();
+}
+
+Status SetValidity(X509* cert, std::int64_t not_before, std::int64_t not_after) {
+  if (not_after < not_before) {
+    return Status::InvalidArgument("validity ends (" + std::to_string(not_after) +
+                                   ") before it starts (" + std::to_string(not_before) + ")");
+  }
+  ossl::Asn1TimePtr begin = UnixToAsn1Time(not_before);
+  ossl::Asn1TimePtr end = UnixToAsn1Time(not_after);
+  if (begin == nullptr || end == nullptr) {
+    return Status::InvalidArgument("validity time outside years 0-9999");
+  }
+  if (X509_set1_notBefore(cert, begin.get()) != 1 || X509_set1_notAfter(cert, end.get()) != 1) {
+    return Status::Internal("setting validity: " + ossl::ErrorText());
+  }
+  return Status::Ok();
+}
+
+}  // namespace openadcs::pki::internal

@@ -1,0 +1,84 @@
+// CRLs: v2, entries sorted by serial, CRL number and AKI, signed by the CA.
+#include "openadcs/pki/x509_builder.h"
+#include "pki/asn1_util.h"
+
+namespace openadcs::pki {
+namespace {
+
+constexpr std::uint32_t kMaxCrlReason = 10;  // aACompromise
+constexpr std::uint32_t kUnusedCrlReason = 7;
+
+Result<ossl::X509RevokedPtr> MakeEntry(const CrlEntry& entry) {
+  Result<ossl::Asn1IntegerPtr> serial = internal::SerialToAsn1(entry.serial);
+  if (!serial.ok()) {
+    return Status::InvalidArgument("CRL entry: " + serial.status().message());
+  }
+  if (entry.reason > kMaxCrlReason || entry.reason == kUnusedCrlReason) {
+    return Status::InvalidArgument("CRL entry " + HexLower(entry.serial) + ": reason " +
+                                   std::to_string(entry.reason) + " is not a CRLReason");
+  }
+  ossl::Asn1TimePtr date = internal::UnixToAsn1Time(entry.revocation_date);
+  if (date == nullptr) {
+    return Status::InvalidArgument("CRL entry " + HexLower(entry.serial) +
+                                   ": revocation date outside years 0-9999");
+  }
+  ossl::X509RevokedPtr revoked(X509_REVOKED_new());
+  if (revoked == nullptr || X509_REVOKED_set_serialNumber(revoked.get(), serial->get()) != 1 ||
+      X509_REVOKED_set_revocationDate(revoked.get(), date.get()) != 1) {
+    return Status::Internal("CRL entry: " + ossl::ErrorText());
+  }
+  if (entry.reason != 0) {
+    internal::Asn1EnumeratedPtr reason(ASN1_ENUMERATED_new());
+    if (reason == nullptr || ASN1_ENUMERATED_set(reason.get(), entry.reason) != 1 ||
+        X509_REVOKED_add1_ext_i2d(revoked.get(), NID_crl_reason, reason.get(), 0, 0) != 1) {
+      return Status::Internal("CRL entry reason: " + ossl::ErrorText());
+    }
+  }
+  return revoked;
+}
+
+}  // namespace
+
+Result<Bytes> BuildCrl(const CrlSpec& spec, const CaIdentity& ca) {
+  if (spec.next_update <= spec.this_update) {
+    return Status::InvalidArgument("CRL nextUpdate is not after thisUpdate");
+  }
+  ossl::Asn1TimePtr this_update = internal::UnixToAsn1Time(spec.this_update);
+  ossl::Asn1TimePtr next_update = internal::UnixToAsn1Time(spec.next_update);
+  if (this_update == nullptr || next_update == nullptr) {
+    return Status::InvalidArgument("CRL update time outside years 0-9999");
+  }
+  ossl::X509CrlPtr crl(X509_CRL_new());
+  if (crl == nullptr || X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) != 1 ||
+      X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca.certificate())) != 1 ||
+      X509_CRL_set1_lastUpdate(crl.get(), this_update.get()) != 1 ||
+      X509_CRL_set1_nextUpdate(crl.get(), next_update.get()) != 1) {
+    return Status::Internal("filling the CRL: " + ossl::ErrorText());
+  }
+  for (const CrlEntry& entry : spec.entries) {
+    Result<ossl::X509RevokedPtr> revoked = MakeEntry(entry);
+    if (!revoked.ok()) return revoked.status();
+    if (X509_CRL_add0_revoked(crl.get(), revoked->get()) != 1) {
+      return Status::Internal("X509_CRL_add0_revoked: " + ossl::ErrorText());
+    }
+    revoked->release();
+  }
+  if (X509_CRL_sort(crl.get()) != 1) return Status::Internal("X509_CRL_sort: " + ossl::ErrorText());
+
+  Result<Bytes> ca_key_id = internal::IssuerKeyIdentifier(ca.certificate());
+  if (!ca_key_id.ok()) return ca_key_id.status();
+  ossl::X509ExtPtr aki = internal::MakeExtension(OBJ_nid2obj(NID_authority_key_identifier), false,
+                                                 internal::AuthorityKeyIdValue(*ca_key_id));
+  ossl::Asn1IntegerPtr number(ASN1_INTEGER_new());
+  if (aki == nullptr || X509_CRL_add_ext(crl.get(), aki.get(), -1) != 1 || number == nullptr ||
+      ASN1_INTEGER_set_uint64(number.get(), spec.number) != 1 ||
+      X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0, 0) != 1) {
+    return Status::Internal("CRL extensions: " + ossl::ErrorText());
+  }
+  OPENADCS_RETURN_IF_ERROR(ca.SignCrl(crl.get()));
+  Bytes der = ossl::ToDer(crl.get(), i2d_X509_CRL);
+  if (der.empty()) return Status::Internal("i2d_X509_CRL: " + ossl::ErrorText());
+  return der;
+}
+
+}  // namespace openadcs::pki

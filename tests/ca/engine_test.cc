@@ -1,0 +1,329 @@
+// The engine against real parts: a SQLite file, the sample LDIF templates and
+// a generated CA key. Covers the approval flow of MS-CERSOD 3.5, retrieval,
+// officer operations, CRLs and bad input.
+#include "openadcs/ca/engine.h"
+
+#include <gtest/gtest.h>
+#include <openssl/cms.h>
+#include <openssl/x509v3.h>
+
+#include "openadcs/ca/hresult.h"
+#include "openadcs/db/sqlite_store.h"
+#include "openadcs/directory/ldif_template_source.h"
+#include "openadcs/pki/x509_builder.h"
+#include "testing/pki.h"
+
+namespace openadcs::ca {
+namespace {
+
+using db::Disposition;
+using testing::CsrSpec;
+namespace xf = db::extension_flag;
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pki::CaIdentityOptions o;
+    o.key_file = dir_.path() / "ca.key";
+    o.cert_file = dir_.path() / "ca.crt";
+    o.algorithm = pki::KeyAlgorithm::kEcdsaP256;
+    o.subject = "CN=openadcs-CA,DC=example,DC=com";
+    auto id = pki::CaIdentity::LoadOrCreate(o);
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    identity_ = std::move(id).value();
+    auto store = db::OpenSqliteStore({dir_.path() / "ca.db"});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    auto source = directory::OpenLdifTemplateSource(
+        {std::filesystem::path(OPENADCS_SOURCE_DIR) / "config" / "templates", "openadcs-CA"});
+    ASSERT_TRUE(source.ok()) << source.status().ToString();
+    templates_ = std::move(source).value();
+    engine_ = std::make_unique<Engine>(EngineOptions{}, *identity_, *store_, *templates_, nullptr,
+                                       [this] { return now_; });
+    key_ = testing::MakeRsaKey(2048);
+  }
+
+  SubmitResult Submit(const Bytes& request, const std::string& attributes) {
+    SubmitRequest r;
+    r.request = request;
+    r.attributes = attributes;
+    r.requester = {"EXAMPLE\\alice", "S-1-5-21-1-2-3-1104"};
+    r.authority = "openadcs-CA";
+    return engine_->Submit(r);
+  }
+
+  Bytes Csr(const std::string& cn) {
+    CsrSpec s;
+    s.subject = {{"CN", cn}};
+    return testing::MakeCsrDer(key_.get(), s);
+  }
+
+  std::vector<db::RequestRecord> All() {
+    auto rows = store_->ListRequests({});
+    EXPECT_TRUE(rows.ok());
+    return rows.ok() ? *rows : std::vector<db::RequestRecord>{};
+  }
+
+  testing::TempDir dir_;
+  std::int64_t now_ = 1'800'000'000;
+  std::unique_ptr<pki::CaIdentity> identity_;
+  std::unique_ptr<db::CaStore> store_;
+  std::unique_ptr<directory::TemplateSource> templates_;
+  std::unique_ptr<Engine> engine_;
+  ossl::PKeyPtr key_;
+};
+
+TEST_F(EngineTest, ApprovalFlowOfMsCersod35) {
+  // 1. Submit to the approval template: pending.
+  SubmitResult submitted = Submit(Csr("alice"), "CertificateTemplate:OfficerApproval");
+  ASSERT_EQ(submitted.disposition, WireDisposition::kUnderSubmission) << submitted.message;
+  ASSERT_NE(submitted.request_id, 0u);
+  EXPECT_TRUE(submitted.certificate.empty());
+  const std::uint32_t id = submitted.request_id;
+
+  // The client polls: still pending.
+  EXPECT_EQ(engine_->RetrieveById(id, "openadcs-CA").disposition, WireDisposition::kUnderSubmission);
+
+  // 2. The officer lists pending requests and finds it.
+  auto pending = engine_->ListRequests({Disposition::kPending});
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].request_id, id);
+  EXPECT_EQ((*pending)[0].subject.common_name, "alice");
+
+  // 3. Sets an extension (STRING -> IA5String).
+  const std::string note = "approved by the officer";
+  ASSERT_TRUE(engine_
+                  ->SetExtension("EXAMPLE\\officer", id, "1.3.6.1.4.1.99999.1",
+                                 ValueType::kString, 0, Bytes(note.begin(), note.end()))
+                  .ok());
+
+  // 4. Resubmits: issued.
+  now_ += 60;
+  SubmitResult issued = engine_->Resubmit("EXAMPLE\\officer", id);
+  ASSERT_EQ(issued.disposition, WireDisposition::kIssued) << issued.message;
+  ASSERT_FALSE(issued.certificate.empty());
+  auto cert = testing::ParseCertDer(issued.certificate);
+  ASSERT_TRUE(cert);
+  EXPECT_EQ(testing::ExtensionValue(cert.get(), "1.3.6.1.4.1.99999.1"), pki::ext::Ia5String(note));
+  EXPECT_EQ(X509_verify(cert.get(), identity_->key()), 1);
+
+  // 5. The client retrieves it by id: the same certificate, with the chain.
+  SubmitResult retrieved = engine_->RetrieveById(id, "openadcs-CA");
+  EXPECT_EQ(retrieved.disposition, WireDisposition::kIssued);
+  EXPECT_EQ(retrieved.certificate, issued.certificate);
+  const unsigned char* p = retrieved.chain_cms.data();
+  ossl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(retrieved.chain_cms.size())));
+  ASSERT_TRUE(cms);
+  STACK_OF(X509)* certs = CMS_get1_certs(cms.get());
+  ASSERT_NE(certs, nullptr);
+  EXPECT_EQ(sk_X509_num(certs), 2);
+  sk_X509_pop_free(certs, X509_free);
+
+  // 6. The Extension table holds the officer's row with the admin origin.
+  auto exts = store_->ListExtensions(id);
+  ASSERT_TRUE(exts.ok());
+  bool found = false;
+  for (const auto& row : *exts) {
+    if (row.name == "1.3.6.1.4.1.99999.1") {
+      found = true;
+      EXPECT_EQ(row.flags & xf::kOriginMask, xf::kOriginAdmin);
+    }
+  }
+  EXPECT_TRUE(found);
+  auto rec = store_->GetRequest(id);
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(rec->disposition, Disposition::kIssued);
+  EXPECT_EQ(rec->officer, "EXAMPLE\\officer");
+  EXPECT_EQ(rec->requester_name, "EXAMPLE\\alice");
+}
+
+TEST_F(EngineTest, AutoIssueTemplateIssuesAtOnce) {
+  SubmitResult r = Submit(Csr("www.example.com"), "CertificateTemplate:AutoIssueSubject");
+  ASSERT_EQ(r.disposition, WireDisposition::kIssued) << r.message;
+  auto cert = testing::ParseCertDer(r.certificate);
+  ASSERT_TRUE(cert);
+  auto serial = engine_->IsValidCertificate(All()[0].certificate->serial_number);
+  ASSERT_TRUE(serial.ok());
+  EXPECT_EQ(serial->disposition, 3u);
+  EXPECT_EQ(engine_->RetrieveBySerial(All()[0].certificate->serial_number, "").certificate,
+            r.certificate);
+}
+
+TEST_F(EngineTest, SerialNumbersArePositiveRandomAndLong) {
+  std::set<std::string> serials;
+  for (int i = 0; i < 20; ++i) {
+    SubmitResult r = Submit(Csr("host" + std::to_string(i)), "CertificateTemplate:AutoIssueSubject");
+    ASSERT_EQ(r.disposition, WireDisposition::kIssued) << r.message;
+    auto cert = testing::ParseCertDer(r.certificate);
+    const ASN1_INTEGER* s = X509_get0_serialNumber(cert.get());
+    EXPECT_EQ(ASN1_STRING_type(s), V_ASN1_INTEGER);  // positive
+    EXPECT_GE(ASN1_STRING_length(s) * 8, 128);
+    serials.insert(All().back().certificate->serial_number);
+  }
+  EXPECT_EQ(serials.size(), 20u);
+}
+
+TEST_F(EngineTest, DeniedRequestRetrievesAsAdminDenied) {
+  auto r = Submit(Csr("alice"), "CertificateTemplate:OfficerApproval");
+  ASSERT_TRUE(engine_->Deny("EXAMPLE\\officer", r.request_id).ok());
+  SubmitResult got = engine_->RetrieveById(r.request_id, "");
+  EXPECT_EQ(got.disposition, WireDisposition::kDenied);
+  EXPECT_EQ(got.status, hr::kAdminDeniedRequest);
+  EXPECT_EQ(got.message, "Denied by EXAMPLE\\officer");
+  // A denied request can be neither resubmitted nor denied again.
+  EXPECT_EQ(engine_->Resubmit("EXAMPLE\\officer", r.request_id).status, hr::kBadRequestStatus);
+  EXPECT_EQ(engine_->Deny("EXAMPLE\\officer", r.request_id).hresult(), hr::kBadRequestStatus);
+}
+
+TEST_F(EngineTest, OfficerOperationsCheckStateAndArguments) {
+  auto issued = Submit(Csr("www.example.com"), "CertificateTemplate:AutoIssueSubject");
+  ASSERT_EQ(issued.disposition, WireDisposition::kIssued);
+  const Bytes v{1, 0, 0, 0};
+  EXPECT_EQ(engine_->SetExtension("o", issued.request_id, "1.2.3", ValueType::kLong, 0, v).hresult(),
+            hr::kBadRequestStatus);
+  EXPECT_EQ(engine_->SetExtension("o", 999, "1.2.3", ValueType::kLong, 0, v).hresult(),
+            hr::kPropertyEmpty);
+  auto pending = Submit(Csr("alice"), "CertificateTemplate:OfficerApproval");
+  const std::uint32_t id = pending.request_id;
+  EXPECT_EQ(engine_->SetExtension("o", id, "not an oid", ValueType::kLong, 0, v).hresult(),
+            hr::kInvalidArg);
+  EXPECT_EQ(engine_->SetExtension("o", id, "1.2.3.4.5.6.7.8.9.10.11.12.13.14.15", ValueType::kLong,
+                                  0, v)
+                .hresult(),
+            hr::kInvalidArg);  // 34 characters: over the limit of 31
+  EXPECT_EQ(engine_->SetExtension("o", id, "1.2.3", static_cast<ValueType>(9), 0, v).hresult(),
+            hr::kInvalidArg);
+  EXPECT_EQ(engine_->SetExtension("o", id, "1.2.3", ValueType::kLong, 0x100, v).hresult(),
+            hr::kInvalidArg);
+  EXPECT_EQ(engine_->SetExtension("o", id, "1.2.3", ValueType::kLong, 0, Bytes{1}).hresult(),
+            hr::kInvalidArg);
+  EXPECT_EQ(engine_->Resubmit("o", 4242).status, hr::kPropertyEmpty);
+  ASSERT_TRUE(engine_->SetAttributes("o", id, "Note:checked by phone").ok());
+  auto attrs = store_->ListAttributes(id);
+  ASSERT_TRUE(attrs.ok());
+  bool found = false;
+  for (const auto& a : *attrs) found |= (a.name == "Note" && a.value == "checked by phone");
+  EXPECT_TRUE(found);
+}
+
+TEST_F(EngineTest, RevokeHoldReleaseAndCrl) {
+  auto r = Submit(Csr("www.example.com"), "CertificateTemplate:AutoIssueSubject");
+  ASSERT_EQ(r.disposition, WireDisposition::kIssued);
+  const std::string serial = All()[0].certificate->serial_number;
+
+  ASSERT_TRUE(engine_->Revoke("o", serial, 6, 0).ok());  // certificateHold
+  auto held = engine_->IsValidCertificate(serial);
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(held->disposition, 2u);
+  EXPECT_EQ(held->reason, 6u);
+  EXPECT_EQ(engine_->RetrieveById(r.request_id, "").disposition, WireDisposition::kRevoked);
+
+  ASSERT_TRUE(engine_->Revoke("o", serial, Engine::kUnrevoke, 0).ok());
+  EXPECT_EQ(engine_->IsValidCertificate(serial)->disposition, 3u);
+  EXPECT_EQ(engine_->Revoke("o", serial, Engine::kUnrevoke, 0).hresult(), hr::kBadRequestStatus);
+  EXPECT_EQ(engine_->Revoke("o", serial, 7, 0).hresult(), hr::kInvalidArg);
+
+  ASSERT_TRUE(engine_->Revoke("o", serial, 1, 0).ok());  // keyCompromise: final
+  EXPECT_EQ(engine_->Revoke("o", serial, 4, 0).hresult(), hr::kBadRequestStatus);
+  EXPECT_EQ(engine_->Revoke("o", "00ff", 1, 0).hresult(), hr::kPropertyEmpty);
+  EXPECT_EQ(engine_->IsValidCertificate("00ff")->disposition, 4u);
+
+  now_ += 10;
+  auto crl = engine_->PublishCrl();
+  ASSERT_TRUE(crl.ok()) << crl.status().ToString();
+  EXPECT_EQ(crl->number, 1u);
+  EXPECT_EQ(crl->count, 1u);
+  const unsigned char* p = crl->raw_crl.data();
+  ossl::X509CrlPtr parsed(d2i_X509_CRL(nullptr, &p, static_cast<long>(crl->raw_crl.size())));
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(X509_CRL_verify(parsed.get(), identity_->key()), 1);
+  ASSERT_EQ(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(parsed.get())), 1);
+  auto second = engine_->PublishCrl();
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->number, 2u);
+}
+
+TEST_F(EngineTest, WrongAuthorityIsInvalidArgWithoutARow) {
+  SubmitRequest r;
+  r.request = Csr("x");
+  r.attributes = "CertificateTemplate:AutoIssueSubject";
+  r.authority = "some-other-CA";
+  EXPECT_EQ(engine_->Submit(r).status, hr::kInvalidArg);
+  EXPECT_TRUE(All().empty());
+}
+
+TEST_F(EngineTest, RetrieveOfUnknownIdIsPropertyEmpty) {
+  EXPECT_EQ(engine_->RetrieveById(77, "").status, hr::kPropertyEmpty);
+  EXPECT_EQ(engine_->RetrieveBySerial("0abc", "").status, hr::kPropertyEmpty);
+}
+
+// Bad input: each gives its HRESULT and one failed or denied row; nothing
+// else is written.
+struct BadInputCase {
+  const char* name;
+  std::uint32_t want_status;
+  Disposition want_disposition;
+};
+
+class EngineBadInputTest : public EngineTest,
+                           public ::testing::WithParamInterface<BadInputCase> {
+ protected:
+  std::pair<Bytes, std::string> Make(const std::string& name) {
+    const std::string tmpl = "CertificateTemplate:AutoIssueSubject";
+    Bytes good = Csr("www.example.com");
+    if (name == "garbage") return {Bytes{'n', 'o', 't', ' ', 'a', ' ', 'r', 'e', 'q'}, tmpl};
+    if (name == "truncated") return {Bytes(good.begin(), good.begin() + good.size() / 2), tmpl};
+    if (name == "bad_signature") {
+      good[good.size() - 5] ^= 0x55;  // inside the signature bits
+      return {good, tmpl};
+    }
+    if (name == "oversized") return {Bytes(70 * 1024, 0x30), tmpl};
+    if (name == "unknown_template") return {good, "CertificateTemplate:NoSuchTemplate"};
+    if (name == "no_template") return {good, ""};
+    if (name == "conflicting_sources") {
+      CsrSpec s;
+      s.subject = {{"CN", "www.example.com"}};
+      s.name_value_pairs = {{"CertificateTemplate", "OfficerApproval"}};
+      return {testing::MakeCsrDer(key_.get(), s), tmpl};
+    }
+    return {};
+  }
+};
+
+TEST_P(EngineBadInputTest, GivesHresultAndOneRow) {
+  const BadInputCase& c = GetParam();
+  auto [bytes, attributes] = Make(c.name);
+  SubmitResult r = Submit(bytes, attributes);
+  EXPECT_EQ(r.status, c.want_status) << r.message;
+  EXPECT_NE(r.request_id, 0u);
+  EXPECT_TRUE(r.certificate.empty());
+  auto rows = All();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].request_id, r.request_id);
+  EXPECT_EQ(rows[0].disposition, c.want_disposition);
+  EXPECT_EQ(rows[0].status_code, c.want_status);
+  EXPECT_FALSE(rows[0].certificate.has_value());
+  auto crl = store_->LatestCrl();
+  ASSERT_TRUE(crl.ok());
+  EXPECT_FALSE(crl->has_value());
+  // The same answer on a later retrieve.
+  SubmitResult again = engine_->RetrieveById(r.request_id, "");
+  EXPECT_EQ(again.status, c.want_status);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, EngineBadInputTest,
+    ::testing::Values(BadInputCase{"garbage", hr::kInvalidData, Disposition::kError},
+                      BadInputCase{"truncated", hr::kInvalidData, Disposition::kError},
+                      BadInputCase{"bad_signature", hr::kBadSignature, Disposition::kError},
+                      BadInputCase{"oversized", hr::kInvalidData, Disposition::kError},
+                      BadInputCase{"unknown_template", hr::kUnsupportedCertType,
+                                   Disposition::kDenied},
+                      BadInputCase{"no_template", hr::kUnsupportedCertType, Disposition::kDenied},
+                      BadInputCase{"conflicting_sources", hr::kTemplateConflict,
+                                   Disposition::kDenied}),
+    [](const auto& test_info) { return std::string(test_info.param.name); });
+
+}  // namespace
+}  // namespace openadcs::ca

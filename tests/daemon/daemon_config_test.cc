@@ -1,0 +1,340 @@
+#include "openadcs/daemon/daemon_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include "openadcs/daemon/component_options.h"
+#include "testing/pki.h"
+
+namespace openadcs::daemon {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+Status ParseError(std::string_view text) {
+  Result<DaemonConfig> config = ParseConfig(text, "test.toml");
+  EXPECT_FALSE(config.ok()) << "parsed: " << text;
+  return config.status();
+}
+
+TEST(DaemonConfigTest, EmptyFileGivesTheEmbeddedDefault) {
+  Result<DaemonConfig> config = ParseConfig("", "test.toml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->ca.subject, "CN=openadcs Root CA");
+  EXPECT_EQ(config->ca.key_algorithm, pki::KeyAlgorithm::kRsa3072);
+  EXPECT_EQ(config->ca.validity_days, 3650u);
+  EXPECT_EQ(config->ca.digest, "SHA256");
+  EXPECT_TRUE(config->ca.chain_file.empty());
+  EXPECT_TRUE(config->ca.passphrase_file.empty());
+  EXPECT_EQ(config->state.dir, "/var/lib/openadcs");
+  EXPECT_TRUE(config->database.synchronous_full);
+  EXPECT_EQ(config->database.busy_timeout_ms, 5000u);
+  EXPECT_EQ(config->templates.source, "ldif");
+  EXPECT_EQ(config->templates.directory, "/etc/openadcs/templates");
+  EXPECT_EQ(config->templates.enrollment_service, "");
+  EXPECT_FALSE(config->policy.allow_san_attribute);
+  EXPECT_EQ(config->policy.max_request_bytes, 64u * 1024);
+  EXPECT_EQ(config->policy.clock_skew_seconds, 600u);
+  EXPECT_EQ(config->policy.serial_bytes, 19u);
+  EXPECT_EQ(config->crl.period_hours, 168u);
+  EXPECT_EQ(config->crl.overlap_hours, 12u);
+  EXPECT_TRUE(config->crl.distribution_points.empty());
+  EXPECT_TRUE(config->crl.aia_ca_issuers.empty());
+  EXPECT_EQ(config->log.level, "info");
+
+  // The defaults of the paths live in the state directory.
+  EXPECT_EQ(SqliteStoreOptionsFrom(*config).path, "/var/lib/openadcs/ca.db");
+  EXPECT_EQ(CrlPublishPath(*config), "/var/lib/openadcs/ca.crl");
+  EXPECT_EQ(CaIdentityOptionsFrom(*config).key_file, "/var/lib/openadcs/ca-key.pem");
+  EXPECT_EQ(CaIdentityOptionsFrom(*config).cert_file, "/var/lib/openadcs/ca-cert.pem");
+}
+
+TEST(DaemonConfigTest, EveryKeyOfEverySection) {
+  Result<DaemonConfig> config = ParseConfig(R"(
+[ca]
+subject = "CN=Example Issuing CA,O=Example,C=DE"
+key_algorithm = "ECDSA-P384"
+key_file = "keys/ca.key"
+cert_file = "/etc/openadcs/ca.pem"
+chain_file = "chain.pem"
+passphrase_file = "/run/credentials/openadcsd/passphrase"
+validity_days = 730
+digest = "sha384"
+
+[state]
+dir = "/srv/openadcs"
+
+[database]
+path = "db/ca.sqlite"
+synchronous = "normal"
+busy_timeout_ms = 250
+
+[templates]
+source = "ldif"
+directory = "/srv/templates"
+enrollment_service = "Example-CA"
+
+[policy]
+allow_san_attribute = true
+max_request_bytes = 1024
+clock_skew_seconds = 0
+serial_bytes = 16
+
+[crl]
+period_hours = 24
+overlap_hours = 2
+publish_path = "/srv/www/ca.crl"
+distribution_points = ["http://pki.example.com/ca.crl", "ldap:///CN=Example"]
+aia_ca_issuers = ["http://pki.example.com/ca.crt"]
+
+[log]
+level = "debug"
+)",
+                                            "test.toml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->ca.subject, "CN=Example Issuing CA,O=Example,C=DE");
+  EXPECT_EQ(config->ca.key_algorithm, pki::KeyAlgorithm::kEcdsaP384);
+  EXPECT_EQ(config->ca.validity_days, 730u);
+  EXPECT_EQ(config->ca.digest, "SHA384");
+  EXPECT_EQ(config->state.dir, "/srv/openadcs");
+  EXPECT_FALSE(config->database.synchronous_full);
+  EXPECT_EQ(config->templates.enrollment_service, "Example-CA");
+  EXPECT_TRUE(config->policy.allow_san_attribute);
+  EXPECT_EQ(config->policy.max_request_bytes, 1024u);
+  EXPECT_EQ(config->policy.clock_skew_seconds, 0u);
+  EXPECT_EQ(config->policy.serial_bytes, 16u);
+  EXPECT_EQ(config->log.level, "debug");
+
+  const pki::CaIdentityOptions identity = CaIdentityOptionsFrom(*config);
+  EXPECT_EQ(identity.key_file, "/srv/openadcs/keys/ca.key");
+  EXPECT_EQ(identity.cert_file, "/etc/openadcs/ca.pem");
+  EXPECT_EQ(identity.chain_file, "/srv/openadcs/chain.pem");
+  EXPECT_EQ(identity.passphrase_file, "/run/credentials/openadcsd/passphrase");
+  EXPECT_EQ(identity.algorithm, pki::KeyAlgorithm::kEcdsaP384);
+  EXPECT_EQ(identity.subject, "CN=Example Issuing CA,O=Example,C=DE");
+  EXPECT_EQ(identity.validity_days, 730u);
+  EXPECT_EQ(identity.digest, "SHA384");
+
+  const db::SqliteStoreOptions store = SqliteStoreOptionsFrom(*config);
+  EXPECT_EQ(store.path, "/srv/openadcs/db/ca.sqlite");
+  EXPECT_FALSE(store.synchronous_full);
+  EXPECT_EQ(store.busy_timeout, std::chrono::milliseconds(250));
+
+  const directory::LdifTemplateSourceOptions templates = LdifTemplateSourceOptionsFrom(*config);
+  EXPECT_EQ(templates.directory, "/srv/templates");
+  EXPECT_EQ(templates.enrollment_service, "Example-CA");
+
+  const ca::EngineOptions engine = EngineOptionsFrom(*config);
+  EXPECT_EQ(engine.limits.max_request_bytes, 1024u);
+  EXPECT_TRUE(engine.allow_san_attribute);
+  EXPECT_EQ(engine.clock_skew, std::chrono::seconds(0));
+  EXPECT_EQ(engine.crl_period, std::chrono::hours(24));
+  EXPECT_EQ(engine.crl_overlap, std::chrono::hours(2));
+  EXPECT_EQ(engine.serial_bytes, 16u);
+  EXPECT_THAT(engine.crl_distribution_points,
+              ::testing::ElementsAre("http://pki.example.com/ca.crl", "ldap:///CN=Example"));
+  EXPECT_THAT(engine.aia_ca_issuers, ::testing::ElementsAre("http://pki.example.com/ca.crt"));
+
+  EXPECT_EQ(CrlPublishPath(*config), "/srv/www/ca.crl");
+}
+
+TEST(DaemonConfigTest, EveryKeyAlgorithmName) {
+  const std::pair<const char*, pki::KeyAlgorithm> cases[] = {
+      {"rsa2048", pki::KeyAlgorithm::kRsa2048},      {"rsa3072", pki::KeyAlgorithm::kRsa3072},
+      {"rsa4096", pki::KeyAlgorithm::kRsa4096},      {"ecdsa-p256", pki::KeyAlgorithm::kEcdsaP256},
+      {"ecdsa-p384", pki::KeyAlgorithm::kEcdsaP384},
+  };
+  for (const auto& [name, algorithm] : cases) {
+    Result<DaemonConfig> config =
+        ParseConfig(std::string("[ca]\nkey_algorithm = \"") + name + "\"\n", "test.toml");
+    ASSERT_TRUE(config.ok()) << name << ": " << config.status().ToString();
+    EXPECT_EQ(config->ca.key_algorithm, algorithm) << name;
+  }
+  EXPECT_THAT(ParseError("[ca]\nkey_algorithm = \"dsa1024\"\n").message(),
+              HasSubstr("ca.key_algorithm"));
+}
+
+TEST(DaemonConfigTest, UnknownKeyIsNamedWithItsLine) {
+  const Status status = ParseError("[policy]\nserial_bytes = 16\nmax_request_byte = 2048\n");
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), StartsWith("test.toml:3:"));
+  EXPECT_THAT(status.message(), HasSubstr("policy.max_request_byte: unknown key"));
+}
+
+TEST(DaemonConfigTest, UnknownSectionIsNamed) {
+  EXPECT_THAT(ParseError("[polcy]\nserial_bytes = 16\n").message(), HasSubstr("polcy"));
+  EXPECT_THAT(ParseError("level = \"info\"\n").message(), HasSubstr("level"));
+}
+
+TEST(DaemonConfigTest, SectionThatIsNotATable) {
+  EXPECT_THAT(ParseError("ca = \"x\"\n").message(), HasSubstr("ca: expected a table"));
+}
+
+TEST(DaemonConfigTest, WrongTypeIsNamed) {
+  EXPECT_THAT(ParseError("[policy]\nmax_request_bytes = \"64k\"\n").message(),
+              HasSubstr("policy.max_request_bytes: expected an integer, got a string"));
+  EXPECT_THAT(ParseError("[policy]\nallow_san_attribute = 1\n").message(),
+              HasSubstr("policy.allow_san_attribute: expected a boolean, got an integer"));
+  EXPECT_THAT(ParseError("[ca]\nsubject = 5\n").message(),
+              HasSubstr("ca.subject: expected a string"));
+  EXPECT_THAT(ParseError("[crl]\ndistribution_points = \"http://x/ca.crl\"\n").message(),
+              HasSubstr("crl.distribution_points: expected an array of strings"));
+  EXPECT_THAT(ParseError("[crl]\naia_ca_issuers = [1]\n").message(),
+              HasSubstr("crl.aia_ca_issuers: expected a string, got an integer"));
+  EXPECT_THAT(ParseError("[crl]\nperiod_hours = 1.5\n").message(),
+              HasSubstr("crl.period_hours: expected an integer, got a float"));
+}
+
+TEST(DaemonConfigTest, OutOfRangeIsNamedWithTheRange) {
+  EXPECT_THAT(ParseError("[policy]\nmax_request_bytes = 1023\n").message(),
+              HasSubstr("policy.max_request_bytes: 1023 is out of range [1024, 1048576]"));
+  EXPECT_THAT(ParseError("[policy]\nmax_request_bytes = 1048577\n").message(),
+              HasSubstr("policy.max_request_bytes"));
+  EXPECT_THAT(ParseError("[policy]\nserial_bytes = 15\n").message(),
+              HasSubstr("policy.serial_bytes: 15 is out of range [16, 20]"));
+  EXPECT_THAT(ParseError("[policy]\nserial_bytes = 21\n").message(),
+              HasSubstr("policy.serial_bytes"));
+  EXPECT_THAT(ParseError("[policy]\nclock_skew_seconds = -1\n").message(),
+              HasSubstr("policy.clock_skew_seconds"));
+  EXPECT_THAT(ParseError("[ca]\nvalidity_days = 0\n").message(), HasSubstr("ca.validity_days"));
+  EXPECT_THAT(ParseError("[crl]\nperiod_hours = 0\n").message(), HasSubstr("crl.period_hours"));
+  EXPECT_THAT(ParseError("[crl]\noverlap_hours = 9000\n").message(),
+              HasSubstr("crl.overlap_hours"));
+  EXPECT_THAT(ParseError("[database]\nbusy_timeout_ms = 99\n").message(),
+              HasSubstr("database.busy_timeout_ms"));
+  // Far outside every integer type the settings use.
+  EXPECT_THAT(ParseError("[policy]\nserial_bytes = 9223372036854775807\n").message(),
+              HasSubstr("policy.serial_bytes"));
+}
+
+TEST(DaemonConfigTest, RangesAcceptTheirEnds) {
+  Result<DaemonConfig> low = ParseConfig(
+      "[policy]\nmax_request_bytes = 1024\nserial_bytes = 16\n[crl]\nperiod_hours = 1\n", "t");
+  ASSERT_TRUE(low.ok()) << low.status().ToString();
+  Result<DaemonConfig> high =
+      ParseConfig("[policy]\nmax_request_bytes = 1048576\nserial_bytes = 20\n", "t");
+  ASSERT_TRUE(high.ok()) << high.status().ToString();
+  EXPECT_EQ(high->policy.max_request_bytes, 1048576u);
+  EXPECT_EQ(high->policy.serial_bytes, 20u);
+}
+
+TEST(DaemonConfigTest, ChoicesAreChecked) {
+  EXPECT_THAT(ParseError("[database]\nsynchronous = \"off\"\n").message(),
+              HasSubstr("database.synchronous: \"off\" is not one of full, normal"));
+  EXPECT_THAT(ParseError("[templates]\nsource = \"ldap\"\n").message(),
+              HasSubstr("templates.source"));
+  EXPECT_THAT(ParseError("[ca]\ndigest = \"md5\"\n").message(), HasSubstr("ca.digest"));
+  EXPECT_THAT(ParseError("[log]\nlevel = \"verbose\"\n").message(), HasSubstr("log.level"));
+}
+
+TEST(DaemonConfigTest, PathsAreChecked) {
+  EXPECT_THAT(ParseError("[state]\ndir = \"state\"\n").message(),
+              HasSubstr("state.dir: must be an absolute path"));
+  EXPECT_THAT(ParseError("[templates]\ndirectory = \"templates\"\n").message(),
+              HasSubstr("templates.directory: must be an absolute path"));
+  EXPECT_THAT(ParseError("[ca]\nkey_file = \"\"\n").message(),
+              HasSubstr("ca.key_file: must not be empty"));
+  EXPECT_THAT(ParseError("[database]\npath = \"a\\u0000b\"\n").message(),
+              HasSubstr("database.path: contains a NUL"));
+  // Optional files may be set to "" to mean none.
+  Result<DaemonConfig> config = ParseConfig("[ca]\nchain_file = \"\"\n", "t");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_TRUE(CaIdentityOptionsFrom(*config).chain_file.empty());
+}
+
+TEST(DaemonConfigTest, RelativePathsFollowTheStateDirectory) {
+  Result<DaemonConfig> config = ParseConfig(
+      "[ca]\nkey_file = \"k.pem\"\n[database]\npath = \"sub/x.db\"\n[crl]\npublish_path = "
+      "\"pub/ca.crl\"\n",
+      "t");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  ConfigOverrides overrides;
+  overrides.state_dir = "/tmp/elsewhere";
+  ASSERT_TRUE(ApplyOverrides(overrides, *config).ok());
+  EXPECT_EQ(CaIdentityOptionsFrom(*config).key_file, "/tmp/elsewhere/k.pem");
+  EXPECT_EQ(SqliteStoreOptionsFrom(*config).path, "/tmp/elsewhere/sub/x.db");
+  EXPECT_EQ(CrlPublishPath(*config), "/tmp/elsewhere/pub/ca.crl");
+}
+
+TEST(DaemonConfigTest, UrlsAreChecked) {
+  EXPECT_THAT(ParseError("[crl]\ndistribution_points = [\"pki.example.com/ca.crl\"]\n").message(),
+              HasSubstr("crl.distribution_points: \"pki.example.com/ca.crl\" is not a URL"));
+  EXPECT_THAT(ParseError("[crl]\naia_ca_issuers = [\"http://a b\"]\n").message(),
+              HasSubstr("crl.aia_ca_issuers"));
+  std::string many = "[crl]\ndistribution_points = [";
+  for (int i = 0; i < 17; ++i) many += "\"http://x/" + std::to_string(i) + "\",";
+  many += "]\n";
+  EXPECT_THAT(ParseError(many).message(), HasSubstr("17 entries, at most 16"));
+  const std::string long_url = "http://x/" + std::string(2048, 'a');
+  EXPECT_THAT(ParseError("[crl]\naia_ca_issuers = [\"" + long_url + "\"]\n").message(),
+              HasSubstr("at most 2048"));
+}
+
+TEST(DaemonConfigTest, SubjectMustBeADistinguishedName) {
+  EXPECT_THAT(ParseError("[ca]\nsubject = \"no equals sign\"\n").message(),
+              HasSubstr("ca.subject"));
+  EXPECT_THAT(ParseError("[ca]\nsubject = \"\"\n").message(), HasSubstr("ca.subject"));
+}
+
+TEST(DaemonConfigTest, SyntaxErrorHasAPosition) {
+  const Status status = ParseError("[policy]\nserial_bytes = = 3\n");
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), StartsWith("test.toml:2:"));
+}
+
+TEST(DaemonConfigTest, OverridesReplaceFileValues) {
+  DaemonConfig config;
+  ConfigOverrides overrides;
+  overrides.state_dir = "relative/state";
+  overrides.templates_dir = "/abs/templates";
+  overrides.log_level = "warn";
+  ASSERT_TRUE(ApplyOverrides(overrides, config).ok());
+  EXPECT_EQ(config.state.dir, std::filesystem::current_path() / "relative/state");
+  EXPECT_EQ(config.templates.directory, "/abs/templates");
+  EXPECT_EQ(config.log.level, "warn");
+
+  ConfigOverrides bad_level;
+  bad_level.log_level = "loud";
+  const Status status = ApplyOverrides(bad_level, config);
+  EXPECT_THAT(status.message(), HasSubstr("--log-level"));
+  EXPECT_EQ(config.log.level, "warn");
+}
+
+TEST(DaemonConfigTest, LoadConfigFile) {
+  testing::TempDir dir;
+  const std::filesystem::path file = dir.path() / "openadcsd.toml";
+  std::ofstream(file) << "[policy]\nserial_bytes = 17\n";
+  Result<DaemonConfig> config = LoadConfigFile(file);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->policy.serial_bytes, 17u);
+
+  std::ofstream(file) << "[policy]\nserial_bytes = 99\n";
+  config = LoadConfigFile(file);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), StartsWith(file.string() + ":2:"));
+
+  EXPECT_EQ(LoadConfigFile(dir.path() / "missing.toml").status().code(), StatusCode::kIOError);
+}
+
+TEST(DaemonConfigTest, TheShippedExampleParses) {
+  Result<DaemonConfig> config = LoadConfigFile(OPENADCS_SOURCE_DIR "/config/openadcsd.toml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  // The example documents the defaults: it must not change them.
+  const DaemonConfig defaults;
+  EXPECT_EQ(config->ca.subject, defaults.ca.subject);
+  EXPECT_EQ(config->ca.key_algorithm, defaults.ca.key_algorithm);
+  EXPECT_EQ(config->state.dir, defaults.state.dir);
+  EXPECT_EQ(config->templates.directory, defaults.templates.directory);
+  EXPECT_EQ(config->policy.max_request_bytes, defaults.policy.max_request_bytes);
+  EXPECT_EQ(config->policy.serial_bytes, defaults.policy.serial_bytes);
+  EXPECT_EQ(config->crl.period_hours, defaults.crl.period_hours);
+  EXPECT_EQ(config->crl.publish_path, defaults.crl.publish_path);
+  EXPECT_EQ(config->log.level, defaults.log.level);
+}
+
+}  // namespace
+}  // namespace openadcs::daemon

@@ -1,0 +1,106 @@
+#include "directory/ldif_reader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include "testing/pki.h"
+
+namespace openadcs::directory {
+namespace {
+
+using ::testing::ElementsAre;
+
+void WriteFile(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  ASSERT_TRUE(out.good()) << path;
+}
+
+std::string AsString(const Bytes& b) {
+  return std::string(b.begin(), b.end());
+}
+
+TEST(ReadLdifFileTest, DecodesBase64FoldingCommentsAndCase) {
+  openadcs::testing::TempDir dir;
+  const auto path = dir.path() / "a.ldif";
+  WriteFile(path,
+            "# leading comment\n"
+            "version: 1\n"
+            "\n"
+            "dn: CN=One,DC=example,DC=com\n"
+            "objectClass: top\n"
+            "# a comment inside the record\n"
+            "OBJECTCLASS: pKICertificateTemplate\n"
+            "pKIKeyUsage:: hgA=\n"
+            "pKIExpirationPeriod:: AEA5hy7h/v8=\n"
+            "displayName: a long\n"
+            "  folded value\n"
+            "cn:: T25l\n"
+            "\n"
+            "dn: CN=Two,DC=example,DC=com\n"
+            "changetype: add\n"
+            "cn: Two\n");
+  Result<std::vector<DirectoryEntry>> entries = ReadLdifFile(path);
+  ASSERT_TRUE(entries.ok()) << entries.status().ToString();
+  ASSERT_EQ(entries->size(), 2U);
+  const DirectoryEntry& one = (*entries)[0];
+  EXPECT_EQ(one.dn(), "CN=One,DC=example,DC=com");
+  EXPECT_THAT(one.Values("objectclass"),
+              ElementsAre(Bytes{'t', 'o', 'p'},
+                          Bytes(kTemplateObjectClass.begin(), kTemplateObjectClass.end())));
+  EXPECT_THAT(one.Values("pKIKeyUsage"), ElementsAre(Bytes{0x86, 0x00}));
+  EXPECT_THAT(one.Values("pKIExpirationPeriod"),
+              ElementsAre(Bytes{0x00, 0x40, 0x39, 0x87, 0x2E, 0xE1, 0xFE, 0xFF}));
+  ASSERT_EQ(one.Values("displayName").size(), 1U);
+  EXPECT_EQ(AsString(one.Values("displayName")[0]), "a long folded value");
+  EXPECT_EQ(AsString(one.Values("cn")[0]), "One");
+  EXPECT_EQ((*entries)[1].dn(), "CN=Two,DC=example,DC=com");
+}
+
+TEST(ReadLdifFileTest, SkipsChangeRecordsAndRecordsThatDoNotParse) {
+  openadcs::testing::TempDir dir;
+  const auto path = dir.path() / "b.ldif";
+  WriteFile(path,
+            "dn: CN=Bad,DC=example,DC=com\n"
+            "cn: Bad\n"
+            "pKIKeyUsage:: !!!notbase64\n"
+            "\n"
+            "dn: CN=Change,DC=example,DC=com\n"
+            "changetype: modify\n"
+            "replace: cn\n"
+            "cn: Changed\n"
+            "-\n"
+            "\n"
+            "dn: CN=Good,DC=example,DC=com\n"
+            "cn: Good\n");
+  Result<std::vector<DirectoryEntry>> entries = ReadLdifFile(path);
+  ASSERT_TRUE(entries.ok()) << entries.status().ToString();
+  ASSERT_EQ(entries->size(), 1U);
+  EXPECT_EQ((*entries)[0].dn(), "CN=Good,DC=example,DC=com");
+}
+
+TEST(ReadLdifFileTest, UnreadableFilesAreIoErrors) {
+  openadcs::testing::TempDir dir;
+  Result<std::vector<DirectoryEntry>> missing = ReadLdifFile(dir.path() / "absent.ldif");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kIOError);
+
+  const auto include = dir.path() / "include.ldif";
+  WriteFile(include, "include: file://" + (dir.path() / "absent.ldif").string() + "\n");
+  Result<std::vector<DirectoryEntry>> bad_include = ReadLdifFile(include);
+  ASSERT_FALSE(bad_include.ok());
+  EXPECT_EQ(bad_include.status().code(), StatusCode::kIOError);
+
+  const auto big = dir.path() / "big.ldif";
+  WriteFile(big, "");
+  std::filesystem::resize_file(big, kMaxLdifFileBytes + 1);
+  Result<std::vector<DirectoryEntry>> too_big = ReadLdifFile(big);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_EQ(too_big.status().code(), StatusCode::kIOError);
+}
+
+}  // namespace
+}  // namespace openadcs::directory

@@ -1,0 +1,173 @@
+#include "testing/daemon_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+extern char** environ;
+
+namespace openadcs::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int RemainingMs(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return left.count() > 0 ? static_cast<int>(left.count()) : 0;
+}
+
+bool HasLine(std::string_view message, std::string_view line) {
+  std::size_t start = 0;
+  while (start <= message.size()) {
+    std::size_t end = message.find('\n', start);
+    if (end == std::string_view::npos) end = message.size();
+    if (message.substr(start, end - start) == line) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+std::string NameOf(std::string_view assignment) {
+  return std::string(assignment.substr(0, assignment.find('=')));
+}
+
+}  // namespace
+
+NotifySocket::NotifySocket(std::filesystem::path path) : path_(std::move(path)) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::string p = path_.string();
+  if (p.size() >= sizeof(addr.sun_path)) return;
+  std::memcpy(addr.sun_path, p.c_str(), p.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return;
+  }
+  fd_ = fd;
+}
+
+NotifySocket::~NotifySocket() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+}
+
+bool NotifySocket::WaitFor(std::string_view line, std::chrono::milliseconds timeout) {
+  if (fd_ < 0) return false;
+  const Clock::time_point deadline = Clock::now() + timeout;
+  while (true) {
+    pollfd pfd{fd_, POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, RemainingMs(deadline));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return false;
+    std::array<char, 4096> buffer{};
+    const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return false;
+    }
+    messages_.emplace_back(buffer.data(), static_cast<std::size_t>(n));
+    if (HasLine(messages_.back(), line)) return true;
+  }
+}
+
+std::unique_ptr<ChildProcess> ChildProcess::Spawn(const std::vector<std::string>& argv,
+                                                  const std::vector<std::string>& env,
+                                                  const std::filesystem::path& output_file,
+                                                  std::string* error) {
+  if (argv.empty()) {
+    *error = "empty argv";
+    return nullptr;
+  }
+  std::vector<std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string name = NameOf(*e);
+    bool replaced = false;
+    for (const std::string& assignment : env) replaced = replaced || NameOf(assignment) == name;
+    if (!replaced) environment.emplace_back(*e);
+  }
+  environment.insert(environment.end(), env.begin(), env.end());
+
+  std::vector<char*> args, envp;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  for (const std::string& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output_file.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0600);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    *error = std::string("posix_spawn ") + argv[0] + ": " + std::strerror(rc);
+    return nullptr;
+  }
+  // The child cannot have been reaped yet, so the pid still names it.
+  // Through syscall(): glibc 2.36's <sys/pidfd.h> lacks extern "C" for C++.
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) {
+    *error = std::string("pidfd_open: ") + std::strerror(errno);
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    return nullptr;
+  }
+  return std::unique_ptr<ChildProcess>(new ChildProcess(pid, pidfd));
+}
+
+ChildProcess::~ChildProcess() {
+  if (!reaped_) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  ::close(pidfd_);
+}
+
+bool ChildProcess::Signal(int signal_number) {
+  return !reaped_ && ::kill(pid_, signal_number) == 0;
+}
+
+std::optional<int> ChildProcess::Wait(std::chrono::milliseconds timeout) {
+  if (reaped_) return std::nullopt;
+  const Clock::time_point deadline = Clock::now() + timeout;
+  while (true) {
+    int status = 0;
+    const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) {
+      reaped_ = true;
+      return status;
+    }
+    if (done < 0 && errno != EINTR) return std::nullopt;
+    // The pidfd turns readable when the child exits.
+    pollfd pfd{pidfd_, POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, RemainingMs(deadline));
+    if (ready == 0) return std::nullopt;
+    if (ready < 0 && errno != EINTR) return std::nullopt;
+  }
+}
+
+std::string ReadTextFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace openadcs::testing

@@ -1,0 +1,80 @@
+// Launching openadcsd (or any program) from a test: a child process with its
+// own environment and its output in a file, a stand-in for systemd's notify
+// socket, and waits bounded by timeouts (poll, never sleep).
+#ifndef OPENADCS_TESTS_TESTING_DAEMON_PROCESS_H_
+#define OPENADCS_TESTS_TESTING_DAEMON_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace openadcs::testing {
+
+// An AF_UNIX datagram socket bound at a path, playing the part of systemd's
+// NOTIFY_SOCKET: sd_notify(3) messages from the child arrive here.
+class NotifySocket {
+ public:
+  // Binds at `path`, which must not exist and must fit sun_path (107 bytes).
+  // Check ok(); the socket file is removed on destruction.
+  explicit NotifySocket(std::filesystem::path path);
+  ~NotifySocket();
+  NotifySocket(const NotifySocket&) = delete;
+  NotifySocket& operator=(const NotifySocket&) = delete;
+
+  bool ok() const { return fd_ >= 0; }
+  const std::filesystem::path& path() const { return path_; }
+
+  // Reads messages until one holds `line` as a whole line (e.g. "READY=1")
+  // or `timeout` has passed. Every message read is kept in messages(), in
+  // order. True when the line arrived.
+  bool WaitFor(std::string_view line, std::chrono::milliseconds timeout);
+  const std::vector<std::string>& messages() const { return messages_; }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::vector<std::string> messages_;
+};
+
+// A child process. If it is still running on destruction it is killed
+// (SIGKILL) and reaped, so a failing test never leaves a daemon behind.
+class ChildProcess {
+ public:
+  // Starts argv[0] (a path) with `argv`, the test's environment with `env`
+  // ("NAME=VALUE") set on top, and stdout and stderr appended to
+  // `output_file`. Returns null, with the reason in *error, when it cannot.
+  static std::unique_ptr<ChildProcess> Spawn(const std::vector<std::string>& argv,
+                                             const std::vector<std::string>& env,
+                                             const std::filesystem::path& output_file,
+                                             std::string* error);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Sends `signal_number`; false once the child has been reaped or on error.
+  bool Signal(int signal_number);
+  // Waits for the child to exit, polling its pidfd, at most `timeout`.
+  // Returns the waitpid status, or nullopt when it is still running.
+  std::optional<int> Wait(std::chrono::milliseconds timeout);
+
+ private:
+  ChildProcess(pid_t pid, int pidfd) : pid_(pid), pidfd_(pidfd) {}
+
+  pid_t pid_;
+  int pidfd_;
+  bool reaped_ = false;
+};
+
+// The whole content of `path` ("" when it cannot be read).
+std::string ReadTextFile(const std::filesystem::path& path);
+
+}  // namespace openadcs::testing
+
+#endif  // OPENADCS_TESTS_TESTING_DAEMON_PROCESS_H_
