@@ -404,8 +404,10 @@ class Engine::Impl {
   bool AuthorityMatches(const std::string& authority) const {
     if (authority.empty()) return true;
     std::string a = ToLowerAscii(authority);
+    // MS-WCCE 3.1.1.4.2: the CA's name, its sanitized name or its sanitized short name.
     return a == ToLowerAscii(identity_.common_name()) ||
-           a == ToLowerAscii(identity_.sanitized_name());
+           a == ToLowerAscii(identity_.sanitized_name()) ||
+           a == ToLowerAscii(identity_.sanitized_short_name());
   }
 
   SubmitResult WrongAuthority(const std::string& authority) const {

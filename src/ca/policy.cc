@@ -436,13 +436,13 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
   if (ocsp_nocheck) {
     add(oid::kOcspNoCheck, Bytes{0x05, 0x00}, xf::kOriginPolicy);
   } else if ((t.enrollment_flags & ef::kNoRevocationInfoInIssuedCerts) == 0) {
-    if (!options_.crl_distribution_points.empty()) {
-      add(oid::kCrlDistributionPoints,
-          pki::ext::CrlDistributionPoints(options_.crl_distribution_points), xf::kOriginPolicy);
+    // Empty when unset; the configuration refuses URIs that cannot be encoded.
+    if (Bytes cdp = pki::ext::CrlDistributionPoints(options_.crl_distribution_points);
+        !cdp.empty()) {
+      add(oid::kCrlDistributionPoints, std::move(cdp), xf::kOriginPolicy);
     }
-    if (!options_.aia_ca_issuers.empty()) {
-      add(oid::kAuthorityInfoAccess, pki::ext::AuthorityInfoAccess(options_.aia_ca_issuers),
-          xf::kOriginPolicy);
+    if (Bytes aia = pki::ext::AuthorityInfoAccess(options_.aia_ca_issuers); !aia.empty()) {
+      add(oid::kAuthorityInfoAccess, std::move(aia), xf::kOriginPolicy);
     }
   }
 

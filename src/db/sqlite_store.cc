@@ -1,5 +1,10 @@
 #include "openadcs/db/sqlite_store.h"
 
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <utility>
@@ -29,9 +34,17 @@ std::string DispositionName(Disposition d) {
   return std::to_string(static_cast<int>(d));
 }
 
+// Writes go through a group commit: concurrent writers queue up, and the one
+// at the front (the leader) runs the work of everyone queued behind it, each
+// in its own savepoint, inside one transaction that it commits once. With
+// synchronous=FULL that commit is the fsync, so N concurrent writers share
+// one fsync instead of paying N; no writer learns its result before the
+// commit holding its work has returned. Reads use a second connection, so
+// they never wait behind a commit (WAL lets them see every committed write).
 class SqliteStore final : public CaStore {
  public:
-  explicit SqliteStore(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {}
+  SqliteStore(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader)
+      : conn_(std::move(writer)), read_conn_(std::move(reader)) {}
 
   // --- CaStore ---
   Result<std::uint32_t> InsertRequest(const RequestRecord& record,
@@ -52,22 +65,100 @@ class SqliteStore final : public CaStore {
   Result<std::optional<CrlRow>> LatestCrl() override;
 
  private:
+  struct PendingWrite {
+    const std::function<Status()>* body;
+    Status status;
+    bool done = false;
+    std::condition_variable cv;
+  };
+  // Most writes one commit carries; the rest wait for the next.
+  static constexpr std::size_t kMaxBatch = 256;
+
+  // Runs `body` on the write connection inside a transaction shared with
+  // other writers; returns once that transaction has committed (or failed).
+  Status RunWrite(const std::function<Status()>& body);
+  void CommitBatch(const std::vector<PendingWrite*>& batch);
+
   // The disposition of `request_id`, NotFound if there is no such request.
-  Result<Disposition> StoredDisposition(std::uint32_t request_id);
+  static Result<Disposition> StoredDisposition(Connection& conn, std::uint32_t request_id);
   Status RequireDisposition(std::uint32_t request_id, Disposition required);
   Status UpsertExtension(std::uint32_t request_id, const ExtensionRow& row);
   Status InsertAttribute(std::uint32_t request_id, const AttributeRow& row);
-  // Runs `sql` (which selects request_row::SelectColumns()) after `bind`.
+  // Runs `sql` (which selects request_row::SelectColumns()) on the read
+  // connection after `bind`. REQUIRES: read_mu_ held.
   template <typename BindFn>
   Result<std::vector<RequestRecord>> SelectRequests(std::string_view sql, BindFn bind);
   Result<std::uint32_t> LastInsertId(std::string_view what);
 
-  std::mutex mu_;
-  std::unique_ptr<Connection> conn_;  // guarded by mu_
+  std::mutex queue_mu_;
+  std::deque<PendingWrite*> writers_;  // guarded by queue_mu_
+  std::mutex mu_;                      // held by the leader while it writes
+  std::unique_ptr<Connection> conn_;   // guarded by mu_
+  std::mutex read_mu_;
+  std::unique_ptr<Connection> read_conn_;  // guarded by read_mu_
 };
 
-Result<Disposition> SqliteStore::StoredDisposition(std::uint32_t request_id) {
-  Result<Statement> st = conn_->Prepare(kSelectDisposition);
+Status SqliteStore::RunWrite(const std::function<Status()>& body) {
+  PendingWrite w;
+  w.body = &body;
+  std::unique_lock lock(queue_mu_);
+  writers_.push_back(&w);
+  w.cv.wait(lock, [&] { return w.done || writers_.front() == &w; });
+  if (w.done) return w.status;
+  std::vector<PendingWrite*> batch(
+      writers_.begin(), writers_.begin() + static_cast<std::ptrdiff_t>(
+                                               std::min(writers_.size(), kMaxBatch)));
+  lock.unlock();
+  CommitBatch(batch);
+  lock.lock();
+  for (PendingWrite* p : batch) {
+    writers_.pop_front();
+    if (p != &w) {
+      p->done = true;
+      p->cv.notify_one();
+    }
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return w.status;
+}
+
+void SqliteStore::CommitBatch(const std::vector<PendingWrite*>& batch) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*conn_);
+  if (Status begun = tx.Begin(Mode::kWrite); !begun.ok()) {
+    for (PendingWrite* p : batch) p->status = begun;
+    return;
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    PendingWrite* p = batch[i];
+    p->status = conn_->Exec("SAVEPOINT write", "savepoint");
+    if (p->status.ok()) p->status = (*p->body)();
+    // A failed write is undone alone; the others in the batch go on.
+    Status end = p->status.ok() ? conn_->Exec("RELEASE write", "release savepoint")
+                                : conn_->Exec("ROLLBACK TO write; RELEASE write",
+                                              "roll back savepoint");
+    if (!end.ok() || sqlite3_get_autocommit(conn_->handle()) != 0) {
+      // SQLite ended the transaction itself (I/O error, disk full): nothing
+      // in this batch is written.
+      Status lost = end.ok() ? Status::IOError("the CA database ended the transaction: " +
+                                               p->status.message())
+                             : end;
+      spdlog::error("CA database: {}", lost.ToString());
+      for (std::size_t j = 0; j < batch.size(); ++j) {
+        if (j > i || batch[j]->status.ok()) batch[j]->status = lost;
+      }
+      return;
+    }
+  }
+  if (Status committed = tx.Commit(); !committed.ok()) {
+    for (PendingWrite* p : batch) {
+      if (p->status.ok()) p->status = committed;
+    }
+  }
+}
+
+Result<Disposition> SqliteStore::StoredDisposition(Connection& conn, std::uint32_t request_id) {
+  Result<Statement> st = conn.Prepare(kSelectDisposition);
   if (!st.ok()) return st.status();
   st->Bind(1, std::int64_t{request_id});
   Result<bool> row = st->Step();
@@ -79,7 +170,7 @@ Result<Disposition> SqliteStore::StoredDisposition(std::uint32_t request_id) {
 }
 
 Status SqliteStore::RequireDisposition(std::uint32_t request_id, Disposition required) {
-  Result<Disposition> d = StoredDisposition(request_id);
+  Result<Disposition> d = StoredDisposition(*conn_, request_id);
   if (!d.ok()) return d.status();
   if (*d != required) {
     return Status::FailedPrecondition("request " + std::to_string(request_id) +
@@ -119,7 +210,7 @@ Result<std::uint32_t> SqliteStore::LastInsertId(std::string_view what) {
 
 template <typename BindFn>
 Result<std::vector<RequestRecord>> SqliteStore::SelectRequests(std::string_view sql, BindFn bind) {
-  Result<Statement> st = conn_->Prepare(sql);
+  Result<Statement> st = read_conn_->Prepare(sql);
   if (!st.ok()) return st.status();
   bind(*st);
   std::vector<RequestRecord> out;
@@ -136,43 +227,44 @@ Result<std::vector<RequestRecord>> SqliteStore::SelectRequests(std::string_view 
 Result<std::uint32_t> SqliteStore::InsertRequest(const RequestRecord& record,
                                                  const std::vector<AttributeRow>& attributes,
                                                  const std::vector<ExtensionRow>& extensions) {
-  std::lock_guard lock(mu_);
-  Transaction tx(*conn_);
-  OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kWrite));
-  {
-    Result<Statement> st = conn_->Prepare(request_row::InsertSql());
-    if (!st.ok()) return st.status();
-    request_row::BindInsert(*st, record);
-    OPENADCS_RETURN_IF_ERROR(st->Run());
-  }
-  Result<std::uint32_t> id = LastInsertId("request");
-  if (!id.ok()) return id.status();
-  for (const AttributeRow& a : attributes) OPENADCS_RETURN_IF_ERROR(InsertAttribute(*id, a));
-  for (const ExtensionRow& e : extensions) OPENADCS_RETURN_IF_ERROR(UpsertExtension(*id, e));
-  OPENADCS_RETURN_IF_ERROR(tx.Commit());
-  return id;
+  std::uint32_t new_id = 0;
+  Status s = RunWrite([&]() -> Status {
+    {
+      Result<Statement> st = conn_->Prepare(request_row::InsertSql());
+      if (!st.ok()) return st.status();
+      request_row::BindInsert(*st, record);
+      OPENADCS_RETURN_IF_ERROR(st->Run());
+    }
+    Result<std::uint32_t> id = LastInsertId("request");
+    if (!id.ok()) return id.status();
+    for (const AttributeRow& a : attributes) OPENADCS_RETURN_IF_ERROR(InsertAttribute(*id, a));
+    for (const ExtensionRow& e : extensions) OPENADCS_RETURN_IF_ERROR(UpsertExtension(*id, e));
+    new_id = *id;
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return new_id;
 }
 
 Status SqliteStore::UpdateRequest(const RequestRecord& record, Disposition expected,
                                   const std::vector<ExtensionRow>& extensions) {
-  std::lock_guard lock(mu_);
-  Transaction tx(*conn_);
-  OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kWrite));
-  OPENADCS_RETURN_IF_ERROR(RequireDisposition(record.request_id, expected));
-  {
-    Result<Statement> st = conn_->Prepare(request_row::UpdateSql());
-    if (!st.ok()) return st.status();
-    request_row::BindUpdate(*st, record);
-    OPENADCS_RETURN_IF_ERROR(st->Run());
-  }
-  for (const ExtensionRow& e : extensions) {
-    OPENADCS_RETURN_IF_ERROR(UpsertExtension(record.request_id, e));
-  }
-  return tx.Commit();
+  return RunWrite([&]() -> Status {
+    OPENADCS_RETURN_IF_ERROR(RequireDisposition(record.request_id, expected));
+    {
+      Result<Statement> st = conn_->Prepare(request_row::UpdateSql());
+      if (!st.ok()) return st.status();
+      request_row::BindUpdate(*st, record);
+      OPENADCS_RETURN_IF_ERROR(st->Run());
+    }
+    for (const ExtensionRow& e : extensions) {
+      OPENADCS_RETURN_IF_ERROR(UpsertExtension(record.request_id, e));
+    }
+    return Status::Ok();
+  });
 }
 
 Result<RequestRecord> SqliteStore::GetRequest(std::uint32_t request_id) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(read_mu_);
   static const std::string sql =
       "SELECT " + request_row::SelectColumns() + " FROM request WHERE request_id = ?1";
   auto rows = SelectRequests(sql, [&](Statement& st) { st.Bind(1, std::int64_t{request_id}); });
@@ -182,7 +274,7 @@ Result<RequestRecord> SqliteStore::GetRequest(std::uint32_t request_id) {
 }
 
 Result<RequestRecord> SqliteStore::GetRequestBySerial(const std::string& serial) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(read_mu_);
   static const std::string sql =
       "SELECT " + request_row::SelectColumns() + " FROM request WHERE serial_number = ?1";
   auto rows = SelectRequests(sql, [&](Statement& st) { st.Bind(1, std::string_view(serial)); });
@@ -192,7 +284,7 @@ Result<RequestRecord> SqliteStore::GetRequestBySerial(const std::string& serial)
 }
 
 Result<std::vector<RequestRecord>> SqliteStore::ListRequests(const RequestQuery& query) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(read_mu_);
   // ?2 IS NULL selects every disposition, so one cached statement serves both.
   static const std::string sql = "SELECT " + request_row::SelectColumns() +
                                  " FROM request WHERE request_id > ?1 AND "
@@ -206,20 +298,18 @@ Result<std::vector<RequestRecord>> SqliteStore::ListRequests(const RequestQuery&
 }
 
 Status SqliteStore::PutExtension(const ExtensionRow& row, Disposition required) {
-  std::lock_guard lock(mu_);
-  Transaction tx(*conn_);
-  OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kWrite));
-  OPENADCS_RETURN_IF_ERROR(RequireDisposition(row.request_id, required));
-  OPENADCS_RETURN_IF_ERROR(UpsertExtension(row.request_id, row));
-  return tx.Commit();
+  return RunWrite([&]() -> Status {
+    OPENADCS_RETURN_IF_ERROR(RequireDisposition(row.request_id, required));
+    return UpsertExtension(row.request_id, row);
+  });
 }
 
 Result<std::vector<ExtensionRow>> SqliteStore::ListExtensions(std::uint32_t request_id) {
-  std::lock_guard lock(mu_);
-  Transaction tx(*conn_);  // one snapshot for the existence check and the rows
+  std::lock_guard lock(read_mu_);
+  Transaction tx(*read_conn_);  // one snapshot for the existence check and the rows
   OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kRead));
-  if (Result<Disposition> d = StoredDisposition(request_id); !d.ok()) return d.status();
-  Result<Statement> st = conn_->Prepare(
+  if (Result<Disposition> d = StoredDisposition(*read_conn_, request_id); !d.ok()) return d.status();
+  Result<Statement> st = read_conn_->Prepare(
       "SELECT name, flags, raw_value FROM extension WHERE request_id = ?1 ORDER BY rowid");
   if (!st.ok()) return st.status();
   st->Bind(1, std::int64_t{request_id});
@@ -239,21 +329,20 @@ Result<std::vector<ExtensionRow>> SqliteStore::ListExtensions(std::uint32_t requ
 
 Status SqliteStore::PutAttributes(std::uint32_t request_id, const std::vector<AttributeRow>& rows,
                                   Disposition required) {
-  std::lock_guard lock(mu_);
-  Transaction tx(*conn_);
-  OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kWrite));
-  OPENADCS_RETURN_IF_ERROR(RequireDisposition(request_id, required));
-  for (const AttributeRow& a : rows) OPENADCS_RETURN_IF_ERROR(InsertAttribute(request_id, a));
-  return tx.Commit();
+  return RunWrite([&]() -> Status {
+    OPENADCS_RETURN_IF_ERROR(RequireDisposition(request_id, required));
+    for (const AttributeRow& a : rows) OPENADCS_RETURN_IF_ERROR(InsertAttribute(request_id, a));
+    return Status::Ok();
+  });
 }
 
 Result<std::vector<AttributeRow>> SqliteStore::ListAttributes(std::uint32_t request_id) {
-  std::lock_guard lock(mu_);
-  Transaction tx(*conn_);
+  std::lock_guard lock(read_mu_);
+  Transaction tx(*read_conn_);
   OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kRead));
-  if (Result<Disposition> d = StoredDisposition(request_id); !d.ok()) return d.status();
+  if (Result<Disposition> d = StoredDisposition(*read_conn_, request_id); !d.ok()) return d.status();
   Result<Statement> st =
-      conn_->Prepare("SELECT name, value FROM attribute WHERE request_id = ?1 ORDER BY rowid");
+      read_conn_->Prepare("SELECT name, value FROM attribute WHERE request_id = ?1 ORDER BY rowid");
   if (!st.ok()) return st.status();
   st->Bind(1, std::int64_t{request_id});
   std::vector<AttributeRow> out;
@@ -270,7 +359,7 @@ Result<std::vector<AttributeRow>> SqliteStore::ListAttributes(std::uint32_t requ
 }
 
 Result<std::vector<RequestRecord>> SqliteStore::ListRevoked(std::int64_t at) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(read_mu_);
   // A certificate whose notAfter is `at` is still valid at `at` (RFC 5280
   // validity is inclusive), so it is listed.
   static const std::string sql =
@@ -284,10 +373,8 @@ Result<std::vector<RequestRecord>> SqliteStore::ListRevoked(std::int64_t at) {
 }
 
 Result<std::uint32_t> SqliteStore::InsertCrl(const CrlRow& row) {
-  std::lock_guard lock(mu_);
-  Transaction tx(*conn_);
-  OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kWrite));
-  {
+  std::uint32_t new_id = 0;
+  Status s = RunWrite([&]() -> Status {
     Result<Statement> st = conn_->Prepare(
         "INSERT INTO crl (number, min_base, name_id, entry_count, this_update, next_update, "
         "effective, propagation_complete, publish_status_code, raw_crl) "
@@ -304,18 +391,20 @@ Result<std::uint32_t> SqliteStore::InsertCrl(const CrlRow& row) {
     st->Bind(9, std::int64_t{row.publish_status_code});
     st->Bind(10, std::span<const std::uint8_t>(row.raw_crl));
     OPENADCS_RETURN_IF_ERROR(st->Run());
-  }
-  Result<std::uint32_t> id = LastInsertId("CRL row");
-  if (!id.ok()) return id.status();
-  OPENADCS_RETURN_IF_ERROR(tx.Commit());
-  return id;
+    Result<std::uint32_t> id = LastInsertId("CRL row");
+    if (!id.ok()) return id.status();
+    new_id = *id;
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return new_id;
 }
 
 Result<std::optional<CrlRow>> SqliteStore::LatestCrl() {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(read_mu_);
   static const std::string sql =
       "SELECT " + std::string(kCrlColumns) + " FROM crl ORDER BY number DESC LIMIT 1";
-  Result<Statement> st = conn_->Prepare(sql);
+  Result<Statement> st = read_conn_->Prepare(sql);
   if (!st.ok()) return st.status();
   Result<bool> row = st->Step();
   if (!row.ok()) return row.status();
@@ -362,7 +451,10 @@ Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& optio
              "set synchronous"));
   OPENADCS_RETURN_IF_ERROR(c.Exec("PRAGMA foreign_keys = ON", "enable foreign keys"));
   OPENADCS_RETURN_IF_ERROR(schema::Migrate(c));
-  return std::unique_ptr<CaStore>(std::make_unique<SqliteStore>(std::move(conn).value()));
+  auto reader = Connection::Open(options.path, options.busy_timeout);
+  if (!reader.ok()) return reader.status();
+  return std::unique_ptr<CaStore>(
+      std::make_unique<SqliteStore>(std::move(conn).value(), std::move(reader).value()));
 }
 
 }  // namespace openadcs::db

@@ -336,9 +336,13 @@ Status CaIdentity::Create(const CaIdentityOptions& options, const std::string* p
       X509_set_pubkey(cert_.get(), key_.get()) != 1) {
     return Status::Internal("filling the CA certificate: " + ossl::ErrorText());
   }
+  // Backdated an hour, more than the engine backdates what it issues for
+  // clock skew, so certificates issued at once still nest inside the CA's.
+  constexpr std::int64_t kBackdateSeconds = 3600;
   std::int64_t now = std::time(nullptr);
   OPENADCS_RETURN_IF_ERROR(internal::SetValidity(
-      cert_.get(), now, now + static_cast<std::int64_t>(options.validity_days) * kSecondsPerDay));
+      cert_.get(), now - kBackdateSeconds,
+      now + static_cast<std::int64_t>(options.validity_days) * kSecondsPerDay));
   OPENADCS_RETURN_IF_ERROR(AddCaExtension(cert_.get(), NID_basic_constraints, true,
                                           ext::BasicConstraints(true, std::nullopt)));
   OPENADCS_RETURN_IF_ERROR(

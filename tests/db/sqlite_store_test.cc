@@ -5,10 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "openadcs/util/bytes.h"
 #include "testing/pki.h"
 
 namespace openadcs::db {
@@ -492,6 +495,58 @@ TEST_F(SqliteStoreTest, DataSurvivesReopen) {
   auto got = (*reopened)->GetRequestBySerial("deadbeef");
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->request_id, id);
+}
+
+}  // namespace
+}  // namespace openadcs::db
+
+namespace openadcs::db {
+namespace {
+
+// Concurrent writers share commits (group commit); a writer whose insert
+// collides on a serial number is undone alone, and its batch-mates are kept.
+TEST(SqliteStoreGroupCommitTest, ConcurrentWritersFailAloneAndKeepTheRest) {
+  testing::TempDir dir;
+  auto opened = OpenSqliteStore({dir.path() / "ca.db"});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  CaStore& store = **opened;
+  constexpr int kThreads = 16;
+  constexpr int kPerThread = 20;
+  constexpr int kSerials = 40;  // fewer serials than inserts: about half collide
+  std::atomic<int> ok{0};
+  std::atomic<int> collided{0};
+  std::atomic<int> other_errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        RequestRecord r = FullRequest();
+        r.disposition = Disposition::kIssued;
+        r.certificate = FullCertificate(
+            HexLower(std::vector<std::uint8_t>{static_cast<std::uint8_t>(1 + (t * kPerThread + i) % kSerials)}));
+        auto id = store.InsertRequest(r, {{0, "writer", std::to_string(t)}}, {});
+        if (id.ok()) {
+          ++ok;
+        } else if (id.status().code() == StatusCode::kAlreadyExists) {
+          ++collided;
+        } else {
+          ++other_errors;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(other_errors.load(), 0);
+  EXPECT_EQ(ok.load(), kSerials);
+  EXPECT_EQ(collided.load(), kThreads * kPerThread - kSerials);
+  auto all = store.ListRequests({std::nullopt, 0, 10000});
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), static_cast<std::size_t>(kSerials));
+  for (const auto& r : *all) {
+    auto attrs = store.ListAttributes(r.request_id);
+    ASSERT_TRUE(attrs.ok());
+    EXPECT_EQ(attrs->size(), 1u) << "request " << r.request_id;
+  }
 }
 
 }  // namespace

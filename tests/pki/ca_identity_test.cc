@@ -167,7 +167,7 @@ TEST_P(CaIdentityAlgorithmTest, GeneratesThenLoadsTheSameIdentity) {
   ASSERT_EQ(ASN1_TIME_diff(&days, &seconds, X509_get0_notBefore(cert), X509_get0_notAfter(cert)),
             1);
   EXPECT_EQ(days, 30);
-  EXPECT_EQ(seconds, 0);
+  EXPECT_EQ(seconds, 3600);  // notBefore is backdated an hour
 
   // Subject in X509_NAME order: most significant (DC=com) first.
   X509_NAME* subject = X509_get_subject_name(cert);
