@@ -153,8 +153,8 @@ int main(int argc, char** argv) {
   bool durable = true;
   std::string templates = std::string(OPENADCS_SOURCE_DIR) + "/config/templates";
   std::string work = (std::filesystem::temp_directory_path() / "openadcs-bench").string();
-  app.add_option("--keys", keys, "CA key algorithms");
-  app.add_option("--cores", cores, "CPU counts to run on (process affinity)");
+  app.add_option("--keys", keys, "CA key algorithms")->delimiter(',');
+  app.add_option("--cores", cores, "CPU counts to run on (process affinity)")->delimiter(',');
   app.add_option("--requests", requests, "issuances per measurement");
   app.add_option("--cycles", cycles, "pending -> approve -> retrieve cycles per measurement");
   app.add_option("--concurrency", concurrency, "requests in flight (submitting threads)");

@@ -71,7 +71,8 @@ db::SubjectParts SubjectPartsOf(const X509_NAME* name) {
   return p;
 }
 
-db::CertificateColumns CertificateColumnsOf(X509* cert, const directory::CertificateTemplate& t) {
+db::CertificateColumns CertificateColumnsOf(X509* cert, EVP_PKEY* key,
+                                            const directory::CertificateTemplate& t) {
   db::CertificateColumns c;
   c.raw_certificate = ossl::ToDer(cert, i2d_X509);
   unsigned char sha1[SHA_DIGEST_LENGTH];
@@ -91,7 +92,6 @@ db::CertificateColumns CertificateColumnsOf(X509* cert, const directory::Certifi
         {ASN1_STRING_get0_data(ski), static_cast<std::size_t>(ASN1_STRING_length(ski))});
   }
   c.raw_public_key = ossl::ToDer(X509_get_X509_PUBKEY(cert), i2d_X509_PUBKEY);
-  EVP_PKEY* key = X509_get0_pubkey(cert);
   c.public_key_length = key != nullptr ? static_cast<std::uint32_t>(EVP_PKEY_get_bits(key)) : 0;
   ASN1_OBJECT* alg = nullptr;
   X509_PUBKEY_get0_param(&alg, nullptr, nullptr, nullptr, X509_get_X509_PUBKEY(cert));

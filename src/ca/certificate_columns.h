@@ -14,8 +14,10 @@ namespace openadcs::ca {
 
 db::SubjectParts SubjectPartsOf(const X509_NAME* name);
 
-// The certificate columns for `cert`, issued from template `t`.
-db::CertificateColumns CertificateColumnsOf(X509* cert, const directory::CertificateTemplate& t);
+// The certificate columns for `cert`, issued for `key` from template `t`.
+// `key` is passed because the builder leaves it encoded in `cert`.
+db::CertificateColumns CertificateColumnsOf(X509* cert, EVP_PKEY* key,
+                                            const directory::CertificateTemplate& t);
 
 // Serial numbers as the database keeps them: lower-case hex of the INTEGER's
 // content bytes, no leading zero bytes. Accepts what clients send (upper

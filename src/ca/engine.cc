@@ -148,8 +148,7 @@ class Engine::Impl {
       case PolicyOutcome::Kind::kIssue:
         break;
     }
-    return IssueNew(std::move(rec), attributes, outcome, X509_REQ_get0_pubkey(parsed->pkcs10.get()),
-                    now);
+    return IssueNew(std::move(rec), attributes, outcome, parsed->pkcs10.get(), now);
   }
 
   SubmitResult RetrieveById(std::uint32_t id, const std::string& authority) {
@@ -277,7 +276,7 @@ class Engine::Impl {
                    outcome.message);
       return Failure(id, WireDisposition::kDenied, outcome.status, rec.disposition_message);
     }
-    return Issue(rec, outcome, X509_REQ_get0_pubkey(parsed->pkcs10.get()), now,
+    return Issue(rec, outcome, parsed->pkcs10.get(), now,
                  [&](const db::RequestRecord& r) {
                    return store_.UpdateRequest(r, Disposition::kPending, outcome.extension_rows);
                  });
@@ -449,8 +448,9 @@ class Engine::Impl {
   }
 
   SubmitResult IssueNew(db::RequestRecord rec, const std::vector<db::AttributeRow>& attributes,
-                        const PolicyOutcome& outcome, EVP_PKEY* key, std::int64_t now) {
-    return Issue(rec, outcome, key, now, [&](db::RequestRecord& r) -> Status {
+                        const PolicyOutcome& outcome, const X509_REQ* request,
+                        std::int64_t now) {
+    return Issue(rec, outcome, request, now, [&](db::RequestRecord& r) -> Status {
       auto id = store_.InsertRequest(r, attributes, outcome.extension_rows);
       if (!id.ok()) return id.status();
       r.request_id = *id;
@@ -461,15 +461,17 @@ class Engine::Impl {
   // Signs a certificate for `rec` and stores it with `commit`, retrying with
   // a fresh serial number when the database reports a collision.
   template <typename Commit>
-  SubmitResult Issue(db::RequestRecord& rec, const PolicyOutcome& outcome, EVP_PKEY* key,
-                     std::int64_t now, Commit&& commit) {
+  SubmitResult Issue(db::RequestRecord& rec, const PolicyOutcome& outcome,
+                     const X509_REQ* request, std::int64_t now, Commit&& commit) {
+    const X509_PUBKEY* key_info = X509_REQ_get_X509_PUBKEY(const_cast<X509_REQ*>(request));
+    EVP_PKEY* key = X509_REQ_get0_pubkey(const_cast<X509_REQ*>(request));
     ossl::X509Ptr cert;
     Status s;
     for (int attempt = 0; attempt <= options_.serial_retries; ++attempt) {
       pki::CertificateSpec spec;
       spec.serial = NewSerial();
       spec.subject = outcome.subject.get();
-      spec.public_key = key;
+      spec.public_key = key_info;
       spec.not_before = outcome.not_before;
       spec.not_after = outcome.not_after;
       spec.extensions = outcome.extensions;
@@ -480,7 +482,7 @@ class Engine::Impl {
                        "the CA could not sign the certificate");
       }
       cert = std::move(built).value();
-      rec.certificate = CertificateColumnsOf(cert.get(), outcome.resolved_template);
+      rec.certificate = CertificateColumnsOf(cert.get(), key, outcome.resolved_template);
       rec.disposition = Disposition::kIssued;
       rec.status_code = 0;
       rec.disposition_message = "Issued";

@@ -69,16 +69,11 @@ Result<ossl::Asn1IntegerPtr> SerialToAsn1(std::span<const std::uint8_t> serial) 
   return out;
 }
 
-Result<Bytes> KeyIdentifier(EVP_PKEY* key) {
-  X509_PUBKEY* raw = nullptr;
-  if (key == nullptr || X509_PUBKEY_set(&raw, key) != 1) {
-    return Status::InvalidArgument("cannot encode the public key: " + ossl::ErrorText());
-  }
-  X509PubkeyPtr pub(raw);
+Result<Bytes> KeyIdentifier(const X509_PUBKEY* key) {
   const unsigned char* bits = nullptr;
   int bits_len = 0;
-  if (X509_PUBKEY_get0_param(nullptr, &bits, &bits_len, nullptr, pub.get()) != 1) {
-    return Status::Internal("X509_PUBKEY_get0_param: " + ossl::ErrorText());
+  if (key == nullptr || X509_PUBKEY_get0_param(nullptr, &bits, &bits_len, nullptr, key) != 1) {
+    return Status::InvalidArgument("no public key: " + ossl::ErrorText());
   }
   Bytes out(EVP_MAX_MD_SIZE);
   unsigned int out_len = 0;
@@ -90,13 +85,22 @@ Result<Bytes> KeyIdentifier(EVP_PKEY* key) {
   return out;
 }
 
+Result<Bytes> KeyIdentifier(EVP_PKEY* key) {
+  X509_PUBKEY* raw = nullptr;
+  if (key == nullptr || X509_PUBKEY_set(&raw, key) != 1) {
+    return Status::InvalidArgument("cannot encode the public key: " + ossl::ErrorText());
+  }
+  X509PubkeyPtr pub(raw);
+  return KeyIdentifier(pub.get());
+}
+
 Result<Bytes> IssuerKeyIdentifier(X509* ca_cert) {
   const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(ca_cert);
   if (ski != nullptr && ASN1_STRING_length(ski) > 0) {
     const unsigned char* p = ASN1_STRING_get0_data(ski);
     return Bytes(p, p + ASN1_STRING_length(ski));
   }
-  return KeyIdentifier(X509_get0_pubkey(ca_cert));
+  return KeyIdentifier(X509_get_X509_PUBKEY(ca_cert));
 }
 
 Bytes AuthorityKeyIdValue(std::span<const std::uint8_t> key_id) {

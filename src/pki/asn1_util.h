@@ -92,6 +92,7 @@ ossl::Asn1TimePtr UnixToAsn1Time(std::int64_t unix_seconds);
 Result<ossl::Asn1IntegerPtr> SerialToAsn1(std::span<const std::uint8_t> serial);
 
 // RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits.
+Result<Bytes> KeyIdentifier(const X509_PUBKEY* key);
 Result<Bytes> KeyIdentifier(EVP_PKEY* key);
 // The CA certificate's SKI, or its key identifier when it carries none.
 Result<Bytes> IssuerKeyIdentifier(X509* ca_cert);

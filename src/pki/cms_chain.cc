@@ -1,7 +1,8 @@
 // The certificate chain as a degenerate CMS SignedData (RFC 5652 5.1 with no
 // signers). Written with our own ASN1_ITEM template because OpenSSL's encoder
 // sorts every SET OF, the CMS CertificateSet included, and we want the chain
-// in the order the caller gives.
+// in the order the caller gives. The certificates go in as the DER they are:
+// parsing them would cost OpenSSL 3.0 a key decoder each, on every issuance.
 #include <openssl/asn1t.h>
 
 #include "openadcs/pki/x509_builder.h"
@@ -29,7 +30,7 @@ struct DegenerateSignedDataAsn1 {
   ASN1_INTEGER* version;
   STACK_OF(X509_ALGOR)* digest_algorithms;
   EncapContentAsn1* encap;
-  STACK_OF(X509)* certificates;
+  STACK_OF(ASN1_TYPE)* certificates;  // each a whole DER Certificate
   STACK_OF(X509_ALGOR)* signer_infos;
 };
 ASN1_SEQUENCE(DegenerateSignedDataAsn1) = {
@@ -38,7 +39,7 @@ ASN1_SEQUENCE(DegenerateSignedDataAsn1) = {
     ASN1_SIMPLE(DegenerateSignedDataAsn1, encap, EncapContentAsn1),
     // CertificateSet is [0] IMPLICIT SET OF: under the implicit tag a SEQUENCE
     // OF gives the same bytes, and OpenSSL leaves a SEQUENCE OF in order.
-    ASN1_IMP_SEQUENCE_OF(DegenerateSignedDataAsn1, certificates, X509, 0),
+    ASN1_IMP_SEQUENCE_OF(DegenerateSignedDataAsn1, certificates, ASN1_ANY, 0),
     ASN1_SET_OF(DegenerateSignedDataAsn1, signer_infos, X509_ALGOR),
 } ASN1_SEQUENCE_END(DegenerateSignedDataAsn1)
 
@@ -51,6 +52,18 @@ ASN1_SEQUENCE(ContentInfoAsn1) = {
     ASN1_EXP(ContentInfoAsn1, signed_data, DegenerateSignedDataAsn1, 0),
 } ASN1_SEQUENCE_END(ContentInfoAsn1)
 // clang-format on
+
+// True when `der` is exactly one DER SEQUENCE (a Certificate's outer shape).
+bool IsOneSequence(const Bytes& der) {
+  const unsigned char* p = der.data();
+  long length = 0;
+  int tag = 0;
+  int xclass = 0;
+  int ret = ASN1_get_object(&p, &length, &tag, &xclass, static_cast<long>(der.size()));
+  return (ret & 0x80) == 0 && ret == V_ASN1_CONSTRUCTED && tag == V_ASN1_SEQUENCE &&
+         xclass == V_ASN1_UNIVERSAL &&
+         static_cast<std::size_t>(p - der.data()) + static_cast<std::size_t>(length) == der.size();
+}
 
 }  // namespace
 
@@ -68,14 +81,24 @@ Result<Bytes> BuildCertChainCms(std::span<const Bytes> certs) {
     return Status::Internal("ASN1_INTEGER_set: " + ossl::ErrorText());
   }
   for (std::size_t i = 0; i < certs.size(); ++i) {
-    auto cert = internal::FromDer<ossl::X509Ptr>(d2i_X509, certs[i]);
-    if (cert == nullptr) {
-      return Status::InvalidArgument("chain certificate " + std::to_string(i) + " does not parse");
+    if (!IsOneSequence(certs[i])) {
+      return Status::InvalidArgument("chain certificate " + std::to_string(i) +
+                                     " is not one DER SEQUENCE");
     }
-    if (sk_X509_push(sd->certificates, cert.get()) <= 0) {
-      return Status::Internal("sk_X509_push: " + ossl::ErrorText());
+    // For ANY, OpenSSL keeps a SEQUENCE as its whole encoding, tag included.
+    ASN1_TYPE* any = ASN1_TYPE_new();
+    ASN1_STRING* whole = ASN1_STRING_type_new(V_ASN1_SEQUENCE);
+    if (any == nullptr || whole == nullptr ||
+        ASN1_STRING_set(whole, certs[i].data(), static_cast<int>(certs[i].size())) != 1) {
+      ASN1_TYPE_free(any);
+      ASN1_STRING_free(whole);
+      return Status::Internal("ASN1_TYPE: " + ossl::ErrorText());
     }
-    cert.release();
+    ASN1_TYPE_set(any, V_ASN1_SEQUENCE, whole);
+    if (sk_ASN1_TYPE_push(sd->certificates, any) <= 0) {
+      ASN1_TYPE_free(any);
+      return Status::Internal("sk_ASN1_TYPE_push: " + ossl::ErrorText());
+    }
   }
   Bytes der = internal::ItemToDer<ContentInfoAsn1, ContentInfoAsn1_it>(info.get());
   if (der.empty()) return Status::Internal("encoding the chain: " + ossl::ErrorText());

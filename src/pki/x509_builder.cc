@@ -6,6 +6,47 @@
 
 namespace openadcs::pki {
 
+namespace {
+
+// Copies the algorithm and key bits of `from` into `to` as they are encoded.
+// X509_set_pubkey would re-encode an EVP_PKEY, and OpenSSL 3.0 builds a new
+// encoder chain for each call: more costly than an ECDSA signature.
+Status CopyPublicKey(const X509_PUBKEY* from, X509_PUBKEY* to) {
+  const unsigned char* bits = nullptr;
+  int bits_len = 0;
+  X509_ALGOR* algor = nullptr;
+  if (X509_PUBKEY_get0_param(nullptr, &bits, &bits_len, &algor, from) != 1 || algor == nullptr) {
+    return Status::InvalidArgument("the public key does not parse: " + ossl::ErrorText());
+  }
+  const ASN1_OBJECT* alg = nullptr;
+  int ptype = V_ASN1_UNDEF;
+  const void* pval = nullptr;
+  X509_ALGOR_get0(&alg, &ptype, &pval, algor);
+  void* params = nullptr;
+  if (ptype == V_ASN1_OBJECT) {
+    params = OBJ_dup(static_cast<const ASN1_OBJECT*>(pval));
+  } else if (ptype != V_ASN1_UNDEF && ptype != V_ASN1_NULL && pval != nullptr) {
+    params = ASN1_STRING_dup(static_cast<const ASN1_STRING*>(pval));
+  }
+  ASN1_OBJECT* alg_copy = OBJ_dup(alg);
+  auto* bits_copy = static_cast<unsigned char*>(OPENSSL_memdup(bits, static_cast<std::size_t>(bits_len)));
+  const bool have_params = ptype == V_ASN1_UNDEF || ptype == V_ASN1_NULL || params != nullptr;
+  if (alg_copy == nullptr || bits_copy == nullptr || !have_params ||
+      X509_PUBKEY_set0_param(to, alg_copy, ptype, params, bits_copy, bits_len) != 1) {
+    ASN1_OBJECT_free(alg_copy);
+    OPENSSL_free(bits_copy);
+    if (ptype == V_ASN1_OBJECT) {
+      ASN1_OBJECT_free(static_cast<ASN1_OBJECT*>(params));
+    } else {
+      ASN1_STRING_free(static_cast<ASN1_STRING*>(params));
+    }
+    return Status::Internal("copying the public key: " + ossl::ErrorText());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<ossl::X509Ptr> BuildCertificate(const CertificateSpec& spec, const CaIdentity& ca) {
   if (spec.public_key == nullptr) {
     return Status::InvalidArgument("certificate has no public key");
@@ -38,9 +79,7 @@ Result<ossl::X509Ptr> BuildCertificate(const CertificateSpec& spec, const CaIden
     return Status::Internal("filling the certificate: " + ossl::ErrorText());
   }
   OPENADCS_RETURN_IF_ERROR(internal::SetValidity(cert.get(), spec.not_before, spec.not_after));
-  if (X509_set_pubkey(cert.get(), spec.public_key) != 1) {
-    return Status::InvalidArgument("cannot encode the public key: " + ossl::ErrorText());
-  }
+  OPENADCS_RETURN_IF_ERROR(CopyPublicKey(spec.public_key, X509_get_X509_PUBKEY(cert.get())));
   if (!has_ski) {
     Result<Bytes> key_id = internal::KeyIdentifier(spec.public_key);
     if (!key_id.ok()) return key_id.status();

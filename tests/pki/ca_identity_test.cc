@@ -365,7 +365,8 @@ CaIdentityOptions WriteSubordinate(const CaIdentity& root, const fs::path& dir) 
   CertificateSpec spec;
   spec.serial = {0x11, 0x22};
   spec.subject = name.get();
-  spec.public_key = key.get();
+  auto key_info = testing::PublicKeyInfo(key.get());
+  spec.public_key = key_info.get();
   spec.not_before = std::time(nullptr) - 60;
   spec.not_after = spec.not_before + 86400;
   spec.extensions.push_back({"2.5.29.19", true, ext::BasicConstraints(true, 0)});

@@ -30,13 +30,14 @@ class X509BuilderTest : public ::testing::TestWithParam<KeyAlgorithm> {
     X509_NAME_add_entry_by_txt(subject_.get(), "CN", MBSTRING_UTF8,
                                reinterpret_cast<const unsigned char*>("alice"), -1, -1, 0);
     key_ = testing::MakeRsaKey(2048);
+    key_info_ = testing::PublicKeyInfo(key_.get());
   }
 
   CertificateSpec Spec() const {
     CertificateSpec spec;
     spec.serial = {0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF};
     spec.subject = subject_.get();
-    spec.public_key = key_.get();
+    spec.public_key = key_info_.get();
     spec.not_before = kNotBefore;
     spec.not_after = kNotAfter;
     return spec;
@@ -60,6 +61,7 @@ class X509BuilderTest : public ::testing::TestWithParam<KeyAlgorithm> {
   std::unique_ptr<CaIdentity> ca_;
   ossl::X509NamePtr subject_;
   ossl::PKeyPtr key_;
+  testing::X509PubkeyPtr key_info_;
 };
 
 std::string OidOf(X509_EXTENSION* ext) {
@@ -88,7 +90,10 @@ TEST_P(X509BuilderTest, BuildsAVerifiableCertificate) {
   spec.extensions.push_back({"1.3.6.1.4.1.311.21.7", false, ext::TemplateOid("1.2.3.4", 100, 2)});
   auto built = BuildCertificate(spec, *ca_);
   ASSERT_TRUE(built.ok()) << built.status().ToString();
-  X509* cert = built->get();
+  // As a relying party sees it: the builder leaves the key encoded only.
+  ossl::X509Ptr parsed = testing::ParseCertDer(testing::CertDer(built->get()));
+  ASSERT_NE(parsed, nullptr);
+  X509* cert = parsed.get();
 
   EXPECT_EQ(X509_verify(cert, ca_->key()), 1);
   EXPECT_EQ(VerifyChain(cert, std::time(nullptr) + 60), X509_V_OK);

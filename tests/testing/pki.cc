@@ -247,6 +247,12 @@ Bytes MakeCsrDer(EVP_PKEY* key, const CsrSpec& spec) {
   return CsrDer(MakeCsr(key, spec).get());
 }
 
+X509PubkeyPtr PublicKeyInfo(EVP_PKEY* key) {
+  X509_PUBKEY* raw = nullptr;
+  Check(X509_PUBKEY_set(&raw, key) == 1, "X509_PUBKEY_set");
+  return X509PubkeyPtr(raw);
+}
+
 Bytes CertDer(X509* cert) {
   unsigned char* der = nullptr;
   int n = i2d_X509(cert, &der);

@@ -89,6 +89,10 @@ Bytes MakePkiData(const CmcSpec& spec);
 // MakePkiData wrapped in a CMS SignedData signed by `signer_key`/`signer_cert`.
 Bytes MakeCmcRequest(const CmcSpec& spec, EVP_PKEY* signer_key, X509* signer_cert);
 
+// The SubjectPublicKeyInfo of `key`, as a request would carry it.
+using X509PubkeyPtr = std::unique_ptr<X509_PUBKEY, ossl::Deleter<X509_PUBKEY_free>>;
+X509PubkeyPtr PublicKeyInfo(EVP_PKEY* key);
+
 Bytes CertDer(X509* cert);
 ossl::X509Ptr ParseCertDer(const Bytes& der);
 // The DER extnValue of extension `oid` in `cert`, or empty if absent.

@@ -29,7 +29,10 @@ struct CertificateSpec {
   Bytes serial;  // big-endian, positive (top bit clear), non-zero, <= 20 octets
   // Not owned, non-null; may be an empty name when a SAN is present.
   const X509_NAME* subject = nullptr;
-  EVP_PKEY* public_key = nullptr;  // not owned
+  // The subject's SubjectPublicKeyInfo as the request carried it; not owned.
+  // It is copied as encoded, so X509_get0_pubkey on the returned certificate
+  // gives null: parse its DER to use its key.
+  const X509_PUBKEY* public_key = nullptr;
   std::int64_t not_before = 0;     // Unix seconds
   std::int64_t not_after = 0;
   // Written in this order after the builder's own SKI and AKI (AKI from the
@@ -67,7 +70,8 @@ Result<Bytes> BuildCrl(const CrlSpec& spec, const CaIdentity& ca);
 // A degenerate CMS SignedData with `certs` in order (DER in, DER out): no
 // signers, no eContent, certificates written in the given order (not sorted
 // as DER would sort a SET OF; clients read the chain in this order).
-// InvalidArgument for an empty list or a certificate that does not parse.
+// The certificates are copied as given, not parsed: InvalidArgument for an
+// empty list or an entry that is not exactly one DER SEQUENCE.
 Result<Bytes> BuildCertChainCms(std::span<const Bytes> certs);
 
 // DER encoders for extension values the CA writes (MS-WCCE 2.2.2.7.7).
