@@ -3,7 +3,7 @@
 // CA key measured in the same run on the same number of cores, plus the
 // pending -> approve -> retrieve cycle rate and peak RSS over a long run.
 //
-//   build/release/bench/issuance --keys rsa2048,ecdsa-p256 --cores 1,2 \
+//   build/release/bench/issuance --keys rsa2048,ecdsa-p256 --cores 1,2
 //       --requests 20000 --concurrency 64 --rss-requests 1000000
 #include <sched.h>
 #include <sys/resource.h>

@@ -21,7 +21,7 @@ using db::Disposition;
 
 // A request's attributes string beyond this is refused: the wire allows 1536
 // characters (MS-WCCE IDL range) and admin SetAttributes adds to it.
-constexpr std::size_t kMaxAttributesBytes = 16 * 1024;
+constexpr std::size_t kMaxAttributesBytes = std::size_t{16} * 1024;
 constexpr std::size_t kMaxAttributeRows = 64;
 constexpr std::size_t kMaxOidLength = 31;  // MS-CSRA 3.1.4.1.1
 
@@ -106,7 +106,7 @@ class Engine::Impl {
                                     options_.limits);
     if (!parsed.ok()) {
       return Fail(std::move(rec), HresultOf(parsed.status(), hr::kInvalidData),
-                  parsed.status().message(), std::move(attributes));
+                  parsed.status().message(), attributes);
     }
     for (auto& [name, value] : parsed->name_value_pairs) {
       attributes.push_back({0, name, value});
@@ -130,7 +130,16 @@ class Engine::Impl {
     PolicyOutcome outcome = policy_.Evaluate({&*parsed, &attributes, &no_admin_extensions,
                                               snapshot.get(), &in.requester, false, now});
     if (outcome.has_template) rec.template_name = outcome.resolved_template.name;
+    SubmitResult result = Decide(std::move(rec), attributes, requested, outcome, *parsed, now);
+    LogNotes(result.request_id, outcome);
+    return result;
+  }
 
+  // Stores a new request as the policy decided: denied, pending or issued.
+  SubmitResult Decide(db::RequestRecord rec, const std::vector<db::AttributeRow>& attributes,
+                      const std::vector<db::ExtensionRow>& requested,
+                      const PolicyOutcome& outcome, const pki::ParsedRequest& parsed,
+                      std::int64_t now) {
     switch (outcome.kind) {
       case PolicyOutcome::Kind::kDeny: {
         rec.disposition = Disposition::kDenied;
@@ -148,7 +157,11 @@ class Engine::Impl {
       case PolicyOutcome::Kind::kIssue:
         break;
     }
-    return IssueNew(std::move(rec), attributes, outcome, parsed->pkcs10.get(), now);
+    return IssueNew(std::move(rec), attributes, outcome, parsed.pkcs10.get(), now);
+  }
+
+  static void LogNotes(std::uint32_t request_id, const PolicyOutcome& outcome) {
+    for (const auto& note : outcome.notes) spdlog::info("[req {}] {}", request_id, note);
   }
 
   SubmitResult RetrieveById(std::uint32_t id, const std::string& authority) {
@@ -266,6 +279,7 @@ class Engine::Impl {
     rec.officer = officer;
     rec.resolved_when = now;
     if (outcome.has_template) rec.template_name = outcome.resolved_template.name;
+    LogNotes(id, outcome);
     if (outcome.kind != PolicyOutcome::Kind::kIssue) {
       rec.disposition = Disposition::kDenied;
       rec.status_code = outcome.status;
@@ -394,8 +408,7 @@ class Engine::Impl {
     auto id = store_.InsertCrl(row);
     if (!id.ok()) return id.status();
     row.row_id = *id;
-    spdlog::info("published CRL {} with {} entries, next update {}", row.number, row.count,
-                 row.next_update);
+    spdlog::debug("built and stored CRL {} with {} entries", row.number, row.count);
     return row;
   }
 

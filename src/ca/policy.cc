@@ -1,7 +1,6 @@
 #include "ca/policy.h"
 
 #include <openssl/evp.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <set>
@@ -330,7 +329,7 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
   const auto san_attributes = AttributeValues(*in.attributes, "SAN");
   if (!san_attributes.empty()) {
     if (!options_.allow_san_attribute) {
-      spdlog::info("ignoring the SAN request attribute: allow_san_attribute is off");
+      out.notes.push_back("ignored the SAN request attribute: allow_san_attribute is off");
     } else {
       std::vector<std::pair<std::string, std::string>> names;
       for (const auto& attr : san_attributes) {
@@ -415,7 +414,7 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
         if (sid && !in.requester->sid.empty() && *sid == in.requester->sid) {
           copy_requested(*e);
         } else {
-          spdlog::warn("dropping a requested SID extension that does not name the requester");
+          out.notes.push_back("dropped a requested SID extension that does not name the requester");
         }
       }
     } else {

@@ -38,6 +38,9 @@ struct PolicyOutcome {
   Kind kind = Kind::kDeny;
   std::uint32_t status = 0;  // HRESULT for kDeny
   std::string message;
+  // What the policy left out of the request and why, for the log: the
+  // caller logs them once the request has its id.
+  std::vector<std::string> notes;
   // The template the request resolved to (copied: the snapshot may be gone
   // by the time the caller stores the row); empty name when none.
   directory::CertificateTemplate resolved_template;

@@ -34,7 +34,10 @@ Status WriteAll(int fd, std::span<const std::uint8_t> bytes, const std::string& 
 Status WriteFileAtomically(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
                            mode_t mode) {
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
-  std::string temp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
+  std::string name = ".";
+  name += path.filename().string();
+  name += ".XXXXXX";
+  std::string temp = (dir / name).string();
   std::vector<char> templ(temp.begin(), temp.end());
   templ.push_back('\0');
   const int fd = ::mkostemp(templ.data(), O_CLOEXEC);
