@@ -6,6 +6,7 @@
 //   build/release/bench/issuance --keys rsa2048,ecdsa-p256 --cores 1,2
 //       --requests 20000 --concurrency 64 --rss-requests 1000000
 #include <sched.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -18,8 +19,6 @@
 #include <thread>
 #include <vector>
 
-#include <spdlog/spdlog.h>
-
 #include "openadcs/ca/engine.h"
 #include "openadcs/db/sqlite_store.h"
 #include "openadcs/directory/ldif_template_source.h"
@@ -31,7 +30,9 @@ namespace {
 using namespace openadcs;
 using Clock = std::chrono::steady_clock;
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 // Restricts the whole process (all threads started afterwards) to `cores` CPUs.
 void UseCores(int cores) {

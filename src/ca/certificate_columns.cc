@@ -31,10 +31,9 @@ std::int64_t ToUnix(const ASN1_TIME* t) {
   return static_cast<std::int64_t>(timegm(&tm));
 }
 
-
 std::string UpnOf(X509* cert) {
-  auto* names = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (names == nullptr) return {};
   std::string upn;
   ossl::Asn1ObjectPtr upn_oid(OBJ_txt2obj("1.3.6.1.4.1.311.20.2.3", 1));
@@ -83,13 +82,13 @@ db::CertificateColumns CertificateColumnsOf(X509* cert, EVP_PKEY* key,
   c.general_flags = t.general_flags;
   c.private_key_flags = t.private_key_flags;
   const ASN1_INTEGER* serial = X509_get0_serialNumber(cert);
-  c.serial_number = HexLower({ASN1_STRING_get0_data(serial),
-                              static_cast<std::size_t>(ASN1_STRING_length(serial))});
+  c.serial_number = HexLower(
+      {ASN1_STRING_get0_data(serial), static_cast<std::size_t>(ASN1_STRING_length(serial))});
   c.not_before = ToUnix(X509_get0_notBefore(cert));
   c.not_after = ToUnix(X509_get0_notAfter(cert));
   if (const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(cert)) {
-    c.subject_key_identifier = HexLower(
-        {ASN1_STRING_get0_data(ski), static_cast<std::size_t>(ASN1_STRING_length(ski))});
+    c.subject_key_identifier =
+        HexLower({ASN1_STRING_get0_data(ski), static_cast<std::size_t>(ASN1_STRING_length(ski))});
   }
   c.raw_public_key = ossl::ToDer(X509_get_X509_PUBKEY(cert), i2d_X509_PUBKEY);
   c.public_key_length = key != nullptr ? static_cast<std::uint32_t>(EVP_PKEY_get_bits(key)) : 0;

@@ -127,8 +127,8 @@ class Engine::Impl {
 
     auto snapshot = templates_.Current();
     const std::vector<db::ExtensionRow> no_admin_extensions;
-    PolicyOutcome outcome = policy_.Evaluate({&*parsed, &attributes, &no_admin_extensions,
-                                              snapshot.get(), &in.requester, false, now});
+    PolicyOutcome outcome = policy_.Evaluate(
+        {&*parsed, &attributes, &no_admin_extensions, snapshot.get(), &in.requester, false, now});
     if (outcome.has_template) rec.template_name = outcome.resolved_template.name;
     SubmitResult result = Decide(std::move(rec), attributes, requested, outcome, *parsed, now);
     LogNotes(result.request_id, outcome);
@@ -137,9 +137,8 @@ class Engine::Impl {
 
   // Stores a new request as the policy decided: denied, pending or issued.
   SubmitResult Decide(db::RequestRecord rec, const std::vector<db::AttributeRow>& attributes,
-                      const std::vector<db::ExtensionRow>& requested,
-                      const PolicyOutcome& outcome, const pki::ParsedRequest& parsed,
-                      std::int64_t now) {
+                      const std::vector<db::ExtensionRow>& requested, const PolicyOutcome& outcome,
+                      const pki::ParsedRequest& parsed, std::int64_t now) {
     switch (outcome.kind) {
       case PolicyOutcome::Kind::kDeny: {
         rec.disposition = Disposition::kDenied;
@@ -154,8 +153,7 @@ class Engine::Impl {
         rec.disposition_message = outcome.message;
         return Insert(std::move(rec), attributes, requested, WireDisposition::kUnderSubmission);
       }
-      case PolicyOutcome::Kind::kIssue:
-        break;
+      case PolicyOutcome::Kind::kIssue: break;
     }
     return IssueNew(std::move(rec), attributes, outcome, parsed.pkcs10.get(), now);
   }
@@ -196,14 +194,16 @@ class Engine::Impl {
     Bytes encoded;
     switch (type) {
       case ValueType::kLong: {
-        if (value.size() != 4) return Status::InvalidArgument("a LONG value has 4 bytes", hr::kInvalidArg);
+        if (value.size() != 4)
+          return Status::InvalidArgument("a LONG value has 4 bytes", hr::kInvalidArg);
         auto v = static_cast<std::int32_t>(value[0] | (value[1] << 8) | (value[2] << 16) |
                                            (static_cast<std::uint32_t>(value[3]) << 24));
         encoded = pki::ext::Integer(v);
         break;
       }
       case ValueType::kDate: {
-        if (value.size() != 8) return Status::InvalidArgument("a DATE value has 8 bytes", hr::kInvalidArg);
+        if (value.size() != 8)
+          return Status::InvalidArgument("a DATE value has 8 bytes", hr::kInvalidArg);
         std::uint64_t ft = 0;
         for (int i = 7; i >= 0; --i) ft = (ft << 8) | value[static_cast<std::size_t>(i)];
         encoded = pki::ext::Time(FiletimeToUnix(ft));
@@ -217,8 +217,9 @@ class Engine::Impl {
         encoded.assign(value.begin(), value.end());
         break;
       default:
-        return Status::InvalidArgument("unknown value type " + std::to_string(static_cast<std::uint32_t>(type)),
-                                       hr::kInvalidArg);
+        return Status::InvalidArgument(
+            "unknown value type " + std::to_string(static_cast<std::uint32_t>(type)),
+            hr::kInvalidArg);
     }
     Status s = store_.PutExtension({id, ext_oid, flags | xf::kOriginAdmin, std::move(encoded)},
                                    Disposition::kPending);
@@ -226,7 +227,8 @@ class Engine::Impl {
     if (s.ok()) {
       spdlog::info("[req {}] {} set extension {} (flags {})", id, officer, ext_oid, Hex32(flags));
     } else {
-      spdlog::warn("[req {}] {} could not set extension {}: {}", id, officer, ext_oid, s.ToString());
+      spdlog::warn("[req {}] {} could not set extension {}: {}", id, officer, ext_oid,
+                   s.ToString());
     }
     return s;
   }
@@ -239,7 +241,8 @@ class Engine::Impl {
     for (auto& [name, value] : pki::ParseRequestAttributes(text)) {
       rows.push_back({id, std::move(name), std::move(value)});
     }
-    if (rows.empty()) return Status::InvalidArgument("no name:value attribute given", hr::kInvalidArg);
+    if (rows.empty())
+      return Status::InvalidArgument("no name:value attribute given", hr::kInvalidArg);
     if (rows.size() > kMaxAttributeRows) {
       return Status::InvalidArgument("too many attributes", hr::kInvalidArg);
     }
@@ -256,8 +259,8 @@ class Engine::Impl {
       return Failure(id, WireDisposition::kError, hr::kBadRequestStatus,
                      "request " + std::to_string(id) + " is not pending");
     }
-    auto parsed = pki::ParseRequest(rec.raw_request,
-                                    static_cast<pki::RequestType>(rec.request_type), options_.limits);
+    auto parsed = pki::ParseRequest(
+        rec.raw_request, static_cast<pki::RequestType>(rec.request_type), options_.limits);
     if (!parsed.ok()) {
       spdlog::error("[req {}] stored request no longer parses: {}", id, parsed.status().ToString());
       return Failure(id, WireDisposition::kError, HresultOf(parsed.status(), hr::kInvalidData),
@@ -274,8 +277,8 @@ class Engine::Impl {
     const std::int64_t now = clock_();
     Requester requester{rec.requester_name, rec.requester_sid};
     auto snapshot = templates_.Current();
-    PolicyOutcome outcome = policy_.Evaluate(
-        {&*parsed, &*attributes, &admin, snapshot.get(), &requester, true, now});
+    PolicyOutcome outcome =
+        policy_.Evaluate({&*parsed, &*attributes, &admin, snapshot.get(), &requester, true, now});
     rec.officer = officer;
     rec.resolved_when = now;
     if (outcome.has_template) rec.template_name = outcome.resolved_template.name;
@@ -290,10 +293,9 @@ class Engine::Impl {
                    outcome.message);
       return Failure(id, WireDisposition::kDenied, outcome.status, rec.disposition_message);
     }
-    return Issue(rec, outcome, parsed->pkcs10.get(), now,
-                 [&](const db::RequestRecord& r) {
-                   return store_.UpdateRequest(r, Disposition::kPending, outcome.extension_rows);
-                 });
+    return Issue(rec, outcome, parsed->pkcs10.get(), now, [&](const db::RequestRecord& r) {
+      return store_.UpdateRequest(r, Disposition::kPending, outcome.extension_rows);
+    });
   }
 
   Status Deny(const std::string& officer, std::uint32_t id) {
@@ -320,9 +322,8 @@ class Engine::Impl {
     if (!serial) return Status::InvalidArgument("the serial number is not hex", hr::kInvalidArg);
     const bool unrevoke = reason == Engine::kUnrevoke;
     if (!unrevoke && (reason > 8 || reason == 7)) {
-      return Status::InvalidArgument("revocation reason " + std::to_string(reason) +
-                                         " is not one of 0-6, 8",
-                                     hr::kInvalidArg);
+      return Status::InvalidArgument(
+          "revocation reason " + std::to_string(reason) + " is not one of 0-6, 8", hr::kInvalidArg);
     }
     auto got = store_.GetRequestBySerial(*serial);
     if (!got.ok()) {
@@ -332,8 +333,8 @@ class Engine::Impl {
     }
     db::RequestRecord rec = std::move(got).value();
     const Disposition before = rec.disposition;
-    const bool on_hold = before == Disposition::kRevoked && rec.revocation &&
-                         rec.revocation->reason == 6;
+    const bool on_hold =
+        before == Disposition::kRevoked && rec.revocation && rec.revocation->reason == 6;
     const std::int64_t now = clock_();
     if (unrevoke) {
       if (!on_hold) {
@@ -386,8 +387,9 @@ class Engine::Impl {
     pki::CrlSpec spec;
     spec.number = *latest ? (*latest)->number + 1 : 1;
     spec.this_update = now - options_.clock_skew.count();
-    spec.next_update = next_update > 0 ? next_update
-                                       : now + options_.crl_period.count() + options_.crl_overlap.count();
+    spec.next_update = next_update > 0
+                           ? next_update
+                           : now + options_.crl_period.count() + options_.crl_overlap.count();
     for (const auto& r : *revoked) {
       if (!r.certificate || !r.revocation) continue;
       auto serial = HexDecode(r.certificate->serial_number);
@@ -423,7 +425,8 @@ class Engine::Impl {
   }
 
   SubmitResult WrongAuthority(const std::string& authority) const {
-    spdlog::warn("request for CA '{}' refused: this CA is '{}'", authority, identity_.common_name());
+    spdlog::warn("request for CA '{}' refused: this CA is '{}'", authority,
+                 identity_.common_name());
     return Failure(0, WireDisposition::kError, hr::kInvalidArg,
                    "this CA is '" + identity_.common_name() + "', not '" + authority + "'");
   }
@@ -444,8 +447,8 @@ class Engine::Impl {
     rec.status_code = status;
     rec.disposition_message = "Error " + Hex32(status) + ": " + why;
     std::vector<db::AttributeRow> kept(
-        attributes.begin(), attributes.begin() + static_cast<std::ptrdiff_t>(
-                                                     std::min(attributes.size(), kMaxAttributeRows)));
+        attributes.begin(), attributes.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                     attributes.size(), kMaxAttributeRows)));
     return Insert(std::move(rec), kept, {}, WireDisposition::kError);
   }
 
@@ -455,14 +458,13 @@ class Engine::Impl {
     if (!id.ok()) return StoreWriteFailure(id.status());
     const std::uint32_t status = rec.status_code;
     spdlog::info("[req {}] {} from {}{}{}: {}", *id, DispositionName(rec.disposition),
-                 rec.requester_name, rec.template_name.empty() ? "" : " for ",
-                 rec.template_name, rec.disposition_message);
+                 rec.requester_name, rec.template_name.empty() ? "" : " for ", rec.template_name,
+                 rec.disposition_message);
     return Failure(*id, wire, status, rec.disposition_message);
   }
 
   SubmitResult IssueNew(db::RequestRecord rec, const std::vector<db::AttributeRow>& attributes,
-                        const PolicyOutcome& outcome, const X509_REQ* request,
-                        std::int64_t now) {
+                        const PolicyOutcome& outcome, const X509_REQ* request, std::int64_t now) {
     return Issue(rec, outcome, request, now, [&](db::RequestRecord& r) -> Status {
       auto id = store_.InsertRequest(r, attributes, outcome.extension_rows);
       if (!id.ok()) return id.status();
@@ -474,8 +476,8 @@ class Engine::Impl {
   // Signs a certificate for `rec` and stores it with `commit`, retrying with
   // a fresh serial number when the database reports a collision.
   template <typename Commit>
-  SubmitResult Issue(db::RequestRecord& rec, const PolicyOutcome& outcome,
-                     const X509_REQ* request, std::int64_t now, Commit&& commit) {
+  SubmitResult Issue(db::RequestRecord& rec, const PolicyOutcome& outcome, const X509_REQ* request,
+                     std::int64_t now, Commit&& commit) {
     const X509_PUBKEY* key_info = X509_REQ_get_X509_PUBKEY(const_cast<X509_REQ*>(request));
     EVP_PKEY* key = X509_REQ_get0_pubkey(const_cast<X509_REQ*>(request));
     ossl::X509Ptr cert;
@@ -548,8 +550,7 @@ class Engine::Impl {
   SubmitResult Retrieved(const Result<db::RequestRecord>& got, std::uint32_t asked_id) {
     if (!got.ok()) {
       if (got.status().code() == StatusCode::kNotFound) {
-        return Failure(asked_id, WireDisposition::kError, hr::kPropertyEmpty,
-                       "no such request");
+        return Failure(asked_id, WireDisposition::kError, hr::kPropertyEmpty, "no such request");
       }
       return StoreReadFailure(got.status(), asked_id);
     }
@@ -645,7 +646,9 @@ Engine::Engine(EngineOptions options, const pki::CaIdentity& identity, db::CaSto
                                    std::move(clock))) {}
 Engine::~Engine() = default;
 
-SubmitResult Engine::Submit(const SubmitRequest& request) { return impl_->Submit(request); }
+SubmitResult Engine::Submit(const SubmitRequest& request) {
+  return impl_->Submit(request);
+}
 SubmitResult Engine::RetrieveById(std::uint32_t id, const std::string& authority) {
   return impl_->RetrieveById(id, authority);
 }
@@ -667,7 +670,9 @@ Status Engine::SetAttributes(const std::string& officer, std::uint32_t id,
 SubmitResult Engine::Resubmit(const std::string& officer, std::uint32_t id) {
   return impl_->Resubmit(officer, id);
 }
-Status Engine::Deny(const std::string& officer, std::uint32_t id) { return impl_->Deny(officer, id); }
+Status Engine::Deny(const std::string& officer, std::uint32_t id) {
+  return impl_->Deny(officer, id);
+}
 Status Engine::Revoke(const std::string& officer, const std::string& serial, std::uint32_t reason,
                       std::int64_t effective) {
   return impl_->Revoke(officer, serial, reason, effective);

@@ -65,7 +65,8 @@ Resolution ResolveTemplate(const PolicyInput& in) {
   std::vector<std::pair<std::string, const CertificateTemplate*>> ids;  // (how named, mapped)
   if (const auto* e = FindRequested(req, oid::kTemplateName)) {
     auto name = pki::ext_decode::TemplateName(e->value);
-    if (!name) return {nullptr, hr::kUnsupportedCertType, "the template name extension does not parse"};
+    if (!name)
+      return {nullptr, hr::kUnsupportedCertType, "the template name extension does not parse"};
     ids.emplace_back("extension name '" + *name + "'", in.templates->FindByName(*name));
   }
   for (const auto& value : AttributeValues(*in.attributes, "CertificateTemplate")) {
@@ -111,8 +112,8 @@ std::optional<std::string> CheckTemplateVersion(const CertificateTemplate& t,
 
 std::vector<std::string> CertificateEkus(X509* cert) {
   std::vector<std::string> out;
-  auto* eku = static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr,
-                                                                nullptr));
+  auto* eku =
+      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr, nullptr));
   if (eku == nullptr) return out;
   for (int i = 0; i < sk_ASN1_OBJECT_num(eku); ++i) {
     char buf[128];
@@ -163,8 +164,8 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
   if (key == nullptr) return deny(hr::kInvalidData, "the request carries no usable public key");
   const int key_bits = EVP_PKEY_get_bits(key);
   if (t.minimal_key_size > 0 && key_bits < static_cast<int>(t.minimal_key_size)) {
-    return deny(hr::kKeyLength, "the key has " + std::to_string(key_bits) +
-                                    " bits; template '" + t.name + "' requires at least " +
+    return deny(hr::kKeyLength, "the key has " + std::to_string(key_bits) + " bits; template '" +
+                                    t.name + "' requires at least " +
                                     std::to_string(t.minimal_key_size));
   }
 
@@ -199,12 +200,11 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
       }
     }
     for (const auto& required : t.ra_policies) {
-      bool met = std::any_of(agents.begin(), agents.end(), [&](X509* c) {
-        return Contains(CertificatePolicyOids(c), required);
-      });
+      bool met = std::any_of(agents.begin(), agents.end(),
+                             [&](X509* c) { return Contains(CertificatePolicyOids(c), required); });
       if (!met) {
-        return deny(hr::kSignatureRejected, "no signer certificate carries the issuance policy " +
-                                                required);
+        return deny(hr::kSignatureRejected,
+                    "no signer certificate carries the issuance policy " + required);
       }
     }
   }
@@ -213,9 +213,8 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
   // the key; only enrollment agents this CA trusts may vouch for it, so it is
   // accepted only where the template demands and got their signatures.
   if (req.pkcs10_null_signature && !(t.schema_version >= 2 && t.ra_signature > 0)) {
-    return deny(hr::kBadSignature,
-                "the PKCS#10 carries a null signature, and template '" + t.name +
-                    "' requires no enrollment agent signature to vouch for it");
+    return deny(hr::kBadSignature, "the PKCS#10 carries a null signature, and template '" + t.name +
+                                       "' requires no enrollment agent signature to vouch for it");
   }
 
   // EKU (ESC2): a certificate that is not for a CA always carries the
@@ -255,8 +254,9 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
     out.subject.reset(X509_NAME_dup(X509_REQ_get_subject_name(req.pkcs10.get())));
     const auto* requested_san = FindRequested(req, oid::kSubjectAltName);
     if (X509_NAME_entry_count(out.subject.get()) == 0 && requested_san == nullptr) {
-      return deny(hr::kBadRequestSubject, "the request has neither a subject nor a subject "
-                                          "alternative name");
+      return deny(hr::kBadRequestSubject,
+                  "the request has neither a subject nor a subject "
+                  "alternative name");
     }
     if (requested_san != nullptr) san = requested_san->value;
   } else {
@@ -373,10 +373,12 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
   // key usage and basic constraints are never taken from the request.
   if (t.key_usage) {
     std::uint16_t ku = *t.key_usage;
-    if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC) ku &= static_cast<std::uint16_t>(~0x4u);  // keyEncipherment
+    if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC)
+      ku &= static_cast<std::uint16_t>(~0x4u);  // keyEncipherment
     add(oid::kKeyUsage, pki::ext::KeyUsage(ku), xf::kOriginPolicy);
   }
-  if (!ekus.empty()) add(oid::kExtendedKeyUsage, pki::ext::ExtendedKeyUsage(ekus), xf::kOriginPolicy);
+  if (!ekus.empty())
+    add(oid::kExtendedKeyUsage, pki::ext::ExtendedKeyUsage(ekus), xf::kOriginPolicy);
   if (t.schema_version >= 2 && !t.application_policies.empty()) {
     add(oid::kApplicationPolicies, pki::ext::ApplicationPolicies(t.application_policies),
         xf::kOriginPolicy);
@@ -430,8 +432,8 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
   if (const auto* e = FindRequested(req, oid::kSmimeCapabilities)) copy_requested(*e);
 
   // Revocation pointers, or OCSP no-check for OCSP signing certificates.
-  const bool ocsp_nocheck = (t.enrollment_flags & ef::kAddOcspNoCheck) != 0 &&
-                            Contains(ekus, oid::kOcspSigning);
+  const bool ocsp_nocheck =
+      (t.enrollment_flags & ef::kAddOcspNoCheck) != 0 && Contains(ekus, oid::kOcspSigning);
   if (ocsp_nocheck) {
     add(oid::kOcspNoCheck, Bytes{0x05, 0x00}, xf::kOriginPolicy);
   } else if ((t.enrollment_flags & ef::kNoRevocationInfoInIssuedCerts) == 0) {

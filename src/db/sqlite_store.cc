@@ -106,8 +106,8 @@ Status SqliteStore::RunWrite(const std::function<Status()>& body) {
   w.cv.wait(lock, [&] { return w.done || writers_.front() == &w; });
   if (w.done) return w.status;
   std::vector<PendingWrite*> batch(
-      writers_.begin(), writers_.begin() + static_cast<std::ptrdiff_t>(
-                                               std::min(writers_.size(), kMaxBatch)));
+      writers_.begin(),
+      writers_.begin() + static_cast<std::ptrdiff_t>(std::min(writers_.size(), kMaxBatch)));
   lock.unlock();
   CommitBatch(batch);
   lock.lock();
@@ -134,15 +134,16 @@ void SqliteStore::CommitBatch(const std::vector<PendingWrite*>& batch) {
     p->status = conn_->Exec("SAVEPOINT write", "savepoint");
     if (p->status.ok()) p->status = (*p->body)();
     // A failed write is undone alone; the others in the batch go on.
-    Status end = p->status.ok() ? conn_->Exec("RELEASE write", "release savepoint")
-                                : conn_->Exec("ROLLBACK TO write; RELEASE write",
-                                              "roll back savepoint");
+    Status end = p->status.ok()
+                     ? conn_->Exec("RELEASE write", "release savepoint")
+                     : conn_->Exec("ROLLBACK TO write; RELEASE write", "roll back savepoint");
     if (!end.ok() || sqlite3_get_autocommit(conn_->handle()) != 0) {
       // SQLite ended the transaction itself (I/O error, disk full): nothing
       // in this batch is written.
-      Status lost = end.ok() ? Status::IOError("the CA database ended the transaction: " +
-                                               p->status.message())
-                             : end;
+      Status lost =
+          end.ok()
+              ? Status::IOError("the CA database ended the transaction: " + p->status.message())
+              : end;
       spdlog::error("CA database: {}", lost.ToString());
       for (std::size_t j = 0; j < batch.size(); ++j) {
         if (j > i || batch[j]->status.ok()) batch[j]->status = lost;
@@ -308,7 +309,8 @@ Result<std::vector<ExtensionRow>> SqliteStore::ListExtensions(std::uint32_t requ
   std::lock_guard lock(read_mu_);
   Transaction tx(*read_conn_);  // one snapshot for the existence check and the rows
   OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kRead));
-  if (Result<Disposition> d = StoredDisposition(*read_conn_, request_id); !d.ok()) return d.status();
+  if (Result<Disposition> d = StoredDisposition(*read_conn_, request_id); !d.ok())
+    return d.status();
   Result<Statement> st = read_conn_->Prepare(
       "SELECT name, flags, raw_value FROM extension WHERE request_id = ?1 ORDER BY rowid");
   if (!st.ok()) return st.status();
@@ -340,7 +342,8 @@ Result<std::vector<AttributeRow>> SqliteStore::ListAttributes(std::uint32_t requ
   std::lock_guard lock(read_mu_);
   Transaction tx(*read_conn_);
   OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kRead));
-  if (Result<Disposition> d = StoredDisposition(*read_conn_, request_id); !d.ok()) return d.status();
+  if (Result<Disposition> d = StoredDisposition(*read_conn_, request_id); !d.ok())
+    return d.status();
   Result<Statement> st =
       read_conn_->Prepare("SELECT name, value FROM attribute WHERE request_id = ?1 ORDER BY rowid");
   if (!st.ok()) return st.status();

@@ -51,10 +51,10 @@ ASN1_SEQUENCE(ContentInfoAsn1) = {
     ASN1_SIMPLE(ContentInfoAsn1, type, ASN1_OBJECT),
     ASN1_EXP(ContentInfoAsn1, signed_data, DegenerateSignedDataAsn1, 0),
 } ASN1_SEQUENCE_END(ContentInfoAsn1)
-// clang-format on
+    // clang-format on
 
-// True when `der` is exactly one DER SEQUENCE (a Certificate's outer shape).
-bool IsOneSequence(const Bytes& der) {
+    // True when `der` is exactly one DER SEQUENCE (a Certificate's outer shape).
+    bool IsOneSequence(const Bytes& der) {
   const unsigned char* p = der.data();
   long length = 0;
   int tag = 0;

@@ -10,8 +10,8 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/ec.h>
 #include <openssl/err.h>
-#include <openssl/rsa.h>
 #include <openssl/objects.h>
+#include <openssl/rsa.h>
 
 #include <algorithm>
 #include <array>
@@ -52,9 +52,9 @@ ASN1_SEQUENCE(Pkcs10Twin) = {
     ASN1_SIMPLE(Pkcs10Twin, signature_algorithm, X509_ALGOR),
     ASN1_SIMPLE(Pkcs10Twin, signature, ASN1_BIT_STRING),
 } ASN1_SEQUENCE_END(Pkcs10Twin)
-// clang-format on
+    // clang-format on
 
-using Pkcs10TwinPtr = ItemPtr<Pkcs10Twin, Pkcs10Twin_it>;
+    using Pkcs10TwinPtr = ItemPtr<Pkcs10Twin, Pkcs10Twin_it>;
 
 // An RSA or EC key from its SubjectPublicKeyInfo DER through the legacy
 // decoders, or null (other algorithms, bad bytes) with OpenSSL's error queue
@@ -87,7 +87,8 @@ ossl::PKeyPtr LegacyPublicKey(std::span<const std::uint8_t> spki) {
 ossl::X509ReqPtr Assemble(const Pkcs10Twin& twin, EVP_PKEY* key,
                           std::span<const std::uint8_t> spki) {
   ossl::X509ReqPtr req(X509_REQ_new());
-  if (req == nullptr || X509_REQ_set_version(req.get(), ASN1_INTEGER_get(twin.info->version)) != 1 ||
+  if (req == nullptr ||
+      X509_REQ_set_version(req.get(), ASN1_INTEGER_get(twin.info->version)) != 1 ||
       X509_REQ_set_subject_name(req.get(), twin.info->subject) != 1 ||
       X509_REQ_set_pubkey(req.get(), key) != 1) {
     return nullptr;
@@ -113,9 +114,8 @@ ossl::X509ReqPtr Assemble(const Pkcs10Twin& twin, EVP_PKEY* key,
 // certificationRequestInfo exactly as encoded in `der`.
 bool VerifyAsEncoded(std::span<const std::uint8_t> der, EVP_PKEY* key) {
   Pkcs10TwinPtr twin = DecodeItem<Pkcs10Twin, Pkcs10Twin_it>(der);
-  return twin != nullptr &&
-         ASN1_item_verify(Pkcs10InfoTwin_it(), twin->signature_algorithm, twin->signature,
-                          twin->info, key) == 1;
+  return twin != nullptr && ASN1_item_verify(Pkcs10InfoTwin_it(), twin->signature_algorithm,
+                                             twin->signature, twin->info, key) == 1;
 }
 
 // The first TLV inside the outer SEQUENCE of `der` (the DER bytes the

@@ -29,7 +29,8 @@ Status CopyPublicKey(const X509_PUBKEY* from, X509_PUBKEY* to) {
     params = ASN1_STRING_dup(static_cast<const ASN1_STRING*>(pval));
   }
   ASN1_OBJECT* alg_copy = OBJ_dup(alg);
-  auto* bits_copy = static_cast<unsigned char*>(OPENSSL_memdup(bits, static_cast<std::size_t>(bits_len)));
+  auto* bits_copy =
+      static_cast<unsigned char*>(OPENSSL_memdup(bits, static_cast<std::size_t>(bits_len)));
   const bool have_params = ptype == V_ASN1_UNDEF || ptype == V_ASN1_NULL || params != nullptr;
   if (alg_copy == nullptr || bits_copy == nullptr || !have_params ||
       X509_PUBKEY_set0_param(to, alg_copy, ptype, params, bits_copy, bits_len) != 1) {

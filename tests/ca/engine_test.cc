@@ -82,7 +82,8 @@ TEST_F(EngineTest, ApprovalFlowOfMsCersod35) {
   const std::uint32_t id = submitted.request_id;
 
   // The client polls: still pending.
-  EXPECT_EQ(engine_->RetrieveById(id, "openadcs-CA").disposition, WireDisposition::kUnderSubmission);
+  EXPECT_EQ(engine_->RetrieveById(id, "openadcs-CA").disposition,
+            WireDisposition::kUnderSubmission);
 
   // 2. The officer lists pending requests and finds it.
   auto pending = engine_->ListRequests({Disposition::kPending});
@@ -94,8 +95,8 @@ TEST_F(EngineTest, ApprovalFlowOfMsCersod35) {
   // 3. Sets an extension (STRING -> IA5String).
   const std::string note = "approved by the officer";
   ASSERT_TRUE(engine_
-                  ->SetExtension("EXAMPLE\\officer", id, "1.3.6.1.4.1.99999.1",
-                                 ValueType::kString, 0, Bytes(note.begin(), note.end()))
+                  ->SetExtension("EXAMPLE\\officer", id, "1.3.6.1.4.1.99999.1", ValueType::kString,
+                                 0, Bytes(note.begin(), note.end()))
                   .ok());
 
   // 4. Resubmits: issued.
@@ -153,7 +154,8 @@ TEST_F(EngineTest, AutoIssueTemplateIssuesAtOnce) {
 TEST_F(EngineTest, SerialNumbersArePositiveRandomAndLong) {
   std::set<std::string> serials;
   for (int i = 0; i < 20; ++i) {
-    SubmitResult r = Submit(Csr("host" + std::to_string(i)), "CertificateTemplate:AutoIssueSubject");
+    SubmitResult r =
+        Submit(Csr("host" + std::to_string(i)), "CertificateTemplate:AutoIssueSubject");
     ASSERT_EQ(r.disposition, WireDisposition::kIssued) << r.message;
     auto cert = testing::ParseCertDer(r.certificate);
     const ASN1_INTEGER* s = X509_get0_serialNumber(cert.get());
@@ -180,18 +182,19 @@ TEST_F(EngineTest, OfficerOperationsCheckStateAndArguments) {
   auto issued = Submit(Csr("www.example.com"), "CertificateTemplate:AutoIssueSubject");
   ASSERT_EQ(issued.disposition, WireDisposition::kIssued);
   const Bytes v{1, 0, 0, 0};
-  EXPECT_EQ(engine_->SetExtension("o", issued.request_id, "1.2.3", ValueType::kLong, 0, v).hresult(),
-            hr::kBadRequestStatus);
+  EXPECT_EQ(
+      engine_->SetExtension("o", issued.request_id, "1.2.3", ValueType::kLong, 0, v).hresult(),
+      hr::kBadRequestStatus);
   EXPECT_EQ(engine_->SetExtension("o", 999, "1.2.3", ValueType::kLong, 0, v).hresult(),
             hr::kPropertyEmpty);
   auto pending = Submit(Csr("alice"), "CertificateTemplate:OfficerApproval");
   const std::uint32_t id = pending.request_id;
   EXPECT_EQ(engine_->SetExtension("o", id, "not an oid", ValueType::kLong, 0, v).hresult(),
             hr::kInvalidArg);
-  EXPECT_EQ(engine_->SetExtension("o", id, "1.2.3.4.5.6.7.8.9.10.11.12.13.14.15", ValueType::kLong,
-                                  0, v)
-                .hresult(),
-            hr::kInvalidArg);  // 34 characters: over the limit of 31
+  EXPECT_EQ(
+      engine_->SetExtension("o", id, "1.2.3.4.5.6.7.8.9.10.11.12.13.14.15", ValueType::kLong, 0, v)
+          .hresult(),
+      hr::kInvalidArg);  // 34 characters: over the limit of 31
   EXPECT_EQ(engine_->SetExtension("o", id, "1.2.3", static_cast<ValueType>(9), 0, v).hresult(),
             hr::kInvalidArg);
   EXPECT_EQ(engine_->SetExtension("o", id, "1.2.3", ValueType::kLong, 0x100, v).hresult(),
@@ -266,8 +269,7 @@ struct BadInputCase {
   Disposition want_disposition;
 };
 
-class EngineBadInputTest : public EngineTest,
-                           public ::testing::WithParamInterface<BadInputCase> {
+class EngineBadInputTest : public EngineTest, public ::testing::WithParamInterface<BadInputCase> {
  protected:
   std::pair<Bytes, std::string> Make(const std::string& name) {
     const std::string tmpl = "CertificateTemplate:AutoIssueSubject";
@@ -314,15 +316,14 @@ TEST_P(EngineBadInputTest, GivesHresultAndOneRow) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, EngineBadInputTest,
-    ::testing::Values(BadInputCase{"garbage", hr::kInvalidData, Disposition::kError},
-                      BadInputCase{"truncated", hr::kInvalidData, Disposition::kError},
-                      BadInputCase{"bad_signature", hr::kBadSignature, Disposition::kError},
-                      BadInputCase{"oversized", hr::kInvalidData, Disposition::kError},
-                      BadInputCase{"unknown_template", hr::kUnsupportedCertType,
-                                   Disposition::kDenied},
-                      BadInputCase{"no_template", hr::kUnsupportedCertType, Disposition::kDenied},
-                      BadInputCase{"conflicting_sources", hr::kTemplateConflict,
-                                   Disposition::kDenied}),
+    ::testing::Values(
+        BadInputCase{"garbage", hr::kInvalidData, Disposition::kError},
+        BadInputCase{"truncated", hr::kInvalidData, Disposition::kError},
+        BadInputCase{"bad_signature", hr::kBadSignature, Disposition::kError},
+        BadInputCase{"oversized", hr::kInvalidData, Disposition::kError},
+        BadInputCase{"unknown_template", hr::kUnsupportedCertType, Disposition::kDenied},
+        BadInputCase{"no_template", hr::kUnsupportedCertType, Disposition::kDenied},
+        BadInputCase{"conflicting_sources", hr::kTemplateConflict, Disposition::kDenied}),
     [](const auto& test_info) { return std::string(test_info.param.name); });
 
 }  // namespace

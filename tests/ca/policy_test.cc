@@ -88,7 +88,9 @@ CertificateTemplate SubCa() {
   return t;
 }
 
-Bytes Ia5(const std::string& s) { return pki::ext::Ia5String(s); }
+Bytes Ia5(const std::string& s) {
+  return pki::ext::Ia5String(s);
+}
 
 class PolicyTest : public ::testing::Test {
  protected:
@@ -114,12 +116,13 @@ class PolicyTest : public ::testing::Test {
                          bool officer_approved = false, EVP_PKEY* key = nullptr) {
     request_ = pki::ParsedRequest{};
     request_.pkcs10 = testing::MakeCsr(key != nullptr ? key : key_.get(), spec);
-    for (const auto& e : spec.extensions) request_.extensions.push_back({e.oid, e.critical, e.value});
+    for (const auto& e : spec.extensions)
+      request_.extensions.push_back({e.oid, e.critical, e.value});
     attributes_.clear();
     for (auto& [n, v] : pki::ParseRequestAttributes(attributes)) attributes_.push_back({0, n, v});
     Policy policy(options_, *identity_, lookup_);
-    return policy.Evaluate({&request_, &attributes_, &admin_, &snapshot_, &requester_,
-                            officer_approved, kNow});
+    return policy.Evaluate(
+        {&request_, &attributes_, &admin_, &snapshot_, &requester_, officer_approved, kNow});
   }
 
   // `out` must outlive the returned pointer.
@@ -128,8 +131,8 @@ class PolicyTest : public ::testing::Test {
       if (e.oid == oid) return &e;
     }
     return nullptr;
-  }  static const pki::CertificateExtension* Ext(PolicyOutcome&&, const std::string&) = delete;
-
+  }
+  static const pki::CertificateExtension* Ext(PolicyOutcome&&, const std::string&) = delete;
 
   testing::TempDir dir_;
   std::unique_ptr<pki::CaIdentity> identity_;
@@ -357,8 +360,8 @@ TEST_F(PolicyTest, KeyUsageFollowsTemplateAndKeyAlgorithm) {
   ASSERT_NE(ku, nullptr);
   EXPECT_EQ(ku->value, pki::ext::KeyUsage(0x05));
   auto ec_key = testing::MakeEcKey("P-256");
-  auto ec = Evaluate(Subject("www.example.com"), "CertificateTemplate:WebServer", false,
-                     ec_key.get());
+  auto ec =
+      Evaluate(Subject("www.example.com"), "CertificateTemplate:WebServer", false, ec_key.get());
   const auto* ec_ku = Ext(ec, "2.5.29.15");
   ASSERT_NE(ec_ku, nullptr);
   EXPECT_EQ(ec_ku->value, pki::ext::KeyUsage(0x01));  // no keyEncipherment for EC keys
@@ -475,7 +478,8 @@ TEST_F(PolicyTest, TemplateWithoutEkuIsNotIssuedForEndEntities) {
 TEST_F(PolicyTest, RequestedSidForSomeoneElseIsDropped) {
   Serve({WebServer()});
   CsrSpec spec = Subject("www.example.com");
-  spec.extensions.push_back({"1.3.6.1.4.1.311.25.2", false, pki::ext::SidSecurity("S-1-5-21-1-2-3-500")});
+  spec.extensions.push_back(
+      {"1.3.6.1.4.1.311.25.2", false, pki::ext::SidSecurity("S-1-5-21-1-2-3-500")});
   auto out = Evaluate(spec, "CertificateTemplate:WebServer");
   EXPECT_EQ(Ext(out, "1.3.6.1.4.1.311.25.2"), nullptr);
   spec.extensions[0].value = pki::ext::SidSecurity(requester_.sid);

@@ -522,8 +522,8 @@ TEST(SqliteStoreGroupCommitTest, ConcurrentWritersFailAloneAndKeepTheRest) {
       for (int i = 0; i < kPerThread; ++i) {
         RequestRecord r = FullRequest();
         r.disposition = Disposition::kIssued;
-        r.certificate = FullCertificate(
-            HexLower(std::vector<std::uint8_t>{static_cast<std::uint8_t>(1 + (t * kPerThread + i) % kSerials)}));
+        r.certificate = FullCertificate(HexLower(std::vector<std::uint8_t>{
+            static_cast<std::uint8_t>(1 + (t * kPerThread + i) % kSerials)}));
         auto id = store.InsertRequest(r, {{0, "writer", std::to_string(t)}}, {});
         if (id.ok()) {
           ++ok;

@@ -122,7 +122,11 @@ TEST(LdifTemplateSourceTest, SampleUserTemplate) {
   EXPECT_EQ(t->name, "User");
   EXPECT_EQ(t->display_name, "User");
   EXPECT_EQ(t->schema_version, 1U);
-  EXPECT_EQ(t->oid, "1.3.6.1.4.1.311.21.8.11034890.834619.12601478.16236816.7255827.176.1.1");  // v1 templates keep their OID for lookups
+  EXPECT_EQ(
+      t->oid,
+      "1.3.6.1.4.1.311.21.8.11034890.834619.12601478.16236816.7255827.176.1.1");  // v1 templates
+                                                                                  // keep their OID
+                                                                                  // for lookups
   EXPECT_EQ(t->major_revision, 3U);
   EXPECT_EQ(t->minor_revision, 1U);
   EXPECT_EQ(t->general_flags, 66106U);

@@ -13,9 +13,11 @@ TEST(RevocationPointersTest, CrlDistributionPointsParseBack) {
   CRL_DIST_POINTS* points = d2i_CRL_DIST_POINTS(nullptr, &p, static_cast<long>(der.size()));
   ASSERT_NE(points, nullptr);
   ASSERT_EQ(sk_DIST_POINT_num(points), 2);
-  GENERAL_NAME* gn = sk_GENERAL_NAME_value(sk_DIST_POINT_value(points, 0)->distpoint->name.fullname, 0);
+  GENERAL_NAME* gn =
+      sk_GENERAL_NAME_value(sk_DIST_POINT_value(points, 0)->distpoint->name.fullname, 0);
   ASSERT_EQ(gn->type, GEN_URI);
-  EXPECT_EQ(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier))),
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(
+                ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier))),
             uris[0]);
   CRL_DIST_POINTS_free(points);
 }
@@ -24,7 +26,8 @@ TEST(RevocationPointersTest, AuthorityInfoAccessParsesBack) {
   const std::string uris[] = {"http://pki.example.com/ca.crt"};
   Bytes der = ext::AuthorityInfoAccess(uris);
   const unsigned char* p = der.data();
-  AUTHORITY_INFO_ACCESS* aia = d2i_AUTHORITY_INFO_ACCESS(nullptr, &p, static_cast<long>(der.size()));
+  AUTHORITY_INFO_ACCESS* aia =
+      d2i_AUTHORITY_INFO_ACCESS(nullptr, &p, static_cast<long>(der.size()));
   ASSERT_NE(aia, nullptr);
   ASSERT_EQ(sk_ACCESS_DESCRIPTION_num(aia), 1);
   EXPECT_EQ(OBJ_obj2nid(sk_ACCESS_DESCRIPTION_value(aia, 0)->method), NID_ad_ca_issuers);

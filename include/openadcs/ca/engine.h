@@ -15,11 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "openadcs/pki/ca_identity.h"
-#include "openadcs/pki/request_parser.h"
 #include "openadcs/db/ca_store.h"
 #include "openadcs/directory/identity_lookup.h"
 #include "openadcs/directory/template_source.h"
+#include "openadcs/pki/ca_identity.h"
+#include "openadcs/pki/request_parser.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/status.h"
 
@@ -67,25 +67,26 @@ struct SubmitResult {
   // 0, or the HRESULT that explains a denial or failure. The wire puts it in
   // pdwDisposition in place of the disposition.
   std::uint32_t status = 0;
-  Bytes certificate;      // DER, issued only
-  Bytes chain_cms;        // degenerate CMS with the certificate and its chain, issued only
-  std::string message;    // display text for pctbDispositionMessage
+  Bytes certificate;    // DER, issued only
+  Bytes chain_cms;      // degenerate CMS with the certificate and its chain, issued only
+  std::string message;  // display text for pctbDispositionMessage
 };
 
 struct SubmitRequest {
-  std::uint32_t flags = 0;    // dwFlags as received
-  Bytes request;              // request bytes; empty means retrieve by request_id
+  std::uint32_t flags = 0;       // dwFlags as received
+  Bytes request;                 // request bytes; empty means retrieve by request_id
   std::uint32_t request_id = 0;  // *pdwRequestId as received: used only by a retrieve
-  std::string attributes;     // attributes string, UTF-8
+  std::string attributes;        // attributes string, UTF-8
   Requester requester;
-  std::string authority;      // pwszAuthority: must name this CA (empty: not checked)
+  std::string authority;  // pwszAuthority: must name this CA (empty: not checked)
 };
 
 // SetExtension's dwType (PROPTYPE_*).
 enum class ValueType : std::uint32_t { kLong = 1, kDate = 2, kBinary = 3, kString = 4 };
 
 struct RevocationStatus {
-  std::uint32_t disposition = 0;  // CA_DISP_*: 0 incomplete/unknown, 2 revoked, 3 valid, 4 invalid (expired)
+  std::uint32_t disposition =
+      0;  // CA_DISP_*: 0 incomplete/unknown, 2 revoked, 3 valid, 4 invalid (expired)
   std::uint32_t reason = 0;
 };
 

@@ -23,11 +23,11 @@ enum class Table : std::uint32_t {
 
 struct ColumnInfo {
   Table table;
-  std::uint32_t id;          // e.g. 0x1000 + n (Request), 0x2000 + n (Certificate)
-  std::string_view name;     // MS-CSRA name, e.g. "RequestID", "Request.Disposition"
-  std::string_view sql;      // the SQL column that holds it
+  std::uint32_t id;       // e.g. 0x1000 + n (Request), 0x2000 + n (Certificate)
+  std::string_view name;  // MS-CSRA name, e.g. "RequestID", "Request.Disposition"
+  std::string_view sql;   // the SQL column that holds it
   ColumnType type;
-  std::uint32_t max_bytes;   // cbMax
+  std::uint32_t max_bytes;  // cbMax
   bool indexed;
 };
 

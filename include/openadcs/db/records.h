@@ -17,7 +17,7 @@ using Bytes = std::vector<std::uint8_t>;
 // which MS-CSRA 3.1.4.1.3 and 3.1.4.1.26 use; CR_DISP_* values exist only on
 // the wire of the enrollment protocols (see docs/database.md).
 enum class Disposition : std::int32_t {
-  kActive = 8,    // being processed; never left behind by a committed transaction
+  kActive = 8,  // being processed; never left behind by a committed transaction
   kPending = 9,
   kForeign = 12,
   kCaCert = 15,
@@ -46,18 +46,18 @@ struct SubjectParts {
 // Certificate-table columns (MS-CSRA 3.1.1.1.2); present once issued.
 struct CertificateColumns {
   Bytes raw_certificate;
-  std::string certificate_hash;       // SHA-1 thumbprint, lower-case hex
-  std::string certificate_template;   // template OID (v2+) or name (v1)
+  std::string certificate_hash;      // SHA-1 thumbprint, lower-case hex
+  std::string certificate_template;  // template OID (v2+) or name (v1)
   std::uint32_t enrollment_flags = 0;
   std::uint32_t general_flags = 0;
   std::uint32_t private_key_flags = 0;
-  std::string serial_number;          // lower-case hex of the INTEGER's content bytes
+  std::string serial_number;  // lower-case hex of the INTEGER's content bytes
   std::int64_t not_before = 0;
   std::int64_t not_after = 0;
-  std::string subject_key_identifier;  // lower-case hex
-  Bytes raw_public_key;               // SubjectPublicKeyInfo DER
+  std::string subject_key_identifier;   // lower-case hex
+  Bytes raw_public_key;                 // SubjectPublicKeyInfo DER
   std::uint32_t public_key_length = 0;  // bits
-  std::string public_key_algorithm;   // OID
+  std::string public_key_algorithm;     // OID
   std::string upn;
   std::string distinguished_name;
   SubjectParts subject;
@@ -76,7 +76,7 @@ struct RequestRecord {
   std::string request_attributes;  // the attributes string as submitted (UTF-8)
   std::uint32_t request_type = 0;  // dwFlags request type bits
   std::uint32_t request_flags = 0;
-  std::uint32_t status_code = 0;   // HRESULT of the last processing step
+  std::uint32_t status_code = 0;  // HRESULT of the last processing step
   Disposition disposition = Disposition::kActive;
   std::string disposition_message;
   std::int64_t submitted_when = 0;
@@ -89,7 +89,7 @@ struct RequestRecord {
   std::string distinguished_name;  // the requested subject, RFC 4514
   Bytes raw_name;                  // the requested subject, DER
   SubjectParts subject;
-  std::string template_name;       // the template the request resolved to; empty if none
+  std::string template_name;  // the template the request resolved to; empty if none
   std::optional<CertificateColumns> certificate;
 };
 
@@ -100,7 +100,7 @@ struct ExtensionRow {
   std::uint32_t request_id = 0;
   std::string name;  // dotted OID
   std::uint32_t flags = 0;
-  Bytes value;       // the extnValue contents (DER of the extension value)
+  Bytes value;  // the extnValue contents (DER of the extension value)
 };
 
 namespace extension_flag {
@@ -122,11 +122,11 @@ struct AttributeRow {
 
 // CRL-table row (MS-CSRA 3.1.1.1.5).
 struct CrlRow {
-  std::uint32_t row_id = 0;        // assigned by the store
-  std::uint32_t number = 0;        // CRLNumber
-  std::uint32_t min_base = 0;      // CRLMinBase (base CRL: its own number)
-  std::uint32_t name_id = 0;       // CRLNameId (CA key index)
-  std::uint32_t count = 0;         // entries
+  std::uint32_t row_id = 0;    // assigned by the store
+  std::uint32_t number = 0;    // CRLNumber
+  std::uint32_t min_base = 0;  // CRLMinBase (base CRL: its own number)
+  std::uint32_t name_id = 0;   // CRLNameId (CA key index)
+  std::uint32_t count = 0;     // entries
   std::int64_t this_update = 0;
   std::int64_t next_update = 0;
   std::int64_t effective = 0;

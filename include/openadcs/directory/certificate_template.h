@@ -47,9 +47,9 @@ inline constexpr std::uint32_t kIsCrossCa = 0x800;
 // One certificate template. Durations are in seconds (converted from the
 // directory's negative 100 ns counts). Lists hold OIDs in dotted form.
 struct CertificateTemplate {
-  std::string name;          // cn: what clients name in CertificateTemplate
+  std::string name;  // cn: what clients name in CertificateTemplate
   std::string display_name;
-  std::string oid;           // msPKI-Cert-Template-OID; may be empty for schema v1
+  std::string oid;  // msPKI-Cert-Template-OID; may be empty for schema v1
   std::uint32_t schema_version = 1;
   std::uint32_t major_revision = 0;  // revision
   std::uint32_t minor_revision = 0;  // msPKI-Template-Minor-Revision
@@ -57,8 +57,8 @@ struct CertificateTemplate {
   std::uint32_t enrollment_flags = 0;
   std::uint32_t name_flags = 0;
   std::uint32_t private_key_flags = 0;
-  std::uint32_t minimal_key_size = 0;   // bits; 0 = no minimum
-  std::uint32_t ra_signature = 0;       // enrollment-agent signatures required
+  std::uint32_t minimal_key_size = 0;  // bits; 0 = no minimum
+  std::uint32_t ra_signature = 0;      // enrollment-agent signatures required
   std::vector<std::string> ra_application_policies;
   std::vector<std::string> ra_policies;
   std::uint32_t default_key_spec = 0;
@@ -67,15 +67,17 @@ struct CertificateTemplate {
   std::optional<std::uint16_t> key_usage;
   std::int32_t max_issuing_depth = -1;  // pKIMaxIssuingDepth; -1 = unlimited
   std::vector<std::string> critical_extensions;
-  std::int64_t validity_seconds = 0;    // pKIExpirationPeriod
-  std::int64_t overlap_seconds = 0;     // pKIOverlapPeriod
-  std::vector<std::string> extended_key_usage;     // pKIExtendedKeyUsage
+  std::int64_t validity_seconds = 0;              // pKIExpirationPeriod
+  std::int64_t overlap_seconds = 0;               // pKIOverlapPeriod
+  std::vector<std::string> extended_key_usage;    // pKIExtendedKeyUsage
   std::vector<std::string> application_policies;  // msPKI-Certificate-Application-Policy
-  std::vector<std::string> certificate_policies;   // msPKI-Certificate-Policy
+  std::vector<std::string> certificate_policies;  // msPKI-Certificate-Policy
   std::vector<std::string> supersede_templates;
   std::vector<std::string> default_csps;
 
-  bool pend_all_requests() const { return (enrollment_flags & enrollment_flag::kPendAllRequests) != 0; }
+  bool pend_all_requests() const {
+    return (enrollment_flags & enrollment_flag::kPendAllRequests) != 0;
+  }
   bool enrollee_supplies_subject() const {
     return (name_flags & name_flag::kEnrolleeSuppliesSubject) != 0;
   }
@@ -84,7 +86,7 @@ struct CertificateTemplate {
   // when present, else pKIExtendedKeyUsage (MS-CRTD 2.22 / 2.27).
   const std::vector<std::string>& effective_ekus() const {
     return (schema_version >= 2 && !application_policies.empty()) ? application_policies
-                                                                   : extended_key_usage;
+                                                                  : extended_key_usage;
   }
 };
 

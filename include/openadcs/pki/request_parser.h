@@ -70,10 +70,11 @@ struct ParsedRequest {
 
 // Every limit fails the request with kInvalidData and a warning in the log.
 struct RequestParserLimits {
-  std::size_t max_request_bytes = std::size_t{64} * 1024;  // before any decoding (base64 text included)
-  std::size_t max_extensions = 64;            // all sources together
-  std::size_t max_name_value_pairs = 64;      // all sources together
-  std::size_t max_name_value_bytes = 4096;    // each name and each value, in UTF-8
+  std::size_t max_request_bytes =
+      std::size_t{64} * 1024;               // before any decoding (base64 text included)
+  std::size_t max_extensions = 64;          // all sources together
+  std::size_t max_name_value_pairs = 64;    // all sources together
+  std::size_t max_name_value_bytes = 4096;  // each name and each value, in UTF-8
   std::size_t max_signer_infos = 16;
   std::size_t max_cmc_controls = 64;  // PKIData controlSequence entries
 };

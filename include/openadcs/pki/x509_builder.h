@@ -33,7 +33,7 @@ struct CertificateSpec {
   // It is copied as encoded, so X509_get0_pubkey on the returned certificate
   // gives null: parse its DER to use its key.
   const X509_PUBKEY* public_key = nullptr;
-  std::int64_t not_before = 0;     // Unix seconds
+  std::int64_t not_before = 0;  // Unix seconds
   std::int64_t not_after = 0;
   // Written in this order after the builder's own SKI and AKI (AKI from the
   // CA's SKI). An entry whose OID is SKI or AKI replaces the builder's (and

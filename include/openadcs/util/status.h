@@ -16,12 +16,12 @@ enum class StatusCode : std::uint8_t {
   kOk = 0,
   kInvalidArgument,  // the caller's input is wrong; retrying will not help
   kNotFound,
-  kAlreadyExists,    // a uniqueness constraint was hit (e.g. a serial number)
+  kAlreadyExists,       // a uniqueness constraint was hit (e.g. a serial number)
   kFailedPrecondition,  // the object is in the wrong state for the operation
   kPermissionDenied,
-  kCorruption,       // stored data does not parse
+  kCorruption,  // stored data does not parse
   kIOError,
-  kUnavailable,      // transient (database busy, directory away)
+  kUnavailable,  // transient (database busy, directory away)
   kInternal,
 };
 
@@ -39,7 +39,9 @@ class [[nodiscard]] Status {
   static Status NotFound(std::string m, std::optional<std::uint32_t> hr = std::nullopt) {
     return Error(StatusCode::kNotFound, std::move(m), hr);
   }
-  static Status AlreadyExists(std::string m) { return Error(StatusCode::kAlreadyExists, std::move(m)); }
+  static Status AlreadyExists(std::string m) {
+    return Error(StatusCode::kAlreadyExists, std::move(m));
+  }
   static Status FailedPrecondition(std::string m, std::optional<std::uint32_t> hr = std::nullopt) {
     return Error(StatusCode::kFailedPrecondition, std::move(m), hr);
   }
@@ -73,8 +75,8 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  Result(Status status) : v_(std::move(status)) {}   // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {
@@ -95,10 +97,10 @@ class [[nodiscard]] Result {
 
 }  // namespace openadcs
 
-#define OPENADCS_RETURN_IF_ERROR(expr)        \
-  do {                                        \
-    ::openadcs::Status _st = (expr);          \
-    if (!_st.ok()) return _st;                \
+#define OPENADCS_RETURN_IF_ERROR(expr) \
+  do {                                 \
+    ::openadcs::Status _st = (expr);   \
+    if (!_st.ok()) return _st;         \
   } while (0)
 
 #endif  // OPENADCS_UTIL_STATUS_H_
