@@ -1,0 +1,107 @@
+// The steps of one issuance, each timed alone with Google Benchmark, to show
+// where the time goes beside the signature itself:
+//   build/release/bench/issuance_steps --benchmark_min_time=1
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+
+#include "ca/certificate_columns.h"
+#include "openadcs/directory/certificate_template.h"
+#include "openadcs/pki/ca_identity.h"
+#include "openadcs/pki/request_parser.h"
+#include "openadcs/pki/x509_builder.h"
+
+namespace {
+
+using namespace openadcs;
+
+struct Fixture {
+  Fixture() {
+    dir = std::filesystem::temp_directory_path() / "openadcs-issuance-steps";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    pki::CaIdentityOptions o;
+    o.key_file = dir / "ca.key";
+    o.cert_file = dir / "ca.crt";
+    o.algorithm = pki::KeyAlgorithm::kEcdsaP256;
+    identity = std::move(pki::CaIdentity::LoadOrCreate(o)).value();
+    ossl::PKeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)));
+    ossl::X509ReqPtr req(X509_REQ_new());
+    X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req.get()), "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("host.example.com"), -1, -1,
+                               0);
+    X509_REQ_set_pubkey(req.get(), key.get());
+    X509_REQ_sign(req.get(), key.get(), EVP_sha256());
+    csr = ossl::ToDer(req.get(), i2d_X509_REQ);
+    parsed = std::move(pki::ParseRequest(csr, pki::RequestType::kDetect, {})).value();
+    spec.serial = Bytes(19, 0x11);
+    spec.subject = X509_REQ_get_subject_name(parsed.pkcs10.get());
+    spec.public_key = X509_REQ_get_X509_PUBKEY(parsed.pkcs10.get());
+    spec.not_before = 1'800'000'000;
+    spec.not_after = 1'830'000'000;
+    spec.extensions.push_back(
+        {"2.5.29.37", false,
+         pki::ext::ExtendedKeyUsage(std::vector<std::string>{"1.3.6.1.5.5.7.3.1"})});
+    cert = std::move(pki::BuildCertificate(spec, *identity)).value();
+    cert_der = ossl::ToDer(cert.get(), i2d_X509);
+  }
+  ~Fixture() { std::filesystem::remove_all(dir); }
+
+  std::filesystem::path dir;
+  std::unique_ptr<pki::CaIdentity> identity;
+  Bytes csr;
+  pki::ParsedRequest parsed;
+  pki::CertificateSpec spec;
+  ossl::X509Ptr cert;
+  Bytes cert_der;
+};
+
+Fixture& F() {
+  static Fixture f;
+  return f;
+}
+
+void BM_ParseRequest(benchmark::State& state) {
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(pki::ParseRequest(F().csr, pki::RequestType::kDetect, {}));
+  }
+}
+BENCHMARK(BM_ParseRequest);
+
+// What ParseRequest avoids: OpenSSL 3.0's own PKCS#10 decoding.
+void BM_OpenSslD2iX509Req(benchmark::State& state) {
+  for (auto _ : state) {
+    const unsigned char* p = F().csr.data();
+    ossl::X509ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(F().csr.size())));
+    benchmark::DoNotOptimize(req.get());
+  }
+}
+BENCHMARK(BM_OpenSslD2iX509Req);
+
+void BM_BuildCertificate(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(pki::BuildCertificate(F().spec, *F().identity));
+}
+BENCHMARK(BM_BuildCertificate);
+
+void BM_SignBytes(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(F().identity->SignBytes(F().csr));
+}
+BENCHMARK(BM_SignBytes);
+
+void BM_CertificateColumns(benchmark::State& state) {
+  directory::CertificateTemplate t;
+  t.name = "WebServer";
+  EVP_PKEY* key = X509_REQ_get0_pubkey(F().parsed.pkcs10.get());
+  for (auto _ : state) benchmark::DoNotOptimize(ca::CertificateColumnsOf(F().cert.get(), key, t));
+}
+BENCHMARK(BM_CertificateColumns);
+
+void BM_CertChainCms(benchmark::State& state) {
+  const std::vector<Bytes> certs{F().cert_der, F().identity->certificate_der()};
+  for (auto _ : state) benchmark::DoNotOptimize(pki::BuildCertChainCms(certs));
+}
+BENCHMARK(BM_CertChainCms);
+
+}  // namespace
+
+BENCHMARK_MAIN();
