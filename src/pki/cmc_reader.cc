@@ -132,13 +132,13 @@ Status ReadControl(const CmcTaggedAttribute& control, const ASN1_INTEGER* reques
   for (int i = 0; i < sk_ASN1_TYPE_num(control.attr_values); ++i) {
     const ASN1_TYPE* value = sk_ASN1_TYPE_value(control.attr_values, i);
     if (*type == kOidCmcAddExtensions) {
-      auto add = DecodeItem<CmcAddExtensions, CmcAddExtensions_it>(SequenceDer(value));
+      auto add = internal::ItemFromDer<CmcAddExtensions, CmcAddExtensions_it>(SequenceDer(value));
       if (add == nullptr) return InvalidData("malformed CMC addExtensions control");
       OPENADCS_RETURN_IF_ERROR(
           CheckReferences(add->pki_data_reference, add->cert_references, request_id));
       OPENADCS_RETURN_IF_ERROR(AppendExtensions(add->extensions, limits, out));
     } else if (*type == kOidMsCmcAddAttributes) {
-      auto add = DecodeItem<CmcAddAttributes, CmcAddAttributes_it>(SequenceDer(value));
+      auto add = internal::ItemFromDer<CmcAddAttributes, CmcAddAttributes_it>(SequenceDer(value));
       if (add == nullptr) return InvalidData("malformed CMC addAttributes control");
       OPENADCS_RETURN_IF_ERROR(
           CheckReferences(add->pki_data_reference, add->cert_references, request_id));
@@ -168,7 +168,7 @@ Status ReadControl(const CmcTaggedAttribute& control, const ASN1_INTEGER* reques
 
 Status ReadPkiData(std::span<const std::uint8_t> der, const RequestParserLimits& limits,
                    ParsedRequest& out) {
-  auto pki_data = DecodeItem<CmcPkiData, CmcPkiData_it>(der);
+  auto pki_data = internal::ItemFromDer<CmcPkiData, CmcPkiData_it>(der);
   if (pki_data == nullptr) return InvalidData("malformed CMC PKIData: " + ossl::ErrorText());
   if (sk_CmcTaggedRequest_num(pki_data->requests) != 1) {
     return InvalidData("CMC PKIData must hold exactly one request, not " +

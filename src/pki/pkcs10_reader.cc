@@ -52,9 +52,9 @@ ASN1_SEQUENCE(Pkcs10Twin) = {
     ASN1_SIMPLE(Pkcs10Twin, signature_algorithm, X509_ALGOR),
     ASN1_SIMPLE(Pkcs10Twin, signature, ASN1_BIT_STRING),
 } ASN1_SEQUENCE_END(Pkcs10Twin)
-    // clang-format on
 
-    using Pkcs10TwinPtr = ItemPtr<Pkcs10Twin, Pkcs10Twin_it>;
+using Pkcs10TwinPtr = ItemPtr<Pkcs10Twin, Pkcs10Twin_it>;
+// clang-format on
 
 // An RSA or EC key from its SubjectPublicKeyInfo DER through the legacy
 // decoders, or null (other algorithms, bad bytes) with OpenSSL's error queue
@@ -113,7 +113,7 @@ ossl::X509ReqPtr Assemble(const Pkcs10Twin& twin, EVP_PKEY* key,
 // Whether the signature of `der` verifies with `key` over the
 // certificationRequestInfo exactly as encoded in `der`.
 bool VerifyAsEncoded(std::span<const std::uint8_t> der, EVP_PKEY* key) {
-  Pkcs10TwinPtr twin = DecodeItem<Pkcs10Twin, Pkcs10Twin_it>(der);
+  Pkcs10TwinPtr twin = internal::ItemFromDer<Pkcs10Twin, Pkcs10Twin_it>(der);
   return twin != nullptr && ASN1_item_verify(Pkcs10InfoTwin_it(), twin->signature_algorithm,
                                              twin->signature, twin->info, key) == 1;
 }
@@ -164,7 +164,7 @@ Status AppendExtensionAttributes(const X509_REQ* req, int nid, const RequestPars
        idx = X509_REQ_get_attr_by_NID(req, nid, idx)) {
     X509_ATTRIBUTE* attr = X509_REQ_get_attr(req, idx);
     for (int i = 0; i < X509_ATTRIBUTE_count(attr); ++i) {
-      auto exts = DecodeItem<X509_EXTENSIONS, X509_EXTENSIONS_it>(
+      auto exts = internal::ItemFromDer<X509_EXTENSIONS, X509_EXTENSIONS_it>(
           SequenceDer(X509_ATTRIBUTE_get0_type(attr, i)));
       if (exts == nullptr) return InvalidData("malformed extension request attribute");
       OPENADCS_RETURN_IF_ERROR(AppendExtensions(exts.get(), limits, out));
@@ -180,7 +180,7 @@ Result<ossl::X509ReqPtr> DecodePkcs10(std::span<const std::uint8_t> der) {
     return InvalidData("empty PKCS#10");
   }
   ERR_set_mark();
-  if (Pkcs10TwinPtr twin = DecodeItem<Pkcs10Twin, Pkcs10Twin_it>(der)) {
+  if (Pkcs10TwinPtr twin = internal::ItemFromDer<Pkcs10Twin, Pkcs10Twin_it>(der)) {
     std::span<const std::uint8_t> spki = SequenceDer(twin->info->public_key_info);
     if (ossl::PKeyPtr key = LegacyPublicKey(spki)) {
       if (ossl::X509ReqPtr req = Assemble(*twin, key.get(), spki)) {

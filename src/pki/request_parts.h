@@ -17,6 +17,7 @@
 #include "openadcs/pki/request_parser.h"
 #include "openadcs/util/openssl.h"
 #include "openadcs/util/status.h"
+#include "pki/asn1_util.h"
 
 namespace openadcs::pki::reqparse {
 
@@ -28,24 +29,7 @@ inline constexpr const char* kOidCmcRegInfo = "1.3.6.1.5.5.7.7.18";
 // szOID_CMC_ADD_ATTRIBUTES: where Windows clients put request attributes in CMC.
 inline constexpr const char* kOidMsCmcAddAttributes = "1.3.6.1.4.1.311.10.10.1";
 
-// Owning handle and whole-input decoder for types defined by ASN1_ITEM templates.
-template <typename T, const ASN1_ITEM* (*Item)()>
-struct ItemFree {
-  void operator()(T* p) const { ASN1_item_free(reinterpret_cast<ASN1_VALUE*>(p), Item()); }
-};
-template <typename T, const ASN1_ITEM* (*Item)()>
-using ItemPtr = std::unique_ptr<T, ItemFree<T, Item>>;
-
-// Null unless `der` decodes as Item and every byte is used.
-template <typename T, const ASN1_ITEM* (*Item)()>
-ItemPtr<T, Item> DecodeItem(std::span<const std::uint8_t> der) {
-  if (der.empty() || der.size() > static_cast<std::size_t>(LONG_MAX)) return nullptr;
-  const unsigned char* p = der.data();
-  ItemPtr<T, Item> value(
-      reinterpret_cast<T*>(ASN1_item_d2i(nullptr, &p, static_cast<long>(der.size()), Item())));
-  if (value != nullptr && p != der.data() + der.size()) value.reset();
-  return value;
-}
+using internal::ItemPtr;
 
 // The whole TLV of an ANY that holds a SEQUENCE; empty for any other type.
 std::span<const std::uint8_t> SequenceDer(const ASN1_TYPE* value);

@@ -194,10 +194,10 @@ Status AppendNameValuePairs(const ASN1_TYPE* value, const RequestParserLimits& l
   std::span<const std::uint8_t> der = SequenceDer(value);
   if (der.empty()) return InvalidData("name-value pair attribute value is not a SEQUENCE");
   ERR_set_mark();  // a failed first try is not an error worth reporting
-  auto pair = DecodeItem<NameValuePair, NameValuePair_it>(der);
+  auto pair = internal::ItemFromDer<NameValuePair, NameValuePair_it>(der);
   ERR_pop_to_mark();
   if (pair != nullptr) return AppendBmpPair(*pair, limits, out);
-  auto pairs = DecodeItem<NameValuePairs, NameValuePairs_it>(der);
+  auto pairs = internal::ItemFromDer<NameValuePairs, NameValuePairs_it>(der);
   if (pairs == nullptr) {
     return InvalidData("name-value pair is not SEQUENCE { BMPString, BMPString }");
   }
