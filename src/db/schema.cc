@@ -75,9 +75,16 @@ void AppendTable(const TableSpec& spec, std::vector<std::string>& out) {
     for (const IndexRule& r : spec.rules) {
       if (r.column == c.sql) rule = r;
     }
-    indexes.push_back(std::string(rule.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") + name +
-                      "_" + std::string(c.sql) + " ON " + name + " (" + std::string(rule.key) +
-                      ")");
+    std::string sql = rule.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ";
+    sql += name;
+    sql += '_';
+    sql += c.sql;
+    sql += " ON ";
+    sql += name;
+    sql += " (";
+    sql += rule.key;
+    sql += ')';
+    indexes.push_back(std::move(sql));
   }
   if (spec.table == Table::kRequestCertificate) {
     for (const InternalColumn& c : kInternal) {

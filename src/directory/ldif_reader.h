@@ -15,7 +15,7 @@ namespace openadcs::directory {
 
 // A template folder is a handful of small files; anything bigger than this
 // is a mistake (a database dump), refused rather than read into memory.
-inline constexpr std::uintmax_t kMaxLdifFileBytes = 16 * 1024 * 1024;
+inline constexpr std::uintmax_t kMaxLdifFileBytes = std::uintmax_t{16} * 1024 * 1024;
 
 // The entries of the LDIF file at `path`, in file order: records with no
 // changetype or "changetype: add". Change records of other types, and

@@ -61,7 +61,7 @@ Result<Bytes> BuildCrl(const CrlSpec& spec, const CaIdentity& ca) {
     if (X509_CRL_add0_revoked(crl.get(), revoked->get()) != 1) {
       return Status::Internal("X509_CRL_add0_revoked: " + ossl::ErrorText());
     }
-    revoked->release();
+    static_cast<void>(revoked->release());  // owned by the CRL now
   }
   if (X509_CRL_sort(crl.get()) != 1) return Status::Internal("X509_CRL_sort: " + ossl::ErrorText());
 

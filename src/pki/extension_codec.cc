@@ -106,8 +106,8 @@ GENERAL_NAME* OtherName(const char* oid, int value_type, internal::Asn1StringPtr
   if (gen == nullptr || type_id == nullptr || any == nullptr || value == nullptr) return nullptr;
   ASN1_TYPE_set(any.get(), value_type, value.release());
   if (GENERAL_NAME_set0_othername(gen.get(), type_id.get(), any.get()) != 1) return nullptr;
-  type_id.release();
-  any.release();
+  static_cast<void>(type_id.release());  // owned by gen now
+  static_cast<void>(any.release());      // ownership moved above
   return gen.release();
 }
 
@@ -285,7 +285,7 @@ Bytes ExtendedKeyUsage(std::span<const std::string> oids) {
   for (const std::string& oid : oids) {
     ossl::Asn1ObjectPtr obj = internal::DottedOid(oid);
     if (obj == nullptr || sk_ASN1_OBJECT_push(eku.get(), obj.get()) <= 0) return {};
-    obj.release();
+    static_cast<void>(obj.release());  // owned by the stack now
   }
   return ossl::ToDer(eku.get(), i2d_EXTENDED_KEY_USAGE);
 }
@@ -332,7 +332,7 @@ Bytes SidSecurity(const std::string& sid) {
   if (gen == nullptr) return {};
   internal::GeneralNamesPtr names(sk_GENERAL_NAME_new_null());
   if (names == nullptr || sk_GENERAL_NAME_push(names.get(), gen.get()) <= 0) return {};
-  gen.release();
+  static_cast<void>(gen.release());  // owned by names now
   return ossl::ToDer(names.get(), i2d_GENERAL_NAMES);
 }
 

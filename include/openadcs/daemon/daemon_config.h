@@ -28,18 +28,19 @@ namespace openadcs::daemon {
 namespace limits {
 inline constexpr std::int64_t kValidityDaysMin = 1, kValidityDaysMax = 36500;
 inline constexpr std::int64_t kBusyTimeoutMsMin = 100, kBusyTimeoutMsMax = 60'000;
-inline constexpr std::int64_t kMaxRequestBytesMin = 1024, kMaxRequestBytesMax = 1024 * 1024;
+inline constexpr std::int64_t kMaxRequestBytesMin = 1024,
+                              kMaxRequestBytesMax = std::int64_t{1024} * 1024;
 inline constexpr std::int64_t kClockSkewSecondsMin = 0, kClockSkewSecondsMax = 86'400;
 inline constexpr std::int64_t kSerialBytesMin = 16, kSerialBytesMax = 20;
-inline constexpr std::int64_t kCrlPeriodHoursMin = 1, kCrlPeriodHoursMax = 24 * 366;
-inline constexpr std::int64_t kCrlOverlapHoursMin = 0, kCrlOverlapHoursMax = 24 * 366;
+inline constexpr std::int64_t kCrlPeriodHoursMin = 1, kCrlPeriodHoursMax = std::int64_t{24} * 366;
+inline constexpr std::int64_t kCrlOverlapHoursMin = 0, kCrlOverlapHoursMax = std::int64_t{24} * 366;
 // URLs per list, and characters per URL, for [crl] distribution_points and
 // aia_ca_issuers (they go into every issued certificate).
 inline constexpr std::size_t kMaxUrls = 16;
 inline constexpr std::size_t kMaxUrlLength = 2048;
 inline constexpr std::size_t kMaxSubjectLength = 1024;
 // A configuration file larger than this is refused unread.
-inline constexpr std::uintmax_t kMaxConfigFileBytes = 1024 * 1024;
+inline constexpr std::uintmax_t kMaxConfigFileBytes = std::uintmax_t{1024} * 1024;
 }  // namespace limits
 
 struct CaConfig {
