@@ -41,7 +41,9 @@ int ProvidePassphrase(char* buf, int size, int /*rwflag*/, void* u) {
       source->passphrase->size() > static_cast<std::size_t>(size)) {
     return -1;
   }
-  std::memcpy(buf, source->passphrase->data(), source->passphrase->size());
+  // A pem_password_cb returns the length; OpenSSL reads no terminating NUL.
+  std::memcpy(buf, source->passphrase->data(),  // NOLINT(bugprone-not-null-terminated-result)
+              source->passphrase->size());
   return static_cast<int>(source->passphrase->size());
 }
 
