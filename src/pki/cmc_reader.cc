@@ -12,6 +12,7 @@ namespace openadcs::pki::reqparse {
 
 namespace {
 
+// clang-format off
 // TaggedAttribute ::= SEQUENCE { bodyPartID BodyPartID, attrType OBJECT IDENTIFIER,
 //                                attrValues SET OF AttributeValue }
 struct CmcTaggedAttribute {
@@ -20,31 +21,30 @@ struct CmcTaggedAttribute {
   STACK_OF(ASN1_TYPE) * attr_values;
 };
 DECLARE_ASN1_ITEM(CmcTaggedAttribute)
-ASN1_SEQUENCE(CmcTaggedAttribute) =
-    {
-        ASN1_SIMPLE(CmcTaggedAttribute, body_part_id, ASN1_INTEGER),
-        ASN1_SIMPLE(CmcTaggedAttribute, attr_type, ASN1_OBJECT),
-        ASN1_SET_OF(CmcTaggedAttribute, attr_values, ASN1_ANY),
-} ASN1_SEQUENCE_END(CmcTaggedAttribute) DEFINE_STACK_OF(CmcTaggedAttribute)
+ASN1_SEQUENCE(CmcTaggedAttribute) = {
+    ASN1_SIMPLE(CmcTaggedAttribute, body_part_id, ASN1_INTEGER),
+    ASN1_SIMPLE(CmcTaggedAttribute, attr_type, ASN1_OBJECT),
+    ASN1_SET_OF(CmcTaggedAttribute, attr_values, ASN1_ANY),
+} ASN1_SEQUENCE_END(CmcTaggedAttribute)
+DEFINE_STACK_OF(CmcTaggedAttribute)
 
-    // TaggedCertificationRequest ::= SEQUENCE { bodyPartID BodyPartID,
-    //                                           certificationRequest CertificationRequest }
-    // The request is kept as raw DER so the PKCS#10 reader sees the bytes as sent.
-    struct CmcTaggedCertRequest {
+// TaggedCertificationRequest ::= SEQUENCE { bodyPartID BodyPartID,
+//                                           certificationRequest CertificationRequest }
+// The request is kept as raw DER so the PKCS#10 reader sees the bytes as sent.
+struct CmcTaggedCertRequest {
   ASN1_INTEGER* body_part_id;
   ASN1_TYPE* certification_request;
 };
 DECLARE_ASN1_ITEM(CmcTaggedCertRequest)
-ASN1_SEQUENCE(CmcTaggedCertRequest) =
-    {
-        ASN1_SIMPLE(CmcTaggedCertRequest, body_part_id, ASN1_INTEGER),
-        ASN1_SIMPLE(CmcTaggedCertRequest, certification_request, ASN1_ANY),
+ASN1_SEQUENCE(CmcTaggedCertRequest) = {
+    ASN1_SIMPLE(CmcTaggedCertRequest, body_part_id, ASN1_INTEGER),
+    ASN1_SIMPLE(CmcTaggedCertRequest, certification_request, ASN1_ANY),
 } ASN1_SEQUENCE_END(CmcTaggedCertRequest)
 
-    // TaggedRequest ::= CHOICE { tcr [0] TaggedCertificationRequest, crm [1] CertReqMsg,
-    //                            orm [2] SEQUENCE { ... } }
-    // crm and orm are only recognised (as SEQUENCE OF ANY) so they can be refused.
-    struct CmcTaggedRequest {
+// TaggedRequest ::= CHOICE { tcr [0] TaggedCertificationRequest, crm [1] CertReqMsg,
+//                            orm [2] SEQUENCE { ... } }
+// crm and orm are only recognised (as SEQUENCE OF ANY) so they can be refused.
+struct CmcTaggedRequest {
   int type;
   union {
     CmcTaggedCertRequest* tcr;
@@ -54,66 +54,63 @@ ASN1_SEQUENCE(CmcTaggedCertRequest) =
 };
 constexpr int kTcr = 0;
 DECLARE_ASN1_ITEM(CmcTaggedRequest)
-ASN1_CHOICE(CmcTaggedRequest) =
-    {
-        ASN1_IMP(CmcTaggedRequest, d.tcr, CmcTaggedCertRequest, 0),
-        ASN1_IMP_SEQUENCE_OF(CmcTaggedRequest, d.crm, ASN1_ANY, 1),
-        ASN1_IMP_SEQUENCE_OF(CmcTaggedRequest, d.orm, ASN1_ANY, 2),
-} ASN1_CHOICE_END(CmcTaggedRequest) DEFINE_STACK_OF(CmcTaggedRequest)
+ASN1_CHOICE(CmcTaggedRequest) = {
+    ASN1_IMP(CmcTaggedRequest, d.tcr, CmcTaggedCertRequest, 0),
+    ASN1_IMP_SEQUENCE_OF(CmcTaggedRequest, d.crm, ASN1_ANY, 1),
+    ASN1_IMP_SEQUENCE_OF(CmcTaggedRequest, d.orm, ASN1_ANY, 2),
+} ASN1_CHOICE_END(CmcTaggedRequest)
+DEFINE_STACK_OF(CmcTaggedRequest)
 
-    // PKIData ::= SEQUENCE { controlSequence SEQUENCE OF TaggedAttribute,
-    //   reqSequence SEQUENCE OF TaggedRequest, cmsSequence SEQUENCE OF TaggedContentInfo,
-    //   otherMsgSequence SEQUENCE OF OtherMsg }
-    struct CmcPkiData {
+// PKIData ::= SEQUENCE { controlSequence SEQUENCE OF TaggedAttribute,
+//   reqSequence SEQUENCE OF TaggedRequest, cmsSequence SEQUENCE OF TaggedContentInfo,
+//   otherMsgSequence SEQUENCE OF OtherMsg }
+struct CmcPkiData {
   STACK_OF(CmcTaggedAttribute) * controls;
   STACK_OF(CmcTaggedRequest) * requests;
   STACK_OF(ASN1_TYPE) * cms;
   STACK_OF(ASN1_TYPE) * other_msgs;
 };
 DECLARE_ASN1_ITEM(CmcPkiData)
-ASN1_SEQUENCE(CmcPkiData) =
-    {
-        ASN1_SEQUENCE_OF(CmcPkiData, controls, CmcTaggedAttribute),
-        ASN1_SEQUENCE_OF(CmcPkiData, requests, CmcTaggedRequest),
-        ASN1_SEQUENCE_OF(CmcPkiData, cms, ASN1_ANY),
-        ASN1_SEQUENCE_OF(CmcPkiData, other_msgs, ASN1_ANY),
+ASN1_SEQUENCE(CmcPkiData) = {
+    ASN1_SEQUENCE_OF(CmcPkiData, controls, CmcTaggedAttribute),
+    ASN1_SEQUENCE_OF(CmcPkiData, requests, CmcTaggedRequest),
+    ASN1_SEQUENCE_OF(CmcPkiData, cms, ASN1_ANY),
+    ASN1_SEQUENCE_OF(CmcPkiData, other_msgs, ASN1_ANY),
 } ASN1_SEQUENCE_END(CmcPkiData)
 
-    // AddExtensions ::= SEQUENCE { pkiDataReference BodyPartID,
-    //   certReferences SEQUENCE OF BodyPartID, extensions SEQUENCE OF Extension }
-    struct CmcAddExtensions {
+// AddExtensions ::= SEQUENCE { pkiDataReference BodyPartID,
+//   certReferences SEQUENCE OF BodyPartID, extensions SEQUENCE OF Extension }
+struct CmcAddExtensions {
   ASN1_INTEGER* pki_data_reference;
   STACK_OF(ASN1_INTEGER) * cert_references;
   STACK_OF(X509_EXTENSION) * extensions;
 };
 DECLARE_ASN1_ITEM(CmcAddExtensions)
-ASN1_SEQUENCE(CmcAddExtensions) =
-    {
-        ASN1_SIMPLE(CmcAddExtensions, pki_data_reference, ASN1_INTEGER),
-        ASN1_SEQUENCE_OF(CmcAddExtensions, cert_references, ASN1_INTEGER),
-        ASN1_SEQUENCE_OF(CmcAddExtensions, extensions, X509_EXTENSION),
+ASN1_SEQUENCE(CmcAddExtensions) = {
+    ASN1_SIMPLE(CmcAddExtensions, pki_data_reference, ASN1_INTEGER),
+    ASN1_SEQUENCE_OF(CmcAddExtensions, cert_references, ASN1_INTEGER),
+    ASN1_SEQUENCE_OF(CmcAddExtensions, extensions, X509_EXTENSION),
 } ASN1_SEQUENCE_END(CmcAddExtensions)
 
-    // Windows' CMC_ADD_ATTRIBUTES_INFO (szOID_CMC_ADD_ATTRIBUTES): the same shape
-    // with SET OF Attribute in place of the extensions.
-    struct CmcAddAttributes {
+// Windows' CMC_ADD_ATTRIBUTES_INFO (szOID_CMC_ADD_ATTRIBUTES): the same shape
+// with SET OF Attribute in place of the extensions.
+struct CmcAddAttributes {
   ASN1_INTEGER* pki_data_reference;
   STACK_OF(ASN1_INTEGER) * cert_references;
   STACK_OF(X509_ATTRIBUTE) * attributes;
 };
 DECLARE_ASN1_ITEM(CmcAddAttributes)
-ASN1_SEQUENCE(CmcAddAttributes) =
-    {
-        ASN1_SIMPLE(CmcAddAttributes, pki_data_reference, ASN1_INTEGER),
-        ASN1_SEQUENCE_OF(CmcAddAttributes, cert_references, ASN1_INTEGER),
-        ASN1_SET_OF(CmcAddAttributes, attributes, X509_ATTRIBUTE),
+ASN1_SEQUENCE(CmcAddAttributes) = {
+    ASN1_SIMPLE(CmcAddAttributes, pki_data_reference, ASN1_INTEGER),
+    ASN1_SEQUENCE_OF(CmcAddAttributes, cert_references, ASN1_INTEGER),
+    ASN1_SET_OF(CmcAddAttributes, attributes, X509_ATTRIBUTE),
 } ASN1_SEQUENCE_END(CmcAddAttributes)
 
-    // A control applies to our request when it names this PKIData (reference 0;
-    // nested PKIData is not supported) and either no request or only ours.
-    Status CheckReferences(const ASN1_INTEGER* pki_data_reference,
-                           const STACK_OF(ASN1_INTEGER) * cert_references,
-                           const ASN1_INTEGER* request_id) {
+// A control applies to our request when it names this PKIData (reference 0;
+// nested PKIData is not supported) and either no request or only ours.
+Status CheckReferences(const ASN1_INTEGER* pki_data_reference,
+                       const STACK_OF(ASN1_INTEGER) * cert_references,
+                       const ASN1_INTEGER* request_id) {
   if (ASN1_INTEGER_get(pki_data_reference) != 0) {
     return InvalidData("CMC control refers to a nested PKIData");
   }
@@ -124,6 +121,7 @@ ASN1_SEQUENCE(CmcAddAttributes) =
   }
   return Status::Ok();
 }
+// clang-format on
 
 Status ReadControl(const CmcTaggedAttribute& control, const ASN1_INTEGER* request_id,
                    const RequestParserLimits& limits, ParsedRequest& out) {

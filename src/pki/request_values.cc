@@ -15,26 +15,28 @@ namespace openadcs::pki::reqparse {
 
 namespace {
 
+// clang-format off
 // MS-WCCE 2.2.2.7.10: EnrollmentNameValuePair ::= SEQUENCE { name BMPString, value BMPString }.
 struct NameValuePair {
   ASN1_BMPSTRING* name;
   ASN1_BMPSTRING* value;
 };
 DECLARE_ASN1_ITEM(NameValuePair)
-ASN1_SEQUENCE(NameValuePair) =
-    {
-        ASN1_SIMPLE(NameValuePair, name, ASN1_BMPSTRING),
-        ASN1_SIMPLE(NameValuePair, value, ASN1_BMPSTRING),
+ASN1_SEQUENCE(NameValuePair) = {
+    ASN1_SIMPLE(NameValuePair, name, ASN1_BMPSTRING),
+    ASN1_SIMPLE(NameValuePair, value, ASN1_BMPSTRING),
 } ASN1_SEQUENCE_END(NameValuePair)
 
-    // The spec's EnrollmentNameValuePairs ::= SEQUENCE OF EnrollmentNameValuePair.
-    // Windows puts one pair in each attribute value; we accept both shapes.
-    DEFINE_STACK_OF(NameValuePair) using NameValuePairs = STACK_OF(NameValuePair);
-ASN1_ITEM_TEMPLATE(NameValuePairs) = ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SEQUENCE_OF, 0, NameValuePairs,
-                                                           NameValuePair)
-    ASN1_ITEM_TEMPLATE_END(NameValuePairs)
+// The spec's EnrollmentNameValuePairs ::= SEQUENCE OF EnrollmentNameValuePair.
+// Windows puts one pair in each attribute value; we accept both shapes.
+DEFINE_STACK_OF(NameValuePair)
+using NameValuePairs = STACK_OF(NameValuePair);
+ASN1_ITEM_TEMPLATE(NameValuePairs) =
+    ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SEQUENCE_OF, 0, NameValuePairs, NameValuePair)
+ASN1_ITEM_TEMPLATE_END(NameValuePairs)
 
-        constexpr std::size_t kMaxOidTextBytes = 256;
+constexpr std::size_t kMaxOidTextBytes = 256;
+// clang-format on
 
 void AppendUtf8(std::uint32_t cp, std::string& out) {
   if (cp < 0x80) {
