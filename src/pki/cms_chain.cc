@@ -51,10 +51,9 @@ ASN1_SEQUENCE(ContentInfoAsn1) = {
     ASN1_SIMPLE(ContentInfoAsn1, type, ASN1_OBJECT),
     ASN1_EXP(ContentInfoAsn1, signed_data, DegenerateSignedDataAsn1, 0),
 } ASN1_SEQUENCE_END(ContentInfoAsn1)
-    // clang-format on
 
-    // True when `der` is exactly one DER SEQUENCE (a Certificate's outer shape).
-    bool IsOneSequence(const Bytes& der) {
+// True when `der` is exactly one DER SEQUENCE (a Certificate's outer shape).
+bool IsOneSequence(const Bytes& der) {
   const unsigned char* p = der.data();
   long length = 0;
   int tag = 0;
@@ -64,6 +63,7 @@ ASN1_SEQUENCE(ContentInfoAsn1) = {
          xclass == V_ASN1_UNIVERSAL &&
          static_cast<std::size_t>(p - der.data()) + static_cast<std::size_t>(length) == der.size();
 }
+// clang-format on
 
 }  // namespace
 
