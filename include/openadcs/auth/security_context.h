@@ -1,0 +1,101 @@
+// The security-context interface the RPC runtime authenticates through.
+//
+// One SecurityContext per (connection, auth_context_id) (MS-RPCE 3.3.1.5.2):
+// the runtime feeds it the auth_value of each handshake leg (BIND,
+// ALTER_CONTEXT, AUTH3 and their answers) and then has it protect and
+// unprotect every PDU of that context. NTLM lives behind this interface now;
+// SPNEGO and Kerberos plug in behind it later. Nothing here knows PDU
+// layouts beyond the byte ranges it is handed.
+#ifndef OPENADCS_AUTH_SECURITY_CONTEXT_H_
+#define OPENADCS_AUTH_SECURITY_CONTEXT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "openadcs/util/bytes.h"
+#include "openadcs/util/status.h"
+
+namespace openadcs::auth {
+
+// auth_type of the sec_trailer (MS-RPCE 2.2.1.1.7).
+enum class AuthType : std::uint8_t {
+  kNone = 0,
+  kSpnego = 9,
+  kNtlm = 10,
+  kKerberos = 16,
+};
+
+// auth_level of the sec_trailer (MS-RPCE 2.2.1.1.8). Ordered: a higher value
+// is a stronger protection.
+enum class AuthLevel : std::uint8_t {
+  kDefault = 0,
+  kNone = 1,
+  kConnect = 2,
+  kCall = 3,
+  kPacket = 4,
+  kIntegrity = 5,
+  kPrivacy = 6,
+};
+
+// Who the peer authenticated as. `domain` is what the client sent (NetBIOS
+// or DNS form), `user` the account name.
+struct Identity {
+  std::string domain;
+  std::string user;
+  // "DOMAIN\user", the form the CA records as the requester.
+  std::string Qualified() const { return domain.empty() ? user : domain + "\\" + user; }
+};
+
+// Not thread-safe: a connection drives its contexts from one strand.
+class SecurityContext {
+ public:
+  virtual ~SecurityContext() = default;
+
+  // Consumes one handshake leg. `in` is the auth_value the peer sent (empty
+  // for a client's first leg). Returns the auth_value to send back, which
+  // may be empty (a server answers AUTH3 with nothing). Errors: the peer
+  // failed to authenticate (kPermissionDenied) or sent a malformed token
+  // (kInvalidArgument); the context is then unusable.
+  virtual Result<Bytes> Step(std::span<const std::uint8_t> in) = 0;
+
+  // True once the handshake has completed successfully.
+  virtual bool established() const = 0;
+
+  // REQUIRES: established(). The server side: the authenticated client.
+  virtual const Identity& identity() const = 0;
+
+  // Bytes of auth_value a protected PDU carries (16 for NTLM).
+  virtual std::size_t signature_size() const = 0;
+
+  // Protects an outgoing PDU. `pdu` is the whole PDU without its auth_value
+  // (header, body, padding, sec_trailer) with the final frag_length and
+  // auth_length already written; [body_offset, body_offset + body_length)
+  // is the stub plus auth padding. At kPrivacy the body is encrypted in
+  // place and the PDU signed; at kIntegrity (and kPacket) the PDU is only
+  // signed. Writes signature_size() bytes to `signature` and advances this
+  // direction's sequence number. REQUIRES: established().
+  virtual Status Protect(AuthLevel level, std::span<std::uint8_t> pdu, std::size_t body_offset,
+                         std::size_t body_length, std::span<std::uint8_t> signature) = 0;
+
+  // The inverse for an incoming PDU: at kPrivacy decrypts the body in place,
+  // then verifies `signature` over the plaintext PDU and the expected
+  // sequence number, which it advances. Errors: kPermissionDenied for a bad
+  // signature or sequence number (the caller faults and closes).
+  virtual Status Unprotect(AuthLevel level, std::span<std::uint8_t> pdu, std::size_t body_offset,
+                           std::size_t body_length, std::span<const std::uint8_t> signature) = 0;
+};
+
+// Makes server-side contexts for one auth type. Thread-safe.
+class Acceptor {
+ public:
+  virtual ~Acceptor() = default;
+  virtual AuthType type() const = 0;
+  virtual Result<std::unique_ptr<SecurityContext>> NewContext() = 0;
+};
+
+}  // namespace openadcs::auth
+
+#endif  // OPENADCS_AUTH_SECURITY_CONTEXT_H_
