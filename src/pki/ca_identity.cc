@@ -11,6 +11,7 @@
 #include <ctime>
 #include <optional>
 
+#include "openadcs/pki/csr_builder.h"
 #include "openadcs/pki/name.h"
 #include "openadcs/pki/x509_builder.h"
 #include "pki/asn1_util.h"
@@ -65,25 +66,6 @@ Result<std::string> ReadPassphrase(const std::filesystem::path& path) {
     return Status::InvalidArgument(path.string() + " holds a passphrase over 1024 bytes");
   }
   return passphrase;
-}
-
-Result<ossl::PKeyPtr> GenerateKey(KeyAlgorithm algorithm) {
-  EVP_PKEY* key = nullptr;
-  switch (algorithm) {
-    case KeyAlgorithm::kRsa2048:
-      key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048});
-      break;
-    case KeyAlgorithm::kRsa3072:
-      key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{3072});
-      break;
-    case KeyAlgorithm::kRsa4096:
-      key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{4096});
-      break;
-    case KeyAlgorithm::kEcdsaP256: key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"); break;
-    case KeyAlgorithm::kEcdsaP384: key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"); break;
-  }
-  if (key == nullptr) return Status::Internal("key generation: " + ossl::ErrorText());
-  return ossl::PKeyPtr(key);
 }
 
 // The signature digest for `key`: the configured one for RSA, the one that
