@@ -1,11 +1,21 @@
 // openadcs: the command-line client of openadcsd.
 #include <CLI/CLI.hpp>
 
+#include "cli/enroll_commands.h"
+
 int main(int argc, char** argv) {
   CLI::App app{
       "openadcs: enroll with and manage an openadcs (AD CS protocol) certificate authority"};
   app.set_version_flag("--version", OPENADCS_VERSION);
-  app.require_subcommand(0);
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+  app.require_subcommand(1);
+  int exit_code = openadcs::cli::kExitIssued;
+  openadcs::cli::RegisterEnrollCommands(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are successes; anything else is a usage error.
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : openadcs::cli::kExitUsage;
+  }
+  return exit_code;
 }

@@ -16,6 +16,7 @@
 #include "openadcs/daemon/state_directory.h"
 #include "openadcs/daemon/systemd_notify.h"
 #include "openadcs/db/sqlite_store.h"
+#include "openadcs/directory/ldap_template_source.h"
 #include "openadcs/directory/ldif_template_source.h"
 
 namespace openadcs::daemon {
@@ -42,10 +43,70 @@ Status Prefixed(std::string_view what, const Status& status) {
                        status.hresult());
 }
 
+std::filesystem::path InStateDir(const DaemonConfig& config, const std::filesystem::path& path) {
+  return path.empty() || path.is_absolute() ? path : config.state.dir / path;
+}
+
+directory::LdapTemplateSourceOptions LdapOptionsFrom(const DaemonConfig& config) {
+  const DirectoryConfig& d = config.directory;
+  directory::LdapTemplateSourceOptions options;
+  options.uris = d.uris;
+  if (d.bind == "simple") {
+    options.bind = directory::LdapBind::kSimple;
+  } else if (d.bind == "external") {
+    options.bind = directory::LdapBind::kSaslExternal;
+  } else if (d.bind == "gssapi") {
+    options.bind = directory::LdapBind::kSaslGssapi;
+  }
+  options.bind_dn = d.bind_dn;
+  options.password_file = d.password_file;
+  options.keytab = d.keytab;
+  options.start_tls = d.start_tls;
+  options.ca_file = d.ca_file;
+  options.configuration_naming_context = d.configuration_naming_context;
+  options.enrollment_service = config.templates.enrollment_service;
+  if (d.notification == "rfc4533") {
+    options.notification = directory::LdapNotification::kSync;
+  } else if (d.notification == "ad") {
+    options.notification = directory::LdapNotification::kAd;
+  } else if (d.notification == "none") {
+    options.notification = directory::LdapNotification::kNone;
+  }
+  options.operation_timeout = std::chrono::milliseconds(d.operation_timeout_ms);
+  options.page_size = d.page_size;
+  options.reconnect_min = std::chrono::milliseconds(d.reconnect_min_ms);
+  options.reconnect_max = std::chrono::milliseconds(d.reconnect_max_ms);
+  options.snapshot_file = InStateDir(config, d.snapshot_file);
+  options.status_file = InStateDir(config, d.status_file);
+  return options;
+}
+
+// The configured template source, loaded once.
+Result<std::unique_ptr<directory::TemplateSource>> OpenTemplateSource(const DaemonConfig& config) {
+  if (config.templates.source == "ldap") {
+    Result<std::unique_ptr<directory::LdapTemplateSource>> ldap =
+        directory::OpenLdapTemplateSource(LdapOptionsFrom(config));
+    if (!ldap.ok()) return Prefixed("templates from the directory", ldap.status());
+    return std::unique_ptr<directory::TemplateSource>(std::move(ldap).value());
+  }
+  Result<std::unique_ptr<directory::TemplateSource>> ldif =
+      directory::OpenLdifTemplateSource(LdifTemplateSourceOptionsFrom(config));
+  if (!ldif.ok()) {
+    return Prefixed(fmt::format("templates in {}", config.templates.directory.string()),
+                    ldif.status());
+  }
+  return ldif;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   OPENADCS_RETURN_IF_ERROR(EnsureStateDirectory(config.state.dir));
+  // First, while this is the only thread: the NTLM acceptor sets process
+  // environment variables that gss-ntlmssp reads.
+  Result<std::unique_ptr<RpcEndpoints>> rpc =
+      RpcEndpoints::Prepare(config.rpc, InStateDir(config, config.rpc.user_file));
+  if (!rpc.ok()) return rpc.status();
 
   Result<std::unique_ptr<pki::CaIdentity>> identity =
       pki::CaIdentity::LoadOrCreate(CaIdentityOptionsFrom(config));
@@ -57,22 +118,20 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
     return Prefixed(fmt::format("database {}", store_options.path.string()), store.status());
   }
 
-  Result<std::unique_ptr<directory::TemplateSource>> templates =
-      directory::OpenLdifTemplateSource(LdifTemplateSourceOptionsFrom(config));
-  if (!templates.ok()) {
-    return Prefixed(fmt::format("templates in {}", config.templates.directory.string()),
-                    templates.status());
-  }
+  Result<std::unique_ptr<directory::TemplateSource>> templates = OpenTemplateSource(config);
+  if (!templates.ok()) return templates.status();
 
-  std::unique_ptr<Daemon> daemon(new Daemon(
-      config, std::move(identity).value(), std::move(store).value(), std::move(templates).value()));
+  std::unique_ptr<Daemon> daemon(new Daemon(config, std::move(rpc).value(),
+                                            std::move(identity).value(), std::move(store).value(),
+                                            std::move(templates).value()));
   daemon->LogStartup();
   OPENADCS_RETURN_IF_ERROR(daemon->PublishCrlAtStart());
+  OPENADCS_RETURN_IF_ERROR(daemon->rpc_->Start(daemon->io_, *daemon->engine_));
   return daemon;
 }
 
-Daemon::Daemon(const DaemonConfig& config, std::unique_ptr<pki::CaIdentity> identity,
-               std::unique_ptr<db::CaStore> store,
+Daemon::Daemon(const DaemonConfig& config, std::unique_ptr<RpcEndpoints> rpc,
+               std::unique_ptr<pki::CaIdentity> identity, std::unique_ptr<db::CaStore> store,
                std::unique_ptr<directory::TemplateSource> templates)
     : config_(config),
       crl_path_(CrlPublishPath(config)),
@@ -83,10 +142,11 @@ Daemon::Daemon(const DaemonConfig& config, std::unique_ptr<pki::CaIdentity> iden
       engine_(std::make_unique<ca::Engine>(EngineOptionsFrom(config), *identity_, *store_,
                                            *templates_, nullptr)),
       signals_(io_),
-      crl_timer_(io_) {}
+      crl_timer_(io_),
+      rpc_(std::move(rpc)) {}
 
-// Members go in reverse order of declaration: the loop first, then the
-// engine, then what the engine refers to.
+// Members go in reverse order of declaration: the RPC server first, the
+// loop, then the engine, then what the engine refers to.
 Daemon::~Daemon() = default;
 
 void Daemon::LogStartup() const {
@@ -108,8 +168,8 @@ void Daemon::LogTemplates() const {
 }
 
 std::string Daemon::StatusText() const {
-  return fmt::format("serving {} templates as {}", templates_->Current()->templates().size(),
-                     identity_->common_name());
+  return fmt::format("serving {} templates as {}; {}", templates_->Current()->templates().size(),
+                     identity_->common_name(), rpc_->Describe());
 }
 
 Status Daemon::PublishCrlAtStart() {
@@ -185,7 +245,9 @@ void Daemon::WaitForSignal() {
 }
 
 void Daemon::Reload() {
-  spdlog::info("SIGHUP: reloading templates from {}", config_.templates.directory.string());
+  spdlog::info("SIGHUP: reloading templates from {}", config_.templates.source == "ldap"
+                                                          ? "the directory"
+                                                          : config_.templates.directory.string());
   NotifyReloading();
   Status reloaded = templates_->Reload();
   if (reloaded.ok()) {
@@ -205,6 +267,7 @@ void Daemon::Stop(int signal_number) {
   // in flight are done.
   crl_timer_.cancel();
   signals_.cancel();
+  rpc_->Stop();
 }
 
 }  // namespace openadcs::daemon

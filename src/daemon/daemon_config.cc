@@ -208,7 +208,9 @@ constexpr std::array<pki::KeyAlgorithm, 5> kKeyAlgorithmValues = {
 constexpr std::array<std::string_view, 3> kDigests = {"sha256", "sha384", "sha512"};
 constexpr std::array<std::string_view, 3> kDigestNames = {"SHA256", "SHA384", "SHA512"};
 constexpr std::array<std::string_view, 2> kSynchronous = {"full", "normal"};
-constexpr std::array<std::string_view, 1> kTemplateSources = {"ldif"};
+constexpr std::array<std::string_view, 2> kTemplateSources = {"ldif", "ldap"};
+constexpr std::array<std::string_view, 4> kBinds = {"anonymous", "simple", "external", "gssapi"};
+constexpr std::array<std::string_view, 4> kNotifications = {"auto", "rfc4533", "ad", "none"};
 constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug",    "info", "warn",
                                                         "error", "critical", "off"};
 
@@ -248,6 +250,34 @@ Status ParseTemplates(Section& s, TemplatesConfig& templates) {
   return s.Unknown();
 }
 
+Status ParseDirectory(Section& s, DirectoryConfig& d) {
+  OPENADCS_RETURN_IF_ERROR(s.Urls("uris", d.uris));
+  std::size_t bind = kBinds.size();
+  OPENADCS_RETURN_IF_ERROR(s.Choice("bind", kBinds, bind));
+  if (bind < kBinds.size()) d.bind = kBinds[bind];
+  OPENADCS_RETURN_IF_ERROR(s.String("bind_dn", 1024, d.bind_dn));
+  OPENADCS_RETURN_IF_ERROR(s.Path("password_file", PathRule::kOptional, d.password_file));
+  OPENADCS_RETURN_IF_ERROR(s.Path("keytab", PathRule::kOptional, d.keytab));
+  OPENADCS_RETURN_IF_ERROR(s.Bool("start_tls", d.start_tls));
+  OPENADCS_RETURN_IF_ERROR(s.Path("ca_file", PathRule::kOptional, d.ca_file));
+  OPENADCS_RETURN_IF_ERROR(
+      s.String("configuration_naming_context", 1024, d.configuration_naming_context));
+  std::size_t notification = kNotifications.size();
+  OPENADCS_RETURN_IF_ERROR(s.Choice("notification", kNotifications, notification));
+  if (notification < kNotifications.size()) d.notification = kNotifications[notification];
+  OPENADCS_RETURN_IF_ERROR(s.Integer("operation_timeout_ms", limits::kDirectoryTimeoutMsMin,
+                                     limits::kDirectoryTimeoutMsMax, d.operation_timeout_ms));
+  OPENADCS_RETURN_IF_ERROR(
+      s.Integer("page_size", limits::kPageSizeMin, limits::kPageSizeMax, d.page_size));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("reconnect_min_ms", limits::kReconnectMsMin,
+                                     limits::kReconnectMsMax, d.reconnect_min_ms));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("reconnect_max_ms", limits::kReconnectMsMin,
+                                     limits::kReconnectMsMax, d.reconnect_max_ms));
+  OPENADCS_RETURN_IF_ERROR(s.Path("snapshot_file", PathRule::kOptional, d.snapshot_file));
+  OPENADCS_RETURN_IF_ERROR(s.Path("status_file", PathRule::kOptional, d.status_file));
+  return s.Unknown();
+}
+
 Status ParsePolicy(Section& s, PolicyConfig& policy) {
   OPENADCS_RETURN_IF_ERROR(s.Bool("allow_san_attribute", policy.allow_san_attribute));
   OPENADCS_RETURN_IF_ERROR(s.Integer("max_request_bytes", limits::kMaxRequestBytesMin,
@@ -270,6 +300,37 @@ Status ParseCrl(Section& s, CrlConfig& crl) {
   return s.Unknown();
 }
 
+constexpr std::array<std::string_view, 2> kRpcLevels = {"integrity", "privacy"};
+
+// The [rpc] limits mirror rpc::ServerOptions, whose comments give each range.
+Status ParseRpc(Section& s, RpcConfig& rpc) {
+  OPENADCS_RETURN_IF_ERROR(s.String("address", 64, rpc.address));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("epm_port", 0, 65535, rpc.epm_port));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("icpr_port", 0, 65535, rpc.icpr_port));
+  std::size_t level = kRpcLevels.size();
+  OPENADCS_RETURN_IF_ERROR(s.Choice("icpr_level", kRpcLevels, level));
+  if (level < kRpcLevels.size()) {
+    rpc.icpr_level = level == 0 ? auth::AuthLevel::kIntegrity : auth::AuthLevel::kPrivacy;
+  }
+  OPENADCS_RETURN_IF_ERROR(s.Path("user_file", PathRule::kRelativeOk, rpc.user_file));
+  OPENADCS_RETURN_IF_ERROR(s.String("netbios_computer_name", 15, rpc.netbios_computer_name));
+  OPENADCS_RETURN_IF_ERROR(s.String("netbios_domain_name", 15, rpc.netbios_domain_name));
+  rpc::ServerOptions& o = rpc.server;
+  OPENADCS_RETURN_IF_ERROR(s.Integer("max_connections", 1, 100000, o.max_connections));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("max_fragment_size", 1432, 65535, o.max_fragment_size));
+  OPENADCS_RETURN_IF_ERROR(
+      s.Integer("max_request_stub_bytes", 1, std::int64_t{256} << 20, o.max_request_stub));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("max_outstanding_calls", 1, 1024, o.max_outstanding_calls));
+  std::int64_t read_ms = o.read_timeout.count();
+  std::int64_t idle_ms = o.idle_timeout.count();
+  OPENADCS_RETURN_IF_ERROR(s.Integer("read_timeout_ms", 1, 600'000, read_ms));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("idle_timeout_ms", 1, 86'400'000, idle_ms));
+  o.read_timeout = std::chrono::milliseconds(read_ms);
+  o.idle_timeout = std::chrono::milliseconds(idle_ms);
+  OPENADCS_RETURN_IF_ERROR(s.Integer("worker_threads", 1, 256, o.worker_threads));
+  return s.Unknown();
+}
+
 Status ParseLog(Section& s, LogConfig& log) {
   std::size_t level = kLogLevels.size();
   OPENADCS_RETURN_IF_ERROR(s.Choice("level", kLogLevels, level));
@@ -283,7 +344,7 @@ Status ParseDocument(const toml::table& root, std::string_view source, DaemonCon
     std::string_view name;
     Parser parse;
   };
-  static constexpr std::array<Entry, 7> kSections = {{
+  static constexpr std::array<Entry, 9> kSections = {{
       {"ca", [](Section& s, DaemonConfig& c) { return ParseCa(s, c.ca); }},
       {"state",
        [](Section& s, DaemonConfig& c) {
@@ -292,8 +353,10 @@ Status ParseDocument(const toml::table& root, std::string_view source, DaemonCon
        }},
       {"database", [](Section& s, DaemonConfig& c) { return ParseDatabase(s, c.database); }},
       {"templates", [](Section& s, DaemonConfig& c) { return ParseTemplates(s, c.templates); }},
+      {"directory", [](Section& s, DaemonConfig& c) { return ParseDirectory(s, c.directory); }},
       {"policy", [](Section& s, DaemonConfig& c) { return ParsePolicy(s, c.policy); }},
       {"crl", [](Section& s, DaemonConfig& c) { return ParseCrl(s, c.crl); }},
+      {"rpc", [](Section& s, DaemonConfig& c) { return ParseRpc(s, c.rpc); }},
       {"log", [](Section& s, DaemonConfig& c) { return ParseLog(s, c.log); }},
   }};
 
@@ -314,6 +377,32 @@ Status ParseDocument(const toml::table& root, std::string_view source, DaemonCon
     }
     Section section(table, std::string(entry->name), source);
     OPENADCS_RETURN_IF_ERROR(entry->parse(section, config));
+  }
+  // Cross-key rules, checked once the whole file is read.
+  if (config.templates.source == "ldap") {
+    const auto where = [&](const char* path) {
+      const toml::node* node = root.at_path(path).node();
+      return node != nullptr ? Where(source, node->source()) : std::string(source);
+    };
+    if (config.directory.uris.empty()) {
+      return Status::InvalidArgument(fmt::format(
+          "{}: directory.uris: required when templates.source is \"ldap\"", where("directory")));
+    }
+    if (config.templates.enrollment_service.empty()) {
+      return Status::InvalidArgument(
+          fmt::format("{}: templates.enrollment_service: required when templates.source is "
+                      "\"ldap\"",
+                      where("templates")));
+    }
+    if (config.directory.bind == "simple" &&
+        (config.directory.bind_dn.empty() || config.directory.password_file.empty())) {
+      return Status::InvalidArgument(fmt::format(
+          "{}: directory.bind = \"simple\" needs bind_dn and password_file", where("directory")));
+    }
+    if (config.directory.reconnect_max_ms < config.directory.reconnect_min_ms) {
+      return Status::InvalidArgument(fmt::format(
+          "{}: directory.reconnect_max_ms: less than reconnect_min_ms", where("directory")));
+    }
   }
   // The subject is only checked once it is known, so that the error can name it.
   if (const toml::node* subject = root.at_path("ca.subject").node(); subject != nullptr) {

@@ -19,6 +19,7 @@
 
 #include "openadcs/ca/engine.h"
 #include "openadcs/daemon/daemon_config.h"
+#include "openadcs/daemon/rpc_endpoints.h"
 #include "openadcs/db/ca_store.h"
 #include "openadcs/directory/template_source.h"
 #include "openadcs/pki/ca_identity.h"
@@ -55,8 +56,9 @@ class Daemon {
   Status Run();
 
  private:
-  Daemon(const DaemonConfig& config, std::unique_ptr<pki::CaIdentity> identity,
-         std::unique_ptr<db::CaStore> store, std::unique_ptr<directory::TemplateSource> templates);
+  Daemon(const DaemonConfig& config, std::unique_ptr<RpcEndpoints> rpc,
+         std::unique_ptr<pki::CaIdentity> identity, std::unique_ptr<db::CaStore> store,
+         std::unique_ptr<directory::TemplateSource> templates);
 
   void LogStartup() const;
   void LogTemplates() const;
@@ -80,6 +82,8 @@ class Daemon {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer crl_timer_;
+  // Last: its server runs on io_ and calls into the engine.
+  std::unique_ptr<RpcEndpoints> rpc_;
 };
 
 }  // namespace openadcs::daemon

@@ -18,7 +18,9 @@
 #include <string_view>
 #include <vector>
 
+#include "openadcs/auth/security_context.h"
 #include "openadcs/pki/ca_identity.h"
+#include "openadcs/rpc/server.h"
 #include "openadcs/util/status.h"
 
 namespace openadcs::daemon {
@@ -41,6 +43,10 @@ inline constexpr std::size_t kMaxUrlLength = 2048;
 inline constexpr std::size_t kMaxSubjectLength = 1024;
 // A configuration file larger than this is refused unread.
 inline constexpr std::uintmax_t kMaxConfigFileBytes = std::uintmax_t{1024} * 1024;
+// [directory]
+inline constexpr std::int64_t kDirectoryTimeoutMsMin = 100, kDirectoryTimeoutMsMax = 300'000;
+inline constexpr std::int64_t kPageSizeMin = 1, kPageSizeMax = 10'000;
+inline constexpr std::int64_t kReconnectMsMin = 10, kReconnectMsMax = 3'600'000;
 }  // namespace limits
 
 struct CaConfig {
@@ -65,9 +71,31 @@ struct DatabaseConfig {
 };
 
 struct TemplatesConfig {
-  std::string source = "ldif";  // the only source so far
+  std::string source = "ldif";  // "ldif" (the folder below) or "ldap" ([directory])
   std::filesystem::path directory = "/etc/openadcs/templates";
-  std::string enrollment_service;  // empty: the only one in the directory
+  // ldif: empty means the only one in the folder. ldap: required.
+  std::string enrollment_service;
+};
+
+// The LDAP directory templates come from when [templates] source = "ldap"
+// (see openadcs/directory/ldap_template_source.h).
+struct DirectoryConfig {
+  std::vector<std::string> uris;        // ldap://, ldaps://, ldapi://; tried in order
+  std::string bind = "anonymous";       // anonymous, simple, external, gssapi
+  std::string bind_dn;                  // simple
+  std::filesystem::path password_file;  // simple
+  std::filesystem::path keytab;         // gssapi; empty: the default credentials
+  bool start_tls = false;
+  std::filesystem::path ca_file;             // empty: the system's CA bundle
+  std::string configuration_naming_context;  // empty: from the rootDSE
+  std::string notification = "auto";         // auto, rfc4533, ad, none
+  std::uint32_t operation_timeout_ms = 5000;
+  std::uint32_t page_size = 500;
+  std::uint32_t reconnect_min_ms = 250;
+  std::uint32_t reconnect_max_ms = 30'000;
+  // Relative to the state directory.
+  std::filesystem::path snapshot_file = "templates-snapshot.ldif";
+  std::filesystem::path status_file = "directory-status";
 };
 
 struct PolicyConfig {
@@ -85,6 +113,26 @@ struct CrlConfig {
   std::vector<std::string> aia_ca_issuers;
 };
 
+// [rpc]: the DCE/RPC listeners and NTLM.
+struct RpcConfig {
+  // Address every listener binds ("0.0.0.0": all IPv4 interfaces).
+  std::string address = "0.0.0.0";
+  // The endpoint mapper's port (135 on a real CA); 0 picks a free port.
+  std::uint16_t epm_port = 135;
+  // ICertPassage's own port, registered with the endpoint mapper; 0 picks a
+  // free one at each start, as Windows does.
+  std::uint16_t icpr_port = 0;
+  // IF_ENFORCEENCRYPTICERTREQUEST: kPrivacy, or kIntegrity; never lower.
+  auth::AuthLevel icpr_level = auth::AuthLevel::kPrivacy;
+  // The NTLM accounts (see openadcs/auth/user_file.h; `openadcs user`
+  // manages it). Relative to the state directory.
+  std::filesystem::path user_file = "users";
+  // Names in the NTLM CHALLENGE; empty computer name: the host name.
+  std::string netbios_computer_name;
+  std::string netbios_domain_name = "WORKGROUP";
+  rpc::ServerOptions server;
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
 };
@@ -95,8 +143,10 @@ struct DaemonConfig {
   StateConfig state;
   DatabaseConfig database;
   TemplatesConfig templates;
+  DirectoryConfig directory;
   PolicyConfig policy;
   CrlConfig crl;
+  RpcConfig rpc;
   LogConfig log;
 };
 

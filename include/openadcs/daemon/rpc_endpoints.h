@@ -1,0 +1,61 @@
+// The daemon's network face: the DCE/RPC server with the NTLM acceptor, the
+// endpoint mapper and ICertPassage, listening where [rpc] says.
+#ifndef OPENADCS_DAEMON_RPC_ENDPOINTS_H_
+#define OPENADCS_DAEMON_RPC_ENDPOINTS_H_
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "openadcs/auth/security_context.h"
+#include "openadcs/ca/engine.h"
+#include "openadcs/daemon/daemon_config.h"
+#include "openadcs/rpc/server.h"
+#include "openadcs/util/status.h"
+
+namespace openadcs::daemon {
+
+class RpcEndpoints {
+ public:
+  // Builds the NTLM acceptor, which sets gss-ntlmssp's process environment:
+  // call before other threads exist. `user_file` is already resolved against
+  // the state directory; a missing file means no account can authenticate
+  // yet (a warning says so). Errors: the acceptor's, prefixed.
+  static Result<std::unique_ptr<RpcEndpoints>> Prepare(const RpcConfig& config,
+                                                       const std::filesystem::path& user_file);
+
+  // Builds the server and its services (endpoint mapper, ICertPassage) on
+  // `io` and listens. `engine` must outlive the endpoints; the endpoints must
+  // be destroyed before `io`. Call once. Errors: the failing step's Status
+  // (e.g. the port is taken or needs privileges), prefixed with the step.
+  Status Start(boost::asio::io_context& io, ca::Engine& engine);
+
+  ~RpcEndpoints();
+  RpcEndpoints(const RpcEndpoints&) = delete;
+  RpcEndpoints& operator=(const RpcEndpoints&) = delete;
+
+  std::uint16_t epm_port() const { return epm_port_; }
+  std::uint16_t icpr_port() const { return icpr_port_; }
+  // "epm 0.0.0.0:135, icpr 0.0.0.0:49731": for the log and systemd's STATUS.
+  std::string Describe() const;
+
+  // Stops accepting; calls in flight finish. Idempotent.
+  void Stop();
+
+ private:
+  RpcEndpoints() = default;
+
+  RpcConfig config_;
+  std::string computer_name_;
+  std::shared_ptr<auth::Acceptor> acceptor_;
+  std::string address_;
+  std::uint16_t epm_port_ = 0;
+  std::uint16_t icpr_port_ = 0;
+  std::unique_ptr<rpc::Server> server_;
+};
+
+}  // namespace openadcs::daemon
+
+#endif  // OPENADCS_DAEMON_RPC_ENDPOINTS_H_

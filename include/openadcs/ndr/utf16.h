@@ -1,0 +1,29 @@
+// UTF-16 (what NDR wchar_t strings and CERTTRANSBLOB text carry) to and from
+// UTF-8 (what the rest of the daemon uses). Both directions reject what is
+// not well-formed: an unpaired surrogate, or invalid, overlong or surrogate
+// UTF-8, fails with kInvalidArgument rather than being replaced.
+#ifndef OPENADCS_NDR_UTF16_H_
+#define OPENADCS_NDR_UTF16_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "openadcs/util/bytes.h"
+#include "openadcs/util/status.h"
+
+namespace openadcs::ndr {
+
+Result<std::string> Utf16ToUtf8(std::u16string_view s);
+Result<std::u16string> Utf8ToUtf16(std::string_view s);
+
+// UTF-16LE bytes (e.g. a CERTTRANSBLOB's pb) to code units; fails on an odd
+// length. Trailing NULs are dropped: blobs count their terminator in cb.
+Result<std::u16string> Utf16LeBytesToString(std::span<const std::uint8_t> bytes);
+// Code units to UTF-16LE bytes with one NUL appended (cb includes it).
+Bytes StringToUtf16LeBytes(std::u16string_view s);
+
+}  // namespace openadcs::ndr
+
+#endif  // OPENADCS_NDR_UTF16_H_

@@ -1,0 +1,184 @@
+#include "openadcs/auth/user_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "openadcs/util/bytes.h"
+
+namespace openadcs::auth {
+namespace {
+
+constexpr std::string_view kNoLmHash = "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX";
+constexpr std::string_view kAccountFlags = "[U          ]";
+constexpr std::string_view kLastChange = "LCT-00000000";
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return ToLowerAscii(a) == ToLowerAscii(b);
+}
+
+Status CheckNamePart(std::string_view part, const char* what) {
+  if (part.empty()) return Status::InvalidArgument(std::string(what) + " is empty");
+  if (part.size() > kMaxAccountNameLength) {
+    return Status::InvalidArgument(std::string(what) + " is longer than " +
+                                   std::to_string(kMaxAccountNameLength));
+  }
+  if (part.find_first_of(":\\\r\n") != std::string_view::npos) {
+    return Status::InvalidArgument(std::string(what) + " contains ':', '\\' or a line break");
+  }
+  return Status::Ok();
+}
+
+std::string HexUpper(std::span<const std::uint8_t> bytes) {
+  std::string hex = HexLower(bytes);
+  std::transform(hex.begin(), hex.end(), hex.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return hex;
+}
+
+Status IoError(const std::string& step, const std::filesystem::path& path) {
+  return Status::IOError(step + " " + path.string() + ": " + std::strerror(errno));
+}
+
+Result<ntlm::Key16> HashPassword(std::string_view password) {
+  if (password.empty()) return Status::InvalidArgument("the password is empty");
+  return ntlm::NtHash(password);
+}
+
+}  // namespace
+
+Result<std::pair<std::string, std::string>> SplitQualifiedName(std::string_view name) {
+  const auto slash = name.find('\\');
+  if (slash == std::string_view::npos) {
+    return Status::InvalidArgument("account name must be DOMAIN\\user");
+  }
+  std::string domain(name.substr(0, slash));
+  std::string user(name.substr(slash + 1));
+  OPENADCS_RETURN_IF_ERROR(CheckNamePart(domain, "domain"));
+  OPENADCS_RETURN_IF_ERROR(CheckNamePart(user, "user name"));
+  return std::make_pair(std::move(domain), std::move(user));
+}
+
+Result<UserFile> UserFile::Load(const std::filesystem::path& path) {
+  UserFile file(path);
+  std::ifstream in(path);
+  if (!in) {
+    if (errno == ENOENT) return file;
+    return IoError("cannot open", path);
+  }
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (TrimAscii(line).empty() || line.front() == '#') {
+      file.comments_.push_back(line);
+      continue;
+    }
+    // DOMAIN\user:uid:lm:nt:flags:lct:
+    std::vector<std::string> fields;
+    std::stringstream split(line);
+    for (std::string field; std::getline(split, field, ':');) fields.push_back(field);
+    auto name = fields.empty()
+                    ? Result<std::pair<std::string, std::string>>(Status::InvalidArgument("empty"))
+                    : SplitQualifiedName(fields[0]);
+    const auto hash = fields.size() >= 4 ? HexDecode(fields[3]) : std::nullopt;
+    if (!name.ok() || !hash || hash->size() != sizeof(ntlm::Key16)) {
+      return Status::Corruption(path.string() + ":" + std::to_string(number) +
+                                ": not a DOMAIN\\user:uid:lmhash:nthash:... line");
+    }
+    UserEntry entry{name->first, name->second, {}};
+    std::copy(hash->begin(), hash->end(), entry.nt_hash.begin());
+    file.users_.push_back(std::move(entry));
+  }
+  if (in.bad()) return IoError("cannot read", path);
+  return file;
+}
+
+std::vector<UserEntry>::iterator UserFile::Find(std::string_view domain, std::string_view user) {
+  return std::find_if(users_.begin(), users_.end(), [&](const UserEntry& e) {
+    return EqualsIgnoreCase(e.domain, domain) && EqualsIgnoreCase(e.user, user);
+  });
+}
+
+Status UserFile::Add(std::string_view domain, std::string_view user, std::string_view password) {
+  OPENADCS_RETURN_IF_ERROR(CheckNamePart(domain, "domain"));
+  OPENADCS_RETURN_IF_ERROR(CheckNamePart(user, "user name"));
+  if (Find(domain, user) != users_.end()) {
+    return Status::AlreadyExists(std::string(domain) + "\\" + std::string(user) +
+                                 " already exists");
+  }
+  auto hash = HashPassword(password);
+  if (!hash.ok()) return hash.status();
+  users_.push_back(UserEntry{std::string(domain), std::string(user), *hash});
+  return Status::Ok();
+}
+
+Status UserFile::SetPassword(std::string_view domain, std::string_view user,
+                             std::string_view password) {
+  auto it = Find(domain, user);
+  if (it == users_.end()) {
+    return Status::NotFound(std::string(domain) + "\\" + std::string(user) + " does not exist");
+  }
+  auto hash = HashPassword(password);
+  if (!hash.ok()) return hash.status();
+  it->nt_hash = *hash;
+  return Status::Ok();
+}
+
+Status UserFile::Remove(std::string_view domain, std::string_view user) {
+  auto it = Find(domain, user);
+  if (it == users_.end()) {
+    return Status::NotFound(std::string(domain) + "\\" + std::string(user) + " does not exist");
+  }
+  users_.erase(it);
+  return Status::Ok();
+}
+
+Status UserFile::Save() const {
+  std::string text;
+  for (const std::string& line : comments_) text += line + "\n";
+  for (const UserEntry& e : users_) {
+    text += e.domain + "\\" + e.user + ":0:" + std::string(kNoLmHash) + ":" + HexUpper(e.nt_hash) +
+            ":" + std::string(kAccountFlags) + ":" + std::string(kLastChange) + ":\n";
+  }
+  const std::filesystem::path dir =
+      path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
+  std::string temp = (dir / ("." + path_.filename().string() + ".XXXXXX")).string();
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) return IoError("cannot create a temporary file beside", path_);
+  auto fail = [&](const char* step) {
+    Status status = IoError(step, temp);
+    ::close(fd);
+    ::unlink(temp.c_str());
+    return status;
+  };
+  if (::fchmod(fd, 0600) != 0) return fail("cannot chmod");
+  for (std::size_t at = 0; at < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + at, text.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail("cannot write");
+    at += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) return fail("cannot fsync");
+  if (::close(fd) != 0) {
+    ::unlink(temp.c_str());
+    return IoError("cannot close", temp);
+  }
+  if (::rename(temp.c_str(), path_.c_str()) != 0) {
+    Status status = IoError("cannot rename over", path_);
+    ::unlink(temp.c_str());
+    return status;
+  }
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return IoError("cannot open directory", dir);
+  const bool synced = ::fsync(dir_fd) == 0;
+  ::close(dir_fd);
+  if (!synced) return IoError("cannot fsync directory", dir);
+  return Status::Ok();
+}
+
+}  // namespace openadcs::auth

@@ -1,0 +1,259 @@
+#include "cli/enroll_commands.h"
+
+#include <fcntl.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/credentials.h"
+#include "openadcs/auth/user_file.h"
+#include "openadcs/client/cert_passage_client.h"
+#include "openadcs/pki/csr_builder.h"
+#include "openadcs/util/openssl.h"
+
+namespace openadcs::cli {
+namespace {
+
+// CR_IN_PKCS10 (MS-WCCE 3.2.1.4.2.1): the request is a PKCS#10.
+constexpr std::uint32_t kCrInPkcs10 = 0x100;
+// Largest request file read.
+constexpr std::size_t kMaxRequestFileBytes = 64 * 1024;
+
+struct ConnectionFlags {
+  std::string host = "127.0.0.1";
+  std::uint16_t epm_port = 135;
+  std::uint16_t port = 0;
+  std::string user;
+  std::string password_file;
+  std::string level = "privacy";
+  std::string authority;
+  unsigned timeout_seconds = 10;
+};
+
+void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f) {
+  cmd->add_option("--host", f->host, "CA host name or address")->capture_default_str();
+  cmd->add_option("--epm-port", f->epm_port, "endpoint mapper port")->capture_default_str();
+  cmd->add_option("--port", f->port, "ICertPassage port (skips the endpoint mapper)");
+  cmd->add_option("-u,--user", f->user, "DOMAIN\\user to authenticate as (NTLM)")->required();
+  cmd->add_option("--password-file", f->password_file,
+                  "file whose first line is the password (else $OPENADCS_PASSWORD, else a prompt)");
+  cmd->add_option("--level", f->level, "RPC protection: privacy or integrity")
+      ->check(CLI::IsMember({"privacy", "integrity"}))
+      ->capture_default_str();
+  cmd->add_option("--ca", f->authority, "CA name (pwszAuthority); empty: not sent for checking");
+  cmd->add_option("--timeout", f->timeout_seconds, "seconds to wait for each network step")
+      ->check(CLI::Range(1u, 600u))
+      ->capture_default_str();
+}
+
+// Prints `status` and returns the exit code for it.
+int Fail(const std::string& what, const Status& status) {
+  std::cerr << "openadcs: " << what << ": " << status.message() << '\n';
+  return kExitError;
+}
+
+Result<std::unique_ptr<client::CertPassageClient>> Connect(const ConnectionFlags& f) {
+  Result<std::pair<std::string, std::string>> name = auth::SplitQualifiedName(f.user);
+  if (!name.ok()) return name.status();
+  Result<std::string> password = ReadPassword(f.password_file, "Password for " + f.user + ": ");
+  if (!password.ok()) return password.status();
+  client::ConnectOptions options;
+  options.host = f.host;
+  options.epm_port = f.epm_port;
+  if (f.port != 0) options.port = f.port;
+  options.credentials.domain = name->first;
+  options.credentials.user = name->second;
+  options.credentials.password = std::move(*password);
+  options.level = f.level == "integrity" ? auth::AuthLevel::kIntegrity : auth::AuthLevel::kPrivacy;
+  options.timeout = std::chrono::seconds(f.timeout_seconds);
+  return client::CertPassageClient::Connect(options);
+}
+
+Result<Bytes> ReadRequestFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("cannot open " + path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > kMaxRequestFileBytes) return Status::InvalidArgument(path + " is too large");
+  if (text.find("-----BEGIN") != std::string::npos) {
+    std::optional<Bytes> der = Base64Decode(text);
+    if (!der) return Status::InvalidArgument(path + " is PEM whose base64 does not decode");
+    return *der;
+  }
+  return Bytes(text.begin(), text.end());
+}
+
+// Creates `path` with mode 0600 and writes `text`; refuses to replace a file.
+Status WriteNewPrivateFile(const std::string& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("cannot create " + path + ": " + std::strerror(errno));
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return Status::IOError("cannot write " + path);
+  return Status::Ok();
+}
+
+std::string CertificatePem(const Bytes& der) {
+  std::string b64 = Base64Encode(der);
+  std::string pem = "-----BEGIN CERTIFICATE-----\n";
+  for (std::size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
+  return pem + "-----END CERTIFICATE-----\n";
+}
+
+// Reports the CA's answer and writes the certificate; returns the exit code.
+int Report(const client::EnrollResult& r, const std::string& out_path,
+           const std::string& chain_path) {
+  if (r.return_value != 0) {
+    std::cerr << "openadcs: the CA refused the call: 0x" << std::hex << r.return_value << std::dec
+              << '\n';
+    return kExitDenied;
+  }
+  if (r.disposition == client::kDispositionPending) {
+    std::cout << "pending: request " << r.request_id << '\n';
+    if (!r.message.empty()) std::cout << r.message << '\n';
+    return kExitPending;
+  }
+  if (r.disposition != client::kDispositionIssued) {
+    std::cerr << "openadcs: request " << r.request_id << " not issued: 0x" << std::hex
+              << r.disposition << std::dec << (r.message.empty() ? "" : " ") << r.message << '\n';
+    return kExitDenied;
+  }
+  const std::string pem = CertificatePem(r.certificate);
+  if (out_path.empty()) {
+    std::cout << pem;
+  } else {
+    std::ofstream out(out_path, std::ios::trunc);
+    if (!(out << pem)) return Fail("writing " + out_path, Status::IOError("write failed"));
+  }
+  if (!chain_path.empty()) {
+    std::ofstream out(chain_path, std::ios::binary | std::ios::trunc);
+    if (!out.write(reinterpret_cast<const char*>(r.chain.data()),
+                   static_cast<std::streamsize>(r.chain.size()))) {
+      return Fail("writing " + chain_path, Status::IOError("write failed"));
+    }
+  }
+  std::cerr << "issued: request " << r.request_id << '\n';
+  return kExitIssued;
+}
+
+}  // namespace
+
+void RegisterEnrollCommands(CLI::App& app, int* exit_code) {
+  struct RequestFlags {
+    ConnectionFlags connection;
+    std::string csr;
+    std::string template_name;
+    std::vector<std::string> attributes;
+    std::string subject;
+    std::vector<std::string> dns;
+    std::string key_out;
+    std::string key_algorithm = "rsa2048";
+    std::string out;
+    std::string chain_out;
+  };
+  auto rf = std::make_shared<RequestFlags>();
+  CLI::App* request = app.add_subcommand(
+      "request", "submit a certificate request (a CSR file, or a key and CSR made here)");
+  AddConnectionFlags(request, &rf->connection);
+  request->add_option("--csr", rf->csr, "PKCS#10 request file (PEM or DER)");
+  request->add_option("-t,--template", rf->template_name, "certificate template name");
+  request->add_option("-a,--attribute", rf->attributes, "extra request attribute Name:Value");
+  request->add_option("--subject", rf->subject, "subject of a generated CSR (RFC 4514)");
+  request->add_option("--dns", rf->dns, "dNSName for a generated CSR's subjectAltName");
+  request->add_option("--key-out", rf->key_out, "where to write a generated key (mode 0600)");
+  request->add_option("--key-algorithm", rf->key_algorithm, "generated key: rsa2048 ... ecdsa-p384")
+      ->capture_default_str();
+  request->add_option("-o,--out", rf->out, "certificate PEM file (default: standard output)");
+  request->add_option("--chain-out", rf->chain_out, "write the CA's PKCS#7 chain (DER) here");
+  request->callback([rf, exit_code] {
+    Bytes csr;
+    if (!rf->csr.empty()) {
+      if (!rf->key_out.empty() || !rf->subject.empty() || !rf->dns.empty()) {
+        std::cerr << "openadcs: --csr excludes --key-out, --subject and --dns\n";
+        *exit_code = kExitUsage;
+        return;
+      }
+      Result<Bytes> read = ReadRequestFile(rf->csr);
+      if (!read.ok()) {
+        *exit_code = Fail("reading the request", read.status());
+        return;
+      }
+      csr = std::move(*read);
+    } else {
+      if (rf->key_out.empty()) {
+        std::cerr << "openadcs: give --csr FILE, or --key-out FILE to generate a key and CSR\n";
+        *exit_code = kExitUsage;
+        return;
+      }
+      Result<pki::KeyAlgorithm> algorithm = pki::ParseKeyAlgorithm(rf->key_algorithm);
+      if (!algorithm.ok()) {
+        std::cerr << "openadcs: " << algorithm.status().message() << '\n';
+        *exit_code = kExitUsage;
+        return;
+      }
+      Result<ossl::PKeyPtr> key = pki::GenerateKey(*algorithm);
+      Result<Bytes> built = key.ok() ? pki::BuildCsr(key->get(), {rf->subject, rf->dns})
+                                     : Result<Bytes>(key.status());
+      Result<std::string> pem =
+          key.ok() ? pki::PrivateKeyPem(key->get()) : Result<std::string>(key.status());
+      if (!built.ok() || !pem.ok()) {
+        *exit_code = Fail("making the request", built.ok() ? pem.status() : built.status());
+        return;
+      }
+      Status written = WriteNewPrivateFile(rf->key_out, *pem);
+      if (!written.ok()) {
+        *exit_code = Fail("writing the key", written);
+        return;
+      }
+      csr = std::move(*built);
+    }
+    std::string attributes;
+    if (!rf->template_name.empty()) attributes = "CertificateTemplate:" + rf->template_name;
+    for (const std::string& a : rf->attributes) {
+      if (!attributes.empty()) attributes += '\n';
+      attributes += a;
+    }
+    Result<std::unique_ptr<client::CertPassageClient>> c = Connect(rf->connection);
+    if (!c.ok()) {
+      *exit_code = Fail("connecting to the CA", c.status());
+      return;
+    }
+    Result<client::EnrollResult> r =
+        (*c)->Submit(kCrInPkcs10, csr, attributes, rf->connection.authority);
+    *exit_code = r.ok() ? Report(*r, rf->out, rf->chain_out) : Fail("submitting", r.status());
+  });
+
+  struct RetrieveFlags {
+    ConnectionFlags connection;
+    std::uint32_t request_id = 0;
+    std::string out;
+    std::string chain_out;
+  };
+  auto tf = std::make_shared<RetrieveFlags>();
+  CLI::App* retrieve =
+      app.add_subcommand("retrieve", "fetch the outcome of an earlier request by its id");
+  AddConnectionFlags(retrieve, &tf->connection);
+  retrieve->add_option("id", tf->request_id, "request id")->required()->check(CLI::PositiveNumber);
+  retrieve->add_option("-o,--out", tf->out, "certificate PEM file (default: standard output)");
+  retrieve->add_option("--chain-out", tf->chain_out, "write the CA's PKCS#7 chain (DER) here");
+  retrieve->callback([tf, exit_code] {
+    Result<std::unique_ptr<client::CertPassageClient>> c = Connect(tf->connection);
+    if (!c.ok()) {
+      *exit_code = Fail("connecting to the CA", c.status());
+      return;
+    }
+    Result<client::EnrollResult> r = (*c)->Retrieve(tf->request_id, tf->connection.authority);
+    *exit_code = r.ok() ? Report(*r, tf->out, tf->chain_out) : Fail("retrieving", r.status());
+  });
+}
+
+}  // namespace openadcs::cli

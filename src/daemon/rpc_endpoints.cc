@@ -1,0 +1,112 @@
+#include "openadcs/daemon/rpc_endpoints.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "openadcs/auth/ntlm_acceptor.h"
+#include "openadcs/services/cert_passage_service.h"
+#include "openadcs/services/endpoint_mapper_service.h"
+
+namespace openadcs::daemon {
+namespace {
+
+// The host name as a NetBIOS name: upper case, at most 15 characters of
+// letters, digits, '-' and '_'.
+std::string NetbiosHostName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) return "OPENADCS";
+  std::string name;
+  for (const char* p = host; *p != '\0' && *p != '.' && name.size() < 15; ++p) {
+    const unsigned char c = static_cast<unsigned char>(*p);
+    if (std::isalnum(c) != 0 || c == '-' || c == '_') {
+      name.push_back(static_cast<char>(std::toupper(c)));
+    }
+  }
+  return name.empty() ? "OPENADCS" : name;
+}
+
+Status Prefixed(const std::string& step, const Status& status) {
+  if (status.ok()) return status;
+  return Status::Error(status.code(), step + ": " + status.message(), status.hresult());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RpcEndpoints>> RpcEndpoints::Prepare(
+    const RpcConfig& config, const std::filesystem::path& user_file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(user_file, ec)) {
+    spdlog::warn(
+        "NTLM user file {} does not exist: no one can authenticate until `openadcs user "
+        "add` creates it",
+        user_file.string());
+  }
+  std::unique_ptr<RpcEndpoints> self(new RpcEndpoints());
+  self->config_ = config;
+  self->computer_name_ =
+      config.netbios_computer_name.empty() ? NetbiosHostName() : config.netbios_computer_name;
+  auth::NtlmAcceptorOptions ntlm;
+  ntlm.user_file = user_file;
+  ntlm.netbios_computer_name = self->computer_name_;
+  ntlm.netbios_domain_name = config.netbios_domain_name;
+  Result<std::unique_ptr<auth::Acceptor>> acceptor = auth::NewNtlmAcceptor(ntlm);
+  if (!acceptor.ok()) return Prefixed("NTLM acceptor", acceptor.status());
+  self->acceptor_ = std::move(*acceptor);
+  return self;
+}
+
+Status RpcEndpoints::Start(boost::asio::io_context& io, ca::Engine& engine) {
+  services::CertPassageOptions icpr;
+  icpr.required_level = config_.icpr_level;
+  OPENADCS_RETURN_IF_ERROR(Prefixed("ICertPassage", icpr.Validate()));
+  Result<std::unique_ptr<rpc::Server>> server =
+      rpc::Server::Create(io, config_.server, {acceptor_});
+  if (!server.ok()) return Prefixed("RPC server", server.status());
+  server_ = std::move(*server);
+  address_ = config_.address;
+
+  rpc::Server* raw = server_.get();
+  auto epm_service = std::make_shared<services::EndpointMapperService>();
+  OPENADCS_RETURN_IF_ERROR(Prefixed("registering the endpoint mapper", raw->Register(epm_service)));
+  auto icpr_service = std::make_shared<services::CertPassageService>(engine, icpr);
+  OPENADCS_RETURN_IF_ERROR(Prefixed("registering ICertPassage", raw->Register(icpr_service)));
+
+  Result<std::uint16_t> epm = raw->Listen(config_.address, config_.epm_port);
+  if (!epm.ok()) {
+    return Prefixed(fmt::format("endpoint mapper on {}:{}", config_.address, config_.epm_port),
+                    epm.status());
+  }
+  Result<std::uint16_t> icpr_port = raw->Listen(config_.address, config_.icpr_port);
+  if (!icpr_port.ok()) {
+    return Prefixed(fmt::format("ICertPassage on {}:{}", config_.address, config_.icpr_port),
+                    icpr_port.status());
+  }
+  epm_port_ = *epm;
+  icpr_port_ = *icpr_port;
+  epm_service->Register({epm_service->syntax(), config_.address, epm_port_});
+  epm_service->Register({icpr_service->syntax(), config_.address, icpr_port_});
+  spdlog::info("listening: {} (NTLM as {}\\{}, ICertPassage requires {})", Describe(),
+               config_.netbios_domain_name, computer_name_,
+               config_.icpr_level == auth::AuthLevel::kPrivacy ? "privacy" : "integrity");
+  return Status::Ok();
+}
+
+RpcEndpoints::~RpcEndpoints() {
+  Stop();
+}
+
+std::string RpcEndpoints::Describe() const {
+  return fmt::format("epm {}:{}, icpr {}:{}", address_, epm_port_, address_, icpr_port_);
+}
+
+void RpcEndpoints::Stop() {
+  if (server_) server_->Stop();
+}
+
+}  // namespace openadcs::daemon

@@ -1,0 +1,275 @@
+#include "directory/ldap_connection.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <utility>
+
+#include "openadcs/util/bytes.h"
+
+namespace openadcs::directory {
+namespace {
+
+// A password file larger than this is a mistake (a key file named by error).
+constexpr std::size_t kMaxPasswordBytes = 1024;
+
+timeval ToTimeval(std::chrono::milliseconds ms) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+Result<std::string> ReadPassword(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::InvalidArgument(file.string() + ": password file cannot be read");
+  std::string line;
+  std::getline(in, line);
+  if (line.size() > kMaxPasswordBytes) {
+    return Status::InvalidArgument(file.string() + ": password longer than 1024 bytes");
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// Cyrus SASL's sasl_interact_t (sasl/sasl.h, stable since SASL v2). Debian
+// ships the header only in libsasl2-dev, which nothing else here needs; the
+// layout is fixed by the library's ABI.
+struct SaslInteract {
+  unsigned long id;  // NOLINT(google-runtime-int): the C ABI's type
+  const char* challenge;
+  const char* prompt;
+  const char* defresult;
+  const void* result;
+  unsigned len;
+};
+constexpr unsigned long kSaslCbListEnd = 0;  // NOLINT(google-runtime-int)
+
+// SASL EXTERNAL and GSSAPI take every value from the environment (peer
+// credentials, TLS client certificate, Kerberos credentials): answer each
+// prompt with its default.
+int SaslDefaults(LDAP*, unsigned, void*, void* prompts) {
+  for (auto* p = static_cast<SaslInteract*>(prompts); p->id != kSaslCbListEnd; ++p) {
+    p->result = p->defresult != nullptr ? p->defresult : "";
+    p->len = p->defresult != nullptr ? static_cast<unsigned>(std::strlen(p->defresult)) : 0;
+  }
+  return LDAP_SUCCESS;
+}
+
+Status SetOptions(LDAP* ld, const LdapTemplateSourceOptions& options) {
+  const int version = LDAP_VERSION3;
+  const timeval timeout = ToTimeval(options.operation_timeout);
+  if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS ||
+      ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
+      ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &timeout) != LDAP_OPT_SUCCESS ||
+      ldap_set_option(ld, LDAP_OPT_TIMEOUT, &timeout) != LDAP_OPT_SUCCESS) {
+    return Status::Internal("ldap_set_option failed");
+  }
+  if (!options.ca_file.empty()) {
+    const int demand = LDAP_OPT_X_TLS_DEMAND;
+    const int new_context = 0;
+    if (ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, options.ca_file.c_str()) !=
+            LDAP_OPT_SUCCESS ||
+        ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &new_context) != LDAP_OPT_SUCCESS) {
+      return Status::InvalidArgument(options.ca_file.string() + ": cannot be used as CA bundle");
+    }
+  }
+  return Status::Ok();
+}
+
+Status Bind(LDAP* ld, const LdapTemplateSourceOptions& options) {
+  switch (options.bind) {
+    case LdapBind::kAnonymous: return Status::Ok();  // LDAPv3 needs no bind for anonymous access
+    case LdapBind::kSimple: {
+      Result<std::string> password = ReadPassword(options.password_file);
+      if (!password.ok()) return password.status();
+      berval cred{static_cast<ber_len_t>(password->size()), password->data()};
+      const int rc = ldap_sasl_bind_s(ld, options.bind_dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr,
+                                      nullptr, nullptr);
+      if (rc == LDAP_INVALID_CREDENTIALS) {
+        return Status::InvalidArgument("simple bind as " + options.bind_dn +
+                                       ": invalid credentials");
+      }
+      return rc == LDAP_SUCCESS ? Status::Ok() : LdapError(rc, "simple bind as " + options.bind_dn);
+    }
+    case LdapBind::kSaslExternal:
+    case LdapBind::kSaslGssapi: {
+      const char* mech = options.bind == LdapBind::kSaslExternal ? "EXTERNAL" : "GSSAPI";
+      const int rc = ldap_sasl_interactive_bind_s(ld, nullptr, mech, nullptr, nullptr,
+                                                  LDAP_SASL_QUIET, SaslDefaults, nullptr);
+      return rc == LDAP_SUCCESS ? Status::Ok() : LdapError(rc, fmt::format("SASL {} bind", mech));
+    }
+  }
+  return Status::Internal("unknown bind method");
+}
+
+}  // namespace
+
+Status LdapError(int code, const std::string& what) {
+  const std::string message = fmt::format("{}: {} ({})", what, ldap_err2string(code), code);
+  switch (code) {
+    case LDAP_SERVER_DOWN:
+    case LDAP_CONNECT_ERROR:
+    case LDAP_TIMEOUT:
+    case LDAP_TIMELIMIT_EXCEEDED:
+    case LDAP_UNAVAILABLE:
+    case LDAP_BUSY:
+    case LDAP_UNWILLING_TO_PERFORM:
+    case LDAP_OTHER: return Status::Unavailable(message);
+    case LDAP_NO_SUCH_OBJECT: return Status::NotFound(message);
+    default: return Status::FailedPrecondition(message);
+  }
+}
+
+std::string EscapeFilterValue(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '*' || c == '(' || c == ')' || c == '\\' || c == '\0') {
+      out += fmt::format("\\{:02x}", static_cast<unsigned char>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(
+    const LdapTemplateSourceOptions& options) {
+  if (options.uris.empty()) return Status::InvalidArgument("no LDAP URI configured");
+  if (options.bind == LdapBind::kSaslGssapi && !options.keytab.empty()) {
+    // libkrb5 reads the client keytab from the environment only; this is
+    // process-wide, and the same value on every call.
+    setenv("KRB5_CLIENT_KTNAME", options.keytab.c_str(), 1);
+  }
+  std::string errors;
+  for (const std::string& uri : options.uris) {
+    LDAP* ld = nullptr;
+    int rc = ldap_initialize(&ld, uri.c_str());
+    if (rc != LDAP_SUCCESS) {
+      return Status::InvalidArgument(fmt::format("{}: {}", uri, ldap_err2string(rc)));
+    }
+    std::unique_ptr<LdapConnection> connection(new LdapConnection(ld, uri, options));
+    Status status = SetOptions(ld, options);
+    if (status.ok() && options.start_tls && uri.rfind("ldap://", 0) == 0) {
+      rc = ldap_start_tls_s(ld, nullptr, nullptr);
+      if (rc != LDAP_SUCCESS) status = LdapError(rc, "StartTLS");
+    }
+    if (status.ok()) status = Bind(ld, options);
+    if (status.ok()) return connection;
+    if (status.code() == StatusCode::kInvalidArgument) return status;
+    spdlog::debug("LDAP {}: {}", uri, status.message());
+    errors += fmt::format("{}{}: {}", errors.empty() ? "" : "; ", uri, status.message());
+  }
+  return Status::Unavailable(errors);
+}
+
+LdapConnection::LdapConnection(LDAP* ld, std::string uri, const LdapTemplateSourceOptions& options)
+    : ld_(ld),
+      uri_(std::move(uri)),
+      timeout_(options.operation_timeout),
+      page_size_(options.page_size) {}
+
+LdapConnection::~LdapConnection() {
+  ldap_unbind_ext_s(ld_, nullptr, nullptr);
+}
+
+int LdapConnection::Descriptor() const {
+  int fd = -1;
+  if (ldap_get_option(ld_, LDAP_OPT_DESC, &fd) != LDAP_OPT_SUCCESS) return -1;
+  return fd;
+}
+
+Result<std::vector<DirectoryEntry>> LdapConnection::Search(const SearchRequest& request) {
+  std::vector<DirectoryEntry> entries;
+  berval cookie{0, nullptr};
+  do {
+    Status page = SearchPage(request, &cookie, entries);
+    if (!page.ok()) {
+      ber_memfree(cookie.bv_val);
+      return page;
+    }
+  } while (request.paged && cookie.bv_len > 0);
+  ber_memfree(cookie.bv_val);
+  return entries;
+}
+
+Status LdapConnection::SearchPage(const SearchRequest& request, berval* cookie,
+                                  std::vector<DirectoryEntry>& entries) {
+  const std::string what = fmt::format("search of {}", request.base);
+  LDAPControl* page_control = nullptr;
+  if (request.paged) {
+    const int rc =
+        ldap_create_page_control(ld_, static_cast<ber_int_t>(page_size_),
+                                 cookie->bv_len > 0 ? cookie : nullptr, 1, &page_control);
+    if (rc != LDAP_SUCCESS) return LdapError(rc, what);
+  }
+  LDAPControl* controls[] = {page_control, nullptr};
+  std::vector<char*> attrs;
+  for (const std::string& a : request.attributes) attrs.push_back(const_cast<char*>(a.c_str()));
+  attrs.push_back(nullptr);
+  timeval timeout = ToTimeval(timeout_);
+  LDAPMessage* result = nullptr;
+  int rc = ldap_search_ext_s(ld_, request.base.c_str(), request.scope, request.filter.c_str(),
+                             request.attributes.empty() ? nullptr : attrs.data(), 0,
+                             page_control != nullptr ? controls : nullptr, nullptr, &timeout,
+                             LDAP_NO_LIMIT, &result);
+  if (page_control != nullptr) ldap_control_free(page_control);
+  // ldap_search_ext_s hands back a result even on failure.
+  std::unique_ptr<LDAPMessage, decltype(&ldap_msgfree)> owned(result, &ldap_msgfree);
+  if (rc != LDAP_SUCCESS) return LdapError(rc, what);
+
+  for (LDAPMessage* e = ldap_first_entry(ld_, result); e != nullptr; e = ldap_next_entry(ld_, e)) {
+    if (entries.size() >= request.max_entries) {
+      return Status::InvalidArgument(
+          fmt::format("{}: more than {} entries", what, request.max_entries));
+    }
+    char* dn = ldap_get_dn(ld_, e);
+    DirectoryEntry entry(dn != nullptr ? dn : "");
+    ldap_memfree(dn);
+    BerElement* ber = nullptr;
+    for (char* attr = ldap_first_attribute(ld_, e, &ber); attr != nullptr;
+         attr = ldap_next_attribute(ld_, e, ber)) {
+      berval** values = ldap_get_values_len(ld_, e, attr);
+      for (int i = 0; values != nullptr && values[i] != nullptr; ++i) {
+        const auto* bytes = reinterpret_cast<const std::uint8_t*>(values[i]->bv_val);
+        entry.Add(attr, Bytes(bytes, bytes + values[i]->bv_len));
+      }
+      ldap_value_free_len(values);
+      ldap_memfree(attr);
+    }
+    ber_free(ber, 0);
+    entries.push_back(std::move(entry));
+  }
+
+  int code = LDAP_SUCCESS;
+  LDAPControl** response_controls = nullptr;
+  rc = ldap_parse_result(ld_, result, &code, nullptr, nullptr, nullptr, &response_controls, 0);
+  if (rc != LDAP_SUCCESS) return LdapError(rc, what);
+  std::unique_ptr<LDAPControl*, decltype(&ldap_controls_free)> owned_controls(response_controls,
+                                                                              &ldap_controls_free);
+  if (code != LDAP_SUCCESS) return LdapError(code, what);
+  ber_memfree(cookie->bv_val);
+  *cookie = berval{0, nullptr};
+  if (request.paged && response_controls != nullptr) {
+    LDAPControl* page = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, response_controls, nullptr);
+    // libldap's parser reads past an empty value: refuse it first.
+    if (page != nullptr && page->ldctl_value.bv_len == 0) {
+      return Status::FailedPrecondition(what + ": empty paged results control");
+    }
+    if (page != nullptr) {
+      ber_int_t estimate = 0;
+      berval next{0, nullptr};
+      if (ldap_parse_pageresponse_control(ld_, page, &estimate, &next) != LDAP_SUCCESS) {
+        return Status::FailedPrecondition(what + ": malformed paged results control");
+      }
+      *cookie = next;  // owned by us now; freed by the caller's loop
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace openadcs::directory

@@ -1,0 +1,424 @@
+#include "openadcs/rpc/server.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <utility>
+
+#include "rpc/connection_core.h"
+#include "rpc/server_state.h"
+
+namespace openadcs::rpc {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Strand = asio::strand<asio::io_context::executor_type>;
+
+constexpr std::size_t kMaxConnectionsLimit = 100000;
+constexpr std::size_t kMaxRequestStubLimit = std::size_t{256} << 20;
+constexpr std::size_t kMaxPresentationContextsLimit = 4000;  // MS-RPCE 3.3.1.5.6
+constexpr std::size_t kMaxSecurityContextsLimit = 2000;      // MS-RPCE 3.3.1.5.4
+constexpr std::size_t kMaxOutstandingCallsLimit = 1024;
+constexpr std::size_t kMaxWorkerThreads = 256;
+constexpr std::chrono::milliseconds kMaxReadTimeout{10 * 60'000};
+constexpr std::chrono::milliseconds kMaxIdleTimeout{24 * 3600'000};
+
+class Connection;
+
+// Everything connections share with the server; outlives the Server object
+// while connections remain on the io_context.
+struct Shared {
+  explicit Shared(std::size_t threads) : pool(threads) {}
+  ServerState state;
+  asio::thread_pool pool;
+  std::mutex mu;
+  bool stopping = false;                                     // GUARDED_BY(mu)
+  std::map<std::uint64_t, std::weak_ptr<Connection>> conns;  // GUARDED_BY(mu)
+  std::uint64_t next_connection_id = 1;                      // GUARDED_BY(mu)
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(std::shared_ptr<Shared> shared, asio::io_context& io, tcp::socket socket,
+             ConnectionInfo info)
+      : shared_(std::move(shared)),
+        strand_(asio::make_strand(io)),
+        socket_(std::move(socket)),
+        timer_(strand_),
+        core_(shared_->state, info),
+        id_(info.id) {}
+
+  void Start() {
+    asio::post(strand_, [self = shared_from_this()] { self->ReadFirstByte(); });
+  }
+
+  // Stops reading; closes once the calls in flight have been answered.
+  void Stop() {
+    asio::post(strand_, [self = shared_from_this()] {
+      self->stopping_ = true;
+      self->MaybeClose();
+    });
+  }
+
+ private:
+  void ReadFirstByte() {
+    if (closed_ || stopping_ || closing_) return;
+    reading_header_ = true;
+    ArmIdle();
+    asio::async_read(socket_, asio::buffer(header_.data(), 1),
+                     asio::bind_executor(strand_, [self = shared_from_this()](
+                                                      boost::system::error_code ec, std::size_t) {
+                       self->OnFirstByte(ec);
+                     }));
+  }
+
+  void OnFirstByte(boost::system::error_code ec) {
+    reading_header_ = false;
+    if (ec) return Close();
+    ArmTimer(shared_->state.options.read_timeout);
+    asio::async_read(socket_, asio::buffer(header_.data() + 1, kHeaderSize - 1),
+                     asio::bind_executor(strand_, [self = shared_from_this()](
+                                                      boost::system::error_code ec2, std::size_t) {
+                       self->OnHeader(ec2);
+                     }));
+  }
+
+  void OnHeader(boost::system::error_code ec) {
+    if (ec) return Close();
+    CoreOutput out;
+    const std::size_t length = core_.CheckHeader(header_, &out);
+    if (length == 0) {
+      out.close = true;
+      return Apply(std::move(out));
+    }
+    pdu_.assign(header_.begin(), header_.end());
+    pdu_.resize(length);
+    asio::async_read(socket_, asio::buffer(pdu_.data() + kHeaderSize, length - kHeaderSize),
+                     asio::bind_executor(
+                         strand_, [self = shared_from_this()](boost::system::error_code ec2,
+                                                              std::size_t) { self->OnBody(ec2); }));
+  }
+
+  void OnBody(boost::system::error_code ec) {
+    if (ec) return Close();
+    timer_.cancel();
+    if (stopping_) return MaybeClose();
+    CoreOutput out;
+    core_.OnPdu(pdu_, &out);
+    Apply(std::move(out));
+    ReadFirstByte();
+  }
+
+  void OnCallDone(std::uint32_t call_id, CallResult result) {
+    CoreOutput out;
+    core_.OnCallDone(call_id, std::move(result), &out);
+    Apply(std::move(out));
+    if (reading_header_) ArmIdle();
+    MaybeClose();
+  }
+
+  void Apply(CoreOutput out) {
+    for (Bytes& pdu : out.pdus) writes_.push_back(std::move(pdu));
+    for (DispatchedCall& call : out.calls) {
+      asio::post(shared_->pool, [self = shared_from_this(), call = std::move(call)]() mutable {
+        CallResult result = call.Run();
+        const std::uint32_t id = call.call_id;
+        Strand strand = self->strand_;
+        // The connection travels back to its strand, so its last reference
+        // never drops on a worker (which could not join its own pool).
+        asio::post(strand, [self = std::move(self), id, result = std::move(result)]() mutable {
+          self->OnCallDone(id, std::move(result));
+        });
+      });
+    }
+    if (out.close) closing_ = true;
+    WriteNext();
+    MaybeClose();
+  }
+
+  void WriteNext() {
+    if (writing_ || writes_.empty() || closed_) return;
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(writes_.front()),
+                      asio::bind_executor(strand_, [self = shared_from_this()](
+                                                       boost::system::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        self->writes_.pop_front();
+                        if (ec) return self->Close();
+                        self->WriteNext();
+                        self->MaybeClose();
+                      }));
+  }
+
+  void MaybeClose() {
+    if (closed_ || writing_ || !writes_.empty()) return;
+    if (closing_ || (stopping_ && core_.outstanding_calls() == 0)) Close();
+  }
+
+  void ArmIdle() {
+    if (core_.outstanding_calls() == 0) {
+      ArmTimer(shared_->state.options.idle_timeout);
+    } else {
+      timer_.cancel();
+    }
+  }
+
+  void ArmTimer(std::chrono::milliseconds after) {
+    timer_.expires_after(after);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->closed_) return;
+      if (self->timer_.expiry() > std::chrono::steady_clock::now()) return;  // re-armed
+      ++self->shared_->state.counters.timeouts;
+      spdlog::info("rpc connection {}: {} timeout; closing", self->id_,
+                   self->reading_header_ ? "idle" : "read");
+      self->Close();
+    });
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    timer_.cancel();
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    shared_->conns.erase(id_);
+  }
+
+  std::shared_ptr<Shared> shared_;
+  Strand strand_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  ConnectionCore core_;
+  const std::uint64_t id_;
+  std::array<std::uint8_t, kHeaderSize> header_{};
+  Bytes pdu_;
+  std::deque<Bytes> writes_;
+  bool writing_ = false;
+  bool reading_header_ = false;
+  bool closing_ = false;   // bad input: close after the queued writes
+  bool stopping_ = false;  // server stop: close once calls are answered
+  bool closed_ = false;
+};
+
+struct Listener {
+  Listener(asio::io_context& io_context, std::string addr)
+      : io(io_context),
+        strand(asio::make_strand(io_context)),
+        acceptor(strand),
+        address(std::move(addr)) {}
+  asio::io_context& io;
+  Strand strand;
+  tcp::acceptor acceptor;
+  std::string address;
+  std::uint16_t port = 0;
+};
+
+void Accept(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Listener>& listener) {
+  listener->acceptor.async_accept(
+      [shared, listener](boost::system::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !listener->acceptor.is_open()) return;
+        if (!ec) {
+          boost::system::error_code ignored;
+          ConnectionInfo info;
+          const tcp::endpoint local = socket.local_endpoint(ignored);
+          const tcp::endpoint peer = socket.remote_endpoint(ignored);
+          info.local_address = local.address().to_string(ignored);
+          info.local_port = local.port();
+          info.peer_address = peer.address().to_string(ignored);
+          std::shared_ptr<Connection> conn;
+          {
+            std::lock_guard<std::mutex> lock(shared->mu);
+            if (shared->stopping) return;
+            if (shared->conns.size() >= shared->state.options.max_connections) {
+              ++shared->state.counters.connections_refused;
+              ++shared->state.counters.limits_tripped;
+              spdlog::warn("rpc: connection from {} refused: {} connections open",
+                           info.peer_address, shared->conns.size());
+              socket.close(ignored);
+            } else {
+              info.id = shared->next_connection_id++;
+              ++shared->state.counters.connections_accepted;
+              spdlog::debug("rpc connection {} from {} to port {}", info.id, info.peer_address,
+                            info.local_port);
+              conn = std::make_shared<Connection>(shared, listener->io, std::move(socket), info);
+              shared->conns[info.id] = conn;
+            }
+          }
+          if (conn) conn->Start();
+        } else {
+          spdlog::warn("rpc: accept on port {}: {}", listener->port, ec.message());
+        }
+        Accept(shared, listener);
+      });
+}
+
+}  // namespace
+
+Status ServerOptions::Validate() const {
+  auto out_of_range = [](std::string_view name) {
+    return Status::InvalidArgument(fmt::format("rpc server option {} out of range", name));
+  };
+  if (max_connections < 1 || max_connections > kMaxConnectionsLimit) {
+    return out_of_range("max_connections");
+  }
+  if (max_fragment_size < kMinFragmentSize) return out_of_range("max_fragment_size");
+  if (max_request_stub < 1 || max_request_stub > kMaxRequestStubLimit) {
+    return out_of_range("max_request_stub");
+  }
+  if (max_presentation_contexts < 1 || max_presentation_contexts > kMaxPresentationContextsLimit) {
+    return out_of_range("max_presentation_contexts");
+  }
+  if (max_security_contexts < 1 || max_security_contexts > kMaxSecurityContextsLimit) {
+    return out_of_range("max_security_contexts");
+  }
+  if (max_outstanding_calls < 1 || max_outstanding_calls > kMaxOutstandingCallsLimit) {
+    return out_of_range("max_outstanding_calls");
+  }
+  if (read_timeout.count() < 1 || read_timeout > kMaxReadTimeout) {
+    return out_of_range("read_timeout");
+  }
+  if (idle_timeout.count() < 1 || idle_timeout > kMaxIdleTimeout) {
+    return out_of_range("idle_timeout");
+  }
+  if (worker_threads < 1 || worker_threads > kMaxWorkerThreads) {
+    return out_of_range("worker_threads");
+  }
+  return Status::Ok();
+}
+
+struct Server::Impl {
+  Impl(asio::io_context& io_context, std::shared_ptr<Shared> s)
+      : io(io_context), shared(std::move(s)) {}
+  asio::io_context& io;
+  std::shared_ptr<Shared> shared;
+  mutable std::mutex mu;
+  bool listening = false;                            // GUARDED_BY(mu)
+  std::vector<std::shared_ptr<Listener>> listeners;  // GUARDED_BY(mu)
+};
+
+Result<std::unique_ptr<Server>> Server::Create(
+    asio::io_context& io, ServerOptions options,
+    std::vector<std::shared_ptr<auth::Acceptor>> acceptors) {
+  OPENADCS_RETURN_IF_ERROR(options.Validate());
+  for (std::size_t i = 0; i < acceptors.size(); ++i) {
+    if (acceptors[i] == nullptr) return Status::InvalidArgument("null acceptor");
+    for (std::size_t j = 0; j < i; ++j) {
+      if (acceptors[j]->type() == acceptors[i]->type()) {
+        return Status::InvalidArgument(
+            fmt::format("two acceptors for auth type {}", static_cast<int>(acceptors[i]->type())));
+      }
+    }
+  }
+  auto shared = std::make_shared<Shared>(options.worker_threads);
+  shared->state.options = options;
+  shared->state.acceptors = std::move(acceptors);
+  return std::unique_ptr<Server>(new Server(std::make_unique<Impl>(io, std::move(shared))));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() {
+  Stop();
+  impl_->shared->pool.join();
+}
+
+Status Server::Register(std::shared_ptr<InterfaceHandler> handler) {
+  if (handler == nullptr) return Status::InvalidArgument("null interface handler");
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->listening) return Status::FailedPrecondition("Register after Listen");
+  const SyntaxId s = handler->syntax();
+  for (const auto& h : impl_->shared->state.handlers) {
+    if (h->syntax().uuid == s.uuid && h->syntax().major == s.major) {
+      return Status::AlreadyExists(
+          fmt::format("interface {} v{} already registered", s.uuid.ToString(), s.major));
+    }
+  }
+  impl_->shared->state.handlers.push_back(std::move(handler));
+  return Status::Ok();
+}
+
+Result<std::uint16_t> Server::Listen(const std::string& address, std::uint16_t port) {
+  boost::system::error_code ec;
+  const asio::ip::address addr = asio::ip::make_address(address, ec);
+  if (ec)
+    return Status::InvalidArgument(fmt::format("listen address '{}': {}", address, ec.message()));
+  auto listener = std::make_shared<Listener>(impl_->io, address);
+  const tcp::endpoint endpoint(addr, port);
+  listener->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) listener->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) listener->acceptor.bind(endpoint, ec);
+  if (!ec) listener->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::IOError(fmt::format("listen on {}:{}: {}", address, port, ec.message()));
+  listener->port = listener->acceptor.local_endpoint(ec).port();
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->listening = true;
+    impl_->listeners.push_back(listener);
+  }
+  spdlog::info("rpc: listening on {}:{}", address, listener->port);
+  asio::post(listener->strand, [shared = impl_->shared, listener] { Accept(shared, listener); });
+  return listener->port;
+}
+
+std::vector<Endpoint> Server::endpoints() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<Endpoint> out;
+  for (const auto& l : impl_->listeners) {
+    for (const auto& h : impl_->shared->state.handlers) {
+      out.push_back(Endpoint{h->syntax(), l->address, l->port});
+    }
+  }
+  return out;
+}
+
+void Server::Stop() {
+  std::vector<std::shared_ptr<Connection>> conns;
+  {
+    std::lock_guard<std::mutex> lock(impl_->shared->mu);
+    if (impl_->shared->stopping) return;
+    impl_->shared->stopping = true;
+    for (auto& [id, weak] : impl_->shared->conns) {
+      if (auto c = weak.lock()) conns.push_back(std::move(c));
+    }
+  }
+  spdlog::info("rpc: stopping; {} connections finish their calls", conns.size());
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    for (const auto& l : impl_->listeners) {
+      asio::post(l->strand, [l] {
+        boost::system::error_code ignored;
+        l->acceptor.close(ignored);
+      });
+    }
+  }
+  for (auto& c : conns) c->Stop();
+}
+
+ServerStats Server::stats() const {
+  const ServerCounters& c = impl_->shared->state.counters;
+  ServerStats s;
+  s.connections_accepted = c.connections_accepted;
+  s.connections_refused = c.connections_refused;
+  s.protocol_errors = c.protocol_errors;
+  s.limits_tripped = c.limits_tripped;
+  s.timeouts = c.timeouts;
+  s.calls_dispatched = c.calls_dispatched;
+  return s;
+}
+
+}  // namespace openadcs::rpc

@@ -1,0 +1,220 @@
+// Our NTLM client against the gss-ntlmssp acceptor, in process, with a real
+// user file.
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "auth/ntlm_test_environment.h"
+#include "openadcs/auth/ntlm_acceptor.h"
+#include "openadcs/auth/ntlm_client.h"
+#include "openadcs/auth/ntlm_message.h"
+
+namespace openadcs::auth {
+namespace {
+
+struct Pair {
+  std::unique_ptr<SecurityContext> client;
+  std::unique_ptr<SecurityContext> server;
+};
+
+// Runs the three legs. Returns the server's verdict on the AUTHENTICATE.
+Status Handshake(Pair& p, Bytes* challenge_out = nullptr) {
+  auto negotiate = p.client->Step({});
+  if (!negotiate.ok()) return negotiate.status();
+  auto challenge = p.server->Step(*negotiate);
+  if (!challenge.ok()) return challenge.status();
+  if (challenge_out != nullptr) *challenge_out = *challenge;
+  auto authenticate = p.client->Step(*challenge);
+  if (!authenticate.ok()) return authenticate.status();
+  auto done = p.server->Step(*authenticate);
+  if (!done.ok()) return done.status();
+  if (!done->empty()) return Status::Internal("server answered the AUTHENTICATE");
+  return Status::Ok();
+}
+
+Pair NewPair(NtlmCredentials credentials) {
+  auto server = testing::NtlmEnvironment::Get().acceptor().NewContext();
+  EXPECT_TRUE(server.ok());
+  return {NewNtlmClientContext(std::move(credentials)), std::move(*server)};
+}
+
+// A PDU: 16-byte header, a stub of `stub` bytes, 8-byte sec_trailer.
+struct Pdu {
+  Bytes bytes;
+  std::size_t body_offset = 16;
+  std::size_t body_length;
+  explicit Pdu(std::size_t stub, std::uint8_t seed) : bytes(16 + stub + 8), body_length(stub) {
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      bytes[i] = static_cast<std::uint8_t>(seed + i * 7);
+    }
+  }
+};
+
+void ExpectRoundTrip(SecurityContext& from, SecurityContext& to, AuthLevel level, std::size_t stub,
+                     std::uint8_t seed) {
+  Pdu pdu(stub, seed);
+  const Bytes plain = pdu.bytes;
+  std::array<std::uint8_t, 16> signature{};
+  ASSERT_TRUE(from.Protect(level, pdu.bytes, pdu.body_offset, pdu.body_length, signature).ok());
+  if (level == AuthLevel::kPrivacy && stub > 0) {
+    EXPECT_NE(pdu.bytes, plain);
+  } else {
+    EXPECT_EQ(pdu.bytes, plain);
+  }
+  const Status status = to.Unprotect(level, pdu.bytes, pdu.body_offset, pdu.body_length, signature);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(pdu.bytes, plain);
+}
+
+TEST(NtlmHandshakeTest, RightPasswordEstablishesAndBothSidesAgree) {
+  auto& env = testing::NtlmEnvironment::Get();
+  ASSERT_TRUE(env.AddUser("TESTDOM", "alice", "Secret-1").ok());
+  Pair p = NewPair({"TESTDOM", "alice", "Secret-1", std::nullopt, "CLIENTWS"});
+  Bytes challenge;
+  const Status status = Handshake(p, &challenge);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_TRUE(p.client->established());
+  ASSERT_TRUE(p.server->established());
+  EXPECT_EQ(p.server->identity().Qualified(), "TESTDOM\\alice");
+  EXPECT_EQ(p.server->signature_size(), 16u);
+
+  // The CHALLENGE carries the configured NetBIOS names.
+  auto parsed = ntlm::ParseChallenge(challenge);
+  ASSERT_TRUE(parsed.ok());
+  // Key exchange is negotiated, so the PDUs below also show that the key
+  // gss-ntlmssp reports is the exported session key, not the base key.
+  EXPECT_NE(parsed->flags & ntlm::kNegotiateKeyExchange, 0u);
+  EXPECT_NE(parsed->flags & ntlm::kNegotiate128, 0u);
+  const auto* computer = ntlm::FindAvPair(parsed->target_info, ntlm::AvId::kNbComputerName);
+  const auto* domain = ntlm::FindAvPair(parsed->target_info, ntlm::AvId::kNbDomainName);
+  ASSERT_NE(computer, nullptr);
+  ASSERT_NE(domain, nullptr);
+  EXPECT_EQ(ntlm::Utf16LeToUtf8(computer->value).value(), testing::NtlmEnvironment::kComputer);
+  EXPECT_EQ(ntlm::Utf16LeToUtf8(domain->value).value(), testing::NtlmEnvironment::kDomain);
+
+  // Many PDUs in a row, both directions, mixing levels and sizes: the RC4
+  // streams and sequence numbers stay in step.
+  for (int i = 0; i < 50; ++i) {
+    const auto level = i % 3 == 0 ? AuthLevel::kIntegrity : AuthLevel::kPrivacy;
+    const std::size_t stub = static_cast<std::size_t>(i * 13 % 200);
+    ExpectRoundTrip(*p.client, *p.server, level, stub, static_cast<std::uint8_t>(i));
+    ExpectRoundTrip(*p.server, *p.client, level, stub + 1, static_cast<std::uint8_t>(i + 1));
+    ExpectRoundTrip(*p.client, *p.server, AuthLevel::kPrivacy, 24, static_cast<std::uint8_t>(i));
+  }
+}
+
+TEST(NtlmHandshakeTest, NtHashCredentialsWork) {
+  auto& env = testing::NtlmEnvironment::Get();
+  ASSERT_TRUE(env.AddUser("TESTDOM", "hashuser", "Hash-Pass-9").ok());
+  // User names match case-insensitively. (The domain does not: NTOWFv2
+  // hashes it as gss-ntlmssp finds it in the user file.)
+  Pair p = NewPair({"TESTDOM", "HashUser", "", ntlm::NtHash("Hash-Pass-9").value(), ""});
+  const Status status = Handshake(p);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  // The identity is as the client sent it.
+  EXPECT_EQ(p.server->identity().Qualified(), "TESTDOM\\HashUser");
+  ExpectRoundTrip(*p.client, *p.server, AuthLevel::kPrivacy, 40, 3);
+}
+
+TEST(NtlmHandshakeTest, WrongPasswordIsRefused) {
+  auto& env = testing::NtlmEnvironment::Get();
+  ASSERT_TRUE(env.AddUser("TESTDOM", "bob", "Right-Pass").ok());
+  Pair p = NewPair({"TESTDOM", "bob", "Wrong-Pass", std::nullopt, ""});
+  const Status status = Handshake(p);
+  EXPECT_EQ(status.code(), StatusCode::kPermissionDenied) << status.ToString();
+  EXPECT_NE(status.message().find("TESTDOM\\bob"), std::string::npos);
+  EXPECT_EQ(status.message().find("Wrong-Pass"), std::string::npos);
+  EXPECT_FALSE(p.server->established());
+  // The context is unusable afterwards.
+  EXPECT_FALSE(p.server->Step({}).ok());
+}
+
+TEST(NtlmHandshakeTest, UnknownUserIsRefused) {
+  Pair p = NewPair({"TESTDOM", "nobody", "whatever", std::nullopt, ""});
+  EXPECT_EQ(Handshake(p).code(), StatusCode::kPermissionDenied);
+}
+
+TEST(NtlmHandshakeTest, ReplayReorderAndTamperingAreRefused) {
+  auto& env = testing::NtlmEnvironment::Get();
+  ASSERT_TRUE(env.AddUser("TESTDOM", "carol", "Carol-Pass").ok());
+  const NtlmCredentials carol{"TESTDOM", "carol", "Carol-Pass", std::nullopt, ""};
+  std::array<std::uint8_t, 16> sig{};
+
+  {  // A replayed PDU (same sequence number twice).
+    Pair p = NewPair(carol);
+    ASSERT_TRUE(Handshake(p).ok());
+    Pdu pdu(32, 1);
+    ASSERT_TRUE(p.client->Protect(AuthLevel::kIntegrity, pdu.bytes, 16, 32, sig).ok());
+    ASSERT_TRUE(p.server->Unprotect(AuthLevel::kIntegrity, pdu.bytes, 16, 32, sig).ok());
+    EXPECT_EQ(p.server->Unprotect(AuthLevel::kIntegrity, pdu.bytes, 16, 32, sig).code(),
+              StatusCode::kPermissionDenied);
+  }
+  {  // Reordered PDUs.
+    Pair p = NewPair(carol);
+    ASSERT_TRUE(Handshake(p).ok());
+    Pdu first(32, 1);
+    Pdu second(32, 2);
+    std::array<std::uint8_t, 16> sig2{};
+    ASSERT_TRUE(p.client->Protect(AuthLevel::kPrivacy, first.bytes, 16, 32, sig).ok());
+    ASSERT_TRUE(p.client->Protect(AuthLevel::kPrivacy, second.bytes, 16, 32, sig2).ok());
+    EXPECT_EQ(p.server->Unprotect(AuthLevel::kPrivacy, second.bytes, 16, 32, sig2).code(),
+              StatusCode::kPermissionDenied);
+  }
+  {  // A flipped byte in the header, the body, or the signature.
+    for (std::size_t where : {std::size_t{3}, std::size_t{20}, std::size_t{16 + 32 + 2}}) {
+      Pair p = NewPair(carol);
+      ASSERT_TRUE(Handshake(p).ok());
+      Pdu pdu(32, 5);
+      ASSERT_TRUE(p.client->Protect(AuthLevel::kPrivacy, pdu.bytes, 16, 32, sig).ok());
+      pdu.bytes[where] ^= 0x01;
+      EXPECT_EQ(p.server->Unprotect(AuthLevel::kPrivacy, pdu.bytes, 16, 32, sig).code(),
+                StatusCode::kPermissionDenied)
+          << where;
+    }
+    Pair p = NewPair(carol);
+    ASSERT_TRUE(Handshake(p).ok());
+    Pdu pdu(32, 5);
+    ASSERT_TRUE(p.client->Protect(AuthLevel::kPrivacy, pdu.bytes, 16, 32, sig).ok());
+    sig[6] ^= 0x80;
+    EXPECT_EQ(p.server->Unprotect(AuthLevel::kPrivacy, pdu.bytes, 16, 32, sig).code(),
+              StatusCode::kPermissionDenied);
+  }
+}
+
+TEST(NtlmHandshakeTest, MalformedTokensAreInvalidArguments) {
+  auto server = testing::NtlmEnvironment::Get().acceptor().NewContext();
+  ASSERT_TRUE(server.ok());
+  const Bytes junk = {'N', 'T', 'L', 'M'};
+  EXPECT_EQ((*server)->Step(junk).status().code(), StatusCode::kInvalidArgument);
+
+  // A NEGOTIATE without extended session security (NTLMv1) is refused.
+  auto v1 = testing::NtlmEnvironment::Get().acceptor().NewContext();
+  ASSERT_TRUE(v1.ok());
+  ntlm::NegotiateMessage negotiate;
+  negotiate.flags = ntlm::kNegotiateUnicode | ntlm::kNegotiateNtlm | ntlm::kNegotiateSign;
+  const auto refused = (*v1)->Step(ntlm::EncodeNegotiate(negotiate));
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(refused.status().message().find("NTLMv1"), std::string::npos);
+
+  // A garbled AUTHENTICATE after a good NEGOTIATE.
+  Pair p = NewPair({"TESTDOM", "x", "y", std::nullopt, ""});
+  auto n = p.client->Step({});
+  ASSERT_TRUE(n.ok());
+  ASSERT_TRUE(p.server->Step(*n).ok());
+  EXPECT_EQ(p.server->Step(Bytes(100, 0)).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(NtlmHandshakeTest, AcceptorOptionsAreChecked) {
+  NtlmAcceptorOptions options;
+  EXPECT_EQ(NewNtlmAcceptor(options).status().code(), StatusCode::kInvalidArgument);
+  options.user_file = testing::NtlmEnvironment::Get().user_file();
+  options.netbios_computer_name = "NAME WITH SPACES";
+  EXPECT_EQ(NewNtlmAcceptor(options).status().code(), StatusCode::kInvalidArgument);
+  // A second user file in the same process is refused.
+  options.netbios_computer_name = "OTHER";
+  options.user_file = "/nonexistent/other-users";
+  EXPECT_EQ(NewNtlmAcceptor(options).status().code(), StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace openadcs::auth

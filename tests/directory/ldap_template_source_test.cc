@@ -1,0 +1,324 @@
+// The LDAP template source against a real private slapd (AD PKI schema,
+// syncprov) started per test: discovery and paged load, RFC 4533 change
+// notification, outages, the disk snapshot and the status file.
+#include "openadcs/directory/ldap_template_source.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "openadcs/directory/ldif_template_source.h"
+#include "testing/ldap_slapd.h"
+#include "testing/pki.h"
+
+namespace openadcs::directory {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+using ::testing::UnorderedElementsAreArray;
+
+// Every wait for the directory is bounded by this; changes arrive in tens of ms.
+constexpr std::chrono::seconds kChangeTimeout{10};
+
+const std::vector<std::string> kSampleNames = {"User",  "Machine",         "WebServer",
+                                               "SubCA", "OfficerApproval", "AutoIssueSubject"};
+
+class LogCapture {
+ public:
+  LogCapture()
+      : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256)),
+        previous_(spdlog::default_logger()) {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink_));
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  std::string Text() const {
+    std::string all;
+    for (const std::string& line : sink_->last_formatted()) all += line;
+    return all;
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+std::vector<std::string> Names(const TemplateSnapshot& snapshot) {
+  std::vector<std::string> names;
+  for (const CertificateTemplate& t : snapshot.templates()) names.push_back(t.name);
+  return names;
+}
+
+// Every field of the model, for whole-template comparisons.
+std::string Describe(const CertificateTemplate& t) {
+  const auto list = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const std::string& x : v) s += x + ";";
+    return s;
+  };
+  return fmt::format("{}|{}|{}|{}|{}.{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+                     t.name, t.display_name, t.oid, t.schema_version, t.major_revision,
+                     t.minor_revision, t.general_flags, t.enrollment_flags, t.name_flags,
+                     t.private_key_flags, t.minimal_key_size, t.ra_signature,
+                     list(t.ra_application_policies), list(t.ra_policies), t.default_key_spec,
+                     t.key_usage.value_or(0xffff), t.max_issuing_depth, list(t.critical_extensions),
+                     t.validity_seconds, t.overlap_seconds, list(t.extended_key_usage),
+                     list(t.application_policies), list(t.certificate_policies),
+                     list(t.supersede_templates), list(t.default_csps));
+}
+
+std::string ReplaceLine(const std::string& dn, const std::string& attribute,
+                        const std::string& value) {
+  return fmt::format("dn: {}\nchangetype: modify\nreplace: {}\n{}: {}\n", dn, attribute, attribute,
+                     value);
+}
+
+std::string TemplateDn(const std::string& cn) {
+  return fmt::format("CN={},{}", cn, testing::kExampleTemplatesDn);
+}
+
+// A schema 2 template named `cn`, optionally with a broken attribute.
+std::string NewTemplate(const std::string& cn, const std::string& oid_suffix,
+                        const std::string& extra = "") {
+  return fmt::format(
+      "dn: {}\nchangetype: add\nobjectClass: top\nobjectClass: pKICertificateTemplate\ncn: {}\n"
+      "displayName: {}\nflags: 131680\nrevision: 100\npKIDefaultKeySpec: 1\npKIKeyUsage:: oAA=\n"
+      "pKIMaxIssuingDepth: 0\npKIExpirationPeriod:: AEA5hy7h/v8=\npKIOverlapPeriod:: "
+      "AICmCv/e//8=\npKIExtendedKeyUsage: 1.3.6.1.5.5.7.3.2\nmsPKI-RA-Signature: 0\n"
+      "msPKI-Enrollment-Flag: 0\nmsPKI-Private-Key-Flag: 16842768\n"
+      "msPKI-Certificate-Name-Flag: 1\nmsPKI-Minimal-Key-Size: 2048\n"
+      "msPKI-Template-Schema-Version: 2\nmsPKI-Template-Minor-Revision: 1\n"
+      "msPKI-Cert-Template-OID: 1.3.6.1.4.1.311.21.8.1.2.{}\n{}",
+      TemplateDn(cn), cn, cn, oid_suffix, extra);
+}
+
+std::string ListTemplate(const std::string& cn, const char* op = "add") {
+  return fmt::format(
+      "dn: {}\nchangetype: modify\n{}: certificateTemplates\ncertificateTemplates: {}\n",
+      testing::kExampleServiceDn, op, cn);
+}
+
+class LdapTemplateSourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    server_ = testing::SlapdServer::Start(dir_.path() / "slapd", &error);
+    ASSERT_NE(server_, nullptr) << error;
+  }
+
+  LdapTemplateSourceOptions Options() const {
+    LdapTemplateSourceOptions options;
+    options.uris = {server_->uri()};
+    options.bind = LdapBind::kSimple;
+    options.bind_dn = testing::SlapdServer::admin_dn();
+    options.password_file = server_->password_file();
+    options.enrollment_service = "openadcs-CA";
+    options.operation_timeout = std::chrono::seconds(5);
+    options.reconnect_min = std::chrono::milliseconds(20);
+    options.reconnect_max = std::chrono::milliseconds(200);
+    options.snapshot_file = dir_.path() / "templates.snapshot";
+    options.status_file = dir_.path() / "directory.status";
+    return options;
+  }
+
+  std::unique_ptr<LdapTemplateSource> Open(const LdapTemplateSourceOptions& options) {
+    Result<std::unique_ptr<LdapTemplateSource>> source = OpenLdapTemplateSource(options);
+    EXPECT_TRUE(source.ok()) << source.status().ToString();
+    return source.ok() ? std::move(source).value() : nullptr;
+  }
+
+  // Applies `ldif` and waits for the snapshot that follows.
+  void Change(LdapTemplateSource& source, const std::string& ldif) {
+    const std::uint64_t before = source.State().generation;
+    ASSERT_EQ(server_->Modify(ldif), "");
+    ASSERT_TRUE(source.WaitForGeneration(before, kChangeTimeout)) << "no snapshot after:\n" << ldif;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<testing::SlapdServer> server_;
+};
+
+TEST_F(LdapTemplateSourceTest, InitialLoadEqualsWhatLdapsearchReturns) {
+  std::unique_ptr<LdapTemplateSource> source = Open(Options());
+  ASSERT_NE(source, nullptr);
+  EXPECT_THAT(Names(*source->Current()), UnorderedElementsAreArray(kSampleNames));
+
+  // What ldapsearch prints, read by the LDIF source, is the same model.
+  const std::filesystem::path exported = dir_.path() / "export";
+  std::filesystem::create_directory(exported);
+  testing::CommandResult templates =
+      server_->Search(testing::kExampleTemplatesDn, "one", "(objectClass=pKICertificateTemplate)");
+  testing::CommandResult service =
+      server_->Search(testing::kExampleServiceDn, "base", "(objectClass=*)");
+  ASSERT_EQ(templates.exit_code, 0) << templates.output;
+  ASSERT_EQ(service.exit_code, 0) << service.output;
+  std::ofstream(exported / "all.ldif") << templates.output << "\n" << service.output;
+  Result<std::unique_ptr<TemplateSource>> ldif = OpenLdifTemplateSource({exported, "openadcs-CA"});
+  ASSERT_TRUE(ldif.ok()) << ldif.status().ToString();
+  std::vector<std::string> from_ldap, from_ldapsearch;
+  for (const CertificateTemplate& t : source->Current()->templates()) {
+    from_ldap.push_back(Describe(t));
+  }
+  for (const CertificateTemplate& t : (*ldif)->Current()->templates()) {
+    from_ldapsearch.push_back(Describe(t));
+  }
+  EXPECT_THAT(from_ldap, UnorderedElementsAreArray(from_ldapsearch));
+
+  const DirectoryState state = source->State();
+  EXPECT_TRUE(state.connected);
+  EXPECT_EQ(state.notification, "rfc4533");
+  EXPECT_EQ(state.snapshot_origin, "directory");
+  EXPECT_EQ(state.templates, 6u);
+}
+
+TEST_F(LdapTemplateSourceTest, PagedLoadWithSmallPagesAndExternalBind) {
+  LdapTemplateSourceOptions options = Options();
+  options.page_size = 2;
+  options.bind = LdapBind::kSaslExternal;  // ldapi peer credentials
+  options.bind_dn.clear();
+  options.password_file.clear();
+  std::unique_ptr<LdapTemplateSource> source = Open(options);
+  ASSERT_NE(source, nullptr);
+  EXPECT_THAT(Names(*source->Current()), UnorderedElementsAreArray(kSampleNames));
+}
+
+TEST_F(LdapTemplateSourceTest, FailsOverToTheNextUri) {
+  LdapTemplateSourceOptions options = Options();
+  options.uris = {"ldapi://%2Fnonexistent%2Fldapi", server_->uri()};
+  std::unique_ptr<LdapTemplateSource> source = Open(options);
+  ASSERT_NE(source, nullptr);
+  EXPECT_EQ(source->State().server, server_->uri());
+  EXPECT_EQ(source->Current()->templates().size(), 6u);
+}
+
+TEST_F(LdapTemplateSourceTest, BadPasswordIsRefusedWithoutRetrying) {
+  LdapTemplateSourceOptions options = Options();
+  std::ofstream(dir_.path() / "wrong") << "not-the-password\n";
+  options.password_file = dir_.path() / "wrong";
+  Result<std::unique_ptr<LdapTemplateSource>> source = OpenLdapTemplateSource(options);
+  ASSERT_FALSE(source.ok());
+  EXPECT_EQ(source.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(source.status().message(), HasSubstr("invalid credentials"));
+}
+
+TEST_F(LdapTemplateSourceTest, UnknownEnrollmentServiceFails) {
+  LdapTemplateSourceOptions options = Options();
+  options.enrollment_service = "other-CA";
+  Result<std::unique_ptr<LdapTemplateSource>> source = OpenLdapTemplateSource(options);
+  ASSERT_FALSE(source.ok());
+  EXPECT_THAT(source.status().message(), HasSubstr("no pKIEnrollmentService with cn other-CA"));
+}
+
+TEST_F(LdapTemplateSourceTest, PendAllRequestsTakesEffectWithoutRestart) {
+  std::unique_ptr<LdapTemplateSource> source = Open(Options());
+  ASSERT_NE(source, nullptr);
+  const std::shared_ptr<const TemplateSnapshot> in_flight = source->Current();
+  ASSERT_FALSE(in_flight->FindByName("AutoIssueSubject")->pend_all_requests());
+
+  Change(*source, ReplaceLine(TemplateDn("AutoIssueSubject"), "msPKI-Enrollment-Flag", "2"));
+  EXPECT_TRUE(source->Current()->FindByName("AutoIssueSubject")->pend_all_requests());
+  // A request that started before the change keeps its snapshot.
+  EXPECT_FALSE(in_flight->FindByName("AutoIssueSubject")->pend_all_requests());
+  EXPECT_NE(source->State().last_change, 0);
+}
+
+TEST_F(LdapTemplateSourceTest, AddListDeleteAndDropFromList) {
+  std::unique_ptr<LdapTemplateSource> source = Open(Options());
+  ASSERT_NE(source, nullptr);
+
+  Change(*source, NewTemplate("Extra", "77"));
+  EXPECT_EQ(source->Current()->FindByName("Extra"), nullptr) << "not listed yet";
+  Change(*source, ListTemplate("Extra"));
+  ASSERT_NE(source->Current()->FindByName("Extra"), nullptr);
+  EXPECT_NE(source->Current()->FindByOid("1.3.6.1.4.1.311.21.8.1.2.77"), nullptr);
+
+  Change(*source, fmt::format("dn: {}\nchangetype: delete\n", TemplateDn("Extra")));
+  EXPECT_EQ(source->Current()->FindByName("Extra"), nullptr);
+
+  Change(*source, NewTemplate("Extra", "77"));
+  ASSERT_NE(source->Current()->FindByName("Extra"), nullptr) << "still listed";
+  Change(*source, ListTemplate("Extra", "delete"));
+  EXPECT_EQ(source->Current()->FindByName("Extra"), nullptr);
+  EXPECT_EQ(source->Current()->templates().size(), 6u);
+}
+
+TEST_F(LdapTemplateSourceTest, GarbageTemplateIsSkippedWithALogLine) {
+  LogCapture log;
+  std::unique_ptr<LdapTemplateSource> source = Open(Options());
+  ASSERT_NE(source, nullptr);
+  Change(*source, ListTemplate("Broken"));
+  // 7 bytes where a relative FILETIME needs 8.
+  std::string broken = NewTemplate("Broken", "78");
+  const std::string good = "pKIExpirationPeriod:: AEA5hy7h/v8=";
+  broken.replace(broken.find(good), good.size(), "pKIExpirationPeriod:: AEA5hy7h/g==");
+  Change(*source, broken);
+  EXPECT_EQ(source->Current()->FindByName("Broken"), nullptr);
+  EXPECT_EQ(source->Current()->templates().size(), 6u);
+  // slapd hands the DN back in its own case.
+  EXPECT_THAT(log.Text(), HasSubstr("template cn=Broken,"));
+  EXPECT_THAT(log.Text(), HasSubstr("skipped: pKIExpirationPeriod: expected 8 bytes, got 7"));
+}
+
+TEST_F(LdapTemplateSourceTest, OutageKeepsServingAndPicksUpChangesMadeMeanwhile) {
+  std::unique_ptr<LdapTemplateSource> source = Open(Options());
+  ASSERT_NE(source, nullptr);
+  const std::uint64_t before = source->State().generation;
+
+  ASSERT_TRUE(server_->Stop());
+  ASSERT_TRUE(source->WaitForConnected(false, kChangeTimeout));
+  EXPECT_EQ(source->Current()->templates().size(), 6u);
+  EXPECT_THAT(testing::ReadTextFile(dir_.path() / "directory.status"), HasSubstr("connected=no"));
+
+  ASSERT_EQ(
+      server_->ModifyOffline(ReplaceLine(TemplateDn("WebServer"), "msPKI-Enrollment-Flag", "2")),
+      "");
+  ASSERT_TRUE(server_->Restart());
+  ASSERT_TRUE(source->WaitForConnected(true, kChangeTimeout));
+  EXPECT_GT(source->State().generation, before);
+  EXPECT_TRUE(source->Current()->FindByName("WebServer")->pend_all_requests());
+  EXPECT_THAT(testing::ReadTextFile(dir_.path() / "directory.status"), HasSubstr("connected=yes"));
+
+  // Notification was registered again.
+  Change(*source, ReplaceLine(TemplateDn("WebServer"), "msPKI-Enrollment-Flag", "0"));
+  EXPECT_FALSE(source->Current()->FindByName("WebServer")->pend_all_requests());
+}
+
+TEST_F(LdapTemplateSourceTest, RestartDuringOutageServesTheDiskSnapshot) {
+  const LdapTemplateSourceOptions options = Options();
+  {
+    std::unique_ptr<LdapTemplateSource> source = Open(options);
+    ASSERT_NE(source, nullptr);
+    Change(*source, ReplaceLine(TemplateDn("User"), "msPKI-Enrollment-Flag", "2"));
+  }
+  struct stat st {};
+  ASSERT_EQ(stat(options.snapshot_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  ASSERT_TRUE(server_->Stop());
+  std::unique_ptr<LdapTemplateSource> source = Open(options);
+  ASSERT_NE(source, nullptr);
+  EXPECT_FALSE(source->State().connected);
+  EXPECT_EQ(source->State().snapshot_origin, "disk");
+  EXPECT_THAT(Names(*source->Current()), UnorderedElementsAreArray(kSampleNames));
+  EXPECT_TRUE(source->Current()->FindByName("User")->pend_all_requests());
+
+  ASSERT_TRUE(server_->Restart());
+  ASSERT_TRUE(source->WaitForConnected(true, kChangeTimeout));
+  EXPECT_EQ(source->State().snapshot_origin, "directory");
+}
+
+TEST_F(LdapTemplateSourceTest, NoServerAndNoSnapshotFails) {
+  ASSERT_TRUE(server_->Stop());
+  Result<std::unique_ptr<LdapTemplateSource>> source = OpenLdapTemplateSource(Options());
+  ASSERT_FALSE(source.ok());
+  EXPECT_EQ(source.status().code(), StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace openadcs::directory

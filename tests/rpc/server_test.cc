@@ -1,0 +1,746 @@
+#include "openadcs/rpc/server.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "openadcs/rpc/client_channel.h"
+#include "openadcs/rpc/pdu.h"
+#include "rpc/fake_security.h"
+
+namespace openadcs::rpc {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeAcceptor;
+using testing::FakeContext;
+
+constexpr auto kWait = 10s;  // bound on every wait in these tests
+constexpr char kPassword[] = "secret";
+
+// Opnums of the echo interface.
+constexpr std::uint16_t kEcho = 0;
+constexpr std::uint16_t kSized = 1;    // stub: u32 n -> n pattern bytes
+constexpr std::uint16_t kFaults = 2;   // stub: u32 status -> that fault
+constexpr std::uint16_t kBarrier = 3;  // returns once two calls are inside at once
+constexpr std::uint16_t kGate = 4;     // returns once the test opens the gate
+constexpr std::uint16_t kOpnums = 5;
+
+SyntaxId InterfaceA() {
+  return SyntaxId{*Uuid::Parse("11111111-2222-3333-4444-555555555555"), 1, 0};
+}
+SyntaxId InterfaceB() {
+  return SyntaxId{*Uuid::Parse("66666666-7777-8888-9999-000000000000"), 0, 0};
+}
+
+Bytes U32(std::uint32_t v) {
+  return {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8),
+          static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 24)};
+}
+
+Bytes Pattern(std::size_t n) {
+  Bytes b(n);
+  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(i * 7 + i / 251);
+  return b;
+}
+
+class EchoHandler : public InterfaceHandler {
+ public:
+  EchoHandler(SyntaxId syntax, auth::AuthLevel minimum) : syntax_(syntax), minimum_(minimum) {}
+
+  SyntaxId syntax() const override { return syntax_; }
+  std::uint16_t opnum_count() const override { return kOpnums; }
+  auth::AuthLevel minimum_auth_level() const override { return minimum_; }
+
+  CallResult Call(const CallContext& ctx, std::uint16_t opnum,
+                  std::span<const std::uint8_t> stub) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_user_ = ctx.client ? ctx.client->Qualified() : "";
+      last_level_ = ctx.auth_level;
+      last_object_ = ctx.object;
+      last_group_ = ctx.association_group_id;
+      last_peer_ = ctx.peer_address;
+      ++calls_;
+    }
+    auto u32 = [&] {
+      return stub.size() < 4 ? 0u
+                             : static_cast<std::uint32_t>(stub[0] | (stub[1] << 8) |
+                                                          (stub[2] << 16) | (stub[3] << 24));
+    };
+    switch (opnum) {
+      case kEcho: return CallResult::Response(Bytes(stub.begin(), stub.end()));
+      case kSized: return CallResult::Response(Pattern(u32()));
+      case kFaults: return CallResult::Fault(u32());
+      case kBarrier: {
+        std::unique_lock<std::mutex> lock(mu_);
+        ++inside_;
+        cv_.notify_all();
+        const bool met = cv_.wait_for(lock, kWait, [&] { return inside_ >= 2; });
+        return met ? CallResult::Response({1}) : CallResult::Fault(fault::kFaultUnspecified);
+      }
+      case kGate: {
+        std::unique_lock<std::mutex> lock(mu_);
+        ++at_gate_;
+        cv_.notify_all();
+        const bool open = cv_.wait_for(lock, kWait, [&] { return gate_open_; });
+        return open ? CallResult::Response({2}) : CallResult::Fault(fault::kFaultUnspecified);
+      }
+      default: return CallResult::Fault(fault::kOpRangeError);
+    }
+  }
+
+  bool WaitAtGate(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, kWait, [&] { return at_gate_ >= n; });
+  }
+  void OpenGate() {
+    std::lock_guard<std::mutex> lock(mu_);
+    gate_open_ = true;
+    cv_.notify_all();
+  }
+  std::string last_user() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_user_;
+  }
+  auth::AuthLevel last_level() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_level_;
+  }
+  std::optional<Uuid> last_object() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_object_;
+  }
+  std::uint32_t last_group() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_group_;
+  }
+  std::string last_peer() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_peer_;
+  }
+  int calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+
+ private:
+  const SyntaxId syntax_;
+  const auth::AuthLevel minimum_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int inside_ = 0;
+  int at_gate_ = 0;
+  bool gate_open_ = false;
+  int calls_ = 0;
+  std::string last_user_;
+  auth::AuthLevel last_level_ = auth::AuthLevel::kDefault;
+  std::optional<Uuid> last_object_;
+  std::uint32_t last_group_ = 0;
+  std::string last_peer_;
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void Start(ServerOptions options = {}) {
+    Result<std::unique_ptr<Server>> server =
+        Server::Create(io_, options, {std::make_shared<FakeAcceptor>(kPassword)});
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+    ASSERT_TRUE(server_->Register(echo_a_).ok());
+    ASSERT_TRUE(server_->Register(echo_b_).ok());
+    Result<std::uint16_t> port = server_->Listen("127.0.0.1", 0);
+    ASSERT_TRUE(port.ok()) << port.status().ToString();
+    port_ = *port;
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  void TearDown() override {
+    echo_a_->OpenGate();
+    echo_b_->OpenGate();
+    if (server_) server_->Stop();
+    work_.reset();
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+    server_.reset();
+  }
+
+  std::unique_ptr<ClientChannel> Connect(ClientOptions options = {}) {
+    options.timeout = kWait;
+    Result<std::unique_ptr<ClientChannel>> ch = ClientChannel::Connect("127.0.0.1", port_, options);
+    EXPECT_TRUE(ch.ok()) << ch.status().ToString();
+    return ch.ok() ? std::move(*ch) : nullptr;
+  }
+
+  static ClientAuth Auth(auth::AuthLevel level, const std::string& password = kPassword) {
+    return ClientAuth{testing::kFakeAuthType, level,
+                      std::make_unique<FakeContext>(true, "alice", password)};
+  }
+
+  // Checks that a fresh client still gets answers.
+  void ExpectServerHealthy() {
+    std::unique_ptr<ClientChannel> other = Connect();
+    ASSERT_NE(other, nullptr);
+    Result<Binding> b = other->Bind(InterfaceB());
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    Result<CallResult> r = other->Call(*b, kEcho, Bytes{9, 8, 7});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->stub, (Bytes{9, 8, 7}));
+  }
+
+  // Reads PDUs until the server closes the connection; returns the faults seen.
+  static std::vector<std::uint32_t> FaultsUntilClosed(ClientChannel& ch) {
+    std::vector<std::uint32_t> faults;
+    for (;;) {
+      Result<Bytes> pdu = ch.ReceivePdu();
+      if (!pdu.ok()) {
+        EXPECT_NE(pdu.status().message().find("closed"), std::string::npos)
+            << pdu.status().ToString();
+        return faults;
+      }
+      Result<PduView> view = ParsePdu(*pdu);
+      if (view.ok() && view->header.type == PduType::kFault) {
+        Result<FaultBody> f = ParseFault(*view);
+        if (f.ok()) faults.push_back(f->status);
+      }
+    }
+  }
+
+  boost::asio::io_context io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
+      boost::asio::make_work_guard(io_)};
+  std::thread thread_;
+  std::unique_ptr<Server> server_;
+  std::uint16_t port_ = 0;
+  std::shared_ptr<EchoHandler> echo_a_ =
+      std::make_shared<EchoHandler>(InterfaceA(), auth::AuthLevel::kPrivacy);
+  std::shared_ptr<EchoHandler> echo_b_ =
+      std::make_shared<EchoHandler>(InterfaceB(), auth::AuthLevel::kNone);
+};
+
+TEST_F(ServerTest, OptionsAreRangeChecked) {
+  ServerOptions o;
+  EXPECT_TRUE(o.Validate().ok());
+  o.max_fragment_size = 1000;
+  EXPECT_FALSE(o.Validate().ok());
+  o = {};
+  o.worker_threads = 0;
+  EXPECT_FALSE(o.Validate().ok());
+  o = {};
+  o.idle_timeout = 0ms;
+  EXPECT_FALSE(o.Validate().ok());
+  EXPECT_FALSE(
+      Server::Create(io_, ServerOptions{},
+                     {std::make_shared<FakeAcceptor>("a"), std::make_shared<FakeAcceptor>("b")})
+          .ok());
+}
+
+TEST_F(ServerTest, UnauthenticatedCallsAndAlterContext) {
+  Start();
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Result<Binding> b = ch->Bind(InterfaceB());
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_NE(ch->assoc_group_id(), 0u);
+  const Uuid object = *Uuid::Parse("0a0b0c0d-0000-1111-2222-333344445555");
+  Result<CallResult> r = ch->Call(*b, kEcho, Bytes{1, 2, 3}, object);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->fault_status, 0u);
+  EXPECT_EQ(r->stub, (Bytes{1, 2, 3}));
+  EXPECT_EQ(echo_b_->last_object(), object);
+  EXPECT_EQ(echo_b_->last_level(), auth::AuthLevel::kNone);
+  EXPECT_EQ(echo_b_->last_user(), "");
+  EXPECT_EQ(echo_b_->last_group(), ch->assoc_group_id());
+  EXPECT_EQ(echo_b_->last_peer(), "127.0.0.1");
+
+  // alter_context adds the second interface on the same connection.
+  Result<Binding> a = ch->Bind(InterfaceA());
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_NE(a->context_id, b->context_id);
+  // Interface A wants privacy: an unauthenticated call is refused.
+  r = ch->Call(*a, kEcho, Bytes{1});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->fault_status, fault::kAccessDenied);
+  EXPECT_EQ(echo_a_->calls(), 0);
+  // The connection stays usable.
+  r = ch->Call(*b, kFaults, U32(0x80094004));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->fault_status, 0x80094004u);
+  r = ch->Call(*b, kOpnums, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->fault_status, fault::kOpRangeError);
+  r = ch->Call(Binding{77, std::nullopt}, kEcho, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->fault_status, fault::kUnknownInterface);
+  r = ch->Call(*b, kEcho, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->stub.empty());
+
+  EXPECT_EQ(server_->endpoints().size(), 2u);
+  EXPECT_EQ(server_->endpoints()[0].port, port_);
+}
+
+TEST_F(ServerTest, UnknownInterfaceIsRejected) {
+  Start();
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Result<Binding> b =
+      ch->Bind(SyntaxId{*Uuid::Parse("99999999-0000-0000-0000-000000000000"), 1, 0});
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kNotFound);
+  // A wrong major version is another interface.
+  Result<Binding> c = ch->Bind(SyntaxId{InterfaceA().uuid, 2, 0});
+  EXPECT_FALSE(c.ok());
+  EXPECT_TRUE(ch->Bind(InterfaceB()).ok());
+}
+
+TEST_F(ServerTest, FragmentsBothWaysAtTheSmallestSize) {
+  Start();
+  ClientOptions options;
+  options.max_fragment_size = kMinFragmentSize;
+  std::unique_ptr<ClientChannel> ch = Connect(options);
+  ASSERT_NE(ch, nullptr);
+  Result<Binding> b = ch->Bind(InterfaceB());
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(ch->max_fragment(), kMinFragmentSize);
+  const Bytes big = Pattern(200'000);
+  Result<CallResult> r = ch->Call(*b, kEcho, big);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->stub, big);
+  r = ch->Call(*b, kSized, U32(300'001));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->stub, Pattern(300'001));
+}
+
+TEST_F(ServerTest, AuthenticatedPrivacyAndIntegrity) {
+  Start();
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Result<Binding> a = ch->Bind(InterfaceA(), Auth(auth::AuthLevel::kPrivacy));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  const Bytes big = Pattern(50'000);
+  for (int i = 0; i < 3; ++i) {  // sequence numbers advance across calls and fragments
+    Result<CallResult> r = ch->Call(*a, kEcho, big);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->fault_status, 0u);
+    EXPECT_EQ(r->stub, big);
+  }
+  EXPECT_EQ(echo_a_->last_user(), "TEST\\alice");
+  EXPECT_EQ(echo_a_->last_level(), auth::AuthLevel::kPrivacy);
+
+  // A second security context, at integrity, by alter_context on the same
+  // connection (security context multiplexing).
+  Result<Binding> b = ch->Bind(InterfaceB(), Auth(auth::AuthLevel::kIntegrity));
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_NE(b->auth_context_id, a->auth_context_id);
+  Result<CallResult> r = ch->Call(*b, kSized, U32(10'000));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->stub, Pattern(10'000));
+  EXPECT_EQ(echo_b_->last_level(), auth::AuthLevel::kIntegrity);
+  // Integrity is below interface A's minimum.
+  r = ch->Call(Binding{a->context_id, b->auth_context_id}, kEcho, Bytes{1});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->fault_status, fault::kAccessDenied);
+  // The first context still works after interleaving.
+  r = ch->Call(*a, kEcho, Bytes{5});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->stub, Bytes{5});
+}
+
+TEST_F(ServerTest, WrongPasswordIsRefused) {
+  Start();
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  // The third leg travels in AUTH3, which the server does not answer; the
+  // first call on the failed context faults and the connection closes.
+  Result<Binding> a = ch->Bind(InterfaceA(), Auth(auth::AuthLevel::kPrivacy, "wrong"));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  Result<CallResult> r = ch->Call(*a, kEcho, Bytes{1});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->fault_status, fault::kAccessDenied);
+  EXPECT_EQ(echo_a_->calls(), 0);
+  EXPECT_FALSE(ch->Call(*a, kEcho, {}).ok());  // closed
+  ExpectServerHealthy();
+}
+
+TEST_F(ServerTest, AuthTypeWithoutAcceptorGetsBindNak) {
+  Start();
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  ClientAuth auth = Auth(auth::AuthLevel::kPrivacy);
+  auth.type = auth::AuthType::kKerberos;
+  Result<Binding> a = ch->Bind(InterfaceA(), std::move(auth));
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.status().message().find("bind_nak reason 8"), std::string::npos)
+      << a.status().ToString();
+}
+
+TEST_F(ServerTest, ConcurrentCallsOnOneConnection) {
+  ServerOptions options;
+  options.worker_threads = 2;
+  Start(options);
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Result<Binding> b = ch->Bind(InterfaceB());
+  ASSERT_TRUE(b.ok());
+  // Two requests back to back; the handler answers only when both are
+  // inside it at once.
+  for (std::uint32_t call_id : {100u, 101u}) {
+    const BuiltPdu req = BuildPdu(PduType::kRequest, pfc::kFirstFrag | pfc::kLastFrag, call_id,
+                                  EncodeRequestFixed(0, b->context_id, kBarrier, std::nullopt), {},
+                                  std::nullopt, {});
+    ASSERT_TRUE(ch->SendRaw(req.bytes).ok());
+  }
+  std::set<std::uint32_t> answered;
+  for (int i = 0; i < 2; ++i) {
+    Result<Bytes> pdu = ch->ReceivePdu();
+    ASSERT_TRUE(pdu.ok()) << pdu.status().ToString();
+    Result<PduView> view = ParsePdu(*pdu);
+    ASSERT_TRUE(view.ok());
+    EXPECT_EQ(view->header.type, PduType::kResponse);
+    answered.insert(view->header.call_id);
+  }
+  EXPECT_EQ(answered, (std::set<std::uint32_t>{100, 101}));
+}
+
+TEST_F(ServerTest, OrphanedCallsResponseIsDropped) {
+  Start();
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Result<Binding> b = ch->Bind(InterfaceB());
+  ASSERT_TRUE(b.ok());
+  const BuiltPdu req =
+      BuildPdu(PduType::kRequest, pfc::kFirstFrag | pfc::kLastFrag, 500,
+               EncodeRequestFixed(0, b->context_id, kGate, std::nullopt), {}, std::nullopt, {});
+  ASSERT_TRUE(ch->SendRaw(req.bytes).ok());
+  ASSERT_TRUE(echo_b_->WaitAtGate(1));
+  const BuiltPdu orphan =
+      BuildPdu(PduType::kOrphaned, pfc::kFirstFrag | pfc::kLastFrag, 500, {}, {}, std::nullopt, {});
+  ASSERT_TRUE(ch->SendRaw(orphan.bytes).ok());
+  // Once the next call is answered the orphan is known to the server.
+  Result<CallResult> r = ch->Call(*b, kEcho, Bytes{4});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  echo_b_->OpenGate();
+  // The next answer on the connection is the next call's, not call 500's.
+  r = ch->Call(*b, kEcho, Bytes{6});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->stub, Bytes{6});
+}
+
+TEST_F(ServerTest, StopLetsCallsInFlightFinish) {
+  Start();
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Result<Binding> b = ch->Bind(InterfaceB());
+  ASSERT_TRUE(b.ok());
+  const BuiltPdu req =
+      BuildPdu(PduType::kRequest, pfc::kFirstFrag | pfc::kLastFrag, 9,
+               EncodeRequestFixed(0, b->context_id, kGate, std::nullopt), {}, std::nullopt, {});
+  ASSERT_TRUE(ch->SendRaw(req.bytes).ok());
+  ASSERT_TRUE(echo_b_->WaitAtGate(1));
+  server_->Stop();
+  echo_b_->OpenGate();
+  Result<Bytes> pdu = ch->ReceivePdu();
+  ASSERT_TRUE(pdu.ok()) << pdu.status().ToString();
+  Result<PduView> view = ParsePdu(*pdu);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->header.type, PduType::kResponse);
+  EXPECT_TRUE(FaultsUntilClosed(*ch).empty());
+  // The listener is closed.
+  EXPECT_FALSE(ClientChannel::Connect("127.0.0.1", port_).ok());
+}
+
+// --- malformed input: fault or close, and other clients are unaffected ---
+
+TEST_F(ServerTest, TruncatedPduHitsTheReadTimeout) {
+  ServerOptions options;
+  options.read_timeout = 200ms;
+  Start(options);
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Bytes bind = *HexDecode(
+      "05000b03100000004800000001000000b810b8100000000001000000000001002060ae913c9ecf118d7c00aa");
+  ASSERT_TRUE(ch->SendRaw(bind).ok());  // 44 of 72 bytes
+  ExpectServerHealthy();
+  EXPECT_TRUE(FaultsUntilClosed(*ch).empty());
+  EXPECT_GE(server_->stats().timeouts, 1u);
+}
+
+TEST_F(ServerTest, LyingFragLengthCloses) {
+  Start();
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Bytes bad = *HexDecode("05000b03100000000800000001000000");  // frag_length 8
+  ASSERT_TRUE(ch->SendRaw(bad).ok());
+  EXPECT_TRUE(FaultsUntilClosed(*ch).empty());
+  ExpectServerHealthy();
+  EXPECT_GE(server_->stats().protocol_errors, 1u);
+}
+
+TEST_F(ServerTest, FragmentAboveTheNegotiatedSizeCloses) {
+  Start();
+  ClientOptions options;
+  options.max_fragment_size = kMinFragmentSize;
+  std::unique_ptr<ClientChannel> ch = Connect(options);
+  ASSERT_NE(ch, nullptr);
+  Result<Binding> b = ch->Bind(InterfaceB());
+  ASSERT_TRUE(b.ok());
+  const BuiltPdu req =
+      BuildPdu(PduType::kRequest, 3, 4, EncodeRequestFixed(0, b->context_id, kEcho, std::nullopt),
+               Pattern(3000), std::nullopt, {});
+  ASSERT_TRUE(ch->SendRaw(req.bytes).ok());
+  EXPECT_TRUE(FaultsUntilClosed(*ch).empty());
+  ExpectServerHealthy();
+}
+
+TEST_F(ServerTest, HugeAllocHintFaultsAndCloses) {
+  Start();
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Result<Binding> b = ch->Bind(InterfaceB());
+  ASSERT_TRUE(b.ok());
+  const BuiltPdu req = BuildPdu(PduType::kRequest, pfc::kFirstFrag, 4,
+                                EncodeRequestFixed(0xfffffff0, b->context_id, kEcho, std::nullopt),
+                                Bytes{1}, std::nullopt, {});
+  ASSERT_TRUE(ch->SendRaw(req.bytes).ok());
+  EXPECT_EQ(FaultsUntilClosed(*ch), std::vector<std::uint32_t>{fault::kProtocolError});
+  ExpectServerHealthy();
+}
+
+TEST_F(ServerTest, OversizedStubFaultsAndCloses) {
+  ServerOptions options;
+  options.max_request_stub = 4096;
+  Start(options);
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Result<Binding> b = ch->Bind(InterfaceB());
+  ASSERT_TRUE(b.ok());
+  // Honest alloc_hint of 0 ("unknown"), then more fragments than allowed.
+  Bytes stub = Pattern(3000);
+  for (std::uint8_t flags : {std::uint8_t{pfc::kFirstFrag}, std::uint8_t{0}}) {
+    const BuiltPdu req =
+        BuildPdu(PduType::kRequest, flags, 4,
+                 EncodeRequestFixed(0, b->context_id, kEcho, std::nullopt), stub, std::nullopt, {});
+    ASSERT_TRUE(ch->SendRaw(req.bytes).ok());
+  }
+  EXPECT_EQ(FaultsUntilClosed(*ch), std::vector<std::uint32_t>{fault::kProtocolError});
+  EXPECT_GE(server_->stats().limits_tripped, 1u);
+  ExpectServerHealthy();
+}
+
+TEST_F(ServerTest, UnknownPtypeFaultsAndCloses) {
+  Start();
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  ASSERT_TRUE(ch->Bind(InterfaceB()).ok());
+  Bytes bad = *HexDecode("05006303100000001000000005000000");  // PTYPE 0x63
+  ASSERT_TRUE(ch->SendRaw(bad).ok());
+  EXPECT_EQ(FaultsUntilClosed(*ch), std::vector<std::uint32_t>{fault::kProtocolError});
+  ExpectServerHealthy();
+}
+
+TEST_F(ServerTest, BigEndianBindGetsBindNak) {
+  Start();
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Bytes bind = *HexDecode(
+      "05000b03000000000048000000000001b810b8100000000001000000000001002060ae913c9ecf118d7c00aa"
+      "00c091be00000000045d888aeb1cc9119fe808002b10486002000000");
+  ASSERT_TRUE(ch->SendRaw(bind).ok());
+  Result<Bytes> pdu = ch->ReceivePdu();
+  ASSERT_TRUE(pdu.ok()) << pdu.status().ToString();
+  Result<PduView> view = ParsePdu(*pdu);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->header.type, PduType::kBindNak);
+  EXPECT_EQ(view->header.call_id, 1u);
+  EXPECT_EQ(ParseBindNak(*view)->reject_reason, reject::kProtocolVersionNotSupported);
+  EXPECT_TRUE(FaultsUntilClosed(*ch).empty());
+}
+
+TEST_F(ServerTest, BadAuthTrailerCloses) {
+  Start();
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  ASSERT_TRUE(ch->Bind(InterfaceB()).ok());
+  // auth_length larger than the PDU can hold.
+  Bytes bad = *HexDecode("05000003100000001800ff0005000000000000000000000000");
+  bad.resize(0x18);
+  ASSERT_TRUE(ch->SendRaw(bad).ok());
+  EXPECT_TRUE(FaultsUntilClosed(*ch).empty());
+  ExpectServerHealthy();
+}
+
+// Builds a privacy security context (auth_context_id 7) and presentation
+// context 0 for interface A by hand, so that the test holds the client
+// context and can forge or replay requests.
+void ManualPrivacyBind(ClientChannel& ch, FakeContext& ctx) {
+  BindBody bind;
+  bind.contexts.push_back({0, InterfaceA(), {NdrTransferSyntax()}});
+  const SecTrailer t{testing::kFakeAuthType, auth::AuthLevel::kPrivacy, 0, 7};
+  Result<Bytes> leg1 = ctx.Step({});
+  ASSERT_TRUE(leg1.ok());
+  ASSERT_TRUE(
+      ch.SendRaw(BuildPdu(PduType::kBind, 3, 1, EncodeBind(bind), {}, t, *leg1).bytes).ok());
+  Result<Bytes> ack = ch.ReceivePdu();
+  ASSERT_TRUE(ack.ok()) << ack.status().ToString();
+  Result<PduView> view = ParsePdu(*ack);
+  ASSERT_TRUE(view.ok());
+  ASSERT_EQ(view->header.type, PduType::kBindAck);
+  Result<Bytes> leg3 = ctx.Step(view->auth_value);
+  ASSERT_TRUE(leg3.ok());
+  ASSERT_TRUE(ch.SendRaw(BuildPdu(PduType::kAuth3, 3, 2, Bytes(4, 0), {}, t, *leg3).bytes).ok());
+}
+
+Bytes ProtectedRequest(FakeContext& ctx, std::uint32_t call_id) {
+  const BuiltPdu req =
+      BuildPdu(PduType::kRequest, 3, call_id, EncodeRequestFixed(3, 0, kEcho, std::nullopt),
+               Bytes{1, 2, 3}, SecTrailer{testing::kFakeAuthType, auth::AuthLevel::kPrivacy, 0, 7},
+               Bytes(testing::kFakeSignatureSize, 0));
+  Bytes bytes = req.bytes;
+  std::span<std::uint8_t> whole(bytes);
+  EXPECT_TRUE(ctx.Protect(auth::AuthLevel::kPrivacy, whole.first(req.auth_offset), req.body_offset,
+                          req.body_length, whole.subspan(req.auth_offset))
+                  .ok());
+  return bytes;
+}
+
+TEST_F(ServerTest, FailedSignatureFaultsAndCloses) {
+  Start();
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  FakeContext ctx(true, "alice", kPassword);
+  ManualPrivacyBind(*ch, ctx);
+  Bytes req = ProtectedRequest(ctx, 50);
+  req[kHeaderSize + kRequestFixedSize] ^= 1;  // one flipped ciphertext bit
+  ASSERT_TRUE(ch->SendRaw(req).ok());
+  EXPECT_EQ(FaultsUntilClosed(*ch), std::vector<std::uint32_t>{fault::kAccessDenied});
+  EXPECT_EQ(echo_a_->calls(), 0);
+  ExpectServerHealthy();
+}
+
+TEST_F(ServerTest, ReplayedSequenceNumberFaultsAndCloses) {
+  Start();
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  FakeContext ctx(true, "alice", kPassword);
+  ManualPrivacyBind(*ch, ctx);
+  const Bytes req = ProtectedRequest(ctx, 60);
+  ASSERT_TRUE(ch->SendRaw(req).ok());
+  Result<Bytes> answer = ch->ReceivePdu();
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  EXPECT_EQ(ParsePdu(*answer)->header.type, PduType::kResponse);
+  EXPECT_EQ(echo_a_->last_user(), "TEST\\alice");
+  ASSERT_TRUE(ch->SendRaw(req).ok());  // the same bytes again
+  EXPECT_EQ(FaultsUntilClosed(*ch), std::vector<std::uint32_t>{fault::kAccessDenied});
+  EXPECT_EQ(echo_a_->calls(), 1);
+  ExpectServerHealthy();
+}
+
+// --- limits ---
+
+TEST_F(ServerTest, TooManyConnectionsAreRefused) {
+  ServerOptions options;
+  options.max_connections = 2;
+  Start(options);
+  std::unique_ptr<ClientChannel> one = Connect();
+  std::unique_ptr<ClientChannel> two = Connect();
+  ASSERT_NE(one, nullptr);
+  ASSERT_NE(two, nullptr);
+  ASSERT_TRUE(one->Bind(InterfaceB()).ok());
+  ASSERT_TRUE(two->Bind(InterfaceB()).ok());
+  std::unique_ptr<ClientChannel> three = Connect();
+  ASSERT_NE(three, nullptr);
+  EXPECT_FALSE(three->Bind(InterfaceB()).ok());
+  EXPECT_EQ(server_->stats().connections_refused, 1u);
+  two.reset();
+  // The slot frees once the server sees the close; retry until it does.
+  bool bound = false;
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (!bound && std::chrono::steady_clock::now() < deadline) {
+    std::unique_ptr<ClientChannel> again = Connect();
+    bound = again != nullptr && again->Bind(InterfaceB()).ok();
+  }
+  EXPECT_TRUE(bound);
+}
+
+TEST_F(ServerTest, OutstandingCallLimitFaultsTooBusy) {
+  ServerOptions options;
+  options.max_outstanding_calls = 1;
+  Start(options);
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Result<Binding> b = ch->Bind(InterfaceB());
+  ASSERT_TRUE(b.ok());
+  const BuiltPdu gate =
+      BuildPdu(PduType::kRequest, 3, 20, EncodeRequestFixed(0, b->context_id, kGate, std::nullopt),
+               {}, std::nullopt, {});
+  ASSERT_TRUE(ch->SendRaw(gate.bytes).ok());
+  ASSERT_TRUE(echo_b_->WaitAtGate(1));
+  Result<CallResult> r = ch->Call(*b, kEcho, Bytes{1});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->fault_status, fault::kServerTooBusy);
+  echo_b_->OpenGate();
+  Result<Bytes> pdu = ch->ReceivePdu();
+  ASSERT_TRUE(pdu.ok());
+  EXPECT_EQ(ParsePdu(*pdu)->header.call_id, 20u);
+  r = ch->Call(*b, kEcho, Bytes{2});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->stub, Bytes{2});
+}
+
+TEST_F(ServerTest, IdleConnectionsAreClosed) {
+  ServerOptions options;
+  options.idle_timeout = 100ms;
+  Start(options);
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  ASSERT_TRUE(ch->Bind(InterfaceB()).ok());
+  EXPECT_TRUE(FaultsUntilClosed(*ch).empty());
+  EXPECT_GE(server_->stats().timeouts, 1u);
+}
+
+TEST_F(ServerTest, AssociationGroupCanBeJoined) {
+  Start();
+  std::unique_ptr<ClientChannel> first = Connect();
+  ASSERT_NE(first, nullptr);
+  ASSERT_TRUE(first->Bind(InterfaceB()).ok());
+  ClientOptions join;
+  join.assoc_group_id = first->assoc_group_id();
+  std::unique_ptr<ClientChannel> second = Connect(join);
+  ASSERT_NE(second, nullptr);
+  ASSERT_TRUE(second->Bind(InterfaceB()).ok());
+  EXPECT_EQ(second->assoc_group_id(), first->assoc_group_id());
+  ClientOptions unknown;
+  unknown.assoc_group_id = 0x7777777;
+  std::unique_ptr<ClientChannel> third = Connect(unknown);
+  ASSERT_NE(third, nullptr);
+  EXPECT_FALSE(third->Bind(InterfaceB()).ok());
+}
+
+TEST_F(ServerTest, SeveralListenersServeEveryInterface) {
+  Start();
+  Result<std::uint16_t> second = server_->Listen("127.0.0.1", 0);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(server_->endpoints().size(), 4u);
+  ClientOptions options;
+  options.timeout = kWait;
+  Result<std::unique_ptr<ClientChannel>> ch = ClientChannel::Connect("127.0.0.1", *second, options);
+  ASSERT_TRUE(ch.ok());
+  Result<Binding> a = (*ch)->Bind(InterfaceA(), Auth(auth::AuthLevel::kPrivacy));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  Result<CallResult> r = (*ch)->Call(*a, kEcho, Bytes{3});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->stub, Bytes{3});
+  EXPECT_FALSE(server_
+                   ->Register(std::make_shared<EchoHandler>(
+                       SyntaxId{*Uuid::Parse("12121212-0000-0000-0000-000000000000"), 0, 0},
+                       auth::AuthLevel::kNone))
+                   .ok());  // after Listen
+}
+
+}  // namespace
+}  // namespace openadcs::rpc

@@ -1,0 +1,156 @@
+#include "testing/ldap_samba.h"
+
+#include <algorithm>
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace openadcs::testing {
+namespace {
+
+// samba-tool provision takes about 5 s on an idle machine and over a minute
+// on a loaded one.
+constexpr std::chrono::minutes kProvisionTimeout{10};
+constexpr std::chrono::minutes kStartTimeout{3};
+constexpr std::chrono::seconds kStopTimeout{30};
+constexpr std::chrono::seconds kToolTimeout{30};
+// Readiness is an LDAP answer on the rootDSE, asked at this interval (samba
+// gives no other signal in the foreground).
+constexpr std::chrono::milliseconds kProbeInterval{100};
+constexpr char kAdminPassword[] = "Passw0rd.Test1";
+constexpr char kNetworkTimeout[] = "nettimeout=10";
+
+const std::filesystem::path kSourceDir = OPENADCS_SOURCE_DIR;
+
+// Debian's python3-samba loads only under /usr/bin/python3, whatever the
+// PATH says.
+const std::vector<std::string> kSambaTool = {"/usr/bin/python3", "/usr/bin/samba-tool"};
+
+std::string SmbConf(const std::filesystem::path& dir) {
+  const std::string d = dir.string();
+  std::ostringstream conf;
+  conf << "[global]\n"
+       << "netbios name = DC1\nrealm = EXAMPLE.COM\nworkgroup = EXAMPLE\n"
+       << "server role = active directory domain controller\n"
+       << "server services = ldap\n"
+       << "interfaces = lo\nbind interfaces only = yes\n"
+       // Simple binds on 389, and no TLS keys to generate at first start.
+       << "ldap server require strong auth = no\ntls enabled = no\n"
+       << "private dir = " << d << "/private\nstate directory = " << d << "/state\n"
+       << "cache directory = " << d << "/cache\nlock directory = " << d << "/lock\n"
+       << "pid directory = " << d << "/pid\nncalrpc dir = " << d << "/ncalrpc\n"
+       << "winbindd socket directory = " << d << "/winbindd\nbinddns dir = " << d
+       << "/bind-dns\nlog file = " << d << "/log.samba\n";
+  return conf.str();
+}
+
+// config/templates/*.ldif as one LDIF that ldbadd takes (it refuses
+// `version:` and comments).
+std::string SampleTemplates() {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(kSourceDir / "config" / "templates")) {
+    if (entry.path().extension() == ".ldif") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::string all;
+  for (const std::filesystem::path& file : files) {
+    std::istringstream lines(ReadTextFile(file));
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.rfind("version:", 0) == 0 || line.rfind('#', 0) == 0) continue;
+      all += line + "\n";
+    }
+    all += "\n";
+  }
+  return all;
+}
+
+}  // namespace
+
+std::unique_ptr<SambaServer> SambaServer::Start(const std::filesystem::path& dir,
+                                                std::string* error) {
+  std::ofstream(dir / "empty.conf").close();
+  std::ofstream(dir / "admin-password") << kAdminPassword << "\n";
+  std::vector<std::string> provision = kSambaTool;
+  for (const char* arg : {"domain", "provision", "--realm=EXAMPLE.COM", "--domain=EXAMPLE",
+                          "--server-role=dc", "--dns-backend=NONE", "--host-name=dc1"}) {
+    provision.emplace_back(arg);
+  }
+  // An empty -s file keeps the system smb.conf out.
+  provision.push_back("-s");
+  provision.push_back((dir / "empty.conf").string());
+  provision.push_back("--targetdir=" + dir.string());
+  provision.push_back(std::string("--adminpass=") + kAdminPassword);
+  CommandResult provisioned = RunCommand(provision, "", kProvisionTimeout);
+  if (provisioned.exit_code != 0) {
+    *error = "samba-tool domain provision failed: " + provisioned.output;
+    return nullptr;
+  }
+  std::ofstream(dir / "etc" / "smb.conf") << SmbConf(dir);
+  std::unique_ptr<SambaServer> server(new SambaServer(dir));
+  CommandResult added = RunCommand({"ldbadd", "-H", (dir / "private" / "sam.ldb").string()},
+                                   SampleTemplates(), kToolTimeout);
+  if (added.exit_code != 0) {
+    *error = "ldbadd of the sample templates failed: " + added.output;
+    return nullptr;
+  }
+  if (!server->Launch(error)) return nullptr;
+  return server;
+}
+
+SambaServer::~SambaServer() {
+  Stop();
+}
+
+bool SambaServer::Launch(std::string* error) {
+  process_ = ChildProcess::Spawn(
+      {"/usr/sbin/samba", "-i", "-M", "single", "-s", (dir_ / "etc" / "smb.conf").string()}, {},
+      dir_ / "samba.log", error);
+  if (process_ == nullptr) return false;
+  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (Search("", "base", "(objectClass=*)").exit_code == 0) return true;
+    if (process_->Wait(kProbeInterval)) break;  // exited: it will not answer
+  }
+  *error = "samba did not start: " + ReadTextFile(dir_ / "samba.log");
+  process_.reset();
+  return false;
+}
+
+bool SambaServer::Stop() {
+  if (process_ == nullptr) return true;
+  process_->Signal(SIGTERM);
+  const bool stopped = process_->Wait(kStopTimeout).has_value();
+  process_.reset();
+  return stopped;
+}
+
+bool SambaServer::Restart() {
+  if (process_ != nullptr) return true;
+  std::string error;
+  return Launch(&error);
+}
+
+std::string SambaServer::Modify(const std::string& ldif) {
+  CommandResult r = RunCommand({"ldapmodify", "-x", "-H", uri(), "-D", admin_dn(), "-y",
+                                password_file().string(), "-o", kNetworkTimeout},
+                               ldif, kToolTimeout);
+  return r.exit_code == 0 ? "" : "ldapmodify: " + r.output;
+}
+
+std::string SambaServer::ModifyOffline(const std::string& ldif) {
+  CommandResult r =
+      RunCommand({"ldbmodify", "-H", (dir_ / "private" / "sam.ldb").string()}, ldif, kToolTimeout);
+  return r.exit_code == 0 ? "" : "ldbmodify: " + r.output;
+}
+
+CommandResult SambaServer::Search(const std::string& base, const std::string& scope,
+                                  const std::string& filter) {
+  return RunCommand({"ldapsearch", "-LLL", "-x", "-H", uri(), "-D", admin_dn(), "-y",
+                     password_file().string(), "-o", kNetworkTimeout, "-o", "ldif-wrap=no", "-l",
+                     "10", "-b", base, "-s", scope, filter},
+                    "", kToolTimeout);
+}
+
+}  // namespace openadcs::testing

@@ -1,0 +1,65 @@
+// A throwaway Samba AD DC for tests: a domain EXAMPLE.COM (so the DNs are
+// those of ldap_slapd.h, DC=example,DC=com) provisioned with samba-tool into
+// a temporary folder, every path of its smb.conf inside that folder, the
+// sample templates and enrollment service of config/templates/ added
+// offline, and `samba -i -M single` (with the default prefork model change
+// notifications arrive seconds late) serving LDAP only.
+//
+// Samba's ports are fixed (389, 636, 3268, 3269): one instance per network
+// namespace. Run the test binary under `unshare -n` (tests/CMakeLists.txt
+// does); Start fails when port 389 is taken. Provisioning takes seconds to
+// a minute: provision once per test binary and share the server. The
+// server is a child of the test process; every wait is bounded.
+#ifndef OPENADCS_TESTS_TESTING_LDAP_SAMBA_H_
+#define OPENADCS_TESTS_TESTING_LDAP_SAMBA_H_
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "testing/daemon_process.h"
+#include "testing/ldap_slapd.h"
+
+namespace openadcs::testing {
+
+class SambaServer {
+ public:
+  // Provisions the domain in `dir` (which must exist and be empty), adds the
+  // sample templates and starts samba. Null with the reason in *error when
+  // it cannot.
+  static std::unique_ptr<SambaServer> Start(const std::filesystem::path& dir, std::string* error);
+  ~SambaServer();  // stops the server
+  SambaServer(const SambaServer&) = delete;
+  SambaServer& operator=(const SambaServer&) = delete;
+
+  static std::string uri() { return "ldap://127.0.0.1"; }
+  // Simple bind as the domain administrator (Samba takes the UPN).
+  static std::string admin_dn() { return "Administrator@example.com"; }
+  std::filesystem::path password_file() const { return dir_ / "admin-password"; }
+
+  // SIGTERM, then waits for the exit. True when it stopped.
+  bool Stop();
+  // Starts it again on the same database; true once it answers LDAP.
+  bool Restart();
+  bool running() const { return process_ != nullptr; }
+
+  // ldapmodify as the administrator with `ldif` (change records). Empty on
+  // success, else the tool's output.
+  std::string Modify(const std::string& ldif);
+  // ldbmodify on the stopped server's sam.ldb (an offline change).
+  std::string ModifyOffline(const std::string& ldif);
+  // ldapsearch -LLL as the administrator; the LDIF it prints.
+  CommandResult Search(const std::string& base, const std::string& scope,
+                       const std::string& filter);
+
+ private:
+  explicit SambaServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  bool Launch(std::string* error);
+
+  std::filesystem::path dir_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+}  // namespace openadcs::testing
+
+#endif  // OPENADCS_TESTS_TESTING_LDAP_SAMBA_H_
