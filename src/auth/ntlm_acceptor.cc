@@ -268,11 +268,23 @@ Result<std::unique_ptr<Acceptor>> NewNtlmAcceptor(const NtlmAcceptorOptions& opt
   }
   // NOLINTEND(concurrency-mt-unsafe)
 
+  // An explicit acceptor name: with GSS_C_NO_NAME, gss-ntlmssp 1.2 makes one
+  // itself and leaks it on every acquisition.
+  const std::string service = "host@" + options.netbios_computer_name;
+  gss_buffer_desc service_buffer{service.size(), const_cast<char*>(service.data())};
+  gss_name_t name = GSS_C_NO_NAME;
+  OM_uint32 minor = 0;
+  OM_uint32 major = gss_import_name(&minor, &service_buffer, GSS_C_NT_HOSTBASED_SERVICE, &name);
+  if (GSS_ERROR(major)) {
+    return Status::Unavailable("GSSAPI cannot import the acceptor name: " +
+                               GssMessage(major, minor));
+  }
   gss_OID_set_desc mechs = {1, &kNtlmsspOid};
   gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
-  OM_uint32 minor = 0;
-  const OM_uint32 major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs,
-                                           GSS_C_ACCEPT, &cred, nullptr, nullptr);
+  major = gss_acquire_cred(&minor, name, GSS_C_INDEFINITE, &mechs, GSS_C_ACCEPT, &cred, nullptr,
+                           nullptr);
+  OM_uint32 ignored = 0;
+  gss_release_name(&ignored, &name);
   if (GSS_ERROR(major)) {
     return Status::Unavailable("no GSSAPI NTLM acceptor (is gss-ntlmssp installed?): " +
                                GssMessage(major, minor));

@@ -1,16 +1,43 @@
 #include "cli/credentials.h"
 
+#include <fcntl.h>
 #include <termios.h>
 #include <unistd.h>
 
-#include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <iostream>
+#include <optional>
 
 namespace openadcs::cli {
+namespace {
 
-Result<std::string> ReadPassword(const std::string& password_file, const std::string& prompt) {
+// One line from the controlling terminal with echo off; nullopt without one.
+// /dev/tty rather than stdin, so a password never comes from a pipe by accident.
+std::optional<std::string> PromptHidden(const std::string& prompt) {
+  const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  termios saved{};
+  const bool is_tty = ::tcgetattr(fd, &saved) == 0;
+  if (is_tty) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  (void)!::write(fd, prompt.data(), prompt.size());
+  std::string line;
+  char c = 0;
+  while (::read(fd, &c, 1) == 1 && c != '\n') line.push_back(c);
+  if (is_tty) ::tcsetattr(fd, TCSAFLUSH, &saved);
+  (void)!::write(fd, "\n", 1);
+  ::close(fd);
+  return line;
+}
+
+}  // namespace
+
+Result<std::string> ReadPassword(const std::string& password_file, const std::string& prompt,
+                                 bool confirm) {
   if (!password_file.empty()) {
     std::ifstream in(password_file);
     std::string line;
@@ -20,24 +47,21 @@ Result<std::string> ReadPassword(const std::string& password_file, const std::st
     if (!line.empty() && line.back() == '\r') line.pop_back();
     return line;
   }
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read once, before any thread exists.
   if (const char* env = std::getenv(kPasswordEnvironmentVariable)) return std::string(env);
-  if (isatty(STDIN_FILENO) == 0) {
-    return Status::InvalidArgument(std::string("no password: use --password-file or ") +
-                                   kPasswordEnvironmentVariable + ", or run on a terminal");
+  std::optional<std::string> first = PromptHidden(prompt);
+  if (!first) {
+    return Status::InvalidArgument(std::string("no terminal to ask for the password; use "
+                                               "--password-file or ") +
+                                   kPasswordEnvironmentVariable);
   }
-  std::cerr << prompt << std::flush;
-  termios saved{};
-  const bool have_tty = tcgetattr(STDIN_FILENO, &saved) == 0;
-  if (have_tty) {
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  if (confirm) {
+    std::optional<std::string> second = PromptHidden("Repeat: ");
+    const bool same = second && *second == *first;
+    if (second) std::fill(second->begin(), second->end(), '\0');
+    if (!same) return Status::InvalidArgument("the passwords differ");
   }
-  std::string line;
-  std::getline(std::cin, line);
-  if (have_tty) tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-  std::cerr << '\n';
-  return line;
+  return *first;
 }
 
 }  // namespace openadcs::cli

@@ -58,13 +58,14 @@ void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f) {
 // Prints `status` and returns the exit code for it.
 int Fail(const std::string& what, const Status& status) {
   std::cerr << "openadcs: " << what << ": " << status.message() << '\n';
-  return kExitError;
+  return kExitFailure;
 }
 
 Result<std::unique_ptr<client::CertPassageClient>> Connect(const ConnectionFlags& f) {
   Result<std::pair<std::string, std::string>> name = auth::SplitQualifiedName(f.user);
   if (!name.ok()) return name.status();
-  Result<std::string> password = ReadPassword(f.password_file, "Password for " + f.user + ": ");
+  Result<std::string> password =
+      ReadPassword(f.password_file, "Password for " + f.user + ": ", false);
   if (!password.ok()) return password.status();
   client::ConnectOptions options;
   options.host = f.host;
@@ -142,7 +143,7 @@ int Report(const client::EnrollResult& r, const std::string& out_path,
     }
   }
   std::cerr << "issued: request " << r.request_id << '\n';
-  return kExitIssued;
+  return kExitOk;
 }
 
 }  // namespace

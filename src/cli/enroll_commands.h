@@ -1,20 +1,16 @@
 // `openadcs request` and `openadcs retrieve`: enrollment over ICertPassage.
 //
-// Exit codes (for scripts): 0 issued, 3 pending (the request id is printed),
-// 4 denied or failed by the CA, 1 usage error, 2 any other error (network,
-// authentication, files).
+// Exit codes (cli/exit_codes.h): 0 issued, 3 pending (the request id is
+// printed), 4 denied or failed by the CA, 1 usage error, 2 any other error
+// (network, authentication, files).
 #ifndef OPENADCS_CLI_ENROLL_COMMANDS_H_
 #define OPENADCS_CLI_ENROLL_COMMANDS_H_
 
 #include <CLI/CLI.hpp>
 
-namespace openadcs::cli {
+#include "cli/exit_codes.h"
 
-inline constexpr int kExitIssued = 0;
-inline constexpr int kExitUsage = 1;
-inline constexpr int kExitError = 2;
-inline constexpr int kExitPending = 3;
-inline constexpr int kExitDenied = 4;
+namespace openadcs::cli {
 
 // Adds the subcommands to `app`. `*exit_code` receives the exit code of
 // whichever ran; the registered callbacks never throw past CLI11.

@@ -2,14 +2,16 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/enroll_commands.h"
+#include "cli/user_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
       "openadcs: enroll with and manage an openadcs (AD CS protocol) certificate authority"};
   app.set_version_flag("--version", OPENADCS_VERSION);
   app.require_subcommand(1);
-  int exit_code = openadcs::cli::kExitIssued;
+  int exit_code = openadcs::cli::kExitOk;
   openadcs::cli::RegisterEnrollCommands(app, &exit_code);
+  openadcs::cli::AddUserCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,16 +1,12 @@
 #include "cli/user_command.h"
 
-#include <fcntl.h>
-#include <termios.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <fstream>
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "cli/credentials.h"
 #include "openadcs/auth/user_file.h"
 
 namespace openadcs::cli {
@@ -22,57 +18,17 @@ struct UserArgs {
   std::string account;
 };
 
-// Reads one line from the terminal with echo off; nullopt without a terminal.
-std::optional<std::string> PromptHidden(const char* prompt) {
-  const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  termios saved{};
-  const bool is_tty = ::tcgetattr(fd, &saved) == 0;
-  if (is_tty) {
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(fd, TCSAFLUSH, &quiet);
-  }
-  (void)!::write(fd, prompt, std::char_traits<char>::length(prompt));
-  std::string line;
-  char c = 0;
-  while (::read(fd, &c, 1) == 1 && c != '\n') line.push_back(c);
-  if (is_tty) ::tcsetattr(fd, TCSAFLUSH, &saved);
-  (void)!::write(fd, "\n", 1);
-  ::close(fd);
-  return line;
-}
-
 // The password from --password-file, OPENADCS_PASSWORD or the terminal.
 // Returns the exit code on failure.
-std::optional<std::string> ReadPassword(const UserArgs& args, int* exit_code) {
-  if (!args.password_file.empty()) {
-    std::ifstream in(args.password_file);
-    std::string line;
-    if (!in || !std::getline(in, line)) {
-      std::cerr << "openadcs user: cannot read " << args.password_file << "\n";
-      *exit_code = kExitFailure;
-      return std::nullopt;
-    }
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    return line;
-  }
-  // NOLINTNEXTLINE(concurrency-mt-unsafe): single-threaded command line tool.
-  if (const char* env = std::getenv("OPENADCS_PASSWORD"); env != nullptr) return std::string(env);
-  auto first = PromptHidden("Password: ");
-  if (!first) {
-    std::cerr << "openadcs user: no terminal to ask for the password; use --password-file or "
-                 "OPENADCS_PASSWORD\n";
-    *exit_code = kExitUsage;
+std::optional<std::string> ReadNewPassword(const UserArgs& args, int* exit_code) {
+  Result<std::string> password = ReadPassword(args.password_file, "Password: ", true);
+  if (!password.ok()) {
+    std::cerr << "openadcs user: " << password.status().message() << "\n";
+    *exit_code =
+        password.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
     return std::nullopt;
   }
-  auto second = PromptHidden("Repeat password: ");
-  if (!second || *second != *first) {
-    std::cerr << "openadcs user: the passwords differ\n";
-    *exit_code = kExitUsage;
-    return std::nullopt;
-  }
-  return first;
+  return std::move(*password);
 }
 
 int Report(const Status& status) {
@@ -98,7 +54,7 @@ int Run(Action action, const UserArgs& args) {
     status = file->Remove(domain, user);
   } else {
     int code = kExitOk;
-    auto password = ReadPassword(args, &code);
+    auto password = ReadNewPassword(args, &code);
     if (!password) return code;
     status = action == Action::kAdd ? file->Add(domain, user, *password)
                                     : file->SetPassword(domain, user, *password);

@@ -14,14 +14,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/exit_codes.h"
+
 namespace openadcs::cli {
 
 inline constexpr const char* kDefaultUserFile = "/var/lib/openadcs/users";
-
-// Exit codes of the user subcommands.
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitUsage = 1;
-inline constexpr int kExitFailure = 2;
 
 // Registers `user` and its subcommands on `app`. When one of them runs (from
 // app.parse), its exit code is stored in `*exit_code`, which must outlive

@@ -20,9 +20,13 @@ constexpr ndr::epm::InterfaceId kNdr20{
     Uuid{0x8a885d04, 0x1ceb, 0x11c9, {0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48, 0x60}}, 2, 0};
 
 Status FaultStatus(std::uint32_t fault, const char* what) {
-  std::string message = fmt::format("{}: the server answered fault 0x{:08x}", what, fault);
-  if (fault == rpc::fault::kAccessDenied) return Status::PermissionDenied(message);
-  return Status::InvalidArgument(message);
+  if (fault == rpc::fault::kAccessDenied) {
+    return Status::PermissionDenied(fmt::format(
+        "{}: access denied (fault 0x{:08x}): the server refused the credentials or the call", what,
+        fault));
+  }
+  return Status::InvalidArgument(
+      fmt::format("{}: the server answered fault 0x{:08x}", what, fault));
 }
 
 Result<std::string> Utf16LeText(const Bytes& blob) {

@@ -338,3 +338,66 @@ TEST(DaemonConfigTest, TheShippedExampleParses) {
 
 }  // namespace
 }  // namespace openadcs::daemon
+
+namespace openadcs::daemon {
+namespace {
+
+TEST(DaemonConfigRpcTest, DefaultsAndEveryKey) {
+  Result<DaemonConfig> defaults = ParseConfig("", "test.toml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->rpc.address, "0.0.0.0");
+  EXPECT_EQ(defaults->rpc.epm_port, 135);
+  EXPECT_EQ(defaults->rpc.icpr_port, 0);
+  EXPECT_EQ(defaults->rpc.icpr_level, auth::AuthLevel::kPrivacy);
+  EXPECT_EQ(defaults->rpc.user_file, "users");
+
+  Result<DaemonConfig> config = ParseConfig(R"(
+[rpc]
+address = "127.0.0.1"
+epm_port = 1135
+icpr_port = 4321
+icpr_level = "integrity"
+user_file = "/etc/openadcs/users"
+netbios_computer_name = "CA1"
+netbios_domain_name = "EXAMPLE"
+max_connections = 10
+max_fragment_size = 4280
+max_request_stub_bytes = 65536
+max_outstanding_calls = 2
+read_timeout_ms = 1000
+idle_timeout_ms = 2000
+worker_threads = 3
+)",
+                                            "test.toml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  const RpcConfig& rpc = config->rpc;
+  EXPECT_EQ(rpc.address, "127.0.0.1");
+  EXPECT_EQ(rpc.epm_port, 1135);
+  EXPECT_EQ(rpc.icpr_port, 4321);
+  EXPECT_EQ(rpc.icpr_level, auth::AuthLevel::kIntegrity);
+  EXPECT_EQ(rpc.user_file, "/etc/openadcs/users");
+  EXPECT_EQ(rpc.netbios_computer_name, "CA1");
+  EXPECT_EQ(rpc.netbios_domain_name, "EXAMPLE");
+  EXPECT_EQ(rpc.server.max_connections, 10u);
+  EXPECT_EQ(rpc.server.max_fragment_size, 4280);
+  EXPECT_EQ(rpc.server.max_request_stub, 65536u);
+  EXPECT_EQ(rpc.server.max_outstanding_calls, 2u);
+  EXPECT_EQ(rpc.server.read_timeout, std::chrono::milliseconds(1000));
+  EXPECT_EQ(rpc.server.idle_timeout, std::chrono::milliseconds(2000));
+  EXPECT_EQ(rpc.server.worker_threads, 3u);
+  EXPECT_TRUE(rpc.server.Validate().ok());
+}
+
+TEST(DaemonConfigRpcTest, RefusesWhatCouldWeakenOrBreakIt) {
+  EXPECT_THAT(ParseError("[rpc]\nicpr_level = \"none\"\n").message(), HasSubstr("rpc.icpr_level"));
+  EXPECT_THAT(ParseError("[rpc]\nepm_port = 70000\n").message(), HasSubstr("rpc.epm_port"));
+  EXPECT_THAT(ParseError("[rpc]\nmax_fragment_size = 100\n").message(),
+              HasSubstr("rpc.max_fragment_size"));
+  EXPECT_THAT(ParseError("[rpc]\nnetbios_domain_name = \"A-NAME-LONGER-THAN-15\"\n").message(),
+              HasSubstr("rpc.netbios_domain_name"));
+  EXPECT_THAT(ParseError("[rpc]\nuser_file = \"\"\n").message(), HasSubstr("rpc.user_file"));
+  EXPECT_THAT(ParseError("[rpc]\nport = 1\n").message(), HasSubstr("rpc.port"));
+}
+
+}  // namespace
+}  // namespace openadcs::daemon

@@ -49,7 +49,8 @@ std::string SmbConf(const std::filesystem::path& dir) {
 // `version:` and comments).
 std::string SampleTemplates() {
   std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(kSourceDir / "config" / "templates")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(kSourceDir / "config" / "templates")) {
     if (entry.path().extension() == ".ldif") files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
@@ -147,9 +148,26 @@ std::string SambaServer::ModifyOffline(const std::string& ldif) {
 
 CommandResult SambaServer::Search(const std::string& base, const std::string& scope,
                                   const std::string& filter) {
-  return RunCommand({"ldapsearch", "-LLL", "-x", "-H", uri(), "-D", admin_dn(), "-y",
-                     password_file().string(), "-o", kNetworkTimeout, "-o", "ldif-wrap=no", "-l",
-                     "10", "-b", base, "-s", scope, filter},
+  return RunCommand({"ldapsearch",
+                     "-LLL",
+                     "-x",
+                     "-H",
+                     uri(),
+                     "-D",
+                     admin_dn(),
+                     "-y",
+                     password_file().string(),
+                     "-o",
+                     kNetworkTimeout,
+                     "-o",
+                     "ldif-wrap=no",
+                     "-l",
+                     "10",
+                     "-b",
+                     base,
+                     "-s",
+                     scope,
+                     filter},
                     "", kToolTimeout);
 }
 

@@ -44,7 +44,7 @@ struct NtlmAcceptorOptions {
   std::string netbios_computer_name = "OPENADCS";
   std::string netbios_domain_name = "WORKGROUP";
   // Largest handshake token accepted; larger ones fail with kInvalidArgument.
-  std::size_t max_token_bytes = 16 * 1024;
+  std::size_t max_token_bytes = std::size_t{16} * 1024;
 };
 
 // Errors: invalid options (kInvalidArgument); NTLM_USER_FILE already set to a

@@ -56,7 +56,7 @@ inline constexpr std::uint32_t kAuthenticateType = 3;
 
 // Limits on untrusted input. A real AUTHENTICATE is a few hundred bytes; the
 // cap bounds what one handshake leg may make us copy.
-inline constexpr std::size_t kMaxMessageBytes = 16 * 1024;
+inline constexpr std::size_t kMaxMessageBytes = std::size_t{16} * 1024;
 // AV pairs in one target info (a Windows server sends about ten).
 inline constexpr std::size_t kMaxAvPairs = 64;
 

@@ -1,0 +1,15 @@
+// The exit codes of every `openadcs` command, for scripts.
+#ifndef OPENADCS_CLI_EXIT_CODES_H_
+#define OPENADCS_CLI_EXIT_CODES_H_
+
+namespace openadcs::cli {
+
+inline constexpr int kExitOk = 0;       // done; for request/retrieve: issued
+inline constexpr int kExitUsage = 1;    // bad command line or input
+inline constexpr int kExitFailure = 2;  // network, authentication, files
+inline constexpr int kExitPending = 3;  // request/retrieve: the request is pending
+inline constexpr int kExitDenied = 4;   // request/retrieve: denied or failed by the CA
+
+}  // namespace openadcs::cli
+
+#endif  // OPENADCS_CLI_EXIT_CODES_H_

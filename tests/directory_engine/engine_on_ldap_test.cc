@@ -1,0 +1,137 @@
+// The engine on the LDAP template source, against slapd (RFC 4533) and Samba
+// (AD notification): an administrator's change to a template governs the
+// next Submit with no restart.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "directory_engine/shared_samba.h"
+#include "openadcs/ca/engine.h"
+#include "openadcs/ca/hresult.h"
+#include "openadcs/db/sqlite_store.h"
+#include "openadcs/directory/ldap_template_source.h"
+#include "testing/ldap_slapd.h"
+#include "testing/ldap_template_edits.h"
+#include "testing/pki.h"
+
+namespace openadcs::ca {
+namespace {
+
+using testing::ListTemplate;
+using testing::NewTemplate;
+using testing::ReplaceLine;
+using testing::TemplateDn;
+
+constexpr std::chrono::seconds kChangeTimeout{10};
+
+enum class Server { kSlapd, kSamba };
+
+class EngineOnLdapTest : public ::testing::TestWithParam<Server> {
+ protected:
+  void SetUp() override {
+    directory::LdapTemplateSourceOptions options;
+    options.bind = directory::LdapBind::kSimple;
+    options.enrollment_service = "openadcs-CA";
+    std::string error;
+    if (GetParam() == Server::kSlapd) {
+      std::filesystem::create_directory(dir_.path() / "slapd");
+      slapd_ = testing::SlapdServer::Start(dir_.path() / "slapd", &error);
+      ASSERT_NE(slapd_, nullptr) << error;
+      options.uris = {slapd_->uri()};
+      options.bind_dn = testing::SlapdServer::admin_dn();
+      options.password_file = slapd_->password_file();
+      modify_ = [this](const std::string& ldif) { return slapd_->Modify(ldif); };
+    } else {
+      testing::SambaServer* samba = testing::SharedSamba(&error);
+      ASSERT_NE(samba, nullptr) << error;
+      options.uris = {testing::SambaServer::uri()};
+      options.bind_dn = testing::SambaServer::admin_dn();
+      options.password_file = samba->password_file();
+      modify_ = [samba](const std::string& ldif) { return samba->Modify(ldif); };
+    }
+    // A template of this test's own, so the shared Samba keeps its samples.
+    ASSERT_EQ(modify_(NewTemplate(kName, "277")), "");
+    ASSERT_EQ(modify_(ListTemplate(kName)), "");
+
+    auto templates = directory::OpenLdapTemplateSource(options);
+    ASSERT_TRUE(templates.ok()) << templates.status().ToString();
+    templates_ = std::move(templates).value();
+    pki::CaIdentityOptions o;
+    o.key_file = dir_.path() / "ca.key";
+    o.cert_file = dir_.path() / "ca.crt";
+    o.algorithm = pki::KeyAlgorithm::kEcdsaP256;
+    o.subject = "CN=openadcs-CA,DC=example,DC=com";
+    auto id = pki::CaIdentity::LoadOrCreate(o);
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    identity_ = std::move(id).value();
+    auto store = db::OpenSqliteStore({dir_.path() / "ca.db"});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    engine_ = std::make_unique<Engine>(EngineOptions{}, *identity_, *store_, *templates_, nullptr);
+    key_ = testing::MakeRsaKey(2048);
+  }
+
+  void TearDown() override {
+    if (modify_) {
+      templates_.reset();  // no reload races the clean-up
+      modify_(ListTemplate(kName, "delete"));
+      modify_(testing::DeleteEntry(TemplateDn(kName)));
+    }
+  }
+
+  // Applies `ldif` and waits until the engine's source serves the result.
+  void Change(const std::string& ldif) {
+    const std::uint64_t before = templates_->State().generation;
+    ASSERT_EQ(modify_(ldif), "");
+    ASSERT_TRUE(templates_->WaitForGeneration(before, kChangeTimeout)) << ldif;
+  }
+
+  SubmitResult Submit() {
+    testing::CsrSpec spec;
+    spec.subject = {{"CN", "alice"}};
+    SubmitRequest r;
+    r.request = testing::MakeCsrDer(key_.get(), spec);
+    r.attributes = std::string("CertificateTemplate:") + kName;
+    r.requester = {"EXAMPLE\\alice", "S-1-5-21-1-2-3-1104"};
+    r.authority = "openadcs-CA";
+    return engine_->Submit(r);
+  }
+
+  static constexpr char kName[] = "EngineLive";
+  testing::TempDir dir_;
+  std::unique_ptr<testing::SlapdServer> slapd_;
+  std::function<std::string(const std::string&)> modify_;
+  std::unique_ptr<directory::LdapTemplateSource> templates_;
+  std::unique_ptr<pki::CaIdentity> identity_;
+  std::unique_ptr<db::CaStore> store_;
+  std::unique_ptr<Engine> engine_;
+  ossl::PKeyPtr key_;
+};
+
+TEST_P(EngineOnLdapTest, PendAllRequestsSetInTheDirectoryMakesTheNextSubmitPending) {
+  SubmitResult before = Submit();
+  ASSERT_EQ(before.disposition, WireDisposition::kIssued) << before.message;
+
+  Change(ReplaceLine(TemplateDn(kName), "msPKI-Enrollment-Flag", "2"));  // PEND_ALL_REQUESTS
+  SubmitResult after = Submit();
+  EXPECT_EQ(after.disposition, WireDisposition::kUnderSubmission) << after.message;
+  EXPECT_GT(after.request_id, before.request_id);
+}
+
+TEST_P(EngineOnLdapTest, TemplateDroppedFromTheListIsRefused) {
+  ASSERT_EQ(Submit().disposition, WireDisposition::kIssued);
+
+  Change(ListTemplate(kName, "delete"));
+  SubmitResult refused = Submit();
+  EXPECT_NE(refused.disposition, WireDisposition::kIssued);
+  EXPECT_EQ(refused.status, hr::kUnsupportedCertType) << refused.message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Servers, EngineOnLdapTest,
+                         ::testing::Values(Server::kSlapd, Server::kSamba),
+                         [](const ::testing::TestParamInfo<Server>& param) {
+                           return param.param == Server::kSlapd ? "Slapd" : "Samba";
+                         });
+
+}  // namespace
+}  // namespace openadcs::ca
