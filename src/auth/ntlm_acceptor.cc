@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "auth/ntlm_context.h"
 #include "openadcs/auth/ntlm_message.h"
 #include "openadcs/auth/ntlm_session_security.h"
 
@@ -69,7 +70,7 @@ class Credential {
   gss_cred_id_t cred_;
 };
 
-class NtlmServerContext final : public SecurityContext {
+class NtlmServerContext final : public internal::NtlmContext {
  public:
   NtlmServerContext(std::shared_ptr<const Credential> credential, std::size_t max_token_bytes)
       : credential_(std::move(credential)), max_token_bytes_(max_token_bytes) {}
@@ -95,19 +96,6 @@ class NtlmServerContext final : public SecurityContext {
     }
     if (!out.ok()) failed_ = true;
     return out;
-  }
-  bool established() const override { return security_.has_value(); }
-  const Identity& identity() const override { return identity_; }
-  std::size_t signature_size() const override { return kSignatureBytes; }
-  Status Protect(AuthLevel level, std::span<std::uint8_t> pdu, std::size_t body_offset,
-                 std::size_t body_length, std::span<std::uint8_t> signature) override {
-    if (!security_) return Status::FailedPrecondition("NTLM context is not established");
-    return security_->Protect(level, pdu, body_offset, body_length, signature);
-  }
-  Status Unprotect(AuthLevel level, std::span<std::uint8_t> pdu, std::size_t body_offset,
-                   std::size_t body_length, std::span<const std::uint8_t> signature) override {
-    if (!security_) return Status::FailedPrecondition("NTLM context is not established");
-    return security_->Unprotect(level, pdu, body_offset, body_length, signature);
   }
 
  private:
@@ -207,8 +195,6 @@ class NtlmServerContext final : public SecurityContext {
   std::size_t max_token_bytes_;
   gss_ctx_id_t context_ = GSS_C_NO_CONTEXT;
   std::optional<std::uint32_t> challenge_flags_;
-  std::optional<SessionSecurity> security_;
-  Identity identity_;
   bool failed_ = false;
 };
 

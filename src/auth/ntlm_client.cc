@@ -7,6 +7,7 @@
 #include <optional>
 #include <utility>
 
+#include "auth/ntlm_context.h"
 #include "openadcs/auth/ntlm_message.h"
 #include "openadcs/auth/ntlm_session_security.h"
 
@@ -38,10 +39,11 @@ Status RandomBytes(std::array<std::uint8_t, N>& out) {
   return Status::Ok();
 }
 
-class NtlmClientContext final : public SecurityContext {
+class NtlmClientContext final : public internal::NtlmContext {
  public:
-  explicit NtlmClientContext(NtlmCredentials credentials)
-      : credentials_(std::move(credentials)), identity_{credentials_.domain, credentials_.user} {}
+  explicit NtlmClientContext(NtlmCredentials credentials) : credentials_(std::move(credentials)) {
+    identity_ = {credentials_.domain, credentials_.user};
+  }
   ~NtlmClientContext() override {
     OPENSSL_cleanse(credentials_.password.data(), credentials_.password.size());
   }
@@ -57,19 +59,6 @@ class NtlmClientContext final : public SecurityContext {
     }
     if (!out.ok()) failed_ = true;
     return out;
-  }
-  bool established() const override { return security_.has_value(); }
-  const Identity& identity() const override { return identity_; }
-  std::size_t signature_size() const override { return kSignatureBytes; }
-  Status Protect(AuthLevel level, std::span<std::uint8_t> pdu, std::size_t body_offset,
-                 std::size_t body_length, std::span<std::uint8_t> signature) override {
-    if (!security_) return Status::FailedPrecondition("NTLM context is not established");
-    return security_->Protect(level, pdu, body_offset, body_length, signature);
-  }
-  Status Unprotect(AuthLevel level, std::span<std::uint8_t> pdu, std::size_t body_offset,
-                   std::size_t body_length, std::span<const std::uint8_t> signature) override {
-    if (!security_) return Status::FailedPrecondition("NTLM context is not established");
-    return security_->Unprotect(level, pdu, body_offset, body_length, signature);
   }
 
  private:
@@ -174,9 +163,7 @@ class NtlmClientContext final : public SecurityContext {
   }
 
   NtlmCredentials credentials_;
-  Identity identity_;
   Bytes negotiate_;
-  std::optional<SessionSecurity> security_;
   bool failed_ = false;
 };
 

@@ -72,7 +72,8 @@ std::string SampleTemplates() {
 std::unique_ptr<SambaServer> SambaServer::Start(const std::filesystem::path& dir,
                                                 std::string* error) {
   std::ofstream(dir / "empty.conf").close();
-  std::ofstream(dir / "admin-password") << kAdminPassword << "\n";
+  // ldapsearch -y sends the whole file: no newline.
+  std::ofstream(dir / "admin-password") << kAdminPassword;
   std::vector<std::string> provision = kSambaTool;
   for (const char* arg : {"domain", "provision", "--realm=EXAMPLE.COM", "--domain=EXAMPLE",
                           "--server-role=dc", "--dns-backend=NONE", "--host-name=dc1"}) {

@@ -1,0 +1,40 @@
+// What the NTLM client and server contexts share once their handshakes are
+// done: the identity and the session's signing and sealing. Internal to the
+// auth layer.
+#ifndef OPENADCS_AUTH_NTLM_CONTEXT_H_
+#define OPENADCS_AUTH_NTLM_CONTEXT_H_
+
+#include <optional>
+#include <span>
+
+#include "openadcs/auth/ntlm_session_security.h"
+#include "openadcs/auth/security_context.h"
+
+namespace openadcs::auth::internal {
+
+// Subclasses implement Step and set security_ (and identity_) when the
+// handshake completes.
+class NtlmContext : public SecurityContext {
+ public:
+  bool established() const final { return security_.has_value(); }
+  const Identity& identity() const final { return identity_; }
+  std::size_t signature_size() const final { return ntlm::kSignatureBytes; }
+  Status Protect(AuthLevel level, std::span<std::uint8_t> pdu, std::size_t body_offset,
+                 std::size_t body_length, std::span<std::uint8_t> signature) final {
+    if (!security_) return Status::FailedPrecondition("NTLM context is not established");
+    return security_->Protect(level, pdu, body_offset, body_length, signature);
+  }
+  Status Unprotect(AuthLevel level, std::span<std::uint8_t> pdu, std::size_t body_offset,
+                   std::size_t body_length, std::span<const std::uint8_t> signature) final {
+    if (!security_) return Status::FailedPrecondition("NTLM context is not established");
+    return security_->Unprotect(level, pdu, body_offset, body_length, signature);
+  }
+
+ protected:
+  std::optional<ntlm::SessionSecurity> security_;
+  Identity identity_;
+};
+
+}  // namespace openadcs::auth::internal
+
+#endif  // OPENADCS_AUTH_NTLM_CONTEXT_H_
