@@ -157,6 +157,14 @@ Status UserFile::Save() const {
     return status;
   };
   if (::fchmod(fd, 0600) != 0) return fail("cannot chmod");
+  // Run as root (an operator managing the daemon's accounts), the file goes
+  // to whoever owns its directory: the daemon's own user under systemd's
+  // StateDirectory, which must be able to read it.
+  struct stat dir_stat {};
+  if (::geteuid() == 0 && ::stat(dir.c_str(), &dir_stat) == 0 &&
+      ::fchown(fd, dir_stat.st_uid, dir_stat.st_gid) != 0) {
+    return fail("cannot chown");
+  }
   for (std::size_t at = 0; at < text.size();) {
     const ssize_t n = ::write(fd, text.data() + at, text.size() - at);
     if (n < 0 && errno == EINTR) continue;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -102,6 +103,24 @@ TEST(UserFileTest, SaveFailureLeavesNoTemporary) {
   int entries = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++entries;
   EXPECT_EQ(entries, 1);
+}
+
+// `openadcs user` run by root for a daemon running as its own user.
+TEST(UserFileTest, RootGivesTheFileToTheDirectoryOwner) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (CI runs as root)";
+  testing::TempDir dir;
+  const std::filesystem::path state = dir.path() / "state";
+  std::filesystem::create_directory(state);
+  ASSERT_EQ(::chown(state.c_str(), 65534, 65534), 0);
+  Result<UserFile> file = UserFile::Load(state / "users");
+  ASSERT_TRUE(file.ok());
+  ASSERT_TRUE(file->Add("EXAMPLE", "alice", "pw-123456").ok());
+  ASSERT_TRUE(file->Save().ok());
+  struct stat st {};
+  ASSERT_EQ(::stat((state / "users").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);
+  EXPECT_EQ(st.st_gid, 65534u);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 }  // namespace

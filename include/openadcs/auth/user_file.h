@@ -57,7 +57,9 @@ class UserFile {
   Status Remove(std::string_view domain, std::string_view user);
 
   // Writes the file atomically with mode 0600 (temporary file, fsync,
-  // rename, directory fsync). Errors: kIOError naming the step.
+  // rename, directory fsync). Run as root, the file is given the owner and
+  // group of its directory (the daemon's user under systemd's
+  // StateDirectory). Errors: kIOError naming the step.
   Status Save() const;
 
  private:
