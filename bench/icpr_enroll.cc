@@ -7,12 +7,20 @@
 //
 //   build/bench/bench/icpr_enroll --key rsa2048 --connections 1,2,4,8,16,32,64 --seconds 5
 //
-// To see where the daemon's time goes, run it under perf (children inherit
-// the counters) and keep the daemon's samples:
-//   perf record -e cpu-clock -g -o icpr.data -- build/bench/bench/icpr_enroll --connections 8
-//   perf report -i icpr.data --comm openadcsd --no-children
+// --rate R offers R requests/s over all connections instead of sending back to
+// back: the latency at a load below capacity, where a closed loop of N
+// connections can only show N / throughput (Little's law).
+//
+// To see where the daemon's time goes, run it under perf (the daemon, a child,
+// inherits the counters; the release build has no frame pointers, hence
+// DWARF call chains) and keep the daemon's samples in the enrollment window
+// (perf script -F comm,time shows when the daemon is busy):
+//   perf record -e cpu-clock -F 499 --call-graph dwarf,8192 -o icpr.data --
+//       build/bench/bench/icpr_enroll --connections 8 --seconds 15
+//   perf report -i icpr.data --comm openadcsd --time START,END --no-children
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +38,7 @@
 #include <mutex>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -68,7 +77,9 @@ struct Daemon {
 
 // Writes the config and the user file under `dir`, starts openadcsd and
 // waits for READY; the ports come from the STATUS line (both are bound at 0).
-Result<Daemon> StartDaemon(const std::filesystem::path& dir, const std::string& key_algorithm) {
+// `workers` sets [rpc] worker_threads; 0 keeps the daemon's default.
+Result<Daemon> StartDaemon(const std::filesystem::path& dir, const std::string& key_algorithm,
+                           int workers) {
   Daemon d;
   d.state = dir / "state";
   d.log = dir / "openadcsd.log";
@@ -93,6 +104,7 @@ Result<Daemon> StartDaemon(const std::filesystem::path& dir, const std::string& 
          "[rpc]\naddress = \"127.0.0.1\"\nepm_port = 0\nicpr_port = 0\n"
          "netbios_domain_name = \""
       << kDomain << "\"\n";
+  if (workers > 0) out << "worker_threads = " << workers << "\n";
   out.close();
   if (!out) return Status::IOError("cannot write " + config.string());
 
@@ -135,6 +147,31 @@ long ProcStatusKiB(pid_t pid, const std::string& field) {
     if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
   }
   return -1;
+}
+
+// CPU time (user + system) of `pid` so far, in seconds; -1 when unreadable.
+double ProcessCpuSeconds(pid_t pid) {
+  const std::string stat = testing::ReadTextFile("/proc/" + std::to_string(pid) + "/stat");
+  // Fields after the parenthesised command name, which may itself hold spaces:
+  // state is field 3, utime and stime fields 14 and 15.
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  long ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::stol(field);
+  }
+  return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double SelfCpuSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return seconds(ru.ru_utime) + seconds(ru.ru_stime);
 }
 
 Result<ossl::PKeyPtr> LoadPrivateKey(const std::filesystem::path& path) {
@@ -198,6 +235,8 @@ struct RunResult {
   std::vector<double> latencies_ms;  // of every call, sorted
   long rss_kib = 0;                  // the daemon's, with every connection still open
   long hwm_kib = 0;
+  double daemon_cpu_seconds = 0;  // CPU the daemon and this process spent in the timed region
+  double client_cpu_seconds = 0;
 };
 
 double Percentile(const std::vector<double>& sorted, double q) {
@@ -208,9 +247,13 @@ double Percentile(const std::vector<double>& sorted, double q) {
 
 // `connections` clients, each connected and bound before the clock starts and
 // driven by its own thread, submitting until `budget` has passed or, when
-// `requests` > 0, until that many requests have been sent in all.
+// `requests` > 0, until that many requests have been sent in all. Each
+// connection sends its next request as soon as it has the answer (a closed
+// loop) or, when `rate` > 0, on a schedule of `rate` requests per second in all
+// (an open loop: the offered load does not depend on the server).
 Result<RunResult> Enroll(const client::ConnectOptions& options, pid_t daemon, int connections,
-                         const std::vector<Bytes>& csrs, Clock::duration budget, long requests) {
+                         const std::vector<Bytes>& csrs, Clock::duration budget, long requests,
+                         double rate) {
   std::vector<std::unique_ptr<client::CertPassageClient>> clients;
   for (int i = 0; i < connections; ++i) {
     Result<std::unique_ptr<client::CertPassageClient>> c =
@@ -222,6 +265,8 @@ Result<RunResult> Enroll(const client::ConnectOptions& options, pid_t daemon, in
   RunResult result;
   std::mutex mu;  // guards result while threads merge into it
   std::atomic<long> sent{0};
+  const double daemon_cpu_before = ProcessCpuSeconds(daemon);
+  const double client_cpu_before = SelfCpuSeconds();
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + budget;
   std::vector<std::thread> pool;
@@ -235,7 +280,16 @@ Result<RunResult> Enroll(const client::ConnectOptions& options, pid_t daemon, in
       for (std::size_t i = static_cast<std::size_t>(t);;
            i += static_cast<std::size_t>(connections)) {
         if (requests > 0 ? sent.fetch_add(1) >= requests : Clock::now() >= deadline) break;
-        const Clock::time_point before = Clock::now();
+        Clock::time_point before = Clock::now();
+        if (rate > 0) {
+          // Request i (numbered across connections) is due at start + i / rate and
+          // its latency counts from then, so a server falling behind is not hidden
+          // by the client waiting for it (coordinated omission).
+          before = start + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(static_cast<double>(i) / rate));
+          if (requests == 0 && before >= deadline) break;
+          std::this_thread::sleep_until(before);  // the offered load's schedule
+        }
         Result<client::EnrollResult> r =
             c.Submit(0x100, csrs[i % csrs.size()], "CertificateTemplate:AutoIssueSubject", kCaName);
         latencies.push_back(
@@ -262,6 +316,8 @@ Result<RunResult> Enroll(const client::ConnectOptions& options, pid_t daemon, in
   }
   for (std::thread& th : pool) th.join();
   result.seconds = Seconds(Clock::now() - start);
+  result.daemon_cpu_seconds = ProcessCpuSeconds(daemon) - daemon_cpu_before;
+  result.client_cpu_seconds = SelfCpuSeconds() - client_cpu_before;
   result.rss_kib = ProcStatusKiB(daemon, "VmRSS");
   result.hwm_kib = ProcStatusKiB(daemon, "VmHWM");
   std::sort(result.latencies_ms.begin(), result.latencies_ms.end());
@@ -287,14 +343,18 @@ int Fail(const Status& s) {
 int main(int argc, char** argv) {
   CLI::App app{"openadcs enrollment over ICertPassage benchmark"};
   std::string key = "rsa2048";
+  int workers = 0;
   std::vector<int> connections{1, 2, 4, 8, 16, 32, 64};
   double seconds = 5;
   long requests = 0;
+  double rate = 0;
   double sign_seconds = 2;
   app.add_option("--key", key, "CA key algorithm ([ca] key_algorithm)");
+  app.add_option("--workers", workers, "[rpc] worker_threads (0: the daemon's default)");
   app.add_option("--connections", connections, "connection counts to run")->delimiter(',');
   app.add_option("--seconds", seconds, "duration of each connection count");
   app.add_option("--requests", requests, "requests per connection count instead of --seconds");
+  app.add_option("--rate", rate, "offered requests/s over all connections (0: closed loop)");
   app.add_option("--sign-seconds", sign_seconds, "duration of each raw signing measurement");
   CLI11_PARSE(app, argc, argv);
 
@@ -307,7 +367,7 @@ int main(int argc, char** argv) {
   // The daemon's CA key is generated at its first start, so it starts first;
   // the CSRs are made before any timing.
   testing::TempDir dir;
-  Result<Daemon> daemon = StartDaemon(dir.path(), key);
+  Result<Daemon> daemon = StartDaemon(dir.path(), key, workers);
   if (!daemon.ok()) return Fail(daemon.status());
   const std::vector<Bytes> csrs = MakeCsrs(64);
 
@@ -321,8 +381,10 @@ int main(int argc, char** argv) {
   if (!sign2.ok()) return Fail(sign2.status());
   std::printf("# CA key %s: raw signing %.0f sign/s on 1 thread, %.0f sign/s on 2 threads\n",
               key.c_str(), *sign1, *sign2);
-  std::printf("%5s %9s %8s %8s %8s %8s %8s %9s %9s\n", "conns", "enroll/s", "/sign1", "/sign2",
-              "p50-ms", "p99-ms", "failed", "rss-KiB", "hwm-KiB");
+  // cpu-d and cpu-c: CPU milliseconds per enrollment in the daemon and in
+  // this client, to compare with one signature (1000 / sign1 ms).
+  std::printf("%5s %9s %8s %8s %8s %8s %8s %8s %8s %9s %9s\n", "conns", "enroll/s", "/sign1",
+              "/sign2", "p50-ms", "p99-ms", "cpu-d", "cpu-c", "failed", "rss-KiB", "hwm-KiB");
   std::fflush(stdout);
 
   client::ConnectOptions options;
@@ -335,12 +397,14 @@ int main(int argc, char** argv) {
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   long failures = 0;
   for (int n : connections) {
-    Result<RunResult> r = Enroll(options, daemon->process->pid(), n, csrs, budget, requests);
+    Result<RunResult> r = Enroll(options, daemon->process->pid(), n, csrs, budget, requests, rate);
     if (!r.ok()) return Fail(r.status());
-    const double rate = static_cast<double>(r->issued) / r->seconds;
-    std::printf("%5d %9.0f %8.2f %8.2f %8.2f %8.2f %8ld %9ld %9ld\n", n, rate, rate / *sign1,
-                rate / *sign2, Percentile(r->latencies_ms, 0.50), Percentile(r->latencies_ms, 0.99),
-                r->failures, r->rss_kib, r->hwm_kib);
+    const double enroll_rate = static_cast<double>(r->issued) / r->seconds;
+    const double calls = static_cast<double>(std::max<std::size_t>(r->latencies_ms.size(), 1));
+    std::printf("%5d %9.0f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8ld %9ld %9ld\n", n, enroll_rate,
+                enroll_rate / *sign1, enroll_rate / *sign2, Percentile(r->latencies_ms, 0.50),
+                Percentile(r->latencies_ms, 0.99), 1000 * r->daemon_cpu_seconds / calls,
+                1000 * r->client_cpu_seconds / calls, r->failures, r->rss_kib, r->hwm_kib);
     if (!r->first_failure.empty()) std::printf("#   first failure: %s\n", r->first_failure.c_str());
     std::fflush(stdout);
     failures += r->failures;
