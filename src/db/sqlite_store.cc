@@ -453,6 +453,9 @@ Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& optio
       c.Exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
              "set synchronous"));
   OPENADCS_RETURN_IF_ERROR(c.Exec("PRAGMA foreign_keys = ON", "enable foreign keys"));
+  // Statement journals of the per-writer savepoints would otherwise be
+  // temporary files created and deleted for every other request.
+  OPENADCS_RETURN_IF_ERROR(c.Exec("PRAGMA temp_store = MEMORY", "keep temporary data in memory"));
   OPENADCS_RETURN_IF_ERROR(schema::Migrate(c));
   auto reader = Connection::Open(options.path, options.busy_timeout);
   if (!reader.ok()) return reader.status();
