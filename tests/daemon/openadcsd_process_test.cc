@@ -70,7 +70,10 @@ class OpenadcsdProcessTest : public ::testing::Test {
                            << "\"\n"
                               "[templates]\n"
                               "directory = \""
-                           << kTemplates << "\"\n";
+                           << kTemplates
+                           << "\"\n"
+                              // Free ports: tests run in parallel.
+                              "[rpc]\naddress = \"127.0.0.1\"\nepm_port = 0\n";
   }
 
   // Starts openadcsd with `args` and NOTIFY_SOCKET pointing at a new socket.
