@@ -147,7 +147,10 @@ Status UserFile::Save() const {
   }
   const std::filesystem::path dir =
       path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
-  std::string temp = (dir / ("." + path_.filename().string() + ".XXXXXX")).string();
+  std::string name = ".";
+  name += path_.filename().string();
+  name += ".XXXXXX";
+  std::string temp = (dir / name).string();
   const int fd = ::mkstemp(temp.data());
   if (fd < 0) return IoError("cannot create a temporary file beside", path_);
   auto fail = [&](const char* step) {

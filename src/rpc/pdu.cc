@@ -315,8 +315,10 @@ BuiltPdu BuildPdu(PduType type, std::uint8_t flags, std::uint32_t call_id,
   Bytes& out = built.bytes;
   out.reserve(kHeaderSize + fixed.size() + stub.size() + kAuthPadAlignment + kSecTrailerSize +
               auth_value.size());
-  out.insert(out.end(), {kRpcVersion, kRpcVersionMinor, static_cast<std::uint8_t>(type), flags,
-                         kDrepLittleEndianAscii, kDrepIeee, 0, 0});
+  for (std::uint8_t b : {kRpcVersion, kRpcVersionMinor, static_cast<std::uint8_t>(type), flags,
+                         kDrepLittleEndianAscii, kDrepIeee, std::uint8_t{0}, std::uint8_t{0}}) {
+    out.push_back(b);
+  }
   wire::PutU16(&out, 0);  // frag_length, set below
   wire::PutU16(&out, trailer ? static_cast<std::uint16_t>(auth_value.size()) : 0);
   wire::PutU32(&out, call_id);
