@@ -26,7 +26,7 @@ namespace {
 // CR_IN_PKCS10 (MS-WCCE 3.2.1.4.2.1): the request is a PKCS#10.
 constexpr std::uint32_t kCrInPkcs10 = 0x100;
 // Largest request file read.
-constexpr std::size_t kMaxRequestFileBytes = 64 * 1024;
+constexpr std::size_t kMaxRequestFileBytes = std::size_t{64} * 1024;
 
 struct ConnectionFlags {
   std::string host = "127.0.0.1";

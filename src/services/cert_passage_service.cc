@@ -55,14 +55,14 @@ Status CertPassageOptions::Validate() const {
       required_level != auth::AuthLevel::kIntegrity) {
     return Status::InvalidArgument("icpr required level must be integrity or privacy");
   }
-  if (max_attributes_bytes < 2 || max_attributes_bytes > 1024 * 1024) {
+  if (max_attributes_bytes < 2 || max_attributes_bytes > std::size_t{1024} * 1024) {
     return Status::InvalidArgument("icpr max_attributes_bytes must be in [2, 1048576]");
   }
   return Status::Ok();
 }
 
 CertPassageService::CertPassageService(ca::Engine& engine, CertPassageOptions options)
-    : engine_(engine), options_(std::move(options)) {}
+    : engine_(engine), options_(options) {}
 
 rpc::SyntaxId CertPassageService::syntax() const {
   return {idl::icert_passage::kUuid, idl::icert_passage::kVersionMajor,

@@ -22,7 +22,7 @@ struct CertPassageOptions {
   // the service (the runtime faults them with access denied).
   auth::AuthLevel required_level = auth::AuthLevel::kPrivacy;
   // Largest pctbAttribs blob, in bytes (UTF-16LE with its NUL).
-  std::size_t max_attributes_bytes = 16 * 1024;
+  std::size_t max_attributes_bytes = std::size_t{16} * 1024;
   ndr::NdrLimits ndr_limits;
 
   // Errors: InvalidArgument naming the setting.
