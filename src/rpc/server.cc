@@ -53,7 +53,7 @@ struct Shared {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(std::shared_ptr<Shared> shared, asio::io_context& io, tcp::socket socket,
-             ConnectionInfo info)
+             const ConnectionInfo& info)
       : shared_(std::move(shared)),
         strand_(asio::make_strand(io)),
         socket_(std::move(socket)),
@@ -332,7 +332,9 @@ Result<std::unique_ptr<Server>> Server::Create(
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Server::~Server() {
+// Stop() can throw only on allocation failure or a broken mutex, after
+// which the process cannot go on anyway.
+Server::~Server() {  // NOLINT(bugprone-exception-escape)
   Stop();
   impl_->shared->pool.join();
 }

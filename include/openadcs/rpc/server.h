@@ -90,7 +90,7 @@ class Server {
   static Result<std::unique_ptr<Server>> Create(
       boost::asio::io_context& io, ServerOptions options,
       std::vector<std::shared_ptr<auth::Acceptor>> acceptors);
-  ~Server();
+  ~Server();  // NOLINT(bugprone-exception-escape): see server.cc
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
