@@ -5,8 +5,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ringbuffer_sink.h>
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -15,7 +13,9 @@
 
 #include "openadcs/directory/ldif_template_source.h"
 #include "testing/ldap_slapd.h"
+#include "testing/ldap_template_edits.h"
 #include "testing/pki.h"
+#include "testing/template_inspection.h"
 
 namespace openadcs::directory {
 namespace {
@@ -27,82 +27,14 @@ using ::testing::UnorderedElementsAreArray;
 // Every wait for the directory is bounded by this; changes arrive in tens of ms.
 constexpr std::chrono::seconds kChangeTimeout{10};
 
-const std::vector<std::string> kSampleNames = {"User",  "Machine",         "WebServer",
-                                               "SubCA", "OfficerApproval", "AutoIssueSubject"};
-
-class LogCapture {
- public:
-  LogCapture()
-      : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256)),
-        previous_(spdlog::default_logger()) {
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink_));
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  std::string Text() const {
-    std::string all;
-    for (const std::string& line : sink_->last_formatted()) all += line;
-    return all;
-  }
-
- private:
-  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
-
-std::vector<std::string> Names(const TemplateSnapshot& snapshot) {
-  std::vector<std::string> names;
-  for (const CertificateTemplate& t : snapshot.templates()) names.push_back(t.name);
-  return names;
-}
-
-// Every field of the model, for whole-template comparisons.
-std::string Describe(const CertificateTemplate& t) {
-  const auto list = [](const std::vector<std::string>& v) {
-    std::string s;
-    for (const std::string& x : v) s += x + ";";
-    return s;
-  };
-  return fmt::format("{}|{}|{}|{}|{}.{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
-                     t.name, t.display_name, t.oid, t.schema_version, t.major_revision,
-                     t.minor_revision, t.general_flags, t.enrollment_flags, t.name_flags,
-                     t.private_key_flags, t.minimal_key_size, t.ra_signature,
-                     list(t.ra_application_policies), list(t.ra_policies), t.default_key_spec,
-                     t.key_usage.value_or(0xffff), t.max_issuing_depth, list(t.critical_extensions),
-                     t.validity_seconds, t.overlap_seconds, list(t.extended_key_usage),
-                     list(t.application_policies), list(t.certificate_policies),
-                     list(t.supersede_templates), list(t.default_csps));
-}
-
-std::string ReplaceLine(const std::string& dn, const std::string& attribute,
-                        const std::string& value) {
-  return fmt::format("dn: {}\nchangetype: modify\nreplace: {}\n{}: {}\n", dn, attribute, attribute,
-                     value);
-}
-
-std::string TemplateDn(const std::string& cn) {
-  return fmt::format("CN={},{}", cn, testing::kExampleTemplatesDn);
-}
-
-// A schema 2 template named `cn`, optionally with a broken attribute.
-std::string NewTemplate(const std::string& cn, const std::string& oid_suffix,
-                        const std::string& extra = "") {
-  return fmt::format(
-      "dn: {}\nchangetype: add\nobjectClass: top\nobjectClass: pKICertificateTemplate\ncn: {}\n"
-      "displayName: {}\nflags: 131680\nrevision: 100\npKIDefaultKeySpec: 1\npKIKeyUsage:: oAA=\n"
-      "pKIMaxIssuingDepth: 0\npKIExpirationPeriod:: AEA5hy7h/v8=\npKIOverlapPeriod:: "
-      "AICmCv/e//8=\npKIExtendedKeyUsage: 1.3.6.1.5.5.7.3.2\nmsPKI-RA-Signature: 0\n"
-      "msPKI-Enrollment-Flag: 0\nmsPKI-Private-Key-Flag: 16842768\n"
-      "msPKI-Certificate-Name-Flag: 1\nmsPKI-Minimal-Key-Size: 2048\n"
-      "msPKI-Template-Schema-Version: 2\nmsPKI-Template-Minor-Revision: 1\n"
-      "msPKI-Cert-Template-OID: 1.3.6.1.4.1.311.21.8.1.2.{}\n{}",
-      TemplateDn(cn), cn, cn, oid_suffix, extra);
-}
-
-std::string ListTemplate(const std::string& cn, const char* op = "add") {
-  return fmt::format(
-      "dn: {}\nchangetype: modify\n{}: certificateTemplates\ncertificateTemplates: {}\n",
-      testing::kExampleServiceDn, op, cn);
-}
+using testing::DescribeTemplate;
+using testing::ListTemplate;
+using testing::LogCapture;
+using testing::NewTemplate;
+using testing::ReplaceLine;
+using testing::TemplateDn;
+using testing::TemplateNames;
+const std::vector<std::string>& kSampleNames = testing::kSampleTemplateNames;
 
 class LdapTemplateSourceTest : public ::testing::Test {
  protected:
@@ -147,7 +79,7 @@ class LdapTemplateSourceTest : public ::testing::Test {
 TEST_F(LdapTemplateSourceTest, InitialLoadEqualsWhatLdapsearchReturns) {
   std::unique_ptr<LdapTemplateSource> source = Open(Options());
   ASSERT_NE(source, nullptr);
-  EXPECT_THAT(Names(*source->Current()), UnorderedElementsAreArray(kSampleNames));
+  EXPECT_THAT(TemplateNames(*source->Current()), UnorderedElementsAreArray(kSampleNames));
 
   // What ldapsearch prints, read by the LDIF source, is the same model.
   const std::filesystem::path exported = dir_.path() / "export";
@@ -163,10 +95,10 @@ TEST_F(LdapTemplateSourceTest, InitialLoadEqualsWhatLdapsearchReturns) {
   ASSERT_TRUE(ldif.ok()) << ldif.status().ToString();
   std::vector<std::string> from_ldap, from_ldapsearch;
   for (const CertificateTemplate& t : source->Current()->templates()) {
-    from_ldap.push_back(Describe(t));
+    from_ldap.push_back(DescribeTemplate(t));
   }
   for (const CertificateTemplate& t : (*ldif)->Current()->templates()) {
-    from_ldapsearch.push_back(Describe(t));
+    from_ldapsearch.push_back(DescribeTemplate(t));
   }
   EXPECT_THAT(from_ldap, UnorderedElementsAreArray(from_ldapsearch));
 
@@ -185,7 +117,7 @@ TEST_F(LdapTemplateSourceTest, PagedLoadWithSmallPagesAndExternalBind) {
   options.password_file.clear();
   std::unique_ptr<LdapTemplateSource> source = Open(options);
   ASSERT_NE(source, nullptr);
-  EXPECT_THAT(Names(*source->Current()), UnorderedElementsAreArray(kSampleNames));
+  EXPECT_THAT(TemplateNames(*source->Current()), UnorderedElementsAreArray(kSampleNames));
 }
 
 TEST_F(LdapTemplateSourceTest, FailsOverToTheNextUri) {
@@ -238,7 +170,7 @@ TEST_F(LdapTemplateSourceTest, AddListDeleteAndDropFromList) {
   ASSERT_NE(source->Current()->FindByName("Extra"), nullptr);
   EXPECT_NE(source->Current()->FindByOid("1.3.6.1.4.1.311.21.8.1.2.77"), nullptr);
 
-  Change(*source, fmt::format("dn: {}\nchangetype: delete\n", TemplateDn("Extra")));
+  Change(*source, testing::DeleteEntry(TemplateDn("Extra")));
   EXPECT_EQ(source->Current()->FindByName("Extra"), nullptr);
 
   Change(*source, NewTemplate("Extra", "77"));
@@ -305,7 +237,7 @@ TEST_F(LdapTemplateSourceTest, RestartDuringOutageServesTheDiskSnapshot) {
   ASSERT_NE(source, nullptr);
   EXPECT_FALSE(source->State().connected);
   EXPECT_EQ(source->State().snapshot_origin, "disk");
-  EXPECT_THAT(Names(*source->Current()), UnorderedElementsAreArray(kSampleNames));
+  EXPECT_THAT(TemplateNames(*source->Current()), UnorderedElementsAreArray(kSampleNames));
   EXPECT_TRUE(source->Current()->FindByName("User")->pend_all_requests());
 
   ASSERT_TRUE(server_->Restart());

@@ -5,8 +5,6 @@
 // Mirrors tests/directory/ldap_template_source_test.cc (slapd).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ringbuffer_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <fstream>
 #include <string>
@@ -17,6 +15,7 @@
 #include "openadcs/directory/ldif_template_source.h"
 #include "testing/ldap_template_edits.h"
 #include "testing/pki.h"
+#include "testing/template_inspection.h"
 
 namespace openadcs::directory {
 namespace {
@@ -31,51 +30,10 @@ using ::testing::UnorderedElementsAreArray;
 // Every wait for the directory is bounded by this; changes arrive in tens of ms.
 constexpr std::chrono::seconds kChangeTimeout{10};
 
-const std::vector<std::string> kSampleNames = {"User",  "Machine",         "WebServer",
-                                               "SubCA", "OfficerApproval", "AutoIssueSubject"};
-
-class LogCapture {
- public:
-  LogCapture()
-      : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256)),
-        previous_(spdlog::default_logger()) {
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink_));
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  std::string Text() const {
-    std::string all;
-    for (const std::string& line : sink_->last_formatted()) all += line;
-    return all;
-  }
-
- private:
-  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
-
-std::vector<std::string> Names(const TemplateSnapshot& snapshot) {
-  std::vector<std::string> names;
-  for (const CertificateTemplate& t : snapshot.templates()) names.push_back(t.name);
-  return names;
-}
-
-// The fields that Samba's and ldapsearch's views must agree on.
-std::string Describe(const CertificateTemplate& t) {
-  const auto list = [](const std::vector<std::string>& v) {
-    std::string s;
-    for (const std::string& x : v) s += x + ";";
-    return s;
-  };
-  return fmt::format("{}|{}|{}|{}|{}.{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
-                     t.name, t.display_name, t.oid, t.schema_version, t.major_revision,
-                     t.minor_revision, t.general_flags, t.enrollment_flags, t.name_flags,
-                     t.private_key_flags, t.minimal_key_size, t.ra_signature,
-                     list(t.ra_application_policies), list(t.ra_policies), t.default_key_spec,
-                     t.key_usage.value_or(0xffff), t.max_issuing_depth, list(t.critical_extensions),
-                     t.validity_seconds, t.overlap_seconds, list(t.extended_key_usage),
-                     list(t.application_policies), list(t.certificate_policies),
-                     list(t.supersede_templates), list(t.default_csps));
-}
+using testing::DescribeTemplate;
+using testing::LogCapture;
+using testing::TemplateNames;
+const std::vector<std::string>& kSampleNames = testing::kSampleTemplateNames;
 
 class SambaTemplateSourceTest : public ::testing::Test {
  protected:
@@ -120,7 +78,7 @@ class SambaTemplateSourceTest : public ::testing::Test {
 TEST_F(SambaTemplateSourceTest, InitialLoadEqualsWhatLdapsearchReturns) {
   std::unique_ptr<LdapTemplateSource> source = Open(Options());
   ASSERT_NE(source, nullptr);
-  EXPECT_THAT(Names(*source->Current()), UnorderedElementsAreArray(kSampleNames));
+  EXPECT_THAT(TemplateNames(*source->Current()), UnorderedElementsAreArray(kSampleNames));
 
   const std::filesystem::path exported = dir_.path() / "export";
   std::filesystem::create_directory(exported);
@@ -135,10 +93,10 @@ TEST_F(SambaTemplateSourceTest, InitialLoadEqualsWhatLdapsearchReturns) {
   ASSERT_TRUE(ldif.ok()) << ldif.status().ToString();
   std::vector<std::string> from_ldap, from_ldapsearch;
   for (const CertificateTemplate& t : source->Current()->templates()) {
-    from_ldap.push_back(Describe(t));
+    from_ldap.push_back(DescribeTemplate(t));
   }
   for (const CertificateTemplate& t : (*ldif)->Current()->templates()) {
-    from_ldapsearch.push_back(Describe(t));
+    from_ldapsearch.push_back(DescribeTemplate(t));
   }
   EXPECT_THAT(from_ldap, UnorderedElementsAreArray(from_ldapsearch));
 
@@ -241,7 +199,7 @@ TEST_F(SambaTemplateSourceTest, RestartDuringOutageServesTheDiskSnapshot) {
   ASSERT_NE(source, nullptr);
   EXPECT_FALSE(source->State().connected);
   EXPECT_EQ(source->State().snapshot_origin, "disk");
-  EXPECT_THAT(Names(*source->Current()), UnorderedElementsAreArray(kSampleNames));
+  EXPECT_THAT(TemplateNames(*source->Current()), UnorderedElementsAreArray(kSampleNames));
   EXPECT_TRUE(source->Current()->FindByName("Machine")->pend_all_requests());
 
   ASSERT_TRUE(server_->Restart());

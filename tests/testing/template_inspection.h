@@ -1,0 +1,73 @@
+// What the directory tests look at: served template names, every field of a
+// template in one comparable line, and the log lines a source writes.
+// Header-only: it needs the directory layer, which openadcs_testing does not
+// link.
+#ifndef OPENADCS_TESTS_TESTING_TEMPLATE_INSPECTION_H_
+#define OPENADCS_TESTS_TESTING_TEMPLATE_INSPECTION_H_
+
+#include <fmt/format.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "openadcs/directory/certificate_template.h"
+
+namespace openadcs::testing {
+
+// The templates of config/templates/, all listed by its enrollment service.
+inline const std::vector<std::string> kSampleTemplateNames = {
+    "User", "Machine", "WebServer", "SubCA", "OfficerApproval", "AutoIssueSubject"};
+
+// Routes spdlog's default logger to memory for its lifetime.
+class LogCapture {
+ public:
+  LogCapture()
+      : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256)),
+        previous_(spdlog::default_logger()) {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink_));
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  std::string Text() const {
+    std::string all;
+    for (const std::string& line : sink_->last_formatted()) all += line;
+    return all;
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+inline std::vector<std::string> TemplateNames(const directory::TemplateSnapshot& snapshot) {
+  std::vector<std::string> names;
+  for (const directory::CertificateTemplate& t : snapshot.templates()) names.push_back(t.name);
+  return names;
+}
+
+// Every field of the model, for whole-template comparisons.
+inline std::string DescribeTemplate(const directory::CertificateTemplate& t) {
+  const auto list = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const std::string& x : v) s += x + ";";
+    return s;
+  };
+  return fmt::format("{}|{}|{}|{}|{}.{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+                     t.name, t.display_name, t.oid, t.schema_version, t.major_revision,
+                     t.minor_revision, t.general_flags, t.enrollment_flags, t.name_flags,
+                     t.private_key_flags, t.minimal_key_size, t.ra_signature,
+                     list(t.ra_application_policies), list(t.ra_policies), t.default_key_spec,
+                     t.key_usage.value_or(0xffff), t.max_issuing_depth, list(t.critical_extensions),
+                     t.validity_seconds, t.overlap_seconds, list(t.extended_key_usage),
+                     list(t.application_policies), list(t.certificate_policies),
+                     list(t.supersede_templates), list(t.default_csps));
+}
+
+}  // namespace openadcs::testing
+
+#endif  // OPENADCS_TESTS_TESTING_TEMPLATE_INSPECTION_H_
