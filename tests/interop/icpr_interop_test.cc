@@ -120,19 +120,12 @@ class IcprInteropTest : public ::testing::Test {
 
   // Runs the impacket client with `args`; returns its JSON line.
   static std::string RunImpacket(const std::vector<std::string>& args) {
-    static int runs = 0;
-    const std::filesystem::path out = dir_->path() / ("impacket" + std::to_string(runs++) + ".out");
     std::vector<std::string> argv = {"/usr/bin/python3",        kScript,       "--epm-port",
                                      std::to_string(epm_port_), "--authority", kCaName};
     argv.insert(argv.end(), args.begin(), args.end());
-    std::string error;
-    auto child = testing::ChildProcess::Spawn(argv, {}, out, &error);
-    EXPECT_NE(child, nullptr) << error;
-    if (child == nullptr) return "";
-    std::optional<int> status = child->Wait(kClientTimeout);
-    EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-        << testing::ReadTextFile(out);
-    return testing::ReadTextFile(out);
+    const testing::CommandResult r = testing::RunCommand(argv, "", kClientTimeout);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return r.output;
   }
 
   static std::vector<std::string> Alice() {
@@ -263,45 +256,35 @@ TEST_F(IcprInteropTest, CppClientWithWrongPasswordIsRefused) {
 TEST_F(IcprInteropTest, CliRequestsRetrievesAndReportsPending) {
   const std::string cli = std::string(OPENADCS_BINARY_DIR) + "/openadcs";
   const std::string epm = std::to_string(epm_port_);
-  auto run = [&](const std::vector<std::string>& args, const std::string& password,
-                 const std::filesystem::path& out) -> std::optional<int> {
-    std::vector<std::string> argv = {cli};
+  auto run = [&](const std::vector<std::string>& args, const std::string& password) {
+    std::vector<std::string> argv = {"/usr/bin/env", "OPENADCS_PASSWORD=" + password, cli};
     argv.insert(argv.end(), args.begin(), args.end());
-    std::string error;
-    auto child = testing::ChildProcess::Spawn(argv, {"OPENADCS_PASSWORD=" + password}, out, &error);
-    EXPECT_NE(child, nullptr) << error;
-    if (child == nullptr) return std::nullopt;
-    std::optional<int> status = child->Wait(kClientTimeout);
-    if (!status || !WIFEXITED(*status)) return std::nullopt;
-    return WEXITSTATUS(*status);
+    return testing::RunCommand(argv, "", kClientTimeout);
   };
   const std::filesystem::path key = dir_->path() / "cli.key";
   const std::filesystem::path pem = dir_->path() / "cli.pem";
-  EXPECT_EQ(run({"request", "--epm-port", epm, "-u", "EXAMPLE\\alice", "-t", "AutoIssueSubject",
-                 "--subject", "CN=cli", "--key-out", key.string(), "-o", pem.string()},
-                kPassword, dir_->path() / "cli1.out"),
-            0)
-      << testing::ReadTextFile(dir_->path() / "cli1.out");
+  const testing::CommandResult issued =
+      run({"request", "--epm-port", epm, "-u", "EXAMPLE\\alice", "-t", "AutoIssueSubject",
+           "--subject", "CN=cli", "--key-out", key.string(), "-o", pem.string()},
+          kPassword);
+  EXPECT_EQ(issued.exit_code, 0) << issued.output;
   EXPECT_THAT(testing::ReadTextFile(pem), HasSubstr("BEGIN CERTIFICATE"));
   EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 
-  const std::filesystem::path pending_out = dir_->path() / "cli2.out";
-  EXPECT_EQ(run({"request", "--epm-port", epm, "-u", "EXAMPLE\\alice", "-t", "OfficerApproval",
-                 "--subject", "CN=cli-pending", "--key-out", (dir_->path() / "cli2.key").string()},
-                kPassword, pending_out),
-            3);
+  const testing::CommandResult pending =
+      run({"request", "--epm-port", epm, "-u", "EXAMPLE\\alice", "-t", "OfficerApproval",
+           "--subject", "CN=cli-pending", "--key-out", (dir_->path() / "cli2.key").string()},
+          kPassword);
+  EXPECT_EQ(pending.exit_code, 3) << pending.output;
   std::smatch id;
-  const std::string pending_text = testing::ReadTextFile(pending_out);
-  ASSERT_TRUE(std::regex_search(pending_text, id, std::regex("pending: request ([0-9]+)")))
-      << pending_text;
-  EXPECT_EQ(run({"retrieve", "--epm-port", epm, "-u", "EXAMPLE\\alice", id[1]}, kPassword,
-                dir_->path() / "cli3.out"),
-            3);
-  EXPECT_EQ(run({"retrieve", "--epm-port", epm, "-u", "EXAMPLE\\alice", id[1]}, "wrong",
-                dir_->path() / "cli4.out"),
+  ASSERT_TRUE(std::regex_search(pending.output, id, std::regex("pending: request ([0-9]+)")))
+      << pending.output;
+  EXPECT_EQ(
+      run({"retrieve", "--epm-port", epm, "-u", "EXAMPLE\\alice", id[1]}, kPassword).exit_code, 3);
+  EXPECT_EQ(run({"retrieve", "--epm-port", epm, "-u", "EXAMPLE\\alice", id[1]}, "wrong").exit_code,
             2);
-  EXPECT_EQ(run({"retrieve", "--epm-port", epm}, kPassword, dir_->path() / "cli5.out"), 1);
+  EXPECT_EQ(run({"retrieve", "--epm-port", epm}, kPassword).exit_code, 1);
 }
 
 // Polls `file` until it contains `text` or `timeout` passes.
@@ -317,16 +300,11 @@ bool WaitForText(const std::filesystem::path& file, const std::string& text,
 
 // Runs tshark to completion; returns its output without the warning it
 // prints when run as root ("" on failure).
-std::string RunTshark(const std::vector<std::string>& argv, const std::filesystem::path& out) {
-  std::string error;
-  auto child = testing::ChildProcess::Spawn(argv, {}, out, &error);
-  EXPECT_NE(child, nullptr) << error;
-  if (child == nullptr) return "";
-  std::optional<int> status = child->Wait(std::chrono::seconds(60));
-  EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-      << testing::ReadTextFile(out);
+std::string RunTshark(const std::vector<std::string>& argv) {
+  const testing::CommandResult r = testing::RunCommand(argv, "", std::chrono::seconds(60));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
   std::string kept;
-  std::istringstream lines(testing::ReadTextFile(out));
+  std::istringstream lines(r.output);
   for (std::string line; std::getline(lines, line);) {
     if (!line.starts_with("Running as user")) kept += line + "\n";
   }
@@ -359,8 +337,7 @@ TEST_F(IcprInteropTest, TsharkDecodesEveryPduWithoutMalformedPackets) {
       "/usr/bin/tshark", "-r", capture.string(), "-Y",
       "tcp.srcport==" + std::to_string(icpr_port_) + " && tcp.flags.fin==1"};
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (RunTshark(fin, dir_->path() / "tshark-fin.out").empty() &&
-         std::chrono::steady_clock::now() < deadline) {
+  while (RunTshark(fin).empty() && std::chrono::steady_clock::now() < deadline) {
   }
   ASSERT_TRUE(tshark->Signal(SIGINT));
   ASSERT_TRUE(tshark->Wait(std::chrono::seconds(30)).has_value());
@@ -378,11 +355,10 @@ TEST_F(IcprInteropTest, TsharkDecodesEveryPduWithoutMalformedPackets) {
   types.insert(types.end(), {"-Y", "dcerpc", "-T", "fields", "-e", "dcerpc.pkt_type"});
   // Endpoint mapper: bind, bind_ack, request, response; ICertPassage: the
   // same with an AUTH3 after the bind_ack.
-  EXPECT_EQ(RunTshark(types, dir_->path() / "tshark-types.out"),
-            "11\n12\n0\n2\n11\n12\n16\n0\n2\n");
+  EXPECT_EQ(RunTshark(types), "11\n12\n0\n2\n11\n12\n16\n0\n2\n");
   std::vector<std::string> malformed = decode;
   malformed.insert(malformed.end(), {"-Y", "_ws.malformed || _ws.expert.severity >= error"});
-  EXPECT_EQ(RunTshark(malformed, dir_->path() / "tshark-malformed.out"), "");
+  EXPECT_EQ(RunTshark(malformed), "");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -163,6 +164,56 @@ std::optional<int> ChildProcess::Wait(std::chrono::milliseconds timeout) {
     if (ready == 0) return std::nullopt;
     if (ready < 0 && errno != EINTR) return std::nullopt;
   }
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input,
+                         std::chrono::milliseconds timeout) {
+  CommandResult result;
+  char in_template[] = "/tmp/openadcs-cmd-in-XXXXXX";
+  char out_template[] = "/tmp/openadcs-cmd-out-XXXXXX";
+  const int in_fd = mkstemp(in_template);
+  const int out_fd = mkstemp(out_template);
+  if (in_fd < 0 || out_fd < 0) return result;
+  close(out_fd);
+  [[maybe_unused]] const ssize_t written = write(in_fd, input.data(), input.size());
+  close(in_fd);
+  std::vector<std::string> shell_argv = {"/bin/sh", "-c", "exec \"$@\" < \"$0\"", in_template};
+  shell_argv.insert(shell_argv.end(), argv.begin(), argv.end());
+  std::string error;
+  std::unique_ptr<ChildProcess> child = ChildProcess::Spawn(shell_argv, {}, out_template, &error);
+  if (child != nullptr) {
+    std::optional<int> status = child->Wait(timeout);
+    if (status && WIFEXITED(*status)) result.exit_code = WEXITSTATUS(*status);
+  }
+  result.output = child != nullptr ? ReadTextFile(out_template) : error;
+  unlink(in_template);
+  unlink(out_template);
+  return result;
+}
+
+std::unique_ptr<ChildProcess> SpawnUntilReady(const std::vector<std::string>& argv,
+                                              const std::filesystem::path& log,
+                                              const std::function<bool()>& ready,
+                                              std::chrono::milliseconds timeout,
+                                              std::chrono::milliseconds interval,
+                                              const std::string& what, std::string* error) {
+  std::unique_ptr<ChildProcess> child = ChildProcess::Spawn(argv, {}, log, error);
+  if (child == nullptr) return nullptr;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ready()) return child;
+    if (child->Wait(interval)) break;  // exited: it will not answer
+  }
+  *error = what + " did not start: " + ReadTextFile(log);
+  return nullptr;
+}
+
+bool Terminate(std::unique_ptr<ChildProcess>& process, std::chrono::milliseconds timeout) {
+  if (process == nullptr) return true;
+  process->Signal(SIGTERM);
+  const bool stopped = process->Wait(timeout).has_value();
+  process.reset();
+  return stopped;
 }
 
 std::string ReadTextFile(const std::filesystem::path& path) {

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,6 +72,32 @@ class ChildProcess {
   int pidfd_;
   bool reaped_ = false;
 };
+
+// The outcome of a command run to completion.
+struct CommandResult {
+  int exit_code = -1;  // -1: did not start or did not finish in time
+  std::string output;  // stdout and stderr
+};
+
+// Runs argv (argv[0] a path or a name on PATH via /usr/bin/env) with
+// `input` on stdin, waiting at most `timeout`.
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input = "",
+                         std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+// Starts argv (output appended to `log`) and asks `ready` every `interval`
+// until it says yes (returns the child), the child exits, or `timeout`
+// passes (null, with `what`, "did not start" and the log in *error).
+std::unique_ptr<ChildProcess> SpawnUntilReady(const std::vector<std::string>& argv,
+                                              const std::filesystem::path& log,
+                                              const std::function<bool()>& ready,
+                                              std::chrono::milliseconds timeout,
+                                              std::chrono::milliseconds interval,
+                                              const std::string& what, std::string* error);
+
+// SIGTERM to `process`, then waits at most `timeout`; `process` is reset
+// either way (its destructor kills and reaps a child still running). True
+// when it exited in time or there was none.
+bool Terminate(std::unique_ptr<ChildProcess>& process, std::chrono::milliseconds timeout);
 
 // The whole content of `path` ("" when it cannot be read).
 std::string ReadTextFile(const std::filesystem::path& path);

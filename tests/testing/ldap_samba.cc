@@ -1,7 +1,6 @@
 #include "testing/ldap_samba.h"
 
 #include <algorithm>
-#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -106,26 +105,15 @@ SambaServer::~SambaServer() {
 }
 
 bool SambaServer::Launch(std::string* error) {
-  process_ = ChildProcess::Spawn(
-      {"/usr/sbin/samba", "-i", "-M", "single", "-s", (dir_ / "etc" / "smb.conf").string()}, {},
-      dir_ / "samba.log", error);
-  if (process_ == nullptr) return false;
-  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (Search("", "base", "(objectClass=*)").exit_code == 0) return true;
-    if (process_->Wait(kProbeInterval)) break;  // exited: it will not answer
-  }
-  *error = "samba did not start: " + ReadTextFile(dir_ / "samba.log");
-  process_.reset();
-  return false;
+  process_ = SpawnUntilReady(
+      {"/usr/sbin/samba", "-i", "-M", "single", "-s", (dir_ / "etc" / "smb.conf").string()},
+      dir_ / "samba.log", [this] { return Search("", "base", "(objectClass=*)").exit_code == 0; },
+      kStartTimeout, kProbeInterval, "samba", error);
+  return process_ != nullptr;
 }
 
 bool SambaServer::Stop() {
-  if (process_ == nullptr) return true;
-  process_->Signal(SIGTERM);
-  const bool stopped = process_->Wait(kStopTimeout).has_value();
-  process_.reset();
-  return stopped;
+  return Terminate(process_, kStopTimeout);
 }
 
 bool SambaServer::Restart() {

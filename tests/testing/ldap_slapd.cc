@@ -4,10 +4,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cstring>
-#include <fstream>
-#include <thread>
 
 namespace openadcs::testing {
 namespace {
@@ -47,31 +44,6 @@ bool Answers(const std::filesystem::path& socket_path) {
 
 }  // namespace
 
-CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input,
-                         std::chrono::milliseconds timeout) {
-  CommandResult result;
-  char in_template[] = "/tmp/openadcs-cmd-in-XXXXXX";
-  char out_template[] = "/tmp/openadcs-cmd-out-XXXXXX";
-  const int in_fd = mkstemp(in_template);
-  const int out_fd = mkstemp(out_template);
-  if (in_fd < 0 || out_fd < 0) return result;
-  close(out_fd);
-  [[maybe_unused]] const ssize_t written = write(in_fd, input.data(), input.size());
-  close(in_fd);
-  std::vector<std::string> shell_argv = {"/bin/sh", "-c", "exec \"$@\" < \"$0\"", in_template};
-  shell_argv.insert(shell_argv.end(), argv.begin(), argv.end());
-  std::string error;
-  std::unique_ptr<ChildProcess> child = ChildProcess::Spawn(shell_argv, {}, out_template, &error);
-  if (child != nullptr) {
-    std::optional<int> status = child->Wait(timeout);
-    if (status && WIFEXITED(*status)) result.exit_code = WEXITSTATUS(*status);
-  }
-  result.output = child != nullptr ? ReadTextFile(out_template) : error;
-  unlink(in_template);
-  unlink(out_template);
-  return result;
-}
-
 std::unique_ptr<SlapdServer> SlapdServer::Start(const std::filesystem::path& dir,
                                                 std::string* error, bool with_templates) {
   std::vector<std::string> init = {kStartSlapd.string(), "--init-only"};
@@ -93,25 +65,14 @@ SlapdServer::~SlapdServer() {
 }
 
 bool SlapdServer::Launch(std::string* error) {
-  process_ = ChildProcess::Spawn({kStartSlapd.string(), "--foreground", dir_.string()}, {},
-                                 dir_ / "slapd.log", error);
-  if (process_ == nullptr) return false;
-  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (Answers(dir_ / "ldapi")) return true;
-    if (process_->Wait(kConnectRetry)) break;  // exited: it will not answer
-  }
-  *error = "slapd did not start: " + ReadTextFile(dir_ / "slapd.log");
-  process_.reset();
-  return false;
+  process_ = SpawnUntilReady(
+      {kStartSlapd.string(), "--foreground", dir_.string()}, dir_ / "slapd.log",
+      [this] { return Answers(dir_ / "ldapi"); }, kStartTimeout, kConnectRetry, "slapd", error);
+  return process_ != nullptr;
 }
 
 bool SlapdServer::Stop() {
-  if (process_ == nullptr) return true;
-  process_->Signal(SIGTERM);
-  const bool stopped = process_->Wait(kStopTimeout).has_value();
-  process_.reset();
-  return stopped;
+  return Terminate(process_, kStopTimeout);
 }
 
 bool SlapdServer::Restart() {

@@ -24,17 +24,6 @@ inline constexpr char kExampleServiceDn[] =
     "CN=openadcs-CA,CN=Enrollment Services,CN=Public Key Services,CN=Services,CN=Configuration,"
     "DC=example,DC=com";
 
-// The outcome of a command run to completion.
-struct CommandResult {
-  int exit_code = -1;  // -1: did not start or did not finish in time
-  std::string output;  // stdout and stderr
-};
-
-// Runs argv (argv[0] a path or a name on PATH via /usr/bin/env) with
-// `input` on stdin, waiting at most `timeout`.
-CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input = "",
-                         std::chrono::milliseconds timeout = std::chrono::seconds(20));
-
 class SlapdServer {
  public:
   // Creates the database in `dir` (which must exist; with the sample
