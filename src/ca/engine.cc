@@ -10,6 +10,7 @@
 #include "ca/certificate_columns.h"
 #include "ca/policy.h"
 #include "openadcs/ca/hresult.h"
+#include "openadcs/pki/cmc_response.h"
 #include "openadcs/pki/name.h"
 #include "openadcs/pki/x509_builder.h"
 
@@ -69,7 +70,10 @@ class Engine::Impl {
         store_(store),
         templates_(templates),
         clock_(clock ? std::move(clock) : Clock(SystemNow)),
-        policy_(options_, identity_, lookup) {
+        policy_(options_, identity_, lookup),
+        properties_(identity_, store_, templates_,
+                    {options_.dns_name, options_.crl_distribution_points, options_.aia_ca_issuers,
+                     options_.ocsp_urls}) {
     options_.serial_bytes = std::clamp<std::size_t>(options_.serial_bytes, 16, 20);
   }
 
@@ -414,6 +418,34 @@ class Engine::Impl {
     return row;
   }
 
+  Result<Bytes> FullResponse(const SubmitResult& result) const {
+    pki::CmcResponseSpec spec;
+    switch (result.disposition) {
+      case WireDisposition::kIssued:
+      case WireDisposition::kIssuedOutOfBand:
+        spec.status = pki::CmcStatus::kSuccess;
+        spec.certificates.push_back(result.certificate);
+        for (const auto& c : identity_.chain()) {
+          unsigned char* der = nullptr;
+          const int n = i2d_X509(c.get(), &der);
+          if (n <= 0) return Status::Internal("cannot encode a chain certificate");
+          spec.certificates.emplace_back(der, der + n);
+          OPENSSL_free(der);
+        }
+        break;
+      case WireDisposition::kUnderSubmission:
+        spec.status = pki::CmcStatus::kPending;
+        spec.request_id = result.request_id;
+        spec.pend_time = clock_();
+        break;
+      default: spec.status = pki::CmcStatus::kFailed; break;
+    }
+    spec.status_string = result.message;
+    return pki::BuildCmcResponse(spec, identity_);
+  }
+
+  const CaProperties& properties() const { return properties_; }
+
  private:
   bool AuthorityMatches(const std::string& authority) const {
     if (authority.empty()) return true;
@@ -638,6 +670,7 @@ class Engine::Impl {
   directory::TemplateSource& templates_;
   Clock clock_;
   Policy policy_;
+  CaProperties properties_;
 };
 
 Engine::Engine(EngineOptions options, const pki::CaIdentity& identity, db::CaStore& store,
@@ -645,6 +678,13 @@ Engine::Engine(EngineOptions options, const pki::CaIdentity& identity, db::CaSto
     : impl_(std::make_unique<Impl>(std::move(options), identity, store, templates, lookup,
                                    std::move(clock))) {}
 Engine::~Engine() = default;
+
+Result<Bytes> Engine::FullResponse(const SubmitResult& result) const {
+  return impl_->FullResponse(result);
+}
+const CaProperties& Engine::properties() const {
+  return impl_->properties();
+}
 
 SubmitResult Engine::Submit(const SubmitRequest& request) {
   return impl_->Submit(request);

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "cli/credentials.h"
-#include "openadcs/auth/user_file.h"
+#include "cli/connection.h"
 #include "openadcs/client/cert_passage_client.h"
+#include "openadcs/client/cert_request_client.h"
 #include "openadcs/pki/csr_builder.h"
 #include "openadcs/util/openssl.h"
 
@@ -28,56 +28,41 @@ constexpr std::uint32_t kCrInPkcs10 = 0x100;
 // Largest request file read.
 constexpr std::size_t kMaxRequestFileBytes = std::size_t{64} * 1024;
 
-struct ConnectionFlags {
-  std::string host = "127.0.0.1";
-  std::uint16_t epm_port = 135;
-  std::uint16_t port = 0;
-  std::string user;
-  std::string password_file;
-  std::string level = "privacy";
-  std::string authority;
-  unsigned timeout_seconds = 10;
+// The enrollment client the flags select: ICertPassage with --icpr, else
+// ICertRequestD over DCOM.
+class Enroller {
+ public:
+  static Result<Enroller> Connect(const ConnectionFlags& f) {
+    Result<client::ConnectOptions> options = MakeConnectOptions(f);
+    if (!options.ok()) return options.status();
+    Enroller e;
+    if (f.icpr) {
+      Result<std::unique_ptr<client::CertPassageClient>> c =
+          client::CertPassageClient::Connect(*options);
+      if (!c.ok()) return c.status();
+      e.icpr_ = std::move(*c);
+    } else {
+      Result<std::unique_ptr<client::CertRequestClient>> c =
+          client::CertRequestClient::Connect(*options);
+      if (!c.ok()) return c.status();
+      e.dcom_ = std::move(*c);
+    }
+    return e;
+  }
+
+  Result<client::EnrollResult> Submit(const Bytes& request, const std::string& attributes,
+                                      const std::string& authority) {
+    return icpr_ ? icpr_->Submit(kCrInPkcs10, request, attributes, authority)
+                 : dcom_->Submit(kCrInPkcs10, request, attributes, authority);
+  }
+  Result<client::EnrollResult> Retrieve(std::uint32_t id, const std::string& authority) {
+    return icpr_ ? icpr_->Retrieve(id, authority) : dcom_->Retrieve(id, authority);
+  }
+
+ private:
+  std::unique_ptr<client::CertPassageClient> icpr_;
+  std::unique_ptr<client::CertRequestClient> dcom_;
 };
-
-void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f) {
-  cmd->add_option("--host", f->host, "CA host name or address")->capture_default_str();
-  cmd->add_option("--epm-port", f->epm_port, "endpoint mapper port")->capture_default_str();
-  cmd->add_option("--port", f->port, "ICertPassage port (skips the endpoint mapper)");
-  cmd->add_option("-u,--user", f->user, "DOMAIN\\user to authenticate as (NTLM)")->required();
-  cmd->add_option("--password-file", f->password_file,
-                  "file whose first line is the password (else $OPENADCS_PASSWORD, else a prompt)");
-  cmd->add_option("--level", f->level, "RPC protection: privacy or integrity")
-      ->check(CLI::IsMember({"privacy", "integrity"}))
-      ->capture_default_str();
-  cmd->add_option("--ca", f->authority, "CA name (pwszAuthority); empty: not sent for checking");
-  cmd->add_option("--timeout", f->timeout_seconds, "seconds to wait for each network step")
-      ->check(CLI::Range(1u, 600u))
-      ->capture_default_str();
-}
-
-// Prints `status` and returns the exit code for it.
-int Fail(const std::string& what, const Status& status) {
-  std::cerr << "openadcs: " << what << ": " << status.message() << '\n';
-  return kExitFailure;
-}
-
-Result<std::unique_ptr<client::CertPassageClient>> Connect(const ConnectionFlags& f) {
-  Result<std::pair<std::string, std::string>> name = auth::SplitQualifiedName(f.user);
-  if (!name.ok()) return name.status();
-  Result<std::string> password =
-      ReadPassword(f.password_file, "Password for " + f.user + ": ", false);
-  if (!password.ok()) return password.status();
-  client::ConnectOptions options;
-  options.host = f.host;
-  options.epm_port = f.epm_port;
-  if (f.port != 0) options.port = f.port;
-  options.credentials.domain = name->first;
-  options.credentials.user = name->second;
-  options.credentials.password = std::move(*password);
-  options.level = f.level == "integrity" ? auth::AuthLevel::kIntegrity : auth::AuthLevel::kPrivacy;
-  options.timeout = std::chrono::seconds(f.timeout_seconds);
-  return client::CertPassageClient::Connect(options);
-}
 
 Result<Bytes> ReadRequestFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -101,13 +86,6 @@ Status WriteNewPrivateFile(const std::string& path, const std::string& text) {
   ::close(fd);
   if (!ok) return Status::IOError("cannot write " + path);
   return Status::Ok();
-}
-
-std::string CertificatePem(const Bytes& der) {
-  std::string b64 = Base64Encode(der);
-  std::string pem = "-----BEGIN CERTIFICATE-----\n";
-  for (std::size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
-  return pem + "-----END CERTIFICATE-----\n";
 }
 
 // Reports the CA's answer and writes the certificate; returns the exit code.
@@ -164,7 +142,7 @@ void RegisterEnrollCommands(CLI::App& app, int* exit_code) {
   auto rf = std::make_shared<RequestFlags>();
   CLI::App* request = app.add_subcommand(
       "request", "submit a certificate request (a CSR file, or a key and CSR made here)");
-  AddConnectionFlags(request, &rf->connection);
+  AddConnectionFlags(request, &rf->connection, true);
   request->add_option("--csr", rf->csr, "PKCS#10 request file (PEM or DER)");
   request->add_option("-t,--template", rf->template_name, "certificate template name");
   request->add_option("-a,--attribute", rf->attributes, "extra request attribute Name:Value");
@@ -223,13 +201,12 @@ void RegisterEnrollCommands(CLI::App& app, int* exit_code) {
       if (!attributes.empty()) attributes += '\n';
       attributes += a;
     }
-    Result<std::unique_ptr<client::CertPassageClient>> c = Connect(rf->connection);
+    Result<Enroller> c = Enroller::Connect(rf->connection);
     if (!c.ok()) {
       *exit_code = Fail("connecting to the CA", c.status());
       return;
     }
-    Result<client::EnrollResult> r =
-        (*c)->Submit(kCrInPkcs10, csr, attributes, rf->connection.authority);
+    Result<client::EnrollResult> r = c->Submit(csr, attributes, rf->connection.authority);
     *exit_code = r.ok() ? Report(*r, rf->out, rf->chain_out) : Fail("submitting", r.status());
   });
 
@@ -242,17 +219,17 @@ void RegisterEnrollCommands(CLI::App& app, int* exit_code) {
   auto tf = std::make_shared<RetrieveFlags>();
   CLI::App* retrieve =
       app.add_subcommand("retrieve", "fetch the outcome of an earlier request by its id");
-  AddConnectionFlags(retrieve, &tf->connection);
+  AddConnectionFlags(retrieve, &tf->connection, true);
   retrieve->add_option("id", tf->request_id, "request id")->required()->check(CLI::PositiveNumber);
   retrieve->add_option("-o,--out", tf->out, "certificate PEM file (default: standard output)");
   retrieve->add_option("--chain-out", tf->chain_out, "write the CA's PKCS#7 chain (DER) here");
   retrieve->callback([tf, exit_code] {
-    Result<std::unique_ptr<client::CertPassageClient>> c = Connect(tf->connection);
+    Result<Enroller> c = Enroller::Connect(tf->connection);
     if (!c.ok()) {
       *exit_code = Fail("connecting to the CA", c.status());
       return;
     }
-    Result<client::EnrollResult> r = (*c)->Retrieve(tf->request_id, tf->connection.authority);
+    Result<client::EnrollResult> r = c->Retrieve(tf->request_id, tf->connection.authority);
     *exit_code = r.ok() ? Report(*r, tf->out, tf->chain_out) : Fail("retrieving", r.status());
   });
 }

@@ -1,4 +1,5 @@
-// `openadcs request` and `openadcs retrieve`: enrollment over ICertPassage.
+// `openadcs request` and `openadcs retrieve`: enrollment over DCOM
+// (ICertRequestD, as certreq does) or, with --icpr, over ICertPassage.
 //
 // Exit codes (cli/exit_codes.h): 0 issued, 3 pending (the request id is
 // printed), 4 denied or failed by the CA, 1 usage error, 2 any other error

@@ -1,6 +1,7 @@
 // openadcs: the command-line client of openadcsd.
 #include <CLI/CLI.hpp>
 
+#include "cli/ca_commands.h"
 #include "cli/enroll_commands.h"
 #include "cli/user_command.h"
 
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = openadcs::cli::kExitOk;
   openadcs::cli::RegisterEnrollCommands(app, &exit_code);
+  openadcs::cli::RegisterCaCommands(app, &exit_code);
   openadcs::cli::AddUserCommand(app, &exit_code);
   try {
     app.parse(argc, argv);

@@ -1,5 +1,7 @@
 #include "openadcs/daemon/component_options.h"
 
+#include <unistd.h>
+
 #include <chrono>
 
 namespace openadcs::daemon {
@@ -38,6 +40,18 @@ directory::LdifTemplateSourceOptions LdifTemplateSourceOptionsFrom(const DaemonC
   return options;
 }
 
+namespace {
+
+// The host's name as the system knows it (often not fully qualified: set
+// [ca] dns_name for clients that need the FQDN).
+std::string HostName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) return {};
+  return host;
+}
+
+}  // namespace
+
 ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config) {
   ca::EngineOptions options;
   options.limits.max_request_bytes = config.policy.max_request_bytes;
@@ -48,6 +62,7 @@ ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config) {
   options.serial_bytes = config.policy.serial_bytes;
   options.crl_distribution_points = config.crl.distribution_points;
   options.aia_ca_issuers = config.crl.aia_ca_issuers;
+  options.dns_name = config.ca.dns_name.empty() ? HostName() : config.ca.dns_name;
   return options;
 }
 

@@ -105,7 +105,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   // First, while this is the only thread: the NTLM acceptor sets process
   // environment variables that gss-ntlmssp reads.
   Result<std::unique_ptr<RpcEndpoints>> rpc =
-      RpcEndpoints::Prepare(config.rpc, InStateDir(config, config.rpc.user_file));
+      RpcEndpoints::Prepare(config.rpc, config.dcom, InStateDir(config, config.rpc.user_file));
   if (!rpc.ok()) return rpc.status();
 
   Result<std::unique_ptr<pki::CaIdentity>> identity =

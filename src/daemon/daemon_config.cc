@@ -228,6 +228,7 @@ Status ParseCa(Section& s, CaConfig& ca) {
   std::size_t digest = kDigests.size();
   OPENADCS_RETURN_IF_ERROR(s.Choice("digest", kDigests, digest));
   if (digest < kDigests.size()) ca.digest = kDigestNames[digest];
+  OPENADCS_RETURN_IF_ERROR(s.String("dns_name", 255, ca.dns_name));
   return s.Unknown();
 }
 
@@ -331,6 +332,25 @@ Status ParseRpc(Section& s, RpcConfig& rpc) {
   return s.Unknown();
 }
 
+// The [dcom] ranges are dcom::DcomOptions'.
+Status ParseDcom(Section& s, DcomConfig& dcom) {
+  OPENADCS_RETURN_IF_ERROR(s.Integer("port", 0, 65535, dcom.port));
+  dcom::DcomOptions& o = dcom.runtime;
+  std::size_t level = kRpcLevels.size();
+  OPENADCS_RETURN_IF_ERROR(s.Choice("level", kRpcLevels, level));
+  if (level < kRpcLevels.size()) {
+    o.minimum_auth_level = level == 0 ? auth::AuthLevel::kIntegrity : auth::AuthLevel::kPrivacy;
+  }
+  std::int64_t timeout_ms = o.object_timeout.count();
+  OPENADCS_RETURN_IF_ERROR(s.Integer("object_timeout_ms", 100, 86'400'000, timeout_ms));
+  o.object_timeout = std::chrono::milliseconds(timeout_ms);
+  OPENADCS_RETURN_IF_ERROR(s.Integer("max_objects", 1, 1'000'000, o.max_objects));
+  OPENADCS_RETURN_IF_ERROR(
+      s.Integer("max_objects_per_client", 1, 1'000'000, o.max_objects_per_client));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("max_ping_sets", 1, 1'000'000, o.max_ping_sets));
+  return s.Unknown();
+}
+
 Status ParseLog(Section& s, LogConfig& log) {
   std::size_t level = kLogLevels.size();
   OPENADCS_RETURN_IF_ERROR(s.Choice("level", kLogLevels, level));
@@ -344,7 +364,7 @@ Status ParseDocument(const toml::table& root, std::string_view source, DaemonCon
     std::string_view name;
     Parser parse;
   };
-  static constexpr std::array<Entry, 9> kSections = {{
+  static constexpr std::array<Entry, 10> kSections = {{
       {"ca", [](Section& s, DaemonConfig& c) { return ParseCa(s, c.ca); }},
       {"state",
        [](Section& s, DaemonConfig& c) {
@@ -357,6 +377,7 @@ Status ParseDocument(const toml::table& root, std::string_view source, DaemonCon
       {"policy", [](Section& s, DaemonConfig& c) { return ParsePolicy(s, c.policy); }},
       {"crl", [](Section& s, DaemonConfig& c) { return ParseCrl(s, c.crl); }},
       {"rpc", [](Section& s, DaemonConfig& c) { return ParseRpc(s, c.rpc); }},
+      {"dcom", [](Section& s, DaemonConfig& c) { return ParseDcom(s, c.dcom); }},
       {"log", [](Section& s, DaemonConfig& c) { return ParseLog(s, c.log); }},
   }};
 

@@ -11,6 +11,7 @@
 
 #include "openadcs/auth/ntlm_acceptor.h"
 #include "openadcs/services/cert_passage_service.h"
+#include "openadcs/services/cert_request_service.h"
 #include "openadcs/services/endpoint_mapper_service.h"
 
 namespace openadcs::daemon {
@@ -39,7 +40,7 @@ Status Prefixed(const std::string& step, const Status& status) {
 }  // namespace
 
 Result<std::unique_ptr<RpcEndpoints>> RpcEndpoints::Prepare(
-    const RpcConfig& config, const std::filesystem::path& user_file) {
+    const RpcConfig& config, const DcomConfig& dcom, const std::filesystem::path& user_file) {
   std::error_code ec;
   if (!std::filesystem::exists(user_file, ec)) {
     spdlog::warn(
@@ -49,6 +50,7 @@ Result<std::unique_ptr<RpcEndpoints>> RpcEndpoints::Prepare(
   }
   std::unique_ptr<RpcEndpoints> self(new RpcEndpoints());
   self->config_ = config;
+  self->dcom_config_ = dcom;
   self->computer_name_ =
       config.netbios_computer_name.empty() ? NetbiosHostName() : config.netbios_computer_name;
   auth::NtlmAcceptorOptions ntlm;
@@ -65,6 +67,13 @@ Status RpcEndpoints::Start(boost::asio::io_context& io, ca::Engine& engine) {
   services::CertPassageOptions icpr;
   icpr.required_level = config_.icpr_level;
   OPENADCS_RETURN_IF_ERROR(Prefixed("ICertPassage", icpr.Validate()));
+  Result<std::unique_ptr<dcom::DcomRuntime>> runtime =
+      dcom::DcomRuntime::Create(dcom_config_.runtime);
+  if (!runtime.ok()) return Prefixed("DCOM", runtime.status());
+  dcom_ = std::move(*runtime);
+  OPENADCS_RETURN_IF_ERROR(
+      Prefixed("registering CCertRequestD",
+               services::RegisterCertRequestClass(*dcom_, engine, services::CertRequestOptions{})));
   Result<std::unique_ptr<rpc::Server>> server =
       rpc::Server::Create(io, config_.server, {acceptor_});
   if (!server.ok()) return Prefixed("RPC server", server.status());
@@ -76,6 +85,9 @@ Status RpcEndpoints::Start(boost::asio::io_context& io, ca::Engine& engine) {
   OPENADCS_RETURN_IF_ERROR(Prefixed("registering the endpoint mapper", raw->Register(epm_service)));
   auto icpr_service = std::make_shared<services::CertPassageService>(engine, icpr);
   OPENADCS_RETURN_IF_ERROR(Prefixed("registering ICertPassage", raw->Register(icpr_service)));
+  for (const std::shared_ptr<rpc::InterfaceHandler>& handler : dcom_->Handlers()) {
+    OPENADCS_RETURN_IF_ERROR(Prefixed("registering DCOM", raw->Register(handler)));
+  }
 
   Result<std::uint16_t> epm = raw->Listen(config_.address, config_.epm_port);
   if (!epm.ok()) {
@@ -87,13 +99,24 @@ Status RpcEndpoints::Start(boost::asio::io_context& io, ca::Engine& engine) {
     return Prefixed(fmt::format("ICertPassage on {}:{}", config_.address, config_.icpr_port),
                     icpr_port.status());
   }
+  Result<std::uint16_t> dcom_port = raw->Listen(config_.address, dcom_config_.port);
+  if (!dcom_port.ok()) {
+    return Prefixed(fmt::format("DCOM objects on {}:{}", config_.address, dcom_config_.port),
+                    dcom_port.status());
+  }
   epm_port_ = *epm;
   icpr_port_ = *icpr_port;
+  dcom_port_ = *dcom_port;
+  dcom_->SetObjectPort(dcom_port_);
+  dcom_->StartSweeping(io);
   epm_service->Register({epm_service->syntax(), config_.address, epm_port_});
   epm_service->Register({icpr_service->syntax(), config_.address, icpr_port_});
-  spdlog::info("listening: {} (NTLM as {}\\{}, ICertPassage requires {})", Describe(),
-               config_.netbios_domain_name, computer_name_,
-               config_.icpr_level == auth::AuthLevel::kPrivacy ? "privacy" : "integrity");
+  auto level_name = [](auth::AuthLevel level) {
+    return level == auth::AuthLevel::kPrivacy ? "privacy" : "integrity";
+  };
+  spdlog::info("listening: {} (NTLM as {}\\{}, ICertPassage requires {}, DCOM {})", Describe(),
+               config_.netbios_domain_name, computer_name_, level_name(config_.icpr_level),
+               level_name(dcom_config_.runtime.minimum_auth_level));
   return Status::Ok();
 }
 
@@ -102,10 +125,12 @@ RpcEndpoints::~RpcEndpoints() {
 }
 
 std::string RpcEndpoints::Describe() const {
-  return fmt::format("epm {}:{}, icpr {}:{}", address_, epm_port_, address_, icpr_port_);
+  return fmt::format("epm {}:{}, icpr {}:{}, dcom {}:{}", address_, epm_port_, address_, icpr_port_,
+                     address_, dcom_port_);
 }
 
 void RpcEndpoints::Stop() {
+  if (dcom_) dcom_->Stop();
   if (server_) server_->Stop();
 }
 

@@ -399,5 +399,41 @@ TEST(DaemonConfigRpcTest, RefusesWhatCouldWeakenOrBreakIt) {
   EXPECT_THAT(ParseError("[rpc]\nport = 1\n").message(), HasSubstr("rpc.port"));
 }
 
+TEST(DaemonConfigDcomTest, DefaultsAndEveryKey) {
+  Result<DaemonConfig> defaults = ParseConfig("", "test.toml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->dcom.port, 0);
+  EXPECT_EQ(defaults->dcom.runtime.minimum_auth_level, auth::AuthLevel::kPrivacy);
+  EXPECT_EQ(defaults->dcom.runtime.object_timeout, std::chrono::minutes(6));
+
+  Result<DaemonConfig> config = ParseConfig(R"(
+[dcom]
+port = 4500
+level = "integrity"
+object_timeout_ms = 1500
+max_objects = 10
+max_objects_per_client = 2
+max_ping_sets = 3
+)",
+                                            "test.toml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  const DcomConfig& dcom = config->dcom;
+  EXPECT_EQ(dcom.port, 4500);
+  EXPECT_EQ(dcom.runtime.minimum_auth_level, auth::AuthLevel::kIntegrity);
+  EXPECT_EQ(dcom.runtime.object_timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(dcom.runtime.max_objects, 10u);
+  EXPECT_EQ(dcom.runtime.max_objects_per_client, 2u);
+  EXPECT_EQ(dcom.runtime.max_ping_sets, 3u);
+  EXPECT_TRUE(dcom.runtime.Validate().ok());
+}
+
+TEST(DaemonConfigDcomTest, RefusesWhatCouldWeakenOrBreakIt) {
+  EXPECT_THAT(ParseError("[dcom]\nlevel = \"connect\"\n").message(), HasSubstr("dcom.level"));
+  EXPECT_THAT(ParseError("[dcom]\nobject_timeout_ms = 10\n").message(),
+              HasSubstr("dcom.object_timeout_ms"));
+  EXPECT_THAT(ParseError("[dcom]\nmax_objects = 0\n").message(), HasSubstr("dcom.max_objects"));
+  EXPECT_THAT(ParseError("[dcom]\nping = 1\n").message(), HasSubstr("dcom.ping"));
+}
+
 }  // namespace
 }  // namespace openadcs::daemon

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "openadcs/ca/ca_properties.h"
 #include "openadcs/db/ca_store.h"
 #include "openadcs/directory/identity_lookup.h"
 #include "openadcs/directory/template_source.h"
@@ -58,6 +59,10 @@ struct EngineOptions {
   // Where certificates point for revocation status; empty: omitted.
   std::vector<std::string> crl_distribution_points;
   std::vector<std::string> aia_ca_issuers;
+  // What GetCAProperty reports and certificates do not carry: the CA host's
+  // FQDN (CR_PROP_DNSNAME; empty: not configured) and OCSP URLs.
+  std::string dns_name;
+  std::vector<std::string> ocsp_urls;
 };
 
 // What Request / Request2 / CertServerRequest return (MS-WCCE 3.2.1.4.2.1).
@@ -110,6 +115,14 @@ class Engine {
   SubmitResult Submit(const SubmitRequest& request);
   SubmitResult RetrieveById(std::uint32_t request_id, const std::string& authority);
   SubmitResult RetrieveBySerial(const std::string& serial_hex, const std::string& authority);
+
+  // The CMC Full PKI Response for `result` (MS-WCCE 3.2.1.4.3.1 FULLRESPONSE),
+  // signed by the CA: the status (issued, pending with the request id as
+  // pendToken, or failed) and, when issued, the certificate and its chain.
+  Result<Bytes> FullResponse(const SubmitResult& result) const;
+
+  // What GetCACert / GetCAProperty report (valid as long as the engine).
+  const CaProperties& properties() const;
 
   // --- Officer operations (MS-CSRA 3.1.4.1). `officer` is DOMAIN\user. ---
   Result<std::vector<db::RequestRecord>> ListRequests(const db::RequestQuery& query);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "openadcs/auth/security_context.h"
+#include "openadcs/dcom/dcom_runtime.h"
 #include "openadcs/pki/ca_identity.h"
 #include "openadcs/rpc/server.h"
 #include "openadcs/util/status.h"
@@ -58,6 +59,9 @@ struct CaConfig {
   std::filesystem::path passphrase_file;  // empty: the key is not encrypted
   std::uint32_t validity_days = 3650;
   std::string digest = "SHA256";  // SHA256, SHA384 or SHA512
+  // The CA host's DNS name, as GetCAProperty(CR_PROP_DNSNAME) reports it;
+  // empty: the host name.
+  std::string dns_name;
 };
 
 struct StateConfig {
@@ -133,6 +137,17 @@ struct RpcConfig {
   rpc::ServerOptions server;
 };
 
+// DCOM (MS-DCOM): activation and the OXID resolver answer on [rpc] epm_port
+// (135); activated objects (ICertRequestD(2)) on `port`.
+struct DcomConfig {
+  // The object exporter's port, advertised in activation replies; 0 picks a
+  // free one at each start, as Windows does.
+  std::uint16_t port = 0;
+  // dcom::DcomOptions: level (privacy or integrity, on activation, IRemUnknown
+  // and object calls), object lifetime and limits.
+  dcom::DcomOptions runtime;
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
 };
@@ -147,6 +162,7 @@ struct DaemonConfig {
   PolicyConfig policy;
   CrlConfig crl;
   RpcConfig rpc;
+  DcomConfig dcom;
   LogConfig log;
 };
 

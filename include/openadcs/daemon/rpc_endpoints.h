@@ -1,5 +1,7 @@
 // The daemon's network face: the DCE/RPC server with the NTLM acceptor, the
-// endpoint mapper and ICertPassage, listening where [rpc] says.
+// endpoint mapper, ICertPassage and DCOM (activation and the OXID resolver
+// beside the endpoint mapper, CCertRequestD's objects on the object port),
+// listening where [rpc] and [dcom] say.
 #ifndef OPENADCS_DAEMON_RPC_ENDPOINTS_H_
 #define OPENADCS_DAEMON_RPC_ENDPOINTS_H_
 
@@ -12,6 +14,7 @@
 #include "openadcs/auth/security_context.h"
 #include "openadcs/ca/engine.h"
 #include "openadcs/daemon/daemon_config.h"
+#include "openadcs/dcom/dcom_runtime.h"
 #include "openadcs/rpc/server.h"
 #include "openadcs/util/status.h"
 
@@ -24,9 +27,10 @@ class RpcEndpoints {
   // the state directory; a missing file means no account can authenticate
   // yet (a warning says so). Errors: the acceptor's, prefixed.
   static Result<std::unique_ptr<RpcEndpoints>> Prepare(const RpcConfig& config,
+                                                       const DcomConfig& dcom,
                                                        const std::filesystem::path& user_file);
 
-  // Builds the server and its services (endpoint mapper, ICertPassage) on
+  // Builds the server and its services (endpoint mapper, ICertPassage, DCOM) on
   // `io` and listens. `engine` must outlive the endpoints; the endpoints must
   // be destroyed before `io`. Call once. Errors: the failing step's Status
   // (e.g. the port is taken or needs privileges), prefixed with the step.
@@ -38,7 +42,9 @@ class RpcEndpoints {
 
   std::uint16_t epm_port() const { return epm_port_; }
   std::uint16_t icpr_port() const { return icpr_port_; }
-  // "epm 0.0.0.0:135, icpr 0.0.0.0:49731": for the log and systemd's STATUS.
+  std::uint16_t dcom_port() const { return dcom_port_; }
+  // "epm 0.0.0.0:135, icpr 0.0.0.0:49731, dcom 0.0.0.0:49732": for the log
+  // and systemd's STATUS.
   std::string Describe() const;
 
   // Stops accepting; calls in flight finish. Idempotent.
@@ -48,11 +54,15 @@ class RpcEndpoints {
   RpcEndpoints() = default;
 
   RpcConfig config_;
+  DcomConfig dcom_config_;
   std::string computer_name_;
   std::shared_ptr<auth::Acceptor> acceptor_;
   std::string address_;
   std::uint16_t epm_port_ = 0;
   std::uint16_t icpr_port_ = 0;
+  std::uint16_t dcom_port_ = 0;
+  // The server's handlers point into the runtime: it is destroyed after them.
+  std::unique_ptr<dcom::DcomRuntime> dcom_;
   std::unique_ptr<rpc::Server> server_;
 };
 

@@ -1,0 +1,534 @@
+// Enrollment over DCOM (MS-DCOM activation, MS-WCCE ICertRequestD2) against
+// the real daemon, started as the README starts it, with two independent
+// clients: Debian's python3-impacket (tests/interop/dcom_client.py) and our
+// own C++ client library and CLI.
+//
+// impacket always dials port 135, so this binary runs every test in a
+// network namespace of its own (tests/CMakeLists.txt) and the daemon binds
+// 127.0.0.1:135 there; the object exporter's port is bound as port 0 and
+// read from the daemon's STATUS line.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "openadcs/auth/user_file.h"
+#include "openadcs/client/cert_request_client.h"
+#include "openadcs/idl/icert_request_d2.h"
+#include "openadcs/idl/iremote_scm_activator.h"
+#include "openadcs/ndr/activation.h"
+#include "openadcs/ndr/icert_request.h"
+#include "openadcs/ndr/remote_scm_activator.h"
+#include "openadcs/ndr/utf16.h"
+#include "testing/daemon_process.h"
+#include "testing/pki.h"
+
+namespace openadcs {
+namespace {
+
+using ::testing::AnyOf;
+using ::testing::HasSubstr;
+
+constexpr std::chrono::seconds kStartTimeout{60};
+constexpr std::chrono::seconds kClientTimeout{60};
+// The daemon's [dcom] object_timeout_ms: small, so that collection is seen
+// quickly, and long enough for a client's activation and first call.
+constexpr std::chrono::milliseconds kObjectTimeout{2000};
+const std::string kDaemon = std::string(OPENADCS_BINARY_DIR) + "/openadcsd";
+const std::string kCli = std::string(OPENADCS_BINARY_DIR) + "/openadcs";
+const std::string kScript = std::string(OPENADCS_SOURCE_DIR) + "/tests/interop/dcom_client.py";
+const std::string kTemplates = std::string(OPENADCS_SOURCE_DIR) + "/config/templates";
+constexpr const char* kCaName = "Interop Test CA";
+constexpr const char* kPassword = "Correct-Horse-7";
+constexpr std::uint32_t kCrInPkcs10 = 0x100;
+
+const rpc::SyntaxId kActivator{idl::iremote_scm_activator::kUuid, 0, 0};
+const rpc::SyntaxId kCertRequestD2{idl::icert_request_d2::kUuid, 0, 0};
+
+// One value of the client script's JSON line; "" when absent.
+std::string JsonField(const std::string& json, const std::string& name) {
+  std::smatch m;
+  const std::regex number("\"" + name + "\": (-?[0-9]+|true|false)");
+  if (std::regex_search(json, m, number)) return m[1];
+  const std::regex text("\"" + name + "\": \"((?:[^\"\\\\]|\\\\.)*)\"");
+  if (std::regex_search(json, m, text)) return m[1];
+  return "";
+}
+
+// The served templates, name -> OID, from the LDIF fixtures.
+std::map<std::string, std::string> ServedTemplates() {
+  std::map<std::string, std::string> oids;
+  for (const auto& entry : std::filesystem::directory_iterator(kTemplates)) {
+    if (entry.path().extension() != ".ldif") continue;
+    const std::string text = testing::ReadTextFile(entry.path());
+    std::smatch cn, oid;
+    if (std::regex_search(text, oid, std::regex("msPKI-Cert-Template-OID: ([0-9.]+)")) &&
+        std::regex_search(text, cn, std::regex("\ncn: ([^\n]+)"))) {
+      oids[cn[1]] = oid[1];
+    }
+  }
+  std::map<std::string, std::string> served;
+  const std::string service = testing::ReadTextFile(kTemplates + "/enrollment-service.ldif");
+  const std::regex line("certificateTemplates: ([^\n]+)");
+  for (std::sregex_iterator it(service.begin(), service.end(), line), end; it != end; ++it) {
+    served[(*it)[1]] = oids[(*it)[1]];
+  }
+  return served;
+}
+
+// "name\nOID\nname\nOID\n" -> name -> OID.
+std::map<std::string, std::string> TemplatePairs(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  std::map<std::string, std::string> pairs;
+  for (std::size_t i = 0; i + 1 < lines.size(); i += 2) pairs[lines[i]] = lines[i + 1];
+  return pairs;
+}
+
+class DcomInteropTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    const std::filesystem::path state = dir_->path() / "state";
+    std::filesystem::create_directories(state);
+    std::filesystem::permissions(state, std::filesystem::perms::owner_all);
+    Result<auth::UserFile> users = auth::UserFile::Load(state / "users");
+    ASSERT_TRUE(users.ok()) << users.status().ToString();
+    ASSERT_TRUE(users->Add("EXAMPLE", "alice", kPassword).ok());
+    ASSERT_TRUE(users->Save().ok());
+
+    const std::filesystem::path config = dir_->path() / "openadcsd.toml";
+    std::ofstream(config) << "[ca]\nsubject = \"CN=" << kCaName
+                          << "\"\nkey_algorithm = \"ecdsa-p256\"\n[state]\ndir = \""
+                          << state.string() << "\"\n[templates]\nsource = \"ldif\"\ndirectory = \""
+                          << kTemplates
+                          << "\"\n[rpc]\naddress = \"127.0.0.1\"\nepm_port = 135\nicpr_port = 0\n"
+                             "netbios_domain_name = \"EXAMPLE\"\n"
+                             "[dcom]\nport = 0\nobject_timeout_ms = "
+                          << kObjectTimeout.count() << "\n";
+    notify_ = new testing::NotifySocket(dir_->path() / "notify");
+    ASSERT_TRUE(notify_->ok());
+    std::string error;
+    daemon_ = testing::ChildProcess::Spawn({kDaemon, "--config", config.string()},
+                                           {"NOTIFY_SOCKET=" + notify_->path().string()},
+                                           dir_->path() / "openadcsd.log", &error)
+                  .release();
+    ASSERT_NE(daemon_, nullptr) << error;
+    ASSERT_TRUE(notify_->WaitFor("READY=1", kStartTimeout)) << DaemonLog();
+    static const std::regex kPort("dcom [0-9.]+:([0-9]+)");
+    for (const std::string& m : notify_->messages()) {
+      std::smatch match;
+      if (std::regex_search(m, match, kPort)) {
+        dcom_port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
+      }
+    }
+    ASSERT_NE(dcom_port_, 0) << "no DCOM endpoint in the STATUS line: " << DaemonLog();
+  }
+
+  static void TearDownTestSuite() {
+    if (daemon_ != nullptr) {
+      daemon_->Signal(SIGTERM);
+      std::optional<int> status = daemon_->Wait(std::chrono::seconds(30));
+      EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << DaemonLog();
+    }
+    delete daemon_;
+    delete notify_;
+    delete dir_;
+    daemon_ = nullptr;
+    notify_ = nullptr;
+    dir_ = nullptr;
+  }
+
+  static std::string DaemonLog() { return testing::ReadTextFile(dir_->path() / "openadcsd.log"); }
+
+  static Bytes CaCertDer() {
+    const std::string pem = testing::ReadTextFile(dir_->path() / "state" / "ca-cert.pem");
+    ossl::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    ossl::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (cert == nullptr) return {};
+    unsigned char* out = nullptr;
+    const int n = i2d_X509(cert.get(), &out);
+    Bytes der(out, out + std::max(n, 0));
+    OPENSSL_free(out);
+    return der;
+  }
+
+  static std::filesystem::path CsrFile(const std::string& cn) {
+    ossl::PKeyPtr key = testing::MakeRsaKey(2048);
+    const Bytes der = testing::MakeCsrDer(key.get(), {{{"CN", cn}}, {}, {}});
+    const std::filesystem::path path = dir_->path() / (cn + ".csr");
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(der.data()), static_cast<std::streamsize>(der.size()));
+    return path;
+  }
+
+  // Runs the impacket client: `action` and `args`; returns its JSON line.
+  static std::string RunImpacket(const std::string& action, const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {
+        "/usr/bin/python3", kScript,  action,  "--authority", kCaName,  "--domain",
+        "EXAMPLE",          "--user", "alice", "--password",  kPassword};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const testing::CommandResult r = testing::RunCommand(argv, "", kClientTimeout);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return r.output;
+  }
+
+  static client::ConnectOptions CppClient() {
+    client::ConnectOptions options;
+    options.credentials.domain = "EXAMPLE";
+    options.credentials.user = "alice";
+    options.credentials.password = kPassword;
+    return options;
+  }
+
+  static rpc::ClientAuth Ntlm() {
+    rpc::ClientAuth a;
+    a.type = auth::AuthType::kNtlm;
+    a.level = auth::AuthLevel::kPrivacy;
+    a.context = auth::NewNtlmClientContext(CppClient().credentials);
+    return a;
+  }
+
+  // Ping2 on `ipid` over a connection of its own, as another client of the
+  // same identity would call it: the fault status (0: answered).
+  static Result<std::uint32_t> RawPing2(const Uuid& ipid) {
+    Result<std::unique_ptr<rpc::ClientChannel>> channel =
+        rpc::ClientChannel::Connect("127.0.0.1", dcom_port_);
+    if (!channel.ok()) return channel.status();
+    Result<rpc::Binding> binding = (*channel)->Bind(kCertRequestD2, Ntlm());
+    if (!binding.ok()) return binding.status();
+    ndr::icert_request::AuthorityIn in;
+    in.orpcthis.cid = Uuid::Random();
+    Result<rpc::CallResult> call =
+        (*channel)->Call(*binding, static_cast<std::uint16_t>(idl::icert_request_d2::Opnum::kPing2),
+                         ndr::icert_request::EncodeAuthorityRequest(in), ipid);
+    if (!call.ok()) return call.status();
+    return call->fault_status;
+  }
+
+  // A CCertRequestD activated by our client still answers Ping2.
+  static void ExpectServed() {
+    Result<std::unique_ptr<client::CertRequestClient>> c =
+        client::CertRequestClient::Connect(CppClient());
+    ASSERT_TRUE(c.ok()) << c.status().ToString() << DaemonLog();
+    EXPECT_TRUE((*c)->Ping2(kCaName).ok());
+  }
+
+  static testing::CommandResult RunCli(const std::vector<std::string>& args,
+                                       const std::string& password = kPassword) {
+    std::vector<std::string> argv = {"/usr/bin/env", "OPENADCS_PASSWORD=" + password, kCli};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::RunCommand(argv, "", kClientTimeout);
+  }
+
+  static testing::TempDir* dir_;
+  static testing::NotifySocket* notify_;
+  static testing::ChildProcess* daemon_;
+  static std::uint16_t dcom_port_;
+};
+
+testing::TempDir* DcomInteropTest::dir_ = nullptr;
+testing::NotifySocket* DcomInteropTest::notify_ = nullptr;
+testing::ChildProcess* DcomInteropTest::daemon_ = nullptr;
+std::uint16_t DcomInteropTest::dcom_port_ = 0;
+
+TEST_F(DcomInteropTest, ImpacketRequestIssuesOnTheAutoIssueTemplate) {
+  const std::string json = RunImpacket(
+      "request", {"--template", "AutoIssueSubject", "--csr", CsrFile("impacket-auto").string()});
+  ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
+  EXPECT_EQ(JsonField(json, "return"), "0") << json;
+  EXPECT_EQ(JsonField(json, "disposition"), "3") << json << DaemonLog();
+  const std::optional<Bytes> der = Base64Decode(JsonField(json, "certificate"));
+  ASSERT_TRUE(der && !der->empty()) << json;
+  ossl::X509Ptr cert = testing::ParseCertDer(*der);
+  ASSERT_NE(cert, nullptr);
+  char issuer[256];
+  X509_NAME_oneline(X509_get_issuer_name(cert.get()), issuer, sizeof issuer);
+  EXPECT_THAT(issuer, HasSubstr(kCaName));
+  EXPECT_FALSE(JsonField(json, "chain").empty());
+  EXPECT_EQ(JsonField(json, "released"), "0") << json;
+}
+
+TEST_F(DcomInteropTest, ImpacketRequestPendsOnTheApprovalTemplateAndRetrieveStaysPending) {
+  const std::string json = RunImpacket(
+      "request", {"--template", "OfficerApproval", "--csr", CsrFile("impacket-pend").string()});
+  ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
+  EXPECT_EQ(JsonField(json, "disposition"), "5") << json << DaemonLog();
+  EXPECT_EQ(JsonField(json, "certificate"), "");
+  const std::string id = JsonField(json, "request_id");
+  ASSERT_NE(id, "");
+  ASSERT_NE(id, "0");
+
+  const std::string again = RunImpacket("retrieve", {"--request-id", id});
+  ASSERT_EQ(JsonField(again, "error"), "") << again;
+  EXPECT_EQ(JsonField(again, "request_id"), id);
+  EXPECT_EQ(JsonField(again, "disposition"), "5") << again;
+  EXPECT_EQ(JsonField(again, "certificate"), "");
+}
+
+TEST_F(DcomInteropTest, ImpacketRequestOnAnUnservedTemplateIsDenied) {
+  const std::string json = RunImpacket(
+      "request", {"--template", "NoSuchTemplate", "--csr", CsrFile("impacket-denied").string()});
+  ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
+  EXPECT_EQ(JsonField(json, "return"), "0") << json;
+  const std::string disposition = JsonField(json, "disposition");
+  ASSERT_NE(disposition, "") << json;
+  EXPECT_NE(disposition, "3") << json;
+  EXPECT_NE(disposition, "5") << json;
+  EXPECT_EQ(JsonField(json, "certificate"), "") << json;
+}
+
+TEST_F(DcomInteropTest, ImpacketRequest2FullResponseIsACaSignedCmcResponse) {
+  const std::filesystem::path ca_pem = dir_->path() / "state" / "ca-cert.pem";
+  const std::string issued =
+      RunImpacket("request2", {"--full-response", "--ca-pem", ca_pem.string(), "--template",
+                               "AutoIssueSubject", "--csr", CsrFile("impacket-full").string()});
+  ASSERT_EQ(JsonField(issued, "error"), "") << issued << DaemonLog();
+  EXPECT_EQ(JsonField(issued, "disposition"), "3") << issued;
+  EXPECT_EQ(JsonField(issued, "cms_verified"), "true") << issued;
+  EXPECT_EQ(JsonField(issued, "econtent_type_ok"), "true") << issued;
+  EXPECT_EQ(JsonField(issued, "cmc_status"), "0") << issued;
+  EXPECT_FALSE(JsonField(issued, "certificate").empty());
+
+  const std::string pending =
+      RunImpacket("request2", {"--full-response", "--ca-pem", ca_pem.string(), "--template",
+                               "OfficerApproval", "--csr", CsrFile("impacket-full-pend").string()});
+  ASSERT_EQ(JsonField(pending, "error"), "") << pending << DaemonLog();
+  EXPECT_EQ(JsonField(pending, "disposition"), "5") << pending;
+  EXPECT_EQ(JsonField(pending, "cms_verified"), "true") << pending;
+  EXPECT_EQ(JsonField(pending, "cmc_status"), "3") << pending;
+  // The pend token names the request: its id, as a big- or little-endian integer.
+  const std::string token = JsonField(pending, "pend_token");
+  ASSERT_FALSE(token.empty()) << pending;
+  ASSERT_LE(token.size(), 16u) << pending;
+  std::uint64_t big = 0, little = 0;
+  for (std::size_t i = 0; i < token.size(); i += 2) {
+    const std::uint64_t byte = std::stoul(token.substr(i, 2), nullptr, 16);
+    big = big << 8 | byte;
+    little |= byte << (4 * i);
+  }
+  const std::uint64_t id = std::stoull(JsonField(pending, "request_id"));
+  EXPECT_THAT(id, AnyOf(big, little)) << pending;
+}
+
+TEST_F(DcomInteropTest, ImpacketGetCaCertIsTheCaCertificate) {
+  const std::string json = RunImpacket("ca-cert", {});
+  ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
+  EXPECT_EQ(JsonField(json, "return"), "0") << json;
+  const std::optional<Bytes> der = Base64Decode(JsonField(json, "blob"));
+  ASSERT_TRUE(der.has_value()) << json;
+  EXPECT_EQ(*der, CaCertDer());
+}
+
+TEST_F(DcomInteropTest, ImpacketTemplateListIsTheServedTemplates) {
+  const std::string json = RunImpacket("ca-property", {"--prop-id", "0x1d", "--prop-type", "4"});
+  ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
+  EXPECT_EQ(JsonField(json, "return"), "0") << json;
+  std::string text = JsonField(json, "text");
+  for (std::size_t at; (at = text.find("\\n")) != std::string::npos;) text.replace(at, 2, "\n");
+  EXPECT_EQ(TemplatePairs(text), ServedTemplates()) << json;
+}
+
+TEST_F(DcomInteropTest, ImpacketCallAfterRemReleaseFaultsWithDisconnected) {
+  const std::string json = RunImpacket("release-then-call", {});
+  ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
+  EXPECT_EQ(JsonField(json, "released"), "0") << json;
+  EXPECT_THAT(JsonField(json, "after_release"),
+              AnyOf(HasSubstr("RPC_E_DISCONNECTED"), HasSubstr("80010108")))
+      << json;
+  const std::optional<Uuid> ipid = Uuid::Parse(JsonField(json, "ipid"));
+  ASSERT_TRUE(ipid.has_value()) << json;
+  Result<std::uint32_t> fault = RawPing2(*ipid);
+  ASSERT_TRUE(fault.ok()) << fault.status().ToString();
+  EXPECT_EQ(*fault, client::kRpcEDisconnected);
+}
+
+TEST_F(DcomInteropTest, ObjectOfAVanishedClientIsCollectedAfterThePingTimeout) {
+  const std::string json = RunImpacket("abandon", {});
+  ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
+  const std::optional<Uuid> ipid = Uuid::Parse(JsonField(json, "ipid"));
+  ASSERT_TRUE(ipid.has_value()) << json;
+  // A call keeps the object alive, so each probe waits longer than the
+  // daemon takes to notice (the timeout plus a sweep period).
+  const auto deadline = std::chrono::steady_clock::now() + 15 * kObjectTimeout;
+  std::uint32_t fault = 0;
+  while (fault == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(2 * kObjectTimeout);
+    Result<std::uint32_t> r = RawPing2(*ipid);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    fault = *r;
+  }
+  EXPECT_EQ(fault, client::kRpcEDisconnected) << DaemonLog();
+  ExpectServed();
+}
+
+TEST_F(DcomInteropTest, BogusIpidFaultsAndAnotherClientIsStillServed) {
+  Result<std::uint32_t> fault = RawPing2(Uuid::Random());
+  ASSERT_TRUE(fault.ok()) << fault.status().ToString();
+  EXPECT_EQ(*fault, client::kRpcEDisconnected);
+  ExpectServed();
+}
+
+TEST_F(DcomInteropTest, MalformedActivationBlobsAreRefusedAndAnotherClientIsStillServed) {
+  ndr::activation::ActivationIn valid;
+  valid.clsid = client::kClsidCertRequestD;
+  valid.iids = {idl::icert_request_d2::kUuid};
+  valid.client_version_major = 5;
+  valid.client_version_minor = 7;
+  valid.scm_request_present = true;
+  valid.requested_protseqs = {ndr::activation::kProtseqTcp};
+  const Bytes blob = ndr::activation::EncodeActivationIn(valid);
+  Bytes truncated(blob.begin(), blob.begin() + static_cast<std::ptrdiff_t>(blob.size() / 2));
+  Bytes oversized = blob;  // the blob's dwSize (after the custom OBJREF header) claims 4 GiB
+  ASSERT_GT(oversized.size(), 60u);
+  for (std::size_t i = 48; i < 52; ++i) oversized[i] = 0xff;
+  Bytes junk(200);
+  for (std::size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<std::uint8_t>(i * 37 + 11);
+
+  for (const Bytes& bad : {truncated, oversized, junk}) {
+    Result<std::unique_ptr<rpc::ClientChannel>> channel =
+        rpc::ClientChannel::Connect("127.0.0.1", 135);
+    ASSERT_TRUE(channel.ok()) << channel.status().ToString();
+    Result<rpc::Binding> binding = (*channel)->Bind(kActivator, Ntlm());
+    ASSERT_TRUE(binding.ok()) << binding.status().ToString();
+    ndr::remote_scm_activator::ActivationRequest request;
+    request.orpcthis.cid = Uuid::Random();
+    request.activation_properties = bad;
+    Result<rpc::CallResult> call = (*channel)->Call(
+        *binding,
+        static_cast<std::uint16_t>(idl::iremote_scm_activator::Opnum::kRemoteCreateInstance),
+        ndr::remote_scm_activator::EncodeRemoteCreateInstanceRequest(request));
+    ASSERT_TRUE(call.ok()) << call.status().ToString();
+    if (call->fault_status == 0) {
+      // An error HRESULT is a refusal too; success is not.
+      Result<ndr::remote_scm_activator::ActivationResponse> response =
+          ndr::remote_scm_activator::DecodeActivationResponse(call->stub);
+      ASSERT_TRUE(response.ok()) << response.status().ToString();
+      EXPECT_NE(response->hresult, 0u);
+    }
+  }
+  ExpectServed();
+}
+
+TEST_F(DcomInteropTest, CppClientEnrollsRetrievesAndReadsTheCa) {
+  ossl::PKeyPtr key = testing::MakeRsaKey(2048);
+  const Bytes csr = testing::MakeCsrDer(key.get(), {{{"CN", "cpp-dcom"}}, {}, {}});
+  const Bytes csr2 = testing::MakeCsrDer(key.get(), {{{"CN", "cpp-dcom-2"}}, {}, {}});
+  Result<std::unique_ptr<client::CertRequestClient>> c =
+      client::CertRequestClient::Connect(CppClient());
+  ASSERT_TRUE(c.ok()) << c.status().ToString() << DaemonLog();
+  EXPECT_EQ((*c)->endpoint().port, dcom_port_);
+  EXPECT_EQ((*c)->endpoint().host, "127.0.0.1");
+
+  Result<client::EnrollResult> issued =
+      (*c)->Submit(kCrInPkcs10, csr, "CertificateTemplate:AutoIssueSubject", kCaName);
+  ASSERT_TRUE(issued.ok()) << issued.status().ToString();
+  EXPECT_EQ(issued->return_value, 0u);
+  ASSERT_EQ(issued->disposition, client::kDispositionIssued) << issued->message;
+  ossl::X509Ptr cert = testing::ParseCertDer(issued->certificate);
+  ASSERT_NE(cert, nullptr);
+  EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(cert.get()), key.get()), 1);
+
+  Result<client::EnrollResult> again = (*c)->Retrieve(issued->request_id, kCaName);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->disposition, client::kDispositionIssued);
+  EXPECT_EQ(again->certificate, issued->certificate);
+
+  Result<client::EnrollResult> full =
+      (*c)->Submit2(kCrInPkcs10 | client::kCrInFullResponse, csr2,
+                    "CertificateTemplate:AutoIssueSubject", kCaName);
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  EXPECT_EQ(full->disposition, client::kDispositionIssued) << full->message;
+  EXPECT_FALSE(full->chain.empty());
+
+  Result<Bytes> ca = (*c)->GetCaCert(0, kCaName);
+  ASSERT_TRUE(ca.ok()) << ca.status().ToString();
+  EXPECT_EQ(*ca, CaCertDer());
+  Result<Bytes> templates = (*c)->GetCaProperty(0x1D, 0, 4, kCaName);
+  ASSERT_TRUE(templates.ok()) << templates.status().ToString();
+  Result<std::u16string> units = ndr::Utf16LeBytesToString(*templates);
+  ASSERT_TRUE(units.ok());
+  Result<std::string> text = ndr::Utf16ToUtf8(*units);
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(TemplatePairs(std::string(text->c_str())), ServedTemplates());
+  Result<std::pair<std::int32_t, Bytes>> info = (*c)->GetCaPropertyInfo(kCaName);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_GT(info->first, 0);
+  EXPECT_TRUE((*c)->Ping2(kCaName).ok());
+
+  ASSERT_TRUE((*c)->Release().ok()) << DaemonLog();
+  const Status gone = (*c)->Ping2(kCaName);
+  EXPECT_EQ(gone.code(), StatusCode::kNotFound) << gone.ToString();
+  EXPECT_EQ(gone.hresult(), std::optional<std::uint32_t>(client::kRpcEDisconnected));
+}
+
+TEST_F(DcomInteropTest, CppClientWithWrongPasswordIsRefused) {
+  client::ConnectOptions options = CppClient();
+  options.credentials.password = "not-it";
+  Result<std::unique_ptr<client::CertRequestClient>> c =
+      client::CertRequestClient::Connect(options);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kPermissionDenied) << c.status().ToString();
+}
+
+TEST_F(DcomInteropTest, CliRequestsRetrievesAndReadsTheCaOverDcom) {
+  const std::filesystem::path key = dir_->path() / "cli.key";
+  const std::filesystem::path pem = dir_->path() / "cli.pem";
+  const testing::CommandResult issued =
+      RunCli({"request", "-u", "EXAMPLE\\alice", "--ca", kCaName, "-t", "AutoIssueSubject",
+              "--subject", "CN=cli-dcom", "--key-out", key.string(), "-o", pem.string()});
+  EXPECT_EQ(issued.exit_code, 0) << issued.output << DaemonLog();
+  EXPECT_THAT(testing::ReadTextFile(pem), HasSubstr("BEGIN CERTIFICATE"));
+
+  const testing::CommandResult pending =
+      RunCli({"request", "-u", "EXAMPLE\\alice", "-t", "OfficerApproval", "--subject",
+              "CN=cli-dcom-pending", "--key-out", (dir_->path() / "cli2.key").string()});
+  EXPECT_EQ(pending.exit_code, 3) << pending.output;
+  std::smatch id;
+  ASSERT_TRUE(std::regex_search(pending.output, id, std::regex("pending: request ([0-9]+)")))
+      << pending.output;
+  EXPECT_EQ(RunCli({"retrieve", "-u", "EXAMPLE\\alice", id[1]}).exit_code, 3);
+  EXPECT_EQ(RunCli({"retrieve", "--icpr", "-u", "EXAMPLE\\alice", id[1]}).exit_code, 3);
+  EXPECT_EQ(RunCli({"retrieve", "-u", "EXAMPLE\\alice", id[1]}, "wrong").exit_code, 2);
+
+  const testing::CommandResult ca_cert = RunCli({"ca-cert", "-u", "EXAMPLE\\alice"});
+  EXPECT_EQ(ca_cert.exit_code, 0) << ca_cert.output;
+  EXPECT_THAT(ca_cert.output, HasSubstr(Base64Encode(CaCertDer()).substr(0, 64)));
+  const testing::CommandResult chain = RunCli({"ca-cert", "--chain", "-u", "EXAMPLE\\alice"});
+  EXPECT_EQ(chain.exit_code, 0) << chain.output;
+  EXPECT_THAT(chain.output, HasSubstr("BEGIN CERTIFICATE"));
+
+  const testing::CommandResult info = RunCli({"ca-info", "--json", "-u", "EXAMPLE\\alice"});
+  EXPECT_EQ(info.exit_code, 0) << info.output;
+  EXPECT_THAT(info.output, HasSubstr(std::string("\"ca_name\": \"") + kCaName + "\""));
+  for (const auto& [name, oid] : ServedTemplates()) {
+    EXPECT_THAT(info.output, HasSubstr("{\"name\": \"" + name + "\", \"oid\": \"" + oid + "\"}"));
+  }
+  const testing::CommandResult text = RunCli({"ca-info", "-u", "EXAMPLE\\alice"});
+  EXPECT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_THAT(text.output, HasSubstr("AutoIssueSubject ("));
+  EXPECT_EQ(RunCli({"ca-info"}).exit_code, 1);
+  EXPECT_EQ(RunCli({"ca-cert", "--help"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace openadcs
