@@ -12,6 +12,7 @@
 #include "openadcs/ndr/activation.h"
 #include "openadcs/ndr/epm.h"
 #include "openadcs/ndr/icert_passage.h"
+#include "openadcs/ndr/icert_request.h"
 #include "openadcs/ndr/objref.h"
 #include "openadcs/ndr/oxid_resolver.h"
 #include "openadcs/ndr/rem_unknown.h"
@@ -50,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   std::span<const std::uint8_t> stub(data + 1, size - 1);
   auto dflt = [](auto fn) { return [fn](std::span<const std::uint8_t> s) { return fn(s, {}); }; };
-  switch (data[0] % 17) {
+  switch (data[0] % 27) {
     case 0:
       RoundTrip(stub, dflt(icert_passage::DecodeCertServerRequestRequest),
                 icert_passage::EncodeCertServerRequestRequest);
@@ -100,7 +101,44 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       RoundTrip(stub, dflt(oxid_resolver::DecodeComplexPingRequest),
                 oxid_resolver::EncodeComplexPingRequest);
       break;
-    default: RoundTrip(stub, objref::DecodeObjRef, objref::EncodeObjRef); break;
+    case 16: RoundTrip(stub, objref::DecodeObjRef, objref::EncodeObjRef); break;
+    // ICertRequestD / ICertRequestD2: the requests the daemon decodes, then
+    // the responses our client decodes (and the activation reply).
+    case 17:
+      RoundTrip(stub, dflt(icert_request::DecodeRequestRequest),
+                icert_request::EncodeRequestRequest);
+      break;
+    case 18:
+      RoundTrip(stub, dflt(icert_request::DecodeRequest2Request),
+                icert_request::EncodeRequest2Request);
+      break;
+    case 19:
+      RoundTrip(stub, dflt(icert_request::DecodeGetCaCertRequest),
+                icert_request::EncodeGetCaCertRequest);
+      break;
+    case 20:
+      RoundTrip(stub, dflt(icert_request::DecodeAuthorityRequest),
+                icert_request::EncodeAuthorityRequest);
+      break;
+    case 21:
+      RoundTrip(stub, dflt(icert_request::DecodeGetCaPropertyRequest),
+                icert_request::EncodeGetCaPropertyRequest);
+      break;
+    case 22:
+      RoundTrip(stub, dflt(icert_request::DecodeRequestResponse),
+                icert_request::EncodeRequestResponse);
+      break;
+    case 23:
+      RoundTrip(stub, dflt(icert_request::DecodeBlobResponse), icert_request::EncodeBlobResponse);
+      break;
+    case 24:
+      RoundTrip(stub, icert_request::DecodeHresultResponse, icert_request::EncodeHresultResponse);
+      break;
+    case 25:
+      RoundTrip(stub, dflt(icert_request::DecodeGetCaPropertyInfoResponse),
+                icert_request::EncodeGetCaPropertyInfoResponse);
+      break;
+    default: (void)activation::DecodeActivationOut(stub); break;
   }
   return 0;
 }

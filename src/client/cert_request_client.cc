@@ -216,8 +216,13 @@ Status CertRequestClient::Release() {
   if (refs_.empty()) return Status::Ok();
   std::vector<InterfaceRef> refs = std::move(refs_);
   refs_.clear();
-  Result<rpc::Binding> binding = channel_->Bind(kRemUnknown2, NewAuth(options_));
+  // A presentation context for IRemUnknown2 on the object connection, called
+  // under the security context the object calls already use: MS-RPCE lets
+  // any established context protect any presentation context, and a second
+  // NTLM handshake would cost a round trip and both sides' hashing.
+  Result<rpc::Binding> binding = channel_->Bind(kRemUnknown2);
   if (!binding.ok()) return binding.status();
+  binding->auth_context_id = binding_.auth_context_id;
   ndr::rem_unknown::RefsRequest request;
   request.orpcthis = NewOrpcThis();
   for (const InterfaceRef& r : refs) request.refs.push_back({r.ipid, r.public_refs, 0});

@@ -45,7 +45,7 @@ using FreedObjects = std::vector<std::shared_ptr<ComObject>>;
 struct ObjectTableOptions {
   std::chrono::milliseconds timeout{360'000};
   std::size_t max_objects = 16384;
-  std::size_t max_objects_per_client = 256;
+  std::size_t max_objects_per_client = 1024;
   std::size_t max_ping_sets = 16384;
   Clock clock;  // null: steady_clock
 };

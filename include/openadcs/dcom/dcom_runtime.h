@@ -53,7 +53,7 @@ struct DcomOptions {
   // Objects alive at once, in all and per client identity; an activation
   // beyond either is answered E_OUTOFMEMORY. [1, 1'000'000] each.
   std::size_t max_objects = 16384;
-  std::size_t max_objects_per_client = 256;
+  std::size_t max_objects_per_client = 1024;
   // Ping sets alive at once (a set expires like an object). [1, 1'000'000]
   std::size_t max_ping_sets = 16384;
   // Calls on the activator, IRemUnknown(2) and objects below this level

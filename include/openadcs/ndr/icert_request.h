@@ -37,6 +37,7 @@ struct RequestIn {
   std::uint32_t request_id = 0;
   std::optional<std::u16string> attributes;
   Bytes request;  // pctbRequest: empty for a retrieve
+  friend bool operator==(const RequestIn&, const RequestIn&) = default;
 };
 struct RequestOut {
   orpc::OrpcThat orpcthat;
@@ -48,26 +49,31 @@ struct RequestOut {
   Bytes encoded_cert;         // DER certificate
   Bytes disposition_message;  // UTF-16LE with NUL
   std::uint32_t hresult = 0;
+  friend bool operator==(const RequestOut&, const RequestOut&) = default;
 };
 
 struct GetCaCertIn {
   orpc::OrpcThis orpcthis;
   std::uint32_t fchain = 0;
   std::optional<std::u16string> authority;
+  friend bool operator==(const GetCaCertIn&, const GetCaCertIn&) = default;
 };
 struct BlobOut {  // GetCACert's pctbOut, GetCAProperty's pctbPropertyValue
   orpc::OrpcThat orpcthat;
   Bytes blob;
   std::uint32_t hresult = 0;
+  friend bool operator==(const BlobOut&, const BlobOut&) = default;
 };
 
 struct AuthorityIn {  // Ping, Ping2, GetCAPropertyInfo
   orpc::OrpcThis orpcthis;
   std::optional<std::u16string> authority;
+  friend bool operator==(const AuthorityIn&, const AuthorityIn&) = default;
 };
 struct HresultOut {  // Ping, Ping2
   orpc::OrpcThat orpcthat;
   std::uint32_t hresult = 0;
+  friend bool operator==(const HresultOut&, const HresultOut&) = default;
 };
 
 struct GetCaPropertyIn {
@@ -76,6 +82,7 @@ struct GetCaPropertyIn {
   std::int32_t prop_id = 0;
   std::int32_t prop_index = 0;
   std::int32_t prop_type = 0;
+  friend bool operator==(const GetCaPropertyIn&, const GetCaPropertyIn&) = default;
 };
 
 struct GetCaPropertyInfoOut {
@@ -83,6 +90,7 @@ struct GetCaPropertyInfoOut {
   std::int32_t property_count = 0;
   Bytes prop_info;  // CATRANSPROP array and its strings
   std::uint32_t hresult = 0;
+  friend bool operator==(const GetCaPropertyInfoOut&, const GetCaPropertyInfoOut&) = default;
 };
 
 // Server side.
