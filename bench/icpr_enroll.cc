@@ -18,34 +18,25 @@
 //   perf record -e cpu-clock -F 499 --call-graph dwarf,8192 -o icpr.data --
 //       build/bench/bench/icpr_enroll --connections 8 --seconds 15
 //   perf report -i icpr.data --comm openadcsd --time START,END --no-children
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <csignal>
-#include <cstdint>
 #include <cstdio>
 #include <ctime>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
-#include <optional>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "openadcs/auth/user_file.h"
+#include "enroll_bench_support.h"
 #include "openadcs/client/cert_passage_client.h"
-#include "openadcs/util/openssl.h"
 #include "openadcs/util/status.h"
 #include "testing/daemon_process.h"
 #include "testing/pki.h"
@@ -53,91 +44,7 @@
 namespace {
 
 using namespace openadcs;
-using Clock = std::chrono::steady_clock;
-
-constexpr const char* kCaName = "openadcs Bench CA";
-constexpr const char* kDomain = "EXAMPLE";
-constexpr const char* kUser = "bench";
-constexpr const char* kPassword = "Bench-Horse-7";
-// Generating an RSA-4096 CA key on a busy 2-core machine can take a while.
-constexpr std::chrono::seconds kStartTimeout{120};
-constexpr std::chrono::seconds kStopTimeout{30};
-
-double Seconds(Clock::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
-
-struct Daemon {
-  std::unique_ptr<testing::NotifySocket> notify;
-  std::unique_ptr<testing::ChildProcess> process;
-  std::filesystem::path state;
-  std::filesystem::path log;
-  std::uint16_t icpr_port = 0;
-};
-
-// Writes the config and the user file under `dir`, starts openadcsd and
-// waits for READY; the ports come from the STATUS line (both are bound at 0).
-// `workers` sets [rpc] worker_threads; 0 keeps the daemon's default.
-Result<Daemon> StartDaemon(const std::filesystem::path& dir, const std::string& key_algorithm,
-                           int workers) {
-  Daemon d;
-  d.state = dir / "state";
-  d.log = dir / "openadcsd.log";
-  std::error_code ec;
-  std::filesystem::create_directories(d.state, ec);
-  if (ec) return Status::IOError("cannot create " + d.state.string() + ": " + ec.message());
-  std::filesystem::permissions(d.state, std::filesystem::perms::owner_all, ec);
-  if (ec) return Status::IOError("cannot chmod " + d.state.string() + ": " + ec.message());
-  Result<auth::UserFile> users = auth::UserFile::Load(d.state / "users");
-  if (!users.ok()) return users.status();
-  OPENADCS_RETURN_IF_ERROR(users->Add(kDomain, kUser, kPassword));
-  OPENADCS_RETURN_IF_ERROR(users->Save());
-
-  const std::filesystem::path config = dir / "openadcsd.toml";
-  std::ofstream out(config);
-  out << "[ca]\nsubject = \"CN=" << kCaName << "\"\nkey_algorithm = \"" << key_algorithm
-      << "\"\n[state]\ndir = \"" << d.state.string()
-      << "\"\n[database]\nsynchronous = \"full\"\n"
-         "[templates]\nsource = \"ldif\"\ndirectory = \""
-      << OPENADCS_SOURCE_DIR
-      << "/config/templates\"\n"
-         "[rpc]\naddress = \"127.0.0.1\"\nepm_port = 0\nicpr_port = 0\n"
-         "netbios_domain_name = \""
-      << kDomain << "\"\n";
-  if (workers > 0) out << "worker_threads = " << workers << "\n";
-  out.close();
-  if (!out) return Status::IOError("cannot write " + config.string());
-
-  d.notify = std::make_unique<testing::NotifySocket>(dir / "notify");
-  if (!d.notify->ok()) return Status::IOError("cannot bind the notify socket");
-  std::string error;
-  d.process =
-      testing::ChildProcess::Spawn({OPENADCS_DAEMON, "--config", config.string()},
-                                   {"NOTIFY_SOCKET=" + d.notify->path().string()}, d.log, &error);
-  if (d.process == nullptr) return Status::Unavailable("cannot start openadcsd: " + error);
-  if (!d.notify->WaitFor("READY=1", kStartTimeout)) {
-    return Status::Unavailable("openadcsd not ready:\n" + testing::ReadTextFile(d.log));
-  }
-  static const std::regex kPorts("icpr [0-9.]+:([0-9]+)");
-  for (const std::string& m : d.notify->messages()) {
-    std::smatch match;
-    if (std::regex_search(m, match, kPorts)) {
-      d.icpr_port = static_cast<std::uint16_t>(std::stoi(match[1]));
-    }
-  }
-  if (d.icpr_port == 0) return Status::Unavailable("no icpr port in the STATUS line");
-  return d;
-}
-
-Status StopDaemon(Daemon& d) {
-  d.process->Signal(SIGTERM);
-  const std::optional<int> status = d.process->Wait(kStopTimeout);
-  if (!status) return Status::Unavailable("openadcsd did not stop within 30 s");
-  if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-    return Status::Internal("openadcsd exited abnormally:\n" + testing::ReadTextFile(d.log));
-  }
-  return Status::Ok();
-}
+using namespace openadcs::bench;
 
 // A field of /proc/<pid>/status in KiB ("VmRSS", "VmHWM"); -1 when absent.
 long ProcStatusKiB(pid_t pid, const std::string& field) {
@@ -174,76 +81,14 @@ double SelfCpuSeconds() {
   return seconds(ru.ru_utime) + seconds(ru.ru_stime);
 }
 
-Result<ossl::PKeyPtr> LoadPrivateKey(const std::filesystem::path& path) {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "r"), &std::fclose);
-  if (!file) return Status::IOError("cannot open " + path.string());
-  ossl::PKeyPtr key(PEM_read_PrivateKey(file.get(), nullptr, nullptr, nullptr));
-  if (!key) return Status::Corruption("no private key in " + path.string());
-  return key;
-}
-
-// Signatures per second with `key` (SHA-256 over a certificate-sized TBS, as
-// the CA signs) on `threads` threads for `budget`.
-Result<double> SigningRate(EVP_PKEY* key, int threads, Clock::duration budget) {
-  const std::vector<unsigned char> tbs(1000, 0x5A);
-  std::atomic<long> count{0};
-  std::atomic<bool> failed{false};
-  const Clock::time_point start = Clock::now();
-  const Clock::time_point deadline = start + budget;
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      std::vector<unsigned char> sig(static_cast<std::size_t>(EVP_PKEY_get_size(key)));
-      long mine = 0;
-      while (Clock::now() < deadline) {
-        ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
-        std::size_t len = sig.size();
-        if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
-            EVP_DigestSign(ctx.get(), sig.data(), &len, tbs.data(), tbs.size()) != 1) {
-          failed = true;
-          return;
-        }
-        ++mine;
-      }
-      count += mine;
-    });
-  }
-  for (std::thread& th : pool) th.join();
-  if (failed) return Status::Internal("EVP_DigestSign failed");
-  return static_cast<double>(count.load()) / Seconds(Clock::now() - start);
-}
-
-// RSA-2048 CSRs for the auto-issue template, from a few keys (key
-// generation is not what is measured).
-std::vector<Bytes> MakeCsrs(int count) {
-  std::vector<ossl::PKeyPtr> keys;
-  for (int i = 0; i < 8; ++i) keys.push_back(testing::MakeRsaKey(2048));
-  std::vector<Bytes> csrs;
-  for (int i = 0; i < count; ++i) {
-    const std::string cn = "bench" + std::to_string(i) + ".example.com";
-    csrs.push_back(testing::MakeCsrDer(keys[static_cast<std::size_t>(i) % keys.size()].get(),
-                                       {{{"CN", cn}}, {}, {}}));
-  }
-  return csrs;
-}
-
 struct RunResult {
-  long issued = 0;
-  long failures = 0;
-  std::string first_failure;
+  Tally tally;  // latencies sorted
   double seconds = 0;
-  std::vector<double> latencies_ms;  // of every call, sorted
-  long rss_kib = 0;                  // the daemon's, with every connection still open
+  long rss_kib = 0;  // the daemon's, with every connection still open
   long hwm_kib = 0;
   double daemon_cpu_seconds = 0;  // CPU the daemon and this process spent in the timed region
   double client_cpu_seconds = 0;
 };
-
-double Percentile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0;
-  const auto rank = static_cast<std::size_t>(q * static_cast<double>(sorted.size()));
-  return sorted[std::min(rank, sorted.size() - 1)];
-}
 
 // `connections` clients, each connected and bound before the clock starts and
 // driven by its own thread, submitting until `budget` has passed or, when
@@ -273,10 +118,7 @@ Result<RunResult> Enroll(const client::ConnectOptions& options, pid_t daemon, in
   for (int t = 0; t < connections; ++t) {
     pool.emplace_back([&, t] {
       client::CertPassageClient& c = *clients[static_cast<std::size_t>(t)];
-      std::vector<double> latencies;
-      long issued = 0;
-      long failures = 0;
-      std::string first_failure;
+      Tally mine;
       for (std::size_t i = static_cast<std::size_t>(t);;
            i += static_cast<std::size_t>(connections)) {
         if (requests > 0 ? sent.fetch_add(1) >= requests : Clock::now() >= deadline) break;
@@ -290,28 +132,13 @@ Result<RunResult> Enroll(const client::ConnectOptions& options, pid_t daemon, in
           if (requests == 0 && before >= deadline) break;
           std::this_thread::sleep_until(before);  // the offered load's schedule
         }
-        Result<client::EnrollResult> r =
-            c.Submit(0x100, csrs[i % csrs.size()], "CertificateTemplate:AutoIssueSubject", kCaName);
-        latencies.push_back(
-            std::chrono::duration<double, std::milli>(Clock::now() - before).count());
-        if (r.ok() && r->disposition == client::kDispositionIssued) {
-          ++issued;
-          continue;
+        if (!mine.Record(c.Submit(kCrInPkcs10, csrs[i % csrs.size()], kAttributes, kCaName),
+                         before)) {
+          break;
         }
-        ++failures;
-        if (first_failure.empty()) {
-          first_failure = r.ok()
-                              ? "disposition " + std::to_string(r->disposition) + " " + r->message
-                              : r.status().ToString();
-        }
-        // After a transport failure the channel's state is unknown: stop this connection.
-        if (!r.ok()) break;
       }
       std::lock_guard<std::mutex> lock(mu);
-      result.issued += issued;
-      result.failures += failures;
-      if (result.first_failure.empty()) result.first_failure = first_failure;
-      result.latencies_ms.insert(result.latencies_ms.end(), latencies.begin(), latencies.end());
+      result.tally.Merge(mine);
     });
   }
   for (std::thread& th : pool) th.join();
@@ -320,7 +147,7 @@ Result<RunResult> Enroll(const client::ConnectOptions& options, pid_t daemon, in
   result.client_cpu_seconds = SelfCpuSeconds() - client_cpu_before;
   result.rss_kib = ProcStatusKiB(daemon, "VmRSS");
   result.hwm_kib = ProcStatusKiB(daemon, "VmHWM");
-  std::sort(result.latencies_ms.begin(), result.latencies_ms.end());
+  std::sort(result.tally.latencies_ms.begin(), result.tally.latencies_ms.end());
   return result;
 }
 
@@ -367,14 +194,14 @@ int main(int argc, char** argv) {
   // The daemon's CA key is generated at its first start, so it starts first;
   // the CSRs are made before any timing.
   testing::TempDir dir;
-  Result<Daemon> daemon = StartDaemon(dir.path(), key, workers);
+  Result<Daemon> daemon =
+      StartDaemon(dir.path(), {.key_algorithm = key, .worker_threads = workers});
   if (!daemon.ok()) return Fail(daemon.status());
   const std::vector<Bytes> csrs = MakeCsrs(64);
 
   Result<ossl::PKeyPtr> ca_key = LoadPrivateKey(daemon->state / "ca-key.pem");
   if (!ca_key.ok()) return Fail(ca_key.status());
-  const auto sign_budget =
-      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(sign_seconds));
+  const Clock::duration sign_budget = FromSeconds(sign_seconds);
   Result<double> sign1 = SigningRate(ca_key->get(), 1, sign_budget);
   Result<double> sign2 = SigningRate(ca_key->get(), 2, sign_budget);
   if (!sign1.ok()) return Fail(sign1.status());
@@ -387,27 +214,24 @@ int main(int argc, char** argv) {
               "/sign2", "p50-ms", "p99-ms", "cpu-d", "cpu-c", "failed", "rss-KiB", "hwm-KiB");
   std::fflush(stdout);
 
-  client::ConnectOptions options;
-  options.port = daemon->icpr_port;
-  options.credentials.domain = kDomain;
-  options.credentials.user = kUser;
-  options.credentials.password = kPassword;
-  options.level = auth::AuthLevel::kPrivacy;
-  const auto budget =
-      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const client::ConnectOptions options = ConnectOptionsFor(*daemon);
+  const Clock::duration budget = FromSeconds(seconds);
   long failures = 0;
   for (int n : connections) {
     Result<RunResult> r = Enroll(options, daemon->process->pid(), n, csrs, budget, requests, rate);
     if (!r.ok()) return Fail(r.status());
-    const double enroll_rate = static_cast<double>(r->issued) / r->seconds;
-    const double calls = static_cast<double>(std::max<std::size_t>(r->latencies_ms.size(), 1));
+    const Tally& tally = r->tally;
+    const double enroll_rate = static_cast<double>(tally.issued) / r->seconds;
+    const double calls = static_cast<double>(std::max<std::size_t>(tally.latencies_ms.size(), 1));
     std::printf("%5d %9.0f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8ld %9ld %9ld\n", n, enroll_rate,
-                enroll_rate / *sign1, enroll_rate / *sign2, Percentile(r->latencies_ms, 0.50),
-                Percentile(r->latencies_ms, 0.99), 1000 * r->daemon_cpu_seconds / calls,
-                1000 * r->client_cpu_seconds / calls, r->failures, r->rss_kib, r->hwm_kib);
-    if (!r->first_failure.empty()) std::printf("#   first failure: %s\n", r->first_failure.c_str());
+                enroll_rate / *sign1, enroll_rate / *sign2, Percentile(tally.latencies_ms, 0.50),
+                Percentile(tally.latencies_ms, 0.99), 1000 * r->daemon_cpu_seconds / calls,
+                1000 * r->client_cpu_seconds / calls, tally.failures, r->rss_kib, r->hwm_kib);
+    if (!tally.first_failure.empty()) {
+      std::printf("#   first failure: %s\n", tally.first_failure.c_str());
+    }
     std::fflush(stdout);
-    failures += r->failures;
+    failures += tally.failures;
   }
   // A second signing measurement shows whether the machine's speed drifted
   // during the run (other load, CPU steal), which would skew the ratios.

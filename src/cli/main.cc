@@ -1,11 +1,15 @@
 // openadcs: the command-line client of openadcsd.
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
 
 #include "cli/ca_commands.h"
 #include "cli/enroll_commands.h"
 #include "cli/user_command.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Run(int argc, char** argv) {
   CLI::App app{
       "openadcs: enroll with and manage an openadcs (AD CS protocol) certificate authority"};
   app.set_version_flag("--version", OPENADCS_VERSION);
@@ -22,4 +26,18 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : openadcs::cli::kExitUsage;
   }
   return exit_code;
+}
+
+}  // namespace
+
+// CLI11 throws while the commands are set up (a programming error) and the
+// standard library on allocation failure: report either as a failure rather
+// than terminating.
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "openadcs: %s\n", e.what());
+    return openadcs::cli::kExitFailure;
+  }
 }

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "client/enroll_common.h"
 #include "openadcs/idl/epm.h"
 #include "openadcs/idl/icert_passage.h"
 #include "openadcs/ndr/epm.h"
@@ -27,13 +28,6 @@ Status FaultStatus(std::uint32_t fault, const char* what) {
   }
   return Status::InvalidArgument(
       fmt::format("{}: the server answered fault 0x{:08x}", what, fault));
-}
-
-Result<std::string> Utf16LeText(const Bytes& blob) {
-  if (blob.empty()) return std::string();
-  Result<std::u16string> units = ndr::Utf16LeBytesToString(blob);
-  if (!units.ok()) return units.status();
-  return ndr::Utf16ToUtf8(*units);
 }
 
 }  // namespace
@@ -87,11 +81,7 @@ Result<std::unique_ptr<CertPassageClient>> CertPassageClient::Connect(
   Result<std::unique_ptr<rpc::ClientChannel>> channel =
       rpc::ClientChannel::Connect(options.host, port, channel_options);
   if (!channel.ok()) return channel.status();
-  rpc::ClientAuth client_auth;
-  client_auth.type = auth::AuthType::kNtlm;
-  client_auth.level = options.level;
-  client_auth.context = auth::NewNtlmClientContext(options.credentials);
-  Result<rpc::Binding> binding = (*channel)->Bind(kCertPassage, std::move(client_auth));
+  Result<rpc::Binding> binding = (*channel)->Bind(kCertPassage, NewNtlmAuth(options));
   if (!binding.ok()) return binding.status();
   return std::unique_ptr<CertPassageClient>(new CertPassageClient(std::move(*channel), *binding));
 }
@@ -130,15 +120,8 @@ Result<EnrollResult> CertPassageClient::Call(std::uint32_t flags, std::uint32_t 
   Result<ndr::icert_passage::CertServerRequestOut> out =
       ndr::icert_passage::DecodeCertServerRequestResponse(call->stub);
   if (!out.ok()) return out.status();
-  EnrollResult result;
-  result.request_id = out->request_id;
-  result.disposition = out->disposition;
-  result.certificate = std::move(out->encoded_cert);
-  result.chain = std::move(out->cert);
-  result.return_value = out->return_value;
-  Result<std::string> message = Utf16LeText(out->disposition_message);
-  if (message.ok()) result.message = std::move(*message);
-  return result;
+  return NewEnrollResult(out->request_id, out->disposition, std::move(out->encoded_cert),
+                         std::move(out->cert), out->return_value, out->disposition_message);
 }
 
 }  // namespace openadcs::client

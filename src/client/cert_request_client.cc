@@ -5,6 +5,7 @@
 #include <charconv>
 #include <utility>
 
+#include "client/enroll_common.h"
 #include "openadcs/idl/icert_request_d.h"
 #include "openadcs/idl/icert_request_d2.h"
 #include "openadcs/idl/irem_unknown2.h"
@@ -72,21 +73,6 @@ Result<std::optional<std::u16string>> OptionalUtf16(const std::string& s) {
   return std::optional<std::u16string>(std::move(*units));
 }
 
-Result<std::string> Utf16LeText(const Bytes& blob) {
-  if (blob.empty()) return std::string();
-  Result<std::u16string> units = ndr::Utf16LeBytesToString(blob);
-  if (!units.ok()) return units.status();
-  return ndr::Utf16ToUtf8(*units);
-}
-
-rpc::ClientAuth NewAuth(const ConnectOptions& options) {
-  rpc::ClientAuth a;
-  a.type = auth::AuthType::kNtlm;
-  a.level = options.level;
-  a.context = auth::NewNtlmClientContext(options.credentials);
-  return a;
-}
-
 // "10.0.0.5[49731]" -> ("10.0.0.5", 49731).
 std::optional<std::pair<std::string, std::uint16_t>> ParseTcpBinding(const std::u16string& text) {
   const std::size_t open = text.find(u'[');
@@ -139,7 +125,7 @@ Result<std::unique_ptr<CertRequestClient>> CertRequestClient::Connect(
   Result<std::unique_ptr<rpc::ClientChannel>> scm =
       rpc::ClientChannel::Connect(options.host, options.epm_port, channel_options);
   if (!scm.ok()) return scm.status();
-  Result<rpc::Binding> scm_binding = (*scm)->Bind(kActivator, NewAuth(options));
+  Result<rpc::Binding> scm_binding = (*scm)->Bind(kActivator, NewNtlmAuth(options));
   if (!scm_binding.ok()) return scm_binding.status();
 
   ndr::activation::ActivationIn in;
@@ -199,7 +185,7 @@ Result<std::unique_ptr<CertRequestClient>> CertRequestClient::Connect(
   Result<std::unique_ptr<rpc::ClientChannel>> channel =
       rpc::ClientChannel::Connect(where->first, where->second, channel_options);
   if (!channel.ok()) return channel.status();
-  Result<rpc::Binding> binding = (*channel)->Bind(kCertRequestD2, NewAuth(options));
+  Result<rpc::Binding> binding = (*channel)->Bind(kCertRequestD2, NewNtlmAuth(options));
   if (!binding.ok()) return binding.status();
   ObjectEndpoint endpoint{where->first, where->second, d2->ipid, out->oxid};
   return std::unique_ptr<CertRequestClient>(
@@ -207,9 +193,13 @@ Result<std::unique_ptr<CertRequestClient>> CertRequestClient::Connect(
                             out->ipid_rem_unknown, std::move(refs)));
 }
 
+// Best effort: the server collects the object anyway once it times out. A
+// release that throws (only on allocation failure) is dropped the same way.
 CertRequestClient::~CertRequestClient() {
-  // Best effort: the server collects the object anyway once it times out.
-  (void)Release();
+  try {
+    (void)Release();
+  } catch (...) {
+  }
 }
 
 Status CertRequestClient::Release() {
@@ -291,18 +281,11 @@ Result<EnrollResult> CertRequestClient::CallRequest(bool request2, std::uint32_t
   if (!stub.ok()) return stub.status();
   Result<icr::RequestOut> out = icr::DecodeRequestResponse(*stub);
   if (!out.ok()) return out.status();
-  EnrollResult result;
-  result.request_id = out->request_id;
-  result.disposition = out->disposition;
-  result.certificate = std::move(out->encoded_cert);
-  result.chain = std::move(out->cert_chain);
-  result.return_value = out->hresult;
-  Result<std::string> message = Utf16LeText(out->disposition_message);
-  if (message.ok()) {
-    result.message = std::move(*message);
-    // The message is NUL-terminated on the wire.
-    while (!result.message.empty() && result.message.back() == '\0') result.message.pop_back();
-  }
+  EnrollResult result =
+      NewEnrollResult(out->request_id, out->disposition, std::move(out->encoded_cert),
+                      std::move(out->cert_chain), out->hresult, out->disposition_message);
+  // The message is NUL-terminated on the wire.
+  while (!result.message.empty() && result.message.back() == '\0') result.message.pop_back();
   return result;
 }
 

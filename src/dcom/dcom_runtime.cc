@@ -67,7 +67,9 @@ Result<std::unique_ptr<DcomRuntime>> DcomRuntime::Create(DcomOptions options) {
 
 DcomRuntime::DcomRuntime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-DcomRuntime::~DcomRuntime() {
+// Stop() can throw only on a broken mutex, after which the process cannot go
+// on anyway.
+DcomRuntime::~DcomRuntime() {  // NOLINT(bugprone-exception-escape)
   Stop();
 }
 

@@ -8,10 +8,9 @@
 #include <openssl/x509v3.h>
 
 #include "openadcs/ca/hresult.h"
-#include "openadcs/db/sqlite_store.h"
-#include "openadcs/directory/ldif_template_source.h"
 #include "openadcs/pki/x509_builder.h"
 #include "testing/pki.h"
+#include "testing/test_ca.h"
 
 namespace openadcs::ca {
 namespace {
@@ -23,21 +22,7 @@ namespace xf = db::extension_flag;
 class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    pki::CaIdentityOptions o;
-    o.key_file = dir_.path() / "ca.key";
-    o.cert_file = dir_.path() / "ca.crt";
-    o.algorithm = pki::KeyAlgorithm::kEcdsaP256;
-    o.subject = "CN=openadcs-CA,DC=example,DC=com";
-    auto id = pki::CaIdentity::LoadOrCreate(o);
-    ASSERT_TRUE(id.ok()) << id.status().ToString();
-    identity_ = std::move(id).value();
-    auto store = db::OpenSqliteStore({dir_.path() / "ca.db"});
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-    auto source = directory::OpenLdifTemplateSource(
-        {std::filesystem::path(OPENADCS_SOURCE_DIR) / "config" / "templates", "openadcs-CA"});
-    ASSERT_TRUE(source.ok()) << source.status().ToString();
-    templates_ = std::move(source).value();
+    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCa(dir_.path(), &identity_, &store_, &templates_));
     engine_ = std::make_unique<Engine>(EngineOptions{}, *identity_, *store_, *templates_, nullptr,
                                        [this] { return now_; });
     key_ = testing::MakeRsaKey(2048);

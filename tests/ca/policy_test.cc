@@ -8,6 +8,7 @@
 #include "openadcs/ca/hresult.h"
 #include "openadcs/pki/name.h"
 #include "testing/pki.h"
+#include "testing/test_ca.h"
 
 namespace openadcs::ca {
 namespace {
@@ -95,15 +96,10 @@ Bytes Ia5(const std::string& s) {
 class PolicyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    pki::CaIdentityOptions o;
-    o.key_file = dir_.path() / "ca.key";
-    o.cert_file = dir_.path() / "ca.crt";
-    o.algorithm = pki::KeyAlgorithm::kEcdsaP256;
+    pki::CaIdentityOptions o = testing::TestCaIdentityOptions(dir_.path());
     o.subject = "CN=Policy Test CA,O=openadcs";
     o.validity_days = 3650;
-    auto id = pki::CaIdentity::LoadOrCreate(o);
-    ASSERT_TRUE(id.ok()) << id.status().ToString();
-    identity_ = std::move(id).value();
+    ASSERT_NO_FATAL_FAILURE(testing::OpenCaIdentity(o, &identity_));
     key_ = testing::MakeRsaKey(2048);
   }
 

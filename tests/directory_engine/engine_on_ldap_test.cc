@@ -8,11 +8,11 @@
 #include "directory_engine/shared_samba.h"
 #include "openadcs/ca/engine.h"
 #include "openadcs/ca/hresult.h"
-#include "openadcs/db/sqlite_store.h"
 #include "openadcs/directory/ldap_template_source.h"
 #include "testing/ldap_slapd.h"
 #include "testing/ldap_template_edits.h"
 #include "testing/pki.h"
+#include "testing/test_ca.h"
 
 namespace openadcs::ca {
 namespace {
@@ -56,17 +56,7 @@ class EngineOnLdapTest : public ::testing::TestWithParam<Server> {
     auto templates = directory::OpenLdapTemplateSource(options);
     ASSERT_TRUE(templates.ok()) << templates.status().ToString();
     templates_ = std::move(templates).value();
-    pki::CaIdentityOptions o;
-    o.key_file = dir_.path() / "ca.key";
-    o.cert_file = dir_.path() / "ca.crt";
-    o.algorithm = pki::KeyAlgorithm::kEcdsaP256;
-    o.subject = "CN=openadcs-CA,DC=example,DC=com";
-    auto id = pki::CaIdentity::LoadOrCreate(o);
-    ASSERT_TRUE(id.ok()) << id.status().ToString();
-    identity_ = std::move(id).value();
-    auto store = db::OpenSqliteStore({dir_.path() / "ca.db"});
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCa(dir_.path(), &identity_, &store_));
     engine_ = std::make_unique<Engine>(EngineOptions{}, *identity_, *store_, *templates_, nullptr);
     key_ = testing::MakeRsaKey(2048);
   }

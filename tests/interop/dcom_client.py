@@ -5,16 +5,15 @@ impacket activates the object (DCOMConnection with the OXID resolver,
 CoCreateInstanceEx of CCertRequestD asking ICertRequestD2, always on port
 135) and calls it through the returned INTERFACE. impacket 0.10.0 has no
 MS-WCCE module, so the methods are declared here from the IDL (MS-WCCE 6)
-with impacket's NDR classes; ORPCTHIS/ORPCTHAT are impacket's.
+with impacket's NDR classes and wcce_ndr's CERTTRANSBLOB; ORPCTHIS/ORPCTHAT
+are impacket's.
 
 One action per run (see --help); prints one JSON object on stdout: the
 outcome, or {"error": "..."} when a step failed (exit code 0 either way; 2
 for usage errors). Runs under /usr/bin/python3: Debian's impacket is not
 visible to other builds.
 """
-import argparse
 import base64
-import json
 import os
 import subprocess
 import sys
@@ -22,28 +21,23 @@ import tempfile
 
 from impacket.dcerpc.v5.dcomrt import (DCOMConnection, ORPCTHAT, ORPCTHIS, OBJREF_STANDARD,
                                        REMINTERFACEREF, RemRelease)
-from impacket.dcerpc.v5.dtypes import DWORD, LONG, LPWSTR, NULL, PBYTE, ULONG
-from impacket.dcerpc.v5.ndr import NDRCALL, NDRSTRUCT
+from impacket.dcerpc.v5.dtypes import DWORD, LONG, LPWSTR, NULL, ULONG
+from impacket.dcerpc.v5.ndr import NDRCALL
 from impacket.uuid import bin_to_string, string_to_bin, uuidtup_to_bin
 from pyasn1.codec.der import decoder
+
+from wcce_ndr import (CERTTRANSBLOB, CR_IN_PKCS10, argument_parser, blob, blob_bytes,
+                      enrollment_outcome, print_outcome, template_attributes)
 
 CLSID_CCertRequestD = string_to_bin('d99e6e74-fc88-11d0-b498-00a0c90312f3')
 IID_ICertRequestD = uuidtup_to_bin(('d99e6e70-fc88-11d0-b498-00a0c90312f3', '0.0'))
 IID_ICertRequestD2 = uuidtup_to_bin(('5422fd3a-d4b8-4cef-a12e-e87d4ca22e90', '0.0'))
 IID_IRemUnknown2 = uuidtup_to_bin(('00000143-0000-0000-c000-000000000046', '0.0'))
 
-CR_IN_PKCS10 = 0x100
 CR_IN_FULLRESPONSE = 0x40000
 OID_CMC_STATUS_INFO = '1.3.6.1.5.5.7.7.1'
 OID_CMC_STATUS_INFO_V2 = '1.3.6.1.5.5.7.7.25'
 OID_PKI_RESPONSE = '1.3.6.1.5.5.7.12.3'
-
-
-class CERTTRANSBLOB(NDRSTRUCT):
-    structure = (
-        ('cb', ULONG),
-        ('pb', PBYTE),
-    )
 
 
 class Request(NDRCALL):
@@ -142,19 +136,6 @@ class Ping2Response(NDRCALL):
 GetCAPropertyResponse = GetCACertResponse
 
 
-def blob(data):
-    b = CERTTRANSBLOB()
-    b['cb'] = len(data)
-    b['pb'] = list(data) if data else NULL
-    return b
-
-
-def blob_bytes(b):
-    if b['cb'] == 0 or b['pb'] in (None, NULL):
-        return b''
-    return b''.join(x if isinstance(x, bytes) else bytes([x]) for x in b['pb'])
-
-
 def wstr(s):
     return (s + '\x00') if s else NULL
 
@@ -221,17 +202,11 @@ def cmc_status(full_response, ca_pem_path):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argument_parser(__doc__)
     p.add_argument('action', choices=['request', 'request2', 'retrieve', 'ca-cert', 'ca-property',
                                       'release-then-call', 'abandon'])
-    p.add_argument('--host', default='127.0.0.1')
-    p.add_argument('--domain', default='')
-    p.add_argument('--user', default='')
-    p.add_argument('--password', default='')
     p.add_argument('--authority', default='')
-    p.add_argument('--template', default='')
     p.add_argument('--csr', help='DER PKCS#10 file')
-    p.add_argument('--request-id', type=int, default=0)
     p.add_argument('--full-response', action='store_true', help='Request2 with FULLRESPONSE')
     p.add_argument('--ca-pem', help='CA certificate to verify a CMC response with')
     p.add_argument('--prop-id', type=lambda s: int(s, 0), default=0x1d)
@@ -255,8 +230,7 @@ def main():
                     csr = f.read()
                 req['dwFlags'] = CR_IN_PKCS10
                 req['pdwRequestId'] = 0
-                req['pwszAttributes'] = wstr(
-                    ('CertificateTemplate:%s' % args.template) if args.template else '')
+                req['pwszAttributes'] = wstr(template_attributes(args.template))
                 req['pctbRequest'] = blob(csr)
             else:
                 req['dwFlags'] = 0
@@ -271,8 +245,7 @@ def main():
             req['dwFlags'] = CR_IN_PKCS10 | (CR_IN_FULLRESPONSE if args.full_response else 0)
             req['pwszSerialNumber'] = NULL
             req['pdwRequestId'] = 0
-            req['pwszAttributes'] = wstr(
-                ('CertificateTemplate:%s' % args.template) if args.template else '')
+            req['pwszAttributes'] = wstr(template_attributes(args.template))
             with open(args.csr, 'rb') as f:
                 req['pctbRequest'] = blob(f.read())
             resp = call(iface, req)
@@ -280,13 +253,7 @@ def main():
             if args.full_response and chain and args.ca_pem:
                 out.update(cmc_status(chain, args.ca_pem))
         if args.action in ('request', 'retrieve', 'request2'):
-            out['return'] = resp['ErrorCode']
-            out['request_id'] = resp['pdwRequestId']
-            out['disposition'] = resp['pdwDisposition']
-            out['certificate'] = base64.b64encode(blob_bytes(resp['pctbEncodedCert'])).decode()
-            out['chain'] = base64.b64encode(chain).decode()
-            message = blob_bytes(resp['pctbDispositionMessage'])
-            out['message'] = message.decode('utf-16-le').rstrip('\x00') if message else ''
+            out.update(enrollment_outcome(resp, chain))
         elif args.action == 'ca-cert':
             req = GetCACert()
             req['fchain'] = 0
@@ -326,9 +293,7 @@ def main():
                 dcom.disconnect()
             except Exception:  # the outcome is already recorded
                 pass
-    json.dump(out, sys.stdout, default=str)
-    print()
-    return 0
+    return print_outcome(out)
 
 
 if __name__ == '__main__':

@@ -11,12 +11,9 @@
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <sys/wait.h>
 
 #include <chrono>
-#include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -25,7 +22,6 @@
 #include <thread>
 #include <vector>
 
-#include "openadcs/auth/user_file.h"
 #include "openadcs/client/cert_request_client.h"
 #include "openadcs/idl/icert_request_d2.h"
 #include "openadcs/idl/iremote_scm_activator.h"
@@ -34,6 +30,7 @@
 #include "openadcs/ndr/remote_scm_activator.h"
 #include "openadcs/ndr/utf16.h"
 #include "testing/daemon_process.h"
+#include "testing/interop_daemon.h"
 #include "testing/pki.h"
 
 namespace openadcs {
@@ -42,31 +39,18 @@ namespace {
 using ::testing::AnyOf;
 using ::testing::HasSubstr;
 
-constexpr std::chrono::seconds kStartTimeout{60};
-constexpr std::chrono::seconds kClientTimeout{60};
 // The daemon's [dcom] object_timeout_ms: small, so that collection is seen
 // quickly, and long enough for a client's activation and first call.
 constexpr std::chrono::milliseconds kObjectTimeout{2000};
-const std::string kDaemon = std::string(OPENADCS_BINARY_DIR) + "/openadcsd";
-const std::string kCli = std::string(OPENADCS_BINARY_DIR) + "/openadcs";
-const std::string kScript = std::string(OPENADCS_SOURCE_DIR) + "/tests/interop/dcom_client.py";
 const std::string kTemplates = std::string(OPENADCS_SOURCE_DIR) + "/config/templates";
-constexpr const char* kCaName = "Interop Test CA";
-constexpr const char* kPassword = "Correct-Horse-7";
+constexpr const char* kCaName = testing::InteropDaemon::kCaName;
+constexpr const char* kPassword = testing::InteropDaemon::kPassword;
 constexpr std::uint32_t kCrInPkcs10 = 0x100;
 
 const rpc::SyntaxId kActivator{idl::iremote_scm_activator::kUuid, 0, 0};
 const rpc::SyntaxId kCertRequestD2{idl::icert_request_d2::kUuid, 0, 0};
 
-// One value of the client script's JSON line; "" when absent.
-std::string JsonField(const std::string& json, const std::string& name) {
-  std::smatch m;
-  const std::regex number("\"" + name + "\": (-?[0-9]+|true|false)");
-  if (std::regex_search(json, m, number)) return m[1];
-  const std::regex text("\"" + name + "\": \"((?:[^\"\\\\]|\\\\.)*)\"");
-  if (std::regex_search(json, m, text)) return m[1];
-  return "";
-}
+using testing::JsonField;
 
 // The served templates, name -> OID, from the LDIF fixtures.
 std::map<std::string, std::string> ServedTemplates() {
@@ -104,64 +88,21 @@ std::map<std::string, std::string> TemplatePairs(const std::string& text) {
   return pairs;
 }
 
-class DcomInteropTest : public ::testing::Test {
+class DcomInteropTest : public testing::InteropTest {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new testing::TempDir();
-    const std::filesystem::path state = dir_->path() / "state";
-    std::filesystem::create_directories(state);
-    std::filesystem::permissions(state, std::filesystem::perms::owner_all);
-    Result<auth::UserFile> users = auth::UserFile::Load(state / "users");
-    ASSERT_TRUE(users.ok()) << users.status().ToString();
-    ASSERT_TRUE(users->Add("EXAMPLE", "alice", kPassword).ok());
-    ASSERT_TRUE(users->Save().ok());
-
-    const std::filesystem::path config = dir_->path() / "openadcsd.toml";
-    std::ofstream(config) << "[ca]\nsubject = \"CN=" << kCaName
-                          << "\"\nkey_algorithm = \"ecdsa-p256\"\n[state]\ndir = \""
-                          << state.string() << "\"\n[templates]\nsource = \"ldif\"\ndirectory = \""
-                          << kTemplates
-                          << "\"\n[rpc]\naddress = \"127.0.0.1\"\nepm_port = 135\nicpr_port = 0\n"
-                             "netbios_domain_name = \"EXAMPLE\"\n"
-                             "[dcom]\nport = 0\nobject_timeout_ms = "
-                          << kObjectTimeout.count() << "\n";
-    notify_ = new testing::NotifySocket(dir_->path() / "notify");
-    ASSERT_TRUE(notify_->ok());
-    std::string error;
-    daemon_ = testing::ChildProcess::Spawn({kDaemon, "--config", config.string()},
-                                           {"NOTIFY_SOCKET=" + notify_->path().string()},
-                                           dir_->path() / "openadcsd.log", &error)
-                  .release();
-    ASSERT_NE(daemon_, nullptr) << error;
-    ASSERT_TRUE(notify_->WaitFor("READY=1", kStartTimeout)) << DaemonLog();
-    static const std::regex kPort("dcom [0-9.]+:([0-9]+)");
-    for (const std::string& m : notify_->messages()) {
-      std::smatch match;
-      if (std::regex_search(m, match, kPort)) {
-        dcom_port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
-      }
-    }
+    const std::string config =
+        "[rpc]\naddress = \"127.0.0.1\"\nepm_port = 135\nicpr_port = 0\n"
+        "netbios_domain_name = \"EXAMPLE\"\n"
+        "[dcom]\nport = 0\nobject_timeout_ms = " +
+        std::to_string(kObjectTimeout.count()) + "\n";
+    ASSERT_TRUE(StartDaemon(config));
+    dcom_port_ = daemon_->Port("dcom");
     ASSERT_NE(dcom_port_, 0) << "no DCOM endpoint in the STATUS line: " << DaemonLog();
   }
 
-  static void TearDownTestSuite() {
-    if (daemon_ != nullptr) {
-      daemon_->Signal(SIGTERM);
-      std::optional<int> status = daemon_->Wait(std::chrono::seconds(30));
-      EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << DaemonLog();
-    }
-    delete daemon_;
-    delete notify_;
-    delete dir_;
-    daemon_ = nullptr;
-    notify_ = nullptr;
-    dir_ = nullptr;
-  }
-
-  static std::string DaemonLog() { return testing::ReadTextFile(dir_->path() / "openadcsd.log"); }
-
   static Bytes CaCertDer() {
-    const std::string pem = testing::ReadTextFile(dir_->path() / "state" / "ca-cert.pem");
+    const std::string pem = testing::ReadTextFile(daemon_->state_dir() / "ca-cert.pem");
     ossl::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     ossl::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
     if (cert == nullptr) return {};
@@ -172,24 +113,12 @@ class DcomInteropTest : public ::testing::Test {
     return der;
   }
 
-  static std::filesystem::path CsrFile(const std::string& cn) {
-    ossl::PKeyPtr key = testing::MakeRsaKey(2048);
-    const Bytes der = testing::MakeCsrDer(key.get(), {{{"CN", cn}}, {}, {}});
-    const std::filesystem::path path = dir_->path() / (cn + ".csr");
-    std::ofstream(path, std::ios::binary)
-        .write(reinterpret_cast<const char*>(der.data()), static_cast<std::streamsize>(der.size()));
-    return path;
-  }
-
-  // Runs the impacket client: `action` and `args`; returns its JSON line.
+  // Runs the impacket client as alice: `action` and `args`; returns its JSON line.
   static std::string RunImpacket(const std::string& action, const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {
-        "/usr/bin/python3", kScript,  action,  "--authority", kCaName,  "--domain",
-        "EXAMPLE",          "--user", "alice", "--password",  kPassword};
+    std::vector<std::string> argv = {action,   "--authority", kCaName,      "--domain", "EXAMPLE",
+                                     "--user", "alice",       "--password", kPassword};
     argv.insert(argv.end(), args.begin(), args.end());
-    const testing::CommandResult r = testing::RunCommand(argv, "", kClientTimeout);
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return r.output;
+    return testing::RunInteropScript("dcom_client.py", argv);
   }
 
   static client::ConnectOptions CppClient() {
@@ -235,20 +164,12 @@ class DcomInteropTest : public ::testing::Test {
 
   static testing::CommandResult RunCli(const std::vector<std::string>& args,
                                        const std::string& password = kPassword) {
-    std::vector<std::string> argv = {"/usr/bin/env", "OPENADCS_PASSWORD=" + password, kCli};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::RunCommand(argv, "", kClientTimeout);
+    return testing::RunInteropCli(args, password);
   }
 
-  static testing::TempDir* dir_;
-  static testing::NotifySocket* notify_;
-  static testing::ChildProcess* daemon_;
   static std::uint16_t dcom_port_;
 };
 
-testing::TempDir* DcomInteropTest::dir_ = nullptr;
-testing::NotifySocket* DcomInteropTest::notify_ = nullptr;
-testing::ChildProcess* DcomInteropTest::daemon_ = nullptr;
 std::uint16_t DcomInteropTest::dcom_port_ = 0;
 
 TEST_F(DcomInteropTest, ImpacketRequestIssuesOnTheAutoIssueTemplate) {
@@ -298,7 +219,7 @@ TEST_F(DcomInteropTest, ImpacketRequestOnAnUnservedTemplateIsDenied) {
 }
 
 TEST_F(DcomInteropTest, ImpacketRequest2FullResponseIsACaSignedCmcResponse) {
-  const std::filesystem::path ca_pem = dir_->path() / "state" / "ca-cert.pem";
+  const std::filesystem::path ca_pem = daemon_->state_dir() / "ca-cert.pem";
   const std::string issued =
       RunImpacket("request2", {"--full-response", "--ca-pem", ca_pem.string(), "--template",
                                "AutoIssueSubject", "--csr", CsrFile("impacket-full").string()});
@@ -491,8 +412,8 @@ TEST_F(DcomInteropTest, CppClientWithWrongPasswordIsRefused) {
 }
 
 TEST_F(DcomInteropTest, CliRequestsRetrievesAndReadsTheCaOverDcom) {
-  const std::filesystem::path key = dir_->path() / "cli.key";
-  const std::filesystem::path pem = dir_->path() / "cli.pem";
+  const std::filesystem::path key = daemon_->dir() / "cli.key";
+  const std::filesystem::path pem = daemon_->dir() / "cli.pem";
   const testing::CommandResult issued =
       RunCli({"request", "-u", "EXAMPLE\\alice", "--ca", kCaName, "-t", "AutoIssueSubject",
               "--subject", "CN=cli-dcom", "--key-out", key.string(), "-o", pem.string()});
@@ -501,7 +422,7 @@ TEST_F(DcomInteropTest, CliRequestsRetrievesAndReadsTheCaOverDcom) {
 
   const testing::CommandResult pending =
       RunCli({"request", "-u", "EXAMPLE\\alice", "-t", "OfficerApproval", "--subject",
-              "CN=cli-dcom-pending", "--key-out", (dir_->path() / "cli2.key").string()});
+              "CN=cli-dcom-pending", "--key-out", (daemon_->dir() / "cli2.key").string()});
   EXPECT_EQ(pending.exit_code, 3) << pending.output;
   std::smatch id;
   ASSERT_TRUE(std::regex_search(pending.output, id, std::regex("pending: request ([0-9]+)")))

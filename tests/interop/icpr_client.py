@@ -2,37 +2,27 @@
 """Enrolls over MS-ICPR with Debian's python3-impacket: the independent client.
 
 impacket 0.10.0 has no ICertPassage module, so CertServerRequest is declared
-here from the IDL (MS-ICPR 3.2.4.1.1) with impacket's own NDR classes. The
-endpoint mapper is asked for the ICertPassage port first, as real clients do.
+here from the IDL (MS-ICPR 3.2.4.1.1) with impacket's own NDR classes and
+wcce_ndr's CERTTRANSBLOB. The endpoint mapper is asked for the ICertPassage
+port first, as real clients do.
 
 Prints one JSON object on stdout: the outcome, or {"error": "..."} when the
 bind or the call failed (exit code 0 either way; 2 for usage errors).
 Runs under /usr/bin/python3: Debian's impacket is not visible to other builds.
 """
-import argparse
-import base64
-import json
 import sys
 
 from impacket.dcerpc.v5 import epm, transport
-from impacket.dcerpc.v5.dtypes import DWORD, LPWSTR, NULL, PBYTE, ULONG
-from impacket.dcerpc.v5.ndr import NDRCALL, NDRSTRUCT
-from impacket.dcerpc.v5.rpcrt import (DCERPCException, RPC_C_AUTHN_LEVEL_CONNECT,
-                                      RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
+from impacket.dcerpc.v5.dtypes import DWORD, LPWSTR, ULONG
+from impacket.dcerpc.v5.ndr import NDRCALL
+from impacket.dcerpc.v5.rpcrt import (RPC_C_AUTHN_LEVEL_CONNECT, RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
                                       RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
 from impacket.uuid import uuidtup_to_bin
 
+from wcce_ndr import (CERTTRANSBLOB, CR_IN_PKCS10, argument_parser, blob, blob_bytes,
+                      enrollment_outcome, print_outcome, template_attributes)
+
 MSRPC_UUID_ICPR = uuidtup_to_bin(('91ae6020-9e3c-11cf-8d7c-00aa00c091be', '0.0'))
-
-# CR_IN_BASE64HEADER 0, CR_IN_PKCS10 0x100 (MS-WCCE 3.2.1.4.2.1 dwFlags).
-CR_IN_PKCS10 = 0x100
-
-
-class CERTTRANSBLOB(NDRSTRUCT):
-    structure = (
-        ('cb', ULONG),
-        ('pb', PBYTE),
-    )
 
 
 class CertServerRequest(NDRCALL):
@@ -57,31 +47,12 @@ class CertServerRequestResponse(NDRCALL):
     )
 
 
-def blob(data):
-    b = CERTTRANSBLOB()
-    b['cb'] = len(data)
-    b['pb'] = list(data) if data else NULL
-    return b
-
-
-def blob_bytes(b):
-    if b['cb'] == 0 or b['pb'] in (None, NULL):
-        return b''
-    return b''.join(x if isinstance(x, bytes) else bytes([x]) for x in b['pb'])
-
-
 def main():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument('--host', default='127.0.0.1')
+    p = argument_parser(__doc__)
     p.add_argument('--epm-port', type=int, required=True)
-    p.add_argument('--domain', default='')
-    p.add_argument('--user', default='')
-    p.add_argument('--password', default='')
     p.add_argument('--level', choices=['privacy', 'integrity', 'connect', 'none'], default='privacy')
     p.add_argument('--authority', default='openadcs-CA')
-    p.add_argument('--template', default='')
     p.add_argument('--csr', help='DER PKCS#10 file; omit to retrieve --request-id')
-    p.add_argument('--request-id', type=int, default=0)
     args = p.parse_args()
 
     out = {}
@@ -113,7 +84,7 @@ def main():
                 csr = f.read()
             req['dwFlags'] = CR_IN_PKCS10
             req['pdwRequestId'] = 0
-            attrs = ('CertificateTemplate:%s' % args.template) if args.template else ''
+            attrs = template_attributes(args.template)
             req['pctbAttribs'] = blob((attrs + '\x00').encode('utf-16-le'))
             req['pctbRequest'] = blob(csr)
         else:
@@ -122,19 +93,11 @@ def main():
             req['pctbAttribs'] = blob(b'')
             req['pctbRequest'] = blob(b'')
         resp = dce.request(req, checkError=False)
-        out['return'] = resp['ErrorCode']
-        out['request_id'] = resp['pdwRequestId']
-        out['disposition'] = resp['pdwDisposition']
-        out['certificate'] = base64.b64encode(blob_bytes(resp['pctbEncodedCert'])).decode()
-        out['chain'] = base64.b64encode(blob_bytes(resp['pctbCert'])).decode()
-        message = blob_bytes(resp['pctbDispositionMessage'])
-        out['message'] = message.decode('utf-16-le').rstrip('\x00') if message else ''
+        out.update(enrollment_outcome(resp, blob_bytes(resp['pctbCert'])))
         dce.disconnect()
     except Exception as e:  # every failure (bind refused, fault, socket) is an outcome to report
         out['error'] = str(e)
-    json.dump(out, sys.stdout)
-    print()
-    return 0
+    return print_outcome(out)
 
 
 if __name__ == '__main__':

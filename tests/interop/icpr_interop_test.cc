@@ -6,13 +6,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/x509.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -21,9 +19,9 @@
 #include <thread>
 #include <vector>
 
-#include "openadcs/auth/user_file.h"
 #include "openadcs/client/cert_passage_client.h"
 #include "testing/daemon_process.h"
+#include "testing/interop_daemon.h"
 #include "testing/pki.h"
 
 namespace openadcs {
@@ -31,101 +29,29 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr std::chrono::seconds kStartTimeout{60};
-constexpr std::chrono::seconds kClientTimeout{60};
-const std::string kDaemon = std::string(OPENADCS_BINARY_DIR) + "/openadcsd";
-const std::string kScript = std::string(OPENADCS_SOURCE_DIR) + "/tests/interop/icpr_client.py";
-const std::string kTemplates = std::string(OPENADCS_SOURCE_DIR) + "/config/templates";
-constexpr const char* kCaName = "Interop Test CA";
-constexpr const char* kPassword = "Correct-Horse-7";
+const std::string kDaemonConfig =
+    "[rpc]\naddress = \"127.0.0.1\"\nepm_port = 0\nicpr_port = 0\n"
+    "netbios_domain_name = \"EXAMPLE\"\n";
+constexpr const char* kCaName = testing::InteropDaemon::kCaName;
+constexpr const char* kPassword = testing::InteropDaemon::kPassword;
 
-// One value of the client script's JSON line; "" when absent.
-std::string JsonField(const std::string& json, const std::string& name) {
-  std::smatch m;
-  const std::regex number("\"" + name + "\": (-?[0-9]+)");
-  if (std::regex_search(json, m, number)) return m[1];
-  const std::regex text("\"" + name + "\": \"([^\"]*)\"");
-  if (std::regex_search(json, m, text)) return m[1];
-  return "";
-}
+using testing::JsonField;
 
-class IcprInteropTest : public ::testing::Test {
+class IcprInteropTest : public testing::InteropTest {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new testing::TempDir();
-    const std::filesystem::path state = dir_->path() / "state";
-    std::filesystem::create_directories(state);
-    std::filesystem::permissions(state, std::filesystem::perms::owner_all);
-    Result<auth::UserFile> users = auth::UserFile::Load(state / "users");
-    ASSERT_TRUE(users.ok()) << users.status().ToString();
-    ASSERT_TRUE(users->Add("EXAMPLE", "alice", kPassword).ok());
-    ASSERT_TRUE(users->Save().ok());
-
-    const std::filesystem::path config = dir_->path() / "openadcsd.toml";
-    std::ofstream(config) << "[ca]\nsubject = \"CN=" << kCaName
-                          << "\"\nkey_algorithm = \"ecdsa-p256\"\n"
-                             "[state]\ndir = \""
-                          << state.string()
-                          << "\"\n"
-                             "[templates]\nsource = \"ldif\"\ndirectory = \""
-                          << kTemplates
-                          << "\"\n"
-                             "[rpc]\naddress = \"127.0.0.1\"\nepm_port = 0\nicpr_port = 0\n"
-                             "netbios_domain_name = \"EXAMPLE\"\n";
-    notify_ = new testing::NotifySocket(dir_->path() / "notify");
-    ASSERT_TRUE(notify_->ok());
-    std::string error;
-    daemon_ = testing::ChildProcess::Spawn({kDaemon, "--config", config.string()},
-                                           {"NOTIFY_SOCKET=" + notify_->path().string()},
-                                           dir_->path() / "openadcsd.log", &error)
-                  .release();
-    ASSERT_NE(daemon_, nullptr) << error;
-    ASSERT_TRUE(notify_->WaitFor("READY=1", kStartTimeout)) << DaemonLog();
-    static const std::regex kPorts("epm [0-9.]+:([0-9]+), icpr [0-9.]+:([0-9]+)");
-    for (const std::string& m : notify_->messages()) {
-      std::smatch match;
-      if (std::regex_search(m, match, kPorts)) {
-        epm_port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
-        icpr_port_ = static_cast<std::uint16_t>(std::stoi(match[2]));
-      }
-    }
+    ASSERT_TRUE(StartDaemon(kDaemonConfig));
+    epm_port_ = daemon_->Port("epm");
+    icpr_port_ = daemon_->Port("icpr");
     ASSERT_NE(epm_port_, 0) << "no endpoints in the STATUS line: " << DaemonLog();
-  }
-
-  static void TearDownTestSuite() {
-    if (daemon_ != nullptr) {
-      daemon_->Signal(SIGTERM);
-      std::optional<int> status = daemon_->Wait(std::chrono::seconds(30));
-      EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << DaemonLog();
-    }
-    delete daemon_;
-    delete notify_;
-    delete dir_;
-    daemon_ = nullptr;
-    notify_ = nullptr;
-    dir_ = nullptr;
-  }
-
-  static std::string DaemonLog() { return testing::ReadTextFile(dir_->path() / "openadcsd.log"); }
-
-  // A fresh P-256 key's CSR for `cn`, written to a file for the script.
-  static std::filesystem::path CsrFile(const std::string& cn) {
-    ossl::PKeyPtr key = testing::MakeRsaKey(2048);
-    const Bytes der = testing::MakeCsrDer(key.get(), {{{"CN", cn}}, {}, {}});
-    const std::filesystem::path path = dir_->path() / (cn + ".csr");
-    std::ofstream(path, std::ios::binary)
-        .write(reinterpret_cast<const char*>(der.data()), static_cast<std::streamsize>(der.size()));
-    return path;
   }
 
   // Runs the impacket client with `args`; returns its JSON line.
   static std::string RunImpacket(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {"/usr/bin/python3",        kScript,       "--epm-port",
-                                     std::to_string(epm_port_), "--authority", kCaName};
+    std::vector<std::string> argv = {"--epm-port", std::to_string(epm_port_), "--authority",
+                                     kCaName};
     argv.insert(argv.end(), args.begin(), args.end());
-    const testing::CommandResult r = testing::RunCommand(argv, "", kClientTimeout);
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return r.output;
+    return testing::RunInteropScript("icpr_client.py", argv);
   }
 
   static std::vector<std::string> Alice() {
@@ -141,16 +67,10 @@ class IcprInteropTest : public ::testing::Test {
     return options;
   }
 
-  static testing::TempDir* dir_;
-  static testing::NotifySocket* notify_;
-  static testing::ChildProcess* daemon_;
   static std::uint16_t epm_port_;
   static std::uint16_t icpr_port_;
 };
 
-testing::TempDir* IcprInteropTest::dir_ = nullptr;
-testing::NotifySocket* IcprInteropTest::notify_ = nullptr;
-testing::ChildProcess* IcprInteropTest::daemon_ = nullptr;
 std::uint16_t IcprInteropTest::epm_port_ = 0;
 std::uint16_t IcprInteropTest::icpr_port_ = 0;
 
@@ -254,37 +174,35 @@ TEST_F(IcprInteropTest, CppClientWithWrongPasswordIsRefused) {
 // The CLI as the README shows it: a generated key and CSR, the password from
 // the environment, exit codes a script can use.
 TEST_F(IcprInteropTest, CliRequestsRetrievesAndReportsPending) {
-  const std::string cli = std::string(OPENADCS_BINARY_DIR) + "/openadcs";
   const std::string epm = std::to_string(epm_port_);
-  auto run = [&](const std::vector<std::string>& args, const std::string& password) {
-    std::vector<std::string> argv = {"/usr/bin/env", "OPENADCS_PASSWORD=" + password, cli};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::RunCommand(argv, "", kClientTimeout);
-  };
-  const std::filesystem::path key = dir_->path() / "cli.key";
-  const std::filesystem::path pem = dir_->path() / "cli.pem";
-  const testing::CommandResult issued =
-      run({"request", "--epm-port", epm, "-u", "EXAMPLE\\alice", "-t", "AutoIssueSubject",
-           "--subject", "CN=cli", "--key-out", key.string(), "-o", pem.string()},
-          kPassword);
+  const std::filesystem::path key = daemon_->dir() / "cli.key";
+  const std::filesystem::path pem = daemon_->dir() / "cli.pem";
+  const testing::CommandResult issued = testing::RunInteropCli(
+      {"request", "--epm-port", epm, "-u", "EXAMPLE\\alice", "-t", "AutoIssueSubject", "--subject",
+       "CN=cli", "--key-out", key.string(), "-o", pem.string()},
+      kPassword);
   EXPECT_EQ(issued.exit_code, 0) << issued.output;
   EXPECT_THAT(testing::ReadTextFile(pem), HasSubstr("BEGIN CERTIFICATE"));
   EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 
-  const testing::CommandResult pending =
-      run({"request", "--epm-port", epm, "-u", "EXAMPLE\\alice", "-t", "OfficerApproval",
-           "--subject", "CN=cli-pending", "--key-out", (dir_->path() / "cli2.key").string()},
-          kPassword);
+  const testing::CommandResult pending = testing::RunInteropCli(
+      {"request", "--epm-port", epm, "-u", "EXAMPLE\\alice", "-t", "OfficerApproval", "--subject",
+       "CN=cli-pending", "--key-out", (daemon_->dir() / "cli2.key").string()},
+      kPassword);
   EXPECT_EQ(pending.exit_code, 3) << pending.output;
   std::smatch id;
   ASSERT_TRUE(std::regex_search(pending.output, id, std::regex("pending: request ([0-9]+)")))
       << pending.output;
-  EXPECT_EQ(
-      run({"retrieve", "--epm-port", epm, "-u", "EXAMPLE\\alice", id[1]}, kPassword).exit_code, 3);
-  EXPECT_EQ(run({"retrieve", "--epm-port", epm, "-u", "EXAMPLE\\alice", id[1]}, "wrong").exit_code,
+  EXPECT_EQ(testing::RunInteropCli({"retrieve", "--epm-port", epm, "-u", "EXAMPLE\\alice", id[1]},
+                                   kPassword)
+                .exit_code,
+            3);
+  EXPECT_EQ(testing::RunInteropCli({"retrieve", "--epm-port", epm, "-u", "EXAMPLE\\alice", id[1]},
+                                   "wrong")
+                .exit_code,
             2);
-  EXPECT_EQ(run({"retrieve", "--epm-port", epm}, kPassword).exit_code, 1);
+  EXPECT_EQ(testing::RunInteropCli({"retrieve", "--epm-port", epm}, kPassword).exit_code, 1);
 }
 
 // Polls `file` until it contains `text` or `timeout` passes.
@@ -315,8 +233,8 @@ std::string RunTshark(const std::vector<std::string>& argv) {
 // mapper, the binds with NTLMSSP, and (given the password) the sealed calls.
 TEST_F(IcprInteropTest, TsharkDecodesEveryPduWithoutMalformedPackets) {
   if (geteuid() != 0) GTEST_SKIP() << "capturing on lo needs root (CI runs as root)";
-  const std::filesystem::path capture = dir_->path() / "icpr.pcapng";
-  const std::filesystem::path capture_log = dir_->path() / "tshark-capture.log";
+  const std::filesystem::path capture = daemon_->dir() / "icpr.pcapng";
+  const std::filesystem::path capture_log = daemon_->dir() / "tshark-capture.log";
   const std::string filter =
       "tcp port " + std::to_string(epm_port_) + " or tcp port " + std::to_string(icpr_port_);
   std::string error;

@@ -71,7 +71,7 @@ class DcomRuntime {
  public:
   // Errors: options out of range.
   static Result<std::unique_ptr<DcomRuntime>> Create(DcomOptions options);
-  ~DcomRuntime();
+  ~DcomRuntime();  // NOLINT(bugprone-exception-escape): see dcom_runtime.cc
   DcomRuntime(const DcomRuntime&) = delete;
   DcomRuntime& operator=(const DcomRuntime&) = delete;
 

@@ -1,0 +1,194 @@
+#include "enroll_bench_support.h"
+
+#include <openssl/pem.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <thread>
+
+#include "openadcs/auth/user_file.h"
+#include "testing/pki.h"
+
+namespace openadcs::bench {
+namespace {
+
+constexpr const char* kDomain = "EXAMPLE";
+constexpr const char* kUser = "bench";
+constexpr const char* kPassword = "Bench-Horse-7";
+// Generating an RSA-4096 CA key on a busy 2-core machine can take a while.
+constexpr std::chrono::seconds kStartTimeout{120};
+constexpr std::chrono::seconds kStopTimeout{30};
+
+std::uint16_t PortIn(const std::vector<std::string>& messages, const std::regex& pattern) {
+  std::uint16_t port = 0;
+  for (const std::string& m : messages) {
+    std::smatch match;
+    if (std::regex_search(m, match, pattern)) {
+      port = static_cast<std::uint16_t>(std::stoi(match[1]));
+    }
+  }
+  return port;
+}
+
+}  // namespace
+
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+Clock::duration FromSeconds(double seconds) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions& options) {
+  Daemon d;
+  d.state = dir / "state";
+  d.log = dir / "openadcsd.log";
+  std::error_code ec;
+  std::filesystem::create_directories(d.state, ec);
+  if (ec) return Status::IOError("cannot create " + d.state.string() + ": " + ec.message());
+  std::filesystem::permissions(d.state, std::filesystem::perms::owner_all, ec);
+  if (ec) return Status::IOError("cannot chmod " + d.state.string() + ": " + ec.message());
+  Result<auth::UserFile> users = auth::UserFile::Load(d.state / "users");
+  if (!users.ok()) return users.status();
+  OPENADCS_RETURN_IF_ERROR(users->Add(kDomain, kUser, kPassword));
+  OPENADCS_RETURN_IF_ERROR(users->Save());
+
+  const std::filesystem::path config = dir / "openadcsd.toml";
+  std::ofstream out(config);
+  out << "[ca]\nsubject = \"CN=" << kCaName << "\"\nkey_algorithm = \"" << options.key_algorithm
+      << "\"\n[state]\ndir = \"" << d.state.string()
+      << "\"\n[database]\nsynchronous = \"full\"\n"
+         "[templates]\nsource = \"ldif\"\ndirectory = \""
+      << OPENADCS_SOURCE_DIR
+      << "/config/templates\"\n"
+         "[rpc]\naddress = \"127.0.0.1\"\nepm_port = 0\nicpr_port = 0\n"
+         "netbios_domain_name = \""
+      << kDomain << "\"\n";
+  if (options.worker_threads > 0) out << "worker_threads = " << options.worker_threads << "\n";
+  if (options.dcom) out << "[dcom]\nport = 0\n";
+  out.close();
+  if (!out) return Status::IOError("cannot write " + config.string());
+
+  d.notify = std::make_unique<testing::NotifySocket>(dir / "notify");
+  if (!d.notify->ok()) return Status::IOError("cannot bind the notify socket");
+  std::string error;
+  d.process =
+      testing::ChildProcess::Spawn({OPENADCS_DAEMON, "--config", config.string()},
+                                   {"NOTIFY_SOCKET=" + d.notify->path().string()}, d.log, &error);
+  if (d.process == nullptr) return Status::Unavailable("cannot start openadcsd: " + error);
+  if (!d.notify->WaitFor("READY=1", kStartTimeout)) {
+    return Status::Unavailable("openadcsd not ready:\n" + testing::ReadTextFile(d.log));
+  }
+  static const std::regex kEpm("epm [0-9.]+:([0-9]+)");
+  static const std::regex kIcpr("icpr [0-9.]+:([0-9]+)");
+  d.epm_port = PortIn(d.notify->messages(), kEpm);
+  d.icpr_port = PortIn(d.notify->messages(), kIcpr);
+  if (d.epm_port == 0 || d.icpr_port == 0) return Status::Unavailable("no ports in STATUS");
+  return d;
+}
+
+Status StopDaemon(Daemon& daemon) {
+  daemon.process->Signal(SIGTERM);
+  const std::optional<int> status = daemon.process->Wait(kStopTimeout);
+  if (!status) return Status::Unavailable("openadcsd did not stop within 30 s");
+  if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
+    return Status::Internal("openadcsd exited abnormally:\n" + testing::ReadTextFile(daemon.log));
+  }
+  return Status::Ok();
+}
+
+client::ConnectOptions ConnectOptionsFor(const Daemon& daemon) {
+  client::ConnectOptions options;
+  options.epm_port = daemon.epm_port;
+  options.port = daemon.icpr_port;
+  options.credentials.domain = kDomain;
+  options.credentials.user = kUser;
+  options.credentials.password = kPassword;
+  options.level = auth::AuthLevel::kPrivacy;
+  return options;
+}
+
+Result<ossl::PKeyPtr> LoadPrivateKey(const std::filesystem::path& path) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "r"), &std::fclose);
+  if (!file) return Status::IOError("cannot open " + path.string());
+  ossl::PKeyPtr key(PEM_read_PrivateKey(file.get(), nullptr, nullptr, nullptr));
+  if (!key) return Status::Corruption("no private key in " + path.string());
+  return key;
+}
+
+Result<double> SigningRate(EVP_PKEY* key, int threads, Clock::duration budget) {
+  const std::vector<unsigned char> tbs(1000, 0x5A);
+  std::atomic<long> count{0};
+  std::atomic<bool> failed{false};
+  const Clock::time_point start = Clock::now();
+  const Clock::time_point deadline = start + budget;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      std::vector<unsigned char> sig(static_cast<std::size_t>(EVP_PKEY_get_size(key)));
+      long mine = 0;
+      while (Clock::now() < deadline) {
+        ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
+        std::size_t len = sig.size();
+        if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
+            EVP_DigestSign(ctx.get(), sig.data(), &len, tbs.data(), tbs.size()) != 1) {
+          failed = true;
+          return;
+        }
+        ++mine;
+      }
+      count += mine;
+    });
+  }
+  for (std::thread& th : pool) th.join();
+  if (failed) return Status::Internal("EVP_DigestSign failed");
+  return static_cast<double>(count.load()) / Seconds(Clock::now() - start);
+}
+
+std::vector<Bytes> MakeCsrs(int count) {
+  std::vector<ossl::PKeyPtr> keys;
+  for (int i = 0; i < 8; ++i) keys.push_back(testing::MakeRsaKey(2048));
+  std::vector<Bytes> csrs;
+  for (int i = 0; i < count; ++i) {
+    const std::string cn = "bench" + std::to_string(i) + ".example.com";
+    csrs.push_back(testing::MakeCsrDer(keys[static_cast<std::size_t>(i) % keys.size()].get(),
+                                       {{{"CN", cn}}, {}, {}}));
+  }
+  return csrs;
+}
+
+bool Tally::Record(const Result<client::EnrollResult>& r, Clock::time_point since) {
+  latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - since).count());
+  if (r.ok() && r->disposition == client::kDispositionIssued) {
+    ++issued;
+    return true;
+  }
+  ++failures;
+  if (first_failure.empty()) {
+    first_failure = r.ok() ? "disposition " + std::to_string(r->disposition) + " " + r->message
+                           : r.status().ToString();
+  }
+  return r.ok();
+}
+
+void Tally::Merge(const Tally& other) {
+  issued += other.issued;
+  failures += other.failures;
+  if (first_failure.empty()) first_failure = other.first_failure;
+  latencies_ms.insert(latencies_ms.end(), other.latencies_ms.begin(), other.latencies_ms.end());
+}
+
+double Percentile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const auto rank = static_cast<std::size_t>(q * static_cast<double>(sorted.size()));
+  return sorted[std::min(rank, sorted.size() - 1)];
+}
+
+}  // namespace openadcs::bench

@@ -1,0 +1,93 @@
+// What the enrollment benchmarks (icpr_enroll, dcom_enroll) share: the
+// release openadcsd started as a child with a temp state directory, the user
+// they enroll as, their CSRs, the CA key's raw signing rate to compare with,
+// and the tally of enrollments. Each bench keeps only how it drives the
+// clients and what it prints.
+#ifndef OPENADCS_BENCH_ENROLL_BENCH_SUPPORT_H_
+#define OPENADCS_BENCH_ENROLL_BENCH_SUPPORT_H_
+
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "openadcs/client/cert_passage_client.h"
+#include "openadcs/util/bytes.h"
+#include "openadcs/util/openssl.h"
+#include "openadcs/util/status.h"
+#include "testing/daemon_process.h"
+
+namespace openadcs::bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline constexpr const char* kCaName = "openadcs Bench CA";
+// Requests for the auto-issue template as PKCS#10, so every one is issued.
+inline constexpr const char* kAttributes = "CertificateTemplate:AutoIssueSubject";
+inline constexpr std::uint32_t kCrInPkcs10 = 0x100;
+
+double Seconds(Clock::duration d);
+Clock::duration FromSeconds(double seconds);
+
+struct DaemonOptions {
+  std::string key_algorithm = "rsa2048";  // [ca] key_algorithm
+  int worker_threads = 0;                 // [rpc] worker_threads; 0 keeps the default
+  bool dcom = false;                      // also serve DCOM, its port bound at 0
+};
+
+struct Daemon {
+  std::unique_ptr<testing::NotifySocket> notify;
+  std::unique_ptr<testing::ChildProcess> process;
+  std::filesystem::path state;  // holds ca-key.pem once READY
+  std::filesystem::path log;
+  std::uint16_t epm_port = 0;
+  std::uint16_t icpr_port = 0;
+};
+
+// Writes the config and the bench user's file under `dir`, starts openadcsd
+// and waits for READY. Every port is bound at 0, so runs never collide; the
+// ones taken are read from the STATUS line.
+Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions& options);
+
+// SIGTERM, then an error unless the daemon exits cleanly in time (the log
+// in the error when it does not exit cleanly).
+Status StopDaemon(Daemon& daemon);
+
+// The bench user over NTLM privacy at `daemon`: ICertPassage on its icpr
+// port, DCOM activation on its epm port.
+client::ConnectOptions ConnectOptionsFor(const Daemon& daemon);
+
+Result<ossl::PKeyPtr> LoadPrivateKey(const std::filesystem::path& path);
+
+// Signatures per second with `key` (SHA-256 over a certificate-sized TBS, as
+// the CA signs) on `threads` threads for `budget`.
+Result<double> SigningRate(EVP_PKEY* key, int threads, Clock::duration budget);
+
+// `count` RSA-2048 CSRs with distinct subjects from a few keys (key
+// generation is not what is measured).
+std::vector<Bytes> MakeCsrs(int count);
+
+// Enrollments counted by one client thread, or merged over several.
+struct Tally {
+  long issued = 0;
+  long failures = 0;
+  std::string first_failure;
+  std::vector<double> latencies_ms;  // one per call, in call order until sorted
+
+  // Counts `r`, whose latency runs from `since`. False after a transport
+  // failure: the channel's state is unknown, so its client must stop.
+  bool Record(const Result<client::EnrollResult>& r, Clock::time_point since);
+  // Adds `other` in, keeping the first failure already here.
+  void Merge(const Tally& other);
+};
+
+// The latency at quantile `q` (0..1) of `sorted`; 0 when it is empty.
+double Percentile(const std::vector<double>& sorted, double q);
+
+}  // namespace openadcs::bench
+
+#endif  // OPENADCS_BENCH_ENROLL_BENCH_SUPPORT_H_

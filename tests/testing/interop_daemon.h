@@ -1,0 +1,96 @@
+// openadcsd as the interop tests (tests/interop/) run it: started as the
+// README starts it (a config file, a state directory), with one account,
+// driven by client scripts that print one JSON line. The tests share the
+// daemon's setup, its bound ports and the scripts' protocol through here.
+#ifndef OPENADCS_TESTS_TESTING_INTEROP_DAEMON_H_
+#define OPENADCS_TESTS_TESTING_INTEROP_DAEMON_H_
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "testing/daemon_process.h"
+#include "testing/pki.h"
+
+namespace openadcs::testing {
+
+class InteropDaemon {
+ public:
+  static constexpr const char* kCaName = "Interop Test CA";
+  // EXAMPLE\alice's, the one account in the user file.
+  static constexpr const char* kPassword = "Correct-Horse-7";
+
+  // Writes a state directory whose user file holds EXAMPLE\alice and a
+  // config with the CA, the state directory and the templates of
+  // config/templates, followed by `more_config` (the [rpc] section and any
+  // other: that is where the tests differ). Starts openadcsd on it with a
+  // notify socket and waits for READY=1. Null, with the reason (and the
+  // daemon's log) in *error, when a step fails.
+  static std::unique_ptr<InteropDaemon> Start(const std::string& more_config, std::string* error);
+  // A daemon still running is killed, so a failing test leaves none behind.
+  ~InteropDaemon() = default;
+  InteropDaemon(const InteropDaemon&) = delete;
+  InteropDaemon& operator=(const InteropDaemon&) = delete;
+
+  // The temporary directory holding everything; removed on destruction.
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  std::filesystem::path state_dir() const { return dir() / "state"; }
+  std::string Log() const;
+
+  // The port `service` ("epm", "icpr", "dcom") is bound to, as the daemon's
+  // STATUS line says; 0 when it does not say.
+  std::uint16_t Port(const std::string& service) const;
+
+  // SIGTERM, as systemd stops it. True when it exited with status 0 in time.
+  bool Stop();
+
+  // A fresh RSA key's DER CSR for `cn`, in a file a client script can read.
+  std::filesystem::path WriteCsr(const std::string& cn) const;
+
+ private:
+  InteropDaemon() = default;
+
+  // Declared in this order so the daemon goes first, then the socket it
+  // notifies, then the directory both live in.
+  TempDir dir_;
+  std::unique_ptr<NotifySocket> notify_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+// A suite sharing one daemon: SetUpTestSuite starts it (ASSERT_TRUE on
+// StartDaemon), the inherited TearDownTestSuite stops it and expects a clean
+// exit. Suites run one after another, so one daemon_ serves them all.
+class InteropTest : public ::testing::Test {
+ protected:
+  // InteropDaemon::Start with `more_config`; false, with a test failure
+  // saying why, when it fails.
+  static bool StartDaemon(const std::string& more_config);
+  static void TearDownTestSuite();
+
+  static std::string DaemonLog() { return daemon_->Log(); }
+  static std::filesystem::path CsrFile(const std::string& cn) { return daemon_->WriteCsr(cn); }
+
+  static InteropDaemon* daemon_;
+};
+
+// Runs tests/interop/`script` under /usr/bin/python3 (the only interpreter
+// that sees Debian's impacket) with `args`; returns its output, the JSON
+// line. The scripts report failures in the JSON and exit 0, so any other
+// exit is a test failure (non-fatal, so the output still gets checked).
+std::string RunInteropScript(const std::string& script, const std::vector<std::string>& args);
+
+// One value of a script's JSON line: a number, true or false, or a string
+// as written (escapes kept); "" when absent.
+std::string JsonField(const std::string& json, const std::string& name);
+
+// Runs the openadcs CLI with `args`, the password in OPENADCS_PASSWORD as the
+// README shows it.
+CommandResult RunInteropCli(const std::vector<std::string>& args, const std::string& password);
+
+}  // namespace openadcs::testing
+
+#endif  // OPENADCS_TESTS_TESTING_INTEROP_DAEMON_H_
