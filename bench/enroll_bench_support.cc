@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <fstream>
 #include <optional>
-#include <regex>
 #include <thread>
 
 #include "openadcs/auth/user_file.h"
@@ -24,17 +23,6 @@ constexpr const char* kPassword = "Bench-Horse-7";
 // Generating an RSA-4096 CA key on a busy 2-core machine can take a while.
 constexpr std::chrono::seconds kStartTimeout{120};
 constexpr std::chrono::seconds kStopTimeout{30};
-
-std::uint16_t PortIn(const std::vector<std::string>& messages, const std::regex& pattern) {
-  std::uint16_t port = 0;
-  for (const std::string& m : messages) {
-    std::smatch match;
-    if (std::regex_search(m, match, pattern)) {
-      port = static_cast<std::uint16_t>(std::stoi(match[1]));
-    }
-  }
-  return port;
-}
 
 }  // namespace
 
@@ -86,10 +74,8 @@ Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions
   if (!d.notify->WaitFor("READY=1", kStartTimeout)) {
     return Status::Unavailable("openadcsd not ready:\n" + testing::ReadTextFile(d.log));
   }
-  static const std::regex kEpm("epm [0-9.]+:([0-9]+)");
-  static const std::regex kIcpr("icpr [0-9.]+:([0-9]+)");
-  d.epm_port = PortIn(d.notify->messages(), kEpm);
-  d.icpr_port = PortIn(d.notify->messages(), kIcpr);
+  d.epm_port = testing::StatusPort(*d.notify, "epm");
+  d.icpr_port = testing::StatusPort(*d.notify, "icpr");
   if (d.epm_port == 0 || d.icpr_port == 0) return Status::Unavailable("no ports in STATUS");
   return d;
 }

@@ -31,10 +31,10 @@ class ObjectCallHandler : public rpc::InterfaceHandler {
     }
     if (!ctx.object) return rpc::CallResult::Fault(kRpcEDisconnected);
     if (ctx.client == nullptr) return rpc::CallResult::Fault(rpc::fault::kAccessDenied);
-    Result<ExportedInterface> target = state_->table.Lookup(*ctx.object, CallerOf(ctx));
+    Result<ExportedInterface> target = state_->table.Lookup(*ctx.object, ctx.ClientName());
     if (!target.ok()) {
       if (target.status().code() == StatusCode::kPermissionDenied) {
-        spdlog::warn("dcom: {} from {}: call on another client's ipid {}", CallerOf(ctx),
+        spdlog::warn("dcom: {} from {}: call on another client's ipid {}", ctx.ClientName(),
                      ctx.peer_address, ctx.object->ToString());
         return rpc::CallResult::Fault(rpc::fault::kAccessDenied);
       }

@@ -66,7 +66,7 @@ class RemUnknownHandler : public rpc::InterfaceHandler {
   std::vector<Grant> Query(const rpc::CallContext& ctx, const Uuid& ipid,
                            const std::vector<Uuid>& iids, std::uint32_t refs,
                            std::uint32_t* hresult) {
-    const std::string who = CallerOf(ctx);
+    const std::string who = ctx.ClientName();
     std::vector<Grant> grants(iids.size());
     Result<ExportedInterface> from = state_->table.Lookup(ipid, who);
     if (!from.ok()) {
@@ -144,7 +144,7 @@ class RemUnknownHandler : public rpc::InterfaceHandler {
       for (const wire::InterfaceRef& ref : in->refs) {
         // Private references are a client's own bookkeeping (MS-DCOM
         // 3.2.4.4.2); only public ones keep objects alive here.
-        Status s = state_->table.AddRef(ref.ipid, CallerOf(ctx), ref.public_refs);
+        Status s = state_->table.AddRef(ref.ipid, ctx.ClientName(), ref.public_refs);
         out.results.push_back(s.ok() ? kSOk : kEInvalidArg);
         if (!s.ok()) out.hresult = kEInvalidArg;
       }
@@ -160,13 +160,13 @@ class RemUnknownHandler : public rpc::InterfaceHandler {
     FreedObjects freed;
     if (out.hresult == kSOk) {
       for (const wire::InterfaceRef& ref : in->refs) {
-        if (!state_->table.Release(ref.ipid, CallerOf(ctx), ref.public_refs, &freed).ok()) {
+        if (!state_->table.Release(ref.ipid, ctx.ClientName(), ref.public_refs, &freed).ok()) {
           out.hresult = kEInvalidArg;
         }
       }
     }
     if (!freed.empty()) {
-      spdlog::debug("dcom: {} released {} object(s)", CallerOf(ctx), freed.size());
+      spdlog::debug("dcom: {} released {} object(s)", ctx.ClientName(), freed.size());
     }
     freed.clear();  // the objects go now, outside the table's lock
     return rpc::CallResult::Response(wire::EncodeRemReleaseResponse(out));

@@ -83,10 +83,6 @@ Bytes RuntimeState::StandardObjRef(const rpc::CallContext& ctx, const Uuid& iid,
   return objref::EncodeObjRef(o);
 }
 
-std::string CallerOf(const rpc::CallContext& ctx) {
-  return ctx.client != nullptr ? ctx.client->Qualified() : std::string();
-}
-
 std::uint32_t CheckOrpcThis(const ndr::orpc::OrpcThis& orpcthis) {
   return orpcthis.version_major == ndr::orpc::kComVersionMajor ? kSOk : kRpcEVersionMismatch;
 }

@@ -66,9 +66,6 @@ struct RuntimeState {
                        const Uuid& ipid, std::uint32_t public_refs) const;
 };
 
-// Who made the call, as the table records owners; empty when anonymous.
-std::string CallerOf(const rpc::CallContext& ctx);
-
 // The HRESULT an ORPCTHIS makes the call fail with before it runs, or 0.
 std::uint32_t CheckOrpcThis(const ndr::orpc::OrpcThis& orpcthis);
 

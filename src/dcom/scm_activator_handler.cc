@@ -56,8 +56,8 @@ class ScmActivatorHandler : public rpc::InterfaceHandler {
     Result<scm::ActivationRequest> request = create ? scm::DecodeRemoteCreateInstanceRequest(stub)
                                                     : scm::DecodeRemoteGetClassObjectRequest(stub);
     if (!request.ok()) {
-      spdlog::warn("dcom: {} from {}: undecodable activation: {}", CallerOf(ctx), ctx.peer_address,
-                   request.status().message());
+      spdlog::warn("dcom: {} from {}: undecodable activation: {}", ctx.ClientName(),
+                   ctx.peer_address, request.status().message());
       return rpc::CallResult::Fault(rpc::fault::kBadStubData);
     }
     scm::ActivationResponse response;
@@ -69,7 +69,7 @@ class ScmActivatorHandler : public rpc::InterfaceHandler {
  private:
   std::uint32_t Activate(const rpc::CallContext& ctx, bool create,
                          const scm::ActivationRequest& request, Bytes* reply) {
-    const std::string who = CallerOf(ctx);
+    const std::string who = ctx.ClientName();
     if (std::uint32_t hr = CheckOrpcThis(request.orpcthis); hr != kSOk) return hr;
     if (request.unk_outer_present) return kClassENoAggregation;
     if (request.activation_properties.empty()) return kEInvalidArg;

@@ -85,7 +85,7 @@ rpc::CallResult CertPassageService::Call(const rpc::CallContext& ctx, std::uint1
   if (opnum != static_cast<std::uint16_t>(idl::icert_passage::Opnum::kCertServerRequest)) {
     return rpc::CallResult::Fault(rpc::fault::kOpRangeError);
   }
-  const std::string who = ctx.client != nullptr ? ctx.client->Qualified() : std::string();
+  const std::string who = ctx.ClientName();
   Result<wire::CertServerRequestIn> in =
       wire::DecodeCertServerRequestRequest(stub, options_.ndr_limits);
   if (!in.ok()) {

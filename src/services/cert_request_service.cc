@@ -17,10 +17,6 @@ namespace {
 namespace wire = ndr::icert_request;
 namespace d2 = idl::icert_request_d2;
 
-std::string Who(const rpc::CallContext& ctx) {
-  return ctx.client != nullptr ? ctx.client->Qualified() : std::string();
-}
-
 // An optional wire string as UTF-8; absent is empty.
 Result<std::string> Utf8(const std::optional<std::u16string>& s) {
   if (!s) return std::string();
@@ -38,13 +34,13 @@ template <typename T>
 Result<T> Decoded(Result<T> in, const rpc::CallContext& ctx, std::uint16_t opnum,
                   rpc::CallResult* fault) {
   if (!in.ok()) {
-    spdlog::warn("wcce: {} from {}: undecodable {}: {}", Who(ctx), ctx.peer_address,
+    spdlog::warn("wcce: {} from {}: undecodable {}: {}", ctx.ClientName(), ctx.peer_address,
                  d2::kMethodNames[opnum], in.status().message());
     *fault = rpc::CallResult::Fault(rpc::fault::kBadStubData);
     return in.status();
   }
   if (in->orpcthis.version_major != ndr::orpc::kComVersionMajor) {
-    spdlog::warn("wcce: {} from {}: {} with COM version {}.{}", Who(ctx), ctx.peer_address,
+    spdlog::warn("wcce: {} from {}: {} with COM version {}.{}", ctx.ClientName(), ctx.peer_address,
                  d2::kMethodNames[opnum], in->orpcthis.version_major, in->orpcthis.version_minor);
     *fault = rpc::CallResult::Fault(kRpcEVersionMismatch);
     return Status::InvalidArgument("COM version mismatch");
@@ -107,7 +103,7 @@ rpc::CallResult CertRequestObject::Request(const rpc::CallContext& ctx, bool req
     request.flags = in->flags;
     request.request = std::move(in->request);
     request.attributes = std::move(*attributes);
-    request.requester.name = Who(ctx);
+    request.requester.name = ctx.ClientName();
     request.authority = *authority;
     result = engine_.Submit(request);
   } else if (request2) {
@@ -147,7 +143,7 @@ rpc::CallResult CertRequestObject::Request(const rpc::CallContext& ctx, bool req
   }
   out.encoded_cert = std::move(result.certificate);
   if (!result.message.empty()) out.disposition_message = TextBlob(result.message);
-  spdlog::info("wcce: {} from {}: {} request {} -> disposition 0x{:08x}", Who(ctx),
+  spdlog::info("wcce: {} from {}: {} request {} -> disposition 0x{:08x}", ctx.ClientName(),
                ctx.peer_address, d2::kMethodNames[opnum], out.request_id, out.disposition);
   return rpc::CallResult::Response(wire::EncodeRequestResponse(out));
 }
@@ -176,8 +172,8 @@ rpc::CallResult CertRequestObject::GetCaCert(const rpc::CallContext& ctx,
       out.blob = value->is_text ? TextBlob(value->text) : std::move(value->bytes);
     }
   }
-  spdlog::info("wcce: {} from {}: GetCACert 0x{:08x} -> 0x{:08x}", Who(ctx), ctx.peer_address,
-               in->fchain, out.hresult);
+  spdlog::info("wcce: {} from {}: GetCACert 0x{:08x} -> 0x{:08x}", ctx.ClientName(),
+               ctx.peer_address, in->fchain, out.hresult);
   return rpc::CallResult::Response(wire::EncodeBlobResponse(out));
 }
 
@@ -202,8 +198,8 @@ rpc::CallResult CertRequestObject::GetCaProperty(const rpc::CallContext& ctx,
       out.blob = value->is_text ? TextBlob(value->text) : std::move(value->bytes);
     }
   }
-  spdlog::info("wcce: {} from {}: GetCAProperty 0x{:x}[{}] -> 0x{:08x}", Who(ctx), ctx.peer_address,
-               in->prop_id, in->prop_index, out.hresult);
+  spdlog::info("wcce: {} from {}: GetCAProperty 0x{:x}[{}] -> 0x{:08x}", ctx.ClientName(),
+               ctx.peer_address, in->prop_id, in->prop_index, out.hresult);
   return rpc::CallResult::Response(wire::EncodeBlobResponse(out));
 }
 
@@ -224,8 +220,8 @@ rpc::CallResult CertRequestObject::GetCaPropertyInfo(const rpc::CallContext& ctx
     out.property_count = props.property_count();
     out.prop_info = props.PropertyInfo();
   }
-  spdlog::info("wcce: {} from {}: GetCAPropertyInfo -> 0x{:08x}", Who(ctx), ctx.peer_address,
-               out.hresult);
+  spdlog::info("wcce: {} from {}: GetCAPropertyInfo -> 0x{:08x}", ctx.ClientName(),
+               ctx.peer_address, out.hresult);
   return rpc::CallResult::Response(wire::EncodeGetCaPropertyInfoResponse(out));
 }
 
@@ -243,7 +239,8 @@ rpc::CallResult CertRequestObject::Ping(const rpc::CallContext& ctx,
   if (!authority.ok() || (!authority->empty() && !engine_.properties().NamesThisCa(*authority))) {
     out.hresult = hr::kInvalidArg;
   }
-  spdlog::info("wcce: {} from {}: Ping -> 0x{:08x}", Who(ctx), ctx.peer_address, out.hresult);
+  spdlog::info("wcce: {} from {}: Ping -> 0x{:08x}", ctx.ClientName(), ctx.peer_address,
+               out.hresult);
   return rpc::CallResult::Response(wire::EncodeHresultResponse(out));
 }
 

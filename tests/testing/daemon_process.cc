@@ -16,6 +16,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <regex>
 
 extern char** environ;
 
@@ -214,6 +215,19 @@ bool Terminate(std::unique_ptr<ChildProcess>& process, std::chrono::milliseconds
   const bool stopped = process->Wait(timeout).has_value();
   process.reset();
   return stopped;
+}
+
+std::uint16_t StatusPort(const NotifySocket& notify, const std::string& service) {
+  const std::regex endpoint(service + " [0-9.]+:([0-9]+)");
+  std::uint16_t port = 0;
+  // The latest STATUS message is the one in force.
+  for (const std::string& message : notify.messages()) {
+    std::smatch match;
+    if (std::regex_search(message, match, endpoint)) {
+      port = static_cast<std::uint16_t>(std::stoi(match[1]));
+    }
+  }
+  return port;
 }
 
 std::string ReadTextFile(const std::filesystem::path& path) {

@@ -43,6 +43,11 @@ class NotifySocket {
   std::vector<std::string> messages_;
 };
 
+// The port openadcsd's latest STATUS message gives for `service` ("epm",
+// "icpr", "dcom", as in "epm 127.0.0.1:41237"), among the messages `notify`
+// has read; 0 when none names it.
+std::uint16_t StatusPort(const NotifySocket& notify, const std::string& service);
+
 // A child process. If it is still running on destruction it is killed
 // (SIGKILL) and reaped, so a failing test never leaves a daemon behind.
 class ChildProcess {

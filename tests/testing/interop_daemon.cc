@@ -68,16 +68,7 @@ std::string InteropDaemon::Log() const {
 }
 
 std::uint16_t InteropDaemon::Port(const std::string& service) const {
-  const std::regex endpoint(service + " [0-9.]+:([0-9]+)");
-  std::uint16_t port = 0;
-  // The latest STATUS line is the one in force.
-  for (const std::string& message : notify_->messages()) {
-    std::smatch match;
-    if (std::regex_search(message, match, endpoint)) {
-      port = static_cast<std::uint16_t>(std::stoi(match[1]));
-    }
-  }
-  return port;
+  return StatusPort(*notify_, service);
 }
 
 bool InteropDaemon::Stop() {

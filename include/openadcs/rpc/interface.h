@@ -53,6 +53,10 @@ struct CallContext {
   std::string peer_address;
   std::uint32_t association_group_id = 0;
   std::uint64_t connection_id = 0;
+
+  // "DOMAIN\user" of the authenticated client, "" when unauthenticated: who
+  // services log and record, and whom DCOM objects belong to.
+  std::string ClientName() const { return client != nullptr ? client->Qualified() : std::string(); }
 };
 
 // The outcome of a call: either response stub bytes, or a fault status the
