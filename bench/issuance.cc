@@ -151,6 +151,8 @@ int main(int argc, char** argv) {
   long cycles = 2000;
   int concurrency = 64;
   long rss_requests = 0;
+  int rounds = 3;
+  double sign_round_seconds = 1.0;
   bool durable = true;
   std::string templates = std::string(OPENADCS_SOURCE_DIR) + "/config/templates";
   std::string work = (std::filesystem::temp_directory_path() / "openadcs-bench").string();
@@ -159,6 +161,9 @@ int main(int argc, char** argv) {
   app.add_option("--requests", requests, "issuances per measurement");
   app.add_option("--cycles", cycles, "pending -> approve -> retrieve cycles per measurement");
   app.add_option("--concurrency", concurrency, "requests in flight (submitting threads)");
+  app.add_option("--rounds", rounds, "alternations of signing and issuance per measurement")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--sign-seconds", sign_round_seconds, "signing time per round");
   app.add_option("--rss-requests", rss_requests, "issuances of the RSS run (0: skip)");
   app.add_option("--durable", durable, "synchronous=FULL (true) or NORMAL (false)");
   app.add_option("--templates", templates, "template folder");
@@ -180,14 +185,30 @@ int main(int argc, char** argv) {
     for (int n : cores) {
       UseCores(n);
       Ca c = OpenCa(std::filesystem::path(work) / key_name, *alg, templates, durable);
-      const double sign = SigningRate(*c.identity, n, 3.0);
-      const double issue = Rate(concurrency, requests, [&](long i) {
-        ca::SubmitRequest r;
-        r.request = csrs[static_cast<std::size_t>(i) % csrs.size()];
-        r.attributes = "CertificateTemplate:AutoIssueSubject";
-        r.requester = {"EXAMPLE\\bench", ""};
-        if (c.engine->Submit(r).disposition != ca::WireDisposition::kIssued) std::abort();
-      });
+      // Signing and issuance alternate in rounds and their totals are
+      // compared, so that the machine's drift during the run (other tenants,
+      // the database growing) falls on both sides of the ratio alike.
+      double sign_count = 0;
+      double sign_seconds = 0;
+      double issued = 0;
+      double issue_seconds = 0;
+      for (int round = 0; round < rounds; ++round) {
+        const double sign = SigningRate(*c.identity, n, sign_round_seconds);
+        sign_count += sign * sign_round_seconds;
+        sign_seconds += sign_round_seconds;
+        const long batch = requests / rounds;
+        const double rate = Rate(concurrency, batch, [&](long i) {
+          ca::SubmitRequest r;
+          r.request = csrs[static_cast<std::size_t>(i) % csrs.size()];
+          r.attributes = "CertificateTemplate:AutoIssueSubject";
+          r.requester = {"EXAMPLE\\bench", ""};
+          if (c.engine->Submit(r).disposition != ca::WireDisposition::kIssued) std::abort();
+        });
+        issued += static_cast<double>(batch);
+        issue_seconds += static_cast<double>(batch) / rate;
+      }
+      const double sign = sign_count / sign_seconds;
+      const double issue = issued / issue_seconds;
       const double cycle = Rate(concurrency, cycles, [&](long i) {
         ca::SubmitRequest r;
         r.request = csrs[static_cast<std::size_t>(i) % csrs.size()];

@@ -31,6 +31,23 @@ std::int64_t ToUnix(const ASN1_TIME* t) {
   return static_cast<std::int64_t>(timegm(&tm));
 }
 
+// The subjectKeyIdentifier's value in hex, read from the extension itself:
+// X509_get0_subject_key_id would first decode and cache every extension of
+// the certificate (X509_check_purpose), which costs more than the rest of
+// the columns together.
+std::string SubjectKeyIdOf(const X509* cert) {
+  const int idx = X509_get_ext_by_NID(cert, NID_subject_key_identifier, -1);
+  if (idx < 0) return {};
+  const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(cert, idx));
+  const unsigned char* p = ASN1_STRING_get0_data(data);
+  long len = 0;
+  int tag = 0;
+  int cls = 0;
+  const int ret = ASN1_get_object(&p, &len, &tag, &cls, ASN1_STRING_length(data));
+  if ((ret & 0x80) != 0 || tag != V_ASN1_OCTET_STRING || cls != V_ASN1_UNIVERSAL) return {};
+  return HexLower({p, static_cast<std::size_t>(len)});
+}
+
 std::string UpnOf(X509* cert) {
   auto* names =
       static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
@@ -86,10 +103,7 @@ db::CertificateColumns CertificateColumnsOf(X509* cert, EVP_PKEY* key,
       {ASN1_STRING_get0_data(serial), static_cast<std::size_t>(ASN1_STRING_length(serial))});
   c.not_before = ToUnix(X509_get0_notBefore(cert));
   c.not_after = ToUnix(X509_get0_notAfter(cert));
-  if (const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(cert)) {
-    c.subject_key_identifier =
-        HexLower({ASN1_STRING_get0_data(ski), static_cast<std::size_t>(ASN1_STRING_length(ski))});
-  }
+  c.subject_key_identifier = SubjectKeyIdOf(cert);
   c.raw_public_key = ossl::ToDer(X509_get_X509_PUBKEY(cert), i2d_X509_PUBKEY);
   c.public_key_length = key != nullptr ? static_cast<std::uint32_t>(EVP_PKEY_get_bits(key)) : 0;
   ASN1_OBJECT* alg = nullptr;

@@ -12,6 +12,8 @@
 #include "db/request_row.h"
 #include "db/schema.h"
 #include "db/sqlite_connection.h"
+#include "db/wal_checkpointer.h"
+#include "db/wal_syncer.h"
 
 namespace openadcs::db {
 namespace {
@@ -36,15 +38,24 @@ std::string DispositionName(Disposition d) {
 
 // Writes go through a group commit: concurrent writers queue up, and the one
 // at the front (the leader) runs the work of everyone queued behind it, each
-// in its own savepoint, inside one transaction that it commits once. With
-// synchronous=FULL that commit is the fsync, so N concurrent writers share
-// one fsync instead of paying N; no writer learns its result before the
-// commit holding its work has returned. Reads use a second connection, so
-// they never wait behind a commit (WAL lets them see every committed write).
+// in its own savepoint, inside one transaction that it commits once. The
+// commit itself does not fsync (synchronous=NORMAL): the leader hands the
+// write lock to the next leader and then waits, with its batch, for a
+// WalSyncer fdatasync that covers its commit, so the next batch is written
+// while this one is synced, and N writers share one fsync. No writer learns
+// its result before its commit is on disk. Reads use a second connection, so
+// they never wait behind a commit (WAL lets them see every committed write),
+// and a WalCheckpointer copies the WAL into the database off the write path.
 class SqliteStore final : public CaStore {
  public:
-  SqliteStore(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader)
-      : conn_(std::move(writer)), read_conn_(std::move(reader)) {}
+  // `syncer` null: commits are acknowledged without an fsync (NORMAL).
+  SqliteStore(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader,
+              std::unique_ptr<Connection> checkpointer, std::unique_ptr<WalSyncer> syncer,
+              std::uint32_t checkpoint_frames)
+      : conn_(std::move(writer)),
+        read_conn_(std::move(reader)),
+        syncer_(std::move(syncer)),
+        checkpointer_(*conn_, std::move(checkpointer), mu_, checkpoint_frames) {}
 
   // --- CaStore ---
   Result<std::uint32_t> InsertRequest(const RequestRecord& record,
@@ -75,9 +86,11 @@ class SqliteStore final : public CaStore {
   static constexpr std::size_t kMaxBatch = 256;
 
   // Runs `body` on the write connection inside a transaction shared with
-  // other writers; returns once that transaction has committed (or failed).
+  // other writers; returns once that transaction is durable (or failed).
   Status RunWrite(const std::function<Status()>& body);
-  void CommitBatch(const std::vector<PendingWrite*>& batch);
+  // Runs and commits `batch`, setting each writer's status; returns whether
+  // the transaction committed.
+  bool CommitBatch(const std::vector<PendingWrite*>& batch);
 
   // The disposition of `request_id`, NotFound if there is no such request.
   static Result<Disposition> StoredDisposition(Connection& conn, std::uint32_t request_id);
@@ -96,6 +109,8 @@ class SqliteStore final : public CaStore {
   std::unique_ptr<Connection> conn_;   // guarded by mu_
   std::mutex read_mu_;
   std::unique_ptr<Connection> read_conn_;  // guarded by read_mu_
+  const std::unique_ptr<WalSyncer> syncer_;
+  WalCheckpointer checkpointer_;  // after conn_ and mu_, which it uses
 };
 
 Status SqliteStore::RunWrite(const std::function<Status()>& body) {
@@ -109,25 +124,37 @@ Status SqliteStore::RunWrite(const std::function<Status()>& body) {
       writers_.begin(),
       writers_.begin() + static_cast<std::ptrdiff_t>(std::min(writers_.size(), kMaxBatch)));
   lock.unlock();
-  CommitBatch(batch);
+  std::uint64_t commit = 0;
+  {
+    std::lock_guard write(mu_);
+    if (CommitBatch(batch) && syncer_ != nullptr) commit = syncer_->NoteCommit();
+  }
+  lock.lock();
+  writers_.erase(writers_.begin(), writers_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  lock.unlock();
+  if (commit != 0) {
+    if (Status durable = syncer_->WaitDurable(commit); !durable.ok()) {
+      for (PendingWrite* p : batch) {
+        if (p->status.ok()) p->status = durable;
+      }
+    }
+  }
   lock.lock();
   for (PendingWrite* p : batch) {
-    writers_.pop_front();
     if (p != &w) {
       p->done = true;
       p->cv.notify_one();
     }
   }
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
   return w.status;
 }
 
-void SqliteStore::CommitBatch(const std::vector<PendingWrite*>& batch) {
-  std::lock_guard lock(mu_);
+bool SqliteStore::CommitBatch(const std::vector<PendingWrite*>& batch) {
   Transaction tx(*conn_);
   if (Status begun = tx.Begin(Mode::kWrite); !begun.ok()) {
     for (PendingWrite* p : batch) p->status = begun;
-    return;
+    return false;
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     PendingWrite* p = batch[i];
@@ -148,14 +175,16 @@ void SqliteStore::CommitBatch(const std::vector<PendingWrite*>& batch) {
       for (std::size_t j = 0; j < batch.size(); ++j) {
         if (j > i || batch[j]->status.ok()) batch[j]->status = lost;
       }
-      return;
+      return false;
     }
   }
   if (Status committed = tx.Commit(); !committed.ok()) {
     for (PendingWrite* p : batch) {
       if (p->status.ok()) p->status = committed;
     }
+    return false;
   }
+  return true;
 }
 
 Result<Disposition> SqliteStore::StoredDisposition(Connection& conn, std::uint32_t request_id) {
@@ -449,18 +478,27 @@ Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& optio
   Result<std::string> mode = PragmaText(c, "journal_mode = WAL");
   if (!mode.ok()) return mode.status();
   if (*mode != "wal") return Status::IOError("cannot use WAL mode (journal_mode " + *mode + ")");
-  OPENADCS_RETURN_IF_ERROR(
-      c.Exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
-             "set synchronous"));
+  // Durability comes from the WalSyncer after each commit, not from COMMIT.
+  OPENADCS_RETURN_IF_ERROR(c.Exec("PRAGMA synchronous = NORMAL", "set synchronous"));
   OPENADCS_RETURN_IF_ERROR(c.Exec("PRAGMA foreign_keys = ON", "enable foreign keys"));
   // Statement journals of the per-writer savepoints would otherwise be
   // temporary files created and deleted for every other request.
   OPENADCS_RETURN_IF_ERROR(c.Exec("PRAGMA temp_store = MEMORY", "keep temporary data in memory"));
   OPENADCS_RETURN_IF_ERROR(schema::Migrate(c));
+  std::unique_ptr<WalSyncer> syncer;
+  if (options.synchronous_full) {
+    auto opened = WalSyncer::Open(options.path.string() + "-wal");
+    if (!opened.ok()) return opened.status();
+    syncer = std::move(opened).value();
+  }
   auto reader = Connection::Open(options.path, options.busy_timeout);
   if (!reader.ok()) return reader.status();
-  return std::unique_ptr<CaStore>(
-      std::make_unique<SqliteStore>(std::move(conn).value(), std::move(reader).value()));
+  auto checkpointer = Connection::Open(options.path, options.busy_timeout);
+  if (!checkpointer.ok()) return checkpointer.status();
+  OPENADCS_RETURN_IF_ERROR((*checkpointer)->Exec("PRAGMA synchronous = NORMAL", "set synchronous"));
+  return std::unique_ptr<CaStore>(std::make_unique<SqliteStore>(
+      std::move(conn).value(), std::move(reader).value(), std::move(checkpointer).value(),
+      std::move(syncer), std::max<std::uint32_t>(options.wal_checkpoint_frames, 1)));
 }
 
 }  // namespace openadcs::db

@@ -134,6 +134,16 @@ TEST_F(EngineTest, AutoIssueTemplateIssuesAtOnce) {
   EXPECT_EQ(serial->disposition, 3u);
   EXPECT_EQ(engine_->RetrieveBySerial(All()[0].certificate->serial_number, "").certificate,
             r.certificate);
+  // The stored columns agree with OpenSSL's own reading of the certificate.
+  const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(cert.get());
+  ASSERT_NE(ski, nullptr);
+  EXPECT_EQ(
+      All()[0].certificate->subject_key_identifier,
+      HexLower({ASN1_STRING_get0_data(ski), static_cast<std::size_t>(ASN1_STRING_length(ski))}));
+  unsigned char sha1[20];
+  unsigned int sha1_len = 0;
+  ASSERT_EQ(X509_digest(cert.get(), EVP_sha1(), sha1, &sha1_len), 1);
+  EXPECT_EQ(All()[0].certificate->certificate_hash, HexLower({sha1, sha1_len}));
 }
 
 TEST_F(EngineTest, SerialNumbersArePositiveRandomAndLong) {

@@ -3,6 +3,7 @@
 #define OPENADCS_DB_SQLITE_STORE_H_
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 
@@ -13,9 +14,14 @@ namespace openadcs::db {
 
 struct SqliteStoreOptions {
   std::filesystem::path path;  // created (0600) with its schema if missing
-  // FULL: every commit is fsynced before the call returns; the durability
-  // the CaStore contract promises. NORMAL is for benchmarks that say so.
+  // true: no write returns before its commit is on disk (an fdatasync of
+  // the WAL, shared by the writes committed meanwhile): the durability the
+  // CaStore contract promises. false (NORMAL) is for benchmarks that say so.
   bool synchronous_full = true;
+  // The WAL is copied into the database file, off the write path, once it
+  // holds this many pages (SQLite's automatic checkpoint does it at 1000,
+  // inside a writer's COMMIT).
+  std::uint32_t wal_checkpoint_frames = 4000;
   // How long a writer waits for the database lock before Unavailable.
   std::chrono::milliseconds busy_timeout{5000};
 };

@@ -1,0 +1,69 @@
+#include "db/wal_checkpointer.h"
+
+#include <spdlog/spdlog.h>
+
+namespace openadcs::db {
+
+WalCheckpointer::WalCheckpointer(Connection& writer, std::unique_ptr<Connection> own,
+                                 std::mutex& write_mu, std::uint32_t frames)
+    : writer_(writer), own_(std::move(own)), write_mu_(write_mu), frames_(frames) {
+  thread_ = std::thread([this] { Run(); });
+  // Replaces SQLite's automatic checkpoint on the writer.
+  sqlite3_wal_hook(writer_.handle(), &WalCheckpointer::OnCommit, this);
+}
+
+WalCheckpointer::~WalCheckpointer() {
+  sqlite3_wal_hook(writer_.handle(), nullptr, nullptr);
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
+int WalCheckpointer::OnCommit(void* self, sqlite3* /*db*/, const char* /*schema*/, int frames) {
+  auto* c = static_cast<WalCheckpointer*>(self);
+  if (frames >= 0 && static_cast<std::uint32_t>(frames) >= c->frames_) {
+    {
+      std::lock_guard lock(c->mu_);
+      c->wanted_ = true;
+    }
+    c->cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void WalCheckpointer::Run() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return wanted_ || stopping_; });
+    if (stopping_) return;
+    wanted_ = false;
+    lock.unlock();
+    Checkpoint();
+    lock.lock();
+  }
+}
+
+void WalCheckpointer::Checkpoint() {
+  int in_wal = 0;
+  int copied = 0;
+  // The bulk of the copy, with writers going on.
+  int rc = sqlite3_wal_checkpoint_v2(own_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &in_wal,
+                                     &copied);
+  if (rc == SQLITE_OK) {
+    // The frames committed meanwhile, with none being written: SQLite starts
+    // the WAL over only for a writer that began after a complete checkpoint,
+    // and under steady load one always began during the pass above.
+    std::lock_guard no_writer(write_mu_);
+    rc = sqlite3_wal_checkpoint_v2(own_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &in_wal,
+                                   &copied);
+  }
+  // BUSY: another process is checkpointing; the next commit asks again.
+  if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) {
+    spdlog::warn("CA database checkpoint: {}", own_->Error(rc, "checkpoint").ToString());
+  }
+}
+
+}  // namespace openadcs::db

@@ -1,0 +1,54 @@
+// Copies the WAL back into the database file on a thread of its own.
+#ifndef OPENADCS_SRC_DB_WAL_CHECKPOINTER_H_
+#define OPENADCS_SRC_DB_WAL_CHECKPOINTER_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "db/sqlite_connection.h"
+
+namespace openadcs::db {
+
+// SQLite's automatic checkpoint runs inside the COMMIT that crosses its
+// threshold: the copy into the database file and two fsyncs, under the write
+// lock, while every other writer waits. This one replaces it: a commit that
+// leaves at least `frames` frames in the WAL wakes a thread, which
+// checkpoints on its own connection (PASSIVE: writers go on meanwhile) and
+// then copies the frames written during that pass holding `write_mu` (the
+// store's write lock), so that the checkpoint is complete when the next
+// writer begins and that writer starts the WAL from its beginning: the file
+// stays near `frames` pages.
+class WalCheckpointer {
+ public:
+  // Watches commits on `writer` (which must outlive this object) and
+  // checkpoints through `own`.
+  WalCheckpointer(Connection& writer, std::unique_ptr<Connection> own, std::mutex& write_mu,
+                  std::uint32_t frames);
+  // Stops watching, finishes a running pass, and joins the thread.
+  ~WalCheckpointer();
+  WalCheckpointer(const WalCheckpointer&) = delete;
+  WalCheckpointer& operator=(const WalCheckpointer&) = delete;
+
+ private:
+  static int OnCommit(void* self, sqlite3* db, const char* schema, int frames);
+  void Run();
+  void Checkpoint();
+
+  Connection& writer_;
+  const std::unique_ptr<Connection> own_;
+  std::mutex& write_mu_;
+  const std::uint32_t frames_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wanted_ = false;    // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+  std::thread thread_;     // last: started once the rest is set
+};
+
+}  // namespace openadcs::db
+
+#endif  // OPENADCS_SRC_DB_WAL_CHECKPOINTER_H_

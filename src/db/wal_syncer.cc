@@ -1,0 +1,88 @@
+#include "db/wal_syncer.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace openadcs::db {
+namespace {
+
+Status Errno(const std::string& what) {
+  return Status::IOError(what + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<WalSyncer>> WalSyncer::Open(const std::filesystem::path& wal) {
+  int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return Errno("open " + wal.string());
+  std::unique_ptr<WalSyncer> syncer(new WalSyncer(wal, fd));
+  int dir = ::open(wal.parent_path().empty() ? "." : wal.parent_path().c_str(),
+                   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return Errno("open " + wal.parent_path().string());
+  const int rc = ::fsync(dir);
+  const int err = errno;
+  ::close(dir);
+  if (rc != 0) {
+    errno = err;
+    return Errno("fsync " + wal.parent_path().string());
+  }
+  return syncer;
+}
+
+WalSyncer::~WalSyncer() {
+  ::close(fd_);
+}
+
+std::uint64_t WalSyncer::NoteCommit() {
+  std::lock_guard lock(mu_);
+  return ++committed_;
+}
+
+Status WalSyncer::WaitDurable(std::uint64_t number) {
+  std::unique_lock lock(mu_);
+  while (durable_ < number) {
+    if (!failed_.ok()) return failed_;
+    if (syncing_) {
+      cv_.wait(lock);
+      continue;
+    }
+    syncing_ = true;
+    // Every commit noted so far has written its frames: this sync covers them.
+    const std::uint64_t covered = committed_;
+    lock.unlock();
+    Status synced = SyncFile();
+    lock.lock();
+    syncing_ = false;
+    if (synced.ok()) {
+      durable_ = covered;
+    } else {
+      spdlog::critical("CA database: {}; no further write can be made durable", synced.ToString());
+      failed_ = synced;
+    }
+    cv_.notify_all();
+  }
+  return Status::Ok();
+}
+
+Status WalSyncer::SyncFile() {
+  // SQLite keeps the -wal file while any connection is open, so a change of
+  // inode means someone else removed it; what was written went to the new one.
+  struct stat by_path {};
+  struct stat by_fd {};
+  if (::stat(wal_.c_str(), &by_path) == 0 && ::fstat(fd_, &by_fd) == 0 &&
+      (by_path.st_ino != by_fd.st_ino || by_path.st_dev != by_fd.st_dev)) {
+    int fd = ::open(wal_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return Errno("reopen " + wal_.string());
+    ::close(fd_);
+    fd_ = fd;
+  }
+  if (::fdatasync(fd_) != 0) return Errno("fdatasync " + wal_.string());
+  return Status::Ok();
+}
+
+}  // namespace openadcs::db
