@@ -5,7 +5,8 @@
 // in the same run on the same machine. Client and daemon share the machine's
 // cores, as they do in the setting.
 //
-//   build/bench/bench/icpr_enroll --key rsa2048 --connections 1,2,4,8,16,32,64 --seconds 5
+//   build/bench/bench/icpr_enroll --key rsa2048 --connections 1,2,4,8,16,32,64 --seconds 3 --rounds
+//   3
 //
 // --rate R offers R requests/s over all connections instead of sending back to
 // back: the latency at a load below capacity, where a closed loop of N
@@ -175,14 +176,17 @@ int main(int argc, char** argv) {
   double seconds = 5;
   long requests = 0;
   double rate = 0;
-  double sign_seconds = 2;
+  double sign_seconds = 1;
+  int rounds = 3;
   app.add_option("--key", key, "CA key algorithm ([ca] key_algorithm)");
   app.add_option("--workers", workers, "[rpc] worker_threads (0: the daemon's default)");
   app.add_option("--connections", connections, "connection counts to run")->delimiter(',');
-  app.add_option("--seconds", seconds, "duration of each connection count");
+  app.add_option("--seconds", seconds, "enrollment time per round");
   app.add_option("--requests", requests, "requests per connection count instead of --seconds");
   app.add_option("--rate", rate, "offered requests/s over all connections (0: closed loop)");
   app.add_option("--sign-seconds", sign_seconds, "duration of each raw signing measurement");
+  app.add_option("--rounds", rounds, "alternations of signing and enrollment per row")
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
   std::string command;
@@ -201,43 +205,70 @@ int main(int argc, char** argv) {
 
   Result<ossl::PKeyPtr> ca_key = LoadPrivateKey(daemon->state / "ca-key.pem");
   if (!ca_key.ok()) return Fail(ca_key.status());
-  const Clock::duration sign_budget = FromSeconds(sign_seconds);
-  Result<double> sign1 = SigningRate(ca_key->get(), 1, sign_budget);
-  Result<double> sign2 = SigningRate(ca_key->get(), 2, sign_budget);
-  if (!sign1.ok()) return Fail(sign1.status());
-  if (!sign2.ok()) return Fail(sign2.status());
-  std::printf("# CA key %s: raw signing %.0f sign/s on 1 thread, %.0f sign/s on 2 threads\n",
-              key.c_str(), *sign1, *sign2);
+  // At each connection count, signing on 1 and on 2 threads and the
+  // enrollments alternate in rounds, and each row compares their totals:
+  // this machine's speed drifts by 20 % within minutes (other tenants, CPU
+  // steal), and a signing rate measured once for the whole sweep made the
+  // ratios of later rows follow that drift.
   // cpu-d and cpu-c: CPU milliseconds per enrollment in the daemon and in
   // this client, to compare with one signature (1000 / sign1 ms).
-  std::printf("%5s %9s %8s %8s %8s %8s %8s %8s %8s %9s %9s\n", "conns", "enroll/s", "/sign1",
-              "/sign2", "p50-ms", "p99-ms", "cpu-d", "cpu-c", "failed", "rss-KiB", "hwm-KiB");
+  char each[64];
+  if (requests > 0) {
+    std::snprintf(each, sizeof each, "%ld requests", requests);
+  } else {
+    std::snprintf(each, sizeof each, "%.1f s of enrollment", seconds);
+  }
+  std::printf("# CA key %s; %d rounds per row of %.1f s signing on 1 and on 2 threads, then %s\n",
+              key.c_str(), rounds, sign_seconds, each);
+  std::printf("%5s %9s %8s %8s %7s %7s %8s %8s %7s %7s %7s %9s %9s\n", "conns", "enroll/s",
+              "sign1/s", "sign2/s", "/sign1", "/sign2", "p50-ms", "p99-ms", "cpu-d", "cpu-c",
+              "failed", "rss-KiB", "hwm-KiB");
   std::fflush(stdout);
 
   const client::ConnectOptions options = ConnectOptionsFor(*daemon);
+  const Clock::duration sign_budget = FromSeconds(sign_seconds);
   const Clock::duration budget = FromSeconds(seconds);
   long failures = 0;
   for (int n : connections) {
-    Result<RunResult> r = Enroll(options, daemon->process->pid(), n, csrs, budget, requests, rate);
-    if (!r.ok()) return Fail(r.status());
-    const Tally& tally = r->tally;
-    const double enroll_rate = static_cast<double>(tally.issued) / r->seconds;
+    double sign1_sum = 0;
+    double sign2_sum = 0;
+    double enroll_seconds = 0;
+    double daemon_cpu = 0;
+    double client_cpu = 0;
+    Tally tally;
+    RunResult last;
+    for (int round = 0; round < rounds; ++round) {
+      Result<double> sign1 = SigningRate(ca_key->get(), 1, sign_budget);
+      Result<double> sign2 = SigningRate(ca_key->get(), 2, sign_budget);
+      if (!sign1.ok()) return Fail(sign1.status());
+      if (!sign2.ok()) return Fail(sign2.status());
+      sign1_sum += *sign1;
+      sign2_sum += *sign2;
+      Result<RunResult> r =
+          Enroll(options, daemon->process->pid(), n, csrs, budget, requests, rate);
+      if (!r.ok()) return Fail(r.status());
+      tally.Merge(r->tally);
+      enroll_seconds += r->seconds;
+      daemon_cpu += r->daemon_cpu_seconds;
+      client_cpu += r->client_cpu_seconds;
+      last = std::move(r).value();
+    }
+    std::sort(tally.latencies_ms.begin(), tally.latencies_ms.end());
+    const double sign1 = sign1_sum / rounds;
+    const double sign2 = sign2_sum / rounds;
+    const double enroll_rate = static_cast<double>(tally.issued) / enroll_seconds;
     const double calls = static_cast<double>(std::max<std::size_t>(tally.latencies_ms.size(), 1));
-    std::printf("%5d %9.0f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8ld %9ld %9ld\n", n, enroll_rate,
-                enroll_rate / *sign1, enroll_rate / *sign2, Percentile(tally.latencies_ms, 0.50),
-                Percentile(tally.latencies_ms, 0.99), 1000 * r->daemon_cpu_seconds / calls,
-                1000 * r->client_cpu_seconds / calls, tally.failures, r->rss_kib, r->hwm_kib);
+    std::printf("%5d %9.0f %8.0f %8.0f %7.2f %7.2f %8.2f %8.2f %7.2f %7.2f %7ld %9ld %9ld\n", n,
+                enroll_rate, sign1, sign2, enroll_rate / sign1, enroll_rate / sign2,
+                Percentile(tally.latencies_ms, 0.50), Percentile(tally.latencies_ms, 0.99),
+                1000 * daemon_cpu / calls, 1000 * client_cpu / calls, tally.failures, last.rss_kib,
+                last.hwm_kib);
     if (!tally.first_failure.empty()) {
       std::printf("#   first failure: %s\n", tally.first_failure.c_str());
     }
     std::fflush(stdout);
     failures += tally.failures;
   }
-  // A second signing measurement shows whether the machine's speed drifted
-  // during the run (other load, CPU steal), which would skew the ratios.
-  Result<double> sign2_after = SigningRate(ca_key->get(), 2, sign_budget);
-  if (!sign2_after.ok()) return Fail(sign2_after.status());
-  std::printf("# raw signing after the run: %.0f sign/s on 2 threads\n", *sign2_after);
 
   if (Status s = StopDaemon(*daemon); !s.ok()) return Fail(s);
   return failures == 0 ? 0 : 1;

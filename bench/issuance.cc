@@ -105,12 +105,22 @@ Ca OpenCa(const std::filesystem::path& dir, pki::KeyAlgorithm alg, const std::st
   return c;
 }
 
+// Issues one certificate on the auto-issue template from the i-th CSR (cyclically).
+void IssueOne(ca::Engine& engine, const std::vector<Bytes>& csrs, long i) {
+  ca::SubmitRequest r;
+  r.request = csrs[static_cast<std::size_t>(i) % csrs.size()];
+  r.attributes = "CertificateTemplate:AutoIssueSubject";
+  r.requester = {"EXAMPLE\\bench", ""};
+  if (engine.Submit(r).disposition != ca::WireDisposition::kIssued) std::abort();
+}
+
 // Runs `body(i)` for i in [0, total) on `threads` threads; returns the rate.
 template <typename Body>
 double Rate(int threads, long total, Body&& body) {
   std::atomic<long> next{0};
   auto start = Clock::now();
   std::vector<std::thread> pool;
+  pool.reserve(static_cast<std::size_t>(threads));
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&] {
       for (long i; (i = next.fetch_add(1)) < total;) body(i);
@@ -127,6 +137,7 @@ double SigningRate(const pki::CaIdentity& identity, int threads, double seconds)
   std::atomic<long> count{0};
   auto start = Clock::now();
   std::vector<std::thread> pool;
+  pool.reserve(static_cast<std::size_t>(threads));
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&] {
       while (!stop.load(std::memory_order_relaxed)) {
@@ -172,6 +183,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
 
   std::vector<Bytes> csrs;
+  csrs.reserve(64);
   for (int i = 0; i < 64; ++i) csrs.push_back(MakeCsr("host" + std::to_string(i) + ".example.com"));
 
   std::printf("%-11s %5s %12s %12s %7s %12s\n", "ca-key", "cores", "sign/s", "issue/s", "ratio",
@@ -197,13 +209,7 @@ int main(int argc, char** argv) {
         sign_count += sign * sign_round_seconds;
         sign_seconds += sign_round_seconds;
         const long batch = requests / rounds;
-        const double rate = Rate(concurrency, batch, [&](long i) {
-          ca::SubmitRequest r;
-          r.request = csrs[static_cast<std::size_t>(i) % csrs.size()];
-          r.attributes = "CertificateTemplate:AutoIssueSubject";
-          r.requester = {"EXAMPLE\\bench", ""};
-          if (c.engine->Submit(r).disposition != ca::WireDisposition::kIssued) std::abort();
-        });
+        const double rate = Rate(concurrency, batch, [&](long i) { IssueOne(*c.engine, csrs, i); });
         issued += static_cast<double>(batch);
         issue_seconds += static_cast<double>(batch) / rate;
       }
@@ -240,13 +246,7 @@ int main(int argc, char** argv) {
     std::printf("%12s %10s %10s\n", "issued", "rss-KiB", "peak-KiB");
     const long step = rss_requests / 10;
     for (long done = 0; done < rss_requests; done += step) {
-      Rate(concurrency, step, [&](long i) {
-        ca::SubmitRequest r;
-        r.request = csrs[static_cast<std::size_t>(i) % csrs.size()];
-        r.attributes = "CertificateTemplate:AutoIssueSubject";
-        r.requester = {"EXAMPLE\\bench", ""};
-        if (c.engine->Submit(r).disposition != ca::WireDisposition::kIssued) std::abort();
-      });
+      Rate(concurrency, step, [&](long i) { IssueOne(*c.engine, csrs, i); });
       std::printf("%12ld %10ld %10ld\n", done + step, RssKiB(), PeakRssKiB());
       std::fflush(stdout);
     }

@@ -125,7 +125,9 @@ Status SqliteStore::RunWrite(const std::function<Status()>& body) {
       writers_.begin() + static_cast<std::ptrdiff_t>(std::min(writers_.size(), kMaxBatch)));
   lock.unlock();
   std::uint64_t commit = 0;
-  {
+  if (Status failed = syncer_ != nullptr ? syncer_->Failure() : Status::Ok(); !failed.ok()) {
+    for (PendingWrite* p : batch) p->status = failed;
+  } else {
     std::lock_guard write(mu_);
     if (CommitBatch(batch) && syncer_ != nullptr) commit = syncer_->NoteCommit();
   }

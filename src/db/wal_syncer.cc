@@ -69,6 +69,11 @@ Status WalSyncer::WaitDurable(std::uint64_t number) {
   return Status::Ok();
 }
 
+Status WalSyncer::Failure() {
+  std::lock_guard lock(mu_);
+  return failed_;
+}
+
 Status WalSyncer::SyncFile() {
   // SQLite keeps the -wal file while any connection is open, so a change of
   // inode means someone else removed it; what was written went to the new one.

@@ -41,6 +41,10 @@ class WalSyncer {
   std::uint64_t NoteCommit();
   // Blocks until commit `number` is on disk; thread-safe.
   Status WaitDurable(std::uint64_t number);
+  // The error of a failed fdatasync, Ok while none has failed; a writer
+  // checks it before committing, so that no row is added that could not
+  // be made durable.
+  Status Failure();
 
  private:
   WalSyncer(std::filesystem::path wal, int fd) : wal_(std::move(wal)), fd_(fd) {}

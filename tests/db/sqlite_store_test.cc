@@ -505,6 +505,14 @@ TEST_F(SqliteStoreTest, DataSurvivesReopen) {
 namespace openadcs::db {
 namespace {
 
+// An issued request with every field set and certificate serial `serial`.
+RequestRecord IssuedRequest(const std::string& serial) {
+  RequestRecord r = FullRequest();
+  r.disposition = Disposition::kIssued;
+  r.certificate = FullCertificate(serial);
+  return r;
+}
+
 // Concurrent writers share commits (group commit); a writer whose insert
 // collides on a serial number is undone alone, and its batch-mates are kept.
 TEST(SqliteStoreGroupCommitTest, ConcurrentWritersFailAloneAndKeepTheRest) {
@@ -522,11 +530,10 @@ TEST(SqliteStoreGroupCommitTest, ConcurrentWritersFailAloneAndKeepTheRest) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        RequestRecord r = FullRequest();
-        r.disposition = Disposition::kIssued;
-        r.certificate = FullCertificate(HexLower(std::vector<std::uint8_t>{
-            static_cast<std::uint8_t>(1 + (t * kPerThread + i) % kSerials)}));
-        auto id = store.InsertRequest(r, {{0, "writer", std::to_string(t)}}, {});
+        auto id = store.InsertRequest(
+            IssuedRequest(HexLower(std::vector<std::uint8_t>{
+                static_cast<std::uint8_t>(1 + (t * kPerThread + i) % kSerials)})),
+            {{0, "writer", std::to_string(t)}}, {});
         if (id.ok()) {
           ++ok;
         } else if (id.status().code() == StatusCode::kAlreadyExists) {
@@ -571,10 +578,12 @@ TEST(SqliteStoreCheckpointTest, WalStaysBoundedUnderConcurrentWriters) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        RequestRecord r = FullRequest();
-        r.disposition = Disposition::kIssued;
-        r.certificate = FullCertificate("c0de" + std::to_string(t * kPerThread + i));
-        if (!(*opened)->InsertRequest(r, {{0, "writer", std::to_string(t)}}, {}).ok()) ++failures;
+        if (!(*opened)
+                 ->InsertRequest(IssuedRequest("c0de" + std::to_string(t * kPerThread + i)),
+                                 {{0, "writer", std::to_string(t)}}, {})
+                 .ok()) {
+          ++failures;
+        }
         std::error_code ec;
         const auto wal = std::filesystem::file_size(dir.path() / "ca.db-wal", ec);
         std::lock_guard lock(peak_mu);
