@@ -108,9 +108,9 @@ Result<EnrollResult> CertPassageClient::Call(std::uint32_t flags, std::uint32_t 
   if (!authority16.ok()) return authority16.status();
   in.authority = std::move(*authority16);
   if (!attributes.empty()) {
-    Result<std::u16string> attributes16 = ndr::Utf8ToUtf16(attributes);
-    if (!attributes16.ok()) return attributes16.status();
-    in.attributes = ndr::StringToUtf16LeBytes(*attributes16);
+    Result<Bytes> blob = ndr::Utf8ToUtf16LeBytes(attributes);
+    if (!blob.ok()) return blob.status();
+    in.attributes = std::move(*blob);
   }
   Result<rpc::CallResult> call = channel_->Call(
       binding_, static_cast<std::uint16_t>(idl::icert_passage::Opnum::kCertServerRequest),

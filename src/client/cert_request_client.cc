@@ -281,12 +281,9 @@ Result<EnrollResult> CertRequestClient::CallRequest(bool request2, std::uint32_t
   if (!stub.ok()) return stub.status();
   Result<icr::RequestOut> out = icr::DecodeRequestResponse(*stub);
   if (!out.ok()) return out.status();
-  EnrollResult result =
-      NewEnrollResult(out->request_id, out->disposition, std::move(out->encoded_cert),
-                      std::move(out->cert_chain), out->hresult, out->disposition_message);
-  // The message is NUL-terminated on the wire.
-  while (!result.message.empty() && result.message.back() == '\0') result.message.pop_back();
-  return result;
+  // The message is NUL-terminated on the wire; the conversion drops the NUL.
+  return NewEnrollResult(out->request_id, out->disposition, std::move(out->encoded_cert),
+                         std::move(out->cert_chain), out->hresult, out->disposition_message);
 }
 
 Result<Bytes> CertRequestClient::GetCaCert(std::uint32_t fchain, const std::string& authority) {

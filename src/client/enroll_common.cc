@@ -6,16 +6,6 @@
 #include "openadcs/ndr/utf16.h"
 
 namespace openadcs::client {
-namespace {
-
-Result<std::string> Utf16LeText(const Bytes& blob) {
-  if (blob.empty()) return std::string();
-  Result<std::u16string> units = ndr::Utf16LeBytesToString(blob);
-  if (!units.ok()) return units.status();
-  return ndr::Utf16ToUtf8(*units);
-}
-
-}  // namespace
 
 rpc::ClientAuth NewNtlmAuth(const ConnectOptions& options) {
   rpc::ClientAuth a;
@@ -33,7 +23,7 @@ EnrollResult NewEnrollResult(std::uint32_t request_id, std::uint32_t disposition
   result.certificate = std::move(certificate);
   result.chain = std::move(chain);
   result.return_value = return_value;
-  Result<std::string> text = Utf16LeText(message);
+  Result<std::string> text = ndr::Utf16LeBytesToUtf8(message);
   if (text.ok()) result.message = std::move(*text);
   return result;
 }

@@ -140,11 +140,12 @@ class RemUnknownHandler : public rpc::InterfaceHandler {
     if (!in.ok()) return rpc::CallResult::Fault(rpc::fault::kBadStubData);
     wire::AddRefResponse out;
     out.hresult = CheckOrpcThis(in->orpcthis);
+    const std::string who = ctx.ClientName();
     if (out.hresult == kSOk) {
       for (const wire::InterfaceRef& ref : in->refs) {
         // Private references are a client's own bookkeeping (MS-DCOM
         // 3.2.4.4.2); only public ones keep objects alive here.
-        Status s = state_->table.AddRef(ref.ipid, ctx.ClientName(), ref.public_refs);
+        Status s = state_->table.AddRef(ref.ipid, who, ref.public_refs);
         out.results.push_back(s.ok() ? kSOk : kEInvalidArg);
         if (!s.ok()) out.hresult = kEInvalidArg;
       }
@@ -157,17 +158,16 @@ class RemUnknownHandler : public rpc::InterfaceHandler {
     if (!in.ok()) return rpc::CallResult::Fault(rpc::fault::kBadStubData);
     wire::ReleaseResponse out;
     out.hresult = CheckOrpcThis(in->orpcthis);
+    const std::string who = ctx.ClientName();
     FreedObjects freed;
     if (out.hresult == kSOk) {
       for (const wire::InterfaceRef& ref : in->refs) {
-        if (!state_->table.Release(ref.ipid, ctx.ClientName(), ref.public_refs, &freed).ok()) {
+        if (!state_->table.Release(ref.ipid, who, ref.public_refs, &freed).ok()) {
           out.hresult = kEInvalidArg;
         }
       }
     }
-    if (!freed.empty()) {
-      spdlog::debug("dcom: {} released {} object(s)", ctx.ClientName(), freed.size());
-    }
+    if (!freed.empty()) spdlog::debug("dcom: {} released {} object(s)", who, freed.size());
     freed.clear();  // the objects go now, outside the table's lock
     return rpc::CallResult::Response(wire::EncodeRemReleaseResponse(out));
   }

@@ -104,4 +104,16 @@ Bytes StringToUtf16LeBytes(std::u16string_view s) {
   return out;
 }
 
+Result<Bytes> Utf8ToUtf16LeBytes(std::string_view s) {
+  Result<std::u16string> units = Utf8ToUtf16(s);
+  if (!units.ok()) return units.status();
+  return StringToUtf16LeBytes(*units);
+}
+
+Result<std::string> Utf16LeBytesToUtf8(std::span<const std::uint8_t> bytes) {
+  Result<std::u16string> units = Utf16LeBytesToString(bytes);
+  if (!units.ok()) return units.status();
+  return Utf16ToUtf8(*units);
+}
+
 }  // namespace openadcs::ndr

@@ -131,8 +131,8 @@ rpc::CallResult CertPassageService::Call(const rpc::CallContext& ctx, std::uint1
   out.cert = std::move(result.chain_cms);
   out.encoded_cert = std::move(result.certificate);
   if (!result.message.empty()) {
-    Result<std::u16string> message = ndr::Utf8ToUtf16(result.message);
-    if (message.ok()) out.disposition_message = ndr::StringToUtf16LeBytes(*message);
+    Result<Bytes> message = ndr::Utf8ToUtf16LeBytes(result.message);
+    if (message.ok()) out.disposition_message = std::move(*message);
   }
   spdlog::info("icpr: {} from {}: request {} -> disposition 0x{:08x}", who, ctx.peer_address,
                out.request_id, out.disposition);

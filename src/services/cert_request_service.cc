@@ -23,10 +23,10 @@ Result<std::string> Utf8(const std::optional<std::u16string>& s) {
   return ndr::Utf16ToUtf8(*s);
 }
 
+// Text as a UTF-16LE blob; empty when it is not valid UTF-8.
 Bytes TextBlob(const std::string& text) {
-  Result<std::u16string> units = ndr::Utf8ToUtf16(text);
-  if (!units.ok()) return {};
-  return ndr::StringToUtf16LeBytes(*units);
+  Result<Bytes> blob = ndr::Utf8ToUtf16LeBytes(text);
+  return blob.ok() ? std::move(*blob) : Bytes{};
 }
 
 // The stub decoded, or the fault to answer with.

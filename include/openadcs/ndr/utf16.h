@@ -24,6 +24,11 @@ Result<std::u16string> Utf16LeBytesToString(std::span<const std::uint8_t> bytes)
 // Code units to UTF-16LE bytes with one NUL appended (cb includes it).
 Bytes StringToUtf16LeBytes(std::u16string_view s);
 
+// The two above with the UTF-8 conversion: text as a blob the protocols
+// carry (attributes, disposition messages), and back.
+Result<Bytes> Utf8ToUtf16LeBytes(std::string_view s);
+Result<std::string> Utf16LeBytesToUtf8(std::span<const std::uint8_t> bytes);
+
 }  // namespace openadcs::ndr
 
 #endif  // OPENADCS_NDR_UTF16_H_
