@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -43,7 +42,7 @@ std::string HexUpper(std::span<const std::uint8_t> bytes) {
 }
 
 Status IoError(const std::string& step, const std::filesystem::path& path) {
-  return Status::IOError(step + " " + path.string() + ": " + std::strerror(errno));
+  return Status::IOErrorFromErrno(step + " " + path.string());
 }
 
 Result<ntlm::Key16> HashPassword(std::string_view password) {

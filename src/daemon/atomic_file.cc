@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -14,7 +13,7 @@ namespace openadcs::daemon {
 namespace {
 
 Status Errno(std::string_view what, const std::string& path) {
-  return Status::IOError(fmt::format("{} {}: {}", what, path, std::strerror(errno)));
+  return Status::IOErrorFromErrno(fmt::format("{} {}", what, path));
 }
 
 Status WriteAll(int fd, std::span<const std::uint8_t> bytes, const std::string& path) {

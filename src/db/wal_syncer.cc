@@ -6,30 +6,21 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 namespace openadcs::db {
-namespace {
-
-Status Errno(const std::string& what) {
-  return Status::IOError(what + ": " + std::strerror(errno));
-}
-
-}  // namespace
-
 Result<std::unique_ptr<WalSyncer>> WalSyncer::Open(const std::filesystem::path& wal) {
   int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return Errno("open " + wal.string());
+  if (fd < 0) return Status::IOErrorFromErrno("open " + wal.string());
   std::unique_ptr<WalSyncer> syncer(new WalSyncer(wal, fd));
   int dir = ::open(wal.parent_path().empty() ? "." : wal.parent_path().c_str(),
                    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) return Errno("open " + wal.parent_path().string());
+  if (dir < 0) return Status::IOErrorFromErrno("open " + wal.parent_path().string());
   const int rc = ::fsync(dir);
   const int err = errno;
   ::close(dir);
   if (rc != 0) {
     errno = err;
-    return Errno("fsync " + wal.parent_path().string());
+    return Status::IOErrorFromErrno("fsync " + wal.parent_path().string());
   }
   return syncer;
 }
@@ -82,11 +73,11 @@ Status WalSyncer::SyncFile() {
   if (::stat(wal_.c_str(), &by_path) == 0 && ::fstat(fd_, &by_fd) == 0 &&
       (by_path.st_ino != by_fd.st_ino || by_path.st_dev != by_fd.st_dev)) {
     int fd = ::open(wal_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return Errno("reopen " + wal_.string());
+    if (fd < 0) return Status::IOErrorFromErrno("reopen " + wal_.string());
     ::close(fd_);
     fd_ = fd;
   }
-  if (::fdatasync(fd_) != 0) return Errno("fdatasync " + wal_.string());
+  if (::fdatasync(fd_) != 0) return Status::IOErrorFromErrno("fdatasync " + wal_.string());
   return Status::Ok();
 }
 

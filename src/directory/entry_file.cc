@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "openadcs/util/bytes.h"
 
@@ -13,7 +12,7 @@ namespace openadcs::directory {
 namespace {
 
 Status Errno(const std::filesystem::path& path, const char* what) {
-  return Status::IOError(path.string() + ": " + what + ": " + std::strerror(errno));
+  return Status::IOErrorFromErrno(path.string() + ": " + what);
 }
 
 Status WriteAll(int fd, const std::string& contents, const std::filesystem::path& path) {

@@ -1,6 +1,8 @@
 #include "openadcs/util/status.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 namespace openadcs {
 namespace {
@@ -34,6 +36,11 @@ std::string Status::ToString() const {
   out += ": ";
   out += message_;
   return out;
+}
+
+Status Status::IOErrorFromErrno(const std::string& what) {
+  const int err = errno;
+  return IOError(what + ": " + std::strerror(err));
 }
 
 }  // namespace openadcs

@@ -50,6 +50,9 @@ class [[nodiscard]] Status {
   }
   static Status Corruption(std::string m) { return Error(StatusCode::kCorruption, std::move(m)); }
   static Status IOError(std::string m) { return Error(StatusCode::kIOError, std::move(m)); }
+  // IOError "<what>: <strerror(errno)>" for the system call that just
+  // failed (errno as it is when this is called).
+  static Status IOErrorFromErrno(const std::string& what);
   static Status Unavailable(std::string m) { return Error(StatusCode::kUnavailable, std::move(m)); }
   static Status Internal(std::string m) { return Error(StatusCode::kInternal, std::move(m)); }
 
