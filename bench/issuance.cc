@@ -72,8 +72,13 @@ struct Ca {
   std::unique_ptr<pki::CaIdentity> identity;
   std::unique_ptr<db::CaStore> store;
   std::unique_ptr<directory::TemplateSource> templates;
+  std::unique_ptr<ca::CaSecurity> security;
   std::unique_ptr<ca::Engine> engine;
 };
+
+// The bench's accounts: requests come from kBench, approvals from kOfficer.
+const ca::Caller kBench{"EXAMPLE\\bench", "S-1-5-21-1-2-3-1104", {"S-1-5-11"}};
+const ca::Caller kOfficer{"EXAMPLE\\officer", "S-1-5-21-1-2-3-1105", {"S-1-5-11"}};
 
 Ca OpenCa(const std::filesystem::path& dir, pki::KeyAlgorithm alg, const std::string& templates,
           bool durable) {
@@ -100,8 +105,17 @@ Ca OpenCa(const std::filesystem::path& dir, pki::KeyAlgorithm alg, const std::st
   c.identity = std::move(identity).value();
   c.store = std::move(store).value();
   c.templates = std::move(source).value();
+  ca::CaSecurityOptions roles;
+  roles.initial.officers = {kOfficer.sid};
+  roles.initial.enrollees = {"S-1-5-11"};
+  auto security = ca::CaSecurity::Open(*c.store, roles);
+  if (!security.ok()) {
+    std::fprintf(stderr, "setup failed: %s\n", security.status().ToString().c_str());
+    std::exit(1);
+  }
+  c.security = std::move(security).value();
   c.engine = std::make_unique<ca::Engine>(ca::EngineOptions{}, *c.identity, *c.store, *c.templates,
-                                          nullptr);
+                                          nullptr, *c.security);
   return c;
 }
 
@@ -110,7 +124,7 @@ void IssueOne(ca::Engine& engine, const std::vector<Bytes>& csrs, long i) {
   ca::SubmitRequest r;
   r.request = csrs[static_cast<std::size_t>(i) % csrs.size()];
   r.attributes = "CertificateTemplate:AutoIssueSubject";
-  r.requester = {"EXAMPLE\\bench", ""};
+  r.caller = kBench;
   if (engine.Submit(r).disposition != ca::WireDisposition::kIssued) std::abort();
 }
 
@@ -219,14 +233,14 @@ int main(int argc, char** argv) {
         ca::SubmitRequest r;
         r.request = csrs[static_cast<std::size_t>(i) % csrs.size()];
         r.attributes = "CertificateTemplate:OfficerApproval";
-        r.requester = {"EXAMPLE\\bench", ""};
+        r.caller = kBench;
         auto pending = c.engine->Submit(r);
         if (pending.disposition != ca::WireDisposition::kUnderSubmission) std::abort();
-        if (c.engine->Resubmit("EXAMPLE\\officer", pending.request_id).disposition !=
+        if (c.engine->Resubmit(kOfficer, pending.request_id).disposition !=
             ca::WireDisposition::kIssued) {
           std::abort();
         }
-        if (c.engine->RetrieveById(pending.request_id, "").disposition !=
+        if (c.engine->RetrieveById(kBench, pending.request_id, "").disposition !=
             ca::WireDisposition::kIssued) {
           std::abort();
         }

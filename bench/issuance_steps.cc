@@ -56,8 +56,11 @@ struct Fixture {
         std::move(directory::OpenLdifTemplateSource(
                       {std::string(OPENADCS_SOURCE_DIR) + "/config/templates", "openadcs-CA"}))
             .value();
-    engine =
-        std::make_unique<ca::Engine>(ca::EngineOptions{}, *identity, *store, *templates, nullptr);
+    ca::CaSecurityOptions roles;
+    roles.initial.enrollees = {"S-1-5-11"};
+    security = std::move(ca::CaSecurity::Open(*store, roles)).value();
+    engine = std::make_unique<ca::Engine>(ca::EngineOptions{}, *identity, *store, *templates,
+                                          nullptr, *security);
   }
   ~Fixture() { std::filesystem::remove_all(dir); }
 
@@ -70,6 +73,7 @@ struct Fixture {
   Bytes cert_der;
   std::unique_ptr<db::CaStore> store;
   std::unique_ptr<directory::TemplateSource> templates;
+  std::unique_ptr<ca::CaSecurity> security;
   std::unique_ptr<ca::Engine> engine;
 };
 
@@ -125,7 +129,7 @@ void BM_EngineSubmit(benchmark::State& state) {
   ca::SubmitRequest r;
   r.request = F().csr;
   r.attributes = "CertificateTemplate:AutoIssueSubject";
-  r.requester = {"EXAMPLE\\bench", ""};
+  r.caller = {"EXAMPLE\\bench", "S-1-5-21-1-2-3-1104", {"S-1-5-11"}};
   for (auto _ : state) {
     if (F().engine->Submit(r).disposition != ca::WireDisposition::kIssued) std::abort();
   }

@@ -1,7 +1,8 @@
-// Every NDR in-parameter decoder (the first byte picks one; the rest is the
-// stub). A stub that decodes must re-encode to something that decodes to the
-// same value: the encoder and decoder agree on every layout the decoder
-// accepts. Selectors 0-5 predate DCOM; keep existing numbers stable so that
+// Every NDR decoder (the first byte picks one, modulo the selector count; the
+// rest is the stub or blob). A stub that decodes must re-encode to something
+// that decodes to the same value: the encoder and decoder agree on every
+// layout the decoder accepts. Selectors 0-5 predate DCOM; keep existing
+// numbers stable and seeds' first bytes below the selector count, so that
 // the seeds in fuzz/corpus/ndr/ keep reaching their decoder.
 #include <cstddef>
 #include <cstdint>
@@ -10,7 +11,9 @@
 #include <tuple>
 
 #include "openadcs/ndr/activation.h"
+#include "openadcs/ndr/cert_view.h"
 #include "openadcs/ndr/epm.h"
+#include "openadcs/ndr/icert_admin.h"
 #include "openadcs/ndr/icert_passage.h"
 #include "openadcs/ndr/icert_request.h"
 #include "openadcs/ndr/objref.h"
@@ -44,6 +47,20 @@ void ActivationInRoundTrip(std::span<const std::uint8_t> blob) {
   if (!second.ok() || carried(*second) != carried(*first)) std::abort();
 }
 
+// The view blobs whose header count travels apart from the blob (pcColumn,
+// pceltFetched): the stub's first byte is the count.
+template <typename Decode, typename Encode>
+void CountedBlobRoundTrip(std::span<const std::uint8_t> stub, Decode decode, Encode encode) {
+  if (stub.empty()) return;
+  const std::uint32_t count = stub[0];
+  auto first = decode(stub.subspan(1), count);
+  if (!first.ok()) return;
+  auto second = decode(encode(*first), count);
+  if (!second.ok() || !(*second == *first)) std::abort();
+}
+
+constexpr int kSelectorCount = 66;
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -51,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   std::span<const std::uint8_t> stub(data + 1, size - 1);
   auto dflt = [](auto fn) { return [fn](std::span<const std::uint8_t> s) { return fn(s, {}); }; };
-  switch (data[0] % 27) {
+  switch (data[0] % kSelectorCount) {
     case 0:
       RoundTrip(stub, dflt(icert_passage::DecodeCertServerRequestRequest),
                 icert_passage::EncodeCertServerRequestRequest);
@@ -103,7 +120,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 16: RoundTrip(stub, objref::DecodeObjRef, objref::EncodeObjRef); break;
     // ICertRequestD / ICertRequestD2: the requests the daemon decodes, then
-    // the responses our client decodes (and the activation reply).
+    // the responses our client decodes (and the activation reply). 24 is
+    // the HRESULT-only response of every DCOM interface.
     case 17:
       RoundTrip(stub, dflt(icert_request::DecodeRequestRequest),
                 icert_request::EncodeRequestRequest);
@@ -131,14 +149,156 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 23:
       RoundTrip(stub, dflt(icert_request::DecodeBlobResponse), icert_request::EncodeBlobResponse);
       break;
-    case 24:
-      RoundTrip(stub, icert_request::DecodeHresultResponse, icert_request::EncodeHresultResponse);
-      break;
+    case 24: RoundTrip(stub, dflt(orpc::DecodeHresultResponse), orpc::EncodeHresultResponse); break;
     case 25:
       RoundTrip(stub, dflt(icert_request::DecodeGetCaPropertyInfoResponse),
                 icert_request::EncodeGetCaPropertyInfoResponse);
       break;
-    default: (void)activation::DecodeActivationOut(stub); break;
+    case 26: (void)activation::DecodeActivationOut(stub); break;
+    // ICertAdminD / ICertAdminD2 requests, as the daemon decodes them.
+    case 27:
+      RoundTrip(stub, dflt(icert_admin::DecodeEmptyRequest), icert_admin::EncodeEmptyRequest);
+      break;
+    case 28:
+      RoundTrip(stub, dflt(icert_admin::DecodeAuthorityRequest),
+                icert_admin::EncodeAuthorityRequest);
+      break;
+    case 29:
+      RoundTrip(stub, dflt(icert_admin::DecodeAuthorityDwordRequest),
+                icert_admin::EncodeAuthorityDwordRequest);
+      break;
+    case 30:
+      RoundTrip(stub, dflt(icert_admin::DecodeAuthorityBlobRequest),
+                icert_admin::EncodeAuthorityBlobRequest);
+      break;
+    case 31:
+      RoundTrip(stub, dflt(icert_admin::DecodeSetExtensionRequest),
+                icert_admin::EncodeSetExtensionRequest);
+      break;
+    case 32:
+      RoundTrip(stub, dflt(icert_admin::DecodeSetAttributesRequest),
+                icert_admin::EncodeSetAttributesRequest);
+      break;
+    case 33:
+      RoundTrip(stub, dflt(icert_admin::DecodeIsValidCertificateRequest),
+                icert_admin::EncodeIsValidCertificateRequest);
+      break;
+    case 34:
+      RoundTrip(stub, dflt(icert_admin::DecodePublishCrlRequest),
+                icert_admin::EncodePublishCrlRequest);
+      break;
+    case 35:
+      RoundTrip(stub, dflt(icert_admin::DecodePublishCrlsRequest),
+                icert_admin::EncodePublishCrlsRequest);
+      break;
+    case 36:
+      RoundTrip(stub, dflt(icert_admin::DecodeRevokeCertificateRequest),
+                icert_admin::EncodeRevokeCertificateRequest);
+      break;
+    case 37:
+      RoundTrip(stub, dflt(icert_admin::DecodeEnumViewColumnRequest),
+                icert_admin::EncodeEnumViewColumnRequest);
+      break;
+    case 38:
+      RoundTrip(stub, dflt(icert_admin::DecodeEnumViewColumnTableRequest),
+                icert_admin::EncodeEnumViewColumnTableRequest);
+      break;
+    case 39:
+      RoundTrip(stub, dflt(icert_admin::DecodeEnumAttributesOrExtensionsRequest),
+                icert_admin::EncodeEnumAttributesOrExtensionsRequest);
+      break;
+    case 40:
+      RoundTrip(stub, dflt(icert_admin::DecodeOpenViewRequest), icert_admin::EncodeOpenViewRequest);
+      break;
+    case 41:
+      RoundTrip(stub, dflt(icert_admin::DecodeEnumViewRequest), icert_admin::EncodeEnumViewRequest);
+      break;
+    case 42:
+      RoundTrip(stub, dflt(icert_admin::DecodeBackupPrepareRequest),
+                icert_admin::EncodeBackupPrepareRequest);
+      break;
+    case 43:
+      RoundTrip(stub, dflt(icert_admin::DecodeBackupOpenFileRequest),
+                icert_admin::EncodeBackupOpenFileRequest);
+      break;
+    case 44:
+      RoundTrip(stub, dflt(icert_admin::DecodeBackupReadFileRequest),
+                icert_admin::EncodeBackupReadFileRequest);
+      break;
+    case 45:
+      RoundTrip(stub, dflt(icert_admin::DecodeImportCertificateRequest),
+                icert_admin::EncodeImportCertificateRequest);
+      break;
+    case 46:
+      RoundTrip(stub, dflt(icert_admin::DecodeGetCaPropertyRequest),
+                icert_admin::EncodeGetCaPropertyRequest);
+      break;
+    case 47:
+      RoundTrip(stub, dflt(icert_admin::DecodeSetCaPropertyRequest),
+                icert_admin::EncodeSetCaPropertyRequest);
+      break;
+    case 48:
+      RoundTrip(stub, dflt(icert_admin::DecodeSetOfficerRightsRequest),
+                icert_admin::EncodeSetOfficerRightsRequest);
+      break;
+    case 49:
+      RoundTrip(stub, dflt(icert_admin::DecodeGetConfigEntryRequest),
+                icert_admin::EncodeGetConfigEntryRequest);
+      break;
+    case 50:
+      RoundTrip(stub, dflt(icert_admin::DecodeSetConfigEntryRequest),
+                icert_admin::EncodeSetConfigEntryRequest);
+      break;
+    case 51:
+      RoundTrip(stub, dflt(icert_admin::DecodeImportKeyRequest),
+                icert_admin::EncodeImportKeyRequest);
+      break;
+    case 52:
+      RoundTrip(stub, dflt(icert_admin::DecodeDeleteRowRequest),
+                icert_admin::EncodeDeleteRowRequest);
+      break;
+    // ICertAdminD / ICertAdminD2 responses, as our client decodes them.
+    case 53:
+      RoundTrip(stub, dflt(icert_admin::DecodeDwordResponse), icert_admin::EncodeDwordResponse);
+      break;
+    case 54:
+      RoundTrip(stub, dflt(icert_admin::DecodeBlobResponse), icert_admin::EncodeBlobResponse);
+      break;
+    case 55:
+      RoundTrip(stub, dflt(icert_admin::DecodeDwordBlobResponse),
+                icert_admin::EncodeDwordBlobResponse);
+      break;
+    case 56:
+      RoundTrip(stub, dflt(icert_admin::DecodeIsValidCertificateResponse),
+                icert_admin::EncodeIsValidCertificateResponse);
+      break;
+    case 57:
+      RoundTrip(stub, dflt(icert_admin::DecodeNameListResponse),
+                icert_admin::EncodeNameListResponse);
+      break;
+    case 58:
+      RoundTrip(stub, dflt(icert_admin::DecodeBackupOpenFileResponse),
+                icert_admin::EncodeBackupOpenFileResponse);
+      break;
+    case 59:
+      RoundTrip(stub, dflt(icert_admin::DecodeBackupReadFileResponse),
+                icert_admin::EncodeBackupReadFileResponse);
+      break;
+    case 60:
+      RoundTrip(stub, dflt(icert_admin::DecodeVariantResponse), icert_admin::EncodeVariantResponse);
+      break;
+    // The view blobs inside those responses' CERTTRANSBLOBs.
+    case 61: RoundTrip(stub, cert_view::DecodeResultRows, cert_view::EncodeResultRows); break;
+    case 62:
+      CountedBlobRoundTrip(stub, cert_view::DecodeColumnInfos, cert_view::EncodeColumnInfos);
+      break;
+    case 63: RoundTrip(stub, cert_view::DecodeColumnIds, cert_view::EncodeColumnIds); break;
+    case 64:
+      CountedBlobRoundTrip(stub, cert_view::DecodeAttributes, cert_view::EncodeAttributes);
+      break;
+    case 65:
+      CountedBlobRoundTrip(stub, cert_view::DecodeExtensions, cert_view::EncodeExtensions);
+      break;
   }
   return 0;
 }

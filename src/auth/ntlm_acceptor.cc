@@ -14,6 +14,7 @@
 #include "auth/ntlm_context.h"
 #include "openadcs/auth/ntlm_message.h"
 #include "openadcs/auth/ntlm_session_security.h"
+#include "openadcs/auth/user_file.h"
 
 namespace openadcs::auth {
 namespace {
@@ -187,7 +188,9 @@ class NtlmServerContext final : public internal::NtlmContext {
     OPENSSL_cleanse(session_key.data(), session_key.size());
     if (!security.ok()) return security.status();
     security_.emplace(std::move(*security));
-    identity_ = Identity{authenticate->domain, authenticate->user};
+    identity_ = Identity{authenticate->domain, authenticate->user,
+                         UserFileAccountSid(authenticate->domain, authenticate->user),
+                         UserFileAccountGroups()};
     return Bytes();
   }
 

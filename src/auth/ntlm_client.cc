@@ -42,7 +42,8 @@ Status RandomBytes(std::array<std::uint8_t, N>& out) {
 class NtlmClientContext final : public internal::NtlmContext {
  public:
   explicit NtlmClientContext(NtlmCredentials credentials) : credentials_(std::move(credentials)) {
-    identity_ = {credentials_.domain, credentials_.user};
+    identity_.domain = credentials_.domain;
+    identity_.user = credentials_.user;
   }
   ~NtlmClientContext() override {
     OPENSSL_cleanse(credentials_.password.data(), credentials_.password.size());

@@ -1,10 +1,12 @@
 #include "openadcs/auth/user_file.h"
 
 #include <fcntl.h>
+#include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -50,7 +52,37 @@ Result<ntlm::Key16> HashPassword(std::string_view password) {
   return ntlm::NtHash(password);
 }
 
+std::string AsciiUpper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The first `count` little-endian 32-bit words of SHA-256(text), as decimal
+// subauthorities.
+std::string SubAuthorities(const std::string& text, int count) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  std::string out;
+  for (int i = 0; i < count; ++i) {
+    std::uint32_t v = 0;
+    for (int b = 3; b >= 0; --b) v = (v << 8) | digest[4 * i + b];
+    out += "-" + std::to_string(v);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string UserFileAccountSid(std::string_view domain, std::string_view user) {
+  const std::string upper_domain = AsciiUpper(domain);
+  return "S-1-5-21" + SubAuthorities(upper_domain, 3) +
+         SubAuthorities(upper_domain + "\\" + AsciiUpper(user), 2);
+}
+
+std::vector<std::string> UserFileAccountGroups() {
+  return {"S-1-1-0", "S-1-5-11"};
+}
 
 Result<std::pair<std::string, std::string>> SplitQualifiedName(std::string_view name) {
   const auto slash = name.find('\\');

@@ -4,8 +4,8 @@
 
 #include <utility>
 
-#include "openadcs/ca/hresult.h"
 #include "openadcs/pki/x509_builder.h"
+#include "openadcs/util/hresult.h"
 
 namespace openadcs::ca {
 namespace {

@@ -62,6 +62,11 @@ class Policy {
   Policy(const EngineOptions& options, const pki::CaIdentity& identity,
          directory::IdentityLookup* lookup);
 
+  // Runs the stages of ca/policy_stages.h in order and stops at the first
+  // denial, which keeps only the resolved template (when there is one). The
+  // pointers in `input` must be non-null and outlive the call. Calls
+  // `lookup` (if any) for templates that build the subject from the
+  // directory; otherwise pure.
   PolicyOutcome Evaluate(const PolicyInput& input) const;
 
  private:

@@ -15,7 +15,6 @@
 
 #include "cli/connection.h"
 #include "openadcs/client/cert_request_client.h"
-#include "openadcs/ndr/utf16.h"
 #include "openadcs/util/openssl.h"
 
 namespace openadcs::cli {
@@ -33,10 +32,8 @@ constexpr std::int32_t kPropAiaUrls = 0x2A;
 constexpr std::int32_t kTypeLong = 1;
 constexpr std::int32_t kTypeBinary = 3;
 constexpr std::int32_t kTypeString = 4;
-// GetCACert's fchain for the current signing certificate, and for the CA's
-// name (GETCERT_CANAME "name"), which is served whatever the authority says.
+// GetCACert's fchain for the current signing certificate.
 constexpr std::uint32_t kGetCertCaSigCert = 0;
-constexpr std::uint32_t kGetCertCaName = 0x6E616D65;
 
 Result<std::unique_ptr<client::CertRequestClient>> Connect(const ConnectionFlags& f) {
   Result<client::ConnectOptions> options = MakeConnectOptions(f);
@@ -44,22 +41,11 @@ Result<std::unique_ptr<client::CertRequestClient>> Connect(const ConnectionFlags
   return client::CertRequestClient::Connect(*options);
 }
 
-// UTF-16LE with a NUL, as every string property travels.
-Result<std::string> BlobText(const Bytes& blob) {
-  if (blob.size() % 2 != 0) return Status::InvalidArgument("odd-length string property");
-  Result<std::u16string> units = ndr::Utf16LeBytesToString(blob);
-  if (!units.ok()) return units.status();
-  while (!units->empty() && units->back() == u'\0') units->pop_back();
-  return ndr::Utf16ToUtf8(*units);
-}
-
 // --ca, or when not given the name the CA reports: the other methods check
 // pwszAuthority against it.
 Result<std::string> Authority(client::CertRequestClient& c, const ConnectionFlags& f) {
   if (!f.authority.empty()) return f.authority;
-  Result<Bytes> name = c.GetCaCert(kGetCertCaName, "");
-  if (!name.ok()) return name.status();
-  return BlobText(*name);
+  return AskCaName(c);
 }
 
 // A PROPTYPE_STRING value: UTF-16LE, NUL-terminated.
@@ -91,24 +77,6 @@ std::string CaTypeName(std::int32_t type) {
     case 4: return "standalone subordinate";
     default: return "unknown";
   }
-}
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
 }
 
 std::string NameText(const X509_NAME* name) {

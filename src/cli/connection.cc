@@ -1,13 +1,24 @@
 #include "cli/connection.h"
 
+#include <fmt/format.h>
+
 #include <iostream>
 #include <utility>
 
+#include "cli/admin_args.h"
 #include "cli/credentials.h"
 #include "cli/exit_codes.h"
 #include "openadcs/auth/user_file.h"
+#include "openadcs/ndr/utf16.h"
 
 namespace openadcs::cli {
+namespace {
+
+// GetCACert's fchain for the CA's name (GETCERT_CANAME "name", MS-WCCE
+// 3.2.1.4.3.2).
+constexpr std::uint32_t kGetCertCaName = 0x6E616D65;
+
+}  // namespace
 
 void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f, bool offer_icpr) {
   cmd->add_option("--host", f->host, "CA host name or address")->capture_default_str();
@@ -24,8 +35,7 @@ void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f, bool offer_icpr) {
   cmd->add_option("--level", f->level, "RPC protection: privacy or integrity")
       ->check(CLI::IsMember({"privacy", "integrity"}))
       ->capture_default_str();
-  cmd->add_option("--ca", f->authority,
-                  "CA name (pwszAuthority); ca-cert/ca-info ask the CA when not given");
+  cmd->add_option("--ca", f->authority, "CA name (pwszAuthority); asked of the CA when not given");
   cmd->add_option("--timeout", f->timeout_seconds, "seconds to wait for each network step")
       ->check(CLI::Range(1u, 600u))
       ->capture_default_str();
@@ -50,15 +60,72 @@ Result<client::ConnectOptions> MakeConnectOptions(const ConnectionFlags& f) {
 }
 
 std::string CertificatePem(const Bytes& der) {
+  return Pem(der, "CERTIFICATE");
+}
+
+std::string Pem(const Bytes& der, const std::string& label) {
   const std::string b64 = Base64Encode(der);
-  std::string pem = "-----BEGIN CERTIFICATE-----\n";
+  std::string pem = "-----BEGIN " + label + "-----\n";
   for (std::size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
-  return pem + "-----END CERTIFICATE-----\n";
+  return pem + "-----END " + label + "-----\n";
+}
+
+Result<std::string> BlobText(const Bytes& blob) {
+  if (blob.size() % 2 != 0) return Status::InvalidArgument("odd-length string property");
+  Result<std::u16string> units = ndr::Utf16LeBytesToString(blob);
+  if (!units.ok()) return units.status();
+  while (!units->empty() && units->back() == u'\0') units->pop_back();
+  return ndr::Utf16ToUtf8(*units);
+}
+
+Result<std::string> AskCaName(client::CertRequestClient& c) {
+  Result<Bytes> name = c.GetCaCert(kGetCertCaName, "");
+  if (!name.ok()) return name.status();
+  return BlobText(*name);
+}
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+Result<std::unique_ptr<client::CertAdminClient>> ConnectAdmin(const ConnectionFlags& f) {
+  Result<client::ConnectOptions> options = MakeConnectOptions(f);
+  if (!options.ok()) return options.status();
+  std::string authority = f.authority;
+  if (authority.empty()) {
+    Result<std::unique_ptr<client::CertRequestClient>> c =
+        client::CertRequestClient::Connect(*options);
+    if (!c.ok()) return c.status();
+    Result<std::string> name = AskCaName(**c);
+    (void)(*c)->Release();
+    if (!name.ok()) return name.status();
+    authority = std::move(*name);
+  }
+  return client::CertAdminClient::Connect(*options, std::move(authority));
 }
 
 int Fail(const std::string& what, const Status& status) {
   std::cerr << "openadcs: " << what << ": " << status.message() << '\n';
   return kExitFailure;
+}
+
+int FailCall(const std::string& what, const Status& status) {
+  (void)Fail(what, status);
+  return ExitCodeFor(status);
 }
 
 }  // namespace openadcs::cli

@@ -6,9 +6,12 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "openadcs/client/cert_admin_client.h"
 #include "openadcs/client/cert_passage_client.h"
+#include "openadcs/client/cert_request_client.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/status.h"
 
@@ -36,9 +39,30 @@ Result<client::ConnectOptions> MakeConnectOptions(const ConnectionFlags& f);
 
 // A DER certificate as PEM.
 std::string CertificatePem(const Bytes& der);
+// DER as PEM under "-----BEGIN <label>-----".
+std::string Pem(const Bytes& der, const std::string& label);
+
+// A string property (UTF-16LE, NUL-terminated) as UTF-8.
+Result<std::string> BlobText(const Bytes& blob);
+
+// The CA's name as it reports it (GetCACert GETCERT_CANAME, which a CA
+// serves whatever pwszAuthority says): what --ca defaults to.
+Result<std::string> AskCaName(client::CertRequestClient& c);
+
+// `s` as a JSON string literal.
+std::string JsonString(const std::string& s);
+
+// The administration client the flags describe, for the CA --ca names or,
+// without --ca, the one the CA reports (asked over ICertRequestD2 first).
+// The password is read once.
+Result<std::unique_ptr<client::CertAdminClient>> ConnectAdmin(const ConnectionFlags& f);
 
 // Prints "openadcs: <what>: <message>" to stderr; returns kExitFailure.
 int Fail(const std::string& what, const Status& status);
+// As Fail, for the officer and administrator commands: returns
+// ExitCodeFor(status) (cli/admin_args.h), so that a refused call exits with
+// kExitAccessDenied.
+int FailCall(const std::string& what, const Status& status);
 
 }  // namespace openadcs::cli
 

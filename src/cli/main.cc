@@ -3,9 +3,11 @@
 #include <cstdio>
 #include <exception>
 
+#include "cli/admin_commands.h"
 #include "cli/ca_commands.h"
 #include "cli/enroll_commands.h"
 #include "cli/user_command.h"
+#include "cli/view_commands.h"
 
 namespace {
 
@@ -17,6 +19,8 @@ int Run(int argc, char** argv) {
   int exit_code = openadcs::cli::kExitOk;
   openadcs::cli::RegisterEnrollCommands(app, &exit_code);
   openadcs::cli::RegisterCaCommands(app, &exit_code);
+  openadcs::cli::RegisterViewCommands(app, &exit_code);
+  openadcs::cli::RegisterAdminCommands(app, &exit_code);
   openadcs::cli::AddUserCommand(app, &exit_code);
   try {
     app.parse(argc, argv);

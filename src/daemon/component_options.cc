@@ -1,8 +1,15 @@
 #include "openadcs/daemon/component_options.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
+#include <string>
+#include <utility>
+
+#include "openadcs/auth/user_file.h"
+#include "openadcs/security/sid.h"
 
 namespace openadcs::daemon {
 
@@ -68,6 +75,53 @@ ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config) {
 
 std::filesystem::path CrlPublishPath(const DaemonConfig& config) {
   return ResolveInState(config, config.crl.publish_path);
+}
+
+Result<std::string> PrincipalSid(std::string_view principal) {
+  std::string lower(principal);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.starts_with("s-1-")) {
+    Result<security::Sid> sid = security::Sid::Parse(principal);
+    if (!sid.ok()) {
+      return Status::InvalidArgument(
+          fmt::format("\"{}\" is not a SID: {}", principal, sid.status().message()));
+    }
+    return sid->ToString();
+  }
+  if (lower == "everyone") return security::well_known::kEveryone.ToString();
+  if (lower == "authenticated users" || lower == "nt authority\\authenticated users") {
+    return security::well_known::kAuthenticatedUsers.ToString();
+  }
+  if (lower == "builtin\\administrators") {
+    return security::well_known::kBuiltinAdministrators.ToString();
+  }
+  Result<std::pair<std::string, std::string>> account = auth::SplitQualifiedName(principal);
+  if (!account.ok()) {
+    return Status::InvalidArgument(
+        fmt::format("\"{}\" is neither a SID, a well-known group nor DOMAIN\\user", principal));
+  }
+  return auth::UserFileAccountSid(account->first, account->second);
+}
+
+Result<ca::CaSecurityOptions> CaSecurityOptionsFrom(const SecurityConfig& security) {
+  ca::CaSecurityOptions out;
+  out.role_separation = security.role_separation;
+  const std::pair<const std::vector<std::string>*, std::vector<std::string>*> lists[] = {
+      {&security.administrators, &out.initial.administrators},
+      {&security.officers, &out.initial.officers},
+      {&security.auditors, &out.initial.auditors},
+      {&security.operators, &out.initial.operators},
+      {&security.readers, &out.initial.readers},
+      {&security.enrollees, &out.initial.enrollees},
+  };
+  for (const auto& [from, to] : lists) {
+    for (const std::string& principal : *from) {
+      Result<std::string> sid = PrincipalSid(principal);
+      if (!sid.ok()) return sid.status();
+      to->push_back(std::move(*sid));
+    }
+  }
+  return out;
 }
 
 }  // namespace openadcs::daemon

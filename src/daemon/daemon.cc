@@ -118,12 +118,18 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
     return Prefixed(fmt::format("database {}", store_options.path.string()), store.status());
   }
 
+  Result<ca::CaSecurityOptions> security_options = CaSecurityOptionsFrom(config.security);
+  if (!security_options.ok()) return Prefixed("[security]", security_options.status());
+  Result<std::unique_ptr<ca::CaSecurity>> security =
+      ca::CaSecurity::Open(**store, std::move(*security_options));
+  if (!security.ok()) return Prefixed("CA security", security.status());
+
   Result<std::unique_ptr<directory::TemplateSource>> templates = OpenTemplateSource(config);
   if (!templates.ok()) return templates.status();
 
-  std::unique_ptr<Daemon> daemon(new Daemon(config, std::move(rpc).value(),
-                                            std::move(identity).value(), std::move(store).value(),
-                                            std::move(templates).value()));
+  std::unique_ptr<Daemon> daemon(new Daemon(
+      config, std::move(rpc).value(), std::move(identity).value(), std::move(store).value(),
+      std::move(security).value(), std::move(templates).value()));
   daemon->LogStartup();
   OPENADCS_RETURN_IF_ERROR(daemon->PublishCrlAtStart());
   OPENADCS_RETURN_IF_ERROR(daemon->rpc_->Start(daemon->io_, *daemon->engine_));
@@ -132,15 +138,17 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
 
 Daemon::Daemon(const DaemonConfig& config, std::unique_ptr<RpcEndpoints> rpc,
                std::unique_ptr<pki::CaIdentity> identity, std::unique_ptr<db::CaStore> store,
+               std::unique_ptr<ca::CaSecurity> security,
                std::unique_ptr<directory::TemplateSource> templates)
     : config_(config),
       crl_path_(CrlPublishPath(config)),
       crl_period_(std::chrono::hours(config.crl.period_hours)),
       identity_(std::move(identity)),
       store_(std::move(store)),
+      security_(std::move(security)),
       templates_(std::move(templates)),
       engine_(std::make_unique<ca::Engine>(EngineOptionsFrom(config), *identity_, *store_,
-                                           *templates_, nullptr)),
+                                           *templates_, nullptr, *security_)),
       signals_(io_),
       crl_timer_(io_),
       rpc_(std::move(rpc)) {}

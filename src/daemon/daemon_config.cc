@@ -150,6 +150,30 @@ class Section {
     return Status::Ok();
   }
 
+  // An array of at most `max_count` non-empty strings of at most
+  // `max_length` bytes each.
+  Status Strings(std::string_view key, std::size_t max_count, std::size_t max_length,
+                 std::vector<std::string>& out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return Status::Ok();
+    const auto* array = node->as_array();
+    if (array == nullptr) return WrongType(key, *node, "an array of strings");
+    if (array->size() > max_count) {
+      return Error(node->source(), fmt::format("{}: {} entries, at most {} allowed", Name(key),
+                                               array->size(), max_count));
+    }
+    std::vector<std::string> values;
+    for (const toml::node& element : *array) {
+      std::string value;
+      OPENADCS_RETURN_IF_ERROR(StringValue(key, element, max_length, value));
+      if (value.empty())
+        return Error(element.source(), fmt::format("{}: an empty entry", Name(key)));
+      values.push_back(std::move(value));
+    }
+    out = std::move(values);
+    return Status::Ok();
+  }
+
   Status Error(const toml::source_region& region, const std::string& message) const {
     return Status::InvalidArgument(fmt::format("{}: {}", Where(source_, region), message));
   }
@@ -351,6 +375,19 @@ Status ParseDcom(Section& s, DcomConfig& dcom) {
   return s.Unknown();
 }
 
+Status ParseSecurity(Section& s, SecurityConfig& security) {
+  for (auto [key, list] :
+       {std::pair{"administrators", &security.administrators},
+        std::pair{"officers", &security.officers}, std::pair{"auditors", &security.auditors},
+        std::pair{"operators", &security.operators}, std::pair{"readers", &security.readers},
+        std::pair{"enrollees", &security.enrollees}}) {
+    OPENADCS_RETURN_IF_ERROR(
+        s.Strings(key, limits::kMaxPrincipals, limits::kMaxPrincipalLength, *list));
+  }
+  OPENADCS_RETURN_IF_ERROR(s.Bool("role_separation", security.role_separation));
+  return s.Unknown();
+}
+
 Status ParseLog(Section& s, LogConfig& log) {
   std::size_t level = kLogLevels.size();
   OPENADCS_RETURN_IF_ERROR(s.Choice("level", kLogLevels, level));
@@ -364,7 +401,7 @@ Status ParseDocument(const toml::table& root, std::string_view source, DaemonCon
     std::string_view name;
     Parser parse;
   };
-  static constexpr std::array<Entry, 10> kSections = {{
+  static constexpr std::array<Entry, 11> kSections = {{
       {"ca", [](Section& s, DaemonConfig& c) { return ParseCa(s, c.ca); }},
       {"state",
        [](Section& s, DaemonConfig& c) {
@@ -378,6 +415,7 @@ Status ParseDocument(const toml::table& root, std::string_view source, DaemonCon
       {"crl", [](Section& s, DaemonConfig& c) { return ParseCrl(s, c.crl); }},
       {"rpc", [](Section& s, DaemonConfig& c) { return ParseRpc(s, c.rpc); }},
       {"dcom", [](Section& s, DaemonConfig& c) { return ParseDcom(s, c.dcom); }},
+      {"security", [](Section& s, DaemonConfig& c) { return ParseSecurity(s, c.security); }},
       {"log", [](Section& s, DaemonConfig& c) { return ParseLog(s, c.log); }},
   }};
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "openadcs/auth/ntlm_acceptor.h"
+#include "openadcs/services/cert_admin_service.h"
 #include "openadcs/services/cert_passage_service.h"
 #include "openadcs/services/cert_request_service.h"
 #include "openadcs/services/endpoint_mapper_service.h"
@@ -74,6 +75,9 @@ Status RpcEndpoints::Start(boost::asio::io_context& io, ca::Engine& engine) {
   OPENADCS_RETURN_IF_ERROR(
       Prefixed("registering CCertRequestD",
                services::RegisterCertRequestClass(*dcom_, engine, services::CertRequestOptions{})));
+  OPENADCS_RETURN_IF_ERROR(
+      Prefixed("registering CCertAdminD",
+               services::RegisterCertAdminClass(*dcom_, engine, services::CertAdminOptions{})));
   Result<std::unique_ptr<rpc::Server>> server =
       rpc::Server::Create(io, config_.server, {acceptor_});
   if (!server.ok()) return Prefixed("RPC server", server.status());

@@ -15,9 +15,8 @@ constexpr Table kAttr = Table::kAttribute;
 constexpr Table kCrl = Table::kCrl;
 
 // Ids, types, cbMax and indexed flags are those of Windows Server 2012 and
-// later (MS-CSRA note <4>), except the Extension and Attribute ids, which
-// follow the table selectors (see docs/database.md). Columns the engine does
-// not fill yet exist anyway, so that ids match what Windows clients expect.
+// later (MS-CSRA note <4>). Columns the engine does not fill yet exist
+// anyway, so that ids match what Windows clients expect.
 constexpr auto kColumns = std::to_array<ColumnInfo>({
     {kReq, 0x1000, "Request.RequestID", "request_id", kLong, 4, true},
     {kReq, 0x1001, "Request.RawRequest", "raw_request", kBinary, 65536, false},
@@ -98,14 +97,16 @@ constexpr auto kColumns = std::to_array<ColumnInfo>({
     {kReq, 0x2022, "UnstructuredAddress", "unstructured_address", kString, 8192, false},
     {kReq, 0x2023, "DeviceSerialNumber", "device_serial_number", kString, 8192, false},
 
-    {kExt, 0x3000, "ExtensionRequestId", "request_id", kLong, 4, true},
-    {kExt, 0x3001, "ExtensionName", "name", kString, 254, false},
-    {kExt, 0x3002, "ExtensionFlags", "flags", kLong, 4, false},
-    {kExt, 0x3003, "ExtensionRawValue", "raw_value", kBinary, 4096, false},
+    // Attribute columns are 0x3000+ and Extension columns 0x4000+, although
+    // the table selectors are the other way round (docs/database.md).
+    {kAttr, 0x3000, "AttributeRequestId", "request_id", kLong, 4, true},
+    {kAttr, 0x3001, "AttributeName", "name", kString, 254, false},
+    {kAttr, 0x3002, "AttributeValue", "value", kString, 8192, false},
 
-    {kAttr, 0x4000, "AttributeRequestId", "request_id", kLong, 4, true},
-    {kAttr, 0x4001, "AttributeName", "name", kString, 254, false},
-    {kAttr, 0x4002, "AttributeValue", "value", kString, 8192, false},
+    {kExt, 0x4000, "ExtensionRequestId", "request_id", kLong, 4, true},
+    {kExt, 0x4001, "ExtensionName", "name", kString, 254, false},
+    {kExt, 0x4002, "ExtensionFlags", "flags", kLong, 4, false},
+    {kExt, 0x4003, "ExtensionRawValue", "raw_value", kBinary, 4096, false},
 
     {kCrl, 0x5000, "CRLRowId", "row_id", kLong, 4, true},
     {kCrl, 0x5001, "CRLNumber", "number", kLong, 4, true},

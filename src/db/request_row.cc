@@ -27,7 +27,7 @@ struct Field {
   std::string_view column;
   bool is_mutable;  // replaced by UpdateRequest
   SqlValue (*get)(const RequestRecord&);
-  Status (*set)(RequestRecord&, const ColumnValue&);
+  Status (*set)(RequestRecord&, const SqlColumn&);
 };
 
 constexpr bool kFixed = false;
@@ -39,7 +39,7 @@ SqlValue GetReq(const RequestRecord& r) {
   return ToSql(r.*M);
 }
 template <auto M>
-Status SetReq(RequestRecord& r, const ColumnValue& v) {
+Status SetReq(RequestRecord& r, const SqlColumn& v) {
   return v.Get(r.*M);
 }
 template <auto M>
@@ -52,7 +52,7 @@ SqlValue GetReqSubject(const RequestRecord& r) {
   return ToSql(r.subject.*M);
 }
 template <auto M>
-Status SetReqSubject(RequestRecord& r, const ColumnValue& v) {
+Status SetReqSubject(RequestRecord& r, const SqlColumn& v) {
   return v.Get(r.subject.*M);
 }
 template <auto M>
@@ -66,7 +66,7 @@ SqlValue GetRevocation(const RequestRecord& r) {
   return r.revocation ? ToSql((*r.revocation).*M) : SqlValue();
 }
 template <auto M>
-Status SetRevocation(RequestRecord& r, const ColumnValue& v) {
+Status SetRevocation(RequestRecord& r, const SqlColumn& v) {
   return r.revocation ? v.Get((*r.revocation).*M) : Status::Ok();
 }
 template <auto M>
@@ -80,7 +80,7 @@ SqlValue GetCert(const RequestRecord& r) {
   return r.certificate ? ToSql((*r.certificate).*M) : SqlValue();
 }
 template <auto M>
-Status SetCert(RequestRecord& r, const ColumnValue& v) {
+Status SetCert(RequestRecord& r, const SqlColumn& v) {
   return r.certificate ? v.Get((*r.certificate).*M) : Status::Ok();
 }
 template <auto M>
@@ -93,7 +93,7 @@ SqlValue GetCertSubject(const RequestRecord& r) {
   return r.certificate ? ToSql(r.certificate->subject.*M) : SqlValue();
 }
 template <auto M>
-Status SetCertSubject(RequestRecord& r, const ColumnValue& v) {
+Status SetCertSubject(RequestRecord& r, const SqlColumn& v) {
   return r.certificate ? v.Get(r.certificate->subject.*M) : Status::Ok();
 }
 template <auto M>

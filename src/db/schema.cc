@@ -44,6 +44,12 @@ constexpr InternalColumn kInternal[] = {
     {"officer_name", ColumnType::kString},  // Request.Officer is a LONG flag in Windows
 };
 
+// Tables outside MS-CSRA's four, so not in the catalogue. ca_security holds
+// at most one row (id 1): the CA's security descriptor and its version.
+constexpr std::string_view kCreateCaSecurity =
+    "CREATE TABLE ca_security (id INTEGER PRIMARY KEY CHECK (id = 1), "
+    "descriptor BLOB NOT NULL, version INTEGER NOT NULL) STRICT";
+
 std::string_view SqlType(ColumnType type) {
   switch (type) {
     case ColumnType::kLong:
@@ -109,8 +115,9 @@ Result<std::int64_t> PragmaValue(Connection& conn, std::string_view pragma) {
 // Takes a file from version `from` to from + 1; one case per past version.
 // A fresh file is created at kSchemaVersion directly, so a step that adds a
 // column must also add it to the catalogue (and so to CreateStatements).
-Status Upgrade(Connection& /*conn*/, std::int64_t from) {
+Status Upgrade(Connection& conn, std::int64_t from) {
   switch (from) {
+    case 1: return conn.Exec(kCreateCaSecurity, "create table ca_security");
     default: return Status::Internal("no upgrade from schema version " + std::to_string(from));
   }
 }
@@ -151,6 +158,7 @@ std::span<const InternalColumn> InternalRequestColumns() {
 std::vector<std::string> CreateStatements() {
   std::vector<std::string> out;
   for (const TableSpec& spec : kTables) AppendTable(spec, out);
+  out.emplace_back(kCreateCaSecurity);
   return out;
 }
 

@@ -41,13 +41,13 @@ std::string Abbreviated(std::string_view sql) {
 
 }  // namespace
 
-// --- ColumnValue ---
+// --- SqlColumn ---
 
-bool ColumnValue::IsNull() const {
+bool SqlColumn::IsNull() const {
   return sqlite3_column_type(stmt_, index_) == SQLITE_NULL;
 }
 
-Status ColumnValue::Get(std::int64_t& out) const {
+Status SqlColumn::Get(std::int64_t& out) const {
   switch (sqlite3_column_type(stmt_, index_)) {
     case SQLITE_NULL: out = 0; return Status::Ok();
     case SQLITE_INTEGER: out = sqlite3_column_int64(stmt_, index_); return Status::Ok();
@@ -55,7 +55,7 @@ Status ColumnValue::Get(std::int64_t& out) const {
   }
 }
 
-Status ColumnValue::Get(std::uint32_t& out) const {
+Status SqlColumn::Get(std::uint32_t& out) const {
   std::int64_t v = 0;
   OPENADCS_RETURN_IF_ERROR(Get(v));
   if (v < 0 || v > std::numeric_limits<std::uint32_t>::max()) {
@@ -65,7 +65,7 @@ Status ColumnValue::Get(std::uint32_t& out) const {
   return Status::Ok();
 }
 
-Status ColumnValue::Get(Disposition& out) const {
+Status SqlColumn::Get(Disposition& out) const {
   std::int64_t v = 0;
   OPENADCS_RETURN_IF_ERROR(Get(v));
   if (!IsKnownDisposition(v)) return WrongType(stmt_, index_, "a DB_DISP value");
@@ -73,7 +73,7 @@ Status ColumnValue::Get(Disposition& out) const {
   return Status::Ok();
 }
 
-Status ColumnValue::Get(std::string& out) const {
+Status SqlColumn::Get(std::string& out) const {
   switch (sqlite3_column_type(stmt_, index_)) {
     case SQLITE_NULL: out.clear(); return Status::Ok();
     case SQLITE_TEXT: {
@@ -86,7 +86,7 @@ Status ColumnValue::Get(std::string& out) const {
   }
 }
 
-Status ColumnValue::Get(Bytes& out) const {
+Status SqlColumn::Get(Bytes& out) const {
   switch (sqlite3_column_type(stmt_, index_)) {
     case SQLITE_NULL: out.clear(); return Status::Ok();
     case SQLITE_BLOB: {
@@ -119,6 +119,10 @@ Statement::Statement(Statement&& other) noexcept
 
 Statement::~Statement() {
   if (stmt_ == nullptr) return;
+  if (in_use_ == nullptr) {
+    sqlite3_finalize(stmt_);
+    return;
+  }
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
   *in_use_ = false;
@@ -209,24 +213,35 @@ Status Connection::Exec(std::string_view sql, std::string_view what) {
   return rc == SQLITE_OK ? Status::Ok() : Error(rc, what);
 }
 
+Result<sqlite3_stmt*> Connection::PrepareStatement(std::string_view sql, unsigned flags) {
+  if (sql.size() > static_cast<std::size_t>(INT_MAX)) return Status::Internal("SQL too long");
+  sqlite3_stmt* stmt = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), flags, &stmt, &tail);
+  if (rc != SQLITE_OK) return Error(rc, "prepare " + Abbreviated(sql));
+  if (stmt == nullptr || tail != sql.data() + sql.size()) {
+    sqlite3_finalize(stmt);
+    return Status::Internal("not exactly one statement: " + Abbreviated(sql));
+  }
+  return stmt;
+}
+
 Result<Statement> Connection::Prepare(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it == cache_.end()) {
-    if (sql.size() > static_cast<std::size_t>(INT_MAX)) return Status::Internal("SQL too long");
-    sqlite3_stmt* stmt = nullptr;
-    const char* tail = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                                SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
-    if (rc != SQLITE_OK) return Error(rc, "prepare " + Abbreviated(sql));
-    if (stmt == nullptr || tail != sql.data() + sql.size()) {
-      sqlite3_finalize(stmt);
-      return Status::Internal("not exactly one statement: " + Abbreviated(sql));
-    }
-    it = cache_.emplace(std::string(sql), Cached{stmt, false}).first;
+    Result<sqlite3_stmt*> stmt = PrepareStatement(sql, SQLITE_PREPARE_PERSISTENT);
+    if (!stmt.ok()) return stmt.status();
+    it = cache_.emplace(std::string(sql), Cached{*stmt, false}).first;
   }
   if (it->second.in_use) return Status::Internal("statement already in use: " + Abbreviated(sql));
   it->second.in_use = true;
   return Statement(it->second.stmt, this, &it->second.in_use);
+}
+
+Result<Statement> Connection::PrepareOnce(std::string_view sql) {
+  Result<sqlite3_stmt*> stmt = PrepareStatement(sql, 0);
+  if (!stmt.ok()) return stmt.status();
+  return Statement(*stmt, this, nullptr);
 }
 
 Status Connection::Error(int rc, std::string_view what) const {

@@ -27,9 +27,9 @@ using SqlValue =
     std::variant<std::monostate, std::int64_t, std::string_view, std::span<const std::uint8_t>>;
 
 // One column of the current result row.
-class ColumnValue {
+class SqlColumn {
  public:
-  ColumnValue(sqlite3_stmt* stmt, int index) : stmt_(stmt), index_(index) {}
+  SqlColumn(sqlite3_stmt* stmt, int index) : stmt_(stmt), index_(index) {}
   bool IsNull() const;
   // NULL reads as 0 / empty. A value of the wrong type or out of range is
   // Corruption: the schema is STRICT, so only a damaged file yields one.
@@ -47,7 +47,8 @@ class ColumnValue {
 class Connection;
 
 // A cached statement borrowed from its Connection; destruction resets it
-// and clears its bindings. Move-only.
+// and clears its bindings. A statement from Connection::PrepareOnce (in_use
+// null) is owned instead, and finalised on destruction. Move-only.
 class Statement {
  public:
   Statement(sqlite3_stmt* stmt, Connection* conn, bool* in_use);
@@ -63,7 +64,7 @@ class Statement {
   Result<bool> Step();
   // Steps to completion, ignoring rows; for statements that return none.
   Status Run();
-  ColumnValue Column(int index) const { return ColumnValue(stmt_, index); }
+  SqlColumn Column(int index) const { return SqlColumn(stmt_, index); }
 
  private:
   sqlite3_stmt* stmt_;
@@ -87,12 +88,18 @@ class Connection {
   // Returns the cached statement for `sql`, preparing it on first use. A
   // statement is borrowed by one Statement at a time (Internal otherwise).
   Result<Statement> Prepare(std::string_view sql);
+  // Prepares `sql` for one use, outside the cache: for SQL built per call
+  // from caller input (views), whose variety would grow the cache without
+  // bound.
+  Result<Statement> PrepareOnce(std::string_view sql);
   // The Status for SQLite result code `rc` (extended), with `what` and
   // SQLite's message.
   Status Error(int rc, std::string_view what) const;
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
+  // Exactly one statement; `flags` as sqlite3_prepare_v3 takes them.
+  Result<sqlite3_stmt*> PrepareStatement(std::string_view sql, unsigned flags);
 
   struct Cached {
     sqlite3_stmt* stmt = nullptr;

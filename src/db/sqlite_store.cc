@@ -12,6 +12,7 @@
 #include "db/request_row.h"
 #include "db/schema.h"
 #include "db/sqlite_connection.h"
+#include "db/view_sql.h"
 #include "db/wal_checkpointer.h"
 #include "db/wal_syncer.h"
 
@@ -28,6 +29,11 @@ constexpr std::string_view kInsertAttribute =
     "INSERT INTO attribute (request_id, name, value) VALUES (?1, ?2, ?3)";
 constexpr std::string_view kSelectDisposition =
     "SELECT disposition FROM request WHERE request_id = ?1";
+constexpr std::string_view kSelectCaSecurity =
+    "SELECT descriptor, version FROM ca_security WHERE id = 1";
+constexpr std::string_view kUpsertCaSecurity =
+    "INSERT INTO ca_security (id, descriptor, version) VALUES (1, ?1, ?2) "
+    "ON CONFLICT (id) DO UPDATE SET descriptor = excluded.descriptor, version = excluded.version";
 constexpr std::string_view kCrlColumns =
     "row_id, number, min_base, name_id, entry_count, this_update, next_update, effective, "
     "propagation_complete, publish_status_code, raw_crl";
@@ -44,16 +50,19 @@ std::string DispositionName(Disposition d) {
 // WalSyncer fdatasync that covers its commit, so the next batch is written
 // while this one is synced, and N writers share one fsync. No writer learns
 // its result before its commit is on disk. Reads use a second connection, so
-// they never wait behind a commit (WAL lets them see every committed write),
-// and a WalCheckpointer copies the WAL into the database off the write path.
+// they never wait behind a commit (WAL lets them see every committed write);
+// views, whose cost the admin's restrictions decide, have a third, so that
+// a slow view never delays the enrollment path's reads. A WalCheckpointer
+// copies the WAL into the database off the write path.
 class SqliteStore final : public CaStore {
  public:
   // `syncer` null: commits are acknowledged without an fsync (NORMAL).
   SqliteStore(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader,
-              std::unique_ptr<Connection> checkpointer, std::unique_ptr<WalSyncer> syncer,
-              std::uint32_t checkpoint_frames)
+              std::unique_ptr<Connection> viewer, std::unique_ptr<Connection> checkpointer,
+              std::unique_ptr<WalSyncer> syncer, std::uint32_t checkpoint_frames)
       : conn_(std::move(writer)),
         read_conn_(std::move(reader)),
+        view_conn_(std::move(viewer)),
         syncer_(std::move(syncer)),
         checkpointer_(*conn_, std::move(checkpointer), mu_, checkpoint_frames) {}
 
@@ -74,6 +83,9 @@ class SqliteStore final : public CaStore {
   Result<std::vector<RequestRecord>> ListRevoked(std::int64_t at) override;
   Result<std::uint32_t> InsertCrl(const CrlRow& row) override;
   Result<std::optional<CrlRow>> LatestCrl() override;
+  Result<ViewPage> QueryView(const ViewQuery& query) override;
+  Result<std::optional<CaSecurityRow>> GetCaSecurity() override;
+  Status PutCaSecurity(const Bytes& descriptor, std::uint64_t expected_version) override;
 
  private:
   struct PendingWrite {
@@ -109,6 +121,8 @@ class SqliteStore final : public CaStore {
   std::unique_ptr<Connection> conn_;   // guarded by mu_
   std::mutex read_mu_;
   std::unique_ptr<Connection> read_conn_;  // guarded by read_mu_
+  std::mutex view_mu_;
+  std::unique_ptr<Connection> view_conn_;  // guarded by view_mu_
   const std::unique_ptr<WalSyncer> syncer_;
   WalCheckpointer checkpointer_;  // after conn_ and mu_, which it uses
 };
@@ -458,6 +472,77 @@ Result<std::optional<CrlRow>> SqliteStore::LatestCrl() {
   return std::optional<CrlRow>(std::move(c));
 }
 
+Result<ViewPage> SqliteStore::QueryView(const ViewQuery& query) {
+  OPENADCS_RETURN_IF_ERROR(ValidateViewQuery(query));
+  const std::uint32_t limit = std::min(query.max_rows, kMaxViewRows);
+  view_sql::Plan plan = view_sql::Build(query, limit);
+  std::lock_guard lock(view_mu_);
+  Result<Statement> st = view_conn_->PrepareOnce(plan.sql);
+  if (!st.ok()) return st.status();
+  for (std::size_t i = 0; i < plan.params.size(); ++i) {
+    st->Bind(static_cast<int>(i) + 1, plan.params[i]);
+  }
+  ViewPage page;
+  while (true) {
+    Result<bool> row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      page.end = true;
+      return page;
+    }
+    if (page.rows.size() == limit) return page;  // the extra row: more follow
+    Result<ViewRow> r = view_sql::Read(*st, query);
+    if (!r.ok()) return r.status();
+    page.rows.push_back(std::move(r).value());
+  }
+}
+
+Result<std::optional<CaSecurityRow>> SqliteStore::GetCaSecurity() {
+  std::lock_guard lock(read_mu_);
+  Result<Statement> st = read_conn_->Prepare(kSelectCaSecurity);
+  if (!st.ok()) return st.status();
+  Result<bool> row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<CaSecurityRow>();
+  CaSecurityRow sd;
+  std::int64_t version = 0;
+  OPENADCS_RETURN_IF_ERROR(st->Column(0).Get(sd.descriptor));
+  OPENADCS_RETURN_IF_ERROR(st->Column(1).Get(version));
+  if (version <= 0) {
+    return Status::Corruption("CA security descriptor version " + std::to_string(version));
+  }
+  sd.version = static_cast<std::uint64_t>(version);
+  return std::optional<CaSecurityRow>(std::move(sd));
+}
+
+Status SqliteStore::PutCaSecurity(const Bytes& descriptor, std::uint64_t expected_version) {
+  if (descriptor.empty() || descriptor.size() > kMaxCaSecurityBytes) {
+    return Status::InvalidArgument("CA security descriptor of " +
+                                   std::to_string(descriptor.size()) + " bytes; 1 to " +
+                                   std::to_string(kMaxCaSecurityBytes) + " allowed");
+  }
+  return RunWrite([&]() -> Status {
+    std::int64_t stored = 0;  // no row yet
+    {
+      Result<Statement> st = conn_->Prepare(kSelectCaSecurity);
+      if (!st.ok()) return st.status();
+      Result<bool> row = st->Step();
+      if (!row.ok()) return row.status();
+      if (*row) OPENADCS_RETURN_IF_ERROR(st->Column(1).Get(stored));
+    }
+    if (stored < 0 || static_cast<std::uint64_t>(stored) != expected_version) {
+      return Status::FailedPrecondition("CA security descriptor is at version " +
+                                        std::to_string(stored) + ", not " +
+                                        std::to_string(expected_version));
+    }
+    Result<Statement> st = conn_->Prepare(kUpsertCaSecurity);
+    if (!st.ok()) return st.status();
+    st->Bind(1, std::span<const std::uint8_t>(descriptor));
+    st->Bind(2, stored + 1);
+    return st->Run();
+  });
+}
+
 // Reads one text value from a PRAGMA that sets and reports a setting.
 Result<std::string> PragmaText(Connection& conn, const std::string& pragma) {
   Result<Statement> st = conn.Prepare("PRAGMA " + pragma);
@@ -495,12 +580,15 @@ Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& optio
   }
   auto reader = Connection::Open(options.path, options.busy_timeout);
   if (!reader.ok()) return reader.status();
+  auto viewer = Connection::Open(options.path, options.busy_timeout);
+  if (!viewer.ok()) return viewer.status();
   auto checkpointer = Connection::Open(options.path, options.busy_timeout);
   if (!checkpointer.ok()) return checkpointer.status();
   OPENADCS_RETURN_IF_ERROR((*checkpointer)->Exec("PRAGMA synchronous = NORMAL", "set synchronous"));
   return std::unique_ptr<CaStore>(std::make_unique<SqliteStore>(
-      std::move(conn).value(), std::move(reader).value(), std::move(checkpointer).value(),
-      std::move(syncer), std::max<std::uint32_t>(options.wal_checkpoint_frames, 1)));
+      std::move(conn).value(), std::move(reader).value(), std::move(viewer).value(),
+      std::move(checkpointer).value(), std::move(syncer),
+      std::max<std::uint32_t>(options.wal_checkpoint_frames, 1)));
 }
 
 }  // namespace openadcs::db

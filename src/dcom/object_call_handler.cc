@@ -9,6 +9,7 @@
 
 #include "dcom/runtime_state.h"
 #include "openadcs/idl/iunknown.h"
+#include "openadcs/util/hresult.h"
 
 namespace openadcs::dcom {
 namespace {
@@ -29,7 +30,7 @@ class ObjectCallHandler : public rpc::InterfaceHandler {
     if (opnum < idl::iunknown::kOpnumCount || opnum >= opnum_count_) {
       return rpc::CallResult::Fault(rpc::fault::kOpRangeError);
     }
-    if (!ctx.object) return rpc::CallResult::Fault(kRpcEDisconnected);
+    if (!ctx.object) return rpc::CallResult::Fault(hr::kRpcDisconnected);
     if (ctx.client == nullptr) return rpc::CallResult::Fault(rpc::fault::kAccessDenied);
     Result<ExportedInterface> target = state_->table.Lookup(*ctx.object, ctx.ClientName());
     if (!target.ok()) {
@@ -38,9 +39,9 @@ class ObjectCallHandler : public rpc::InterfaceHandler {
                      ctx.peer_address, ctx.object->ToString());
         return rpc::CallResult::Fault(rpc::fault::kAccessDenied);
       }
-      return rpc::CallResult::Fault(kRpcEDisconnected);
+      return rpc::CallResult::Fault(hr::kRpcDisconnected);
     }
-    if (target->iface != iface_) return rpc::CallResult::Fault(kENoInterface);
+    if (target->iface != iface_) return rpc::CallResult::Fault(hr::kNoInterface);
     return target->object->Call(ctx, iface_, opnum, stub);
   }
 

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "openadcs/dcom/dcom_runtime.h"
+#include "openadcs/util/hresult.h"
 
 namespace openadcs::dcom {
 
@@ -46,12 +47,12 @@ Result<Export> ObjectTable::Add(std::shared_ptr<ComObject> object, const std::st
   }
   std::lock_guard lock(mu_);
   if (objects_.size() >= options_.max_objects) {
-    return Status::Error(StatusCode::kUnavailable, "the object table is full", kEOutOfMemory);
+    return Status::Error(StatusCode::kUnavailable, "the object table is full", hr::kOutOfMemory);
   }
   auto owner_count = per_owner_.find(owner);
   if (owner_count != per_owner_.end() && owner_count->second >= options_.max_objects_per_client) {
     return Status::Error(StatusCode::kUnavailable, owner + " holds the most objects allowed",
-                         kEOutOfMemory);
+                         hr::kOutOfMemory);
   }
   Export out;
   out.oid = NewId();
@@ -199,7 +200,8 @@ Result<std::uint64_t> ObjectTable::ComplexPing(std::uint64_t set_id, std::uint16
   PingSet* set = nullptr;
   if (set_id == 0) {
     if (ping_sets_.size() >= options_.max_ping_sets) {
-      return Status::Error(StatusCode::kUnavailable, "the ping set table is full", kEOutOfMemory);
+      return Status::Error(StatusCode::kUnavailable, "the ping set table is full",
+                           hr::kOutOfMemory);
     }
     set_id = NewId();
     set = &ping_sets_[set_id];

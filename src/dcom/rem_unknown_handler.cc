@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "dcom/runtime_state.h"
+#include "openadcs/dcom/orpc_call.h"
 #include "openadcs/idl/irem_unknown.h"
 #include "openadcs/idl/irem_unknown2.h"
 #include "openadcs/ndr/rem_unknown.h"
+#include "openadcs/util/hresult.h"
 
 namespace openadcs::dcom {
 namespace {
@@ -41,7 +43,7 @@ class RemUnknownHandler : public rpc::InterfaceHandler {
       return rpc::CallResult::Fault(rpc::fault::kOpRangeError);
     }
     if (!ctx.object || *ctx.object != state_->ipid_rem_unknown) {
-      return rpc::CallResult::Fault(kRpcEDisconnected);
+      return rpc::CallResult::Fault(hr::kRpcDisconnected);
     }
     if (ctx.client == nullptr) return rpc::CallResult::Fault(rpc::fault::kAccessDenied);
     switch (static_cast<ru::Opnum>(opnum)) {
@@ -70,106 +72,101 @@ class RemUnknownHandler : public rpc::InterfaceHandler {
     std::vector<Grant> grants(iids.size());
     Result<ExportedInterface> from = state_->table.Lookup(ipid, who);
     if (!from.ok()) {
-      *hresult = kRpcEDisconnected;
+      *hresult = hr::kRpcDisconnected;
       return {};
     }
     std::size_t granted = 0;
     for (std::size_t i = 0; i < iids.size(); ++i) {
       std::optional<rpc::SyntaxId> iface = state_->Implemented(*from->object, iids[i]);
       if (!iface) {
-        grants[i].hresult = kENoInterface;
+        grants[i].hresult = hr::kNoInterface;
         continue;
       }
       Result<Uuid> got = state_->table.QueryInterface(ipid, who, *iface, refs);
       if (!got.ok()) {
         grants[i].hresult =
-            got.status().code() == StatusCode::kNotFound ? kRpcEDisconnected : kEInvalidArg;
+            got.status().code() == StatusCode::kNotFound ? hr::kRpcDisconnected : hr::kInvalidArg;
         continue;
       }
       grants[i].ipid = *got;
       grants[i].oid = from->oid;
       ++granted;
     }
-    *hresult = granted == 0 ? kENoInterface : kSOk;
+    *hresult = granted == 0 ? hr::kNoInterface : kSOk;
     return grants;
   }
 
   rpc::CallResult QueryInterface(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub) {
-    Result<wire::QueryInterfaceRequest> in = wire::DecodeRemQueryInterfaceRequest(stub);
-    if (!in.ok()) return rpc::CallResult::Fault(rpc::fault::kBadStubData);
+    rpc::CallResult fault;
+    Result<wire::QueryInterfaceRequest> in = DecodeOrpcCall(
+        wire::DecodeRemQueryInterfaceRequest(stub), ctx, "RemQueryInterface", &fault);
+    if (!in.ok()) return fault;
     wire::QueryInterfaceResponse out;
-    out.hresult = CheckOrpcThis(in->orpcthis);
-    if (out.hresult == kSOk) {
-      std::vector<Grant> grants = Query(ctx, in->ipid, in->iids, in->refs, &out.hresult);
-      for (const Grant& g : grants) {
-        wire::QiResult r;
-        r.hresult = g.hresult;
-        if (g.hresult == kSOk) {
-          r.std.public_refs = in->refs;
-          r.std.oxid = state_->table.oxid();
-          r.std.oid = g.oid;
-          r.std.ipid = g.ipid;
-        }
-        out.results.push_back(r);
+    std::vector<Grant> grants = Query(ctx, in->ipid, in->iids, in->refs, &out.hresult);
+    for (const Grant& g : grants) {
+      wire::QiResult r;
+      r.hresult = g.hresult;
+      if (g.hresult == kSOk) {
+        r.std.public_refs = in->refs;
+        r.std.oxid = state_->table.oxid();
+        r.std.oid = g.oid;
+        r.std.ipid = g.ipid;
       }
+      out.results.push_back(r);
     }
     return rpc::CallResult::Response(wire::EncodeRemQueryInterfaceResponse(out));
   }
 
   rpc::CallResult QueryInterface2(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub) {
-    Result<wire::QueryInterfaceRequest> in = wire::DecodeRemQueryInterface2Request(stub);
-    if (!in.ok()) return rpc::CallResult::Fault(rpc::fault::kBadStubData);
+    rpc::CallResult fault;
+    Result<wire::QueryInterfaceRequest> in = DecodeOrpcCall(
+        wire::DecodeRemQueryInterface2Request(stub), ctx, "RemQueryInterface2", &fault);
+    if (!in.ok()) return fault;
     wire::QueryInterface2Response out;
-    out.hresult = CheckOrpcThis(in->orpcthis);
-    if (out.hresult == kSOk) {
-      std::vector<Grant> grants =
-          Query(ctx, in->ipid, in->iids, kActivationPublicRefs, &out.hresult);
-      for (std::size_t i = 0; i < grants.size(); ++i) {
-        out.hresults.push_back(grants[i].hresult);
-        out.objrefs.push_back(grants[i].hresult == kSOk
-                                  ? state_->StandardObjRef(ctx, in->iids[i], grants[i].oid,
-                                                           grants[i].ipid, kActivationPublicRefs)
-                                  : Bytes());
-      }
+    std::vector<Grant> grants = Query(ctx, in->ipid, in->iids, kActivationPublicRefs, &out.hresult);
+    for (std::size_t i = 0; i < grants.size(); ++i) {
+      out.hresults.push_back(grants[i].hresult);
+      out.objrefs.push_back(grants[i].hresult == kSOk
+                                ? state_->StandardObjRef(ctx, in->iids[i], grants[i].oid,
+                                                         grants[i].ipid, kActivationPublicRefs)
+                                : Bytes());
     }
     return rpc::CallResult::Response(wire::EncodeRemQueryInterface2Response(out));
   }
 
   rpc::CallResult AddRef(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub) {
-    Result<wire::RefsRequest> in = wire::DecodeRemAddRefRequest(stub);
-    if (!in.ok()) return rpc::CallResult::Fault(rpc::fault::kBadStubData);
+    rpc::CallResult fault;
+    Result<wire::RefsRequest> in =
+        DecodeOrpcCall(wire::DecodeRemAddRefRequest(stub), ctx, "RemAddRef", &fault);
+    if (!in.ok()) return fault;
     wire::AddRefResponse out;
-    out.hresult = CheckOrpcThis(in->orpcthis);
     const std::string who = ctx.ClientName();
-    if (out.hresult == kSOk) {
-      for (const wire::InterfaceRef& ref : in->refs) {
-        // Private references are a client's own bookkeeping (MS-DCOM
-        // 3.2.4.4.2); only public ones keep objects alive here.
-        Status s = state_->table.AddRef(ref.ipid, who, ref.public_refs);
-        out.results.push_back(s.ok() ? kSOk : kEInvalidArg);
-        if (!s.ok()) out.hresult = kEInvalidArg;
-      }
+    for (const wire::InterfaceRef& ref : in->refs) {
+      // Private references are a client's own bookkeeping (MS-DCOM
+      // 3.2.4.4.2); only public ones keep objects alive here.
+      Status s = state_->table.AddRef(ref.ipid, who, ref.public_refs);
+      out.results.push_back(s.ok() ? kSOk : hr::kInvalidArg);
+      if (!s.ok()) out.hresult = hr::kInvalidArg;
     }
     return rpc::CallResult::Response(wire::EncodeRemAddRefResponse(out));
   }
 
   rpc::CallResult Release(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub) {
-    Result<wire::RefsRequest> in = wire::DecodeRemReleaseRequest(stub);
-    if (!in.ok()) return rpc::CallResult::Fault(rpc::fault::kBadStubData);
-    wire::ReleaseResponse out;
-    out.hresult = CheckOrpcThis(in->orpcthis);
+    rpc::CallResult fault;
+    Result<wire::RefsRequest> in =
+        DecodeOrpcCall(wire::DecodeRemReleaseRequest(stub), ctx, "RemRelease", &fault);
+    if (!in.ok()) return fault;
+    std::uint32_t hresult = kSOk;
     const std::string who = ctx.ClientName();
     FreedObjects freed;
-    if (out.hresult == kSOk) {
-      for (const wire::InterfaceRef& ref : in->refs) {
-        if (!state_->table.Release(ref.ipid, who, ref.public_refs, &freed).ok()) {
-          out.hresult = kEInvalidArg;
-        }
+    for (const wire::InterfaceRef& ref : in->refs) {
+      if (!state_->table.Release(ref.ipid, who, ref.public_refs, &freed).ok()) {
+        hresult = hr::kInvalidArg;
       }
     }
     if (!freed.empty()) spdlog::debug("dcom: {} released {} object(s)", who, freed.size());
     freed.clear();  // the objects go now, outside the table's lock
-    return rpc::CallResult::Response(wire::EncodeRemReleaseResponse(out));
+    return HresultResponse(hresult);
   }
 
   std::shared_ptr<RuntimeState> state_;

@@ -83,8 +83,4 @@ Bytes RuntimeState::StandardObjRef(const rpc::CallContext& ctx, const Uuid& iid,
   return objref::EncodeObjRef(o);
 }
 
-std::uint32_t CheckOrpcThis(const ndr::orpc::OrpcThis& orpcthis) {
-  return orpcthis.version_major == ndr::orpc::kComVersionMajor ? kSOk : kRpcEVersionMismatch;
-}
-
 }  // namespace openadcs::dcom

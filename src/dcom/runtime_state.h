@@ -24,18 +24,12 @@
 #include "openadcs/ndr/objref.h"
 #include "openadcs/ndr/orpc.h"
 #include "openadcs/rpc/interface.h"
+#include "openadcs/util/hresult.h"
 #include "openadcs/util/uuid.h"
 
 namespace openadcs::dcom {
 
 inline constexpr std::uint32_t kSOk = 0;
-inline constexpr std::uint32_t kEInvalidArg = 0x80070057;
-inline constexpr std::uint32_t kENotImpl = 0x80004001;
-inline constexpr std::uint32_t kClassENoAggregation = 0x80040110;
-inline constexpr std::uint32_t kRpcEVersionMismatch = 0x80010110;
-// HRESULT_FROM_WIN32(RPC_S_PROTSEQ_NOT_SUPPORTED): the client offered no
-// protocol sequence the exporter listens on.
-inline constexpr std::uint32_t kProtseqNotSupported = 0x800706a7;
 // Public references a STDOBJREF grants on activation, as Windows grants.
 inline constexpr std::uint32_t kActivationPublicRefs = 5;
 
@@ -65,9 +59,6 @@ struct RuntimeState {
   Bytes StandardObjRef(const rpc::CallContext& ctx, const Uuid& iid, std::uint64_t oid,
                        const Uuid& ipid, std::uint32_t public_refs) const;
 };
-
-// The HRESULT an ORPCTHIS makes the call fail with before it runs, or 0.
-std::uint32_t CheckOrpcThis(const ndr::orpc::OrpcThis& orpcthis);
 
 // The handlers, each sharing `state`.
 std::shared_ptr<rpc::InterfaceHandler> NewScmActivatorHandler(std::shared_ptr<RuntimeState> state);

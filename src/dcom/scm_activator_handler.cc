@@ -15,9 +15,11 @@
 #include <vector>
 
 #include "dcom/runtime_state.h"
+#include "openadcs/dcom/orpc_call.h"
 #include "openadcs/idl/iremote_scm_activator.h"
 #include "openadcs/ndr/activation.h"
 #include "openadcs/ndr/remote_scm_activator.h"
+#include "openadcs/util/hresult.h"
 
 namespace openadcs::dcom {
 namespace {
@@ -70,27 +72,27 @@ class ScmActivatorHandler : public rpc::InterfaceHandler {
   std::uint32_t Activate(const rpc::CallContext& ctx, bool create,
                          const scm::ActivationRequest& request, Bytes* reply) {
     const std::string who = ctx.ClientName();
-    if (std::uint32_t hr = CheckOrpcThis(request.orpcthis); hr != kSOk) return hr;
-    if (request.unk_outer_present) return kClassENoAggregation;
-    if (request.activation_properties.empty()) return kEInvalidArg;
+    if (std::uint32_t hr = OrpcThisError(request.orpcthis); hr != kSOk) return hr;
+    if (request.unk_outer_present) return hr::kClassNoAggregation;
+    if (request.activation_properties.empty()) return hr::kInvalidArg;
     Result<act::ActivationIn> in = act::DecodeActivationIn(request.activation_properties);
     if (!in.ok()) {
       spdlog::warn("dcom: {} from {}: undecodable activation properties: {}", who, ctx.peer_address,
                    in.status().message());
-      return kEInvalidArg;
+      return hr::kInvalidArg;
     }
-    if (in->iids.empty() || in->iids.size() > act::kMaxInterfaces) return kEInvalidArg;
-    if (in->instance_info_present) return kENotImpl;
+    if (in->iids.empty() || in->iids.size() > act::kMaxInterfaces) return hr::kInvalidArg;
+    if (in->instance_info_present) return hr::kNotImpl;
     if (in->scm_request_present && !in->requested_protseqs.empty() &&
         std::find(in->requested_protseqs.begin(), in->requested_protseqs.end(), act::kProtseqTcp) ==
             in->requested_protseqs.end()) {
-      return kProtseqNotSupported;
+      return hr::kProtseqNotSupported;
     }
     auto factory = state_->classes.find(in->clsid);
     if (factory == state_->classes.end()) {
       spdlog::info("dcom: {} from {}: class {} is not registered", who, ctx.peer_address,
                    in->clsid.ToString());
-      return kRegdbEClassNotReg;
+      return hr::kClassNotRegistered;
     }
     std::shared_ptr<ComObject> object;
     if (create) {
@@ -98,7 +100,7 @@ class ScmActivatorHandler : public rpc::InterfaceHandler {
       if (!made.ok()) {
         spdlog::info("dcom: {} from {}: class {} refused: {}", who, ctx.peer_address,
                      in->clsid.ToString(), made.status().message());
-        return made.status().hresult().value_or(kEFail);
+        return made.status().hresult().value_or(hr::kFail);
       }
       object = std::move(*made);
     } else {
@@ -113,12 +115,12 @@ class ScmActivatorHandler : public rpc::InterfaceHandler {
       implemented.push_back(state_->Implemented(*object, iid));
       if (implemented.back()) exported.push_back(*implemented.back());
     }
-    if (exported.empty()) return kENoInterface;
+    if (exported.empty()) return hr::kNoInterface;
     Result<Export> e = state_->table.Add(object, who, exported, kActivationPublicRefs);
     if (!e.ok()) {
       spdlog::warn("dcom: {} from {}: activation of {} refused: {}", who, ctx.peer_address,
                    in->clsid.ToString(), e.status().message());
-      return e.status().hresult().value_or(kEFail);
+      return e.status().hresult().value_or(hr::kFail);
     }
 
     act::ActivationOut out;
@@ -130,7 +132,7 @@ class ScmActivatorHandler : public rpc::InterfaceHandler {
         r.objref = state_->StandardObjRef(ctx, r.iid, e->oid, e->ipids[next_ipid++],
                                           kActivationPublicRefs);
       } else {
-        r.hresult = kENoInterface;
+        r.hresult = hr::kNoInterface;
       }
       out.interfaces.push_back(std::move(r));
     }

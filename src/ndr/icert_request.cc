@@ -102,13 +102,6 @@ Result<AuthorityIn> DecodeAuthorityRequest(std::span<const std::uint8_t> stub,
   return in;
 }
 
-Bytes EncodeHresultResponse(const HresultOut& out) {
-  NdrWriter w;
-  orpc::WriteOrpcThat(w, out.orpcthat);
-  w.WriteU32(out.hresult);
-  return std::move(w).Take();
-}
-
 Result<GetCaPropertyIn> DecodeGetCaPropertyRequest(std::span<const std::uint8_t> stub,
                                                    const NdrLimits& limits) {
   NdrReader r(stub, limits);
@@ -189,14 +182,6 @@ Bytes EncodeAuthorityRequest(const AuthorityIn& in) {
   orpc::WriteOrpcThis(w, in.orpcthis);
   w.WriteUniqueString(in.authority);
   return std::move(w).Take();
-}
-
-Result<HresultOut> DecodeHresultResponse(std::span<const std::uint8_t> stub) {
-  NdrReader r(stub);
-  HresultOut out;
-  OPENADCS_RETURN_IF_ERROR(orpc::ReadOrpcThat(r, &out.orpcthat));
-  OPENADCS_RETURN_IF_ERROR(r.ReadU32(&out.hresult));
-  return out;
 }
 
 Bytes EncodeGetCaPropertyRequest(const GetCaPropertyIn& in) {

@@ -127,4 +127,20 @@ void WriteOrpcThat(NdrWriter& w, const OrpcThat& in) {
   WriteExtensions(w, in.extensions);
 }
 
+Bytes EncodeHresultResponse(const HresultOut& out) {
+  NdrWriter w;
+  WriteOrpcThat(w, out.orpcthat);
+  w.WriteU32(out.hresult);
+  return std::move(w).Take();
+}
+
+Result<HresultOut> DecodeHresultResponse(std::span<const std::uint8_t> stub,
+                                         const NdrLimits& limits) {
+  NdrReader r(stub, limits);
+  HresultOut out;
+  OPENADCS_RETURN_IF_ERROR(ReadOrpcThat(r, &out.orpcthat));
+  OPENADCS_RETURN_IF_ERROR(r.ReadU32(&out.hresult));
+  return out;
+}
+
 }  // namespace openadcs::ndr::orpc

@@ -188,21 +188,6 @@ Result<AddRefResponse> DecodeRemAddRefResponse(std::span<const std::uint8_t> stu
   return out;
 }
 
-Bytes EncodeRemReleaseResponse(const ReleaseResponse& out) {
-  NdrWriter w;
-  orpc::WriteOrpcThat(w, out.orpcthat);
-  w.WriteU32(out.hresult);
-  return std::move(w).Take();
-}
-
-Result<ReleaseResponse> DecodeRemReleaseResponse(std::span<const std::uint8_t> stub) {
-  NdrReader r(stub);
-  ReleaseResponse out;
-  OPENADCS_RETURN_IF_ERROR(orpc::ReadOrpcThat(r, &out.orpcthat));
-  OPENADCS_RETURN_IF_ERROR(r.ReadU32(&out.hresult));
-  return out;
-}
-
 // phr is inline ([ref]); ppMIF is a [ref] pointer to an array of unique
 // MInterfacePointer pointers, their pointees after the array.
 Bytes EncodeRemQueryInterface2Response(const QueryInterface2Response& out) {

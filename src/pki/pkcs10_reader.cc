@@ -17,7 +17,7 @@
 #include <array>
 #include <utility>
 
-#include "openadcs/ca/hresult.h"
+#include "openadcs/util/hresult.h"
 #include "pki/request_parts.h"
 
 namespace openadcs::pki::reqparse {

@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "openadcs/ca/hresult.h"
+#include "openadcs/util/hresult.h"
 #include "pki/request_parts.h"
 
 namespace openadcs::pki {

@@ -8,7 +8,7 @@
 
 #include <utility>
 
-#include "openadcs/ca/hresult.h"
+#include "openadcs/util/hresult.h"
 #include "pki/request_parts.h"
 
 namespace openadcs::pki::reqparse {

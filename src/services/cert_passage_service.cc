@@ -8,6 +8,9 @@
 #include "openadcs/idl/icert_passage.h"
 #include "openadcs/ndr/icert_passage.h"
 #include "openadcs/ndr/utf16.h"
+#include "openadcs/util/hresult.h"
+#include "services/caller_of.h"
+#include "services/wire_values.h"
 
 namespace openadcs::services {
 namespace {
@@ -97,7 +100,7 @@ rpc::CallResult CertPassageService::Call(const rpc::CallContext& ctx, std::uint1
     spdlog::warn("icpr: {} from {}: refused, the call is not protected at the required level", who,
                  ctx.peer_address);
     return rpc::CallResult::Response(
-        wire::EncodeCertServerRequestResponse(Refuse(in->request_id, kEAccessDenied)));
+        wire::EncodeCertServerRequestResponse(Refuse(in->request_id, hr::kIcprAccessDenied)));
   }
   Result<std::string> attributes = AttributesText(in->attributes, options_.max_attributes_bytes);
   std::string authority;
@@ -112,7 +115,7 @@ rpc::CallResult CertPassageService::Call(const rpc::CallContext& ctx, std::uint1
     spdlog::warn("icpr: {} from {}: E_INVALIDARG: {}", who, ctx.peer_address,
                  attributes.status().message());
     return rpc::CallResult::Response(
-        wire::EncodeCertServerRequestResponse(Refuse(in->request_id, kEInvalidArg)));
+        wire::EncodeCertServerRequestResponse(Refuse(in->request_id, hr::kInvalidArg)));
   }
 
   ca::SubmitRequest request;
@@ -120,20 +123,16 @@ rpc::CallResult CertPassageService::Call(const rpc::CallContext& ctx, std::uint1
   request.request = std::move(in->request);
   request.request_id = in->request_id;
   request.attributes = std::move(*attributes);
-  request.requester.name = who;
+  request.caller = CallerOf(ctx);
   request.authority = std::move(authority);
   ca::SubmitResult result = engine_.Submit(request);
 
   wire::CertServerRequestOut out;
   out.request_id = result.request_id;
-  out.disposition =
-      result.status != 0 ? result.status : static_cast<std::uint32_t>(result.disposition);
+  out.disposition = WireDispositionOf(result);
   out.cert = std::move(result.chain_cms);
   out.encoded_cert = std::move(result.certificate);
-  if (!result.message.empty()) {
-    Result<Bytes> message = ndr::Utf8ToUtf16LeBytes(result.message);
-    if (message.ok()) out.disposition_message = std::move(*message);
-  }
+  if (!result.message.empty()) out.disposition_message = TextBlob(result.message);
   spdlog::info("icpr: {} from {}: request {} -> disposition 0x{:08x}", who, ctx.peer_address,
                out.request_id, out.disposition);
   return rpc::CallResult::Response(wire::EncodeCertServerRequestResponse(out));

@@ -5,48 +5,19 @@
 #include <string>
 #include <utility>
 
-#include "openadcs/ca/hresult.h"
+#include "openadcs/dcom/orpc_call.h"
 #include "openadcs/idl/icert_request_d.h"
 #include "openadcs/idl/icert_request_d2.h"
 #include "openadcs/ndr/icert_request.h"
-#include "openadcs/ndr/utf16.h"
+#include "openadcs/util/hresult.h"
+#include "services/caller_of.h"
+#include "services/wire_values.h"
 
 namespace openadcs::services {
 namespace {
 
 namespace wire = ndr::icert_request;
 namespace d2 = idl::icert_request_d2;
-
-// An optional wire string as UTF-8; absent is empty.
-Result<std::string> Utf8(const std::optional<std::u16string>& s) {
-  if (!s) return std::string();
-  return ndr::Utf16ToUtf8(*s);
-}
-
-// Text as a UTF-16LE blob; empty when it is not valid UTF-8.
-Bytes TextBlob(const std::string& text) {
-  Result<Bytes> blob = ndr::Utf8ToUtf16LeBytes(text);
-  return blob.ok() ? std::move(*blob) : Bytes{};
-}
-
-// The stub decoded, or the fault to answer with.
-template <typename T>
-Result<T> Decoded(Result<T> in, const rpc::CallContext& ctx, std::uint16_t opnum,
-                  rpc::CallResult* fault) {
-  if (!in.ok()) {
-    spdlog::warn("wcce: {} from {}: undecodable {}: {}", ctx.ClientName(), ctx.peer_address,
-                 d2::kMethodNames[opnum], in.status().message());
-    *fault = rpc::CallResult::Fault(rpc::fault::kBadStubData);
-    return in.status();
-  }
-  if (in->orpcthis.version_major != ndr::orpc::kComVersionMajor) {
-    spdlog::warn("wcce: {} from {}: {} with COM version {}.{}", ctx.ClientName(), ctx.peer_address,
-                 d2::kMethodNames[opnum], in->orpcthis.version_major, in->orpcthis.version_minor);
-    *fault = rpc::CallResult::Fault(kRpcEVersionMismatch);
-    return Status::InvalidArgument("COM version mismatch");
-  }
-  return in;
-}
 
 std::uint32_t HresultOf(const Status& s) {
   return s.hresult().value_or(hr::kUnexpected);
@@ -85,9 +56,9 @@ rpc::CallResult CertRequestObject::Request(const rpc::CallContext& ctx, bool req
       static_cast<std::uint16_t>(request2 ? d2::Opnum::kRequest2 : d2::Opnum::kRequest);
   rpc::CallResult fault;
   Result<wire::RequestIn> in =
-      Decoded(request2 ? wire::DecodeRequest2Request(stub, options_.ndr_limits)
-                       : wire::DecodeRequestRequest(stub, options_.ndr_limits),
-              ctx, opnum, &fault);
+      dcom::DecodeOrpcCall(request2 ? wire::DecodeRequest2Request(stub, options_.ndr_limits)
+                                    : wire::DecodeRequestRequest(stub, options_.ndr_limits),
+                           ctx, d2::kMethodNames[opnum], &fault);
   if (!in.ok()) return fault;
 
   ca::SubmitResult result;
@@ -103,7 +74,7 @@ rpc::CallResult CertRequestObject::Request(const rpc::CallContext& ctx, bool req
     request.flags = in->flags;
     request.request = std::move(in->request);
     request.attributes = std::move(*attributes);
-    request.requester.name = ctx.ClientName();
+    request.caller = CallerOf(ctx);
     request.authority = *authority;
     result = engine_.Submit(request);
   } else if (request2) {
@@ -113,22 +84,21 @@ rpc::CallResult CertRequestObject::Request(const rpc::CallContext& ctx, bool req
       result.status = hr::kInvalidArg;
       result.message = "a retrieve names exactly one of a request id and a serial number";
     } else if (in->serial_number) {
-      result = engine_.RetrieveBySerial(*serial, *authority);
+      result = engine_.RetrieveBySerial(CallerOf(ctx), *serial, *authority);
     } else {
-      result = engine_.RetrieveById(in->request_id, *authority);
+      result = engine_.RetrieveById(CallerOf(ctx), in->request_id, *authority);
     }
   } else if (in->attributes) {
     // MS-WCCE 3.2.1.4.2.1.4.1.3: Request's retrieve by serial number puts
     // the serial in pwszAttributes.
-    result = engine_.RetrieveBySerial(*attributes, *authority);
+    result = engine_.RetrieveBySerial(CallerOf(ctx), *attributes, *authority);
   } else {
-    result = engine_.RetrieveById(in->request_id, *authority);
+    result = engine_.RetrieveById(CallerOf(ctx), in->request_id, *authority);
   }
 
   wire::RequestOut out;
   out.request_id = result.request_id;
-  out.disposition =
-      result.status != 0 ? result.status : static_cast<std::uint32_t>(result.disposition);
+  out.disposition = WireDispositionOf(result);
   const bool issued = result.status == 0 && result.disposition == ca::WireDisposition::kIssued;
   if (request2 && (in->flags & kCrInFullResponse) != 0) {
     Result<Bytes> full = engine_.FullResponse(result);
@@ -153,7 +123,8 @@ rpc::CallResult CertRequestObject::GetCaCert(const rpc::CallContext& ctx,
   constexpr auto kOpnum = static_cast<std::uint16_t>(d2::Opnum::kGetCACert);
   rpc::CallResult fault;
   Result<wire::GetCaCertIn> in =
-      Decoded(wire::DecodeGetCaCertRequest(stub, options_.ndr_limits), ctx, kOpnum, &fault);
+      dcom::DecodeOrpcCall(wire::DecodeGetCaCertRequest(stub, options_.ndr_limits), ctx,
+                           d2::kMethodNames[kOpnum], &fault);
   if (!in.ok()) return fault;
 
   const ca::CaProperties& props = engine_.properties();
@@ -182,7 +153,8 @@ rpc::CallResult CertRequestObject::GetCaProperty(const rpc::CallContext& ctx,
   constexpr auto kOpnum = static_cast<std::uint16_t>(d2::Opnum::kGetCAProperty);
   rpc::CallResult fault;
   Result<wire::GetCaPropertyIn> in =
-      Decoded(wire::DecodeGetCaPropertyRequest(stub, options_.ndr_limits), ctx, kOpnum, &fault);
+      dcom::DecodeOrpcCall(wire::DecodeGetCaPropertyRequest(stub, options_.ndr_limits), ctx,
+                           d2::kMethodNames[kOpnum], &fault);
   if (!in.ok()) return fault;
 
   const ca::CaProperties& props = engine_.properties();
@@ -208,7 +180,8 @@ rpc::CallResult CertRequestObject::GetCaPropertyInfo(const rpc::CallContext& ctx
   constexpr auto kOpnum = static_cast<std::uint16_t>(d2::Opnum::kGetCAPropertyInfo);
   rpc::CallResult fault;
   Result<wire::AuthorityIn> in =
-      Decoded(wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx, kOpnum, &fault);
+      dcom::DecodeOrpcCall(wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx,
+                           d2::kMethodNames[kOpnum], &fault);
   if (!in.ok()) return fault;
 
   const ca::CaProperties& props = engine_.properties();
@@ -232,16 +205,16 @@ rpc::CallResult CertRequestObject::Ping(const rpc::CallContext& ctx,
   constexpr auto kOpnum = static_cast<std::uint16_t>(d2::Opnum::kPing);
   rpc::CallResult fault;
   Result<wire::AuthorityIn> in =
-      Decoded(wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx, kOpnum, &fault);
+      dcom::DecodeOrpcCall(wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx,
+                           d2::kMethodNames[kOpnum], &fault);
   if (!in.ok()) return fault;
-  wire::HresultOut out;
+  std::uint32_t hresult = 0;
   Result<std::string> authority = Utf8(in->authority);
   if (!authority.ok() || (!authority->empty() && !engine_.properties().NamesThisCa(*authority))) {
-    out.hresult = hr::kInvalidArg;
+    hresult = hr::kInvalidArg;
   }
-  spdlog::info("wcce: {} from {}: Ping -> 0x{:08x}", ctx.ClientName(), ctx.peer_address,
-               out.hresult);
-  return rpc::CallResult::Response(wire::EncodeHresultResponse(out));
+  spdlog::info("wcce: {} from {}: Ping -> 0x{:08x}", ctx.ClientName(), ctx.peer_address, hresult);
+  return dcom::HresultResponse(hresult);
 }
 
 }  // namespace openadcs::services

@@ -8,6 +8,7 @@
 #include "openadcs/auth/ntlm_acceptor.h"
 #include "openadcs/auth/ntlm_client.h"
 #include "openadcs/auth/ntlm_message.h"
+#include "openadcs/auth/user_file.h"
 
 namespace openadcs::auth {
 namespace {
@@ -76,6 +77,8 @@ TEST(NtlmHandshakeTest, RightPasswordEstablishesAndBothSidesAgree) {
   EXPECT_TRUE(p.client->established());
   ASSERT_TRUE(p.server->established());
   EXPECT_EQ(p.server->identity().Qualified(), "TESTDOM\\alice");
+  EXPECT_EQ(p.server->identity().sid, UserFileAccountSid("TESTDOM", "alice"));
+  EXPECT_EQ(p.server->identity().group_sids, UserFileAccountGroups());
   EXPECT_EQ(p.server->signature_size(), 16u);
 
   // The CHALLENGE carries the configured NetBIOS names.

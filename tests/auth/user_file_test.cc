@@ -123,5 +123,16 @@ TEST(UserFileTest, RootGivesTheFileToTheDirectoryOwner) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+// The value is SHA-256 of "EXAMPLE" (three words) and of "EXAMPLE\ALICE"
+// (two words), little-endian, computed independently with Python's hashlib.
+TEST(UserFileAccountSidTest, IsDerivedFromTheUpperCasedNames) {
+  EXPECT_EQ(UserFileAccountSid("EXAMPLE", "alice"),
+            "S-1-5-21-2352474354-2870465328-3875134972-2594138609-719516882");
+  EXPECT_EQ(UserFileAccountSid("example", "ALICE"), UserFileAccountSid("EXAMPLE", "alice"));
+  EXPECT_NE(UserFileAccountSid("EXAMPLE", "bob"), UserFileAccountSid("EXAMPLE", "alice"));
+  EXPECT_NE(UserFileAccountSid("OTHER", "alice"), UserFileAccountSid("EXAMPLE", "alice"));
+  EXPECT_EQ(UserFileAccountGroups(), (std::vector<std::string>{"S-1-1-0", "S-1-5-11"}));
+}
+
 }  // namespace
 }  // namespace openadcs::auth

@@ -7,10 +7,12 @@
 #include <openssl/cms.h>
 #include <openssl/x509v3.h>
 
-#include "openadcs/ca/hresult.h"
+#include "openadcs/db/column_catalogue.h"
 #include "openadcs/pki/x509_builder.h"
+#include "openadcs/util/hresult.h"
 #include "testing/pki.h"
 #include "testing/test_ca.h"
+#include "testing/test_callers.h"
 
 namespace openadcs::ca {
 namespace {
@@ -23,8 +25,9 @@ class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(testing::OpenTestCa(dir_.path(), &identity_, &store_, &templates_));
+    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCaSecurity(*store_, &security_));
     engine_ = std::make_unique<Engine>(EngineOptions{}, *identity_, *store_, *templates_, nullptr,
-                                       [this] { return now_; });
+                                       *security_, [this] { return now_; });
     key_ = testing::MakeRsaKey(2048);
   }
 
@@ -32,7 +35,7 @@ class EngineTest : public ::testing::Test {
     SubmitRequest r;
     r.request = request;
     r.attributes = attributes;
-    r.requester = {"EXAMPLE\\alice", "S-1-5-21-1-2-3-1104"};
+    r.caller = testing::TestRequester();
     r.authority = "openadcs-CA";
     return engine_->Submit(r);
   }
@@ -54,8 +57,11 @@ class EngineTest : public ::testing::Test {
   std::unique_ptr<pki::CaIdentity> identity_;
   std::unique_ptr<db::CaStore> store_;
   std::unique_ptr<directory::TemplateSource> templates_;
+  std::unique_ptr<CaSecurity> security_;
   std::unique_ptr<Engine> engine_;
   ossl::PKeyPtr key_;
+  const Caller officer_ = testing::TestOfficer();
+  const Caller requester_ = testing::TestRequester();
 };
 
 TEST_F(EngineTest, ApprovalFlowOfMsCersod35) {
@@ -67,26 +73,33 @@ TEST_F(EngineTest, ApprovalFlowOfMsCersod35) {
   const std::uint32_t id = submitted.request_id;
 
   // The client polls: still pending.
-  EXPECT_EQ(engine_->RetrieveById(id, "openadcs-CA").disposition,
+  EXPECT_EQ(engine_->RetrieveById(requester_, id, "openadcs-CA").disposition,
             WireDisposition::kUnderSubmission);
 
   // 2. The officer lists pending requests and finds it.
-  auto pending = engine_->ListRequests({Disposition::kPending});
-  ASSERT_TRUE(pending.ok());
-  ASSERT_EQ(pending->size(), 1u);
-  EXPECT_EQ((*pending)[0].request_id, id);
-  EXPECT_EQ((*pending)[0].subject.common_name, "alice");
+  db::ViewQuery pending_view;
+  pending_view.columns = {db::FindColumn("Request.RequestID")->id,
+                          db::FindColumn("Request.CommonName")->id};
+  pending_view.restrictions = {
+      {db::FindColumn("Request.Disposition")->id, db::SeekOperator::kEq, db::SortOrder::kNone,
+       db::ColumnValue::Long(static_cast<std::uint32_t>(Disposition::kPending))}};
+  pending_view.max_rows = 10;
+  auto pending = engine_->QueryView(officer_, pending_view);
+  ASSERT_TRUE(pending.ok()) << pending.status().ToString();
+  ASSERT_EQ(pending->rows.size(), 1u);
+  EXPECT_EQ(pending->rows[0].row_id, id);
+  EXPECT_EQ(*pending->rows[0].values[1].AsString(), "alice");
 
   // 3. Sets an extension (STRING -> IA5String).
   const std::string note = "approved by the officer";
   ASSERT_TRUE(engine_
-                  ->SetExtension("EXAMPLE\\officer", id, "1.3.6.1.4.1.99999.1", ValueType::kString,
-                                 0, Bytes(note.begin(), note.end()))
+                  ->SetExtension(officer_, id, "1.3.6.1.4.1.99999.1", ValueType::kString, 0,
+                                 Bytes(note.begin(), note.end()))
                   .ok());
 
   // 4. Resubmits: issued.
   now_ += 60;
-  SubmitResult issued = engine_->Resubmit("EXAMPLE\\officer", id);
+  SubmitResult issued = engine_->Resubmit(officer_, id);
   ASSERT_EQ(issued.disposition, WireDisposition::kIssued) << issued.message;
   ASSERT_FALSE(issued.certificate.empty());
   auto cert = testing::ParseCertDer(issued.certificate);
@@ -95,7 +108,7 @@ TEST_F(EngineTest, ApprovalFlowOfMsCersod35) {
   EXPECT_EQ(X509_verify(cert.get(), identity_->key()), 1);
 
   // 5. The client retrieves it by id: the same certificate, with the chain.
-  SubmitResult retrieved = engine_->RetrieveById(id, "openadcs-CA");
+  SubmitResult retrieved = engine_->RetrieveById(requester_, id, "openadcs-CA");
   EXPECT_EQ(retrieved.disposition, WireDisposition::kIssued);
   EXPECT_EQ(retrieved.certificate, issued.certificate);
   const unsigned char* p = retrieved.chain_cms.data();
@@ -129,11 +142,12 @@ TEST_F(EngineTest, AutoIssueTemplateIssuesAtOnce) {
   ASSERT_EQ(r.disposition, WireDisposition::kIssued) << r.message;
   auto cert = testing::ParseCertDer(r.certificate);
   ASSERT_TRUE(cert);
-  auto serial = engine_->IsValidCertificate(All()[0].certificate->serial_number);
+  auto serial = engine_->IsValidCertificate(requester_, All()[0].certificate->serial_number);
   ASSERT_TRUE(serial.ok());
   EXPECT_EQ(serial->disposition, 3u);
-  EXPECT_EQ(engine_->RetrieveBySerial(All()[0].certificate->serial_number, "").certificate,
-            r.certificate);
+  EXPECT_EQ(
+      engine_->RetrieveBySerial(requester_, All()[0].certificate->serial_number, "").certificate,
+      r.certificate);
   // The stored columns agree with OpenSSL's own reading of the certificate.
   const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(cert.get());
   ASSERT_NE(ski, nullptr);
@@ -163,14 +177,14 @@ TEST_F(EngineTest, SerialNumbersArePositiveRandomAndLong) {
 
 TEST_F(EngineTest, DeniedRequestRetrievesAsAdminDenied) {
   auto r = Submit(Csr("alice"), "CertificateTemplate:OfficerApproval");
-  ASSERT_TRUE(engine_->Deny("EXAMPLE\\officer", r.request_id).ok());
-  SubmitResult got = engine_->RetrieveById(r.request_id, "");
+  ASSERT_TRUE(engine_->Deny(officer_, r.request_id).ok());
+  SubmitResult got = engine_->RetrieveById(requester_, r.request_id, "");
   EXPECT_EQ(got.disposition, WireDisposition::kDenied);
   EXPECT_EQ(got.status, hr::kAdminDeniedRequest);
-  EXPECT_EQ(got.message, "Denied by EXAMPLE\\officer");
+  EXPECT_EQ(got.message, "Denied by " + officer_.name);
   // A denied request can be neither resubmitted nor denied again.
-  EXPECT_EQ(engine_->Resubmit("EXAMPLE\\officer", r.request_id).status, hr::kBadRequestStatus);
-  EXPECT_EQ(engine_->Deny("EXAMPLE\\officer", r.request_id).hresult(), hr::kBadRequestStatus);
+  EXPECT_EQ(engine_->Resubmit(officer_, r.request_id).status, hr::kBadRequestStatus);
+  EXPECT_EQ(engine_->Deny(officer_, r.request_id).hresult(), hr::kBadRequestStatus);
 }
 
 TEST_F(EngineTest, OfficerOperationsCheckStateAndArguments) {
@@ -178,26 +192,27 @@ TEST_F(EngineTest, OfficerOperationsCheckStateAndArguments) {
   ASSERT_EQ(issued.disposition, WireDisposition::kIssued);
   const Bytes v{1, 0, 0, 0};
   EXPECT_EQ(
-      engine_->SetExtension("o", issued.request_id, "1.2.3", ValueType::kLong, 0, v).hresult(),
+      engine_->SetExtension(officer_, issued.request_id, "1.2.3", ValueType::kLong, 0, v).hresult(),
       hr::kBadRequestStatus);
-  EXPECT_EQ(engine_->SetExtension("o", 999, "1.2.3", ValueType::kLong, 0, v).hresult(),
+  EXPECT_EQ(engine_->SetExtension(officer_, 999, "1.2.3", ValueType::kLong, 0, v).hresult(),
             hr::kPropertyEmpty);
   auto pending = Submit(Csr("alice"), "CertificateTemplate:OfficerApproval");
   const std::uint32_t id = pending.request_id;
-  EXPECT_EQ(engine_->SetExtension("o", id, "not an oid", ValueType::kLong, 0, v).hresult(),
+  EXPECT_EQ(engine_->SetExtension(officer_, id, "not an oid", ValueType::kLong, 0, v).hresult(),
             hr::kInvalidArg);
-  EXPECT_EQ(
-      engine_->SetExtension("o", id, "1.2.3.4.5.6.7.8.9.10.11.12.13.14.15", ValueType::kLong, 0, v)
-          .hresult(),
-      hr::kInvalidArg);  // 34 characters: over the limit of 31
-  EXPECT_EQ(engine_->SetExtension("o", id, "1.2.3", static_cast<ValueType>(9), 0, v).hresult(),
+  EXPECT_EQ(engine_
+                ->SetExtension(officer_, id, "1.2.3.4.5.6.7.8.9.10.11.12.13.14.15",
+                               ValueType::kLong, 0, v)
+                .hresult(),
+            hr::kInvalidArg);  // 34 characters: over the limit of 31
+  EXPECT_EQ(engine_->SetExtension(officer_, id, "1.2.3", static_cast<ValueType>(9), 0, v).hresult(),
             hr::kInvalidArg);
-  EXPECT_EQ(engine_->SetExtension("o", id, "1.2.3", ValueType::kLong, 0x100, v).hresult(),
+  EXPECT_EQ(engine_->SetExtension(officer_, id, "1.2.3", ValueType::kLong, 0x100, v).hresult(),
             hr::kInvalidArg);
-  EXPECT_EQ(engine_->SetExtension("o", id, "1.2.3", ValueType::kLong, 0, Bytes{1}).hresult(),
+  EXPECT_EQ(engine_->SetExtension(officer_, id, "1.2.3", ValueType::kLong, 0, Bytes{1}).hresult(),
             hr::kInvalidArg);
-  EXPECT_EQ(engine_->Resubmit("o", 4242).status, hr::kPropertyEmpty);
-  ASSERT_TRUE(engine_->SetAttributes("o", id, "Note:checked by phone").ok());
+  EXPECT_EQ(engine_->Resubmit(officer_, 4242).status, hr::kPropertyEmpty);
+  ASSERT_TRUE(engine_->SetAttributes(officer_, id, "Note:checked by phone").ok());
   auto attrs = store_->ListAttributes(id);
   ASSERT_TRUE(attrs.ok());
   bool found = false;
@@ -210,22 +225,25 @@ TEST_F(EngineTest, RevokeHoldReleaseAndCrl) {
   ASSERT_EQ(r.disposition, WireDisposition::kIssued);
   const std::string serial = All()[0].certificate->serial_number;
 
-  ASSERT_TRUE(engine_->Revoke("o", serial, 6, 0).ok());  // certificateHold
-  auto held = engine_->IsValidCertificate(serial);
+  ASSERT_TRUE(engine_->Revoke(officer_, serial, 6, 0).ok());  // certificateHold
+  EXPECT_EQ(All()[0].officer, officer_.name);                 // who revoked is on record
+  auto held = engine_->IsValidCertificate(requester_, serial);
   ASSERT_TRUE(held.ok());
   EXPECT_EQ(held->disposition, 2u);
   EXPECT_EQ(held->reason, 6u);
-  EXPECT_EQ(engine_->RetrieveById(r.request_id, "").disposition, WireDisposition::kRevoked);
+  EXPECT_EQ(engine_->RetrieveById(requester_, r.request_id, "").disposition,
+            WireDisposition::kRevoked);
 
-  ASSERT_TRUE(engine_->Revoke("o", serial, Engine::kUnrevoke, 0).ok());
-  EXPECT_EQ(engine_->IsValidCertificate(serial)->disposition, 3u);
-  EXPECT_EQ(engine_->Revoke("o", serial, Engine::kUnrevoke, 0).hresult(), hr::kBadRequestStatus);
-  EXPECT_EQ(engine_->Revoke("o", serial, 7, 0).hresult(), hr::kInvalidArg);
+  ASSERT_TRUE(engine_->Revoke(officer_, serial, Engine::kUnrevoke, 0).ok());
+  EXPECT_EQ(engine_->IsValidCertificate(requester_, serial)->disposition, 3u);
+  EXPECT_EQ(engine_->Revoke(officer_, serial, Engine::kUnrevoke, 0).hresult(),
+            hr::kBadRequestStatus);
+  EXPECT_EQ(engine_->Revoke(officer_, serial, 7, 0).hresult(), hr::kInvalidArg);
 
-  ASSERT_TRUE(engine_->Revoke("o", serial, 1, 0).ok());  // keyCompromise: final
-  EXPECT_EQ(engine_->Revoke("o", serial, 4, 0).hresult(), hr::kBadRequestStatus);
-  EXPECT_EQ(engine_->Revoke("o", "00ff", 1, 0).hresult(), hr::kPropertyEmpty);
-  EXPECT_EQ(engine_->IsValidCertificate("00ff")->disposition, 4u);
+  ASSERT_TRUE(engine_->Revoke(officer_, serial, 1, 0).ok());  // keyCompromise: final
+  EXPECT_EQ(engine_->Revoke(officer_, serial, 4, 0).hresult(), hr::kBadRequestStatus);
+  EXPECT_EQ(engine_->Revoke(officer_, "00ff", 1, 0).hresult(), hr::kPropertyEmpty);
+  EXPECT_EQ(engine_->IsValidCertificate(requester_, "00ff")->disposition, 4u);
 
   now_ += 10;
   auto crl = engine_->PublishCrl();
@@ -252,8 +270,8 @@ TEST_F(EngineTest, WrongAuthorityIsInvalidArgWithoutARow) {
 }
 
 TEST_F(EngineTest, RetrieveOfUnknownIdIsPropertyEmpty) {
-  EXPECT_EQ(engine_->RetrieveById(77, "").status, hr::kPropertyEmpty);
-  EXPECT_EQ(engine_->RetrieveBySerial("0abc", "").status, hr::kPropertyEmpty);
+  EXPECT_EQ(engine_->RetrieveById(requester_, 77, "").status, hr::kPropertyEmpty);
+  EXPECT_EQ(engine_->RetrieveBySerial(requester_, "0abc", "").status, hr::kPropertyEmpty);
 }
 
 // Bad input: each gives its HRESULT and one failed or denied row; nothing
@@ -305,7 +323,7 @@ TEST_P(EngineBadInputTest, GivesHresultAndOneRow) {
   ASSERT_TRUE(crl.ok());
   EXPECT_FALSE(crl->has_value());
   // The same answer on a later retrieve.
-  SubmitResult again = engine_->RetrieveById(r.request_id, "");
+  SubmitResult again = engine_->RetrieveById(requester_, r.request_id, "");
   EXPECT_EQ(again.status, c.want_status);
 }
 

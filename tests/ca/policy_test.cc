@@ -5,8 +5,9 @@
 #include <gtest/gtest.h>
 #include <openssl/x509v3.h>
 
-#include "openadcs/ca/hresult.h"
+#include "ca/policy_stages.h"
 #include "openadcs/pki/name.h"
+#include "openadcs/util/hresult.h"
 #include "testing/pki.h"
 #include "testing/test_ca.h"
 
@@ -523,6 +524,442 @@ TEST_F(PolicyTest, RevocationPointersUnlessTemplateOptsOut) {
   auto without = Evaluate(Subject("w"), "CertificateTemplate:WebServer");
   EXPECT_EQ(Ext(without, "2.5.29.31"), nullptr);
   EXPECT_EQ(Ext(without, "1.3.6.1.5.5.7.1.1"), nullptr);
+}
+
+// --- Each stage alone (ca/policy_stages.h) ---
+
+namespace st = policy_stages;
+
+class PolicyStageTest : public PolicyTest {
+ protected:
+  // A parsed request with the subject and extensions of `spec`, signed by
+  // `key` (default: the fixture's). The stages read the extensions from the
+  // parsed request only, so the PKCS#10 carries none.
+  pki::ParsedRequest Request(const CsrSpec& spec, EVP_PKEY* key = nullptr) {
+    CsrSpec subject_only;
+    subject_only.subject = spec.subject;
+    pki::ParsedRequest req;
+    req.pkcs10 = testing::MakeCsr(key != nullptr ? key : key_.get(), subject_only);
+    for (const auto& e : spec.extensions) req.extensions.push_back({e.oid, e.critical, e.value});
+    return req;
+  }
+
+  static std::vector<db::AttributeRow> Attributes(const std::string& text) {
+    std::vector<db::AttributeRow> rows;
+    for (auto& [n, v] : pki::ParseRequestAttributes(text)) rows.push_back({0, n, v});
+    return rows;
+  }
+
+  // A certificate this CA issued to an enrollment agent, valid from
+  // `not_before` to `not_after` seconds from now, with the given EKUs.
+  ossl::X509Ptr Agent(const std::string& ekus, long not_before = -3600, long not_after = 3600) {
+    ossl::X509Ptr c(X509_new());
+    X509_set_version(c.get(), 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(c.get()), 11);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(c.get()), "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("agent"), -1, -1, 0);
+    X509_set_issuer_name(c.get(), X509_get_subject_name(identity_->certificate()));
+    X509_gmtime_adj(X509_getm_notBefore(c.get()), not_before);
+    X509_gmtime_adj(X509_getm_notAfter(c.get()), not_after);
+    X509_set_pubkey(c.get(), key_.get());
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, nullptr, NID_ext_key_usage, ekus.c_str());
+    X509_add_ext(c.get(), ext, -1);
+    X509_EXTENSION_free(ext);
+    X509_sign(c.get(), identity_->key(), EVP_sha256());
+    return c;
+  }
+
+  static std::vector<std::string> Oids(const st::ExtensionSet& set) {
+    std::vector<std::string> out;
+    for (const auto& e : set.extensions) out.push_back(e.oid);
+    return out;
+  }
+
+  static const db::ExtensionRow* Row(const st::ExtensionSet& set, const std::string& oid) {
+    for (const auto& r : set.rows) {
+      if (r.name == oid) return &r;
+    }
+    return nullptr;
+  }
+};
+
+TEST_F(PolicyStageTest, ResolveTemplateAcceptsAgreeingIdentifiers) {
+  Serve({WebServer(), Approval()});
+  CsrSpec spec = Subject("alice");
+  spec.extensions.push_back(
+      {oid::kTemplateOid, false, pki::ext::TemplateOid(Approval().oid, 100, 3)});
+  const CertificateTemplate* t = nullptr;
+  EXPECT_FALSE(st::ResolveTemplate(Request(spec), Attributes("CertificateTemplate:OfficerApproval"),
+                                   snapshot_, &t));
+  EXPECT_EQ(t, snapshot_.FindByName("OfficerApproval"));
+}
+
+TEST_F(PolicyStageTest, ResolveTemplateDeniesWithTheReason) {
+  Serve({WebServer(), Approval()});
+  const CertificateTemplate* t = nullptr;
+  auto none = st::ResolveTemplate(Request(Subject("w")), {}, snapshot_, &t);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, hr::kUnsupportedCertType);
+  EXPECT_EQ(none->message, "the request names no certificate template");
+
+  CsrSpec bad = Subject("w");
+  bad.extensions.push_back({oid::kTemplateName, false, Bytes{0x05, 0x00}});
+  auto unparsed = st::ResolveTemplate(Request(bad), {}, snapshot_, &t);
+  ASSERT_TRUE(unparsed);
+  EXPECT_EQ(unparsed->message, "the template name extension does not parse");
+
+  CsrSpec two = Subject("w");
+  two.extensions.push_back(
+      {oid::kTemplateOid, false, pki::ext::TemplateOid(Approval().oid, 100, 3)});
+  auto conflict =
+      st::ResolveTemplate(Request(two), Attributes("CertificateTemplate:WebServer"), snapshot_, &t);
+  ASSERT_TRUE(conflict);
+  EXPECT_EQ(conflict->status, hr::kTemplateConflict);
+  EXPECT_EQ(conflict->message,
+            "the request names two templates: 'WebServer' and 'OfficerApproval'");
+  EXPECT_EQ(t, nullptr);  // untouched on a denial
+}
+
+TEST_F(PolicyStageTest, TemplateVersionMayNotBeNewerThanServed) {
+  CsrSpec spec = Subject("alice");
+  spec.extensions.push_back(
+      {oid::kTemplateOid, false, pki::ext::TemplateOid(Approval().oid, 100, 3)});
+  EXPECT_FALSE(st::CheckTemplateVersion(Approval(), Request(spec)));
+  spec.extensions[0].value = pki::ext::TemplateOid(Approval().oid, 100, 4);
+  auto newer = st::CheckTemplateVersion(Approval(), Request(spec));
+  ASSERT_TRUE(newer);
+  EXPECT_EQ(newer->status, hr::kBadTemplateVersion);
+  EXPECT_EQ(newer->message, "the request is for template version 100.4, newer than the CA's 100.3");
+  CertificateTemplate v1 = Approval();
+  v1.schema_version = 1;  // v1 templates have no version to compare
+  EXPECT_FALSE(st::CheckTemplateVersion(v1, Request(spec)));
+}
+
+TEST_F(PolicyStageTest, KeyMustExistAndMeetTheMinimum) {
+  pki::ParsedRequest keyless;
+  keyless.pkcs10.reset(X509_REQ_new());
+  auto missing = st::CheckKey(WebServer(), keyless);
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, hr::kInvalidData);
+
+  auto small = testing::MakeRsaKey(1024);
+  auto short_key = st::CheckKey(Approval(), Request(Subject("a"), small.get()));
+  ASSERT_TRUE(short_key);
+  EXPECT_EQ(short_key->status, hr::kKeyLength);
+  EXPECT_EQ(short_key->message,
+            "the key has 1024 bits; template 'OfficerApproval' requires at least 2048");
+  EXPECT_FALSE(st::CheckKey(WebServer(), Request(Subject("a"), small.get())));  // no minimum
+  EXPECT_FALSE(st::CheckKey(Approval(), Request(Subject("a"))));
+}
+
+TEST_F(PolicyStageTest, AgentSignaturesCountCurrentAgentsOfThisCa) {
+  CertificateTemplate t = Approval();
+  EXPECT_FALSE(st::CheckAgentSignatures(t, Request(Subject("a")), *identity_));  // not required
+  t.ra_signature = 1;
+  t.ra_application_policies = {oid::kCertRequestAgent};
+  pki::ParsedRequest req = Request(Subject("a"));
+  req.signer_info_count = 1;
+  req.signers.push_back({Agent(oid::kCertRequestAgent)});
+  EXPECT_FALSE(st::CheckAgentSignatures(t, req, *identity_));
+
+  t.ra_application_policies = {"1.2.3.4"};
+  auto policy = st::CheckAgentSignatures(t, req, *identity_);
+  ASSERT_TRUE(policy);
+  EXPECT_EQ(policy->status, hr::kSignatureRejected);
+  EXPECT_EQ(policy->message, "no signer certificate carries the application policy 1.2.3.4");
+
+  t.ra_application_policies.clear();
+  t.ra_signature = 2;
+  auto count = st::CheckAgentSignatures(t, req, *identity_);
+  ASSERT_TRUE(count);
+  EXPECT_EQ(count->status, hr::kSignatureCount);
+  EXPECT_EQ(count->message,
+            "template 'OfficerApproval' requires 2 valid enrollment agent signatures; the request "
+            "has 1");
+
+  t.ra_signature = 1;
+  req.signers[0] = {Agent(oid::kCertRequestAgent, -7200, -3600)};  // expired
+  EXPECT_EQ(st::CheckAgentSignatures(t, req, *identity_)->status, hr::kSignatureCount);
+}
+
+TEST_F(PolicyStageTest, NullSignatureOnlyWhereAgentsVouch) {
+  pki::ParsedRequest req = Request(Subject("a"));
+  EXPECT_FALSE(st::CheckNullSignature(WebServer(), req));
+  req.pkcs10_null_signature = true;
+  auto denied = st::CheckNullSignature(WebServer(), req);
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, hr::kBadSignature);
+  CertificateTemplate t = Approval();
+  t.ra_signature = 1;
+  EXPECT_FALSE(st::CheckNullSignature(t, req));
+}
+
+TEST_F(PolicyStageTest, EndEntityEkuAndCaTemplates) {
+  EXPECT_TRUE(st::IsCaTemplate(SubCa()));
+  CertificateTemplate named = WebServer();
+  named.name = "crossca";
+  EXPECT_TRUE(st::IsCaTemplate(named));
+  CertificateTemplate cross = WebServer();
+  cross.general_flags |= directory::general_flag::kIsCrossCa;
+  EXPECT_TRUE(st::IsCaTemplate(cross));
+  EXPECT_FALSE(st::IsCaTemplate(WebServer()));
+
+  EXPECT_FALSE(st::CheckEndEntityEku(SubCa()));  // no EKU, and a CA
+  EXPECT_FALSE(st::CheckEndEntityEku(WebServer()));
+  // The effective EKUs of a v2 template are its application policies.
+  CertificateTemplate t = Approval();
+  t.application_policies = {"2.5.29.37.0"};
+  auto any = st::CheckEndEntityEku(t);
+  ASSERT_TRUE(any);
+  EXPECT_EQ(any->status, hr::kTemplateDenied);
+}
+
+TEST_F(PolicyStageTest, SubjectFromRequestTakesSubjectAndSan) {
+  const std::pair<std::string, std::string> names[] = {{"dns", "www.example.com"}};
+  const Bytes san = pki::ext::SubjectAltName(names).value();
+  CsrSpec spec = Subject("www.example.com");
+  spec.extensions.push_back({oid::kSubjectAltName, false, san});
+  st::SubjectAndSan out;
+  EXPECT_FALSE(st::SubjectFromRequest(Request(spec), &out));
+  EXPECT_EQ(pki::FormatDistinguishedName(out.subject.get()), "CN=www.example.com");
+  EXPECT_EQ(out.san, san);
+  EXPECT_EQ(out.san_origin, xf::kOriginRequest);
+
+  CsrSpec san_only;
+  san_only.extensions = spec.extensions;
+  st::SubjectAndSan only;
+  EXPECT_FALSE(st::SubjectFromRequest(Request(san_only), &only));
+
+  st::SubjectAndSan neither;
+  auto denied = st::SubjectFromRequest(Request(CsrSpec{}), &neither);
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, hr::kBadRequestSubject);
+  EXPECT_EQ(denied->message, "the request has neither a subject nor a subject alternative name");
+}
+
+TEST_F(PolicyStageTest, SubjectFromDirectoryBuildsFromTheEntry) {
+  FakeLookup lookup;
+  st::SubjectAndSan out;
+  EXPECT_FALSE(st::SubjectFromDirectory(UserTemplate(), "EXAMPLE\\alice", &lookup, &out));
+  EXPECT_EQ(pki::FormatDistinguishedName(out.subject.get()),
+            "emailAddress=alice@example.com,CN=alice,CN=Users,DC=example,DC=com");
+  ASSERT_TRUE(out.san);
+  EXPECT_EQ(out.san_origin, xf::kOriginPolicy);
+
+  st::SubjectAndSan unused;
+  auto no_lookup = st::SubjectFromDirectory(UserTemplate(), "EXAMPLE\\alice", nullptr, &unused);
+  ASSERT_TRUE(no_lookup);
+  EXPECT_EQ(no_lookup->status, hr::kBadRequestSubject);
+  auto unknown = st::SubjectFromDirectory(UserTemplate(), "EXAMPLE\\bob", &lookup, &unused);
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->message, "directory lookup of 'EXAMPLE\\bob' failed: no such account");
+
+  CertificateTemplate machine = UserTemplate();
+  machine.general_flags = directory::general_flag::kMachineType;
+  machine.name_flags = directory::name_flag::kSubjectRequireDnsAsCn;
+  auto no_dns = st::SubjectFromDirectory(machine, "EXAMPLE\\alice", &lookup, &unused);
+  ASSERT_TRUE(no_dns);
+  EXPECT_EQ(no_dns->message, "the directory entry has no dNSHostName");
+
+  CertificateTemplate nothing = UserTemplate();
+  nothing.name_flags = 0;
+  auto empty = st::SubjectFromDirectory(nothing, "EXAMPLE\\alice", &lookup, &unused);
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->message,
+            "template 'User' yields neither a subject nor a subject alternative name");
+}
+
+TEST_F(PolicyStageTest, SanAttributeReplacesOnlyWhenAllowed) {
+  const auto attributes = Attributes("SAN:dns=a.example.com&upn=b@example.com");
+  st::SubjectAndSan kept;
+  kept.san = Ia5("requested");
+  std::vector<std::string> notes;
+  EXPECT_FALSE(st::ApplySanAttribute(attributes, false, &kept, &notes));
+  EXPECT_EQ(kept.san, Ia5("requested"));
+  EXPECT_EQ(kept.san_origin, xf::kOriginRequest);
+  EXPECT_EQ(notes, std::vector<std::string>{
+                       "ignored the SAN request attribute: allow_san_attribute is off"});
+
+  st::SubjectAndSan replaced;
+  notes.clear();
+  EXPECT_FALSE(st::ApplySanAttribute(attributes, true, &replaced, &notes));
+  const std::pair<std::string, std::string> want[] = {{"dns", "a.example.com"},
+                                                      {"upn", "b@example.com"}};
+  EXPECT_EQ(replaced.san, pki::ext::SubjectAltName(want).value());
+  EXPECT_EQ(replaced.san_origin, xf::kOriginPolicy);
+  EXPECT_TRUE(notes.empty());
+
+  st::SubjectAndSan unused;
+  auto bad = st::ApplySanAttribute(Attributes("SAN:dns"), true, &unused, &notes);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, hr::kInvalidArg);
+  EXPECT_EQ(bad->message, "SAN attribute entry without '=': dns");
+  EXPECT_FALSE(st::ApplySanAttribute(Attributes("Other:x"), false, &unused, &notes));
+  EXPECT_TRUE(notes.empty());
+}
+
+TEST_F(PolicyStageTest, ValidityDefaultsSkewsAndStopsAtTheCa) {
+  CertificateTemplate t = WebServer();
+  t.validity_seconds = 0;
+  std::int64_t not_before = 0;
+  std::int64_t not_after = 0;
+  EXPECT_FALSE(st::ComputeValidity(t, *identity_, 600, kNow, &not_before, &not_after));
+  EXPECT_EQ(not_before, kNow - 600);
+  EXPECT_EQ(not_after, kNow + 365LL * 24 * 3600);
+
+  struct tm tm {};
+  ASN1_TIME_to_tm(X509_get0_notAfter(identity_->certificate()), &tm);
+  const auto ca_not_after = static_cast<std::int64_t>(timegm(&tm));
+  auto expired = st::ComputeValidity(t, *identity_, 600, ca_not_after, &not_before, &not_after);
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(expired->status, hr::kUnexpected);
+  EXPECT_EQ(expired->message, "the CA certificate has expired");
+}
+
+TEST_F(PolicyStageTest, TemplateExtensionsInOrderWithTheirCriticality) {
+  st::ExtensionSet v1;
+  st::AddTemplateExtensions(WebServer(), key_.get(), &v1);
+  EXPECT_EQ(Oids(v1),
+            (std::vector<std::string>{oid::kKeyUsage, oid::kExtendedKeyUsage, oid::kTemplateName}));
+  st::ExtensionSet v2;
+  st::AddTemplateExtensions(Approval(), key_.get(), &v2);
+  EXPECT_EQ(Oids(v2), (std::vector<std::string>{oid::kKeyUsage, oid::kExtendedKeyUsage,
+                                                oid::kApplicationPolicies, oid::kTemplateOid}));
+  st::ExtensionSet ca;
+  st::AddTemplateExtensions(SubCa(), key_.get(), &ca);
+  EXPECT_EQ(Oids(ca),
+            (std::vector<std::string>{oid::kKeyUsage, oid::kBasicConstraints, oid::kTemplateName}));
+  EXPECT_EQ(Row(ca, oid::kBasicConstraints)->flags, xf::kOriginPolicy | xf::kCritical);
+  EXPECT_EQ(Row(ca, oid::kTemplateName)->flags, xf::kOriginPolicy);
+  EXPECT_TRUE(ca.copied_from_request.empty());
+
+  auto ec_key = testing::MakeEcKey("P-256");
+  st::ExtensionSet ec;
+  st::AddTemplateExtensions(WebServer(), ec_key.get(), &ec);
+  EXPECT_EQ(ec.extensions[0].value, pki::ext::KeyUsage(0x01));
+}
+
+TEST_F(PolicyStageTest, SubjectAltNameRecordsItsOrigin) {
+  st::ExtensionSet none;
+  st::AddSubjectAltName(st::SubjectAndSan{}, &none);
+  EXPECT_TRUE(none.extensions.empty());
+
+  st::SubjectAndSan requested;
+  requested.san = Ia5("x");
+  st::ExtensionSet from_request;
+  st::AddSubjectAltName(requested, &from_request);
+  EXPECT_EQ(Row(from_request, oid::kSubjectAltName)->flags, xf::kOriginRequest);
+  EXPECT_EQ(from_request.copied_from_request.count(oid::kSubjectAltName), 1u);
+
+  requested.san_origin = xf::kOriginPolicy;
+  st::ExtensionSet from_policy;
+  st::AddSubjectAltName(requested, &from_policy);
+  EXPECT_FALSE(from_policy.extensions[0].critical);
+  EXPECT_TRUE(from_policy.copied_from_request.empty());
+}
+
+TEST_F(PolicyStageTest, SidExtensionNamesOnlyTheRequester) {
+  std::vector<std::string> notes;
+  CsrSpec spec = Subject("w");
+  spec.extensions.push_back({oid::kSidSecurity, false, pki::ext::SidSecurity("S-1-5-21-9-500")});
+  st::ExtensionSet dropped;
+  st::AddSidExtension(WebServer(), Request(spec), requester_, nullptr, &dropped, &notes);
+  EXPECT_TRUE(dropped.extensions.empty());
+  EXPECT_EQ(notes, std::vector<std::string>{
+                       "dropped a requested SID extension that does not name the requester"});
+
+  // Directory subject: the directory's objectSid wins over the caller's.
+  FakeLookup lookup;
+  const Requester other_sid{"EXAMPLE\\alice", "S-1-5-21-9-9"};
+  st::ExtensionSet built;
+  st::AddSidExtension(UserTemplate(), Request(spec), other_sid, &lookup, &built, &notes);
+  ASSERT_EQ(built.extensions.size(), 1u);
+  EXPECT_EQ(pki::ext_decode::SidSecurity(built.extensions[0].value), "S-1-5-21-1-2-3-1104");
+  EXPECT_EQ(built.rows[0].flags, xf::kOriginPolicy);
+
+  st::ExtensionSet fallback;
+  st::AddSidExtension(UserTemplate(), Request(spec), other_sid, nullptr, &fallback, &notes);
+  EXPECT_EQ(pki::ext_decode::SidSecurity(fallback.extensions[0].value), "S-1-5-21-9-9");
+
+  CertificateTemplate opted_out = UserTemplate();
+  opted_out.enrollment_flags |= directory::enrollment_flag::kNoSecurityExtension;
+  st::ExtensionSet none;
+  st::AddSidExtension(opted_out, Request(spec), other_sid, &lookup, &none, &notes);
+  EXPECT_TRUE(none.extensions.empty());
+}
+
+TEST_F(PolicyStageTest, OnlySmimeCapabilitiesAreCopiedAsRequested) {
+  CsrSpec spec = Subject("w");
+  spec.extensions.push_back({oid::kSmimeCapabilities, true, Ia5("caps")});
+  spec.extensions.push_back({"1.2.3.9", false, Ia5("other")});
+  st::ExtensionSet set;
+  st::CopyRequestedExtensions(Request(spec), &set);
+  ASSERT_EQ(Oids(set), std::vector<std::string>{oid::kSmimeCapabilities});
+  EXPECT_TRUE(set.extensions[0].critical);
+  EXPECT_EQ(set.rows[0].flags, xf::kOriginRequest | xf::kCritical);
+  EXPECT_EQ(set.copied_from_request, std::set<std::string>{oid::kSmimeCapabilities});
+}
+
+TEST_F(PolicyStageTest, OcspSigningGetsNoCheckInsteadOfPointers) {
+  options_.crl_distribution_points = {"http://pki.example.com/ca.crl"};
+  CertificateTemplate t = WebServer();
+  t.extended_key_usage = {oid::kOcspSigning};
+  st::ExtensionSet pointers;
+  st::AddRevocationPointers(t, options_, &pointers);
+  EXPECT_EQ(Oids(pointers), std::vector<std::string>{oid::kCrlDistributionPoints});
+
+  t.enrollment_flags |= directory::enrollment_flag::kAddOcspNoCheck;
+  st::ExtensionSet nocheck;
+  st::AddRevocationPointers(t, options_, &nocheck);
+  ASSERT_EQ(Oids(nocheck), std::vector<std::string>{oid::kOcspNoCheck});
+  EXPECT_EQ(nocheck.extensions[0].value, (Bytes{0x05, 0x00}));
+
+  st::ExtensionSet unconfigured;
+  st::AddRevocationPointers(WebServer(), EngineOptions{}, &unconfigured);
+  EXPECT_TRUE(unconfigured.extensions.empty());
+}
+
+TEST_F(PolicyStageTest, AdminExtensionsReplaceByOid) {
+  st::ExtensionSet set;
+  st::AddTemplateExtensions(WebServer(), key_.get(), &set);
+  const std::vector<db::ExtensionRow> admin{
+      {0, oid::kKeyUsage, xf::kOriginAdmin | xf::kDisable, pki::ext::KeyUsage(0x01)},
+      {0, "1.2.3.4", xf::kOriginAdmin | xf::kCritical, Ia5("approved")}};
+  st::ApplyAdminExtensions(admin, &set);
+  EXPECT_EQ(Oids(set),
+            (std::vector<std::string>{oid::kExtendedKeyUsage, oid::kTemplateName, "1.2.3.4"}));
+  EXPECT_TRUE(set.extensions.back().critical);
+  EXPECT_EQ(Row(set, oid::kKeyUsage)->flags, xf::kOriginAdmin | xf::kDisable);
+}
+
+TEST_F(PolicyStageTest, RefusedRequestedExtensionsStayOnRecordOnce) {
+  CsrSpec spec = Subject("w");
+  spec.extensions.push_back({"1.2.3.9", true, Ia5("a")});
+  spec.extensions.push_back({"1.2.3.9", false, Ia5("again")});
+  spec.extensions.push_back({oid::kExtendedKeyUsage, false, Ia5("eku")});
+  spec.extensions.push_back({oid::kSmimeCapabilities, false, Ia5("caps")});
+  const pki::ParsedRequest req = Request(spec);
+  st::ExtensionSet set;
+  st::AddTemplateExtensions(WebServer(), key_.get(), &set);
+  st::CopyRequestedExtensions(req, &set);
+  const std::size_t before = set.rows.size();
+  st::RecordRefusedRequestedExtensions(req, &set);
+  ASSERT_EQ(set.rows.size(), before + 1);  // the EKU row is the template's; S/MIME is carried
+  EXPECT_EQ(set.rows.back().name, "1.2.3.9");
+  EXPECT_EQ(set.rows.back().flags, xf::kOriginRequest | xf::kDisable | xf::kCritical);
+  EXPECT_EQ(set.extensions.size(), 4u);  // records only: nothing is added to the certificate
+}
+
+TEST_F(PolicyStageTest, PendAllRequestsPendsUntilApproved) {
+  PolicyOutcome out;
+  st::DecidePending(Approval(), false, &out);
+  EXPECT_EQ(out.kind, PolicyOutcome::Kind::kPend);
+  EXPECT_EQ(out.message, "Taken Under Submission");
+  st::DecidePending(Approval(), true, &out);
+  EXPECT_EQ(out.kind, PolicyOutcome::Kind::kIssue);
+  EXPECT_EQ(out.message, "Issued");
+  st::DecidePending(WebServer(), false, &out);
+  EXPECT_EQ(out.kind, PolicyOutcome::Kind::kIssue);
 }
 
 }  // namespace

@@ -45,18 +45,27 @@ TEST(ColumnCatalogueTest, IdsAreDenseFromTheTableBase) {
 }
 
 TEST(ColumnCatalogueTest, TableFollowsIdRange) {
-  // Our resolution of MS-CSRA's contradiction: the id range is the table
-  // selector (Extension 0x3000, Attribute 0x4000); see docs/database.md.
+  // Our resolution of MS-CSRA's contradiction: column ids as Windows numbers
+  // them (note <4>: Attribute 0x3000+, Extension 0x4000+), although the
+  // table selectors are Extension 0x3000 and Attribute 0x4000; see
+  // docs/database.md.
   for (const ColumnInfo& c : Columns()) {
     std::uint32_t base = c.id & 0xF000;
-    Table want =
-        (base == 0x1000 || base == 0x2000) ? Table::kRequestCertificate : static_cast<Table>(base);
+    Table want = Table::kRequestCertificate;
+    if (base == 0x3000) want = Table::kAttribute;
+    if (base == 0x4000) want = Table::kExtension;
+    if (base == 0x5000) want = Table::kCrl;
     EXPECT_EQ(c.table, want) << c.name;
   }
+  EXPECT_EQ(static_cast<std::uint32_t>(Table::kExtension), 0x3000u);
+  EXPECT_EQ(static_cast<std::uint32_t>(Table::kAttribute), 0x4000u);
   ASSERT_NE(FindColumn("ExtensionRequestId"), nullptr);
-  EXPECT_EQ(FindColumn("ExtensionRequestId")->id, 0x3000u);
+  EXPECT_EQ(FindColumn("ExtensionRequestId")->id, 0x4000u);
   EXPECT_EQ(FindColumn("ExtensionRequestId")->type, ColumnType::kLong);
-  EXPECT_EQ(FindColumn("AttributeRequestId")->id, 0x4000u);
+  EXPECT_TRUE(FindColumn("ExtensionRequestId")->indexed);
+  EXPECT_EQ(FindColumn("ExtensionRawValue")->id, 0x4003u);
+  EXPECT_EQ(FindColumn("AttributeRequestId")->id, 0x3000u);
+  EXPECT_EQ(FindColumn("AttributeValue")->id, 0x3002u);
   EXPECT_EQ(FindColumn("CRLRawCRL")->id, 0x5010u);
 }
 

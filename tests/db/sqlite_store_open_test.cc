@@ -85,7 +85,8 @@ TEST_F(SqliteStoreOpenTest, NewerSchemaInRollbackJournalModeIsNotSwitchedToWal) 
 TEST_F(SqliteStoreOpenTest, ForeignSqliteDatabasesAreRefused) {
   RawExec(path_, "CREATE TABLE unrelated (x)");
   EXPECT_EQ(Open().status().code(), StatusCode::kFailedPrecondition);
-  RawExec(path_, "PRAGMA user_version = 1");  // right version, no application_id
+  // A version of ours, but no application_id.
+  RawExec(path_, "PRAGMA user_version = " + std::to_string(kSchemaVersion));
   EXPECT_EQ(Open().status().code(), StatusCode::kFailedPrecondition);
 }
 

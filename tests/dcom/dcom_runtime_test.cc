@@ -32,6 +32,7 @@
 #include "openadcs/ndr/remote_scm_activator.h"
 #include "openadcs/rpc/client_channel.h"
 #include "openadcs/rpc/server.h"
+#include "openadcs/util/hresult.h"
 
 namespace openadcs::dcom {
 namespace {
@@ -50,8 +51,6 @@ constexpr std::uint16_t kIncrement = 3;  // [in] x, [out] x + 1
 const Uuid kTestClsid = *Uuid::Parse("0b5e7f3a-8c1d-4e2f-9a6b-3c4d5e6f7a81");
 const Uuid kRefusingClsid = *Uuid::Parse("0b5e7f3a-8c1d-4e2f-9a6b-3c4d5e6f7a82");
 const Uuid kOtherIid = *Uuid::Parse("0b5e7f3a-8c1d-4e2f-9a6b-3c4d5e6f7a83");
-constexpr std::uint32_t kEAccessDenied = 0x80070005;
-constexpr std::uint32_t kEInvalidArg = 0x80070057;
 constexpr char kAlicePassword[] = "alice-Pa55";
 constexpr char kBobPassword[] = "bob-Pa55";
 
@@ -114,7 +113,7 @@ class DcomRuntimeTest : public ::testing::Test {
         runtime_
             ->RegisterClass(kRefusingClsid,
                             [](const rpc::CallContext&) -> Result<std::shared_ptr<ComObject>> {
-                              return Status::PermissionDenied("no", kEAccessDenied);
+                              return Status::PermissionDenied("no", hr::kAccessDenied);
                             })
             .ok());
 
@@ -270,7 +269,7 @@ class DcomRuntimeTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     if (!r.ok()) return 0xffffffff;
     if (r->fault_status != 0) return r->fault_status;
-    Result<ru::ReleaseResponse> out = ru::DecodeRemReleaseResponse(r->stub);
+    Result<ndr::orpc::HresultOut> out = ndr::orpc::DecodeHresultResponse(r->stub);
     EXPECT_TRUE(out.ok()) << out.status().ToString();
     return out.ok() ? out->hresult : 0xffffffff;
   }
@@ -295,7 +294,7 @@ TEST_F(DcomRuntimeTest, ActivateCallReleaseThenCallFaults) {
   ASSERT_EQ(a.hresult, 0u);
   ASSERT_EQ(a.out.interfaces.size(), 2u);
   EXPECT_EQ(a.out.interfaces[0].hresult, 0u);
-  EXPECT_EQ(a.out.interfaces[1].hresult, kENoInterface);
+  EXPECT_EQ(a.out.interfaces[1].hresult, hr::kNoInterface);
   ASSERT_EQ(a.objrefs.size(), 1u);
   const ndr::objref::ObjRef& o = a.objrefs[0];
   EXPECT_EQ(o.flags, ndr::objref::kFlagsStandard);
@@ -326,13 +325,13 @@ TEST_F(DcomRuntimeTest, ActivateCallReleaseThenCallFaults) {
 
   rpc::Binding rb = BindAlice(*obj_ch, RemUnknown());
   // IRemUnknown answers on ipidRemUnknown only.
-  EXPECT_EQ(Release(*obj_ch, rb, o.std.ipid, o.std.ipid, 5), kRpcEDisconnected);
+  EXPECT_EQ(Release(*obj_ch, rb, o.std.ipid, o.std.ipid, 5), hr::kRpcDisconnected);
   EXPECT_EQ(Release(*obj_ch, rb, a.out.ipid_rem_unknown, o.std.ipid, 4), 0u);
   EXPECT_EQ(alive_, 1);
   EXPECT_EQ(Release(*obj_ch, rb, a.out.ipid_rem_unknown, o.std.ipid, 1), 0u);
   EXPECT_EQ(alive_, 0);
   EXPECT_EQ(runtime_->object_count(), 0u);
-  EXPECT_EQ(FaultOf(Increment(*obj_ch, ob, o.std.ipid, 1)), kRpcEDisconnected);
+  EXPECT_EQ(FaultOf(Increment(*obj_ch, ob, o.std.ipid, 1)), hr::kRpcDisconnected);
 }
 
 TEST_F(DcomRuntimeTest, QueryInterfaceGrantsImplementedInterfacesOnly) {
@@ -358,7 +357,7 @@ TEST_F(DcomRuntimeTest, QueryInterfaceGrantsImplementedInterfacesOnly) {
   EXPECT_EQ(out->results[0].std.oid, a.objrefs[0].std.oid);
   EXPECT_EQ(out->results[0].std.public_refs, 1u);
   EXPECT_NE(out->results[0].std.ipid, a.objrefs[0].std.ipid);
-  EXPECT_EQ(out->results[1].hresult, kENoInterface);
+  EXPECT_EQ(out->results[1].hresult, hr::kNoInterface);
   // Releasing the original IPID leaves the object alive through IUnknown's.
   EXPECT_EQ(Release(*ch, rb, a.out.ipid_rem_unknown, a.objrefs[0].std.ipid, 5), 0u);
   EXPECT_EQ(alive_, 1);
@@ -370,9 +369,11 @@ TEST_F(DcomRuntimeTest, ActivationErrorsAreAnsweredInTheHresult) {
   auto ch = Connect();
   ASSERT_NE(ch, nullptr);
   rpc::Binding b = BindAlice(*ch, Activator());
-  EXPECT_EQ(Activate(*ch, b, Request(kOtherIid, {kTestIface.uuid})).hresult, kRegdbEClassNotReg);
-  EXPECT_EQ(Activate(*ch, b, Request(kTestClsid, {kOtherIid})).hresult, kENoInterface);
-  EXPECT_EQ(Activate(*ch, b, Request(kRefusingClsid, {kTestIface.uuid})).hresult, kEAccessDenied);
+  EXPECT_EQ(Activate(*ch, b, Request(kOtherIid, {kTestIface.uuid})).hresult,
+            hr::kClassNotRegistered);
+  EXPECT_EQ(Activate(*ch, b, Request(kTestClsid, {kOtherIid})).hresult, hr::kNoInterface);
+  EXPECT_EQ(Activate(*ch, b, Request(kRefusingClsid, {kTestIface.uuid})).hresult,
+            hr::kAccessDenied);
   EXPECT_EQ(Activate(*ch, b, Request(kTestClsid, {kTestIface.uuid}, {0x0008})).hresult,
             0x800706a7u);
   scm::ActivationRequest aggregated = Request(kTestClsid, {kTestIface.uuid});
@@ -393,10 +394,10 @@ TEST_F(DcomRuntimeTest, BogusAndForeignIpidsFault) {
   ASSERT_NE(bob_ch, nullptr);
   rpc::Binding bob = BindAs(*bob_ch, kTestIface, "bob", kBobPassword);
   EXPECT_EQ(FaultOf(Increment(*bob_ch, bob, ipid, 1)), rpc::fault::kAccessDenied);
-  EXPECT_EQ(FaultOf(Increment(*bob_ch, bob, Uuid::Random(), 1)), kRpcEDisconnected);
-  EXPECT_EQ(FaultOf(Increment(*bob_ch, bob, std::nullopt, 1)), kRpcEDisconnected);
+  EXPECT_EQ(FaultOf(Increment(*bob_ch, bob, Uuid::Random(), 1)), hr::kRpcDisconnected);
+  EXPECT_EQ(FaultOf(Increment(*bob_ch, bob, std::nullopt, 1)), hr::kRpcDisconnected);
   rpc::Binding bob_ru = BindAs(*bob_ch, RemUnknown(), "bob", kBobPassword);
-  EXPECT_EQ(Release(*bob_ch, bob_ru, a.out.ipid_rem_unknown, ipid, 5), kEInvalidArg);
+  EXPECT_EQ(Release(*bob_ch, bob_ru, a.out.ipid_rem_unknown, ipid, 5), hr::kInvalidArg);
   EXPECT_EQ(alive_, 1);
 
   // Alice's own call on an IPID whose interface is not the bound one.
@@ -413,7 +414,7 @@ TEST_F(DcomRuntimeTest, BogusAndForeignIpidsFault) {
   ASSERT_TRUE(q.ok());
   ASSERT_EQ(q->results.size(), 1u);
   rpc::Binding alice_obj = BindAlice(*alice_ch, kTestIface);
-  EXPECT_EQ(FaultOf(Increment(*alice_ch, alice_obj, q->results[0].std.ipid, 1)), kENoInterface);
+  EXPECT_EQ(FaultOf(Increment(*alice_ch, alice_obj, q->results[0].std.ipid, 1)), hr::kNoInterface);
   auto y = Increment(*alice_ch, alice_obj, ipid, 1);
   EXPECT_EQ(y.index(), 0u);
 }
@@ -464,7 +465,7 @@ TEST_F(DcomRuntimeTest, PingsKeepObjectsAliveAndExpiryCollectsTheRest) {
   EXPECT_EQ(alive_, 1);
   EXPECT_EQ(runtime_->object_count(), 1u);
   rpc::Binding obj = BindAlice(*ch, kTestIface);
-  EXPECT_EQ(FaultOf(Increment(*ch, obj, forgotten.objrefs[0].std.ipid, 1)), kRpcEDisconnected);
+  EXPECT_EQ(FaultOf(Increment(*ch, obj, forgotten.objrefs[0].std.ipid, 1)), hr::kRpcDisconnected);
   EXPECT_EQ(Increment(*ch, obj, pinged.objrefs[0].std.ipid, 1).index(), 0u);
 
   // Without pings or calls the last one goes too.
@@ -526,7 +527,7 @@ TEST_F(DcomRuntimeTest, MalformedActivationDoesNotDisturbOtherClients) {
   // A well-formed stub around undecodable activation properties.
   scm::ActivationRequest request = Request(kTestClsid, {kTestIface.uuid});
   request.activation_properties.resize(request.activation_properties.size() / 2);
-  EXPECT_EQ(Activate(*bad, b, request).hresult, kEInvalidArg);
+  EXPECT_EQ(Activate(*bad, b, request).hresult, hr::kInvalidArg);
 
   auto good = Connect();
   ASSERT_NE(good, nullptr);

@@ -7,12 +7,13 @@
 
 #include "directory_engine/shared_samba.h"
 #include "openadcs/ca/engine.h"
-#include "openadcs/ca/hresult.h"
 #include "openadcs/directory/ldap_template_source.h"
+#include "openadcs/util/hresult.h"
 #include "testing/ldap_slapd.h"
 #include "testing/ldap_template_edits.h"
 #include "testing/pki.h"
 #include "testing/test_ca.h"
+#include "testing/test_callers.h"
 
 namespace openadcs::ca {
 namespace {
@@ -57,7 +58,9 @@ class EngineOnLdapTest : public ::testing::TestWithParam<Server> {
     ASSERT_TRUE(templates.ok()) << templates.status().ToString();
     templates_ = std::move(templates).value();
     ASSERT_NO_FATAL_FAILURE(testing::OpenTestCa(dir_.path(), &identity_, &store_));
-    engine_ = std::make_unique<Engine>(EngineOptions{}, *identity_, *store_, *templates_, nullptr);
+    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCaSecurity(*store_, &security_));
+    engine_ = std::make_unique<Engine>(EngineOptions{}, *identity_, *store_, *templates_, nullptr,
+                                       *security_);
     key_ = testing::MakeRsaKey(2048);
   }
 
@@ -82,7 +85,7 @@ class EngineOnLdapTest : public ::testing::TestWithParam<Server> {
     SubmitRequest r;
     r.request = testing::MakeCsrDer(key_.get(), spec);
     r.attributes = std::string("CertificateTemplate:") + kName;
-    r.requester = {"EXAMPLE\\alice", "S-1-5-21-1-2-3-1104"};
+    r.caller = testing::TestRequester();
     r.authority = "openadcs-CA";
     return engine_->Submit(r);
   }
@@ -94,6 +97,7 @@ class EngineOnLdapTest : public ::testing::TestWithParam<Server> {
   std::unique_ptr<directory::LdapTemplateSource> templates_;
   std::unique_ptr<pki::CaIdentity> identity_;
   std::unique_ptr<db::CaStore> store_;
+  std::unique_ptr<CaSecurity> security_;
   std::unique_ptr<Engine> engine_;
   ossl::PKeyPtr key_;
 };

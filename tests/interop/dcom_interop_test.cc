@@ -29,6 +29,7 @@
 #include "openadcs/ndr/icert_request.h"
 #include "openadcs/ndr/remote_scm_activator.h"
 #include "openadcs/ndr/utf16.h"
+#include "openadcs/util/hresult.h"
 #include "testing/daemon_process.h"
 #include "testing/interop_daemon.h"
 #include "testing/pki.h"
@@ -280,7 +281,7 @@ TEST_F(DcomInteropTest, ImpacketCallAfterRemReleaseFaultsWithDisconnected) {
   ASSERT_TRUE(ipid.has_value()) << json;
   Result<std::uint32_t> fault = RawPing2(*ipid);
   ASSERT_TRUE(fault.ok()) << fault.status().ToString();
-  EXPECT_EQ(*fault, client::kRpcEDisconnected);
+  EXPECT_EQ(*fault, hr::kRpcDisconnected);
 }
 
 TEST_F(DcomInteropTest, ObjectOfAVanishedClientIsCollectedAfterThePingTimeout) {
@@ -298,14 +299,14 @@ TEST_F(DcomInteropTest, ObjectOfAVanishedClientIsCollectedAfterThePingTimeout) {
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     fault = *r;
   }
-  EXPECT_EQ(fault, client::kRpcEDisconnected) << DaemonLog();
+  EXPECT_EQ(fault, hr::kRpcDisconnected) << DaemonLog();
   ExpectServed();
 }
 
 TEST_F(DcomInteropTest, BogusIpidFaultsAndAnotherClientIsStillServed) {
   Result<std::uint32_t> fault = RawPing2(Uuid::Random());
   ASSERT_TRUE(fault.ok()) << fault.status().ToString();
-  EXPECT_EQ(*fault, client::kRpcEDisconnected);
+  EXPECT_EQ(*fault, hr::kRpcDisconnected);
   ExpectServed();
 }
 
@@ -399,7 +400,7 @@ TEST_F(DcomInteropTest, CppClientEnrollsRetrievesAndReadsTheCa) {
   ASSERT_TRUE((*c)->Release().ok()) << DaemonLog();
   const Status gone = (*c)->Ping2(kCaName);
   EXPECT_EQ(gone.code(), StatusCode::kNotFound) << gone.ToString();
-  EXPECT_EQ(gone.hresult(), std::optional<std::uint32_t>(client::kRpcEDisconnected));
+  EXPECT_EQ(gone.hresult(), std::optional<std::uint32_t>(hr::kRpcDisconnected));
 }
 
 TEST_F(DcomInteropTest, CppClientWithWrongPasswordIsRefused) {
@@ -449,6 +450,90 @@ TEST_F(DcomInteropTest, CliRequestsRetrievesAndReadsTheCaOverDcom) {
   EXPECT_THAT(text.output, HasSubstr("AutoIssueSubject ("));
   EXPECT_EQ(RunCli({"ca-info"}).exit_code, 1);
   EXPECT_EQ(RunCli({"ca-cert", "--help"}).exit_code, 0);
+}
+
+// The officer's flow with the CLI over ICertAdminD2, against a daemon whose
+// [security] makes EXAMPLE\officer the officer: a request pends on
+// OfficerApproval, `pending` lists it, `set-extension` adds an extension,
+// `approve` issues it, and the requester retrieves a certificate carrying
+// the extension. A requester without the role is refused with exit code 5.
+class DcomAdminCliTest : public testing::InteropTest {
+ protected:
+  static void SetUpTestSuite() {
+    ASSERT_TRUE(
+        StartDaemon(std::string("[rpc]\naddress = \"127.0.0.1\"\nepm_port = 135\nicpr_port = 0\n"
+                                "netbios_domain_name = \"EXAMPLE\"\n[dcom]\nport = 0\n") +
+                    testing::InteropDaemon::kAdminSecurity));
+  }
+
+  static testing::CommandResult RunCli(const std::vector<std::string>& args) {
+    return testing::RunInteropCli(args, kPassword);
+  }
+};
+
+TEST_F(DcomAdminCliTest, OfficerApprovesAPendingRequestWithTheCli) {
+  const std::filesystem::path key = daemon_->dir() / "officer-flow.key";
+  const std::filesystem::path pem = daemon_->dir() / "officer-flow.pem";
+  const testing::CommandResult pending =
+      RunCli({"request", "-u", "EXAMPLE\\alice", "--ca", kCaName, "-t", "OfficerApproval",
+              "--subject", "CN=cli-officer-flow", "--key-out", key.string()});
+  ASSERT_EQ(pending.exit_code, 3) << pending.output << DaemonLog();
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(pending.output, match, std::regex("pending: request ([0-9]+)")))
+      << pending.output;
+  const std::string id = match[1];
+
+  // Without --ca: the CLI asks the CA for its name first.
+  const testing::CommandResult listed = RunCli({"pending", "--json", "-u", "EXAMPLE\\officer"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.output << DaemonLog();
+  EXPECT_THAT(listed.output, HasSubstr("\"Request.RequestID\": " + id)) << listed.output;
+  const testing::CommandResult text =
+      RunCli({"view", "-u", "EXAMPLE\\officer", "--ca", kCaName, "-r", "RequestID>=" + id, "-r",
+              "Disposition=pending", "-c", "Request.RequestID,Request.Disposition"});
+  EXPECT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_THAT(text.output, HasSubstr("9 (pending)")) << text.output;
+
+  const testing::CommandResult roles = RunCli({"roles", "-u", "EXAMPLE\\officer", "--ca", kCaName});
+  EXPECT_EQ(roles.exit_code, 0) << roles.output;
+  EXPECT_THAT(roles.output, HasSubstr("Officer"));
+
+  // alice may request but not approve.
+  const testing::CommandResult refused =
+      RunCli({"approve", id, "-u", "EXAMPLE\\alice", "--ca", kCaName});
+  EXPECT_EQ(refused.exit_code, 5) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("0x80070005"));
+
+  const testing::CommandResult extension =
+      RunCli({"set-extension", id, "1.3.6.1.4.1.99999.1", "--type", "string", "--value", "hello",
+              "-u", "EXAMPLE\\officer", "--ca", kCaName});
+  EXPECT_EQ(extension.exit_code, 0) << extension.output << DaemonLog();
+  const testing::CommandResult shown =
+      RunCli({"show", id, "-u", "EXAMPLE\\officer", "--ca", kCaName});
+  EXPECT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_THAT(shown.output, HasSubstr("1.3.6.1.4.1.99999.1")) << shown.output;
+
+  const testing::CommandResult approved =
+      RunCli({"approve", id, "-u", "EXAMPLE\\officer", "--ca", kCaName});
+  EXPECT_EQ(approved.exit_code, 0) << approved.output << DaemonLog();
+  const testing::CommandResult retrieved =
+      RunCli({"retrieve", id, "-u", "EXAMPLE\\alice", "-o", pem.string()});
+  ASSERT_EQ(retrieved.exit_code, 0) << retrieved.output << DaemonLog();
+
+  const std::string cert_pem = testing::ReadTextFile(pem);
+  ossl::BioPtr bio(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
+  ossl::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  ASSERT_NE(cert, nullptr) << cert_pem;
+  std::unique_ptr<ASN1_OBJECT, ossl::Deleter<ASN1_OBJECT_free>> oid(
+      OBJ_txt2obj("1.3.6.1.4.1.99999.1", 1));
+  const int at = X509_get_ext_by_OBJ(cert.get(), oid.get(), -1);
+  ASSERT_GE(at, 0) << "the issued certificate lacks the officer's extension";
+  const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(X509_get_ext(cert.get(), at));
+  // SetExtension's PROPTYPE_STRING becomes an IA5String (MS-CSRA 3.1.4.1.1).
+  const Bytes expected = {0x16, 0x05, 'h', 'e', 'l', 'l', 'o'};
+  EXPECT_EQ(Bytes(value->data, value->data + value->length), expected);
+
+  EXPECT_EQ(RunCli({"approve", "--help"}).exit_code, 0);
+  EXPECT_EQ(RunCli({"revoke", "ab01", "-u", "EXAMPLE\\officer"}).exit_code, 1);
 }
 
 }  // namespace

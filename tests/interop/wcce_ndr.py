@@ -1,9 +1,10 @@
-"""What the impacket clients (icpr_client.py, dcom_client.py) share.
+"""What the impacket clients (icpr_client.py, dcom_client.py, admin_client.py) share.
 
 impacket 0.10.0 has no MS-WCCE module, so CERTTRANSBLOB (MS-WCCE 2.2.2.2) is
 declared here with impacket's NDR classes, with the helpers to fill and read
-one. The clients also share their options and their output: one JSON object
-on stdout, the outcome or {"error": "..."}, exit code 0 either way.
+one. The clients also share their options, the RemRelease that ends a DCOM
+client's run, and their output: one JSON object on stdout, the outcome or
+{"error": "..."}, exit code 0 either way.
 
 Imported as a sibling: the clients run as scripts, so their directory is on
 sys.path.
@@ -13,11 +14,14 @@ import base64
 import json
 import sys
 
+from impacket.dcerpc.v5.dcomrt import OBJREF_STANDARD, REMINTERFACEREF, RemRelease
 from impacket.dcerpc.v5.dtypes import NULL, PBYTE, ULONG
 from impacket.dcerpc.v5.ndr import NDRSTRUCT
+from impacket.uuid import uuidtup_to_bin
 
 # MS-WCCE 3.2.1.4.2.1 dwFlags: the request is a DER PKCS#10.
 CR_IN_PKCS10 = 0x100
+IID_IRemUnknown2 = uuidtup_to_bin(('00000143-0000-0000-c000-000000000046', '0.0'))
 
 
 class CERTTRANSBLOB(NDRSTRUCT):
@@ -45,14 +49,21 @@ def template_attributes(template):
     return ('CertificateTemplate:%s' % template) if template else ''
 
 
-def argument_parser(description):
-    """A parser with the options every client takes: the host, the account,
-    the template to enroll on and the request to retrieve."""
-    p = argparse.ArgumentParser(description=description)
+def connection_options():
+    """The options naming the host and the account, as a parent parser
+    (argparse `parents=`) for clients whose actions are subcommands."""
+    p = argparse.ArgumentParser(add_help=False)
     p.add_argument('--host', default='127.0.0.1')
     p.add_argument('--domain', default='')
     p.add_argument('--user', default='')
     p.add_argument('--password', default='')
+    return p
+
+
+def argument_parser(description):
+    """A parser with the options every client takes: the host, the account,
+    the template to enroll on and the request to retrieve."""
+    p = argparse.ArgumentParser(description=description, parents=[connection_options()])
     p.add_argument('--template', default='')
     p.add_argument('--request-id', type=int, default=0)
     return p
@@ -71,6 +82,23 @@ def enrollment_outcome(resp, chain):
         'chain': base64.b64encode(chain).decode(),
         'message': message.decode('utf-16-le').rstrip('\x00') if message else '',
     }
+
+
+def release(iface):
+    """RemRelease of every public reference the activation of `iface` (an
+    impacket dcomrt INTERFACE) gave; returns the call's HRESULT."""
+    refs = OBJREF_STANDARD(iface.get_objRef())['std']['cPublicRefs']
+    req = RemRelease()
+    req['ORPCthis'] = iface.get_cinstance().get_ORPCthis()
+    req['ORPCthis']['flags'] = 0
+    req['cInterfaceRefs'] = 1
+    ref = REMINTERFACEREF()
+    ref['ipid'] = iface.get_iPid()
+    ref['cPublicRefs'] = refs
+    ref['cPrivateRefs'] = 0
+    req['InterfaceRefs'].append(ref)
+    resp = iface.request(req, IID_IRemUnknown2, iface.get_ipidRemUnknown())
+    return resp['ErrorCode']
 
 
 def print_outcome(out):

@@ -158,10 +158,6 @@ TEST(ICertRequestTest, OtherMethodsRoundTrip) {
   ASSERT_TRUE(auth_got.ok());
   EXPECT_EQ(auth_got->authority, auth_in.authority);
 
-  auto hr_got = DecodeHresultResponse(EncodeHresultResponse({{}, 0x80004005}));
-  ASSERT_TRUE(hr_got.ok());
-  EXPECT_EQ(hr_got->hresult, 0x80004005u);
-
   GetCaPropertyIn prop_in;
   prop_in.authority = u"CA";
   prop_in.prop_id = 0xc;

@@ -140,4 +140,18 @@ TEST(OrpcTest, RejectsExtentSizeBeyondItsData) {
 }
 
 }  // namespace
+TEST(OrpcTest, HresultResponseRoundTripsAndRejectsTruncation) {
+  HresultOut out;
+  out.hresult = 0x80004005;
+  Bytes stub = EncodeHresultResponse(out);
+  // ORPCTHAT: flags and a NULL extensions pointer; then the HRESULT.
+  EXPECT_EQ(stub, (Bytes{0, 0, 0, 0, 0, 0, 0, 0, 0x05, 0x40, 0x00, 0x80}));
+  Result<HresultOut> back = DecodeHresultResponse(stub);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, out);
+  for (std::size_t n = 0; n < stub.size(); ++n) {
+    EXPECT_FALSE(DecodeHresultResponse(std::span(stub).first(n)).ok()) << n;
+  }
+}
+
 }  // namespace openadcs::ndr::orpc

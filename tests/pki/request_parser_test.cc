@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "openadcs/ca/hresult.h"
+#include "openadcs/util/hresult.h"
 #include "testing/pki.h"
 
 namespace openadcs::pki {

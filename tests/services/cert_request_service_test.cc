@@ -7,13 +7,14 @@
 #include <openssl/cms.h>
 #include <openssl/x509.h>
 
-#include "openadcs/ca/hresult.h"
 #include "openadcs/idl/icert_request_d2.h"
 #include "openadcs/ndr/icert_request.h"
 #include "openadcs/ndr/utf16.h"
 #include "openadcs/pki/cmc_response.h"
+#include "openadcs/util/hresult.h"
 #include "testing/pki.h"
 #include "testing/test_ca.h"
+#include "testing/test_callers.h"
 
 namespace openadcs::services {
 namespace {
@@ -29,10 +30,12 @@ class CertRequestServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(testing::OpenTestCa(dir_.path(), &identity_, &store_, &templates_));
+    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCaSecurity(*store_, &security_));
     engine_ = std::make_unique<ca::Engine>(ca::EngineOptions{}, *identity_, *store_, *templates_,
-                                           nullptr);
+                                           nullptr, *security_);
     object_ = std::make_unique<CertRequestObject>(*engine_, CertRequestOptions{});
-    client_ = {"EXAMPLE", "alice"};
+    client_ = {"EXAMPLE", "alice", testing::TestRequester().sid,
+               testing::TestRequester().group_sids};
     ctx_.client = &client_;
     ctx_.auth_level = auth::AuthLevel::kPrivacy;
     ctx_.peer_address = "127.0.0.1";
@@ -99,6 +102,7 @@ class CertRequestServiceTest : public ::testing::Test {
   std::unique_ptr<pki::CaIdentity> identity_;
   std::unique_ptr<db::CaStore> store_;
   std::unique_ptr<directory::TemplateSource> templates_;
+  std::unique_ptr<ca::CaSecurity> security_;
   std::unique_ptr<ca::Engine> engine_;
   std::unique_ptr<CertRequestObject> object_;
   auth::Identity client_;
@@ -148,7 +152,7 @@ TEST_F(CertRequestServiceTest, PendingThenRetrieveByIdAndBySerial) {
   retrieve.request_id = pending.request_id;
   EXPECT_EQ(Request2(retrieve).disposition, 5u);
 
-  ASSERT_EQ(engine_->Resubmit("EXAMPLE\\officer", pending.request_id).disposition,
+  ASSERT_EQ(engine_->Resubmit(testing::TestOfficer(), pending.request_id).disposition,
             ca::WireDisposition::kIssued);
   wire::RequestOut by_id = Request2(retrieve);
   EXPECT_EQ(by_id.disposition, 3u);
@@ -297,7 +301,7 @@ TEST_F(CertRequestServiceTest, GetCaPropertyInfoAndPing) {
 
   for (d2::Opnum op : {d2::Opnum::kPing, d2::Opnum::kPing2}) {
     rpc::CallResult ping = Call(op, wire::EncodeAuthorityRequest(in));
-    auto out = wire::DecodeHresultResponse(ping.stub);
+    auto out = ndr::orpc::DecodeHresultResponse(ping.stub);
     ASSERT_TRUE(out.ok());
     EXPECT_EQ(out->hresult, 0u);
   }
@@ -311,7 +315,7 @@ TEST_F(CertRequestServiceTest, MalformedStubFaults) {
   wire::AuthorityIn old;
   old.orpcthis.version_major = 4;
   EXPECT_EQ(Call(d2::Opnum::kPing, wire::EncodeAuthorityRequest(old)).fault_status,
-            kRpcEVersionMismatch);
+            hr::kRpcVersionMismatch);
 }
 
 }  // namespace

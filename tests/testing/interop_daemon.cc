@@ -31,9 +31,11 @@ std::unique_ptr<InteropDaemon> InteropDaemon::Start(const std::string& more_conf
     *error = "user file: " + users.status().ToString();
     return nullptr;
   }
-  if (Status s = users->Add("EXAMPLE", "alice", kPassword); !s.ok()) {
-    *error = "user file: " + s.ToString();
-    return nullptr;
+  for (const char* account : kAccounts) {
+    if (Status s = users->Add("EXAMPLE", account, kPassword); !s.ok()) {
+      *error = "user file: " + s.ToString();
+      return nullptr;
+    }
   }
   if (Status s = users->Save(); !s.ok()) {
     *error = "user file: " + s.ToString();

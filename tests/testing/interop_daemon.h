@@ -21,8 +21,15 @@ namespace openadcs::testing {
 class InteropDaemon {
  public:
   static constexpr const char* kCaName = "Interop Test CA";
-  // EXAMPLE\alice's, the one account in the user file.
+  // The accounts of the user file, all in domain EXAMPLE with kPassword:
+  // two requesters and the names the admin tests give the CA's roles
+  // (kAdminSecurity).
+  static constexpr const char* kAccounts[] = {"alice", "bob", "officer", "admin"};
   static constexpr const char* kPassword = "Correct-Horse-7";
+  // A [security] section making EXAMPLE\admin the administrator and
+  // EXAMPLE\officer the officer.
+  static constexpr const char* kAdminSecurity =
+      "[security]\nadministrators = ['EXAMPLE\\admin']\nofficers = ['EXAMPLE\\officer']\n";
 
   // Writes a state directory whose user file holds EXAMPLE\alice and a
   // config with the CA, the state directory and the templates of

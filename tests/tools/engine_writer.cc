@@ -31,14 +31,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "engine_writer: setup failed\n");
     return 1;
   }
-  ca::Engine engine({}, **identity, **store, **templates, nullptr);
+  ca::CaSecurityOptions roles;
+  roles.initial.enrollees = {"S-1-5-11"};
+  auto security = ca::CaSecurity::Open(**store, roles);
+  if (!security.ok()) {
+    std::fprintf(stderr, "engine_writer: CA security: %s\n", security.status().ToString().c_str());
+    return 1;
+  }
+  ca::Engine engine({}, **identity, **store, **templates, nullptr, **security);
   auto key = testing::MakeRsaKey(2048);
   testing::CsrSpec spec;
   spec.subject = {{"CN", "durability.example.com"}};
   ca::SubmitRequest request;
   request.request = testing::MakeCsrDer(key.get(), spec);
   request.attributes = "CertificateTemplate:AutoIssueSubject";
-  request.requester = {"EXAMPLE\\writer", ""};
+  request.caller = {"EXAMPLE\\writer", "S-1-5-21-1-2-3-1000", {"S-1-5-11"}};
   const long max = std::strtol(argv[3], nullptr, 10);
   for (long i = 0; i < max; ++i) {
     ca::SubmitResult r = engine.Submit(request);

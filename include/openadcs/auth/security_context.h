@@ -14,6 +14,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/status.h"
@@ -41,10 +42,14 @@ enum class AuthLevel : std::uint8_t {
 };
 
 // Who the peer authenticated as. `domain` is what the client sent (NetBIOS
-// or DNS form), `user` the account name.
+// or DNS form), `user` the account name; `sid` and `group_sids` are what the
+// CA's access checks match against the CA's security descriptor, in string
+// form ("S-1-5-21-...").
 struct Identity {
   std::string domain;
   std::string user;
+  std::string sid;  // empty when the acceptor knows none
+  std::vector<std::string> group_sids;
   // "DOMAIN\user", the form the CA records as the requester.
   std::string Qualified() const { return domain.empty() ? user : domain + "\\" + user; }
 };

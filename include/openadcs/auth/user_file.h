@@ -29,6 +29,18 @@ namespace openadcs::auth {
 // and 15 for NetBIOS domains; the cap only bounds input).
 inline constexpr std::size_t kMaxAccountNameLength = 256;
 
+// The SID an account of a user file is known by, as no directory assigns
+// one: S-1-5-21-D1-D2-D3-U1-U2, where D1-D3 come from SHA-256 of the
+// upper-cased domain and U1-U2 from SHA-256 of the upper-cased qualified
+// name. Stable across restarts and hosts, the same for every spelling case
+// of the name (names compare case-insensitively), and 64 bits per account,
+// so that two accounts of one domain do not meet by chance.
+std::string UserFileAccountSid(std::string_view domain, std::string_view user);
+
+// The groups every account authenticated from a user file is in: Everyone
+// (S-1-1-0) and Authenticated Users (S-1-5-11).
+std::vector<std::string> UserFileAccountGroups();
+
 struct UserEntry {
   std::string domain;
   std::string user;

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "openadcs/ca/ca_properties.h"
+#include "openadcs/ca/ca_security.h"
+#include "openadcs/ca/caller.h"
 #include "openadcs/db/ca_store.h"
 #include "openadcs/directory/identity_lookup.h"
 #include "openadcs/directory/template_source.h"
@@ -82,7 +84,10 @@ struct SubmitRequest {
   Bytes request;                 // request bytes; empty means retrieve by request_id
   std::uint32_t request_id = 0;  // *pdwRequestId as received: used only by a retrieve
   std::string attributes;        // attributes string, UTF-8
-  Requester requester;
+  // Who asked: needs rights::kEnroll; recorded as the requester (name and
+  // SID) of a new request; a retrieve answers only the requester or an
+  // officer.
+  Caller caller;
   std::string authority;  // pwszAuthority: must name this CA (empty: not checked)
 };
 
@@ -99,12 +104,13 @@ class Engine {
  public:
   using Clock = std::function<std::int64_t()>;  // Unix seconds; injectable for tests
 
-  // `identity`, `store` and `templates` must outlive the engine. `lookup`
-  // may be null: templates without ENROLLEE_SUPPLIES_SUBJECT are then
-  // denied with a message saying the directory lookup is unavailable.
+  // `identity`, `store`, `templates` and `security` must outlive the
+  // engine. `lookup` may be null: templates without ENROLLEE_SUPPLIES_SUBJECT
+  // are then denied with a message saying the directory lookup is
+  // unavailable. `security` decides every caller's rights (MS-CSRA 3.1.1.7).
   Engine(EngineOptions options, const pki::CaIdentity& identity, db::CaStore& store,
          directory::TemplateSource& templates, directory::IdentityLookup* lookup,
-         Clock clock = nullptr);
+         CaSecurity& security, Clock clock = nullptr);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -112,9 +118,15 @@ class Engine {
   // New request (request bytes present) or retrieve by id (empty bytes).
   // Never fails as a call: every outcome is in the result, and every new
   // request that got as far as the database has its row, whatever the outcome.
+  // A caller without rights::kEnroll gets ENROLL_DENIED and no row.
   SubmitResult Submit(const SubmitRequest& request);
-  SubmitResult RetrieveById(std::uint32_t request_id, const std::string& authority);
-  SubmitResult RetrieveBySerial(const std::string& serial_hex, const std::string& authority);
+  // A stored request by id or certificate serial. Only its requester (same
+  // name, ASCII case-insensitively, or same SID) or an officer may read it;
+  // anyone else gets E_ACCESSDENIED, as does a caller without Enroll.
+  SubmitResult RetrieveById(const Caller& caller, std::uint32_t request_id,
+                            const std::string& authority);
+  SubmitResult RetrieveBySerial(const Caller& caller, const std::string& serial_hex,
+                                const std::string& authority);
 
   // The CMC Full PKI Response for `result` (MS-WCCE 3.2.1.4.3.1 FULLRESPONSE),
   // signed by the CA: the status (issued, pending with the request id as
@@ -124,30 +136,68 @@ class Engine {
   // What GetCACert / GetCAProperty report (valid as long as the engine).
   const CaProperties& properties() const;
 
-  // --- Officer operations (MS-CSRA 3.1.4.1). `officer` is DOMAIN\user. ---
-  Result<std::vector<db::RequestRecord>> ListRequests(const db::RequestQuery& query);
+  // The CA's security descriptor: rights, GetCASecurity, SetCASecurity.
+  CaSecurity& security() const;
+
+  // --- Views (MS-CSRA 3.1.4.1.12-13, 3.1.4.1.10) ---
+  // Need Admin, Officer or Read (Enroll implies Read). Errors: E_ACCESSDENIED;
+  // E_INVALIDARG for a query db::ValidateViewQuery refuses; the store's.
+  Result<db::ViewPage> QueryView(const Caller& caller, const db::ViewQuery& query);
+  // The Extension or Attribute rows of one request (EnumAttributesOrExtensions).
+  // PROPERTY_EMPTY for an unknown request.
+  Result<std::vector<db::ExtensionRow>> Extensions(const Caller& caller, std::uint32_t request_id);
+  Result<std::vector<db::AttributeRow>> Attributes(const Caller& caller, std::uint32_t request_id);
+
+  // --- Officer operations (MS-CSRA 3.1.4.1) ---
+  // Each needs rights::kOfficer (E_ACCESSDENIED otherwise, nothing changed).
+  // `officer` is who asked: the engine records and logs officer.name (in the
+  // request row's officer column and, for Deny, in its message). Statuses
+  // carry the HRESULT to return: PROPERTY_EMPTY for an unknown request or
+  // serial, BAD_REQUESTSTATUS for a request in the wrong state, INVALIDARG
+  // for a bad argument.
+
   // Adds or replaces an extension on a pending request. oid: dotted, at most
   // 31 characters. flags: CRITICAL 0x1, DISABLE 0x2 (origin is set to ADMIN).
   // value by type: kLong 4 bytes little-endian (encoded as INTEGER), kDate an
   // 8-byte little-endian FILETIME (encoded as a time), kString UTF-8 text
   // (encoded as IA5String), kBinary the DER extension value as is.
-  Status SetExtension(const std::string& officer, std::uint32_t request_id, const std::string& oid,
+  Status SetExtension(const Caller& officer, std::uint32_t request_id, const std::string& oid,
                       ValueType type, std::uint32_t flags, std::span<const std::uint8_t> value);
-  // Adds name:value attributes (same syntax as a request's) to a pending request.
-  Status SetAttributes(const std::string& officer, std::uint32_t request_id,
+  // Adds name:value attributes (same syntax as a request's) to a pending
+  // request; at least one, at most 64.
+  Status SetAttributes(const Caller& officer, std::uint32_t request_id,
                        const std::string& attributes);
-  // Re-runs policy with officer approval (satisfies PEND_ALL_REQUESTS).
-  // Pending requests, and denied ones for a CA administrator.
-  SubmitResult Resubmit(const std::string& officer, std::uint32_t request_id);
-  Status Deny(const std::string& officer, std::uint32_t request_id);
-  // reason: 0-6, 8 (CRLReason); kUnrevoke (0xFFFFFFFF) releases a hold.
-  // effective: Unix seconds; 0 means now.
-  Status Revoke(const std::string& officer, const std::string& serial_hex, std::uint32_t reason,
+  // Re-runs policy on a pending request with officer approval (satisfies
+  // PEND_ALL_REQUESTS) and with the officer's extensions and attributes:
+  // issued, or denied when policy denies. Never fails as a call: every
+  // outcome, a request that is not pending included, is in the result.
+  SubmitResult Resubmit(const Caller& officer, std::uint32_t request_id);
+  // Denies a pending request with ADMIN_DENIED_REQUEST ("Denied by <name>").
+  Status Deny(const Caller& officer, std::uint32_t request_id);
+  // Revokes the certificate with serial `serial_hex` (hex, any case), or
+  // releases it from hold. reason: 0-6, 8 (CRLReason); kUnrevoke (0xFFFFFFFF)
+  // releases a hold. A certificate revoked for a reason other than
+  // certificateHold (6) stays revoked. effective: Unix seconds; 0 means now.
+  Status Revoke(const Caller& officer, const std::string& serial_hex, std::uint32_t reason,
                 std::int64_t effective);
   static constexpr std::uint32_t kUnrevoke = 0xFFFFFFFF;
-  Result<RevocationStatus> IsValidCertificate(const std::string& serial_hex);
-  // Builds, signs and stores a new base CRL. next_update 0: now + crl_period.
+  // The status of the certificate with serial `serial_hex`: valid (3) while
+  // issued or before its revocation takes effect, revoked (2) with the
+  // reason, else invalid (4), an unknown serial included. Needs Admin,
+  // Officer or Read. Fails on a bad serial (INVALIDARG), E_ACCESSDENIED or a
+  // database error.
+  Result<RevocationStatus> IsValidCertificate(const Caller& caller, const std::string& serial_hex);
+
+  // --- CRLs ---
+  // Builds, signs and stores a new base CRL of every certificate revoked as
+  // of now, numbered one past the latest stored. next_update 0: now +
+  // crl_period + crl_overlap. The daemon's own schedule calls this one.
   Result<db::CrlRow> PublishCrl(std::int64_t next_update = 0);
+  // PublishCRL(s) on behalf of `admin`, who needs rights::kAdmin.
+  Result<db::CrlRow> PublishCrl(const Caller& admin, std::int64_t next_update);
+  // The latest CRL (GetCRL): needs Admin, Officer or Read. PROPERTY_EMPTY
+  // before the first one.
+  Result<db::CrlRow> LatestCrl(const Caller& caller);
 
  private:
   class Impl;

@@ -25,13 +25,15 @@
 #include <vector>
 
 #include "openadcs/client/cert_passage_client.h"
-#include "openadcs/ndr/objref.h"
-#include "openadcs/rpc/client_channel.h"
+#include "openadcs/client/object_endpoint.h"
 #include "openadcs/util/bytes.h"
+#include "openadcs/util/hresult.h"
 #include "openadcs/util/status.h"
 #include "openadcs/util/uuid.h"
 
 namespace openadcs::client {
+
+class DcomObjectClient;
 
 // CLSID_CCertRequestD (MS-WCCE 1.9).
 inline constexpr Uuid kClsidCertRequestD{
@@ -40,23 +42,6 @@ inline constexpr Uuid kClsidCertRequestD{
 // Request2's dwFlags bit asking for the CA-signed CMC response in
 // pctbFullResponse (CR_IN_FULLRESPONSE).
 inline constexpr std::uint32_t kCrInFullResponse = 0x40000;
-// RPC_E_DISCONNECTED: the object is gone (released or collected).
-inline constexpr std::uint32_t kRpcEDisconnected = 0x80010108;
-
-// Where the object exporter was reached, for logs and tests.
-struct ObjectEndpoint {
-  std::string host;
-  std::uint16_t port = 0;
-  Uuid ipid;  // of ICertRequestD2
-  std::uint64_t oxid = 0;
-};
-
-// Which host and port to open for the object, given the host dialled for
-// activation and the exporter's bindings: a TCP binding whose address is
-// `dialled` wins; otherwise `dialled` with the first TCP binding's port.
-// Errors: kNotFound when no TCP binding parses.
-Result<std::pair<std::string, std::uint16_t>> ChooseStringBinding(
-    const std::string& dialled, const ndr::objref::DualStringArray& bindings);
 
 class CertRequestClient {
  public:
@@ -107,34 +92,15 @@ class CertRequestClient {
   // gone). Idempotent.
   Status Release();
 
-  const ObjectEndpoint& endpoint() const { return endpoint_; }
+  const ObjectEndpoint& endpoint() const;
 
  private:
-  struct InterfaceRef {
-    Uuid ipid;
-    std::uint32_t public_refs = 0;
-  };
-  CertRequestClient(const ConnectOptions& options, std::unique_ptr<rpc::ClientChannel> channel,
-                    rpc::Binding binding, ObjectEndpoint endpoint, Uuid ipid_rem_unknown,
-                    std::vector<InterfaceRef> refs)
-      : options_(options),
-        channel_(std::move(channel)),
-        binding_(binding),
-        endpoint_(std::move(endpoint)),
-        ipid_rem_unknown_(ipid_rem_unknown),
-        refs_(std::move(refs)) {}
-  // One call on the ICertRequestD2 IPID; the response stub or the error.
-  Result<Bytes> CallObject(std::uint16_t opnum, const Bytes& stub, const char* what);
+  explicit CertRequestClient(std::unique_ptr<DcomObjectClient> object);
   Result<EnrollResult> CallRequest(bool request2, std::uint32_t flags, std::uint32_t request_id,
                                    const Bytes& request, const std::string& attributes,
                                    const std::string& authority, const std::string& serial);
 
-  ConnectOptions options_;
-  std::unique_ptr<rpc::ClientChannel> channel_;
-  rpc::Binding binding_;
-  ObjectEndpoint endpoint_;
-  Uuid ipid_rem_unknown_;
-  std::vector<InterfaceRef> refs_;  // emptied by Release()
+  std::unique_ptr<DcomObjectClient> object_;
 };
 
 }  // namespace openadcs::client

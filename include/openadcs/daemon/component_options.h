@@ -5,7 +5,10 @@
 #define OPENADCS_DAEMON_COMPONENT_OPTIONS_H_
 
 #include <filesystem>
+#include <string>
+#include <string_view>
 
+#include "openadcs/ca/ca_security.h"
 #include "openadcs/ca/engine.h"
 #include "openadcs/daemon/daemon_config.h"
 #include "openadcs/db/sqlite_store.h"
@@ -21,6 +24,14 @@ pki::CaIdentityOptions CaIdentityOptionsFrom(const DaemonConfig& config);
 db::SqliteStoreOptions SqliteStoreOptionsFrom(const DaemonConfig& config);
 directory::LdifTemplateSourceOptions LdifTemplateSourceOptionsFrom(const DaemonConfig& config);
 ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config);
+
+// The SID a [security] entry names: a SID as is ("S-1-5-..."), a
+// well-known group by its English name (Everyone, Authenticated Users,
+// BUILTIN\Administrators, any case), or DOMAIN\user of the user file
+// (auth::UserFileAccountSid). Errors: kInvalidArgument naming the entry.
+Result<std::string> PrincipalSid(std::string_view principal);
+// The first start's roles, each entry resolved with PrincipalSid.
+Result<ca::CaSecurityOptions> CaSecurityOptionsFrom(const SecurityConfig& security);
 // Where the DER of each published CRL is written.
 std::filesystem::path CrlPublishPath(const DaemonConfig& config);
 

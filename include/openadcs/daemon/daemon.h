@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "openadcs/ca/ca_security.h"
 #include "openadcs/ca/engine.h"
 #include "openadcs/daemon/daemon_config.h"
 #include "openadcs/daemon/rpc_endpoints.h"
@@ -58,6 +59,7 @@ class Daemon {
  private:
   Daemon(const DaemonConfig& config, std::unique_ptr<RpcEndpoints> rpc,
          std::unique_ptr<pki::CaIdentity> identity, std::unique_ptr<db::CaStore> store,
+         std::unique_ptr<ca::CaSecurity> security,
          std::unique_ptr<directory::TemplateSource> templates);
 
   void LogStartup() const;
@@ -77,6 +79,7 @@ class Daemon {
   // Declared before the engine, which holds references to them.
   std::unique_ptr<pki::CaIdentity> identity_;
   std::unique_ptr<db::CaStore> store_;
+  std::unique_ptr<ca::CaSecurity> security_;
   std::unique_ptr<directory::TemplateSource> templates_;
   std::unique_ptr<ca::Engine> engine_;
   boost::asio::io_context io_;

@@ -42,6 +42,9 @@ inline constexpr std::int64_t kCrlOverlapHoursMin = 0, kCrlOverlapHoursMax = std
 inline constexpr std::size_t kMaxUrls = 16;
 inline constexpr std::size_t kMaxUrlLength = 2048;
 inline constexpr std::size_t kMaxSubjectLength = 1024;
+// [security]: entries per role list, and bytes per entry.
+inline constexpr std::size_t kMaxPrincipals = 256;
+inline constexpr std::size_t kMaxPrincipalLength = 512;
 // A configuration file larger than this is refused unread.
 inline constexpr std::uintmax_t kMaxConfigFileBytes = std::uintmax_t{1024} * 1024;
 // [directory]
@@ -148,6 +151,24 @@ struct DcomConfig {
   dcom::DcomOptions runtime;
 };
 
+// Who may do what at first start (MS-CSRA 3.1.1.7): the CA's security
+// descriptor is built from these lists when the database holds none yet, and
+// from then on changes only through SetCASecurity. Each entry is an account
+// or group: a SID ("S-1-5-..."), a well-known group name ("Everyone",
+// "Authenticated Users", "BUILTIN\\Administrators") or "DOMAIN\\user" of
+// the user file.
+struct SecurityConfig {
+  std::vector<std::string> administrators;  // CA_ACCESS_ADMIN: manage the CA
+  std::vector<std::string> officers;        // CA_ACCESS_OFFICER: issue and manage certificates
+  std::vector<std::string> auditors;        // CA_ACCESS_AUDITOR
+  std::vector<std::string> operators;       // CA_ACCESS_OPERATOR: backup
+  std::vector<std::string> readers = {"Authenticated Users"};    // CA_ACCESS_READ
+  std::vector<std::string> enrollees = {"Authenticated Users"};  // CA_ACCESS_ENROLL
+  // A caller holding more than one of admin, officer, auditor and operator
+  // gets none of them (certutil -setreg ca\RoleSeparationEnabled).
+  bool role_separation = false;
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
 };
@@ -163,6 +184,7 @@ struct DaemonConfig {
   CrlConfig crl;
   RpcConfig rpc;
   DcomConfig dcom;
+  SecurityConfig security;
   LogConfig log;
 };
 

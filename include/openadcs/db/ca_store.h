@@ -7,19 +7,27 @@
 // request id or serial, FailedPrecondition when a conditional update finds
 // the row in another state, AlreadyExists when a serial number is taken,
 // Unavailable when the database stays busy past its timeout, IOError and
-// Corruption otherwise. Implementations are thread-safe.
+// Corruption otherwise; InvalidArgument (with E_INVALIDARG) for a view
+// query that breaks the rules of view_query.h. Implementations are
+// thread-safe.
 #ifndef OPENADCS_DB_CA_STORE_H_
 #define OPENADCS_DB_CA_STORE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "openadcs/db/records.h"
+#include "openadcs/db/view_query.h"
 #include "openadcs/util/status.h"
 
 namespace openadcs::db {
+
+// Above the largest self-relative security descriptor: a 20-byte header,
+// two SIDs of at most 68 bytes and two ACLs of at most 64 KiB each.
+inline constexpr std::size_t kMaxCaSecurityBytes = 256 * 1024;
 
 struct RequestQuery {
   std::optional<Disposition> disposition;  // all when empty
@@ -68,6 +76,23 @@ class CaStore {
   virtual Result<std::uint32_t> InsertCrl(const CrlRow& row) = 0;
   // The CRL with the highest number, or nullopt before the first one.
   virtual Result<std::optional<CrlRow>> LatestCrl() = 0;
+
+  // Rows query.first_row .. first_row + min(max_rows, kMaxViewRows) - 1 of
+  // query.table, filtered by the restrictions and sorted by the one that
+  // sorts (ties, and no sort at all, in primary key order: request id, then
+  // extension name or attribute insertion order; CRL row id). Every call
+  // runs the query anew on one snapshot: rows committed between two calls
+  // can shift the offsets of the next. Errors: InvalidArgument when
+  // ValidateViewQuery fails.
+  virtual Result<ViewPage> QueryView(const ViewQuery& query) = 0;
+
+  // The CA's security descriptor, or nullopt before the first put.
+  virtual Result<std::optional<CaSecurityRow>> GetCaSecurity() = 0;
+  // Stores `descriptor` if the stored version is `expected_version` (0 when
+  // none is stored yet), and increments the version. FailedPrecondition,
+  // with nothing changed, when the version differs; InvalidArgument for an
+  // empty descriptor or one over kMaxCaSecurityBytes.
+  virtual Status PutCaSecurity(const Bytes& descriptor, std::uint64_t expected_version) = 0;
 };
 
 }  // namespace openadcs::db

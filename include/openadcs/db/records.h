@@ -135,6 +135,13 @@ struct CrlRow {
   Bytes raw_crl;
 };
 
+// The CA's security descriptor (MS-CSRA 3.1.1.7, GetCASecurity and
+// SetCASecurity), kept with a version for compare-and-set updates.
+struct CaSecurityRow {
+  Bytes descriptor;           // self-relative SECURITY_DESCRIPTOR; opaque to db
+  std::uint64_t version = 0;  // 1 after the first put, +1 per put
+};
+
 }  // namespace openadcs::db
 
 #endif  // OPENADCS_DB_RECORDS_H_

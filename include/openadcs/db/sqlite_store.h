@@ -27,8 +27,8 @@ struct SqliteStoreOptions {
 };
 
 // The schema version this build writes; older files are migrated on open,
-// newer ones are refused (FailedPrecondition).
-inline constexpr int kSchemaVersion = 1;
+// newer ones are refused (FailedPrecondition). 2 added the ca_security table.
+inline constexpr int kSchemaVersion = 2;
 
 Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& options);
 

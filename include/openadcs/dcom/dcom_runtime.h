@@ -35,16 +35,11 @@
 #include "openadcs/auth/security_context.h"
 #include "openadcs/dcom/com_object.h"
 #include "openadcs/rpc/interface.h"
+#include "openadcs/util/hresult.h"
 #include "openadcs/util/status.h"
 #include "openadcs/util/uuid.h"
 
 namespace openadcs::dcom {
-
-inline constexpr std::uint32_t kRpcEDisconnected = 0x80010108;   // RPC_E_DISCONNECTED
-inline constexpr std::uint32_t kENoInterface = 0x80004002;       // E_NOINTERFACE
-inline constexpr std::uint32_t kRegdbEClassNotReg = 0x80040154;  // REGDB_E_CLASSNOTREG
-inline constexpr std::uint32_t kEOutOfMemory = 0x8007000e;       // E_OUTOFMEMORY (limits)
-inline constexpr std::uint32_t kEFail = 0x80004005;
 
 struct DcomOptions {
   // See the lifetime rules above. MS-DCOM's default is three missed pings

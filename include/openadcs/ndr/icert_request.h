@@ -70,12 +70,6 @@ struct AuthorityIn {  // Ping, Ping2, GetCAPropertyInfo
   std::optional<std::u16string> authority;
   friend bool operator==(const AuthorityIn&, const AuthorityIn&) = default;
 };
-struct HresultOut {  // Ping, Ping2
-  orpc::OrpcThat orpcthat;
-  std::uint32_t hresult = 0;
-  friend bool operator==(const HresultOut&, const HresultOut&) = default;
-};
-
 struct GetCaPropertyIn {
   orpc::OrpcThis orpcthis;
   std::optional<std::u16string> authority;
@@ -104,7 +98,6 @@ Result<GetCaCertIn> DecodeGetCaCertRequest(std::span<const std::uint8_t> stub,
 Bytes EncodeBlobResponse(const BlobOut& out);  // GetCACert, GetCAProperty
 Result<AuthorityIn> DecodeAuthorityRequest(std::span<const std::uint8_t> stub,
                                            const NdrLimits& limits = {});
-Bytes EncodeHresultResponse(const HresultOut& out);
 Result<GetCaPropertyIn> DecodeGetCaPropertyRequest(std::span<const std::uint8_t> stub,
                                                    const NdrLimits& limits = {});
 Bytes EncodeGetCaPropertyInfoResponse(const GetCaPropertyInfoOut& out);
@@ -118,7 +111,6 @@ Bytes EncodeGetCaCertRequest(const GetCaCertIn& in);
 Result<BlobOut> DecodeBlobResponse(std::span<const std::uint8_t> stub,
                                    const NdrLimits& limits = {});
 Bytes EncodeAuthorityRequest(const AuthorityIn& in);
-Result<HresultOut> DecodeHresultResponse(std::span<const std::uint8_t> stub);
 Bytes EncodeGetCaPropertyRequest(const GetCaPropertyIn& in);
 Result<GetCaPropertyInfoOut> DecodeGetCaPropertyInfoResponse(std::span<const std::uint8_t> stub,
                                                              const NdrLimits& limits = {});

@@ -9,6 +9,7 @@
 #define OPENADCS_NDR_ORPC_H_
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "openadcs/ndr/ndr_reader.h"
@@ -54,6 +55,19 @@ Status ReadOrpcThis(NdrReader& r, OrpcThis* out);
 void WriteOrpcThis(NdrWriter& w, const OrpcThis& in);
 Status ReadOrpcThat(NdrReader& r, OrpcThat* out);
 void WriteOrpcThat(NdrWriter& w, const OrpcThat& in);
+
+// The response of every method whose only out-parameter is its HRESULT
+// (IRemUnknown::RemRelease, ICertRequestD::Ping, most ICertAdminD setters):
+// ORPCTHAT, then the HRESULT.
+struct HresultOut {
+  OrpcThat orpcthat;
+  std::uint32_t hresult = 0;
+  friend bool operator==(const HresultOut&, const HresultOut&) = default;
+};
+Bytes EncodeHresultResponse(const HresultOut& out);
+// Errors: kInvalidArgument for a malformed stub; trailing bytes are ignored.
+Result<HresultOut> DecodeHresultResponse(std::span<const std::uint8_t> stub,
+                                         const NdrLimits& limits = {});
 
 }  // namespace openadcs::ndr::orpc
 

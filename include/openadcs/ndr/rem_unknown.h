@@ -81,11 +81,6 @@ struct AddRefResponse {
   std::uint32_t hresult = 0;
   friend bool operator==(const AddRefResponse&, const AddRefResponse&) = default;
 };
-struct ReleaseResponse {
-  orpc::OrpcThat orpcthat;
-  std::uint32_t hresult = 0;
-  friend bool operator==(const ReleaseResponse&, const ReleaseResponse&) = default;
-};
 
 // Server side.
 Result<QueryInterfaceRequest> DecodeRemQueryInterfaceRequest(std::span<const std::uint8_t> stub,
@@ -96,7 +91,6 @@ Result<RefsRequest> DecodeRemAddRefRequest(std::span<const std::uint8_t> stub,
 Bytes EncodeRemAddRefResponse(const AddRefResponse& out);
 Result<RefsRequest> DecodeRemReleaseRequest(std::span<const std::uint8_t> stub,
                                             const NdrLimits& limits = {});
-Bytes EncodeRemReleaseResponse(const ReleaseResponse& out);
 Result<QueryInterfaceRequest> DecodeRemQueryInterface2Request(std::span<const std::uint8_t> stub,
                                                               const NdrLimits& limits = {});
 Bytes EncodeRemQueryInterface2Response(const QueryInterface2Response& out);
@@ -106,7 +100,6 @@ Bytes EncodeRemQueryInterfaceRequest(const QueryInterfaceRequest& in);
 Result<QueryInterfaceResponse> DecodeRemQueryInterfaceResponse(std::span<const std::uint8_t> stub,
                                                                const NdrLimits& limits = {});
 Bytes EncodeRemReleaseRequest(const RefsRequest& in);
-Result<ReleaseResponse> DecodeRemReleaseResponse(std::span<const std::uint8_t> stub);
 Bytes EncodeRemAddRefRequest(const RefsRequest& in);
 Result<AddRefResponse> DecodeRemAddRefResponse(std::span<const std::uint8_t> stub,
                                                const NdrLimits& limits = {});

@@ -12,6 +12,7 @@
 #include "openadcs/ca/engine.h"
 #include "openadcs/ndr/ndr_reader.h"
 #include "openadcs/rpc/interface.h"
+#include "openadcs/util/hresult.h"
 #include "openadcs/util/status.h"
 
 namespace openadcs::services {
@@ -28,10 +29,6 @@ struct CertPassageOptions {
   // Errors: InvalidArgument naming the setting.
   Status Validate() const;
 };
-
-// MS-ICPR / MS-WCCE return values used here.
-inline constexpr std::uint32_t kEAccessDenied = 0x80000009;  // MS-ICPR 3.2.4.1.1
-inline constexpr std::uint32_t kEInvalidArg = 0x80070057;
 
 // Thread-safe; `engine` must outlive the service.
 class CertPassageService : public rpc::InterfaceHandler {

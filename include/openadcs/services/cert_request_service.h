@@ -23,6 +23,7 @@
 #include "openadcs/dcom/dcom_runtime.h"
 #include "openadcs/ndr/ndr_reader.h"
 #include "openadcs/rpc/interface.h"
+#include "openadcs/util/hresult.h"
 #include "openadcs/util/status.h"
 #include "openadcs/util/uuid.h"
 
@@ -31,7 +32,6 @@ namespace openadcs::services {
 // CLSID of CCertRequestD (MS-WCCE 1.9).
 inline constexpr Uuid kClsidCertRequestD{
     0xd99e6e74, 0xfc88, 0x11d0, {0xb4, 0x98, 0x00, 0xa0, 0xc9, 0x03, 0x12, 0xf3}};
-inline constexpr std::uint32_t kRpcEVersionMismatch = 0x80010110;  // RPC_E_VERSION_MISMATCH
 // dwFlags CR_IN_FULLRESPONSE (MS-WCCE 3.2.1.4.3.1.1, bit Y).
 inline constexpr std::uint32_t kCrInFullResponse = 0x00040000;
 

@@ -1,8 +1,9 @@
-// HRESULT values the AD CS protocols carry (MS-WCCE 2.2.2.x, MS-CSRA,
-// certsrv.h and winerror.h where the specs are silent). One place, each with
-// its meaning, so the engine and the protocol adapters agree.
-#ifndef OPENADCS_CA_HRESULT_H_
-#define OPENADCS_CA_HRESULT_H_
+// HRESULT values the protocols carry: AD CS (MS-WCCE 2.2.2.x, MS-CSRA,
+// MS-ICPR), COM and DCOM (MS-DCOM, MS-ERREF), with certsrv.h and winerror.h
+// where the specs are silent. One place, each with its meaning, so that the
+// engine, the runtimes, the protocol adapters and the clients agree.
+#ifndef OPENADCS_UTIL_HRESULT_H_
+#define OPENADCS_UTIL_HRESULT_H_
 
 #include <cstdint>
 
@@ -38,7 +39,22 @@ inline constexpr std::uint32_t kNoSigner = 0x8009200E;        // CRYPT_E_NO_SIGN
 inline constexpr std::uint32_t kBadSignature = 0x80090006;    // NTE_BAD_SIGNATURE
 inline constexpr std::uint32_t kAsn1BadTag = 0x8009310B;      // CRYPT_E_ASN1_BADTAG
 inline constexpr std::uint32_t kDbBusy = 0x800700AA;          // ERROR_BUSY as HRESULT
+inline constexpr std::uint32_t kNotImpl = 0x80004001;         // E_NOTIMPL
+inline constexpr std::uint32_t kFail = 0x80004005;            // E_FAIL
+inline constexpr std::uint32_t kNotSupported = 0x80070032;    // ERROR_NOT_SUPPORTED as HRESULT
+// MS-ICPR 3.2.4.1.1: CertServerRequest below the required protection level.
+inline constexpr std::uint32_t kIcprAccessDenied = 0x80000009;
+
+// COM and DCOM (MS-DCOM, MS-ERREF 2.1).
+inline constexpr std::uint32_t kNoInterface = 0x80004002;         // E_NOINTERFACE
+inline constexpr std::uint32_t kRpcDisconnected = 0x80010108;     // RPC_E_DISCONNECTED
+inline constexpr std::uint32_t kRpcVersionMismatch = 0x80010110;  // RPC_E_VERSION_MISMATCH
+inline constexpr std::uint32_t kClassNoAggregation = 0x80040110;  // CLASS_E_NOAGGREGATION
+inline constexpr std::uint32_t kClassNotRegistered = 0x80040154;  // REGDB_E_CLASSNOTREG
+// HRESULT_FROM_WIN32(RPC_S_PROTSEQ_NOT_SUPPORTED): the client offered no
+// protocol sequence the exporter listens on.
+inline constexpr std::uint32_t kProtseqNotSupported = 0x800706A7;
 
 }  // namespace openadcs::hr
 
-#endif  // OPENADCS_CA_HRESULT_H_
+#endif  // OPENADCS_UTIL_HRESULT_H_

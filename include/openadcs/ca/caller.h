@@ -1,0 +1,26 @@
+// Who is calling the CA: the authenticated account and the SIDs its access
+// is decided by. Protocol adapters build one per call from the RPC layer's
+// identity (services/caller_of.h); the engine and ca/access decide rights
+// from it and never see a transport.
+#ifndef OPENADCS_CA_CALLER_H_
+#define OPENADCS_CA_CALLER_H_
+
+#include <string>
+#include <vector>
+
+namespace openadcs::ca {
+
+struct Caller {
+  // "DOMAIN\user" as authenticated: what the CA records and logs.
+  std::string name;
+  // The account's SID, "S-1-5-21-...", empty when unknown.
+  std::string sid;
+  // The SIDs of the groups the account is a member of, in string form;
+  // every authenticated caller has at least Everyone (S-1-1-0) and
+  // Authenticated Users (S-1-5-11).
+  std::vector<std::string> group_sids;
+};
+
+}  // namespace openadcs::ca
+
+#endif  // OPENADCS_CA_CALLER_H_

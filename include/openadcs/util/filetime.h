@@ -1,0 +1,28 @@
+// FILETIME (MS-DTYP 2.3.3: 100 ns ticks since 1601-01-01 UTC), as the
+// protocols carry times, and Unix seconds, as the CA keeps them.
+#ifndef OPENADCS_UTIL_FILETIME_H_
+#define OPENADCS_UTIL_FILETIME_H_
+
+#include <cstdint>
+
+namespace openadcs {
+
+// 1970-01-01 as a FILETIME, and FILETIME ticks per second.
+inline constexpr std::uint64_t kUnixEpochAsFiletime = 116444736000000000ULL;
+inline constexpr std::uint64_t kFiletimeTicksPerSecond = 10000000ULL;
+
+// Whole seconds since 1970, rounded down; times before 1970 give 0.
+constexpr std::int64_t FiletimeToUnix(std::uint64_t filetime) {
+  if (filetime < kUnixEpochAsFiletime) return 0;
+  return static_cast<std::int64_t>((filetime - kUnixEpochAsFiletime) / kFiletimeTicksPerSecond);
+}
+
+// Negative `unix_seconds` give 1970-01-01.
+constexpr std::uint64_t UnixToFiletime(std::int64_t unix_seconds) {
+  if (unix_seconds < 0) return kUnixEpochAsFiletime;
+  return kUnixEpochAsFiletime + static_cast<std::uint64_t>(unix_seconds) * kFiletimeTicksPerSecond;
+}
+
+}  // namespace openadcs
+
+#endif  // OPENADCS_UTIL_FILETIME_H_

@@ -1,0 +1,149 @@
+// The state behind ca::Engine and its operations, internal to src/ca. The
+// methods are defined by concept:
+//   engine.cc              construction, the public forwarding, helpers shared
+//                          by the files below (store failures as results)
+//   enrollment.cc          Submit, retrieve, issuance, the CMC full response
+//   officer_operations.cc  the MS-CSRA officer operations
+//   crl_publisher.cc       PublishCrl
+//
+// Thread-safety: as ca::Engine. The members are set at construction and only
+// read afterwards; the store, the template source and the lookup guard
+// themselves.
+#ifndef OPENADCS_SRC_CA_ENGINE_IMPL_H_
+#define OPENADCS_SRC_CA_ENGINE_IMPL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ca/policy.h"
+#include "openadcs/ca/access.h"
+#include "openadcs/ca/ca_properties.h"
+#include "openadcs/ca/ca_security.h"
+#include "openadcs/ca/caller.h"
+#include "openadcs/ca/engine.h"
+#include "openadcs/db/ca_store.h"
+#include "openadcs/db/records.h"
+#include "openadcs/directory/identity_lookup.h"
+#include "openadcs/directory/template_source.h"
+#include "openadcs/pki/ca_identity.h"
+#include "openadcs/pki/request_parser.h"
+#include "openadcs/util/bytes.h"
+#include "openadcs/util/openssl.h"
+#include "openadcs/util/status.h"
+
+namespace openadcs::ca {
+namespace engine_internal {
+
+// A request's attributes string beyond this is refused: the wire allows 1536
+// characters (MS-WCCE IDL range) and admin SetAttributes adds to it.
+inline constexpr std::size_t kMaxAttributesBytes = std::size_t{16} * 1024;
+inline constexpr std::size_t kMaxAttributeRows = 64;
+
+// The HRESULT `s` carries, else `fallback`.
+std::uint32_t HresultOf(const Status& s, std::uint32_t fallback);
+
+// "0x%08X", as HRESULTs and flags appear in messages and logs.
+std::string Hex32(std::uint32_t v);
+
+// A result without a certificate: a failure, a denial or a pending request.
+SubmitResult Failure(std::uint32_t request_id, WireDisposition disposition, std::uint32_t status,
+                     std::string message);
+
+}  // namespace engine_internal
+
+class Engine::Impl {
+ public:
+  // As Engine::Engine; a null `clock` reads the system clock.
+  Impl(EngineOptions options, const pki::CaIdentity& identity, db::CaStore& store,
+       directory::TemplateSource& templates, directory::IdentityLookup* lookup,
+       CaSecurity& security, Clock clock);
+
+  // --- Enrollment (enrollment.cc) ---
+  SubmitResult Submit(const SubmitRequest& in);
+  SubmitResult RetrieveById(const Caller& caller, std::uint32_t id, const std::string& authority);
+  SubmitResult RetrieveBySerial(const Caller& caller, const std::string& serial_text,
+                                const std::string& authority);
+  Result<Bytes> FullResponse(const SubmitResult& result) const;
+
+  // --- Views (officer_operations.cc) ---
+  Result<db::ViewPage> QueryView(const Caller& caller, const db::ViewQuery& query);
+  Result<std::vector<db::ExtensionRow>> Extensions(const Caller& caller, std::uint32_t id);
+  Result<std::vector<db::AttributeRow>> Attributes(const Caller& caller, std::uint32_t id);
+
+  // --- Officer operations (officer_operations.cc) ---
+  Status SetExtension(const Caller& officer, std::uint32_t id, const std::string& ext_oid,
+                      ValueType type, std::uint32_t flags, std::span<const std::uint8_t> value);
+  Status SetAttributes(const Caller& officer, std::uint32_t id, const std::string& text);
+  SubmitResult Resubmit(const Caller& officer, std::uint32_t id);
+  Status Deny(const Caller& officer, std::uint32_t id);
+  Status Revoke(const Caller& officer, const std::string& serial_text, std::uint32_t reason,
+                std::int64_t effective);
+  Result<RevocationStatus> IsValidCertificate(const Caller& caller, const std::string& serial_text);
+
+  // --- CRLs (crl_publisher.cc) ---
+  Result<db::CrlRow> PublishCrl(std::int64_t next_update);
+  Result<db::CrlRow> LatestCrl(const Caller& caller);
+
+  const CaProperties& properties() const { return properties_; }
+  CaSecurity& security() const { return security_; }
+
+ private:
+  // Writes `rec` once it holds the certificate; on success sets what the
+  // caller needs in `rec` (a new row's request_id). kAlreadyExists asks for
+  // a fresh serial number; any other failure ends the issuance.
+  using Commit = std::function<Status(db::RequestRecord& rec)>;
+
+  // --- Enrollment helpers (enrollment.cc) ---
+  bool AuthorityMatches(const std::string& authority) const;
+  SubmitResult WrongAuthority(const std::string& authority) const;
+  // Stores a new request as the policy decided: denied, pending or issued.
+  SubmitResult Decide(db::RequestRecord rec, const std::vector<db::AttributeRow>& attributes,
+                      const std::vector<db::ExtensionRow>& requested, const PolicyOutcome& outcome,
+                      const pki::ParsedRequest& parsed, std::int64_t now);
+  // A new request that fails before policy: an error row, its HRESULT returned.
+  SubmitResult Fail(db::RequestRecord rec, std::uint32_t status, const std::string& why,
+                    const std::vector<db::AttributeRow>& attributes = {});
+  SubmitResult Insert(db::RequestRecord rec, const std::vector<db::AttributeRow>& attributes,
+                      const std::vector<db::ExtensionRow>& extensions, WireDisposition wire);
+  SubmitResult IssueNew(db::RequestRecord rec, const std::vector<db::AttributeRow>& attributes,
+                        const PolicyOutcome& outcome, const X509_REQ* request, std::int64_t now);
+  // Signs a certificate for `rec` and stores it with `commit`, retrying with
+  // a fresh serial number when the database reports a collision.
+  SubmitResult Issue(db::RequestRecord& rec, const PolicyOutcome& outcome, const X509_REQ* request,
+                     std::int64_t now, const Commit& commit);
+  Bytes NewSerial() const;
+  // The degenerate CMS with `cert` and the CA chain; empty when it cannot be built.
+  Bytes ChainCms(const Bytes& cert) const;
+  // The retrieve's answer for `got`, if `caller` may read it (MayRead).
+  SubmitResult Retrieved(const Caller& caller, const Result<db::RequestRecord>& got,
+                         std::uint32_t asked_id);
+  // The requester (by SID, or by name ASCII case-insensitively) or an officer.
+  bool MayRead(const Caller& caller, const db::RequestRecord& rec) const;
+  static void FillRequestedSubject(db::RequestRecord& rec, const pki::ParsedRequest& req);
+
+  // --- Shared helpers (engine.cc) ---
+  static void LogNotes(std::uint32_t request_id, const PolicyOutcome& outcome);
+  static const char* DispositionName(db::Disposition d);
+  SubmitResult StoreWriteFailure(const Status& s);
+  SubmitResult StoreReadFailure(const Status& s, std::uint32_t id);
+  SubmitResult UpdateFailure(const Status& s, std::uint32_t id);
+  // Store errors of officer operations as the admin protocol reports them.
+  static Status MapOfficerStatus(const Status& s, std::uint32_t id);
+
+  EngineOptions options_;
+  const pki::CaIdentity& identity_;
+  db::CaStore& store_;
+  directory::TemplateSource& templates_;
+  CaSecurity& security_;
+  Clock clock_;
+  Policy policy_;
+  CaProperties properties_;
+};
+
+}  // namespace openadcs::ca
+
+#endif  // OPENADCS_SRC_CA_ENGINE_IMPL_H_

@@ -1,0 +1,160 @@
+#include "db/view_sql.h"
+
+#include <string_view>
+
+#include "db/schema.h"
+#include "openadcs/db/column_catalogue.h"
+
+namespace openadcs::db::view_sql {
+namespace {
+
+// What ViewRow::row_id holds: the request id for the Request, Extension
+// and Attribute tables (as Windows does), the CRL row id otherwise.
+std::string_view RowIdColumn(Table table) {
+  return table == Table::kCrl ? "row_id" : "request_id";
+}
+
+// The primary key order, which also breaks ties of a sort so that paging by
+// offset sees one total order. Each is the order of an index (or the rowid),
+// so an unsorted view never sorts in memory.
+std::vector<std::string_view> KeyColumns(Table table) {
+  switch (table) {
+    case Table::kRequestCertificate: return {"request_id"};
+    case Table::kExtension: return {"request_id", "name"};   // UNIQUE (request_id, name)
+    case Table::kAttribute: return {"request_id", "rowid"};  // the request_id index
+    case Table::kCrl: return {"row_id"};
+  }
+  return {};
+}
+
+std::string_view Operator(SeekOperator op) {
+  switch (op) {
+    case SeekOperator::kEq: return " = ";
+    case SeekOperator::kLt: return " < ";
+    case SeekOperator::kLe: return " <= ";
+    case SeekOperator::kGe: return " >= ";
+    case SeekOperator::kGt: return " > ";
+    case SeekOperator::kNone: break;
+  }
+  return "";
+}
+
+// Zero-length STRING and BINARY values read as empty, so they compare as
+// empty too.
+bool IsEmpty(const ColumnValue& v) {
+  return v.empty() || (v.AsString() != nullptr && v.AsString()->empty()) ||
+         (v.AsBinary() != nullptr && v.AsBinary()->empty());
+}
+
+SqlValue ToSql(const ColumnValue& v) {
+  if (const std::uint32_t* l = v.AsLong()) return std::int64_t{*l};
+  if (const std::int64_t* d = v.AsDate()) return *d;
+  if (const std::string* s = v.AsString()) return std::string_view(*s);
+  if (const Bytes* b = v.AsBinary()) return std::span<const std::uint8_t>(*b);
+  return SqlValue();
+}
+
+std::string Param(std::vector<SqlValue>& params, SqlValue value) {
+  params.push_back(std::move(value));
+  return "?" + std::to_string(params.size());
+}
+
+Result<ColumnValue> ReadValue(const Statement& st, int index, ColumnType type) {
+  SqlColumn col = st.Column(index);
+  if (col.IsNull()) return ColumnValue();
+  switch (type) {
+    case ColumnType::kLong: {
+      std::uint32_t v = 0;
+      OPENADCS_RETURN_IF_ERROR(col.Get(v));
+      return ColumnValue::Long(v);
+    }
+    case ColumnType::kDate: {
+      std::int64_t v = 0;
+      OPENADCS_RETURN_IF_ERROR(col.Get(v));
+      return ColumnValue::Date(v);
+    }
+    case ColumnType::kString: {
+      std::string v;
+      OPENADCS_RETURN_IF_ERROR(col.Get(v));
+      return v.empty() ? ColumnValue() : ColumnValue::String(std::move(v));
+    }
+    case ColumnType::kBinary: {
+      Bytes v;
+      OPENADCS_RETURN_IF_ERROR(col.Get(v));
+      return v.empty() ? ColumnValue() : ColumnValue::Binary(std::move(v));
+    }
+  }
+  return Status::Internal("unknown column type");
+}
+
+}  // namespace
+
+Plan Build(const ViewQuery& query, std::uint32_t row_limit) {
+  Plan plan;
+  std::string& sql = plan.sql;
+  sql = "SELECT ";
+  sql += RowIdColumn(query.table);
+  for (std::uint32_t id : query.columns) {
+    sql += ", ";
+    sql += FindColumn(id)->sql;
+  }
+  sql += " FROM ";
+  sql += schema::TableName(query.table);
+
+  const ViewRestriction* sort = nullptr;
+  std::string_view joiner = " WHERE ";
+  for (const ViewRestriction& r : query.restrictions) {
+    if (r.sort != SortOrder::kNone) sort = &r;
+    if (r.op == SeekOperator::kNone) continue;
+    const ColumnInfo& c = *FindColumn(r.column);
+    sql += joiner;
+    joiner = " AND ";
+    if (!IsEmpty(r.value)) {
+      sql += c.sql;
+      sql += Operator(r.op);
+      sql += Param(plan.params, ToSql(r.value));
+    } else if (c.type == ColumnType::kString || c.type == ColumnType::kBinary) {
+      // Empty is NULL or zero-length; both forms can be stored.
+      SqlValue zero_length = c.type == ColumnType::kString
+                                 ? SqlValue(std::string_view())
+                                 : SqlValue(std::span<const std::uint8_t>());
+      sql += "(" + std::string(c.sql) + " IS NULL OR " + std::string(c.sql) + " = " +
+             Param(plan.params, zero_length) + ")";
+    } else {
+      sql += std::string(c.sql) + " IS NULL";
+    }
+  }
+
+  std::string_view direction =
+      (sort != nullptr && sort->sort == SortOrder::kDescending) ? " DESC" : "";
+  sql += " ORDER BY ";
+  if (sort != nullptr) {
+    sql += FindColumn(sort->column)->sql;
+    sql += direction;
+    sql += ", ";
+  }
+  std::vector<std::string_view> keys = KeyColumns(query.table);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (i > 0) sql += ", ";
+    sql += keys[i];
+    sql += direction;
+  }
+  sql += " LIMIT " + Param(plan.params, std::int64_t{row_limit} + 1);
+  sql += " OFFSET " + Param(plan.params, std::int64_t{query.first_row});
+  return plan;
+}
+
+Result<ViewRow> Read(const Statement& st, const ViewQuery& query) {
+  ViewRow row;
+  OPENADCS_RETURN_IF_ERROR(st.Column(0).Get(row.row_id));
+  row.values.reserve(query.columns.size());
+  for (std::size_t i = 0; i < query.columns.size(); ++i) {
+    Result<ColumnValue> v =
+        ReadValue(st, static_cast<int>(i) + 1, FindColumn(query.columns[i])->type);
+    if (!v.ok()) return v.status();
+    row.values.push_back(std::move(v).value());
+  }
+  return row;
+}
+
+}  // namespace openadcs::db::view_sql

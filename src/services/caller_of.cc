@@ -1,0 +1,10 @@
+#include "services/caller_of.h"
+
+namespace openadcs::services {
+
+ca::Caller CallerOf(const rpc::CallContext& ctx) {
+  if (ctx.client == nullptr) return {};
+  return {ctx.client->Qualified(), ctx.client->sid, ctx.client->group_sids};
+}
+
+}  // namespace openadcs::services

@@ -1,0 +1,981 @@
+#include "openadcs/services/cert_admin_service.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <utility>
+
+#include "openadcs/ca/access.h"
+#include "openadcs/db/column_catalogue.h"
+#include "openadcs/dcom/orpc_call.h"
+#include "openadcs/idl/icert_admin_d.h"
+#include "openadcs/idl/icert_admin_d2.h"
+#include "openadcs/ndr/cert_view.h"
+#include "openadcs/ndr/icert_admin.h"
+#include "openadcs/ndr/utf16.h"
+#include "openadcs/util/filetime.h"
+#include "openadcs/util/hresult.h"
+#include "services/caller_of.h"
+#include "services/wire_values.h"
+
+namespace openadcs::services {
+namespace {
+
+namespace wire = ndr::icert_admin;
+namespace view = ndr::cert_view;
+namespace d2 = idl::icert_admin_d2;
+using Op = d2::Opnum;
+
+// MS-CSRA 3.1.4.1.11 Flags.
+constexpr std::uint32_t kEnumAttributes = 0;
+constexpr std::uint32_t kEnumExtensions = 1;
+// MS-CSRA 3.1.4.2.1 PublishCRLs Flags: CA_CRL_BASE, CA_CRL_DELTA.
+constexpr std::uint32_t kCrlBase = 0x1;
+constexpr std::uint32_t kCrlDelta = 0x2;
+// GetServerState: the server is running (MS-CSRA 3.1.4.1.17).
+constexpr std::uint32_t kServerRunning = 1;
+// The low byte of CERTVIEWRESTRICTION.SeekOperator (certview.h CVR_SEEK_MASK).
+constexpr std::int32_t kSeekMask = 0xFF;
+
+std::uint32_t HresultOf(const Status& s) {
+  return s.ok() ? hr::kOk : s.hresult().value_or(hr::kUnexpected);
+}
+
+std::string_view MethodName(std::uint16_t opnum) {
+  return opnum < d2::kOpnumCount ? d2::kMethodNames[opnum] : "unknown";
+}
+
+void LogCall(const rpc::CallContext& ctx, std::uint16_t opnum, std::uint32_t hresult,
+             const std::string& detail = {}) {
+  spdlog::info("csra: {} from {}: {}{} -> 0x{:08x}", ctx.ClientName(), ctx.peer_address,
+               MethodName(opnum), detail.empty() ? "" : " " + detail, hresult);
+}
+
+// A column's value as the wire types it (MS-CSRA 2.2.1.10.1).
+view::ResultColumn WireColumn(const db::ColumnInfo& column, const db::ColumnValue& value) {
+  view::ResultColumn out;
+  out.type = static_cast<std::uint32_t>(column.type);
+  out.index = column.id;
+  if (const std::uint32_t* v = value.AsLong()) {
+    out.value = view::MakeLongValue(static_cast<std::int32_t>(*v));
+  } else if (const std::int64_t* t = value.AsDate()) {
+    out.value = view::MakeDateValue(UnixToFiletime(*t));
+  } else if (const std::string* s = value.AsString()) {
+    Result<std::u16string> units = ndr::Utf8ToUtf16(*s);
+    if (units.ok()) out.value = view::MakeStringValue(*units);
+  } else if (const Bytes* b = value.AsBinary()) {
+    out.value = *b;
+  }
+  return out;
+}
+
+std::uint32_t ReadLe32(std::span<const std::uint8_t> b) {
+  return b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
+}
+
+std::uint64_t ReadLe64(std::span<const std::uint8_t> b) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 8; i-- > 0;) v = (v << 8) | b[i];
+  return v;
+}
+
+// A CERTVIEWRESTRICTION value in the column's type (MS-CSRA 2.2.1.3):
+// LONG 4 bytes, DATE an 8-byte FILETIME, STRING UTF-16LE (its NUL
+// optional), BINARY as is; no bytes at all is the empty value.
+Result<db::ColumnValue> RestrictionValue(const db::ColumnInfo& column, const Bytes& bytes,
+                                         db::SeekOperator op) {
+  if (bytes.empty()) return db::ColumnValue();
+  switch (column.type) {
+    case db::ColumnType::kLong:
+      if (bytes.size() != 4) break;
+      return db::ColumnValue::Long(ReadLe32(bytes));
+    case db::ColumnType::kDate: {
+      if (bytes.size() != 8) break;
+      const std::uint64_t ft = ReadLe64(bytes);
+      std::int64_t seconds = FiletimeToUnix(ft);
+      // Whole seconds: "before t" and "at or after t" round a fractional t up.
+      const bool fraction = ft > kUnixEpochAsFiletime && (ft % kFiletimeTicksPerSecond) != 0;
+      if (fraction && (op == db::SeekOperator::kLt || op == db::SeekOperator::kGe)) ++seconds;
+      return db::ColumnValue::Date(seconds);
+    }
+    case db::ColumnType::kString: {
+      Result<std::u16string> units = ndr::Utf16LeBytesToString(bytes);
+      if (!units.ok()) break;
+      Result<std::string> text = ndr::Utf16ToUtf8(*units);
+      if (!text.ok()) break;
+      return db::ColumnValue::String(std::move(*text));
+    }
+    case db::ColumnType::kBinary: return db::ColumnValue::Binary(bytes);
+  }
+  return Status::InvalidArgument(
+      "a restriction value on " + std::string(column.name) + " does not have its column's type",
+      hr::kInvalidArg);
+}
+
+// The view OpenView asks for, rows from `ielt` (1-based). The table is the
+// one of the first column named (OpenView has no table parameter);
+// ValidateViewQuery refuses columns of another.
+Result<db::ViewQuery> ViewQueryOf(const wire::OpenViewIn& in) {
+  db::ViewQuery q;
+  const db::ColumnInfo* first = nullptr;
+  if (!in.columns.empty()) first = db::FindColumn(in.columns.front());
+  if (first == nullptr && !in.restrictions.empty()) {
+    first = db::FindColumn(in.restrictions.front().column_index);
+  }
+  if (first == nullptr) {
+    return Status::InvalidArgument("the view names no known column", hr::kInvalidArg);
+  }
+  q.table = first->table;
+  q.columns = in.columns;
+  for (const wire::Restriction& r : in.restrictions) {
+    const db::ColumnInfo* column = db::FindColumn(r.column_index);
+    if (column == nullptr) {
+      return Status::InvalidArgument("unknown column " + std::to_string(r.column_index),
+                                     hr::kInvalidArg);
+    }
+    db::ViewRestriction out;
+    out.column = r.column_index;
+    out.op = static_cast<db::SeekOperator>(r.seek_operator & kSeekMask);
+    out.sort = static_cast<db::SortOrder>(r.sort_order);
+    if (r.sort_order < 0 || r.sort_order > 2) {
+      return Status::InvalidArgument("unknown sort order", hr::kInvalidArg);
+    }
+    Result<db::ColumnValue> value = RestrictionValue(*column, r.value.value_or(Bytes{}), out.op);
+    if (!value.ok()) return value.status();
+    out.value = std::move(*value);
+    q.restrictions.push_back(std::move(out));
+  }
+  OPENADCS_RETURN_IF_ERROR(db::ValidateViewQuery(q));
+  return q;
+}
+
+// The columns of `table` in catalogue order (EnumViewColumnTable's iTable).
+std::vector<const db::ColumnInfo*> TableColumns(db::Table table) {
+  std::vector<const db::ColumnInfo*> out;
+  for (const db::ColumnInfo& c : db::Columns()) {
+    if (c.table == table) out.push_back(&c);
+  }
+  return out;
+}
+
+view::ColumnInfo WireColumnInfo(const db::ColumnInfo& c) {
+  view::ColumnInfo out;
+  out.type = static_cast<std::uint32_t>(c.type) | (c.indexed ? view::kTypeIndexed : 0u);
+  out.index = c.id;
+  out.max_bytes = c.max_bytes;
+  Result<std::u16string> name = ndr::Utf8ToUtf16(std::string(c.name));
+  if (name.ok()) out.name = *name;
+  out.display_name = out.name;
+  return out;
+}
+
+// GetViewDefaultColumnSet (MS-CSRA 3.1.4.1.10 and notes <49>-<55>): column
+// names per set, resolved through the catalogue.
+std::optional<std::vector<std::uint32_t>> DefaultColumnSet(std::uint32_t set) {
+  std::vector<std::string_view> names;
+  switch (set) {
+    case 0xFFFFFFFF:  // pending requests
+      names = {"RequestID",
+               "Request.RequesterName",
+               "Request.SubmittedWhen",
+               "Request.DistinguishedName",
+               "Request.Disposition",
+               "Request.DispositionMessage"};
+      break;
+    case 0xFFFFFFFE:  // issued certificates
+    case 0xFFFFFFF9:  // revoked certificates
+      names = {"RequestID",
+               "Request.RequesterName",
+               "SerialNumber",
+               "NotBefore",
+               "NotAfter",
+               "CertificateTemplate",
+               "Request.Disposition",
+               "Request.RevokedWhen",
+               "Request.RevokedReason"};
+      break;
+    case 0xFFFFFFFD:  // failed requests
+      names = {"RequestID", "Request.RequesterName", "Request.SubmittedWhen", "Request.StatusCode",
+               "Request.DispositionMessage"};
+      break;
+    case 0xFFFFFFFC:  // extensions
+      names = {"ExtensionRequestId", "ExtensionName", "ExtensionFlags", "ExtensionRawValue"};
+      break;
+    case 0xFFFFFFFB:  // attributes
+      names = {"AttributeRequestId", "AttributeName", "AttributeValue"};
+      break;
+    case 0xFFFFFFFA:  // CRLs
+      names = {"CRLRowId", "CRLNumber", "CRLThisUpdate", "CRLNextUpdate", "CRLCount"};
+      break;
+    default: return std::nullopt;
+  }
+  std::vector<std::uint32_t> ids;
+  for (std::string_view name : names) {
+    if (const db::ColumnInfo* c = db::FindColumn(name)) ids.push_back(c->id);
+  }
+  return ids;
+}
+
+bool EqualsIgnoreCase(const std::u16string& a, const std::string& b) {
+  Result<std::u16string> b16 = ndr::Utf8ToUtf16(b);
+  if (!b16.ok() || a.size() != b16->size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const char16_t x = a[i] < 0x80 ? static_cast<char16_t>(std::tolower(a[i])) : a[i];
+    const char16_t y =
+        (*b16)[i] < 0x80 ? static_cast<char16_t>(std::tolower((*b16)[i])) : (*b16)[i];
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// Entries after the one named `last` (case-insensitive; MS-CSRA 3.1.4.1.11),
+// at most `max`. nullopt when `last` names none of them.
+template <typename Row, typename NameOf>
+std::optional<std::vector<Row>> After(std::vector<Row> rows,
+                                      const std::optional<std::u16string>& last, std::size_t max,
+                                      NameOf name_of) {
+  auto begin = rows.begin();
+  if (last) {
+    begin = std::find_if(rows.begin(), rows.end(),
+                         [&](const Row& r) { return EqualsIgnoreCase(*last, name_of(r)); });
+    if (begin == rows.end()) return std::nullopt;
+    ++begin;
+  }
+  auto end = begin + static_cast<std::ptrdiff_t>(
+                         std::min<std::size_t>(max, static_cast<std::size_t>(rows.end() - begin)));
+  return std::vector<Row>(std::make_move_iterator(begin), std::make_move_iterator(end));
+}
+
+// One page of `query`: rows from `ielt` (1-based; 0 is read as 1), at most
+// `celt`, encoded as CERTTRANSDBRESULTROWs with the end marker after the
+// last row of the view (MS-CSRA 3.1.4.1.13).
+Result<wire::DwordBlobOut> Page(ca::Engine& engine, const ca::Caller& caller, db::ViewQuery query,
+                                std::uint32_t ielt, std::uint32_t celt) {
+  query.first_row = std::max<std::uint32_t>(ielt, 1) - 1;
+  query.max_rows = celt;
+  Result<db::ViewPage> page = engine.QueryView(caller, query);
+  if (!page.ok()) return page.status();
+  view::ResultRows rows;
+  for (const db::ViewRow& row : page->rows) {
+    view::ResultRow r{row.row_id, {}};
+    for (std::size_t i = 0; i < row.values.size(); ++i) {
+      r.columns.push_back(WireColumn(*db::FindColumn(query.columns[i]), row.values[i]));
+    }
+    rows.rows.push_back(std::move(r));
+  }
+  if (page->end) rows.end_total = query.first_row + static_cast<std::uint32_t>(page->rows.size());
+  wire::DwordBlobOut out;
+  out.value = static_cast<std::uint32_t>(page->rows.size());
+  out.blob = view::EncodeResultRows(rows);
+  return out;
+}
+
+// E_NOTIMPL in the out-parameters of `opnum`, one of the methods Dispatch
+// does not serve; BackupReadFile's buffer has the size its request asked.
+rpc::CallResult NotImplementedResponse(std::uint16_t opnum, std::int32_t read_buffer_size) {
+  switch (static_cast<Op>(opnum)) {
+    case Op::kServerControl:
+    case Op::kGetArchivedKey:
+      return rpc::CallResult::Response(wire::EncodeBlobResponse({{}, {}, hr::kNotImpl}));
+    case Op::kImportCertificate:
+    case Op::kDeleteRow:
+      return rpc::CallResult::Response(wire::EncodeDwordResponse({{}, 0, hr::kNotImpl}));
+    case Op::kBackupGetAttachmentInformation:
+    case Op::kBackupGetBackupLogs:
+    case Op::kBackupGetDynamicFiles:
+    case Op::kRestoreGetDatabaseLocations:
+      return rpc::CallResult::Response(wire::EncodeNameListResponse({{}, {}, hr::kNotImpl}));
+    case Op::kBackupOpenFile:
+      return rpc::CallResult::Response(wire::EncodeBackupOpenFileResponse({{}, 0, hr::kNotImpl}));
+    case Op::kBackupReadFile:
+      return rpc::CallResult::Response(wire::EncodeBackupReadFileResponse(
+          {{}, Bytes(static_cast<std::size_t>(read_buffer_size)), 0, hr::kNotImpl}));
+    case Op::kGetConfigEntry:
+      return rpc::CallResult::Response(wire::EncodeVariantResponse({{}, {}, hr::kNotImpl}));
+    default: return dcom::HresultResponse(hr::kNotImpl);
+  }
+}
+
+}  // namespace
+
+bool OpenViewCounter::Acquire(const std::string& client) {
+  std::lock_guard lock(mu_);
+  std::size_t& n = open_[client];
+  if (n >= max_per_client_) return false;
+  ++n;
+  return true;
+}
+
+void OpenViewCounter::Release(const std::string& client) {
+  std::lock_guard lock(mu_);
+  auto it = open_.find(client);
+  if (it == open_.end()) return;
+  if (--it->second == 0) open_.erase(it);
+}
+
+CertAdminObject::CertAdminObject(ca::Engine& engine, CertAdminOptions options,
+                                 std::shared_ptr<OpenViewCounter> views)
+    : engine_(engine), options_(options), views_(std::move(views)) {}
+
+CertAdminObject::~CertAdminObject() {
+  if (view_) views_->Release(view_->client);
+}
+
+std::vector<rpc::SyntaxId> CertAdminObject::interfaces() const {
+  namespace d = idl::icert_admin_d;
+  return {{d::kUuid, d::kVersionMajor, d::kVersionMinor},
+          {d2::kUuid, d2::kVersionMajor, d2::kVersionMinor}};
+}
+
+// ICertAdminD2 inherits ICertAdminD, so opnums below ICertAdminD's count
+// mean the same on both, and the runtime has held ICertAdminD to its own.
+rpc::CallResult CertAdminObject::Call(const rpc::CallContext& ctx, const rpc::SyntaxId&,
+                                      std::uint16_t opnum, std::span<const std::uint8_t> stub) {
+  return Dispatch(ctx, opnum, stub);
+}
+
+rpc::CallResult CertAdminObject::Dispatch(const rpc::CallContext& ctx, std::uint16_t opnum,
+                                          std::span<const std::uint8_t> stub) {
+  switch (static_cast<Op>(opnum)) {
+    case Op::kSetExtension: return SetExtension(ctx, stub);
+    case Op::kSetAttributes: return SetAttributes(ctx, stub);
+    case Op::kResubmitRequest: return ResubmitRequest(ctx, stub);
+    case Op::kDenyRequest: return DenyRequest(ctx, stub);
+    case Op::kIsValidCertificate: return IsValidCertificate(ctx, stub);
+    case Op::kPublishCRL: return PublishCrl(ctx, false, stub);
+    case Op::kGetCRL: return GetCrl(ctx, stub);
+    case Op::kRevokeCertificate: return RevokeCertificate(ctx, stub);
+    case Op::kEnumViewColumn: return EnumViewColumn(ctx, false, stub);
+    case Op::kGetViewDefaultColumnSet: return GetViewDefaultColumnSet(ctx, stub);
+    case Op::kEnumAttributesOrExtensions: return EnumAttributesOrExtensions(ctx, stub);
+    case Op::kOpenView: return OpenViewCall(ctx, stub);
+    case Op::kEnumView: return EnumViewCall(ctx, stub);
+    case Op::kCloseView: return CloseViewCall(ctx, stub);
+    case Op::kPing:
+    case Op::kPing2: return Ping(ctx, opnum, stub);
+    case Op::kGetServerState: return GetServerState(ctx, stub);
+    case Op::kPublishCRLs: return PublishCrl(ctx, true, stub);
+    case Op::kGetCAProperty: return GetCaProperty(ctx, stub);
+    case Op::kGetCAPropertyInfo: return GetCaPropertyInfo(ctx, stub);
+    case Op::kEnumViewColumnTable: return EnumViewColumn(ctx, true, stub);
+    case Op::kGetCASecurity: return GetCaSecurity(ctx, stub);
+    case Op::kSetCASecurity: return SetCaSecurity(ctx, stub);
+    case Op::kGetMyRoles: return GetMyRoles(ctx, stub);
+    case Op::kGetOfficerRights: return GetOfficerRights(ctx, stub);
+    case Op::kGetAuditFilter: return GetAuditFilter(ctx, stub);
+    default: return NotSupported(ctx, opnum, stub);
+  }
+}
+
+std::uint32_t CertAdminObject::Precheck(const rpc::CallContext& ctx,
+                                        const std::optional<std::u16string>& authority) const {
+  if (ctx.auth_level < auth::AuthLevel::kPrivacy) return hr::kAccessDenied;
+  Result<std::string> name = Utf8(authority);
+  if (!name.ok() || !engine_.properties().NamesThisCa(*name)) return hr::kInvalidArg;
+  return hr::kOk;
+}
+
+rpc::CallResult CertAdminObject::OpenViewCall(const rpc::CallContext& ctx,
+                                              std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kOpenView);
+  rpc::CallResult fault;
+  Result<wire::OpenViewIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeOpenViewRequest(stub, options_.ndr_limits), ctx, "OpenView", &fault);
+  if (!in.ok()) return fault;
+  wire::DwordBlobOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  const ca::Caller caller = CallerOf(ctx);
+  std::string detail;
+  if (out.hresult == hr::kOk) {
+    std::lock_guard lock(mu_);
+    Result<db::ViewQuery> query = ViewQueryOf(*in);
+    if (view_) {
+      out.hresult = hr::kUnexpected;
+      detail = "a view is already open";
+    } else if (!query.ok()) {
+      out.hresult = HresultOf(query.status());
+      detail = query.status().message();
+    } else if (!views_->Acquire(caller.name)) {
+      out.hresult = hr::kOutOfMemory;
+      detail = "too many open views";
+    } else {
+      Result<wire::DwordBlobOut> page =
+          Page(engine_, caller, *query, in->ielt, std::min(in->celt, options_.max_rows_per_call));
+      if (page.ok()) {
+        view_ = OpenView{caller.name, std::move(*query)};
+        out = std::move(*page);
+        detail = std::to_string(out.value) + " rows";
+      } else {
+        views_->Release(caller.name);
+        out.hresult = HresultOf(page.status());
+        detail = page.status().message();
+      }
+    }
+  }
+  LogCall(ctx, kOpnum, out.hresult, detail);
+  return rpc::CallResult::Response(wire::EncodeDwordBlobResponse(out));
+}
+
+rpc::CallResult CertAdminObject::EnumViewCall(const rpc::CallContext& ctx,
+                                              std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kEnumView);
+  rpc::CallResult fault;
+  Result<wire::EnumViewIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeEnumViewRequest(stub, options_.ndr_limits), ctx, "EnumView", &fault);
+  if (!in.ok()) return fault;
+  wire::DwordBlobOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  std::string detail;
+  if (out.hresult == hr::kOk) {
+    std::optional<db::ViewQuery> query;
+    {
+      std::lock_guard lock(mu_);
+      if (view_) query = view_->query;
+    }
+    if (!query) {
+      out.hresult = hr::kHandle;
+      detail = "no view is open";
+    } else {
+      Result<wire::DwordBlobOut> page = Page(engine_, CallerOf(ctx), std::move(*query), in->ielt,
+                                             std::min(in->celt, options_.max_rows_per_call));
+      if (page.ok()) {
+        out = std::move(*page);
+        detail = "from " + std::to_string(in->ielt) + ": " + std::to_string(out.value) + " rows";
+      } else {
+        out.hresult = HresultOf(page.status());
+        detail = page.status().message();
+      }
+    }
+  }
+  LogCall(ctx, kOpnum, out.hresult, detail);
+  return rpc::CallResult::Response(wire::EncodeDwordBlobResponse(out));
+}
+
+rpc::CallResult CertAdminObject::CloseViewCall(const rpc::CallContext& ctx,
+                                               std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kCloseView);
+  rpc::CallResult fault;
+  Result<wire::AuthorityIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx, "CloseView", &fault);
+  if (!in.ok()) return fault;
+  std::uint32_t hresult = Precheck(ctx, in->authority);
+  if (hresult == hr::kOk) {
+    std::lock_guard lock(mu_);
+    if (!view_) {
+      hresult = hr::kHandle;
+    } else {
+      views_->Release(view_->client);
+      view_.reset();
+    }
+  }
+  LogCall(ctx, kOpnum, hresult);
+  return dcom::HresultResponse(hresult);
+}
+
+rpc::CallResult CertAdminObject::EnumViewColumn(const rpc::CallContext& ctx, bool with_table,
+                                                std::span<const std::uint8_t> stub) {
+  const auto opnum =
+      static_cast<std::uint16_t>(with_table ? Op::kEnumViewColumnTable : Op::kEnumViewColumn);
+  rpc::CallResult fault;
+  Result<wire::EnumViewColumnIn> in = dcom::DecodeOrpcCall(
+      with_table ? wire::DecodeEnumViewColumnTableRequest(stub, options_.ndr_limits)
+                 : wire::DecodeEnumViewColumnRequest(stub, options_.ndr_limits),
+      ctx, MethodName(opnum), &fault);
+  if (!in.ok()) return fault;
+  wire::DwordBlobOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  if (out.hresult == hr::kOk) {
+    out.hresult = HresultOf(engine_.security().Require(
+        CallerOf(ctx), ca::rights::kAdmin | ca::rights::kOfficer | ca::rights::kRead,
+        "read the column catalogue"));
+  }
+  const auto table = static_cast<db::Table>(in->table);
+  const bool known_table = table == db::Table::kRequestCertificate ||
+                           table == db::Table::kExtension || table == db::Table::kAttribute ||
+                           table == db::Table::kCrl;
+  if (out.hresult == hr::kOk && !known_table) out.hresult = hr::kInvalidArg;
+  if (out.hresult == hr::kOk) {
+    const std::vector<const db::ColumnInfo*> columns = TableColumns(table);
+    if (in->first_column >= columns.size()) {
+      out.hresult = hr::kInvalidArg;
+    } else {
+      const std::size_t n =
+          std::min<std::size_t>(in->column_count, columns.size() - in->first_column);
+      std::vector<view::ColumnInfo> infos;
+      for (std::size_t i = 0; i < n; ++i)
+        infos.push_back(WireColumnInfo(*columns[in->first_column + i]));
+      out.value = static_cast<std::uint32_t>(infos.size());
+      out.blob = view::EncodeColumnInfos(infos);
+    }
+  }
+  LogCall(ctx, opnum, out.hresult);
+  return rpc::CallResult::Response(wire::EncodeDwordBlobResponse(out));
+}
+
+rpc::CallResult CertAdminObject::GetViewDefaultColumnSet(const rpc::CallContext& ctx,
+                                                         std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kGetViewDefaultColumnSet);
+  rpc::CallResult fault;
+  Result<wire::AuthorityDwordIn> in =
+      dcom::DecodeOrpcCall(wire::DecodeAuthorityDwordRequest(stub, options_.ndr_limits), ctx,
+                           "GetViewDefaultColumnSet", &fault);
+  if (!in.ok()) return fault;
+  wire::DwordBlobOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  if (out.hresult == hr::kOk) {
+    out.hresult = HresultOf(engine_.security().Require(
+        CallerOf(ctx), ca::rights::kAdmin | ca::rights::kOfficer | ca::rights::kRead,
+        "read the column catalogue"));
+  }
+  if (out.hresult == hr::kOk) {
+    std::optional<std::vector<std::uint32_t>> ids = DefaultColumnSet(in->value);
+    if (!ids) {
+      out.hresult = hr::kInvalidArg;
+    } else {
+      out.value = static_cast<std::uint32_t>(ids->size());
+      out.blob = view::EncodeColumnIds(*ids);
+    }
+  }
+  LogCall(ctx, kOpnum, out.hresult);
+  return rpc::CallResult::Response(wire::EncodeDwordBlobResponse(out));
+}
+
+rpc::CallResult CertAdminObject::EnumAttributesOrExtensions(const rpc::CallContext& ctx,
+                                                            std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kEnumAttributesOrExtensions);
+  rpc::CallResult fault;
+  Result<wire::EnumAttributesOrExtensionsIn> in =
+      dcom::DecodeOrpcCall(wire::DecodeEnumAttributesOrExtensionsRequest(stub, options_.ndr_limits),
+                           ctx, "EnumAttributesOrExtensions", &fault);
+  if (!in.ok()) return fault;
+  wire::DwordBlobOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  if (out.hresult == hr::kOk &&
+      ((in->flags != kEnumAttributes && in->flags != kEnumExtensions) || in->row_id == 0)) {
+    out.hresult = hr::kInvalidArg;
+  }
+  const ca::Caller caller = CallerOf(ctx);
+  const std::size_t max = std::min(in->celt, options_.max_entries_per_call);
+  if (out.hresult == hr::kOk && in->flags == kEnumExtensions) {
+    Result<std::vector<db::ExtensionRow>> rows = engine_.Extensions(caller, in->row_id);
+    if (!rows.ok()) {
+      out.hresult = HresultOf(rows.status());
+    } else if (auto page = After(std::move(*rows), in->last, max,
+                                 [](const db::ExtensionRow& r) { return r.name; })) {
+      std::vector<view::Extension> entries;
+      for (const db::ExtensionRow& r : *page) {
+        Result<std::u16string> name = ndr::Utf8ToUtf16(r.name);
+        entries.push_back(
+            {name.ok() ? *name : std::u16string(), static_cast<std::int32_t>(r.flags), r.value});
+      }
+      out.value = static_cast<std::uint32_t>(entries.size());
+      out.blob = view::EncodeExtensions(entries);
+    } else {
+      out.hresult = hr::kInvalidArg;
+    }
+  } else if (out.hresult == hr::kOk) {
+    Result<std::vector<db::AttributeRow>> rows = engine_.Attributes(caller, in->row_id);
+    if (!rows.ok()) {
+      out.hresult = HresultOf(rows.status());
+    } else if (auto page = After(std::move(*rows), in->last, max,
+                                 [](const db::AttributeRow& r) { return r.name; })) {
+      std::vector<view::Attribute> entries;
+      for (const db::AttributeRow& r : *page) {
+        Result<std::u16string> name = ndr::Utf8ToUtf16(r.name);
+        Result<std::u16string> value = ndr::Utf8ToUtf16(r.value);
+        entries.push_back(
+            {name.ok() ? *name : std::u16string(), value.ok() ? *value : std::u16string()});
+      }
+      out.value = static_cast<std::uint32_t>(entries.size());
+      out.blob = view::EncodeAttributes(entries);
+    } else {
+      out.hresult = hr::kPropertyEmpty;
+    }
+  }
+  LogCall(ctx, kOpnum, out.hresult, "request " + std::to_string(in->row_id));
+  return rpc::CallResult::Response(wire::EncodeDwordBlobResponse(out));
+}
+
+rpc::CallResult CertAdminObject::SetExtension(const rpc::CallContext& ctx,
+                                              std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kSetExtension);
+  rpc::CallResult fault;
+  Result<wire::SetExtensionIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeSetExtensionRequest(stub, options_.ndr_limits), ctx, "SetExtension", &fault);
+  if (!in.ok()) return fault;
+  std::uint32_t hresult = Precheck(ctx, in->authority);
+  Result<std::string> oid = Utf8(in->extension_name);
+  if (hresult == hr::kOk && !oid.ok()) hresult = hr::kInvalidArg;
+  if (hresult == hr::kOk) {
+    const auto type = static_cast<ca::ValueType>(in->type);
+    Bytes value = in->value;
+    // The engine takes a STRING as UTF-8; the wire carries UTF-16LE.
+    if (type == ca::ValueType::kString) {
+      Result<std::u16string> units = ndr::Utf16LeBytesToString(in->value);
+      Result<std::string> text = units.ok() ? ndr::Utf16ToUtf8(*units) : units.status();
+      if (!text.ok()) {
+        hresult = hr::kInvalidArg;
+      } else {
+        value.assign(text->begin(), text->end());
+      }
+    }
+    if (hresult == hr::kOk) {
+      hresult = HresultOf(
+          engine_.SetExtension(CallerOf(ctx), in->request_id, *oid, type, in->flags, value));
+    }
+  }
+  LogCall(ctx, kOpnum, hresult,
+          "request " + std::to_string(in->request_id) + " " + (oid.ok() ? *oid : "?"));
+  return dcom::HresultResponse(hresult);
+}
+
+rpc::CallResult CertAdminObject::SetAttributes(const rpc::CallContext& ctx,
+                                               std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kSetAttributes);
+  rpc::CallResult fault;
+  Result<wire::SetAttributesIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeSetAttributesRequest(stub, options_.ndr_limits), ctx, "SetAttributes", &fault);
+  if (!in.ok()) return fault;
+  std::uint32_t hresult = Precheck(ctx, in->authority);
+  Result<std::string> attributes = Utf8(in->attributes);
+  if (hresult == hr::kOk && (!attributes.ok() || attributes->empty())) hresult = hr::kInvalidArg;
+  if (hresult == hr::kOk) {
+    hresult = HresultOf(engine_.SetAttributes(CallerOf(ctx), in->request_id, *attributes));
+  }
+  LogCall(ctx, kOpnum, hresult, "request " + std::to_string(in->request_id));
+  return dcom::HresultResponse(hresult);
+}
+
+// MS-CSRA 3.1.4.1.3: an unknown request is the HRESULT (disposition 0),
+// as Windows Server 2008 and later answer; a policy denial or a request in
+// the wrong state is an HRESULT in the disposition.
+rpc::CallResult CertAdminObject::ResubmitRequest(const rpc::CallContext& ctx,
+                                                 std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kResubmitRequest);
+  rpc::CallResult fault;
+  Result<wire::AuthorityDwordIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeAuthorityDwordRequest(stub, options_.ndr_limits), ctx, "ResubmitRequest", &fault);
+  if (!in.ok()) return fault;
+  wire::DwordOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  if (out.hresult == hr::kOk) {
+    ca::SubmitResult result = engine_.Resubmit(CallerOf(ctx), in->value);
+    if (result.status == hr::kPropertyEmpty || result.status == hr::kAccessDenied) {
+      out.hresult = result.status;
+    } else {
+      out.value = WireDispositionOf(result);
+    }
+  }
+  LogCall(ctx, kOpnum, out.hresult,
+          "request " + std::to_string(in->value) + " -> disposition " + std::to_string(out.value));
+  return rpc::CallResult::Response(wire::EncodeDwordResponse(out));
+}
+
+rpc::CallResult CertAdminObject::DenyRequest(const rpc::CallContext& ctx,
+                                             std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kDenyRequest);
+  rpc::CallResult fault;
+  Result<wire::AuthorityDwordIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeAuthorityDwordRequest(stub, options_.ndr_limits), ctx, "DenyRequest", &fault);
+  if (!in.ok()) return fault;
+  std::uint32_t hresult = Precheck(ctx, in->authority);
+  if (hresult == hr::kOk) hresult = HresultOf(engine_.Deny(CallerOf(ctx), in->value));
+  LogCall(ctx, kOpnum, hresult, "request " + std::to_string(in->value));
+  return dcom::HresultResponse(hresult);
+}
+
+rpc::CallResult CertAdminObject::RevokeCertificate(const rpc::CallContext& ctx,
+                                                   std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kRevokeCertificate);
+  rpc::CallResult fault;
+  Result<wire::RevokeCertificateIn> in =
+      dcom::DecodeOrpcCall(wire::DecodeRevokeCertificateRequest(stub, options_.ndr_limits), ctx,
+                           "RevokeCertificate", &fault);
+  if (!in.ok()) return fault;
+  std::uint32_t hresult = Precheck(ctx, in->authority);
+  Result<std::string> serial = Utf8(in->serial_number);
+  if (hresult == hr::kOk && !serial.ok()) hresult = hr::kInvalidArg;
+  if (hresult == hr::kOk) {
+    // A zero FILETIME means now (MS-CSRA 3.1.4.1.8).
+    const std::int64_t when = in->file_time == 0 ? 0 : FiletimeToUnix(in->file_time);
+    hresult = HresultOf(engine_.Revoke(CallerOf(ctx), *serial, in->reason, when));
+  }
+  LogCall(ctx, kOpnum, hresult,
+          (serial.ok() ? *serial : "?") + " reason " + std::to_string(in->reason));
+  return dcom::HresultResponse(hresult);
+}
+
+rpc::CallResult CertAdminObject::IsValidCertificate(const rpc::CallContext& ctx,
+                                                    std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kIsValidCertificate);
+  rpc::CallResult fault;
+  Result<wire::IsValidCertificateIn> in =
+      dcom::DecodeOrpcCall(wire::DecodeIsValidCertificateRequest(stub, options_.ndr_limits), ctx,
+                           "IsValidCertificate", &fault);
+  if (!in.ok()) return fault;
+  wire::IsValidCertificateOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  Result<std::string> serial = Utf8(in->serial_number);
+  if (out.hresult == hr::kOk && !serial.ok()) out.hresult = hr::kInvalidArg;
+  if (out.hresult == hr::kOk) {
+    Result<ca::RevocationStatus> status = engine_.IsValidCertificate(CallerOf(ctx), *serial);
+    if (!status.ok()) {
+      out.hresult = HresultOf(status.status());
+    } else {
+      out.disposition = static_cast<std::int32_t>(status->disposition);
+      out.revocation_reason = static_cast<std::int32_t>(status->reason);
+    }
+  }
+  LogCall(ctx, kOpnum, out.hresult, serial.ok() ? *serial : "?");
+  return rpc::CallResult::Response(wire::EncodeIsValidCertificateResponse(out));
+}
+
+// PublishCRL's FILETIME is the next update (0: the CA's period); PublishCRLs
+// adds flags, of which the base CRL is served and a delta CRL is not yet.
+rpc::CallResult CertAdminObject::PublishCrl(const rpc::CallContext& ctx, bool publish_crls,
+                                            std::span<const std::uint8_t> stub) {
+  const auto opnum = static_cast<std::uint16_t>(publish_crls ? Op::kPublishCRLs : Op::kPublishCRL);
+  rpc::CallResult fault;
+  Result<wire::PublishCrlIn> in =
+      dcom::DecodeOrpcCall(publish_crls ? wire::DecodePublishCrlsRequest(stub, options_.ndr_limits)
+                                        : wire::DecodePublishCrlRequest(stub, options_.ndr_limits),
+                           ctx, MethodName(opnum), &fault);
+  if (!in.ok()) return fault;
+  std::uint32_t hresult = Precheck(ctx, in->authority);
+  const std::uint32_t flags = publish_crls ? in->flags : kCrlBase;
+  if (hresult == hr::kOk && (flags & kCrlDelta) != 0) hresult = hr::kNotImpl;
+  if (hresult == hr::kOk && (flags & kCrlBase) == 0) hresult = hr::kInvalidArg;
+  std::string detail;
+  if (hresult == hr::kOk) {
+    const std::int64_t next = in->file_time == 0 ? 0 : FiletimeToUnix(in->file_time);
+    Result<db::CrlRow> crl = engine_.PublishCrl(CallerOf(ctx), next);
+    hresult = HresultOf(crl.status());
+    if (crl.ok()) detail = "CRL " + std::to_string(crl->number);
+  }
+  LogCall(ctx, opnum, hresult, detail);
+  return dcom::HresultResponse(hresult);
+}
+
+rpc::CallResult CertAdminObject::GetCrl(const rpc::CallContext& ctx,
+                                        std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kGetCRL);
+  rpc::CallResult fault;
+  Result<wire::AuthorityIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx, "GetCRL", &fault);
+  if (!in.ok()) return fault;
+  wire::BlobOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  if (out.hresult == hr::kOk) {
+    Result<db::CrlRow> crl = engine_.LatestCrl(CallerOf(ctx));
+    out.hresult = HresultOf(crl.status());
+    if (crl.ok()) out.blob = std::move(crl->raw_crl);
+  }
+  LogCall(ctx, kOpnum, out.hresult);
+  return rpc::CallResult::Response(wire::EncodeBlobResponse(out));
+}
+
+rpc::CallResult CertAdminObject::GetCaProperty(const rpc::CallContext& ctx,
+                                               std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kGetCAProperty);
+  rpc::CallResult fault;
+  Result<wire::GetCaPropertyIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeGetCaPropertyRequest(stub, options_.ndr_limits), ctx, "GetCAProperty", &fault);
+  if (!in.ok()) return fault;
+  wire::BlobOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  if (out.hresult == hr::kOk) {
+    out.hresult = HresultOf(engine_.security().Require(
+        CallerOf(ctx), ca::rights::kAdmin | ca::rights::kOfficer | ca::rights::kRead,
+        "read the CA's properties"));
+  }
+  if (out.hresult == hr::kOk) {
+    Result<ca::PropertyValue> value =
+        engine_.properties().Get(in->prop_id, in->prop_index, in->prop_type);
+    out.hresult = HresultOf(value.status());
+    if (value.ok()) out.blob = value->is_text ? TextBlob(value->text) : std::move(value->bytes);
+  }
+  LogCall(ctx, kOpnum, out.hresult, "0x" + fmt::format("{:x}", in->prop_id));
+  return rpc::CallResult::Response(wire::EncodeBlobResponse(out));
+}
+
+rpc::CallResult CertAdminObject::GetCaPropertyInfo(const rpc::CallContext& ctx,
+                                                   std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kGetCAPropertyInfo);
+  rpc::CallResult fault;
+  Result<wire::AuthorityIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx, "GetCAPropertyInfo", &fault);
+  if (!in.ok()) return fault;
+  wire::DwordBlobOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  if (out.hresult == hr::kOk) {
+    out.hresult = HresultOf(engine_.security().Require(
+        CallerOf(ctx), ca::rights::kAdmin | ca::rights::kOfficer | ca::rights::kRead,
+        "read the CA's properties"));
+  }
+  if (out.hresult == hr::kOk) {
+    out.value = static_cast<std::uint32_t>(engine_.properties().property_count());
+    out.blob = engine_.properties().PropertyInfo();
+  }
+  LogCall(ctx, kOpnum, out.hresult);
+  return rpc::CallResult::Response(wire::EncodeDwordBlobResponse(out));
+}
+
+rpc::CallResult CertAdminObject::GetCaSecurity(const rpc::CallContext& ctx,
+                                               std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kGetCASecurity);
+  rpc::CallResult fault;
+  Result<wire::AuthorityIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx, "GetCASecurity", &fault);
+  if (!in.ok()) return fault;
+  wire::BlobOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  if (out.hresult == hr::kOk) {
+    out.hresult = HresultOf(engine_.security().Require(
+        CallerOf(ctx), ca::rights::kAdmin | ca::rights::kOfficer | ca::rights::kRead,
+        "read the CA security"));
+  }
+  if (out.hresult == hr::kOk) out.blob = engine_.security().Descriptor();
+  LogCall(ctx, kOpnum, out.hresult);
+  return rpc::CallResult::Response(wire::EncodeBlobResponse(out));
+}
+
+rpc::CallResult CertAdminObject::SetCaSecurity(const rpc::CallContext& ctx,
+                                               std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kSetCASecurity);
+  rpc::CallResult fault;
+  Result<wire::AuthorityBlobIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeAuthorityBlobRequest(stub, options_.ndr_limits), ctx, "SetCASecurity", &fault);
+  if (!in.ok()) return fault;
+  std::uint32_t hresult = Precheck(ctx, in->authority);
+  if (hresult == hr::kOk) hresult = HresultOf(engine_.security().Replace(CallerOf(ctx), in->blob));
+  LogCall(ctx, kOpnum, hresult);
+  return dcom::HresultResponse(hresult);
+}
+
+rpc::CallResult CertAdminObject::GetMyRoles(const rpc::CallContext& ctx,
+                                            std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kGetMyRoles);
+  rpc::CallResult fault;
+  Result<wire::AuthorityIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx, "GetMyRoles", &fault);
+  if (!in.ok()) return fault;
+  wire::DwordOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  if (out.hresult == hr::kOk) out.value = engine_.security().RightsOf(CallerOf(ctx));
+  LogCall(ctx, kOpnum, out.hresult, fmt::format("roles 0x{:x}", out.value));
+  return rpc::CallResult::Response(wire::EncodeDwordResponse(out));
+}
+
+// MS-CSRA 3.1.1.7: Ping and Ping2 of ICertAdminD need Administrator.
+rpc::CallResult CertAdminObject::Ping(const rpc::CallContext& ctx, std::uint16_t opnum,
+                                      std::span<const std::uint8_t> stub) {
+  rpc::CallResult fault;
+  Result<wire::AuthorityIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx, MethodName(opnum), &fault);
+  if (!in.ok()) return fault;
+  std::uint32_t hresult = Precheck(ctx, in->authority);
+  if (hresult == hr::kOk) {
+    hresult = HresultOf(engine_.security().Require(CallerOf(ctx), ca::rights::kAdmin, "ping"));
+  }
+  LogCall(ctx, opnum, hresult);
+  return dcom::HresultResponse(hresult);
+}
+
+// MS-CSRA 3.1.1.7: GetServerState needs no right.
+rpc::CallResult CertAdminObject::GetServerState(const rpc::CallContext& ctx,
+                                                std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kGetServerState);
+  rpc::CallResult fault;
+  Result<wire::AuthorityIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx, "GetServerState", &fault);
+  if (!in.ok()) return fault;
+  wire::DwordOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  if (out.hresult == hr::kOk) out.value = kServerRunning;
+  LogCall(ctx, kOpnum, out.hresult);
+  return rpc::CallResult::Response(wire::EncodeDwordResponse(out));
+}
+
+// Restricted officers are not implemented: every officer may act on every
+// request, which is what GetOfficerRights reports (disabled, no descriptor).
+rpc::CallResult CertAdminObject::GetOfficerRights(const rpc::CallContext& ctx,
+                                                  std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kGetOfficerRights);
+  rpc::CallResult fault;
+  Result<wire::AuthorityIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx, "GetOfficerRights", &fault);
+  if (!in.ok()) return fault;
+  wire::DwordBlobOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  if (out.hresult == hr::kOk) {
+    out.hresult = HresultOf(engine_.security().Require(
+        CallerOf(ctx), ca::rights::kAdmin | ca::rights::kOfficer | ca::rights::kRead,
+        "read the officer rights"));
+  }
+  LogCall(ctx, kOpnum, out.hresult);
+  return rpc::CallResult::Response(wire::EncodeDwordBlobResponse(out));
+}
+
+// Windows' audit filter selects events for the Security event log, which
+// this CA does not write; it reports the filter as 0 (nothing selected).
+rpc::CallResult CertAdminObject::GetAuditFilter(const rpc::CallContext& ctx,
+                                                std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kGetAuditFilter);
+  rpc::CallResult fault;
+  Result<wire::AuthorityIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx, "GetAuditFilter", &fault);
+  if (!in.ok()) return fault;
+  wire::DwordOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  if (out.hresult == hr::kOk) {
+    out.hresult = HresultOf(engine_.security().Require(
+        CallerOf(ctx), ca::rights::kAdmin | ca::rights::kOfficer | ca::rights::kRead,
+        "read the audit filter"));
+  }
+  LogCall(ctx, kOpnum, out.hresult);
+  return rpc::CallResult::Response(wire::EncodeDwordResponse(out));
+}
+
+rpc::CallResult CertAdminObject::NotSupported(const rpc::CallContext& ctx, std::uint16_t opnum,
+                                              std::span<const std::uint8_t> stub) {
+  // The ORPC header is checked as for any call; the parameters are decoded
+  // only where the answer's shape depends on them.
+  rpc::CallResult fault;
+  std::int32_t read_buffer_size = 0;
+  if (opnum == static_cast<std::uint16_t>(Op::kBackupReadFile)) {
+    Result<wire::BackupReadFileIn> in =
+        dcom::DecodeOrpcCall(wire::DecodeBackupReadFileRequest(stub, options_.ndr_limits), ctx,
+                             "BackupReadFile", &fault);
+    if (!in.ok()) return fault;
+    read_buffer_size = in->buffer_size;
+  } else {
+    Result<wire::EmptyIn> in = dcom::DecodeOrpcCall(
+        wire::DecodeEmptyRequest(stub, options_.ndr_limits), ctx, MethodName(opnum), &fault);
+    if (!in.ok()) return fault;
+  }
+  spdlog::warn("csra: {} from {}: {} is not supported (E_NOTIMPL)", ctx.ClientName(),
+               ctx.peer_address, MethodName(opnum));
+  return NotImplementedResponse(opnum, read_buffer_size);
+}
+
+Status RegisterCertAdminClass(dcom::DcomRuntime& runtime, ca::Engine& engine,
+                              CertAdminOptions options) {
+  namespace d = idl::icert_admin_d;
+  OPENADCS_RETURN_IF_ERROR(runtime.RegisterObjectInterface(
+      {d::kUuid, d::kVersionMajor, d::kVersionMinor}, d::kOpnumCount));
+  OPENADCS_RETURN_IF_ERROR(runtime.RegisterObjectInterface(
+      {d2::kUuid, d2::kVersionMajor, d2::kVersionMinor}, d2::kOpnumCount));
+  auto views = std::make_shared<OpenViewCounter>(options.max_open_views_per_client);
+  return runtime.RegisterClass(
+      kClsidCertAdminD,
+      [&engine, options,
+       views](const rpc::CallContext&) -> Result<std::shared_ptr<dcom::ComObject>> {
+        return std::shared_ptr<dcom::ComObject>(
+            std::make_shared<CertAdminObject>(engine, options, views));
+      });
+}
+
+}  // namespace openadcs::services

@@ -1,0 +1,23 @@
+#include "services/wire_values.h"
+
+#include <utility>
+
+#include "openadcs/ndr/utf16.h"
+
+namespace openadcs::services {
+
+Result<std::string> Utf8(const std::optional<std::u16string>& s) {
+  if (!s) return std::string();
+  return ndr::Utf16ToUtf8(*s);
+}
+
+Bytes TextBlob(const std::string& text) {
+  Result<Bytes> blob = ndr::Utf8ToUtf16LeBytes(text);
+  return blob.ok() ? std::move(*blob) : Bytes{};
+}
+
+std::uint32_t WireDispositionOf(const ca::SubmitResult& result) {
+  return result.status != 0 ? result.status : static_cast<std::uint32_t>(result.disposition);
+}
+
+}  // namespace openadcs::services
