@@ -11,6 +11,7 @@
 #include "openadcs/ndr/icert_admin.h"
 #include "openadcs/ndr/orpc.h"
 #include "openadcs/ndr/utf16.h"
+#include "openadcs/util/filetime.h"
 #include "openadcs/util/hresult.h"
 
 namespace openadcs::client {
@@ -25,9 +26,6 @@ constexpr std::uint32_t kEnumAttributes = 0;
 constexpr std::uint32_t kEnumExtensions = 1;
 // SetExtension's pwszExtensionName: "31 or fewer characters" (3.1.4.1.1).
 constexpr std::size_t kMaxExtensionOidChars = 31;
-// Seconds from 1601-01-01 to 1970-01-01, and FILETIME ticks per second.
-constexpr std::uint64_t kFileTimeEpochOffsetSeconds = 11'644'473'600;
-constexpr std::uint64_t kFileTimeTicksPerSecond = 10'000'000;
 
 constexpr std::uint16_t Op(Opnum o) {
   return static_cast<std::uint16_t>(o);
@@ -96,11 +94,10 @@ Result<std::optional<TypedValue>> DecodeTypedValue(std::uint32_t type, const Byt
 }
 
 FileTime FileTimeNow() {
-  using Ticks = std::chrono::duration<std::int64_t, std::ratio<1, kFileTimeTicksPerSecond>>;
+  using Ticks = std::chrono::duration<std::int64_t, std::ratio<1, kFiletimeTicksPerSecond>>;
   const Ticks since_1970 =
       std::chrono::duration_cast<Ticks>(std::chrono::system_clock::now().time_since_epoch());
-  return FileTime{kFileTimeEpochOffsetSeconds * kFileTimeTicksPerSecond +
-                  static_cast<std::uint64_t>(since_1970.count())};
+  return FileTime{kUnixEpochAsFiletime + static_cast<std::uint64_t>(since_1970.count())};
 }
 
 std::string_view HresultName(std::uint32_t hresult) {

@@ -82,6 +82,9 @@ std::uint64_t ReadLe64(std::span<const std::uint8_t> b) {
   return v;
 }
 
+// Who may read the CA's database and settings (MS-CSRA 3.1.1.7).
+constexpr std::uint32_t kReaders = ca::rights::kAdmin | ca::rights::kOfficer | ca::rights::kRead;
+
 // A CERTVIEWRESTRICTION value in the column's type (MS-CSRA 2.2.1.3):
 // LONG 4 bytes, DATE an 8-byte FILETIME, STRING UTF-16LE (its NUL
 // optional), BINARY as is; no bytes at all is the empty value.
@@ -378,6 +381,13 @@ std::uint32_t CertAdminObject::Precheck(const rpc::CallContext& ctx,
   return hr::kOk;
 }
 
+std::uint32_t CertAdminObject::Precheck(const rpc::CallContext& ctx,
+                                        const std::optional<std::u16string>& authority,
+                                        std::uint32_t any_of, std::string_view operation) const {
+  if (std::uint32_t hresult = Precheck(ctx, authority); hresult != hr::kOk) return hresult;
+  return HresultOf(engine_.security().Require(CallerOf(ctx), any_of, operation));
+}
+
 rpc::CallResult CertAdminObject::OpenViewCall(const rpc::CallContext& ctx,
                                               std::span<const std::uint8_t> stub) {
   constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kOpenView);
@@ -486,12 +496,7 @@ rpc::CallResult CertAdminObject::EnumViewColumn(const rpc::CallContext& ctx, boo
       ctx, MethodName(opnum), &fault);
   if (!in.ok()) return fault;
   wire::DwordBlobOut out;
-  out.hresult = Precheck(ctx, in->authority);
-  if (out.hresult == hr::kOk) {
-    out.hresult = HresultOf(engine_.security().Require(
-        CallerOf(ctx), ca::rights::kAdmin | ca::rights::kOfficer | ca::rights::kRead,
-        "read the column catalogue"));
-  }
+  out.hresult = Precheck(ctx, in->authority, kReaders, "read the column catalogue");
   const auto table = static_cast<db::Table>(in->table);
   const bool known_table = table == db::Table::kRequestCertificate ||
                            table == db::Table::kExtension || table == db::Table::kAttribute ||
@@ -524,12 +529,7 @@ rpc::CallResult CertAdminObject::GetViewDefaultColumnSet(const rpc::CallContext&
                            "GetViewDefaultColumnSet", &fault);
   if (!in.ok()) return fault;
   wire::DwordBlobOut out;
-  out.hresult = Precheck(ctx, in->authority);
-  if (out.hresult == hr::kOk) {
-    out.hresult = HresultOf(engine_.security().Require(
-        CallerOf(ctx), ca::rights::kAdmin | ca::rights::kOfficer | ca::rights::kRead,
-        "read the column catalogue"));
-  }
+  out.hresult = Precheck(ctx, in->authority, kReaders, "read the column catalogue");
   if (out.hresult == hr::kOk) {
     std::optional<std::vector<std::uint32_t>> ids = DefaultColumnSet(in->value);
     if (!ids) {
@@ -785,12 +785,7 @@ rpc::CallResult CertAdminObject::GetCaProperty(const rpc::CallContext& ctx,
       wire::DecodeGetCaPropertyRequest(stub, options_.ndr_limits), ctx, "GetCAProperty", &fault);
   if (!in.ok()) return fault;
   wire::BlobOut out;
-  out.hresult = Precheck(ctx, in->authority);
-  if (out.hresult == hr::kOk) {
-    out.hresult = HresultOf(engine_.security().Require(
-        CallerOf(ctx), ca::rights::kAdmin | ca::rights::kOfficer | ca::rights::kRead,
-        "read the CA's properties"));
-  }
+  out.hresult = Precheck(ctx, in->authority, kReaders, "read the CA's properties");
   if (out.hresult == hr::kOk) {
     Result<ca::PropertyValue> value =
         engine_.properties().Get(in->prop_id, in->prop_index, in->prop_type);
@@ -809,12 +804,7 @@ rpc::CallResult CertAdminObject::GetCaPropertyInfo(const rpc::CallContext& ctx,
       wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx, "GetCAPropertyInfo", &fault);
   if (!in.ok()) return fault;
   wire::DwordBlobOut out;
-  out.hresult = Precheck(ctx, in->authority);
-  if (out.hresult == hr::kOk) {
-    out.hresult = HresultOf(engine_.security().Require(
-        CallerOf(ctx), ca::rights::kAdmin | ca::rights::kOfficer | ca::rights::kRead,
-        "read the CA's properties"));
-  }
+  out.hresult = Precheck(ctx, in->authority, kReaders, "read the CA's properties");
   if (out.hresult == hr::kOk) {
     out.value = static_cast<std::uint32_t>(engine_.properties().property_count());
     out.blob = engine_.properties().PropertyInfo();
@@ -831,12 +821,7 @@ rpc::CallResult CertAdminObject::GetCaSecurity(const rpc::CallContext& ctx,
       wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx, "GetCASecurity", &fault);
   if (!in.ok()) return fault;
   wire::BlobOut out;
-  out.hresult = Precheck(ctx, in->authority);
-  if (out.hresult == hr::kOk) {
-    out.hresult = HresultOf(engine_.security().Require(
-        CallerOf(ctx), ca::rights::kAdmin | ca::rights::kOfficer | ca::rights::kRead,
-        "read the CA security"));
-  }
+  out.hresult = Precheck(ctx, in->authority, kReaders, "read the CA security");
   if (out.hresult == hr::kOk) out.blob = engine_.security().Descriptor();
   LogCall(ctx, kOpnum, out.hresult);
   return rpc::CallResult::Response(wire::EncodeBlobResponse(out));
@@ -876,10 +861,7 @@ rpc::CallResult CertAdminObject::Ping(const rpc::CallContext& ctx, std::uint16_t
   Result<wire::AuthorityIn> in = dcom::DecodeOrpcCall(
       wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx, MethodName(opnum), &fault);
   if (!in.ok()) return fault;
-  std::uint32_t hresult = Precheck(ctx, in->authority);
-  if (hresult == hr::kOk) {
-    hresult = HresultOf(engine_.security().Require(CallerOf(ctx), ca::rights::kAdmin, "ping"));
-  }
+  const std::uint32_t hresult = Precheck(ctx, in->authority, ca::rights::kAdmin, "ping");
   LogCall(ctx, opnum, hresult);
   return dcom::HresultResponse(hresult);
 }
@@ -909,12 +891,7 @@ rpc::CallResult CertAdminObject::GetOfficerRights(const rpc::CallContext& ctx,
       wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx, "GetOfficerRights", &fault);
   if (!in.ok()) return fault;
   wire::DwordBlobOut out;
-  out.hresult = Precheck(ctx, in->authority);
-  if (out.hresult == hr::kOk) {
-    out.hresult = HresultOf(engine_.security().Require(
-        CallerOf(ctx), ca::rights::kAdmin | ca::rights::kOfficer | ca::rights::kRead,
-        "read the officer rights"));
-  }
+  out.hresult = Precheck(ctx, in->authority, kReaders, "read the officer rights");
   LogCall(ctx, kOpnum, out.hresult);
   return rpc::CallResult::Response(wire::EncodeDwordBlobResponse(out));
 }
@@ -929,12 +906,7 @@ rpc::CallResult CertAdminObject::GetAuditFilter(const rpc::CallContext& ctx,
       wire::DecodeAuthorityRequest(stub, options_.ndr_limits), ctx, "GetAuditFilter", &fault);
   if (!in.ok()) return fault;
   wire::DwordOut out;
-  out.hresult = Precheck(ctx, in->authority);
-  if (out.hresult == hr::kOk) {
-    out.hresult = HresultOf(engine_.security().Require(
-        CallerOf(ctx), ca::rights::kAdmin | ca::rights::kOfficer | ca::rights::kRead,
-        "read the audit filter"));
-  }
+  out.hresult = Precheck(ctx, in->authority, kReaders, "read the audit filter");
   LogCall(ctx, kOpnum, out.hresult);
   return rpc::CallResult::Response(wire::EncodeDwordResponse(out));
 }

@@ -19,20 +19,18 @@ import subprocess
 import sys
 import tempfile
 
-from impacket.dcerpc.v5.dcomrt import (DCOMConnection, ORPCTHAT, ORPCTHIS, OBJREF_STANDARD,
-                                       REMINTERFACEREF, RemRelease)
+from impacket.dcerpc.v5.dcomrt import DCOMConnection, ORPCTHAT, ORPCTHIS
 from impacket.dcerpc.v5.dtypes import DWORD, LONG, LPWSTR, NULL, ULONG
 from impacket.dcerpc.v5.ndr import NDRCALL
 from impacket.uuid import bin_to_string, string_to_bin, uuidtup_to_bin
 from pyasn1.codec.der import decoder
 
 from wcce_ndr import (CERTTRANSBLOB, CR_IN_PKCS10, argument_parser, blob, blob_bytes,
-                      enrollment_outcome, print_outcome, template_attributes)
+                      enrollment_outcome, print_outcome, release, template_attributes)
 
 CLSID_CCertRequestD = string_to_bin('d99e6e74-fc88-11d0-b498-00a0c90312f3')
 IID_ICertRequestD = uuidtup_to_bin(('d99e6e70-fc88-11d0-b498-00a0c90312f3', '0.0'))
 IID_ICertRequestD2 = uuidtup_to_bin(('5422fd3a-d4b8-4cef-a12e-e87d4ca22e90', '0.0'))
-IID_IRemUnknown2 = uuidtup_to_bin(('00000143-0000-0000-c000-000000000046', '0.0'))
 
 CR_IN_FULLRESPONSE = 0x40000
 OID_CMC_STATUS_INFO = '1.3.6.1.5.5.7.7.1'
@@ -146,22 +144,6 @@ def call(iface, req):
     req['ORPCthis']['flags'] = 0
     iface.connect(IID_ICertRequestD2)
     return iface.get_dce_rpc().request(req, uuid=iface.get_iPid(), checkError=False)
-
-
-def release(iface):
-    """RemRelease of every public reference the activation gave."""
-    refs = OBJREF_STANDARD(iface.get_objRef())['std']['cPublicRefs']
-    req = RemRelease()
-    req['ORPCthis'] = iface.get_cinstance().get_ORPCthis()
-    req['ORPCthis']['flags'] = 0
-    req['cInterfaceRefs'] = 1
-    ref = REMINTERFACEREF()
-    ref['ipid'] = iface.get_iPid()
-    ref['cPublicRefs'] = refs
-    ref['cPrivateRefs'] = 0
-    req['InterfaceRefs'].append(ref)
-    resp = iface.request(req, IID_IRemUnknown2, iface.get_ipidRemUnknown())
-    return resp['ErrorCode']
 
 
 def cmc_status(full_response, ca_pem_path):

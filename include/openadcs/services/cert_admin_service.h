@@ -28,6 +28,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "openadcs/ca/engine.h"
@@ -133,6 +134,11 @@ class CertAdminObject : public dcom::ComObject {
   // 0 when a call with `authority` may proceed, else the HRESULT to answer.
   std::uint32_t Precheck(const rpc::CallContext& ctx,
                          const std::optional<std::u16string>& authority) const;
+  // The same, and the caller must hold one of the rights `any_of`, which
+  // the engine does not check itself for this method.
+  std::uint32_t Precheck(const rpc::CallContext& ctx,
+                         const std::optional<std::u16string>& authority, std::uint32_t any_of,
+                         std::string_view operation) const;
 
   ca::Engine& engine_;
   const CertAdminOptions options_;
