@@ -19,6 +19,7 @@ namespace {
 
 constexpr const char* kDomain = "EXAMPLE";
 constexpr const char* kUser = "bench";
+constexpr const char* kOfficerUser = "officer";
 constexpr const char* kPassword = "Bench-Horse-7";
 // Generating an RSA-4096 CA key on a busy 2-core machine can take a while.
 constexpr std::chrono::seconds kStartTimeout{120};
@@ -46,6 +47,7 @@ Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions
   Result<auth::UserFile> users = auth::UserFile::Load(d.state / "users");
   if (!users.ok()) return users.status();
   OPENADCS_RETURN_IF_ERROR(users->Add(kDomain, kUser, kPassword));
+  if (options.officer) OPENADCS_RETURN_IF_ERROR(users->Add(kDomain, kOfficerUser, kPassword));
   OPENADCS_RETURN_IF_ERROR(users->Save());
 
   const std::filesystem::path config = dir / "openadcsd.toml";
@@ -61,6 +63,9 @@ Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions
       << kDomain << "\"\n";
   if (options.worker_threads > 0) out << "worker_threads = " << options.worker_threads << "\n";
   if (options.dcom) out << "[dcom]\nport = 0\n";
+  if (options.officer) {
+    out << "[security]\nofficers = ['" << kDomain << "\\" << kOfficerUser << "']\n";
+  }
   out.close();
   if (!out) return Status::IOError("cannot write " + config.string());
 
@@ -98,6 +103,12 @@ client::ConnectOptions ConnectOptionsFor(const Daemon& daemon) {
   options.credentials.user = kUser;
   options.credentials.password = kPassword;
   options.level = auth::AuthLevel::kPrivacy;
+  return options;
+}
+
+client::ConnectOptions OfficerConnectOptionsFor(const Daemon& daemon) {
+  client::ConnectOptions options = ConnectOptionsFor(daemon);
+  options.credentials.user = kOfficerUser;
   return options;
 }
 

@@ -37,6 +37,7 @@ struct DaemonOptions {
   std::string key_algorithm = "rsa2048";  // [ca] key_algorithm
   int worker_threads = 0;                 // [rpc] worker_threads; 0 keeps the default
   bool dcom = false;                      // also serve DCOM, its port bound at 0
+  bool officer = false;                   // also an account holding the Officer role
 };
 
 struct Daemon {
@@ -60,6 +61,8 @@ Status StopDaemon(Daemon& daemon);
 // The bench user over NTLM privacy at `daemon`: ICertPassage on its icpr
 // port, DCOM activation on its epm port.
 client::ConnectOptions ConnectOptionsFor(const Daemon& daemon);
+// The officer account (DaemonOptions::officer) the same way.
+client::ConnectOptions OfficerConnectOptionsFor(const Daemon& daemon);
 
 Result<ossl::PKeyPtr> LoadPrivateKey(const std::filesystem::path& path);
 

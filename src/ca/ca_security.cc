@@ -2,12 +2,26 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <mutex>
+#include <string>
 #include <utility>
 
 #include "openadcs/util/hresult.h"
 
 namespace openadcs::ca {
+namespace {
+
+// The audit event of a stored descriptor: version `version`, `bytes` long.
+db::AuditEvent SecurityEvent(const std::string& actor, const char* action, std::uint64_t version,
+                             std::size_t bytes) {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return {now.count(), actor, action, 0,
+          "version " + std::to_string(version) + ", " + std::to_string(bytes) + " bytes"};
+}
+
+}  // namespace
 
 Result<std::unique_ptr<CaSecurity>> CaSecurity::Open(db::CaStore& store,
                                                      CaSecurityOptions options) {
@@ -19,7 +33,8 @@ Result<std::unique_ptr<CaSecurity>> CaSecurity::Open(db::CaStore& store,
     if (!initial.ok()) return initial.status();
     Result<Bytes> encoded = security::EncodeSecurityDescriptor(*initial);
     if (!encoded.ok()) return encoded.status();
-    OPENADCS_RETURN_IF_ERROR(store.PutCaSecurity(*encoded, 0));
+    OPENADCS_RETURN_IF_ERROR(store.PutCaSecurity(
+        *encoded, 0, SecurityEvent("", "init-ca-security", 1, encoded->size())));
     spdlog::info("ca security: the first start stored the configured roles ({} ACEs)",
                  initial->dacl ? initial->dacl->aces.size() : 0);
     self->sd_ = std::move(*initial);
@@ -77,7 +92,9 @@ Status CaSecurity::Replace(const Caller& caller, std::span<const std::uint8_t> d
   OPENADCS_RETURN_IF_ERROR(ValidateCaSecurity(*sd));
   Bytes encoded(descriptor.begin(), descriptor.end());
   std::unique_lock lock(mu_);
-  OPENADCS_RETURN_IF_ERROR(store_.PutCaSecurity(encoded, version_));
+  OPENADCS_RETURN_IF_ERROR(store_.PutCaSecurity(
+      encoded, version_,
+      SecurityEvent(caller.name, "set-ca-security", version_ + 1, encoded.size())));
   sd_ = std::move(*sd);
   encoded_ = std::move(encoded);
   ++version_;

@@ -12,7 +12,7 @@
 
 namespace openadcs::ca {
 
-Result<db::CrlRow> Engine::Impl::PublishCrl(std::int64_t next_update) {
+Result<db::CrlRow> Engine::Impl::PublishCrl(std::int64_t next_update, const std::string& actor) {
   const std::int64_t now = clock_();
   auto latest = store_.LatestCrl();
   if (!latest.ok()) return latest.status();
@@ -41,7 +41,10 @@ Result<db::CrlRow> Engine::Impl::PublishCrl(std::int64_t next_update) {
   row.effective = now;
   row.propagation_complete = now;
   row.raw_crl = std::move(der).value();
-  auto id = store_.InsertCrl(row);
+  auto id = store_.InsertCrl(
+      row, Audit(actor, "publish-crl", 0,
+                 "CRL " + std::to_string(row.number) + ", " + std::to_string(row.count) +
+                     " entries, next update " + std::to_string(row.next_update)));
   if (!id.ok()) return id.status();
   row.row_id = *id;
   spdlog::debug("built and stored CRL {} with {} entries", row.number, row.count);

@@ -25,6 +25,18 @@ std::string Hex32(std::uint32_t v) {
   return buf;
 }
 
+std::string AuditDetail(std::string text) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
+  }
+  if (text.size() <= kMaxAuditDetailBytes) return text;
+  std::size_t end = kMaxAuditDetailBytes;
+  // Back off continuation bytes (10xxxxxx) to the start of the cut sequence.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  text.resize(end);
+  return text;
+}
+
 SubmitResult Failure(std::uint32_t request_id, WireDisposition disposition, std::uint32_t status,
                      std::string message) {
   SubmitResult r;
@@ -118,6 +130,16 @@ Status Engine::Impl::MapOfficerStatus(const Status& s, std::uint32_t id) {
   }
 }
 
+db::AuditEvent Engine::Impl::Audit(const std::string& actor, std::string action, std::uint32_t id,
+                                   std::string detail) const {
+  return {clock_(), actor, std::move(action), id, engine_internal::AuditDetail(std::move(detail))};
+}
+
+std::string Engine::Impl::IssueDetail(const db::RequestRecord& rec) {
+  return "template " + (rec.template_name.empty() ? std::string("(none)") : rec.template_name) +
+         "; serial " + (rec.certificate ? rec.certificate->serial_number : std::string());
+}
+
 Engine::Engine(EngineOptions options, const pki::CaIdentity& identity, db::CaStore& store,
                directory::TemplateSource& templates, directory::IdentityLookup* lookup,
                CaSecurity& security, Clock clock)
@@ -179,12 +201,12 @@ Result<RevocationStatus> Engine::IsValidCertificate(const Caller& caller,
   return impl_->IsValidCertificate(caller, serial);
 }
 Result<db::CrlRow> Engine::PublishCrl(std::int64_t next_update) {
-  return impl_->PublishCrl(next_update);
+  return impl_->PublishCrl(next_update, "");
 }
 Result<db::CrlRow> Engine::PublishCrl(const Caller& admin, std::int64_t next_update) {
   OPENADCS_RETURN_IF_ERROR(impl_->security().Require(admin, rights::kAdmin, "publish a CRL"));
   spdlog::info("ca: {} publishes a CRL", admin.name);
-  return impl_->PublishCrl(next_update);
+  return impl_->PublishCrl(next_update, admin.name);
 }
 Result<db::CrlRow> Engine::LatestCrl(const Caller& caller) {
   return impl_->LatestCrl(caller);

@@ -49,6 +49,13 @@ std::uint32_t HresultOf(const Status& s, std::uint32_t fallback);
 // "0x%08X", as HRESULTs and flags appear in messages and logs.
 std::string Hex32(std::uint32_t v);
 
+// An audit detail is cut to this many bytes: a line in a log, not a record.
+inline constexpr std::size_t kMaxAuditDetailBytes = 512;
+
+// `text` as an audit detail: one line (control characters become spaces),
+// at most kMaxAuditDetailBytes, never cut inside a UTF-8 sequence.
+std::string AuditDetail(std::string text);
+
 // A result without a certificate: a failure, a denial or a pending request.
 SubmitResult Failure(std::uint32_t request_id, WireDisposition disposition, std::uint32_t status,
                      std::string message);
@@ -85,16 +92,18 @@ class Engine::Impl {
   Result<RevocationStatus> IsValidCertificate(const Caller& caller, const std::string& serial_text);
 
   // --- CRLs (crl_publisher.cc) ---
-  Result<db::CrlRow> PublishCrl(std::int64_t next_update);
+  // `actor`: the administrator who asked, "" for the CA's own schedule.
+  Result<db::CrlRow> PublishCrl(std::int64_t next_update, const std::string& actor);
   Result<db::CrlRow> LatestCrl(const Caller& caller);
 
   const CaProperties& properties() const { return properties_; }
   CaSecurity& security() const { return security_; }
 
  private:
-  // Writes `rec` once it holds the certificate; on success sets what the
-  // caller needs in `rec` (a new row's request_id). kAlreadyExists asks for
-  // a fresh serial number; any other failure ends the issuance.
+  // Writes `rec` once it holds the certificate (with the audit event its
+  // serial number completes); on success sets what the caller needs in
+  // `rec` (a new row's request_id). kAlreadyExists asks for a fresh serial
+  // number; any other failure ends the issuance.
   using Commit = std::function<Status(db::RequestRecord& rec)>;
 
   // --- Enrollment helpers (enrollment.cc) ---
@@ -133,6 +142,11 @@ class Engine::Impl {
   SubmitResult UpdateFailure(const Status& s, std::uint32_t id);
   // Store errors of officer operations as the admin protocol reports them.
   static Status MapOfficerStatus(const Status& s, std::uint32_t id);
+  // The audit event of `action` by `actor` on request `id`, now.
+  db::AuditEvent Audit(const std::string& actor, std::string action, std::uint32_t id,
+                       std::string detail) const;
+  // The detail of an issuance: the template and the serial number.
+  static std::string IssueDetail(const db::RequestRecord& rec);
 
   EngineOptions options_;
   const pki::CaIdentity& identity_;

@@ -221,7 +221,13 @@ SubmitResult Engine::Impl::Insert(db::RequestRecord rec,
                                   const std::vector<db::AttributeRow>& attributes,
                                   const std::vector<db::ExtensionRow>& extensions,
                                   WireDisposition wire) {
-  auto id = store_.InsertRequest(rec, attributes, extensions);
+  const char* action = rec.disposition == Disposition::kPending  ? "pend"
+                       : rec.disposition == Disposition::kDenied ? "deny"
+                                                                 : "fail";
+  std::string detail = rec.template_name.empty() ? "" : "template " + rec.template_name + "; ";
+  detail += Hex32(rec.status_code) + " " + rec.disposition_message;
+  auto id = store_.InsertRequest(rec, attributes, extensions,
+                                 Audit(rec.requester_name, action, 0, std::move(detail)));
   if (!id.ok()) return StoreWriteFailure(id.status());
   const std::uint32_t status = rec.status_code;
   spdlog::info("[req {}] {} from {}{}{}: {}", *id, DispositionName(rec.disposition),
@@ -235,7 +241,8 @@ SubmitResult Engine::Impl::IssueNew(db::RequestRecord rec,
                                     const PolicyOutcome& outcome, const X509_REQ* request,
                                     std::int64_t now) {
   return Issue(rec, outcome, request, now, [&](db::RequestRecord& r) -> Status {
-    auto id = store_.InsertRequest(r, attributes, outcome.extension_rows);
+    auto id = store_.InsertRequest(r, attributes, outcome.extension_rows,
+                                   Audit(r.requester_name, "issue", 0, IssueDetail(r)));
     if (!id.ok()) return id.status();
     r.request_id = *id;
     return Status::Ok();

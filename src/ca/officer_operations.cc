@@ -92,8 +92,11 @@ Status Engine::Impl::SetExtension(const Caller& officer, std::uint32_t id,
           "unknown value type " + std::to_string(static_cast<std::uint32_t>(type)),
           hr::kInvalidArg);
   }
-  Status s = store_.PutExtension({id, ext_oid, flags | xf::kOriginAdmin, std::move(encoded)},
-                                 Disposition::kPending);
+  const std::size_t encoded_bytes = encoded.size();
+  Status s = store_.PutExtension(
+      {id, ext_oid, flags | xf::kOriginAdmin, std::move(encoded)}, Disposition::kPending,
+      Audit(officer.name, "set-extension", id,
+            ext_oid + " flags " + Hex32(flags) + ", " + std::to_string(encoded_bytes) + " bytes"));
   s = MapOfficerStatus(s, id);
   if (s.ok()) {
     spdlog::info("[req {}] {} set extension {} (flags {})", id, officer.name, ext_oid,
@@ -120,7 +123,13 @@ Status Engine::Impl::SetAttributes(const Caller& officer, std::uint32_t id,
   if (rows.size() > kMaxAttributeRows) {
     return Status::InvalidArgument("too many attributes", hr::kInvalidArg);
   }
-  Status s = MapOfficerStatus(store_.PutAttributes(id, rows, Disposition::kPending), id);
+  // Names only: values may be anything a requester or officer typed.
+  std::string names;
+  for (const db::AttributeRow& r : rows) names += (names.empty() ? "" : ", ") + r.name;
+  Status s = MapOfficerStatus(
+      store_.PutAttributes(id, rows, Disposition::kPending,
+                           Audit(officer.name, "set-attributes", id, std::move(names))),
+      id);
   if (s.ok()) spdlog::info("[req {}] {} set {} attribute(s)", id, officer.name, rows.size());
   return s;
 }
@@ -164,14 +173,18 @@ SubmitResult Engine::Impl::Resubmit(const Caller& officer, std::uint32_t id) {
     rec.disposition = Disposition::kDenied;
     rec.status_code = outcome.status;
     rec.disposition_message = "Denied by Policy Module: " + outcome.message;
-    Status s = store_.UpdateRequest(rec, Disposition::kPending, {});
+    Status s = store_.UpdateRequest(
+        rec, Disposition::kPending, {},
+        Audit(officer.name, "deny", id,
+              "resubmitted: " + Hex32(outcome.status) + " " + rec.disposition_message));
     if (!s.ok()) return UpdateFailure(s, id);
     spdlog::info("[req {}] resubmitted by {}: denied {} {}", id, officer.name,
                  Hex32(outcome.status), outcome.message);
     return Failure(id, WireDisposition::kDenied, outcome.status, rec.disposition_message);
   }
   return Issue(rec, outcome, parsed->pkcs10.get(), now, [&](const db::RequestRecord& r) {
-    return store_.UpdateRequest(r, Disposition::kPending, outcome.extension_rows);
+    return store_.UpdateRequest(r, Disposition::kPending, outcome.extension_rows,
+                                Audit(officer.name, "issue", id, "resubmitted; " + IssueDetail(r)));
   });
 }
 
@@ -189,7 +202,10 @@ Status Engine::Impl::Deny(const Caller& officer, std::uint32_t id) {
   rec.disposition_message = "Denied by " + officer.name;
   rec.officer = officer.name;
   rec.resolved_when = clock_();
-  Status s = MapOfficerStatus(store_.UpdateRequest(rec, Disposition::kPending, {}), id);
+  Status s = MapOfficerStatus(
+      store_.UpdateRequest(rec, Disposition::kPending, {},
+                           Audit(officer.name, "deny", id, rec.disposition_message)),
+      id);
   if (s.ok()) spdlog::info("[req {}] denied by {}", id, officer.name);
   return s;
 }
@@ -232,7 +248,14 @@ Status Engine::Impl::Revoke(const Caller& officer, const std::string& serial_tex
     rec.revocation = db::Revocation{now, effective > 0 ? effective : now, reason};
   }
   rec.officer = officer.name;
-  Status s = store_.UpdateRequest(rec, before, {});
+  std::string detail = "serial " + *serial;
+  if (!unrevoke) {
+    detail += " reason " + std::to_string(reason) + " effective " +
+              std::to_string(rec.revocation->revoked_effective_when);
+  }
+  Status s = store_.UpdateRequest(
+      rec, before, {},
+      Audit(officer.name, unrevoke ? "unrevoke" : "revoke", rec.request_id, std::move(detail)));
   if (!s.ok()) return MapOfficerStatus(s, rec.request_id);
   spdlog::info("[req {}] {} by {}: serial {} reason {}", rec.request_id,
                unrevoke ? "released from hold" : "revoked", officer.name, *serial,

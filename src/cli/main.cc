@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "cli/admin_commands.h"
+#include "cli/audit_command.h"
 #include "cli/ca_commands.h"
 #include "cli/enroll_commands.h"
 #include "cli/user_command.h"
@@ -22,6 +23,7 @@ int Run(int argc, char** argv) {
   openadcs::cli::RegisterViewCommands(app, &exit_code);
   openadcs::cli::RegisterAdminCommands(app, &exit_code);
   openadcs::cli::AddUserCommand(app, &exit_code);
+  openadcs::cli::AddAuditCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "db/audit_table.h"
 #include "openadcs/db/sqlite_store.h"
 
 namespace openadcs::db::schema {
@@ -45,7 +46,8 @@ constexpr InternalColumn kInternal[] = {
 };
 
 // Tables outside MS-CSRA's four, so not in the catalogue. ca_security holds
-// at most one row (id 1): the CA's security descriptor and its version.
+// at most one row (id 1): the CA's security descriptor and its version. The
+// audit table is audit_table::kCreate.
 constexpr std::string_view kCreateCaSecurity =
     "CREATE TABLE ca_security (id INTEGER PRIMARY KEY CHECK (id = 1), "
     "descriptor BLOB NOT NULL, version INTEGER NOT NULL) STRICT";
@@ -118,6 +120,9 @@ Result<std::int64_t> PragmaValue(Connection& conn, std::string_view pragma) {
 Status Upgrade(Connection& conn, std::int64_t from) {
   switch (from) {
     case 1: return conn.Exec(kCreateCaSecurity, "create table ca_security");
+    // The chain starts with the first write after the upgrade: what came
+    // before was never audited, and a made-up history would prove nothing.
+    case 2: return conn.Exec(audit_table::kCreate, "create table audit");
     default: return Status::Internal("no upgrade from schema version " + std::to_string(from));
   }
 }
@@ -159,11 +164,16 @@ std::vector<std::string> CreateStatements() {
   std::vector<std::string> out;
   for (const TableSpec& spec : kTables) AppendTable(spec, out);
   out.emplace_back(kCreateCaSecurity);
+  out.emplace_back(audit_table::kCreate);
   return out;
 }
 
+Result<std::int64_t> Version(Connection& conn) {
+  return PragmaValue(conn, "user_version");
+}
+
 Status CheckCompatible(Connection& conn) {
-  Result<std::int64_t> version = PragmaValue(conn, "user_version");
+  Result<std::int64_t> version = Version(conn);
   if (!version.ok()) return version.status();
   if (*version > kSchemaVersion) {
     return Status::FailedPrecondition("CA database schema version " + std::to_string(*version) +

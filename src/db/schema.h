@@ -32,6 +32,9 @@ std::span<const InternalColumn> InternalRequestColumns();
 // CREATE TABLE / CREATE INDEX statements for the current version.
 std::vector<std::string> CreateStatements();
 
+// The file's schema version (PRAGMA user_version); 0 for a new file.
+Result<std::int64_t> Version(Connection& conn);
+
 // FailedPrecondition if the file carries a newer schema version than
 // kSchemaVersion, or is a SQLite database that is not ours. Reads only.
 Status CheckCompatible(Connection& conn);

@@ -200,6 +200,20 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
   return conn;
 }
 
+Result<std::unique_ptr<Connection>> Connection::OpenReadOnly(
+    const std::filesystem::path& path, std::chrono::milliseconds busy_timeout) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db,
+      SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE,
+      nullptr);
+  std::unique_ptr<Connection> conn(new Connection(db));
+  if (rc != SQLITE_OK) return conn->Error(rc, "open " + path.string() + " read-only");
+  auto ms = std::clamp<std::chrono::milliseconds::rep>(busy_timeout.count(), 0, INT_MAX);
+  sqlite3_busy_timeout(db, static_cast<int>(ms));
+  return conn;
+}
+
 Connection::~Connection() {
   for (auto& [sql, cached] : cache_) sqlite3_finalize(cached.stmt);
   if (int rc = sqlite3_close(db_); rc != SQLITE_OK) {

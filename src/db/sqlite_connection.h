@@ -78,6 +78,11 @@ class Connection {
   // Opens (creating if missing) the database at `path` read-write.
   static Result<std::unique_ptr<Connection>> Open(const std::filesystem::path& path,
                                                   std::chrono::milliseconds busy_timeout);
+  // Opens the existing database at `path` read-only, for offline readers
+  // that must never create or change it. Errors: the open's (a missing
+  // file is an IOError: check first).
+  static Result<std::unique_ptr<Connection>> OpenReadOnly(const std::filesystem::path& path,
+                                                          std::chrono::milliseconds busy_timeout);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <utility>
 
+#include "db/audit_table.h"
 #include "db/request_row.h"
 #include "db/schema.h"
 #include "db/sqlite_connection.h"
@@ -69,23 +70,28 @@ class SqliteStore final : public CaStore {
   // --- CaStore ---
   Result<std::uint32_t> InsertRequest(const RequestRecord& record,
                                       const std::vector<AttributeRow>& attributes,
-                                      const std::vector<ExtensionRow>& extensions) override;
+                                      const std::vector<ExtensionRow>& extensions,
+                                      const AuditEvent& audit) override;
   Status UpdateRequest(const RequestRecord& record, Disposition expected,
-                       const std::vector<ExtensionRow>& extensions) override;
+                       const std::vector<ExtensionRow>& extensions,
+                       const AuditEvent& audit) override;
   Result<RequestRecord> GetRequest(std::uint32_t request_id) override;
   Result<RequestRecord> GetRequestBySerial(const std::string& serial) override;
   Result<std::vector<RequestRecord>> ListRequests(const RequestQuery& query) override;
-  Status PutExtension(const ExtensionRow& row, Disposition required) override;
+  Status PutExtension(const ExtensionRow& row, Disposition required,
+                      const AuditEvent& audit) override;
   Result<std::vector<ExtensionRow>> ListExtensions(std::uint32_t request_id) override;
   Status PutAttributes(std::uint32_t request_id, const std::vector<AttributeRow>& rows,
-                       Disposition required) override;
+                       Disposition required, const AuditEvent& audit) override;
   Result<std::vector<AttributeRow>> ListAttributes(std::uint32_t request_id) override;
   Result<std::vector<RequestRecord>> ListRevoked(std::int64_t at) override;
-  Result<std::uint32_t> InsertCrl(const CrlRow& row) override;
+  Result<std::uint32_t> InsertCrl(const CrlRow& row, const AuditEvent& audit) override;
   Result<std::optional<CrlRow>> LatestCrl() override;
   Result<ViewPage> QueryView(const ViewQuery& query) override;
   Result<std::optional<CaSecurityRow>> GetCaSecurity() override;
-  Status PutCaSecurity(const Bytes& descriptor, std::uint64_t expected_version) override;
+  Status PutCaSecurity(const Bytes& descriptor, std::uint64_t expected_version,
+                       const AuditEvent& audit) override;
+  Result<std::vector<AuditRow>> ListAudit(std::uint64_t after_seq, std::uint32_t limit) override;
 
  private:
   struct PendingWrite {
@@ -100,6 +106,12 @@ class SqliteStore final : public CaStore {
   // Runs `body` on the write connection inside a transaction shared with
   // other writers; returns once that transaction is durable (or failed).
   Status RunWrite(const std::function<Status()>& body);
+  // RunWrite of `body` followed, in the same savepoint, by the append of
+  // `event` (as `body` leaves it: InsertRequest fills in the request id) to
+  // the audit chain; logs the row once the write is durable. The head of
+  // the chain is read in the write transaction, under the write lock, so
+  // concurrent writers (and batch members rolled back alone) keep one chain.
+  Status RunAudited(AuditEvent event, const std::function<Status(AuditEvent&)>& body);
   // Runs and commits `batch`, setting each writer's status; returns whether
   // the transaction committed.
   bool CommitBatch(const std::vector<PendingWrite*>& batch);
@@ -164,6 +176,20 @@ Status SqliteStore::RunWrite(const std::function<Status()>& body) {
     }
   }
   return w.status;
+}
+
+Status SqliteStore::RunAudited(AuditEvent event, const std::function<Status(AuditEvent&)>& body) {
+  AuditRow appended;
+  Status s = RunWrite([&]() -> Status {
+    AuditEvent e = event;  // the body may amend it
+    OPENADCS_RETURN_IF_ERROR(body(e));
+    Result<AuditRow> row = audit_table::AppendRow(*conn_, e);
+    if (!row.ok()) return row.status();
+    appended = std::move(row).value();
+    return Status::Ok();
+  });
+  if (s.ok()) audit_table::Log(appended);
+  return s;
 }
 
 bool SqliteStore::CommitBatch(const std::vector<PendingWrite*>& batch) {
@@ -272,9 +298,10 @@ Result<std::vector<RequestRecord>> SqliteStore::SelectRequests(std::string_view 
 
 Result<std::uint32_t> SqliteStore::InsertRequest(const RequestRecord& record,
                                                  const std::vector<AttributeRow>& attributes,
-                                                 const std::vector<ExtensionRow>& extensions) {
+                                                 const std::vector<ExtensionRow>& extensions,
+                                                 const AuditEvent& audit) {
   std::uint32_t new_id = 0;
-  Status s = RunWrite([&]() -> Status {
+  Status s = RunAudited(audit, [&](AuditEvent& e) -> Status {
     {
       Result<Statement> st = conn_->Prepare(request_row::InsertSql());
       if (!st.ok()) return st.status();
@@ -284,7 +311,8 @@ Result<std::uint32_t> SqliteStore::InsertRequest(const RequestRecord& record,
     Result<std::uint32_t> id = LastInsertId("request");
     if (!id.ok()) return id.status();
     for (const AttributeRow& a : attributes) OPENADCS_RETURN_IF_ERROR(InsertAttribute(*id, a));
-    for (const ExtensionRow& e : extensions) OPENADCS_RETURN_IF_ERROR(UpsertExtension(*id, e));
+    for (const ExtensionRow& x : extensions) OPENADCS_RETURN_IF_ERROR(UpsertExtension(*id, x));
+    if (e.request_id == 0) e.request_id = *id;
     new_id = *id;
     return Status::Ok();
   });
@@ -293,8 +321,9 @@ Result<std::uint32_t> SqliteStore::InsertRequest(const RequestRecord& record,
 }
 
 Status SqliteStore::UpdateRequest(const RequestRecord& record, Disposition expected,
-                                  const std::vector<ExtensionRow>& extensions) {
-  return RunWrite([&]() -> Status {
+                                  const std::vector<ExtensionRow>& extensions,
+                                  const AuditEvent& audit) {
+  return RunAudited(audit, [&](AuditEvent&) -> Status {
     OPENADCS_RETURN_IF_ERROR(RequireDisposition(record.request_id, expected));
     {
       Result<Statement> st = conn_->Prepare(request_row::UpdateSql());
@@ -343,8 +372,9 @@ Result<std::vector<RequestRecord>> SqliteStore::ListRequests(const RequestQuery&
   });
 }
 
-Status SqliteStore::PutExtension(const ExtensionRow& row, Disposition required) {
-  return RunWrite([&]() -> Status {
+Status SqliteStore::PutExtension(const ExtensionRow& row, Disposition required,
+                                 const AuditEvent& audit) {
+  return RunAudited(audit, [&](AuditEvent&) -> Status {
     OPENADCS_RETURN_IF_ERROR(RequireDisposition(row.request_id, required));
     return UpsertExtension(row.request_id, row);
   });
@@ -375,8 +405,8 @@ Result<std::vector<ExtensionRow>> SqliteStore::ListExtensions(std::uint32_t requ
 }
 
 Status SqliteStore::PutAttributes(std::uint32_t request_id, const std::vector<AttributeRow>& rows,
-                                  Disposition required) {
-  return RunWrite([&]() -> Status {
+                                  Disposition required, const AuditEvent& audit) {
+  return RunAudited(audit, [&](AuditEvent&) -> Status {
     OPENADCS_RETURN_IF_ERROR(RequireDisposition(request_id, required));
     for (const AttributeRow& a : rows) OPENADCS_RETURN_IF_ERROR(InsertAttribute(request_id, a));
     return Status::Ok();
@@ -420,9 +450,9 @@ Result<std::vector<RequestRecord>> SqliteStore::ListRevoked(std::int64_t at) {
   });
 }
 
-Result<std::uint32_t> SqliteStore::InsertCrl(const CrlRow& row) {
+Result<std::uint32_t> SqliteStore::InsertCrl(const CrlRow& row, const AuditEvent& audit) {
   std::uint32_t new_id = 0;
-  Status s = RunWrite([&]() -> Status {
+  Status s = RunAudited(audit, [&](AuditEvent&) -> Status {
     Result<Statement> st = conn_->Prepare(
         "INSERT INTO crl (number, min_base, name_id, entry_count, this_update, next_update, "
         "effective, propagation_complete, publish_status_code, raw_crl) "
@@ -515,13 +545,14 @@ Result<std::optional<CaSecurityRow>> SqliteStore::GetCaSecurity() {
   return std::optional<CaSecurityRow>(std::move(sd));
 }
 
-Status SqliteStore::PutCaSecurity(const Bytes& descriptor, std::uint64_t expected_version) {
+Status SqliteStore::PutCaSecurity(const Bytes& descriptor, std::uint64_t expected_version,
+                                  const AuditEvent& audit) {
   if (descriptor.empty() || descriptor.size() > kMaxCaSecurityBytes) {
     return Status::InvalidArgument("CA security descriptor of " +
                                    std::to_string(descriptor.size()) + " bytes; 1 to " +
                                    std::to_string(kMaxCaSecurityBytes) + " allowed");
   }
-  return RunWrite([&]() -> Status {
+  return RunAudited(audit, [&](AuditEvent&) -> Status {
     std::int64_t stored = 0;  // no row yet
     {
       Result<Statement> st = conn_->Prepare(kSelectCaSecurity);
@@ -541,6 +572,11 @@ Status SqliteStore::PutCaSecurity(const Bytes& descriptor, std::uint64_t expecte
     st->Bind(2, stored + 1);
     return st->Run();
   });
+}
+
+Result<std::vector<AuditRow>> SqliteStore::ListAudit(std::uint64_t after_seq, std::uint32_t limit) {
+  std::lock_guard lock(read_mu_);
+  return audit_table::ListRows(*read_conn_, after_seq, limit);
 }
 
 // Reads one text value from a PRAGMA that sets and reports a setting.

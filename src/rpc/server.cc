@@ -234,6 +234,10 @@ void Accept(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Listene
         if (ec == asio::error::operation_aborted || !listener->acceptor.is_open()) return;
         if (!ec) {
           boost::system::error_code ignored;
+          // A response of several fragments goes out in several writes: with
+          // Nagle's algorithm the last one waits for the client's delayed
+          // ACK (40 ms on Linux) whenever a response spans fragments.
+          socket.set_option(tcp::no_delay(true), ignored);
           ConnectionInfo info;
           const tcp::endpoint local = socket.local_endpoint(ignored);
           const tcp::endpoint peer = socket.remote_endpoint(ignored);

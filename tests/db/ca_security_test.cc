@@ -64,26 +64,27 @@ TEST_F(CaSecurityTest, NoneBeforeTheFirstPut) {
 }
 
 TEST_F(CaSecurityTest, FirstPutExpectsVersionZeroAndStoresVersionOne) {
-  EXPECT_EQ(store_->PutCaSecurity(kSd1, 1).code(), StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(store_->PutCaSecurity(kSd1, 0).ok());
+  EXPECT_EQ(store_->PutCaSecurity(kSd1, 1, {}).code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(store_->PutCaSecurity(kSd1, 0, {}).ok());
   CaSecurityRow row = Stored();
   EXPECT_EQ(row.descriptor, kSd1);
   EXPECT_EQ(row.version, 1u);
 }
 
 TEST_F(CaSecurityTest, VersionedUpdateIncrementsTheVersion) {
-  ASSERT_TRUE(store_->PutCaSecurity(kSd1, 0).ok());
-  ASSERT_TRUE(store_->PutCaSecurity(kSd2, 1).ok());
+  ASSERT_TRUE(store_->PutCaSecurity(kSd1, 0, {}).ok());
+  ASSERT_TRUE(store_->PutCaSecurity(kSd2, 1, {}).ok());
   CaSecurityRow row = Stored();
   EXPECT_EQ(row.descriptor, kSd2);
   EXPECT_EQ(row.version, 2u);
 }
 
 TEST_F(CaSecurityTest, StaleVersionIsRefusedAndChangesNothing) {
-  ASSERT_TRUE(store_->PutCaSecurity(kSd1, 0).ok());
-  ASSERT_TRUE(store_->PutCaSecurity(kSd2, 1).ok());
+  ASSERT_TRUE(store_->PutCaSecurity(kSd1, 0, {}).ok());
+  ASSERT_TRUE(store_->PutCaSecurity(kSd2, 1, {}).ok());
   for (std::uint64_t stale : {0u, 1u, 3u}) {
-    EXPECT_EQ(store_->PutCaSecurity(kSd3, stale).code(), StatusCode::kFailedPrecondition) << stale;
+    EXPECT_EQ(store_->PutCaSecurity(kSd3, stale, {}).code(), StatusCode::kFailedPrecondition)
+        << stale;
   }
   CaSecurityRow row = Stored();
   EXPECT_EQ(row.descriptor, kSd2);
@@ -91,27 +92,28 @@ TEST_F(CaSecurityTest, StaleVersionIsRefusedAndChangesNothing) {
 }
 
 TEST_F(CaSecurityTest, EmptyOrOversizedDescriptorIsRefused) {
-  EXPECT_EQ(store_->PutCaSecurity({}, 0).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(store_->PutCaSecurity(Bytes(kMaxCaSecurityBytes + 1, 0x01), 0).code(),
+  EXPECT_EQ(store_->PutCaSecurity({}, 0, {}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->PutCaSecurity(Bytes(kMaxCaSecurityBytes + 1, 0x01), 0, {}).code(),
             StatusCode::kInvalidArgument);
-  EXPECT_TRUE(store_->PutCaSecurity(Bytes(kMaxCaSecurityBytes, 0x01), 0).ok());
+  EXPECT_TRUE(store_->PutCaSecurity(Bytes(kMaxCaSecurityBytes, 0x01), 0, {}).ok());
 }
 
 TEST_F(CaSecurityTest, SurvivesReopen) {
-  ASSERT_TRUE(store_->PutCaSecurity(kSd1, 0).ok());
-  ASSERT_TRUE(store_->PutCaSecurity(kSd2, 1).ok());
+  ASSERT_TRUE(store_->PutCaSecurity(kSd1, 0, {}).ok());
+  ASSERT_TRUE(store_->PutCaSecurity(kSd2, 1, {}).ok());
   Reopen();
   CaSecurityRow row = Stored();
   EXPECT_EQ(row.descriptor, kSd2);
   EXPECT_EQ(row.version, 2u);
-  EXPECT_TRUE(store_->PutCaSecurity(kSd3, 2).ok());
+  EXPECT_TRUE(store_->PutCaSecurity(kSd3, 2, {}).ok());
 }
 
 TEST_F(CaSecurityTest, VersionOneFileGainsTheTableOnOpen) {
-  ASSERT_TRUE(store_->InsertRequest(RequestRecord{}, {}, {}).ok());
+  ASSERT_TRUE(store_->InsertRequest(RequestRecord{}, {}, {}, {}).ok());
   store_.reset();
-  // A version 1 file is this schema without ca_security.
+  // A version 1 file is this schema without ca_security (and audit, which 3 added).
   RawScalar("DROP TABLE ca_security");
+  RawScalar("DROP TABLE audit");
   RawScalar("PRAGMA user_version = 1");
   ASSERT_EQ(RawScalar("PRAGMA user_version"), "1");
   Reopen();
@@ -120,7 +122,7 @@ TEST_F(CaSecurityTest, VersionOneFileGainsTheTableOnOpen) {
   auto got = store_->GetCaSecurity();
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_FALSE(got->has_value());
-  ASSERT_TRUE(store_->PutCaSecurity(kSd1, 0).ok());
+  ASSERT_TRUE(store_->PutCaSecurity(kSd1, 0, {}).ok());
   EXPECT_EQ(Stored().version, 1u);
 }
 

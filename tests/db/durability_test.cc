@@ -126,7 +126,7 @@ TEST(DurabilityTest, EveryReportedInsertSurvivesSigkill) {
   // The store remains writable after recovery.
   RequestRecord next;
   next.disposition = Disposition::kPending;
-  auto id = (*store)->InsertRequest(next, {}, {});
+  auto id = (*store)->InsertRequest(next, {}, {}, {});
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   EXPECT_GT(*id, rows->back().request_id);
 }

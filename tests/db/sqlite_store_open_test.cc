@@ -55,7 +55,7 @@ TEST_F(SqliteStoreOpenTest, FilesAreCreatedOwnerOnlyWhateverTheUmask) {
   auto store = Open();
   ::umask(old);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  ASSERT_TRUE((*store)->InsertRequest(Pending(), {}, {}).ok());  // the WAL now exists
+  ASSERT_TRUE((*store)->InsertRequest(Pending(), {}, {}, {}).ok());  // the WAL now exists
   EXPECT_EQ(ModeOf(path_), 0600u);
   EXPECT_EQ(ModeOf(path_.string() + "-wal"), 0600u);
   EXPECT_EQ(ModeOf(path_.string() + "-shm"), 0600u);
@@ -115,27 +115,27 @@ TEST_F(SqliteStoreOpenTest, BusyPastTheTimeoutIsUnavailable) {
   sqlite3* other = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
-  auto id = (*store)->InsertRequest(Pending(), {}, {});
+  auto id = (*store)->InsertRequest(Pending(), {}, {}, {});
   EXPECT_EQ(id.status().code(), StatusCode::kUnavailable) << id.status().ToString();
   // Readers are not blocked by a writer in WAL mode.
   EXPECT_TRUE((*store)->ListRequests({}).ok());
   ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(other);
-  EXPECT_TRUE((*store)->InsertRequest(Pending(), {}, {}).ok());
+  EXPECT_TRUE((*store)->InsertRequest(Pending(), {}, {}, {}).ok());
 }
 
 TEST_F(SqliteStoreOpenTest, RequestIdsAreNeverReused) {
   auto store = Open();
   ASSERT_TRUE(store.ok());
-  auto first = (*store)->InsertRequest(Pending(), {}, {});
-  auto second = (*store)->InsertRequest(Pending(), {}, {});
+  auto first = (*store)->InsertRequest(Pending(), {}, {}, {});
+  auto second = (*store)->InsertRequest(Pending(), {}, {}, {});
   ASSERT_TRUE(first.ok() && second.ok());
   store->reset();
   // An operator deletes the newest row; its id must still not come back.
   RawExec(path_, "DELETE FROM request WHERE request_id = " + std::to_string(*second));
   store = Open();
   ASSERT_TRUE(store.ok());
-  auto third = (*store)->InsertRequest(Pending(), {}, {});
+  auto third = (*store)->InsertRequest(Pending(), {}, {}, {});
   ASSERT_TRUE(third.ok());
   EXPECT_GT(*third, *second);
 }
@@ -153,7 +153,7 @@ TEST_F(SqliteStoreOpenTest, ConcurrentCallersGetDistinctIds) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        auto id = (*store)->InsertRequest(Pending(), {{0, "n", "v"}}, {});
+        auto id = (*store)->InsertRequest(Pending(), {{0, "n", "v"}}, {}, {});
         if (id.ok()) ids[static_cast<std::size_t>(t)].push_back(*id);
         (void)(*store)->ListRequests({});
       }

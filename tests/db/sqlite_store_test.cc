@@ -154,7 +154,7 @@ class SqliteStoreTest : public ::testing::Test {
   }
 
   std::uint32_t Insert(const RequestRecord& r) {
-    auto id = store_->InsertRequest(r, {}, {});
+    auto id = store_->InsertRequest(r, {}, {}, {});
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     return id.ok() ? *id : 0;
   }
@@ -166,7 +166,7 @@ class SqliteStoreTest : public ::testing::Test {
     r.disposition = Disposition::kIssued;
     r.certificate = FullCertificate(serial);
     r.certificate->not_after = not_after;
-    Status s = store_->UpdateRequest(r, Disposition::kPending, {});
+    Status s = store_->UpdateRequest(r, Disposition::kPending, {}, {});
     EXPECT_TRUE(s.ok()) << s.ToString();
     return r.request_id;
   }
@@ -176,7 +176,7 @@ class SqliteStoreTest : public ::testing::Test {
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     r->disposition = Disposition::kRevoked;
     r->revocation = Revocation{effective - 5, effective, reason};
-    ASSERT_TRUE(store_->UpdateRequest(*r, Disposition::kIssued, {}).ok());
+    ASSERT_TRUE(store_->UpdateRequest(*r, Disposition::kIssued, {}, {}).ok());
   }
 
   testing::TempDir dir_;
@@ -209,7 +209,7 @@ TEST_F(SqliteStoreTest, IssuedAndRevokedRequestRoundTripsEveryColumn) {
   r.template_name = "UserV2";
   r.revocation = Revocation{1700000200, 1700000300, 6};
   r.certificate = FullCertificate("1a2b3c");
-  ASSERT_TRUE(store_->UpdateRequest(r, Disposition::kPending, {}).ok());
+  ASSERT_TRUE(store_->UpdateRequest(r, Disposition::kPending, {}, {}).ok());
   auto got = store_->GetRequest(r.request_id);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   ExpectRecordEq(*got, r);
@@ -223,7 +223,7 @@ TEST_F(SqliteStoreTest, EmptyCertificateFieldsStayPresent) {
   r.request_id = Insert(r);
   r.disposition = Disposition::kIssued;
   r.certificate = CertificateColumns{};  // every field empty or zero
-  ASSERT_TRUE(store_->UpdateRequest(r, Disposition::kPending, {}).ok());
+  ASSERT_TRUE(store_->UpdateRequest(r, Disposition::kPending, {}, {}).ok());
   auto got = store_->GetRequest(r.request_id);
   ASSERT_TRUE(got.ok());
   ExpectRecordEq(*got, r);
@@ -237,7 +237,7 @@ TEST_F(SqliteStoreTest, UpdateKeepsImmutableColumns) {
   changed.requester_name = "CORP\\mallory";
   changed.subject.common_name = "other";
   changed.disposition = Disposition::kDenied;
-  ASSERT_TRUE(store_->UpdateRequest(changed, Disposition::kPending, {}).ok());
+  ASSERT_TRUE(store_->UpdateRequest(changed, Disposition::kPending, {}, {}).ok());
   auto got = store_->GetRequest(r.request_id);
   ASSERT_TRUE(got.ok());
   r.disposition = Disposition::kDenied;
@@ -251,7 +251,7 @@ TEST_F(SqliteStoreTest, UpdateInWrongStateChangesNothing) {
   changed.disposition = Disposition::kIssued;
   changed.certificate = FullCertificate("01");
   Status s =
-      store_->UpdateRequest(changed, Disposition::kIssued, {{0, "2.5.29.17", 0, {0x30, 0x00}}});
+      store_->UpdateRequest(changed, Disposition::kIssued, {{0, "2.5.29.17", 0, {0x30, 0x00}}}, {});
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
   auto got = store_->GetRequest(r.request_id);
   ASSERT_TRUE(got.ok());
@@ -264,13 +264,13 @@ TEST_F(SqliteStoreTest, UpdateInWrongStateChangesNothing) {
 TEST_F(SqliteStoreTest, UnknownIdsAreNotFound) {
   RequestRecord r = FullRequest();
   r.request_id = 42;
-  EXPECT_EQ(store_->UpdateRequest(r, Disposition::kPending, {}).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->UpdateRequest(r, Disposition::kPending, {}, {}).code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->GetRequest(42).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->GetRequestBySerial("abcd").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->GetRequestBySerial("").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(store_->PutExtension({42, "2.5.29.15", 0, {1}}, Disposition::kPending).code(),
+  EXPECT_EQ(store_->PutExtension({42, "2.5.29.15", 0, {1}}, Disposition::kPending, {}).code(),
             StatusCode::kNotFound);
-  EXPECT_EQ(store_->PutAttributes(42, {{42, "a", "b"}}, Disposition::kPending).code(),
+  EXPECT_EQ(store_->PutAttributes(42, {{42, "a", "b"}}, Disposition::kPending, {}).code(),
             StatusCode::kNotFound);
   EXPECT_EQ(store_->ListExtensions(42).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->ListAttributes(42).status().code(), StatusCode::kNotFound);
@@ -282,7 +282,7 @@ TEST_F(SqliteStoreTest, InsertWritesAttributesAndExtensions) {
       {0, "2.5.29.17", extension_flag::kOriginRequest, {0x30, 0x03, 0x82, 0x01, 0x61}},
       {0, "2.5.29.15", extension_flag::kCritical | extension_flag::kOriginRequest, {0x03, 0x01}},
       {0, "1.2.3.4", extension_flag::kOriginRequest, {}}};
-  auto id = store_->InsertRequest(FullRequest(), attrs, exts);
+  auto id = store_->InsertRequest(FullRequest(), attrs, exts, {});
   ASSERT_TRUE(id.ok()) << id.status().ToString();
 
   auto got_attrs = store_->ListAttributes(*id);
@@ -307,7 +307,8 @@ TEST_F(SqliteStoreTest, InsertWritesAttributesAndExtensions) {
 TEST_F(SqliteStoreTest, UpdateUpsertsExtensionsByName) {
   auto id = store_->InsertRequest(FullRequest(), {},
                                   {{0, "2.5.29.17", extension_flag::kOriginRequest, {1}},
-                                   {0, "2.5.29.15", extension_flag::kOriginRequest, {2}}});
+                                   {0, "2.5.29.15", extension_flag::kOriginRequest, {2}}},
+                                  {});
   ASSERT_TRUE(id.ok());
   RequestRecord r = FullRequest();
   r.request_id = *id;
@@ -316,7 +317,8 @@ TEST_F(SqliteStoreTest, UpdateUpsertsExtensionsByName) {
   ASSERT_TRUE(store_
                   ->UpdateRequest(r, Disposition::kPending,
                                   {{0, "2.5.29.17", extension_flag::kOriginPolicy, {9, 9}},
-                                   {0, "2.5.29.37", extension_flag::kOriginPolicy, {7}}})
+                                   {0, "2.5.29.37", extension_flag::kOriginPolicy, {7}}},
+                                  {})
                   .ok());
   auto exts = store_->ListExtensions(*id);
   ASSERT_TRUE(exts.ok());
@@ -332,9 +334,9 @@ TEST_F(SqliteStoreTest, UpdateUpsertsExtensionsByName) {
 TEST_F(SqliteStoreTest, PutExtensionAndAttributesOnlyInRequiredState) {
   std::uint32_t id = Insert(FullRequest());
   ExtensionRow ext{id, "1.3.6.1.4.1.311.20.2", extension_flag::kOriginAdmin, {0x1e, 0x00}};
-  EXPECT_EQ(store_->PutExtension(ext, Disposition::kIssued).code(),
+  EXPECT_EQ(store_->PutExtension(ext, Disposition::kIssued, {}).code(),
             StatusCode::kFailedPrecondition);
-  EXPECT_EQ(store_->PutAttributes(id, {{id, "x", "1"}}, Disposition::kDenied).code(),
+  EXPECT_EQ(store_->PutAttributes(id, {{id, "x", "1"}}, Disposition::kDenied, {}).code(),
             StatusCode::kFailedPrecondition);
   auto exts = store_->ListExtensions(id);
   auto attrs = store_->ListAttributes(id);
@@ -342,11 +344,11 @@ TEST_F(SqliteStoreTest, PutExtensionAndAttributesOnlyInRequiredState) {
   EXPECT_TRUE(exts->empty());
   EXPECT_TRUE(attrs->empty());
 
-  ASSERT_TRUE(store_->PutExtension(ext, Disposition::kPending).ok());
+  ASSERT_TRUE(store_->PutExtension(ext, Disposition::kPending, {}).ok());
   ext.flags |= extension_flag::kDisable;
-  ASSERT_TRUE(store_->PutExtension(ext, Disposition::kPending).ok());
+  ASSERT_TRUE(store_->PutExtension(ext, Disposition::kPending, {}).ok());
   ASSERT_TRUE(
-      store_->PutAttributes(id, {{id, "x", "1"}, {id, "x", "2"}}, Disposition::kPending).ok());
+      store_->PutAttributes(id, {{id, "x", "1"}, {id, "x", "2"}}, Disposition::kPending, {}).ok());
   exts = store_->ListExtensions(id);
   attrs = store_->ListAttributes(id);
   ASSERT_TRUE(exts.ok() && attrs.ok());
@@ -361,7 +363,7 @@ TEST_F(SqliteStoreTest, SerialCollisionOnInsertWritesNothing) {
   RequestRecord r = FullRequest();
   r.disposition = Disposition::kIssued;
   r.certificate = FullCertificate("0abc");
-  auto id = store_->InsertRequest(r, {{0, "a", "b"}}, {{0, "2.5.29.15", 0, {1}}});
+  auto id = store_->InsertRequest(r, {{0, "a", "b"}}, {{0, "2.5.29.15", 0, {1}}}, {});
   EXPECT_EQ(id.status().code(), StatusCode::kAlreadyExists) << id.status().ToString();
   auto all = store_->ListRequests({});
   ASSERT_TRUE(all.ok());
@@ -377,7 +379,7 @@ TEST_F(SqliteStoreTest, SerialCollisionOnUpdateWritesNothing) {
   RequestRecord issued = r;
   issued.disposition = Disposition::kIssued;
   issued.certificate = FullCertificate("77");
-  Status s = store_->UpdateRequest(issued, Disposition::kPending, {{0, "2.5.29.15", 0, {1}}});
+  Status s = store_->UpdateRequest(issued, Disposition::kPending, {{0, "2.5.29.15", 0, {1}}}, {});
   EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s.ToString();
   auto got = store_->GetRequest(r.request_id);
   ASSERT_TRUE(got.ok());
@@ -387,7 +389,7 @@ TEST_F(SqliteStoreTest, SerialCollisionOnUpdateWritesNothing) {
   EXPECT_TRUE(exts->empty());
   // A fresh serial then succeeds.
   issued.certificate->serial_number = "78";
-  EXPECT_TRUE(store_->UpdateRequest(issued, Disposition::kPending, {}).ok());
+  EXPECT_TRUE(store_->UpdateRequest(issued, Disposition::kPending, {}, {}).ok());
 }
 
 TEST_F(SqliteStoreTest, ListRequestsPagesByIdAndFiltersByDisposition) {
@@ -398,7 +400,7 @@ TEST_F(SqliteStoreTest, ListRequestsPagesByIdAndFiltersByDisposition) {
       RequestRecord r = FullRequest();
       r.request_id = id;
       r.disposition = Disposition::kDenied;
-      ASSERT_TRUE(store_->UpdateRequest(r, Disposition::kPending, {}).ok());
+      ASSERT_TRUE(store_->UpdateRequest(r, Disposition::kPending, {}, {}).ok());
     } else {
       pending.push_back(id);
     }
@@ -464,11 +466,11 @@ TEST_F(SqliteStoreTest, CrlNumbersAreUniqueAndLatestIsHighest) {
 
   CrlRow first{0, 1, 1, 0, 3, 100, 200, 100, 150, 0, {0x30, 0x01}};
   CrlRow second{0, 2, 2, 0, 4, 300, 400, 300, 350, 0x80070005, {0x30, 0x02, 0x03}};
-  auto id1 = store_->InsertCrl(first);
-  auto id2 = store_->InsertCrl(second);
+  auto id1 = store_->InsertCrl(first, {});
+  auto id2 = store_->InsertCrl(second, {});
   ASSERT_TRUE(id1.ok() && id2.ok()) << id1.status().ToString() << id2.status().ToString();
   EXPECT_LT(*id1, *id2);
-  EXPECT_EQ(store_->InsertCrl(first).status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->InsertCrl(first, {}).status().code(), StatusCode::kAlreadyExists);
 
   auto latest = store_->LatestCrl();
   ASSERT_TRUE(latest.ok());
@@ -533,7 +535,7 @@ TEST(SqliteStoreGroupCommitTest, ConcurrentWritersFailAloneAndKeepTheRest) {
         auto id = store.InsertRequest(
             IssuedRequest(HexLower(std::vector<std::uint8_t>{
                 static_cast<std::uint8_t>(1 + (t * kPerThread + i) % kSerials)})),
-            {{0, "writer", std::to_string(t)}}, {});
+            {{0, "writer", std::to_string(t)}}, {}, {});
         if (id.ok()) {
           ++ok;
         } else if (id.status().code() == StatusCode::kAlreadyExists) {
@@ -580,7 +582,7 @@ TEST(SqliteStoreCheckpointTest, WalStaysBoundedUnderConcurrentWriters) {
       for (int i = 0; i < kPerThread; ++i) {
         if (!(*opened)
                  ->InsertRequest(IssuedRequest("c0de" + std::to_string(t * kPerThread + i)),
-                                 {{0, "writer", std::to_string(t)}}, {})
+                                 {{0, "writer", std::to_string(t)}}, {}, {})
                  .ok()) {
           ++failures;
         }

@@ -126,7 +126,7 @@ class ViewQueryTest : public ::testing::Test {
       if (i == 3) attributes = {{0, "ccm", "pc3"}};
       if (i == 4) attributes = {{0, "a", "b"}};
       if (i == 5) extensions = {{0, "2.5.29.15", 0, {0x04, 0x04}}};
-      auto id = store_->InsertRequest(r, attributes, extensions);
+      auto id = store_->InsertRequest(r, attributes, extensions, {});
       ASSERT_TRUE(id.ok()) << id.status().ToString();
       ASSERT_EQ(*id, i);
       r.request_id = i;
@@ -138,7 +138,7 @@ class ViewQueryTest : public ::testing::Test {
           r.certificate->serial_number = "0" + std::to_string(i);
           r.certificate->not_after = i == 2 ? 7000 : 6000;
         }
-        ASSERT_TRUE(store_->UpdateRequest(r, Disposition::kPending, {}).ok());
+        ASSERT_TRUE(store_->UpdateRequest(r, Disposition::kPending, {}, {}).ok());
       }
     }
     for (std::uint32_t n = 1; n <= 3; ++n) {
@@ -146,7 +146,7 @@ class ViewQueryTest : public ::testing::Test {
       c.number = n;
       c.this_update = 100 * n;
       c.raw_crl = {0x30, static_cast<std::uint8_t>(n)};
-      auto id = store_->InsertCrl(c);
+      auto id = store_->InsertCrl(c, {});
       ASSERT_TRUE(id.ok()) << id.status().ToString();
     }
     // InsertCrl does not write the publish columns.

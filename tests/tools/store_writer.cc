@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
     std::snprintf(serial, sizeof serial, "%016lx", i);
     r.certificate->serial_number = serial;
     r.certificate->raw_certificate.assign(256, 0x30);
-    auto id = (*store)->InsertRequest(r, {{0, "seq", std::to_string(i)}}, {});
+    auto id = (*store)->InsertRequest(r, {{0, "seq", std::to_string(i)}}, {}, {});
     if (!id.ok()) {
       std::fprintf(stderr, "insert %lu: %s\n", i, id.status().ToString().c_str());
       return 1;

@@ -10,6 +10,12 @@
 // Corruption otherwise; InvalidArgument (with E_INVALIDARG) for a view
 // query that breaks the rules of view_query.h. Implementations are
 // thread-safe.
+//
+// Audit: every method that changes the database takes the AuditEvent that
+// describes the change and appends it to the audit chain (audit.h) in the
+// same transaction, so that either both are committed or neither. A write
+// that fails appends nothing. Once a write is durable, the store logs its
+// row ("audit: ..." at info, with the new head hash's first 16 hex digits).
 #ifndef OPENADCS_DB_CA_STORE_H_
 #define OPENADCS_DB_CA_STORE_H_
 
@@ -19,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "openadcs/db/audit.h"
 #include "openadcs/db/records.h"
 #include "openadcs/db/view_query.h"
 #include "openadcs/util/status.h"
@@ -40,17 +47,20 @@ class CaStore {
   virtual ~CaStore() = default;
 
   // Inserts a request with its attribute and extension rows (their
-  // request_id fields are ignored) and returns the new RequestID.
+  // request_id fields are ignored) and returns the new RequestID. An
+  // audit.request_id of 0 is stored as the new RequestID.
   virtual Result<std::uint32_t> InsertRequest(const RequestRecord& record,
                                               const std::vector<AttributeRow>& attributes,
-                                              const std::vector<ExtensionRow>& extensions) = 0;
+                                              const std::vector<ExtensionRow>& extensions,
+                                              const AuditEvent& audit) = 0;
 
   // Replaces the mutable columns of request record.request_id (disposition,
   // status, message, resolved/revocation times, officer, certificate
   // columns, template) if its stored disposition is `expected`; upserts
   // `extensions` by (request id, name) in the same transaction.
   virtual Status UpdateRequest(const RequestRecord& record, Disposition expected,
-                               const std::vector<ExtensionRow>& extensions) = 0;
+                               const std::vector<ExtensionRow>& extensions,
+                               const AuditEvent& audit) = 0;
 
   virtual Result<RequestRecord> GetRequest(std::uint32_t request_id) = 0;
   // serial: lower-case hex as in CertificateColumns::serial_number.
@@ -59,13 +69,14 @@ class CaStore {
 
   // Inserts or replaces the extension row (request_id, name) if the request's
   // disposition is `required`.
-  virtual Status PutExtension(const ExtensionRow& row, Disposition required) = 0;
+  virtual Status PutExtension(const ExtensionRow& row, Disposition required,
+                              const AuditEvent& audit) = 0;
   virtual Result<std::vector<ExtensionRow>> ListExtensions(std::uint32_t request_id) = 0;
 
   // Appends attribute rows (names may repeat) if the request's disposition is
   // `required`.
   virtual Status PutAttributes(std::uint32_t request_id, const std::vector<AttributeRow>& rows,
-                               Disposition required) = 0;
+                               Disposition required, const AuditEvent& audit) = 0;
   virtual Result<std::vector<AttributeRow>> ListAttributes(std::uint32_t request_id) = 0;
 
   // Certificates in kRevoked whose revocation is effective at or before `at`
@@ -73,7 +84,7 @@ class CaStore {
   virtual Result<std::vector<RequestRecord>> ListRevoked(std::int64_t at) = 0;
 
   // Inserts a CRL row and returns its CRLRowId. The CRL number must be new.
-  virtual Result<std::uint32_t> InsertCrl(const CrlRow& row) = 0;
+  virtual Result<std::uint32_t> InsertCrl(const CrlRow& row, const AuditEvent& audit) = 0;
   // The CRL with the highest number, or nullopt before the first one.
   virtual Result<std::optional<CrlRow>> LatestCrl() = 0;
 
@@ -92,7 +103,12 @@ class CaStore {
   // none is stored yet), and increments the version. FailedPrecondition,
   // with nothing changed, when the version differs; InvalidArgument for an
   // empty descriptor or one over kMaxCaSecurityBytes.
-  virtual Status PutCaSecurity(const Bytes& descriptor, std::uint64_t expected_version) = 0;
+  virtual Status PutCaSecurity(const Bytes& descriptor, std::uint64_t expected_version,
+                               const AuditEvent& audit) = 0;
+
+  // Audit rows with seq > after_seq, ascending, at most
+  // min(limit, kMaxAuditListRows): keyset paging as ListRequests.
+  virtual Result<std::vector<AuditRow>> ListAudit(std::uint64_t after_seq, std::uint32_t limit) = 0;
 };
 
 }  // namespace openadcs::db

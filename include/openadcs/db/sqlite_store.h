@@ -27,8 +27,9 @@ struct SqliteStoreOptions {
 };
 
 // The schema version this build writes; older files are migrated on open,
-// newer ones are refused (FailedPrecondition). 2 added the ca_security table.
-inline constexpr int kSchemaVersion = 2;
+// newer ones are refused (FailedPrecondition). 2 added the ca_security table,
+// 3 the audit table (openadcs/db/audit.h).
+inline constexpr int kSchemaVersion = 3;
 
 Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& options);
 

@@ -1,0 +1,317 @@
+// The CCertAdminD object on a real engine (SQLite file, the sample LDIF
+// templates, a generated CA key), called with stubs from the client-side
+// encoders, as the DCOM runtime would call it: the MS-CSRA sequencing and
+// error rules, each with the HRESULT it answers and nothing changed.
+#include "openadcs/services/cert_admin_service.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "openadcs/db/column_catalogue.h"
+#include "openadcs/idl/icert_admin_d2.h"
+#include "openadcs/ndr/cert_view.h"
+#include "openadcs/ndr/icert_admin.h"
+#include "openadcs/ndr/orpc.h"
+#include "openadcs/util/hresult.h"
+#include "testing/pki.h"
+#include "testing/test_ca.h"
+#include "testing/test_callers.h"
+
+namespace openadcs::services {
+namespace {
+
+namespace wire = ndr::icert_admin;
+namespace view = ndr::cert_view;
+using Op = idl::icert_admin_d2::Opnum;
+
+constexpr const char16_t* kAuthority = u"openadcs-CA";
+
+std::uint32_t Column(std::string_view name) {
+  const db::ColumnInfo* c = db::FindColumn(name);
+  return c != nullptr ? c->id : 0;
+}
+
+Bytes Long(std::uint32_t v) {
+  return {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8),
+          static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 24)};
+}
+
+class CertAdminServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCa(dir_.path(), &identity_, &store_, &templates_));
+    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCaSecurity(*store_, &security_));
+    engine_ = std::make_unique<ca::Engine>(ca::EngineOptions{}, *identity_, *store_, *templates_,
+                                           nullptr, *security_);
+    CertAdminOptions options;
+    options.max_open_views_per_client = 2;
+    views_ = std::make_shared<OpenViewCounter>(options.max_open_views_per_client);
+    object_ = std::make_unique<CertAdminObject>(*engine_, options, views_);
+    ActAs(officer_, testing::TestOfficer());
+    key_ = testing::MakeRsaKey(2048);
+  }
+
+  void ActAs(auth::Identity& who, const ca::Caller& caller) {
+    const std::size_t slash = caller.name.find('\\');
+    who = {caller.name.substr(0, slash), caller.name.substr(slash + 1), caller.sid,
+           caller.group_sids};
+    ctx_.client = &who;
+    ctx_.auth_level = auth::AuthLevel::kPrivacy;
+    ctx_.peer_address = "127.0.0.1";
+  }
+
+  rpc::CallResult Call(Op op, const Bytes& stub) {
+    return object_->Call(ctx_, object_->interfaces()[1], static_cast<std::uint16_t>(op), stub);
+  }
+
+  std::uint32_t HresultOf(Op op, const Bytes& stub) {
+    rpc::CallResult r = Call(op, stub);
+    EXPECT_EQ(r.fault_status, 0u);
+    auto out = ndr::orpc::DecodeHresultResponse(r.stub);
+    EXPECT_TRUE(out.ok());
+    return out.ok() ? out->hresult : 0xFFFFFFFF;
+  }
+
+  // A pending request of alice's on the approval template; its id.
+  std::uint32_t Pending(const std::string& cn) {
+    testing::CsrSpec s;
+    s.subject = {{"CN", cn}};
+    ca::SubmitRequest r;
+    r.request = testing::MakeCsrDer(key_.get(), s);
+    r.attributes = "CertificateTemplate:OfficerApproval";
+    r.caller = testing::TestRequester();
+    r.authority = "openadcs-CA";
+    ca::SubmitResult result = engine_->Submit(r);
+    EXPECT_EQ(result.disposition, ca::WireDisposition::kUnderSubmission) << result.message;
+    return result.request_id;
+  }
+
+  wire::DwordBlobOut OpenView(std::vector<wire::Restriction> restrictions,
+                              std::vector<std::uint32_t> columns, std::uint32_t ielt,
+                              std::uint32_t celt) {
+    wire::OpenViewIn in;
+    in.authority = kAuthority;
+    in.restrictions = std::move(restrictions);
+    in.columns = std::move(columns);
+    in.ielt = ielt;
+    in.celt = celt;
+    rpc::CallResult r = Call(Op::kOpenView, wire::EncodeOpenViewRequest(in));
+    EXPECT_EQ(r.fault_status, 0u);
+    auto out = wire::DecodeDwordBlobResponse(r.stub);
+    EXPECT_TRUE(out.ok());
+    return out.ok() ? *out : wire::DwordBlobOut{};
+  }
+
+  wire::DwordBlobOut EnumView(std::uint32_t ielt, std::uint32_t celt) {
+    wire::EnumViewIn in;
+    in.authority = kAuthority;
+    in.ielt = ielt;
+    in.celt = celt;
+    rpc::CallResult r = Call(Op::kEnumView, wire::EncodeEnumViewRequest(in));
+    EXPECT_EQ(r.fault_status, 0u);
+    auto out = wire::DecodeDwordBlobResponse(r.stub);
+    EXPECT_TRUE(out.ok());
+    return out.ok() ? *out : wire::DwordBlobOut{};
+  }
+
+  std::uint32_t CloseView() {
+    wire::AuthorityIn in;
+    in.authority = kAuthority;
+    return HresultOf(Op::kCloseView, wire::EncodeAuthorityRequest(in));
+  }
+
+  std::uint32_t Resubmit(std::uint32_t id, std::uint32_t* disposition) {
+    wire::AuthorityDwordIn in;
+    in.authority = kAuthority;
+    in.value = id;
+    rpc::CallResult r = Call(Op::kResubmitRequest, wire::EncodeAuthorityDwordRequest(in));
+    EXPECT_EQ(r.fault_status, 0u);
+    auto out = wire::DecodeDwordResponse(r.stub);
+    EXPECT_TRUE(out.ok());
+    *disposition = out.ok() ? out->value : 0;
+    return out.ok() ? out->hresult : 0xFFFFFFFF;
+  }
+
+  std::uint32_t SetExtension(std::uint32_t id, const std::string& text) {
+    wire::SetExtensionIn in;
+    in.authority = kAuthority;
+    in.request_id = id;
+    in.extension_name = u"1.3.6.1.4.1.99999.5";
+    in.type = 4;
+    in.value = view::MakeStringValue(std::u16string(text.begin(), text.end()));
+    return HresultOf(Op::kSetExtension, wire::EncodeSetExtensionRequest(in));
+  }
+
+  std::vector<std::uint32_t> RowIds(const wire::DwordBlobOut& out) {
+    auto rows = view::DecodeResultRows(out.blob);
+    EXPECT_TRUE(rows.ok());
+    std::vector<std::uint32_t> ids;
+    if (rows.ok()) {
+      for (const view::ResultRow& row : rows->rows) ids.push_back(row.rowid);
+    }
+    return ids;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<pki::CaIdentity> identity_;
+  std::unique_ptr<db::CaStore> store_;
+  std::unique_ptr<directory::TemplateSource> templates_;
+  std::unique_ptr<ca::CaSecurity> security_;
+  std::unique_ptr<ca::Engine> engine_;
+  std::shared_ptr<OpenViewCounter> views_;
+  std::unique_ptr<CertAdminObject> object_;
+  auth::Identity officer_;
+  auth::Identity other_;
+  rpc::CallContext ctx_;
+  ossl::PKeyPtr key_;
+};
+
+TEST_F(CertAdminServiceTest, ViewsPageFromIeltOneWithTheEndMarker) {
+  std::vector<std::uint32_t> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(Pending("view-" + std::to_string(i)));
+  const std::vector<wire::Restriction> pending = {{Column("Request.Disposition"), 1, 0, Long(9)}};
+  wire::DwordBlobOut first = OpenView(pending, {Column("Request.RequestID")}, 1, 2);
+  ASSERT_EQ(first.hresult, hr::kOk);
+  EXPECT_EQ(first.value, 2u);
+  EXPECT_EQ(RowIds(first), (std::vector<std::uint32_t>{ids[0], ids[1]}));
+  wire::DwordBlobOut rest = EnumView(3, 10);
+  ASSERT_EQ(rest.hresult, hr::kOk);
+  EXPECT_EQ(rest.value, 3u);
+  EXPECT_EQ(RowIds(rest), (std::vector<std::uint32_t>{ids[2], ids[3], ids[4]}));
+  auto rows = view::DecodeResultRows(rest.blob);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->end_total, std::optional<std::uint32_t>(5));
+  EXPECT_EQ(CloseView(), hr::kOk);
+}
+
+TEST_F(CertAdminServiceTest, ViewSequencingRules) {
+  // EnumView and CloseView without a view: E_HANDLE.
+  EXPECT_EQ(EnumView(1, 10).hresult, hr::kHandle);
+  EXPECT_EQ(CloseView(), hr::kHandle);
+  // A second OpenView on the object: E_UNEXPECTED.
+  ASSERT_EQ(OpenView({}, {Column("Request.RequestID")}, 1, 1).hresult, hr::kOk);
+  EXPECT_EQ(OpenView({}, {Column("Request.RequestID")}, 1, 1).hresult, hr::kUnexpected);
+  EXPECT_EQ(CloseView(), hr::kOk);
+  EXPECT_EQ(CloseView(), hr::kHandle);
+}
+
+TEST_F(CertAdminServiceTest, BadViewsAreInvalidArguments) {
+  // An unknown column, in the output and in a restriction.
+  EXPECT_EQ(OpenView({}, {0x7777}, 1, 1).hresult, hr::kInvalidArg);
+  EXPECT_EQ(OpenView({{0x7777, 1, 0, Long(1)}}, {Column("Request.RequestID")}, 1, 1).hresult,
+            hr::kInvalidArg);
+  // Columns of two tables.
+  EXPECT_EQ(OpenView({}, {Column("Request.RequestID"), Column("CRLNumber")}, 1, 1).hresult,
+            hr::kInvalidArg);
+  // A LONG column with a 2-byte value; a BINARY column with LT; two sorts.
+  EXPECT_EQ(OpenView({{Column("Request.Disposition"), 1, 0, Bytes{9, 0}}},
+                     {Column("Request.RequestID")}, 1, 1)
+                .hresult,
+            hr::kInvalidArg);
+  EXPECT_EQ(OpenView({{Column("Request.RawRequest"), 2, 0, Bytes{1}}},
+                     {Column("Request.RequestID")}, 1, 1)
+                .hresult,
+            hr::kInvalidArg);
+  EXPECT_EQ(OpenView({{Column("Request.RequestID"), 8, 1, Long(0)},
+                      {Column("Request.Disposition"), 8, 2, Long(0)}},
+                     {Column("Request.RequestID")}, 1, 1)
+                .hresult,
+            hr::kInvalidArg);
+  // None of these left a view open.
+  EXPECT_EQ(EnumView(1, 1).hresult, hr::kHandle);
+}
+
+TEST_F(CertAdminServiceTest, OpenViewsPerClientAreLimited) {
+  CertAdminObject second(*engine_, CertAdminOptions{}, views_);
+  CertAdminObject third(*engine_, CertAdminOptions{}, views_);
+  ASSERT_EQ(OpenView({}, {Column("Request.RequestID")}, 1, 1).hresult, hr::kOk);
+  wire::OpenViewIn in;
+  in.authority = kAuthority;
+  in.columns = {Column("Request.RequestID")};
+  in.ielt = 1;
+  in.celt = 1;
+  const Bytes stub = wire::EncodeOpenViewRequest(in);
+  auto open = [&](CertAdminObject& o) {
+    auto out = wire::DecodeDwordBlobResponse(
+        o.Call(ctx_, o.interfaces()[1], static_cast<std::uint16_t>(Op::kOpenView), stub).stub);
+    return out.ok() ? out->hresult : 0xFFFFFFFF;
+  };
+  EXPECT_EQ(open(second), hr::kOk);
+  EXPECT_EQ(open(third), hr::kOutOfMemory);
+  // Closing one frees its place.
+  EXPECT_EQ(CloseView(), hr::kOk);
+  EXPECT_EQ(open(third), hr::kOk);
+}
+
+TEST_F(CertAdminServiceTest, OfficerWorkOnTheWrongStateChangesNothing) {
+  const std::uint32_t id = Pending("wrong-state");
+  std::uint32_t disposition = 0;
+  ASSERT_EQ(Resubmit(id, &disposition), hr::kOk);
+  ASSERT_EQ(disposition, 3u);
+  const auto issued = store_->GetRequest(id);
+  ASSERT_TRUE(issued.ok());
+  // Approving an issued request: BAD_REQUESTSTATUS in the disposition.
+  EXPECT_EQ(Resubmit(id, &disposition), hr::kOk);
+  EXPECT_EQ(disposition, hr::kBadRequestStatus);
+  // SetExtension on it: BAD_REQUESTSTATUS.
+  EXPECT_EQ(SetExtension(id, "late"), hr::kBadRequestStatus);
+  // An unknown request: PROPERTY_EMPTY as the HRESULT.
+  EXPECT_EQ(Resubmit(9999, &disposition), hr::kPropertyEmpty);
+  EXPECT_EQ(disposition, 0u);
+  const auto after = store_->GetRequest(id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->certificate->serial_number, issued->certificate->serial_number);
+  auto extensions = store_->ListExtensions(id);
+  ASSERT_TRUE(extensions.ok());
+  for (const db::ExtensionRow& e : *extensions) EXPECT_NE(e.name, "1.3.6.1.4.1.99999.5");
+}
+
+TEST_F(CertAdminServiceTest, RequesterIsRefusedAndNothingChanges) {
+  const std::uint32_t id = Pending("refused");
+  ActAs(other_, testing::TestRequester());
+  std::uint32_t disposition = 0;
+  EXPECT_EQ(Resubmit(id, &disposition), hr::kAccessDenied);
+  EXPECT_EQ(SetExtension(id, "mine"), hr::kAccessDenied);
+  wire::AuthorityDwordIn deny;
+  deny.authority = kAuthority;
+  deny.value = id;
+  EXPECT_EQ(HresultOf(Op::kDenyRequest, wire::EncodeAuthorityDwordRequest(deny)),
+            hr::kAccessDenied);
+  wire::AuthorityBlobIn sd;
+  sd.authority = kAuthority;
+  sd.blob = security_->Descriptor();
+  EXPECT_EQ(HresultOf(Op::kSetCASecurity, wire::EncodeAuthorityBlobRequest(sd)), hr::kAccessDenied);
+  const auto rec = store_->GetRequest(id);
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(rec->disposition, db::Disposition::kPending);
+  auto extensions = store_->ListExtensions(id);
+  ASSERT_TRUE(extensions.ok());
+  for (const db::ExtensionRow& e : *extensions) EXPECT_NE(e.name, "1.3.6.1.4.1.99999.5");
+}
+
+TEST_F(CertAdminServiceTest, BelowPrivacyOrAnotherAuthorityIsRefused) {
+  ctx_.auth_level = auth::AuthLevel::kIntegrity;
+  EXPECT_EQ(CloseView(), hr::kAccessDenied);
+  ctx_.auth_level = auth::AuthLevel::kPrivacy;
+  wire::AuthorityIn in;
+  in.authority = u"Another CA";
+  EXPECT_EQ(HresultOf(Op::kCloseView, wire::EncodeAuthorityRequest(in)), hr::kInvalidArg);
+}
+
+TEST_F(CertAdminServiceTest, UnservedMethodsAnswerNotImplementedInTheirShape) {
+  wire::AuthorityIn in;
+  in.authority = kAuthority;
+  rpc::CallResult r = Call(Op::kGetArchivedKey, wire::EncodeAuthorityRequest(in));
+  ASSERT_EQ(r.fault_status, 0u);
+  auto blob = wire::DecodeBlobResponse(r.stub);
+  ASSERT_TRUE(blob.ok());
+  EXPECT_EQ(blob->hresult, hr::kNotImpl);
+  // An undecodable stub still faults.
+  EXPECT_EQ(Call(Op::kGetArchivedKey, Bytes{1, 2}).fault_status, rpc::fault::kBadStubData);
+}
+
+}  // namespace
+}  // namespace openadcs::services
