@@ -21,6 +21,20 @@ db::AuditEvent SecurityEvent(const std::string& actor, const char* action, std::
           "version " + std::to_string(version) + ", " + std::to_string(bytes) + " bytes"};
 }
 
+// An allow ACE with the Admin right that applies to the CA object itself.
+// Without one no caller could ever call SetCASecurity again; a deny ACE may
+// still shadow it, which is the administrator's own, visible choice.
+bool GrantsAdminToSomeone(const security::SecurityDescriptor& sd) {
+  if (!sd.dacl) return false;
+  for (const security::Ace& ace : sd.dacl->aces) {
+    if (ace.type == security::kAccessAllowedAceType && (ace.mask & rights::kAdmin) != 0 &&
+        (ace.flags & security::kInheritOnlyAce) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<CaSecurity>> CaSecurity::Open(db::CaStore& store,
@@ -90,6 +104,11 @@ Status CaSecurity::Replace(const Caller& caller, std::span<const std::uint8_t> d
         "the security descriptor does not decode: " + sd.status().message(), hr::kInvalidArg);
   }
   OPENADCS_RETURN_IF_ERROR(ValidateCaSecurity(*sd));
+  if (!GrantsAdminToSomeone(*sd)) {
+    return Status::InvalidArgument(
+        "the security descriptor grants Administrator to no one: nobody could change it again",
+        hr::kInvalidArg);
+  }
   Bytes encoded(descriptor.begin(), descriptor.end());
   std::unique_lock lock(mu_);
   OPENADCS_RETURN_IF_ERROR(store_.PutCaSecurity(

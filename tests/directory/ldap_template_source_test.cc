@@ -106,7 +106,7 @@ TEST_F(LdapTemplateSourceTest, InitialLoadEqualsWhatLdapsearchReturns) {
   EXPECT_TRUE(state.connected);
   EXPECT_EQ(state.notification, "rfc4533");
   EXPECT_EQ(state.snapshot_origin, "directory");
-  EXPECT_EQ(state.templates, 6u);
+  EXPECT_EQ(state.templates, kSampleNames.size());
 }
 
 TEST_F(LdapTemplateSourceTest, PagedLoadWithSmallPagesAndExternalBind) {
@@ -126,7 +126,7 @@ TEST_F(LdapTemplateSourceTest, FailsOverToTheNextUri) {
   std::unique_ptr<LdapTemplateSource> source = Open(options);
   ASSERT_NE(source, nullptr);
   EXPECT_EQ(source->State().server, server_->uri());
-  EXPECT_EQ(source->Current()->templates().size(), 6u);
+  EXPECT_EQ(source->Current()->templates().size(), kSampleNames.size());
 }
 
 TEST_F(LdapTemplateSourceTest, BadPasswordIsRefusedWithoutRetrying) {
@@ -177,7 +177,7 @@ TEST_F(LdapTemplateSourceTest, AddListDeleteAndDropFromList) {
   ASSERT_NE(source->Current()->FindByName("Extra"), nullptr) << "still listed";
   Change(*source, ListTemplate("Extra", "delete"));
   EXPECT_EQ(source->Current()->FindByName("Extra"), nullptr);
-  EXPECT_EQ(source->Current()->templates().size(), 6u);
+  EXPECT_EQ(source->Current()->templates().size(), kSampleNames.size());
 }
 
 TEST_F(LdapTemplateSourceTest, GarbageTemplateIsSkippedWithALogLine) {
@@ -191,7 +191,7 @@ TEST_F(LdapTemplateSourceTest, GarbageTemplateIsSkippedWithALogLine) {
   broken.replace(broken.find(good), good.size(), "pKIExpirationPeriod:: AEA5hy7h/g==");
   Change(*source, broken);
   EXPECT_EQ(source->Current()->FindByName("Broken"), nullptr);
-  EXPECT_EQ(source->Current()->templates().size(), 6u);
+  EXPECT_EQ(source->Current()->templates().size(), kSampleNames.size());
   // slapd hands the DN back in its own case.
   EXPECT_THAT(log.Text(), HasSubstr("template cn=Broken,"));
   EXPECT_THAT(log.Text(), HasSubstr("skipped: pKIExpirationPeriod: expected 8 bytes, got 7"));
@@ -204,7 +204,7 @@ TEST_F(LdapTemplateSourceTest, OutageKeepsServingAndPicksUpChangesMadeMeanwhile)
 
   ASSERT_TRUE(server_->Stop());
   ASSERT_TRUE(source->WaitForConnected(false, kChangeTimeout));
-  EXPECT_EQ(source->Current()->templates().size(), 6u);
+  EXPECT_EQ(source->Current()->templates().size(), kSampleNames.size());
   EXPECT_THAT(testing::ReadTextFile(dir_.path() / "directory.status"), HasSubstr("connected=no"));
 
   ASSERT_EQ(

@@ -110,8 +110,10 @@ TEST(LdifTemplateSourceTest, SampleFolderServesEveryTemplate) {
   ASSERT_NE(source, nullptr);
   std::shared_ptr<const TemplateSnapshot> snapshot = source->Current();
   ASSERT_NE(snapshot, nullptr);
-  EXPECT_THAT(Names(*snapshot), UnorderedElementsAre("User", "Machine", "WebServer", "SubCA",
+  EXPECT_THAT(Names(*snapshot), UnorderedElementsAre("User", "Machine", "WebServer",
                                                      "OfficerApproval", "AutoIssueSubject"));
+  // Loaded, but its enrollment service does not list it.
+  EXPECT_EQ(snapshot->FindByName("SubCA"), nullptr);
 }
 
 TEST(LdifTemplateSourceTest, SampleUserTemplate) {
@@ -178,7 +180,11 @@ TEST(LdifTemplateSourceTest, SampleWebServerTemplate) {
 }
 
 TEST(LdifTemplateSourceTest, SampleSubCaTemplate) {
-  std::unique_ptr<TemplateSource> source = Open(kSamples);
+  openadcs::testing::TempDir dir;
+  CopySamples(dir.path());
+  ReplaceInFile(dir.path() / "enrollment-service.ldif", "certificateTemplates: User\n",
+                "certificateTemplates: User\ncertificateTemplates: SubCA\n");
+  std::unique_ptr<TemplateSource> source = Open(dir.path());
   ASSERT_NE(source, nullptr);
   const CertificateTemplate* t = source->Current()->FindByName("SubCA");
   ASSERT_NE(t, nullptr);
@@ -238,8 +244,7 @@ TEST(LdifTemplateSourceTest, EnrollmentServiceListDecidesWhatIsServed) {
   CopySamples(dir.path());
   ReplaceInFile(dir.path() / "enrollment-service.ldif",
                 "certificateTemplates: Machine\n"
-                "certificateTemplates: WebServer\n"
-                "certificateTemplates: SubCA\n",
+                "certificateTemplates: WebServer\n",
                 "certificateTemplates: webserver\n");
   std::unique_ptr<TemplateSource> source = Open(dir.path());
   ASSERT_NE(source, nullptr);
@@ -270,7 +275,7 @@ TEST(LdifTemplateSourceTest, TemplateThatDoesNotParseIsSkippedWithAWarning) {
     ASSERT_NE(source, nullptr);
     std::shared_ptr<const TemplateSnapshot> snapshot = source->Current();
     EXPECT_EQ(snapshot->FindByName("Broken"), nullptr);
-    EXPECT_EQ(snapshot->templates().size(), 6U);
+    EXPECT_EQ(snapshot->templates().size(), 5U);
     std::string attribute = c.attribute;
     if (attribute.back() == ':') attribute.pop_back();
     EXPECT_THAT(log.Text(), HasSubstr(std::string("CN=Broken,") + kTemplatesDn));
@@ -285,7 +290,7 @@ TEST(LdifTemplateSourceTest, RecordThatIsNotLdifIsSkipped) {
   std::unique_ptr<TemplateSource> source = Open(dir.path());
   ASSERT_NE(source, nullptr);
   EXPECT_EQ(source->Current()->FindByName("WebServer"), nullptr);
-  EXPECT_EQ(source->Current()->templates().size(), 5U);
+  EXPECT_EQ(source->Current()->templates().size(), 4U);
 }
 
 TEST(LdifTemplateSourceTest, OpenFailsWithoutAUsableEnrollmentService) {
@@ -327,17 +332,17 @@ TEST(LdifTemplateSourceTest, ReloadSwapsAndHeldSnapshotsStayUnchanged) {
 
   ReplaceInFile(dir.path() / "user.ldif", "msPKI-Minimal-Key-Size: 2048",
                 "msPKI-Minimal-Key-Size: 4096");
-  ReplaceInFile(dir.path() / "enrollment-service.ldif", "certificateTemplates: SubCA\n", "");
+  ReplaceInFile(dir.path() / "enrollment-service.ldif", "certificateTemplates: WebServer\n", "");
   ASSERT_TRUE(source->Reload().ok());
 
   std::shared_ptr<const TemplateSnapshot> after = source->Current();
   EXPECT_NE(after, before);
   EXPECT_EQ(after->FindByName("User")->minimal_key_size, 4096U);
-  EXPECT_EQ(after->FindByName("SubCA"), nullptr);
+  EXPECT_EQ(after->FindByName("WebServer"), nullptr);
   // The snapshot a request took before the reload is what it was.
   EXPECT_EQ(before->FindByName("User")->minimal_key_size, 2048U);
-  EXPECT_NE(before->FindByName("SubCA"), nullptr);
-  EXPECT_EQ(before->templates().size(), 6U);
+  EXPECT_NE(before->FindByName("WebServer"), nullptr);
+  EXPECT_EQ(before->templates().size(), 5U);
 }
 
 TEST(LdifTemplateSourceTest, FailedReloadKeepsTheOldSnapshot) {
@@ -358,14 +363,14 @@ TEST(LdifTemplateSourceTest, FailedReloadKeepsTheOldSnapshot) {
   Status no_folder = source->Reload();
   EXPECT_EQ(no_folder.code(), StatusCode::kIOError);
   EXPECT_EQ(source->Current(), loaded);
-  EXPECT_EQ(source->Current()->templates().size(), 6U);
+  EXPECT_EQ(source->Current()->templates().size(), 5U);
 
   // And a later good reload recovers.
   std::filesystem::create_directory(folder);
   CopySamples(folder);
   ASSERT_TRUE(source->Reload().ok());
   EXPECT_NE(source->Current(), loaded);
-  EXPECT_EQ(source->Current()->templates().size(), 6U);
+  EXPECT_EQ(source->Current()->templates().size(), 5U);
 }
 
 TEST(LdifTemplateSourceTest, ReadersSeeWholeSnapshotsDuringReloads) {
@@ -382,7 +387,7 @@ TEST(LdifTemplateSourceTest, ReadersSeeWholeSnapshotsDuringReloads) {
     readers.emplace_back([&source, &incomplete, r] {
       for (int i = 0; i < kReads; ++i) {
         std::shared_ptr<const TemplateSnapshot> snapshot = source->Current();
-        if (snapshot->templates().size() != 6 || snapshot->FindByName("User") == nullptr) {
+        if (snapshot->templates().size() != 5 || snapshot->FindByName("User") == nullptr) {
           ++incomplete[r];
         }
       }

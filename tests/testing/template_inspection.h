@@ -17,9 +17,10 @@
 
 namespace openadcs::testing {
 
-// The templates of config/templates/, all listed by its enrollment service.
+// The templates config/templates/ serves: all but SubCA, which its enrollment
+// service does not list.
 inline const std::vector<std::string> kSampleTemplateNames = {
-    "User", "Machine", "WebServer", "SubCA", "OfficerApproval", "AutoIssueSubject"};
+    "User", "Machine", "WebServer", "OfficerApproval", "AutoIssueSubject"};
 
 // Routes spdlog's default logger to memory for its lifetime.
 class LogCapture {

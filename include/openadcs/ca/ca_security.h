@@ -56,8 +56,9 @@ class CaSecurity {
   // SetCASecurity: decodes and validates `descriptor`, stores it as the
   // next version and makes it current. The caller must hold rights::kAdmin
   // (checked here). Errors: PermissionDenied (E_ACCESSDENIED);
-  // InvalidArgument (E_INVALIDARG) for bytes that do not decode or that
-  // ValidateCaSecurity refuses; FailedPrecondition when the stored version
+  // InvalidArgument (E_INVALIDARG) for bytes that do not decode, that
+  // ValidateCaSecurity refuses, or whose DACL has no allow ACE with the
+  // Admin right (no one could change it again); FailedPrecondition when the stored version
   // changed under us (another process); the store's otherwise. On error
   // nothing changes.
   Status Replace(const Caller& caller, std::span<const std::uint8_t> descriptor);
