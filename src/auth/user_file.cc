@@ -20,10 +20,6 @@ constexpr std::string_view kNoLmHash = "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX";
 constexpr std::string_view kAccountFlags = "[U          ]";
 constexpr std::string_view kLastChange = "LCT-00000000";
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return ToLowerAscii(a) == ToLowerAscii(b);
-}
-
 Status CheckNamePart(std::string_view part, const char* what) {
   if (part.empty()) return Status::InvalidArgument(std::string(what) + " is empty");
   if (part.size() > kMaxAccountNameLength) {
@@ -131,7 +127,7 @@ Result<UserFile> UserFile::Load(const std::filesystem::path& path) {
 
 std::vector<UserEntry>::iterator UserFile::Find(std::string_view domain, std::string_view user) {
   return std::find_if(users_.begin(), users_.end(), [&](const UserEntry& e) {
-    return EqualsIgnoreCase(e.domain, domain) && EqualsIgnoreCase(e.user, user);
+    return EqualsIgnoreCaseAscii(e.domain, domain) && EqualsIgnoreCaseAscii(e.user, user);
   });
 }
 

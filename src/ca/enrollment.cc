@@ -5,8 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
-#include <string_view>
 
 #include "ca/certificate_columns.h"
 #include "ca/engine_impl.h"
@@ -26,13 +24,6 @@ using engine_internal::Hex32;
 using engine_internal::HresultOf;
 using engine_internal::kMaxAttributeRows;
 using engine_internal::kMaxAttributesBytes;
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
 
 }  // namespace
 
@@ -153,7 +144,7 @@ SubmitResult Engine::Impl::RetrieveBySerial(const Caller& caller, const std::str
 bool Engine::Impl::MayRead(const Caller& caller, const db::RequestRecord& rec) const {
   if ((security_.RightsOf(caller) & rights::kOfficer) != 0) return true;
   if (!caller.sid.empty() && caller.sid == rec.requester_sid) return true;
-  return !caller.name.empty() && EqualsIgnoreCase(caller.name, rec.requester_name);
+  return !caller.name.empty() && EqualsIgnoreCaseAscii(caller.name, rec.requester_name);
 }
 
 Result<Bytes> Engine::Impl::FullResponse(const SubmitResult& result) const {

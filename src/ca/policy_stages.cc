@@ -24,15 +24,11 @@ namespace xf = db::extension_flag;
 constexpr std::int64_t kDefaultValiditySeconds = 365LL * 24 * 3600;
 constexpr const char* kAnyPurpose = "2.5.29.37.0";
 
-bool NameEquals(std::string_view a, std::string_view b) {
-  return ToLowerAscii(a) == ToLowerAscii(b);
-}
-
 std::vector<std::string> AttributeValues(const std::vector<db::AttributeRow>& rows,
                                          std::string_view name) {
   std::vector<std::string> out;
   for (const auto& row : rows) {
-    if (NameEquals(row.name, name)) out.push_back(row.value);
+    if (EqualsIgnoreCaseAscii(row.name, name)) out.push_back(row.value);
   }
   return out;
 }
@@ -148,8 +144,9 @@ std::optional<Denial> DirectoryAltNames(const CertificateTemplate& t, const Dire
 }  // namespace
 
 bool IsCaTemplate(const CertificateTemplate& t) {
-  return t.is_ca() || (t.general_flags & gf::kIsCrossCa) != 0 || NameEquals(t.name, "SubCA") ||
-         NameEquals(t.name, "CA") || NameEquals(t.name, "CrossCA");
+  return t.is_ca() || (t.general_flags & gf::kIsCrossCa) != 0 ||
+         EqualsIgnoreCaseAscii(t.name, "SubCA") || EqualsIgnoreCaseAscii(t.name, "CA") ||
+         EqualsIgnoreCaseAscii(t.name, "CrossCA");
 }
 
 std::optional<Denial> ResolveTemplate(const pki::ParsedRequest& req,

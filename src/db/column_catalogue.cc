@@ -4,6 +4,8 @@
 #include <array>
 #include <cstddef>
 
+#include "openadcs/util/bytes.h"
+
 namespace openadcs::db {
 namespace {
 
@@ -135,12 +137,6 @@ constexpr bool IdsAscending() {
 }
 static_assert(IdsAscending(), "FindColumn(id) binary-searches the catalogue");
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [&](char x, char y) { return lower(x) == lower(y); });
-}
-
 }  // namespace
 
 std::span<const ColumnInfo> Columns() {
@@ -149,7 +145,7 @@ std::span<const ColumnInfo> Columns() {
 
 const ColumnInfo* FindColumn(std::string_view name) {
   auto it = std::find_if(kColumns.begin(), kColumns.end(),
-                         [&](const ColumnInfo& c) { return EqualsIgnoreCase(c.name, name); });
+                         [&](const ColumnInfo& c) { return EqualsIgnoreCaseAscii(c.name, name); });
   return it == kColumns.end() ? nullptr : &*it;
 }
 

@@ -20,6 +20,8 @@ std::optional<Bytes> HexDecode(std::string_view hex);
 std::optional<Bytes> Base64Decode(std::string_view text);
 std::string Base64Encode(std::span<const std::uint8_t> bytes);
 std::string ToLowerAscii(std::string_view s);
+// Equal after ToLowerAscii, without copying either.
+bool EqualsIgnoreCaseAscii(std::string_view a, std::string_view b);
 std::string_view TrimAscii(std::string_view s);
 
 }  // namespace openadcs
