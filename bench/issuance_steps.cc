@@ -2,11 +2,14 @@
 // where the time goes beside the signature itself:
 //   build/release/bench/issuance_steps --benchmark_min_time=1
 #include <benchmark/benchmark.h>
+#include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
 
 #include "ca/certificate_columns.h"
+#include "db/audit_table.h"
+#include "db/sqlite_connection.h"
 #include "openadcs/ca/engine.h"
 #include "openadcs/db/sqlite_store.h"
 #include "openadcs/directory/certificate_template.h"
@@ -135,6 +138,67 @@ void BM_EngineSubmit(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_EngineSubmit);
+
+// The audit trail's share of an issuance: what one audit row adds to the
+// write transaction an issuance already has (the head's SELECT, the SHA-256,
+// the INSERT and its pages at commit), as the difference between these two,
+// and its "audit:" log line. Compare with BM_EngineSubmit, which includes them.
+struct AuditFixture {
+  AuditFixture() {
+    path = F().dir / "audit-only.db";
+    conn = std::move(db::Connection::Open(path, std::chrono::milliseconds(1000))).value();
+    if (!conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF", "pragmas").ok() ||
+        !conn->Exec(db::audit_table::kCreate, "create audit").ok()) {
+      std::abort();
+    }
+    event.actor = "EXAMPLE\\bench";
+    event.action = "issue";
+    event.request_id = 12345;
+    event.detail = "template WebServer, serial 1122334455667788990011223344556677889900";
+  }
+  std::filesystem::path path;
+  std::unique_ptr<db::Connection> conn;
+  db::AuditEvent event;
+};
+
+AuditFixture& A() {
+  static AuditFixture a;
+  return a;
+}
+
+void BM_WriteTransactionOnly(benchmark::State& state) {
+  for (auto _ : state) {
+    db::Transaction tx(*A().conn);
+    if (!tx.Begin(db::Transaction::Mode::kWrite).ok() || !tx.Commit().ok()) std::abort();
+  }
+}
+BENCHMARK(BM_WriteTransactionOnly);
+
+void BM_WriteTransactionWithAuditRow(benchmark::State& state) {
+  for (auto _ : state) {
+    db::Transaction tx(*A().conn);
+    if (!tx.Begin(db::Transaction::Mode::kWrite).ok()) std::abort();
+    A().event.time = 1'800'000'000;
+    if (!db::audit_table::AppendRow(*A().conn, A().event).ok() || !tx.Commit().ok()) std::abort();
+  }
+}
+BENCHMARK(BM_WriteTransactionWithAuditRow);
+
+// The log line at info level, formatted and handed to a sink that drops it.
+void BM_AuditLogLine(benchmark::State& state) {
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("null", std::make_shared<spdlog::sinks::null_sink_mt>()));
+  spdlog::set_level(spdlog::level::info);
+  db::AuditRow row;
+  row.seq = 1;
+  row.event = A().event;
+  row.hash = Bytes(db::kAuditHashBytes, 0xab);
+  for (auto _ : state) db::audit_table::Log(row);
+  spdlog::set_default_logger(previous);
+  spdlog::set_level(spdlog::level::warn);
+}
+BENCHMARK(BM_AuditLogLine);
 
 }  // namespace
 
