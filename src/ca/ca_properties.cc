@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "openadcs/pki/x509_builder.h"
+#include "openadcs/util/bytes.h"
 #include "openadcs/util/hresult.h"
 
 namespace openadcs::ca {
@@ -80,13 +81,6 @@ std::string Lines(const std::vector<std::string>& items) {
   return s;
 }
 
-std::string ToLowerAscii(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-
 // "w.x.y.z" as 3.2.1.4.3.2.1 asks, from the project's three-part version.
 std::string FileVersion() {
   return std::string(OPENADCS_VERSION) + ".0";
@@ -100,10 +94,9 @@ CaProperties::CaProperties(const pki::CaIdentity& identity, db::CaStore& store,
 
 bool CaProperties::NamesThisCa(const std::string& authority) const {
   if (authority.empty()) return false;
-  const std::string a = ToLowerAscii(authority);
-  return a == ToLowerAscii(identity_.common_name()) ||
-         a == ToLowerAscii(identity_.sanitized_name()) ||
-         a == ToLowerAscii(identity_.sanitized_short_name());
+  return EqualsIgnoreCaseAscii(authority, identity_.common_name()) ||
+         EqualsIgnoreCaseAscii(authority, identity_.sanitized_name()) ||
+         EqualsIgnoreCaseAscii(authority, identity_.sanitized_short_name());
 }
 
 CaType CaProperties::ca_type() const {

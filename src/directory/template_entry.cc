@@ -44,11 +44,6 @@ constexpr std::string_view kCertificateTemplates = "certificateTemplates";
 constexpr std::int32_t kMinSchemaVersion = 1;
 constexpr std::int32_t kMaxSchemaVersion = 4;
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  AttributeNameLess less;
-  return !less(a, b) && !less(b, a);
-}
-
 Status AttributeError(std::string_view name, const std::string& what) {
   return Status::InvalidArgument(std::string(name) + ": " + what);
 }
@@ -162,7 +157,7 @@ Status ParseRaPropertyList(std::string_view text, std::vector<std::string>* out)
                               std::string(name) + ": " + number.status().message());
       }
     }
-    if (!EqualsIgnoreCase(name, kRaApplicationPolicies)) continue;
+    if (!EqualsIgnoreCaseAscii(name, kRaApplicationPolicies)) continue;
     std::size_t start = 0;
     while (start < value.size()) {
       std::size_t comma = value.find(',', start);
@@ -226,7 +221,7 @@ std::span<const Bytes> DirectoryEntry::Values(std::string_view name) const {
 
 bool DirectoryEntry::HasObjectClass(std::string_view object_class) const {
   for (const Bytes& value : Values(kObjectClass)) {
-    if (EqualsIgnoreCase(syntax::AsText(value), object_class)) return true;
+    if (EqualsIgnoreCaseAscii(syntax::AsText(value), object_class)) return true;
   }
   return false;
 }
