@@ -47,6 +47,10 @@ bool SqlColumn::IsNull() const {
   return sqlite3_column_type(stmt_, index_) == SQLITE_NULL;
 }
 
+int SqlColumn::StorageClass() const {
+  return sqlite3_column_type(stmt_, index_);
+}
+
 Status SqlColumn::Get(std::int64_t& out) const {
   switch (sqlite3_column_type(stmt_, index_)) {
     case SQLITE_NULL: out = 0; return Status::Ok();

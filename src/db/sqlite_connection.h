@@ -31,6 +31,8 @@ class SqlColumn {
  public:
   SqlColumn(sqlite3_stmt* stmt, int index) : stmt_(stmt), index_(index) {}
   bool IsNull() const;
+  // SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL.
+  int StorageClass() const;
   // NULL reads as 0 / empty. A value of the wrong type or out of range is
   // Corruption: the schema is STRICT, so only a damaged file yields one.
   Status Get(std::int64_t& out) const;

@@ -524,6 +524,7 @@ Result<ViewPage> SqliteStore::QueryView(const ViewQuery& query) {
     Result<ViewRow> r = view_sql::Read(*st, query);
     if (!r.ok()) return r.status();
     page.rows.push_back(std::move(r).value());
+    if (page.rows.size() == limit) page.next = view_sql::Cursor(*st, query);
   }
 }
 

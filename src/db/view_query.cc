@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "db/view_sql.h"
+
 namespace openadcs::db {
 namespace {
 
@@ -154,6 +156,9 @@ Status ValidateViewQuery(const ViewQuery& query) {
     if (r.sort != SortOrder::kNone && ++sorted > 1) {
       return Invalid("more than one restriction has a sort order");
     }
+  }
+  if (query.after && query.after->keys.size() != view_sql::KeyColumns(query.table).size()) {
+    return Invalid(fmt::format("a cursor of {} keys", query.after->keys.size()));
   }
   return Status::Ok();
 }

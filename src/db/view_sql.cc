@@ -1,6 +1,9 @@
 #include "db/view_sql.h"
 
+#include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 #include "db/schema.h"
 #include "openadcs/db/column_catalogue.h"
@@ -12,19 +15,6 @@ namespace {
 // and Attribute tables (as Windows does), the CRL row id otherwise.
 std::string_view RowIdColumn(Table table) {
   return table == Table::kCrl ? "row_id" : "request_id";
-}
-
-// The primary key order, which also breaks ties of a sort so that paging by
-// offset sees one total order. Each is the order of an index (or the rowid),
-// so an unsorted view never sorts in memory.
-std::vector<std::string_view> KeyColumns(Table table) {
-  switch (table) {
-    case Table::kRequestCertificate: return {"request_id"};
-    case Table::kExtension: return {"request_id", "name"};   // UNIQUE (request_id, name)
-    case Table::kAttribute: return {"request_id", "rowid"};  // the request_id index
-    case Table::kCrl: return {"row_id"};
-  }
-  return {};
 }
 
 std::string_view Operator(SeekOperator op) {
@@ -87,7 +77,90 @@ Result<ColumnValue> ReadValue(const Statement& st, int index, ColumnType type) {
   return Status::Internal("unknown column type");
 }
 
+const ViewRestriction* SortingRestriction(const ViewQuery& query) {
+  for (const ViewRestriction& r : query.restrictions) {
+    if (r.sort != SortOrder::kNone) return &r;
+  }
+  return nullptr;
+}
+
+SqlValue ToSql(const ViewCursor::Value& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (const auto* s = std::get_if<std::string>(&v)) return std::string_view(*s);
+  if (const auto* b = std::get_if<Bytes>(&v)) return std::span<const std::uint8_t>(*b);
+  return SqlValue();
+}
+
+// A stored value as it is, zero-length and NULL apart, for a cursor.
+ViewCursor::Value RawValue(const Statement& st, int index) {
+  const SqlColumn col = st.Column(index);
+  switch (col.StorageClass()) {
+    case SQLITE_INTEGER: {
+      std::int64_t v = 0;
+      if (col.Get(v).ok()) return v;
+      break;
+    }
+    case SQLITE_TEXT: {
+      std::string v;
+      if (col.Get(v).ok()) return v;
+      break;
+    }
+    case SQLITE_BLOB: {
+      Bytes v;
+      if (col.Get(v).ok()) return v;
+      break;
+    }
+    default: break;
+  }
+  return std::monostate();
+}
+
+// The rows after `after` in the order Build sorts by: SQLite puts NULL
+// first in ascending order, and a row value with a NULL compares to
+// nothing, so a NULL sort value takes its own terms.
+std::string AfterCursor(const ViewQuery& query, const ViewCursor& after,
+                        std::vector<SqlValue>& params) {
+  const std::vector<std::string_view> keys = KeyColumns(query.table);
+  const ViewRestriction* sort = SortingRestriction(query);
+  const bool descending = sort != nullptr && sort->sort == SortOrder::kDescending;
+  std::string key_tuple = "(";
+  std::string cursor_tuple = "(";
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    key_tuple += std::string(i > 0 ? ", " : "") + std::string(keys[i]);
+    cursor_tuple += (i > 0 ? ", " : "") + Param(params, ToSql(after.keys[i]));
+  }
+  const std::string keys_after =
+      key_tuple + ")" + (descending ? " < " : " > ") + cursor_tuple + ")";
+  if (sort == nullptr) return keys_after;
+  const std::string column(FindColumn(sort->column)->sql);
+  const std::string null_and_keys_after = "(" + column + " IS NULL AND " + keys_after + ")";
+  if (std::holds_alternative<std::monostate>(after.sort_value)) {
+    if (descending) return null_and_keys_after;
+    return "(" + null_and_keys_after + " OR " + column + " IS NOT NULL)";
+  }
+  const std::string value = Param(params, ToSql(after.sort_value));
+  const std::string equal_and_keys_after =
+      "(" + column + " = " + value + " AND " + keys_after + ")";
+  if (descending) {
+    return "(" + column + " < " + value + " OR " + column + " IS NULL OR " + equal_and_keys_after +
+           ")";
+  }
+  return "(" + column + " > " + value + " OR " + equal_and_keys_after + ")";
+}
+
 }  // namespace
+
+std::vector<std::string_view> KeyColumns(Table table) {
+  // Each is the order of an index (or the rowid), so an unsorted view never
+  // sorts in memory.
+  switch (table) {
+    case Table::kRequestCertificate: return {"request_id"};
+    case Table::kExtension: return {"request_id", "name"};   // UNIQUE (request_id, name)
+    case Table::kAttribute: return {"request_id", "rowid"};  // the request_id index
+    case Table::kCrl: return {"row_id"};
+  }
+  return {};
+}
 
 Plan Build(const ViewQuery& query, std::uint32_t row_limit) {
   Plan plan;
@@ -98,13 +171,20 @@ Plan Build(const ViewQuery& query, std::uint32_t row_limit) {
     sql += ", ";
     sql += FindColumn(id)->sql;
   }
+  const ViewRestriction* sort = SortingRestriction(query);
+  if (sort != nullptr) sql += ", " + std::string(FindColumn(sort->column)->sql);
+  const std::vector<std::string_view> keys = KeyColumns(query.table);
+  for (std::string_view key : keys) sql += ", " + std::string(key);
   sql += " FROM ";
   sql += schema::TableName(query.table);
 
-  const ViewRestriction* sort = nullptr;
   std::string_view joiner = " WHERE ";
+  if (query.after) {
+    sql += joiner;
+    joiner = " AND ";
+    sql += AfterCursor(query, *query.after, plan.params);
+  }
   for (const ViewRestriction& r : query.restrictions) {
-    if (r.sort != SortOrder::kNone) sort = &r;
     if (r.op == SeekOperator::kNone) continue;
     const ColumnInfo& c = *FindColumn(r.column);
     sql += joiner;
@@ -133,7 +213,6 @@ Plan Build(const ViewQuery& query, std::uint32_t row_limit) {
     sql += direction;
     sql += ", ";
   }
-  std::vector<std::string_view> keys = KeyColumns(query.table);
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (i > 0) sql += ", ";
     sql += keys[i];
@@ -155,6 +234,16 @@ Result<ViewRow> Read(const Statement& st, const ViewQuery& query) {
     row.values.push_back(std::move(v).value());
   }
   return row;
+}
+
+ViewCursor Cursor(const Statement& st, const ViewQuery& query) {
+  int index = static_cast<int>(query.columns.size()) + 1;
+  ViewCursor c;
+  if (SortingRestriction(query) != nullptr) c.sort_value = RawValue(st, index++);
+  for (std::size_t i = 0; i < KeyColumns(query.table).size(); ++i) {
+    c.keys.push_back(RawValue(st, index++));
+  }
+  return c;
 }
 
 }  // namespace openadcs::db::view_sql

@@ -252,12 +252,21 @@ std::optional<std::vector<Row>> After(std::vector<Row> rows,
   return std::vector<Row>(std::make_move_iterator(begin), std::make_move_iterator(end));
 }
 
+struct ViewPageOut {
+  wire::DwordBlobOut out;
+  std::optional<db::ViewCursor> next;  // after the last row, when more may follow
+};
+
 // One page of `query`: rows from `ielt` (1-based; 0 is read as 1), at most
 // `celt`, encoded as CERTTRANSDBRESULTROWs with the end marker after the
-// last row of the view (MS-CSRA 3.1.4.1.13).
-Result<wire::DwordBlobOut> Page(ca::Engine& engine, const ca::Caller& caller, db::ViewQuery query,
-                                std::uint32_t ielt, std::uint32_t celt) {
-  query.first_row = std::max<std::uint32_t>(ielt, 1) - 1;
+// last row of the view (MS-CSRA 3.1.4.1.13). With `after`, the cursor
+// after row ielt - 1, the page starts right after that row.
+Result<ViewPageOut> Page(ca::Engine& engine, const ca::Caller& caller, db::ViewQuery query,
+                         std::uint32_t ielt, std::uint32_t celt,
+                         std::optional<db::ViewCursor> after) {
+  const std::uint32_t first_row = std::max<std::uint32_t>(ielt, 1) - 1;
+  query.first_row = after ? 0 : first_row;
+  query.after = std::move(after);
   query.max_rows = celt;
   Result<db::ViewPage> page = engine.QueryView(caller, query);
   if (!page.ok()) return page.status();
@@ -269,11 +278,12 @@ Result<wire::DwordBlobOut> Page(ca::Engine& engine, const ca::Caller& caller, db
     }
     rows.rows.push_back(std::move(r));
   }
-  if (page->end) rows.end_total = query.first_row + static_cast<std::uint32_t>(page->rows.size());
-  wire::DwordBlobOut out;
-  out.value = static_cast<std::uint32_t>(page->rows.size());
-  out.blob = view::EncodeResultRows(rows);
-  return out;
+  if (page->end) rows.end_total = first_row + static_cast<std::uint32_t>(page->rows.size());
+  ViewPageOut result;
+  result.out.value = static_cast<std::uint32_t>(page->rows.size());
+  result.out.blob = view::EncodeResultRows(rows);
+  result.next = std::move(page->next);
+  return result;
 }
 
 // E_NOTIMPL in the out-parameters of `opnum`, one of the methods Dispatch
@@ -412,11 +422,12 @@ rpc::CallResult CertAdminObject::OpenViewCall(const rpc::CallContext& ctx,
       out.hresult = hr::kOutOfMemory;
       detail = "too many open views";
     } else {
-      Result<wire::DwordBlobOut> page =
-          Page(engine_, caller, *query, in->ielt, std::min(in->celt, options_.max_rows_per_call));
+      Result<ViewPageOut> page = Page(engine_, caller, *query, in->ielt,
+                                      std::min(in->celt, options_.max_rows_per_call), {});
       if (page.ok()) {
-        view_ = OpenView{caller.name, std::move(*query)};
-        out = std::move(*page);
+        out = std::move(page->out);
+        view_ = OpenView{caller.name, std::move(*query), ++view_generation_,
+                         std::max<std::uint32_t>(in->ielt, 1) + out.value, std::move(page->next)};
         detail = std::to_string(out.value) + " rows";
       } else {
         views_->Release(caller.name);
@@ -440,19 +451,28 @@ rpc::CallResult CertAdminObject::EnumViewCall(const rpc::CallContext& ctx,
   out.hresult = Precheck(ctx, in->authority);
   std::string detail;
   if (out.hresult == hr::kOk) {
-    std::optional<db::ViewQuery> query;
+    std::optional<OpenView> view;
     {
       std::lock_guard lock(mu_);
-      if (view_) query = view_->query;
+      view = view_;
     }
-    if (!query) {
+    if (!view) {
       out.hresult = hr::kHandle;
       detail = "no view is open";
     } else {
-      Result<wire::DwordBlobOut> page = Page(engine_, CallerOf(ctx), std::move(*query), in->ielt,
-                                             std::min(in->celt, options_.max_rows_per_call));
+      const std::uint32_t ielt = std::max<std::uint32_t>(in->ielt, 1);
+      std::optional<db::ViewCursor> after;
+      if (ielt == view->next_ielt) after = std::move(view->cursor);
+      Result<ViewPageOut> page =
+          Page(engine_, CallerOf(ctx), std::move(view->query), ielt,
+               std::min(in->celt, options_.max_rows_per_call), std::move(after));
       if (page.ok()) {
-        out = std::move(*page);
+        out = std::move(page->out);
+        std::lock_guard lock(mu_);
+        if (view_ && view_->generation == view->generation) {
+          view_->next_ielt = ielt + out.value;
+          view_->cursor = std::move(page->next);
+        }
         detail = "from " + std::to_string(in->ielt) + ": " + std::to_string(out.value) + " rows";
       } else {
         out.hresult = HresultOf(page.status());

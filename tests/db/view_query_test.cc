@@ -174,6 +174,19 @@ class ViewQueryTest : public ::testing::Test {
     return ids;
   }
 
+  // The same, each page continuing after the cursor of the one before.
+  Ids AllRowIdsByCursor(ViewQuery q, std::uint32_t page_size) {
+    Ids ids;
+    q.max_rows = page_size;
+    while (true) {
+      ViewPage page = Page(q);
+      for (const ViewRow& r : page.rows) ids.push_back(r.row_id);
+      if (page.end || !page.next) break;
+      q.after = page.next;
+    }
+    return ids;
+  }
+
   Ids RowIds(Table table, std::vector<ViewRestriction> restrictions) {
     ViewQuery q;
     q.table = table;
@@ -406,6 +419,71 @@ TEST_F(ViewQueryTest, PagingByOffsetLosesAndRepeatsNothing) {
   ViewPage none = Page(q);
   EXPECT_TRUE(none.rows.empty());
   EXPECT_FALSE(none.end);
+}
+
+TEST_F(ViewQueryTest, PagingByCursorMatchesPagingByOffset) {
+  Populate();
+  using enum SeekOperator;
+  constexpr SortOrder kAscending = SortOrder::kAscending;
+  constexpr SortOrder kDescending = SortOrder::kDescending;
+  std::vector<ViewQuery> queries(9);
+  queries[1].restrictions = {Where(kSubmittedWhen, kGe, ColumnValue::Date(0), kDescending)};
+  queries[2].restrictions = {Where(kDisposition, kGe, ColumnValue::Long(0), kAscending)};
+  queries[3].restrictions = {Where(kDisposition, kGe, ColumnValue::Long(0), kDescending)};
+  // NotAfter is NULL for three of the five: NULL first ascending, last descending.
+  queries[4].restrictions = {Where(kNotAfter, kNone, ColumnValue(), kAscending)};
+  queries[5].restrictions = {Where(kNotAfter, kNone, ColumnValue(), kDescending)};
+  queries[6].table = Table::kExtension;  // keys (request id, name): two rows of request 1
+  queries[7].table = Table::kAttribute;
+  queries[7].restrictions = {Where(kAttributeRequestId, kNone, ColumnValue(), kDescending)};
+  queries[8].table = Table::kCrl;
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    const Ids whole = AllRowIds(queries[i], 100);
+    ASSERT_FALSE(whole.empty()) << i;
+    for (std::uint32_t page_size : {1u, 2u, 3u}) {
+      EXPECT_EQ(AllRowIdsByCursor(queries[i], page_size), whole)
+          << "query " << i << ", pages of " << page_size;
+    }
+  }
+}
+
+// What an officer does: read a page of the pending queue, approve what it
+// showed, read on. By offset the second page would skip the rows that moved
+// up; after the cursor it starts at the first row not yet seen.
+TEST_F(ViewQueryTest, PagingByCursorSkipsNothingWhenEarlierRowsLeaveTheView) {
+  for (std::uint32_t i = 1; i <= 8; ++i) {
+    RequestRecord r;
+    r.disposition = Disposition::kPending;
+    r.raw_request = {0x30, static_cast<std::uint8_t>(i)};
+    r.submitted_when = 1000 * i;
+    r.requester_name = "CORP\\u" + std::to_string(i);
+    ASSERT_TRUE(store_->InsertRequest(r, {}, {}, {}).ok());
+  }
+  ViewQuery q;
+  q.restrictions = {Where(kDisposition, SeekOperator::kEq, ColumnValue::Long(9))};
+  q.columns = {kRequestId};
+  q.max_rows = 3;
+  ViewPage first = Page(q);
+  ASSERT_EQ(first.rows.size(), 3u);
+  ASSERT_TRUE(first.next.has_value());
+  RawExec(path_, "UPDATE request SET disposition = 31 WHERE request_id <= 3");
+
+  q.after = first.next;
+  ViewPage second = Page(q);
+  Ids ids;
+  for (const ViewRow& r : second.rows) ids.push_back(r.row_id);
+  EXPECT_EQ(ids, (Ids{4, 5, 6}));
+}
+
+TEST_F(ViewQueryTest, ACursorOfAnotherTableIsInvalid) {
+  Populate();
+  ViewQuery q;
+  q.max_rows = 1;
+  ViewPage page = Page(q);
+  ASSERT_TRUE(page.next.has_value());
+  q.table = Table::kExtension;  // two keys, the cursor has one
+  q.after = page.next;
+  EXPECT_EQ(Error(q).code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(ViewQueryTest, UnknownColumnsAreInvalid) {

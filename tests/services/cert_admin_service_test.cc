@@ -187,6 +187,28 @@ TEST_F(CertAdminServiceTest, ViewsPageFromIeltOneWithTheEndMarker) {
   EXPECT_EQ(CloseView(), hr::kOk);
 }
 
+// An officer approving from a pending view: the next EnumView goes on after
+// the last row it served, though the approved rows left the view.
+TEST_F(CertAdminServiceTest, EnumViewContinuesAfterTheLastRowServed) {
+  std::vector<std::uint32_t> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(Pending("approve-" + std::to_string(i)));
+  const std::vector<wire::Restriction> pending = {{Column("Request.Disposition"), 1, 0, Long(9)}};
+  wire::DwordBlobOut first = OpenView(pending, {Column("Request.RequestID")}, 1, 2);
+  ASSERT_EQ(RowIds(first), (std::vector<std::uint32_t>{ids[0], ids[1]}));
+  std::uint32_t disposition = 0;
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(Resubmit(ids[i], &disposition), hr::kOk);
+
+  EXPECT_EQ(RowIds(EnumView(3, 2)), (std::vector<std::uint32_t>{ids[2], ids[3]}));
+  wire::DwordBlobOut last = EnumView(5, 10);
+  EXPECT_EQ(RowIds(last), (std::vector<std::uint32_t>{ids[4], ids[5]}));
+  auto rows = view::DecodeResultRows(last.blob);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->end_total, std::optional<std::uint32_t>(6));
+  // Any other ielt counts rows from the start of the view as it is now.
+  EXPECT_EQ(RowIds(EnumView(1, 10)), (std::vector<std::uint32_t>{ids[2], ids[3], ids[4], ids[5]}));
+  EXPECT_EQ(CloseView(), hr::kOk);
+}
+
 TEST_F(CertAdminServiceTest, ViewSequencingRules) {
   // EnumView and CloseView without a view: E_HANDLE.
   EXPECT_EQ(EnumView(1, 10).hresult, hr::kHandle);

@@ -77,12 +77,26 @@ struct ViewRestriction {
   ColumnValue value;
 };
 
+// Where a page ended: the sorting column's value and the table's key of its
+// last row, as stored. Opaque to callers, who pass back what ViewPage::next
+// held, so that the next page starts right after that row however many rows
+// were added or removed before it in between (keyset paging).
+struct ViewCursor {
+  using Value = std::variant<std::monostate, std::int64_t, std::string, Bytes>;  // NULL first
+  Value sort_value;         // monostate also when no restriction sorts
+  std::vector<Value> keys;  // the table's key columns (docs/database.md, "Views")
+  friend bool operator==(const ViewCursor&, const ViewCursor&) = default;
+};
+
 struct ViewQuery {
   Table table = Table::kRequestCertificate;
   std::vector<ViewRestriction> restrictions;  // all must hold
   std::vector<std::uint32_t> columns;         // catalogue ids, returned in this order
-  std::uint32_t first_row = 0;                // 0-based index into the sorted result
-  std::uint32_t max_rows = 0;                 // at most this many (and kMaxViewRows) rows
+  // Set: the result starts after this row of the same query (restrictions,
+  // table), and first_row counts from there.
+  std::optional<ViewCursor> after;
+  std::uint32_t first_row = 0;  // 0-based index into the sorted result
+  std::uint32_t max_rows = 0;   // at most this many (and kMaxViewRows) rows
 };
 
 struct ViewRow {
@@ -98,6 +112,9 @@ struct ViewPage {
   // No row follows these: the adapter appends the end-of-enumeration row,
   // whose rowid is first_row + rows.size().
   bool end = false;
+  // After the last of `rows` when they fill the page (a smaller page is
+  // the result's end, with nothing to continue from).
+  std::optional<ViewCursor> next;
 };
 
 // Limits of one query. Longer lists are refused (InvalidArgument); a larger
@@ -112,8 +129,8 @@ inline constexpr std::uint32_t kMaxViewRows = 10000;
 // Certificate columns both); a restriction's value has its column's type
 // (or is empty with kEq or kNone); BINARY columns take only kEq; kNone comes
 // with a sort order; at most one restriction sorts, on an indexed column (as
-// Windows requires); the lists are within the limits above. Failures are
-// InvalidArgument carrying E_INVALIDARG.
+// Windows requires); a cursor has the table's number of keys; the lists are
+// within the limits above. Failures are InvalidArgument carrying E_INVALIDARG.
 Status ValidateViewQuery(const ViewQuery& query);
 
 }  // namespace openadcs::db

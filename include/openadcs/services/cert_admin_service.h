@@ -15,8 +15,11 @@
 // Views: one open view per object (MS-CSRA Config_Database_View_Open). A
 // second OpenView answers E_UNEXPECTED, EnumView and CloseView without one
 // E_HANDLE. The view keeps its restrictions and columns, and every EnumView
-// runs them anew from row ielt: rows committed in between shift the pages.
-// ielt numbers rows from 1 (0 is read as 1), as Windows' certview does.
+// runs them anew. An EnumView from the row after the last one served starts
+// right after that row, whatever was committed in between (an officer
+// approving from a pending view skips nothing); any other ielt counts rows
+// from the start. ielt numbers rows from 1 (0 is read as 1), as Windows'
+// certview does.
 #ifndef OPENADCS_SERVICES_CERT_ADMIN_SERVICE_H_
 #define OPENADCS_SERVICES_CERT_ADMIN_SERVICE_H_
 
@@ -88,6 +91,11 @@ class CertAdminObject : public dcom::ComObject {
   struct OpenView {
     std::string client;  // who holds it, for the per-client count
     db::ViewQuery query;
+    std::uint64_t generation = 0;  // tells this view from one opened after it closed
+    // The ielt that continues where the last page ended, and the cursor
+    // after that page's last row (none when the page ended the view).
+    std::uint32_t next_ielt = 0;
+    std::optional<db::ViewCursor> cursor;
   };
 
   rpc::CallResult Dispatch(const rpc::CallContext& ctx, std::uint16_t opnum,
@@ -144,7 +152,8 @@ class CertAdminObject : public dcom::ComObject {
   const CertAdminOptions options_;
   const std::shared_ptr<OpenViewCounter> views_;
   std::mutex mu_;
-  std::optional<OpenView> view_;  // guarded by mu_
+  std::optional<OpenView> view_;       // guarded by mu_
+  std::uint64_t view_generation_ = 0;  // guarded by mu_
 };
 
 // Registers ICertAdminD and ICertAdminD2 as object interfaces and
