@@ -602,6 +602,13 @@ TEST_F(ViewQueryTest, DefaultOrdersAndPendingQueueUseIndexes) {
   EXPECT_NE(plan.find("USING INDEX request_disposition (disposition=?)"), std::string::npos)
       << plan;
   EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+  // The next page seeks past the cursor in the same index.
+  pending.after = ViewCursor{{}, {std::int64_t{100}}};
+  plan = plan_of(pending);
+  EXPECT_NE(plan.find("USING INDEX request_disposition (disposition=? AND rowid>?)"),
+            std::string::npos)
+      << plan;
+  EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
 
   ViewQuery recent;
   recent.restrictions = {
