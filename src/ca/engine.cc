@@ -200,6 +200,14 @@ Result<RevocationStatus> Engine::IsValidCertificate(const Caller& caller,
                                                     const std::string& serial) {
   return impl_->IsValidCertificate(caller, serial);
 }
+Result<db::DeleteCount> Engine::DeleteRows(const Caller& admin, const DeleteRowsRequest& request) {
+  return impl_->DeleteRows(admin, request);
+}
+Result<std::uint32_t> Engine::ImportCertificate(const Caller& officer,
+                                                std::span<const std::uint8_t> der,
+                                                std::uint32_t flags) {
+  return impl_->ImportCertificate(officer, der, flags);
+}
 Result<db::CrlRow> Engine::PublishCrl(std::int64_t next_update) {
   return impl_->PublishCrl(next_update, "");
 }

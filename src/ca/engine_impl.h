@@ -5,6 +5,7 @@
 //   enrollment.cc          Submit, retrieve, issuance, the CMC full response
 //   officer_operations.cc  the MS-CSRA officer operations
 //   crl_publisher.cc       PublishCrl
+//   database_maintenance.cc  DeleteRow, ImportCertificate
 //
 // Thread-safety: as ca::Engine. The members are set at construction and only
 // read afterwards; the store, the template source and the lookup guard
@@ -90,6 +91,11 @@ class Engine::Impl {
   Status Revoke(const Caller& officer, const std::string& serial_text, std::uint32_t reason,
                 std::int64_t effective);
   Result<RevocationStatus> IsValidCertificate(const Caller& caller, const std::string& serial_text);
+
+  // --- Database maintenance (database_maintenance.cc) ---
+  Result<db::DeleteCount> DeleteRows(const Caller& admin, const DeleteRowsRequest& request);
+  Result<std::uint32_t> ImportCertificate(const Caller& officer, std::span<const std::uint8_t> der,
+                                          std::uint32_t flags);
 
   // --- CRLs (crl_publisher.cc) ---
   // `actor`: the administrator who asked, "" for the CA's own schedule.

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <optional>
 #include <utility>
 
 #include "cli/admin_args.h"
@@ -19,6 +22,19 @@ namespace {
 constexpr std::uint32_t kGetCertCaName = 0x6E616D65;
 
 }  // namespace
+
+Result<Bytes> ReadDerOrPemFile(const std::string& path, std::size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("cannot open " + path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > max_bytes) return Status::InvalidArgument(path + " is too large");
+  if (text.find("-----BEGIN") != std::string::npos) {
+    std::optional<Bytes> der = Base64Decode(text);
+    if (!der) return Status::InvalidArgument(path + " is PEM whose base64 does not decode");
+    return *der;
+  }
+  return Bytes(text.begin(), text.end());
+}
 
 void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f, bool offer_icpr) {
   cmd->add_option("--host", f->host, "CA host name or address")->capture_default_str();

@@ -42,6 +42,11 @@ std::string CertificatePem(const Bytes& der);
 // DER as PEM under "-----BEGIN <label>-----".
 std::string Pem(const Bytes& der, const std::string& label);
 
+// The DER in file `path`: the file itself, or the base64 of the PEM it
+// holds. Errors: kIOError when it cannot be read, kInvalidArgument when it
+// is over `max_bytes` or its PEM does not decode.
+Result<Bytes> ReadDerOrPemFile(const std::string& path, std::size_t max_bytes);
+
 // A string property (UTF-16LE, NUL-terminated) as UTF-8.
 Result<std::string> BlobText(const Bytes& blob);
 
@@ -63,6 +68,17 @@ int Fail(const std::string& what, const Status& status);
 // ExitCodeFor(status) (cli/admin_args.h), so that a refused call exits with
 // kExitAccessDenied.
 int FailCall(const std::string& what, const Status& status);
+
+// Connects as the flags say, runs `run` with the client (it returns the
+// exit code) and releases the object; a failed connection is FailCall's.
+template <typename Run>
+int WithAdmin(const ConnectionFlags& f, Run run) {
+  Result<std::unique_ptr<client::CertAdminClient>> c = ConnectAdmin(f);
+  if (!c.ok()) return FailCall("connecting to the CA", c.status());
+  const int code = run(**c);
+  (void)(*c)->Release();
+  return code;
+}
 
 }  // namespace openadcs::cli
 

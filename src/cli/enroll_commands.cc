@@ -64,19 +64,6 @@ class Enroller {
   std::unique_ptr<client::CertRequestClient> dcom_;
 };
 
-Result<Bytes> ReadRequestFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot open " + path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (text.size() > kMaxRequestFileBytes) return Status::InvalidArgument(path + " is too large");
-  if (text.find("-----BEGIN") != std::string::npos) {
-    std::optional<Bytes> der = Base64Decode(text);
-    if (!der) return Status::InvalidArgument(path + " is PEM whose base64 does not decode");
-    return *der;
-  }
-  return Bytes(text.begin(), text.end());
-}
-
 // Creates `path` with mode 0600 and writes `text`; refuses to replace a file.
 Status WriteNewPrivateFile(const std::string& path, const std::string& text) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -161,7 +148,7 @@ void RegisterEnrollCommands(CLI::App& app, int* exit_code) {
         *exit_code = kExitUsage;
         return;
       }
-      Result<Bytes> read = ReadRequestFile(rf->csr);
+      Result<Bytes> read = ReadDerOrPemFile(rf->csr, kMaxRequestFileBytes);
       if (!read.ok()) {
         *exit_code = Fail("reading the request", read.status());
         return;

@@ -141,6 +141,8 @@ std::string_view HresultName(std::uint32_t hresult) {
     case hr::kClassNoAggregation: return "CLASS_E_NOAGGREGATION";
     case hr::kClassNotRegistered: return "REGDB_E_CLASSNOTREG";
     case hr::kProtseqNotSupported: return "RPC_S_PROTSEQ_NOT_SUPPORTED";
+    case hr::kObjectExists: return "ERROR_OBJECT_EXISTS";
+    case hr::kIssuerChaining: return "CERT_E_ISSUERCHAINING";
     default: return "";
   }
 }
@@ -549,6 +551,42 @@ Status CertAdminClient::RevokeCertificate(const std::string& serial, std::uint32
   in.file_time = when.ticks != 0 ? when.ticks : FileTimeNow().ticks;
   return CallHresult(Op(Opnum::kRevokeCertificate), ica::EncodeRevokeCertificateRequest(in),
                      "RevokeCertificate");
+}
+
+Result<std::uint32_t> CertAdminClient::ImportCertificate(const Bytes& certificate,
+                                                         std::uint32_t flags) {
+  ica::ImportCertificateIn in;
+  in.orpcthis = NewOrpcThis();
+  in.authority = authority16_;
+  in.certificate = certificate;
+  in.flags = static_cast<std::int32_t>(flags);
+  Result<Bytes> stub = Call(Op(Opnum::kImportCertificate), ica::EncodeImportCertificateRequest(in),
+                            "ImportCertificate");
+  if (!stub.ok()) return stub.status();
+  Result<ica::DwordOut> out = ica::DecodeDwordResponse(*stub);
+  if (!out.ok()) return out.status();
+  if (out->hresult != 0) return MethodStatus(out->hresult, "ImportCertificate");
+  return out->value;
+}
+
+Result<DeletedRows> CertAdminClient::DeleteRow(std::uint32_t table, std::uint32_t flags,
+                                               FileTime before, std::uint32_t row_id) {
+  ica::DeleteRowIn in;
+  in.orpcthis = NewOrpcThis();
+  in.authority = authority16_;
+  in.flags = flags;
+  in.file_time = before.ticks;
+  in.table = table;
+  in.row_id = row_id;
+  Result<Bytes> stub = Call(Op(Opnum::kDeleteRow), ica::EncodeDeleteRowRequest(in), "DeleteRow");
+  if (!stub.ok()) return stub.status();
+  Result<ica::DwordOut> out = ica::DecodeDwordResponse(*stub);
+  if (!out.ok()) return out.status();
+  // MS-CSRA 3.1.4.2.18: ERROR_OUT_OF_MEMORY after a date delete means that
+  // rows may remain; the count is still what was deleted.
+  if (out->hresult == hr::kOutOfMemory && row_id == 0) return DeletedRows{out->value, true};
+  if (out->hresult != 0) return MethodStatus(out->hresult, "DeleteRow");
+  return DeletedRows{out->value, false};
 }
 
 Result<CertificateValidity> CertAdminClient::IsValidCertificate(const std::string& serial) {

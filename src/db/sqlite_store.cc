@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -91,6 +92,10 @@ class SqliteStore final : public CaStore {
   Result<std::optional<CaSecurityRow>> GetCaSecurity() override;
   Status PutCaSecurity(const Bytes& descriptor, std::uint64_t expected_version,
                        const AuditEvent& audit) override;
+  Result<std::uint32_t> DeleteRow(Table table, std::uint32_t row_id,
+                                  const AuditEvent& audit) override;
+  Result<DeleteCount> DeleteRowsBefore(BulkDelete which, std::int64_t before, std::uint32_t limit,
+                                       const AuditEvent& audit) override;
   Result<std::vector<AuditRow>> ListAudit(std::uint64_t after_seq, std::uint32_t limit) override;
 
  private:
@@ -126,6 +131,11 @@ class SqliteStore final : public CaStore {
   template <typename BindFn>
   Result<std::vector<RequestRecord>> SelectRequests(std::string_view sql, BindFn bind);
   Result<std::uint32_t> LastInsertId(std::string_view what);
+  // RunAudited of `body`, which deletes rows and returns their ids; the ids
+  // go into the audit detail. No ids: the savepoint is rolled back, so an
+  // empty delete writes no audit row, and 0 is returned.
+  Result<std::uint32_t> RunDelete(const AuditEvent& audit,
+                                  const std::function<Result<std::vector<std::int64_t>>()>& body);
 
   std::mutex queue_mu_;
   std::deque<PendingWrite*> writers_;  // guarded by queue_mu_
@@ -573,6 +583,137 @@ Status SqliteStore::PutCaSecurity(const Bytes& descriptor, std::uint64_t expecte
     st->Bind(2, stored + 1);
     return st->Run();
   });
+}
+
+// The ids as "ids 1-3, 7": the audit keeps what went, in little space.
+std::string IdRanges(const std::vector<std::int64_t>& ids) {
+  std::string out = ids.size() == 1 ? "id " : "ids ";
+  for (std::size_t i = 0; i < ids.size();) {
+    std::size_t j = i;
+    while (j + 1 < ids.size() && ids[j + 1] == ids[j] + 1) ++j;
+    if (i != 0) out += ", ";
+    out += std::to_string(ids[i]);
+    if (j != i) out += "-" + std::to_string(ids[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
+// Runs `st` (bound) and collects its first column: the ids a DELETE ...
+// RETURNING reports.
+Result<std::vector<std::int64_t>> ReturnedIds(Statement& st) {
+  std::vector<std::int64_t> ids;
+  while (true) {
+    Result<bool> row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return ids;
+    std::int64_t id = 0;
+    OPENADCS_RETURN_IF_ERROR(st.Column(0).Get(id));
+    ids.push_back(id);
+  }
+}
+
+Result<std::uint32_t> SqliteStore::RunDelete(
+    const AuditEvent& audit, const std::function<Result<std::vector<std::int64_t>>()>& body) {
+  std::uint32_t deleted = 0;
+  Status s = RunAudited(audit, [&](AuditEvent& e) -> Status {
+    Result<std::vector<std::int64_t>> ids = body();
+    if (!ids.ok()) return ids.status();
+    if (ids->empty()) return Status::NotFound("nothing to delete");
+    std::sort(ids->begin(), ids->end());
+    e.detail += (e.detail.empty() ? "" : ": ") + IdRanges(*ids);
+    deleted = static_cast<std::uint32_t>(ids->size());
+    return Status::Ok();
+  });
+  if (s.code() == StatusCode::kNotFound) return 0u;
+  if (!s.ok()) return s;
+  return deleted;
+}
+
+Result<std::uint32_t> SqliteStore::DeleteRow(Table table, std::uint32_t row_id,
+                                             const AuditEvent& audit) {
+  // Requests take their Extension and Attribute rows with them (ON DELETE
+  // CASCADE); the audit table has no reference to any of these.
+  std::string_view sql;
+  switch (table) {
+    case Table::kRequestCertificate:
+      sql = "DELETE FROM request WHERE request_id = ?1 RETURNING request_id";
+      break;
+    case Table::kExtension:
+      sql = "DELETE FROM extension WHERE request_id = ?1 RETURNING request_id";
+      break;
+    case Table::kAttribute:
+      sql = "DELETE FROM attribute WHERE request_id = ?1 RETURNING request_id";
+      break;
+    case Table::kCrl: sql = "DELETE FROM crl WHERE row_id = ?1 RETURNING row_id"; break;
+    default: return Status::InvalidArgument("no such table");
+  }
+  return RunDelete(audit, [&]() -> Result<std::vector<std::int64_t>> {
+    Result<Statement> st = conn_->Prepare(sql);
+    if (!st.ok()) return st.status();
+    st->Bind(1, std::int64_t{row_id});
+    return ReturnedIds(*st);
+  });
+}
+
+Result<DeleteCount> SqliteStore::DeleteRowsBefore(BulkDelete which, std::int64_t before,
+                                                  std::uint32_t limit, const AuditEvent& audit) {
+  std::string table = "request";
+  std::string key = "request_id";
+  std::string where;
+  std::vector<Disposition> dispositions;
+  switch (which) {
+    case BulkDelete::kExpiredCertificates:
+      where = "disposition IN (?3, ?4) AND not_after < ?1";
+      dispositions = {Disposition::kIssued, Disposition::kRevoked};
+      break;
+    case BulkDelete::kStaleRequests:
+      // Last acted on: resolved (failed, denied) or, while pending, submitted.
+      where =
+          "disposition IN (?3, ?4, ?5) AND "
+          "CASE WHEN resolved_when > 0 THEN resolved_when ELSE submitted_when END < ?1";
+      dispositions = {Disposition::kPending, Disposition::kError, Disposition::kDenied};
+      break;
+    case BulkDelete::kExpiredCrls:
+      table = "crl";
+      key = "row_id";
+      where = "next_update < ?1";
+      break;
+  }
+  const std::uint32_t max = std::min(limit, kMaxDeleteRowsPerCall);
+  if (max == 0) return Status::InvalidArgument("a delete limit of 0 rows");
+  // The oldest ids first; whether more match is asked after the delete, in
+  // the same transaction.
+  const std::string select = "SELECT " + key + " FROM " + table + " WHERE " + where;
+  const std::string del = "DELETE FROM " + table + " WHERE " + key + " IN (" + select +
+                          " ORDER BY " + key + " LIMIT ?2) RETURNING " + key;
+  const std::string exists = "SELECT EXISTS (" + select + ")";
+  auto bind = [&](Statement& st) {
+    st.Bind(1, before);
+    for (std::size_t i = 0; i < dispositions.size(); ++i) {
+      st.Bind(static_cast<int>(i) + 3, static_cast<std::int64_t>(dispositions[i]));
+    }
+  };
+  bool more = false;
+  Result<std::uint32_t> deleted = RunDelete(audit, [&]() -> Result<std::vector<std::int64_t>> {
+    Result<Statement> st = conn_->Prepare(del);
+    if (!st.ok()) return st.status();
+    bind(*st);
+    st->Bind(2, std::int64_t{max});
+    Result<std::vector<std::int64_t>> ids = ReturnedIds(*st);
+    if (!ids.ok()) return ids;
+    Result<Statement> left = conn_->Prepare(exists);
+    if (!left.ok()) return left.status();
+    bind(*left);
+    Result<bool> row = left->Step();
+    if (!row.ok()) return row.status();
+    std::int64_t any = 0;
+    if (*row) OPENADCS_RETURN_IF_ERROR(left->Column(0).Get(any));
+    more = any != 0;
+    return ids;
+  });
+  if (!deleted.ok()) return deleted.status();
+  return DeleteCount{*deleted, more};
 }
 
 Result<std::vector<AuditRow>> SqliteStore::ListAudit(std::uint64_t after_seq, std::uint32_t limit) {

@@ -293,9 +293,6 @@ rpc::CallResult NotImplementedResponse(std::uint16_t opnum, std::int32_t read_bu
     case Op::kServerControl:
     case Op::kGetArchivedKey:
       return rpc::CallResult::Response(wire::EncodeBlobResponse({{}, {}, hr::kNotImpl}));
-    case Op::kImportCertificate:
-    case Op::kDeleteRow:
-      return rpc::CallResult::Response(wire::EncodeDwordResponse({{}, 0, hr::kNotImpl}));
     case Op::kBackupGetAttachmentInformation:
     case Op::kBackupGetBackupLogs:
     case Op::kBackupGetDynamicFiles:
@@ -379,6 +376,8 @@ rpc::CallResult CertAdminObject::Dispatch(const rpc::CallContext& ctx, std::uint
     case Op::kGetMyRoles: return GetMyRoles(ctx, stub);
     case Op::kGetOfficerRights: return GetOfficerRights(ctx, stub);
     case Op::kGetAuditFilter: return GetAuditFilter(ctx, stub);
+    case Op::kImportCertificate: return ImportCertificate(ctx, stub);
+    case Op::kDeleteRow: return DeleteRow(ctx, stub);
     default: return NotSupported(ctx, opnum, stub);
   }
 }
@@ -928,6 +927,67 @@ rpc::CallResult CertAdminObject::GetAuditFilter(const rpc::CallContext& ctx,
   wire::DwordOut out;
   out.hresult = Precheck(ctx, in->authority, kReaders, "read the audit filter");
   LogCall(ctx, kOpnum, out.hresult);
+  return rpc::CallResult::Response(wire::EncodeDwordResponse(out));
+}
+
+rpc::CallResult CertAdminObject::ImportCertificate(const rpc::CallContext& ctx,
+                                                   std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kImportCertificate);
+  rpc::CallResult fault;
+  Result<wire::ImportCertificateIn> in =
+      dcom::DecodeOrpcCall(wire::DecodeImportCertificateRequest(stub, options_.ndr_limits), ctx,
+                           "ImportCertificate", &fault);
+  if (!in.ok()) return fault;
+  wire::DwordOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  if (out.hresult == hr::kOk) {
+    Result<std::uint32_t> id = engine_.ImportCertificate(CallerOf(ctx), in->certificate,
+                                                         static_cast<std::uint32_t>(in->flags));
+    out.hresult = HresultOf(id.status());
+    if (id.ok()) out.value = *id;
+  }
+  LogCall(ctx, kOpnum, out.hresult,
+          fmt::format("{} bytes, flags 0x{:x} -> request {}", in->certificate.size(),
+                      static_cast<std::uint32_t>(in->flags), out.value));
+  return rpc::CallResult::Response(wire::EncodeDwordResponse(out));
+}
+
+// MS-CSRA 3.1.4.2.18. A delete by date stops after db::kMaxDeleteRowsPerCall
+// rows; when more match, the count comes with ERROR_OUT_OF_MEMORY, what
+// Windows answers when rows remain, so that the client calls again. The
+// engine checks the rights first, then the table and the other arguments.
+rpc::CallResult CertAdminObject::DeleteRow(const rpc::CallContext& ctx,
+                                           std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kDeleteRow);
+  rpc::CallResult fault;
+  Result<wire::DeleteRowIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeDeleteRowRequest(stub, options_.ndr_limits), ctx, "DeleteRow", &fault);
+  if (!in.ok()) return fault;
+  wire::DwordOut out;
+  out.hresult = Precheck(ctx, in->authority);
+  if (out.hresult == hr::kOk) {
+    ca::DeleteRowsRequest request;
+    request.table = static_cast<db::Table>(in->table);
+    request.flags = in->flags;
+    request.row_id = in->row_id;
+    if (in->file_time != 0) {
+      // Whole seconds: "before t" rounds a fractional t up; a date at or
+      // before 1970 matches no row, as -1 does, and stays a date.
+      const std::uint64_t ft = in->file_time;
+      std::int64_t seconds = FiletimeToUnix(ft);
+      if (ft > kUnixEpochAsFiletime && ft % kFiletimeTicksPerSecond != 0) ++seconds;
+      request.before = seconds > 0 ? seconds : -1;
+    }
+    Result<db::DeleteCount> count = engine_.DeleteRows(CallerOf(ctx), request);
+    out.hresult = HresultOf(count.status());
+    if (count.ok()) {
+      out.value = count->deleted;
+      if (count->more) out.hresult = hr::kOutOfMemory;
+    }
+  }
+  LogCall(ctx, kOpnum, out.hresult,
+          fmt::format("table 0x{:x} flags 0x{:x} row {} filetime {} -> {} deleted", in->table,
+                      in->flags, in->row_id, in->file_time, out.value));
   return rpc::CallResult::Response(wire::EncodeDwordResponse(out));
 }
 

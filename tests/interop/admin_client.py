@@ -27,6 +27,8 @@ One action per run on one connection (a RemRelease ends it unless
   roles | get-security | set-security --sd-b64 B64 | ping | server-state
   ca-property [--prop-id N] [--prop-type N] [--prop-index N]
   extensions ID | attributes ID      EnumAttributesOrExtensions
+  import-cert --cert-b64 B64 [--flags N]   ImportCertificate
+  delete-row [ID] [--table N] [--flags N] [--before ISO]   DeleteRow
   flow ID OID VALUE        the officer half of MS-CERSOD 3.5 in one
                            connection: OpenView (pending), ID listed?,
                            SetExtension(ID, OID, STRING VALUE),
@@ -61,6 +63,7 @@ HRESULTs and dispositions are unsigned integers. The outcome:
   extensions      return, count, extensions ([{"name", "flags", "critical",
                   "disabled", "origin", "value" (hex)}]), values ({OID: hex})
   attributes      return, count, attributes ([{"name", "value"}]), values
+  import-cert     return, request_id       delete-row    return, deleted
   the others      return
 --self-test checks the NDR encoding and the blob parsers offline and prints
 {"ok": true}.
@@ -85,7 +88,8 @@ from csra_ndr import (CLSID_CCertAdminD, COLUMN_INDEXED, DB_DISP_PENDING, ENUM_A
                       ENUM_EXTENSIONS, ERROR_ARITHMETIC_OVERFLOW, EXTENSION_CRITICAL,
                       EXTENSION_DISABLED, IID_ICertAdminD2, PROPTYPE_BINARY, PROPTYPE_DATE,
                       PROPTYPE_LONG, PROPTYPE_NAMES, PROPTYPE_STRING, ROLES, SEEK_OPERATORS,
-                      SORT_ORDERS, TABLE_CRL, TABLE_REQUEST, BlobError, CloseView, DenyRequest,
+                      SORT_ORDERS, TABLE_CRL, TABLE_REQUEST, BlobError, CloseView, DeleteRow,
+                      DenyRequest, ImportCertificate,
                       EnumAttributesOrExtensions, EnumView, EnumViewColumn, EnumViewColumnTable,
                       GetCAProperty, GetCASecurity, GetCRL, GetMyRoles, GetServerState,
                       EnumViewColumnResponse, HresultResponse, IsValidCertificate, OpenView,
@@ -370,6 +374,20 @@ def set_security(session, args, out):
     out['return'] = session.call(SetCASecurity, pctbSD=blob(args.sd_b64))['ErrorCode']
 
 
+def import_cert(session, args, out):
+    resp = session.call(ImportCertificate, pctbCertificate=blob(args.cert_b64),
+                        dwFlags=args.flags)
+    out['return'] = resp['ErrorCode']
+    out['request_id'] = resp['pdwRequestId']
+
+
+def delete_row(session, args, out):
+    resp = session.call(DeleteRow, dwFlags=args.flags, dwTable=args.table, dwRowId=args.id,
+                        FileTime=filetime(filetime_from_text(args.before)))
+    out['return'] = resp['ErrorCode']
+    out['deleted'] = resp['pcDeleted']
+
+
 def ping(session, args, out):
     out['ping'] = session.call(Ping)['ErrorCode']
     out['ping2'] = session.call(Ping2)['ErrorCode']
@@ -560,6 +578,30 @@ def _self_test_other_requests():
     expected.add(struct.pack('<L', req.fields['pwszSerialNumber']['ReferentID']))
     expected.wstring('0a1b').align().add(struct.pack('<LQ', 0xFFFFFFFF, 125911584000000000))
     expected.check(data)
+
+    # DeleteRow: dwFlags, FILETIME (two DWORDs), dwTable, dwRowId after the head.
+    req = DeleteRow()
+    req['ORPCthis'] = _orpcthis()
+    req['pwszAuthority'] = wstr('CA')
+    req['dwFlags'] = 1
+    req['FileTime'] = filetime(125911584000000000)
+    req['dwTable'] = 0x5000
+    req['dwRowId'] = 0
+    data = req.getData()
+    assert data.endswith(struct.pack('<LQLL', 1, 125911584000000000, 0x5000, 0)), data.hex()
+
+    # ImportCertificate: the CERTTRANSBLOB inline (cb, pb pointer) with pb's
+    # bytes (a parameter's deferred pointees precede the next parameter),
+    # then dwFlags.
+    req = ImportCertificate()
+    req['ORPCthis'] = _orpcthis()
+    req['pwszAuthority'] = wstr('CA')
+    req['pctbCertificate'] = blob(b'\x30\x00')
+    req['dwFlags'] = 0x10000
+    data = req.getData()
+    ref = req.fields['pctbCertificate'].fields['pb']['ReferentID']
+    expected = _Stub(data[:-20]).add(struct.pack('<LLL', 2, ref, 2) + b'\x30\x00').align()
+    expected.add(struct.pack('<L', 0x10000)).check(data)
 
 
 def _self_test_values():
@@ -830,7 +872,8 @@ ACTIONS = {
     'is-valid': is_valid, 'publish-crl': publish_crl, 'get-crl': get_crl, 'roles': roles,
     'get-security': get_security, 'set-security': set_security, 'ping': ping,
     'server-state': server_state, 'ca-property': ca_property, 'extensions': extensions,
-    'attributes': attributes, 'flow': flow,
+    'attributes': attributes, 'flow': flow, 'import-cert': import_cert,
+    'delete-row': delete_row,
 }
 
 
@@ -898,6 +941,14 @@ def argument_parser():
     for name in ('extensions', 'attributes'):
         a = action(name, request_id, help='EnumAttributesOrExtensions')
         a.add_argument('--page', type=int, default=100, help='entries (celt) per call')
+    a = action('import-cert', help='ImportCertificate')
+    a.add_argument('--cert-b64', type=base64_arg, required=True, help='the DER certificate')
+    a.add_argument('--flags', type=number, default=0, help='dwFlags (0x10000: allow foreign)')
+    a = action('delete-row', help='DeleteRow')
+    a.add_argument('id', type=int, nargs='?', default=0, help='dwRowId (0: by date)')
+    a.add_argument('--table', type=number, default=0, help='dwTable: 0, 0x3000, 0x4000, 0x5000')
+    a.add_argument('--flags', type=number, default=0, help='dwFlags: 1 expired, 2 last changed')
+    a.add_argument('--before', default='0', help="FileTime: ISO 8601, 'now' or a FILETIME count")
     a = action('flow', request_id, paging, pend, help='MS-CERSOD 3.5: view, extend, approve')
     a.add_argument('oid')
     a.add_argument('value', help='the extension value, sent as a STRING')

@@ -336,6 +336,40 @@ class GetMyRolesResponse(NDRCALL):
     )
 
 
+class ImportCertificate(NDRCALL):
+    opnum = 28
+    structure = _HEAD + (
+        ('pctbCertificate', CERTTRANSBLOB),  # [in, ref]: inline
+        ('dwFlags', LONG),
+    )
+
+
+class ImportCertificateResponse(NDRCALL):
+    structure = (
+        ('ORPCthat', ORPCTHAT),
+        ('pdwRequestId', LONG),
+        ('ErrorCode', ULONG),
+    )
+
+
+class DeleteRow(NDRCALL):
+    opnum = 48
+    structure = _HEAD + (
+        ('dwFlags', DWORD),
+        ('FileTime', FILETIME),
+        ('dwTable', DWORD),
+        ('dwRowId', DWORD),
+    )
+
+
+class DeleteRowResponse(NDRCALL):
+    structure = (
+        ('ORPCthat', ORPCTHAT),
+        ('pcDeleted', LONG),
+        ('ErrorCode', ULONG),
+    )
+
+
 class HresultResponse(NDRCALL):
     """The response of a method with no out parameter but its HRESULT."""
     structure = (

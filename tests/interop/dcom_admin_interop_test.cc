@@ -12,6 +12,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -206,6 +208,93 @@ TEST_F(DcomAdminInteropTest, OfficerAddedWithSetCaSecurityApprovesAtOnce) {
       testing::RunInteropCli({"officer", "add", "EXAMPLE\\bob", "-u", "EXAMPLE\\admin"}, kPassword);
   ASSERT_EQ(added.exit_code, 0) << added.output << DaemonLog();
   EXPECT_EQ(JsonField(Admin("bob", "approve", {id}), "disposition"), "3") << DaemonLog();
+}
+
+// ImportCertificate and DeleteRow with impacket, then with the CLI: the
+// rights each needs (Officer; Administrator and Officer both), a row
+// deleted and a certificate of this CA imported back into its place, and
+// the refusals (a duplicate serial, a foreign certificate, a bad table).
+TEST_F(DcomAdminInteropTest, ImportCertificateAndDeleteRow) {
+  const std::string issued =
+      Wcce("alice", "request",
+           {"--template", "AutoIssueSubject", "--csr", CsrFile("to-delete").string()});
+  ASSERT_EQ(JsonField(issued, "disposition"), "3") << issued << DaemonLog();
+  const std::string id = JsonField(issued, "request_id");
+  const std::string cert_b64 = JsonField(issued, "certificate");
+  const std::string denied = Unsigned(hr::kAccessDenied);
+
+  // The requester and the officer alone may not delete; nothing goes.
+  EXPECT_EQ(JsonField(Admin("alice", "delete-row", {id}), "return"), denied);
+  EXPECT_EQ(JsonField(Admin("officer", "delete-row", {id}), "return"), denied);
+  EXPECT_EQ(JsonField(Admin("officer", "import-cert", {"--cert-b64", cert_b64}), "return"),
+            Unsigned(hr::kObjectExists));
+  EXPECT_EQ(JsonField(Admin("alice", "import-cert", {"--cert-b64", cert_b64}), "return"), denied);
+
+  // The administrator made an officer too deletes the row.
+  const testing::CommandResult added = testing::RunInteropCli(
+      {"officer", "add", "EXAMPLE\\admin", "-u", "EXAMPLE\\admin"}, kPassword);
+  ASSERT_EQ(added.exit_code, 0) << added.output << DaemonLog();
+  EXPECT_EQ(JsonField(Admin("admin", "delete-row", {"--table", "0x2000", id}), "return"),
+            Unsigned(hr::kInvalidArg));
+  const std::string gone = Admin("admin", "delete-row", {id});
+  EXPECT_EQ(JsonField(gone, "return"), "0") << gone << DaemonLog();
+  EXPECT_EQ(JsonField(gone, "deleted"), "1") << gone;
+  const std::string again = Admin("admin", "delete-row", {id});
+  EXPECT_EQ(JsonField(again, "return"), "0") << again;
+  EXPECT_EQ(JsonField(again, "deleted"), "0") << again;
+
+  // Imported back: a new, issued request, known by its serial.
+  const std::string imported = Admin("officer", "import-cert", {"--cert-b64", cert_b64});
+  ASSERT_EQ(JsonField(imported, "return"), "0") << imported << DaemonLog();
+  EXPECT_GT(std::stoul(JsonField(imported, "request_id")), std::stoul(id));
+  const std::optional<Bytes> der = Base64Decode(cert_b64);
+  ASSERT_TRUE(der.has_value());
+  ossl::X509Ptr cert = testing::ParseCertDer(*der);
+  ASSERT_NE(cert, nullptr);
+  const ASN1_INTEGER* serial = X509_get0_serialNumber(cert.get());
+  const std::string serial_hex = HexLower(
+      {ASN1_STRING_get0_data(serial), static_cast<std::size_t>(ASN1_STRING_length(serial))});
+  EXPECT_EQ(JsonField(Admin("officer", "is-valid", {serial_hex}), "disposition"), "3");
+
+  // A certificate another key signed, with or without ICF_ALLOWFOREIGN.
+  ossl::PKeyPtr key = testing::MakeEcKey();
+  const std::string foreign =
+      Base64Encode(testing::CertDer(testing::MakeSelfSignedCert(key.get(), "foreign").get()));
+  EXPECT_EQ(JsonField(Admin("officer", "import-cert", {"--cert-b64", foreign}), "return"),
+            Unsigned(hr::kIssuerChaining));
+  EXPECT_EQ(
+      JsonField(Admin("officer", "import-cert", {"--cert-b64", foreign, "--flags", "0x10000"}),
+                "return"),
+      Unsigned(hr::kIssuerChaining));
+
+  // The CLI: delete the imported row, import the file, clean up by date.
+  const std::string new_id = JsonField(imported, "request_id");
+  testing::CommandResult cli =
+      testing::RunInteropCli({"delete-row", new_id, "-u", "EXAMPLE\\officer"}, kPassword);
+  EXPECT_EQ(cli.exit_code, 5) << cli.output;
+  cli = testing::RunInteropCli({"delete-row", new_id, "-u", "EXAMPLE\\admin"}, kPassword);
+  EXPECT_EQ(cli.exit_code, 0) << cli.output << DaemonLog();
+  EXPECT_THAT(cli.output, HasSubstr("deleted: 1 row(s)"));
+  const std::filesystem::path file = daemon_->dir() / "imported.pem";
+  {
+    std::ofstream out(file);
+    out << "-----BEGIN CERTIFICATE-----\n" << cert_b64 << "\n-----END CERTIFICATE-----\n";
+  }
+  cli = testing::RunInteropCli({"import-cert", file.string(), "-u", "EXAMPLE\\officer"}, kPassword);
+  EXPECT_EQ(cli.exit_code, 0) << cli.output << DaemonLog();
+  EXPECT_THAT(cli.output, HasSubstr("imported: request "));
+  cli = testing::RunInteropCli(
+      {"delete-row", "--expired-before", "2999-01-01T00:00:00Z", "-u", "EXAMPLE\\admin"},
+      kPassword);
+  EXPECT_EQ(cli.exit_code, 0) << cli.output << DaemonLog();
+  EXPECT_THAT(cli.output, HasSubstr("deleted: "));
+  cli = testing::RunInteropCli({"delete-row", "-u", "EXAMPLE\\admin"}, kPassword);
+  EXPECT_EQ(cli.exit_code, 1) << cli.output;
+
+  // The suite's roles as they were.
+  const testing::CommandResult removed = testing::RunInteropCli(
+      {"officer", "remove", "EXAMPLE\\admin", "-u", "EXAMPLE\\admin"}, kPassword);
+  EXPECT_EQ(removed.exit_code, 0) << removed.output;
 }
 
 }  // namespace

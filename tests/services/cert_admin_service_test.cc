@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "openadcs/db/column_catalogue.h"
@@ -15,6 +16,7 @@
 #include "openadcs/ndr/cert_view.h"
 #include "openadcs/ndr/icert_admin.h"
 #include "openadcs/ndr/orpc.h"
+#include "openadcs/util/filetime.h"
 #include "openadcs/util/hresult.h"
 #include "testing/pki.h"
 #include "testing/test_ca.h"
@@ -321,6 +323,128 @@ TEST_F(CertAdminServiceTest, BelowPrivacyOrAnotherAuthorityIsRefused) {
   wire::AuthorityIn in;
   in.authority = u"Another CA";
   EXPECT_EQ(HresultOf(Op::kCloseView, wire::EncodeAuthorityRequest(in)), hr::kInvalidArg);
+}
+
+// DeleteRow needs Administrator and Officer: the administrator, in a group
+// the officers' SID names, holds both.
+ca::Caller AdminAndOfficer() {
+  ca::Caller c = testing::TestAdmin();
+  c.group_sids.push_back(testing::TestOfficer().sid);
+  return c;
+}
+
+wire::DwordOut DwordCall(const rpc::CallResult& r) {
+  EXPECT_EQ(r.fault_status, 0u);
+  auto out = wire::DecodeDwordResponse(r.stub);
+  EXPECT_TRUE(out.ok());
+  return out.ok() ? *out : wire::DwordOut{{}, 0, 0xFFFFFFFF};
+}
+
+TEST_F(CertAdminServiceTest, ImportCertificateAndDeleteRow) {
+  // A certificate of this CA's, not in the database: issue one, delete its
+  // row, import it back.
+  testing::CsrSpec spec;
+  spec.subject = {{"CN", "www.example.com"}};
+  ca::SubmitRequest submit;
+  submit.request = testing::MakeCsrDer(key_.get(), spec);
+  submit.attributes = "CertificateTemplate:AutoIssueSubject";
+  submit.caller = testing::TestRequester();
+  submit.authority = "openadcs-CA";
+  const ca::SubmitResult issued = engine_->Submit(submit);
+  ASSERT_EQ(issued.disposition, ca::WireDisposition::kIssued) << issued.message;
+
+  wire::ImportCertificateIn import;
+  import.authority = kAuthority;
+  import.certificate = issued.certificate;
+  wire::DwordOut out =
+      DwordCall(Call(Op::kImportCertificate, wire::EncodeImportCertificateRequest(import)));
+  EXPECT_EQ(out.hresult, hr::kObjectExists);
+
+  auth::Identity boss;
+  ActAs(boss, AdminAndOfficer());
+  wire::DeleteRowIn del;
+  del.authority = kAuthority;
+  del.row_id = issued.request_id;
+  out = DwordCall(Call(Op::kDeleteRow, wire::EncodeDeleteRowRequest(del)));
+  EXPECT_EQ(out.hresult, hr::kOk);
+  EXPECT_EQ(out.value, 1u);
+  // Once more: an unknown row deletes nothing and succeeds.
+  out = DwordCall(Call(Op::kDeleteRow, wire::EncodeDeleteRowRequest(del)));
+  EXPECT_EQ(out.hresult, hr::kOk);
+  EXPECT_EQ(out.value, 0u);
+  // No such table, and both a row id and a date.
+  del.table = 0x2000;
+  EXPECT_EQ(DwordCall(Call(Op::kDeleteRow, wire::EncodeDeleteRowRequest(del))).hresult,
+            hr::kInvalidArg);
+  del.table = 0;
+  del.file_time = 0x01d9'0000'0000'0001;
+  EXPECT_EQ(DwordCall(Call(Op::kDeleteRow, wire::EncodeDeleteRowRequest(del))).hresult,
+            hr::kInvalidArg);
+
+  ActAs(officer_, testing::TestOfficer());
+  out = DwordCall(Call(Op::kImportCertificate, wire::EncodeImportCertificateRequest(import)));
+  ASSERT_EQ(out.hresult, hr::kOk);
+  auto rec = store_->GetRequest(out.value);
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(rec->disposition, db::Disposition::kIssued);
+  EXPECT_EQ(rec->certificate->raw_certificate, issued.certificate);
+  import.certificate = {0x30, 0x03, 0x02, 0x01, 0x01};
+  EXPECT_EQ(
+      DwordCall(Call(Op::kImportCertificate, wire::EncodeImportCertificateRequest(import))).hresult,
+      hr::kInvalidData);
+}
+
+TEST_F(CertAdminServiceTest, DeleteRowAndImportRefuseTheRequester) {
+  const std::uint32_t id = Pending("kept");
+  ActAs(other_, testing::TestRequester());
+  wire::DeleteRowIn del;
+  del.authority = kAuthority;
+  del.row_id = id;
+  wire::DwordOut out = DwordCall(Call(Op::kDeleteRow, wire::EncodeDeleteRowRequest(del)));
+  EXPECT_EQ(out.hresult, hr::kAccessDenied);
+  EXPECT_EQ(out.value, 0u);
+  // The officer alone may not delete either.
+  ActAs(officer_, testing::TestOfficer());
+  EXPECT_EQ(DwordCall(Call(Op::kDeleteRow, wire::EncodeDeleteRowRequest(del))).hresult,
+            hr::kAccessDenied);
+  EXPECT_TRUE(store_->GetRequest(id).ok());
+  ActAs(other_, testing::TestRequester());
+  wire::ImportCertificateIn import;
+  import.authority = kAuthority;
+  import.certificate = {0x30, 0x00};
+  EXPECT_EQ(
+      DwordCall(Call(Op::kImportCertificate, wire::EncodeImportCertificateRequest(import))).hresult,
+      hr::kAccessDenied);
+}
+
+// A delete by date stops at its limit and says so with ERROR_OUT_OF_MEMORY
+// and the count; the next call takes the rest.
+TEST_F(CertAdminServiceTest, BulkDeleteReportsRowsThatRemain) {
+  const std::uint32_t total = db::kMaxDeleteRowsPerCall + 1;
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&, t] {
+      for (std::uint32_t i = static_cast<std::uint32_t>(t); i < total; i += 4) {
+        db::RequestRecord r;
+        r.disposition = db::Disposition::kError;
+        r.submitted_when = r.resolved_when = 1'000'000'000;
+        EXPECT_TRUE(store_->InsertRequest(r, {}, {}, {0, "", "fail", 0, ""}).ok());
+      }
+    });
+  }
+  for (std::thread& w : writers) w.join();
+  auth::Identity boss;
+  ActAs(boss, AdminAndOfficer());
+  wire::DeleteRowIn del;
+  del.authority = kAuthority;
+  del.flags = 2;
+  del.file_time = UnixToFiletime(1'500'000'000);
+  wire::DwordOut out = DwordCall(Call(Op::kDeleteRow, wire::EncodeDeleteRowRequest(del)));
+  EXPECT_EQ(out.hresult, hr::kOutOfMemory);
+  EXPECT_EQ(out.value, db::kMaxDeleteRowsPerCall);
+  out = DwordCall(Call(Op::kDeleteRow, wire::EncodeDeleteRowRequest(del)));
+  EXPECT_EQ(out.hresult, hr::kOk);
+  EXPECT_EQ(out.value, 1u);
 }
 
 TEST_F(CertAdminServiceTest, UnservedMethodsAnswerNotImplementedInTheirShape) {

@@ -100,6 +100,20 @@ struct RevocationStatus {
   std::uint32_t reason = 0;
 };
 
+// DeleteRow's arguments (MS-CSRA 3.1.4.2.18), the table already known.
+struct DeleteRowsRequest {
+  db::Table table = db::Table::kRequestCertificate;
+  std::uint32_t flags = 0;   // kDeleteExpired, kDeleteStale or 0 (one row)
+  std::int64_t before = 0;   // Unix seconds; 0 with a row id
+  std::uint32_t row_id = 0;  // 0 with a date
+  static constexpr std::uint32_t kDeleteExpired = 0x1;  // CDR_EXPIRED
+  static constexpr std::uint32_t kDeleteStale = 0x2;    // CDR_REQUEST_LAST_CHANGED
+};
+
+// ImportCertificate's dwFlags (MS-CSRA 3.1.4.1.26).
+inline constexpr std::uint32_t kImportAllowForeign = 0x00010000;  // ICF_ALLOWFOREIGN
+inline constexpr std::uint32_t kImportExistingRow = 0x00020000;   // ICF_EXISTINGROW
+
 class Engine {
  public:
   using Clock = std::function<std::int64_t()>;  // Unix seconds; injectable for tests
@@ -187,6 +201,29 @@ class Engine {
   // Officer or Read. Fails on a bad serial (INVALIDARG), E_ACCESSDENIED or a
   // database error.
   Result<RevocationStatus> IsValidCertificate(const Caller& caller, const std::string& serial_hex);
+
+  // --- Database maintenance (MS-CSRA 3.1.4.2.18, 3.1.4.1.26) ---
+  // DeleteRow: needs Administrator and Officer both (E_ACCESSDENIED, nothing
+  // deleted, otherwise). Exactly one of row_id and before is non-zero, and
+  // the flags must suit the table (E_INVALIDARG). One row: a request with
+  // its Extension and Attribute rows, the Extension or Attribute rows of
+  // request row_id, a CRL row; an unknown id deletes nothing and returns 0.
+  // By date: expired certificates (kDeleteExpired) or pending, failed and
+  // denied requests last changed before `before` (kDeleteStale), or CRLs
+  // whose nextUpdate is before it, at most db::kMaxDeleteRowsPerCall a call
+  // (`more` says that others match). Each delete that removes rows is one
+  // transaction with its "delete-row" audit row naming the ids.
+  Result<db::DeleteCount> DeleteRows(const Caller& admin, const DeleteRowsRequest& request);
+  // ImportCertificate: needs Officer. Stores `der`, a certificate this CA's
+  // key signed, as an issued request row (the requester and caller being
+  // `officer`) and returns its request id. Errors: ERROR_INVALID_DATA for
+  // bytes that are not one DER certificate; CERT_E_ISSUERCHAINING for a
+  // certificate this CA did not sign, ICF_ALLOWFOREIGN or not (foreign
+  // certificates are never imported); E_NOTIMPL for ICF_EXISTINGROW;
+  // E_INVALIDARG for other flags; ERROR_OBJECT_EXISTS when its serial
+  // number is in the database.
+  Result<std::uint32_t> ImportCertificate(const Caller& officer, std::span<const std::uint8_t> der,
+                                          std::uint32_t flags);
 
   // --- CRLs ---
   // Builds, signs and stores a new base CRL of every certificate revoked as

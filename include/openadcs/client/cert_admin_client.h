@@ -181,6 +181,21 @@ struct CertificateValidity {
   std::int32_t revocation_reason = 0;  // pRevocationReason
 };
 
+// DeleteRow's dwFlags (MS-CSRA 3.1.4.2.18): by date, expired certificates
+// or requests last changed before it.
+inline constexpr std::uint32_t kDeleteExpired = 0x1;
+inline constexpr std::uint32_t kDeleteLastChanged = 0x2;
+
+// ImportCertificate's dwFlags (MS-CSRA 3.1.4.1.26).
+inline constexpr std::uint32_t kImportAllowForeign = 0x00010000;
+
+struct DeletedRows {
+  std::uint32_t count = 0;  // pcDeleted
+  // The server stopped early and more rows match (it answered
+  // ERROR_OUT_OF_MEMORY with the count, as Windows does): call again.
+  bool more = false;
+};
+
 struct OfficerRights {
   bool enabled = false;
   Bytes security_descriptor;
@@ -259,6 +274,14 @@ class CertAdminClient {
   // date, zero for now (the client sends the current time).
   Status RevokeCertificate(const std::string& serial, std::uint32_t reason, FileTime when);
   Result<CertificateValidity> IsValidCertificate(const std::string& serial);
+  // ImportCertificate of a DER certificate: the new request id.
+  Result<std::uint32_t> ImportCertificate(const Bytes& certificate, std::uint32_t flags);
+
+  // --- Administrator and officer -------------------------------------------
+  // DeleteRow in `table` (kTable*): the row `row_id`, or (row_id 0) the rows
+  // `flags` (kDelete*, 0 for CRLs) selects before `before`.
+  Result<DeletedRows> DeleteRow(std::uint32_t table, std::uint32_t flags, FileTime before,
+                                std::uint32_t row_id);
 
   // --- CRLs ----------------------------------------------------------------
   // PublishCRL: a new base CRL; `next_update` zero lets the CA compute it.

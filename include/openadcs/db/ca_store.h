@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "openadcs/db/audit.h"
+#include "openadcs/db/column_catalogue.h"
 #include "openadcs/db/records.h"
 #include "openadcs/db/view_query.h"
 #include "openadcs/util/status.h"
@@ -35,6 +36,24 @@ namespace openadcs::db {
 // Above the largest self-relative security descriptor: a 20-byte header,
 // two SIDs of at most 68 bytes and two ACLs of at most 64 KiB each.
 inline constexpr std::size_t kMaxCaSecurityBytes = 256 * 1024;
+
+// The most rows one DeleteRowsBefore call deletes, so that one call holds
+// the write lock (and every enrollment behind it) for milliseconds, not for
+// the minutes a million rows would take. Callers repeat while `more`.
+inline constexpr std::uint32_t kMaxDeleteRowsPerCall = 1000;
+
+// Which rows DeleteRowsBefore selects (MS-CSRA 3.1.4.2.18).
+enum class BulkDelete {
+  kExpiredCertificates,  // issued or revoked, notAfter before the time
+  kStaleRequests,        // pending, failed or denied, last acted on before the time
+  kExpiredCrls,          // CRL rows whose nextUpdate is before the time
+};
+
+struct DeleteCount {
+  std::uint32_t deleted = 0;  // rows of the table asked about (a request's
+                              // Extension and Attribute rows not counted)
+  bool more = false;          // more rows match: the call stopped at its limit
+};
 
 struct RequestQuery {
   std::optional<Disposition> disposition;  // all when empty
@@ -105,6 +124,21 @@ class CaStore {
   // empty descriptor or one over kMaxCaSecurityBytes.
   virtual Status PutCaSecurity(const Bytes& descriptor, std::uint64_t expected_version,
                                const AuditEvent& audit) = 0;
+
+  // Deletes the row `row_id` of `table`: a request with its Extension and
+  // Attribute rows; the Extension (or Attribute) rows of request `row_id`,
+  // the row id those tables show in views; a CRL row. Returns how many rows
+  // of `table` went; 0, with nothing written and no audit row, when there
+  // are none. The store appends the deleted ids to audit.detail. Audit rows
+  // are never deleted.
+  virtual Result<std::uint32_t> DeleteRow(Table table, std::uint32_t row_id,
+                                          const AuditEvent& audit) = 0;
+  // Deletes the rows `which` selects before `before` (Unix seconds), lowest
+  // ids first, at most min(limit, kMaxDeleteRowsPerCall) of them, requests
+  // with their Extension and Attribute rows, in one transaction. As
+  // DeleteRow: nothing written when nothing matches; ids in audit.detail.
+  virtual Result<DeleteCount> DeleteRowsBefore(BulkDelete which, std::int64_t before,
+                                               std::uint32_t limit, const AuditEvent& audit) = 0;
 
   // Audit rows with seq > after_seq, ascending, at most
   // min(limit, kMaxAuditListRows): keyset paging as ListRequests.

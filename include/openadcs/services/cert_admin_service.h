@@ -135,6 +135,9 @@ class CertAdminObject : public dcom::ComObject {
   rpc::CallResult GetServerState(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
   rpc::CallResult GetOfficerRights(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
   rpc::CallResult GetAuditFilter(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
+  rpc::CallResult ImportCertificate(const rpc::CallContext& ctx,
+                                    std::span<const std::uint8_t> stub);
+  rpc::CallResult DeleteRow(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
   // Methods not served yet: E_NOTIMPL after a well-formed ORPC header, logged.
   rpc::CallResult NotSupported(const rpc::CallContext& ctx, std::uint16_t opnum,
                                std::span<const std::uint8_t> stub);

@@ -42,6 +42,11 @@ inline constexpr std::uint32_t kDbBusy = 0x800700AA;          // ERROR_BUSY as H
 inline constexpr std::uint32_t kNotImpl = 0x80004001;         // E_NOTIMPL
 inline constexpr std::uint32_t kFail = 0x80004005;            // E_FAIL
 inline constexpr std::uint32_t kNotSupported = 0x80070032;    // ERROR_NOT_SUPPORTED as HRESULT
+// MS-CSRA 3.1.4.1.26 ImportCertificate: the serial number is in the
+// database (HRESULT_FROM_WIN32(ERROR_OBJECT_EXISTS)); the certificate is
+// not signed by this CA (CERT_E_ISSUERCHAINING).
+inline constexpr std::uint32_t kObjectExists = 0x80071392;
+inline constexpr std::uint32_t kIssuerChaining = 0x800B0107;
 // MS-ICPR 3.2.4.1.1: CertServerRequest below the required protection level.
 inline constexpr std::uint32_t kIcprAccessDenied = 0x80000009;
 
