@@ -138,9 +138,16 @@ Result<Bytes> CaProperties::CaChainCms() const {
 }
 
 Result<Bytes> CaProperties::CurrentBaseCrl() const {
-  auto latest = store_.LatestCrl();
+  auto latest = store_.LatestCrl(db::CrlKind::kBase);
   if (!latest.ok()) return latest.status();
   if (!latest->has_value()) return Empty("CRL yet");
+  return (*latest)->raw_crl;
+}
+
+Result<Bytes> CaProperties::CurrentDeltaCrl() const {
+  auto latest = store_.LatestCrl(db::CrlKind::kDelta);
+  if (!latest.ok()) return latest.status();
+  if (!latest->has_value()) return Empty("delta CRL yet");
   return (*latest)->raw_crl;
 }
 
@@ -182,7 +189,11 @@ Result<PropertyValue> CaProperties::Get(std::int32_t prop_id, std::int32_t prop_
       if (!crl.ok()) return crl.status();
       return Binary(std::move(crl).value());
     }
-    case prop::kDeltaCrl: return Empty("delta CRL");
+    case prop::kDeltaCrl: {
+      auto crl = CurrentDeltaCrl();
+      if (!crl.ok()) return crl.status();
+      return Binary(std::move(crl).value());
+    }
     case prop::kDnsName: return Text(options_.dns_name);
     case prop::kTemplates: return Text(TemplatesText());
     case prop::kCertCdpUrls: return Text(Lines(options_.crl_distribution_points));

@@ -209,15 +209,29 @@ Result<std::uint32_t> Engine::ImportCertificate(const Caller& officer,
   return impl_->ImportCertificate(officer, der, flags);
 }
 Result<db::CrlRow> Engine::PublishCrl(std::int64_t next_update) {
-  return impl_->PublishCrl(next_update, "");
+  auto crls = PublishCrls(crl_kind::kBase, next_update);
+  if (!crls.ok()) return crls.status();
+  return std::move(*crls->base);
 }
 Result<db::CrlRow> Engine::PublishCrl(const Caller& admin, std::int64_t next_update) {
+  auto crls = PublishCrls(admin, crl_kind::kBase, next_update);
+  if (!crls.ok()) return crls.status();
+  return std::move(*crls->base);
+}
+Result<PublishedCrls> Engine::PublishCrls(std::uint32_t kinds, std::int64_t next_update) {
+  return impl_->PublishCrls(kinds, next_update, "");
+}
+Result<PublishedCrls> Engine::PublishCrls(const Caller& admin, std::uint32_t kinds,
+                                          std::int64_t next_update) {
   OPENADCS_RETURN_IF_ERROR(impl_->security().Require(admin, rights::kAdmin, "publish a CRL"));
-  spdlog::info("ca: {} publishes a CRL", admin.name);
-  return impl_->PublishCrl(next_update, admin.name);
+  spdlog::info("ca: {} publishes CRLs (kinds {})", admin.name, engine_internal::Hex32(kinds));
+  return impl_->PublishCrls(kinds, next_update, admin.name);
 }
 Result<db::CrlRow> Engine::LatestCrl(const Caller& caller) {
-  return impl_->LatestCrl(caller);
+  return impl_->LatestCrl(caller, db::CrlKind::kBase);
+}
+Result<db::CrlRow> Engine::LatestDeltaCrl(const Caller& caller) {
+  return impl_->LatestCrl(caller, db::CrlKind::kDelta);
 }
 
 }  // namespace openadcs::ca

@@ -4,7 +4,7 @@
 //                          by the files below (store failures as results)
 //   enrollment.cc          Submit, retrieve, issuance, the CMC full response
 //   officer_operations.cc  the MS-CSRA officer operations
-//   crl_publisher.cc       PublishCrl
+//   crl_publisher.cc       base and delta CRLs
 //   database_maintenance.cc  DeleteRow, ImportCertificate
 //
 // Thread-safety: as ca::Engine. The members are set at construction and only
@@ -32,6 +32,7 @@
 #include "openadcs/directory/template_source.h"
 #include "openadcs/pki/ca_identity.h"
 #include "openadcs/pki/request_parser.h"
+#include "openadcs/pki/x509_builder.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/openssl.h"
 #include "openadcs/util/status.h"
@@ -99,8 +100,9 @@ class Engine::Impl {
 
   // --- CRLs (crl_publisher.cc) ---
   // `actor`: the administrator who asked, "" for the CA's own schedule.
-  Result<db::CrlRow> PublishCrl(std::int64_t next_update, const std::string& actor);
-  Result<db::CrlRow> LatestCrl(const Caller& caller);
+  Result<PublishedCrls> PublishCrls(std::uint32_t kinds, std::int64_t next_update,
+                                    const std::string& actor);
+  Result<db::CrlRow> LatestCrl(const Caller& caller, db::CrlKind kind);
 
   const CaProperties& properties() const { return properties_; }
   CaSecurity& security() const { return security_; }
@@ -139,6 +141,16 @@ class Engine::Impl {
   // The requester (by SID, or by name ASCII case-insensitively) or an officer.
   bool MayRead(const Caller& caller, const db::RequestRecord& rec) const;
   static void FillRequestedSubject(db::RequestRecord& rec, const pki::ParsedRequest& req);
+
+  // --- CRL helpers (crl_publisher.cc) ---
+  // Build, sign and store CRL `number` at `now` (next_update 0: the period's).
+  Result<db::CrlRow> PublishBase(std::uint32_t number, std::int64_t now, std::int64_t next_update,
+                                 const std::string& actor);
+  Result<db::CrlRow> PublishDelta(std::uint32_t number, std::int64_t now, std::int64_t next_update,
+                                  const std::string& actor);
+  // Signs `spec` and stores it as `row` (whose kind-specific columns are set)
+  // with its audit event.
+  Result<db::CrlRow> StoreCrl(const pki::CrlSpec& spec, db::CrlRow row, const std::string& actor);
 
   // --- Shared helpers (engine.cc) ---
   static void LogNotes(std::uint32_t request_id, const PolicyOutcome& outcome);

@@ -237,7 +237,8 @@ Status Engine::Impl::Revoke(const Caller& officer, const std::string& serial_tex
                                         hr::kBadRequestStatus);
     }
     rec.disposition = Disposition::kIssued;
-    rec.revocation.reset();
+    // Kept, as Windows keeps it, for the delta CRLs' removeFromCRL entries.
+    rec.revocation = db::Revocation{now, now, db::kReleasedFromHold};
   } else {
     if (before != Disposition::kIssued && !on_hold) {
       return Status::FailedPrecondition(

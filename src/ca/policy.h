@@ -83,6 +83,7 @@ inline constexpr const char* kExtendedKeyUsage = "2.5.29.37";
 inline constexpr const char* kBasicConstraints = "2.5.29.19";
 inline constexpr const char* kCertificatePolicies = "2.5.29.32";
 inline constexpr const char* kCrlDistributionPoints = "2.5.29.31";
+inline constexpr const char* kFreshestCrl = "2.5.29.46";
 inline constexpr const char* kAuthorityInfoAccess = "1.3.6.1.5.5.7.1.1";
 inline constexpr const char* kOcspNoCheck = "1.3.6.1.5.5.7.48.1.5";
 inline constexpr const char* kOcspSigning = "1.3.6.1.5.5.7.3.9";

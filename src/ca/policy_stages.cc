@@ -451,6 +451,12 @@ void AddRevocationPointers(const CertificateTemplate& t, const EngineOptions& op
   if (Bytes cdp = pki::ext::CrlDistributionPoints(options.crl_distribution_points); !cdp.empty()) {
     AddFromPolicy(t, oid::kCrlDistributionPoints, std::move(cdp), set);
   }
+  if (options.crl_delta_period.count() > 0) {
+    if (Bytes freshest = pki::ext::CrlDistributionPoints(options.delta_crl_distribution_points);
+        !freshest.empty()) {
+      AddFromPolicy(t, oid::kFreshestCrl, std::move(freshest), set);
+    }
+  }
   if (Bytes aia = pki::ext::AuthorityInfoAccess(options.aia_ca_issuers); !aia.empty()) {
     AddFromPolicy(t, oid::kAuthorityInfoAccess, std::move(aia), set);
   }

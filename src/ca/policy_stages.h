@@ -166,8 +166,9 @@ void CopyRequestedExtensions(const pki::ParsedRequest& req, ExtensionSet* set);
 
 // CA-added revocation pointers: OCSP no-check for an OCSP signing template
 // with ADD_OCSP_NOCHECK; otherwise, unless the template sets
-// NO_REVOCATION_INFO, the configured CRL distribution points and AIA
-// caIssuers (each omitted when none is configured).
+// NO_REVOCATION_INFO, the configured CRL distribution points, the delta
+// CRL ones as Freshest CRL while delta CRLs are enabled, and AIA caIssuers
+// (each omitted when none is configured).
 void AddRevocationPointers(const directory::CertificateTemplate& t, const EngineOptions& options,
                            ExtensionSet* set);
 

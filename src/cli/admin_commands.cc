@@ -184,18 +184,26 @@ void RegisterCrlCommands(CLI::App& app, int* exit_code) {
 
   struct PublishFlags {
     ConnectionFlags connection;
+    bool base = false;
     bool delta = false;
   };
   auto pf = std::make_shared<PublishFlags>();
-  CLI::App* publish = crl->add_subcommand("publish", "publish a new base CRL (PublishCRLs)");
+  CLI::App* publish = crl->add_subcommand(
+      "publish", "publish a new base CRL, and a delta with it when the CA has them (PublishCRLs)");
   AddConnectionFlags(publish, &pf->connection, false);
-  publish->add_flag("--delta", pf->delta, "a new delta CRL instead");
+  publish->add_flag("--delta", pf->delta, "a new delta CRL only (with --base: both)");
+  publish->add_flag("--base", pf->base, "a new base CRL (the default)");
   publish->callback([pf, exit_code] {
     *exit_code = WithAdmin(pf->connection, [&](client::CertAdminClient& c) {
-      const Status s =
-          c.PublishCrls(client::FileTime{}, pf->delta ? client::kCrlDelta : client::kCrlBase);
+      const bool base = pf->base || !pf->delta;
+      const std::uint32_t flags =
+          (base ? client::kCrlBase : 0u) | (pf->delta ? client::kCrlDelta : 0u);
+      const Status s = c.PublishCrls(client::FileTime{}, flags);
       if (!s.ok()) return FailCall("publishing the CRL", s);
-      std::cerr << (pf->delta ? "delta" : "base") << " CRL published\n";
+      std::cerr << (base && pf->delta ? "base and delta CRLs"
+                    : base            ? "base CRL"
+                                      : "delta CRL")
+                << " published\n";
       return kExitOk;
     });
   });
@@ -203,14 +211,16 @@ void RegisterCrlCommands(CLI::App& app, int* exit_code) {
   struct GetFlags {
     ConnectionFlags connection;
     std::string out;
+    bool delta = false;
   };
   auto gf = std::make_shared<GetFlags>();
   CLI::App* get = crl->add_subcommand("get", "fetch the current base CRL as PEM (GetCRL)");
   AddConnectionFlags(get, &gf->connection, false);
   get->add_option("-o,--out", gf->out, "PEM file (default: standard output)");
+  get->add_flag("--delta", gf->delta, "the current delta CRL instead (GetCAProperty)");
   get->callback([gf, exit_code] {
     *exit_code = WithAdmin(gf->connection, [&](client::CertAdminClient& c) {
-      Result<Bytes> der = c.GetCrl();
+      Result<Bytes> der = gf->delta ? c.GetDeltaCrl() : c.GetCrl();
       if (!der.ok()) return FailCall("fetching the CRL", der.status());
       const std::string pem = Pem(*der, "X509 CRL");
       if (gf->out.empty()) {

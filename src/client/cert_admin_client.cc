@@ -626,6 +626,12 @@ Result<Bytes> CertAdminClient::GetCrl() {
   return AuthorityBlob(Op(Opnum::kGetCRL), "GetCRL");
 }
 
+Result<Bytes> CertAdminClient::GetDeltaCrl() {
+  constexpr std::int32_t kPropDeltaCrl = 0x12;  // CR_PROP_DELTACRL
+  constexpr std::int32_t kTypeBinary = 3;       // PROPTYPE_BINARY
+  return GetCaProperty(kPropDeltaCrl, 0, kTypeBinary);
+}
+
 Result<Bytes> CertAdminClient::GetCaSecurity() {
   return AuthorityBlob(Op(Opnum::kGetCASecurity), "GetCASecurity");
 }

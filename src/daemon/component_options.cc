@@ -66,6 +66,9 @@ ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config) {
   options.clock_skew = std::chrono::seconds(config.policy.clock_skew_seconds);
   options.crl_period = std::chrono::hours(config.crl.period_hours);
   options.crl_overlap = std::chrono::hours(config.crl.overlap_hours);
+  options.crl_delta_period = std::chrono::hours(config.crl.delta_period_hours);
+  options.crl_delta_overlap = std::chrono::hours(config.crl.delta_overlap_hours);
+  options.delta_crl_distribution_points = config.crl.delta_distribution_points;
   options.serial_bytes = config.policy.serial_bytes;
   options.crl_distribution_points = config.crl.distribution_points;
   options.aia_ca_issuers = config.crl.aia_ca_issuers;
@@ -75,6 +78,10 @@ ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config) {
 
 std::filesystem::path CrlPublishPath(const DaemonConfig& config) {
   return ResolveInState(config, config.crl.publish_path);
+}
+
+std::filesystem::path DeltaCrlPublishPath(const DaemonConfig& config) {
+  return ResolveInState(config, config.crl.delta_publish_path);
 }
 
 Result<std::string> PrincipalSid(std::string_view principal) {

@@ -143,6 +143,8 @@ Daemon::Daemon(const DaemonConfig& config, std::unique_ptr<RpcEndpoints> rpc,
     : config_(config),
       crl_path_(CrlPublishPath(config)),
       crl_period_(std::chrono::hours(config.crl.period_hours)),
+      delta_crl_path_(DeltaCrlPublishPath(config)),
+      delta_crl_period_(std::chrono::hours(config.crl.delta_period_hours)),
       identity_(std::move(identity)),
       store_(std::move(store)),
       security_(std::move(security)),
@@ -151,6 +153,7 @@ Daemon::Daemon(const DaemonConfig& config, std::unique_ptr<RpcEndpoints> rpc,
                                            *templates_, nullptr, *security_)),
       signals_(io_),
       crl_timer_(io_),
+      delta_crl_timer_(io_),
       rpc_(std::move(rpc)) {}
 
 // Members go in reverse order of declaration: the RPC server first, the
@@ -181,7 +184,7 @@ std::string Daemon::StatusText() const {
 }
 
 Status Daemon::PublishCrlAtStart() {
-  Result<std::optional<db::CrlRow>> latest = store_->LatestCrl();
+  Result<std::optional<db::CrlRow>> latest = store_->LatestCrl(db::CrlKind::kBase);
   if (!latest.ok()) return Prefixed("reading the latest CRL", latest.status());
   const std::int64_t now = Now();
   if (CrlNeedsRefresh(*latest, now)) return PublishCrl();
@@ -194,18 +197,68 @@ Status Daemon::PublishCrlAtStart() {
   next_crl_delay_ = DelayUntilNextCrl(crl, crl_period_, now);
   spdlog::info("CRL number {} is current (next update {}), written to {}; next in {} s", crl.number,
                FormatUnixTime(crl.next_update), crl_path_.string(), next_crl_delay_.count());
-  return Status::Ok();
+  return PublishDeltaCrlAtStart(crl);
 }
 
 Status Daemon::PublishCrl() {
-  Result<db::CrlRow> crl = engine_->PublishCrl();
-  if (!crl.ok()) return Prefixed("building the CRL", crl.status());
-  Status written = WriteFileAtomically(crl_path_, crl->raw_crl, kCrlFileMode);
+  Result<ca::PublishedCrls> crls = engine_->PublishCrls(ca::crl_kind::kBase, 0);
+  if (!crls.ok()) return Prefixed("building the CRL", crls.status());
+  const db::CrlRow& crl = *crls->base;
+  Status written = WriteFileAtomically(crl_path_, crl.raw_crl, kCrlFileMode);
   if (!written.ok()) return Prefixed("publishing the CRL", written);
   next_crl_delay_ = crl_period_;
-  spdlog::info("published CRL number {} with {} entries to {}, next update {}", crl->number,
-               crl->count, crl_path_.string(), FormatUnixTime(crl->next_update));
+  spdlog::info("published CRL number {} with {} entries to {}, next update {}", crl.number,
+               crl.count, crl_path_.string(), FormatUnixTime(crl.next_update));
+  if (!crls->delta) return Status::Ok();
+  next_delta_crl_delay_ = delta_crl_period_;
+  return WriteDeltaCrl(*crls->delta);
+}
+
+Status Daemon::PublishDeltaCrlAtStart(const db::CrlRow& base) {
+  if (delta_crl_period_.count() == 0) return Status::Ok();
+  Result<std::optional<db::CrlRow>> latest = store_->LatestCrl(db::CrlKind::kDelta);
+  if (!latest.ok()) return Prefixed("reading the latest delta CRL", latest.status());
+  const std::int64_t now = Now();
+  // A delta older than the base was made before deltas were (re)enabled.
+  if (CrlNeedsRefresh(*latest, now) || (*latest)->number < base.number) return PublishDeltaCrl();
+  next_delta_crl_delay_ = DelayUntilNextCrl(**latest, delta_crl_period_, now);
+  return WriteDeltaCrl(**latest);
+}
+
+Status Daemon::PublishDeltaCrl() {
+  Result<ca::PublishedCrls> crls = engine_->PublishCrls(ca::crl_kind::kDelta, 0);
+  if (!crls.ok()) return Prefixed("building the delta CRL", crls.status());
+  next_delta_crl_delay_ = delta_crl_period_;
+  if (crls->base) {  // there was none to refer to
+    Status written = WriteFileAtomically(crl_path_, crls->base->raw_crl, kCrlFileMode);
+    if (!written.ok()) return Prefixed("publishing the CRL", written);
+  }
+  return WriteDeltaCrl(*crls->delta);
+}
+
+Status Daemon::WriteDeltaCrl(const db::CrlRow& delta) {
+  Status written = WriteFileAtomically(delta_crl_path_, delta.raw_crl, kCrlFileMode);
+  if (!written.ok()) return Prefixed("publishing the delta CRL", written);
+  spdlog::info("delta CRL number {} over base {} with {} entries written to {}, next update {}",
+               delta.number, delta.min_base, delta.count, delta_crl_path_.string(),
+               FormatUnixTime(delta.next_update));
   return Status::Ok();
+}
+
+void Daemon::ScheduleDeltaCrl(std::chrono::seconds delay) {
+  if (delta_crl_period_.count() == 0) return;
+  delta_crl_timer_.expires_after(delay);
+  delta_crl_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled: stopping
+    Status published = PublishDeltaCrl();
+    if (!published.ok()) {
+      const std::chrono::seconds retry = std::min(kCrlRetryDelay, delta_crl_period_);
+      spdlog::error("{}; retrying in {} s", published.ToString(), retry.count());
+      ScheduleDeltaCrl(retry);
+      return;
+    }
+    ScheduleDeltaCrl(next_delta_crl_delay_);
+  });
 }
 
 void Daemon::ScheduleCrl(std::chrono::seconds delay) {
@@ -234,6 +287,7 @@ Status Daemon::Run() {
   }
   WaitForSignal();
   ScheduleCrl(next_crl_delay_);
+  ScheduleDeltaCrl(next_delta_crl_delay_);
   NotifyReady(StatusText());
   spdlog::info("openadcsd ready");
   io_.run();
@@ -274,6 +328,7 @@ void Daemon::Stop(int signal_number) {
   // With nothing left to wait for, io_context::run returns once the handlers
   // in flight are done.
   crl_timer_.cancel();
+  delta_crl_timer_.cancel();
   signals_.cancel();
   rpc_->Stop();
 }

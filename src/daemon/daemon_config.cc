@@ -322,6 +322,13 @@ Status ParseCrl(Section& s, CrlConfig& crl) {
   OPENADCS_RETURN_IF_ERROR(s.Path("publish_path", PathRule::kRelativeOk, crl.publish_path));
   OPENADCS_RETURN_IF_ERROR(s.Urls("distribution_points", crl.distribution_points));
   OPENADCS_RETURN_IF_ERROR(s.Urls("aia_ca_issuers", crl.aia_ca_issuers));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("delta_period_hours", limits::kCrlDeltaPeriodHoursMin,
+                                     limits::kCrlDeltaPeriodHoursMax, crl.delta_period_hours));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("delta_overlap_hours", limits::kCrlOverlapHoursMin,
+                                     limits::kCrlOverlapHoursMax, crl.delta_overlap_hours));
+  OPENADCS_RETURN_IF_ERROR(
+      s.Path("delta_publish_path", PathRule::kRelativeOk, crl.delta_publish_path));
+  OPENADCS_RETURN_IF_ERROR(s.Urls("delta_distribution_points", crl.delta_distribution_points));
   return s.Unknown();
 }
 

@@ -38,7 +38,10 @@ constexpr std::string_view kUpsertCaSecurity =
     "ON CONFLICT (id) DO UPDATE SET descriptor = excluded.descriptor, version = excluded.version";
 constexpr std::string_view kCrlColumns =
     "row_id, number, min_base, name_id, entry_count, this_update, next_update, effective, "
-    "propagation_complete, publish_status_code, raw_crl";
+    "propagation_complete, publish_status_code, raw_crl, publish_flags";
+// Rows without CPF_DELTA are base CRLs; NULL flags (rows written before
+// delta CRLs) too.
+constexpr std::string_view kIsDelta = "(IFNULL(publish_flags, 0) & 2) != 0";
 
 std::string DispositionName(Disposition d) {
   return std::to_string(static_cast<int>(d));
@@ -86,8 +89,12 @@ class SqliteStore final : public CaStore {
                        Disposition required, const AuditEvent& audit) override;
   Result<std::vector<AttributeRow>> ListAttributes(std::uint32_t request_id) override;
   Result<std::vector<RequestRecord>> ListRevoked(std::int64_t at) override;
+  Result<std::vector<RequestRecord>> ListRevocationChanges(std::int64_t since,
+                                                           std::int64_t at) override;
   Result<std::uint32_t> InsertCrl(const CrlRow& row, const AuditEvent& audit) override;
   Result<std::optional<CrlRow>> LatestCrl() override;
+  Result<std::optional<CrlRow>> LatestCrl(CrlKind kind) override;
+  Result<std::optional<CrlRow>> LatestPropagatedBaseCrl(std::int64_t at) override;
   Result<ViewPage> QueryView(const ViewQuery& query) override;
   Result<std::optional<CaSecurityRow>> GetCaSecurity() override;
   Status PutCaSecurity(const Bytes& descriptor, std::uint64_t expected_version,
@@ -130,6 +137,10 @@ class SqliteStore final : public CaStore {
   // connection after `bind`. REQUIRES: read_mu_ held.
   template <typename BindFn>
   Result<std::vector<RequestRecord>> SelectRequests(std::string_view sql, BindFn bind);
+  // The first row of `sql` (which selects kCrlColumns) on the read
+  // connection after `bind`, or nullopt.
+  template <typename BindFn>
+  Result<std::optional<CrlRow>> SelectCrl(const std::string& sql, BindFn bind);
   Result<std::uint32_t> LastInsertId(std::string_view what);
   // RunAudited of `body`, which deletes rows and returns their ids; the ids
   // go into the audit detail. No ids: the savepoint is rolled back, so an
@@ -460,13 +471,33 @@ Result<std::vector<RequestRecord>> SqliteStore::ListRevoked(std::int64_t at) {
   });
 }
 
+Result<std::vector<RequestRecord>> SqliteStore::ListRevocationChanges(std::int64_t since,
+                                                                      std::int64_t at) {
+  std::lock_guard lock(read_mu_);
+  static const std::string sql =
+      "SELECT " + request_row::SelectColumns() +
+      " FROM request WHERE disposition = ?1 AND revoked_effective_when <= ?3 AND "
+      "not_after >= ?3 AND (revoked_when >= ?4 OR revoked_effective_when >= ?4) "
+      "UNION ALL SELECT " +
+      request_row::SelectColumns() +
+      " FROM request WHERE disposition = ?2 AND revoked_reason = ?5 AND revoked_when >= ?4 AND "
+      "not_after >= ?3 ORDER BY request_id";
+  return SelectRequests(sql, [&](Statement& st) {
+    st.Bind(1, static_cast<std::int64_t>(Disposition::kRevoked));
+    st.Bind(2, static_cast<std::int64_t>(Disposition::kIssued));
+    st.Bind(3, at);
+    st.Bind(4, since);
+    st.Bind(5, std::int64_t{kReleasedFromHold});
+  });
+}
+
 Result<std::uint32_t> SqliteStore::InsertCrl(const CrlRow& row, const AuditEvent& audit) {
   std::uint32_t new_id = 0;
   Status s = RunAudited(audit, [&](AuditEvent&) -> Status {
     Result<Statement> st = conn_->Prepare(
         "INSERT INTO crl (number, min_base, name_id, entry_count, this_update, next_update, "
-        "effective, propagation_complete, publish_status_code, raw_crl) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        "effective, propagation_complete, publish_status_code, raw_crl, publish_flags) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     if (!st.ok()) return st.status();
     st->Bind(1, std::int64_t{row.number});
     st->Bind(2, std::int64_t{row.min_base});
@@ -478,6 +509,7 @@ Result<std::uint32_t> SqliteStore::InsertCrl(const CrlRow& row, const AuditEvent
     st->Bind(8, row.propagation_complete);
     st->Bind(9, std::int64_t{row.publish_status_code});
     st->Bind(10, std::span<const std::uint8_t>(row.raw_crl));
+    st->Bind(11, std::int64_t{row.publish_flags});
     OPENADCS_RETURN_IF_ERROR(st->Run());
     Result<std::uint32_t> id = LastInsertId("CRL row");
     if (!id.ok()) return id.status();
@@ -488,12 +520,12 @@ Result<std::uint32_t> SqliteStore::InsertCrl(const CrlRow& row, const AuditEvent
   return new_id;
 }
 
-Result<std::optional<CrlRow>> SqliteStore::LatestCrl() {
+template <typename BindFn>
+Result<std::optional<CrlRow>> SqliteStore::SelectCrl(const std::string& sql, BindFn bind) {
   std::lock_guard lock(read_mu_);
-  static const std::string sql =
-      "SELECT " + std::string(kCrlColumns) + " FROM crl ORDER BY number DESC LIMIT 1";
   Result<Statement> st = read_conn_->Prepare(sql);
   if (!st.ok()) return st.status();
+  bind(*st);
   Result<bool> row = st->Step();
   if (!row.ok()) return row.status();
   if (!*row) return std::optional<CrlRow>();
@@ -509,7 +541,30 @@ Result<std::optional<CrlRow>> SqliteStore::LatestCrl() {
   OPENADCS_RETURN_IF_ERROR(st->Column(8).Get(c.propagation_complete));
   OPENADCS_RETURN_IF_ERROR(st->Column(9).Get(c.publish_status_code));
   OPENADCS_RETURN_IF_ERROR(st->Column(10).Get(c.raw_crl));
+  OPENADCS_RETURN_IF_ERROR(st->Column(11).Get(c.publish_flags));
   return std::optional<CrlRow>(std::move(c));
+}
+
+Result<std::optional<CrlRow>> SqliteStore::LatestCrl() {
+  static const std::string sql =
+      "SELECT " + std::string(kCrlColumns) + " FROM crl ORDER BY number DESC LIMIT 1";
+  return SelectCrl(sql, [](Statement&) {});
+}
+
+Result<std::optional<CrlRow>> SqliteStore::LatestCrl(CrlKind kind) {
+  static const std::string base_sql = "SELECT " + std::string(kCrlColumns) +
+                                      " FROM crl WHERE NOT " + std::string(kIsDelta) +
+                                      " ORDER BY number DESC LIMIT 1";
+  static const std::string delta_sql = "SELECT " + std::string(kCrlColumns) + " FROM crl WHERE " +
+                                       std::string(kIsDelta) + " ORDER BY number DESC LIMIT 1";
+  return SelectCrl(kind == CrlKind::kBase ? base_sql : delta_sql, [](Statement&) {});
+}
+
+Result<std::optional<CrlRow>> SqliteStore::LatestPropagatedBaseCrl(std::int64_t at) {
+  static const std::string sql = "SELECT " + std::string(kCrlColumns) + " FROM crl WHERE NOT " +
+                                 std::string(kIsDelta) +
+                                 " AND propagation_complete <= ?1 ORDER BY number DESC LIMIT 1";
+  return SelectCrl(sql, [&](Statement& st) { st.Bind(1, at); });
 }
 
 Result<ViewPage> SqliteStore::QueryView(const ViewQuery& query) {

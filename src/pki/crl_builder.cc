@@ -1,4 +1,5 @@
-// CRLs: v2, entries sorted by serial, CRL number and AKI, signed by the CA.
+// CRLs: v2, entries sorted by serial, CRL number and AKI (and, for delta
+// CRLs and their bases, the delta indicator and freshest CRL), signed by the CA.
 #include "openadcs/pki/x509_builder.h"
 #include "pki/asn1_util.h"
 
@@ -37,11 +38,34 @@ Result<ossl::X509RevokedPtr> MakeEntry(const CrlEntry& entry) {
   return revoked;
 }
 
+// The delta CRL indicator (critical, RFC 5280 5.2.4) and the freshest CRL
+// pointer (non-critical, 5.2.6), as `spec` asks.
+Status AddDeltaExtensions(const CrlSpec& spec, X509_CRL* crl) {
+  if (spec.delta_base) {
+    ossl::Asn1IntegerPtr base(ASN1_INTEGER_new());
+    if (base == nullptr || ASN1_INTEGER_set_uint64(base.get(), *spec.delta_base) != 1 ||
+        X509_CRL_add1_ext_i2d(crl, NID_delta_crl, base.get(), 1, 0) != 1) {
+      return Status::Internal("delta CRL indicator: " + ossl::ErrorText());
+    }
+  }
+  if (!spec.freshest_crl.empty()) {
+    ossl::X509ExtPtr freshest =
+        internal::MakeExtension(OBJ_nid2obj(NID_freshest_crl), false, spec.freshest_crl);
+    if (freshest == nullptr || X509_CRL_add_ext(crl, freshest.get(), -1) != 1) {
+      return Status::Internal("freshest CRL: " + ossl::ErrorText());
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Bytes> BuildCrl(const CrlSpec& spec, const CaIdentity& ca) {
   if (spec.next_update <= spec.this_update) {
     return Status::InvalidArgument("CRL nextUpdate is not after thisUpdate");
+  }
+  if (spec.delta_base && *spec.delta_base >= spec.number) {
+    return Status::InvalidArgument("a delta CRL's number must be above its base's");
   }
   ossl::Asn1TimePtr this_update = internal::UnixToAsn1Time(spec.this_update);
   ossl::Asn1TimePtr next_update = internal::UnixToAsn1Time(spec.next_update);
@@ -75,6 +99,7 @@ Result<Bytes> BuildCrl(const CrlSpec& spec, const CaIdentity& ca) {
       X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0, 0) != 1) {
     return Status::Internal("CRL extensions: " + ossl::ErrorText());
   }
+  OPENADCS_RETURN_IF_ERROR(AddDeltaExtensions(spec, crl.get()));
   OPENADCS_RETURN_IF_ERROR(ca.SignCrl(crl.get()));
   Bytes der = ossl::ToDer(crl.get(), i2d_X509_CRL);
   if (der.empty()) return Status::Internal("i2d_X509_CRL: " + ossl::ErrorText());

@@ -32,9 +32,10 @@ using Op = d2::Opnum;
 // MS-CSRA 3.1.4.1.11 Flags.
 constexpr std::uint32_t kEnumAttributes = 0;
 constexpr std::uint32_t kEnumExtensions = 1;
-// MS-CSRA 3.1.4.2.1 PublishCRLs Flags: CA_CRL_BASE, CA_CRL_DELTA.
-constexpr std::uint32_t kCrlBase = 0x1;
-constexpr std::uint32_t kCrlDelta = 0x2;
+// MS-CSRA 3.1.4.2.1 PublishCRLs Flags: CA_CRL_BASE and CA_CRL_DELTA are
+// ca::crl_kind's values; CA_CRL_REPUBLISH asks to publish the stored CRLs
+// again.
+constexpr std::uint32_t kCrlRepublish = 0x10;
 // GetServerState: the server is running (MS-CSRA 3.1.4.1.17).
 constexpr std::uint32_t kServerRunning = 1;
 // The low byte of CERTVIEWRESTRICTION.SeekOperator (certview.h CVR_SEEK_MASK).
@@ -753,7 +754,8 @@ rpc::CallResult CertAdminObject::IsValidCertificate(const rpc::CallContext& ctx,
 }
 
 // PublishCRL's FILETIME is the next update (0: the CA's period); PublishCRLs
-// adds flags, of which the base CRL is served and a delta CRL is not yet.
+// adds flags: base and delta CRLs are served, REPUBLISH is not (the engine
+// publishes only to its database; the daemon writes the files).
 rpc::CallResult CertAdminObject::PublishCrl(const rpc::CallContext& ctx, bool publish_crls,
                                             std::span<const std::uint8_t> stub) {
   const auto opnum = static_cast<std::uint16_t>(publish_crls ? Op::kPublishCRLs : Op::kPublishCRL);
@@ -764,15 +766,22 @@ rpc::CallResult CertAdminObject::PublishCrl(const rpc::CallContext& ctx, bool pu
                            ctx, MethodName(opnum), &fault);
   if (!in.ok()) return fault;
   std::uint32_t hresult = Precheck(ctx, in->authority);
-  const std::uint32_t flags = publish_crls ? in->flags : kCrlBase;
-  if (hresult == hr::kOk && (flags & kCrlDelta) != 0) hresult = hr::kNotImpl;
-  if (hresult == hr::kOk && (flags & kCrlBase) == 0) hresult = hr::kInvalidArg;
+  const std::uint32_t flags = publish_crls ? in->flags : ca::crl_kind::kBase;
   std::string detail;
+  if (hresult == hr::kOk && (flags & kCrlRepublish) != 0) {
+    hresult = hr::kNotImpl;
+    detail = "republishing stored CRLs (CA_CRL_REPUBLISH) is not implemented";
+  }
   if (hresult == hr::kOk) {
     const std::int64_t next = in->file_time == 0 ? 0 : FiletimeToUnix(in->file_time);
-    Result<db::CrlRow> crl = engine_.PublishCrl(CallerOf(ctx), next);
-    hresult = HresultOf(crl.status());
-    if (crl.ok()) detail = "CRL " + std::to_string(crl->number);
+    Result<ca::PublishedCrls> crls = engine_.PublishCrls(CallerOf(ctx), flags, next);
+    hresult = HresultOf(crls.status());
+    if (!crls.ok()) detail = crls.status().message();
+    if (crls.ok() && crls->base) detail = "CRL " + std::to_string(crls->base->number);
+    if (crls.ok() && crls->delta) {
+      detail += (detail.empty() ? "" : ", ") + std::string("delta CRL ") +
+                std::to_string(crls->delta->number);
+    }
   }
   LogCall(ctx, opnum, hresult, detail);
   return dcom::HresultResponse(hresult);

@@ -44,11 +44,15 @@ TEST(DaemonConfigTest, EmptyFileGivesTheEmbeddedDefault) {
   EXPECT_EQ(config->crl.overlap_hours, 12u);
   EXPECT_TRUE(config->crl.distribution_points.empty());
   EXPECT_TRUE(config->crl.aia_ca_issuers.empty());
+  EXPECT_EQ(config->crl.delta_period_hours, 0u);  // no delta CRLs
+  EXPECT_EQ(config->crl.delta_overlap_hours, 1u);
+  EXPECT_TRUE(config->crl.delta_distribution_points.empty());
   EXPECT_EQ(config->log.level, "info");
 
   // The defaults of the paths live in the state directory.
   EXPECT_EQ(SqliteStoreOptionsFrom(*config).path, "/var/lib/openadcs/ca.db");
   EXPECT_EQ(CrlPublishPath(*config), "/var/lib/openadcs/ca.crl");
+  EXPECT_EQ(DeltaCrlPublishPath(*config), "/var/lib/openadcs/ca-delta.crl");
   EXPECT_EQ(CaIdentityOptionsFrom(*config).key_file, "/var/lib/openadcs/ca-key.pem");
   EXPECT_EQ(CaIdentityOptionsFrom(*config).cert_file, "/var/lib/openadcs/ca-cert.pem");
 }
@@ -90,6 +94,10 @@ overlap_hours = 2
 publish_path = "/srv/www/ca.crl"
 distribution_points = ["http://pki.example.com/ca.crl", "ldap:///CN=Example"]
 aia_ca_issuers = ["http://pki.example.com/ca.crt"]
+delta_period_hours = 4
+delta_overlap_hours = 0
+delta_publish_path = "/srv/www/ca-delta.crl"
+delta_distribution_points = ["http://pki.example.com/ca-delta.crl"]
 
 [log]
 level = "debug"
@@ -138,8 +146,13 @@ level = "debug"
   EXPECT_THAT(engine.crl_distribution_points,
               ::testing::ElementsAre("http://pki.example.com/ca.crl", "ldap:///CN=Example"));
   EXPECT_THAT(engine.aia_ca_issuers, ::testing::ElementsAre("http://pki.example.com/ca.crt"));
+  EXPECT_EQ(engine.crl_delta_period, std::chrono::hours(4));
+  EXPECT_EQ(engine.crl_delta_overlap, std::chrono::hours(0));
+  EXPECT_THAT(engine.delta_crl_distribution_points,
+              ::testing::ElementsAre("http://pki.example.com/ca-delta.crl"));
 
   EXPECT_EQ(CrlPublishPath(*config), "/srv/www/ca.crl");
+  EXPECT_EQ(DeltaCrlPublishPath(*config), "/srv/www/ca-delta.crl");
 }
 
 TEST(DaemonConfigTest, EveryKeyAlgorithmName) {
@@ -202,6 +215,10 @@ TEST(DaemonConfigTest, OutOfRangeIsNamedWithTheRange) {
               HasSubstr("policy.clock_skew_seconds"));
   EXPECT_THAT(ParseError("[ca]\nvalidity_days = 0\n").message(), HasSubstr("ca.validity_days"));
   EXPECT_THAT(ParseError("[crl]\nperiod_hours = 0\n").message(), HasSubstr("crl.period_hours"));
+  EXPECT_THAT(ParseError("[crl]\ndelta_period_hours = -1\n").message(),
+              HasSubstr("crl.delta_period_hours"));
+  EXPECT_THAT(ParseError("[crl]\ndelta_distribution_points = [\"no scheme\"]\n").message(),
+              HasSubstr("crl.delta_distribution_points"));
   EXPECT_THAT(ParseError("[crl]\noverlap_hours = 9000\n").message(),
               HasSubstr("crl.overlap_hours"));
   EXPECT_THAT(ParseError("[database]\nbusy_timeout_ms = 99\n").message(),

@@ -459,6 +459,73 @@ TEST_F(SqliteStoreTest, ListRevokedHonoursEffectiveTimeAndExpiry) {
   EXPECT_EQ(ids, (std::vector<std::uint32_t>{past, at_now, future}));
 }
 
+TEST_F(SqliteStoreTest, RevocationChangesSinceABase) {
+  const std::int64_t since = 1750000000;
+  const std::int64_t now = since + 1000;
+  std::uint32_t before = InsertIssued("01");
+  Revoke(before, since - 100);  // in the base
+  std::uint32_t after = InsertIssued("02");
+  Revoke(after, since + 100);
+  std::uint32_t backdated = InsertIssued("03");
+  Revoke(backdated, since - 100);  // recorded after the base, effective before it
+  {
+    auto r = store_->GetRequest(backdated);
+    ASSERT_TRUE(r.ok());
+    r->revocation->revoked_when = since + 10;
+    ASSERT_TRUE(store_->UpdateRequest(*r, Disposition::kRevoked, {}, {}).ok());
+  }
+  std::uint32_t future = InsertIssued("04");
+  Revoke(future, now + 100);  // not effective yet
+  std::uint32_t released = InsertIssued("05");
+  Revoke(released, since - 100, 6);
+  std::uint32_t released_earlier = InsertIssued("06");
+  Revoke(released_earlier, since - 100, 6);
+  for (auto [id, when] :
+       {std::pair{released, since + 50}, std::pair{released_earlier, since - 1}}) {
+    auto r = store_->GetRequest(id);
+    ASSERT_TRUE(r.ok());
+    r->disposition = Disposition::kIssued;
+    r->revocation = Revocation{when, when, kReleasedFromHold};
+    ASSERT_TRUE(store_->UpdateRequest(*r, Disposition::kRevoked, {}, {}).ok());
+  }
+  std::uint32_t expired = InsertIssued("07", now - 1);
+  Revoke(expired, since + 100);
+
+  auto changes = store_->ListRevocationChanges(since, now);
+  ASSERT_TRUE(changes.ok()) << changes.status().ToString();
+  std::vector<std::uint32_t> ids;
+  for (const RequestRecord& r : *changes) ids.push_back(r.request_id);
+  EXPECT_EQ(ids, (std::vector<std::uint32_t>{after, backdated, released}));
+  ASSERT_EQ(changes->size(), 3u);
+  EXPECT_EQ((*changes)[2].disposition, Disposition::kIssued);
+  EXPECT_EQ((*changes)[2].revocation->reason, kReleasedFromHold);
+}
+
+TEST_F(SqliteStoreTest, BaseAndDeltaCrlsAreToldApartByTheirFlags) {
+  CrlRow base{0, 1, 0, 0, 0, 100, 900, 100, 200, 0, {0x30, 0x01}, crl_publish_flag::kBase};
+  CrlRow delta{0, 2, 1, 0, 0, 150, 400, 100, 160, 0, {0x30, 0x02}, crl_publish_flag::kDelta};
+  CrlRow old_base{0, 3, 3, 0, 0, 300, 900, 300, 500, 0, {0x30, 0x03}};  // flags NULL: a base
+  for (const CrlRow& c : {base, delta, old_base}) ASSERT_TRUE(store_->InsertCrl(c, {}).ok());
+
+  auto latest_base = store_->LatestCrl(CrlKind::kBase);
+  auto latest_delta = store_->LatestCrl(CrlKind::kDelta);
+  ASSERT_TRUE(latest_base.ok() && *latest_base && latest_delta.ok() && *latest_delta);
+  EXPECT_EQ((*latest_base)->number, 3u);
+  EXPECT_EQ((*latest_delta)->number, 2u);
+  EXPECT_EQ((*latest_delta)->min_base, 1u);
+  EXPECT_EQ((*latest_delta)->publish_flags, crl_publish_flag::kDelta);
+
+  auto propagated = store_->LatestPropagatedBaseCrl(499);
+  ASSERT_TRUE(propagated.ok() && *propagated);
+  EXPECT_EQ((*propagated)->number, 1u);  // not the delta, and base 3 only from 500
+  propagated = store_->LatestPropagatedBaseCrl(500);
+  ASSERT_TRUE(propagated.ok() && *propagated);
+  EXPECT_EQ((*propagated)->number, 3u);
+  propagated = store_->LatestPropagatedBaseCrl(199);
+  ASSERT_TRUE(propagated.ok());
+  EXPECT_FALSE(propagated->has_value());
+}
+
 TEST_F(SqliteStoreTest, CrlNumbersAreUniqueAndLatestIsHighest) {
   auto none = store_->LatestCrl();
   ASSERT_TRUE(none.ok());

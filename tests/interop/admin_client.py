@@ -24,6 +24,7 @@ One action per run on one connection (a RemRelease ends it unless
   approve ID | deny ID     ResubmitRequest | DenyRequest
   revoke SERIAL [--reason N] [--when ISO] | is-valid SERIAL
   publish-crl [--next-update ISO] | get-crl [--ca-pem FILE]
+  publish-crls --flags N [--next-update ISO]    PublishCRLs (1 base, 2 delta, 0x10 republish)
   roles | get-security | set-security --sd-b64 B64 | ping | server-state
   ca-property [--prop-id N] [--prop-type N] [--prop-index N]
   extensions ID | attributes ID      EnumAttributesOrExtensions
@@ -93,7 +94,7 @@ from csra_ndr import (CLSID_CCertAdminD, COLUMN_INDEXED, DB_DISP_PENDING, ENUM_A
                       EnumAttributesOrExtensions, EnumView, EnumViewColumn, EnumViewColumnTable,
                       GetCAProperty, GetCASecurity, GetCRL, GetMyRoles, GetServerState,
                       EnumViewColumnResponse, HresultResponse, IsValidCertificate, OpenView,
-                      OpenViewResponse, Ping, Ping2, PublishCRL, ResubmitRequest,
+                      OpenViewResponse, Ping, Ping2, PublishCRL, PublishCRLs, ResubmitRequest,
                       ResubmitRequestResponse, RevokeCertificate, SetAttributes, SetCASecurity,
                       SetExtension, decode_value, encode_value, filetime, filetime_from_text,
                       filetime_to_iso, parse_attributes, parse_columns, parse_extensions,
@@ -321,6 +322,12 @@ def is_valid(session, args, out):
 
 def publish_crl(session, args, out):
     resp = session.call(PublishCRL, FileTime=filetime(filetime_from_text(args.next_update)))
+    out['return'] = resp['ErrorCode']
+
+
+def publish_crls(session, args, out):
+    resp = session.call(PublishCRLs, FileTime=filetime(filetime_from_text(args.next_update)),
+                        Flags=args.flags)
     out['return'] = resp['ErrorCode']
 
 
@@ -603,6 +610,13 @@ def _self_test_other_requests():
     expected = _Stub(data[:-20]).add(struct.pack('<LLL', 2, ref, 2) + b'\x30\x00').align()
     expected.add(struct.pack('<L', 0x10000)).check(data)
 
+    req = PublishCRLs()
+    req['ORPCthis'] = _orpcthis()
+    req['pwszAuthority'] = wstr('CA')
+    req['FileTime'] = filetime(125911584000000000)
+    req['Flags'] = 3
+    assert req.getData().endswith(struct.pack('<QL', 125911584000000000, 3)), req.getData().hex()
+
 
 def _self_test_values():
     assert encode_value(PROPTYPE_STRING, 'ab') == b'a\x00b\x00\x00\x00'
@@ -869,7 +883,8 @@ def base64_arg(text):
 ACTIONS = {
     'pending': pending, 'view': view, 'set-extension': set_extension,
     'set-attributes': set_attributes, 'approve': approve, 'deny': deny, 'revoke': revoke,
-    'is-valid': is_valid, 'publish-crl': publish_crl, 'get-crl': get_crl, 'roles': roles,
+    'is-valid': is_valid, 'publish-crl': publish_crl, 'publish-crls': publish_crls,
+    'get-crl': get_crl, 'roles': roles,
     'get-security': get_security, 'set-security': set_security, 'ping': ping,
     'server-state': server_state, 'ca-property': ca_property, 'extensions': extensions,
     'attributes': attributes, 'flow': flow, 'import-cert': import_cert,
@@ -924,6 +939,9 @@ def argument_parser():
     a = action('is-valid', help='IsValidCertificate')
     a.add_argument('serial', help='hex digits')
     a = action('publish-crl', help='PublishCRL')
+    a.add_argument('--next-update', default='0', help="ISO 8601, 'now' or a FILETIME count")
+    a = action('publish-crls', help='PublishCRLs')
+    a.add_argument('--flags', type=number, required=True, help='CA_CRL_* bits')
     a.add_argument('--next-update', default='0', help="ISO 8601, 'now' or a FILETIME count")
     a = action('get-crl', help='GetCRL')
     a.add_argument('--ca-pem', help='CA certificate to verify the CRL with')

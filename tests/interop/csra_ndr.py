@@ -272,6 +272,14 @@ class GetServerStateResponse(NDRCALL):
     )
 
 
+class PublishCRLs(NDRCALL):
+    opnum = 31
+    structure = _HEAD + (
+        ('FileTime', FILETIME),
+        ('Flags', DWORD),
+    )
+
+
 class GetCAProperty(NDRCALL):
     opnum = 32
     structure = _HEAD + (
@@ -382,6 +390,7 @@ SetExtensionResponse = HresultResponse
 SetAttributesResponse = HresultResponse
 DenyRequestResponse = HresultResponse
 PublishCRLResponse = HresultResponse
+PublishCRLsResponse = HresultResponse
 RevokeCertificateResponse = HresultResponse
 CloseViewResponse = HresultResponse
 PingResponse = HresultResponse

@@ -459,5 +459,63 @@ TEST_F(CertAdminServiceTest, UnservedMethodsAnswerNotImplementedInTheirShape) {
   EXPECT_EQ(Call(Op::kGetArchivedKey, Bytes{1, 2}).fault_status, rpc::fault::kBadStubData);
 }
 
+// PublishCRL(s) with delta CRLs enabled: the flags choose the kinds, GetCRL
+// stays on the base and GetCAProperty(CR_PROP_DELTACRL) serves the delta;
+// a requester, REPUBLISH and bad flags change nothing.
+TEST_F(CertAdminServiceTest, PublishCrlsHonoursTheDeltaFlag) {
+  object_.reset();
+  ca::EngineOptions options;
+  options.crl_delta_period = std::chrono::hours(24);
+  engine_ =
+      std::make_unique<ca::Engine>(options, *identity_, *store_, *templates_, nullptr, *security_);
+  object_ = std::make_unique<CertAdminObject>(*engine_, CertAdminOptions{}, views_);
+  auto publish = [&](std::uint32_t flags) {
+    wire::PublishCrlIn in;
+    in.authority = kAuthority;
+    in.flags = flags;
+    return HresultOf(Op::kPublishCRLs, wire::EncodePublishCrlsRequest(in));
+  };
+  auto blob = [&](Op op, const Bytes& stub) {
+    rpc::CallResult r = Call(op, stub);
+    auto out = wire::DecodeBlobResponse(r.stub);
+    EXPECT_TRUE(out.ok());
+    return out.ok() ? *out : wire::BlobOut{};
+  };
+
+  ActAs(other_, testing::TestRequester());
+  EXPECT_EQ(publish(ca::crl_kind::kBase | ca::crl_kind::kDelta), hr::kAccessDenied);
+  auth::Identity admin;
+  ActAs(admin, testing::TestAdmin());
+  EXPECT_EQ(publish(0x10 | ca::crl_kind::kBase), hr::kNotImpl);  // CA_CRL_REPUBLISH
+  EXPECT_EQ(publish(0), hr::kInvalidArg);
+  EXPECT_EQ(publish(0x4), hr::kInvalidArg);
+  auto none = store_->LatestCrl();
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+
+  EXPECT_EQ(publish(ca::crl_kind::kDelta), hr::kOk);  // the first delta brings its base
+  wire::PublishCrlIn in;
+  in.authority = kAuthority;
+  EXPECT_EQ(HresultOf(Op::kPublishCRL, wire::EncodePublishCrlRequest(in)), hr::kOk);
+  auto base = store_->LatestCrl(db::CrlKind::kBase);
+  auto delta = store_->LatestCrl(db::CrlKind::kDelta);
+  ASSERT_TRUE(base.ok() && *base && delta.ok() && *delta);
+  EXPECT_EQ((*base)->number, 3u);   // PublishCRL: a base ...
+  EXPECT_EQ((*delta)->number, 4u);  // ... and a delta with it
+
+  wire::AuthorityIn get_crl;
+  get_crl.authority = kAuthority;
+  wire::BlobOut crl = blob(Op::kGetCRL, wire::EncodeAuthorityRequest(get_crl));
+  EXPECT_EQ(crl.hresult, hr::kOk);
+  EXPECT_EQ(crl.blob, (*base)->raw_crl);
+  wire::GetCaPropertyIn prop;
+  prop.authority = kAuthority;
+  prop.prop_id = 0x12;  // CR_PROP_DELTACRL
+  prop.prop_type = 3;   // PROPTYPE_BINARY
+  wire::BlobOut got = blob(Op::kGetCAProperty, wire::EncodeGetCaPropertyRequest(prop));
+  EXPECT_EQ(got.hresult, hr::kOk);
+  EXPECT_EQ(got.blob, (*delta)->raw_crl);
+}
+
 }  // namespace
 }  // namespace openadcs::services

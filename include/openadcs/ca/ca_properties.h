@@ -5,16 +5,17 @@
 //
 // Decisions where MS-WCCE leaves room:
 // - One signing certificate (index 0; 0xFFFFFFFF means the last, 0), no
-//   exchange certificate, no exit algorithms, no KRAs, no delta CRLs: asking
-//   for those gives CERTSRV_E_PROPERTY_EMPTY.
+//   exchange certificate, no exit algorithms, no KRAs: asking for those
+//   gives CERTSRV_E_PROPERTY_EMPTY.
 // - CA type: enterprise (templates are served), root when the CA
 //   certificate has no issuers above it, else subordinate.
 // - The LONG properties that MS-WCCE 3.2.1.4.3.2 says travel in a CAINFO
 //   (CA type 0xA, signing certificate count 0xB, maximum property id 0x15,
 //   advanced server 0x1C) return the whole CAINFO, as the spec says;
 //   GETCERT_CATYPE returns the bare DWORD (3.2.1.4.2.2's type table).
-// - The current CRL is the newest base CRL in the store; none published yet
-//   gives CERTSRV_E_PROPERTY_EMPTY.
+// - The current CRL is the newest base CRL in the store, the delta CRL
+//   (CR_PROP_DELTACRL) the newest delta; none published yet gives
+//   CERTSRV_E_PROPERTY_EMPTY.
 #ifndef OPENADCS_CA_CA_PROPERTIES_H_
 #define OPENADCS_CA_CA_PROPERTIES_H_
 
@@ -135,6 +136,8 @@ class CaProperties {
   // The newest base CRL in the store. NotFound (CERTSRV_E_PROPERTY_EMPTY)
   // before the first CRL is published.
   Result<Bytes> CurrentBaseCrl() const;
+  // The newest delta CRL, likewise.
+  Result<Bytes> CurrentDeltaCrl() const;
 
  private:
   const pki::CaIdentity& identity_;

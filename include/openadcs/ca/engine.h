@@ -54,6 +54,13 @@ struct EngineOptions {
   std::chrono::seconds clock_skew{600};
   std::chrono::seconds crl_period{std::chrono::hours(24 * 7)};
   std::chrono::seconds crl_overlap{std::chrono::hours(12)};
+  // Delta CRLs (Config_Delta_CRL_Validity_Period): 0 disables them. A delta
+  // is valid for crl_delta_period + crl_delta_overlap.
+  std::chrono::seconds crl_delta_period{0};
+  std::chrono::seconds crl_delta_overlap{std::chrono::hours(1)};
+  // Where delta CRLs are found: the Freshest CRL extension of base CRLs and
+  // issued certificates while delta CRLs are enabled; empty: omitted.
+  std::vector<std::string> delta_crl_distribution_points;
   // Bytes of randomness in a serial number (>= 16; the top bit is cleared).
   std::size_t serial_bytes = 19;
   // Attempts at a fresh serial when the database reports a collision.
@@ -113,6 +120,18 @@ struct DeleteRowsRequest {
 // ImportCertificate's dwFlags (MS-CSRA 3.1.4.1.26).
 inline constexpr std::uint32_t kImportAllowForeign = 0x00010000;  // ICF_ALLOWFOREIGN
 inline constexpr std::uint32_t kImportExistingRow = 0x00020000;   // ICF_EXISTINGROW
+
+// PublishCRLs' Flags (MS-CSRA 3.1.4.2.1): CA_CRL_BASE, CA_CRL_DELTA.
+namespace crl_kind {
+inline constexpr std::uint32_t kBase = 0x1;
+inline constexpr std::uint32_t kDelta = 0x2;
+}  // namespace crl_kind
+
+// What one CRL publication made.
+struct PublishedCrls {
+  std::optional<db::CrlRow> base;
+  std::optional<db::CrlRow> delta;
+};
 
 class Engine {
  public:
@@ -227,14 +246,34 @@ class Engine {
 
   // --- CRLs ---
   // Builds, signs and stores a new base CRL of every certificate revoked as
-  // of now, numbered one past the latest stored. next_update 0: now +
-  // crl_period + crl_overlap. The daemon's own schedule calls this one.
+  // of now, numbered one past the latest stored, and a delta CRL with it
+  // while delta CRLs are enabled (PublishCrls with kBase); returns the base.
+  // next_update 0: now + crl_period + crl_overlap.
   Result<db::CrlRow> PublishCrl(std::int64_t next_update = 0);
-  // PublishCRL(s) on behalf of `admin`, who needs rights::kAdmin.
+  // The same on behalf of `admin`, who needs rights::kAdmin.
   Result<db::CrlRow> PublishCrl(const Caller& admin, std::int64_t next_update);
-  // The latest CRL (GetCRL): needs Admin, Officer or Read. PROPERTY_EMPTY
-  // before the first one.
+  // PublishCRL(s) (MS-CSRA 3.1.4.1.6, 3.1.4.2.1). `kinds`: crl_kind bits.
+  // kBase makes a base CRL and, while delta CRLs are enabled, a delta CRL
+  // with it; kDelta makes a delta CRL. All CRLs share one number sequence:
+  // a delta made with a base takes the number after the base's. A delta
+  // refers to the latest base whose propagation (its thisUpdate + overlap)
+  // is complete, else to the latest base (a base is made first when there
+  // is none), and lists the revocations recorded or effective since that
+  // base's thisUpdate and, with reason removeFromCRL (8), the releases from
+  // hold since then. next_update 0: now + crl_delta_period +
+  // crl_delta_overlap for a delta. Errors: E_INVALIDARG for `kinds` without
+  // either bit or with others; ERROR_NOT_SUPPORTED for kDelta while delta
+  // CRLs are disabled; the store's. Each CRL is stored with its own audit
+  // event as it is made, so a failure can leave a base without its delta.
+  Result<PublishedCrls> PublishCrls(std::uint32_t kinds, std::int64_t next_update);
+  // The same on behalf of `admin`, who needs rights::kAdmin.
+  Result<PublishedCrls> PublishCrls(const Caller& admin, std::uint32_t kinds,
+                                    std::int64_t next_update);
+  // The latest base CRL (GetCRL): needs Admin, Officer or Read.
+  // PROPERTY_EMPTY before the first one.
   Result<db::CrlRow> LatestCrl(const Caller& caller);
+  // The latest delta CRL: as LatestCrl.
+  Result<db::CrlRow> LatestDeltaCrl(const Caller& caller);
 
  private:
   class Impl;

@@ -290,6 +290,9 @@ class CertAdminClient {
   Status PublishCrls(FileTime next_update, std::uint32_t flags);
   // GetCRL: the current base CRL, DER.
   Result<Bytes> GetCrl();
+  // The current delta CRL, DER: GetCAProperty CR_PROP_DELTACRL (MS-WCCE
+  // 3.2.1.4.3.2.18) for signing certificate 0; GetCRL has no delta form.
+  Result<Bytes> GetDeltaCrl();
 
   // --- Security and state ----------------------------------------------------
   // The CA's self-relative security descriptor (MS-DTYP 2.4.6), as bytes.

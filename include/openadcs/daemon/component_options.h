@@ -34,6 +34,8 @@ Result<std::string> PrincipalSid(std::string_view principal);
 Result<ca::CaSecurityOptions> CaSecurityOptionsFrom(const SecurityConfig& security);
 // Where the DER of each published CRL is written.
 std::filesystem::path CrlPublishPath(const DaemonConfig& config);
+// Where the DER of each delta CRL is written.
+std::filesystem::path DeltaCrlPublishPath(const DaemonConfig& config);
 
 }  // namespace openadcs::daemon
 

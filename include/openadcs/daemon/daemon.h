@@ -5,7 +5,9 @@
 // flight finish, then Run returns); SIGHUP reloads the templates
 // (RELOADING=1, then READY=1; a failed reload keeps the old templates). CRLs
 // are published at start when due and then every [crl] period_hours, each
-// written to the publish path atomically.
+// written to the publish path atomically; with delta CRLs enabled, a delta
+// is published with each base and every delta_period_hours in between,
+// written to the delta publish path.
 #ifndef OPENADCS_DAEMON_DAEMON_H_
 #define OPENADCS_DAEMON_DAEMON_H_
 
@@ -68,6 +70,11 @@ class Daemon {
   Status PublishCrlAtStart();
   Status PublishCrl();
   void ScheduleCrl(std::chrono::seconds delay);
+  // Delta CRLs, when enabled: at start after the base, then on their own timer.
+  Status PublishDeltaCrlAtStart(const db::CrlRow& base);
+  Status PublishDeltaCrl();
+  Status WriteDeltaCrl(const db::CrlRow& delta);
+  void ScheduleDeltaCrl(std::chrono::seconds delay);
   void WaitForSignal();
   void Reload();
   void Stop(int signal_number);
@@ -76,6 +83,9 @@ class Daemon {
   std::filesystem::path crl_path_;
   std::chrono::seconds crl_period_;
   std::chrono::seconds next_crl_delay_{0};
+  std::filesystem::path delta_crl_path_;
+  std::chrono::seconds delta_crl_period_;  // 0: no delta CRLs
+  std::chrono::seconds next_delta_crl_delay_{0};
   // Declared before the engine, which holds references to them.
   std::unique_ptr<pki::CaIdentity> identity_;
   std::unique_ptr<db::CaStore> store_;
@@ -85,6 +95,7 @@ class Daemon {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer crl_timer_;
+  boost::asio::steady_timer delta_crl_timer_;
   // Last: its server runs on io_ and calls into the engine.
   std::unique_ptr<RpcEndpoints> rpc_;
 };

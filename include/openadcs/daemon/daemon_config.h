@@ -37,6 +37,9 @@ inline constexpr std::int64_t kClockSkewSecondsMin = 0, kClockSkewSecondsMax = 8
 inline constexpr std::int64_t kSerialBytesMin = 16, kSerialBytesMax = 20;
 inline constexpr std::int64_t kCrlPeriodHoursMin = 1, kCrlPeriodHoursMax = std::int64_t{24} * 366;
 inline constexpr std::int64_t kCrlOverlapHoursMin = 0, kCrlOverlapHoursMax = std::int64_t{24} * 366;
+// delta_period_hours 0 disables delta CRLs.
+inline constexpr std::int64_t kCrlDeltaPeriodHoursMin = 0,
+                              kCrlDeltaPeriodHoursMax = std::int64_t{24} * 366;
 // URLs per list, and characters per URL, for [crl] distribution_points and
 // aia_ca_issuers (they go into every issued certificate).
 inline constexpr std::size_t kMaxUrls = 16;
@@ -118,6 +121,11 @@ struct CrlConfig {
   std::filesystem::path publish_path = "ca.crl";
   std::vector<std::string> distribution_points;
   std::vector<std::string> aia_ca_issuers;
+  // Delta CRLs: off by default (see docs/configuration.md, [crl]).
+  std::uint32_t delta_period_hours = 0;
+  std::uint32_t delta_overlap_hours = 1;
+  std::filesystem::path delta_publish_path = "ca-delta.crl";
+  std::vector<std::string> delta_distribution_points;
 };
 
 // [rpc]: the DCE/RPC listeners and NTLM.

@@ -102,10 +102,25 @@ class CaStore {
   // and which have not expired before `at`: what a CRL published at `at` lists.
   virtual Result<std::vector<RequestRecord>> ListRevoked(std::int64_t at) = 0;
 
+  // What a delta CRL published at `at` over a base whose thisUpdate is
+  // `since` lists, in request id order: certificates in kRevoked whose
+  // revocation is effective at or before `at`, recorded or effective at or
+  // after `since`, and not expired before `at`; then certificates released
+  // from hold (kIssued, reason kReleasedFromHold) at or after `since` and
+  // not expired before `at`.
+  virtual Result<std::vector<RequestRecord>> ListRevocationChanges(std::int64_t since,
+                                                                   std::int64_t at) = 0;
+
   // Inserts a CRL row and returns its CRLRowId. The CRL number must be new.
   virtual Result<std::uint32_t> InsertCrl(const CrlRow& row, const AuditEvent& audit) = 0;
-  // The CRL with the highest number, or nullopt before the first one.
+  // The CRL with the highest number, base or delta, or nullopt before the
+  // first one.
   virtual Result<std::optional<CrlRow>> LatestCrl() = 0;
+  // The CRL of `kind` with the highest number, or nullopt before the first.
+  virtual Result<std::optional<CrlRow>> LatestCrl(CrlKind kind) = 0;
+  // The base CRL with the highest number whose CRLPropagationComplete is at
+  // or before `at`, or nullopt when there is none.
+  virtual Result<std::optional<CrlRow>> LatestPropagatedBaseCrl(std::int64_t at) = 0;
 
   // Rows query.first_row .. first_row + min(max_rows, kMaxViewRows) - 1 of
   // query.table, filtered by the restrictions and sorted by the one that

@@ -69,6 +69,12 @@ struct Revocation {
   std::uint32_t reason = 0;                 // CRLReason; 6 = certificateHold
 };
 
+// Request.RevokedReason of a certificate released from hold (MS-CSRA 2.2.1
+// table of reasons): its row is back to kIssued and keeps this revocation,
+// stamped with the release time, so that delta CRLs can list it as
+// removeFromCRL.
+inline constexpr std::uint32_t kReleasedFromHold = 0xFFFFFFFF;
+
 // Request-table row (MS-CSRA 3.1.1.1.1) with its certificate columns.
 struct RequestRecord {
   std::uint32_t request_id = 0;  // assigned by the store
@@ -133,7 +139,18 @@ struct CrlRow {
   std::int64_t propagation_complete = 0;
   std::uint32_t publish_status_code = 0;
   Bytes raw_crl;
+  std::uint32_t publish_flags = 0;  // CRLPublishFlags: crl_publish_flag bits
 };
+
+// CRLPublishFlags bits (MS-CSRA 3.1.1.4.1) this CA writes. A row without
+// kDelta is a base CRL (rows written before delta CRLs existed have none).
+namespace crl_publish_flag {
+inline constexpr std::uint32_t kBase = 0x1;
+inline constexpr std::uint32_t kDelta = 0x2;
+inline constexpr std::uint32_t kManual = 0x40;  // an administrator asked (PublishCRL(s))
+}  // namespace crl_publish_flag
+
+enum class CrlKind { kBase, kDelta };
 
 // The CA's security descriptor (MS-CSRA 3.1.1.7, GetCASecurity and
 // SetCASecurity), kept with a version for compare-and-set updates.

@@ -59,12 +59,19 @@ struct CrlSpec {
   std::int64_t this_update = 0;
   std::int64_t next_update = 0;
   std::vector<CrlEntry> entries;
+  // Set: a delta CRL whose Delta CRL Indicator (2.5.29.27, critical, RFC
+  // 5280 5.2.4) names this base CRL number.
+  std::optional<std::uint32_t> delta_base;
+  // Non-empty: the DER value of a Freshest CRL extension (2.5.29.46,
+  // non-critical, RFC 5280 5.2.6; see ext::CrlDistributionPoints).
+  Bytes freshest_crl;
 };
 
-// Builds a v2 CRL (CRL number, AKI) signed by `ca`; returns its DER. Entries
-// are written sorted by serial. InvalidArgument for a bad entry serial, a
-// reason that is not a CRLReason (0-10 except 7), next_update not after
-// this_update, or a time outside years 0-9999.
+// Builds a v2 CRL (CRL number, AKI, and the delta indicator and freshest CRL
+// when asked) signed by `ca`; returns its DER. Entries are written sorted by
+// serial. InvalidArgument for a bad entry serial, a reason that is not a
+// CRLReason (0-10 except 7), next_update not after this_update, a delta
+// base not below the number, or a time outside years 0-9999.
 Result<Bytes> BuildCrl(const CrlSpec& spec, const CaIdentity& ca);
 
 // A degenerate CMS SignedData with `certs` in order (DER in, DER out): no
@@ -109,6 +116,7 @@ Bytes SidSecurity(const std::string& sid);
 // unknown types or unparsable values: InvalidArgument.
 Result<Bytes> SubjectAltName(std::span<const std::pair<std::string, std::string>> names);
 // 2.5.29.31 with one DistributionPoint per URI (fullName, uniformResourceIdentifier).
+// Freshest CRL (2.5.29.46) has the same syntax (RFC 5280 4.2.1.15).
 Bytes CrlDistributionPoints(std::span<const std::string> uris);
 // 1.3.6.1.5.5.7.1.1 with one caIssuers AccessDescription per URI.
 Bytes AuthorityInfoAccess(std::span<const std::string> ca_issuer_uris);
