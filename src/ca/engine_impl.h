@@ -5,6 +5,7 @@
 //   enrollment.cc          Submit, retrieve, issuance, the CMC full response
 //   officer_operations.cc  the MS-CSRA officer operations
 //   crl_publisher.cc       PublishCrl
+//   served_templates.cc    SetServedTemplates
 //
 // Thread-safety: as ca::Engine. The members are set at construction and only
 // read afterwards; the store, the template source and the lookup guard
@@ -90,6 +91,9 @@ class Engine::Impl {
   Status Revoke(const Caller& officer, const std::string& serial_text, std::uint32_t reason,
                 std::int64_t effective);
   Result<RevocationStatus> IsValidCertificate(const Caller& caller, const std::string& serial_text);
+
+  // --- The served templates (served_templates.cc) ---
+  Status SetServedTemplates(const Caller& admin, const std::vector<std::string>& names);
 
   // --- CRLs (crl_publisher.cc) ---
   // `actor`: the administrator who asked, "" for the CA's own schedule.

@@ -21,17 +21,6 @@
 namespace openadcs::cli {
 namespace {
 
-// The command's connection flags and what it does with the client; the
-// callback receives the connected client and returns the exit code.
-template <typename Run>
-int WithAdmin(const ConnectionFlags& f, Run run) {
-  Result<std::unique_ptr<client::CertAdminClient>> c = ConnectAdmin(f);
-  if (!c.ok()) return FailCall("connecting to the CA", c.status());
-  const int code = run(**c);
-  (void)(*c)->Release();
-  return code;
-}
-
 int Usage(const Status& status) {
   std::cerr << "openadcs: " << status.message() << '\n';
   return kExitUsage;

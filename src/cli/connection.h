@@ -57,12 +57,26 @@ std::string JsonString(const std::string& s);
 // The password is read once.
 Result<std::unique_ptr<client::CertAdminClient>> ConnectAdmin(const ConnectionFlags& f);
 
+// Connects as ConnectAdmin, runs `run` with the client (it returns the exit
+// code), then releases the object. A failed connection is FailCall's.
+template <typename Run>
+int WithAdmin(const ConnectionFlags& f, Run run);
+
 // Prints "openadcs: <what>: <message>" to stderr; returns kExitFailure.
 int Fail(const std::string& what, const Status& status);
 // As Fail, for the officer and administrator commands: returns
 // ExitCodeFor(status) (cli/admin_args.h), so that a refused call exits with
 // kExitAccessDenied.
 int FailCall(const std::string& what, const Status& status);
+
+template <typename Run>
+int WithAdmin(const ConnectionFlags& f, Run run) {
+  Result<std::unique_ptr<client::CertAdminClient>> c = ConnectAdmin(f);
+  if (!c.ok()) return FailCall("connecting to the CA", c.status());
+  const int code = run(**c);
+  (void)(*c)->Release();
+  return code;
+}
 
 }  // namespace openadcs::cli
 

@@ -7,6 +7,7 @@
 #include "cli/audit_command.h"
 #include "cli/ca_commands.h"
 #include "cli/enroll_commands.h"
+#include "cli/template_commands.h"
 #include "cli/user_command.h"
 #include "cli/view_commands.h"
 
@@ -24,6 +25,7 @@ int Run(int argc, char** argv) {
   openadcs::cli::RegisterAdminCommands(app, &exit_code);
   openadcs::cli::AddUserCommand(app, &exit_code);
   openadcs::cli::AddAuditCommand(app, &exit_code);
+  openadcs::cli::RegisterTemplateCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -106,6 +106,11 @@ class CaStore {
   virtual Status PutCaSecurity(const Bytes& descriptor, std::uint64_t expected_version,
                                const AuditEvent& audit) = 0;
 
+  // Appends `audit` alone, for a change the CA makes outside this database
+  // (the served templates, in the directory), so that it is on the chain
+  // too. audit.request_id should be 0.
+  virtual Status AppendAudit(const AuditEvent& audit) = 0;
+
   // Audit rows with seq > after_seq, ascending, at most
   // min(limit, kMaxAuditListRows): keyset paging as ListRequests.
   virtual Result<std::vector<AuditRow>> ListAudit(std::uint64_t after_seq, std::uint32_t limit) = 0;
