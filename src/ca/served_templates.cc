@@ -21,15 +21,13 @@ namespace {
 Status CheckName(const std::string& name) {
   if (name.empty()) return Status::InvalidArgument("an empty template name", hr::kInvalidArg);
   if (name.size() > Engine::kMaxTemplateNameBytes) {
-    return Status::InvalidArgument(
-        fmt::format("a template name of {} bytes (at most {})", name.size(),
-                    Engine::kMaxTemplateNameBytes),
-        hr::kInvalidArg);
+    return Status::InvalidArgument(fmt::format("a template name of {} bytes (at most {})",
+                                               name.size(), Engine::kMaxTemplateNameBytes),
+                                   hr::kInvalidArg);
   }
   for (const char c : name) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      return Status::InvalidArgument("a template name holds a control character",
-                                     hr::kInvalidArg);
+      return Status::InvalidArgument("a template name holds a control character", hr::kInvalidArg);
     }
   }
   return Status::Ok();
@@ -39,9 +37,9 @@ Status CheckName(const std::string& name) {
 Result<std::vector<std::string>> Distinct(const std::vector<std::string>& names) {
   if (names.empty()) return Status::InvalidArgument("no template named", hr::kInvalidArg);
   if (names.size() > Engine::kMaxServedTemplates) {
-    return Status::InvalidArgument(fmt::format("{} templates named (at most {})", names.size(),
-                                               Engine::kMaxServedTemplates),
-                                   hr::kInvalidArg);
+    return Status::InvalidArgument(
+        fmt::format("{} templates named (at most {})", names.size(), Engine::kMaxServedTemplates),
+        hr::kInvalidArg);
   }
   std::set<std::string> seen;
   std::vector<std::string> out;
@@ -56,8 +54,7 @@ Result<std::vector<std::string>> Distinct(const std::vector<std::string>& names)
 
 Status Engine::Impl::SetServedTemplates(const Caller& admin,
                                         const std::vector<std::string>& names) {
-  OPENADCS_RETURN_IF_ERROR(
-      security_.Require(admin, rights::kAdmin, "change the served templates"));
+  OPENADCS_RETURN_IF_ERROR(security_.Require(admin, rights::kAdmin, "change the served templates"));
   Result<std::vector<std::string>> distinct = Distinct(names);
   if (!distinct.ok()) {
     spdlog::warn("templates: {} asked to serve a bad list: {}", admin.name,

@@ -42,8 +42,9 @@ std::vector<const directory::CertificateTemplate*> ByName(
     const directory::DirectoryListing& listing) {
   std::vector<const directory::CertificateTemplate*> sorted;
   for (const auto& t : listing.templates) sorted.push_back(&t);
-  std::sort(sorted.begin(), sorted.end(),
-            [](const auto* a, const auto* b) { return ToLowerAscii(a->name) < ToLowerAscii(b->name); });
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+    return ToLowerAscii(a->name) < ToLowerAscii(b->name);
+  });
   return sorted;
 }
 
@@ -89,7 +90,8 @@ Result<directory::LdapTemplateSourceOptions> ListingOptions(const DirectoryFlags
 void RegisterDirectoryTemplates(CLI::App& app, int* exit_code) {
   auto f = std::make_shared<DirectoryFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "templates", "show the directory's certificate templates and which CA serves each, over LDAP");
+      "templates",
+      "show the directory's certificate templates and which CA serves each, over LDAP");
   cmd->add_option("--uri", f->uris, "ldap://, ldaps:// or ldapi:// URI (repeat to try several)")
       ->required();
   cmd->add_option("--config-nc", f->configuration_nc,
@@ -209,9 +211,8 @@ void RegisterCaTemplates(CLI::App& app, int* exit_code) {
     cmd->add_option("names", ef->names, "template names (cn)")->required();
     const ListEdit edit = e.edit;
     cmd->callback([ef, edit, exit_code] {
-      *exit_code = WithAdmin(ef->connection, [&](client::CertAdminClient& c) {
-        return RunEdit(c, edit, ef->names);
-      });
+      *exit_code = WithAdmin(
+          ef->connection, [&](client::CertAdminClient& c) { return RunEdit(c, edit, ef->names); });
     });
   }
 }
@@ -243,7 +244,8 @@ std::string TemplatesTable(const directory::DirectoryListing& listing) {
     const std::vector<std::string> flags = TemplateFlagWords(*t);
     const std::vector<std::string> cas = directory::ServingCas(listing, t->name);
     rows.push_back({t->name, t->oid.empty() ? "-" : t->oid, std::to_string(t->schema_version),
-                    flags.empty() ? "-" : Joined(flags, ","), cas.empty() ? "-" : Joined(cas, ",")});
+                    flags.empty() ? "-" : Joined(flags, ","),
+                    cas.empty() ? "-" : Joined(cas, ",")});
   }
   std::size_t w[4] = {0, 0, 0, 0};
   for (const Row& r : rows) {
@@ -307,7 +309,8 @@ Result<ServedList> EditServedList(const ServedList& current, ListEdit edit,
     if (name.empty()) return Status::InvalidArgument("an empty template name");
     if (edit == ListEdit::kRemove) {
       if (!Contains(next, name)) return Status::InvalidArgument(name + " is not served");
-      std::erase_if(next, [&](const auto& entry) { return EqualsIgnoreCaseAscii(entry.first, name); });
+      std::erase_if(next,
+                    [&](const auto& entry) { return EqualsIgnoreCaseAscii(entry.first, name); });
     } else if (!Contains(next, name)) {
       next.emplace_back(name, "");
     }

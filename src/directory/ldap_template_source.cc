@@ -19,8 +19,8 @@
 #include <thread>
 #include <utility>
 
-#include "directory/entry_file.h"
 #include "directory/directory_naming.h"
+#include "directory/entry_file.h"
 #include "directory/ldap_connection.h"
 #include "directory/ldif_reader.h"
 #include "openadcs/directory/template_entry.h"
@@ -295,8 +295,7 @@ class LdapTemplateSourceImpl final : public LdapTemplateSource {
                                                     options_.enrollment_service, request.base));
     }
     const std::string& service_dn = services->front().dn();
-    OPENADCS_RETURN_IF_ERROR(
-        (*connection)->Replace(service_dn, "certificateTemplates", spelled));
+    OPENADCS_RETURN_IF_ERROR((*connection)->Replace(service_dn, "certificateTemplates", spelled));
     spdlog::info("directory: certificateTemplates of {} set to [{}] on {}", service_dn,
                  fmt::join(spelled, ", "), (*connection)->uri());
     return Status::Ok();

@@ -62,7 +62,7 @@ TEST_F(TemplatesCommandTest, TableShowsOidVersionFlagsAndServingCas) {
   EXPECT_THAT(Line(table, "Machine"), HasSubstr("openadcs-CA,second-CA"));
   EXPECT_THAT(Line(table, "OfficerApproval"), HasSubstr("pend-all-requests"));
   EXPECT_THAT(Line(table, "AutoIssueSubject"), HasSubstr("enrollee-supplies-subject"));
-  EXPECT_THAT(Line(table, "SubCA"), HasSubstr(",ca "));  // after enrollee-supplies-subject
+  EXPECT_THAT(Line(table, "SubCA"), HasSubstr(",ca "));          // after enrollee-supplies-subject
   EXPECT_THAT(Line(table, "SubCA"), ::testing::EndsWith(" -"));  // served by no CA
   EXPECT_THAT(Line(table, "User"), HasSubstr("openadcs-CA"));
   EXPECT_THAT(Line(table, "User"), ::testing::Not(HasSubstr("second-CA")));

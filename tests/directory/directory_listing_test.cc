@@ -66,7 +66,7 @@ TEST_F(DirectoryListingTest, EveryTemplateAndServiceWithWhoServesWhat) {
 TEST_F(DirectoryListingTest, TemplateThatDoesNotParseIsReportedAsSkipped) {
   ASSERT_EQ(server_->Modify(testing::NewTemplate("Broken", "901", "")), "");
   ASSERT_EQ(server_->Modify(testing::ReplaceLine(testing::TemplateDn("Broken"),
-                                                  "msPKI-Template-Schema-Version", "9")),
+                                                 "msPKI-Template-Schema-Version", "9")),
             "");
   Result<DirectoryListing> listing = ListDirectory(options_);
   ASSERT_TRUE(listing.ok()) << listing.status().ToString();

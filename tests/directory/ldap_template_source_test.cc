@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "openadcs/directory/ldif_template_source.h"
+#include "openadcs/util/hresult.h"
 #include "testing/ldap_slapd.h"
 #include "testing/ldap_template_edits.h"
 #include "testing/pki.h"
 #include "testing/template_inspection.h"
-#include "openadcs/util/hresult.h"
 
 namespace openadcs::directory {
 namespace {

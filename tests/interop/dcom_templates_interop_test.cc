@@ -47,9 +47,9 @@ class DcomTemplatesInteropTest : public testing::InteropTest {
     ASSERT_EQ(slapd_->Modify(testing::NewTemplate(kAdded, "556")), "");
     const std::string templates =
         "[templates]\nsource = \"ldap\"\nenrollment_service = \"openadcs-CA\"\n"
-        "[directory]\nuris = [\"" + slapd_->uri() + "\"]\nbind = \"simple\"\nbind_dn = \"" +
-        testing::SlapdServer::admin_dn() + "\"\npassword_file = \"" +
-        slapd_->password_file().string() + "\"\n";
+        "[directory]\nuris = [\"" +
+        slapd_->uri() + "\"]\nbind = \"simple\"\nbind_dn = \"" + testing::SlapdServer::admin_dn() +
+        "\"\npassword_file = \"" + slapd_->password_file().string() + "\"\n";
     const std::string config =
         "[rpc]\naddress = \"127.0.0.1\"\nepm_port = 135\nicpr_port = 0\n"
         "netbios_domain_name = \"EXAMPLE\"\n[dcom]\nport = 0\n" +
@@ -136,14 +136,13 @@ TEST_F(DcomTemplatesInteropTest, ImpacketSetCaPropertyServesATemplateThatIsThenI
 
   EXPECT_EQ(JsonField(Admin("alice", "set-ca-property", {"--text", list}), "return"),
             std::to_string(hr::kAccessDenied));
-  EXPECT_EQ(JsonField(Admin("admin", "set-ca-property", {"--prop-type", "1", "--text", list}),
-                      "return"),
-            std::to_string(hr::kInvalidArg));
+  EXPECT_EQ(
+      JsonField(Admin("admin", "set-ca-property", {"--prop-type", "1", "--text", list}), "return"),
+      std::to_string(hr::kInvalidArg));
   const std::string set = Admin("admin", "set-ca-property", {"--text", list});
   ASSERT_EQ(JsonField(set, "return"), "0") << set << DaemonLog();
 
-  ASSERT_TRUE(WaitForServed([](const std::string& s) { return Lists(s, kAdded); }))
-      << DaemonLog();
+  ASSERT_TRUE(WaitForServed([](const std::string& s) { return Lists(s, kAdded); })) << DaemonLog();
   const std::string issued = RequestAs(kAdded, "after");
   EXPECT_EQ(JsonField(issued, "disposition"), "3") << issued << DaemonLog();
   EXPECT_THAT(DaemonLog(), HasSubstr("audit: "));
@@ -153,33 +152,31 @@ TEST_F(DcomTemplatesInteropTest, ImpacketSetCaPropertyServesATemplateThatIsThenI
 // `openadcs templates` shows the directory; `openadcs ca-templates add` and
 // `remove` change what the CA serves; a requester is refused (exit 5).
 TEST_F(DcomTemplatesInteropTest, CliShowsTheDirectoryAndEditsTheServedList) {
-  const testing::CommandResult shown = testing::RunInteropCli(
-      {"templates", "--uri", slapd_->uri(), "--json"}, kPassword);
+  const testing::CommandResult shown =
+      testing::RunInteropCli({"templates", "--uri", slapd_->uri(), "--json"}, kPassword);
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
   EXPECT_THAT(shown.output, HasSubstr("\"name\": \"" + std::string(kAdded) + "\""));
   EXPECT_THAT(shown.output, HasSubstr("\"served_by\": [\"openadcs-CA\"]"));  // e.g. User
 
-  const testing::CommandResult refused = testing::RunInteropCli(
-      {"ca-templates", "add", kAdded, "-u", "EXAMPLE\\alice"}, kPassword);
+  const testing::CommandResult refused =
+      testing::RunInteropCli({"ca-templates", "add", kAdded, "-u", "EXAMPLE\\alice"}, kPassword);
   EXPECT_EQ(refused.exit_code, 5) << refused.output;
 
-  const testing::CommandResult added = testing::RunInteropCli(
-      {"ca-templates", "add", kAdded, "-u", "EXAMPLE\\admin"}, kPassword);
+  const testing::CommandResult added =
+      testing::RunInteropCli({"ca-templates", "add", kAdded, "-u", "EXAMPLE\\admin"}, kPassword);
   ASSERT_EQ(added.exit_code, 0) << added.output << DaemonLog();
-  ASSERT_TRUE(WaitForServed([](const std::string& s) { return Lists(s, kAdded); }))
-      << DaemonLog();
+  ASSERT_TRUE(WaitForServed([](const std::string& s) { return Lists(s, kAdded); })) << DaemonLog();
   const testing::CommandResult listed =
       testing::RunInteropCli({"ca-templates", "list", "-u", "EXAMPLE\\admin"}, kPassword);
   EXPECT_EQ(listed.exit_code, 0) << listed.output;
   EXPECT_THAT(listed.output, HasSubstr(kAdded));
 
-  const testing::CommandResult removed = testing::RunInteropCli(
-      {"ca-templates", "remove", kAdded, "-u", "EXAMPLE\\admin"}, kPassword);
+  const testing::CommandResult removed =
+      testing::RunInteropCli({"ca-templates", "remove", kAdded, "-u", "EXAMPLE\\admin"}, kPassword);
   ASSERT_EQ(removed.exit_code, 0) << removed.output << DaemonLog();
-  ASSERT_TRUE(WaitForServed([](const std::string& s) { return !Lists(s, kAdded); }))
-      << DaemonLog();
-  const testing::CommandResult again = testing::RunInteropCli(
-      {"ca-templates", "remove", kAdded, "-u", "EXAMPLE\\admin"}, kPassword);
+  ASSERT_TRUE(WaitForServed([](const std::string& s) { return !Lists(s, kAdded); })) << DaemonLog();
+  const testing::CommandResult again =
+      testing::RunInteropCli({"ca-templates", "remove", kAdded, "-u", "EXAMPLE\\admin"}, kPassword);
   EXPECT_EQ(again.exit_code, 1) << again.output;  // not served: a usage error
 }
 

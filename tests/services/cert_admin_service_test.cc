@@ -330,7 +330,7 @@ TEST_F(CertAdminServiceTest, SetCaPropertyChecksThenTheLdifSourceRefuses) {
   };
   EXPECT_EQ(set(0x1D, 0, 4, list), hr::kAccessDenied);  // an officer
   ActAs(other_, testing::TestAdmin());
-  EXPECT_EQ(set(0x1C, 0, 4, list), hr::kInvalidArg);     // not a settable property
+  EXPECT_EQ(set(0x1C, 0, 4, list), hr::kInvalidArg);       // not a settable property
   EXPECT_EQ(set(0x19, 0, 1, Long(1)), hr::kNotSupported);  // KRA count: no key archival
   EXPECT_EQ(set(0x1D, 1, 4, list), hr::kInvalidArg);
   EXPECT_EQ(set(0x1D, 0, 3, list), hr::kInvalidArg);

@@ -47,9 +47,10 @@ std::unique_ptr<InteropDaemon> InteropDaemon::Start(const std::string& more_conf
   std::ofstream(config) << "[ca]\nsubject = \"CN=" << kCaName
                         << "\"\nkey_algorithm = \"ecdsa-p256\"\n[state]\ndir = \"" << state.string()
                         << "\"\n"
-                        << (templates_config.empty() ? "[templates]\nsource = \"ldif\"\ndirectory = \"" +
-                                                           kTemplates + "\"\n"
-                                                     : templates_config)
+                        << (templates_config.empty()
+                                ? "[templates]\nsource = \"ldif\"\ndirectory = \"" + kTemplates +
+                                      "\"\n"
+                                : templates_config)
                         << more_config;
   daemon->notify_ = std::make_unique<NotifySocket>(daemon->dir() / "notify");
   if (!daemon->notify_->ok()) {
@@ -93,8 +94,7 @@ std::filesystem::path InteropDaemon::WriteCsr(const std::string& cn) const {
 
 InteropDaemon* InteropTest::daemon_ = nullptr;
 
-bool InteropTest::StartDaemon(const std::string& more_config,
-                              const std::string& templates_config) {
+bool InteropTest::StartDaemon(const std::string& more_config, const std::string& templates_config) {
   std::string error;
   daemon_ = InteropDaemon::Start(more_config, &error, templates_config).release();
   if (daemon_ == nullptr) ADD_FAILURE() << error;

@@ -78,8 +78,7 @@ class InteropTest : public ::testing::Test {
  protected:
   // InteropDaemon::Start with `more_config`; false, with a test failure
   // saying why, when it fails.
-  static bool StartDaemon(const std::string& more_config,
-                          const std::string& templates_config = "");
+  static bool StartDaemon(const std::string& more_config, const std::string& templates_config = "");
   static void TearDownTestSuite();
 
   static std::string DaemonLog() { return daemon_->Log(); }

@@ -16,8 +16,8 @@
 namespace openadcs::directory {
 
 struct DirectoryListing {
-  std::string templates_dn;  // where the templates were read
-  std::string services_dn;   // where the enrollment services were read
+  std::string templates_dn;                    // where the templates were read
+  std::string services_dn;                     // where the enrollment services were read
   std::vector<CertificateTemplate> templates;  // in the server's order
   std::vector<EnrollmentService> services;
   // One "<DN>: <why>" per entry that does not parse (also logged, warn).
