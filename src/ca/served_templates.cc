@@ -72,7 +72,7 @@ Status Engine::Impl::SetServedTemplates(const Caller& admin,
     return Status::Error(audited.code(), audited.message(),
                          audited.hresult().value_or(hr::kUnexpected));
   }
-  const Status set = templates_.SetServedTemplates(*distinct);
+  Status set = templates_.SetServedTemplates(*distinct);
   if (!set.ok()) {
     const Status failed_row =
         store_.AppendAudit(Audit(admin.name, "set-templates-failed", 0, set.message()));

@@ -324,7 +324,12 @@ Result<ServedList> EditServedList(const ServedList& current, ListEdit edit,
 
 std::string ServedListText(const ServedList& list) {
   std::string text;
-  for (const auto& [name, oid] : list) text += name + "\n" + oid + "\n";
+  for (const auto& [name, oid] : list) {
+    text += name;
+    text += '\n';
+    text += oid;
+    text += '\n';
+  }
   return text;
 }
 

@@ -207,6 +207,7 @@ Status LdapConnection::Replace(const std::string& dn, const std::string& attribu
     storage.push_back(berval{static_cast<ber_len_t>(v.size()), const_cast<char*>(v.data())});
   }
   std::vector<berval*> pointers;
+  pointers.reserve(storage.size() + 1);
   for (berval& b : storage) pointers.push_back(&b);
   pointers.push_back(nullptr);
   LDAPMod mod{};
