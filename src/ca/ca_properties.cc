@@ -2,6 +2,7 @@
 
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "openadcs/pki/x509_builder.h"
@@ -123,6 +124,30 @@ std::string CaProperties::TemplatesText() const {
   std::string s;
   for (const auto& t : templates_.Current()->templates()) s += t.name + "\n" + t.oid + "\n";
   return s;
+}
+
+Result<std::vector<std::string>> ParseTemplatesText(std::string_view text) {
+  while (!text.empty() && text.back() == '\0') text.remove_suffix(1);
+  if (std::count(text.begin(), text.end(), '\n') < 2) {
+    return Status::InvalidArgument("a template list needs at least two '\\n' separators",
+                                   hr::kInvalidArg);
+  }
+  if (text.back() == '\n') text.remove_suffix(1);
+  std::vector<std::string> names;
+  bool is_name = true;  // fields alternate: name, OID, name, OID, ...
+  for (std::size_t start = 0; start <= text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    if (is_name) {
+      if (end == start) {
+        return Status::InvalidArgument("an empty template name in the list", hr::kInvalidArg);
+      }
+      names.emplace_back(text.substr(start, end - start));
+    }
+    is_name = !is_name;
+    start = end + 1;
+  }
+  return names;
 }
 
 Result<Bytes> CaProperties::CaChainCms() const {

@@ -147,6 +147,10 @@ Engine::Engine(EngineOptions options, const pki::CaIdentity& identity, db::CaSto
                                    std::move(clock))) {}
 Engine::~Engine() = default;
 
+Status Engine::SetServedTemplates(const Caller& admin, const std::vector<std::string>& names) {
+  return impl_->SetServedTemplates(admin, names);
+}
+
 Result<Bytes> Engine::FullResponse(const SubmitResult& result) const {
   return impl_->FullResponse(result);
 }

@@ -6,6 +6,7 @@
 //   officer_operations.cc  the MS-CSRA officer operations
 //   crl_publisher.cc       base and delta CRLs
 //   database_maintenance.cc  DeleteRow, ImportCertificate
+//   served_templates.cc    SetServedTemplates
 //
 // Thread-safety: as ca::Engine. The members are set at construction and only
 // read afterwards; the store, the template source and the lookup guard
@@ -97,6 +98,8 @@ class Engine::Impl {
   Result<db::DeleteCount> DeleteRows(const Caller& admin, const DeleteRowsRequest& request);
   Result<std::uint32_t> ImportCertificate(const Caller& officer, std::span<const std::uint8_t> der,
                                           std::uint32_t flags);
+  // --- The served templates (served_templates.cc) ---
+  Status SetServedTemplates(const Caller& admin, const std::vector<std::string>& names);
 
   // --- CRLs (crl_publisher.cc) ---
   // `actor`: the administrator who asked, "" for the CA's own schedule.

@@ -62,6 +62,11 @@ std::string JsonString(const std::string& s);
 // The password is read once.
 Result<std::unique_ptr<client::CertAdminClient>> ConnectAdmin(const ConnectionFlags& f);
 
+// Connects as ConnectAdmin, runs `run` with the client (it returns the exit
+// code), then releases the object. A failed connection is FailCall's.
+template <typename Run>
+int WithAdmin(const ConnectionFlags& f, Run run);
+
 // Prints "openadcs: <what>: <message>" to stderr; returns kExitFailure.
 int Fail(const std::string& what, const Status& status);
 // As Fail, for the officer and administrator commands: returns
@@ -69,8 +74,6 @@ int Fail(const std::string& what, const Status& status);
 // kExitAccessDenied.
 int FailCall(const std::string& what, const Status& status);
 
-// Connects as the flags say, runs `run` with the client (it returns the
-// exit code) and releases the object; a failed connection is FailCall's.
 template <typename Run>
 int WithAdmin(const ConnectionFlags& f, Run run) {
   Result<std::unique_ptr<client::CertAdminClient>> c = ConnectAdmin(f);

@@ -8,6 +8,7 @@
 #include "cli/ca_commands.h"
 #include "cli/enroll_commands.h"
 #include "cli/maintenance_commands.h"
+#include "cli/template_commands.h"
 #include "cli/user_command.h"
 #include "cli/view_commands.h"
 
@@ -26,6 +27,7 @@ int Run(int argc, char** argv) {
   openadcs::cli::AddUserCommand(app, &exit_code);
   openadcs::cli::AddAuditCommand(app, &exit_code);
   openadcs::cli::RegisterMaintenanceCommands(app, &exit_code);
+  openadcs::cli::RegisterTemplateCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

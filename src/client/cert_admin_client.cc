@@ -135,6 +135,9 @@ std::string_view HresultName(std::uint32_t hresult) {
     case hr::kNotImpl: return "E_NOTIMPL";
     case hr::kFail: return "E_FAIL";
     case hr::kNotSupported: return "ERROR_NOT_SUPPORTED";
+    case hr::kDsServerDown: return "ERROR_DS_SERVER_DOWN";
+    case hr::kDsGenericError: return "ERROR_DS_GENERIC_ERROR";
+    case hr::kDsInsuffAccessRights: return "ERROR_DS_INSUFF_ACCESS_RIGHTS";
     case hr::kNoInterface: return "E_NOINTERFACE";
     case hr::kRpcDisconnected: return "RPC_E_DISCONNECTED";
     case hr::kRpcVersionMismatch: return "RPC_E_VERSION_MISMATCH";
@@ -699,6 +702,19 @@ Result<Bytes> CertAdminClient::GetCaProperty(std::int32_t prop_id, std::int32_t 
   if (!out.ok()) return out.status();
   if (out->hresult != 0) return MethodStatus(out->hresult, what);
   return std::move(out->blob);
+}
+
+Status CertAdminClient::SetCaProperty(std::int32_t prop_id, std::int32_t prop_index,
+                                      std::int32_t prop_type, const Bytes& value) {
+  ica::SetCaPropertyIn in;
+  in.orpcthis = NewOrpcThis();
+  in.authority = authority16_;
+  in.prop_id = prop_id;
+  in.prop_index = prop_index;
+  in.prop_type = prop_type;
+  in.value = value;
+  return CallHresult(Op(Opnum::kSetCAProperty), ica::EncodeSetCaPropertyRequest(in),
+                     fmt::format("SetCAProperty(0x{:x})", prop_id));
 }
 
 Result<std::pair<std::int32_t, Bytes>> CertAdminClient::GetCaPropertyInfo() {

@@ -121,6 +121,8 @@ Status LdapError(int code, const std::string& what) {
     case LDAP_UNWILLING_TO_PERFORM:
     case LDAP_OTHER: return Status::Unavailable(message);
     case LDAP_NO_SUCH_OBJECT: return Status::NotFound(message);
+    case LDAP_INSUFFICIENT_ACCESS:
+    case LDAP_STRONG_AUTH_REQUIRED: return Status::PermissionDenied(message);
     default: return Status::FailedPrecondition(message);
   }
 }
@@ -195,6 +197,27 @@ Result<std::vector<DirectoryEntry>> LdapConnection::Search(const SearchRequest& 
   } while (request.paged && cookie.bv_len > 0);
   ber_memfree(cookie.bv_val);
   return entries;
+}
+
+Status LdapConnection::Replace(const std::string& dn, const std::string& attribute,
+                               const std::vector<std::string>& values) {
+  std::vector<berval> storage;
+  storage.reserve(values.size());
+  for (const std::string& v : values) {
+    storage.push_back(berval{static_cast<ber_len_t>(v.size()), const_cast<char*>(v.data())});
+  }
+  std::vector<berval*> pointers;
+  pointers.reserve(storage.size() + 1);
+  for (berval& b : storage) pointers.push_back(&b);
+  pointers.push_back(nullptr);
+  LDAPMod mod{};
+  mod.mod_op = LDAP_MOD_REPLACE | LDAP_MOD_BVALUES;
+  mod.mod_type = const_cast<char*>(attribute.c_str());
+  mod.mod_bvalues = pointers.data();
+  LDAPMod* mods[] = {&mod, nullptr};
+  const int rc = ldap_modify_ext_s(ld_, dn.c_str(), mods, nullptr, nullptr);
+  if (rc != LDAP_SUCCESS) return LdapError(rc, fmt::format("modify of {} of {}", attribute, dn));
+  return Status::Ok();
 }
 
 Status LdapConnection::SearchPage(const SearchRequest& request, berval* cookie,

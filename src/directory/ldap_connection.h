@@ -49,6 +49,12 @@ class LdapConnection {
   // FailedPrecondition for any other LDAP result.
   Result<std::vector<DirectoryEntry>> Search(const SearchRequest& request);
 
+  // One modify operation replacing every value of `attribute` of `dn` with
+  // `values` (none: the attribute is removed). Errors as Search, and
+  // PermissionDenied when the bound identity may not write it.
+  Status Replace(const std::string& dn, const std::string& attribute,
+                 const std::vector<std::string>& values);
+
  private:
   LdapConnection(LDAP* ld, std::string uri, const LdapTemplateSourceOptions& options);
   Status SearchPage(const SearchRequest& request, struct berval* cookie,
@@ -61,7 +67,9 @@ class LdapConnection {
 };
 
 // The Status for an LDAP result code: Unavailable for the codes that mean
-// the connection or server is gone, else FailedPrecondition.
+// the connection or server is gone, NotFound for a missing entry,
+// PermissionDenied for insufficient access (or an anonymous or weak bind
+// the server refuses it to), else FailedPrecondition.
 Status LdapError(int code, const std::string& what);
 
 // `value` escaped for use inside an LDAP filter (RFC 4515).

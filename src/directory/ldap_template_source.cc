@@ -1,6 +1,7 @@
 #include "openadcs/directory/ldap_template_source.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
@@ -11,17 +12,20 @@
 #include <cerrno>
 #include <condition_variable>
 #include <ctime>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
 #include <utility>
 
+#include "directory/directory_naming.h"
 #include "directory/entry_file.h"
 #include "directory/ldap_connection.h"
 #include "directory/ldif_reader.h"
 #include "openadcs/directory/template_entry.h"
 #include "openadcs/util/bytes.h"
+#include "openadcs/util/hresult.h"
 
 namespace openadcs::directory {
 namespace {
@@ -43,14 +47,6 @@ std::int64_t Now() {
 
 using MessagePtr = std::unique_ptr<LDAPMessage, decltype(&ldap_msgfree)>;
 
-// Where AD CS keeps its objects in one forest.
-struct Naming {
-  std::string templates_dn;  // CN=Certificate Templates,CN=Public Key Services,...
-  std::string services_dn;   // CN=Enrollment Services,...
-  std::string deleted_dn;    // CN=Deleted Objects,<configuration NC>
-  std::vector<std::string> supported_controls;
-};
-
 // One load: the snapshot and the entries it was built from (the served
 // templates and the enrollment service), which are what the disk copy holds.
 struct Loaded {
@@ -58,44 +54,6 @@ struct Loaded {
   std::vector<DirectoryEntry> entries;
   std::string service_dn;
 };
-
-LdapConnection::SearchRequest BaseSearch(std::string base, std::vector<std::string> attributes) {
-  LdapConnection::SearchRequest request;
-  request.base = std::move(base);
-  request.attributes = std::move(attributes);
-  return request;
-}
-
-Result<Naming> Discover(LdapConnection& connection, const LdapTemplateSourceOptions& options) {
-  Result<std::vector<DirectoryEntry>> root = connection.Search(
-      BaseSearch("", {"configurationNamingContext", "namingContexts", "supportedControl"}));
-  if (!root.ok()) return root.status();
-  if (root->size() != 1) return Status::Unavailable("the rootDSE cannot be read");
-  const DirectoryEntry& dse = root->front();
-  Naming naming;
-  for (const Bytes& control : dse.Values("supportedControl")) {
-    naming.supported_controls.emplace_back(control.begin(), control.end());
-  }
-  std::string nc = options.configuration_naming_context;
-  if (nc.empty() && !dse.Values("configurationNamingContext").empty()) {
-    const Bytes& value = dse.Values("configurationNamingContext").front();
-    nc.assign(value.begin(), value.end());
-  }
-  if (nc.empty() && !dse.Values("namingContexts").empty()) {
-    // slapd has no configuration partition: AD's layout sits under its suffix.
-    const Bytes& value = dse.Values("namingContexts").front();
-    nc = "CN=Configuration," + std::string(value.begin(), value.end());
-  }
-  if (nc.empty()) {
-    return Status::InvalidArgument(
-        "the rootDSE names no configuration naming context; configure one");
-  }
-  const std::string pks = "CN=Public Key Services,CN=Services," + nc;
-  naming.templates_dn = "CN=Certificate Templates," + pks;
-  naming.services_dn = "CN=Enrollment Services," + pks;
-  naming.deleted_dn = "CN=Deleted Objects," + nc;
-  return naming;
-}
 
 // Builds the snapshot from raw entries, as the LDIF source does: template
 // entries that do not parse are logged and skipped.
@@ -226,6 +184,17 @@ class LdapTemplateSourceImpl final : public LdapTemplateSource {
     return Status::Ok();
   }
 
+  // On a connection of its own, as Reload: the watcher's sees the modify
+  // come back as a change and loads the new list as any other.
+  Status SetServedTemplates(const std::vector<std::string>& names) override {
+    Status written = WriteServedTemplates(names);
+    if (!written.ok()) {
+      spdlog::error("directory: served templates not changed: {}", written.message());
+      if (!written.hresult()) written = WithDirectoryHresult(written);
+    }
+    return written;
+  }
+
   // LdapTemplateSource
   DirectoryState State() const override {
     std::lock_guard<std::mutex> lock(state_mu_);
@@ -283,6 +252,63 @@ class LdapTemplateSourceImpl final : public LdapTemplateSource {
   }
 
  private:
+  Status WriteServedTemplates(const std::vector<std::string>& names) {
+    Result<std::unique_ptr<LdapConnection>> connection = LdapConnection::Open(options_);
+    if (!connection.ok()) return connection.status();
+    Result<Naming> naming = Discover(**connection, options_);
+    if (!naming.ok()) return naming.status();
+    LdapConnection::SearchRequest request;
+    request.base = naming->templates_dn;
+    request.scope = LDAP_SCOPE_ONELEVEL;
+    request.filter = "(objectClass=pKICertificateTemplate)";
+    request.attributes = {"cn"};
+    request.paged = true;
+    request.max_entries = options_.max_templates;
+    Result<std::vector<DirectoryEntry>> templates = (*connection)->Search(request);
+    if (!templates.ok()) return templates.status();
+    std::map<std::string, std::string> by_lower_name;  // lower-cased cn -> cn
+    for (const DirectoryEntry& entry : *templates) {
+      const auto cn = entry.Values("cn");
+      if (cn.empty()) continue;
+      std::string name(cn.front().begin(), cn.front().end());
+      by_lower_name.emplace(ToLowerAscii(name), std::move(name));
+    }
+    std::vector<std::string> spelled;
+    for (const std::string& name : names) {
+      auto it = by_lower_name.find(ToLowerAscii(name));
+      if (it == by_lower_name.end()) {
+        return Status::InvalidArgument(
+            fmt::format("no certificate template named '{}' under {}", name, request.base),
+            hr::kInvalidArg);
+      }
+      spelled.push_back(it->second);
+    }
+    request.base = naming->services_dn;
+    request.filter = fmt::format("(&(objectClass=pKIEnrollmentService)(cn={}))",
+                                 EscapeFilterValue(options_.enrollment_service));
+    request.attributes = {LDAP_NO_ATTRS};
+    request.paged = false;
+    Result<std::vector<DirectoryEntry>> services = (*connection)->Search(request);
+    if (!services.ok()) return services.status();
+    if (services->size() != 1) {
+      return Status::FailedPrecondition(fmt::format("no pKIEnrollmentService with cn {} under {}",
+                                                    options_.enrollment_service, request.base));
+    }
+    const std::string& service_dn = services->front().dn();
+    OPENADCS_RETURN_IF_ERROR((*connection)->Replace(service_dn, "certificateTemplates", spelled));
+    spdlog::info("directory: certificateTemplates of {} set to [{}] on {}", service_dn,
+                 fmt::join(spelled, ", "), (*connection)->uri());
+    return Status::Ok();
+  }
+
+  // A directory failure as the admin protocol reports it.
+  static Status WithDirectoryHresult(const Status& s) {
+    std::uint32_t hresult = hr::kDsGenericError;
+    if (s.code() == StatusCode::kUnavailable) hresult = hr::kDsServerDown;
+    if (s.code() == StatusCode::kPermissionDenied) hresult = hr::kDsInsuffAccessRights;
+    return Status::Error(s.code(), s.message(), hresult);
+  }
+
   LdapNotification ChooseMechanism(const Naming& naming) const {
     if (options_.notification != LdapNotification::kAuto) return options_.notification;
     const auto supports = [&](std::string_view oid) {

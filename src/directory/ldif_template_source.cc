@@ -1,16 +1,19 @@
 #include "openadcs/directory/ldif_template_source.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "directory/ldif_reader.h"
 #include "openadcs/directory/template_entry.h"
 #include "openadcs/util/bytes.h"
+#include "openadcs/util/hresult.h"
 
 namespace openadcs::directory {
 
@@ -112,6 +115,16 @@ class LdifTemplateSource final : public TemplateSource {
     }
     current_.store(std::move(*loaded));
     return Status::Ok();
+  }
+
+  // The files are the administrator's: the CA never rewrites them.
+  Status SetServedTemplates(const std::vector<std::string>&) override {
+    const std::string message = fmt::format(
+        "the served templates come from LDIF files in {}: edit certificateTemplates of the "
+        "enrollment service there and reload (SIGHUP)",
+        options_.directory.string());
+    spdlog::warn("templates: cannot change the served list: {}", message);
+    return Status::FailedPrecondition(message, hr::kNotSupported);
   }
 
  private:

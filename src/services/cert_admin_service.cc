@@ -287,6 +287,32 @@ Result<ViewPageOut> Page(ca::Engine& engine, const ca::Caller& caller, db::ViewQ
   return result;
 }
 
+// SetCAProperty: the property's checks (MS-CSRA 3.1.4.2.3), then the
+// engine's. Only CR_PROP_TEMPLATES is served; the KRA properties need key
+// archival, which this CA does not have.
+Status SetServedTemplates(ca::Engine& engine, const ca::Caller& caller,
+                          const wire::SetCaPropertyIn& in) {
+  constexpr std::int32_t kFirstKraProperty = 0x18;  // CR_PROP_KRACERTUSEDCOUNT .. KRACERT
+  constexpr std::int32_t kLastKraProperty = 0x1A;
+  if (in.prop_id >= kFirstKraProperty && in.prop_id <= kLastKraProperty) {
+    return Status::FailedPrecondition("key recovery agents are not supported", hr::kNotSupported);
+  }
+  if (in.prop_id != ca::prop::kTemplates) {
+    return Status::InvalidArgument("not a property SetCAProperty sets", hr::kInvalidArg);
+  }
+  if (in.prop_index != 0 || in.prop_type != static_cast<std::int32_t>(ca::PropType::kString)) {
+    return Status::InvalidArgument("CR_PROP_TEMPLATES takes index 0 and PROPTYPE_STRING",
+                                   hr::kInvalidArg);
+  }
+  Result<std::string> text = ndr::Utf16LeBytesToUtf8(in.value);
+  if (!text.ok()) {
+    return Status::InvalidArgument("the template list is not UTF-16 text", hr::kInvalidArg);
+  }
+  Result<std::vector<std::string>> names = ca::ParseTemplatesText(*text);
+  if (!names.ok()) return names.status();
+  return engine.SetServedTemplates(caller, *names);
+}
+
 // E_NOTIMPL in the out-parameters of `opnum`, one of the methods Dispatch
 // does not serve; BackupReadFile's buffer has the size its request asked.
 rpc::CallResult NotImplementedResponse(std::uint16_t opnum, std::int32_t read_buffer_size) {
@@ -374,6 +400,7 @@ rpc::CallResult CertAdminObject::Dispatch(const rpc::CallContext& ctx, std::uint
     case Op::kEnumViewColumnTable: return EnumViewColumn(ctx, true, stub);
     case Op::kGetCASecurity: return GetCaSecurity(ctx, stub);
     case Op::kSetCASecurity: return SetCaSecurity(ctx, stub);
+    case Op::kSetCAProperty: return SetCaProperty(ctx, stub);
     case Op::kGetMyRoles: return GetMyRoles(ctx, stub);
     case Op::kGetOfficerRights: return GetOfficerRights(ctx, stub);
     case Op::kGetAuditFilter: return GetAuditFilter(ctx, stub);
@@ -865,6 +892,24 @@ rpc::CallResult CertAdminObject::SetCaSecurity(const rpc::CallContext& ctx,
   std::uint32_t hresult = Precheck(ctx, in->authority);
   if (hresult == hr::kOk) hresult = HresultOf(engine_.security().Replace(CallerOf(ctx), in->blob));
   LogCall(ctx, kOpnum, hresult);
+  return dcom::HresultResponse(hresult);
+}
+
+rpc::CallResult CertAdminObject::SetCaProperty(const rpc::CallContext& ctx,
+                                               std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kSetCAProperty);
+  rpc::CallResult fault;
+  Result<wire::SetCaPropertyIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeSetCaPropertyRequest(stub, options_.ndr_limits), ctx, "SetCAProperty", &fault);
+  if (!in.ok()) return fault;
+  std::uint32_t hresult = Precheck(ctx, in->authority, ca::rights::kAdmin, "set a CA property");
+  std::string detail = fmt::format("0x{:x}", in->prop_id);
+  if (hresult == hr::kOk) {
+    Status set = SetServedTemplates(engine_, CallerOf(ctx), *in);
+    hresult = HresultOf(set);
+    if (!set.ok()) detail += ": " + set.message();
+  }
+  LogCall(ctx, kOpnum, hresult, detail);
   return dcom::HresultResponse(hresult);
 }
 

@@ -8,10 +8,12 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "openadcs/directory/ldif_template_source.h"
+#include "openadcs/util/hresult.h"
 #include "testing/ldap_slapd.h"
 #include "testing/ldap_template_edits.h"
 #include "testing/pki.h"
@@ -250,6 +252,68 @@ TEST_F(LdapTemplateSourceTest, NoServerAndNoSnapshotFails) {
   Result<std::unique_ptr<LdapTemplateSource>> source = OpenLdapTemplateSource(Options());
   ASSERT_FALSE(source.ok());
   EXPECT_EQ(source.status().code(), StatusCode::kUnavailable);
+}
+
+// --- SetServedTemplates (SetCAProperty CR_PROP_TEMPLATES) ---
+
+// certificateTemplates of the sample enrollment service, as slapd holds it.
+std::vector<std::string> ListedInDirectory(testing::SlapdServer& server) {
+  testing::CommandResult r = server.Search(testing::kExampleServiceDn, "base", "(objectClass=*)");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::string> names;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    constexpr std::string_view kPrefix = "certificateTemplates: ";
+    if (line.starts_with(kPrefix)) names.push_back(line.substr(kPrefix.size()));
+  }
+  return names;
+}
+
+TEST_F(LdapTemplateSourceTest, SetServedTemplatesWritesTheDirectoryAndTheChangeIsServed) {
+  std::unique_ptr<LdapTemplateSource> source = Open(Options());
+  ASSERT_NE(source, nullptr);
+  const std::uint64_t before = source->State().generation;
+
+  // SubCA is in the directory but not served; names keep the directory's spelling.
+  ASSERT_TRUE(source->SetServedTemplates({"subca", "User"}).ok());
+  EXPECT_THAT(ListedInDirectory(*server_), UnorderedElementsAre("SubCA", "User"));
+  ASSERT_TRUE(source->WaitForGeneration(before, kChangeTimeout));
+  EXPECT_THAT(TemplateNames(*source->Current()), UnorderedElementsAre("SubCA", "User"));
+}
+
+TEST_F(LdapTemplateSourceTest, SetServedTemplatesRefusesAnUnknownNameAndWritesNothing) {
+  std::unique_ptr<LdapTemplateSource> source = Open(Options());
+  ASSERT_NE(source, nullptr);
+  LogCapture log;
+  const Status s = source->SetServedTemplates({"User", "NoSuchTemplate"});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.hresult(), hr::kInvalidArg);
+  EXPECT_THAT(s.message(), HasSubstr("NoSuchTemplate"));
+  EXPECT_THAT(log.Text(), HasSubstr("served templates not changed"));
+  EXPECT_THAT(ListedInDirectory(*server_), UnorderedElementsAreArray(kSampleNames));
+}
+
+TEST_F(LdapTemplateSourceTest, SetServedTemplatesWithoutWriteAccessIsRefusedByTheDirectory) {
+  LdapTemplateSourceOptions options = Options();
+  options.bind = LdapBind::kAnonymous;  // slapd lets anyone read, only its root DN write
+  options.bind_dn.clear();
+  options.password_file.clear();
+  std::unique_ptr<LdapTemplateSource> source = Open(options);
+  ASSERT_NE(source, nullptr);
+  const Status s = source->SetServedTemplates({"User"});
+  EXPECT_EQ(s.code(), StatusCode::kPermissionDenied) << s.ToString();
+  EXPECT_EQ(s.hresult(), hr::kDsInsuffAccessRights);
+  EXPECT_THAT(ListedInDirectory(*server_), UnorderedElementsAreArray(kSampleNames));
+}
+
+TEST_F(LdapTemplateSourceTest, SetServedTemplatesWhileTheDirectoryIsDownIsServerDown) {
+  std::unique_ptr<LdapTemplateSource> source = Open(Options());
+  ASSERT_NE(source, nullptr);
+  ASSERT_TRUE(server_->Stop());
+  const Status s = source->SetServedTemplates({"User"});
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
+  EXPECT_EQ(s.hresult(), hr::kDsServerDown);
+  EXPECT_THAT(TemplateNames(*source->Current()), UnorderedElementsAreArray(kSampleNames));
 }
 
 }  // namespace

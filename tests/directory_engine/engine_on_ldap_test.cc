@@ -3,7 +3,10 @@
 // next Submit with no restart.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "directory_engine/shared_samba.h"
 #include "openadcs/ca/engine.h"
@@ -119,6 +122,39 @@ TEST_P(EngineOnLdapTest, TemplateDroppedFromTheListIsRefused) {
   SubmitResult refused = Submit();
   EXPECT_NE(refused.disposition, WireDisposition::kIssued);
   EXPECT_EQ(refused.status, hr::kUnsupportedCertType) << refused.message;
+}
+
+// SetCAProperty(CR_PROP_TEMPLATES) as the engine runs it: the directory is
+// written, and the template is served once change notification brings the
+// new list back.
+TEST_P(EngineOnLdapTest, SetServedTemplatesServesTheTemplateAfterTheNotification) {
+  Change(ListTemplate(kName, "delete"));
+  ASSERT_EQ(Submit().status, hr::kUnsupportedCertType);
+
+  std::vector<std::string> names;
+  for (const auto& t : templates_->Current()->templates()) names.push_back(t.name);
+  names.emplace_back(kName);
+  const std::uint64_t before = templates_->State().generation;
+  const Status set = engine_->SetServedTemplates(testing::TestAdmin(), names);
+  ASSERT_TRUE(set.ok()) << set.ToString();
+  ASSERT_TRUE(templates_->WaitForGeneration(before, kChangeTimeout));
+  SubmitResult issued = Submit();
+  EXPECT_EQ(issued.disposition, WireDisposition::kIssued) << issued.message;
+
+  auto rows = store_->ListAudit(0, db::kMaxAuditListRows);
+  ASSERT_TRUE(rows.ok());
+  const auto set_row = std::find_if(rows->begin(), rows->end(), [](const db::AuditRow& r) {
+    return r.event.action == "set-templates";
+  });
+  ASSERT_NE(set_row, rows->end());
+  EXPECT_EQ(set_row->event.actor, testing::TestAdmin().name);
+  EXPECT_NE(set_row->event.detail.find(kName), std::string::npos);
+}
+
+TEST_P(EngineOnLdapTest, SetServedTemplatesOfATemplateNotInTheDirectoryIsInvalidArg) {
+  const Status set = engine_->SetServedTemplates(testing::TestAdmin(), {kName, "NoSuchTemplate"});
+  EXPECT_EQ(set.hresult(), hr::kInvalidArg) << set.ToString();
+  EXPECT_EQ(Submit().disposition, WireDisposition::kIssued);  // the list is as it was
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers, EngineOnLdapTest,

@@ -95,7 +95,8 @@ from csra_ndr import (CLSID_CCertAdminD, COLUMN_INDEXED, DB_DISP_PENDING, ENUM_A
                       GetCAProperty, GetCASecurity, GetCRL, GetMyRoles, GetServerState,
                       EnumViewColumnResponse, HresultResponse, IsValidCertificate, OpenView,
                       OpenViewResponse, Ping, Ping2, PublishCRL, PublishCRLs, ResubmitRequest,
-                      ResubmitRequestResponse, RevokeCertificate, SetAttributes, SetCASecurity,
+                      ResubmitRequestResponse, RevokeCertificate, SetAttributes, SetCAProperty,
+                      SetCASecurity,
                       SetExtension, decode_value, encode_value, filetime, filetime_from_text,
                       filetime_to_iso, parse_attributes, parse_columns, parse_extensions,
                       parse_result_rows, restriction)
@@ -414,6 +415,13 @@ def ca_property(session, args, out):
     out['blob'] = base64.b64encode(value).decode()
     if args.prop_type == PROPTYPE_STRING:
         out['text'] = value.decode('utf-16-le').rstrip('\x00')
+
+
+def set_ca_property(session, args, out):
+    """SetCAProperty with a PROPTYPE_STRING value: args.text, UTF-16LE with its NUL."""
+    value = (args.text + '\x00').encode('utf-16-le')
+    out['return'] = session.call(SetCAProperty, PropId=args.prop_id, PropIndex=args.prop_index,
+                                 PropType=args.prop_type, pctbPropertyValue=blob(value))['ErrorCode']
 
 
 def enumerate_entries(session, args, out, key, flags, parse):
@@ -886,7 +894,8 @@ ACTIONS = {
     'is-valid': is_valid, 'publish-crl': publish_crl, 'publish-crls': publish_crls,
     'get-crl': get_crl, 'roles': roles,
     'get-security': get_security, 'set-security': set_security, 'ping': ping,
-    'server-state': server_state, 'ca-property': ca_property, 'extensions': extensions,
+    'server-state': server_state, 'ca-property': ca_property,
+    'set-ca-property': set_ca_property, 'extensions': extensions,
     'attributes': attributes, 'flow': flow, 'import-cert': import_cert,
     'delete-row': delete_row,
 }
@@ -956,6 +965,11 @@ def argument_parser():
     a.add_argument('--prop-id', type=number, default=0x1d)
     a.add_argument('--prop-index', type=number, default=0)
     a.add_argument('--prop-type', type=number, default=PROPTYPE_STRING)
+    a = action('set-ca-property', help='ICertAdminD2::SetCAProperty with a string value')
+    a.add_argument('--prop-id', type=number, default=0x1d)
+    a.add_argument('--prop-index', type=number, default=0)
+    a.add_argument('--prop-type', type=number, default=PROPTYPE_STRING)
+    a.add_argument('--text', required=True, help="the value; '\\n' separates lines")
     for name in ('extensions', 'attributes'):
         a = action(name, request_id, help='EnumAttributesOrExtensions')
         a.add_argument('--page', type=int, default=100, help='entries (celt) per call')

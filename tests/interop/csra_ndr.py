@@ -297,6 +297,16 @@ class GetCAPropertyResponse(NDRCALL):
     )
 
 
+class SetCAProperty(NDRCALL):
+    opnum = 33
+    structure = _HEAD + (
+        ('PropId', LONG),
+        ('PropIndex', LONG),
+        ('PropType', LONG),
+        ('pctbPropertyValue', CERTTRANSBLOB),  # [in, ref]: inline
+    )
+
+
 class EnumViewColumnTable(NDRCALL):
     opnum = 35
     structure = _HEAD + (
@@ -395,6 +405,7 @@ RevokeCertificateResponse = HresultResponse
 CloseViewResponse = HresultResponse
 PingResponse = HresultResponse
 SetCASecurityResponse = HresultResponse
+SetCAPropertyResponse = HresultResponse
 Ping2Response = HresultResponse
 EnumViewResponse = OpenViewResponse
 EnumViewColumnTableResponse = EnumViewColumnResponse

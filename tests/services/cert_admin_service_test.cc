@@ -17,6 +17,7 @@
 #include "openadcs/ndr/icert_admin.h"
 #include "openadcs/ndr/orpc.h"
 #include "openadcs/util/filetime.h"
+#include "openadcs/ndr/utf16.h"
 #include "openadcs/util/hresult.h"
 #include "testing/pki.h"
 #include "testing/test_ca.h"
@@ -515,6 +516,41 @@ TEST_F(CertAdminServiceTest, PublishCrlsHonoursTheDeltaFlag) {
   wire::BlobOut got = blob(Op::kGetCAProperty, wire::EncodeGetCaPropertyRequest(prop));
   EXPECT_EQ(got.hresult, hr::kOk);
   EXPECT_EQ(got.blob, (*delta)->raw_crl);
+}
+
+// SetCAProperty (MS-CSRA 3.1.4.2.3) on the LDIF templates: every check of
+// the adapter answers its HRESULT; a good list reaches the source, which
+// refuses to rewrite files.
+TEST_F(CertAdminServiceTest, SetCaPropertyChecksThenTheLdifSourceRefuses) {
+  const Bytes list = *ndr::Utf8ToUtf16LeBytes("User\n1.3.6.1.4.1.311.21.8.1.1\nSubCA\n\n");
+  auto set = [&](std::int32_t id, std::int32_t index, std::int32_t type, const Bytes& value) {
+    wire::SetCaPropertyIn in;
+    in.authority = kAuthority;
+    in.prop_id = id;
+    in.prop_index = index;
+    in.prop_type = type;
+    in.value = value;
+    return HresultOf(Op::kSetCAProperty, wire::EncodeSetCaPropertyRequest(in));
+  };
+  EXPECT_EQ(set(0x1D, 0, 4, list), hr::kAccessDenied);  // an officer
+  ActAs(other_, testing::TestAdmin());
+  EXPECT_EQ(set(0x1C, 0, 4, list), hr::kInvalidArg);       // not a settable property
+  EXPECT_EQ(set(0x19, 0, 1, Long(1)), hr::kNotSupported);  // KRA count: no key archival
+  EXPECT_EQ(set(0x1D, 1, 4, list), hr::kInvalidArg);
+  EXPECT_EQ(set(0x1D, 0, 3, list), hr::kInvalidArg);
+  EXPECT_EQ(set(0x1D, 0, 4, Bytes{'U', 0, 's'}), hr::kInvalidArg);  // odd length
+  EXPECT_EQ(set(0x1D, 0, 4, *ndr::Utf8ToUtf16LeBytes("User\n")), hr::kInvalidArg);
+  auto before = store_->ListAudit(0, db::kMaxAuditListRows);
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->size(), 1u);  // init-ca-security: no refusal above wrote a row
+
+  EXPECT_EQ(set(0x1D, 0, 4, list), hr::kNotSupported);
+  auto after = store_->ListAudit(1, db::kMaxAuditListRows);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 2u);
+  EXPECT_EQ((*after)[0].event.action, "set-templates");
+  EXPECT_EQ((*after)[0].event.detail, "User, SubCA");
+  EXPECT_EQ((*after)[1].event.action, "set-templates-failed");
 }
 
 }  // namespace

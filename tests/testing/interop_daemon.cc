@@ -21,7 +21,8 @@ const std::string kTemplates = std::string(OPENADCS_SOURCE_DIR) + "/config/templ
 }  // namespace
 
 std::unique_ptr<InteropDaemon> InteropDaemon::Start(const std::string& more_config,
-                                                    std::string* error) {
+                                                    std::string* error,
+                                                    const std::string& templates_config) {
   std::unique_ptr<InteropDaemon> daemon(new InteropDaemon());
   const std::filesystem::path state = daemon->state_dir();
   std::filesystem::create_directories(state);
@@ -45,8 +46,11 @@ std::unique_ptr<InteropDaemon> InteropDaemon::Start(const std::string& more_conf
   const std::filesystem::path config = daemon->dir() / "openadcsd.toml";
   std::ofstream(config) << "[ca]\nsubject = \"CN=" << kCaName
                         << "\"\nkey_algorithm = \"ecdsa-p256\"\n[state]\ndir = \"" << state.string()
-                        << "\"\n[templates]\nsource = \"ldif\"\ndirectory = \"" << kTemplates
                         << "\"\n"
+                        << (templates_config.empty()
+                                ? "[templates]\nsource = \"ldif\"\ndirectory = \"" + kTemplates +
+                                      "\"\n"
+                                : templates_config)
                         << more_config;
   daemon->notify_ = std::make_unique<NotifySocket>(daemon->dir() / "notify");
   if (!daemon->notify_->ok()) {
@@ -90,9 +94,9 @@ std::filesystem::path InteropDaemon::WriteCsr(const std::string& cn) const {
 
 InteropDaemon* InteropTest::daemon_ = nullptr;
 
-bool InteropTest::StartDaemon(const std::string& more_config) {
+bool InteropTest::StartDaemon(const std::string& more_config, const std::string& templates_config) {
   std::string error;
-  daemon_ = InteropDaemon::Start(more_config, &error).release();
+  daemon_ = InteropDaemon::Start(more_config, &error, templates_config).release();
   if (daemon_ == nullptr) ADD_FAILURE() << error;
   return daemon_ != nullptr;
 }

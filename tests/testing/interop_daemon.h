@@ -37,7 +37,10 @@ class InteropDaemon {
   // other: that is where the tests differ). Starts openadcsd on it with a
   // notify socket and waits for READY=1. Null, with the reason (and the
   // daemon's log) in *error, when a step fails.
-  static std::unique_ptr<InteropDaemon> Start(const std::string& more_config, std::string* error);
+  // `templates_config`, when not empty, replaces the [templates] section
+  // (e.g. with source = "ldap" and a [directory] section).
+  static std::unique_ptr<InteropDaemon> Start(const std::string& more_config, std::string* error,
+                                              const std::string& templates_config = "");
   // A daemon still running is killed, so a failing test leaves none behind.
   ~InteropDaemon() = default;
   InteropDaemon(const InteropDaemon&) = delete;
@@ -75,7 +78,7 @@ class InteropTest : public ::testing::Test {
  protected:
   // InteropDaemon::Start with `more_config`; false, with a test failure
   // saying why, when it fails.
-  static bool StartDaemon(const std::string& more_config);
+  static bool StartDaemon(const std::string& more_config, const std::string& templates_config = "");
   static void TearDownTestSuite();
 
   static std::string DaemonLog() { return daemon_->Log(); }

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "openadcs/db/ca_store.h"
@@ -104,6 +105,13 @@ struct CaPropertiesOptions {
 };
 
 // Thread-safe; the referenced parts must outlive it.
+// The template names of a SetCAProperty(CR_PROP_TEMPLATES) value (MS-CSRA
+// 3.1.4.2.3), the format TemplatesText writes: "name\nOID\n" per template,
+// the OIDs ignored as the spec says; a trailing NUL is dropped. Fewer than
+// two '\n' separators, or an empty name, is E_INVALIDARG. The names are not
+// otherwise checked here (Engine::SetServedTemplates does that).
+Result<std::vector<std::string>> ParseTemplatesText(std::string_view text);
+
 class CaProperties {
  public:
   CaProperties(const pki::CaIdentity& identity, db::CaStore& store,

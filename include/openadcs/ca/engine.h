@@ -243,6 +243,22 @@ class Engine {
   // number is in the database.
   Result<std::uint32_t> ImportCertificate(const Caller& officer, std::span<const std::uint8_t> der,
                                           std::uint32_t flags);
+  // --- The served templates (SetCAProperty CR_PROP_TEMPLATES, MS-CSRA 3.1.4.2.3) ---
+  // Makes `names` (template cn values) the templates this CA serves, through
+  // TemplateSource::SetServedTemplates: the source's list is replaced (for
+  // LDAP, certificateTemplates of the enrollment service), and the new list
+  // is served once the source reads it back, not when this returns. Needs
+  // rights::kAdmin (E_ACCESSDENIED). E_INVALIDARG, with nothing written, for
+  // no name, more than kMaxServedTemplates, a name empty, over
+  // kMaxTemplateNameBytes or holding a control character, or one the source
+  // does not hold; a name repeated (ASCII case-insensitive) is written once.
+  // Audited ("set-templates") before the source is called, and again
+  // ("set-templates-failed") when the source fails; the source's errors
+  // otherwise (ERROR_NOT_SUPPORTED for LDIF files).
+  Status SetServedTemplates(const Caller& admin, const std::vector<std::string>& names);
+  static constexpr std::size_t kMaxServedTemplates = 1000;
+  // Above AD's 64-character cn of a template, in UTF-8.
+  static constexpr std::size_t kMaxTemplateNameBytes = 256;
 
   // --- CRLs ---
   // Builds, signs and stores a new base CRL of every certificate revoked as

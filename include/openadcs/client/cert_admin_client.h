@@ -307,6 +307,9 @@ class CertAdminClient {
   Status Ping2();
   Result<Bytes> GetCaProperty(std::int32_t prop_id, std::int32_t prop_index,
                               std::int32_t prop_type);
+  // SetCAProperty (MS-CSRA 3.1.4.2.3); `value` as the CERTTRANSBLOB carries it.
+  Status SetCaProperty(std::int32_t prop_id, std::int32_t prop_index, std::int32_t prop_type,
+                       const Bytes& value);
   // GetCAPropertyInfo: the property count and the CATRANSPROP blob.
   Result<std::pair<std::int32_t, Bytes>> GetCaPropertyInfo();
 

@@ -154,6 +154,10 @@ class CaStore {
   // DeleteRow: nothing written when nothing matches; ids in audit.detail.
   virtual Result<DeleteCount> DeleteRowsBefore(BulkDelete which, std::int64_t before,
                                                std::uint32_t limit, const AuditEvent& audit) = 0;
+  // Appends `audit` alone, for a change the CA makes outside this database
+  // (the served templates, in the directory), so that it is on the chain
+  // too. audit.request_id should be 0.
+  virtual Status AppendAudit(const AuditEvent& audit) = 0;
 
   // Audit rows with seq > after_seq, ascending, at most
   // min(limit, kMaxAuditListRows): keyset paging as ListRequests.

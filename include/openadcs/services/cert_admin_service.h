@@ -129,6 +129,7 @@ class CertAdminObject : public dcom::ComObject {
                                     std::span<const std::uint8_t> stub);
   rpc::CallResult GetCaSecurity(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
   rpc::CallResult SetCaSecurity(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
+  rpc::CallResult SetCaProperty(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
   rpc::CallResult GetMyRoles(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
   rpc::CallResult Ping(const rpc::CallContext& ctx, std::uint16_t opnum,
                        std::span<const std::uint8_t> stub);

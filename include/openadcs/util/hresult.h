@@ -47,6 +47,10 @@ inline constexpr std::uint32_t kNotSupported = 0x80070032;    // ERROR_NOT_SUPPO
 // not signed by this CA (CERT_E_ISSUERCHAINING).
 inline constexpr std::uint32_t kObjectExists = 0x80071392;
 inline constexpr std::uint32_t kIssuerChaining = 0x800B0107;
+// Directory errors as HRESULTs (HRESULT_FROM_WIN32 of ERROR_DS_*).
+inline constexpr std::uint32_t kDsServerDown = 0x8007203A;          // ERROR_DS_SERVER_DOWN
+inline constexpr std::uint32_t kDsGenericError = 0x80072095;        // ERROR_DS_GENERIC_ERROR
+inline constexpr std::uint32_t kDsInsuffAccessRights = 0x80072098;  // ERROR_DS_INSUFF_ACCESS_RIGHTS
 // MS-ICPR 3.2.4.1.1: CertServerRequest below the required protection level.
 inline constexpr std::uint32_t kIcprAccessDenied = 0x80000009;
 
