@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -63,6 +64,13 @@ int Fail(const std::string& what, const Status& status);
 // ExitCodeFor(status) (cli/admin_args.h), so that a refused call exits with
 // kExitAccessDenied.
 int FailCall(const std::string& what, const Status& status);
+
+// Connects as ConnectAdmin does, runs `run` with the client and releases
+// the object: run's exit code, or FailCall's when the connection fails.
+int WithAdminClient(const ConnectionFlags& f,
+                    const std::function<int(client::CertAdminClient&)>& run);
+// Prints "openadcs: <message>" to stderr; returns kExitUsage.
+int UsageError(const Status& status);
 
 }  // namespace openadcs::cli
 

@@ -46,7 +46,8 @@ struct AuditEvent {
   std::string actor;      // DOMAIN\user, or "" for the CA itself
   // "issue", "deny", "pend", "fail", "set-extension", "set-attributes",
   // "revoke", "unrevoke", "publish-crl", "set-ca-security",
-  // "init-ca-security": a short lower-case word, never free text.
+  // "init-ca-security", "set-officer-rights", "set-audit-filter": a short
+  // lower-case word, never free text.
   std::string action;
   // The request concerned, 0 for none. InsertRequest replaces 0 with the
   // new request's id.
