@@ -222,17 +222,17 @@ Status CaSecurity::ReplaceOfficerRights(const Caller& caller, bool enable,
 Status CaSecurity::RequireOfficerFor(const Caller& officer, const std::string& requester_sid,
                                      const std::string& template_name, std::uint32_t request_id,
                                      std::string_view operation) const {
-  std::vector<security::Sid> officer_sids;
-  officer_sids.reserve(officer.group_sids.size() + 1);
-  AddSid(officer.sid, &officer_sids);
-  for (const std::string& g : officer.group_sids) AddSid(g, &officer_sids);
-  std::vector<security::Sid> requester_sids = {security::well_known::kEveryone,
-                                               security::well_known::kAuthenticatedUsers};
-  AddSid(requester_sid, &requester_sids);
   {
     std::shared_lock lock(mu_);
-    if (officer_rights_bytes_.empty() ||
-        security::OfficerMayActFor(officer_rights_, officer_sids, requester_sids, template_name)) {
+    if (officer_rights_bytes_.empty()) return Status::Ok();
+    std::vector<security::Sid> officer_sids;
+    officer_sids.reserve(officer.group_sids.size() + 1);
+    AddSid(officer.sid, &officer_sids);
+    for (const std::string& g : officer.group_sids) AddSid(g, &officer_sids);
+    std::vector<security::Sid> requester_sids = {security::well_known::kEveryone,
+                                                 security::well_known::kAuthenticatedUsers};
+    AddSid(requester_sid, &requester_sids);
+    if (security::OfficerMayActFor(officer_rights_, officer_sids, requester_sids, template_name)) {
       return Status::Ok();
     }
   }
