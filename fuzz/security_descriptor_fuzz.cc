@@ -1,11 +1,14 @@
 // libFuzzer target: the self-relative security descriptor decoder (MS-DTYP
-// 2.4.6) over untrusted bytes, as SetCASecurity receives them. Whatever
-// decodes must encode, and decode again to the same value.
+// 2.4.6) over untrusted bytes, as SetCASecurity and SetOfficerRights
+// receive them. Whatever decodes must encode, and decode again to the same
+// value; a descriptor that parses as officer rights (MS-CSRA 2.2.1.11) must
+// rebuild to the same entries.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
 
+#include "openadcs/security/officer_rights.h"
 #include "openadcs/security/security_descriptor.h"
 
 using namespace openadcs::security;  // NOLINT(google-build-using-namespace)
@@ -20,5 +23,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The canonical layout is a fixed point.
   auto again = EncodeSecurityDescriptor(*second);
   if (!again.ok() || *again != *bytes) std::abort();
+  auto entries = ParseOfficerRights(*first);
+  if (!entries.ok()) return 0;
+  auto rebuilt = BuildOfficerRights(*entries, well_known::kEveryone);
+  if (!rebuilt.ok()) return 0;  // a re-padded ACE may outgrow 65535 bytes
+  auto reparsed = ParseOfficerRights(*rebuilt);
+  if (!reparsed.ok() || *reparsed != *entries) std::abort();
   return 0;
 }

@@ -1,9 +1,11 @@
 #include "openadcs/ca/ca_security.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -35,11 +37,63 @@ bool GrantsAdminToSomeone(const security::SecurityDescriptor& sd) {
   return false;
 }
 
+// The ca_setting names (docs/database.md): the officer rights descriptor
+// (absent: disabled) and the audit filter (4 bytes, little-endian).
+constexpr char kOfficerRightsSetting[] = "officer_rights";
+constexpr char kAuditFilterSetting[] = "audit_filter";
+
+db::AuditEvent SettingEvent(const std::string& actor, const char* action, std::string detail) {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return {now.count(), actor, action, 0, std::move(detail)};
+}
+
+Bytes Le32(std::uint32_t v) {
+  return {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8),
+          static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 24)};
+}
+
+Result<std::vector<security::OfficerRightsEntry>> DecodeOfficerRights(
+    std::span<const std::uint8_t> bytes) {
+  Result<security::SecurityDescriptor> sd = security::DecodeSecurityDescriptor(bytes);
+  if (!sd.ok()) return sd.status();
+  return security::ParseOfficerRights(*sd);
+}
+
+void AddSid(const std::string& text, std::vector<security::Sid>* out) {
+  if (Result<security::Sid> sid = security::Sid::Parse(text); sid.ok()) out->push_back(*sid);
+}
+
 }  // namespace
+
+Status CaSecurity::LoadSettings() {
+  Result<std::optional<Bytes>> officer = store_.GetSetting(kOfficerRightsSetting);
+  if (!officer.ok()) return officer.status();
+  if (officer->has_value()) {
+    auto entries = DecodeOfficerRights(**officer);
+    if (!entries.ok()) {
+      return Status::Corruption("the stored officer rights do not decode: " +
+                                entries.status().message());
+    }
+    officer_rights_ = std::move(*entries);
+    officer_rights_bytes_ = std::move(**officer);
+    spdlog::info("ca security: officer rights are enabled ({} entries)", officer_rights_.size());
+  }
+  Result<std::optional<Bytes>> filter = store_.GetSetting(kAuditFilterSetting);
+  if (!filter.ok()) return filter.status();
+  if (filter->has_value()) {
+    const Bytes& b = **filter;
+    if (b.size() != 4) return Status::Corruption("the stored audit filter is not 4 bytes");
+    audit_filter_ = static_cast<std::uint32_t>(b[0]) | static_cast<std::uint32_t>(b[1]) << 8 |
+                    static_cast<std::uint32_t>(b[2]) << 16 | static_cast<std::uint32_t>(b[3]) << 24;
+  }
+  return Status::Ok();
+}
 
 Result<std::unique_ptr<CaSecurity>> CaSecurity::Open(db::CaStore& store,
                                                      CaSecurityOptions options) {
   std::unique_ptr<CaSecurity> self(new CaSecurity(store, options.role_separation));
+  OPENADCS_RETURN_IF_ERROR(self->LoadSettings());
   Result<std::optional<db::CaSecurityRow>> stored = store.GetCaSecurity();
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) {
@@ -119,6 +173,100 @@ Status CaSecurity::Replace(const Caller& caller, std::span<const std::uint8_t> d
   ++version_;
   spdlog::info("ca security: {} set the CA security descriptor (version {})", caller.name,
                version_);
+  return Status::Ok();
+}
+
+CaSecurity::OfficerRightsState CaSecurity::OfficerRights() const {
+  std::shared_lock lock(mu_);
+  return {!officer_rights_bytes_.empty(), officer_rights_bytes_};
+}
+
+bool CaSecurity::OfficerRightsEnabled() const {
+  std::shared_lock lock(mu_);
+  return !officer_rights_bytes_.empty();
+}
+
+Status CaSecurity::ReplaceOfficerRights(const Caller& caller, bool enable,
+                                        std::span<const std::uint8_t> descriptor) {
+  OPENADCS_RETURN_IF_ERROR(Require(caller, rights::kAdmin, "set the officer rights"));
+  std::vector<security::OfficerRightsEntry> entries;
+  Bytes encoded;
+  std::string detail = "disabled";
+  if (enable) {
+    if (descriptor.empty()) {
+      return Status::InvalidArgument("enabling officer rights needs a security descriptor",
+                                     hr::kInvalidArg);
+    }
+    auto parsed = DecodeOfficerRights(descriptor);
+    if (!parsed.ok()) {
+      spdlog::warn("ca security: {} sent officer rights that are refused: {}", caller.name,
+                   parsed.status().message());
+      return Status::InvalidArgument("officer rights refused: " + parsed.status().message(),
+                                     hr::kInvalidArg);
+    }
+    entries = std::move(*parsed);
+    encoded.assign(descriptor.begin(), descriptor.end());
+    detail = "enabled, " + std::to_string(entries.size()) + " entries, " +
+             std::to_string(encoded.size()) + " bytes";
+  }
+  std::unique_lock lock(mu_);
+  OPENADCS_RETURN_IF_ERROR(store_.PutSetting(
+      kOfficerRightsSetting, enable ? std::optional<Bytes>(encoded) : std::nullopt,
+      SettingEvent(caller.name, "set-officer-rights", detail)));
+  officer_rights_ = std::move(entries);
+  officer_rights_bytes_ = std::move(encoded);
+  spdlog::info("ca security: {} set the officer rights: {}", caller.name, detail);
+  return Status::Ok();
+}
+
+Status CaSecurity::RequireOfficerFor(const Caller& officer, const std::string& requester_sid,
+                                     const std::string& template_name, std::uint32_t request_id,
+                                     std::string_view operation) const {
+  {
+    std::shared_lock lock(mu_);
+    if (officer_rights_bytes_.empty()) return Status::Ok();
+    std::vector<security::Sid> officer_sids;
+    officer_sids.reserve(officer.group_sids.size() + 1);
+    AddSid(officer.sid, &officer_sids);
+    for (const std::string& g : officer.group_sids) AddSid(g, &officer_sids);
+    std::vector<security::Sid> requester_sids = {security::well_known::kEveryone,
+                                                 security::well_known::kAuthenticatedUsers};
+    AddSid(requester_sid, &requester_sids);
+    if (security::OfficerMayActFor(officer_rights_, officer_sids, requester_sids, template_name)) {
+      return Status::Ok();
+    }
+  }
+  spdlog::warn(
+      "ca security: [req {}] officer rights do not let {} ({}) {} for requester {} (template "
+      "'{}')",
+      request_id, officer.name, officer.sid.empty() ? "no SID" : officer.sid, operation,
+      requester_sid.empty() ? "with no SID" : requester_sid, template_name);
+  return Status::PermissionDenied(
+      (officer.name.empty() ? std::string("the caller") : officer.name) + " may not " +
+          std::string(operation) + " for this requester (officer rights)",
+      hr::kRestrictedOfficer);
+}
+
+std::uint32_t CaSecurity::AuditFilter() const {
+  std::shared_lock lock(mu_);
+  return audit_filter_;
+}
+
+Status CaSecurity::SetAuditFilter(const Caller& caller, std::uint32_t filter) {
+  OPENADCS_RETURN_IF_ERROR(
+      Require(caller, rights::kAdmin | rights::kAuditor, "set the audit filter"));
+  if ((filter & ~kAuditFilterBits) != 0) {
+    spdlog::warn("ca security: {} sent audit filter 0x{:08x} with undefined bits", caller.name,
+                 filter);
+    return Status::InvalidArgument("audit filter bits outside 0x7F are not defined",
+                                   hr::kInvalidArg);
+  }
+  std::unique_lock lock(mu_);
+  OPENADCS_RETURN_IF_ERROR(store_.PutSetting(
+      kAuditFilterSetting, Le32(filter),
+      SettingEvent(caller.name, "set-audit-filter", fmt::format("0x{:08x}", filter))));
+  audit_filter_ = filter;
+  spdlog::info("ca security: {} set the audit filter to 0x{:08x}", caller.name, filter);
   return Status::Ok();
 }
 

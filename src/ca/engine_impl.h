@@ -161,6 +161,10 @@ class Engine::Impl {
   SubmitResult StoreWriteFailure(const Status& s);
   SubmitResult StoreReadFailure(const Status& s, std::uint32_t id);
   SubmitResult UpdateFailure(const Status& s, std::uint32_t id);
+  // The officer-rights check of an officer operation on request `id`
+  // (CaSecurity::RequireOfficerFor), reading the request only when officer
+  // rights are enabled: PROPERTY_EMPTY for an unknown request.
+  Status RequireOfficerRights(const Caller& officer, std::uint32_t id, std::string_view operation);
   // Store errors of officer operations as the admin protocol reports them.
   static Status MapOfficerStatus(const Status& s, std::uint32_t id);
   // The audit event of `action` by `actor` on request `id`, now.

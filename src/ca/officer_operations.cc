@@ -30,6 +30,15 @@ constexpr std::uint32_t kReaders = rights::kAdmin | rights::kOfficer | rights::k
 
 }  // namespace
 
+Status Engine::Impl::RequireOfficerRights(const Caller& officer, std::uint32_t id,
+                                          std::string_view operation) {
+  if (!security_.OfficerRightsEnabled()) return Status::Ok();
+  auto got = store_.GetRequest(id);
+  if (!got.ok()) return MapOfficerStatus(got.status(), id);
+  return security_.RequireOfficerFor(officer, got->requester_sid, got->template_name, id,
+                                     operation);
+}
+
 Result<db::ViewPage> Engine::Impl::QueryView(const Caller& caller, const db::ViewQuery& query) {
   OPENADCS_RETURN_IF_ERROR(security_.Require(caller, kReaders, "read the CA database"));
   return store_.QueryView(query);
@@ -53,6 +62,7 @@ Status Engine::Impl::SetExtension(const Caller& officer, std::uint32_t id,
                                   const std::string& ext_oid, ValueType type, std::uint32_t flags,
                                   std::span<const std::uint8_t> value) {
   OPENADCS_RETURN_IF_ERROR(security_.Require(officer, rights::kOfficer, "set an extension"));
+  OPENADCS_RETURN_IF_ERROR(RequireOfficerRights(officer, id, "set an extension"));
   if (ext_oid.empty() || ext_oid.size() > kMaxOidLength ||
       ossl::Asn1ObjectPtr(OBJ_txt2obj(ext_oid.c_str(), 1)) == nullptr) {
     return Status::InvalidArgument("'" + ext_oid + "' is not a valid extension OID",
@@ -111,6 +121,7 @@ Status Engine::Impl::SetExtension(const Caller& officer, std::uint32_t id,
 Status Engine::Impl::SetAttributes(const Caller& officer, std::uint32_t id,
                                    const std::string& text) {
   OPENADCS_RETURN_IF_ERROR(security_.Require(officer, rights::kOfficer, "set attributes"));
+  OPENADCS_RETURN_IF_ERROR(RequireOfficerRights(officer, id, "set attributes"));
   if (text.size() > kMaxAttributesBytes) {
     return Status::InvalidArgument("attributes string too long", hr::kInvalidArg);
   }
@@ -141,6 +152,11 @@ SubmitResult Engine::Impl::Resubmit(const Caller& officer, std::uint32_t id) {
   auto got = store_.GetRequest(id);
   if (!got.ok()) return StoreReadFailure(got.status(), id);
   db::RequestRecord rec = std::move(got).value();
+  if (Status s = security_.RequireOfficerFor(officer, rec.requester_sid, rec.template_name, id,
+                                             "resubmit a request");
+      !s.ok()) {
+    return Failure(id, WireDisposition::kError, HresultOf(s, hr::kRestrictedOfficer), s.message());
+  }
   if (rec.disposition != Disposition::kPending) {
     return Failure(id, WireDisposition::kError, hr::kBadRequestStatus,
                    "request " + std::to_string(id) + " is not pending");
@@ -193,6 +209,8 @@ Status Engine::Impl::Deny(const Caller& officer, std::uint32_t id) {
   auto got = store_.GetRequest(id);
   if (!got.ok()) return MapOfficerStatus(got.status(), id);
   db::RequestRecord rec = std::move(got).value();
+  OPENADCS_RETURN_IF_ERROR(security_.RequireOfficerFor(officer, rec.requester_sid,
+                                                       rec.template_name, id, "deny a request"));
   if (rec.disposition != Disposition::kPending) {
     return Status::FailedPrecondition("request " + std::to_string(id) + " is not pending",
                                       hr::kBadRequestStatus);
@@ -227,6 +245,9 @@ Status Engine::Impl::Revoke(const Caller& officer, const std::string& serial_tex
                : got.status();
   }
   db::RequestRecord rec = std::move(got).value();
+  OPENADCS_RETURN_IF_ERROR(security_.RequireOfficerFor(
+      officer, rec.requester_sid, rec.template_name, rec.request_id,
+      unrevoke ? "release a certificate from hold" : "revoke a certificate"));
   const Disposition before = rec.disposition;
   const bool on_hold =
       before == Disposition::kRevoked && rec.revocation && rec.revocation->reason == 6;

@@ -311,7 +311,8 @@ Result<std::string> AccountSid(std::string_view account) {
 int ExitCodeFor(const Status& status) {
   const std::optional<std::uint32_t> code = status.hresult();
   const bool refused = status.code() == StatusCode::kPermissionDenied && code &&
-                       (*code == hr::kAccessDenied || *code == rpc::fault::kAccessDenied);
+                       (*code == hr::kAccessDenied || *code == hr::kRestrictedOfficer ||
+                        *code == rpc::fault::kAccessDenied);
   return refused ? kExitAccessDenied : kExitFailure;
 }
 

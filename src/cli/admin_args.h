@@ -74,8 +74,9 @@ Result<std::string> NormalizeSerial(std::string_view text);
 Result<std::string> AccountSid(std::string_view account);
 
 // The exit code for a failed call: kExitAccessDenied when the CA refused
-// the call itself (E_ACCESSDENIED or an access-denied fault, after the
-// connection was authenticated), kExitFailure otherwise.
+// the call itself (E_ACCESSDENIED, CERTSRV_E_RESTRICTEDOFFICER or an
+// access-denied fault, after the connection was authenticated),
+// kExitFailure otherwise.
 int ExitCodeFor(const Status& status);
 
 }  // namespace openadcs::cli

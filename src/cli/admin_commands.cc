@@ -21,11 +21,6 @@
 namespace openadcs::cli {
 namespace {
 
-int Usage(const Status& status) {
-  std::cerr << "openadcs: " << status.message() << '\n';
-  return kExitUsage;
-}
-
 // ResubmitRequest's disposition as `approve` reports it, in the enrollment
 // commands' terms.
 int ReportResubmit(std::uint32_t request_id, std::uint32_t disposition) {
@@ -148,7 +143,7 @@ int RunOfficer(client::CertAdminClient& c, const std::string& account, bool gran
   Result<std::string> sid_text = AccountSid(account);
   Result<security::Sid> sid =
       sid_text.ok() ? security::Sid::Parse(*sid_text) : Result<security::Sid>(sid_text.status());
-  if (!sid.ok()) return Usage(sid.status());
+  if (!sid.ok()) return UsageError(sid.status());
   Result<Bytes> bytes = c.GetCaSecurity();
   if (!bytes.ok()) return FailCall("reading the CA's security", bytes.status());
   Result<security::SecurityDescriptor> sd = security::DecodeSecurityDescriptor(*bytes);
@@ -277,7 +272,7 @@ void RegisterSecurityCommands(CLI::App& app, int* exit_code) {
     // Checked here so that a wrong file is a usage error, not the CA's.
     Result<security::SecurityDescriptor> sd = security::DecodeSecurityDescriptor(*bytes);
     if (!sd.ok()) {
-      *exit_code = Usage(sd.status());
+      *exit_code = UsageError(sd.status());
       return;
     }
     *exit_code = WithAdmin(sf->connection, [&](client::CertAdminClient& c) {
@@ -338,7 +333,7 @@ void RegisterAdminCommands(CLI::App& app, int* exit_code) {
     Result<client::TypedValue> value = type.ok() ? ParseTypedValue(*type, ef->value, false)
                                                  : Result<client::TypedValue>(type.status());
     if (!value.ok()) {
-      *exit_code = Usage(value.status());
+      *exit_code = UsageError(value.status());
       return;
     }
     *exit_code = WithAdmin(ef->connection, [&](client::CertAdminClient& c) {
@@ -367,7 +362,7 @@ void RegisterAdminCommands(CLI::App& app, int* exit_code) {
     std::string joined;
     for (const std::string& a : af->attributes) {
       if (a.find(':') == std::string::npos || a.find('\n') != std::string::npos) {
-        *exit_code = Usage(Status::InvalidArgument(a + " is not NAME:VALUE"));
+        *exit_code = UsageError(Status::InvalidArgument(a + " is not NAME:VALUE"));
         return;
       }
       if (!joined.empty()) joined += '\n';
@@ -437,7 +432,7 @@ void RegisterAdminCommands(CLI::App& app, int* exit_code) {
         rf->when.empty() ? Result<client::FileTime>(client::FileTime{}) : ParseIso8601(rf->when);
     for (const Status& s : {serial.status(), reason.status(), when.status()}) {
       if (!s.ok()) {
-        *exit_code = Usage(s);
+        *exit_code = UsageError(s);
         return;
       }
     }
@@ -461,7 +456,7 @@ void RegisterAdminCommands(CLI::App& app, int* exit_code) {
   unrevoke->callback([uf, exit_code] {
     Result<std::string> serial = NormalizeSerial(uf->serial);
     if (!serial.ok()) {
-      *exit_code = Usage(serial.status());
+      *exit_code = UsageError(serial.status());
       return;
     }
     *exit_code = WithAdmin(uf->connection, [&](client::CertAdminClient& c) {

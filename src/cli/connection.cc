@@ -144,4 +144,17 @@ int FailCall(const std::string& what, const Status& status) {
   return ExitCodeFor(status);
 }
 
+int WithAdmin(const ConnectionFlags& f, const std::function<int(client::CertAdminClient&)>& run) {
+  Result<std::unique_ptr<client::CertAdminClient>> c = ConnectAdmin(f);
+  if (!c.ok()) return FailCall("connecting to the CA", c.status());
+  const int code = run(**c);
+  (void)(*c)->Release();
+  return code;
+}
+
+int UsageError(const Status& status) {
+  std::cerr << "openadcs: " << status.message() << '\n';
+  return kExitUsage;
+}
+
 }  // namespace openadcs::cli

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -64,8 +65,7 @@ Result<std::unique_ptr<client::CertAdminClient>> ConnectAdmin(const ConnectionFl
 
 // Connects as ConnectAdmin, runs `run` with the client (it returns the exit
 // code), then releases the object. A failed connection is FailCall's.
-template <typename Run>
-int WithAdmin(const ConnectionFlags& f, Run run);
+int WithAdmin(const ConnectionFlags& f, const std::function<int(client::CertAdminClient&)>& run);
 
 // Prints "openadcs: <what>: <message>" to stderr; returns kExitFailure.
 int Fail(const std::string& what, const Status& status);
@@ -74,14 +74,8 @@ int Fail(const std::string& what, const Status& status);
 // kExitAccessDenied.
 int FailCall(const std::string& what, const Status& status);
 
-template <typename Run>
-int WithAdmin(const ConnectionFlags& f, Run run) {
-  Result<std::unique_ptr<client::CertAdminClient>> c = ConnectAdmin(f);
-  if (!c.ok()) return FailCall("connecting to the CA", c.status());
-  const int code = run(**c);
-  (void)(*c)->Release();
-  return code;
-}
+// Prints "openadcs: <message>" to stderr; returns kExitUsage.
+int UsageError(const Status& status);
 
 }  // namespace openadcs::cli
 

@@ -8,6 +8,7 @@
 #include "cli/ca_commands.h"
 #include "cli/enroll_commands.h"
 #include "cli/maintenance_commands.h"
+#include "cli/settings_commands.h"
 #include "cli/template_commands.h"
 #include "cli/user_command.h"
 #include "cli/view_commands.h"
@@ -24,6 +25,7 @@ int Run(int argc, char** argv) {
   openadcs::cli::RegisterCaCommands(app, &exit_code);
   openadcs::cli::RegisterViewCommands(app, &exit_code);
   openadcs::cli::RegisterAdminCommands(app, &exit_code);
+  openadcs::cli::RegisterSettingsCommands(app, &exit_code);
   openadcs::cli::AddUserCommand(app, &exit_code);
   openadcs::cli::AddAuditCommand(app, &exit_code);
   openadcs::cli::RegisterMaintenanceCommands(app, &exit_code);

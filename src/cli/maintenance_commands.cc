@@ -20,11 +20,6 @@ constexpr std::size_t kMaxCertificateFileBytes = std::size_t{64} * 1024;
 // rows; a CA that keeps saying "more" is not believed past that.
 constexpr int kMaxDeleteCalls = 1000;
 
-int Usage(const std::string& message) {
-  std::cerr << "openadcs: " << message << '\n';
-  return kExitUsage;
-}
-
 struct DeleteFlags {
   ConnectionFlags connection;
   std::uint32_t row_id = 0;
@@ -36,15 +31,18 @@ struct DeleteFlags {
 int RunDelete(const DeleteFlags& f) {
   const int forms = (f.row_id != 0 ? 1 : 0) + (f.expired_before.empty() ? 0 : 1) +
                     (f.changed_before.empty() ? 0 : 1);
-  if (forms != 1) return Usage("give one of ID, --expired-before and --changed-before");
+  if (forms != 1) {
+    return UsageError(
+        Status::InvalidArgument("give one of ID, --expired-before and --changed-before"));
+  }
   Result<std::uint32_t> table = ParseTable(f.table.empty() ? "request" : f.table);
-  if (!table.ok()) return Usage(table.status().message());
+  if (!table.ok()) return UsageError(table.status());
   std::uint32_t flags = 0;
   client::FileTime before;
   if (f.row_id == 0) {
     const bool expired = !f.expired_before.empty();
     Result<client::FileTime> date = ParseIso8601(expired ? f.expired_before : f.changed_before);
-    if (!date.ok()) return Usage(date.status().message());
+    if (!date.ok()) return UsageError(date.status());
     before = *date;
     // The CRL table knows only expiry; the rest select requests.
     if (*table == client::kTableCrl && expired) {
@@ -52,8 +50,9 @@ int RunDelete(const DeleteFlags& f) {
     } else if (*table == client::kTableRequest) {
       flags = expired ? client::kDeleteExpired : client::kDeleteLastChanged;
     } else {
-      return Usage(expired ? "--expired-before applies to the request and crl tables"
-                           : "--changed-before applies to the request table");
+      return UsageError(
+          Status::InvalidArgument(expired ? "--expired-before applies to the request and crl tables"
+                                          : "--changed-before applies to the request table"));
     }
   }
   return WithAdmin(f.connection, [&](client::CertAdminClient& c) {
@@ -108,7 +107,7 @@ void RegisterMaintenanceCommands(CLI::App& app, int* exit_code) {
   if (!der.ok()) {
     *exit_code = der.status().code() == StatusCode::kIOError
                      ? Fail("reading " + imf->file, der.status())
-                     : Usage(der.status().message());
+                     : UsageError(der.status());
     return;
   }
   *exit_code = WithAdmin(imf->connection, [&](client::CertAdminClient& c) {

@@ -109,8 +109,7 @@ void RegisterDirectoryTemplates(CLI::App& app, int* exit_code) {
   cmd->callback([f, exit_code] {
     Result<directory::LdapTemplateSourceOptions> options = ListingOptions(*f);
     if (!options.ok()) {
-      std::cerr << "openadcs: " << options.status().message() << '\n';
-      *exit_code = kExitUsage;
+      *exit_code = UsageError(options.status());
       return;
     }
     // Entries that do not parse are reported in the output, not as log lines.
@@ -154,10 +153,7 @@ int RunEdit(client::CertAdminClient& c, ListEdit edit, const std::vector<std::st
     current = std::move(*read);
   }
   Result<ServedList> next = EditServedList(current, edit, names);
-  if (!next.ok()) {
-    std::cerr << "openadcs: " << next.status().message() << '\n';
-    return kExitUsage;
-  }
+  if (!next.ok()) return UsageError(next.status());
   Result<Bytes> value = ndr::Utf8ToUtf16LeBytes(ServedListText(*next));
   if (!value.ok()) return Fail("encoding the template list", value.status());
   const Status set = c.SetCaProperty(kPropTemplates, 0, kTypeString, *value);

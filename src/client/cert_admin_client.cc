@@ -155,7 +155,8 @@ Status MethodStatus(std::uint32_t hresult, std::string_view what) {
   std::string message = fmt::format("{} returned 0x{:08x}", what, hresult);
   if (!name.empty()) message += fmt::format(" ({})", name);
   switch (hresult) {
-    case hr::kAccessDenied: return Status::PermissionDenied(std::move(message), hresult);
+    case hr::kAccessDenied:
+    case hr::kRestrictedOfficer: return Status::PermissionDenied(std::move(message), hresult);
     case hr::kPropertyEmpty: return Status::NotFound(std::move(message), hresult);
     case hr::kBadRequestStatus: return Status::FailedPrecondition(std::move(message), hresult);
     default: return Status::InvalidArgument(std::move(message), hresult);
@@ -665,8 +666,53 @@ Result<OfficerRights> CertAdminClient::GetOfficerRights() {
   return OfficerRights{out->value != 0, std::move(out->blob)};
 }
 
+Status CertAdminClient::SetOfficerRights(bool enable, const Bytes& security_descriptor) {
+  ica::SetOfficerRightsIn in;
+  in.orpcthis = NewOrpcThis();
+  in.authority = authority16_;
+  in.enable = enable ? 1 : 0;
+  if (enable) in.security_descriptor = security_descriptor;
+  return CallHresult(Op(Opnum::kSetOfficerRights), ica::EncodeSetOfficerRightsRequest(in),
+                     "SetOfficerRights");
+}
+
 Result<std::uint32_t> CertAdminClient::GetAuditFilter() {
   return AuthorityDword(Op(Opnum::kGetAuditFilter), "GetAuditFilter");
+}
+
+Status CertAdminClient::SetAuditFilter(std::uint32_t filter) {
+  ica::AuthorityDwordIn in;
+  in.orpcthis = NewOrpcThis();
+  in.authority = authority16_;
+  in.value = filter;
+  return CallHresult(Op(Opnum::kSetAuditFilter), ica::EncodeAuthorityDwordRequest(in),
+                     "SetAuditFilter");
+}
+
+Result<ConfigValue> CertAdminClient::GetConfigEntry(const std::string& node_path,
+                                                    const std::string& entry) {
+  Result<std::u16string> path16 = ndr::Utf8ToUtf16(node_path);
+  if (!path16.ok()) return path16.status();
+  Result<std::u16string> entry16 = ndr::Utf8ToUtf16(entry);
+  if (!entry16.ok()) return entry16.status();
+  ica::ConfigEntryIn in;
+  in.orpcthis = NewOrpcThis();
+  in.authority = authority16_;
+  in.node_path = std::move(*path16);
+  in.entry = std::move(*entry16);
+  Result<Bytes> stub =
+      Call(Op(Opnum::kGetConfigEntry), ica::EncodeGetConfigEntryRequest(in), "GetConfigEntry");
+  if (!stub.ok()) return stub.status();
+  Result<ica::VariantOut> out = ica::DecodeVariantResponse(*stub);
+  if (!out.ok()) return out.status();
+  if (out->hresult != 0) return MethodStatus(out->hresult, "GetConfigEntry");
+  if (const auto* n = std::get_if<std::int32_t>(&out->value)) return ConfigValue(*n);
+  if (const auto* text = std::get_if<std::u16string>(&out->value)) {
+    Result<std::string> utf8 = ndr::Utf16ToUtf8(*text);
+    if (!utf8.ok()) return utf8.status();
+    return ConfigValue(std::move(*utf8));
+  }
+  return ConfigValue();
 }
 
 Result<std::uint32_t> CertAdminClient::GetServerState() {

@@ -76,6 +76,35 @@ ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config) {
   return options;
 }
 
+services::CertAdminOptions CertAdminOptionsFrom(const DaemonConfig& config,
+                                                const std::string& common_name) {
+  // certsrv.h: EDITF_ATTRIBUTESUBJECTALTNAME2; IF_ENFORCEENCRYPTICERTREQUEST
+  // and IF_ENFORCEENCRYPTICERTADMIN (MS-CSRA 3.1.4.2.14, InterfaceFlags).
+  constexpr std::int32_t kEditfAttributeSubjectAltName2 = 0x00040000;
+  constexpr std::int32_t kIfEnforceEncryptICertRequest = 0x200;
+  constexpr std::int32_t kIfEnforceEncryptICertAdmin = 0x400;
+  const auto count = [](std::uint32_t v) { return static_cast<std::int32_t>(v); };
+  services::CertAdminOptions options;
+  options.config_entries = {
+      {"CommonName", common_name},
+      {"CRLPeriodUnits", count(config.crl.period_hours)},
+      {"CRLPeriod", std::string("Hours")},
+      {"CRLOverlapUnits", count(config.crl.overlap_hours)},
+      {"CRLOverlapPeriod", std::string("Hours")},
+      // 0 units: no delta CRLs, as on Windows.
+      {"CRLDeltaPeriodUnits", count(config.crl.delta_period_hours)},
+      {"CRLDeltaPeriod", std::string("Hours")},
+      {"CRLDeltaOverlapUnits", count(config.crl.delta_overlap_hours)},
+      {"CRLDeltaOverlapPeriod", std::string("Hours")},
+      {"EditFlags", config.policy.allow_san_attribute ? kEditfAttributeSubjectAltName2 : 0},
+      {"InterfaceFlags",
+       kIfEnforceEncryptICertAdmin |
+           (config.rpc.icpr_level == auth::AuthLevel::kPrivacy ? kIfEnforceEncryptICertRequest
+                                                               : 0)},
+  };
+  return options;
+}
+
 std::filesystem::path CrlPublishPath(const DaemonConfig& config) {
   return ResolveInState(config, config.crl.publish_path);
 }

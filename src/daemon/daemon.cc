@@ -132,7 +132,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
       std::move(security).value(), std::move(templates).value()));
   daemon->LogStartup();
   OPENADCS_RETURN_IF_ERROR(daemon->PublishCrlAtStart());
-  OPENADCS_RETURN_IF_ERROR(daemon->rpc_->Start(daemon->io_, *daemon->engine_));
+  OPENADCS_RETURN_IF_ERROR(
+      daemon->rpc_->Start(daemon->io_, *daemon->engine_,
+                          CertAdminOptionsFrom(config, daemon->identity_->common_name())));
   return daemon;
 }
 

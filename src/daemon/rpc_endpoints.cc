@@ -64,7 +64,8 @@ Result<std::unique_ptr<RpcEndpoints>> RpcEndpoints::Prepare(
   return self;
 }
 
-Status RpcEndpoints::Start(boost::asio::io_context& io, ca::Engine& engine) {
+Status RpcEndpoints::Start(boost::asio::io_context& io, ca::Engine& engine,
+                           const services::CertAdminOptions& admin) {
   services::CertPassageOptions icpr;
   icpr.required_level = config_.icpr_level;
   OPENADCS_RETURN_IF_ERROR(Prefixed("ICertPassage", icpr.Validate()));
@@ -76,8 +77,7 @@ Status RpcEndpoints::Start(boost::asio::io_context& io, ca::Engine& engine) {
       Prefixed("registering CCertRequestD",
                services::RegisterCertRequestClass(*dcom_, engine, services::CertRequestOptions{})));
   OPENADCS_RETURN_IF_ERROR(
-      Prefixed("registering CCertAdminD",
-               services::RegisterCertAdminClass(*dcom_, engine, services::CertAdminOptions{})));
+      Prefixed("registering CCertAdminD", services::RegisterCertAdminClass(*dcom_, engine, admin)));
   Result<std::unique_ptr<rpc::Server>> server =
       rpc::Server::Create(io, config_.server, {acceptor_});
   if (!server.ok()) return Prefixed("RPC server", server.status());

@@ -52,6 +52,11 @@ constexpr std::string_view kCreateCaSecurity =
     "CREATE TABLE ca_security (id INTEGER PRIMARY KEY CHECK (id = 1), "
     "descriptor BLOB NOT NULL, version INTEGER NOT NULL) STRICT";
 
+// Named CA settings (officer rights, audit filter): one row each, values
+// opaque to the database (docs/database.md lists names and encodings).
+constexpr std::string_view kCreateCaSetting =
+    "CREATE TABLE ca_setting (name TEXT PRIMARY KEY, value BLOB NOT NULL) STRICT";
+
 std::string_view SqlType(ColumnType type) {
   switch (type) {
     case ColumnType::kLong:
@@ -123,6 +128,7 @@ Status Upgrade(Connection& conn, std::int64_t from) {
     // The chain starts with the first write after the upgrade: what came
     // before was never audited, and a made-up history would prove nothing.
     case 2: return conn.Exec(audit_table::kCreate, "create table audit");
+    case 3: return conn.Exec(kCreateCaSetting, "create table ca_setting");
     default: return Status::Internal("no upgrade from schema version " + std::to_string(from));
   }
 }
@@ -165,6 +171,7 @@ std::vector<std::string> CreateStatements() {
   for (const TableSpec& spec : kTables) AppendTable(spec, out);
   out.emplace_back(kCreateCaSecurity);
   out.emplace_back(audit_table::kCreate);
+  out.emplace_back(kCreateCaSetting);
   return out;
 }
 

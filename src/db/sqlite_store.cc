@@ -36,6 +36,11 @@ constexpr std::string_view kSelectCaSecurity =
 constexpr std::string_view kUpsertCaSecurity =
     "INSERT INTO ca_security (id, descriptor, version) VALUES (1, ?1, ?2) "
     "ON CONFLICT (id) DO UPDATE SET descriptor = excluded.descriptor, version = excluded.version";
+constexpr std::string_view kSelectSetting = "SELECT value FROM ca_setting WHERE name = ?1";
+constexpr std::string_view kUpsertSetting =
+    "INSERT INTO ca_setting (name, value) VALUES (?1, ?2) "
+    "ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+constexpr std::string_view kDeleteSetting = "DELETE FROM ca_setting WHERE name = ?1";
 constexpr std::string_view kCrlColumns =
     "row_id, number, min_base, name_id, entry_count, this_update, next_update, effective, "
     "propagation_complete, publish_status_code, raw_crl, publish_flags";
@@ -104,6 +109,9 @@ class SqliteStore final : public CaStore {
   Result<DeleteCount> DeleteRowsBefore(BulkDelete which, std::int64_t before, std::uint32_t limit,
                                        const AuditEvent& audit) override;
   Status AppendAudit(const AuditEvent& audit) override;
+  Result<std::optional<Bytes>> GetSetting(const std::string& name) override;
+  Status PutSetting(const std::string& name, const std::optional<Bytes>& value,
+                    const AuditEvent& audit) override;
   Result<std::vector<AuditRow>> ListAudit(std::uint64_t after_seq, std::uint32_t limit) override;
 
  private:
@@ -774,6 +782,40 @@ Result<DeleteCount> SqliteStore::DeleteRowsBefore(BulkDelete which, std::int64_t
 
 Status SqliteStore::AppendAudit(const AuditEvent& audit) {
   return RunAudited(audit, [](AuditEvent&) { return Status::Ok(); });
+}
+
+Result<std::optional<Bytes>> SqliteStore::GetSetting(const std::string& name) {
+  std::lock_guard lock(read_mu_);
+  Result<Statement> st = read_conn_->Prepare(kSelectSetting);
+  if (!st.ok()) return st.status();
+  st->Bind(1, std::string_view(name));
+  Result<bool> row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<Bytes>();
+  Bytes value;
+  OPENADCS_RETURN_IF_ERROR(st->Column(0).Get(value));
+  return std::optional<Bytes>(std::move(value));
+}
+
+Status SqliteStore::PutSetting(const std::string& name, const std::optional<Bytes>& value,
+                               const AuditEvent& audit) {
+  if (name.empty() || name.size() > kMaxCaSettingNameBytes) {
+    return Status::InvalidArgument("CA setting name of " + std::to_string(name.size()) +
+                                   " bytes; 1 to " + std::to_string(kMaxCaSettingNameBytes) +
+                                   " allowed");
+  }
+  if (value && value->size() > kMaxCaSettingBytes) {
+    return Status::InvalidArgument("CA setting " + name + " of " + std::to_string(value->size()) +
+                                   " bytes; at most " + std::to_string(kMaxCaSettingBytes) +
+                                   " allowed");
+  }
+  return RunAudited(audit, [&](AuditEvent&) -> Status {
+    Result<Statement> st = conn_->Prepare(value ? kUpsertSetting : kDeleteSetting);
+    if (!st.ok()) return st.status();
+    st->Bind(1, std::string_view(name));
+    if (value) st->Bind(2, std::span<const std::uint8_t>(*value));
+    return st->Run();
+  });
 }
 
 Result<std::vector<AuditRow>> SqliteStore::ListAudit(std::uint64_t after_seq, std::uint32_t limit) {

@@ -65,7 +65,7 @@ Result<Ace> DecodeAce(std::span<const std::uint8_t> bytes, const std::string& wh
   ace.type = body[0];
   ace.flags = body[1];
   std::size_t interpreted = kAceHeaderBytes;
-  if (ace.IsAllowOrDeny()) {
+  if (ace.HasMaskAndSid()) {
     if (ace_size < kAceFixedBytes + Sid::kHeaderBytes) {
       return Invalid(what, "AceSize smaller than header, mask and SID");
     }
@@ -187,7 +187,7 @@ Status EncodeAcl(const Acl& acl, const char* what, Bytes* out) {
     out->push_back(ace.type);
     out->push_back(ace.flags);
     Append16(out, 0);  // AceSize, once known
-    if (ace.IsAllowOrDeny()) {
+    if (ace.HasMaskAndSid()) {
       Append32(out, ace.mask);
       ace.sid.EncodeTo(out);
     }

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <string>
 #include <utility>
+#include <variant>
 
 #include "openadcs/ca/access.h"
 #include "openadcs/db/column_catalogue.h"
@@ -16,6 +17,7 @@
 #include "openadcs/ndr/cert_view.h"
 #include "openadcs/ndr/icert_admin.h"
 #include "openadcs/ndr/utf16.h"
+#include "openadcs/util/bytes.h"
 #include "openadcs/util/filetime.h"
 #include "openadcs/util/hresult.h"
 #include "services/caller_of.h"
@@ -40,6 +42,17 @@ constexpr std::uint32_t kCrlRepublish = 0x10;
 constexpr std::uint32_t kServerRunning = 1;
 // The low byte of CERTVIEWRESTRICTION.SeekOperator (certview.h CVR_SEEK_MASK).
 constexpr std::int32_t kSeekMask = 0xFF;
+// SetOfficerRights' fEnable: bits 0-15 enable, bits 16-31 the rights type
+// (0 officer rights, else enrollment agent rights; MS-CSRA 3.1.4.2.13).
+constexpr std::uint32_t kRightsEnableMask = 0xFFFF;
+constexpr int kRightsTypeShift = 16;
+// ServerControl's dwControlFlags (MS-CSRA 3.1.4.1.15; certadm.h
+// CSCONTROL_SHUTDOWN, CSCONTROL_RESTART, CSCONTROL_SUSPEND).
+constexpr std::uint32_t kControlShutdown = 1;
+constexpr std::uint32_t kControlRestart = 2;
+constexpr std::uint32_t kControlSuspend = 3;
+// The configuration entry served from the CA's stored audit filter.
+constexpr std::string_view kAuditFilterEntry = "AuditFilter";
 
 std::uint32_t HresultOf(const Status& s) {
   return s.ok() ? hr::kOk : s.hresult().value_or(hr::kUnexpected);
@@ -313,11 +326,29 @@ Status SetServedTemplates(ca::Engine& engine, const ca::Caller& caller,
   return engine.SetServedTemplates(caller, *names);
 }
 
+const ConfigEntry* FindConfigEntry(const std::vector<ConfigEntry>& entries, std::string_view name) {
+  for (const ConfigEntry& e : entries) {
+    if (EqualsIgnoreCaseAscii(e.name, name)) return &e;
+  }
+  return nullptr;
+}
+
+// `value` as GetConfigEntry's VARIANT: VT_I4 or VT_BSTR.
+std::uint32_t VariantOf(const std::variant<std::int32_t, std::string>& value, wire::Variant* out) {
+  if (const auto* n = std::get_if<std::int32_t>(&value)) {
+    *out = *n;
+    return hr::kOk;
+  }
+  Result<std::u16string> text = ndr::Utf8ToUtf16(std::get<std::string>(value));
+  if (!text.ok()) return hr::kUnexpected;
+  *out = std::move(*text);
+  return hr::kOk;
+}
+
 // E_NOTIMPL in the out-parameters of `opnum`, one of the methods Dispatch
 // does not serve; BackupReadFile's buffer has the size its request asked.
 rpc::CallResult NotImplementedResponse(std::uint16_t opnum, std::int32_t read_buffer_size) {
   switch (static_cast<Op>(opnum)) {
-    case Op::kServerControl:
     case Op::kGetArchivedKey:
       return rpc::CallResult::Response(wire::EncodeBlobResponse({{}, {}, hr::kNotImpl}));
     case Op::kBackupGetAttachmentInformation:
@@ -330,8 +361,6 @@ rpc::CallResult NotImplementedResponse(std::uint16_t opnum, std::int32_t read_bu
     case Op::kBackupReadFile:
       return rpc::CallResult::Response(wire::EncodeBackupReadFileResponse(
           {{}, Bytes(static_cast<std::size_t>(read_buffer_size)), 0, hr::kNotImpl}));
-    case Op::kGetConfigEntry:
-      return rpc::CallResult::Response(wire::EncodeVariantResponse({{}, {}, hr::kNotImpl}));
     default: return dcom::HresultResponse(hr::kNotImpl);
   }
 }
@@ -403,9 +432,14 @@ rpc::CallResult CertAdminObject::Dispatch(const rpc::CallContext& ctx, std::uint
     case Op::kSetCAProperty: return SetCaProperty(ctx, stub);
     case Op::kGetMyRoles: return GetMyRoles(ctx, stub);
     case Op::kGetOfficerRights: return GetOfficerRights(ctx, stub);
+    case Op::kSetOfficerRights: return SetOfficerRights(ctx, stub);
     case Op::kGetAuditFilter: return GetAuditFilter(ctx, stub);
     case Op::kImportCertificate: return ImportCertificate(ctx, stub);
     case Op::kDeleteRow: return DeleteRow(ctx, stub);
+    case Op::kSetAuditFilter: return SetAuditFilter(ctx, stub);
+    case Op::kGetConfigEntry: return GetConfigEntry(ctx, stub);
+    case Op::kSetConfigEntry: return SetConfigEntry(ctx, stub);
+    case Op::kServerControl: return ServerControl(ctx, stub);
     default: return NotSupported(ctx, opnum, stub);
   }
 }
@@ -710,7 +744,8 @@ rpc::CallResult CertAdminObject::ResubmitRequest(const rpc::CallContext& ctx,
   out.hresult = Precheck(ctx, in->authority);
   if (out.hresult == hr::kOk) {
     ca::SubmitResult result = engine_.Resubmit(CallerOf(ctx), in->value);
-    if (result.status == hr::kPropertyEmpty || result.status == hr::kAccessDenied) {
+    if (result.status == hr::kPropertyEmpty || result.status == hr::kAccessDenied ||
+        result.status == hr::kRestrictedOfficer) {
       out.hresult = result.status;
     } else {
       out.value = WireDispositionOf(result);
@@ -954,8 +989,8 @@ rpc::CallResult CertAdminObject::GetServerState(const rpc::CallContext& ctx,
   return rpc::CallResult::Response(wire::EncodeDwordResponse(out));
 }
 
-// Restricted officers are not implemented: every officer may act on every
-// request, which is what GetOfficerRights reports (disabled, no descriptor).
+// Enrollment agent rights are not supported, so pctbSD carries the officer
+// rights descriptor alone (MS-CSRA 2.2.1.11.1), NULL when disabled.
 rpc::CallResult CertAdminObject::GetOfficerRights(const rpc::CallContext& ctx,
                                                   std::span<const std::uint8_t> stub) {
   constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kGetOfficerRights);
@@ -965,12 +1000,41 @@ rpc::CallResult CertAdminObject::GetOfficerRights(const rpc::CallContext& ctx,
   if (!in.ok()) return fault;
   wire::DwordBlobOut out;
   out.hresult = Precheck(ctx, in->authority, kReaders, "read the officer rights");
-  LogCall(ctx, kOpnum, out.hresult);
+  if (out.hresult == hr::kOk) {
+    ca::CaSecurity::OfficerRightsState state = engine_.security().OfficerRights();
+    out.value = state.enabled ? 1 : 0;
+    out.blob = std::move(state.descriptor);
+  }
+  LogCall(ctx, kOpnum, out.hresult, out.value != 0 ? "enabled" : "disabled");
   return rpc::CallResult::Response(wire::EncodeDwordBlobResponse(out));
 }
 
-// Windows' audit filter selects events for the Security event log, which
-// this CA does not write; it reports the filter as 0 (nothing selected).
+rpc::CallResult CertAdminObject::SetOfficerRights(const rpc::CallContext& ctx,
+                                                  std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kSetOfficerRights);
+  rpc::CallResult fault;
+  Result<wire::SetOfficerRightsIn> in =
+      dcom::DecodeOrpcCall(wire::DecodeSetOfficerRightsRequest(stub, options_.ndr_limits), ctx,
+                           "SetOfficerRights", &fault);
+  if (!in.ok()) return fault;
+  const auto flags = static_cast<std::uint32_t>(in->enable);
+  const bool enable = (flags & kRightsEnableMask) != 0;
+  std::uint32_t hresult = Precheck(ctx, in->authority);
+  std::string detail = enable ? "enable" : "disable";
+  if (hresult == hr::kOk && (flags >> kRightsTypeShift) != 0) {
+    hresult = hr::kNotImpl;
+    detail = "enrollment agent rights are not supported";
+  } else if (hresult == hr::kOk) {
+    hresult = HresultOf(
+        engine_.security().ReplaceOfficerRights(CallerOf(ctx), enable, in->security_descriptor));
+  }
+  LogCall(ctx, kOpnum, hresult, detail);
+  return dcom::HresultResponse(hresult);
+}
+
+// The filter is stored and reported; the CA writes no Windows Security
+// event log, and its own audit (database chain and log lines) records every
+// change whatever the filter says (docs/protocols.md).
 rpc::CallResult CertAdminObject::GetAuditFilter(const rpc::CallContext& ctx,
                                                 std::span<const std::uint8_t> stub) {
   constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kGetAuditFilter);
@@ -980,7 +1044,8 @@ rpc::CallResult CertAdminObject::GetAuditFilter(const rpc::CallContext& ctx,
   if (!in.ok()) return fault;
   wire::DwordOut out;
   out.hresult = Precheck(ctx, in->authority, kReaders, "read the audit filter");
-  LogCall(ctx, kOpnum, out.hresult);
+  if (out.hresult == hr::kOk) out.value = engine_.security().AuditFilter();
+  LogCall(ctx, kOpnum, out.hresult, fmt::format("0x{:x}", out.value));
   return rpc::CallResult::Response(wire::EncodeDwordResponse(out));
 }
 
@@ -1043,6 +1108,118 @@ rpc::CallResult CertAdminObject::DeleteRow(const rpc::CallContext& ctx,
           fmt::format("table 0x{:x} flags 0x{:x} row {} filetime {} -> {} deleted", in->table,
                       in->flags, in->row_id, in->file_time, out.value));
   return rpc::CallResult::Response(wire::EncodeDwordResponse(out));
+}
+
+rpc::CallResult CertAdminObject::SetAuditFilter(const rpc::CallContext& ctx,
+                                                std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kSetAuditFilter);
+  rpc::CallResult fault;
+  Result<wire::AuthorityDwordIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeAuthorityDwordRequest(stub, options_.ndr_limits), ctx, "SetAuditFilter", &fault);
+  if (!in.ok()) return fault;
+  std::uint32_t hresult = Precheck(ctx, in->authority);
+  if (hresult == hr::kOk) {
+    hresult = HresultOf(engine_.security().SetAuditFilter(CallerOf(ctx), in->value));
+  }
+  LogCall(ctx, kOpnum, hresult, fmt::format("0x{:x}", in->value));
+  return dcom::HresultResponse(hresult);
+}
+
+// Entries under the CA's node only (an empty node path); a missing entry is
+// HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND), as Windows answers for a
+// registry value that does not exist. Listing a node (an empty entry name)
+// needs a VARIANT array, which the codec does not carry: E_NOTIMPL.
+rpc::CallResult CertAdminObject::GetConfigEntry(const rpc::CallContext& ctx,
+                                                std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kGetConfigEntry);
+  rpc::CallResult fault;
+  Result<wire::ConfigEntryIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeGetConfigEntryRequest(stub, options_.ndr_limits), ctx, "GetConfigEntry", &fault);
+  if (!in.ok()) return fault;
+  wire::VariantOut out;
+  out.hresult = Precheck(ctx, in->authority, kReaders, "read the configuration");
+  Result<std::string> name = Utf8(in->entry);
+  const std::string shown = name.ok() ? *name : "?";
+  if (out.hresult == hr::kOk) {
+    const bool root = !in->node_path || in->node_path->empty();
+    if (!name.ok()) {
+      out.hresult = hr::kInvalidArg;
+    } else if (root && name->empty()) {
+      out.hresult = hr::kNotImpl;
+    } else if (root && EqualsIgnoreCaseAscii(*name, kAuditFilterEntry)) {
+      out.value = static_cast<std::int32_t>(engine_.security().AuditFilter());
+    } else {
+      out.hresult = hr::kFileNotFound;
+      const ConfigEntry* entry = root ? FindConfigEntry(options_.config_entries, *name) : nullptr;
+      if (entry != nullptr) out.hresult = VariantOf(entry->value, &out.value);
+    }
+  }
+  LogCall(ctx, kOpnum, out.hresult, shown);
+  return rpc::CallResult::Response(wire::EncodeVariantResponse(out));
+}
+
+// Only AuditFilter can be set (as SetAuditFilter sets it, after the
+// Administrator check SetConfigEntry needs); every other entry comes from
+// the configuration file: HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED).
+rpc::CallResult CertAdminObject::SetConfigEntry(const rpc::CallContext& ctx,
+                                                std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kSetConfigEntry);
+  rpc::CallResult fault;
+  Result<wire::ConfigEntryIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeSetConfigEntryRequest(stub, options_.ndr_limits), ctx, "SetConfigEntry", &fault);
+  if (!in.ok()) return fault;
+  std::uint32_t hresult = Precheck(ctx, in->authority, ca::rights::kAdmin, "set the configuration");
+  Result<std::string> name = Utf8(in->entry);
+  const std::string shown = name.ok() ? *name : "?";
+  if (hresult == hr::kOk) {
+    const bool root = !in->node_path || in->node_path->empty();
+    const auto* filter = std::get_if<std::int32_t>(&in->value);
+    if (root && name.ok() && EqualsIgnoreCaseAscii(*name, kAuditFilterEntry)) {
+      hresult = filter == nullptr ? hr::kInvalidArg
+                                  : HresultOf(engine_.security().SetAuditFilter(
+                                        CallerOf(ctx), static_cast<std::uint32_t>(*filter)));
+    } else {
+      hresult = hr::kNotSupported;
+      spdlog::warn(
+          "csra: {} may not set configuration entry {}: it comes from the configuration file "
+          "(edit it there and restart openadcsd)",
+          ctx.ClientName(), shown);
+    }
+  }
+  LogCall(ctx, kOpnum, hresult, shown);
+  return dcom::HresultResponse(hresult);
+}
+
+// Shutting the daemon down from the network is not offered: the service
+// manager stops it (SIGTERM). CSCONTROL_SHUTDOWN answers ERROR_NOT_SUPPORTED;
+// restart and suspend are accepted without effect, as the spec says
+// ("not currently used"); anything else is E_INVALIDARG. pctbOut is empty.
+rpc::CallResult CertAdminObject::ServerControl(const rpc::CallContext& ctx,
+                                               std::span<const std::uint8_t> stub) {
+  constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kServerControl);
+  rpc::CallResult fault;
+  Result<wire::AuthorityDwordIn> in = dcom::DecodeOrpcCall(
+      wire::DecodeAuthorityDwordRequest(stub, options_.ndr_limits), ctx, "ServerControl", &fault);
+  if (!in.ok()) return fault;
+  wire::BlobOut out;
+  out.hresult = Precheck(ctx, in->authority, ca::rights::kAdmin | ca::rights::kOperator,
+                         "control the CA service");
+  if (out.hresult == hr::kOk) {
+    switch (in->value) {
+      case kControlShutdown:
+        out.hresult = hr::kNotSupported;
+        spdlog::warn(
+            "csra: {} asked to shut the CA down: not offered remotely (stop openadcsd "
+            "through its service manager)",
+            ctx.ClientName());
+        break;
+      case kControlRestart:
+      case kControlSuspend: break;
+      default: out.hresult = hr::kInvalidArg;
+    }
+  }
+  LogCall(ctx, kOpnum, out.hresult, fmt::format("control {}", in->value));
+  return rpc::CallResult::Response(wire::EncodeBlobResponse(out));
 }
 
 rpc::CallResult CertAdminObject::NotSupported(const rpc::CallContext& ctx, std::uint16_t opnum,

@@ -111,9 +111,11 @@ TEST_F(CaSecurityTest, SurvivesReopen) {
 TEST_F(CaSecurityTest, VersionOneFileGainsTheTableOnOpen) {
   ASSERT_TRUE(store_->InsertRequest(RequestRecord{}, {}, {}, {}).ok());
   store_.reset();
-  // A version 1 file is this schema without ca_security (and audit, which 3 added).
+  // A version 1 file is this schema without ca_security (and audit and
+  // ca_setting, which 3 and 4 added).
   RawScalar("DROP TABLE ca_security");
   RawScalar("DROP TABLE audit");
+  RawScalar("DROP TABLE ca_setting");
   RawScalar("PRAGMA user_version = 1");
   ASSERT_EQ(RawScalar("PRAGMA user_version"), "1");
   Reopen();

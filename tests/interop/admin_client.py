@@ -26,6 +26,9 @@ One action per run on one connection (a RemRelease ends it unless
   publish-crl [--next-update ISO] | get-crl [--ca-pem FILE]
   publish-crls --flags N [--next-update ISO]    PublishCRLs (1 base, 2 delta, 0x10 republish)
   roles | get-security | set-security --sd-b64 B64 | ping | server-state
+  get-officer-rights | set-officer-rights [--allow O:R ...] [--deny O:R ...] [--disable]
+                           O and R are SIDs; the descriptor is built with
+                           impacket's ldaptypes (MS-CSRA 2.2.1.11)
   ca-property [--prop-id N] [--prop-type N] [--prop-index N]
   extensions ID | attributes ID      EnumAttributesOrExtensions
   import-cert --cert-b64 B64 [--flags N]   ImportCertificate
@@ -60,6 +63,8 @@ HRESULTs and dispositions are unsigned integers. The outcome:
                   with --ca-pem crl_verified (and crl_error when false)
   roles           return, roles, role_names ("officer,read")
   get-security    return, sd (base64)      server-state  return, state
+  get-officer-rights  return, enabled, sd (base64)
+  set-officer-rights  return, sd (base64, what was sent)
   ping            ping, ping2              ca-property   return, blob, text
   extensions      return, count, extensions ([{"name", "flags", "critical",
                   "disabled", "origin", "value" (hex)}]), values ({OID: hex})
@@ -92,12 +97,13 @@ from csra_ndr import (CLSID_CCertAdminD, COLUMN_INDEXED, DB_DISP_PENDING, ENUM_A
                       SORT_ORDERS, TABLE_CRL, TABLE_REQUEST, BlobError, CloseView, DeleteRow,
                       DenyRequest, ImportCertificate,
                       EnumAttributesOrExtensions, EnumView, EnumViewColumn, EnumViewColumnTable,
-                      GetCAProperty, GetCASecurity, GetCRL, GetMyRoles, GetServerState,
+                      GetCAProperty, GetCASecurity, GetCRL, GetMyRoles, GetOfficerRights,
+                      GetServerState,
                       EnumViewColumnResponse, HresultResponse, IsValidCertificate, OpenView,
                       OpenViewResponse, Ping, Ping2, PublishCRL, PublishCRLs, ResubmitRequest,
                       ResubmitRequestResponse, RevokeCertificate, SetAttributes, SetCAProperty,
-                      SetCASecurity,
-                      SetExtension, decode_value, encode_value, filetime, filetime_from_text,
+                      SetCASecurity, SetExtension, SetOfficerRights, decode_value, encode_value,
+                      filetime, filetime_from_text, officer_rights_sd,
                       filetime_to_iso, parse_attributes, parse_columns, parse_extensions,
                       parse_result_rows, restriction)
 from wcce_ndr import blob, blob_bytes, connection_options, print_outcome, release
@@ -394,6 +400,25 @@ def delete_row(session, args, out):
                         FileTime=filetime(filetime_from_text(args.before)))
     out['return'] = resp['ErrorCode']
     out['deleted'] = resp['pcDeleted']
+
+
+def get_officer_rights(session, args, out):
+    resp = session.call(GetOfficerRights)
+    out['return'] = resp['ErrorCode']
+    out['enabled'] = resp['pfEnabled']
+    out['sd'] = base64.b64encode(blob_bytes(resp['pctbSD'])).decode()
+
+
+def set_officer_rights(session, args, out):
+    entries = []
+    for allow, pairs in ((False, args.deny), (True, args.allow)):
+        for pair in pairs:
+            officer, _, requester = pair.partition(':')
+            entries.append((allow, officer, [requester]))
+    sd = b'' if args.disable else officer_rights_sd(entries)
+    out['sd'] = base64.b64encode(sd).decode()
+    out['return'] = session.call(SetOfficerRights, fEnable=0 if args.disable else 1,
+                                 pctbSD=blob(sd))['ErrorCode']
 
 
 def ping(session, args, out):
@@ -894,6 +919,7 @@ ACTIONS = {
     'is-valid': is_valid, 'publish-crl': publish_crl, 'publish-crls': publish_crls,
     'get-crl': get_crl, 'roles': roles,
     'get-security': get_security, 'set-security': set_security, 'ping': ping,
+    'get-officer-rights': get_officer_rights, 'set-officer-rights': set_officer_rights,
     'server-state': server_state, 'ca-property': ca_property,
     'set-ca-property': set_ca_property, 'extensions': extensions,
     'attributes': attributes, 'flow': flow, 'import-cert': import_cert,
@@ -945,6 +971,11 @@ def argument_parser():
     a.add_argument('serial', help='hex digits')
     a.add_argument('--reason', type=number, default=0)
     a.add_argument('--when', default='now', help="ISO 8601, 'now' or a FILETIME count")
+    action('get-officer-rights', help='GetOfficerRights')
+    a = action('set-officer-rights', help='SetOfficerRights: a descriptor impacket builds')
+    a.add_argument('--allow', action='append', default=[], metavar='OFFICER_SID:REQUESTER_SID')
+    a.add_argument('--deny', action='append', default=[], metavar='OFFICER_SID:REQUESTER_SID')
+    a.add_argument('--disable', action='store_true', help='fEnable 0, an empty descriptor')
     a = action('is-valid', help='IsValidCertificate')
     a.add_argument('serial', help='hex digits')
     a = action('publish-crl', help='PublishCRL')

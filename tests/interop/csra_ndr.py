@@ -370,6 +370,20 @@ class ImportCertificateResponse(NDRCALL):
     )
 
 
+class GetOfficerRights(NDRCALL):
+    opnum = 42
+    structure = _HEAD
+
+
+class GetOfficerRightsResponse(NDRCALL):
+    structure = (
+        ('ORPCthat', ORPCTHAT),
+        ('pfEnabled', LONG),
+        ('pctbSD', CERTTRANSBLOB),
+        ('ErrorCode', ULONG),
+    )
+
+
 class DeleteRow(NDRCALL):
     opnum = 48
     structure = _HEAD + (
@@ -385,6 +399,14 @@ class DeleteRowResponse(NDRCALL):
         ('ORPCthat', ORPCTHAT),
         ('pcDeleted', LONG),
         ('ErrorCode', ULONG),
+    )
+
+
+class SetOfficerRights(NDRCALL):
+    opnum = 43
+    structure = _HEAD + (
+        ('fEnable', LONG),
+        ('pctbSD', CERTTRANSBLOB),  # [in, ref]: inline
     )
 
 
@@ -406,9 +428,61 @@ CloseViewResponse = HresultResponse
 PingResponse = HresultResponse
 SetCASecurityResponse = HresultResponse
 SetCAPropertyResponse = HresultResponse
+SetOfficerRightsResponse = HresultResponse
 Ping2Response = HresultResponse
 EnumViewResponse = OpenViewResponse
 EnumViewColumnTableResponse = EnumViewColumnResponse
+
+
+OFFICER_RIGHTS_MASK = 0x00010000
+
+
+def officer_rights_sd(entries):
+    """An officer-rights security descriptor (MS-CSRA 2.2.1.11) built with
+    impacket's own MS-DTYP classes, independently of the server's codec:
+    `entries` is [(allow, officer_sid, [requester_sid, ...])], each one
+    ACCESS_ALLOWED_CALLBACK or ACCESS_DENIED_CALLBACK ACE whose application
+    data is SIDCount, the SIDs and an empty TemplateName, padded to 4."""
+    from impacket.ldap import ldaptypes
+
+    sd = ldaptypes.SR_SECURITY_DESCRIPTOR()
+    sd['Revision'] = b'\x01'
+    sd['Sbz1'] = b'\x00'
+    sd['Control'] = 0x8004  # SE_SELF_RELATIVE | SE_DACL_PRESENT
+    owner = ldaptypes.LDAP_SID()
+    owner.fromCanonical('S-1-5-32-544')
+    sd['OwnerSid'] = owner
+    sd['GroupSid'] = b''
+    sd['Sacl'] = b''
+    acl = ldaptypes.ACL()
+    acl['AclRevision'] = 2
+    acl['Sbz1'] = 0
+    acl['Sbz2'] = 0
+    acl.aces = []
+    for allow, officer, requesters in entries:
+        body = (ldaptypes.ACCESS_ALLOWED_CALLBACK_ACE() if allow
+                else ldaptypes.ACCESS_DENIED_CALLBACK_ACE())
+        mask = ldaptypes.ACCESS_MASK()
+        mask['Mask'] = OFFICER_RIGHTS_MASK
+        body['Mask'] = mask
+        sid = ldaptypes.LDAP_SID()
+        sid.fromCanonical(officer)
+        body['Sid'] = sid
+        data = struct.pack('<L', len(requesters))
+        for text in requesters:
+            r = ldaptypes.LDAP_SID()
+            r.fromCanonical(text)
+            data += r.getData()
+        data += b'\x00\x00'  # TemplateName: empty, every template
+        data += b'\x00' * (-len(data) % 4)
+        body['ApplicationData'] = data
+        ace = ldaptypes.ACE()
+        ace['AceType'] = body.ACE_TYPE
+        ace['AceFlags'] = 0
+        ace['Ace'] = body
+        acl.aces.append(ace)
+    sd['Dacl'] = acl
+    return sd.getData()
 
 
 def restriction(column, seek, sort, value):

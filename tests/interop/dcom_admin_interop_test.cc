@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "openadcs/auth/user_file.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/hresult.h"
 #include "openadcs/util/openssl.h"
@@ -295,6 +296,45 @@ TEST_F(DcomAdminInteropTest, ImportCertificateAndDeleteRow) {
   const testing::CommandResult removed = testing::RunInteropCli(
       {"officer", "remove", "EXAMPLE\\admin", "-u", "EXAMPLE\\admin"}, kPassword);
   EXPECT_EQ(removed.exit_code, 0) << removed.output;
+}
+
+// Restricted officers over the wire: the administrator sets officer rights
+// (a descriptor impacket builds from MS-CSRA 2.2.1.11) that let the officer
+// act for alice only. The officer's approval of bob's request answers
+// CERTSRV_E_RESTRICTEDOFFICER and leaves it pending; alice's is issued;
+// GetOfficerRights (impacket and `openadcs officer-rights get`) reports
+// them; disabling them lets the officer approve bob's.
+TEST_F(DcomAdminInteropTest, RestrictedOfficerApprovesOnlyItsRequester) {
+  const std::string alices = SubmitPending("alice", "restricted-alice");
+  const std::string bobs = SubmitPending("bob", "restricted-bob");
+  ASSERT_NE(alices, "");
+  ASSERT_NE(bobs, "");
+  const std::string officer = auth::UserFileAccountSid("EXAMPLE", "officer");
+  const std::string alice = auth::UserFileAccountSid("EXAMPLE", "alice");
+  EXPECT_EQ(JsonField(Admin("officer", "set-officer-rights", {"--allow", officer + ":" + alice}),
+                      "return"),
+            Unsigned(hr::kAccessDenied));
+  const std::string set = Admin("admin", "set-officer-rights", {"--allow", officer + ":" + alice});
+  ASSERT_EQ(JsonField(set, "return"), "0") << set << DaemonLog();
+
+  const std::string got = Admin("officer", "get-officer-rights");
+  EXPECT_EQ(JsonField(got, "return"), "0") << got;
+  EXPECT_EQ(JsonField(got, "enabled"), "1") << got;
+  EXPECT_EQ(JsonField(got, "sd"), JsonField(set, "sd")) << got;
+  const testing::CommandResult shown =
+      testing::RunInteropCli({"officer-rights", "get", "-u", "EXAMPLE\\officer"}, kPassword);
+  EXPECT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_THAT(shown.output, HasSubstr("allow " + officer + ": " + alice)) << shown.output;
+
+  const std::string refused = Admin("officer", "approve", {bobs});
+  EXPECT_EQ(JsonField(refused, "return"), Unsigned(hr::kRestrictedOfficer)) << refused;
+  EXPECT_EQ(JsonField(Wcce("bob", "retrieve", {"--request-id", bobs}), "disposition"), "5");
+  EXPECT_THAT(DaemonLog(), HasSubstr("officer rights do not let EXAMPLE\\officer"));
+  EXPECT_EQ(JsonField(Admin("officer", "approve", {alices}), "disposition"), "3") << DaemonLog();
+
+  ASSERT_EQ(JsonField(Admin("admin", "set-officer-rights", {"--disable"}), "return"), "0");
+  EXPECT_EQ(JsonField(Admin("officer", "get-officer-rights"), "enabled"), "0");
+  EXPECT_EQ(JsonField(Admin("officer", "approve", {bobs}), "disposition"), "3") << DaemonLog();
 }
 
 }  // namespace

@@ -4,6 +4,13 @@
 // replaced by SetCASecurity. The database keeps it with a version, so two
 // concurrent replacements cannot lose one another silently.
 //
+// Beside it, the two CA settings MS-CSRA keeps with the CA's permissions:
+// the officer rights (Config_Permissions_Officer_Rights, 3.1.4.2.12-13:
+// which officer may act on whose requests, security/officer_rights.h) and
+// the audit filter (Config_CA_Audit_Filter, 3.1.4.2.10-11). Both are read
+// at Open and replaced through the store's ca_setting table with an audit
+// row; enrollment agent rights are not supported.
+//
 // Thread-safe: RightsOf and Require may run on every worker at once; a
 // replacement is seen by the calls that start after it.
 #ifndef OPENADCS_CA_CA_SECURITY_H_
@@ -14,10 +21,12 @@
 #include <shared_mutex>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "openadcs/ca/access.h"
 #include "openadcs/ca/caller.h"
 #include "openadcs/db/ca_store.h"
+#include "openadcs/security/officer_rights.h"
 #include "openadcs/security/security_descriptor.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/status.h"
@@ -37,8 +46,9 @@ class CaSecurity {
   // Loads the stored descriptor, or stores DefaultCaSecurity(initial) when
   // there is none. `store` must outlive the object. Errors: the store's;
   // Corruption for a stored descriptor that does not decode or that
-  // ValidateCaSecurity refuses; InvalidArgument for initial roles with a SID
-  // that does not parse.
+  // ValidateCaSecurity refuses, for stored officer rights that do not parse
+  // or an audit filter that is not 4 bytes; InvalidArgument for initial
+  // roles with a SID that does not parse.
   static Result<std::unique_ptr<CaSecurity>> Open(db::CaStore& store, CaSecurityOptions options);
 
   // What the caller may do (EffectiveRights of GrantedRights): bits of
@@ -65,9 +75,55 @@ class CaSecurity {
 
   bool role_separation() const { return role_separation_; }
 
+  // --- Officer rights ---
+  // Disabled: every officer may act on every request. Enabled: `descriptor`
+  // (self-relative, as set) decides.
+  struct OfficerRightsState {
+    bool enabled = false;
+    Bytes descriptor;  // empty when disabled
+  };
+  OfficerRightsState OfficerRights() const;
+  bool OfficerRightsEnabled() const;
+
+  // SetOfficerRights for officer rights (RightsType 0): `enable` false
+  // disables them and ignores `descriptor`; true stores `descriptor`, which
+  // must decode and be an officer-rights descriptor (ParseOfficerRights).
+  // The caller must hold rights::kAdmin. Errors: PermissionDenied
+  // (E_ACCESSDENIED); InvalidArgument (E_INVALIDARG) for a descriptor
+  // refused; the store's. On error nothing changes.
+  Status ReplaceOfficerRights(const Caller& caller, bool enable,
+                              std::span<const std::uint8_t> descriptor);
+
+  // The officer-rights check of an officer operation on request
+  // `request_id`: Ok when officer rights are disabled, or when they let
+  // `officer` (caller.sid and caller.group_sids) act for the requester.
+  // The requester's SIDs are `requester_sid` (as stored; empty or
+  // unparsable adds nothing) plus Everyone and Authenticated Users: the
+  // CA does not store a requester's groups, and every requester
+  // authenticated. `template_name`: the request's, "" when none.
+  // Otherwise PermissionDenied carrying CERTSRV_E_RESTRICTEDOFFICER
+  // (0x80094009, winerror.h: "can only be performed by a certificate
+  // manager that is allowed to manage certificates for the current
+  // requester"), logged.
+  Status RequireOfficerFor(const Caller& officer, const std::string& requester_sid,
+                           const std::string& template_name, std::uint32_t request_id,
+                           std::string_view operation) const;
+
+  // --- Audit filter ---
+  // The bits of MS-CSRA 3.1.4.2.10 (0 until set).
+  static constexpr std::uint32_t kAuditFilterBits = 0x7F;
+  std::uint32_t AuditFilter() const;
+  // SetAuditFilter: the caller must hold rights::kAdmin or rights::kAuditor
+  // (PermissionDenied, E_ACCESSDENIED); a filter with a bit outside
+  // kAuditFilterBits is InvalidArgument (E_INVALIDARG). Stored with an
+  // audit row; the store's errors otherwise, nothing changed.
+  Status SetAuditFilter(const Caller& caller, std::uint32_t filter);
+
  private:
   CaSecurity(db::CaStore& store, bool role_separation)
       : store_(store), role_separation_(role_separation) {}
+  // Reads the officer rights and the audit filter (Open only).
+  Status LoadSettings();
 
   db::CaStore& store_;
   const bool role_separation_;
@@ -75,6 +131,10 @@ class CaSecurity {
   security::SecurityDescriptor sd_;  // guarded by mu_
   Bytes encoded_;                    // guarded by mu_
   std::uint64_t version_ = 0;        // guarded by mu_
+  // Officer rights: enabled exactly when officer_rights_bytes_ is not empty.
+  Bytes officer_rights_bytes_;                                // guarded by mu_
+  std::vector<security::OfficerRightsEntry> officer_rights_;  // guarded by mu_
+  std::uint32_t audit_filter_ = 0;                            // guarded by mu_
 };
 
 }  // namespace openadcs::ca

@@ -182,7 +182,11 @@ class Engine {
   Result<std::vector<db::AttributeRow>> Attributes(const Caller& caller, std::uint32_t request_id);
 
   // --- Officer operations (MS-CSRA 3.1.4.1) ---
-  // Each needs rights::kOfficer (E_ACCESSDENIED otherwise, nothing changed).
+  // Each needs rights::kOfficer (E_ACCESSDENIED otherwise, nothing changed)
+  // and, while officer rights are enabled, that they let the officer act
+  // for the request's requester (CaSecurity::RequireOfficerFor:
+  // CERTSRV_E_RESTRICTEDOFFICER, nothing changed; Resubmit puts it in its
+  // result).
   // `officer` is who asked: the engine records and logs officer.name (in the
   // request row's officer column and, for Deny, in its message). Statuses
   // carry the HRESULT to return: PROPERTY_EMPTY for an unknown request or

@@ -143,7 +143,8 @@ FileTime FileTimeNow();
 std::string_view HresultName(std::uint32_t hresult);
 
 // A failing method HRESULT as a Status carrying it as hresult(), the message
-// "<what> returned 0x%08x (NAME)": kPermissionDenied for E_ACCESSDENIED,
+// "<what> returned 0x%08x (NAME)": kPermissionDenied for E_ACCESSDENIED
+// and CERTSRV_E_RESTRICTEDOFFICER (officer rights refuse the requester),
 // kNotFound for CERTSRV_E_PROPERTY_EMPTY (no such request or serial),
 // kFailedPrecondition for CERTSRV_E_BAD_REQUESTSTATUS (wrong state),
 // kInvalidArgument otherwise.
@@ -200,6 +201,9 @@ struct OfficerRights {
   bool enabled = false;
   Bytes security_descriptor;
 };
+
+// A GetConfigEntry value: VT_EMPTY, VT_I4, VT_BSTR (as UTF-8).
+using ConfigValue = std::variant<std::monostate, std::int32_t, std::string>;
 
 class CertAdminClient {
  public:
@@ -301,7 +305,16 @@ class CertAdminClient {
   // GetMyRoles: kRole* bits of the caller.
   Result<std::uint32_t> GetMyRoles();
   Result<OfficerRights> GetOfficerRights();
+  // SetOfficerRights of officer rights (RightsType 0): `enable` false
+  // disables them (the descriptor is not looked at).
+  Status SetOfficerRights(bool enable, const Bytes& security_descriptor);
   Result<std::uint32_t> GetAuditFilter();
+  Status SetAuditFilter(std::uint32_t filter);
+  // GetConfigEntry of `entry` under `node_path` ("" for the CA's node):
+  // a REG_DWORD as an int32, a REG_SZ as UTF-8 text; VT_EMPTY as
+  // monostate. A missing entry is kInvalidArgument with
+  // ERROR_FILE_NOT_FOUND (0x80070002) as hresult().
+  Result<ConfigValue> GetConfigEntry(const std::string& node_path, const std::string& entry);
   Result<std::uint32_t> GetServerState();
   Status Ping();
   Status Ping2();

@@ -14,6 +14,7 @@
 #include "openadcs/db/sqlite_store.h"
 #include "openadcs/directory/ldif_template_source.h"
 #include "openadcs/pki/ca_identity.h"
+#include "openadcs/services/cert_admin_service.h"
 
 namespace openadcs::daemon {
 
@@ -24,6 +25,10 @@ pki::CaIdentityOptions CaIdentityOptionsFrom(const DaemonConfig& config);
 db::SqliteStoreOptions SqliteStoreOptionsFrom(const DaemonConfig& config);
 directory::LdifTemplateSourceOptions LdifTemplateSourceOptionsFrom(const DaemonConfig& config);
 ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config);
+// ICertAdminD's options, with the configuration entries GetConfigEntry
+// serves (CommonName is the CA certificate's, `common_name`).
+services::CertAdminOptions CertAdminOptionsFrom(const DaemonConfig& config,
+                                                const std::string& common_name);
 
 // The SID a [security] entry names: a SID as is ("S-1-5-..."), a
 // well-known group by its English name (Everyone, Authenticated Users,

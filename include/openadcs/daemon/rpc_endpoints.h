@@ -16,6 +16,7 @@
 #include "openadcs/daemon/daemon_config.h"
 #include "openadcs/dcom/dcom_runtime.h"
 #include "openadcs/rpc/server.h"
+#include "openadcs/services/cert_admin_service.h"
 #include "openadcs/util/status.h"
 
 namespace openadcs::daemon {
@@ -31,10 +32,11 @@ class RpcEndpoints {
                                                        const std::filesystem::path& user_file);
 
   // Builds the server and its services (endpoint mapper, ICertPassage, DCOM) on
-  // `io` and listens. `engine` must outlive the endpoints; the endpoints must
-  // be destroyed before `io`. Call once. Errors: the failing step's Status
-  // (e.g. the port is taken or needs privileges), prefixed with the step.
-  Status Start(boost::asio::io_context& io, ca::Engine& engine);
+  // `io` and listens; CCertAdminD's objects get `admin`. `engine` must outlive the endpoints; the
+  // endpoints must be destroyed before `io`. Call once. Errors: the failing step's Status (e.g. the
+  // port is taken or needs privileges), prefixed with the step.
+  Status Start(boost::asio::io_context& io, ca::Engine& engine,
+               const services::CertAdminOptions& admin);
 
   ~RpcEndpoints();
   RpcEndpoints(const RpcEndpoints&) = delete;

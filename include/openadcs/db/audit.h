@@ -47,7 +47,8 @@ struct AuditEvent {
   // "issue", "deny", "pend", "fail", "set-extension", "set-attributes",
   // "revoke", "unrevoke", "publish-crl", "set-ca-security",
   // "init-ca-security", "import", "delete-row", "set-templates",
-  // "set-templates-failed": a short lower-case word, never free text.
+  // "set-templates-failed", "set-officer-rights", "set-audit-filter": a short
+  // lower-case word, never free text.
   std::string action;
   // The request concerned, 0 for none. InsertRequest replaces 0 with the
   // new request's id.

@@ -36,6 +36,9 @@ namespace openadcs::db {
 // Above the largest self-relative security descriptor: a 20-byte header,
 // two SIDs of at most 68 bytes and two ACLs of at most 64 KiB each.
 inline constexpr std::size_t kMaxCaSecurityBytes = 256 * 1024;
+// A CA setting's value (the officer rights descriptor is the largest).
+inline constexpr std::size_t kMaxCaSettingBytes = kMaxCaSecurityBytes;
+inline constexpr std::size_t kMaxCaSettingNameBytes = 64;
 
 // The most rows one DeleteRowsBefore call deletes, so that one call holds
 // the write lock (and every enrollment behind it) for milliseconds, not for
@@ -158,6 +161,15 @@ class CaStore {
   // (the served templates, in the directory), so that it is on the chain
   // too. audit.request_id should be 0.
   virtual Status AppendAudit(const AuditEvent& audit) = 0;
+  // A named CA setting (the officer rights, the audit filter; docs/database.md
+  // lists the names), or nullopt when it is not set.
+  virtual Result<std::optional<Bytes>> GetSetting(const std::string& name) = 0;
+  // Sets `name` to `value`, or removes it when `value` is nullopt (removing
+  // one that is not set is no error, and is audited all the same).
+  // InvalidArgument for a name that is empty or over kMaxCaSettingNameBytes,
+  // or a value over kMaxCaSettingBytes.
+  virtual Status PutSetting(const std::string& name, const std::optional<Bytes>& value,
+                            const AuditEvent& audit) = 0;
 
   // Audit rows with seq > after_seq, ascending, at most
   // min(limit, kMaxAuditListRows): keyset paging as ListRequests.

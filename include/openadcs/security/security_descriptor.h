@@ -8,10 +8,13 @@
 //   ACL (8 + ACEs): AclRevision=2|4 | Sbz1=0 | AclSize (16) | AceCount (16)
 //                   | Sbz2=0 (16), then AceCount ACEs within AclSize
 //   ACE: AceType | AceFlags | AceSize (16, a multiple of 4), then for the
-//        allow and deny types Mask (32) and a SID
+//        allow, deny and callback types Mask (32) and a SID, and for the
+//        callback types their application data after it (2.4.4.6, 2.4.4.7)
 //
-// ACE types: ACCESS_ALLOWED (0) and ACCESS_DENIED (1) are interpreted. Every
-// other type is kept as opaque bytes, so that a descriptor an administration
+// ACE types: ACCESS_ALLOWED (0), ACCESS_DENIED (1), ACCESS_ALLOWED_CALLBACK
+// (9) and ACCESS_DENIED_CALLBACK (0x0A) are interpreted (MS-CSRA's officer
+// rights are callback ACEs, security/officer_rights.h). Every other type is
+// kept as opaque bytes, so that a descriptor an administration
 // tool sends (with audit ACEs in its SACL, say) comes back from
 // GetCASecurity as it was set; what the access decision makes of them is for
 // its caller to say (ca/access.h ignores them or fails closed, and
@@ -86,6 +89,7 @@ inline constexpr std::uint8_t kAclRevisionDs = 4;
 inline constexpr std::uint8_t kAccessAllowedAceType = 0x00;
 inline constexpr std::uint8_t kAccessDeniedAceType = 0x01;
 inline constexpr std::uint8_t kAccessDeniedObjectAceType = 0x06;
+inline constexpr std::uint8_t kAccessAllowedCallbackAceType = 0x09;
 inline constexpr std::uint8_t kAccessDeniedCallbackAceType = 0x0A;
 inline constexpr std::uint8_t kAccessDeniedCallbackObjectAceType = 0x0C;
 
@@ -101,19 +105,25 @@ inline constexpr std::uint8_t kFailedAccessAceFlag = 0x80;
 struct Ace {
   std::uint8_t type = kAccessAllowedAceType;
   std::uint8_t flags = 0;
-  // Mask and trustee of an allow or deny ACE; zero and S-1-0 for every
-  // other type.
+  // Mask and trustee of an allow, deny or callback ACE (HasMaskAndSid);
+  // zero and S-1-0 for every other type.
   std::uint32_t mask = 0;
   Sid sid;
   // The ACE's bytes after what this codec interprets: after the SID of an
   // allow or deny ACE (AceSize may exceed it; 2.4.4.1 says to ignore the
-  // excess), after the 4-byte header for every other type. Kept so that the
-  // ACE re-encodes byte for byte. Its size is a multiple of 4.
+  // excess), the application data of a callback ACE (with any padding to
+  // AceSize), after the 4-byte header for every other type. Kept so that
+  // the ACE re-encodes byte for byte. Its size is a multiple of 4.
   Bytes tail;
 
   bool IsAllowOrDeny() const {
     return type == kAccessAllowedAceType || type == kAccessDeniedAceType;
   }
+  bool IsCallback() const {
+    return type == kAccessAllowedCallbackAceType || type == kAccessDeniedCallbackAceType;
+  }
+  // The types whose Mask and SID the codec reads and writes.
+  bool HasMaskAndSid() const { return IsAllowOrDeny() || IsCallback(); }
   friend bool operator==(const Ace&, const Ace&) = default;
 };
 
@@ -155,7 +165,7 @@ struct SecurityDescriptor {
 // not zero, AclSize is below its header or past the descriptor, AceCount
 // exceeds kMaxAces or the ACEs overrun AclSize; an ACE's AceSize is not a
 // multiple of 4, is smaller than its header (or than header, mask and SID
-// for allow and deny), or overruns the ACL.
+// for allow, deny and callback ACEs), or overruns the ACL.
 Result<SecurityDescriptor> DecodeSecurityDescriptor(std::span<const std::uint8_t> bytes);
 
 // The self-relative form, parts in the canonical order above. Fails (with

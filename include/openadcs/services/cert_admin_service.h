@@ -32,6 +32,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "openadcs/ca/engine.h"
@@ -49,6 +50,14 @@ namespace openadcs::services {
 inline constexpr Uuid kClsidCertAdminD{
     0xd99e6e73, 0xfc88, 0x11d0, {0xb4, 0x98, 0x00, 0xa0, 0xc9, 0x03, 0x12, 0xf3}};
 
+// One configuration entry GetConfigEntry serves (MS-CSRA 3.1.4.2.14) under
+// the CA's node with an empty node path: a REG_DWORD as VT_I4, a REG_SZ as
+// VT_BSTR. The daemon makes them from its configuration file.
+struct ConfigEntry {
+  std::string name;  // as certutil -getreg names it; matched ASCII case-insensitively
+  std::variant<std::int32_t, std::string> value;
+};
+
 struct CertAdminOptions {
   ndr::NdrLimits ndr_limits;
   // Rows one OpenView or EnumView returns at most, whatever celt asks.
@@ -58,6 +67,11 @@ struct CertAdminOptions {
   // Views one client identity may hold open at once, over all its objects;
   // one more OpenView answers E_OUTOFMEMORY.
   std::size_t max_open_views_per_client = 16;
+  // What GetConfigEntry reads, read-only: SetConfigEntry refuses to change
+  // them (they come from the configuration file). "AuditFilter" is not
+  // among them: it is the CA's stored audit filter, which SetConfigEntry
+  // sets as SetAuditFilter does.
+  std::vector<ConfigEntry> config_entries;
 };
 
 // Counts open views per client across objects. Thread-safe.
@@ -135,10 +149,15 @@ class CertAdminObject : public dcom::ComObject {
                        std::span<const std::uint8_t> stub);
   rpc::CallResult GetServerState(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
   rpc::CallResult GetOfficerRights(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
+  rpc::CallResult SetOfficerRights(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
   rpc::CallResult GetAuditFilter(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
   rpc::CallResult ImportCertificate(const rpc::CallContext& ctx,
                                     std::span<const std::uint8_t> stub);
   rpc::CallResult DeleteRow(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
+  rpc::CallResult SetAuditFilter(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
+  rpc::CallResult GetConfigEntry(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
+  rpc::CallResult SetConfigEntry(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
+  rpc::CallResult ServerControl(const rpc::CallContext& ctx, std::span<const std::uint8_t> stub);
   // Methods not served yet: E_NOTIMPL after a well-formed ORPC header, logged.
   rpc::CallResult NotSupported(const rpc::CallContext& ctx, std::uint16_t opnum,
                                std::span<const std::uint8_t> stub);

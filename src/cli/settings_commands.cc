@@ -1,0 +1,206 @@
+#include "cli/settings_commands.h"
+
+#include <iostream>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "cli/connection.h"
+#include "cli/exit_codes.h"
+#include "cli/settings_args.h"
+#include "openadcs/client/cert_admin_client.h"
+#include "openadcs/security/officer_rights.h"
+#include "openadcs/security/security_descriptor.h"
+
+namespace openadcs::cli {
+namespace {
+
+int ShowOfficerRights(client::CertAdminClient& c, bool json) {
+  Result<client::OfficerRights> rights = c.GetOfficerRights();
+  if (!rights.ok()) return FailCall("reading the officer rights", rights.status());
+  std::vector<std::string> lines;
+  if (rights->enabled) {
+    Result<security::SecurityDescriptor> sd =
+        security::DecodeSecurityDescriptor(rights->security_descriptor);
+    if (!sd.ok()) return Fail("decoding the officer rights", sd.status());
+    auto entries = security::ParseOfficerRights(*sd);
+    if (!entries.ok()) return Fail("reading the officer rights", entries.status());
+    lines = DescribeOfficerRights(*entries);
+  }
+  if (json) {
+    std::cout << "{\"enabled\":" << (rights->enabled ? "true" : "false") << ",\"entries\":[";
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      std::cout << (i == 0 ? "" : ",") << JsonString(lines[i]);
+    }
+    std::cout << "]}\n";
+    return kExitOk;
+  }
+  std::cout << "officer rights: " << (rights->enabled ? "enabled" : "disabled") << '\n';
+  for (const std::string& line : lines) std::cout << "  " << line << '\n';
+  return kExitOk;
+}
+
+void RegisterOfficerRights(CLI::App& app, int* exit_code) {
+  CLI::App* cmd = app.add_subcommand(
+      "officer-rights", "read or set which officer may act on whose requests, over DCOM");
+  cmd->require_subcommand(1);
+
+  struct GetFlags {
+    ConnectionFlags connection;
+    bool json = false;
+  };
+  auto gf = std::make_shared<GetFlags>();
+  CLI::App* get = cmd->add_subcommand("get", "show the officer rights (GetOfficerRights)");
+  AddConnectionFlags(get, &gf->connection, false);
+  get->add_flag("--json", gf->json, "one JSON object instead of text");
+  get->callback([gf, exit_code] {
+    *exit_code = WithAdmin(
+        gf->connection, [&](client::CertAdminClient& c) { return ShowOfficerRights(c, gf->json); });
+  });
+
+  struct SetFlags {
+    ConnectionFlags connection;
+    bool enable = false;
+    bool disable = false;
+    std::vector<std::string> allow;
+    std::vector<std::string> deny;
+  };
+  auto sf = std::make_shared<SetFlags>();
+  CLI::App* set =
+      cmd->add_subcommand("set",
+                          "enable officer rights with allow and deny entries, or disable them "
+                          "(SetOfficerRights)");
+  AddConnectionFlags(set, &sf->connection, false);
+  CLI::Option* enable = set->add_flag("--enable", sf->enable, "restrict officers to the entries");
+  set->add_flag("--disable", sf->disable, "let every officer act for every requester")
+      ->excludes(enable);
+  set->add_option("--allow", sf->allow,
+                  "OFFICER:REQUESTER the officer may act for (repeatable; DOMAIN\\user or "
+                  "S-1-...; S-1-1-0 is everyone)");
+  set->add_option("--deny", sf->deny, "OFFICER:REQUESTER the officer may not act for (repeatable)");
+  set->callback([sf, exit_code] {
+    if (sf->enable == sf->disable) {
+      *exit_code = UsageError(Status::InvalidArgument("give --enable or --disable"));
+      return;
+    }
+    Bytes descriptor;
+    if (sf->disable && (!sf->allow.empty() || !sf->deny.empty())) {
+      *exit_code = UsageError(Status::InvalidArgument("--disable takes no --allow or --deny"));
+      return;
+    }
+    if (sf->enable) {
+      if (sf->allow.empty()) {
+        *exit_code = UsageError(
+            Status::InvalidArgument("--enable needs at least one --allow (else no officer may "
+                                    "act for anyone)"));
+        return;
+      }
+      auto entries = OfficerRightsEntries(sf->allow, sf->deny);
+      if (!entries.ok()) {
+        *exit_code = UsageError(entries.status());
+        return;
+      }
+      // The CA's owner is BUILTIN\Administrators, as Windows' own default.
+      auto sd =
+          security::BuildOfficerRights(*entries, security::well_known::kBuiltinAdministrators);
+      Result<Bytes> encoded =
+          sd.ok() ? security::EncodeSecurityDescriptor(*sd) : Result<Bytes>(sd.status());
+      if (!encoded.ok()) {
+        *exit_code = UsageError(encoded.status());
+        return;
+      }
+      descriptor = std::move(*encoded);
+    }
+    *exit_code = WithAdmin(sf->connection, [&](client::CertAdminClient& c) {
+      const Status s = c.SetOfficerRights(sf->enable, descriptor);
+      if (!s.ok()) return FailCall("setting the officer rights", s);
+      std::cerr << "officer rights " << (sf->enable ? "enabled" : "disabled") << '\n';
+      return kExitOk;
+    });
+  });
+}
+
+void RegisterAuditFilter(CLI::App& app, int* exit_code) {
+  CLI::App* cmd =
+      app.add_subcommand("audit-filter", "read or set the CA's audit filter, over DCOM");
+  cmd->require_subcommand(1);
+
+  auto gf = std::make_shared<ConnectionFlags>();
+  CLI::App* get = cmd->add_subcommand("get", "show the audit filter (GetAuditFilter)");
+  AddConnectionFlags(get, gf.get(), false);
+  get->callback([gf, exit_code] {
+    *exit_code = WithAdmin(*gf, [&](client::CertAdminClient& c) {
+      Result<std::uint32_t> filter = c.GetAuditFilter();
+      if (!filter.ok()) return FailCall("reading the audit filter", filter.status());
+      std::cout << AuditFilterText(*filter) << '\n';
+      return kExitOk;
+    });
+  });
+
+  struct SetFlags {
+    ConnectionFlags connection;
+    std::string filter;
+  };
+  auto sf = std::make_shared<SetFlags>();
+  CLI::App* set = cmd->add_subcommand("set", "set the audit filter (SetAuditFilter)");
+  AddConnectionFlags(set, &sf->connection, false);
+  set->add_option("filter", sf->filter,
+                  "a number, or names: start-stop, backup, issuance, revocation, security, "
+                  "key-recovery, configuration, none")
+      ->required();
+  set->callback([sf, exit_code] {
+    Result<std::uint32_t> filter = ParseAuditFilter(sf->filter);
+    if (!filter.ok()) {
+      *exit_code = UsageError(filter.status());
+      return;
+    }
+    *exit_code = WithAdmin(sf->connection, [&](client::CertAdminClient& c) {
+      const Status s = c.SetAuditFilter(*filter);
+      if (!s.ok()) return FailCall("setting the audit filter", s);
+      std::cerr << "audit filter set to " << AuditFilterText(*filter) << '\n';
+      return kExitOk;
+    });
+  });
+}
+
+void RegisterConfig(CLI::App& app, int* exit_code) {
+  CLI::App* cmd = app.add_subcommand("config", "read the CA's configuration entries, over DCOM");
+  cmd->require_subcommand(1);
+  struct GetFlags {
+    ConnectionFlags connection;
+    std::string name;
+    std::string node;
+  };
+  auto gf = std::make_shared<GetFlags>();
+  CLI::App* get = cmd->add_subcommand(
+      "get", "one entry (GetConfigEntry): CommonName, CRLPeriod, CRLPeriodUnits, EditFlags, ...");
+  AddConnectionFlags(get, &gf->connection, false);
+  get->add_option("name", gf->name, "the entry, as certutil -getreg names it")->required();
+  get->add_option("--node", gf->node, "the node path under the CA (default: the CA's own)");
+  get->callback([gf, exit_code] {
+    *exit_code = WithAdmin(gf->connection, [&](client::CertAdminClient& c) {
+      Result<client::ConfigValue> value = c.GetConfigEntry(gf->node, gf->name);
+      if (!value.ok()) return FailCall("reading " + gf->name, value.status());
+      if (const auto* n = std::get_if<std::int32_t>(&*value)) {
+        std::cout << *n << " (0x" << std::hex << static_cast<std::uint32_t>(*n) << std::dec
+                  << ")\n";
+      } else if (const auto* text = std::get_if<std::string>(&*value)) {
+        std::cout << *text << '\n';
+      } else {
+        std::cout << "(empty)\n";
+      }
+      return kExitOk;
+    });
+  });
+}
+
+}  // namespace
+
+void RegisterSettingsCommands(CLI::App& app, int* exit_code) {
+  RegisterOfficerRights(app, exit_code);
+  RegisterAuditFilter(app, exit_code);
+  RegisterConfig(app, exit_code);
+}
+
+}  // namespace openadcs::cli

@@ -1,0 +1,215 @@
+#include "openadcs/security/officer_rights.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+
+namespace openadcs::security {
+namespace {
+
+constexpr std::size_t kSidCountBytes = 4;
+
+Status Invalid(const std::string& what, const std::string& why) {
+  return Status::InvalidArgument(what + ": " + why);
+}
+
+std::uint32_t Load32(std::span<const std::uint8_t> b) {
+  return static_cast<std::uint32_t>(b[0]) | static_cast<std::uint32_t>(b[1]) << 8 |
+         static_cast<std::uint32_t>(b[2]) << 16 | static_cast<std::uint32_t>(b[3]) << 24;
+}
+
+bool AllZero(std::span<const std::uint8_t> b) {
+  return std::all_of(b.begin(), b.end(), [](std::uint8_t v) { return v == 0; });
+}
+
+char16_t LowerAscii(char16_t c) {
+  return c >= u'A' && c <= u'Z' ? static_cast<char16_t>(c - u'A' + u'a') : c;
+}
+
+// `text` (UTF-8) as UTF-16 code units; nullopt when it is not UTF-8. Only
+// template names go through here: the request's, to compare with an ACE's.
+std::optional<std::u16string> Utf16Of(std::string_view text) {
+  std::u16string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t n = 0;
+    char32_t cp = 0;
+    if (lead < 0x80) {
+      cp = lead;
+    } else if ((lead & 0xE0) == 0xC0) {
+      n = 1;
+      cp = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+      n = 2;
+      cp = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+      n = 3;
+      cp = lead & 0x07;
+    } else {
+      return std::nullopt;
+    }
+    if (i + n >= text.size() && n > 0) return std::nullopt;
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto c = static_cast<unsigned char>(text[i + k]);
+      if ((c & 0xC0) != 0x80) return std::nullopt;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
+      out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
+    } else {
+      out.push_back(static_cast<char16_t>(cp));
+    }
+    i += n + 1;
+  }
+  return out;
+}
+
+bool TemplateMatches(const std::u16string& wanted, const std::optional<std::u16string>& actual) {
+  if (wanted.empty()) return true;
+  if (!actual || actual->size() != wanted.size()) return false;
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    if (LowerAscii(wanted[i]) != LowerAscii((*actual)[i])) return false;
+  }
+  return true;
+}
+
+bool Holds(std::span<const Sid> sids, const Sid& sid) {
+  return std::find(sids.begin(), sids.end(), sid) != sids.end();
+}
+
+}  // namespace
+
+Status DecodeOfficerAceData(std::span<const std::uint8_t> data, OfficerRightsEntry* entry) {
+  const std::string what = "officer rights application data";
+  if (data.size() < kSidCountBytes) return Invalid(what, "no SIDCount");
+  const std::uint32_t count = Load32(data);
+  std::size_t pos = kSidCountBytes;
+  // Every SID takes at least its 8-byte header.
+  if (count > (data.size() - pos) / Sid::kHeaderBytes) {
+    return Invalid(what, "SIDCount " + std::to_string(count) + " overruns the ACE");
+  }
+  std::vector<Sid> sids;
+  sids.reserve(count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    Result<Sid> sid = Sid::Decode(data.subspan(pos));
+    if (!sid.ok()) return Invalid(what, "SID " + std::to_string(i) + ": " + sid.status().message());
+    pos += sid->EncodedSize();
+    sids.push_back(*sid);
+  }
+  // TemplateName: UTF-16 code units up to a NUL. No bytes (or one zero
+  // byte) at all is read as no name; after the NUL only padding may follow.
+  std::span<const std::uint8_t> rest = data.subspan(pos);
+  std::u16string name;
+  std::size_t k = 0;
+  bool terminated = false;
+  for (; k + 2 <= rest.size(); k += 2) {
+    const auto unit = static_cast<char16_t>(rest[k] | rest[k + 1] << 8);
+    if (unit == 0) {
+      terminated = true;
+      break;
+    }
+    name.push_back(unit);
+  }
+  if (!terminated && !(rest.size() < 2 && AllZero(rest))) {
+    return Invalid(what, "TemplateName has no terminating NUL");
+  }
+  if (terminated && !AllZero(rest.subspan(k + 2))) {
+    return Invalid(what, "bytes other than zero after TemplateName");
+  }
+  entry->requesters = std::move(sids);
+  entry->template_name = std::move(name);
+  return Status::Ok();
+}
+
+Bytes EncodeOfficerAceData(const OfficerRightsEntry& entry) {
+  Bytes out;
+  const auto count = static_cast<std::uint32_t>(entry.requesters.size());
+  for (int shift = 0; shift < 32; shift += 8)
+    out.push_back(static_cast<std::uint8_t>(count >> shift));
+  for (const Sid& sid : entry.requesters) sid.EncodeTo(&out);
+  for (char16_t unit : entry.template_name) {
+    out.push_back(static_cast<std::uint8_t>(unit));
+    out.push_back(static_cast<std::uint8_t>(unit >> 8));
+  }
+  out.push_back(0);
+  out.push_back(0);
+  out.resize((out.size() + 3) / 4 * 4, 0);
+  return out;
+}
+
+Result<std::vector<OfficerRightsEntry>> ParseOfficerRights(const SecurityDescriptor& sd) {
+  if (!sd.HasDacl()) return Invalid("officer rights", "no DACL");
+  std::vector<OfficerRightsEntry> entries;
+  entries.reserve(sd.dacl->aces.size());
+  for (std::size_t i = 0; i < sd.dacl->aces.size(); ++i) {
+    const Ace& ace = sd.dacl->aces[i];
+    const std::string what = "officer rights ACE " + std::to_string(i);
+    if (!ace.IsCallback()) {
+      return Invalid(what, "type " + std::to_string(ace.type) +
+                               " (must be ACCESS_ALLOWED_CALLBACK or ACCESS_DENIED_CALLBACK)");
+    }
+    if (ace.mask != kOfficerRightsAceMask) {
+      return Invalid(what, "mask " + std::to_string(ace.mask) + " (must be 0x00010000)");
+    }
+    OfficerRightsEntry entry;
+    entry.allow = ace.type == kAccessAllowedCallbackAceType;
+    entry.officer = ace.sid;
+    entry.flags = ace.flags;
+    Status s = DecodeOfficerAceData(ace.tail, &entry);
+    if (!s.ok()) return Invalid(what, s.message());
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+Result<SecurityDescriptor> BuildOfficerRights(std::span<const OfficerRightsEntry> entries,
+                                              const Sid& owner) {
+  if (entries.size() > kMaxAces) {
+    return Invalid("officer rights", std::to_string(entries.size()) +
+                                         " entries exceed the limit of " +
+                                         std::to_string(kMaxAces));
+  }
+  SecurityDescriptor sd;
+  sd.control = kSeSelfRelative | kSeDaclPresent;
+  sd.owner = owner;
+  sd.group = owner;
+  Acl acl;
+  acl.revision = kAclRevision;
+  for (const OfficerRightsEntry& e : entries) {
+    Ace ace;
+    ace.type = e.allow ? kAccessAllowedCallbackAceType : kAccessDeniedCallbackAceType;
+    ace.flags = e.flags;
+    ace.mask = kOfficerRightsAceMask;
+    ace.sid = e.officer;
+    ace.tail = EncodeOfficerAceData(e);
+    acl.aces.push_back(std::move(ace));
+  }
+  sd.dacl = std::move(acl);
+  // Sizes are checked where they are written: an encode that fails here
+  // fails for the caller too.
+  Result<Bytes> encoded = EncodeSecurityDescriptor(sd);
+  if (!encoded.ok()) return encoded.status();
+  return sd;
+}
+
+bool OfficerMayActFor(std::span<const OfficerRightsEntry> entries,
+                      std::span<const Sid> officer_sids, std::span<const Sid> requester_sids,
+                      std::string_view template_name) {
+  const std::optional<std::u16string> request_template = Utf16Of(template_name);
+  for (const OfficerRightsEntry& e : entries) {
+    if ((e.flags & kInheritOnlyAce) != 0) continue;
+    if (!Holds(officer_sids, e.officer)) continue;
+    const bool about_requester =
+        std::any_of(e.requesters.begin(), e.requesters.end(),
+                    [&](const Sid& s) { return Holds(requester_sids, s); });
+    if (!about_requester || !TemplateMatches(e.template_name, request_template)) continue;
+    return e.allow;
+  }
+  return false;
+}
+
+}  // namespace openadcs::security
