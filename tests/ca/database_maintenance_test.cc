@@ -12,8 +12,8 @@
 #include "openadcs/ca/engine.h"
 #include "openadcs/db/audit.h"
 #include "openadcs/util/hresult.h"
+#include "testing/engine_fixture.h"
 #include "testing/pki.h"
-#include "testing/test_ca.h"
 #include "testing/test_callers.h"
 
 namespace openadcs::ca {
@@ -21,11 +21,10 @@ namespace {
 
 using db::Table;
 
-class DatabaseMaintenanceTest : public ::testing::Test {
+class DatabaseMaintenanceTest : public testing::EngineTestBase {
  protected:
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCa(dir_.path(), &identity_, &store_, &templates_));
-    // The administrator is also an officer: DeleteRow needs both.
+  // The administrator is also an officer: DeleteRow needs both.
+  void OpenSecurity() override {
     CaSecurityOptions options;
     options.initial.administrators = {admin_.sid, admin_only_.sid};
     options.initial.officers = {officer_.sid, admin_.sid};
@@ -34,20 +33,10 @@ class DatabaseMaintenanceTest : public ::testing::Test {
     auto security = CaSecurity::Open(*store_, std::move(options));
     ASSERT_TRUE(security.ok()) << security.status().ToString();
     security_ = std::move(security).value();
-    engine_ = std::make_unique<Engine>(EngineOptions{}, *identity_, *store_, *templates_, nullptr,
-                                       *security_, [this] { return now_; });
-    key_ = testing::MakeRsaKey(2048);
   }
 
   SubmitResult Submit(const std::string& cn, const std::string& templ) {
-    testing::CsrSpec s;
-    s.subject = {{"CN", cn}};
-    SubmitRequest r;
-    r.request = testing::MakeCsrDer(key_.get(), s);
-    r.attributes = "CertificateTemplate:" + templ;
-    r.caller = requester_;
-    r.authority = "openadcs-CA";
-    return engine_->Submit(r);
+    return EngineTestBase::Submit(Csr(cn), "CertificateTemplate:" + templ);
   }
 
   // A certificate for CN=`cn` with `serial`, issued in this CA's name and
@@ -78,17 +67,6 @@ class DatabaseMaintenanceTest : public ::testing::Test {
     EXPECT_FALSE(v->first_fault.has_value()) << v->first_fault->why;
   }
 
-  testing::TempDir dir_;
-  std::int64_t now_ = 1'800'000'000;
-  std::unique_ptr<pki::CaIdentity> identity_;
-  std::unique_ptr<db::CaStore> store_;
-  std::unique_ptr<directory::TemplateSource> templates_;
-  std::unique_ptr<CaSecurity> security_;
-  std::unique_ptr<Engine> engine_;
-  ossl::PKeyPtr key_;
-  const Caller officer_ = testing::TestOfficer();
-  const Caller requester_ = testing::TestRequester();
-  const Caller admin_ = testing::TestAdmin();
   const Caller admin_only_ = testing::TestCaller("EXAMPLE\\root", "S-1-5-21-1-2-3-501");
 };
 

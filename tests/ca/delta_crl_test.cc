@@ -10,8 +10,8 @@
 #include "openadcs/ca/engine.h"
 #include "openadcs/pki/x509_builder.h"
 #include "openadcs/util/hresult.h"
+#include "testing/engine_fixture.h"
 #include "testing/pki.h"
-#include "testing/test_ca.h"
 #include "testing/test_callers.h"
 
 namespace openadcs::ca {
@@ -61,29 +61,23 @@ std::string Trimmed(const std::string& serial) {
   return first == std::string::npos ? "0" : serial.substr(first);
 }
 
-class DeltaCrlTest : public ::testing::Test {
+class DeltaCrlTest : public testing::EngineTestBase {
  protected:
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCa(dir_.path(), &identity_, &store_, &templates_));
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCaSecurity(*store_, &security_));
-    key_ = testing::MakeRsaKey(2048);
-  }
+  // Each test starts its engine, with its delta period.
+  bool StartsEngine() const override { return false; }
 
   void MakeEngine(std::chrono::seconds delta_period) {
     EngineOptions options;
     options.crl_delta_period = delta_period;
     options.crl_delta_overlap = std::chrono::hours(1);
     options.delta_crl_distribution_points = {kDeltaUrl};
-    engine_ = std::make_unique<Engine>(options, *identity_, *store_, *templates_, nullptr,
-                                       *security_, [this] { return now_; });
+    StartEngine(options);
   }
 
   // Issues a certificate; returns its serial (hex) and keeps its DER.
   std::string Issue(const std::string& cn) {
-    testing::CsrSpec s;
-    s.subject = {{"CN", cn}};
     SubmitRequest r;
-    r.request = testing::MakeCsrDer(key_.get(), s);
+    r.request = Csr(cn);
     r.attributes = "CertificateTemplate:AutoIssueSubject";
     r.caller = testing::TestRequester();
     SubmitResult issued = engine_->Submit(r);
@@ -119,17 +113,7 @@ class DeltaCrlTest : public ::testing::Test {
     return error;
   }
 
-  testing::TempDir dir_;
-  std::int64_t now_ = 1'800'000'000;
-  std::unique_ptr<pki::CaIdentity> identity_;
-  std::unique_ptr<db::CaStore> store_;
-  std::unique_ptr<directory::TemplateSource> templates_;
-  std::unique_ptr<CaSecurity> security_;
-  std::unique_ptr<Engine> engine_;
-  ossl::PKeyPtr key_;
   std::map<std::string, Bytes> certs_;
-  const Caller officer_ = testing::TestOfficer();
-  const Caller admin_ = testing::TestAdmin();
 };
 
 TEST_F(DeltaCrlTest, DeltaListsChangesSinceItsBaseAndOpenSslAppliesIt) {

@@ -9,38 +9,15 @@
 #include "openadcs/ca/engine.h"
 #include "openadcs/db/audit.h"
 #include "openadcs/security/security_descriptor.h"
+#include "testing/engine_fixture.h"
 #include "testing/pki.h"
-#include "testing/test_ca.h"
 #include "testing/test_callers.h"
 
 namespace openadcs::ca {
 namespace {
 
-class EngineAuditTest : public ::testing::Test {
+class EngineAuditTest : public testing::EngineTestBase {
  protected:
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCa(dir_.path(), &identity_, &store_, &templates_));
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCaSecurity(*store_, &security_));
-    engine_ = std::make_unique<Engine>(EngineOptions{}, *identity_, *store_, *templates_, nullptr,
-                                       *security_, [this] { return now_; });
-    key_ = testing::MakeRsaKey(2048);
-  }
-
-  SubmitResult Submit(const Bytes& request, const std::string& attributes) {
-    SubmitRequest r;
-    r.request = request;
-    r.attributes = attributes;
-    r.caller = requester_;
-    r.authority = "openadcs-CA";
-    return engine_->Submit(r);
-  }
-
-  Bytes Csr(const std::string& cn) {
-    testing::CsrSpec s;
-    s.subject = {{"CN", cn}};
-    return testing::MakeCsrDer(key_.get(), s);
-  }
-
   // The audit rows after the first start's init-ca-security (checked once).
   std::vector<db::AuditRow> Rows() {
     auto rows = store_->ListAudit(0, db::kMaxAuditListRows);
@@ -57,18 +34,6 @@ class EngineAuditTest : public ::testing::Test {
     EXPECT_EQ(v->rows, rows);
     EXPECT_FALSE(v->first_fault.has_value()) << v->first_fault->why;
   }
-
-  testing::TempDir dir_;
-  std::int64_t now_ = 1'800'000'000;
-  std::unique_ptr<pki::CaIdentity> identity_;
-  std::unique_ptr<db::CaStore> store_;
-  std::unique_ptr<directory::TemplateSource> templates_;
-  std::unique_ptr<CaSecurity> security_;
-  std::unique_ptr<Engine> engine_;
-  ossl::PKeyPtr key_;
-  const Caller officer_ = testing::TestOfficer();
-  const Caller requester_ = testing::TestRequester();
-  const Caller admin_ = testing::TestAdmin();
 };
 
 struct Expected {

@@ -10,8 +10,8 @@
 #include "openadcs/db/column_catalogue.h"
 #include "openadcs/pki/x509_builder.h"
 #include "openadcs/util/hresult.h"
+#include "testing/engine_fixture.h"
 #include "testing/pki.h"
-#include "testing/test_ca.h"
 #include "testing/test_callers.h"
 
 namespace openadcs::ca {
@@ -21,47 +21,13 @@ using db::Disposition;
 using testing::CsrSpec;
 namespace xf = db::extension_flag;
 
-class EngineTest : public ::testing::Test {
+class EngineTest : public testing::EngineTestBase {
  protected:
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCa(dir_.path(), &identity_, &store_, &templates_));
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCaSecurity(*store_, &security_));
-    engine_ = std::make_unique<Engine>(EngineOptions{}, *identity_, *store_, *templates_, nullptr,
-                                       *security_, [this] { return now_; });
-    key_ = testing::MakeRsaKey(2048);
-  }
-
-  SubmitResult Submit(const Bytes& request, const std::string& attributes) {
-    SubmitRequest r;
-    r.request = request;
-    r.attributes = attributes;
-    r.caller = testing::TestRequester();
-    r.authority = "openadcs-CA";
-    return engine_->Submit(r);
-  }
-
-  Bytes Csr(const std::string& cn) {
-    CsrSpec s;
-    s.subject = {{"CN", cn}};
-    return testing::MakeCsrDer(key_.get(), s);
-  }
-
   std::vector<db::RequestRecord> All() {
     auto rows = store_->ListRequests({});
     EXPECT_TRUE(rows.ok());
     return rows.ok() ? *rows : std::vector<db::RequestRecord>{};
   }
-
-  testing::TempDir dir_;
-  std::int64_t now_ = 1'800'000'000;
-  std::unique_ptr<pki::CaIdentity> identity_;
-  std::unique_ptr<db::CaStore> store_;
-  std::unique_ptr<directory::TemplateSource> templates_;
-  std::unique_ptr<CaSecurity> security_;
-  std::unique_ptr<Engine> engine_;
-  ossl::PKeyPtr key_;
-  const Caller officer_ = testing::TestOfficer();
-  const Caller requester_ = testing::TestRequester();
 };
 
 TEST_F(EngineTest, ApprovalFlowOfMsCersod35) {

@@ -13,8 +13,8 @@
 
 #include "openadcs/ca/engine.h"
 #include "openadcs/util/hresult.h"
+#include "testing/engine_fixture.h"
 #include "testing/pki.h"
-#include "testing/test_ca.h"
 #include "testing/test_callers.h"
 
 namespace openadcs::ca {
@@ -23,26 +23,13 @@ namespace {
 using security::OfficerRightsEntry;
 using security::Sid;
 
-class OfficerRightsEngineTest : public ::testing::Test {
+class OfficerRightsEngineTest : public testing::EngineTestBase {
  protected:
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCa(dir_.path(), &identity_, &store_, &templates_));
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCaSecurity(*store_, &security_));
-    engine_ = std::make_unique<Engine>(EngineOptions{}, *identity_, *store_, *templates_, nullptr,
-                                       *security_, [this] { return now_; });
-    key_ = testing::MakeRsaKey(2048);
-  }
-
   // A pending request of `requester` (the template needs approval).
   std::uint32_t Pending(const Caller& requester) {
-    testing::CsrSpec s;
-    s.subject = {{"CN", requester.name.substr(requester.name.find('\\') + 1)}};
-    SubmitRequest r;
-    r.request = testing::MakeCsrDer(key_.get(), s);
-    r.attributes = "CertificateTemplate:OfficerApproval";
-    r.caller = requester;
-    r.authority = "openadcs-CA";
-    SubmitResult result = engine_->Submit(r);
+    SubmitResult result =
+        SubmitAs(requester, Csr(requester.name.substr(requester.name.find('\\') + 1)),
+                 "CertificateTemplate:OfficerApproval");
     EXPECT_EQ(result.disposition, WireDisposition::kUnderSubmission) << result.message;
     return result.request_id;
   }
@@ -68,18 +55,8 @@ class OfficerRightsEngineTest : public ::testing::Test {
     EXPECT_EQ(s.hresult(), hr::kRestrictedOfficer);
   }
 
-  testing::TempDir dir_;
-  std::int64_t now_ = 1'800'000'000;
-  std::unique_ptr<pki::CaIdentity> identity_;
-  std::unique_ptr<db::CaStore> store_;
-  std::unique_ptr<directory::TemplateSource> templates_;
-  std::unique_ptr<CaSecurity> security_;
-  std::unique_ptr<Engine> engine_;
-  ossl::PKeyPtr key_;
-  const Caller officer_ = testing::TestOfficer();
   const Caller alice_ = testing::TestRequester();
   const Caller bob_ = testing::TestCaller("EXAMPLE\\bob", "S-1-5-21-1-2-3-1106");
-  const Caller admin_ = testing::TestAdmin();
 };
 
 TEST_F(OfficerRightsEngineTest, RestrictedOfficerActsForItsRequesterOnly) {
