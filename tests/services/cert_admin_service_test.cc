@@ -19,8 +19,8 @@
 #include "openadcs/ndr/utf16.h"
 #include "openadcs/util/filetime.h"
 #include "openadcs/util/hresult.h"
+#include "testing/cert_admin_fixture.h"
 #include "testing/pki.h"
-#include "testing/test_ca.h"
 #include "testing/test_callers.h"
 
 namespace openadcs::services {
@@ -28,7 +28,6 @@ namespace {
 
 namespace wire = ndr::icert_admin;
 namespace view = ndr::cert_view;
-using Op = idl::icert_admin_d2::Opnum;
 
 constexpr const char16_t* kAuthority = u"openadcs-CA";
 
@@ -42,41 +41,19 @@ Bytes Long(std::uint32_t v) {
           static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 24)};
 }
 
-class CertAdminServiceTest : public ::testing::Test {
+class CertAdminServiceTest : public testing::CertAdminTestBase {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCa(dir_.path(), &identity_, &store_, &templates_));
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCaSecurity(*store_, &security_));
-    engine_ = std::make_unique<ca::Engine>(ca::EngineOptions{}, *identity_, *store_, *templates_,
-                                           nullptr, *security_);
-    CertAdminOptions options;
-    options.max_open_views_per_client = 2;
-    views_ = std::make_shared<OpenViewCounter>(options.max_open_views_per_client);
-    object_ = std::make_unique<CertAdminObject>(*engine_, options, views_);
-    ActAs(officer_, testing::TestOfficer());
+    ASSERT_NO_FATAL_FAILURE(CertAdminTestBase::SetUp());
     key_ = testing::MakeRsaKey(2048);
   }
 
-  void ActAs(auth::Identity& who, const ca::Caller& caller) {
-    const std::size_t slash = caller.name.find('\\');
-    who = {caller.name.substr(0, slash), caller.name.substr(slash + 1), caller.sid,
-           caller.group_sids};
-    ctx_.client = &who;
-    ctx_.auth_level = auth::AuthLevel::kPrivacy;
-    ctx_.peer_address = "127.0.0.1";
+  CertAdminOptions Options() const override {
+    CertAdminOptions options;
+    options.max_open_views_per_client = 2;
+    return options;
   }
-
-  rpc::CallResult Call(Op op, const Bytes& stub) {
-    return object_->Call(ctx_, object_->interfaces()[1], static_cast<std::uint16_t>(op), stub);
-  }
-
-  std::uint32_t HresultOf(Op op, const Bytes& stub) {
-    rpc::CallResult r = Call(op, stub);
-    EXPECT_EQ(r.fault_status, 0u);
-    auto out = ndr::orpc::DecodeHresultResponse(r.stub);
-    EXPECT_TRUE(out.ok());
-    return out.ok() ? out->hresult : 0xFFFFFFFF;
-  }
+  ca::Caller InitialCaller() const override { return testing::TestOfficer(); }
 
   // A pending request of alice's on the approval template; its id.
   std::uint32_t Pending(const std::string& cn) {
@@ -158,17 +135,7 @@ class CertAdminServiceTest : public ::testing::Test {
     return ids;
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<pki::CaIdentity> identity_;
-  std::unique_ptr<db::CaStore> store_;
-  std::unique_ptr<directory::TemplateSource> templates_;
-  std::unique_ptr<ca::CaSecurity> security_;
-  std::unique_ptr<ca::Engine> engine_;
-  std::shared_ptr<OpenViewCounter> views_;
-  std::unique_ptr<CertAdminObject> object_;
-  auth::Identity officer_;
   auth::Identity other_;
-  rpc::CallContext ctx_;
   ossl::PKeyPtr key_;
 };
 
@@ -382,7 +349,7 @@ TEST_F(CertAdminServiceTest, ImportCertificateAndDeleteRow) {
   EXPECT_EQ(DwordCall(Call(Op::kDeleteRow, wire::EncodeDeleteRowRequest(del))).hresult,
             hr::kInvalidArg);
 
-  ActAs(officer_, testing::TestOfficer());
+  ActAs(testing::TestOfficer());
   out = DwordCall(Call(Op::kImportCertificate, wire::EncodeImportCertificateRequest(import)));
   ASSERT_EQ(out.hresult, hr::kOk);
   auto rec = store_->GetRequest(out.value);
@@ -405,7 +372,7 @@ TEST_F(CertAdminServiceTest, DeleteRowAndImportRefuseTheRequester) {
   EXPECT_EQ(out.hresult, hr::kAccessDenied);
   EXPECT_EQ(out.value, 0u);
   // The officer alone may not delete either.
-  ActAs(officer_, testing::TestOfficer());
+  ActAs(testing::TestOfficer());
   EXPECT_EQ(DwordCall(Call(Op::kDeleteRow, wire::EncodeDeleteRowRequest(del))).hresult,
             hr::kAccessDenied);
   EXPECT_TRUE(store_->GetRequest(id).ok());

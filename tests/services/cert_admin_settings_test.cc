@@ -14,51 +14,23 @@
 #include "openadcs/security/officer_rights.h"
 #include "openadcs/services/cert_admin_service.h"
 #include "openadcs/util/hresult.h"
+#include "testing/cert_admin_fixture.h"
 #include "testing/pki.h"
-#include "testing/test_ca.h"
 #include "testing/test_callers.h"
 
 namespace openadcs::services {
 namespace {
 
 namespace wire = ndr::icert_admin;
-using Op = idl::icert_admin_d2::Opnum;
 
 constexpr const char16_t* kAuthority = u"openadcs-CA";
 
-class CertAdminSettingsTest : public ::testing::Test {
+class CertAdminSettingsTest : public testing::CertAdminTestBase {
  protected:
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCa(dir_.path(), &identity_, &store_, &templates_));
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCaSecurity(*store_, &security_));
-    engine_ = std::make_unique<ca::Engine>(ca::EngineOptions{}, *identity_, *store_, *templates_,
-                                           nullptr, *security_);
+  CertAdminOptions Options() const override {
     CertAdminOptions options;
     options.config_entries = {{"CRLPeriodUnits", 168}, {"CRLPeriod", std::string("Hours")}};
-    object_ =
-        std::make_unique<CertAdminObject>(*engine_, options, std::make_shared<OpenViewCounter>(16));
-    ActAs(testing::TestAdmin());
-  }
-
-  void ActAs(const ca::Caller& caller) {
-    const std::size_t slash = caller.name.find('\\');
-    who_ = {caller.name.substr(0, slash), caller.name.substr(slash + 1), caller.sid,
-            caller.group_sids};
-    ctx_.client = &who_;
-    ctx_.auth_level = auth::AuthLevel::kPrivacy;
-    ctx_.peer_address = "127.0.0.1";
-  }
-
-  rpc::CallResult Call(Op op, const Bytes& stub) {
-    return object_->Call(ctx_, object_->interfaces()[1], static_cast<std::uint16_t>(op), stub);
-  }
-
-  std::uint32_t HresultOf(Op op, const Bytes& stub) {
-    rpc::CallResult r = Call(op, stub);
-    EXPECT_EQ(r.fault_status, 0u);
-    auto out = ndr::orpc::DecodeHresultResponse(r.stub);
-    EXPECT_TRUE(out.ok());
-    return out.ok() ? out->hresult : 0xFFFFFFFF;
+    return options;
   }
 
   std::uint32_t SetOfficerRights(std::int32_t enable, const Bytes& sd) {
@@ -124,16 +96,6 @@ class CertAdminSettingsTest : public ::testing::Test {
     auto sd = security::BuildOfficerRights({&e, 1}, security::well_known::kBuiltinAdministrators);
     return security::EncodeSecurityDescriptor(sd.value()).value();
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<pki::CaIdentity> identity_;
-  std::unique_ptr<db::CaStore> store_;
-  std::unique_ptr<directory::TemplateSource> templates_;
-  std::unique_ptr<ca::CaSecurity> security_;
-  std::unique_ptr<ca::Engine> engine_;
-  std::unique_ptr<CertAdminObject> object_;
-  auth::Identity who_;
-  rpc::CallContext ctx_;
 };
 
 TEST_F(CertAdminSettingsTest, OfficerRightsRoundTripAndRefuseAnotherRequester) {
