@@ -22,6 +22,7 @@
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/hresult.h"
 #include "openadcs/util/openssl.h"
+#include "testing/admin_interop.h"
 #include "testing/daemon_process.h"
 #include "testing/interop_daemon.h"
 #include "testing/pki.h"
@@ -39,43 +40,9 @@ constexpr const char* kPassword = InteropDaemon::kPassword;
 constexpr const char* kOfficerOid = "1.3.6.1.4.1.99999.77.1";
 constexpr const char* kOfficerValue = "approved-by-impacket";
 
-std::string Unsigned(std::uint32_t v) {
-  return std::to_string(v);
-}
-
-class DcomAdminInteropTest : public testing::InteropTest {
+class DcomAdminInteropTest : public testing::AdminInteropTest {
  protected:
-  static void SetUpTestSuite() {
-    const std::string config =
-        "[rpc]\naddress = \"127.0.0.1\"\nepm_port = 135\nicpr_port = 0\n"
-        "netbios_domain_name = \"EXAMPLE\"\n[dcom]\nport = 0\n" +
-        std::string(InteropDaemon::kAdminSecurity);
-    ASSERT_TRUE(StartDaemon(config));
-  }
-
-  static std::vector<std::string> As(const std::string& user) {
-    return {"--authority", kCaName, "--domain", "EXAMPLE", "--user", user, "--password", kPassword};
-  }
-
-  // admin_client.py `action` `operands` as `user`.
-  static std::string Admin(const std::string& user, const std::string& action,
-                           const std::vector<std::string>& operands = {}) {
-    std::vector<std::string> argv = {action};
-    argv.insert(argv.end(), operands.begin(), operands.end());
-    const std::vector<std::string> who = As(user);
-    argv.insert(argv.end(), who.begin(), who.end());
-    return testing::RunInteropScript("admin_client.py", argv);
-  }
-
-  // dcom_client.py `action` as `user` with `args`.
-  static std::string Wcce(const std::string& user, const std::string& action,
-                          const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {action};
-    const std::vector<std::string> who = As(user);
-    argv.insert(argv.end(), who.begin(), who.end());
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::RunInteropScript("dcom_client.py", argv);
-  }
+  static void SetUpTestSuite() { ASSERT_TRUE(StartDaemon(AdminDaemonConfig())); }
 
   // A request by `user` on the approval template; its id, "" on failure.
   static std::string SubmitPending(const std::string& user, const std::string& cn) {

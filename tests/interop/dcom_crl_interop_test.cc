@@ -21,6 +21,7 @@
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/hresult.h"
 #include "openadcs/util/openssl.h"
+#include "testing/admin_interop.h"
 #include "testing/daemon_process.h"
 #include "testing/interop_daemon.h"
 #include "testing/pki.h"
@@ -35,10 +36,6 @@ using testing::JsonField;
 constexpr const char* kCaName = InteropDaemon::kCaName;
 constexpr const char* kPassword = InteropDaemon::kPassword;
 constexpr const char* kDeltaUrl = "http://pki.example.com/delta.crl";
-
-std::string Unsigned(std::uint32_t v) {
-  return std::to_string(v);
-}
 
 ossl::X509CrlPtr ParseCrl(const Bytes& der) {
   const unsigned char* p = der.data();
@@ -72,37 +69,18 @@ int Verify(X509* cert, X509* ca, X509_CRL* base, X509_CRL* delta) {
   return error;
 }
 
-class CrlInteropTest : public testing::InteropTest {
+class CrlInteropTest : public testing::AdminInteropTest {
  protected:
   static void SetUpTestSuite() {
-    const std::string config =
-        "[rpc]\naddress = \"127.0.0.1\"\nepm_port = 135\nicpr_port = 0\n"
-        "netbios_domain_name = \"EXAMPLE\"\n[dcom]\nport = 0\n"
-        "[crl]\ndelta_period_hours = 24\ndelta_distribution_points = [\"" +
-        std::string(kDeltaUrl) + "\"]\n" + std::string(InteropDaemon::kAdminSecurity);
-    ASSERT_TRUE(StartDaemon(config));
-  }
-
-  static std::vector<std::string> As(const std::string& user) {
-    return {"--authority", kCaName, "--domain", "EXAMPLE", "--user", user, "--password", kPassword};
-  }
-
-  static std::string Admin(const std::string& user, const std::string& action,
-                           const std::vector<std::string>& operands = {}) {
-    std::vector<std::string> argv = {action};
-    argv.insert(argv.end(), operands.begin(), operands.end());
-    const std::vector<std::string> who = As(user);
-    argv.insert(argv.end(), who.begin(), who.end());
-    return testing::RunInteropScript("admin_client.py", argv);
+    ASSERT_TRUE(StartDaemon(
+        AdminDaemonConfig("[crl]\ndelta_period_hours = 24\ndelta_distribution_points = [\"" +
+                          std::string(kDeltaUrl) + "\"]\n")));
   }
 
   // A certificate issued to alice on AutoIssueSubject; null on failure.
   static ossl::X509Ptr Enroll(const std::string& cn) {
-    std::vector<std::string> argv = {"request"};
-    const std::vector<std::string> who = As("alice");
-    argv.insert(argv.end(), who.begin(), who.end());
-    argv.insert(argv.end(), {"--template", "AutoIssueSubject", "--csr", CsrFile(cn).string()});
-    const std::string json = testing::RunInteropScript("dcom_client.py", argv);
+    const std::string json =
+        Wcce("alice", "request", {"--template", "AutoIssueSubject", "--csr", CsrFile(cn).string()});
     EXPECT_EQ(JsonField(json, "disposition"), "3") << json << DaemonLog();
     const std::optional<Bytes> der = Base64Decode(JsonField(json, "certificate"));
     return der ? testing::ParseCertDer(*der) : nullptr;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "openadcs/util/hresult.h"
+#include "testing/admin_interop.h"
 #include "testing/daemon_process.h"
 #include "testing/interop_daemon.h"
 #include "testing/ldap_slapd.h"
@@ -37,7 +38,7 @@ constexpr const char* kAdded = "AddedOverTheWire";
 // Change notification takes tens of milliseconds; every wait is bounded by this.
 constexpr std::chrono::seconds kServedTimeout{30};
 
-class DcomTemplatesInteropTest : public testing::InteropTest {
+class DcomTemplatesInteropTest : public testing::AdminInteropTest {
  protected:
   static void SetUpTestSuite() {
     slapd_dir_ = new testing::TempDir();
@@ -50,11 +51,7 @@ class DcomTemplatesInteropTest : public testing::InteropTest {
         "[directory]\nuris = [\"" +
         slapd_->uri() + "\"]\nbind = \"simple\"\nbind_dn = \"" + testing::SlapdServer::admin_dn() +
         "\"\npassword_file = \"" + slapd_->password_file().string() + "\"\n";
-    const std::string config =
-        "[rpc]\naddress = \"127.0.0.1\"\nepm_port = 135\nicpr_port = 0\n"
-        "netbios_domain_name = \"EXAMPLE\"\n[dcom]\nport = 0\n" +
-        std::string(InteropDaemon::kAdminSecurity);
-    ASSERT_TRUE(StartDaemon(config, templates));
+    ASSERT_TRUE(StartDaemon(AdminDaemonConfig(), templates));
   }
 
   static void TearDownTestSuite() {
@@ -63,19 +60,6 @@ class DcomTemplatesInteropTest : public testing::InteropTest {
     slapd_ = nullptr;
     delete slapd_dir_;
     slapd_dir_ = nullptr;
-  }
-
-  static std::vector<std::string> As(const std::string& user) {
-    return {"--authority", kCaName, "--domain", "EXAMPLE", "--user", user, "--password", kPassword};
-  }
-
-  static std::string Admin(const std::string& user, const std::string& action,
-                           const std::vector<std::string>& operands = {}) {
-    std::vector<std::string> argv = {action};
-    argv.insert(argv.end(), operands.begin(), operands.end());
-    const std::vector<std::string> who = As(user);
-    argv.insert(argv.end(), who.begin(), who.end());
-    return testing::RunInteropScript("admin_client.py", argv);
   }
 
   // The served list as GetCAProperty(CR_PROP_TEMPLATES) returns it.
@@ -102,11 +86,7 @@ class DcomTemplatesInteropTest : public testing::InteropTest {
 
   // alice's request on `template_name`; dcom_client.py's JSON line.
   static std::string RequestAs(const std::string& template_name, const std::string& cn) {
-    std::vector<std::string> argv = {"request"};
-    const std::vector<std::string> who = As("alice");
-    argv.insert(argv.end(), who.begin(), who.end());
-    argv.insert(argv.end(), {"--template", template_name, "--csr", CsrFile(cn).string()});
-    return testing::RunInteropScript("dcom_client.py", argv);
+    return Wcce("alice", "request", {"--template", template_name, "--csr", CsrFile(cn).string()});
   }
 
   static testing::TempDir* slapd_dir_;
