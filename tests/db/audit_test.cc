@@ -16,36 +16,15 @@
 
 #include "openadcs/db/sqlite_store.h"
 #include "testing/pki.h"
+#include "testing/store_fixture.h"
 
 namespace openadcs::db {
 namespace {
 
 constexpr std::int64_t kTime = 1'800'000'000;
 
-class AuditTest : public ::testing::Test {
+class AuditTest : public testing::StoreTestBase {
  protected:
-  void SetUp() override { Reopen(); }
-
-  void Reopen() {
-    store_.reset();
-    SqliteStoreOptions options;
-    options.path = path_;
-    auto store = OpenSqliteStore(options);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-  }
-
-  // Runs `sql` on a connection of its own, as someone with the file would.
-  void RawExec(const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-    char* error = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-        << sql << ": " << (error ? error : "");
-    sqlite3_free(error);
-    sqlite3_close(db);
-  }
-
   static AuditEvent Event(std::string action, std::string detail) {
     return {kTime, "EXAMPLE\\officer", std::move(action), 0, std::move(detail)};
   }
@@ -76,10 +55,6 @@ class AuditTest : public ::testing::Test {
     for (int i = 1; i <= 5; ++i) InsertPending("detail " + std::to_string(i));
     ASSERT_FALSE(Verify().first_fault.has_value());
   }
-
-  testing::TempDir dir_;
-  std::filesystem::path path_ = dir_.path() / "ca.db";
-  std::unique_ptr<CaStore> store_;
 };
 
 TEST_F(AuditTest, EmptyChainVerifies) {

@@ -8,23 +8,13 @@
 
 #include "openadcs/db/sqlite_store.h"
 #include "testing/pki.h"
+#include "testing/store_fixture.h"
 
 namespace openadcs::db {
 namespace {
 
-class CaSecurityTest : public ::testing::Test {
+class CaSecurityTest : public testing::StoreTestBase {
  protected:
-  void SetUp() override { Reopen(); }
-
-  void Reopen() {
-    store_.reset();
-    SqliteStoreOptions options;
-    options.path = path_;
-    auto store = OpenSqliteStore(options);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-  }
-
   // The stored row; fails the test when there is none.
   CaSecurityRow Stored() {
     auto got = store_->GetCaSecurity();
@@ -47,10 +37,6 @@ class CaSecurityTest : public ::testing::Test {
     sqlite3_close(db);
     return out;
   }
-
-  testing::TempDir dir_;
-  std::filesystem::path path_ = dir_.path() / "ca.db";
-  std::unique_ptr<CaStore> store_;
 };
 
 const Bytes kSd1 = {0x01, 0x00, 0x04, 0x80, 0x14};

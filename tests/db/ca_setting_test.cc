@@ -9,23 +9,13 @@
 
 #include "openadcs/db/sqlite_store.h"
 #include "testing/pki.h"
+#include "testing/store_fixture.h"
 
 namespace openadcs::db {
 namespace {
 
-class CaSettingTest : public ::testing::Test {
+class CaSettingTest : public testing::StoreTestBase {
  protected:
-  void SetUp() override { Reopen(); }
-
-  void Reopen() {
-    store_.reset();
-    SqliteStoreOptions options;
-    options.path = path_;
-    auto store = OpenSqliteStore(options);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-  }
-
   std::optional<Bytes> Get(const std::string& name) {
     auto got = store_->GetSetting(name);
     EXPECT_TRUE(got.ok()) << got.status().ToString();
@@ -37,20 +27,6 @@ class CaSettingTest : public ::testing::Test {
     EXPECT_TRUE(rows.ok());
     return rows.ok() ? rows->size() : 0;
   }
-
-  void RawExec(const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-    char* error = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-        << (error ? error : "");
-    sqlite3_free(error);
-    sqlite3_close(db);
-  }
-
-  testing::TempDir dir_;
-  std::filesystem::path path_ = dir_.path() / "ca.db";
-  std::unique_ptr<CaStore> store_;
 };
 
 AuditEvent Event(const char* action) {
