@@ -31,7 +31,6 @@ using ::testing::HasSubstr;
 using testing::InteropDaemon;
 using testing::JsonField;
 
-constexpr const char* kCaName = InteropDaemon::kCaName;
 constexpr const char* kPassword = InteropDaemon::kPassword;
 // In the directory, not served until a test adds it.
 constexpr const char* kAdded = "AddedOverTheWire";
