@@ -35,7 +35,13 @@ long IntegerExtension(X509_CRL* crl, int nid, int* critical = nullptr) {
   return n;
 }
 
-// serial (lower-case hex) -> reason code (0 when the entry has none).
+// A serial as the CRL shows it: hex without leading zeros.
+std::string Trimmed(const std::string& serial) {
+  const std::size_t first = serial.find_first_not_of('0');
+  return first == std::string::npos ? "0" : serial.substr(first);
+}
+
+// serial (lower-case hex, as Trimmed) -> reason code (0 when the entry has none).
 std::map<std::string, long> Entries(X509_CRL* crl) {
   std::map<std::string, long> out;
   STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl);
@@ -47,18 +53,13 @@ std::map<std::string, long> Entries(X509_CRL* crl) {
     for (char& c : serial) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     OPENSSL_free(hex);
     BN_free(bn);
+    serial = Trimmed(serial);  // BN_bn2hex writes whole bytes: "0a..."
     auto* reason = static_cast<ASN1_ENUMERATED*>(
         X509_REVOKED_get_ext_d2i(r, NID_crl_reason, nullptr, nullptr));
     out[serial] = reason == nullptr ? 0 : ASN1_ENUMERATED_get(reason);
     ASN1_ENUMERATED_free(reason);
   }
   return out;
-}
-
-// A serial as the CRL shows it: hex without leading zeros.
-std::string Trimmed(const std::string& serial) {
-  const std::size_t first = serial.find_first_not_of('0');
-  return first == std::string::npos ? "0" : serial.substr(first);
 }
 
 class DeltaCrlTest : public testing::EngineTestBase {
