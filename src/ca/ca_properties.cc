@@ -132,20 +132,13 @@ Result<std::vector<std::string>> ParseTemplatesText(std::string_view text) {
     return Status::InvalidArgument("a template list needs at least two '\\n' separators",
                                    hr::kInvalidArg);
   }
-  if (text.back() == '\n') text.remove_suffix(1);
+  const std::vector<std::string_view> fields = SplitFields(text, '\n');
   std::vector<std::string> names;
-  bool is_name = true;  // fields alternate: name, OID, name, OID, ...
-  for (std::size_t start = 0; start <= text.size();) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    if (is_name) {
-      if (end == start) {
-        return Status::InvalidArgument("an empty template name in the list", hr::kInvalidArg);
-      }
-      names.emplace_back(text.substr(start, end - start));
+  for (std::size_t i = 0; i < fields.size(); i += 2) {  // name, OID, name, OID, ...
+    if (fields[i].empty()) {
+      return Status::InvalidArgument("an empty template name in the list", hr::kInvalidArg);
     }
-    is_name = !is_name;
-    start = end + 1;
+    names.emplace_back(fields[i]);
   }
   return names;
 }

@@ -15,6 +15,7 @@
 
 #include "cli/connection.h"
 #include "openadcs/client/cert_request_client.h"
+#include "openadcs/util/bytes.h"
 #include "openadcs/util/openssl.h"
 
 namespace openadcs::cli {
@@ -59,12 +60,8 @@ Result<std::string> StringProperty(client::CertRequestClient& c, std::int32_t id
 // "a\nb\n" -> {"a", "b"}.
 std::vector<std::string> Lines(const std::string& s) {
   std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < s.size()) {
-    std::size_t end = s.find('\n', start);
-    if (end == std::string::npos) end = s.size();
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
+  for (std::string_view line : SplitFields(s, '\n')) {
+    if (!line.empty()) out.emplace_back(line);
   }
   return out;
 }

@@ -12,7 +12,7 @@
 #include "cli/credentials.h"
 #include "cli/exit_codes.h"
 #include "openadcs/auth/user_file.h"
-#include "openadcs/ndr/utf16.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::cli {
 namespace {
@@ -88,10 +88,10 @@ std::string Pem(const Bytes& der, const std::string& label) {
 
 Result<std::string> BlobText(const Bytes& blob) {
   if (blob.size() % 2 != 0) return Status::InvalidArgument("odd-length string property");
-  Result<std::u16string> units = ndr::Utf16LeBytesToString(blob);
+  Result<std::u16string> units = Utf16LeBytesToString(blob);
   if (!units.ok()) return units.status();
   while (!units->empty() && units->back() == u'\0') units->pop_back();
-  return ndr::Utf16ToUtf8(*units);
+  return Utf16ToUtf8(*units);
 }
 
 Result<std::string> AskCaName(client::CertRequestClient& c) {

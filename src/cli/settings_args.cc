@@ -8,8 +8,8 @@
 #include <utility>
 
 #include "cli/admin_args.h"
-#include "openadcs/ndr/utf16.h"
 #include "openadcs/util/bytes.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::cli {
 namespace {
@@ -88,7 +88,7 @@ std::vector<std::string> DescribeOfficerRights(
     }
     if (e.requesters.empty()) line += " (no requester)";
     if (!e.template_name.empty()) {
-      Result<std::string> name = ndr::Utf16ToUtf8(e.template_name);
+      Result<std::string> name = Utf16ToUtf8(e.template_name);
       line += " (template " + (name.ok() ? *name : std::string("?")) + ")";
     }
     if ((e.flags & security::kInheritOnlyAce) != 0) line += " (inherit-only: not applied)";

@@ -12,8 +12,8 @@
 #include "cli/connection.h"
 #include "openadcs/client/cert_admin_client.h"
 #include "openadcs/directory/certificate_template.h"
-#include "openadcs/ndr/utf16.h"
 #include "openadcs/util/bytes.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::cli {
 namespace {
@@ -154,7 +154,7 @@ int RunEdit(client::CertAdminClient& c, ListEdit edit, const std::vector<std::st
   }
   Result<ServedList> next = EditServedList(current, edit, names);
   if (!next.ok()) return UsageError(next.status());
-  Result<Bytes> value = ndr::Utf8ToUtf16LeBytes(ServedListText(*next));
+  Result<Bytes> value = Utf8ToUtf16LeBytes(ServedListText(*next));
   if (!value.ok()) return Fail("encoding the template list", value.status());
   const Status set = c.SetCaProperty(kPropTemplates, 0, kTypeString, *value);
   if (!set.ok()) return FailCall("writing the served templates", set);
@@ -282,14 +282,7 @@ std::string TemplatesJson(const directory::DirectoryListing& listing) {
 }
 
 ServedList ParseServedList(const std::string& text) {
-  std::vector<std::string> fields;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    fields.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
+  const std::vector<std::string_view> fields = SplitFields(text, '\n');
   ServedList list;
   for (std::size_t i = 0; i < fields.size(); i += 2) {
     if (fields[i].empty()) continue;

@@ -14,7 +14,7 @@
 #include "cli/connection.h"
 #include "openadcs/client/cert_admin_client.h"
 #include "openadcs/ndr/cert_view.h"
-#include "openadcs/ndr/utf16.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::cli {
 namespace {
@@ -264,13 +264,13 @@ int RunShow(const ConnectionFlags& connection, std::uint32_t request_id) {
   }
   std::cout << "Attributes:\n";
   for (const cv::Attribute& a : *attributes) {
-    Result<std::string> name = ndr::Utf16ToUtf8(a.name);
-    Result<std::string> value = ndr::Utf16ToUtf8(a.value);
+    Result<std::string> name = Utf16ToUtf8(a.name);
+    Result<std::string> value = Utf16ToUtf8(a.value);
     std::cout << "  " << (name.ok() ? *name : "?") << ": " << (value.ok() ? *value : "?") << '\n';
   }
   std::cout << "Extensions:\n";
   for (const cv::Extension& e : *extensions) {
-    Result<std::string> name = ndr::Utf16ToUtf8(e.name);
+    Result<std::string> name = Utf16ToUtf8(e.name);
     std::cout << "  " << (name.ok() ? *name : "?") << " (" << ExtensionFlagsText(e.flags)
               << "): " << HexLower(e.value) << '\n';
   }

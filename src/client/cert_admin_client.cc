@@ -10,9 +10,9 @@
 #include "openadcs/idl/icert_admin_d2.h"
 #include "openadcs/ndr/icert_admin.h"
 #include "openadcs/ndr/orpc.h"
-#include "openadcs/ndr/utf16.h"
 #include "openadcs/util/filetime.h"
 #include "openadcs/util/hresult.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::client {
 namespace {
@@ -64,7 +64,7 @@ Result<Bytes> EncodeTypedValue(const TypedValue& value) {
   if (const auto* l = std::get_if<std::int32_t>(&value)) return cv::MakeLongValue(*l);
   if (const auto* d = std::get_if<FileTime>(&value)) return cv::MakeDateValue(d->ticks);
   if (const auto* s = std::get_if<std::string>(&value)) {
-    Result<std::u16string> units = ndr::Utf8ToUtf16(*s);
+    Result<std::u16string> units = Utf8ToUtf16(*s);
     if (!units.ok()) return units.status();
     return cv::MakeStringValue(*units);
   }
@@ -81,10 +81,10 @@ Result<std::optional<TypedValue>> DecodeTypedValue(std::uint32_t type, const Byt
       if (value.size() != 8) return Status::InvalidArgument("a DATE value is not 8 bytes");
       return std::optional<TypedValue>(FileTime{LittleEndian(value)});
     case cv::kTypeString: {
-      Result<std::u16string> units = ndr::Utf16LeBytesToString(value);
+      Result<std::u16string> units = Utf16LeBytesToString(value);
       if (!units.ok()) return units.status();
       while (!units->empty() && units->back() == u'\0') units->pop_back();
-      Result<std::string> text = ndr::Utf16ToUtf8(*units);
+      Result<std::string> text = Utf16ToUtf8(*units);
       if (!text.ok()) return text.status();
       return std::optional<TypedValue>(std::move(*text));
     }
@@ -164,7 +164,7 @@ Status MethodStatus(std::uint32_t hresult, std::string_view what) {
 }
 
 std::string ColumnName(const cv::ColumnInfo& column) {
-  Result<std::string> name = ndr::Utf16ToUtf8(column.name);
+  Result<std::string> name = Utf16ToUtf8(column.name);
   return name.ok() ? std::move(*name) : std::string("?");
 }
 
@@ -458,7 +458,7 @@ Result<std::vector<Entry>> FetchAll(Fetch fetch) {
     if (!page.ok()) return page.status();
     const std::size_t got = page->size();
     if (got == 0) break;
-    Result<std::string> name = ndr::Utf16ToUtf8(page->back().name);
+    Result<std::string> name = Utf16ToUtf8(page->back().name);
     if (!name.ok()) return name.status();
     last = std::move(*name);
     all.insert(all.end(), std::make_move_iterator(page->begin()),
@@ -691,9 +691,9 @@ Status CertAdminClient::SetAuditFilter(std::uint32_t filter) {
 
 Result<ConfigValue> CertAdminClient::GetConfigEntry(const std::string& node_path,
                                                     const std::string& entry) {
-  Result<std::u16string> path16 = ndr::Utf8ToUtf16(node_path);
+  Result<std::u16string> path16 = Utf8ToUtf16(node_path);
   if (!path16.ok()) return path16.status();
-  Result<std::u16string> entry16 = ndr::Utf8ToUtf16(entry);
+  Result<std::u16string> entry16 = Utf8ToUtf16(entry);
   if (!entry16.ok()) return entry16.status();
   ica::ConfigEntryIn in;
   in.orpcthis = NewOrpcThis();
@@ -708,7 +708,7 @@ Result<ConfigValue> CertAdminClient::GetConfigEntry(const std::string& node_path
   if (out->hresult != 0) return MethodStatus(out->hresult, "GetConfigEntry");
   if (const auto* n = std::get_if<std::int32_t>(&out->value)) return ConfigValue(*n);
   if (const auto* text = std::get_if<std::u16string>(&out->value)) {
-    Result<std::string> utf8 = ndr::Utf16ToUtf8(*text);
+    Result<std::string> utf8 = Utf16ToUtf8(*text);
     if (!utf8.ok()) return utf8.status();
     return ConfigValue(std::move(*utf8));
   }

@@ -9,7 +9,7 @@
 #include "openadcs/idl/icert_passage.h"
 #include "openadcs/ndr/epm.h"
 #include "openadcs/ndr/icert_passage.h"
-#include "openadcs/ndr/utf16.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::client {
 namespace {
@@ -104,11 +104,11 @@ Result<EnrollResult> CertPassageClient::Call(std::uint32_t flags, std::uint32_t 
   in.flags = flags;
   in.request_id = request_id;
   in.request = request;
-  Result<std::u16string> authority16 = ndr::Utf8ToUtf16(authority);
+  Result<std::u16string> authority16 = Utf8ToUtf16(authority);
   if (!authority16.ok()) return authority16.status();
   in.authority = std::move(*authority16);
   if (!attributes.empty()) {
-    Result<Bytes> blob = ndr::Utf8ToUtf16LeBytes(attributes);
+    Result<Bytes> blob = Utf8ToUtf16LeBytes(attributes);
     if (!blob.ok()) return blob.status();
     in.attributes = std::move(*blob);
   }

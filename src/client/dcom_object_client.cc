@@ -11,8 +11,8 @@
 #include "openadcs/ndr/activation.h"
 #include "openadcs/ndr/rem_unknown.h"
 #include "openadcs/ndr/remote_scm_activator.h"
-#include "openadcs/ndr/utf16.h"
 #include "openadcs/util/hresult.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::client {
 namespace {
@@ -84,7 +84,7 @@ Status MethodFailed(std::uint32_t hresult, std::string_view what) {
 
 Result<std::optional<std::u16string>> OptionalUtf16(const std::string& s) {
   if (s.empty()) return std::optional<std::u16string>();
-  Result<std::u16string> units = ndr::Utf8ToUtf16(s);
+  Result<std::u16string> units = Utf8ToUtf16(s);
   if (!units.ok()) return units.status();
   return std::optional<std::u16string>(std::move(*units));
 }

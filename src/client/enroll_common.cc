@@ -3,7 +3,7 @@
 #include <string>
 #include <utility>
 
-#include "openadcs/ndr/utf16.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::client {
 
@@ -23,7 +23,7 @@ EnrollResult NewEnrollResult(std::uint32_t request_id, std::uint32_t disposition
   result.certificate = std::move(certificate);
   result.chain = std::move(chain);
   result.return_value = return_value;
-  Result<std::string> text = ndr::Utf16LeBytesToUtf8(message);
+  Result<std::string> text = Utf16LeBytesToUtf8(message);
   if (text.ok()) result.message = std::move(*text);
   return result;
 }

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "openadcs/idl/iunknown.h"
-#include "openadcs/ndr/utf16.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::dcom {
 namespace {
@@ -24,7 +24,7 @@ ObjectTableOptions TableOptions(const DcomOptions& o) {
 std::u16string Ascii16(const std::string& s) {
   // Socket addresses are ASCII (dotted quads, IPv6 hex); anything else
   // would not have come from the kernel.
-  Result<std::u16string> u = ndr::Utf8ToUtf16(s);
+  Result<std::u16string> u = Utf8ToUtf16(s);
   return u.ok() ? std::move(*u) : std::u16string();
 }
 

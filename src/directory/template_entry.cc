@@ -130,14 +130,7 @@ Status ReadDefaultCsps(const DirectoryEntry& entry, std::vector<std::string>* ou
 // The Name`Type`Value` property list of MS-CRTD 2.23.2; appends the OIDs of
 // its msPKI-RA-Application-Policies property (comma-separated).
 Status ParseRaPropertyList(std::string_view text, std::vector<std::string>* out) {
-  std::vector<std::string_view> fields;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t tick = text.find('`', pos);
-    if (tick == std::string_view::npos) tick = text.size();
-    fields.push_back(text.substr(pos, tick - pos));
-    pos = tick + 1;
-  }
+  const std::vector<std::string_view> fields = SplitFields(text, '`');
   if (fields.empty() || fields.size() % 3 != 0) {
     return AttributeError(kRaApplicationPolicies, "malformed Name`Type`Value` list");
   }

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "openadcs/ndr/utf16.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::ndr::cert_view {
 namespace {

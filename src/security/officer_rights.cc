@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "openadcs/util/utf16.h"
+
 namespace openadcs::security {
 namespace {
 
@@ -26,51 +28,11 @@ char16_t LowerAscii(char16_t c) {
   return c >= u'A' && c <= u'Z' ? static_cast<char16_t>(c - u'A' + u'a') : c;
 }
 
-// `text` (UTF-8) as UTF-16 code units; nullopt when it is not UTF-8. Only
-// template names go through here: the request's, to compare with an ACE's.
-std::optional<std::u16string> Utf16Of(std::string_view text) {
-  std::u16string out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t n = 0;
-    char32_t cp = 0;
-    if (lead < 0x80) {
-      cp = lead;
-    } else if ((lead & 0xE0) == 0xC0) {
-      n = 1;
-      cp = lead & 0x1F;
-    } else if ((lead & 0xF0) == 0xE0) {
-      n = 2;
-      cp = lead & 0x0F;
-    } else if ((lead & 0xF8) == 0xF0) {
-      n = 3;
-      cp = lead & 0x07;
-    } else {
-      return std::nullopt;
-    }
-    if (i + n >= text.size() && n > 0) return std::nullopt;
-    for (std::size_t k = 1; k <= n; ++k) {
-      const auto c = static_cast<unsigned char>(text[i + k]);
-      if ((c & 0xC0) != 0x80) return std::nullopt;
-      cp = (cp << 6) | (c & 0x3F);
-    }
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
-      out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
-    } else {
-      out.push_back(static_cast<char16_t>(cp));
-    }
-    i += n + 1;
-  }
-  return out;
-}
-
-bool TemplateMatches(const std::u16string& wanted, const std::optional<std::u16string>& actual) {
+// `actual` fails when the request's template name is not UTF-8: it then
+// matches only an ACE for every template.
+bool TemplateMatches(const std::u16string& wanted, const Result<std::u16string>& actual) {
   if (wanted.empty()) return true;
-  if (!actual || actual->size() != wanted.size()) return false;
+  if (!actual.ok() || actual->size() != wanted.size()) return false;
   for (std::size_t i = 0; i < wanted.size(); ++i) {
     if (LowerAscii(wanted[i]) != LowerAscii((*actual)[i])) return false;
   }
@@ -199,7 +161,7 @@ Result<SecurityDescriptor> BuildOfficerRights(std::span<const OfficerRightsEntry
 bool OfficerMayActFor(std::span<const OfficerRightsEntry> entries,
                       std::span<const Sid> officer_sids, std::span<const Sid> requester_sids,
                       std::string_view template_name) {
-  const std::optional<std::u16string> request_template = Utf16Of(template_name);
+  const Result<std::u16string> request_template = Utf8ToUtf16(template_name);
   for (const OfficerRightsEntry& e : entries) {
     if ((e.flags & kInheritOnlyAce) != 0) continue;
     if (!Holds(officer_sids, e.officer)) continue;

@@ -16,10 +16,10 @@
 #include "openadcs/idl/icert_admin_d2.h"
 #include "openadcs/ndr/cert_view.h"
 #include "openadcs/ndr/icert_admin.h"
-#include "openadcs/ndr/utf16.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/filetime.h"
 #include "openadcs/util/hresult.h"
+#include "openadcs/util/utf16.h"
 #include "services/caller_of.h"
 #include "services/wire_values.h"
 
@@ -78,7 +78,7 @@ view::ResultColumn WireColumn(const db::ColumnInfo& column, const db::ColumnValu
   } else if (const std::int64_t* t = value.AsDate()) {
     out.value = view::MakeDateValue(UnixToFiletime(*t));
   } else if (const std::string* s = value.AsString()) {
-    Result<std::u16string> units = ndr::Utf8ToUtf16(*s);
+    Result<std::u16string> units = Utf8ToUtf16(*s);
     if (units.ok()) out.value = view::MakeStringValue(*units);
   } else if (const Bytes* b = value.AsBinary()) {
     out.value = *b;
@@ -119,9 +119,9 @@ Result<db::ColumnValue> RestrictionValue(const db::ColumnInfo& column, const Byt
       return db::ColumnValue::Date(seconds);
     }
     case db::ColumnType::kString: {
-      Result<std::u16string> units = ndr::Utf16LeBytesToString(bytes);
+      Result<std::u16string> units = Utf16LeBytesToString(bytes);
       if (!units.ok()) break;
-      Result<std::string> text = ndr::Utf16ToUtf8(*units);
+      Result<std::string> text = Utf16ToUtf8(*units);
       if (!text.ok()) break;
       return db::ColumnValue::String(std::move(*text));
     }
@@ -183,7 +183,7 @@ view::ColumnInfo WireColumnInfo(const db::ColumnInfo& c) {
   out.type = static_cast<std::uint32_t>(c.type) | (c.indexed ? view::kTypeIndexed : 0u);
   out.index = c.id;
   out.max_bytes = c.max_bytes;
-  Result<std::u16string> name = ndr::Utf8ToUtf16(std::string(c.name));
+  Result<std::u16string> name = Utf8ToUtf16(std::string(c.name));
   if (name.ok()) out.name = *name;
   out.display_name = out.name;
   return out;
@@ -237,7 +237,7 @@ std::optional<std::vector<std::uint32_t>> DefaultColumnSet(std::uint32_t set) {
 }
 
 bool EqualsIgnoreCase(const std::u16string& a, const std::string& b) {
-  Result<std::u16string> b16 = ndr::Utf8ToUtf16(b);
+  Result<std::u16string> b16 = Utf8ToUtf16(b);
   if (!b16.ok() || a.size() != b16->size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     const char16_t x = a[i] < 0x80 ? static_cast<char16_t>(std::tolower(a[i])) : a[i];
@@ -317,7 +317,7 @@ Status SetServedTemplates(ca::Engine& engine, const ca::Caller& caller,
     return Status::InvalidArgument("CR_PROP_TEMPLATES takes index 0 and PROPTYPE_STRING",
                                    hr::kInvalidArg);
   }
-  Result<std::string> text = ndr::Utf16LeBytesToUtf8(in.value);
+  Result<std::string> text = Utf16LeBytesToUtf8(in.value);
   if (!text.ok()) {
     return Status::InvalidArgument("the template list is not UTF-16 text", hr::kInvalidArg);
   }
@@ -339,7 +339,7 @@ std::uint32_t VariantOf(const std::variant<std::int32_t, std::string>& value, wi
     *out = *n;
     return hr::kOk;
   }
-  Result<std::u16string> text = ndr::Utf8ToUtf16(std::get<std::string>(value));
+  Result<std::u16string> text = Utf8ToUtf16(std::get<std::string>(value));
   if (!text.ok()) return hr::kUnexpected;
   *out = std::move(*text);
   return hr::kOk;
@@ -648,7 +648,7 @@ rpc::CallResult CertAdminObject::EnumAttributesOrExtensions(const rpc::CallConte
                                  [](const db::ExtensionRow& r) { return r.name; })) {
       std::vector<view::Extension> entries;
       for (const db::ExtensionRow& r : *page) {
-        Result<std::u16string> name = ndr::Utf8ToUtf16(r.name);
+        Result<std::u16string> name = Utf8ToUtf16(r.name);
         entries.push_back(
             {name.ok() ? *name : std::u16string(), static_cast<std::int32_t>(r.flags), r.value});
       }
@@ -665,8 +665,8 @@ rpc::CallResult CertAdminObject::EnumAttributesOrExtensions(const rpc::CallConte
                                  [](const db::AttributeRow& r) { return r.name; })) {
       std::vector<view::Attribute> entries;
       for (const db::AttributeRow& r : *page) {
-        Result<std::u16string> name = ndr::Utf8ToUtf16(r.name);
-        Result<std::u16string> value = ndr::Utf8ToUtf16(r.value);
+        Result<std::u16string> name = Utf8ToUtf16(r.name);
+        Result<std::u16string> value = Utf8ToUtf16(r.value);
         entries.push_back(
             {name.ok() ? *name : std::u16string(), value.ok() ? *value : std::u16string()});
       }
@@ -695,8 +695,8 @@ rpc::CallResult CertAdminObject::SetExtension(const rpc::CallContext& ctx,
     Bytes value = in->value;
     // The engine takes a STRING as UTF-8; the wire carries UTF-16LE.
     if (type == ca::ValueType::kString) {
-      Result<std::u16string> units = ndr::Utf16LeBytesToString(in->value);
-      Result<std::string> text = units.ok() ? ndr::Utf16ToUtf8(*units) : units.status();
+      Result<std::u16string> units = Utf16LeBytesToString(in->value);
+      Result<std::string> text = units.ok() ? Utf16ToUtf8(*units) : units.status();
       if (!text.ok()) {
         hresult = hr::kInvalidArg;
       } else {

@@ -7,8 +7,8 @@
 
 #include "openadcs/idl/icert_passage.h"
 #include "openadcs/ndr/icert_passage.h"
-#include "openadcs/ndr/utf16.h"
 #include "openadcs/util/hresult.h"
+#include "openadcs/util/utf16.h"
 #include "services/caller_of.h"
 #include "services/wire_values.h"
 
@@ -46,9 +46,9 @@ Result<std::string> AttributesText(const Bytes& blob, std::size_t max_bytes) {
   if (nul != units - 1) {
     return Status::InvalidArgument("pctbAttribs cb does not match its NUL-terminated string");
   }
-  Result<std::u16string> units16 = ndr::Utf16LeBytesToString(blob);
+  Result<std::u16string> units16 = Utf16LeBytesToString(blob);
   if (!units16.ok()) return units16.status();
-  return ndr::Utf16ToUtf8(*units16);
+  return Utf16ToUtf8(*units16);
 }
 
 }  // namespace
@@ -105,7 +105,7 @@ rpc::CallResult CertPassageService::Call(const rpc::CallContext& ctx, std::uint1
   Result<std::string> attributes = AttributesText(in->attributes, options_.max_attributes_bytes);
   std::string authority;
   if (attributes.ok() && in->authority) {
-    Result<std::string> a = ndr::Utf16ToUtf8(*in->authority);
+    Result<std::string> a = Utf16ToUtf8(*in->authority);
     if (!a.ok())
       attributes = a.status();
     else

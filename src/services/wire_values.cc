@@ -2,17 +2,17 @@
 
 #include <utility>
 
-#include "openadcs/ndr/utf16.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::services {
 
 Result<std::string> Utf8(const std::optional<std::u16string>& s) {
   if (!s) return std::string();
-  return ndr::Utf16ToUtf8(*s);
+  return Utf16ToUtf8(*s);
 }
 
 Bytes TextBlob(const std::string& text) {
-  Result<Bytes> blob = ndr::Utf8ToUtf16LeBytes(text);
+  Result<Bytes> blob = Utf8ToUtf16LeBytes(text);
   return blob.ok() ? std::move(*blob) : Bytes{};
 }
 

@@ -28,8 +28,8 @@
 #include "openadcs/ndr/activation.h"
 #include "openadcs/ndr/icert_request.h"
 #include "openadcs/ndr/remote_scm_activator.h"
-#include "openadcs/ndr/utf16.h"
 #include "openadcs/util/hresult.h"
+#include "openadcs/util/utf16.h"
 #include "testing/daemon_process.h"
 #include "testing/interop_daemon.h"
 #include "testing/pki.h"
@@ -387,9 +387,9 @@ TEST_F(DcomInteropTest, CppClientEnrollsRetrievesAndReadsTheCa) {
   EXPECT_EQ(*ca, CaCertDer());
   Result<Bytes> templates = (*c)->GetCaProperty(0x1D, 0, 4, kCaName);
   ASSERT_TRUE(templates.ok()) << templates.status().ToString();
-  Result<std::u16string> units = ndr::Utf16LeBytesToString(*templates);
+  Result<std::u16string> units = Utf16LeBytesToString(*templates);
   ASSERT_TRUE(units.ok());
-  Result<std::string> text = ndr::Utf16ToUtf8(*units);
+  Result<std::string> text = Utf16ToUtf8(*units);
   ASSERT_TRUE(text.ok());
   EXPECT_EQ(TemplatePairs(std::string(text->c_str())), ServedTemplates());
   Result<std::pair<std::int32_t, Bytes>> info = (*c)->GetCaPropertyInfo(kCaName);

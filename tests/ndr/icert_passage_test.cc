@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "openadcs/ndr/utf16.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::ndr::icert_passage {
 namespace {

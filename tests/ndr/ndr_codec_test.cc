@@ -7,7 +7,7 @@
 
 #include "openadcs/ndr/ndr_reader.h"
 #include "openadcs/ndr/ndr_writer.h"
-#include "openadcs/ndr/utf16.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::ndr {
 namespace {

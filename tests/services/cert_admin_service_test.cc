@@ -16,9 +16,9 @@
 #include "openadcs/ndr/cert_view.h"
 #include "openadcs/ndr/icert_admin.h"
 #include "openadcs/ndr/orpc.h"
-#include "openadcs/ndr/utf16.h"
 #include "openadcs/util/filetime.h"
 #include "openadcs/util/hresult.h"
+#include "openadcs/util/utf16.h"
 #include "testing/cert_admin_fixture.h"
 #include "testing/pki.h"
 #include "testing/test_callers.h"
@@ -489,7 +489,7 @@ TEST_F(CertAdminServiceTest, PublishCrlsHonoursTheDeltaFlag) {
 // the adapter answers its HRESULT; a good list reaches the source, which
 // refuses to rewrite files.
 TEST_F(CertAdminServiceTest, SetCaPropertyChecksThenTheLdifSourceRefuses) {
-  const Bytes list = *ndr::Utf8ToUtf16LeBytes("User\n1.3.6.1.4.1.311.21.8.1.1\nSubCA\n\n");
+  const Bytes list = *Utf8ToUtf16LeBytes("User\n1.3.6.1.4.1.311.21.8.1.1\nSubCA\n\n");
   auto set = [&](std::int32_t id, std::int32_t index, std::int32_t type, const Bytes& value) {
     wire::SetCaPropertyIn in;
     in.authority = kAuthority;
@@ -506,7 +506,7 @@ TEST_F(CertAdminServiceTest, SetCaPropertyChecksThenTheLdifSourceRefuses) {
   EXPECT_EQ(set(0x1D, 1, 4, list), hr::kInvalidArg);
   EXPECT_EQ(set(0x1D, 0, 3, list), hr::kInvalidArg);
   EXPECT_EQ(set(0x1D, 0, 4, Bytes{'U', 0, 's'}), hr::kInvalidArg);  // odd length
-  EXPECT_EQ(set(0x1D, 0, 4, *ndr::Utf8ToUtf16LeBytes("User\n")), hr::kInvalidArg);
+  EXPECT_EQ(set(0x1D, 0, 4, *Utf8ToUtf16LeBytes("User\n")), hr::kInvalidArg);
   auto before = store_->ListAudit(0, db::kMaxAuditListRows);
   ASSERT_TRUE(before.ok());
   EXPECT_EQ(before->size(), 1u);  // init-ca-security: no refusal above wrote a row

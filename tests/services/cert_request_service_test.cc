@@ -9,9 +9,9 @@
 
 #include "openadcs/idl/icert_request_d2.h"
 #include "openadcs/ndr/icert_request.h"
-#include "openadcs/ndr/utf16.h"
 #include "openadcs/pki/cmc_response.h"
 #include "openadcs/util/hresult.h"
+#include "openadcs/util/utf16.h"
 #include "testing/pki.h"
 #include "testing/test_ca.h"
 #include "testing/test_callers.h"
@@ -61,7 +61,7 @@ class CertRequestServiceTest : public ::testing::Test {
     wire::RequestIn in;
     in.flags = flags;
     in.authority = u"openadcs-CA";
-    in.attributes = u"CertificateTemplate:" + *ndr::Utf8ToUtf16(tmpl);
+    in.attributes = u"CertificateTemplate:" + *Utf8ToUtf16(tmpl);
     in.request = testing::MakeCsrDer(key_.get(), s);
     return Request2(in);
   }
@@ -92,9 +92,9 @@ class CertRequestServiceTest : public ::testing::Test {
   }
 
   static std::string Text(const Bytes& utf16le) {
-    auto units = ndr::Utf16LeBytesToString(utf16le);
+    auto units = Utf16LeBytesToString(utf16le);
     if (!units.ok()) return {};
-    auto text = ndr::Utf16ToUtf8(*units);
+    auto text = Utf16ToUtf8(*units);
     return text.ok() ? *text : std::string();
   }
 
@@ -166,7 +166,7 @@ TEST_F(CertRequestServiceTest, PendingThenRetrieveByIdAndBySerial) {
   if (serial.size() % 2 != 0) serial.insert(serial.begin(), '0');
   wire::RequestIn by_serial_in;
   by_serial_in.authority = u"openadcs-CA";
-  by_serial_in.serial_number = *ndr::Utf8ToUtf16(serial);
+  by_serial_in.serial_number = *Utf8ToUtf16(serial);
   wire::RequestOut by_serial = Request2(by_serial_in);
   EXPECT_EQ(by_serial.disposition, 3u) << Text(by_serial.disposition_message);
   EXPECT_EQ(by_serial.encoded_cert, by_id.encoded_cert);
@@ -261,9 +261,9 @@ TEST_F(CertRequestServiceTest, GetCaCertValues) {
   EXPECT_EQ(info.blob[0], 40);
   EXPECT_EQ(info.blob[8], 1);  // one signing certificate
   EXPECT_EQ(GetCaCert(ca::getcert::kCurrentCrl).hresult, hr::kPropertyEmpty);
-  auto crl = engine_->PublishCrl();
-  ASSERT_TRUE(crl.ok());
-  EXPECT_EQ(GetCaCert(ca::getcert::kCurrentCrl).blob, crl->raw_crl);
+  auto crls = engine_->PublishCrls(ca::crl_kind::kBase, 0);
+  ASSERT_TRUE(crls.ok() && crls->base);
+  EXPECT_EQ(GetCaCert(ca::getcert::kCurrentCrl).blob, crls->base->raw_crl);
   EXPECT_EQ(GetCaCert(0x12345678).hresult, hr::kInvalidArg);
 }
 

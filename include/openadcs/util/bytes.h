@@ -23,6 +23,10 @@ std::string ToLowerAscii(std::string_view s);
 // Equal after ToLowerAscii, without copying either.
 bool EqualsIgnoreCaseAscii(std::string_view a, std::string_view b);
 std::string_view TrimAscii(std::string_view s);
+// The fields between `separator`s: "a,,b" -> {"a", "", "b"}. A separator
+// at the end closes the last field and opens none: "a,b," -> {"a", "b"}.
+// The views point into `text`.
+std::vector<std::string_view> SplitFields(std::string_view text, char separator);
 
 }  // namespace openadcs
 

@@ -2,8 +2,8 @@
 // UTF-8 (what the rest of the daemon uses). Both directions reject what is
 // not well-formed: an unpaired surrogate, or invalid, overlong or surrogate
 // UTF-8, fails with kInvalidArgument rather than being replaced.
-#ifndef OPENADCS_NDR_UTF16_H_
-#define OPENADCS_NDR_UTF16_H_
+#ifndef OPENADCS_UTIL_UTF16_H_
+#define OPENADCS_UTIL_UTF16_H_
 
 #include <cstdint>
 #include <span>
@@ -13,7 +13,7 @@
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/status.h"
 
-namespace openadcs::ndr {
+namespace openadcs {
 
 Result<std::string> Utf16ToUtf8(std::u16string_view s);
 Result<std::u16string> Utf8ToUtf16(std::string_view s);
@@ -29,6 +29,6 @@ Bytes StringToUtf16LeBytes(std::u16string_view s);
 Result<Bytes> Utf8ToUtf16LeBytes(std::string_view s);
 Result<std::string> Utf16LeBytesToUtf8(std::span<const std::uint8_t> bytes);
 
-}  // namespace openadcs::ndr
+}  // namespace openadcs
 
-#endif  // OPENADCS_NDR_UTF16_H_
+#endif  // OPENADCS_UTIL_UTF16_H_

@@ -1,6 +1,6 @@
-#include "openadcs/ndr/utf16.h"
+#include "openadcs/util/utf16.h"
 
-namespace openadcs::ndr {
+namespace openadcs {
 
 Result<std::string> Utf16ToUtf8(std::u16string_view s) {
   std::string out;
@@ -116,4 +116,4 @@ Result<std::string> Utf16LeBytesToUtf8(std::span<const std::uint8_t> bytes) {
   return Utf16ToUtf8(*units);
 }
 
-}  // namespace openadcs::ndr
+}  // namespace openadcs

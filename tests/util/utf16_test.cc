@@ -1,9 +1,9 @@
 // Text as the protocols carry it in blobs: UTF-16LE with a terminating NUL.
-#include "openadcs/ndr/utf16.h"
+#include "openadcs/util/utf16.h"
 
 #include <gtest/gtest.h>
 
-namespace openadcs::ndr {
+namespace openadcs {
 namespace {
 
 TEST(Utf16Test, Utf8TextBecomesANulTerminatedBlobAndBack) {
@@ -28,4 +28,4 @@ TEST(Utf16Test, MalformedInputIsAnError) {
 }
 
 }  // namespace
-}  // namespace openadcs::ndr
+}  // namespace openadcs
