@@ -212,16 +212,6 @@ Result<std::uint32_t> Engine::ImportCertificate(const Caller& officer,
                                                 std::uint32_t flags) {
   return impl_->ImportCertificate(officer, der, flags);
 }
-Result<db::CrlRow> Engine::PublishCrl(std::int64_t next_update) {
-  auto crls = PublishCrls(crl_kind::kBase, next_update);
-  if (!crls.ok()) return crls.status();
-  return std::move(*crls->base);
-}
-Result<db::CrlRow> Engine::PublishCrl(const Caller& admin, std::int64_t next_update) {
-  auto crls = PublishCrls(admin, crl_kind::kBase, next_update);
-  if (!crls.ok()) return crls.status();
-  return std::move(*crls->base);
-}
 Result<PublishedCrls> Engine::PublishCrls(std::uint32_t kinds, std::int64_t next_update) {
   return impl_->PublishCrls(kinds, next_update, "");
 }

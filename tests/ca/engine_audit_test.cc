@@ -59,11 +59,11 @@ TEST_F(EngineAuditTest, ApprovalFlowLeavesItsRowsInOrder) {
   ASSERT_TRUE(engine_->Revoke(officer_, serial, 6, 0).ok());
   ASSERT_TRUE(engine_->Revoke(officer_, serial, Engine::kUnrevoke, 0).ok());
   ASSERT_TRUE(engine_->Revoke(officer_, serial, 1, 0).ok());
-  ASSERT_TRUE(engine_->PublishCrl().ok());
-  ASSERT_TRUE(engine_->PublishCrl(admin_, 0).ok());
+  ASSERT_TRUE(engine_->PublishCrls(crl_kind::kBase, 0).ok());
+  ASSERT_TRUE(engine_->PublishCrls(admin_, crl_kind::kBase, 0).ok());
   // Refused calls change nothing and leave no row.
   EXPECT_FALSE(engine_->Revoke(requester_, serial, 1, 0).ok());
-  EXPECT_FALSE(engine_->PublishCrl(officer_, 0).ok());
+  EXPECT_FALSE(engine_->PublishCrls(officer_, crl_kind::kBase, 0).ok());
 
   const std::vector<Expected> expected = {
       {"pend", requester_.name, true},         {"set-extension", officer_.name, true},

@@ -212,8 +212,10 @@ TEST_F(EngineTest, RevokeHoldReleaseAndCrl) {
   EXPECT_EQ(engine_->IsValidCertificate(requester_, "00ff")->disposition, 4u);
 
   now_ += 10;
-  auto crl = engine_->PublishCrl();
-  ASSERT_TRUE(crl.ok()) << crl.status().ToString();
+  auto crls = engine_->PublishCrls(crl_kind::kBase, 0);
+  ASSERT_TRUE(crls.ok()) << crls.status().ToString();
+  ASSERT_TRUE(crls->base);
+  const db::CrlRow* crl = &*crls->base;
   EXPECT_EQ(crl->number, 1u);
   EXPECT_EQ(crl->count, 1u);
   const unsigned char* p = crl->raw_crl.data();
@@ -221,9 +223,9 @@ TEST_F(EngineTest, RevokeHoldReleaseAndCrl) {
   ASSERT_TRUE(parsed);
   EXPECT_EQ(X509_CRL_verify(parsed.get(), identity_->key()), 1);
   ASSERT_EQ(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(parsed.get())), 1);
-  auto second = engine_->PublishCrl();
-  ASSERT_TRUE(second.ok());
-  EXPECT_EQ(second->number, 2u);
+  auto second = engine_->PublishCrls(crl_kind::kBase, 0);
+  ASSERT_TRUE(second.ok() && second->base);
+  EXPECT_EQ(second->base->number, 2u);
 }
 
 TEST_F(EngineTest, WrongAuthorityIsInvalidArgWithoutARow) {

@@ -265,26 +265,20 @@ class Engine {
   static constexpr std::size_t kMaxTemplateNameBytes = 256;
 
   // --- CRLs ---
-  // Builds, signs and stores a new base CRL of every certificate revoked as
-  // of now, numbered one past the latest stored, and a delta CRL with it
-  // while delta CRLs are enabled (PublishCrls with kBase); returns the base.
-  // next_update 0: now + crl_period + crl_overlap.
-  Result<db::CrlRow> PublishCrl(std::int64_t next_update = 0);
-  // The same on behalf of `admin`, who needs rights::kAdmin.
-  Result<db::CrlRow> PublishCrl(const Caller& admin, std::int64_t next_update);
-  // PublishCRL(s) (MS-CSRA 3.1.4.1.6, 3.1.4.2.1). `kinds`: crl_kind bits.
-  // kBase makes a base CRL and, while delta CRLs are enabled, a delta CRL
-  // with it; kDelta makes a delta CRL. All CRLs share one number sequence:
+  // PublishCRL(s) (MS-CSRA 3.1.4.1.6, 3.1.4.2.1), and the daemon's schedule.
+  // `kinds`: crl_kind bits. kBase makes a base CRL of every certificate
+  // revoked as of now and, while delta CRLs are enabled, a delta CRL with
+  // it; kDelta makes a delta CRL. All CRLs share one number sequence:
   // a delta made with a base takes the number after the base's. A delta
   // refers to the latest base whose propagation (its thisUpdate + overlap)
   // is complete, else to the latest base (a base is made first when there
   // is none), and lists the revocations recorded or effective since that
   // base's thisUpdate and, with reason removeFromCRL (8), the releases from
-  // hold since then. next_update 0: now + crl_delta_period +
-  // crl_delta_overlap for a delta. Errors: E_INVALIDARG for `kinds` without
-  // either bit or with others; ERROR_NOT_SUPPORTED for kDelta while delta
-  // CRLs are disabled; the store's. Each CRL is stored with its own audit
-  // event as it is made, so a failure can leave a base without its delta.
+  // hold since then. next_update 0: now + crl_period + crl_overlap for a
+  // base, now + crl_delta_period + crl_delta_overlap for a delta. Errors: E_INVALIDARG for `kinds`
+  // without either bit or with others; ERROR_NOT_SUPPORTED for kDelta while delta CRLs are
+  // disabled; the store's. Each CRL is stored with its own audit event as it is made, so a failure
+  // can leave a base without its delta.
   Result<PublishedCrls> PublishCrls(std::uint32_t kinds, std::int64_t next_update);
   // The same on behalf of `admin`, who needs rights::kAdmin.
   Result<PublishedCrls> PublishCrls(const Caller& admin, std::uint32_t kinds,
