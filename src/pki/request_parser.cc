@@ -74,7 +74,9 @@ Status CheckDeclared(RequestType type, RequestFormat format) {
 // Verifies every SignerInfo over the eContent (signer certificates are not
 // chain-validated: that is policy). A SignerInfo whose certificate the
 // SignedData does not carry is checked against the request's own key.
-Status VerifySigners(CMS_ContentInfo* cms, EVP_PKEY* request_key, ParsedRequest& out) {
+// (*has_certificate)[i] says whether SignerInfo i is one of out.signers.
+Status VerifySigners(CMS_ContentInfo* cms, EVP_PKEY* request_key, ParsedRequest& out,
+                     std::vector<bool>* has_certificate) {
   STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms);
   if (CMS_set1_signers_certs(cms, nullptr, 0) < 0) {
     return Status::InvalidArgument("CMS signer certificates: " + ossl::ErrorText(), hr::kNoSigner);
@@ -85,6 +87,7 @@ Status VerifySigners(CMS_ContentInfo* cms, EVP_PKEY* request_key, ParsedRequest&
     CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, i);
     X509* signer = nullptr;
     CMS_SignerInfo_get0_algs(si, nullptr, &signer, nullptr, nullptr);
+    has_certificate->push_back(signer != nullptr);
     if (signer != nullptr) {
       certificate_signers.push_back(signer);
       continue;
@@ -105,20 +108,29 @@ Status VerifySigners(CMS_ContentInfo* cms, EVP_PKEY* request_key, ParsedRequest&
   }
   for (X509* signer : certificate_signers) {
     X509_up_ref(signer);
-    out.signers.push_back(RequestSigner{ossl::X509Ptr(signer)});
+    out.signers.push_back(RequestSigner{ossl::X509Ptr(signer), {}});
   }
   return Status::Ok();
 }
 
-Status ReadSignedAttributes(CMS_ContentInfo* cms, const RequestParserLimits& limits,
-                            ParsedRequest& out) {
+// Appends each SignerInfo's name-value pairs after the content's, and
+// gives a certificate signer its own.
+Status ReadSignedAttributes(CMS_ContentInfo* cms, const std::vector<bool>& has_certificate,
+                            const RequestParserLimits& limits, ParsedRequest& out) {
+  out.content_name_value_pairs = out.name_value_pairs.size();
   STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms);
+  std::size_t next_signer = 0;
   for (int i = 0; i < sk_CMS_SignerInfo_num(infos); ++i) {
     CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, i);
+    const std::size_t first = out.name_value_pairs.size();
     for (int j = 0; j < CMS_signed_get_attr_count(si); ++j) {
       OPENADCS_RETURN_IF_ERROR(
           reqparse::AppendNameValueAttribute(CMS_signed_get_attr(si, j), limits, out));
     }
+    if (!has_certificate[static_cast<std::size_t>(i)]) continue;
+    out.signers[next_signer++].name_value_pairs.assign(
+        out.name_value_pairs.begin() + static_cast<std::ptrdiff_t>(first),
+        out.name_value_pairs.end());
   }
   return Status::Ok();
 }
@@ -164,8 +176,10 @@ Result<ParsedRequest> ParseCms(std::span<const std::uint8_t> der, RequestType ty
   } else {
     OPENADCS_RETURN_IF_ERROR(reqparse::ReadPkiData(inner, limits, out));
   }
-  OPENADCS_RETURN_IF_ERROR(VerifySigners(cms.get(), X509_REQ_get0_pubkey(out.pkcs10.get()), out));
-  OPENADCS_RETURN_IF_ERROR(ReadSignedAttributes(cms.get(), limits, out));
+  std::vector<bool> has_certificate;
+  OPENADCS_RETURN_IF_ERROR(
+      VerifySigners(cms.get(), X509_REQ_get0_pubkey(out.pkcs10.get()), out, &has_certificate));
+  OPENADCS_RETURN_IF_ERROR(ReadSignedAttributes(cms.get(), has_certificate, limits, out));
   return out;
 }
 
@@ -200,6 +214,7 @@ Result<ParsedRequest> ParseRequest(std::span<const std::uint8_t> request, Reques
   out.format = RequestFormat::kPkcs10;
   OPENADCS_RETURN_IF_ERROR(
       reqparse::AdoptPkcs10(std::move(*req), *der, /*wrapped=*/false, limits, out));
+  out.content_name_value_pairs = out.name_value_pairs.size();
   return out;
 }
 

@@ -250,7 +250,7 @@ TEST_F(PolicyTest, RaSignatureCountsOnlySignersThisCaIssued) {
   pki::ParsedRequest req;
   req.pkcs10 = std::move(csr);
   req.signer_info_count = 1;
-  req.signers.push_back({std::move(foreign)});
+  req.signers.push_back({std::move(foreign), {}});
   std::vector<db::AttributeRow> attrs{{0, "CertificateTemplate", "OfficerApproval"}};
   Policy policy(options_, *identity_, nullptr);
   auto out = policy.Evaluate({&req, &attrs, &admin_, &snapshot_, &requester_, true, kNow});
@@ -659,7 +659,7 @@ TEST_F(PolicyStageTest, AgentSignaturesCountCurrentAgentsOfThisCa) {
   t.ra_application_policies = {oid::kCertRequestAgent};
   pki::ParsedRequest req = Request(Subject("a"));
   req.signer_info_count = 1;
-  req.signers.push_back({Agent(oid::kCertRequestAgent)});
+  req.signers.push_back({Agent(oid::kCertRequestAgent), {}});
   EXPECT_FALSE(st::CheckAgentSignatures(t, req, *identity_));
 
   t.ra_application_policies = {"1.2.3.4"};
@@ -678,7 +678,7 @@ TEST_F(PolicyStageTest, AgentSignaturesCountCurrentAgentsOfThisCa) {
             "has 1");
 
   t.ra_signature = 1;
-  req.signers[0] = {Agent(oid::kCertRequestAgent, -7200, -3600)};  // expired
+  req.signers[0] = {Agent(oid::kCertRequestAgent, -7200, -3600), {}};  // expired
   EXPECT_EQ(st::CheckAgentSignatures(t, req, *identity_)->status, hr::kSignatureCount);
 }
 

@@ -6,6 +6,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "openadcs/util/hresult.h"
 #include "testing/pki.h"
@@ -20,6 +21,7 @@ using ::openadcs::testing::DerTlv;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
 
 std::uint32_t Hr(const Result<ParsedRequest>& r) {
   return r.ok() ? 0 : r.status().hresult().value_or(0xFFFFFFFF);
@@ -385,6 +387,29 @@ TEST_F(RequestParserTest, CmsWithTwoSignersCountsBoth) {
   EXPECT_EQ(r->signer_info_count, 2u);
   ASSERT_EQ(r->signers.size(), 1u);
   EXPECT_EQ(X509_cmp(r->signers[0].certificate.get(), signer_cert_), 0);
+}
+
+TEST_F(RequestParserTest, EachSignerKeepsItsOwnNameValuePairs) {
+  // The content's pairs come first and are counted; each certificate signer
+  // keeps the pairs it signed, and the request key's signer has no entry.
+  ossl::X509Ptr self = testing::MakeSelfSignedCert(request_key_, "alice");
+  CmsSigner agent = Signer(signer_key_, signer_cert_);
+  agent.name_value_pairs = {{"requestername", "D\\bob"}};
+  CmsSigner own = Signer(request_key_, self.get(), /*include_cert=*/false);
+  own.name_value_pairs = {{"requestername", "D\\carol"}};
+  auto r = Parse(testing::WrapInCms(Csr(), testing::kOidData, {own, agent}));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->content_name_value_pairs, 2u);
+  // DER sorts the SignerInfos SET, so the signers' order is not the builder's.
+  const auto& pairs = r->name_value_pairs;
+  ASSERT_EQ(pairs.size(), 4u);
+  EXPECT_THAT(std::vector(pairs.begin(), pairs.begin() + 2),
+              ElementsAre(Pair("rmd", "host.example"), Pair("CertificateTemplate", "User")));
+  EXPECT_THAT(
+      std::vector(pairs.begin() + 2, pairs.end()),
+      UnorderedElementsAre(Pair("requestername", "D\\carol"), Pair("requestername", "D\\bob")));
+  ASSERT_EQ(r->signers.size(), 1u);
+  EXPECT_THAT(r->signers[0].name_value_pairs, ElementsAre(Pair("requestername", "D\\bob")));
 }
 
 TEST_F(RequestParserTest, UnsignedCmsIsNoSigner) {

@@ -41,6 +41,10 @@ struct RequestedExtension {
 // A CMS/CMC signer whose signature verified over the content.
 struct RequestSigner {
   ossl::X509Ptr certificate;  // as carried in the SignedData certificates
+  // The name-value pairs of its own authenticated attributes (also in
+  // ParsedRequest::name_value_pairs): what this signer vouches for beyond
+  // the content, e.g. an enrollment agent's requestername.
+  std::vector<std::pair<std::string, std::string>> name_value_pairs;
 };
 
 struct ParsedRequest {
@@ -61,6 +65,10 @@ struct ParsedRequest {
   // authenticated attributes. Names and values as sent (UTF-8; BMPStrings
   // converted, regInfo "a=b&c=d" split and %XX-decoded); duplicates kept.
   std::vector<std::pair<std::string, std::string>> name_value_pairs;
+  // How many leading name_value_pairs come from the content (PKCS#10
+  // attributes, CMC controls), which every CMS signer signed; the rest are
+  // signers' authenticated attributes, which only their own signer signed.
+  std::size_t content_name_value_pairs = 0;
   // Signers of the outer CMS whose signatures verified (empty for PKCS#10).
   // The PKCS#10's own signer (self-signed by the requested key) is not one.
   std::vector<RequestSigner> signers;
