@@ -37,9 +37,10 @@ bool GrantsAdminToSomeone(const security::SecurityDescriptor& sd) {
   return false;
 }
 
-// The ca_setting names (docs/database.md): the officer rights descriptor
-// (absent: disabled) and the audit filter (4 bytes, little-endian).
+// The ca_setting names (docs/database.md): the officer and enrollment
+// agent rights descriptors (absent: disabled) and the audit filter (4 bytes, little-endian).
 constexpr char kOfficerRightsSetting[] = "officer_rights";
+constexpr char kAgentRightsSetting[] = "enrollment_agent_rights";
 constexpr char kAuditFilterSetting[] = "audit_filter";
 
 db::AuditEvent SettingEvent(const std::string& actor, const char* action, std::string detail) {
@@ -66,19 +67,27 @@ void AddSid(const std::string& text, std::vector<security::Sid>* out) {
 
 }  // namespace
 
-Status CaSecurity::LoadSettings() {
-  Result<std::optional<Bytes>> officer = store_.GetSetting(kOfficerRightsSetting);
-  if (!officer.ok()) return officer.status();
-  if (officer->has_value()) {
-    auto entries = DecodeOfficerRights(**officer);
-    if (!entries.ok()) {
-      return Status::Corruption("the stored officer rights do not decode: " +
-                                entries.status().message());
-    }
-    officer_rights_ = std::move(*entries);
-    officer_rights_bytes_ = std::move(**officer);
-    spdlog::info("ca security: officer rights are enabled ({} entries)", officer_rights_.size());
+Status CaSecurity::LoadRights(const char* setting, const char* what,
+                              std::vector<security::OfficerRightsEntry>* entries, Bytes* bytes) {
+  Result<std::optional<Bytes>> stored = store_.GetSetting(setting);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return Status::Ok();
+  auto decoded = DecodeOfficerRights(**stored);
+  if (!decoded.ok()) {
+    return Status::Corruption(std::string("the stored ") + what +
+                              " do not decode: " + decoded.status().message());
   }
+  *entries = std::move(*decoded);
+  *bytes = std::move(**stored);
+  spdlog::info("ca security: {} are enabled ({} entries)", what, entries->size());
+  return Status::Ok();
+}
+
+Status CaSecurity::LoadSettings() {
+  OPENADCS_RETURN_IF_ERROR(LoadRights(kOfficerRightsSetting, "officer rights", &officer_rights_,
+                                      &officer_rights_bytes_));
+  OPENADCS_RETURN_IF_ERROR(LoadRights(kAgentRightsSetting, "enrollment agent rights",
+                                      &agent_rights_, &agent_rights_bytes_));
   Result<std::optional<Bytes>> filter = store_.GetSetting(kAuditFilterSetting);
   if (!filter.ok()) return filter.status();
   if (filter->has_value()) {
@@ -188,34 +197,53 @@ bool CaSecurity::OfficerRightsEnabled() const {
 
 Status CaSecurity::ReplaceOfficerRights(const Caller& caller, bool enable,
                                         std::span<const std::uint8_t> descriptor) {
-  OPENADCS_RETURN_IF_ERROR(Require(caller, rights::kAdmin, "set the officer rights"));
-  std::vector<security::OfficerRightsEntry> entries;
+  return ReplaceRights(caller, enable, descriptor, kOfficerRightsSetting, "officer rights",
+                       "set-officer-rights", &officer_rights_, &officer_rights_bytes_);
+}
+
+CaSecurity::OfficerRightsState CaSecurity::EnrollmentAgentRights() const {
+  std::shared_lock lock(mu_);
+  return {!agent_rights_bytes_.empty(), agent_rights_bytes_};
+}
+
+Status CaSecurity::ReplaceEnrollmentAgentRights(const Caller& caller, bool enable,
+                                                std::span<const std::uint8_t> descriptor) {
+  return ReplaceRights(caller, enable, descriptor, kAgentRightsSetting, "enrollment agent rights",
+                       "set-enrollment-agent-rights", &agent_rights_, &agent_rights_bytes_);
+}
+
+Status CaSecurity::ReplaceRights(const Caller& caller, bool enable,
+                                 std::span<const std::uint8_t> descriptor, const char* setting,
+                                 const char* what, const char* action,
+                                 std::vector<security::OfficerRightsEntry>* entries, Bytes* bytes) {
+  OPENADCS_RETURN_IF_ERROR(Require(caller, rights::kAdmin, std::string("set the ") + what));
+  std::vector<security::OfficerRightsEntry> parsed_entries;
   Bytes encoded;
   std::string detail = "disabled";
   if (enable) {
     if (descriptor.empty()) {
-      return Status::InvalidArgument("enabling officer rights needs a security descriptor",
-                                     hr::kInvalidArg);
+      return Status::InvalidArgument(
+          std::string("enabling ") + what + " needs a security descriptor", hr::kInvalidArg);
     }
     auto parsed = DecodeOfficerRights(descriptor);
     if (!parsed.ok()) {
-      spdlog::warn("ca security: {} sent officer rights that are refused: {}", caller.name,
+      spdlog::warn("ca security: {} sent {} that are refused: {}", caller.name, what,
                    parsed.status().message());
-      return Status::InvalidArgument("officer rights refused: " + parsed.status().message(),
+      return Status::InvalidArgument(std::string(what) + " refused: " + parsed.status().message(),
                                      hr::kInvalidArg);
     }
-    entries = std::move(*parsed);
+    parsed_entries = std::move(*parsed);
     encoded.assign(descriptor.begin(), descriptor.end());
-    detail = "enabled, " + std::to_string(entries.size()) + " entries, " +
+    detail = "enabled, " + std::to_string(parsed_entries.size()) + " entries, " +
              std::to_string(encoded.size()) + " bytes";
   }
   std::unique_lock lock(mu_);
-  OPENADCS_RETURN_IF_ERROR(store_.PutSetting(
-      kOfficerRightsSetting, enable ? std::optional<Bytes>(encoded) : std::nullopt,
-      SettingEvent(caller.name, "set-officer-rights", detail)));
-  officer_rights_ = std::move(entries);
-  officer_rights_bytes_ = std::move(encoded);
-  spdlog::info("ca security: {} set the officer rights: {}", caller.name, detail);
+  OPENADCS_RETURN_IF_ERROR(store_.PutSetting(setting,
+                                             enable ? std::optional<Bytes>(encoded) : std::nullopt,
+                                             SettingEvent(caller.name, action, detail)));
+  *entries = std::move(parsed_entries);
+  *bytes = std::move(encoded);
+  spdlog::info("ca security: {} set the {}: {}", caller.name, what, detail);
   return Status::Ok();
 }
 
@@ -245,6 +273,35 @@ Status CaSecurity::RequireOfficerFor(const Caller& officer, const std::string& r
       (officer.name.empty() ? std::string("the caller") : officer.name) + " may not " +
           std::string(operation) + " for this requester (officer rights)",
       hr::kRestrictedOfficer);
+}
+
+Status CaSecurity::RequireEnrollmentAgentFor(const Caller& agent, const std::string& requester_name,
+                                             const std::string& requester_sid,
+                                             const std::string& template_name) const {
+  {
+    std::shared_lock lock(mu_);
+    if (agent_rights_bytes_.empty()) return Status::Ok();
+    std::vector<security::Sid> agent_sids;
+    agent_sids.reserve(agent.group_sids.size() + 1);
+    AddSid(agent.sid, &agent_sids);
+    for (const std::string& g : agent.group_sids) AddSid(g, &agent_sids);
+    std::vector<security::Sid> requester_sids = {security::well_known::kEveryone,
+                                                 security::well_known::kAuthenticatedUsers};
+    AddSid(requester_sid, &requester_sids);
+    if (security::OfficerMayActFor(agent_rights_, agent_sids, requester_sids, template_name)) {
+      return Status::Ok();
+    }
+  }
+  spdlog::warn(
+      "ca security: enrollment agent rights do not let {} ({}) enroll on behalf of {} ({}) for "
+      "template '{}'",
+      agent.name, agent.sid.empty() ? "no SID" : agent.sid, requester_name,
+      requester_sid.empty() ? "no SID" : requester_sid, template_name);
+  return Status::PermissionDenied((agent.name.empty() ? std::string("the caller") : agent.name) +
+                                      " may not enroll on behalf of " + requester_name +
+                                      " for template '" + template_name +
+                                      "' (enrollment agent rights)",
+                                  hr::kRestrictedOfficer);
 }
 
 std::uint32_t CaSecurity::AuditFilter() const {

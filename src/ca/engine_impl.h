@@ -141,9 +141,16 @@ class Engine::Impl {
   // The retrieve's answer for `got`, if `caller` may read it (MayRead).
   SubmitResult Retrieved(const Caller& caller, const Result<db::RequestRecord>& got,
                          std::uint32_t asked_id);
-  // The requester (by SID, or by name ASCII case-insensitively) or an officer.
+  // The requester (by SID, or by name ASCII case-insensitively), the caller
+  // that submitted it (an enrollment agent's request for another) or an
+  // officer.
   bool MayRead(const Caller& caller, const db::RequestRecord& rec) const;
   static void FillRequestedSubject(db::RequestRecord& rec, const pki::ParsedRequest& req);
+  // A request on behalf of another (outcome->on_behalf_of): records the
+  // named account as the requester (the caller stays the CallerName) and,
+  // unless the policy denied it already, denies it when the enrollment agent
+  // rights do not let `agent` enroll for that account on that template.
+  void ApplyOnBehalfOf(const Caller& agent, db::RequestRecord& rec, PolicyOutcome* outcome) const;
 
   // --- CRL helpers (crl_publisher.cc) ---
   // Build, sign and store CRL `number` at `now` (next_update 0: the period's).

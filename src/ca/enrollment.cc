@@ -88,6 +88,7 @@ SubmitResult Engine::Impl::Submit(const SubmitRequest& in) {
   PolicyOutcome outcome = policy_.Evaluate(
       {&*parsed, &attributes, &no_admin_extensions, snapshot.get(), &requester, false, now});
   if (outcome.has_template) rec.template_name = outcome.resolved_template.name;
+  if (outcome.on_behalf_of) ApplyOnBehalfOf(in.caller, rec, &outcome);
   SubmitResult result = Decide(std::move(rec), attributes, requested, outcome, *parsed, now);
   LogNotes(result.request_id, outcome);
   return result;
@@ -144,7 +145,24 @@ SubmitResult Engine::Impl::RetrieveBySerial(const Caller& caller, const std::str
 bool Engine::Impl::MayRead(const Caller& caller, const db::RequestRecord& rec) const {
   if ((security_.RightsOf(caller) & rights::kOfficer) != 0) return true;
   if (!caller.sid.empty() && caller.sid == rec.requester_sid) return true;
-  return !caller.name.empty() && EqualsIgnoreCaseAscii(caller.name, rec.requester_name);
+  if (caller.name.empty()) return false;
+  return EqualsIgnoreCaseAscii(caller.name, rec.requester_name) ||
+         EqualsIgnoreCaseAscii(caller.name, rec.caller_name);
+}
+
+void Engine::Impl::ApplyOnBehalfOf(const Caller& agent, db::RequestRecord& rec,
+                                   PolicyOutcome* outcome) const {
+  const Requester& named = *outcome->on_behalf_of;
+  rec.requester_name = named.name;
+  rec.requester_sid = named.sid;
+  spdlog::info("enrollment agent {} requests on behalf of {} ({}) for template '{}'", agent.name,
+               named.name, named.sid.empty() ? "no SID" : named.sid, rec.template_name);
+  if (outcome->kind == PolicyOutcome::Kind::kDeny) return;
+  Status s = security_.RequireEnrollmentAgentFor(agent, named.name, named.sid, rec.template_name);
+  if (s.ok()) return;
+  outcome->kind = PolicyOutcome::Kind::kDeny;
+  outcome->status = s.hresult().value_or(hr::kRestrictedOfficer);
+  outcome->message = s.message();
 }
 
 Result<Bytes> Engine::Impl::FullResponse(const SubmitResult& result) const {

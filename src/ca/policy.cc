@@ -9,6 +9,22 @@ namespace openadcs::ca {
 
 namespace stages = policy_stages;
 
+namespace {
+
+// Sets *named when the request is on behalf of another account.
+std::optional<stages::Denial> ResolveRequester(const directory::CertificateTemplate& t,
+                                               const PolicyInput& in,
+                                               const pki::CaIdentity& identity,
+                                               directory::IdentityLookup* lookup,
+                                               std::optional<Requester>* named) {
+  std::optional<std::string> name;
+  auto d = stages::ResolveOnBehalfOf(t, *in.request, *in.attributes, identity, &name);
+  if (!d && name) *named = stages::NamedRequester(*name, lookup);
+  return d;
+}
+
+}  // namespace
+
 Policy::Policy(const EngineOptions& options, const pki::CaIdentity& identity,
                directory::IdentityLookup* lookup)
     : options_(options), identity_(identity), lookup_(lookup) {}
@@ -17,8 +33,10 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
   const pki::ParsedRequest& req = *in.request;
   // A denial keeps the template (for the request row) and nothing else the
   // stages built, notes included.
-  auto deny = [](const stages::Denial& d, const directory::CertificateTemplate* t) {
+  std::optional<Requester> on_behalf_of;
+  auto deny = [&on_behalf_of](const stages::Denial& d, const directory::CertificateTemplate* t) {
     PolicyOutcome out;
+    out.on_behalf_of = on_behalf_of;
     out.kind = PolicyOutcome::Kind::kDeny;
     out.status = d.status;
     out.message = d.message;
@@ -39,12 +57,14 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
   std::optional<stages::Denial> d = stages::CheckTemplateVersion(t, req);
   if (!d) d = stages::CheckKey(t, req);
   if (!d) d = stages::CheckAgentSignatures(t, req, identity_);
+  if (!d) d = ResolveRequester(t, in, identity_, lookup_, &on_behalf_of);
+  const Requester& requester = on_behalf_of ? *on_behalf_of : *in.requester;
   if (!d) d = stages::CheckNullSignature(t, req);
   if (!d) d = stages::CheckEndEntityEku(t);
   if (!d) {
     d = t.enrollee_supplies_subject()
             ? stages::SubjectFromRequest(req, &subject)
-            : stages::SubjectFromDirectory(t, in.requester->name, lookup_, &subject);
+            : stages::SubjectFromDirectory(t, requester.name, lookup_, &subject);
   }
   if (!d)
     d = stages::ApplySanAttribute(*in.attributes, options_.allow_san_attribute, &subject,
@@ -58,7 +78,7 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
   stages::ExtensionSet set;
   stages::AddTemplateExtensions(t, X509_REQ_get0_pubkey(req.pkcs10.get()), &set);
   stages::AddSubjectAltName(subject, &set);
-  stages::AddSidExtension(t, req, *in.requester, lookup_, &set, &out.notes);
+  stages::AddSidExtension(t, req, requester, lookup_, &set, &out.notes);
   stages::CopyRequestedExtensions(req, &set);
   stages::AddRevocationPointers(t, options_, &set);
   stages::ApplyAdminExtensions(*in.admin_extensions, &set);
@@ -66,6 +86,7 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
 
   out.resolved_template = t;
   out.has_template = true;
+  out.on_behalf_of = std::move(on_behalf_of);
   out.subject = std::move(subject.subject);
   out.extensions = std::move(set.extensions);
   out.extension_rows = std::move(set.rows);

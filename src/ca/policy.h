@@ -6,6 +6,7 @@
 #define OPENADCS_SRC_CA_POLICY_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,11 @@ struct PolicyOutcome {
   // by the time the caller stores the row); empty name when none.
   directory::CertificateTemplate resolved_template;
   bool has_template = false;
+  // A request on behalf of another (policy_stages::ResolveOnBehalfOf): the
+  // account it named, whom the certificate is for and the CA records as the
+  // requester; the caller is the enrollment agent. Kept on a denial reached
+  // after it was resolved.
+  std::optional<Requester> on_behalf_of;
   // kIssue only:
   ossl::X509NamePtr subject;
   std::int64_t not_before = 0;
@@ -66,7 +72,8 @@ class Policy {
   // denial, which keeps only the resolved template (when there is one). The
   // pointers in `input` must be non-null and outlive the call. Calls
   // `lookup` (if any) for templates that build the subject from the
-  // directory; otherwise pure.
+  // directory and for the SID of the account a request on behalf of
+  // another names; otherwise pure.
   PolicyOutcome Evaluate(const PolicyInput& input) const;
 
  private:

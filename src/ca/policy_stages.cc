@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <span>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -74,6 +75,28 @@ std::vector<std::string> CertificatePolicyOids(X509* cert) {
 
 bool RequiresAgentSignatures(const CertificateTemplate& t) {
   return t.schema_version >= 2 && t.ra_signature > 0;
+}
+
+// A signer certificate this CA issued that is valid now.
+bool IssuedByUsAndCurrent(X509* c, const pki::CaIdentity& identity) {
+  const bool from_us = X509_check_issued(identity.certificate(), c) == X509_V_OK &&
+                       X509_verify(c, identity.key()) == 1;
+  const bool current = X509_cmp_time(X509_get0_notBefore(c), nullptr) < 0 &&
+                       X509_cmp_time(X509_get0_notAfter(c), nullptr) > 0;
+  return from_us && current;
+}
+
+constexpr std::string_view kRequesterName = "requestername";
+
+std::size_t CountRequesterNames(std::span<const std::pair<std::string, std::string>> pairs,
+                                std::vector<std::string>* values) {
+  std::size_t n = 0;
+  for (const auto& [name, value] : pairs) {
+    if (!EqualsIgnoreCaseAscii(name, kRequesterName)) continue;
+    ++n;
+    if (values != nullptr) values->push_back(value);
+  }
+  return n;
 }
 
 // An extension the CA adds: critical when the template lists its OID.
@@ -223,12 +246,9 @@ std::optional<Denial> CheckAgentSignatures(const CertificateTemplate& t,
   }
   std::vector<X509*> agents;
   for (const auto& signer : req.signers) {
-    X509* c = signer.certificate.get();
-    bool from_us = X509_check_issued(identity.certificate(), c) == X509_V_OK &&
-                   X509_verify(c, identity.key()) == 1;
-    bool current = X509_cmp_time(X509_get0_notBefore(c), nullptr) < 0 &&
-                   X509_cmp_time(X509_get0_notAfter(c), nullptr) > 0;
-    if (from_us && current) agents.push_back(c);
+    if (IssuedByUsAndCurrent(signer.certificate.get(), identity)) {
+      agents.push_back(signer.certificate.get());
+    }
   }
   if (agents.size() < t.ra_signature) {
     return Denial{hr::kSignatureCount, "template '" + t.name + "' requires " +
@@ -253,6 +273,74 @@ std::optional<Denial> CheckAgentSignatures(const CertificateTemplate& t,
     }
   }
   return std::nullopt;
+}
+
+std::optional<Denial> ResolveOnBehalfOf(const CertificateTemplate& t, const pki::ParsedRequest& req,
+                                        const std::vector<db::AttributeRow>& attributes,
+                                        const pki::CaIdentity& identity,
+                                        std::optional<std::string>* requester_name) {
+  const std::size_t in_request = CountRequesterNames(req.name_value_pairs, nullptr);
+  std::size_t in_attributes = 0;
+  for (const auto& row : attributes) {
+    if (EqualsIgnoreCaseAscii(row.name, kRequesterName)) ++in_attributes;
+  }
+  if (in_attributes > in_request) {
+    return Denial{hr::kBadRequestSubject,
+                  "requestername may be passed only inside a request an enrollment agent signed, "
+                  "not as a request attribute"};
+  }
+  if (in_request == 0) return std::nullopt;
+  if (req.format == pki::RequestFormat::kPkcs10) {
+    return Denial{hr::kBadRequestSubject,
+                  "a request on behalf of another user must be CMS or CMC signed by an enrollment "
+                  "agent; this one is a bare PKCS#10"};
+  }
+  if (!RequiresAgentSignatures(t) || !Contains(t.ra_application_policies, oid::kCertRequestAgent)) {
+    return Denial{hr::kBadRequestSubject,
+                  "template '" + t.name +
+                      "' does not require an enrollment agent signature with the Certificate "
+                      "Request Agent policy, so no request for it may name another requester"};
+  }
+  std::vector<std::string> names;
+  const auto content =
+      std::span(req.name_value_pairs)
+          .first(std::min(req.content_name_value_pairs, req.name_value_pairs.size()));
+  std::size_t vouched = CountRequesterNames(content, &names);
+  bool agent_signed = false;
+  for (const auto& signer : req.signers) {
+    X509* c = signer.certificate.get();
+    if (!IssuedByUsAndCurrent(c, identity) || !Contains(CertificateEkus(c), oid::kCertRequestAgent))
+      continue;
+    agent_signed = true;
+    vouched += CountRequesterNames(signer.name_value_pairs, &names);
+  }
+  if (!agent_signed) {
+    return Denial{hr::kBadRequestSubject,
+                  "the request names another requester, and no signer holds a current "
+                  "Certificate Request Agent certificate from this CA"};
+  }
+  if (vouched != in_request) {
+    return Denial{hr::kBadRequestSubject,
+                  "a requestername is in the signed attributes of a signer that is not an "
+                  "enrollment agent"};
+  }
+  if (names.front().empty()) return Denial{hr::kBadRequestSubject, "the requestername is empty"};
+  for (const auto& name : names) {
+    if (!EqualsIgnoreCaseAscii(name, names.front())) {
+      return Denial{hr::kBadRequestSubject,
+                    "the request names two requesters: '" + names.front() + "' and '" + name + "'"};
+    }
+  }
+  *requester_name = names.front();
+  return std::nullopt;
+}
+
+Requester NamedRequester(const std::string& name, directory::IdentityLookup* lookup) {
+  Requester r{name, ""};
+  if (lookup != nullptr) {
+    if (auto id = lookup->Lookup(name); id.ok()) r.sid = id->object_sid;
+  }
+  return r;
 }
 
 std::optional<Denial> CheckNullSignature(const CertificateTemplate& t,

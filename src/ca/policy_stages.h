@@ -90,6 +90,28 @@ bool IsCaTemplate(const directory::CertificateTemplate& t);
                                                          const pki::ParsedRequest& req,
                                                          const pki::CaIdentity& identity);
 
+// Request on behalf of another subject (ROBO, MS-WCCE 3.2.2.6.2.1.2.1): a
+// requestername name-value pair (2.2.2.7.10) names the account the
+// certificate is for, which an enrollment agent vouches for. It counts only
+// when the request is CMS or CMC, the template requires at least one agent
+// signature with the Certificate Request Agent application policy, and every
+// requestername is in the signed content or in the authenticated attributes
+// of a signer whose certificate this CA issued, is valid now and carries the
+// Certificate Request Agent EKU; all must name the same account, and none
+// may come from `attributes` alone (the attributes string or an officer's
+// SetAttributes). Sets *requester_name to it; leaves it alone when the
+// request names none. Denies with BAD_REQUESTSUBJECT otherwise: a requester
+// never names itself someone else.
+[[nodiscard]] std::optional<Denial> ResolveOnBehalfOf(
+    const directory::CertificateTemplate& t, const pki::ParsedRequest& req,
+    const std::vector<db::AttributeRow>& attributes, const pki::CaIdentity& identity,
+    std::optional<std::string>* requester_name);
+
+// The requester a ROBO request names: `name`, with the SID of its directory
+// entry (empty when `lookup` is null or does not find it; never the
+// agent's). `lookup` may be null.
+Requester NamedRequester(const std::string& name, directory::IdentityLookup* lookup);
+
 // Denies with BAD_SIGNATURE a null-signature PKCS#10 (MS-WCCE 2.2.2.6.5)
 // unless the template requires enrollment agent signatures to vouch for it.
 [[nodiscard]] std::optional<Denial> CheckNullSignature(const directory::CertificateTemplate& t,

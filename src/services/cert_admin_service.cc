@@ -989,8 +989,11 @@ rpc::CallResult CertAdminObject::GetServerState(const rpc::CallContext& ctx,
   return rpc::CallResult::Response(wire::EncodeDwordResponse(out));
 }
 
-// Enrollment agent rights are not supported, so pctbSD carries the officer
-// rights descriptor alone (MS-CSRA 2.2.1.11.1), NULL when disabled.
+// pctbSD carries the officer rights descriptor alone, NULL when disabled:
+// the form MS-CSRA 2.2.1.11.1 gives a server without enrollment agent
+// rights. The CA enforces enrollment agent rights (set with
+// SetOfficerRights), but does not serve them here yet, so that existing
+// clients keep reading officer rights as before.
 rpc::CallResult CertAdminObject::GetOfficerRights(const rpc::CallContext& ctx,
                                                   std::span<const std::uint8_t> stub) {
   constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kGetOfficerRights);
@@ -1022,8 +1025,9 @@ rpc::CallResult CertAdminObject::SetOfficerRights(const rpc::CallContext& ctx,
   std::uint32_t hresult = Precheck(ctx, in->authority);
   std::string detail = enable ? "enable" : "disable";
   if (hresult == hr::kOk && (flags >> kRightsTypeShift) != 0) {
-    hresult = hr::kNotImpl;
-    detail = "enrollment agent rights are not supported";
+    detail += " enrollment agent rights";
+    hresult = HresultOf(engine_.security().ReplaceEnrollmentAgentRights(CallerOf(ctx), enable,
+                                                                        in->security_descriptor));
   } else if (hresult == hr::kOk) {
     hresult = HresultOf(
         engine_.security().ReplaceOfficerRights(CallerOf(ctx), enable, in->security_descriptor));

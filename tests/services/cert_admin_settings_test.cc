@@ -131,8 +131,14 @@ TEST_F(CertAdminSettingsTest, OfficerRightsRoundTripAndRefuseAnotherRequester) {
   EXPECT_EQ(SetOfficerRights(0, {}), hr::kAccessDenied);
 
   ActAs(testing::TestAdmin());
-  // Enrollment agent rights (bits 16-31) are not supported.
-  EXPECT_EQ(SetOfficerRights(0x10001, sd), hr::kNotImpl);
+  // Enrollment agent rights (bits 16-31) are a setting of their own.
+  EXPECT_EQ(SetOfficerRights(0x10001, sd), hr::kOk);
+  EXPECT_TRUE(engine_->security().EnrollmentAgentRights().enabled);
+  EXPECT_EQ(engine_->security().EnrollmentAgentRights().descriptor, sd);
+  EXPECT_EQ(SetOfficerRights(0x10001, Bytes{1, 2, 3}), hr::kInvalidArg);
+  EXPECT_EQ(SetOfficerRights(0x10000, {}), hr::kOk);
+  EXPECT_FALSE(engine_->security().EnrollmentAgentRights().enabled);
+  EXPECT_EQ(GetOfficerRights().blob, sd);  // officer rights unchanged
   EXPECT_EQ(SetOfficerRights(1, Bytes{1, 2, 3}), hr::kInvalidArg);
   // Only bits 0-15 enable: 0x10000 alone would be "disable enrollment agent rights".
   EXPECT_EQ(SetOfficerRights(0, Bytes{1, 2, 3}), hr::kOk);  // the descriptor is ignored

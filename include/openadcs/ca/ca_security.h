@@ -9,7 +9,10 @@
 // which officer may act on whose requests, security/officer_rights.h) and
 // the audit filter (Config_CA_Audit_Filter, 3.1.4.2.10-11). Both are read
 // at Open and replaced through the store's ca_setting table with an audit
-// row; enrollment agent rights are not supported.
+// row; likewise the enrollment agent rights
+// (Config_Permissions_Enrollment_Agent_Rights: which agent may enroll on
+// behalf of whom, for which template; same format and decision as officer
+// rights, with the agent in the officer's place).
 //
 // Thread-safe: RightsOf and Require may run on every worker at once; a
 // replacement is seen by the calls that start after it.
@@ -109,6 +112,27 @@ class CaSecurity {
                            const std::string& template_name, std::uint32_t request_id,
                            std::string_view operation) const;
 
+  // --- Enrollment agent rights ---
+  // Disabled (the default, as in AD CS): every enrollment agent may enroll
+  // on behalf of everyone. Enabled: `descriptor` decides.
+  OfficerRightsState EnrollmentAgentRights() const;
+
+  // SetOfficerRights for enrollment agent rights (RightsType nonzero): as
+  // ReplaceOfficerRights, for the enrollment agent rights.
+  Status ReplaceEnrollmentAgentRights(const Caller& caller, bool enable,
+                                      std::span<const std::uint8_t> descriptor);
+
+  // The check of a request on behalf of another (MS-WCCE 3.2.2.6.2.1.2.1):
+  // Ok when enrollment agent rights are disabled, or when they let `agent`
+  // (caller.sid and caller.group_sids) enroll for `requester_sid` (plus
+  // Everyone and Authenticated Users, as RequireOfficerFor) on template
+  // `template_name`. Otherwise PermissionDenied carrying
+  // CERTSRV_E_RESTRICTEDOFFICER (MS-WCCE's SHOULD), logged with
+  // `requester_name`.
+  Status RequireEnrollmentAgentFor(const Caller& agent, const std::string& requester_name,
+                                   const std::string& requester_sid,
+                                   const std::string& template_name) const;
+
   // --- Audit filter ---
   // The bits of MS-CSRA 3.1.4.2.10 (0 until set).
   static constexpr std::uint32_t kAuditFilterBits = 0x7F;
@@ -122,8 +146,17 @@ class CaSecurity {
  private:
   CaSecurity(db::CaStore& store, bool role_separation)
       : store_(store), role_separation_(role_separation) {}
-  // Reads the officer rights and the audit filter (Open only).
+  // Reads the officer and enrollment agent rights and the audit filter
+  // (Open only).
   Status LoadSettings();
+  // A rights descriptor (officer or agent) from the store into *entries
+  // and *bytes; absent: left empty.
+  Status LoadRights(const char* setting, const char* what,
+                    std::vector<security::OfficerRightsEntry>* entries, Bytes* bytes);
+  // SetOfficerRights' body for either kind of rights.
+  Status ReplaceRights(const Caller& caller, bool enable, std::span<const std::uint8_t> descriptor,
+                       const char* setting, const char* what, const char* action,
+                       std::vector<security::OfficerRightsEntry>* entries, Bytes* bytes);
 
   db::CaStore& store_;
   const bool role_separation_;
@@ -134,7 +167,10 @@ class CaSecurity {
   // Officer rights: enabled exactly when officer_rights_bytes_ is not empty.
   Bytes officer_rights_bytes_;                                // guarded by mu_
   std::vector<security::OfficerRightsEntry> officer_rights_;  // guarded by mu_
-  std::uint32_t audit_filter_ = 0;                            // guarded by mu_
+  // Enrollment agent rights: enabled exactly when agent_rights_bytes_ is not empty.
+  Bytes agent_rights_bytes_;                                // guarded by mu_
+  std::vector<security::OfficerRightsEntry> agent_rights_;  // guarded by mu_
+  std::uint32_t audit_filter_ = 0;                          // guarded by mu_
 };
 
 }  // namespace openadcs::ca
