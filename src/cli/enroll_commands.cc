@@ -1,6 +1,7 @@
 #include "cli/enroll_commands.h"
 
 #include <fcntl.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <unistd.h>
@@ -17,14 +18,17 @@
 #include "cli/connection.h"
 #include "openadcs/client/cert_passage_client.h"
 #include "openadcs/client/cert_request_client.h"
+#include "openadcs/pki/agent_request.h"
 #include "openadcs/pki/csr_builder.h"
 #include "openadcs/util/openssl.h"
 
 namespace openadcs::cli {
 namespace {
 
-// CR_IN_PKCS10 (MS-WCCE 3.2.1.4.2.1): the request is a PKCS#10.
+// CR_IN_PKCS10 and CR_IN_PKCS7 (MS-WCCE 3.2.1.4.2.1): the request is a
+// PKCS#10, or a CMS SignedData around one.
 constexpr std::uint32_t kCrInPkcs10 = 0x100;
+constexpr std::uint32_t kCrInPkcs7 = 0x300;
 // Largest request file read.
 constexpr std::size_t kMaxRequestFileBytes = std::size_t{64} * 1024;
 
@@ -50,10 +54,10 @@ class Enroller {
     return e;
   }
 
-  Result<client::EnrollResult> Submit(const Bytes& request, const std::string& attributes,
-                                      const std::string& authority) {
-    return icpr_ ? icpr_->Submit(kCrInPkcs10, request, attributes, authority)
-                 : dcom_->Submit(kCrInPkcs10, request, attributes, authority);
+  Result<client::EnrollResult> Submit(std::uint32_t flags, const Bytes& request,
+                                      const std::string& attributes, const std::string& authority) {
+    return icpr_ ? icpr_->Submit(flags, request, attributes, authority)
+                 : dcom_->Submit(flags, request, attributes, authority);
   }
   Result<client::EnrollResult> Retrieve(std::uint32_t id, const std::string& authority) {
     return icpr_ ? icpr_->Retrieve(id, authority) : dcom_->Retrieve(id, authority);
@@ -63,6 +67,27 @@ class Enroller {
   std::unique_ptr<client::CertPassageClient> icpr_;
   std::unique_ptr<client::CertRequestClient> dcom_;
 };
+
+// The user's PKCS#10 signed by the enrollment agent whose certificate and
+// (unencrypted) key are in the PEM or DER files, naming `user`.
+Result<Bytes> SignAsAgent(const Bytes& csr, const std::string& cert_path,
+                          const std::string& key_path, const std::string& user) {
+  constexpr std::size_t kMaxPemBytes = std::size_t{64} * 1024;
+  Result<Bytes> cert_der = ReadDerOrPemFile(cert_path, kMaxPemBytes);
+  if (!cert_der.ok()) return cert_der.status();
+  Result<Bytes> key_der = ReadDerOrPemFile(key_path, kMaxPemBytes);
+  if (!key_der.ok()) return key_der.status();
+  const unsigned char* p = cert_der->data();
+  ossl::X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(cert_der->size())));
+  p = key_der->data();
+  ossl::PKeyPtr key(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(key_der->size())));
+  ERR_clear_error();
+  if (cert == nullptr) return Status::InvalidArgument(cert_path + " holds no certificate");
+  if (key == nullptr) {
+    return Status::InvalidArgument(key_path + " holds no unencrypted private key");
+  }
+  return pki::SignOnBehalfOf(csr, cert.get(), key.get(), user);
+}
 
 // Creates `path` with mode 0600 and writes `text`; refuses to replace a file.
 Status WriteNewPrivateFile(const std::string& path, const std::string& text) {
@@ -125,6 +150,9 @@ void RegisterEnrollCommands(CLI::App& app, int* exit_code) {
     std::string key_algorithm = "rsa2048";
     std::string out;
     std::string chain_out;
+    std::string on_behalf_of;
+    std::string agent_cert;
+    std::string agent_key;
   };
   auto rf = std::make_shared<RequestFlags>();
   CLI::App* request = app.add_subcommand(
@@ -140,6 +168,16 @@ void RegisterEnrollCommands(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   request->add_option("-o,--out", rf->out, "certificate PEM file (default: standard output)");
   request->add_option("--chain-out", rf->chain_out, "write the CA's PKCS#7 chain (DER) here");
+  CLI::Option* on_behalf_of = request->add_option(
+      "--on-behalf-of", rf->on_behalf_of,
+      "DOMAIN\\user to enroll for, as an enrollment agent (needs --agent-cert, --agent-key)");
+  CLI::Option* agent_cert =
+      request->add_option("--agent-cert", rf->agent_cert, "the enrollment agent's certificate");
+  CLI::Option* agent_key = request->add_option("--agent-key", rf->agent_key,
+                                               "the enrollment agent's private key (unencrypted)");
+  on_behalf_of->needs(agent_cert)->needs(agent_key);
+  agent_cert->needs(on_behalf_of);
+  agent_key->needs(on_behalf_of);
   request->callback([rf, exit_code] {
     Bytes csr;
     if (!rf->csr.empty()) {
@@ -188,12 +226,23 @@ void RegisterEnrollCommands(CLI::App& app, int* exit_code) {
       if (!attributes.empty()) attributes += '\n';
       attributes += a;
     }
+    std::uint32_t flags = kCrInPkcs10;
+    if (!rf->on_behalf_of.empty()) {
+      Result<Bytes> signed_request =
+          SignAsAgent(csr, rf->agent_cert, rf->agent_key, rf->on_behalf_of);
+      if (!signed_request.ok()) {
+        *exit_code = Fail("signing as the enrollment agent", signed_request.status());
+        return;
+      }
+      csr = std::move(*signed_request);
+      flags = kCrInPkcs7;
+    }
     Result<Enroller> c = Enroller::Connect(rf->connection);
     if (!c.ok()) {
       *exit_code = Fail("connecting to the CA", c.status());
       return;
     }
-    Result<client::EnrollResult> r = c->Submit(csr, attributes, rf->connection.authority);
+    Result<client::EnrollResult> r = c->Submit(flags, csr, attributes, rf->connection.authority);
     *exit_code = r.ok() ? Report(*r, rf->out, rf->chain_out) : Fail("submitting", r.status());
   });
 

@@ -41,24 +41,25 @@ int ShowOfficerRights(client::CertAdminClient& c, bool json) {
   return kExitOk;
 }
 
-void RegisterOfficerRights(CLI::App& app, int* exit_code) {
-  CLI::App* cmd = app.add_subcommand(
-      "officer-rights", "read or set which officer may act on whose requests, over DCOM");
-  cmd->require_subcommand(1);
+// The two kinds of rights SetOfficerRights sets: the same descriptor
+// format, the officer or the enrollment agent in the ACE's SID.
+struct RightsKind {
+  const char* noun;     // "officer rights"
+  const char* pair;     // "OFFICER:REQUESTER"
+  const char* enables;  // what --enable does
+  const char* opens;    // what --disable does
+  Status (client::CertAdminClient::*set)(bool, const Bytes&);
+};
+constexpr RightsKind kOfficerRightsKind{
+    "officer rights", "OFFICER:REQUESTER", "restrict officers to the entries",
+    "let every officer act for every requester", &client::CertAdminClient::SetOfficerRights};
+constexpr RightsKind kAgentRightsKind{"enrollment agent rights", "AGENT:USER",
+                                      "restrict enrollment agents to the entries",
+                                      "let every enrollment agent enroll for everyone",
+                                      &client::CertAdminClient::SetEnrollmentAgentRights};
 
-  struct GetFlags {
-    ConnectionFlags connection;
-    bool json = false;
-  };
-  auto gf = std::make_shared<GetFlags>();
-  CLI::App* get = cmd->add_subcommand("get", "show the officer rights (GetOfficerRights)");
-  AddConnectionFlags(get, &gf->connection, false);
-  get->add_flag("--json", gf->json, "one JSON object instead of text");
-  get->callback([gf, exit_code] {
-    *exit_code = WithAdmin(
-        gf->connection, [&](client::CertAdminClient& c) { return ShowOfficerRights(c, gf->json); });
-  });
-
+// `set --enable --allow A:B --deny A:B` / `set --disable` under `cmd`.
+void AddRightsSet(CLI::App* cmd, const RightsKind& kind, int* exit_code) {
   struct SetFlags {
     ConnectionFlags connection;
     bool enable = false;
@@ -67,19 +68,17 @@ void RegisterOfficerRights(CLI::App& app, int* exit_code) {
     std::vector<std::string> deny;
   };
   auto sf = std::make_shared<SetFlags>();
-  CLI::App* set =
-      cmd->add_subcommand("set",
-                          "enable officer rights with allow and deny entries, or disable them "
-                          "(SetOfficerRights)");
+  CLI::App* set = cmd->add_subcommand(
+      "set", std::string("enable ") + kind.noun +
+                 " with allow and deny entries, or disable them (SetOfficerRights)");
   AddConnectionFlags(set, &sf->connection, false);
-  CLI::Option* enable = set->add_flag("--enable", sf->enable, "restrict officers to the entries");
-  set->add_flag("--disable", sf->disable, "let every officer act for every requester")
-      ->excludes(enable);
+  CLI::Option* enable = set->add_flag("--enable", sf->enable, kind.enables);
+  set->add_flag("--disable", sf->disable, kind.opens)->excludes(enable);
   set->add_option("--allow", sf->allow,
-                  "OFFICER:REQUESTER the officer may act for (repeatable; DOMAIN\\user or "
-                  "S-1-...; S-1-1-0 is everyone)");
-  set->add_option("--deny", sf->deny, "OFFICER:REQUESTER the officer may not act for (repeatable)");
-  set->callback([sf, exit_code] {
+                  std::string(kind.pair) +
+                      " allowed (repeatable; DOMAIN\\user or S-1-...; S-1-1-0 is everyone)");
+  set->add_option("--deny", sf->deny, std::string(kind.pair) + " refused (repeatable)");
+  set->callback([sf, kind, exit_code] {
     if (sf->enable == sf->disable) {
       *exit_code = UsageError(Status::InvalidArgument("give --enable or --disable"));
       return;
@@ -92,8 +91,8 @@ void RegisterOfficerRights(CLI::App& app, int* exit_code) {
     if (sf->enable) {
       if (sf->allow.empty()) {
         *exit_code = UsageError(
-            Status::InvalidArgument("--enable needs at least one --allow (else no officer may "
-                                    "act for anyone)"));
+            Status::InvalidArgument("--enable needs at least one --allow (else no one may act "
+                                    "for anyone)"));
         return;
       }
       auto entries = OfficerRightsEntries(sf->allow, sf->deny);
@@ -113,12 +112,42 @@ void RegisterOfficerRights(CLI::App& app, int* exit_code) {
       descriptor = std::move(*encoded);
     }
     *exit_code = WithAdmin(sf->connection, [&](client::CertAdminClient& c) {
-      const Status s = c.SetOfficerRights(sf->enable, descriptor);
-      if (!s.ok()) return FailCall("setting the officer rights", s);
-      std::cerr << "officer rights " << (sf->enable ? "enabled" : "disabled") << '\n';
+      const Status s = (c.*kind.set)(sf->enable, descriptor);
+      if (!s.ok()) return FailCall(std::string("setting the ") + kind.noun, s);
+      std::cerr << kind.noun << " " << (sf->enable ? "enabled" : "disabled") << '\n';
       return kExitOk;
     });
   });
+}
+
+void RegisterOfficerRights(CLI::App& app, int* exit_code) {
+  CLI::App* cmd = app.add_subcommand(
+      "officer-rights", "read or set which officer may act on whose requests, over DCOM");
+  cmd->require_subcommand(1);
+
+  struct GetFlags {
+    ConnectionFlags connection;
+    bool json = false;
+  };
+  auto gf = std::make_shared<GetFlags>();
+  CLI::App* get = cmd->add_subcommand("get", "show the officer rights (GetOfficerRights)");
+  AddConnectionFlags(get, &gf->connection, false);
+  get->add_flag("--json", gf->json, "one JSON object instead of text");
+  get->callback([gf, exit_code] {
+    *exit_code = WithAdmin(
+        gf->connection, [&](client::CertAdminClient& c) { return ShowOfficerRights(c, gf->json); });
+  });
+
+  AddRightsSet(cmd, kOfficerRightsKind, exit_code);
+}
+
+void RegisterAgentRights(CLI::App& app, int* exit_code) {
+  CLI::App* cmd = app.add_subcommand(
+      "agent-rights",
+      "set which enrollment agent may enroll on behalf of whom, over DCOM (the CA serves no "
+      "get)");
+  cmd->require_subcommand(1);
+  AddRightsSet(cmd, kAgentRightsKind, exit_code);
 }
 
 void RegisterAuditFilter(CLI::App& app, int* exit_code) {
@@ -199,6 +228,7 @@ void RegisterConfig(CLI::App& app, int* exit_code) {
 
 void RegisterSettingsCommands(CLI::App& app, int* exit_code) {
   RegisterOfficerRights(app, exit_code);
+  RegisterAgentRights(app, exit_code);
   RegisterAuditFilter(app, exit_code);
   RegisterConfig(app, exit_code);
 }

@@ -676,6 +676,18 @@ Status CertAdminClient::SetOfficerRights(bool enable, const Bytes& security_desc
                      "SetOfficerRights");
 }
 
+Status CertAdminClient::SetEnrollmentAgentRights(bool enable, const Bytes& security_descriptor) {
+  // fEnable: bits 16-31 nonzero select the enrollment agent rights (MS-CSRA 3.1.4.2.13).
+  constexpr std::int32_t kAgentRights = 0x10000;
+  ica::SetOfficerRightsIn in;
+  in.orpcthis = NewOrpcThis();
+  in.authority = authority16_;
+  in.enable = kAgentRights | (enable ? 1 : 0);
+  if (enable) in.security_descriptor = security_descriptor;
+  return CallHresult(Op(Opnum::kSetOfficerRights), ica::EncodeSetOfficerRightsRequest(in),
+                     "SetOfficerRights");
+}
+
 Result<std::uint32_t> CertAdminClient::GetAuditFilter() {
   return AuthorityDword(Op(Opnum::kGetAuditFilter), "GetAuditFilter");
 }

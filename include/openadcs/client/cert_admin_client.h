@@ -308,6 +308,8 @@ class CertAdminClient {
   // SetOfficerRights of officer rights (RightsType 0): `enable` false
   // disables them (the descriptor is not looked at).
   Status SetOfficerRights(bool enable, const Bytes& security_descriptor);
+  // SetOfficerRights of enrollment agent rights (RightsType 1), likewise.
+  Status SetEnrollmentAgentRights(bool enable, const Bytes& security_descriptor);
   Result<std::uint32_t> GetAuditFilter();
   Status SetAuditFilter(std::uint32_t filter);
   // GetConfigEntry of `entry` under `node_path` ("" for the CA's node):
