@@ -15,7 +15,8 @@ import sys
 from impacket.dcerpc.v5 import epm, transport
 from impacket.dcerpc.v5.dtypes import DWORD, LPWSTR, ULONG
 from impacket.dcerpc.v5.ndr import NDRCALL
-from impacket.dcerpc.v5.rpcrt import (RPC_C_AUTHN_LEVEL_CONNECT, RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
+from impacket.dcerpc.v5.rpcrt import (RPC_C_AUTHN_GSS_NEGOTIATE, RPC_C_AUTHN_LEVEL_CONNECT,
+                                      RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
                                       RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
 from impacket.uuid import uuidtup_to_bin
 
@@ -69,7 +70,12 @@ def main():
         rpc_transport = transport.DCERPCTransportFactory(binding)
         if args.level != 'none':
             rpc_transport.set_credentials(args.user, args.password, args.domain)
+        if args.kerberos:
+            rpc_transport.setRemoteName(args.kerberos)
+            rpc_transport.set_kerberos(True, args.kdc)
         dce = rpc_transport.get_dce_rpc()
+        if args.kerberos:
+            dce.set_auth_type(RPC_C_AUTHN_GSS_NEGOTIATE)
         if args.level != 'none':
             dce.set_auth_level({'privacy': RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
                                 'integrity': RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,

@@ -57,7 +57,27 @@ def connection_options():
     p.add_argument('--domain', default='')
     p.add_argument('--user', default='')
     p.add_argument('--password', default='')
+    # Kerberos through SPNEGO (auth type 9, all impacket speaks): impacket
+    # asks the KDC for a TGT and a ticket to host/<--kerberos> itself, and
+    # still dials --host, so the service name needs no DNS.
+    p.add_argument('--kerberos', metavar='FQDN', default='',
+                   help='authenticate with Kerberos to host/FQDN')
+    p.add_argument('--kdc', default='127.0.0.1')
     return p
+
+
+def use_kerberos_names(fqdn):
+    """Makes every transport impacket creates from now on ask for a ticket
+    to host/`fqdn` while it connects to the address it was given: impacket
+    takes the service name from the transport's remote name."""
+    from impacket.dcerpc.v5 import transport
+    factory = transport.DCERPCTransportFactory
+
+    def named(stringbinding):
+        t = factory(stringbinding)
+        t.setRemoteName(fqdn)
+        return t
+    transport.DCERPCTransportFactory = named
 
 
 def argument_parser(description):
