@@ -27,7 +27,7 @@ from pyasn1.codec.der import decoder
 
 from wcce_ndr import (CERTTRANSBLOB, CR_IN_PKCS10, argument_parser, blob, blob_bytes,
                       enrollment_outcome, print_outcome, release, template_attributes,
-                      use_kerberos_names)
+                      use_ccache, use_kerberos_names)
 
 CLSID_CCertRequestD = string_to_bin('d99e6e74-fc88-11d0-b498-00a0c90312f3')
 IID_ICertRequestD = uuidtup_to_bin(('d99e6e70-fc88-11d0-b498-00a0c90312f3', '0.0'))
@@ -201,6 +201,7 @@ def main():
     dcom = None
     try:
         if args.kerberos:
+            use_ccache(args.ccache)
             use_kerberos_names(args.kerberos)
         dcom = DCOMConnection(args.host, args.user, args.password, args.domain, oxidResolver=True,
                               doKerberos=bool(args.kerberos), kdcHost=args.kdc)

@@ -37,17 +37,20 @@ constexpr const char* kServicePassword = "Ca.Service-Acct-1";
 
 class KerberosInteropTest : public testing::InteropTest {
  protected:
-  static std::string Icpr(const std::string& host_name, const std::string& csr_cn) {
+  // impacket as alice with the tickets of `ccache`, to host/`host_name`.
+  static std::string Icpr(const std::filesystem::path& ccache, const std::string& host_name,
+                          const std::string& csr_cn) {
     return testing::RunInteropScript(
         "icpr_client.py", {"--epm-port", "135", "--authority", kCaName, "--domain", "EXAMPLE.COM",
-                           "--user", "alice", "--password", kUserPassword, "--kerberos", host_name,
+                           "--user", "alice", "--kerberos", host_name, "--ccache", ccache.string(),
                            "--template", "AutoIssueSubject", "--csr", CsrFile(csr_cn).string()});
   }
 
-  static std::string Dcom(const std::string& host_name, const std::string& csr_cn) {
+  static std::string Dcom(const std::filesystem::path& ccache, const std::string& host_name,
+                          const std::string& csr_cn) {
     return testing::RunInteropScript(
         "dcom_client.py", {"request", "--authority", kCaName, "--domain", "EXAMPLE.COM", "--user",
-                           "alice", "--password", kUserPassword, "--kerberos", host_name,
+                           "alice", "--kerberos", host_name, "--ccache", ccache.string(),
                            "--template", "AutoIssueSubject", "--csr", CsrFile(csr_cn).string()});
   }
 };
@@ -62,7 +65,9 @@ TEST_F(KerberosInteropTest, ImpacketEnrollsWithKerberosAndWrongTicketsAreRefused
   ASSERT_EQ(samba->AddUser("alice", kUserPassword), "");
   ASSERT_EQ(samba->AddUser("caacct", kServicePassword), "");
   ASSERT_EQ(samba->AddSpn("caacct", std::string("HOST/") + kCaHost), "");
-  ASSERT_EQ(samba->AddUser("otheracct", kServicePassword), "");
+  // Another password: accounts without msDS-SupportedEncryptionTypes get
+  // RC4 tickets, whose key is the password's NT hash, salted with nothing.
+  ASSERT_EQ(samba->AddUser("otheracct", "Other.Service-Acct-1"), "");
   ASSERT_EQ(samba->AddSpn("otheracct", std::string("HOST/") + kOtherHost), "");
   const std::filesystem::path keytab = dir.path() / "ca.keytab";
   // The account's keys (AES and RC4, salted with its name); tickets to any
@@ -74,24 +79,31 @@ TEST_F(KerberosInteropTest, ImpacketEnrollsWithKerberosAndWrongTicketsAreRefused
                   "netbios_domain_name = \"EXAMPLE\"\n[dcom]\nport = 0\n[kerberos]\nkeytab = \"" +
                   keytab.string() + "\"\nrealm = \"EXAMPLE.COM\"\n"));
 
-  std::string json = Icpr(kCaHost, "kerberos-icpr");
+  const std::filesystem::path ccache = dir.path() / "alice.ccache";
+  ASSERT_EQ(samba->GetTickets("alice", kUserPassword, ccache,
+                              {std::string("host/") + kCaHost, std::string("host/") + kOtherHost}),
+            "");
+
+  std::string json = Icpr(ccache, kCaHost, "kerberos-icpr");
   ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
   EXPECT_EQ(JsonField(json, "disposition"), "3") << json << DaemonLog();
   EXPECT_NE(DaemonLog().find("authenticated EXAMPLE\\alice"), std::string::npos) << DaemonLog();
 
-  json = Dcom(kCaHost, "kerberos-dcom");
+  json = Dcom(ccache, kCaHost, "kerberos-dcom");
   ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
   EXPECT_EQ(JsonField(json, "disposition"), "3") << json << DaemonLog();
 
   // A ticket to another account's service: no key for it in the keytab.
-  json = Icpr(kOtherHost, "kerberos-other");
+  json = Icpr(ccache, kOtherHost, "kerberos-other");
   EXPECT_NE(JsonField(json, "error"), "") << json;
   EXPECT_EQ(JsonField(json, "disposition"), "") << json;
 
   // A new password gives the account new keys: tickets are encrypted with
   // a key version the daemon's keytab lacks.
   ASSERT_EQ(samba->SetPassword("caacct", "Ca.Service-Acct-2"), "");
-  json = Icpr(kCaHost, "kerberos-stale");
+  const std::filesystem::path fresh = dir.path() / "fresh.ccache";
+  ASSERT_EQ(samba->GetTickets("alice", kUserPassword, fresh, {std::string("host/") + kCaHost}), "");
+  json = Icpr(fresh, kCaHost, "kerberos-stale");
   EXPECT_NE(JsonField(json, "error"), "") << json;
   EXPECT_EQ(JsonField(json, "disposition"), "") << json;
   EXPECT_NE(DaemonLog().find("Kerberos authentication failed"), std::string::npos) << DaemonLog();

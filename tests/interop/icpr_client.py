@@ -21,7 +21,7 @@ from impacket.dcerpc.v5.rpcrt import (RPC_C_AUTHN_GSS_NEGOTIATE, RPC_C_AUTHN_LEV
 from impacket.uuid import uuidtup_to_bin
 
 from wcce_ndr import (CERTTRANSBLOB, CR_IN_PKCS10, argument_parser, blob, blob_bytes,
-                      enrollment_outcome, print_outcome, template_attributes)
+                      enrollment_outcome, print_outcome, template_attributes, use_ccache)
 
 MSRPC_UUID_ICPR = uuidtup_to_bin(('91ae6020-9e3c-11cf-8d7c-00aa00c091be', '0.0'))
 
@@ -71,6 +71,7 @@ def main():
         if args.level != 'none':
             rpc_transport.set_credentials(args.user, args.password, args.domain)
         if args.kerberos:
+            use_ccache(args.ccache)
             rpc_transport.setRemoteName(args.kerberos)
             rpc_transport.set_kerberos(True, args.kdc)
         dce = rpc_transport.get_dce_rpc()

@@ -150,6 +150,22 @@ std::string SambaServer::ExportKeytab(const std::filesystem::path& keytab,
   return SambaTool({"domain", "exportkeytab", keytab.string(), "--principal=" + principal}, false);
 }
 
+std::string SambaServer::GetTickets(const std::string& user, const std::string& password,
+                                    const std::filesystem::path& ccache,
+                                    const std::vector<std::string>& services) {
+  const std::string config = "KRB5_CONFIG=" + krb5_conf().string();
+  CommandResult r =
+      RunCommand({"/usr/bin/env", config, "kinit", "-c", ccache.string(), user + "@" + realm()},
+                 password + "\n", kToolTimeout);
+  if (r.exit_code != 0) return "kinit: " + r.output;
+  for (const std::string& service : services) {
+    r = RunCommand({"/usr/bin/env", config, "kvno", "-c", ccache.string(), service}, "",
+                   kToolTimeout);
+    if (r.exit_code != 0) return "kvno " + service + ": " + r.output;
+  }
+  return "";
+}
+
 std::string SambaServer::SambaTool(const std::vector<std::string>& args, bool over_ldap) {
   std::vector<std::string> argv = kSambaTool;
   argv.insert(argv.end(), args.begin(), args.end());

@@ -70,6 +70,12 @@ class SambaServer {
   // samba-tool domain exportkeytab of `principal`'s current keys into
   // `keytab` (read from the local sam.ldb; the server may run).
   std::string ExportKeytab(const std::filesystem::path& keytab, const std::string& principal);
+  // MIT kinit as `user`@EXAMPLE.COM into `ccache`, then kvno: a service
+  // ticket to each of `services` ("host/ca.example.com") in the same cache.
+  // Empty on success, else the tools' output.
+  std::string GetTickets(const std::string& user, const std::string& password,
+                         const std::filesystem::path& ccache,
+                         const std::vector<std::string>& services);
 
  private:
   explicit SambaServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
