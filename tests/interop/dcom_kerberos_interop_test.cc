@@ -64,9 +64,11 @@ Bytes TakeBuffer(gss_buffer_desc& buffer) {
 // MIT's initiator, DCE style as Windows uses it, with the ticket to
 // host/ca.example.com in `ccache`, against the acceptor in this process:
 // the three legs, then PDUs both ways at integrity (gss_get_mic over the
-// body) and privacy (gss_wrap_iov), and a tampered one refused.
+// body) and privacy (gss_wrap_iov), and a tampered one refused. With
+// `header_signing` (PFC_SUPPORT_HEADER_SIGN) the header and trailer are
+// signed too.
 void ExpectMitInitiatorInterworks(const std::filesystem::path& keytab,
-                                  const std::filesystem::path& ccache) {
+                                  const std::filesystem::path& ccache, bool header_signing) {
   auth::KerberosAcceptorOptions options;
   options.keytab = keytab;
   options.realm = "EXAMPLE.COM";
@@ -76,6 +78,7 @@ void ExpectMitInitiatorInterworks(const std::filesystem::path& keytab,
   Result<std::unique_ptr<auth::SecurityContext>> server = (*acceptor)->NewContext();
   ASSERT_TRUE(server.ok());
   auth::SecurityContext& s = **server;
+  s.set_header_signing(header_signing);
 
   GssRelease gss;
   OM_uint32 minor = 0;
@@ -121,29 +124,44 @@ void ExpectMitInitiatorInterworks(const std::filesystem::path& keytab,
   Bytes pdu(kBody + kBodyLength + 8);
   for (std::size_t i = 0; i < pdu.size(); ++i) pdu[i] = static_cast<std::uint8_t>(i);
   const Bytes plain = pdu;
+  // In PDU order, as the acceptor (and Windows) checksum them.
   auto iov = [&](Bytes& header) {
-    std::array<gss_iov_buffer_desc, 2> v{};
-    v[0].type = GSS_IOV_BUFFER_TYPE_HEADER;
-    v[0].buffer = {header.size(), header.data()};
-    v[1].type = GSS_IOV_BUFFER_TYPE_DATA;
-    v[1].buffer = {kBodyLength, pdu.data() + kBody};
+    auto buffer = [](OM_uint32 type, std::uint8_t* data, std::size_t length) {
+      gss_iov_buffer_desc b{};
+      b.type = type;
+      b.buffer = {length, data};
+      return b;
+    };
+    std::vector<gss_iov_buffer_desc> v = {
+        buffer(GSS_IOV_BUFFER_TYPE_HEADER, header.data(), header.size())};
+    if (header_signing) v.push_back(buffer(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, pdu.data(), kBody));
+    v.push_back(buffer(GSS_IOV_BUFFER_TYPE_DATA, pdu.data() + kBody, kBodyLength));
+    if (header_signing) {
+      v.push_back(buffer(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, pdu.data() + kBody + kBodyLength,
+                         pdu.size() - kBody - kBodyLength));
+    }
     return v;
+  };
+  // What a MIC covers.
+  auto signed_part = [&] {
+    return header_signing ? gss_buffer_desc{pdu.size(), pdu.data()}
+                          : gss_buffer_desc{kBodyLength, pdu.data() + kBody};
   };
   for (auth::AuthLevel level : {auth::AuthLevel::kIntegrity, auth::AuthLevel::kPrivacy}) {
     SCOPED_TRACE(static_cast<int>(level));
     // Client to server.
     Bytes signature;
     if (level == auth::AuthLevel::kPrivacy) {
-      std::array<gss_iov_buffer_desc, 2> v = iov(signature);
-      ASSERT_FALSE(GSS_ERROR(
-          gss_wrap_iov_length(&minor, gss.context, 1, GSS_C_QOP_DEFAULT, nullptr, v.data(), 2)));
+      std::vector<gss_iov_buffer_desc> v = iov(signature);
+      ASSERT_FALSE(GSS_ERROR(gss_wrap_iov_length(&minor, gss.context, 1, GSS_C_QOP_DEFAULT, nullptr,
+                                                 v.data(), static_cast<int>(v.size()))));
       signature.resize(v[0].buffer.length);
       v = iov(signature);
-      ASSERT_FALSE(
-          GSS_ERROR(gss_wrap_iov(&minor, gss.context, 1, GSS_C_QOP_DEFAULT, nullptr, v.data(), 2)));
+      ASSERT_FALSE(GSS_ERROR(gss_wrap_iov(&minor, gss.context, 1, GSS_C_QOP_DEFAULT, nullptr,
+                                          v.data(), static_cast<int>(v.size()))));
       EXPECT_NE(pdu, plain);
     } else {
-      gss_buffer_desc body{kBodyLength, pdu.data() + kBody};
+      gss_buffer_desc body = signed_part();
       gss_buffer_desc mic = GSS_C_EMPTY_BUFFER;
       ASSERT_FALSE(GSS_ERROR(gss_get_mic(&minor, gss.context, GSS_C_QOP_DEFAULT, &body, &mic)));
       signature = TakeBuffer(mic);
@@ -158,11 +176,12 @@ void ExpectMitInitiatorInterworks(const std::filesystem::path& keytab,
     ASSERT_TRUE(st.ok()) << st.message();
     if (level == auth::AuthLevel::kPrivacy) {
       EXPECT_NE(pdu, plain);
-      std::array<gss_iov_buffer_desc, 2> v = iov(signature);
-      ASSERT_EQ(gss_unwrap_iov(&minor, gss.context, nullptr, nullptr, v.data(), 2),
+      std::vector<gss_iov_buffer_desc> v = iov(signature);
+      ASSERT_EQ(gss_unwrap_iov(&minor, gss.context, nullptr, nullptr, v.data(),
+                               static_cast<int>(v.size())),
                 static_cast<OM_uint32>(GSS_S_COMPLETE));
     } else {
-      gss_buffer_desc body{kBodyLength, pdu.data() + kBody};
+      gss_buffer_desc body = signed_part();
       gss_buffer_desc mic{signature.size(), signature.data()};
       ASSERT_EQ(gss_verify_mic(&minor, gss.context, &body, &mic, nullptr),
                 static_cast<OM_uint32>(GSS_S_COMPLETE));
@@ -171,7 +190,7 @@ void ExpectMitInitiatorInterworks(const std::filesystem::path& keytab,
   }
 
   // A flipped body byte under a good MIC.
-  gss_buffer_desc body{kBodyLength, pdu.data() + kBody};
+  gss_buffer_desc body = signed_part();
   gss_buffer_desc mic = GSS_C_EMPTY_BUFFER;
   ASSERT_FALSE(GSS_ERROR(gss_get_mic(&minor, gss.context, GSS_C_QOP_DEFAULT, &body, &mic)));
   Bytes signature = TakeBuffer(mic);
@@ -237,7 +256,8 @@ TEST_F(KerberosInteropTest, ImpacketEnrollsWithKerberosAndWrongTicketsAreRefused
 
   // impacket 0.10 cannot sign with Kerberos (its AES GSS_GetMIC mixes str
   // and bytes): MIT's initiator checks integrity, and privacy again.
-  ExpectMitInitiatorInterworks(keytab, ccache);
+  ExpectMitInitiatorInterworks(keytab, ccache, false);
+  ExpectMitInitiatorInterworks(keytab, ccache, true);
 
   json = Dcom(ccache, kCaHost, "kerberos-dcom");
   ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
