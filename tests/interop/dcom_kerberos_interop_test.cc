@@ -1,8 +1,10 @@
 // Kerberos (through SPNEGO, auth type 9, as impacket speaks it) against the
 // real daemon: Samba's KDC issues the tickets, the daemon holds the keytab of
 // the CA's service account, and Debian's python3-impacket enrolls over
-// ICertPassage and over DCOM at packet privacy. Tickets for another service
-// and tickets the keytab has no key for are refused.
+// ICertPassage and over DCOM at packet privacy, which tshark decodes without
+// complaint. impacket cannot sign with Kerberos, so MIT's initiator checks
+// integrity (and header signing) against the acceptor in-process. Tickets
+// for another service and tickets the keytab has no key for are refused.
 //
 // Samba's and the DCOM ports are fixed (88, 389, 135), so this lives in the
 // dcom_interop_test binary, whose tests each run in a network namespace of
@@ -18,9 +20,13 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "openadcs/auth/kerberos_acceptor.h"
@@ -39,6 +45,29 @@ constexpr const char* kCaHost = "ca.example.com";
 constexpr const char* kOtherHost = "other.example.com";
 constexpr const char* kUserPassword = "Alice.Kerberos-1";
 constexpr const char* kServicePassword = "Ca.Service-Acct-1";
+
+bool WaitForText(const std::filesystem::path& file, const std::string& text,
+                 std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (testing::ReadTextFile(file).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+// Runs tshark to completion; its output without the warning it prints
+// when run as root ("" on failure).
+std::string RunTshark(const std::vector<std::string>& argv) {
+  const testing::CommandResult r = testing::RunCommand(argv, "", std::chrono::seconds(60));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::string kept;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with("Running as user")) kept += line + "\n";
+  }
+  return kept;
+}
 
 // Releases a GSSAPI handle at scope exit.
 struct GssRelease {
@@ -249,10 +278,50 @@ TEST_F(KerberosInteropTest, ImpacketEnrollsWithKerberosAndWrongTicketsAreRefused
                               {std::string("host/") + kCaHost, std::string("host/") + kOtherHost}),
             "");
 
+  // tshark, an independent decoder, watches the first enrollment.
+  const std::uint16_t icpr_port = daemon_->Port("icpr");
+  const std::filesystem::path capture = dir.path() / "kerberos.pcapng";
+  const std::filesystem::path capture_log = dir.path() / "tshark.log";
+  std::unique_ptr<testing::ChildProcess> tshark = testing::ChildProcess::Spawn(
+      {"/usr/bin/tshark", "-i", "lo", "-f", "tcp port 135 or tcp port " + std::to_string(icpr_port),
+       "-w", capture.string()},
+      {}, capture_log, &error);
+  ASSERT_NE(tshark, nullptr) << error;
+  ASSERT_TRUE(WaitForText(capture_log, "Capturing on", std::chrono::seconds(30)))
+      << testing::ReadTextFile(capture_log);
+
   std::string json = Icpr(ccache, kCaHost, "kerberos-icpr");
   ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
   EXPECT_EQ(JsonField(json, "disposition"), "3") << json << DaemonLog();
   EXPECT_NE(DaemonLog().find("authenticated EXAMPLE\\alice"), std::string::npos) << DaemonLog();
+
+  // The capture runs behind the wire: stop it once the ICertPassage
+  // connection's closing FIN is in the file.
+  const std::vector<std::string> fin = {
+      "/usr/bin/tshark", "-r", capture.string(), "-Y",
+      "tcp.srcport==" + std::to_string(icpr_port) + " && tcp.flags.fin==1"};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (RunTshark(fin).empty() && std::chrono::steady_clock::now() < deadline) {
+  }
+  ASSERT_TRUE(tshark->Signal(SIGINT));
+  ASSERT_TRUE(tshark->Wait(std::chrono::seconds(30)).has_value());
+  const std::vector<std::string> decode = {"/usr/bin/tshark",
+                                           "-r",
+                                           capture.string(),
+                                           "-d",
+                                           "tcp.port==" + std::to_string(icpr_port) + ",dcerpc",
+                                           "-o",
+                                           "kerberos.decrypt:TRUE",
+                                           "-o",
+                                           "kerberos.file:" + keytab.string()};
+  std::vector<std::string> types = decode;
+  types.insert(types.end(), {"-Y", "dcerpc", "-T", "fields", "-e", "dcerpc.pkt_type"});
+  // Endpoint mapper: bind, bind_ack, request, response; ICertPassage: the
+  // same with the third leg in an ALTER_CONTEXT and its (empty) answer.
+  EXPECT_EQ(RunTshark(types), "11\n12\n0\n2\n11\n12\n14\n15\n0\n2\n");
+  std::vector<std::string> malformed = decode;
+  malformed.insert(malformed.end(), {"-Y", "_ws.malformed || _ws.expert.severity >= error"});
+  EXPECT_EQ(RunTshark(malformed), "");
 
   // impacket 0.10 cannot sign with Kerberos (its AES GSS_GetMIC mixes str
   // and bytes): MIT's initiator checks integrity, and privacy again.
