@@ -18,7 +18,7 @@ class NtlmContext : public SecurityContext {
  public:
   bool established() const final { return security_.has_value(); }
   const Identity& identity() const final { return identity_; }
-  std::size_t signature_size() const final { return ntlm::kSignatureBytes; }
+  std::size_t signature_size(AuthLevel /*level*/) const final { return ntlm::kSignatureBytes; }
   Status Protect(AuthLevel level, std::span<std::uint8_t> pdu, std::size_t body_offset,
                  std::size_t body_length, std::span<std::uint8_t> signature) final {
     if (!security_) return Status::FailedPrecondition("NTLM context is not established");

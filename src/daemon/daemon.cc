@@ -104,8 +104,10 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   OPENADCS_RETURN_IF_ERROR(EnsureStateDirectory(config.state.dir));
   // First, while this is the only thread: the NTLM acceptor sets process
   // environment variables that gss-ntlmssp reads.
+  RpcConfig rpc_config = config.rpc;
+  rpc_config.kerberos.keytab = InStateDir(config, config.rpc.kerberos.keytab);
   Result<std::unique_ptr<RpcEndpoints>> rpc =
-      RpcEndpoints::Prepare(config.rpc, config.dcom, InStateDir(config, config.rpc.user_file));
+      RpcEndpoints::Prepare(rpc_config, config.dcom, InStateDir(config, config.rpc.user_file));
   if (!rpc.ok()) return rpc.status();
 
   Result<std::unique_ptr<pki::CaIdentity>> identity =

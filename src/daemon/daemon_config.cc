@@ -363,6 +363,13 @@ Status ParseRpc(Section& s, RpcConfig& rpc) {
   return s.Unknown();
 }
 
+Status ParseKerberos(Section& s, KerberosConfig& kerberos) {
+  OPENADCS_RETURN_IF_ERROR(s.Path("keytab", PathRule::kOptional, kerberos.keytab));
+  OPENADCS_RETURN_IF_ERROR(s.String("realm", 255, kerberos.realm));
+  OPENADCS_RETURN_IF_ERROR(s.String("netbios_domain_name", 15, kerberos.netbios_domain_name));
+  return s.Unknown();
+}
+
 // The [dcom] ranges are dcom::DcomOptions'.
 Status ParseDcom(Section& s, DcomConfig& dcom) {
   OPENADCS_RETURN_IF_ERROR(s.Integer("port", 0, 65535, dcom.port));
@@ -408,7 +415,7 @@ Status ParseDocument(const toml::table& root, std::string_view source, DaemonCon
     std::string_view name;
     Parser parse;
   };
-  static constexpr std::array<Entry, 11> kSections = {{
+  static constexpr std::array<Entry, 12> kSections = {{
       {"ca", [](Section& s, DaemonConfig& c) { return ParseCa(s, c.ca); }},
       {"state",
        [](Section& s, DaemonConfig& c) {
@@ -421,6 +428,7 @@ Status ParseDocument(const toml::table& root, std::string_view source, DaemonCon
       {"policy", [](Section& s, DaemonConfig& c) { return ParsePolicy(s, c.policy); }},
       {"crl", [](Section& s, DaemonConfig& c) { return ParseCrl(s, c.crl); }},
       {"rpc", [](Section& s, DaemonConfig& c) { return ParseRpc(s, c.rpc); }},
+      {"kerberos", [](Section& s, DaemonConfig& c) { return ParseKerberos(s, c.rpc.kerberos); }},
       {"dcom", [](Section& s, DaemonConfig& c) { return ParseDcom(s, c.dcom); }},
       {"security", [](Section& s, DaemonConfig& c) { return ParseSecurity(s, c.security); }},
       {"log", [](Section& s, DaemonConfig& c) { return ParseLog(s, c.log); }},

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "openadcs/auth/kerberos_acceptor.h"
 #include "openadcs/auth/ntlm_acceptor.h"
 #include "openadcs/services/cert_admin_service.h"
 #include "openadcs/services/cert_passage_service.h"
@@ -61,7 +62,31 @@ Result<std::unique_ptr<RpcEndpoints>> RpcEndpoints::Prepare(
   Result<std::unique_ptr<auth::Acceptor>> acceptor = auth::NewNtlmAcceptor(ntlm);
   if (!acceptor.ok()) return Prefixed("NTLM acceptor", acceptor.status());
   self->acceptor_ = std::move(*acceptor);
+  self->acceptors_.push_back(self->acceptor_);
+  OPENADCS_RETURN_IF_ERROR(self->PrepareKerberos());
   return self;
+}
+
+// Kerberos
+Status RpcEndpoints::PrepareKerberos() {
+  const KerberosConfig& k = config_.kerberos;
+  if (k.keytab.empty()) return Status::Ok();
+  auth::KerberosAcceptorOptions options;
+  options.keytab = k.keytab;
+  options.realm = k.realm;
+  options.netbios_domain_name =
+      k.netbios_domain_name.empty() ? config_.netbios_domain_name : k.netbios_domain_name;
+  Result<std::unique_ptr<auth::Acceptor>> kerberos = auth::NewKerberosAcceptor(options);
+  if (!kerberos.ok()) return Prefixed("Kerberos acceptor", kerberos.status());
+  std::shared_ptr<auth::Acceptor> shared = std::move(*kerberos);
+  Result<std::unique_ptr<auth::Acceptor>> spnego = auth::NewSpnegoAcceptor(shared, acceptor_);
+  if (!spnego.ok()) return Prefixed("SPNEGO acceptor", spnego.status());
+  acceptors_.push_back(shared);
+  acceptors_.push_back(std::move(*spnego));
+  dcom_config_.runtime.kerberos = true;
+  spdlog::info("Kerberos on: keytab {}, realm {} as domain {}", k.keytab.string(), k.realm,
+               options.netbios_domain_name);
+  return Status::Ok();
 }
 
 Status RpcEndpoints::Start(boost::asio::io_context& io, ca::Engine& engine,
@@ -78,8 +103,7 @@ Status RpcEndpoints::Start(boost::asio::io_context& io, ca::Engine& engine,
                services::RegisterCertRequestClass(*dcom_, engine, services::CertRequestOptions{})));
   OPENADCS_RETURN_IF_ERROR(
       Prefixed("registering CCertAdminD", services::RegisterCertAdminClass(*dcom_, engine, admin)));
-  Result<std::unique_ptr<rpc::Server>> server =
-      rpc::Server::Create(io, config_.server, {acceptor_});
+  Result<std::unique_ptr<rpc::Server>> server = rpc::Server::Create(io, config_.server, acceptors_);
   if (!server.ok()) return Prefixed("RPC server", server.status());
   server_ = std::move(*server);
   address_ = config_.address;

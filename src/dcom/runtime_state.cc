@@ -28,11 +28,20 @@ std::u16string Ascii16(const std::string& s) {
   return u.ok() ? std::move(*u) : std::u16string();
 }
 
-objref::SecurityBinding NtlmBinding() {
-  objref::SecurityBinding b;
-  b.authn_svc = objref::kAuthnWinNt;
-  b.authz_svc = objref::kAuthzNone;
-  return b;
+// The authentication services clients may use, as Windows lists them:
+// SPNEGO and Kerberos first when on, NTLM always.
+std::vector<objref::SecurityBinding> SecurityBindings(const DcomOptions& options) {
+  std::vector<std::uint16_t> services;
+  if (options.kerberos) services = {objref::kAuthnGssNegotiate, objref::kAuthnGssKerberos};
+  services.push_back(objref::kAuthnWinNt);
+  std::vector<objref::SecurityBinding> bindings;
+  for (std::uint16_t service : services) {
+    objref::SecurityBinding b;
+    b.authn_svc = service;
+    b.authz_svc = objref::kAuthzNone;
+    bindings.push_back(b);
+  }
+  return bindings;
 }
 
 }  // namespace
@@ -59,14 +68,14 @@ objref::DualStringArray RuntimeState::OxidBindings(const rpc::CallContext& ctx) 
   a.string_bindings.push_back(
       {objref::kTowerTcp,
        Ascii16(ctx.local_address + "[" + std::to_string(object_port.load()) + "]")});
-  a.security_bindings.push_back(NtlmBinding());
+  a.security_bindings = SecurityBindings(options);
   return a;
 }
 
 objref::DualStringArray RuntimeState::ResolverBindings(const rpc::CallContext& ctx) const {
   objref::DualStringArray a;
   a.string_bindings.push_back({objref::kTowerTcp, Ascii16(ctx.local_address)});
-  a.security_bindings.push_back(NtlmBinding());
+  a.security_bindings = SecurityBindings(options);
   return a;
 }
 

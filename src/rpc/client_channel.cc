@@ -242,7 +242,7 @@ Result<CallResult> ClientChannel::Call(const Binding& binding, std::uint16_t opn
     }
     if (it->second.level >= auth::AuthLevel::kCall) sec = &it->second;
   }
-  const std::size_t signature = sec ? sec->context->signature_size() : 0;
+  const std::size_t signature = sec ? sec->context->signature_size(sec->level) : 0;
   const std::size_t fixed = kRequestFixedSize + (object ? 16 : 0);
   std::size_t room = max_fragment_ - kHeaderSize - fixed;
   if (sec) {

@@ -137,6 +137,9 @@ ConnectionCore::AuthLeg ConnectionCore::AuthStep(const PduView& pdu) {
     sc.type = t.auth_type;
     sc.level = t.auth_level;
     sc.context = std::move(*ctx);
+    // Only binds create contexts (OnAuth3 refuses unknown ones), and there
+    // the flag means PFC_SUPPORT_HEADER_SIGN, which OnBind echoes.
+    sc.context->set_header_signing((pdu.header.flags & pfc::kSupportHeaderSign) != 0);
     it = security_.emplace(t.auth_context_id, std::move(sc)).first;
   } else {
     SecContext& sc = it->second;
@@ -452,7 +455,7 @@ void ConnectionCore::OnCallDone(std::uint32_t call_id, CallResult result, CoreOu
   if (call.security.auth_context_id && IsProtectedLevel(call.security.level)) {
     sc = &security_.at(*call.security.auth_context_id);
   }
-  const std::size_t signature = sc ? sc->context->signature_size() : 0;
+  const std::size_t signature = sc ? sc->context->signature_size(call.security.level) : 0;
   std::size_t room = max_fragment_ - kHeaderSize - kResponseFixedSize;
   if (sc) {
     room = room > kSecTrailerSize + signature ? room - kSecTrailerSize - signature : 0;

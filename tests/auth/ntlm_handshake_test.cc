@@ -79,7 +79,7 @@ TEST(NtlmHandshakeTest, RightPasswordEstablishesAndBothSidesAgree) {
   EXPECT_EQ(p.server->identity().Qualified(), "TESTDOM\\alice");
   EXPECT_EQ(p.server->identity().sid, UserFileAccountSid("TESTDOM", "alice"));
   EXPECT_EQ(p.server->identity().group_sids, UserFileAccountGroups());
-  EXPECT_EQ(p.server->signature_size(), 16u);
+  EXPECT_EQ(p.server->signature_size(AuthLevel::kPrivacy), 16u);
 
   // The CHALLENGE carries the configured NetBIOS names.
   auto parsed = ntlm::ParseChallenge(challenge);

@@ -416,6 +416,24 @@ TEST(DaemonConfigRpcTest, RefusesWhatCouldWeakenOrBreakIt) {
   EXPECT_THAT(ParseError("[rpc]\nport = 1\n").message(), HasSubstr("rpc.port"));
 }
 
+// Kerberos
+TEST(DaemonConfigKerberosTest, OffByDefaultAndEveryKey) {
+  Result<DaemonConfig> defaults = ParseConfig("", "test.toml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->rpc.kerberos.keytab.empty());
+  Result<DaemonConfig> config = ParseConfig(
+      "[kerberos]\nkeytab = \"ca.keytab\"\nrealm = \"EXAMPLE.COM\"\n"
+      "netbios_domain_name = \"EXAMPLE\"\n",
+      "test.toml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->rpc.kerberos.keytab, "ca.keytab");
+  EXPECT_EQ(config->rpc.kerberos.realm, "EXAMPLE.COM");
+  EXPECT_EQ(config->rpc.kerberos.netbios_domain_name, "EXAMPLE");
+  EXPECT_THAT(ParseError("[kerberos]\nnetbios_domain_name = \"A-NAME-LONGER-THAN-15\"\n").message(),
+              HasSubstr("kerberos.netbios_domain_name"));
+  EXPECT_THAT(ParseError("[kerberos]\nkdc = \"x\"\n").message(), HasSubstr("kerberos.kdc"));
+}
+
 TEST(DaemonConfigDcomTest, DefaultsAndEveryKey) {
   Result<DaemonConfig> defaults = ParseConfig("", "test.toml");
   ASSERT_TRUE(defaults.ok());

@@ -98,6 +98,7 @@ class DcomRuntimeTest : public ::testing::Test {
     DcomOptions options;
     options.object_timeout = kTimeout;
     options.clock = [this] { return base_ + milliseconds(offset_ms_.load()); };
+    options.kerberos = kerberos_;
     Result<std::unique_ptr<DcomRuntime>> runtime = DcomRuntime::Create(options);
     ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
     runtime_ = std::move(*runtime);
@@ -282,6 +283,7 @@ class DcomRuntimeTest : public ::testing::Test {
   std::unique_ptr<DcomRuntime> runtime_;
   std::uint16_t port_ = 0;
   std::atomic<int> alive_{0};
+  bool kerberos_ = false;  // DcomOptions::kerberos
   const std::chrono::steady_clock::time_point base_ = std::chrono::steady_clock::now();
   std::atomic<std::int64_t> offset_ms_{0};
 };
@@ -565,6 +567,25 @@ TEST_F(DcomRuntimeTest, TheSweepCollectsExpiredObjects) {
   EXPECT_EQ(alive_, 0);
   EXPECT_EQ(runtime_->object_count(), 0u);
   runtime_->Stop();
+}
+
+// Kerberos
+class DcomRuntimeKerberosTest : public DcomRuntimeTest {
+ protected:
+  DcomRuntimeKerberosTest() { kerberos_ = true; }
+};
+
+TEST_F(DcomRuntimeKerberosTest, BindingsAdvertiseSpnegoAndKerberosBeforeNtlm) {
+  auto scm_ch = Connect();
+  ASSERT_NE(scm_ch, nullptr);
+  rpc::Binding b = BindAlice(*scm_ch, Activator());
+  Activated a = Activate(*scm_ch, b, Request(kTestClsid, {kTestIface.uuid}));
+  ASSERT_EQ(a.hresult, 0u);
+  std::vector<std::uint16_t> services;
+  for (const auto& s : a.out.oxid_bindings.security_bindings) services.push_back(s.authn_svc);
+  EXPECT_EQ(services,
+            (std::vector<std::uint16_t>{ndr::objref::kAuthnGssNegotiate,
+                                        ndr::objref::kAuthnGssKerberos, ndr::objref::kAuthnWinNt}));
 }
 
 }  // namespace

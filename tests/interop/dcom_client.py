@@ -26,7 +26,8 @@ from impacket.uuid import bin_to_string, string_to_bin, uuidtup_to_bin
 from pyasn1.codec.der import decoder
 
 from wcce_ndr import (CERTTRANSBLOB, CR_IN_PKCS10, argument_parser, blob, blob_bytes,
-                      enrollment_outcome, print_outcome, release, template_attributes)
+                      enrollment_outcome, print_outcome, release, template_attributes,
+                      use_ccache, use_kerberos_names)
 
 CLSID_CCertRequestD = string_to_bin('d99e6e74-fc88-11d0-b498-00a0c90312f3')
 IID_ICertRequestD = uuidtup_to_bin(('d99e6e70-fc88-11d0-b498-00a0c90312f3', '0.0'))
@@ -199,7 +200,11 @@ def main():
     out = {}
     dcom = None
     try:
-        dcom = DCOMConnection(args.host, args.user, args.password, args.domain, oxidResolver=True)
+        if args.kerberos:
+            use_ccache(args.ccache)
+            use_kerberos_names(args.kerberos)
+        dcom = DCOMConnection(args.host, args.user, args.password, args.domain, oxidResolver=True,
+                              doKerberos=bool(args.kerberos), kdcHost=args.kdc)
         iface = dcom.CoCreateInstanceEx(CLSID_CCertRequestD, IID_ICertRequestD2)
         out['ipid'] = bin_to_string(iface.get_iPid())
         out['oxid'] = iface.get_oxid()

@@ -15,12 +15,13 @@ import sys
 from impacket.dcerpc.v5 import epm, transport
 from impacket.dcerpc.v5.dtypes import DWORD, LPWSTR, ULONG
 from impacket.dcerpc.v5.ndr import NDRCALL
-from impacket.dcerpc.v5.rpcrt import (RPC_C_AUTHN_LEVEL_CONNECT, RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
+from impacket.dcerpc.v5.rpcrt import (RPC_C_AUTHN_GSS_NEGOTIATE, RPC_C_AUTHN_LEVEL_CONNECT,
+                                      RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
                                       RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
 from impacket.uuid import uuidtup_to_bin
 
 from wcce_ndr import (CERTTRANSBLOB, CR_IN_PKCS10, argument_parser, blob, blob_bytes,
-                      enrollment_outcome, print_outcome, template_attributes)
+                      enrollment_outcome, print_outcome, template_attributes, use_ccache)
 
 MSRPC_UUID_ICPR = uuidtup_to_bin(('91ae6020-9e3c-11cf-8d7c-00aa00c091be', '0.0'))
 
@@ -69,7 +70,13 @@ def main():
         rpc_transport = transport.DCERPCTransportFactory(binding)
         if args.level != 'none':
             rpc_transport.set_credentials(args.user, args.password, args.domain)
+        if args.kerberos:
+            use_ccache(args.ccache)
+            rpc_transport.setRemoteName(args.kerberos)
+            rpc_transport.set_kerberos(True, args.kdc)
         dce = rpc_transport.get_dce_rpc()
+        if args.kerberos:
+            dce.set_auth_type(RPC_C_AUTHN_GSS_NEGOTIATE)
         if args.level != 'none':
             dce.set_auth_level({'privacy': RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
                                 'integrity': RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,

@@ -70,7 +70,9 @@ class FakeContext : public auth::SecurityContext {
 
   bool established() const override { return established_; }
   const auth::Identity& identity() const override { return identity_; }
-  std::size_t signature_size() const override { return kFakeSignatureSize; }
+  std::size_t signature_size(auth::AuthLevel /*level*/) const override {
+    return kFakeSignatureSize;
+  }
 
   Status Protect(auth::AuthLevel level, std::span<std::uint8_t> pdu, std::size_t body_offset,
                  std::size_t body_length, std::span<std::uint8_t> signature) override {

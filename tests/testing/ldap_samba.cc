@@ -32,7 +32,7 @@ std::string SmbConf(const std::filesystem::path& dir) {
   conf << "[global]\n"
        << "netbios name = DC1\nrealm = EXAMPLE.COM\nworkgroup = EXAMPLE\n"
        << "server role = active directory domain controller\n"
-       << "server services = ldap\n"
+       << "server services = ldap kdc\n"
        << "interfaces = lo\nbind interfaces only = yes\n"
        // Simple binds on 389, and no TLS keys to generate at first start.
        << "ldap server require strong auth = no\ntls enabled = no\n"
@@ -66,6 +66,14 @@ std::string SampleTemplates() {
   return all;
 }
 
+// A krb5.conf for the KDC. A one-line realm block does not parse: the
+// braces need lines of their own.
+std::string Krb5Conf() {
+  return "[libdefaults]\n default_realm = EXAMPLE.COM\n dns_lookup_kdc = false\n"
+         " dns_lookup_realm = false\n rdns = false\n"
+         "[realms]\nEXAMPLE.COM = {\n kdc = 127.0.0.1\n}\n";
+}
+
 }  // namespace
 
 std::unique_ptr<SambaServer> SambaServer::Start(const std::filesystem::path& dir,
@@ -89,6 +97,7 @@ std::unique_ptr<SambaServer> SambaServer::Start(const std::filesystem::path& dir
     return nullptr;
   }
   std::ofstream(dir / "etc" / "smb.conf") << SmbConf(dir);
+  std::ofstream(dir / "krb5.conf") << Krb5Conf();
   std::unique_ptr<SambaServer> server(new SambaServer(dir));
   CommandResult added = RunCommand({"ldbadd", "-H", (dir / "private" / "sam.ldb").string()},
                                    SampleTemplates(), kToolTimeout);
@@ -120,6 +129,55 @@ bool SambaServer::Restart() {
   if (process_ != nullptr) return true;
   std::string error;
   return Launch(&error);
+}
+
+// Kerberos
+
+std::string SambaServer::AddUser(const std::string& name, const std::string& password) {
+  return SambaTool({"user", "create", name, password}, true);
+}
+
+std::string SambaServer::SetPassword(const std::string& name, const std::string& password) {
+  return SambaTool({"user", "setpassword", name, "--newpassword=" + password}, true);
+}
+
+std::string SambaServer::AddSpn(const std::string& account, const std::string& spn) {
+  return SambaTool({"spn", "add", spn, account}, true);
+}
+
+std::string SambaServer::ExportKeytab(const std::filesystem::path& keytab,
+                                      const std::string& principal) {
+  return SambaTool({"domain", "exportkeytab", keytab.string(), "--principal=" + principal}, false);
+}
+
+std::string SambaServer::GetTickets(const std::string& user, const std::string& password,
+                                    const std::filesystem::path& ccache,
+                                    const std::vector<std::string>& services) {
+  const std::string config = "KRB5_CONFIG=" + krb5_conf().string();
+  CommandResult r =
+      RunCommand({"/usr/bin/env", config, "kinit", "-c", ccache.string(), user + "@" + realm()},
+                 password + "\n", kToolTimeout);
+  if (r.exit_code != 0) return "kinit: " + r.output;
+  for (const std::string& service : services) {
+    r = RunCommand({"/usr/bin/env", config, "kvno", "-c", ccache.string(), service}, "",
+                   kToolTimeout);
+    if (r.exit_code != 0) return "kvno " + service + ": " + r.output;
+  }
+  return "";
+}
+
+std::string SambaServer::SambaTool(const std::vector<std::string>& args, bool over_ldap) {
+  std::vector<std::string> argv = kSambaTool;
+  argv.insert(argv.end(), args.begin(), args.end());
+  if (over_ldap) {
+    argv.push_back("-H");
+    argv.push_back(uri());
+    argv.push_back(std::string("-UAdministrator%") + kAdminPassword);
+  }
+  argv.push_back("-s");
+  argv.push_back((dir_ / "etc" / "smb.conf").string());
+  CommandResult r = RunCommand(argv, "", kToolTimeout);
+  return r.exit_code == 0 ? "" : "samba-tool " + args[0] + " " + args[1] + ": " + r.output;
 }
 
 std::string SambaServer::Modify(const std::string& ldif) {

@@ -3,7 +3,8 @@
 // a temporary folder, every path of its smb.conf inside that folder, the
 // sample templates and enrollment service of config/templates/ added
 // offline, and `samba -i -M single` (with the default prefork model change
-// notifications arrive seconds late) serving LDAP only.
+// notifications arrive seconds late) serving LDAP and Kerberos (the KDC on
+// 127.0.0.1:88).
 //
 // Samba's ports are fixed (389, 636, 3268, 3269): one instance per network
 // namespace. Run the test binary under `unshare -n` (tests/CMakeLists.txt
@@ -16,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "testing/daemon_process.h"
 #include "testing/ldap_slapd.h"
@@ -52,9 +54,35 @@ class SambaServer {
   CommandResult Search(const std::string& base, const std::string& scope,
                        const std::string& filter);
 
+  // Kerberos
+  static std::string realm() { return "EXAMPLE.COM"; }
+  static std::string netbios_domain() { return "EXAMPLE"; }
+  // A krb5.conf naming the KDC on 127.0.0.1 (for KRB5_CONFIG), written at
+  // Start.
+  std::filesystem::path krb5_conf() const { return dir_ / "krb5.conf"; }
+  // samba-tool user create over LDAP as the administrator. Empty on
+  // success, else the tool's output.
+  std::string AddUser(const std::string& name, const std::string& password);
+  // samba-tool user setpassword: a new key version for `name`.
+  std::string SetPassword(const std::string& name, const std::string& password);
+  // samba-tool spn add: `spn` ("HOST/ca.example.com") names `account`.
+  std::string AddSpn(const std::string& account, const std::string& spn);
+  // samba-tool domain exportkeytab of `principal`'s current keys into
+  // `keytab` (read from the local sam.ldb; the server may run).
+  std::string ExportKeytab(const std::filesystem::path& keytab, const std::string& principal);
+  // MIT kinit as `user`@EXAMPLE.COM into `ccache`, then kvno: a service
+  // ticket to each of `services` ("host/ca.example.com") in the same cache.
+  // Empty on success, else the tools' output.
+  std::string GetTickets(const std::string& user, const std::string& password,
+                         const std::filesystem::path& ccache,
+                         const std::vector<std::string>& services);
+
  private:
   explicit SambaServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
   bool Launch(std::string* error);
+  // samba-tool `args` with our smb.conf, over LDAP as the administrator or
+  // on the local database. Empty on success, else its output.
+  std::string SambaTool(const std::vector<std::string>& args, bool over_ldap);
 
   std::filesystem::path dir_;
   std::unique_ptr<ChildProcess> process_;

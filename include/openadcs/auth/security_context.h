@@ -3,9 +3,9 @@
 // One SecurityContext per (connection, auth_context_id) (MS-RPCE 3.3.1.5.2):
 // the runtime feeds it the auth_value of each handshake leg (BIND,
 // ALTER_CONTEXT, AUTH3 and their answers) and then has it protect and
-// unprotect every PDU of that context. NTLM lives behind this interface now;
-// SPNEGO and Kerberos plug in behind it later. Nothing here knows PDU
-// layouts beyond the byte ranges it is handed.
+// unprotect every PDU of that context. NTLM, Kerberos and SPNEGO live behind
+// this interface. Nothing here knows PDU layouts beyond the byte ranges it is
+// handed.
 #ifndef OPENADCS_AUTH_SECURITY_CONTEXT_H_
 #define OPENADCS_AUTH_SECURITY_CONTEXT_H_
 
@@ -72,15 +72,23 @@ class SecurityContext {
   // REQUIRES: established(). The server side: the authenticated client.
   virtual const Identity& identity() const = 0;
 
-  // Bytes of auth_value a protected PDU carries (16 for NTLM).
-  virtual std::size_t signature_size() const = 0;
+  // Bytes of auth_value a protected PDU carries at `level` (16 for NTLM at
+  // every level; Kerberos tokens are longer at kPrivacy than below).
+  // REQUIRES: established().
+  virtual std::size_t signature_size(AuthLevel level) const = 0;
+
+  // Whether the peer and we agreed to sign the PDU header and sec_trailer
+  // too (PFC_SUPPORT_HEADER_SIGN in the bind, MS-RPCE 2.2.2.3): Kerberos then
+  // covers them, otherwise only the body. NTLM always signs the whole PDU and
+  // ignores this. Called before the first Protect or Unprotect.
+  virtual void set_header_signing(bool /*on*/) {}
 
   // Protects an outgoing PDU. `pdu` is the whole PDU without its auth_value
   // (header, body, padding, sec_trailer) with the final frag_length and
   // auth_length already written; [body_offset, body_offset + body_length)
   // is the stub plus auth padding. At kPrivacy the body is encrypted in
   // place and the PDU signed; at kIntegrity (and kPacket) the PDU is only
-  // signed. Writes signature_size() bytes to `signature` and advances this
+  // signed. Writes signature_size(level) bytes to `signature` and advances this
   // direction's sequence number. REQUIRES: established().
   virtual Status Protect(AuthLevel level, std::span<std::uint8_t> pdu, std::size_t body_offset,
                          std::size_t body_length, std::span<std::uint8_t> signature) = 0;

@@ -128,6 +128,18 @@ struct CrlConfig {
   std::vector<std::string> delta_distribution_points;
 };
 
+// [kerberos]: Kerberos (auth type 16) and SPNEGO (9) beside NTLM. Off
+// while `keytab` is empty.
+struct KerberosConfig {
+  // The keytab of the CA host's service principals (HOST/ca.example.com,
+  // RPCSS/...), relative to the state directory; empty: Kerberos is off.
+  std::filesystem::path keytab;
+  // The realm whose users are accepted and the NetBIOS domain name their
+  // identities carry ('EXAMPLE\alice'); empty: [rpc] netbios_domain_name.
+  std::string realm;
+  std::string netbios_domain_name;
+};
+
 // [rpc]: the DCE/RPC listeners and NTLM.
 struct RpcConfig {
   // Address every listener binds ("0.0.0.0": all IPv4 interfaces).
@@ -146,6 +158,8 @@ struct RpcConfig {
   std::string netbios_computer_name;
   std::string netbios_domain_name = "WORKGROUP";
   rpc::ServerOptions server;
+  // Parsed from its own section, [kerberos].
+  KerberosConfig kerberos;
 };
 
 // DCOM (MS-DCOM): activation and the OXID resolver answer on [rpc] epm_port

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "openadcs/auth/security_context.h"
 #include "openadcs/ca/engine.h"
@@ -54,11 +55,15 @@ class RpcEndpoints {
 
  private:
   RpcEndpoints() = default;
+  // Kerberos: with a keytab configured, adds the Kerberos and SPNEGO
+  // acceptors and has DCOM advertise them.
+  Status PrepareKerberos();
 
   RpcConfig config_;
   DcomConfig dcom_config_;
   std::string computer_name_;
-  std::shared_ptr<auth::Acceptor> acceptor_;
+  std::shared_ptr<auth::Acceptor> acceptor_;                // NTLM
+  std::vector<std::shared_ptr<auth::Acceptor>> acceptors_;  // all, NTLM first
   std::string address_;
   std::uint16_t epm_port_ = 0;
   std::uint16_t icpr_port_ = 0;

@@ -56,6 +56,9 @@ struct DcomOptions {
   // are served unauthenticated, as Windows serves them. kIntegrity or
   // kPrivacy (the default).
   auth::AuthLevel minimum_auth_level = auth::AuthLevel::kPrivacy;
+  // Whether the RPC server accepts Kerberos and SPNEGO: the OXID bindings
+  // then advertise them (before NTLM) as well as NTLM.
+  bool kerberos = false;
   // Time source for tests; null: std::chrono::steady_clock.
   std::function<std::chrono::steady_clock::time_point()> clock;
 
