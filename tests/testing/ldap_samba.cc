@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 namespace openadcs::testing {
@@ -21,6 +22,11 @@ constexpr char kAdminPassword[] = "Passw0rd.Test1";
 constexpr char kNetworkTimeout[] = "nettimeout=10";
 
 const std::filesystem::path kSourceDir = OPENADCS_SOURCE_DIR;
+// winbind: where libwbclient looks for winbindd, and how long the AD DC's
+// winbindd may take to reach its own domain controller.
+const std::filesystem::path kWinbindSocketDir = "/run/samba/winbindd";
+constexpr std::chrono::seconds kWinbindTimeout{60};
+constexpr std::chrono::milliseconds kWinbindProbeInterval{250};
 
 // Debian's python3-samba loads only under /usr/bin/python3, whatever the
 // PATH says.
@@ -32,7 +38,7 @@ std::string SmbConf(const std::filesystem::path& dir) {
   conf << "[global]\n"
        << "netbios name = DC1\nrealm = EXAMPLE.COM\nworkgroup = EXAMPLE\n"
        << "server role = active directory domain controller\n"
-       << "server services = ldap\n"
+       << "server services = ldap winbindd\n"
        << "interfaces = lo\nbind interfaces only = yes\n"
        // Simple binds on 389, and no TLS keys to generate at first start.
        << "ldap server require strong auth = no\ntls enabled = no\n"
@@ -158,6 +164,48 @@ CommandResult SambaServer::Search(const std::string& base, const std::string& sc
                      scope,
                      filter},
                     "", kToolTimeout);
+}
+
+// winbind
+
+std::string SambaServer::ExposeWinbind() {
+  std::error_code ec;
+  if (std::filesystem::read_symlink("/proc/self/ns/mnt", ec) ==
+      std::filesystem::read_symlink("/proc/1/ns/mnt", ec)) {
+    return "not in a private mount namespace (run the test under unshare -n -m)";
+  }
+  std::filesystem::create_directories(kWinbindSocketDir, ec);
+  if (ec) return "cannot create " + kWinbindSocketDir.string() + ": " + ec.message();
+  CommandResult mounted =
+      RunCommand({"mount", "--bind", (dir_ / "winbindd").string(), kWinbindSocketDir.string()}, "",
+                 kToolTimeout);
+  if (mounted.exit_code != 0) return "mount --bind of winbindd's socket: " + mounted.output;
+  const auto deadline = std::chrono::steady_clock::now() + kWinbindTimeout;
+  CommandResult ping;
+  while (std::chrono::steady_clock::now() < deadline) {
+    ping = RunCommand({"wbinfo", "--ping-dc"}, "", kToolTimeout);
+    if (ping.exit_code == 0) return "";
+    std::this_thread::sleep_for(kWinbindProbeInterval);
+  }
+  return "winbindd did not reach the DC: " + ping.output;
+}
+
+std::string SambaServer::CreateUser(const std::string& name, const std::string& password) {
+  std::vector<std::string> argv = kSambaTool;
+  for (const std::string& arg :
+       {std::string("user"), std::string("create"), name, password, std::string("-H"), uri(),
+        "-UAdministrator%" + std::string(kAdminPassword), std::string("-s"),
+        (dir_ / "etc" / "smb.conf").string()}) {
+    argv.push_back(arg);
+  }
+  CommandResult r = RunCommand(argv, "", kToolTimeout);
+  return r.exit_code == 0 ? "" : "samba-tool user create: " + r.output;
+}
+
+std::string SambaServer::AccountSid(const std::string& qualified_name) {
+  CommandResult r = RunCommand({"wbinfo", "-n", qualified_name}, "", kToolTimeout);
+  if (r.exit_code != 0 || r.output.rfind("S-1-", 0) != 0) return "";
+  return r.output.substr(0, r.output.find(' '));
 }
 
 }  // namespace openadcs::testing

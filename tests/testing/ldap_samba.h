@@ -3,7 +3,8 @@
 // a temporary folder, every path of its smb.conf inside that folder, the
 // sample templates and enrollment service of config/templates/ added
 // offline, and `samba -i -M single` (with the default prefork model change
-// notifications arrive seconds late) serving LDAP only.
+// notifications arrive seconds late) serving LDAP and winbindd (see the
+// winbind block below).
 //
 // Samba's ports are fixed (389, 636, 3268, 3269): one instance per network
 // namespace. Run the test binary under `unshare -n` (tests/CMakeLists.txt
@@ -51,6 +52,22 @@ class SambaServer {
   // ldapsearch -LLL as the administrator; the LDIF it prints.
   CommandResult Search(const std::string& base, const std::string& scope,
                        const std::string& filter);
+
+  // winbind
+  //
+  // samba runs winbindd too, its socket in <dir>/winbindd. libwbclient looks
+  // only at the compiled-in /run/samba/winbindd (its environment override
+  // needs nss_wrapper preloaded), so this bind-mounts the server's socket
+  // directory there. That is only done in a private mount namespace: run
+  // the test binary under `unshare -n -m`. Then waits (bounded) until
+  // winbindd reaches the domain controller (`wbinfo --ping-dc`). Empty on
+  // success, else why not.
+  std::string ExposeWinbind();
+  // samba-tool user create over LDAP as the administrator. Empty on success,
+  // else the tool's output.
+  std::string CreateUser(const std::string& name, const std::string& password);
+  // `wbinfo -n` of "DOMAIN\name": the account's SID, or "" when unknown.
+  std::string AccountSid(const std::string& qualified_name);
 
  private:
   explicit SambaServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
