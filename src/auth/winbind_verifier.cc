@@ -2,19 +2,20 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
-// wbclient.h needs the fixed-width and bool types declared first.
-#include <wbclient.h>
-
-#include <cstdbool>
-#include <cstddef>
-#include <cstdint>
-
 #include "openadcs/auth/ntlm_verifier.h"
 #include "openadcs/auth/user_file.h"
+
+// Last: it needs the fixed-width types declared, and declares C functions
+// without saying so.
+extern "C" {
+#include <wbclient.h>
+}
 
 namespace openadcs::auth {
 namespace {

@@ -176,11 +176,16 @@ std::string SambaServer::ExposeWinbind() {
   }
   std::filesystem::create_directories(kWinbindSocketDir, ec);
   if (ec) return "cannot create " + kWinbindSocketDir.string() + ": " + ec.message();
+  // winbindd makes its socket some time after samba answers LDAP.
+  const auto deadline = std::chrono::steady_clock::now() + kWinbindTimeout;
+  while (!std::filesystem::exists(dir_ / "winbindd" / "pipe", ec)) {
+    if (std::chrono::steady_clock::now() >= deadline) return "winbindd made no socket";
+    std::this_thread::sleep_for(kWinbindProbeInterval);
+  }
   CommandResult mounted =
       RunCommand({"mount", "--bind", (dir_ / "winbindd").string(), kWinbindSocketDir.string()}, "",
                  kToolTimeout);
   if (mounted.exit_code != 0) return "mount --bind of winbindd's socket: " + mounted.output;
-  const auto deadline = std::chrono::steady_clock::now() + kWinbindTimeout;
   CommandResult ping;
   while (std::chrono::steady_clock::now() < deadline) {
     ping = RunCommand({"wbinfo", "--ping-dc"}, "", kToolTimeout);
@@ -202,10 +207,20 @@ std::string SambaServer::CreateUser(const std::string& name, const std::string& 
   return r.exit_code == 0 ? "" : "samba-tool user create: " + r.output;
 }
 
-std::string SambaServer::AccountSid(const std::string& qualified_name) {
-  CommandResult r = RunCommand({"wbinfo", "-n", qualified_name}, "", kToolTimeout);
-  if (r.exit_code != 0 || r.output.rfind("S-1-", 0) != 0) return "";
-  return r.output.substr(0, r.output.find(' '));
+std::string SambaServer::AccountSid(const std::string& name) {
+  std::vector<std::string> argv = kSambaTool;
+  for (const std::string& arg :
+       {std::string("user"), std::string("show"), name, std::string("--attributes=objectSid"),
+        std::string("-H"), uri(), "-UAdministrator%" + std::string(kAdminPassword),
+        std::string("-s"), (dir_ / "etc" / "smb.conf").string()}) {
+    argv.push_back(arg);
+  }
+  CommandResult r = RunCommand(argv, "", kToolTimeout);
+  constexpr std::string_view kAttribute = "objectSid: ";
+  const auto at = r.output.find(kAttribute);
+  if (r.exit_code != 0 || at == std::string::npos) return "";
+  const auto begin = at + kAttribute.size();
+  return r.output.substr(begin, r.output.find('\n', begin) - begin);
 }
 
 }  // namespace openadcs::testing

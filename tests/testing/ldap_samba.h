@@ -66,8 +66,9 @@ class SambaServer {
   // samba-tool user create over LDAP as the administrator. Empty on success,
   // else the tool's output.
   std::string CreateUser(const std::string& name, const std::string& password);
-  // `wbinfo -n` of "DOMAIN\name": the account's SID, or "" when unknown.
-  std::string AccountSid(const std::string& qualified_name);
+  // The objectSid of the account `name` (samba-tool user show), or "" when
+  // unknown. (wbinfo -n does not resolve names on the DC.)
+  std::string AccountSid(const std::string& name);
 
  private:
   explicit SambaServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
