@@ -351,6 +351,8 @@ TEST(DaemonConfigTest, TheShippedExampleParses) {
   EXPECT_EQ(config->crl.period_hours, defaults.crl.period_hours);
   EXPECT_EQ(config->crl.publish_path, defaults.crl.publish_path);
   EXPECT_EQ(config->log.level, defaults.log.level);
+  EXPECT_EQ(config->rpc.ntlm_verifier, defaults.rpc.ntlm_verifier);
+  EXPECT_EQ(config->rpc.dns_domain_name, defaults.rpc.dns_domain_name);
 }
 
 }  // namespace

@@ -77,8 +77,8 @@ std::unique_ptr<NtlmVerifier> NewUserFileVerifier(UserFileVerifierOptions option
 // authenticate too. The identity is the domain's canonical NetBIOS domain
 // and account name with the SIDs of the logon (account, primary group,
 // other groups), plus Everyone and Authenticated Users. Each Verify opens
-// its own winbind connection and blocks for winbindd's answer (winbindd
-// bounds its domain controller calls).
+// its own winbind connection (so verifiers on several threads never share
+// one) and blocks its thread until winbindd answers.
 std::unique_ptr<NtlmVerifier> NewWinbindVerifier();
 
 // True when winbindd answers a ping; for a warning at start-up (winbindd may
