@@ -1,6 +1,7 @@
 #include "openadcs/auth/ntlm_crypto.h"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/provider.h>
@@ -152,6 +153,21 @@ Result<NtlmV2Response> ComputeNtlmV2Response(const Key16& response_key_nt,
   if (!base.ok()) return base.status();
   r.session_base_key = *base;
   return r;
+}
+
+Result<Key16> VerifyNtlmV2Response(const Key16& response_key_nt, const Challenge8& server_challenge,
+                                   std::span<const std::uint8_t> nt_response) {
+  if (nt_response.size() < kNtlmV2MinResponseBytes) {
+    return Status::InvalidArgument("NTLMv2 response of " + std::to_string(nt_response.size()) +
+                                   " bytes is too short");
+  }
+  const auto sent_proof = nt_response.first(16);
+  auto proof = HmacMd5(response_key_nt, Concat(server_challenge, nt_response.subspan(16)));
+  if (!proof.ok()) return proof.status();
+  if (CRYPTO_memcmp(proof->data(), sent_proof.data(), proof->size()) != 0) {
+    return Status::PermissionDenied("the NTLMv2 response does not match");
+  }
+  return HmacMd5(response_key_nt, *proof);
 }
 
 struct Rc4::State {

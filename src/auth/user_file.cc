@@ -26,8 +26,15 @@ Status CheckNamePart(std::string_view part, const char* what) {
     return Status::InvalidArgument(std::string(what) + " is longer than " +
                                    std::to_string(kMaxAccountNameLength));
   }
-  if (part.find_first_of(":\\\r\n") != std::string_view::npos) {
-    return Status::InvalidArgument(std::string(what) + " contains ':', '\\' or a line break");
+  if (part.find_first_of(":\\") != std::string_view::npos) {
+    return Status::InvalidArgument(std::string(what) + " contains ':' or '\\'");
+  }
+  // Names are recorded and logged as the requester.
+  for (char c : part) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      return Status::InvalidArgument(std::string(what) + " contains a control character");
+    }
   }
   return Status::Ok();
 }

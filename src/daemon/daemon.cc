@@ -102,8 +102,6 @@ Result<std::unique_ptr<directory::TemplateSource>> OpenTemplateSource(const Daem
 
 Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   OPENADCS_RETURN_IF_ERROR(EnsureStateDirectory(config.state.dir));
-  // First, while this is the only thread: the NTLM acceptor sets process
-  // environment variables that gss-ntlmssp reads.
   RpcConfig rpc_config = config.rpc;
   rpc_config.kerberos.keytab = InStateDir(config, config.rpc.kerberos.keytab);
   Result<std::unique_ptr<RpcEndpoints>> rpc =

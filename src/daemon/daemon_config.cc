@@ -333,6 +333,7 @@ Status ParseCrl(Section& s, CrlConfig& crl) {
 }
 
 constexpr std::array<std::string_view, 2> kRpcLevels = {"integrity", "privacy"};
+constexpr std::array<std::string_view, 2> kNtlmVerifiers = {"user_file", "winbind"};
 
 // The [rpc] limits mirror rpc::ServerOptions, whose comments give each range.
 Status ParseRpc(Section& s, RpcConfig& rpc) {
@@ -347,6 +348,13 @@ Status ParseRpc(Section& s, RpcConfig& rpc) {
   OPENADCS_RETURN_IF_ERROR(s.Path("user_file", PathRule::kRelativeOk, rpc.user_file));
   OPENADCS_RETURN_IF_ERROR(s.String("netbios_computer_name", 15, rpc.netbios_computer_name));
   OPENADCS_RETURN_IF_ERROR(s.String("netbios_domain_name", 15, rpc.netbios_domain_name));
+  std::size_t verifier = kNtlmVerifiers.size();
+  OPENADCS_RETURN_IF_ERROR(s.Choice("ntlm_verifier", kNtlmVerifiers, verifier));
+  if (verifier < kNtlmVerifiers.size()) {
+    rpc.ntlm_verifier = verifier == 0 ? RpcConfig::NtlmVerifierKind::kUserFile
+                                      : RpcConfig::NtlmVerifierKind::kWinbind;
+  }
+  OPENADCS_RETURN_IF_ERROR(s.String("dns_domain_name", 253, rpc.dns_domain_name));
   rpc::ServerOptions& o = rpc.server;
   OPENADCS_RETURN_IF_ERROR(s.Integer("max_connections", 1, 100000, o.max_connections));
   OPENADCS_RETURN_IF_ERROR(s.Integer("max_fragment_size", 1432, 65535, o.max_fragment_size));

@@ -11,6 +11,7 @@
 
 #include "openadcs/auth/kerberos_acceptor.h"
 #include "openadcs/auth/ntlm_acceptor.h"
+#include "openadcs/auth/ntlm_verifier.h"
 #include "openadcs/services/cert_admin_service.h"
 #include "openadcs/services/cert_passage_service.h"
 #include "openadcs/services/cert_request_service.h"
@@ -43,12 +44,22 @@ Status Prefixed(const std::string& step, const Status& status) {
 
 Result<std::unique_ptr<RpcEndpoints>> RpcEndpoints::Prepare(
     const RpcConfig& config, const DcomConfig& dcom, const std::filesystem::path& user_file) {
-  std::error_code ec;
-  if (!std::filesystem::exists(user_file, ec)) {
-    spdlog::warn(
-        "NTLM user file {} does not exist: no one can authenticate until `openadcs user "
-        "add` creates it",
-        user_file.string());
+  std::shared_ptr<auth::NtlmVerifier> verifier;
+  if (config.ntlm_verifier == RpcConfig::NtlmVerifierKind::kWinbind) {
+    if (!auth::WinbindReachable()) {
+      spdlog::warn("winbindd does not answer: no domain account can authenticate until it runs");
+    }
+    verifier = auth::NewWinbindVerifier();
+  } else {
+    std::error_code ec;
+    if (!std::filesystem::exists(user_file, ec)) {
+      spdlog::warn(
+          "NTLM user file {} does not exist: no one can authenticate until `openadcs user "
+          "add` creates it",
+          user_file.string());
+    }
+    verifier =
+        auth::NewUserFileVerifier({user_file, config.netbios_domain_name, config.dns_domain_name});
   }
   std::unique_ptr<RpcEndpoints> self(new RpcEndpoints());
   self->config_ = config;
@@ -56,9 +67,10 @@ Result<std::unique_ptr<RpcEndpoints>> RpcEndpoints::Prepare(
   self->computer_name_ =
       config.netbios_computer_name.empty() ? NetbiosHostName() : config.netbios_computer_name;
   auth::NtlmAcceptorOptions ntlm;
-  ntlm.user_file = user_file;
+  ntlm.verifier = std::move(verifier);
   ntlm.netbios_computer_name = self->computer_name_;
   ntlm.netbios_domain_name = config.netbios_domain_name;
+  ntlm.dns_domain_name = config.dns_domain_name;
   Result<std::unique_ptr<auth::Acceptor>> acceptor = auth::NewNtlmAcceptor(ntlm);
   if (!acceptor.ok()) return Prefixed("NTLM acceptor", acceptor.status());
   self->acceptor_ = std::move(*acceptor);

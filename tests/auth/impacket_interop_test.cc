@@ -117,7 +117,7 @@ TEST(ImpacketInteropTest, ImpacketAuthenticatesAndSealsAgainstOurAcceptor) {
 
   auto negotiate = python.ReadLine();
   ASSERT_TRUE(negotiate.has_value()) << "impacket did not start";
-  EXPECT_EQ(Hex(*negotiate).size(), 32u);  // no VERSION: padded for gss-ntlmssp
+  EXPECT_EQ(Hex(*negotiate).size(), 32u);  // no VERSION
   auto challenge = ctx.Step(Hex(*negotiate));
   ASSERT_TRUE(challenge.ok()) << challenge.status().ToString();
   ASSERT_TRUE(python.WriteLine(HexLower(*challenge)));

@@ -79,6 +79,39 @@ TEST(NtlmCryptoTest, NtlmV2ResponseAndSessionKeys) {
   EXPECT_EQ(zero->lm_response, Bytes(24, 0));
 }
 
+TEST(NtlmCryptoTest, VerifyNtlmV2ResponseOfTheSpec) {
+  auto key = NtowfV2(NtHash("Password").value(), "User", "Domain");
+  ASSERT_TRUE(key.ok());
+  // 4.2.4.2.2's response: NTProofStr, then temp.
+  const Bytes response =
+      Hex("68cd0ab851e51c96aabc927bebef6a1c"
+          "01010000000000000000000000000000aaaaaaaaaaaaaaaa00000000"
+          "02000c0044006f006d00610069006e0001000c0053006500720076006500720000000000"
+          "00000000");
+  auto base = VerifyNtlmV2Response(*key, kServerChallenge, response);
+  ASSERT_TRUE(base.ok()) << base.status().ToString();
+  EXPECT_EQ(HexOf(*base), "8de40ccadbc14a82f15cb0ad0de95ca3");
+
+  // Another password, another challenge, a changed temp or proof: refused.
+  auto other = NtowfV2(NtHash("Passwort").value(), "User", "Domain");
+  EXPECT_EQ(VerifyNtlmV2Response(*other, kServerChallenge, response).status().code(),
+            StatusCode::kPermissionDenied);
+  Challenge8 challenge = kServerChallenge;
+  challenge[0] ^= 1;
+  EXPECT_EQ(VerifyNtlmV2Response(*key, challenge, response).status().code(),
+            StatusCode::kPermissionDenied);
+  for (std::size_t at : {std::size_t{0}, std::size_t{40}}) {
+    Bytes changed = response;
+    changed[at] ^= 1;
+    EXPECT_EQ(VerifyNtlmV2Response(*key, kServerChallenge, changed).status().code(),
+              StatusCode::kPermissionDenied)
+        << at;
+  }
+  EXPECT_EQ(
+      VerifyNtlmV2Response(*key, kServerChallenge, std::span(response).first(43)).status().code(),
+      StatusCode::kInvalidArgument);
+}
+
 TEST(NtlmCryptoTest, SigningAndSealingKeys) {
   auto seal = SealKey(kRandomSessionKey, kFlags, Direction::kClientToServer);
   auto sign = SignKey(kRandomSessionKey, Direction::kClientToServer);

@@ -1,5 +1,4 @@
-// Our NTLM client against the gss-ntlmssp acceptor, in process, with a real
-// user file.
+// Our NTLM client against our acceptor, in process, with a real user file.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -84,8 +83,9 @@ TEST(NtlmHandshakeTest, RightPasswordEstablishesAndBothSidesAgree) {
   // The CHALLENGE carries the configured NetBIOS names.
   auto parsed = ntlm::ParseChallenge(challenge);
   ASSERT_TRUE(parsed.ok());
-  // Key exchange is negotiated, so the PDUs below also show that the key
-  // gss-ntlmssp reports is the exported session key, not the base key.
+  // Key exchange is negotiated, so the PDUs below also show that the
+  // acceptor keys its session with the exported session key, not the base
+  // key.
   EXPECT_NE(parsed->flags & ntlm::kNegotiateKeyExchange, 0u);
   EXPECT_NE(parsed->flags & ntlm::kNegotiate128, 0u);
   const auto* computer = ntlm::FindAvPair(parsed->target_info, ntlm::AvId::kNbComputerName);
@@ -109,14 +109,90 @@ TEST(NtlmHandshakeTest, RightPasswordEstablishesAndBothSidesAgree) {
 TEST(NtlmHandshakeTest, NtHashCredentialsWork) {
   auto& env = testing::NtlmEnvironment::Get();
   ASSERT_TRUE(env.AddUser("TESTDOM", "hashuser", "Hash-Pass-9").ok());
-  // User names match case-insensitively. (The domain does not: NTOWFv2
-  // hashes it as gss-ntlmssp finds it in the user file.)
-  Pair p = NewPair({"TESTDOM", "HashUser", "", ntlm::NtHash("Hash-Pass-9").value(), ""});
+  Pair p = NewPair({"TESTDOM", "hashuser", "", ntlm::NtHash("Hash-Pass-9").value(), ""});
   const Status status = Handshake(p);
   ASSERT_TRUE(status.ok()) << status.ToString();
-  // The identity is as the client sent it.
-  EXPECT_EQ(p.server->identity().Qualified(), "TESTDOM\\HashUser");
   ExpectRoundTrip(*p.client, *p.server, AuthLevel::kPrivacy, 40, 3);
+}
+
+TEST(NtlmHandshakeTest, NamesMatchInAnyCaseAndFormAndComeOutCanonical) {
+  auto& env = testing::NtlmEnvironment::Get();
+  ASSERT_TRUE(env.AddUser("TESTDOM", "Dora", "Dora-Pass-1").ok());
+  ASSERT_TRUE(env.AddUser("testdom.example", "Erin", "Erin-Pass-1").ok());
+  ASSERT_TRUE(env.AddUser("OTHERDOM", "Finn", "Finn-Pass-1").ok());
+  struct Case {
+    const char* domain;
+    const char* user;
+    const char* password;
+    const char* canonical;
+  };
+  for (const Case& c : {Case{"TESTDOM", "dora", "Dora-Pass-1", "TESTDOM\\Dora"},
+                        Case{"testdom", "DORA", "Dora-Pass-1", "TESTDOM\\Dora"},
+                        Case{"TestDom.Example", "dora", "Dora-Pass-1", "TESTDOM\\Dora"},
+                        Case{"", "Dora", "Dora-Pass-1", "TESTDOM\\Dora"},
+                        Case{"TESTDOM", "erin", "Erin-Pass-1", "testdom.example\\Erin"},
+                        Case{"otherdom", "FINN", "Finn-Pass-1", "OTHERDOM\\Finn"}}) {
+    Pair p = NewPair({c.domain, c.user, c.password, std::nullopt, ""});
+    const Status status = Handshake(p);
+    ASSERT_TRUE(status.ok()) << c.domain << "\\" << c.user << ": " << status.ToString();
+    EXPECT_EQ(p.server->identity().Qualified(), c.canonical);
+    auto [domain, user] = SplitQualifiedName(c.canonical).value();
+    EXPECT_EQ(p.server->identity().sid, UserFileAccountSid(domain, user));
+    ExpectRoundTrip(*p.client, *p.server, AuthLevel::kPrivacy, 40, 3);
+  }
+  // Another domain is another domain, in any form.
+  for (const char* domain : {"OTHERDOM", "testdom.other", "TESTDOM2"}) {
+    Pair p = NewPair({domain, "dora", "Dora-Pass-1", std::nullopt, ""});
+    EXPECT_EQ(Handshake(p).code(), StatusCode::kPermissionDenied) << domain;
+  }
+}
+
+TEST(NtlmHandshakeTest, AnAmbiguousNameIsRefused) {
+  auto& env = testing::NtlmEnvironment::Get();
+  ASSERT_TRUE(env.AddUser("TESTDOM", "gina", "Gina-Pass-1").ok());
+  ASSERT_TRUE(env.AddUser("testdom.example", "gina", "Gina-Pass-1").ok());
+  Pair p = NewPair({"TESTDOM", "gina", "Gina-Pass-1", std::nullopt, ""});
+  const Status status = Handshake(p);
+  EXPECT_EQ(status.code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(status.message().find("matches both"), std::string::npos) << status.ToString();
+}
+
+TEST(NtlmHandshakeTest, ControlCharactersInNamesAreRefused) {
+  auto& env = testing::NtlmEnvironment::Get();
+  ASSERT_TRUE(env.AddUser("TESTDOM", "hank", "Hank-Pass-1").ok());
+  for (const NtlmCredentials& c :
+       {NtlmCredentials{"TESTDOM", "hank\n", "Hank-Pass-1", std::nullopt, ""},
+        NtlmCredentials{"TEST\x1b"
+                        "DOM",
+                        "hank", "Hank-Pass-1", std::nullopt, ""},
+        NtlmCredentials{"TESTDOM", "hank", "Hank-Pass-1", std::nullopt, "WS\x7f"}}) {
+    Pair p = NewPair(c);
+    const Status status = Handshake(p);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status.ToString();
+    EXPECT_FALSE(p.server->established());
+  }
+}
+
+TEST(NtlmHandshakeTest, TamperedMicIsRefused) {
+  auto& env = testing::NtlmEnvironment::Get();
+  ASSERT_TRUE(env.AddUser("TESTDOM", "ivan", "Ivan-Pass-1").ok());
+  // Our client sends a MIC (the CHALLENGE has a timestamp): a flipped MIC
+  // byte, or a flipped flag (TargetTypeDomain) the MIC covers, is refused.
+  for (std::size_t at : {ntlm::kAuthenticateMicOffset + 3, std::size_t{62}}) {
+    Pair p = NewPair({"TESTDOM", "ivan", "Ivan-Pass-1", std::nullopt, ""});
+    auto negotiate = p.client->Step({});
+    ASSERT_TRUE(negotiate.ok());
+    auto challenge = p.server->Step(*negotiate);
+    ASSERT_TRUE(challenge.ok());
+    auto authenticate = p.client->Step(*challenge);
+    ASSERT_TRUE(authenticate.ok());
+    ASSERT_TRUE(ntlm::ParseAuthenticate(*authenticate).value().mic.has_value());
+    (*authenticate)[at] ^= 0x01;
+    const auto refused = p.server->Step(*authenticate);
+    EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied) << at;
+    EXPECT_NE(refused.status().message().find("MIC"), std::string::npos)
+        << refused.status().ToString();
+  }
 }
 
 TEST(NtlmHandshakeTest, WrongPasswordIsRefused) {
@@ -210,13 +286,16 @@ TEST(NtlmHandshakeTest, MalformedTokensAreInvalidArguments) {
 TEST(NtlmHandshakeTest, AcceptorOptionsAreChecked) {
   NtlmAcceptorOptions options;
   EXPECT_EQ(NewNtlmAcceptor(options).status().code(), StatusCode::kInvalidArgument);
-  options.user_file = testing::NtlmEnvironment::Get().user_file();
+  options.verifier = NewUserFileVerifier({testing::NtlmEnvironment::Get().user_file(), "D", ""});
+  EXPECT_TRUE(NewNtlmAcceptor(options).ok());
   options.netbios_computer_name = "NAME WITH SPACES";
   EXPECT_EQ(NewNtlmAcceptor(options).status().code(), StatusCode::kInvalidArgument);
-  // A second user file in the same process is refused.
   options.netbios_computer_name = "OTHER";
-  options.user_file = "/nonexistent/other-users";
-  EXPECT_EQ(NewNtlmAcceptor(options).status().code(), StatusCode::kFailedPrecondition);
+  options.dns_domain_name = "bad domain";
+  EXPECT_EQ(NewNtlmAcceptor(options).status().code(), StatusCode::kInvalidArgument);
+  options.dns_domain_name = "example.com";
+  options.max_token_bytes = 8;
+  EXPECT_EQ(NewNtlmAcceptor(options).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // The NTLM acceptor of the auth tests (header-only: tests/CMakeLists.txt
-// builds only *_test.cc files into auth_test). gss-ntlmssp's configuration is
-// process-wide (NTLM_USER_FILE), so every test in the binary shares one user
-// file and one acceptor, made on first use; tests add their own users.
+// builds only *_test.cc files into auth_test): one user file and one
+// acceptor for the whole binary, made on first use; tests add their own
+// users.
 #ifndef OPENADCS_TESTS_AUTH_NTLM_TEST_ENVIRONMENT_H_
 #define OPENADCS_TESTS_AUTH_NTLM_TEST_ENVIRONMENT_H_
 
@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "openadcs/auth/ntlm_acceptor.h"
+#include "openadcs/auth/ntlm_verifier.h"
 #include "openadcs/auth/security_context.h"
 #include "openadcs/auth/user_file.h"
 #include "testing/pki.h"
@@ -23,9 +24,10 @@ class NtlmEnvironment {
  public:
   static constexpr const char* kComputer = "CATESTHOST";
   static constexpr const char* kDomain = "TESTDOM";
+  static constexpr const char* kDnsDomain = "testdom.example";
 
   static NtlmEnvironment& Get() {
-    // Destroyed at exit, which releases the credential and removes the file.
+    // Destroyed at exit, which removes the file.
     static NtlmEnvironment environment;
     return environment;
   }
@@ -47,9 +49,10 @@ class NtlmEnvironment {
  private:
   NtlmEnvironment() : user_file_(dir_.path() / "users") {
     auth::NtlmAcceptorOptions options;
-    options.user_file = user_file_;
+    options.verifier = auth::NewUserFileVerifier({user_file_, kDomain, kDnsDomain});
     options.netbios_computer_name = kComputer;
     options.netbios_domain_name = kDomain;
+    options.dns_domain_name = kDnsDomain;
     auto acceptor = auth::NewNtlmAcceptor(options);
     if (!acceptor.ok()) {
       ADD_FAILURE() << acceptor.status().ToString();

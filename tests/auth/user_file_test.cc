@@ -77,7 +77,8 @@ TEST(UserFileTest, KeepsCommentsAndRejectsGarbage) {
 TEST(UserFileTest, NamesAndPasswordsAreChecked) {
   EXPECT_TRUE(SplitQualifiedName("DOM\\user").ok());
   EXPECT_EQ(SplitQualifiedName("DOM\\user")->first, "DOM");
-  for (const char* bad : {"user", "\\user", "DOM\\", "DOM\\a\\b", "DOM\\us:er", "DOM\\a\nb"}) {
+  for (const char* bad : {"user", "\\user", "DOM\\", "DOM\\a\\b", "DOM\\us:er", "DOM\\a\nb",
+                          "DOM\\a\tb", "D\x1bOM\\a", "DOM\\a\x7f"}) {
     EXPECT_EQ(SplitQualifiedName(bad).status().code(), StatusCode::kInvalidArgument) << bad;
   }
   EXPECT_FALSE(SplitQualifiedName("DOM\\" + std::string(kMaxAccountNameLength + 1, 'u')).ok());
@@ -86,6 +87,7 @@ TEST(UserFileTest, NamesAndPasswordsAreChecked) {
   ASSERT_TRUE(file.ok());
   EXPECT_EQ(file->Add("DOM", "u", "").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(file->Add("DOM", "u", "\xff").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(file->Add("DOM", "u\x01", "pw").code(), StatusCode::kInvalidArgument);
 }
 
 TEST(UserFileTest, SaveFailureLeavesNoTemporary) {

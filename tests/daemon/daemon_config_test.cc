@@ -351,6 +351,8 @@ TEST(DaemonConfigTest, TheShippedExampleParses) {
   EXPECT_EQ(config->crl.period_hours, defaults.crl.period_hours);
   EXPECT_EQ(config->crl.publish_path, defaults.crl.publish_path);
   EXPECT_EQ(config->log.level, defaults.log.level);
+  EXPECT_EQ(config->rpc.ntlm_verifier, defaults.rpc.ntlm_verifier);
+  EXPECT_EQ(config->rpc.dns_domain_name, defaults.rpc.dns_domain_name);
 }
 
 }  // namespace
@@ -367,6 +369,8 @@ TEST(DaemonConfigRpcTest, DefaultsAndEveryKey) {
   EXPECT_EQ(defaults->rpc.icpr_port, 0);
   EXPECT_EQ(defaults->rpc.icpr_level, auth::AuthLevel::kPrivacy);
   EXPECT_EQ(defaults->rpc.user_file, "users");
+  EXPECT_EQ(defaults->rpc.ntlm_verifier, RpcConfig::NtlmVerifierKind::kUserFile);
+  EXPECT_EQ(defaults->rpc.dns_domain_name, "");
 
   Result<DaemonConfig> config = ParseConfig(R"(
 [rpc]
@@ -377,6 +381,8 @@ icpr_level = "integrity"
 user_file = "/etc/openadcs/users"
 netbios_computer_name = "CA1"
 netbios_domain_name = "EXAMPLE"
+ntlm_verifier = "winbind"
+dns_domain_name = "example.com"
 max_connections = 10
 max_fragment_size = 4280
 max_request_stub_bytes = 65536
@@ -395,6 +401,8 @@ worker_threads = 3
   EXPECT_EQ(rpc.user_file, "/etc/openadcs/users");
   EXPECT_EQ(rpc.netbios_computer_name, "CA1");
   EXPECT_EQ(rpc.netbios_domain_name, "EXAMPLE");
+  EXPECT_EQ(rpc.ntlm_verifier, RpcConfig::NtlmVerifierKind::kWinbind);
+  EXPECT_EQ(rpc.dns_domain_name, "example.com");
   EXPECT_EQ(rpc.server.max_connections, 10u);
   EXPECT_EQ(rpc.server.max_fragment_size, 4280);
   EXPECT_EQ(rpc.server.max_request_stub, 65536u);
@@ -413,6 +421,8 @@ TEST(DaemonConfigRpcTest, RefusesWhatCouldWeakenOrBreakIt) {
   EXPECT_THAT(ParseError("[rpc]\nnetbios_domain_name = \"A-NAME-LONGER-THAN-15\"\n").message(),
               HasSubstr("rpc.netbios_domain_name"));
   EXPECT_THAT(ParseError("[rpc]\nuser_file = \"\"\n").message(), HasSubstr("rpc.user_file"));
+  EXPECT_THAT(ParseError("[rpc]\nntlm_verifier = \"gss\"\n").message(),
+              HasSubstr("rpc.ntlm_verifier"));
   EXPECT_THAT(ParseError("[rpc]\nport = 1\n").message(), HasSubstr("rpc.port"));
 }
 

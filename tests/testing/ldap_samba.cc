@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 namespace openadcs::testing {
@@ -21,6 +22,11 @@ constexpr char kAdminPassword[] = "Passw0rd.Test1";
 constexpr char kNetworkTimeout[] = "nettimeout=10";
 
 const std::filesystem::path kSourceDir = OPENADCS_SOURCE_DIR;
+// winbind: where libwbclient looks for winbindd, and how long the AD DC's
+// winbindd may take to reach its own domain controller.
+const std::filesystem::path kWinbindSocketDir = "/run/samba/winbindd";
+constexpr std::chrono::seconds kWinbindTimeout{60};
+constexpr std::chrono::milliseconds kWinbindProbeInterval{250};
 
 // Debian's python3-samba loads only under /usr/bin/python3, whatever the
 // PATH says.
@@ -32,7 +38,7 @@ std::string SmbConf(const std::filesystem::path& dir) {
   conf << "[global]\n"
        << "netbios name = DC1\nrealm = EXAMPLE.COM\nworkgroup = EXAMPLE\n"
        << "server role = active directory domain controller\n"
-       << "server services = ldap kdc\n"
+       << "server services = ldap kdc winbindd\n"
        << "interfaces = lo\nbind interfaces only = yes\n"
        // Simple binds on 389, and no TLS keys to generate at first start.
        << "ldap server require strong auth = no\ntls enabled = no\n"
@@ -166,7 +172,7 @@ std::string SambaServer::GetTickets(const std::string& user, const std::string& 
   return "";
 }
 
-std::string SambaServer::SambaTool(const std::vector<std::string>& args, bool over_ldap) {
+CommandResult SambaServer::RunSambaTool(const std::vector<std::string>& args, bool over_ldap) {
   std::vector<std::string> argv = kSambaTool;
   argv.insert(argv.end(), args.begin(), args.end());
   if (over_ldap) {
@@ -176,7 +182,11 @@ std::string SambaServer::SambaTool(const std::vector<std::string>& args, bool ov
   }
   argv.push_back("-s");
   argv.push_back((dir_ / "etc" / "smb.conf").string());
-  CommandResult r = RunCommand(argv, "", kToolTimeout);
+  return RunCommand(argv, "", kToolTimeout);
+}
+
+std::string SambaServer::SambaTool(const std::vector<std::string>& args, bool over_ldap) {
+  CommandResult r = RunSambaTool(args, over_ldap);
   return r.exit_code == 0 ? "" : "samba-tool " + args[0] + " " + args[1] + ": " + r.output;
 }
 
@@ -216,6 +226,44 @@ CommandResult SambaServer::Search(const std::string& base, const std::string& sc
                      scope,
                      filter},
                     "", kToolTimeout);
+}
+
+// winbind
+
+std::string SambaServer::ExposeWinbind() {
+  std::error_code ec;
+  if (std::filesystem::read_symlink("/proc/self/ns/mnt", ec) ==
+      std::filesystem::read_symlink("/proc/1/ns/mnt", ec)) {
+    return "not in a private mount namespace (run the test under unshare -n -m)";
+  }
+  std::filesystem::create_directories(kWinbindSocketDir, ec);
+  if (ec) return "cannot create " + kWinbindSocketDir.string() + ": " + ec.message();
+  // winbindd makes its socket some time after samba answers LDAP.
+  const auto deadline = std::chrono::steady_clock::now() + kWinbindTimeout;
+  while (!std::filesystem::exists(dir_ / "winbindd" / "pipe", ec)) {
+    if (std::chrono::steady_clock::now() >= deadline) return "winbindd made no socket";
+    std::this_thread::sleep_for(kWinbindProbeInterval);
+  }
+  CommandResult mounted =
+      RunCommand({"mount", "--bind", (dir_ / "winbindd").string(), kWinbindSocketDir.string()}, "",
+                 kToolTimeout);
+  if (mounted.exit_code != 0) return "mount --bind of winbindd's socket: " + mounted.output;
+  CommandResult ping;
+  while (std::chrono::steady_clock::now() < deadline) {
+    ping = RunCommand({"wbinfo", "--ping-dc"}, "", kToolTimeout);
+    if (ping.exit_code == 0) return "";
+    std::this_thread::sleep_for(kWinbindProbeInterval);
+  }
+  return "winbindd did not reach the DC: " + ping.output;
+}
+
+std::string SambaServer::AccountSid(const std::string& name) {
+  CommandResult r = RunSambaTool({"user", "show", name, "--attributes=objectSid"}, true);
+  constexpr std::string_view kAttribute = "objectSid: ";
+  const auto at = r.output.find(kAttribute);
+  if (r.exit_code != 0 || at == std::string::npos) return "";
+  const auto begin = at + kAttribute.size();
+  return r.output.substr(begin, r.output.find('\n', begin) - begin);
 }
 
 }  // namespace openadcs::testing

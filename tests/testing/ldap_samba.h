@@ -5,6 +5,9 @@
 // offline, and `samba -i -M single` (with the default prefork model change
 // notifications arrive seconds late) serving LDAP and Kerberos (the KDC on
 // 127.0.0.1:88).
+
+// notifications arrive seconds late) serving LDAP and winbindd (see the
+// winbind block below).
 //
 // Samba's ports are fixed (389, 636, 3268, 3269): one instance per network
 // namespace. Run the test binary under `unshare -n` (tests/CMakeLists.txt
@@ -77,11 +80,27 @@ class SambaServer {
                          const std::filesystem::path& ccache,
                          const std::vector<std::string>& services);
 
+  // winbind
+  //
+  // samba runs winbindd too, its socket in <dir>/winbindd. libwbclient looks
+  // only at the compiled-in /run/samba/winbindd (its environment override
+  // needs nss_wrapper preloaded), so this bind-mounts the server's socket
+  // directory there. That is only done in a private mount namespace: run
+  // the test binary under `unshare -n -m`. Then waits (bounded) until
+  // winbindd reaches the domain controller (`wbinfo --ping-dc`). Empty on
+  // success, else why not.
+  std::string ExposeWinbind();
+  // The objectSid of the account `name` (samba-tool user show), or "" when
+  // unknown. (wbinfo -n does not resolve names on the DC.)
+  std::string AccountSid(const std::string& name);
+
  private:
   explicit SambaServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
   bool Launch(std::string* error);
   // samba-tool `args` with our smb.conf, over LDAP as the administrator or
-  // on the local database. Empty on success, else its output.
+  // on the local database.
+  CommandResult RunSambaTool(const std::vector<std::string>& args, bool over_ldap);
+  // The same; empty on success, else its output.
   std::string SambaTool(const std::vector<std::string>& args, bool over_ldap);
 
   std::filesystem::path dir_;

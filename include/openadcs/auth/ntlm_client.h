@@ -1,11 +1,6 @@
 // The client side of NTLM for DCE/RPC: our own NTLMv2 (MS-NLMP 3.1.5.1).
 //
-// Our own implementation rather than gss-ntlmssp as initiator: gss-ntlmssp's
-// initiator reads NTLM_USER_FILE, which is process-wide and in the daemon's
-// tests the server's file (a client reading it would authenticate whatever
-// password it was given), takes no NT hash through gss_acquire_cred_with_
-// password, and lacks gss_wrap_iov, so signing would be ours anyway. The
-// crypto it needs is tested against the MS-NLMP 4.2.4 vectors.
+// The crypto it needs is tested against the MS-NLMP 4.2.4 vectors.
 #ifndef OPENADCS_AUTH_NTLM_CLIENT_H_
 #define OPENADCS_AUTH_NTLM_CLIENT_H_
 

@@ -10,6 +10,7 @@
 #define OPENADCS_AUTH_NTLM_CRYPTO_H_
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -48,6 +49,18 @@ Result<NtlmV2Response> ComputeNtlmV2Response(const Key16& response_key_nt,
                                              std::uint64_t timestamp,
                                              std::span<const std::uint8_t> target_info,
                                              bool zero_lm);
+
+// NTProofStr (16) and temp's fixed part (28): the shortest NTLMv2 response.
+inline constexpr std::size_t kNtlmV2MinResponseBytes = 16 + 28;
+
+// The server's check of an NTLMv2 response (MS-NLMP 3.3.2): NTProofStr
+// recomputed from `response_key_nt`, the server challenge and the temp the
+// client sent (the response after its first 16 bytes), compared in constant
+// time. Returns the SessionBaseKey. Errors: a response too short to hold
+// NTProofStr and temp's fixed part (kInvalidArgument); a mismatch
+// (kPermissionDenied).
+Result<Key16> VerifyNtlmV2Response(const Key16& response_key_nt, const Challenge8& server_challenge,
+                                   std::span<const std::uint8_t> nt_response);
 
 // An RC4 keystream that continues across calls (the NTLM sealing handle).
 class Rc4 {

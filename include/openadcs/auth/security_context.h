@@ -41,10 +41,11 @@ enum class AuthLevel : std::uint8_t {
   kPrivacy = 6,
 };
 
-// Who the peer authenticated as. `domain` is what the client sent (NetBIOS
-// or DNS form), `user` the account name; `sid` and `group_sids` are what the
-// CA's access checks match against the CA's security descriptor, in string
-// form ("S-1-5-21-...").
+// Who the peer authenticated as. `domain` and `user` name the account as
+// its authority spells it (the user file, or the domain's NetBIOS name and
+// account name), whatever spelling the client sent; `sid` and `group_sids`
+// are what the CA's access checks match against the CA's security
+// descriptor, in string form ("S-1-5-21-...").
 struct Identity {
   std::string domain;
   std::string user;

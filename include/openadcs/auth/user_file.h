@@ -1,16 +1,17 @@
 // The NTLM user file: the accounts the NTLM acceptor authenticates.
 //
-// Format (what gss-ntlmssp reads through NTLM_USER_FILE; smbpasswd-style),
+// Format (smbpasswd-style, which gss-ntlmssp reads too),
 // one account a line:
 //   DOMAIN\user:0:<LM hash>:<NT hash>:[U          ]:LCT-00000000:
 // with the NT hash MD4(UTF-16LE(password)) as 32 upper-case hex digits and the
 // LM hash field all 'X' (no LM hash). Names are compared ASCII
-// case-insensitively, as gss-ntlmssp does. No password is ever stored.
+// case-insensitively (see ntlm_verifier.h for how the NTLM acceptor matches
+// domains). No password is ever stored.
 // Blank lines and '#' comments are kept as they are.
 //
 // Not thread-safe; the file itself is replaced atomically (readers such as
-// gss-ntlmssp see the old file or the new one), but concurrent writers from
-// two processes may lose an update.
+// the daemon's NTLM verifier see the old file or the new one), but
+// concurrent writers from two processes may lose an update.
 #ifndef OPENADCS_AUTH_USER_FILE_H_
 #define OPENADCS_AUTH_USER_FILE_H_
 
@@ -48,8 +49,8 @@ struct UserEntry {
 };
 
 // Splits "DOMAIN\user" (both parts required). Errors: kInvalidArgument for a
-// missing part, a name over kMaxAccountNameLength, or one with ':', '\n',
-// '\r' or a second '\'.
+// missing part, a name over kMaxAccountNameLength, or one with ':', a
+// control character (line breaks included) or a second '\'.
 Result<std::pair<std::string, std::string>> SplitQualifiedName(std::string_view name);
 
 class UserFile {

@@ -157,6 +157,15 @@ struct RpcConfig {
   // Names in the NTLM CHALLENGE; empty computer name: the host name.
   std::string netbios_computer_name;
   std::string netbios_domain_name = "WORKGROUP";
+  // Who checks NTLM responses (see openadcs/auth/ntlm_verifier.h): the user
+  // file, for a standalone CA, or the domain through the local winbindd, on
+  // a host joined to Active Directory (no user file then).
+  enum class NtlmVerifierKind { kUserFile, kWinbind };
+  NtlmVerifierKind ntlm_verifier = NtlmVerifierKind::kUserFile;
+  // The DNS form of the CA's domain ("example.com"), the other name of
+  // netbios_domain_name: in the NTLM CHALLENGE, and a user file account of
+  // either name matches a client naming either. Empty: none.
+  std::string dns_domain_name;
   rpc::ServerOptions server;
   // Parsed from its own section, [kerberos].
   KerberosConfig kerberos;

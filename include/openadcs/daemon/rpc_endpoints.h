@@ -24,10 +24,11 @@ namespace openadcs::daemon {
 
 class RpcEndpoints {
  public:
-  // Builds the NTLM acceptor, which sets gss-ntlmssp's process environment:
-  // call before other threads exist. `user_file` is already resolved against
-  // the state directory; a missing file means no account can authenticate
-  // yet (a warning says so). Errors: the acceptor's, prefixed.
+  // Builds the NTLM acceptor with the verifier [rpc] ntlm_verifier names.
+  // `user_file` is already resolved against the state directory; a missing
+  // file (or, with winbind, a winbindd that does not answer) means no
+  // account can authenticate yet (a warning says so). Errors: the
+  // acceptor's, prefixed.
   static Result<std::unique_ptr<RpcEndpoints>> Prepare(const RpcConfig& config,
                                                        const DcomConfig& dcom,
                                                        const std::filesystem::path& user_file);

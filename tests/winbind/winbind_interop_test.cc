@@ -1,0 +1,141 @@
+// Domain NTLM through winbind, end to end: a throwaway Samba AD DC (with
+// winbindd) holds the accounts, openadcsd runs with [rpc] ntlm_verifier =
+// "winbind" and no user file, and impacket (tests/interop/icpr_client.py)
+// and our C++ client enroll over ICertPassage as a Samba user.
+//
+// Samba's ports are fixed and libwbclient only finds winbindd at
+// /run/samba/winbindd, so the binary runs under `unshare -n -m`
+// (tests/CMakeLists.txt), provisions the domain once and shares it.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "openadcs/client/cert_passage_client.h"
+#include "testing/interop_daemon.h"
+#include "testing/ldap_samba.h"
+#include "testing/pki.h"
+
+namespace openadcs {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::JsonField;
+using ::testing::Not;
+
+constexpr const char* kCaName = testing::InteropDaemon::kCaName;
+// Created with this spelling: the canonical name the CA must record.
+constexpr const char* kUser = "Dave";
+constexpr const char* kUserPassword = "Dave-Pass-42";
+
+class WinbindInteropTest : public testing::InteropTest {
+ protected:
+  static void SetUpTestSuite() {
+    samba_dir_ = std::make_unique<testing::TempDir>();
+    std::string error;
+    samba_ = testing::SambaServer::Start(samba_dir_->path(), &error);
+    ASSERT_NE(samba_, nullptr) << error;
+    ASSERT_EQ(samba_->ExposeWinbind(), "");
+    ASSERT_EQ(samba_->AddUser(kUser, kUserPassword), "");
+    user_sid_ = samba_->AccountSid(kUser);
+    ASSERT_THAT(user_sid_, HasSubstr("S-1-5-21-"));
+    // Only Domain Users (the domain SID and 513) may enroll: what winbind
+    // reports as the account's groups is what grants it.
+    const std::string domain_users = user_sid_.substr(0, user_sid_.rfind('-')) + "-513";
+    ASSERT_TRUE(
+        StartDaemon("[rpc]\naddress = \"127.0.0.1\"\nepm_port = 0\nicpr_port = 0\n"
+                    "netbios_domain_name = \"EXAMPLE\"\ndns_domain_name = \"example.com\"\n"
+                    "ntlm_verifier = \"winbind\"\n"
+                    "[security]\nreaders = ['" +
+                    domain_users + "']\nenrollees = ['" + domain_users + "']\n"));
+    epm_port_ = daemon_->Port("epm");
+    ASSERT_NE(epm_port_, 0) << DaemonLog();
+  }
+  static void TearDownTestSuite() {
+    InteropTest::TearDownTestSuite();
+    samba_.reset();
+    samba_dir_.reset();
+  }
+
+  static std::string Enroll(const std::string& domain, const std::string& user,
+                            const std::string& password, const std::string& cn) {
+    return testing::RunInteropScript(
+        "icpr_client.py", {"--epm-port", std::to_string(epm_port_), "--authority", kCaName,
+                           "--domain", domain, "--user", user, "--password", password, "--template",
+                           "AutoIssueSubject", "--csr", CsrFile(cn).string()});
+  }
+
+  static std::unique_ptr<testing::TempDir> samba_dir_;
+  static std::unique_ptr<testing::SambaServer> samba_;
+  static std::string user_sid_;
+  static std::uint16_t epm_port_;
+};
+
+std::unique_ptr<testing::TempDir> WinbindInteropTest::samba_dir_;
+std::unique_ptr<testing::SambaServer> WinbindInteropTest::samba_;
+std::string WinbindInteropTest::user_sid_;
+std::uint16_t WinbindInteropTest::epm_port_ = 0;
+
+std::size_t Count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Every spelling of the domain (NetBIOS or DNS, any case) and of the user
+// reaches the same account, and the CA records its canonical name.
+TEST_F(WinbindInteropTest, ImpacketEnrollsAsADomainUserInEverySpelling) {
+  const std::string canonical = "icpr: EXAMPLE\\Dave from";
+  const std::size_t before = Count(DaemonLog(), canonical);
+  int n = 0;
+  for (const char* domain : {"EXAMPLE", "example", "example.com", "EXAMPLE.COM"}) {
+    for (const char* user : {"Dave", "dave", "DAVE"}) {
+      const std::string json = Enroll(domain, user, kUserPassword, "wb-" + std::to_string(n++));
+      ASSERT_EQ(JsonField(json, "error"), "")
+          << domain << "\\" << user << ": " << json << DaemonLog();
+      EXPECT_EQ(JsonField(json, "disposition"), "3") << domain << "\\" << user << ": " << json;
+      EXPECT_FALSE(JsonField(json, "certificate").empty());
+    }
+  }
+  const std::string log = DaemonLog();
+  EXPECT_EQ(Count(log, canonical), before + static_cast<std::size_t>(n)) << log;
+  EXPECT_THAT(log, Not(HasSubstr("icpr: example")));
+  EXPECT_THAT(log, Not(HasSubstr("icpr: EXAMPLE.COM")));
+  EXPECT_THAT(log, Not(HasSubstr("icpr: EXAMPLE\\dave")));
+}
+
+TEST_F(WinbindInteropTest, WrongPasswordAndUnknownUserAreRefused) {
+  std::string json = Enroll("EXAMPLE", kUser, "Not-The-Password-1", "wb-wrong");
+  EXPECT_NE(JsonField(json, "error"), "") << json;
+  EXPECT_EQ(JsonField(json, "disposition"), "") << json;
+  EXPECT_THAT(DaemonLog(), HasSubstr("NT_STATUS_WRONG_PASSWORD"));
+
+  json = Enroll("EXAMPLE", "nobody", kUserPassword, "wb-nobody");
+  EXPECT_NE(JsonField(json, "error"), "") << json;
+  EXPECT_EQ(JsonField(json, "disposition"), "") << json;
+}
+
+TEST_F(WinbindInteropTest, CppClientEnrollsAsADomainUser) {
+  client::ConnectOptions options;
+  options.epm_port = epm_port_;
+  options.credentials.domain = "example.com";
+  options.credentials.user = "dave";
+  options.credentials.password = kUserPassword;
+  Result<std::unique_ptr<client::CertPassageClient>> c =
+      client::CertPassageClient::Connect(options);
+  ASSERT_TRUE(c.ok()) << c.status().ToString() << DaemonLog();
+  ossl::PKeyPtr key = testing::MakeRsaKey(2048);
+  const Bytes csr = testing::MakeCsrDer(key.get(), {{{"CN", "wb-cpp"}}, {}, {}});
+  Result<client::EnrollResult> issued =
+      (*c)->Submit(0x100, csr, "CertificateTemplate:AutoIssueSubject", kCaName);
+  ASSERT_TRUE(issued.ok()) << issued.status().ToString();
+  EXPECT_EQ(issued->disposition, client::kDispositionIssued) << issued->message << DaemonLog();
+  // Our client sends a MIC (the CHALLENGE carries a timestamp), which the
+  // acceptor checked against the key winbind gave it.
+  EXPECT_THAT(DaemonLog(), HasSubstr("authenticated EXAMPLE\\Dave"));
+}
+
+}  // namespace
+}  // namespace openadcs
