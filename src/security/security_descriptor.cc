@@ -72,10 +72,11 @@ Result<Ace> DecodeAce(std::span<const std::uint8_t> bytes, const std::string& wh
       if (ace_size < kObjectAceFixedBytes) {
         return Invalid(what, "AceSize smaller than header, mask and flags");
       }
-      ace.object_flags = Load32(body, kAceFixedBytes);
+      const std::uint32_t flags = Load32(body, kAceFixedBytes);
+      ace.object_flags = flags & ~(kAceObjectTypePresent | kAceInheritedObjectTypePresent);
       sid_at = kObjectAceFixedBytes;
       auto guid = [&](std::uint32_t flag, std::optional<Uuid>* out) -> Status {
-        if ((ace.object_flags & flag) == 0) return Status::Ok();
+        if ((flags & flag) == 0) return Status::Ok();
         if (ace_size < sid_at + kGuidBytes) {
           return Invalid(what, "AceSize smaller than the GUIDs its flags announce");
         }

@@ -350,7 +350,7 @@ TEST(SecurityDescriptorTest, ObjectAcesDecodeAndReencodeByteForByte) {
   EXPECT_EQ(allow.type, kAccessAllowedObjectAceType);
   EXPECT_EQ(allow.flags, kContainerInheritAce);
   EXPECT_EQ(allow.mask, 0x100u);
-  EXPECT_EQ(allow.object_flags, 7u);
+  EXPECT_EQ(allow.object_flags, 4u);  // presence bits are the optionals
   EXPECT_EQ(allow.object_type, Uuid::Parse("0e10c968-78fb-11d2-90d4-00c04f79dc55"));
   EXPECT_EQ(allow.inherited_object_type, Uuid::Parse("bf967a86-0de6-11d0-a285-00aa003049e2"));
   EXPECT_EQ(allow.sid, S("S-1-5-11"));
@@ -374,9 +374,10 @@ TEST(SecurityDescriptorTest, ObjectAceFlagsFollowTheGuidsHeld) {
   ASSERT_TRUE(bytes.ok());
   Result<SecurityDescriptor> back = DecodeSecurityDescriptor(*bytes);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_EQ(back->dacl->aces[0].object_flags, 5u);  // extra bit kept
-  EXPECT_EQ(back->dacl->aces[1].object_flags, 0u);
+  EXPECT_EQ((*bytes)[28 + 8], 0x05);  // the extra bit kept, object type only
+  EXPECT_EQ((*bytes)[28 + 0x38 - 0x10 + 8], 0x00);
   EXPECT_EQ(back->dacl->aces[1].sid, S("S-1-5-21-1-2-3-3001"));
+  EXPECT_EQ(*back, *sd);
 }
 
 TEST(SecurityDescriptorTest, RefusesObjectAcesTooShortForWhatTheirFlagsAnnounce) {

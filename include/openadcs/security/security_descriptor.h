@@ -124,10 +124,11 @@ struct Ace {
   // (HasMaskAndSid); zero and S-1-0 for every other type.
   std::uint32_t mask = 0;
   Sid sid;
-  // Object ACEs only (IsObject): the Flags field and the GUIDs it says
-  // follow, in their wire byte order. The encoder derives the two presence
-  // bits of Flags from the optionals and keeps the other bits of
-  // object_flags, so a decoded ACE re-encodes as it was.
+  // Object ACEs only (IsObject): the GUIDs that follow Flags, and the bits
+  // of Flags other than their two presence bits (none are defined; kept so
+  // that the ACE re-encodes as it was). The presence bits are the
+  // optionals: the decoder sets them from Flags, the encoder writes Flags
+  // from them, so an ACE built with an object type equals one decoded.
   std::uint32_t object_flags = 0;
   std::optional<Uuid> object_type;
   std::optional<Uuid> inherited_object_type;
