@@ -1,13 +1,16 @@
 // libFuzzer target: the self-relative security descriptor decoder (MS-DTYP
 // 2.4.6) over untrusted bytes, as SetCASecurity and SetOfficerRights
-// receive them. Whatever decodes must encode, and decode again to the same
-// value; a descriptor that parses as officer rights (MS-CSRA 2.2.1.11) must
+// receive them, and as templates' nTSecurityDescriptor arrives from the
+// directory (with object ACEs). Whatever decodes must encode, and decode
+// again to the same value; the extended-right check must not fault on it;
+// a descriptor that parses as officer rights (MS-CSRA 2.2.1.11) must
 // rebuild to the same entries.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
 
+#include "openadcs/security/object_access.h"
 #include "openadcs/security/officer_rights.h"
 #include "openadcs/security/security_descriptor.h"
 
@@ -23,6 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The canonical layout is a fixed point.
   auto again = EncodeSecurityDescriptor(*second);
   if (!again.ok() || *again != *bytes) std::abort();
+  const Sid sids[] = {well_known::kAuthenticatedUsers, well_known::kEveryone};
+  (void)HasExtendedRight(*first, sids, extended_right::kEnroll);
   auto entries = ParseOfficerRights(*first);
   if (!entries.ok()) return 0;
   auto rebuilt = BuildOfficerRights(*entries, well_known::kEveryone);

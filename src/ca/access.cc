@@ -32,10 +32,7 @@ Status Refuse(std::string message) {
 
 std::uint32_t GrantedRights(const security::SecurityDescriptor& sd, const Caller& caller) {
   if (!sd.HasDacl()) return rights::kAll;
-  std::vector<Sid> sids;
-  sids.reserve(caller.group_sids.size() + 1);
-  AddParsed(caller.sid, &sids);
-  for (const std::string& g : caller.group_sids) AddParsed(g, &sids);
+  const std::vector<Sid> sids = CallerSids(caller);
 
   std::uint32_t granted = 0;
   std::uint32_t denied = 0;
@@ -51,6 +48,14 @@ std::uint32_t GrantedRights(const security::SecurityDescriptor& sd, const Caller
     }
   }
   return granted & rights::kAll;
+}
+
+std::vector<Sid> CallerSids(const Caller& caller) {
+  std::vector<Sid> sids;
+  sids.reserve(caller.group_sids.size() + 1);
+  AddParsed(caller.sid, &sids);
+  for (const std::string& g : caller.group_sids) AddParsed(g, &sids);
+  return sids;
 }
 
 std::uint32_t EffectiveRights(std::uint32_t granted, bool role_separation) {

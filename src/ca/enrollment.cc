@@ -85,8 +85,8 @@ SubmitResult Engine::Impl::Submit(const SubmitRequest& in) {
 
   auto snapshot = templates_.Current();
   const std::vector<db::ExtensionRow> no_admin_extensions;
-  PolicyOutcome outcome = policy_.Evaluate(
-      {&*parsed, &attributes, &no_admin_extensions, snapshot.get(), &requester, false, now});
+  PolicyOutcome outcome = policy_.Evaluate({&*parsed, &attributes, &no_admin_extensions,
+                                            snapshot.get(), &requester, &in.caller, false, now});
   if (outcome.has_template) rec.template_name = outcome.resolved_template.name;
   if (outcome.on_behalf_of) ApplyOnBehalfOf(in.caller, rec, &outcome);
   SubmitResult result = Decide(std::move(rec), attributes, requested, outcome, *parsed, now);

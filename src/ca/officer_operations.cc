@@ -179,8 +179,8 @@ SubmitResult Engine::Impl::Resubmit(const Caller& officer, std::uint32_t id) {
   const std::int64_t now = clock_();
   Requester requester{rec.requester_name, rec.requester_sid};
   auto snapshot = templates_.Current();
-  PolicyOutcome outcome =
-      policy_.Evaluate({&*parsed, &*attributes, &admin, snapshot.get(), &requester, true, now});
+  PolicyOutcome outcome = policy_.Evaluate(
+      {&*parsed, &*attributes, &admin, snapshot.get(), &requester, nullptr, true, now});
   rec.officer = officer.name;
   rec.resolved_when = now;
   if (outcome.has_template) rec.template_name = outcome.resolved_template.name;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "ca/policy_stages.h"
+#include "ca/template_access.h"
 
 namespace openadcs::ca {
 
@@ -55,6 +56,9 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
   PolicyOutcome out;
   stages::SubjectAndSan subject;
   std::optional<stages::Denial> d = stages::CheckTemplateVersion(t, req);
+  if (!d && in.caller != nullptr && options_.enforce_template_permissions) {
+    d = stages::CheckEnrollPermission(t, *in.caller);
+  }
   if (!d) d = stages::CheckKey(t, req);
   if (!d) d = stages::CheckAgentSignatures(t, req, identity_);
   if (!d) d = ResolveRequester(t, in, identity_, lookup_, &on_behalf_of);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "openadcs/ca/caller.h"
 #include "openadcs/ca/engine.h"
 #include "openadcs/db/records.h"
 #include "openadcs/directory/certificate_template.h"
@@ -30,6 +31,11 @@ struct PolicyInput {
   const std::vector<db::ExtensionRow>* admin_extensions = nullptr;
   const directory::TemplateSnapshot* templates = nullptr;
   const Requester* requester = nullptr;
+  // Whose Enroll right on the template is checked (3.2.2.6.2.1.4.3, while
+  // EngineOptions::enforce_template_permissions): the caller of a new
+  // request. Null: not checked (a resubmission, whose requester passed the
+  // check when the request was submitted).
+  const Caller* caller = nullptr;
   bool officer_approved = false;  // ResubmitRequest: satisfies PEND_ALL_REQUESTS
   std::int64_t now = 0;
 };

@@ -63,6 +63,7 @@ ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config) {
   ca::EngineOptions options;
   options.limits.max_request_bytes = config.policy.max_request_bytes;
   options.allow_san_attribute = config.policy.allow_san_attribute;
+  options.enforce_template_permissions = config.policy.enforce_template_permissions;
   options.clock_skew = std::chrono::seconds(config.policy.clock_skew_seconds);
   options.crl_period = std::chrono::hours(config.crl.period_hours);
   options.crl_overlap = std::chrono::hours(config.crl.overlap_hours);

@@ -233,6 +233,7 @@ constexpr std::array<std::string_view, 3> kDigests = {"sha256", "sha384", "sha51
 constexpr std::array<std::string_view, 3> kDigestNames = {"SHA256", "SHA384", "SHA512"};
 constexpr std::array<std::string_view, 2> kSynchronous = {"full", "normal"};
 constexpr std::array<std::string_view, 2> kTemplateSources = {"ldif", "ldap"};
+constexpr std::array<std::string_view, 2> kTemplatePermissions = {"enforce", "ignore"};
 constexpr std::array<std::string_view, 4> kBinds = {"anonymous", "simple", "external", "gssapi"};
 constexpr std::array<std::string_view, 4> kNotifications = {"auto", "rfc4533", "ad", "none"};
 constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug",    "info", "warn",
@@ -305,6 +306,11 @@ Status ParseDirectory(Section& s, DirectoryConfig& d) {
 
 Status ParsePolicy(Section& s, PolicyConfig& policy) {
   OPENADCS_RETURN_IF_ERROR(s.Bool("allow_san_attribute", policy.allow_san_attribute));
+  std::size_t permissions = kTemplatePermissions.size();
+  OPENADCS_RETURN_IF_ERROR(s.Choice("template_permissions", kTemplatePermissions, permissions));
+  if (permissions < kTemplatePermissions.size()) {
+    policy.enforce_template_permissions = permissions == 0;
+  }
   OPENADCS_RETURN_IF_ERROR(s.Integer("max_request_bytes", limits::kMaxRequestBytesMin,
                                      limits::kMaxRequestBytesMax, policy.max_request_bytes));
   OPENADCS_RETURN_IF_ERROR(s.Integer("clock_skew_seconds", limits::kClockSkewSecondsMin,

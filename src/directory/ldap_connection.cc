@@ -13,6 +13,9 @@
 namespace openadcs::directory {
 namespace {
 
+// LDAP_SERVER_SD_FLAGS_OID (MS-ADTS 3.1.1.3.4.1.11).
+constexpr const char* kSdFlagsOid = "1.2.840.113556.1.4.801";
+
 // A password file larger than this is a mistake (a key file named by error).
 constexpr std::size_t kMaxPasswordBytes = 1024;
 
@@ -230,7 +233,26 @@ Status LdapConnection::SearchPage(const SearchRequest& request, berval* cookie,
                                  cookie->bv_len > 0 ? cookie : nullptr, 1, &page_control);
     if (rc != LDAP_SUCCESS) return LdapError(rc, what);
   }
-  LDAPControl* controls[] = {page_control, nullptr};
+  // SEQUENCE { INTEGER flags }, as the control's value.
+  berval* sd_value = nullptr;
+  if (request.sd_flags) {
+    BerElement* ber = ber_alloc_t(LBER_USE_DER);
+    const bool encoded = ber != nullptr &&
+                         ber_printf(ber, "{i}", static_cast<ber_int_t>(*request.sd_flags)) != -1 &&
+                         ber_flatten(ber, &sd_value) == 0;
+    if (ber != nullptr) ber_free(ber, 1);
+    if (!encoded) {
+      if (page_control != nullptr) ldap_control_free(page_control);
+      return Status::Internal(what + ": cannot encode the SD flags control");
+    }
+  }
+  std::unique_ptr<berval, decltype(&ber_bvfree)> owned_sd_value(sd_value, &ber_bvfree);
+  LDAPControl sd_control{const_cast<char*>(kSdFlagsOid), {}, 0};
+  if (sd_value != nullptr) sd_control.ldctl_value = *sd_value;
+  LDAPControl* controls[3] = {nullptr, nullptr, nullptr};
+  std::size_t n_controls = 0;
+  if (page_control != nullptr) controls[n_controls++] = page_control;
+  if (sd_value != nullptr) controls[n_controls++] = &sd_control;
   std::vector<char*> attrs;
   for (const std::string& a : request.attributes) attrs.push_back(const_cast<char*>(a.c_str()));
   attrs.push_back(nullptr);
@@ -238,8 +260,8 @@ Status LdapConnection::SearchPage(const SearchRequest& request, berval* cookie,
   LDAPMessage* result = nullptr;
   int rc = ldap_search_ext_s(ld_, request.base.c_str(), request.scope, request.filter.c_str(),
                              request.attributes.empty() ? nullptr : attrs.data(), 0,
-                             page_control != nullptr ? controls : nullptr, nullptr, &timeout,
-                             LDAP_NO_LIMIT, &result);
+                             n_controls > 0 ? controls : nullptr, nullptr, &timeout, LDAP_NO_LIMIT,
+                             &result);
   if (page_control != nullptr) ldap_control_free(page_control);
   // ldap_search_ext_s hands back a result even on failure.
   std::unique_ptr<LDAPMessage, decltype(&ldap_msgfree)> owned(result, &ldap_msgfree);

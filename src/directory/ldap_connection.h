@@ -7,7 +7,9 @@
 #include <ldap.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,12 @@ class LdapConnection {
     std::vector<std::string> attributes;  // empty: all user attributes
     bool paged = false;
     std::size_t max_entries = 100'000;  // more fail the search (InvalidArgument)
+    // Sent as LDAP_SERVER_SD_FLAGS_OID (MS-ADTS 3.1.1.3.4.1.11), not
+    // critical: the parts of nTSecurityDescriptor to return (OWNER 0x1,
+    // GROUP 0x2, DACL 0x4, SACL 0x8). AD and Samba return the attribute to
+    // a bind that may not read the SACL only with this control; servers
+    // without it (slapd) ignore it.
+    std::optional<std::uint32_t> sd_flags;
   };
   // Entries in the order the server sent them. NotFound when the base does
   // not exist; Unavailable when the server is away or the timeout passes;

@@ -32,6 +32,9 @@ namespace {
 
 constexpr char kAdNotificationOid[] = "1.2.840.113556.1.4.528";
 constexpr char kAdShowDeletedOid[] = "1.2.840.113556.1.4.417";
+// SECURITY_INFORMATION bits of the SD flags control.
+constexpr std::uint32_t kSdOwner = 0x1;
+constexpr std::uint32_t kSdDacl = 0x4;
 // With no message from the server for this long, a base search of the
 // rootDSE checks that the connection still works (a server that vanished
 // without closing the socket is otherwise noticed only at the next change).
@@ -116,6 +119,11 @@ Result<Loaded> LoadFromDirectory(LdapConnection& connection, const Naming& namin
   request.base = naming.templates_dn;
   request.scope = LDAP_SCOPE_ONELEVEL;
   request.filter = "(objectClass=pKICertificateTemplate)";
+  // AD and Samba leave nTSecurityDescriptor out of "*"; owner and DACL are
+  // what a bind without SeSecurityPrivilege may read, and all the
+  // permission check needs.
+  request.attributes = {"*", "nTSecurityDescriptor"};
+  request.sd_flags = kSdOwner | kSdDacl;
   request.paged = true;
   request.max_entries = options.max_templates;
   Result<std::vector<DirectoryEntry>> templates = connection.Search(request);
@@ -123,6 +131,8 @@ Result<Loaded> LoadFromDirectory(LdapConnection& connection, const Naming& namin
   request.base = naming.services_dn;
   request.filter = fmt::format("(&(objectClass=pKIEnrollmentService)(cn={}))",
                                EscapeFilterValue(options.enrollment_service));
+  request.attributes.clear();
+  request.sd_flags.reset();
   request.paged = false;
   Result<std::vector<DirectoryEntry>> services = connection.Search(request);
   if (!services.ok()) return services.status();

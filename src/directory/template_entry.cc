@@ -38,6 +38,7 @@ constexpr std::string_view kRaPolicies = "msPKI-RA-Policies";
 constexpr std::string_view kCertificatePolicy = "msPKI-Certificate-Policy";
 constexpr std::string_view kApplicationPolicy = "msPKI-Certificate-Application-Policy";
 constexpr std::string_view kRaApplicationPolicies = "msPKI-RA-Application-Policies";
+constexpr std::string_view kSecurityDescriptor = "nTSecurityDescriptor";
 constexpr std::string_view kDnsHostName = "dNSHostName";
 constexpr std::string_view kCertificateTemplates = "certificateTemplates";
 
@@ -274,6 +275,13 @@ Result<CertificateTemplate> ParseTemplateEntry(const DirectoryEntry& entry) {
   OPENADCS_RETURN_IF_ERROR(ReadRaApplicationPolicies(entry, &t.ra_application_policies));
   OPENADCS_RETURN_IF_ERROR(ReadTextList(entry, kSupersede, &t.supersede_templates));
   OPENADCS_RETURN_IF_ERROR(ReadDefaultCsps(entry, &t.default_csps));
+  const Bytes* sd = nullptr;
+  OPENADCS_RETURN_IF_ERROR(SingleValue(entry, kSecurityDescriptor, &sd));
+  if (sd != nullptr) {
+    Result<security::SecurityDescriptor> decoded = security::DecodeSecurityDescriptor(*sd);
+    if (!decoded.ok()) return AttributeError(kSecurityDescriptor, decoded.status().message());
+    t.security = std::move(*decoded);
+  }
   return t;
 }
 

@@ -1,6 +1,7 @@
 #include "openadcs/security/security_descriptor.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
 
 namespace openadcs::security {
@@ -66,14 +67,34 @@ Result<Ace> DecodeAce(std::span<const std::uint8_t> bytes, const std::string& wh
   ace.flags = body[1];
   std::size_t interpreted = kAceHeaderBytes;
   if (ace.HasMaskAndSid()) {
-    if (ace_size < kAceFixedBytes + Sid::kHeaderBytes) {
+    std::size_t sid_at = kAceFixedBytes;
+    if (ace.IsObject()) {
+      if (ace_size < kObjectAceFixedBytes) {
+        return Invalid(what, "AceSize smaller than header, mask and flags");
+      }
+      const std::uint32_t flags = Load32(body, kAceFixedBytes);
+      ace.object_flags = flags & ~(kAceObjectTypePresent | kAceInheritedObjectTypePresent);
+      sid_at = kObjectAceFixedBytes;
+      auto guid = [&](std::uint32_t flag, std::optional<Uuid>* out) -> Status {
+        if ((flags & flag) == 0) return Status::Ok();
+        if (ace_size < sid_at + kGuidBytes) {
+          return Invalid(what, "AceSize smaller than the GUIDs its flags announce");
+        }
+        *out = Uuid::FromWire(body.subspan(sid_at, kGuidBytes));
+        sid_at += kGuidBytes;
+        return Status::Ok();
+      };
+      OPENADCS_RETURN_IF_ERROR(guid(kAceObjectTypePresent, &ace.object_type));
+      OPENADCS_RETURN_IF_ERROR(guid(kAceInheritedObjectTypePresent, &ace.inherited_object_type));
+    }
+    if (ace_size < sid_at + Sid::kHeaderBytes) {
       return Invalid(what, "AceSize smaller than header, mask and SID");
     }
     ace.mask = Load32(body, kAceHeaderBytes);
-    Result<Sid> sid = Sid::Decode(body.subspan(kAceFixedBytes));
+    Result<Sid> sid = Sid::Decode(body.subspan(sid_at));
     if (!sid.ok()) return Invalid(what, sid.status().message());
     ace.sid = *sid;
-    interpreted = kAceFixedBytes + ace.sid.EncodedSize();
+    interpreted = sid_at + ace.sid.EncodedSize();
   }
   ace.tail.assign(body.begin() + static_cast<std::ptrdiff_t>(interpreted), body.end());
   *size = ace_size;
@@ -164,6 +185,21 @@ Status DecodeAclPart(std::span<const std::uint8_t> bytes, std::uint32_t offset, 
   return Status::Ok();
 }
 
+// An object ACE's Flags and GUIDs; the presence bits follow the optionals.
+void AppendObjectPart(const Ace& ace, Bytes* out) {
+  std::uint32_t flags =
+      ace.object_flags & ~(kAceObjectTypePresent | kAceInheritedObjectTypePresent);
+  if (ace.object_type) flags |= kAceObjectTypePresent;
+  if (ace.inherited_object_type) flags |= kAceInheritedObjectTypePresent;
+  Append32(out, flags);
+  for (const std::optional<Uuid>* guid : {&ace.object_type, &ace.inherited_object_type}) {
+    if (!guid->has_value()) continue;
+    std::array<std::uint8_t, kGuidBytes> wire{};
+    (*guid)->ToWire(wire);
+    out->insert(out->end(), wire.begin(), wire.end());
+  }
+}
+
 Status EncodeAcl(const Acl& acl, const char* what, Bytes* out) {
   if (acl.revision != kAclRevision && acl.revision != kAclRevisionDs) {
     return Invalid(what, "AclRevision " + std::to_string(acl.revision) + " (must be 2 or 4)");
@@ -189,6 +225,7 @@ Status EncodeAcl(const Acl& acl, const char* what, Bytes* out) {
     Append16(out, 0);  // AceSize, once known
     if (ace.HasMaskAndSid()) {
       Append32(out, ace.mask);
+      if (ace.IsObject()) AppendObjectPart(ace, out);
       ace.sid.EncodeTo(out);
     }
     out->insert(out->end(), ace.tail.begin(), ace.tail.end());

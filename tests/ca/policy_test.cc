@@ -118,8 +118,8 @@ class PolicyTest : public ::testing::Test {
     attributes_.clear();
     for (auto& [n, v] : pki::ParseRequestAttributes(attributes)) attributes_.push_back({0, n, v});
     Policy policy(options_, *identity_, lookup_);
-    return policy.Evaluate(
-        {&request_, &attributes_, &admin_, &snapshot_, &requester_, officer_approved, kNow});
+    return policy.Evaluate({&request_, &attributes_, &admin_, &snapshot_, &requester_, nullptr,
+                            officer_approved, kNow});
   }
 
   // `out` must outlive the returned pointer.
@@ -253,7 +253,7 @@ TEST_F(PolicyTest, RaSignatureCountsOnlySignersThisCaIssued) {
   req.signers.push_back({std::move(foreign), {}});
   std::vector<db::AttributeRow> attrs{{0, "CertificateTemplate", "OfficerApproval"}};
   Policy policy(options_, *identity_, nullptr);
-  auto out = policy.Evaluate({&req, &attrs, &admin_, &snapshot_, &requester_, true, kNow});
+  auto out = policy.Evaluate({&req, &attrs, &admin_, &snapshot_, &requester_, nullptr, true, kNow});
   EXPECT_EQ(out.status, hr::kSignatureCount);
 }
 
@@ -265,7 +265,8 @@ TEST_F(PolicyTest, NullSignatureNeedsEnrollmentAgents) {
   req.pkcs10_null_signature = true;
   std::vector<db::AttributeRow> attrs{{0, "CertificateTemplate", "WebServer"}};
   Policy policy(options_, *identity_, nullptr);
-  auto out = policy.Evaluate({&req, &attrs, &admin_, &snapshot_, &requester_, false, kNow});
+  auto out =
+      policy.Evaluate({&req, &attrs, &admin_, &snapshot_, &requester_, nullptr, false, kNow});
   EXPECT_EQ(out.status, hr::kBadSignature);
 }
 

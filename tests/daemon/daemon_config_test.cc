@@ -37,6 +37,7 @@ TEST(DaemonConfigTest, EmptyFileGivesTheEmbeddedDefault) {
   EXPECT_EQ(config->templates.directory, "/etc/openadcs/templates");
   EXPECT_EQ(config->templates.enrollment_service, "");
   EXPECT_FALSE(config->policy.allow_san_attribute);
+  EXPECT_TRUE(config->policy.enforce_template_permissions);
   EXPECT_EQ(config->policy.max_request_bytes, 64u * 1024);
   EXPECT_EQ(config->policy.clock_skew_seconds, 600u);
   EXPECT_EQ(config->policy.serial_bytes, 19u);
@@ -84,6 +85,7 @@ enrollment_service = "Example-CA"
 
 [policy]
 allow_san_attribute = true
+template_permissions = "Ignore"
 max_request_bytes = 1024
 clock_skew_seconds = 0
 serial_bytes = 16
@@ -112,6 +114,7 @@ level = "debug"
   EXPECT_FALSE(config->database.synchronous_full);
   EXPECT_EQ(config->templates.enrollment_service, "Example-CA");
   EXPECT_TRUE(config->policy.allow_san_attribute);
+  EXPECT_FALSE(config->policy.enforce_template_permissions);
   EXPECT_EQ(config->policy.max_request_bytes, 1024u);
   EXPECT_EQ(config->policy.clock_skew_seconds, 0u);
   EXPECT_EQ(config->policy.serial_bytes, 16u);
@@ -139,6 +142,7 @@ level = "debug"
   const ca::EngineOptions engine = EngineOptionsFrom(*config);
   EXPECT_EQ(engine.limits.max_request_bytes, 1024u);
   EXPECT_TRUE(engine.allow_san_attribute);
+  EXPECT_FALSE(engine.enforce_template_permissions);
   EXPECT_EQ(engine.clock_skew, std::chrono::seconds(0));
   EXPECT_EQ(engine.crl_period, std::chrono::hours(24));
   EXPECT_EQ(engine.crl_overlap, std::chrono::hours(2));

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "openadcs/security/object_access.h"
 #include "testing/pki.h"
 
 namespace openadcs::directory {
@@ -197,6 +198,26 @@ TEST(LdifTemplateSourceTest, SampleSubCaTemplate) {
   EXPECT_EQ(t->minimal_key_size, 1024U);
   EXPECT_THAT(t->critical_extensions, ElementsAre("2.5.29.15", "2.5.29.19"));
   EXPECT_TRUE(t->extended_key_usage.empty());
+  // Only BUILTIN\Administrators may enroll.
+  ASSERT_TRUE(t->security.has_value());
+  using security::Sid;
+  const Sid users[] = {security::well_known::kAuthenticatedUsers};
+  const Sid admins[] = {security::well_known::kBuiltinAdministrators};
+  EXPECT_FALSE(security::HasExtendedRight(*t->security, users, security::extended_right::kEnroll));
+  EXPECT_TRUE(security::HasExtendedRight(*t->security, admins, security::extended_right::kEnroll));
+}
+
+TEST(LdifTemplateSourceTest, SampleTemplatesLetAuthenticatedUsersEnroll) {
+  std::unique_ptr<TemplateSource> source = Open(kSamples);
+  ASSERT_NE(source, nullptr);
+  const security::Sid users[] = {security::well_known::kAuthenticatedUsers};
+  ASSERT_EQ(source->Current()->templates().size(), 5u);
+  for (const CertificateTemplate& t : source->Current()->templates()) {
+    ASSERT_TRUE(t.security.has_value()) << t.name;
+    EXPECT_TRUE(security::HasExtendedRight(*t.security, users, security::extended_right::kEnroll))
+        << t.name;
+    EXPECT_EQ(t.security->owner, security::well_known::kBuiltinAdministrators) << t.name;
+  }
 }
 
 TEST(LdifTemplateSourceTest, SampleOfficerApprovalTemplate) {

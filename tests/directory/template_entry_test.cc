@@ -190,7 +190,28 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"msPKI-RA-Application-Policies", {B("msPKI-Key-Usage`DWORD`lots`")}},
         BadValue{"msPKI-RA-Application-Policies", {B("msPKI-Key-Usage`QWORD`1`")}},
         BadValue{"pKIDefaultCSPs", {B("Microsoft RSA SChannel Cryptographic Provider")}},
-        BadValue{"msPKI-Supersede-Templates", {B("")}}));
+        BadValue{"msPKI-Supersede-Templates", {B("")}},
+        BadValue{"nTSecurityDescriptor", {B("D:(A;;CR;;;AU)")}},  // SDDL is not the syntax
+        BadValue{"nTSecurityDescriptor", {Bytes{0x01, 0x00, 0x04, 0x80}}}));
+
+TEST(ParseTemplateEntryTest, SecurityDescriptorIsDecodedWhenPresent) {
+  Result<CertificateTemplate> bare = ParseTemplateEntry(V2Entry());
+  ASSERT_TRUE(bare.ok());
+  EXPECT_FALSE(bare->security.has_value());
+  // Owner BUILTIN\Administrators, a DACL granting Everyone 0x100.
+  const Bytes sd = HexDecode(
+                       "01000480 30000000 00000000 00000000 14000000"
+                       "02001c00 01000000 00001400 00010000 01010000 00000001 00000000"
+                       "01020000 00000005 20000000 20020000")
+                       .value();
+  Result<CertificateTemplate> parsed =
+      ParseTemplateEntry(Replaced(V2Entry(), "nTSecurityDescriptor", {sd}));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ASSERT_TRUE(parsed->security.has_value());
+  EXPECT_EQ(parsed->security->owner, security::well_known::kBuiltinAdministrators);
+  ASSERT_EQ(parsed->security->dacl->aces.size(), 1u);
+  EXPECT_EQ(parsed->security->dacl->aces[0].mask, 0x100u);
+}
 
 TEST(ParseTemplateEntryTest, RaApplicationPolicyPropertyListOfSchemaThree) {
   DirectoryEntry e = Replaced(

@@ -144,8 +144,8 @@ TEST(SecurityDescriptorTest, AceTailAclSlackAndOpaqueAcesSurvive) {
           "04 00 34 00 02 00 00 00"
           // allow, AceSize 24: Everyone plus 4 bytes of excess
           "00 00 18 00 00 02 00 00 01 01 00 00 00 00 00 01 00 00 00 00 aa bb cc dd"
-          // ACCESS_ALLOWED_OBJECT (5), AceSize 8: opaque
-          "05 02 08 00 11 22 33 44"
+          // SYSTEM_AUDIT_OBJECT (7), AceSize 8: opaque
+          "07 02 08 00 11 22 33 44"
           // 12 bytes of slack inside AclSize
           "00 00 00 00 ee ee ee ee 00 00 00 00");
   Result<SecurityDescriptor> sd = DecodeSecurityDescriptor(bytes);
@@ -262,8 +262,9 @@ TEST(SecurityDescriptorTest, RefusesMalformedAces) {
   ExpectRefused(Patched(kAce + 2, 0), "AceSize smaller than the ACE header");
   ExpectRefused(Patched(kAce + 2, 12), "AceSize smaller than header, mask and SID");
   ExpectRefused(Patched(kAce + 2, 24), "AceSize overruns AclSize");
-  // An opaque ACE may be just a header; one smaller is still refused.
-  Bytes opaque = Patched(kAce, 0x05);
+  // An opaque ACE (here SYSTEM_AUDIT_OBJECT) may be just a header; one
+  // smaller is still refused.
+  Bytes opaque = Patched(kAce, 0x07);
   EXPECT_TRUE(DecodeSecurityDescriptor(opaque).ok());
   opaque[kAce + 2] = 0;
   ExpectRefused(opaque, "AceSize smaller than the ACE header");
@@ -322,6 +323,72 @@ TEST(SecurityDescriptorTest, BuildDaclKeepsOrderAndCapsTheCount) {
   EXPECT_EQ(acl->aces.front().type, kAccessAllowedAceType);
   EXPECT_EQ(acl->aces.back().type, kAccessDeniedAceType);
   EXPECT_EQ(acl->aces.back().flags, 0);
+}
+
+// (OA;CI;CR;0e10c968-78fb-11d2-90d4-00c04f79dc55;bf967a86-0de6-11d0-a285-00aa003049e2;AU)
+// then (OD;;CR;a05b8cc2-17bc-4802-a710-e7c15ab866a2;;S-1-5-21-1-2-3-3001), a
+// DS DACL of two object ACEs: one with both GUIDs (Flags 3), one with the
+// object type only (Flags 1), and 0x4 set in the first's Flags beyond the
+// presence bits.
+const Bytes kObjectAces =
+    Hex("01 00 04 80 00 00 00 00 00 00 00 00 00 00 00 00 14 00 00 00"
+        "04 00 78 00 02 00 00 00"
+        "05 02 38 00 00 01 00 00 07 00 00 00"
+        "68 c9 10 0e fb 78 d2 11 90 d4 00 c0 4f 79 dc 55"
+        "86 7a 96 bf e6 0d d0 11 a2 85 00 aa 00 30 49 e2"
+        "01 01 00 00 00 00 00 05 0b 00 00 00"
+        "06 00 38 00 00 01 00 00 01 00 00 00"
+        "c2 8c 5b a0 bc 17 02 48 a7 10 e7 c1 5a b8 66 a2"
+        "01 05 00 00 00 00 00 05 15 00 00 00 01 00 00 00 02 00 00 00 03 00 00 00 b9 0b 00 00");
+
+TEST(SecurityDescriptorTest, ObjectAcesDecodeAndReencodeByteForByte) {
+  Result<SecurityDescriptor> sd = DecodeSecurityDescriptor(kObjectAces);
+  ASSERT_TRUE(sd.ok()) << sd.status().ToString();
+  ASSERT_EQ(sd->dacl->revision, kAclRevisionDs);
+  ASSERT_EQ(sd->dacl->aces.size(), 2u);
+  const Ace& allow = sd->dacl->aces[0];
+  EXPECT_EQ(allow.type, kAccessAllowedObjectAceType);
+  EXPECT_EQ(allow.flags, kContainerInheritAce);
+  EXPECT_EQ(allow.mask, 0x100u);
+  EXPECT_EQ(allow.object_flags, 4u);  // presence bits are the optionals
+  EXPECT_EQ(allow.object_type, Uuid::Parse("0e10c968-78fb-11d2-90d4-00c04f79dc55"));
+  EXPECT_EQ(allow.inherited_object_type, Uuid::Parse("bf967a86-0de6-11d0-a285-00aa003049e2"));
+  EXPECT_EQ(allow.sid, S("S-1-5-11"));
+  EXPECT_TRUE(allow.tail.empty());
+  const Ace& deny = sd->dacl->aces[1];
+  EXPECT_EQ(deny.type, kAccessDeniedObjectAceType);
+  EXPECT_EQ(deny.object_type, Uuid::Parse("a05b8cc2-17bc-4802-a710-e7c15ab866a2"));
+  EXPECT_FALSE(deny.inherited_object_type.has_value());
+  EXPECT_EQ(deny.sid, S("S-1-5-21-1-2-3-3001"));
+  Result<Bytes> again = EncodeSecurityDescriptor(*sd);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, kObjectAces);
+}
+
+TEST(SecurityDescriptorTest, ObjectAceFlagsFollowTheGuidsHeld) {
+  Result<SecurityDescriptor> sd = DecodeSecurityDescriptor(kObjectAces);
+  ASSERT_TRUE(sd.ok());
+  sd->dacl->aces[1].object_type.reset();  // now announces no GUID
+  sd->dacl->aces[0].inherited_object_type.reset();
+  Result<Bytes> bytes = EncodeSecurityDescriptor(*sd);
+  ASSERT_TRUE(bytes.ok());
+  Result<SecurityDescriptor> back = DecodeSecurityDescriptor(*bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ((*bytes)[28 + 8], 0x05);  // the extra bit kept, object type only
+  EXPECT_EQ((*bytes)[28 + 0x38 - 0x10 + 8], 0x00);
+  EXPECT_EQ(back->dacl->aces[1].sid, S("S-1-5-21-1-2-3-3001"));
+  EXPECT_EQ(*back, *sd);
+}
+
+TEST(SecurityDescriptorTest, RefusesObjectAcesTooShortForWhatTheirFlagsAnnounce) {
+  constexpr std::size_t kFirstAce = 28;
+  Bytes b = kObjectAces;
+  b[kFirstAce + 2] = 8;  // AceSize: no room for Flags
+  ExpectRefused(b, "AceSize smaller than header, mask and flags");
+  b[kFirstAce + 2] = 0x24;  // room for Flags and one GUID, Flags announce two
+  ExpectRefused(b, "AceSize smaller than the GUIDs its flags announce");
+  b[kFirstAce + 2] = 0x30;  // both GUIDs, not a SID header
+  ExpectRefused(b, "AceSize smaller than header, mask and SID");
 }
 
 }  // namespace

@@ -28,11 +28,21 @@ inline std::string DeleteEntry(const std::string& dn) {
   return fmt::format("dn: {}\nchangetype: delete\n", dn);
 }
 
+// The nTSecurityDescriptor of the sample templates (config/templates/), in
+// base64: O:BAG:BAD:(OA;;CR;<Enroll>;;AU)(A;;LCRPLORC;;;AU)(A;;FA;;;BA),
+// Authenticated Users read and Enroll, BUILTIN\Administrators full control.
+inline constexpr char kSampleTemplateDescriptor[] =
+    "AQAEgHAAAACAAAAAAAAAABQAAAAEAFwAAwAAAAUAKAAAAQAAAQAAAGjJEA77eNIRkNQAwE953FUBAQAAAAAABQsAAAAAAB"
+    "QAlAACAAEBAAAAAAAFCwAAAAAAGAD/AQ8AAQIAAAAAAAUgAAAAIAIAAAECAAAAAAAFIAAAACACAAABAgAAAAAABSAAAAAg"
+    "AgAA";
+
 // Adds a schema 2 template named `cn` (OID ...21.8.1.2.<oid_suffix>): client
-// authentication, the enrollee supplies the subject, issued at once; `extra`
+// authentication, the enrollee supplies the subject, issued at once, the
+// sample templates' descriptor (base64 `descriptor`; empty: none); `extra`
 // (LDIF lines) is appended.
 inline std::string NewTemplate(const std::string& cn, const std::string& oid_suffix,
-                               const std::string& extra = "") {
+                               const std::string& extra = "",
+                               const std::string& descriptor = kSampleTemplateDescriptor) {
   return fmt::format(
       "dn: {}\nchangetype: add\nobjectClass: top\nobjectClass: pKICertificateTemplate\ncn: {}\n"
       "displayName: {}\nflags: 131680\nrevision: 100\npKIDefaultKeySpec: 1\npKIKeyUsage:: oAA=\n"
@@ -41,8 +51,9 @@ inline std::string NewTemplate(const std::string& cn, const std::string& oid_suf
       "msPKI-Enrollment-Flag: 0\nmsPKI-Private-Key-Flag: 16842768\n"
       "msPKI-Certificate-Name-Flag: 1\nmsPKI-Minimal-Key-Size: 2048\n"
       "msPKI-Template-Schema-Version: 2\nmsPKI-Template-Minor-Revision: 1\n"
-      "msPKI-Cert-Template-OID: 1.3.6.1.4.1.311.21.8.1.2.{}\n{}",
-      TemplateDn(cn), cn, cn, oid_suffix, extra);
+      "msPKI-Cert-Template-OID: 1.3.6.1.4.1.311.21.8.1.2.{}\n{}{}",
+      TemplateDn(cn), cn, cn, oid_suffix,
+      descriptor.empty() ? "" : "nTSecurityDescriptor:: " + descriptor + "\n", extra);
 }
 
 // Adds (`op` "add") or removes ("delete") `cn` in the sample enrollment

@@ -59,6 +59,10 @@ inline constexpr std::uint32_t kRoles = kAdmin | kOfficer | kAuditor | kOperator
 // O(ACEs x caller SIDs) comparisons.
 std::uint32_t GrantedRights(const security::SecurityDescriptor& sd, const Caller& caller);
 
+// The caller's SIDs that parse: caller.sid, then caller.group_sids. The
+// others, and an empty caller.sid, are left out: they match no ACE.
+std::vector<security::Sid> CallerSids(const Caller& caller);
+
 // What the caller may do given `granted` (from GrantedRights):
 //  - with role separation on, a caller holding more than one of Admin,
 //    Officer, Auditor and Operator gets no right at all (MS-CSRA "role

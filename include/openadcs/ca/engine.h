@@ -49,6 +49,11 @@ struct EngineOptions {
   // EDITF_ATTRIBUTESUBJECTALTNAME2: honour the SAN request attribute. Off:
   // the ESC6 weakness.
   bool allow_san_attribute = false;
+  // Check each new request's caller against the template's Enroll right
+  // (its nTSecurityDescriptor; MS-WCCE 3.2.2.6.2.1.4.3), on top of the CA's
+  // own Enroll right. Off: whoever the CA lets enroll may enroll on every
+  // served template.
+  bool enforce_template_permissions = true;
   // The validity of issued certificates is clipped to the CA's own notAfter.
   // Backdate notBefore this much for clock skew (Windows uses 10 minutes).
   std::chrono::seconds clock_skew{600};

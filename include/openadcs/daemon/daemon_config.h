@@ -110,6 +110,8 @@ struct DirectoryConfig {
 
 struct PolicyConfig {
   bool allow_san_attribute = false;
+  // template_permissions: "enforce" (true) or "ignore".
+  bool enforce_template_permissions = true;
   std::uint32_t max_request_bytes = 64 * 1024;
   std::uint32_t clock_skew_seconds = 600;
   std::uint32_t serial_bytes = 19;

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "openadcs/security/security_descriptor.h"
+
 namespace openadcs::directory {
 
 namespace enrollment_flag {  // msPKI-Enrollment-Flag
@@ -74,6 +76,12 @@ struct CertificateTemplate {
   std::vector<std::string> certificate_policies;  // msPKI-Certificate-Policy
   std::vector<std::string> supersede_templates;
   std::vector<std::string> default_csps;
+  // nTSecurityDescriptor (MS-CRTD 2.5): whose Enroll right the CA checks
+  // (MS-WCCE 3.2.2.6.2.1.4.3, security/object_access.h). None when the
+  // entry carried no descriptor (a directory that does not hold one, or a
+  // bind not allowed to read it), which no one may enroll on while template
+  // permissions are enforced.
+  std::optional<security::SecurityDescriptor> security;
 
   bool pend_all_requests() const {
     return (enrollment_flags & enrollment_flag::kPendAllRequests) != 0;

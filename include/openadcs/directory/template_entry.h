@@ -101,6 +101,9 @@ class DirectoryEntry {
 //  - pKIDefaultCSPs values must read "<number>,<name>"; kept verbatim.
 //  - msPKI-Cert-Template-OID is checked for every schema version but kept
 //    only for version 2 and later (the model's oid is empty for version 1).
+//  - nTSecurityDescriptor: one self-relative security descriptor
+//    (security/security_descriptor.h); one that does not decode fails the
+//    entry, so a template whose permissions cannot be read is not served.
 Result<CertificateTemplate> ParseTemplateEntry(const DirectoryEntry& entry);
 
 // A CA's pKIEnrollmentService object.

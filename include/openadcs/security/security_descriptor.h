@@ -9,11 +9,17 @@
 //                   | Sbz2=0 (16), then AceCount ACEs within AclSize
 //   ACE: AceType | AceFlags | AceSize (16, a multiple of 4), then for the
 //        allow, deny and callback types Mask (32) and a SID, and for the
-//        callback types their application data after it (2.4.4.6, 2.4.4.7)
+//        callback types their application data after it (2.4.4.6, 2.4.4.7);
+//        for the object types Mask (32) | Flags (32) | ObjectType (16, when
+//        Flags has 0x1) | InheritedObjectType (16, when Flags has 0x2) | SID
+//        (2.4.4.3, 2.4.4.4)
 //
-// ACE types: ACCESS_ALLOWED (0), ACCESS_DENIED (1), ACCESS_ALLOWED_CALLBACK
-// (9) and ACCESS_DENIED_CALLBACK (0x0A) are interpreted (MS-CSRA's officer
-// rights are callback ACEs, security/officer_rights.h). Every other type is
+// ACE types: ACCESS_ALLOWED (0), ACCESS_DENIED (1), ACCESS_ALLOWED_OBJECT
+// (5), ACCESS_DENIED_OBJECT (6), ACCESS_ALLOWED_CALLBACK (9) and
+// ACCESS_DENIED_CALLBACK (0x0A) are interpreted (MS-CSRA's officer rights
+// are callback ACEs, security/officer_rights.h; a directory object's
+// nTSecurityDescriptor grants extended rights in object ACEs, security/
+// object_access.h). Every other type is
 // kept as opaque bytes, so that a descriptor an administration
 // tool sends (with audit ACEs in its SACL, say) comes back from
 // GetCASecurity as it was set; what the access decision makes of them is for
@@ -44,6 +50,7 @@
 #include "openadcs/security/sid.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/status.h"
+#include "openadcs/util/uuid.h"
 
 namespace openadcs::security {
 
@@ -61,6 +68,9 @@ inline constexpr std::size_t kAceHeaderBytes = 4;
 // AceType, AceFlags, AceSize, Mask: what precedes the SID of an allow or
 // deny ACE.
 inline constexpr std::size_t kAceFixedBytes = 8;
+// What precedes the GUIDs of an object ACE: AceType .. Mask, then Flags.
+inline constexpr std::size_t kObjectAceFixedBytes = 12;
+inline constexpr std::size_t kGuidBytes = 16;
 
 // Control flags (MS-DTYP 2.4.6).
 inline constexpr std::uint16_t kSeOwnerDefaulted = 0x0001;
@@ -88,6 +98,7 @@ inline constexpr std::uint8_t kAclRevisionDs = 4;
 // decision has to know about to fail closed.
 inline constexpr std::uint8_t kAccessAllowedAceType = 0x00;
 inline constexpr std::uint8_t kAccessDeniedAceType = 0x01;
+inline constexpr std::uint8_t kAccessAllowedObjectAceType = 0x05;
 inline constexpr std::uint8_t kAccessDeniedObjectAceType = 0x06;
 inline constexpr std::uint8_t kAccessAllowedCallbackAceType = 0x09;
 inline constexpr std::uint8_t kAccessDeniedCallbackAceType = 0x0A;
@@ -102,18 +113,30 @@ inline constexpr std::uint8_t kInheritedAce = 0x10;
 inline constexpr std::uint8_t kSuccessfulAccessAceFlag = 0x40;
 inline constexpr std::uint8_t kFailedAccessAceFlag = 0x80;
 
+// The Flags field of an object ACE (MS-DTYP 2.4.4.3): which GUIDs follow.
+inline constexpr std::uint32_t kAceObjectTypePresent = 0x1;
+inline constexpr std::uint32_t kAceInheritedObjectTypePresent = 0x2;
+
 struct Ace {
   std::uint8_t type = kAccessAllowedAceType;
   std::uint8_t flags = 0;
-  // Mask and trustee of an allow, deny or callback ACE (HasMaskAndSid);
-  // zero and S-1-0 for every other type.
+  // Mask and trustee of an allow, deny, object or callback ACE
+  // (HasMaskAndSid); zero and S-1-0 for every other type.
   std::uint32_t mask = 0;
   Sid sid;
+  // Object ACEs only (IsObject): the GUIDs that follow Flags, and the bits
+  // of Flags other than their two presence bits (none are defined; kept so
+  // that the ACE re-encodes as it was). The presence bits are the
+  // optionals: the decoder sets them from Flags, the encoder writes Flags
+  // from them, so an ACE built with an object type equals one decoded.
+  std::uint32_t object_flags = 0;
+  std::optional<Uuid> object_type;
+  std::optional<Uuid> inherited_object_type;
   // The ACE's bytes after what this codec interprets: after the SID of an
-  // allow or deny ACE (AceSize may exceed it; 2.4.4.1 says to ignore the
-  // excess), the application data of a callback ACE (with any padding to
-  // AceSize), after the 4-byte header for every other type. Kept so that
-  // the ACE re-encodes byte for byte. Its size is a multiple of 4.
+  // allow, deny or object ACE (AceSize may exceed it; 2.4.4.1 says to
+  // ignore the excess), the application data of a callback ACE (with any
+  // padding to AceSize), after the 4-byte header for every other type. Kept
+  // so that the ACE re-encodes byte for byte. Its size is a multiple of 4.
   Bytes tail;
 
   bool IsAllowOrDeny() const {
@@ -122,8 +145,11 @@ struct Ace {
   bool IsCallback() const {
     return type == kAccessAllowedCallbackAceType || type == kAccessDeniedCallbackAceType;
   }
+  bool IsObject() const {
+    return type == kAccessAllowedObjectAceType || type == kAccessDeniedObjectAceType;
+  }
   // The types whose Mask and SID the codec reads and writes.
-  bool HasMaskAndSid() const { return IsAllowOrDeny() || IsCallback(); }
+  bool HasMaskAndSid() const { return IsAllowOrDeny() || IsCallback() || IsObject(); }
   friend bool operator==(const Ace&, const Ace&) = default;
 };
 
@@ -165,7 +191,8 @@ struct SecurityDescriptor {
 // not zero, AclSize is below its header or past the descriptor, AceCount
 // exceeds kMaxAces or the ACEs overrun AclSize; an ACE's AceSize is not a
 // multiple of 4, is smaller than its header (or than header, mask and SID
-// for allow, deny and callback ACEs), or overruns the ACL.
+// for allow, deny and callback ACEs, or than header, mask, flags, the GUIDs
+// its flags announce and SID for object ACEs), or overruns the ACL.
 Result<SecurityDescriptor> DecodeSecurityDescriptor(std::span<const std::uint8_t> bytes);
 
 // The self-relative form, parts in the canonical order above. Fails (with
