@@ -326,10 +326,15 @@ std::optional<Denial> SubjectFromDirectory(const CertificateTemplate& t,
   auto id = lookup->Lookup(requester_name);
   if (!id.ok()) {
     // A machine template for an account the directory does not know: what
-    // Windows answers for a computer object that is not found.
-    const std::uint32_t status = NeedsDnsHostName(t) && id.status().code() == StatusCode::kNotFound
-                                     ? hr::kSubjectDnsRequired
-                                     : hr::kBadRequestSubject;
+    // Windows answers for a computer object that is not found. A directory
+    // that cannot be reached: its own error, so the client sees a transient
+    // failure rather than a bad request.
+    std::uint32_t status = hr::kBadRequestSubject;
+    if (id.status().code() == StatusCode::kUnavailable) {
+      status = hr::kDsServerDown;
+    } else if (NeedsDnsHostName(t) && id.status().code() == StatusCode::kNotFound) {
+      status = hr::kSubjectDnsRequired;
+    }
     return Denial{status,
                   "directory lookup of '" + requester_name + "' failed: " + id.status().message()};
   }

@@ -111,7 +111,8 @@ bool IsCaTemplate(const directory::CertificateTemplate& t);
 // when `lookup` is null or fails, or the result has neither a subject nor a
 // SAN; when the entry lacks an attribute a flag requires, with the
 // CERTSRV_E_SUBJECT_{DNS,EMAIL,UPN,DIRECTORY_GUID}_REQUIRED Windows returns
-// (SUBJECT_DNS_REQUIRED too when a machine template's account is not found).
+// (SUBJECT_DNS_REQUIRED too when a machine template's account is not found),
+// and ERROR_DS_SERVER_DOWN when the directory cannot be reached.
 // `lookup` may be null.
 [[nodiscard]] std::optional<Denial> SubjectFromDirectory(const directory::CertificateTemplate& t,
                                                          const std::string& requester_name,

@@ -126,6 +126,16 @@ TEST(DirectoryNameFlagsTest, MissingAttributesGiveWindowsCodes) {
   }
 }
 
+TEST(DirectoryNameFlagsTest, AnUnreachableDirectoryIsAServerDownError) {
+  FakeLookup lookup;
+  lookup.failure = Status::Unavailable("ldap://dc1: Can't contact LDAP server");
+  st::SubjectAndSan out;
+  auto denial = st::SubjectFromDirectory(MachineTemplate(nf::kSubjectRequireDnsAsCn),
+                                         "EXAMPLE\\WS1$", &lookup, &out);
+  ASSERT_TRUE(denial);
+  EXPECT_EQ(denial->status, hr::kDsServerDown) << denial->message;
+}
+
 TEST(DirectoryCallerTest, KnownAccountsGetTheDirectorysSidsUnknownOnesKeepTheirs) {
   FakeLookup lookup;
   DirectoryIdentity alice;
