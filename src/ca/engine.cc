@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "ca/engine_impl.h"
+#include "openadcs/ca/directory_caller.h"
 #include "openadcs/util/hresult.h"
 
 namespace openadcs::ca {
@@ -69,6 +70,7 @@ Engine::Impl::Impl(EngineOptions options, const pki::CaIdentity& identity, db::C
       identity_(identity),
       store_(store),
       templates_(templates),
+      lookup_(lookup),
       security_(security),
       clock_(clock ? std::move(clock) : Clock(SystemNow)),
       policy_(options_, identity_, lookup),
@@ -156,6 +158,10 @@ Result<Bytes> Engine::FullResponse(const SubmitResult& result) const {
 }
 const CaProperties& Engine::properties() const {
   return impl_->properties();
+}
+
+Caller Engine::ResolveCaller(Caller authenticated) const {
+  return WithDirectorySids(std::move(authenticated), impl_->lookup());
 }
 
 SubmitResult Engine::Submit(const SubmitRequest& request) {

@@ -109,6 +109,7 @@ class Engine::Impl {
 
   const CaProperties& properties() const { return properties_; }
   CaSecurity& security() const { return security_; }
+  directory::IdentityLookup* lookup() const { return lookup_; }
 
  private:
   // Writes `rec` once it holds the certificate (with the audit event its
@@ -184,6 +185,7 @@ class Engine::Impl {
   const pki::CaIdentity& identity_;
   db::CaStore& store_;
   directory::TemplateSource& templates_;
+  directory::IdentityLookup* lookup_;  // may be null
   CaSecurity& security_;
   Clock clock_;
   Policy policy_;

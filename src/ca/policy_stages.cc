@@ -114,6 +114,18 @@ void CopyFromRequest(const pki::RequestedExtension& e, ExtensionSet* set) {
   set->copied_from_request.insert(e.oid);
 }
 
+// A machine template whose subject or SAN is the computer's DNS name: the
+// CA must find a dNSHostName (MS-WCCE 3.2.2.6.2.1.4.5.1, CT_FLAG_MACHINE_TYPE).
+bool NeedsDnsHostName(const CertificateTemplate& t) {
+  return (t.general_flags & gf::kMachineType) != 0 &&
+         (t.name_flags &
+          (nf::kSubjectRequireCommonName | nf::kSubjectRequireDnsAsCn | nf::kAltRequireDns)) != 0;
+}
+
+Denial Missing(std::uint32_t status, const char* attribute) {
+  return Denial{status, std::string("the directory entry has no ") + attribute};
+}
+
 // The subject name the template's SUBJECT_REQUIRE_* flags build from `id`.
 std::optional<Denial> DirectorySubjectName(const CertificateTemplate& t,
                                            const DirectoryIdentity& id, ossl::X509NamePtr* out) {
@@ -128,15 +140,15 @@ std::optional<Denial> DirectorySubjectName(const CertificateTemplate& t,
     if ((t.name_flags & (nf::kSubjectRequireCommonName | nf::kSubjectRequireDnsAsCn)) != 0) {
       const std::string& cn = machine ? id.dns_host_name : id.common_name;
       if (cn.empty()) {
-        return Denial{hr::kBadRequestSubject, std::string("the directory entry has no ") +
-                                                  (machine ? "dNSHostName" : "cn")};
+        return machine ? Missing(hr::kSubjectDnsRequired, "dNSHostName")
+                       : Missing(hr::kBadRequestSubject, "cn");
       }
       X509_NAME_add_entry_by_txt(subject.get(), "CN", MBSTRING_UTF8,
                                  reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
     }
   }
   if ((t.name_flags & nf::kSubjectRequireEmail) != 0) {
-    if (id.email.empty()) return Denial{hr::kBadRequestSubject, "the directory entry has no mail"};
+    if (id.email.empty()) return Missing(hr::kSubjectEmailRequired, "mail");
     X509_NAME_add_entry_by_txt(subject.get(), "emailAddress", MBSTRING_ASC,
                                reinterpret_cast<const unsigned char*>(id.email.c_str()), -1, -1, 0);
   }
@@ -144,22 +156,35 @@ std::optional<Denial> DirectorySubjectName(const CertificateTemplate& t,
   return std::nullopt;
 }
 
-// The (type, value) names the template's ALT_REQUIRE_* flags take from `id`.
+// The (type, value) names the template's SUBJECT_ALT_REQUIRE_* flags take
+// from `id`. SPN, as MS-CRTD 2.28 and MS-WCCE say, adds the
+// userPrincipalName; DOMAIN_DNS the domain's DNS and NetBIOS names (what
+// LsarQueryInformationPolicy's PolicyDnsDomainInformation gives).
 std::optional<Denial> DirectoryAltNames(const CertificateTemplate& t, const DirectoryIdentity& id,
                                         std::vector<std::pair<std::string, std::string>>* names) {
-  auto want = [&](std::uint32_t flag, const char* type, const std::string& value,
-                  const char* attr) -> std::optional<std::string> {
-    if ((t.name_flags & flag) == 0) return std::nullopt;
-    if (value.empty()) return std::string("the directory entry has no ") + attr;
-    names->emplace_back(type, value);
-    return std::nullopt;
+  struct Wanted {
+    std::uint32_t flags;
+    const char* type;
+    const std::string& value;
+    std::uint32_t status;
+    const char* attribute;
   };
-  for (auto err : {want(nf::kAltRequireUpn | nf::kAltRequireSpn, "upn", id.user_principal_name,
-                        "userPrincipalName"),
-                   want(nf::kAltRequireEmail, "email", id.email, "mail"),
-                   want(nf::kAltRequireDns, "dns", id.dns_host_name, "dNSHostName"),
-                   want(nf::kAltRequireDirectoryGuid, "guid", id.object_guid, "objectGUID")}) {
-    if (err) return Denial{hr::kBadRequestSubject, *err};
+  const Wanted wanted[] = {
+      {nf::kAltRequireUpn | nf::kAltRequireSpn, "upn", id.user_principal_name,
+       hr::kSubjectUpnRequired, "userPrincipalName"},
+      {nf::kAltRequireEmail, "email", id.email, hr::kSubjectEmailRequired, "mail"},
+      {nf::kAltRequireDns, "dns", id.dns_host_name, hr::kSubjectDnsRequired, "dNSHostName"},
+      {nf::kAltRequireDomainDns, "dns", id.domain_dns_name, hr::kSubjectDnsRequired,
+       "domain DNS name"},
+      {nf::kAltRequireDomainDns, "dns", id.domain_netbios_name, hr::kSubjectDnsRequired,
+       "domain NetBIOS name"},
+      {nf::kAltRequireDirectoryGuid, "guid", id.object_guid, hr::kSubjectDirectoryGuidRequired,
+       "objectGUID"},
+  };
+  for (const Wanted& w : wanted) {
+    if ((t.name_flags & w.flags) == 0) continue;
+    if (w.value.empty()) return Missing(w.status, w.attribute);
+    names->emplace_back(w.type, w.value);
   }
   return std::nullopt;
 }
@@ -388,7 +413,17 @@ std::optional<Denial> SubjectFromDirectory(const CertificateTemplate& t,
   }
   auto id = lookup->Lookup(requester_name);
   if (!id.ok()) {
-    return Denial{hr::kBadRequestSubject,
+    // A machine template for an account the directory does not know: what
+    // Windows answers for a computer object that is not found. A directory
+    // that cannot be reached: its own error, so the client sees a transient
+    // failure rather than a bad request.
+    std::uint32_t status = hr::kBadRequestSubject;
+    if (id.status().code() == StatusCode::kUnavailable) {
+      status = hr::kDsServerDown;
+    } else if (NeedsDnsHostName(t) && id.status().code() == StatusCode::kNotFound) {
+      status = hr::kSubjectDnsRequired;
+    }
+    return Denial{status,
                   "directory lookup of '" + requester_name + "' failed: " + id.status().message()};
   }
   if (auto denial = DirectorySubjectName(t, *id, &out->subject)) return denial;

@@ -130,9 +130,12 @@ Requester NamedRequester(const std::string& name, directory::IdentityLookup* loo
 
 // Builds the subject and SAN (POLICY origin) from the requester's directory
 // entry as the template's name flags ask. Denies with BAD_REQUEST_SUBJECT
-// when `lookup` is null or fails, the entry lacks an attribute a flag
-// requires, or the result has neither a subject nor a SAN. `lookup` may be
-// null.
+// when `lookup` is null or fails, or the result has neither a subject nor a
+// SAN; when the entry lacks an attribute a flag requires, with the
+// CERTSRV_E_SUBJECT_{DNS,EMAIL,UPN,DIRECTORY_GUID}_REQUIRED Windows returns
+// (SUBJECT_DNS_REQUIRED too when a machine template's account is not found),
+// and ERROR_DS_SERVER_DOWN when the directory cannot be reached.
+// `lookup` may be null.
 [[nodiscard]] std::optional<Denial> SubjectFromDirectory(const directory::CertificateTemplate& t,
                                                          const std::string& requester_name,
                                                          directory::IdentityLookup* lookup,

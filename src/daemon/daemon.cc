@@ -1,6 +1,7 @@
 #include "openadcs/daemon/daemon.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "openadcs/daemon/state_directory.h"
 #include "openadcs/daemon/systemd_notify.h"
 #include "openadcs/db/sqlite_store.h"
+#include "openadcs/directory/ldap_identity_lookup.h"
 #include "openadcs/directory/ldap_template_source.h"
 #include "openadcs/directory/ldif_template_source.h"
 
@@ -81,6 +83,30 @@ directory::LdapTemplateSourceOptions LdapOptionsFrom(const DaemonConfig& config)
   return options;
 }
 
+// The directory lookup of requesters, when configured; null otherwise. It
+// connects at the first lookup, so a directory that is away does not stop
+// the daemon.
+Result<std::unique_ptr<directory::IdentityLookup>> OpenIdentityLookup(const DaemonConfig& config) {
+  if (!config.directory.IdentityLookupEnabled()) {
+    spdlog::info(
+        "identity lookup: off; templates that build the subject from the directory are "
+        "refused");
+    return std::unique_ptr<directory::IdentityLookup>();
+  }
+  directory::LdapIdentityLookupOptions options;
+  options.connection = LdapOptionsFrom(config);
+  options.default_naming_context = config.directory.default_naming_context;
+  options.cache_entries = config.directory.identity_cache_entries;
+  options.cache_ttl = std::chrono::seconds(config.directory.identity_cache_ttl_seconds);
+  Result<std::unique_ptr<directory::IdentityLookup>> lookup =
+      directory::OpenLdapIdentityLookup(std::move(options));
+  if (!lookup.ok()) return Prefixed("identity lookup", lookup.status());
+  spdlog::info("identity lookup: requesters from {} (cache {} entries, {} s)",
+               fmt::join(config.directory.uris, ", "), config.directory.identity_cache_entries,
+               config.directory.identity_cache_ttl_seconds);
+  return lookup;
+}
+
 // The configured template source, loaded once.
 Result<std::unique_ptr<directory::TemplateSource>> OpenTemplateSource(const DaemonConfig& config) {
   if (config.templates.source == "ldap") {
@@ -126,10 +152,12 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
 
   Result<std::unique_ptr<directory::TemplateSource>> templates = OpenTemplateSource(config);
   if (!templates.ok()) return templates.status();
+  Result<std::unique_ptr<directory::IdentityLookup>> lookup = OpenIdentityLookup(config);
+  if (!lookup.ok()) return lookup.status();
 
   std::unique_ptr<Daemon> daemon(new Daemon(
       config, std::move(rpc).value(), std::move(identity).value(), std::move(store).value(),
-      std::move(security).value(), std::move(templates).value()));
+      std::move(security).value(), std::move(templates).value(), std::move(lookup).value()));
   daemon->LogStartup();
   OPENADCS_RETURN_IF_ERROR(daemon->PublishCrlAtStart());
   OPENADCS_RETURN_IF_ERROR(
@@ -141,7 +169,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
 Daemon::Daemon(const DaemonConfig& config, std::unique_ptr<RpcEndpoints> rpc,
                std::unique_ptr<pki::CaIdentity> identity, std::unique_ptr<db::CaStore> store,
                std::unique_ptr<ca::CaSecurity> security,
-               std::unique_ptr<directory::TemplateSource> templates)
+               std::unique_ptr<directory::TemplateSource> templates,
+               std::unique_ptr<directory::IdentityLookup> identity_lookup)
     : config_(config),
       crl_path_(CrlPublishPath(config)),
       crl_period_(std::chrono::hours(config.crl.period_hours)),
@@ -151,8 +180,9 @@ Daemon::Daemon(const DaemonConfig& config, std::unique_ptr<RpcEndpoints> rpc,
       store_(std::move(store)),
       security_(std::move(security)),
       templates_(std::move(templates)),
+      identity_lookup_(std::move(identity_lookup)),
       engine_(std::make_unique<ca::Engine>(EngineOptionsFrom(config), *identity_, *store_,
-                                           *templates_, nullptr, *security_)),
+                                           *templates_, identity_lookup_.get(), *security_)),
       signals_(io_),
       crl_timer_(io_),
       delta_crl_timer_(io_),

@@ -301,6 +301,13 @@ Status ParseDirectory(Section& s, DirectoryConfig& d) {
                                      limits::kReconnectMsMax, d.reconnect_max_ms));
   OPENADCS_RETURN_IF_ERROR(s.Path("snapshot_file", PathRule::kOptional, d.snapshot_file));
   OPENADCS_RETURN_IF_ERROR(s.Path("status_file", PathRule::kOptional, d.status_file));
+  OPENADCS_RETURN_IF_ERROR(s.Bool("identity_lookup", d.identity_lookup));
+  OPENADCS_RETURN_IF_ERROR(s.String("default_naming_context", 1024, d.default_naming_context));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("identity_cache_entries", limits::kIdentityCacheEntriesMin,
+                                     limits::kIdentityCacheEntriesMax, d.identity_cache_entries));
+  OPENADCS_RETURN_IF_ERROR(
+      s.Integer("identity_cache_ttl_seconds", limits::kIdentityCacheTtlSecondsMin,
+                limits::kIdentityCacheTtlSecondsMax, d.identity_cache_ttl_seconds));
   return s.Unknown();
 }
 
@@ -467,11 +474,16 @@ Status ParseDocument(const toml::table& root, std::string_view source, DaemonCon
     OPENADCS_RETURN_IF_ERROR(entry->parse(section, config));
   }
   // Cross-key rules, checked once the whole file is read.
+  const auto where = [&](const char* path) {
+    const toml::node* node = root.at_path(path).node();
+    return node != nullptr ? Where(source, node->source()) : std::string(source);
+  };
+  if (config.directory.IdentityLookupEnabled() && config.directory.bind == "simple" &&
+      (config.directory.bind_dn.empty() || config.directory.password_file.empty())) {
+    return Status::InvalidArgument(fmt::format(
+        "{}: directory.bind = \"simple\" needs bind_dn and password_file", where("directory")));
+  }
   if (config.templates.source == "ldap") {
-    const auto where = [&](const char* path) {
-      const toml::node* node = root.at_path(path).node();
-      return node != nullptr ? Where(source, node->source()) : std::string(source);
-    };
     if (config.directory.uris.empty()) {
       return Status::InvalidArgument(fmt::format(
           "{}: directory.uris: required when templates.source is \"ldap\"", where("directory")));

@@ -2,9 +2,9 @@
 
 namespace openadcs::services {
 
-ca::Caller CallerOf(const rpc::CallContext& ctx) {
+ca::Caller CallerOf(const rpc::CallContext& ctx, const ca::Engine& engine) {
   if (ctx.client == nullptr) return {};
-  return {ctx.client->Qualified(), ctx.client->sid, ctx.client->group_sids};
+  return engine.ResolveCaller({ctx.client->Qualified(), ctx.client->sid, ctx.client->group_sids});
 }
 
 }  // namespace openadcs::services

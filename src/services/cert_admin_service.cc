@@ -456,7 +456,7 @@ std::uint32_t CertAdminObject::Precheck(const rpc::CallContext& ctx,
                                         const std::optional<std::u16string>& authority,
                                         std::uint32_t any_of, std::string_view operation) const {
   if (std::uint32_t hresult = Precheck(ctx, authority); hresult != hr::kOk) return hresult;
-  return HresultOf(engine_.security().Require(CallerOf(ctx), any_of, operation));
+  return HresultOf(engine_.security().Require(CallerOf(ctx, engine_), any_of, operation));
 }
 
 rpc::CallResult CertAdminObject::OpenViewCall(const rpc::CallContext& ctx,
@@ -468,7 +468,7 @@ rpc::CallResult CertAdminObject::OpenViewCall(const rpc::CallContext& ctx,
   if (!in.ok()) return fault;
   wire::DwordBlobOut out;
   out.hresult = Precheck(ctx, in->authority);
-  const ca::Caller caller = CallerOf(ctx);
+  const ca::Caller caller = CallerOf(ctx, engine_);
   std::string detail;
   if (out.hresult == hr::kOk) {
     std::lock_guard lock(mu_);
@@ -525,7 +525,7 @@ rpc::CallResult CertAdminObject::EnumViewCall(const rpc::CallContext& ctx,
       std::optional<db::ViewCursor> after;
       if (ielt == view->next_ielt) after = std::move(view->cursor);
       Result<ViewPageOut> page =
-          Page(engine_, CallerOf(ctx), std::move(view->query), ielt,
+          Page(engine_, CallerOf(ctx, engine_), std::move(view->query), ielt,
                std::min(in->celt, options_.max_rows_per_call), std::move(after));
       if (page.ok()) {
         out = std::move(page->out);
@@ -638,7 +638,7 @@ rpc::CallResult CertAdminObject::EnumAttributesOrExtensions(const rpc::CallConte
       ((in->flags != kEnumAttributes && in->flags != kEnumExtensions) || in->row_id == 0)) {
     out.hresult = hr::kInvalidArg;
   }
-  const ca::Caller caller = CallerOf(ctx);
+  const ca::Caller caller = CallerOf(ctx, engine_);
   const std::size_t max = std::min(in->celt, options_.max_entries_per_call);
   if (out.hresult == hr::kOk && in->flags == kEnumExtensions) {
     Result<std::vector<db::ExtensionRow>> rows = engine_.Extensions(caller, in->row_id);
@@ -704,8 +704,8 @@ rpc::CallResult CertAdminObject::SetExtension(const rpc::CallContext& ctx,
       }
     }
     if (hresult == hr::kOk) {
-      hresult = HresultOf(
-          engine_.SetExtension(CallerOf(ctx), in->request_id, *oid, type, in->flags, value));
+      hresult = HresultOf(engine_.SetExtension(CallerOf(ctx, engine_), in->request_id, *oid, type,
+                                               in->flags, value));
     }
   }
   LogCall(ctx, kOpnum, hresult,
@@ -724,7 +724,7 @@ rpc::CallResult CertAdminObject::SetAttributes(const rpc::CallContext& ctx,
   Result<std::string> attributes = Utf8(in->attributes);
   if (hresult == hr::kOk && (!attributes.ok() || attributes->empty())) hresult = hr::kInvalidArg;
   if (hresult == hr::kOk) {
-    hresult = HresultOf(engine_.SetAttributes(CallerOf(ctx), in->request_id, *attributes));
+    hresult = HresultOf(engine_.SetAttributes(CallerOf(ctx, engine_), in->request_id, *attributes));
   }
   LogCall(ctx, kOpnum, hresult, "request " + std::to_string(in->request_id));
   return dcom::HresultResponse(hresult);
@@ -743,7 +743,7 @@ rpc::CallResult CertAdminObject::ResubmitRequest(const rpc::CallContext& ctx,
   wire::DwordOut out;
   out.hresult = Precheck(ctx, in->authority);
   if (out.hresult == hr::kOk) {
-    ca::SubmitResult result = engine_.Resubmit(CallerOf(ctx), in->value);
+    ca::SubmitResult result = engine_.Resubmit(CallerOf(ctx, engine_), in->value);
     if (result.status == hr::kPropertyEmpty || result.status == hr::kAccessDenied ||
         result.status == hr::kRestrictedOfficer) {
       out.hresult = result.status;
@@ -764,7 +764,7 @@ rpc::CallResult CertAdminObject::DenyRequest(const rpc::CallContext& ctx,
       wire::DecodeAuthorityDwordRequest(stub, options_.ndr_limits), ctx, "DenyRequest", &fault);
   if (!in.ok()) return fault;
   std::uint32_t hresult = Precheck(ctx, in->authority);
-  if (hresult == hr::kOk) hresult = HresultOf(engine_.Deny(CallerOf(ctx), in->value));
+  if (hresult == hr::kOk) hresult = HresultOf(engine_.Deny(CallerOf(ctx, engine_), in->value));
   LogCall(ctx, kOpnum, hresult, "request " + std::to_string(in->value));
   return dcom::HresultResponse(hresult);
 }
@@ -783,7 +783,7 @@ rpc::CallResult CertAdminObject::RevokeCertificate(const rpc::CallContext& ctx,
   if (hresult == hr::kOk) {
     // A zero FILETIME means now (MS-CSRA 3.1.4.1.8).
     const std::int64_t when = in->file_time == 0 ? 0 : FiletimeToUnix(in->file_time);
-    hresult = HresultOf(engine_.Revoke(CallerOf(ctx), *serial, in->reason, when));
+    hresult = HresultOf(engine_.Revoke(CallerOf(ctx, engine_), *serial, in->reason, when));
   }
   LogCall(ctx, kOpnum, hresult,
           (serial.ok() ? *serial : "?") + " reason " + std::to_string(in->reason));
@@ -803,7 +803,8 @@ rpc::CallResult CertAdminObject::IsValidCertificate(const rpc::CallContext& ctx,
   Result<std::string> serial = Utf8(in->serial_number);
   if (out.hresult == hr::kOk && !serial.ok()) out.hresult = hr::kInvalidArg;
   if (out.hresult == hr::kOk) {
-    Result<ca::RevocationStatus> status = engine_.IsValidCertificate(CallerOf(ctx), *serial);
+    Result<ca::RevocationStatus> status =
+        engine_.IsValidCertificate(CallerOf(ctx, engine_), *serial);
     if (!status.ok()) {
       out.hresult = HresultOf(status.status());
     } else {
@@ -836,7 +837,7 @@ rpc::CallResult CertAdminObject::PublishCrl(const rpc::CallContext& ctx, bool pu
   }
   if (hresult == hr::kOk) {
     const std::int64_t next = in->file_time == 0 ? 0 : FiletimeToUnix(in->file_time);
-    Result<ca::PublishedCrls> crls = engine_.PublishCrls(CallerOf(ctx), flags, next);
+    Result<ca::PublishedCrls> crls = engine_.PublishCrls(CallerOf(ctx, engine_), flags, next);
     hresult = HresultOf(crls.status());
     if (!crls.ok()) detail = crls.status().message();
     if (crls.ok() && crls->base) detail = "CRL " + std::to_string(crls->base->number);
@@ -859,7 +860,7 @@ rpc::CallResult CertAdminObject::GetCrl(const rpc::CallContext& ctx,
   wire::BlobOut out;
   out.hresult = Precheck(ctx, in->authority);
   if (out.hresult == hr::kOk) {
-    Result<db::CrlRow> crl = engine_.LatestCrl(CallerOf(ctx));
+    Result<db::CrlRow> crl = engine_.LatestCrl(CallerOf(ctx, engine_));
     out.hresult = HresultOf(crl.status());
     if (crl.ok()) out.blob = std::move(crl->raw_crl);
   }
@@ -925,7 +926,8 @@ rpc::CallResult CertAdminObject::SetCaSecurity(const rpc::CallContext& ctx,
       wire::DecodeAuthorityBlobRequest(stub, options_.ndr_limits), ctx, "SetCASecurity", &fault);
   if (!in.ok()) return fault;
   std::uint32_t hresult = Precheck(ctx, in->authority);
-  if (hresult == hr::kOk) hresult = HresultOf(engine_.security().Replace(CallerOf(ctx), in->blob));
+  if (hresult == hr::kOk)
+    hresult = HresultOf(engine_.security().Replace(CallerOf(ctx, engine_), in->blob));
   LogCall(ctx, kOpnum, hresult);
   return dcom::HresultResponse(hresult);
 }
@@ -940,7 +942,7 @@ rpc::CallResult CertAdminObject::SetCaProperty(const rpc::CallContext& ctx,
   std::uint32_t hresult = Precheck(ctx, in->authority, ca::rights::kAdmin, "set a CA property");
   std::string detail = fmt::format("0x{:x}", in->prop_id);
   if (hresult == hr::kOk) {
-    Status set = SetServedTemplates(engine_, CallerOf(ctx), *in);
+    Status set = SetServedTemplates(engine_, CallerOf(ctx, engine_), *in);
     hresult = HresultOf(set);
     if (!set.ok()) detail += ": " + set.message();
   }
@@ -957,7 +959,7 @@ rpc::CallResult CertAdminObject::GetMyRoles(const rpc::CallContext& ctx,
   if (!in.ok()) return fault;
   wire::DwordOut out;
   out.hresult = Precheck(ctx, in->authority);
-  if (out.hresult == hr::kOk) out.value = engine_.security().RightsOf(CallerOf(ctx));
+  if (out.hresult == hr::kOk) out.value = engine_.security().RightsOf(CallerOf(ctx, engine_));
   LogCall(ctx, kOpnum, out.hresult, fmt::format("roles 0x{:x}", out.value));
   return rpc::CallResult::Response(wire::EncodeDwordResponse(out));
 }
@@ -1029,8 +1031,8 @@ rpc::CallResult CertAdminObject::SetOfficerRights(const rpc::CallContext& ctx,
     hresult = HresultOf(engine_.security().ReplaceEnrollmentAgentRights(CallerOf(ctx), enable,
                                                                         in->security_descriptor));
   } else if (hresult == hr::kOk) {
-    hresult = HresultOf(
-        engine_.security().ReplaceOfficerRights(CallerOf(ctx), enable, in->security_descriptor));
+    hresult = HresultOf(engine_.security().ReplaceOfficerRights(CallerOf(ctx, engine_), enable,
+                                                                in->security_descriptor));
   }
   LogCall(ctx, kOpnum, hresult, detail);
   return dcom::HresultResponse(hresult);
@@ -1064,7 +1066,7 @@ rpc::CallResult CertAdminObject::ImportCertificate(const rpc::CallContext& ctx,
   wire::DwordOut out;
   out.hresult = Precheck(ctx, in->authority);
   if (out.hresult == hr::kOk) {
-    Result<std::uint32_t> id = engine_.ImportCertificate(CallerOf(ctx), in->certificate,
+    Result<std::uint32_t> id = engine_.ImportCertificate(CallerOf(ctx, engine_), in->certificate,
                                                          static_cast<std::uint32_t>(in->flags));
     out.hresult = HresultOf(id.status());
     if (id.ok()) out.value = *id;
@@ -1101,7 +1103,7 @@ rpc::CallResult CertAdminObject::DeleteRow(const rpc::CallContext& ctx,
       if (ft > kUnixEpochAsFiletime && ft % kFiletimeTicksPerSecond != 0) ++seconds;
       request.before = seconds > 0 ? seconds : -1;
     }
-    Result<db::DeleteCount> count = engine_.DeleteRows(CallerOf(ctx), request);
+    Result<db::DeleteCount> count = engine_.DeleteRows(CallerOf(ctx, engine_), request);
     out.hresult = HresultOf(count.status());
     if (count.ok()) {
       out.value = count->deleted;
@@ -1123,7 +1125,7 @@ rpc::CallResult CertAdminObject::SetAuditFilter(const rpc::CallContext& ctx,
   if (!in.ok()) return fault;
   std::uint32_t hresult = Precheck(ctx, in->authority);
   if (hresult == hr::kOk) {
-    hresult = HresultOf(engine_.security().SetAuditFilter(CallerOf(ctx), in->value));
+    hresult = HresultOf(engine_.security().SetAuditFilter(CallerOf(ctx, engine_), in->value));
   }
   LogCall(ctx, kOpnum, hresult, fmt::format("0x{:x}", in->value));
   return dcom::HresultResponse(hresult);
@@ -1179,9 +1181,10 @@ rpc::CallResult CertAdminObject::SetConfigEntry(const rpc::CallContext& ctx,
     const bool root = !in->node_path || in->node_path->empty();
     const auto* filter = std::get_if<std::int32_t>(&in->value);
     if (root && name.ok() && EqualsIgnoreCaseAscii(*name, kAuditFilterEntry)) {
-      hresult = filter == nullptr ? hr::kInvalidArg
-                                  : HresultOf(engine_.security().SetAuditFilter(
-                                        CallerOf(ctx), static_cast<std::uint32_t>(*filter)));
+      hresult = filter == nullptr
+                    ? hr::kInvalidArg
+                    : HresultOf(engine_.security().SetAuditFilter(
+                          CallerOf(ctx, engine_), static_cast<std::uint32_t>(*filter)));
     } else {
       hresult = hr::kNotSupported;
       spdlog::warn(

@@ -123,7 +123,7 @@ rpc::CallResult CertPassageService::Call(const rpc::CallContext& ctx, std::uint1
   request.request = std::move(in->request);
   request.request_id = in->request_id;
   request.attributes = std::move(*attributes);
-  request.caller = CallerOf(ctx);
+  request.caller = CallerOf(ctx, engine_);
   request.authority = std::move(authority);
   ca::SubmitResult result = engine_.Submit(request);
 

@@ -74,7 +74,7 @@ rpc::CallResult CertRequestObject::Request(const rpc::CallContext& ctx, bool req
     request.flags = in->flags;
     request.request = std::move(in->request);
     request.attributes = std::move(*attributes);
-    request.caller = CallerOf(ctx);
+    request.caller = CallerOf(ctx, engine_);
     request.authority = *authority;
     result = engine_.Submit(request);
   } else if (request2) {
@@ -84,16 +84,16 @@ rpc::CallResult CertRequestObject::Request(const rpc::CallContext& ctx, bool req
       result.status = hr::kInvalidArg;
       result.message = "a retrieve names exactly one of a request id and a serial number";
     } else if (in->serial_number) {
-      result = engine_.RetrieveBySerial(CallerOf(ctx), *serial, *authority);
+      result = engine_.RetrieveBySerial(CallerOf(ctx, engine_), *serial, *authority);
     } else {
-      result = engine_.RetrieveById(CallerOf(ctx), in->request_id, *authority);
+      result = engine_.RetrieveById(CallerOf(ctx, engine_), in->request_id, *authority);
     }
   } else if (in->attributes) {
     // MS-WCCE 3.2.1.4.2.1.4.1.3: Request's retrieve by serial number puts
     // the serial in pwszAttributes.
-    result = engine_.RetrieveBySerial(CallerOf(ctx), *attributes, *authority);
+    result = engine_.RetrieveBySerial(CallerOf(ctx, engine_), *attributes, *authority);
   } else {
-    result = engine_.RetrieveById(CallerOf(ctx), in->request_id, *authority);
+    result = engine_.RetrieveById(CallerOf(ctx, engine_), in->request_id, *authority);
   }
 
   wire::RequestOut out;

@@ -252,6 +252,38 @@ TEST(DaemonConfigTest, ChoicesAreChecked) {
   EXPECT_THAT(ParseError("[log]\nlevel = \"verbose\"\n").message(), HasSubstr("log.level"));
 }
 
+TEST(DaemonConfigTest, IdentityLookupIsOnWhenTheDirectoryIsSet) {
+  Result<DaemonConfig> defaults = ParseConfig("", "t");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->directory.identity_lookup);
+  EXPECT_FALSE(defaults->directory.IdentityLookupEnabled()) << "no uris";
+
+  Result<DaemonConfig> set = ParseConfig(R"([directory]
+uris = ["ldap://dc1.example.com"]
+default_naming_context = "DC=corp,DC=example,DC=com"
+identity_cache_entries = 0
+identity_cache_ttl_seconds = 86400
+)",
+                                         "t");
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_TRUE(set->directory.IdentityLookupEnabled()) << "with templates from files too";
+  EXPECT_EQ(set->directory.default_naming_context, "DC=corp,DC=example,DC=com");
+  EXPECT_EQ(set->directory.identity_cache_entries, 0u);
+  EXPECT_EQ(set->directory.identity_cache_ttl_seconds, 86400u);
+
+  Result<DaemonConfig> off =
+      ParseConfig("[directory]\nuris = [\"ldap://dc1\"]\nidentity_lookup = false\n", "t");
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_FALSE(off->directory.IdentityLookupEnabled());
+
+  EXPECT_THAT(ParseError("[directory]\nidentity_cache_ttl_seconds = 86401\n").message(),
+              HasSubstr("directory.identity_cache_ttl_seconds: 86401 is out of range"));
+  EXPECT_THAT(ParseError("[directory]\nidentity_cache_entries = -1\n").message(),
+              HasSubstr("directory.identity_cache_entries"));
+  EXPECT_THAT(ParseError("[directory]\nuris = [\"ldap://dc1\"]\nbind = \"simple\"\n").message(),
+              HasSubstr("needs bind_dn and password_file"));
+}
+
 TEST(DaemonConfigTest, PathsAreChecked) {
   EXPECT_THAT(ParseError("[state]\ndir = \"state\"\n").message(),
               HasSubstr("state.dir: must be an absolute path"));
@@ -357,6 +389,11 @@ TEST(DaemonConfigTest, TheShippedExampleParses) {
   EXPECT_EQ(config->log.level, defaults.log.level);
   EXPECT_EQ(config->rpc.ntlm_verifier, defaults.rpc.ntlm_verifier);
   EXPECT_EQ(config->rpc.dns_domain_name, defaults.rpc.dns_domain_name);
+  EXPECT_EQ(config->directory.identity_lookup, defaults.directory.identity_lookup);
+  EXPECT_EQ(config->directory.default_naming_context, defaults.directory.default_naming_context);
+  EXPECT_EQ(config->directory.identity_cache_entries, defaults.directory.identity_cache_entries);
+  EXPECT_EQ(config->directory.identity_cache_ttl_seconds,
+            defaults.directory.identity_cache_ttl_seconds);
 }
 
 }  // namespace

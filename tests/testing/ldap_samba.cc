@@ -256,14 +256,61 @@ std::string SambaServer::ExposeWinbind() {
   }
   return "winbindd did not reach the DC: " + ping.output;
 }
+}
 
-std::string SambaServer::AccountSid(const std::string& name) {
-  CommandResult r = RunSambaTool({"user", "show", name, "--attributes=objectSid"}, true);
-  constexpr std::string_view kAttribute = "objectSid: ";
-  const auto at = r.output.find(kAttribute);
-  if (r.exit_code != 0 || at == std::string::npos) return "";
-  const auto begin = at + kAttribute.size();
-  return r.output.substr(begin, r.output.find('\n', begin) - begin);
+// Accounts
+
+std::string SambaServer::UserDn(const std::string& name) {
+  return "CN=" + name + ",CN=Users,DC=example,DC=com";
+}
+
+std::string SambaServer::ComputerDn(const std::string& name) {
+  return "CN=" + name + ",CN=Computers,DC=example,DC=com";
+}
+
+std::string SambaServer::CreateUser(
+    const std::string& name, const std::vector<std::pair<std::string, std::string>>& attributes) {
+  std::string ldif = "dn: " + UserDn(name) +
+                     "\nchangetype: add\nobjectClass: user\nsAMAccountName: " + name + "\n";
+  for (const auto& [attribute, value] : attributes) ldif += attribute + ": " + value + "\n";
+  return Modify(ldif);
+}
+
+std::string SambaServer::CreateComputer(const std::string& name, const std::string& dns_host_name) {
+  // 4096: WORKSTATION_TRUST_ACCOUNT.
+  return Modify("dn: " + ComputerDn(name) +
+                "\nchangetype: add\nobjectClass: computer\nsAMAccountName: " + name +
+                "$\nuserAccountControl: 4096\ndNSHostName: " + dns_host_name + "\n");
+}
+
+std::string SambaServer::CreateGroup(const std::string& name) {
+  return Modify("dn: " + UserDn(name) +
+                "\nchangetype: add\nobjectClass: group\nsAMAccountName: " + name + "\n");
+}
+
+std::string SambaServer::AddMember(const std::string& group_dn, const std::string& member_dn) {
+  return Modify("dn: " + group_dn + "\nchangetype: modify\nadd: member\nmember: " + member_dn +
+                "\n");
+}
+
+std::string SambaServer::SetAttribute(const std::string& dn, const std::string& attribute,
+                                      const std::string& value) {
+  std::string ldif = "dn: " + dn + "\nchangetype: modify\nreplace: " + attribute + "\n";
+  if (!value.empty()) ldif += attribute + ": " + value + "\n";
+  return Modify(ldif);
+}
+
+std::string SambaServer::ObjectSid(const std::string& dn) {
+  CommandResult r = RunCommand({"ldbsearch", "-H", (dir_ / "private" / "sam.ldb").string(), "-b",
+                                dn, "-s", "base", "objectSid"},
+                               "", kToolTimeout);
+  if (r.exit_code != 0) return "";
+  std::istringstream lines(r.output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("objectSid: ", 0) == 0) return line.substr(11);
+  }
+  return "";
 }
 
 }  // namespace openadcs::testing

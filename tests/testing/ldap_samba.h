@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "testing/daemon_process.h"
@@ -90,9 +91,28 @@ class SambaServer {
   // winbindd reaches the domain controller (`wbinfo --ping-dc`). Empty on
   // success, else why not.
   std::string ExposeWinbind();
-  // The objectSid of the account `name` (samba-tool user show), or "" when
-  // unknown. (wbinfo -n does not resolve names on the DC.)
-  std::string AccountSid(const std::string& name);
+
+  // Accounts: entries added and changed over LDAP as the administrator (a
+  // user created so has no password and is disabled, which a lookup does
+  // not mind). Each returns "" on success, else the tool's output. Tests
+  // use names of their own (sAMAccountName: at most 20 characters) and
+  // delete what they create (Modify(DeleteEntry(dn)), ldap_template_edits.h).
+  static std::string UserDn(const std::string& name);      // CN=name,CN=Users,...
+  static std::string ComputerDn(const std::string& name);  // CN=name,CN=Computers,...
+  // A user with sAMAccountName `name` and `attributes` (e.g. mail).
+  std::string CreateUser(const std::string& name,
+                         const std::vector<std::pair<std::string, std::string>>& attributes = {});
+  // A workstation account: sAMAccountName name + "$", dNSHostName.
+  std::string CreateComputer(const std::string& name, const std::string& dns_host_name);
+  // A global security group under CN=Users.
+  std::string CreateGroup(const std::string& name);
+  std::string AddMember(const std::string& group_dn, const std::string& member_dn);
+  // Replaces every value of `attribute`; an empty `value` removes it.
+  std::string SetAttribute(const std::string& dn, const std::string& attribute,
+                           const std::string& value);
+  // The objectSid of `dn` in string form as ldbsearch prints it from the
+  // database file (not over LDAP); "" when it cannot be read.
+  std::string ObjectSid(const std::string& dn);
 
  private:
   explicit SambaServer(std::filesystem::path dir) : dir_(std::move(dir)) {}

@@ -39,7 +39,7 @@ class WinbindInteropTest : public testing::InteropTest {
     ASSERT_NE(samba_, nullptr) << error;
     ASSERT_EQ(samba_->ExposeWinbind(), "");
     ASSERT_EQ(samba_->AddUser(kUser, kUserPassword), "");
-    user_sid_ = samba_->AccountSid(kUser);
+    user_sid_ = samba_->ObjectSid(testing::SambaServer::UserDn(kUser));
     ASSERT_THAT(user_sid_, HasSubstr("S-1-5-21-"));
     // Only Domain Users (the domain SID and 513) may enroll: what winbind
     // reports as the account's groups is what grants it.

@@ -153,6 +153,11 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
+  // The caller as the CA's access checks see it: WithDirectorySids
+  // (directory_caller.h) with this engine's lookup. Protocol adapters call
+  // it once per call on the authenticated caller, before any method here.
+  Caller ResolveCaller(Caller authenticated) const;
+
   // New request (request bytes present) or retrieve by id (empty bytes).
   // Never fails as a call: every outcome is in the result, and every new
   // request that got as far as the database has its row, whatever the outcome.

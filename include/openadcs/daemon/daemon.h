@@ -24,6 +24,7 @@
 #include "openadcs/daemon/daemon_config.h"
 #include "openadcs/daemon/rpc_endpoints.h"
 #include "openadcs/db/ca_store.h"
+#include "openadcs/directory/identity_lookup.h"
 #include "openadcs/directory/template_source.h"
 #include "openadcs/pki/ca_identity.h"
 #include "openadcs/util/status.h"
@@ -62,7 +63,8 @@ class Daemon {
   Daemon(const DaemonConfig& config, std::unique_ptr<RpcEndpoints> rpc,
          std::unique_ptr<pki::CaIdentity> identity, std::unique_ptr<db::CaStore> store,
          std::unique_ptr<ca::CaSecurity> security,
-         std::unique_ptr<directory::TemplateSource> templates);
+         std::unique_ptr<directory::TemplateSource> templates,
+         std::unique_ptr<directory::IdentityLookup> identity_lookup);
 
   void LogStartup() const;
   void LogTemplates() const;
@@ -91,6 +93,7 @@ class Daemon {
   std::unique_ptr<db::CaStore> store_;
   std::unique_ptr<ca::CaSecurity> security_;
   std::unique_ptr<directory::TemplateSource> templates_;
+  std::unique_ptr<directory::IdentityLookup> identity_lookup_;  // null: not configured
   std::unique_ptr<ca::Engine> engine_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;

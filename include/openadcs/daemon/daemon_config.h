@@ -54,6 +54,8 @@ inline constexpr std::uintmax_t kMaxConfigFileBytes = std::uintmax_t{1024} * 102
 inline constexpr std::int64_t kDirectoryTimeoutMsMin = 100, kDirectoryTimeoutMsMax = 300'000;
 inline constexpr std::int64_t kPageSizeMin = 1, kPageSizeMax = 10'000;
 inline constexpr std::int64_t kReconnectMsMin = 10, kReconnectMsMax = 3'600'000;
+inline constexpr std::int64_t kIdentityCacheEntriesMin = 0, kIdentityCacheEntriesMax = 1'000'000;
+inline constexpr std::int64_t kIdentityCacheTtlSecondsMin = 0, kIdentityCacheTtlSecondsMax = 86'400;
 }  // namespace limits
 
 struct CaConfig {
@@ -88,7 +90,9 @@ struct TemplatesConfig {
 };
 
 // The LDAP directory templates come from when [templates] source = "ldap"
-// (see openadcs/directory/ldap_template_source.h).
+// (see openadcs/directory/ldap_template_source.h), and requesters are
+// looked up in when identity_lookup is on and uris are set
+// (openadcs/directory/ldap_identity_lookup.h).
 struct DirectoryConfig {
   std::vector<std::string> uris;        // ldap://, ldaps://, ldapi://; tried in order
   std::string bind = "anonymous";       // anonymous, simple, external, gssapi
@@ -106,6 +110,15 @@ struct DirectoryConfig {
   // Relative to the state directory.
   std::filesystem::path snapshot_file = "templates-snapshot.ldif";
   std::filesystem::path status_file = "directory-status";
+  // Requesters' identities (subject, SAN, SID extension) and SIDs (access
+  // checks) from the directory.
+  bool identity_lookup = true;
+  std::string default_naming_context;  // empty: from the rootDSE
+  std::uint32_t identity_cache_entries = 4096;
+  std::uint32_t identity_cache_ttl_seconds = 300;
+
+  // Whether the daemon builds the identity lookup.
+  bool IdentityLookupEnabled() const { return identity_lookup && !uris.empty(); }
 };
 
 struct PolicyConfig {

@@ -26,7 +26,13 @@ inline constexpr std::uint32_t kBadTemplateVersion = 0x80094807;
 inline constexpr std::uint32_t kSignaturePolicyRequired = 0x80094809;
 inline constexpr std::uint32_t kSignatureCount = 0x8009480A;
 inline constexpr std::uint32_t kSignatureRejected = 0x8009480B;
+// A template that builds the subject or SAN from the directory, and the
+// requester's entry lacks the attribute (winerror.h CERTSRV_E_SUBJECT_*_REQUIRED).
+inline constexpr std::uint32_t kSubjectUpnRequired = 0x8009480D;
+inline constexpr std::uint32_t kSubjectDirectoryGuidRequired = 0x8009480E;
+inline constexpr std::uint32_t kSubjectDnsRequired = 0x8009480F;
 inline constexpr std::uint32_t kKeyLength = 0x80094811;
+inline constexpr std::uint32_t kSubjectEmailRequired = 0x80094812;
 inline constexpr std::uint32_t kAccessDenied = 0x80070005;
 inline constexpr std::uint32_t kHandle = 0x80070006;
 inline constexpr std::uint32_t kInvalidData = 0x8007000D;

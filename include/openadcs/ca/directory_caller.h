@@ -1,0 +1,26 @@
+// A caller's SIDs as the directory knows them: a Windows access token holds
+// the account's objectSid and tokenGroups (every group, nested ones
+// included), which authentication alone (a user file's derived SID, an NTLM
+// exchange without a domain controller) does not give.
+#ifndef OPENADCS_CA_DIRECTORY_CALLER_H_
+#define OPENADCS_CA_DIRECTORY_CALLER_H_
+
+#include "openadcs/ca/caller.h"
+#include "openadcs/directory/identity_lookup.h"
+
+namespace openadcs::ca {
+
+// `authenticated` as access checks should see it. With `lookup` null, or an
+// unauthenticated caller (no name): unchanged. When the directory knows the
+// account: its objectSid as sid, and its tokenGroups plus Everyone (S-1-1-0)
+// and Authenticated Users (S-1-5-11) as group_sids, in place of what
+// authentication gave. When it does not (NotFound): unchanged, so local
+// accounts keep working. When the directory cannot be asked (any other
+// error): the name with no SIDs, which no security descriptor grants
+// anything, logged: a caller whose groups are unknown might be one that a
+// deny entry for one of them shuts out. Costs one lookup (the lookup caches).
+Caller WithDirectorySids(Caller authenticated, directory::IdentityLookup* lookup);
+
+}  // namespace openadcs::ca
+
+#endif  // OPENADCS_CA_DIRECTORY_CALLER_H_

@@ -1,0 +1,255 @@
+// The engine with the LDAP identity lookup against Samba: the Windows
+// default User and Machine templates (config/templates) take the subject,
+// SAN and SID extension from the requester's entry whatever the request
+// asked for, and the caller's SIDs for access checks are the directory's.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <openssl/x509v3.h>
+
+#include <string>
+#include <vector>
+
+#include "directory_engine/shared_samba.h"
+#include "openadcs/ca/engine.h"
+#include "openadcs/directory/ldap_identity_lookup.h"
+#include "openadcs/pki/name.h"
+#include "openadcs/pki/x509_builder.h"
+#include "openadcs/util/bytes.h"
+#include "openadcs/util/hresult.h"
+#include "testing/ldap_template_edits.h"
+#include "testing/pki.h"
+#include "testing/test_ca.h"
+#include "testing/test_callers.h"
+
+namespace openadcs::ca {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
+
+std::string Text(const ASN1_STRING* s) {
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                     static_cast<std::size_t>(ASN1_STRING_length(s)));
+}
+
+std::string OidText(const ASN1_OBJECT* oid) {
+  char buf[128];
+  OBJ_obj2txt(buf, sizeof buf, oid, 1);
+  return buf;
+}
+
+// "type=value" for each name, decoded by OpenSSL: dns, email, and otherName
+// as its OID.
+std::vector<std::string> Names(GENERAL_NAMES* names) {
+  std::vector<std::string> out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type == GEN_DNS) {
+      out.push_back("dns=" + Text(name->d.dNSName));
+    } else if (name->type == GEN_EMAIL) {
+      out.push_back("email=" + Text(name->d.rfc822Name));
+    } else if (name->type == GEN_OTHERNAME) {
+      const ASN1_TYPE* value = name->d.otherName->value;
+      const bool text = value->type == V_ASN1_UTF8STRING || value->type == V_ASN1_OCTET_STRING;
+      out.push_back(OidText(name->d.otherName->type_id) + "=" +
+                    (text ? Text(value->value.asn1_string) : std::string("?")));
+    } else {
+      out.push_back("type " + std::to_string(name->type));
+    }
+  }
+  GENERAL_NAMES_free(names);
+  return out;
+}
+
+std::vector<std::string> SubjectAltNames(X509* cert) {
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  return names != nullptr ? Names(names) : std::vector<std::string>{};
+}
+
+// The SID security extension (1.3.6.1.4.1.311.25.2): a SEQUENCE holding one
+// otherName 1.3.6.1.4.1.311.25.2.1 whose value is the SID as text.
+std::vector<std::string> SidExtension(X509* cert) {
+  ASN1_OBJECT* oid = OBJ_txt2obj("1.3.6.1.4.1.311.25.2", 1);
+  const int at = X509_get_ext_by_OBJ(cert, oid, -1);
+  ASN1_OBJECT_free(oid);
+  if (at < 0) return {};
+  const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(cert, at));
+  const unsigned char* p = ASN1_STRING_get0_data(data);
+  GENERAL_NAMES* names = d2i_GENERAL_NAMES(nullptr, &p, ASN1_STRING_length(data));
+  return names != nullptr ? Names(names) : std::vector<std::string>{"undecodable"};
+}
+
+constexpr char kUpnOid[] = "1.3.6.1.4.1.311.20.2.3";
+constexpr char kSidOid[] = "1.3.6.1.4.1.311.25.2.1";
+
+class EngineIdentityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    server_ = testing::SharedSamba(&error);
+    ASSERT_NE(server_, nullptr) << error;
+    directory::LdapIdentityLookupOptions options;
+    options.connection.uris = {testing::SambaServer::uri()};
+    options.connection.bind = directory::LdapBind::kSimple;
+    options.connection.bind_dn = testing::SambaServer::admin_dn();
+    options.connection.password_file = server_->password_file();
+    auto lookup = directory::OpenLdapIdentityLookup(std::move(options));
+    ASSERT_TRUE(lookup.ok()) << lookup.status().ToString();
+    lookup_ = std::move(lookup).value();
+    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCa(dir_.path(), &identity_, &store_, &templates_));
+    key_ = testing::MakeRsaKey(2048);
+  }
+
+  void TearDown() override {
+    for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
+      server_->Modify(testing::DeleteEntry(*it));
+    }
+  }
+
+  // The engine on `security` (by default: Authenticated Users may enroll).
+  void StartEngine(CaSecurityOptions security = {}) {
+    if (security.initial.enrollees.empty()) {
+      security.initial.administrators = {testing::TestAdmin().sid};
+      security.initial.readers = {"S-1-5-11"};
+      security.initial.enrollees = {"S-1-5-11"};
+    }
+    auto opened = CaSecurity::Open(*store_, std::move(security));
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    security_ = std::move(opened).value();
+    engine_ = std::make_unique<Engine>(EngineOptions{}, *identity_, *store_, *templates_,
+                                       lookup_.get(), *security_);
+  }
+
+  void Create(const std::string& dn, const std::string& outcome) {
+    ASSERT_EQ(outcome, "") << dn;
+    created_.push_back(dn);
+  }
+
+  // A request for `template_name` asking for a subject and SAN of its own,
+  // submitted as `account` (the SIDs authentication gave: a made-up one).
+  SubmitResult SubmitAs(const std::string& account, const std::string& template_name) {
+    testing::CsrSpec spec;
+    spec.subject = {{"CN", "mallory"}};
+    const std::pair<std::string, std::string> asked[] = {{"upn", "administrator@example.com"},
+                                                         {"dns", "evil.example.com"}};
+    spec.extensions.push_back({"2.5.29.17", false, pki::ext::SubjectAltName(asked).value()});
+    SubmitRequest r;
+    r.request = testing::MakeCsrDer(key_.get(), spec);
+    r.attributes = "CertificateTemplate:" + template_name;
+    r.caller = engine_->ResolveCaller(testing::TestCaller(account, "S-1-5-21-9-9-9-1000"));
+    r.authority = "openadcs-CA";
+    return engine_->Submit(r);
+  }
+
+  testing::TempDir dir_;
+  testing::SambaServer* server_ = nullptr;
+  std::vector<std::string> created_;
+  std::unique_ptr<directory::IdentityLookup> lookup_;
+  std::unique_ptr<pki::CaIdentity> identity_;
+  std::unique_ptr<db::CaStore> store_;
+  std::unique_ptr<directory::TemplateSource> templates_;
+  std::unique_ptr<CaSecurity> security_;
+  std::unique_ptr<Engine> engine_;
+  ossl::PKeyPtr key_;
+};
+
+TEST_F(EngineIdentityTest, UserTemplateTakesSubjectUpnMailAndSidFromTheDirectory) {
+  const std::string dn = testing::SambaServer::UserDn("idlEnrollee");
+  ASSERT_NO_FATAL_FAILURE(
+      Create(dn, server_->CreateUser("idlEnrollee", {{"mail", "enrollee@example.com"},
+                                                     {"userPrincipalName", "en@example.com"}})));
+  ASSERT_NO_FATAL_FAILURE(StartEngine());
+
+  SubmitResult result = SubmitAs("EXAMPLE\\idlEnrollee", "User");
+  ASSERT_EQ(result.disposition, WireDisposition::kIssued) << result.message;
+  ossl::X509Ptr cert = testing::ParseCertDer(result.certificate);
+  ASSERT_NE(cert, nullptr);
+  EXPECT_TRUE(EqualsIgnoreCaseAscii(pki::FormatDistinguishedName(X509_get_subject_name(cert.get())),
+                                    "emailAddress=enrollee@example.com," + dn))
+      << pki::FormatDistinguishedName(X509_get_subject_name(cert.get()));
+  EXPECT_THAT(
+      SubjectAltNames(cert.get()),
+      UnorderedElementsAre(std::string(kUpnOid) + "=en@example.com", "email=enrollee@example.com"));
+  const std::string sid = server_->ObjectSid(dn);
+  ASSERT_FALSE(sid.empty());
+  EXPECT_THAT(SidExtension(cert.get()), ElementsAre(std::string(kSidOid) + "=" + sid));
+}
+
+TEST_F(EngineIdentityTest, MachineTemplateTakesTheComputersDnsHostName) {
+  const std::string dn = testing::SambaServer::ComputerDn("IDLWS1");
+  ASSERT_NO_FATAL_FAILURE(Create(dn, server_->CreateComputer("IDLWS1", "idlws1.example.com")));
+  ASSERT_NO_FATAL_FAILURE(StartEngine());
+
+  SubmitResult result = SubmitAs("EXAMPLE\\IDLWS1$", "Machine");
+  ASSERT_EQ(result.disposition, WireDisposition::kIssued) << result.message;
+  ossl::X509Ptr cert = testing::ParseCertDer(result.certificate);
+  ASSERT_NE(cert, nullptr);
+  EXPECT_EQ(pki::FormatDistinguishedName(X509_get_subject_name(cert.get())),
+            "CN=idlws1.example.com");
+  EXPECT_THAT(SubjectAltNames(cert.get()), ElementsAre("dns=idlws1.example.com"));
+  EXPECT_THAT(SidExtension(cert.get()),
+              ElementsAre(std::string(kSidOid) + "=" + server_->ObjectSid(dn)));
+}
+
+TEST_F(EngineIdentityTest, MissingAttributesAreRefusedWithWindowsCodes) {
+  const std::string dn = testing::SambaServer::UserDn("idlNoMail");
+  ASSERT_NO_FATAL_FAILURE(Create(dn, server_->CreateUser("idlNoMail")));
+  ASSERT_NO_FATAL_FAILURE(StartEngine());
+
+  SubmitResult no_mail = SubmitAs("EXAMPLE\\idlNoMail", "User");
+  EXPECT_EQ(no_mail.disposition, WireDisposition::kDenied) << no_mail.message;
+  EXPECT_EQ(no_mail.status, hr::kSubjectEmailRequired) << no_mail.message;
+
+  // A user enrolling for the Machine template has no dNSHostName; an
+  // account the directory does not know has no computer object.
+  SubmitResult user_as_machine = SubmitAs("EXAMPLE\\idlNoMail", "Machine");
+  EXPECT_EQ(user_as_machine.status, hr::kSubjectDnsRequired) << user_as_machine.message;
+  SubmitResult unknown = SubmitAs("EXAMPLE\\idlNoSuchPc$", "Machine");
+  EXPECT_EQ(unknown.status, hr::kSubjectDnsRequired) << unknown.message;
+}
+
+TEST_F(EngineIdentityTest, AccessChecksUseTheDirectorysGroupsNestedOnesIncluded) {
+  const std::string outer = testing::SambaServer::UserDn("idlEnrollers");
+  const std::string inner = testing::SambaServer::UserDn("idlTeam");
+  const std::string member = testing::SambaServer::UserDn("idlMember");
+  const std::string outsider = testing::SambaServer::UserDn("idlOutsider");
+  ASSERT_NO_FATAL_FAILURE(Create(outer, server_->CreateGroup("idlEnrollers")));
+  ASSERT_NO_FATAL_FAILURE(Create(inner, server_->CreateGroup("idlTeam")));
+  ASSERT_NO_FATAL_FAILURE(Create(member, server_->CreateUser("idlMember")));
+  ASSERT_NO_FATAL_FAILURE(Create(outsider, server_->CreateUser("idlOutsider")));
+  ASSERT_EQ(server_->AddMember(outer, inner), "");
+  ASSERT_EQ(server_->AddMember(inner, member), "");
+  const std::string enrollers = server_->ObjectSid(outer);
+  ASSERT_FALSE(enrollers.empty());
+
+  CaSecurityOptions security;
+  security.initial.administrators = {testing::TestAdmin().sid};
+  security.initial.enrollees = {enrollers};
+  ASSERT_NO_FATAL_FAILURE(StartEngine(std::move(security)));
+
+  const Caller resolved =
+      engine_->ResolveCaller(testing::TestCaller("EXAMPLE\\idlMember", "S-1-5-21-9-9-9-1000"));
+  EXPECT_EQ(resolved.sid, server_->ObjectSid(member));
+  EXPECT_THAT(resolved.group_sids,
+              ::testing::IsSupersetOf({std::string("S-1-1-0"), std::string("S-1-5-11"), enrollers,
+                                       server_->ObjectSid(inner)}));
+  EXPECT_NE(security_->RightsOf(resolved) & rights::kEnroll, 0u);
+
+  EXPECT_EQ(SubmitAs("EXAMPLE\\idlMember", "AutoIssueSubject").disposition,
+            WireDisposition::kIssued);
+  SubmitResult refused = SubmitAs("EXAMPLE\\idlOutsider", "AutoIssueSubject");
+  EXPECT_NE(refused.disposition, WireDisposition::kIssued);
+  EXPECT_EQ(refused.status, hr::kEnrollDenied) << refused.message;
+
+  // An account the directory does not know keeps what authentication gave.
+  const Caller local = testing::TestCaller("EXAMPLE\\idlLocalOnly", "S-1-5-21-9-9-9-1000");
+  const Caller kept = engine_->ResolveCaller(local);
+  EXPECT_EQ(kept.sid, local.sid);
+  EXPECT_EQ(kept.group_sids, local.group_sids);
+  // An unauthenticated caller stays one.
+  EXPECT_TRUE(engine_->ResolveCaller(Caller{}).sid.empty());
+}
+
+}  // namespace
+}  // namespace openadcs::ca
