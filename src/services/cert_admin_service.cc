@@ -1028,8 +1028,8 @@ rpc::CallResult CertAdminObject::SetOfficerRights(const rpc::CallContext& ctx,
   std::string detail = enable ? "enable" : "disable";
   if (hresult == hr::kOk && (flags >> kRightsTypeShift) != 0) {
     detail += " enrollment agent rights";
-    hresult = HresultOf(engine_.security().ReplaceEnrollmentAgentRights(CallerOf(ctx), enable,
-                                                                        in->security_descriptor));
+    hresult = HresultOf(engine_.security().ReplaceEnrollmentAgentRights(
+        CallerOf(ctx, engine_), enable, in->security_descriptor));
   } else if (hresult == hr::kOk) {
     hresult = HresultOf(engine_.security().ReplaceOfficerRights(CallerOf(ctx, engine_), enable,
                                                                 in->security_descriptor));

@@ -37,7 +37,8 @@ constexpr const char* kBobSid = "S-1-5-21-1-2-3-1107";
 constexpr const char* kAliceSid = "S-1-5-21-1-2-3-1104";
 
 // A v2 template for users that needs one enrollment agent signature with the
-// Certificate Request Agent policy, subject and UPN from the directory.
+// Certificate Request Agent policy, subject and UPN from the directory;
+// Authenticated Users may enroll (the sample templates' descriptor).
 constexpr const char* kAgentUserLdif = R"(version: 1
 
 dn: CN=AgentUser,CN=Certificate Templates,CN=Public Key Services,CN=Services,CN=Configuration,DC=example,DC=com
@@ -64,6 +65,7 @@ msPKI-Template-Schema-Version: 2
 msPKI-Template-Minor-Revision: 1
 msPKI-Cert-Template-OID: 1.3.6.1.4.1.311.21.8.11034890.834619.12601478.16236816.7255827.176.4242.1
 msPKI-Certificate-Application-Policy: 1.3.6.1.5.5.7.3.2
+nTSecurityDescriptor:: AQAEgHAAAACAAAAAAAAAABQAAAAEAFwAAwAAAAUAKAAAAQAAAQAAAGjJEA77eNIRkNQAwE953FUBAQAAAAAABQsAAAAAABQAlAACAAEBAAAAAAAFCwAAAAAAGAD/AQ8AAQIAAAAAAAUgAAAAIAIAAAECAAAAAAAFIAAAACACAAABAgAAAAAABSAAAAAgAgAA
 )";
 
 class FakeDirectory : public directory::IdentityLookup {

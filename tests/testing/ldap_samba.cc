@@ -256,7 +256,6 @@ std::string SambaServer::ExposeWinbind() {
   }
   return "winbindd did not reach the DC: " + ping.output;
 }
-}
 
 // Accounts
 
