@@ -15,19 +15,18 @@
 #include "openadcs/security/security_descriptor.h"
 #include "openadcs/util/hresult.h"
 #include "testing/engine_fixture.h"
+#include "testing/template_descriptors.h"
 #include "testing/template_inspection.h"
 
 namespace openadcs::ca {
 namespace {
 
+using testing::GroupOnlyDescriptor;
 using ::testing::HasSubstr;
+using testing::kEnrollees;
+using testing::kMallory;
+using testing::kMember;
 namespace sec = security;
-
-constexpr char kEnrollees[] = "S-1-5-21-1-2-3-3001";
-// A member of kEnrollees whom the template denies Enroll by name.
-const Caller kMallory{
-    "EXAMPLE\\mallory", "S-1-5-21-1-2-3-1106", {"S-1-1-0", "S-1-5-11", kEnrollees}};
-const Caller kMember{"EXAMPLE\\carol", "S-1-5-21-1-2-3-1107", {"S-1-1-0", "S-1-5-11", kEnrollees}};
 
 std::string ReadText(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -41,29 +40,6 @@ void Replace(std::string* text, const std::string& from, const std::string& to) 
        at = text->find(from, at + to.size())) {
     text->replace(at, from.size(), to);
   }
-}
-
-sec::Ace ObjectAce(std::uint8_t type, const std::string& sid) {
-  sec::Ace ace;
-  ace.type = type;
-  ace.mask = sec::ds_right::kControlAccess;
-  ace.object_type = sec::extended_right::kEnroll;
-  ace.sid = sec::Sid::Parse(sid).value();
-  return ace;
-}
-
-// O:BA D:(OD;;CR;Enroll;;mallory)(OA;;CR;Enroll;;kEnrollees)(A;;LCRPLORC;;;AU)
-std::string RestrictedDescriptor() {
-  sec::SecurityDescriptor sd;
-  sd.owner = sec::well_known::kBuiltinAdministrators;
-  sd.dacl = sec::Acl{sec::kAclRevisionDs, {}, {}};
-  sd.dacl->aces.push_back(ObjectAce(sec::kAccessDeniedObjectAceType, kMallory.sid));
-  sd.dacl->aces.push_back(ObjectAce(sec::kAccessAllowedObjectAceType, kEnrollees));
-  sec::Ace read;
-  read.mask = sec::ds_right::kGenericRead;
-  read.sid = sec::well_known::kAuthenticatedUsers;
-  sd.dacl->aces.push_back(read);
-  return Base64Encode(sec::EncodeSecurityDescriptor(sd).value());
 }
 
 class TemplatePermissionsTest : public testing::EngineTestBase {
@@ -95,7 +71,7 @@ class TemplatePermissionsTest : public testing::EngineTestBase {
     const std::size_t sd_at = restricted.find("nTSecurityDescriptor:: ");
     ASSERT_NE(sd_at, std::string::npos);
     restricted.replace(sd_at, std::string::npos,
-                       "nTSecurityDescriptor:: " + RestrictedDescriptor() + "\n");
+                       "nTSecurityDescriptor:: " + GroupOnlyDescriptor() + "\n");
     std::ofstream(folder / "restricted.ldif") << restricted;
     std::string unprotected = base.substr(0, base.find("# O:BAG:BAD:"));
     Replace(&unprotected, "AutoIssueSubject", "Unprotected");

@@ -28,31 +28,17 @@ using testing::TemplateDn;
 
 constexpr std::chrono::seconds kChangeTimeout{10};
 
-enum class Server { kSlapd, kSamba };
+using testing::Server;
 
 class EngineOnLdapTest : public ::testing::TestWithParam<Server> {
  protected:
   void SetUp() override {
     directory::LdapTemplateSourceOptions options;
-    options.bind = directory::LdapBind::kSimple;
     options.enrollment_service = "openadcs-CA";
     std::string error;
-    if (GetParam() == Server::kSlapd) {
-      std::filesystem::create_directory(dir_.path() / "slapd");
-      slapd_ = testing::SlapdServer::Start(dir_.path() / "slapd", &error);
-      ASSERT_NE(slapd_, nullptr) << error;
-      options.uris = {slapd_->uri()};
-      options.bind_dn = testing::SlapdServer::admin_dn();
-      options.password_file = slapd_->password_file();
-      modify_ = [this](const std::string& ldif) { return slapd_->Modify(ldif); };
-    } else {
-      testing::SambaServer* samba = testing::SharedSamba(&error);
-      ASSERT_NE(samba, nullptr) << error;
-      options.uris = {testing::SambaServer::uri()};
-      options.bind_dn = testing::SambaServer::admin_dn();
-      options.password_file = samba->password_file();
-      modify_ = [samba](const std::string& ldif) { return samba->Modify(ldif); };
-    }
+    ASSERT_TRUE(testing::StartTestDirectory(GetParam(), dir_.path(), &options, &server_, &error))
+        << error;
+    modify_ = server_.modify;
     // A template of this test's own, so the shared Samba keeps its samples.
     ASSERT_EQ(modify_(NewTemplate(kName, "277")), "");
     ASSERT_EQ(modify_(ListTemplate(kName)), "");
@@ -95,7 +81,7 @@ class EngineOnLdapTest : public ::testing::TestWithParam<Server> {
 
   static constexpr char kName[] = "EngineLive";
   testing::TempDir dir_;
-  std::unique_ptr<testing::SlapdServer> slapd_;
+  testing::TestDirectory server_;
   std::function<std::string(const std::string&)> modify_;
   std::unique_ptr<directory::LdapTemplateSource> templates_;
   std::unique_ptr<pki::CaIdentity> identity_;
@@ -158,10 +144,7 @@ TEST_P(EngineOnLdapTest, SetServedTemplatesOfATemplateNotInTheDirectoryIsInvalid
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers, EngineOnLdapTest,
-                         ::testing::Values(Server::kSlapd, Server::kSamba),
-                         [](const ::testing::TestParamInfo<Server>& param) {
-                           return param.param == Server::kSlapd ? "Slapd" : "Samba";
-                         });
+                         ::testing::Values(Server::kSlapd, Server::kSamba), testing::ServerName);
 
 }  // namespace
 }  // namespace openadcs::ca

@@ -34,4 +34,32 @@ SambaServer* SharedSamba(std::string* error) {
   return shared.server.get();
 }
 
+bool StartTestDirectory(Server server, const std::filesystem::path& dir,
+                        directory::LdapTemplateSourceOptions* options, TestDirectory* out,
+                        std::string* error) {
+  options->bind = directory::LdapBind::kSimple;
+  if (server == Server::kSlapd) {
+    std::filesystem::create_directory(dir / "slapd");
+    out->slapd = SlapdServer::Start(dir / "slapd", error);
+    if (out->slapd == nullptr) return false;
+    SlapdServer* slapd = out->slapd.get();
+    options->uris = {slapd->uri()};
+    options->bind_dn = SlapdServer::admin_dn();
+    options->password_file = slapd->password_file();
+    out->modify = [slapd](const std::string& ldif) { return slapd->Modify(ldif); };
+    return true;
+  }
+  SambaServer* samba = SharedSamba(error);
+  if (samba == nullptr) return false;
+  options->uris = {SambaServer::uri()};
+  options->bind_dn = SambaServer::admin_dn();
+  options->password_file = samba->password_file();
+  out->modify = [samba](const std::string& ldif) { return samba->Modify(ldif); };
+  return true;
+}
+
+std::string ServerName(const ::testing::TestParamInfo<Server>& param) {
+  return param.param == Server::kSlapd ? "Slapd" : "Samba";
+}
+
 }  // namespace openadcs::testing

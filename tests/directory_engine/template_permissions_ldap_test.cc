@@ -17,78 +17,36 @@
 #include "testing/ldap_slapd.h"
 #include "testing/ldap_template_edits.h"
 #include "testing/pki.h"
+#include "testing/template_descriptors.h"
 #include "testing/test_ca.h"
 #include "testing/test_callers.h"
 
 namespace openadcs::ca {
 namespace {
 
+using testing::EnrollAce;
+using testing::GroupOnlyDescriptor;
+using testing::kEnrollees;
+using testing::kMallory;
+using testing::kMember;
 using testing::ListTemplate;
 using testing::NewTemplate;
 using testing::TemplateDn;
 namespace sec = security;
 
 constexpr std::chrono::seconds kChangeTimeout{10};
-constexpr char kEnrollees[] = "S-1-5-21-1-2-3-3001";
-const Caller kMember{"EXAMPLE\\carol", "S-1-5-21-1-2-3-1107", {"S-1-1-0", "S-1-5-11", kEnrollees}};
-// A member of kEnrollees whom the template denies Enroll by name.
-const Caller kMallory{
-    "EXAMPLE\\mallory", "S-1-5-21-1-2-3-1106", {"S-1-1-0", "S-1-5-11", kEnrollees}};
 
-sec::Ace EnrollAce(std::uint8_t type, const std::string& sid) {
-  sec::Ace ace;
-  ace.type = type;
-  ace.mask = sec::ds_right::kControlAccess;
-  ace.object_type = sec::extended_right::kEnroll;
-  ace.sid = sec::Sid::Parse(sid).value();
-  return ace;
-}
-
-// O:BAG:BAD:(OD;;CR;<Enroll>;;mallory)(OA;;CR;<Enroll>;;kEnrollees)
-//   (A;;LCRPLORC;;;AU)(A;;FA;;;BA), base64.
-std::string GroupOnlyDescriptor() {
-  sec::SecurityDescriptor sd;
-  sd.owner = sec::well_known::kBuiltinAdministrators;
-  sd.group = sec::well_known::kBuiltinAdministrators;
-  sd.dacl = sec::Acl{sec::kAclRevisionDs, {}, {}};
-  sd.dacl->aces.push_back(EnrollAce(sec::kAccessDeniedObjectAceType, kMallory.sid));
-  sd.dacl->aces.push_back(EnrollAce(sec::kAccessAllowedObjectAceType, kEnrollees));
-  sec::Ace read;
-  read.mask = sec::ds_right::kGenericRead;
-  read.sid = sec::well_known::kAuthenticatedUsers;
-  sd.dacl->aces.push_back(read);
-  sec::Ace admins;
-  admins.mask = sec::ds_right::kFullControl;
-  admins.sid = sec::well_known::kBuiltinAdministrators;
-  sd.dacl->aces.push_back(admins);
-  return Base64Encode(sec::EncodeSecurityDescriptor(sd).value());
-}
-
-enum class Server { kSlapd, kSamba };
+using testing::Server;
 
 class TemplatePermissionsLdapTest : public ::testing::TestWithParam<Server> {
  protected:
   void SetUp() override {
     directory::LdapTemplateSourceOptions options;
-    options.bind = directory::LdapBind::kSimple;
     options.enrollment_service = "openadcs-CA";
     std::string error;
-    if (GetParam() == Server::kSlapd) {
-      std::filesystem::create_directory(dir_.path() / "slapd");
-      slapd_ = testing::SlapdServer::Start(dir_.path() / "slapd", &error);
-      ASSERT_NE(slapd_, nullptr) << error;
-      options.uris = {slapd_->uri()};
-      options.bind_dn = testing::SlapdServer::admin_dn();
-      options.password_file = slapd_->password_file();
-      modify_ = [this](const std::string& ldif) { return slapd_->Modify(ldif); };
-    } else {
-      testing::SambaServer* samba = testing::SharedSamba(&error);
-      ASSERT_NE(samba, nullptr) << error;
-      options.uris = {testing::SambaServer::uri()};
-      options.bind_dn = testing::SambaServer::admin_dn();
-      options.password_file = samba->password_file();
-      modify_ = [samba](const std::string& ldif) { return samba->Modify(ldif); };
-    }
+    ASSERT_TRUE(testing::StartTestDirectory(GetParam(), dir_.path(), &options, &server_, &error))
+        << error;
+    modify_ = server_.modify;
     ASSERT_EQ(modify_(NewTemplate(kName, "377", "", GroupOnlyDescriptor())), "");
     ASSERT_EQ(modify_(ListTemplate(kName)), "");
 
@@ -123,7 +81,7 @@ class TemplatePermissionsLdapTest : public ::testing::TestWithParam<Server> {
 
   static constexpr char kName[] = "GroupOnly";
   testing::TempDir dir_;
-  std::unique_ptr<testing::SlapdServer> slapd_;
+  testing::TestDirectory server_;
   std::function<std::string(const std::string&)> modify_;
   std::unique_ptr<directory::LdapTemplateSource> templates_;
   std::unique_ptr<pki::CaIdentity> identity_;
@@ -173,10 +131,7 @@ TEST_P(TemplatePermissionsLdapTest, NewDescriptorGovernsTheNextRequest) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers, TemplatePermissionsLdapTest,
-                         ::testing::Values(Server::kSlapd, Server::kSamba),
-                         [](const ::testing::TestParamInfo<Server>& param) {
-                           return param.param == Server::kSlapd ? "Slapd" : "Samba";
-                         });
+                         ::testing::Values(Server::kSlapd, Server::kSamba), testing::ServerName);
 
 }  // namespace
 }  // namespace openadcs::ca

@@ -39,35 +39,14 @@ namespace openadcs {
 namespace {
 
 using testing::JsonField;
+using testing::RunTshark;
+using testing::WaitForText;
 
 constexpr const char* kCaName = testing::InteropDaemon::kCaName;
 constexpr const char* kCaHost = "ca.example.com";
 constexpr const char* kOtherHost = "other.example.com";
 constexpr const char* kUserPassword = "Alice.Kerberos-1";
 constexpr const char* kServicePassword = "Ca.Service-Acct-1";
-
-bool WaitForText(const std::filesystem::path& file, const std::string& text,
-                 std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (testing::ReadTextFile(file).find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
-// Runs tshark to completion; its output without the warning it prints
-// when run as root ("" on failure).
-std::string RunTshark(const std::vector<std::string>& argv) {
-  const testing::CommandResult r = testing::RunCommand(argv, "", std::chrono::seconds(60));
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  std::string kept;
-  std::istringstream lines(r.output);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.starts_with("Running as user")) kept += line + "\n";
-  }
-  return kept;
-}
 
 // Releases a GSSAPI handle at scope exit.
 struct GssRelease {

@@ -36,6 +36,8 @@ constexpr const char* kCaName = testing::InteropDaemon::kCaName;
 constexpr const char* kPassword = testing::InteropDaemon::kPassword;
 
 using testing::JsonField;
+using testing::RunTshark;
+using testing::WaitForText;
 
 class IcprInteropTest : public testing::InteropTest {
  protected:
@@ -203,30 +205,6 @@ TEST_F(IcprInteropTest, CliRequestsRetrievesAndReportsPending) {
                 .exit_code,
             2);
   EXPECT_EQ(testing::RunInteropCli({"retrieve", "--epm-port", epm}, kPassword).exit_code, 1);
-}
-
-// Polls `file` until it contains `text` or `timeout` passes.
-bool WaitForText(const std::filesystem::path& file, const std::string& text,
-                 std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (testing::ReadTextFile(file).find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
-// Runs tshark to completion; returns its output without the warning it
-// prints when run as root ("" on failure).
-std::string RunTshark(const std::vector<std::string>& argv) {
-  const testing::CommandResult r = testing::RunCommand(argv, "", std::chrono::seconds(60));
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  std::string kept;
-  std::istringstream lines(r.output);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.starts_with("Running as user")) kept += line + "\n";
-  }
-  return kept;
 }
 
 // tshark is an independent decoder of everything on the wire: the endpoint

@@ -1,6 +1,7 @@
 #include "testing/daemon_process.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -17,6 +18,8 @@
 #include <fstream>
 #include <iterator>
 #include <regex>
+#include <sstream>
+#include <thread>
 
 extern char** environ;
 
@@ -233,6 +236,27 @@ std::uint16_t StatusPort(const NotifySocket& notify, const std::string& service)
 std::string ReadTextFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+bool WaitForText(const std::filesystem::path& file, const std::string& text,
+                 std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ReadTextFile(file).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+std::string RunTshark(const std::vector<std::string>& argv) {
+  const CommandResult r = RunCommand(argv, "", std::chrono::seconds(60));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::string kept;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with("Running as user")) kept += line + "\n";
+  }
+  return kept;
 }
 
 }  // namespace openadcs::testing

@@ -107,6 +107,15 @@ bool Terminate(std::unique_ptr<ChildProcess>& process, std::chrono::milliseconds
 // The whole content of `path` ("" when it cannot be read).
 std::string ReadTextFile(const std::filesystem::path& path);
 
+// Polls `file` until it contains `text` or `timeout` passes (a log file a
+// child writes; there is no other signal).
+bool WaitForText(const std::filesystem::path& file, const std::string& text,
+                 std::chrono::milliseconds timeout);
+
+// Runs tshark with `argv` to completion (at most a minute); its output without
+// the warning it prints when run as root, "" with a test failure when it fails.
+std::string RunTshark(const std::vector<std::string>& argv);
+
 }  // namespace openadcs::testing
 
 #endif  // OPENADCS_TESTS_TESTING_DAEMON_PROCESS_H_
