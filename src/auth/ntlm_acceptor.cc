@@ -4,7 +4,6 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
@@ -13,6 +12,7 @@
 #include "openadcs/auth/ntlm_crypto.h"
 #include "openadcs/auth/ntlm_message.h"
 #include "openadcs/auth/ntlm_session_security.h"
+#include "openadcs/util/filetime.h"
 
 namespace openadcs::auth {
 namespace {
@@ -46,16 +46,6 @@ bool HasControlCharacter(std::string_view name) {
     const auto u = static_cast<unsigned char>(c);
     return u < 0x20 || u == 0x7f;
   });
-}
-
-// FILETIME of now: 100 ns ticks since 1601-01-01.
-std::uint64_t FileTimeNow() {
-  constexpr std::uint64_t kUnixEpochAsFileTime = 116444736000000000ULL;
-  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
-  return kUnixEpochAsFileTime +
-         static_cast<std::uint64_t>(
-             std::chrono::duration_cast<std::chrono::microseconds>(since_epoch).count()) *
-             10;
 }
 
 Result<AvPair> TextPair(AvId id, const std::string& text) {
@@ -126,7 +116,7 @@ class NtlmServerContext final : public internal::NtlmContext {
     }
     // A timestamp has clients send a MIC (MS-NLMP 3.1.5.1.2), which we check.
     Bytes time(8);
-    const std::uint64_t now = FileTimeNow();
+    const std::uint64_t now = FiletimeNow();
     for (std::size_t i = 0; i < time.size(); ++i)
       time[i] = static_cast<std::uint8_t>(now >> (8 * i));
     m.target_info.push_back(AvPair{AvId::kTimestamp, std::move(time)});

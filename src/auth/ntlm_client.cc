@@ -3,13 +3,13 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include <chrono>
 #include <optional>
 #include <utility>
 
 #include "auth/ntlm_context.h"
 #include "openadcs/auth/ntlm_message.h"
 #include "openadcs/auth/ntlm_session_security.h"
+#include "openadcs/util/filetime.h"
 
 namespace openadcs::auth {
 namespace {
@@ -20,16 +20,6 @@ constexpr std::uint32_t kClientFlags =
     kNegotiateUnicode | kRequestTarget | kNegotiateSign | kNegotiateSeal | kNegotiateNtlm |
     kNegotiateAlwaysSign | kNegotiateExtendedSessionSecurity | kNegotiateTargetInfo |
     kNegotiateVersion | kNegotiate128 | kNegotiateKeyExchange | kNegotiate56;
-
-// FILETIME of now: 100 ns ticks since 1601-01-01.
-std::uint64_t FileTimeNow() {
-  constexpr std::uint64_t kUnixEpochAsFileTime = 116444736000000000ULL;
-  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
-  return kUnixEpochAsFileTime +
-         static_cast<std::uint64_t>(
-             std::chrono::duration_cast<std::chrono::microseconds>(since_epoch).count()) *
-             10;
-}
 
 template <std::size_t N>
 Status RandomBytes(std::array<std::uint8_t, N>& out) {
@@ -124,7 +114,7 @@ class NtlmClientContext final : public internal::NtlmContext {
     Challenge8 client_challenge{};
     OPENADCS_RETURN_IF_ERROR(RandomBytes(client_challenge));
     auto response = ComputeNtlmV2Response(*response_key, challenge->server_challenge,
-                                          client_challenge, server_time.value_or(FileTimeNow()),
+                                          client_challenge, server_time.value_or(FiletimeNow()),
                                           EncodeTargetInfo(info), with_mic);
     if (!response.ok()) return response.status();
 

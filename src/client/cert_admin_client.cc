@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <utility>
 
 #include "client/dcom_object_client.h"
@@ -91,13 +90,6 @@ Result<std::optional<TypedValue>> DecodeTypedValue(std::uint32_t type, const Byt
     case cv::kTypeBinary: return std::optional<TypedValue>(value);
     default: return Status::InvalidArgument(fmt::format("unknown column type 0x{:x}", type));
   }
-}
-
-FileTime FileTimeNow() {
-  using Ticks = std::chrono::duration<std::int64_t, std::ratio<1, kFiletimeTicksPerSecond>>;
-  const Ticks since_1970 =
-      std::chrono::duration_cast<Ticks>(std::chrono::system_clock::now().time_since_epoch());
-  return FileTime{kUnixEpochAsFiletime + static_cast<std::uint64_t>(since_1970.count())};
 }
 
 std::string_view HresultName(std::uint32_t hresult) {
@@ -552,7 +544,7 @@ Status CertAdminClient::RevokeCertificate(const std::string& serial, std::uint32
   in.reason = reason;
   // FileTime is the revocation date as stored (3.1.4.1.8); the spec gives
   // zero no meaning, so "now" is sent as a time.
-  in.file_time = when.ticks != 0 ? when.ticks : FileTimeNow().ticks;
+  in.file_time = when.ticks != 0 ? when.ticks : FiletimeNow();
   return CallHresult(Op(Opnum::kRevokeCertificate), ica::EncodeRevokeCertificateRequest(in),
                      "RevokeCertificate");
 }

@@ -3,7 +3,9 @@
 #ifndef OPENADCS_UTIL_FILETIME_H_
 #define OPENADCS_UTIL_FILETIME_H_
 
+#include <chrono>
 #include <cstdint>
+#include <ratio>
 
 namespace openadcs {
 
@@ -21,6 +23,14 @@ constexpr std::int64_t FiletimeToUnix(std::uint64_t filetime) {
 constexpr std::uint64_t UnixToFiletime(std::int64_t unix_seconds) {
   if (unix_seconds < 0) return kUnixEpochAsFiletime;
   return kUnixEpochAsFiletime + static_cast<std::uint64_t>(unix_seconds) * kFiletimeTicksPerSecond;
+}
+
+// The system clock's now as a FILETIME, to the tick.
+inline std::uint64_t FiletimeNow() {
+  using Ticks = std::chrono::duration<std::int64_t, std::ratio<1, kFiletimeTicksPerSecond>>;
+  const Ticks since_1970 =
+      std::chrono::duration_cast<Ticks>(std::chrono::system_clock::now().time_since_epoch());
+  return kUnixEpochAsFiletime + static_cast<std::uint64_t>(since_1970.count());
 }
 
 }  // namespace openadcs
