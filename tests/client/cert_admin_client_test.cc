@@ -127,10 +127,5 @@ TEST(ViewTest, RowsAreNumberedFromOne) {
   EXPECT_EQ(kFirstViewRow, 1u);
 }
 
-TEST(FileTimeTest, NowIsAfter2024) {
-  // 2024-01-01T00:00:00Z.
-  EXPECT_GT(FileTimeNow().ticks, 133485408000000000u);
-}
-
 }  // namespace
 }  // namespace openadcs::client

@@ -135,9 +135,6 @@ Result<Bytes> EncodeTypedValue(const TypedValue& value);
 // a STRING that is not UTF-16LE, an unknown type.
 Result<std::optional<TypedValue>> DecodeTypedValue(std::uint32_t type, const Bytes& value);
 
-// The current time as a FILETIME.
-FileTime FileTimeNow();
-
 // The symbolic name of an HRESULT the CA protocols carry ("E_ACCESSDENIED",
 // "CERTSRV_E_PROPERTY_EMPTY"), "" when unknown.
 std::string_view HresultName(std::uint32_t hresult);
