@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "directory_engine/shared_samba.h"
+#include "directory_engine/engine_on_directory.h"
 #include "openadcs/ca/engine.h"
 #include "openadcs/directory/ldap_template_source.h"
 #include "openadcs/util/hresult.h"
@@ -26,69 +26,14 @@ using testing::NewTemplate;
 using testing::ReplaceLine;
 using testing::TemplateDn;
 
-constexpr std::chrono::seconds kChangeTimeout{10};
-
 using testing::Server;
 
-class EngineOnLdapTest : public ::testing::TestWithParam<Server> {
+class EngineOnLdapTest : public testing::EngineOnDirectoryTest {
  protected:
-  void SetUp() override {
-    directory::LdapTemplateSourceOptions options;
-    options.enrollment_service = "openadcs-CA";
-    std::string error;
-    ASSERT_TRUE(testing::StartTestDirectory(GetParam(), dir_.path(), &options, &server_, &error))
-        << error;
-    modify_ = server_.modify;
-    // A template of this test's own, so the shared Samba keeps its samples.
-    ASSERT_EQ(modify_(NewTemplate(kName, "277")), "");
-    ASSERT_EQ(modify_(ListTemplate(kName)), "");
-
-    auto templates = directory::OpenLdapTemplateSource(options);
-    ASSERT_TRUE(templates.ok()) << templates.status().ToString();
-    templates_ = std::move(templates).value();
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCa(dir_.path(), &identity_, &store_));
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCaSecurity(*store_, &security_));
-    engine_ = std::make_unique<Engine>(EngineOptions{}, *identity_, *store_, *templates_, nullptr,
-                                       *security_);
-    key_ = testing::MakeRsaKey(2048);
-  }
-
-  void TearDown() override {
-    if (modify_) {
-      templates_.reset();  // no reload races the clean-up
-      modify_(ListTemplate(kName, "delete"));
-      modify_(testing::DeleteEntry(TemplateDn(kName)));
-    }
-  }
-
-  // Applies `ldif` and waits until the engine's source serves the result.
-  void Change(const std::string& ldif) {
-    const std::uint64_t before = templates_->State().generation;
-    ASSERT_EQ(modify_(ldif), "");
-    ASSERT_TRUE(templates_->WaitForGeneration(before, kChangeTimeout)) << ldif;
-  }
-
-  SubmitResult Submit() {
-    testing::CsrSpec spec;
-    spec.subject = {{"CN", "alice"}};
-    SubmitRequest r;
-    r.request = testing::MakeCsrDer(key_.get(), spec);
-    r.attributes = std::string("CertificateTemplate:") + kName;
-    r.caller = testing::TestRequester();
-    r.authority = "openadcs-CA";
-    return engine_->Submit(r);
-  }
-
   static constexpr char kName[] = "EngineLive";
-  testing::TempDir dir_;
-  testing::TestDirectory server_;
-  std::function<std::string(const std::string&)> modify_;
-  std::unique_ptr<directory::LdapTemplateSource> templates_;
-  std::unique_ptr<pki::CaIdentity> identity_;
-  std::unique_ptr<db::CaStore> store_;
-  std::unique_ptr<CaSecurity> security_;
-  std::unique_ptr<Engine> engine_;
-  ossl::PKeyPtr key_;
+  EngineOnLdapTest() : EngineOnDirectoryTest(kName, NewTemplate(kName, "277")) {}
+
+  SubmitResult Submit() { return EngineOnDirectoryTest::Submit(testing::TestRequester(), "alice"); }
 };
 
 TEST_P(EngineOnLdapTest, PendAllRequestsSetInTheDirectoryMakesTheNextSubmitPending) {

@@ -8,7 +8,7 @@
 #include <functional>
 #include <string>
 
-#include "directory_engine/shared_samba.h"
+#include "directory_engine/engine_on_directory.h"
 #include "openadcs/ca/engine.h"
 #include "openadcs/directory/ldap_template_source.h"
 #include "openadcs/security/object_access.h"
@@ -34,61 +34,17 @@ using testing::NewTemplate;
 using testing::TemplateDn;
 namespace sec = security;
 
-constexpr std::chrono::seconds kChangeTimeout{10};
-
 using testing::Server;
 
-class TemplatePermissionsLdapTest : public ::testing::TestWithParam<Server> {
+class TemplatePermissionsLdapTest : public testing::EngineOnDirectoryTest {
  protected:
-  void SetUp() override {
-    directory::LdapTemplateSourceOptions options;
-    options.enrollment_service = "openadcs-CA";
-    std::string error;
-    ASSERT_TRUE(testing::StartTestDirectory(GetParam(), dir_.path(), &options, &server_, &error))
-        << error;
-    modify_ = server_.modify;
-    ASSERT_EQ(modify_(NewTemplate(kName, "377", "", GroupOnlyDescriptor())), "");
-    ASSERT_EQ(modify_(ListTemplate(kName)), "");
-
-    auto templates = directory::OpenLdapTemplateSource(options);
-    ASSERT_TRUE(templates.ok()) << templates.status().ToString();
-    templates_ = std::move(templates).value();
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCa(dir_.path(), &identity_, &store_));
-    ASSERT_NO_FATAL_FAILURE(testing::OpenTestCaSecurity(*store_, &security_));
-    engine_ = std::make_unique<Engine>(EngineOptions{}, *identity_, *store_, *templates_, nullptr,
-                                       *security_);
-    key_ = testing::MakeRsaKey(2048);
-  }
-
-  void TearDown() override {
-    if (modify_) {
-      templates_.reset();  // no reload races the clean-up
-      modify_(ListTemplate(kName, "delete"));
-      modify_(testing::DeleteEntry(TemplateDn(kName)));
-    }
-  }
+  static constexpr char kName[] = "GroupOnly";
+  TemplatePermissionsLdapTest()
+      : EngineOnDirectoryTest(kName, NewTemplate(kName, "377", "", GroupOnlyDescriptor())) {}
 
   SubmitResult Submit(const Caller& caller) {
-    testing::CsrSpec spec;
-    spec.subject = {{"CN", "host"}};
-    SubmitRequest r;
-    r.request = testing::MakeCsrDer(key_.get(), spec);
-    r.attributes = std::string("CertificateTemplate:") + kName;
-    r.caller = caller;
-    r.authority = "openadcs-CA";
-    return engine_->Submit(r);
+    return EngineOnDirectoryTest::Submit(caller, "host");
   }
-
-  static constexpr char kName[] = "GroupOnly";
-  testing::TempDir dir_;
-  testing::TestDirectory server_;
-  std::function<std::string(const std::string&)> modify_;
-  std::unique_ptr<directory::LdapTemplateSource> templates_;
-  std::unique_ptr<pki::CaIdentity> identity_;
-  std::unique_ptr<db::CaStore> store_;
-  std::unique_ptr<CaSecurity> security_;
-  std::unique_ptr<Engine> engine_;
-  ossl::PKeyPtr key_;
 };
 
 TEST_P(TemplatePermissionsLdapTest, DescriptorIsReadFromTheDirectory) {
@@ -119,13 +75,9 @@ TEST_P(TemplatePermissionsLdapTest, DenyAceOnAMemberWins) {
 
 TEST_P(TemplatePermissionsLdapTest, NewDescriptorGovernsTheNextRequest) {
   ASSERT_EQ(Submit(testing::TestRequester()).status, hr::kTemplateDenied);
-  const std::uint64_t before = templates_->State().generation;
-  ASSERT_EQ(modify_("dn: " + TemplateDn(kName) +
-                    "\nchangetype: modify\nreplace: nTSecurityDescriptor\n"
-                    "nTSecurityDescriptor:: " +
-                    testing::kSampleTemplateDescriptor + "\n"),
-            "");
-  ASSERT_TRUE(templates_->WaitForGeneration(before, kChangeTimeout));
+  Change("dn: " + TemplateDn(kName) +
+         "\nchangetype: modify\nreplace: nTSecurityDescriptor\nnTSecurityDescriptor:: " +
+         testing::kSampleTemplateDescriptor + "\n");
   SubmitResult r = Submit(testing::TestRequester());
   EXPECT_EQ(r.disposition, WireDisposition::kIssued) << r.message;
 }
