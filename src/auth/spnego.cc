@@ -67,13 +67,42 @@ class Reader {
   std::span<const std::uint8_t> rest_;
 };
 
-// The single element inside an explicit context tag, of type `tag`.
-Result<Bytes> Explicit(std::span<const std::uint8_t> value, std::uint8_t tag, const char* what) {
+// The one element `value` holds, of type `tag`.
+Result<Tlv> Only(std::span<const std::uint8_t> value, std::uint8_t tag, const char* what) {
   Reader r(value);
   Result<Tlv> inner = r.Expect(tag, what);
   if (!inner.ok()) return inner.status();
   if (!r.empty()) return Malformed(std::string("trailing bytes after ") + what);
+  return inner;
+}
+
+// The contents of the single element inside an explicit context tag.
+Result<Bytes> Explicit(std::span<const std::uint8_t> value, std::uint8_t tag, const char* what) {
+  Result<Tlv> inner = Only(value, tag, what);
+  if (!inner.ok()) return inner.status();
   return Bytes(inner->value.begin(), inner->value.end());
+}
+
+// Hands each field of a SEQUENCE of context-tagged fields (NegTokenInit,
+// NegTokenResp) to `on_field`, refusing fields out of order and fields that
+// are not context-tagged; `on_field` skips tags it does not know
+// (extensibility, RFC 4178 4.2).
+template <typename OnField>
+Status ForEachField(std::span<const std::uint8_t> fields, const char* what, OnField on_field) {
+  int last_tag = -1;
+  Reader r(fields);
+  while (!r.empty()) {
+    Result<Tlv> field = r.Next();
+    if (!field.ok()) return field.status();
+    if (static_cast<int>(field->tag) <= last_tag) {
+      return Malformed(std::string(what) + " fields out of order");
+    }
+    if ((field->tag & 0xe0) != kContext0)
+      return Malformed(std::string("unexpected ") + what + " field");
+    last_tag = field->tag;
+    OPENADCS_RETURN_IF_ERROR(on_field(*field));
+  }
+  return Status::Ok();
 }
 
 Status CheckOid(std::span<const std::uint8_t> oid) {
@@ -83,26 +112,15 @@ Status CheckOid(std::span<const std::uint8_t> oid) {
 }
 
 Result<NegTokenInit> DecodeNegTokenInit(std::span<const std::uint8_t> value) {
-  Reader outer(value);
-  Result<Tlv> seq = outer.Expect(kTagSequence, "NegTokenInit SEQUENCE");
+  Result<Tlv> seq = Only(value, kTagSequence, "NegTokenInit SEQUENCE");
   if (!seq.ok()) return seq.status();
-  if (!outer.empty()) return Malformed("trailing bytes after NegTokenInit");
   NegTokenInit init;
   bool have_mechs = false;
-  int last_tag = -1;
-  Reader r(seq->value);
-  while (!r.empty()) {
-    Result<Tlv> field = r.Next();
-    if (!field.ok()) return field.status();
-    if (static_cast<int>(field->tag) <= last_tag)
-      return Malformed("NegTokenInit fields out of order");
-    last_tag = field->tag;
-    switch (field->tag) {
+  Status fields = ForEachField(seq->value, "NegTokenInit", [&](const Tlv& field) -> Status {
+    switch (field.tag) {
       case kContext0: {
-        Reader list(field->value);
-        Result<Tlv> mechs = list.Expect(kTagSequence, "MechTypeList");
+        Result<Tlv> mechs = Only(field.value, kTagSequence, "MechTypeList");
         if (!mechs.ok()) return mechs.status();
-        if (!list.empty()) return Malformed("trailing bytes after MechTypeList");
         Reader oids(mechs->value);
         while (!oids.empty()) {
           Result<Tlv> oid = oids.Expect(kTagOid, "mechanism OID");
@@ -112,37 +130,33 @@ Result<NegTokenInit> DecodeNegTokenInit(std::span<const std::uint8_t> value) {
           init.mech_types.emplace_back(oid->value.begin(), oid->value.end());
         }
         have_mechs = true;
-        break;
+        return Status::Ok();
       }
-      case 0xa1: {  // reqFlags: ignored (RFC 4178 4.2.1), but well-formed
-        Result<Bytes> flags = Explicit(field->value, kTagBitString, "reqFlags BIT STRING");
-        if (!flags.ok()) return flags.status();
-        break;
-      }
+      case 0xa1:  // reqFlags: ignored (RFC 4178 4.2.1), but well-formed
+        return Explicit(field.value, kTagBitString, "reqFlags BIT STRING").status();
       case 0xa2: {
-        Result<Bytes> token = Explicit(field->value, kTagOctetString, "mechToken OCTET STRING");
+        Result<Bytes> token = Explicit(field.value, kTagOctetString, "mechToken OCTET STRING");
         if (!token.ok()) return token.status();
         init.mech_token = std::move(*token);
-        break;
+        return Status::Ok();
       }
       case 0xa3:
       case 0xa4: {
         // [3] is mechListMIC in RFC 4178 and negHints (a SEQUENCE) in
         // MS-SPNG's NegTokenInit2, whose mechListMIC is [4].
-        Reader inner(field->value);
+        Reader inner(field.value);
         Result<Tlv> t = inner.Next();
         if (!t.ok()) return t.status();
         if (t->tag == kTagOctetString) {
           if (!inner.empty()) return Malformed("trailing bytes after mechListMIC");
           init.mech_list_mic = Bytes(t->value.begin(), t->value.end());
         }
-        break;
+        return Status::Ok();
       }
-      default:
-        if ((field->tag & 0xe0) != kContext0) return Malformed("unexpected NegTokenInit field");
-        break;
+      default: return Status::Ok();
     }
-  }
+  });
+  if (!fields.ok()) return fields;
   if (!have_mechs || init.mech_types.empty()) return Malformed("NegTokenInit offers no mechanism");
   return init;
 }
@@ -176,10 +190,8 @@ void Append(Bytes& out, const Bytes& more) {
 
 Result<NegTokenInit> DecodeInitialToken(std::span<const std::uint8_t> token) {
   if (token.size() > kMaxTokenBytes) return Malformed("token too large");
-  Reader outer(token);
-  Result<Tlv> app = outer.Expect(kTagApplication0, "[APPLICATION 0] framing");
+  Result<Tlv> app = Only(token, kTagApplication0, "[APPLICATION 0] framing");
   if (!app.ok()) return app.status();
-  if (!outer.empty()) return Malformed("trailing bytes after the token");
   Reader r(app->value);
   Result<Tlv> oid = r.Expect(kTagOid, "mechanism OID");
   if (!oid.ok()) return oid.status();
@@ -192,57 +204,43 @@ Result<NegTokenInit> DecodeInitialToken(std::span<const std::uint8_t> token) {
 
 Result<NegTokenResp> DecodeNegTokenResp(std::span<const std::uint8_t> token) {
   if (token.size() > kMaxTokenBytes) return Malformed("token too large");
-  Reader outer(token);
-  Result<Tlv> choice = outer.Expect(kContext1, "[1] NegTokenResp");
+  Result<Tlv> choice = Only(token, kContext1, "[1] NegTokenResp");
   if (!choice.ok()) return choice.status();
-  if (!outer.empty()) return Malformed("trailing bytes after the token");
-  Reader wrapper(choice->value);
-  Result<Tlv> seq = wrapper.Expect(kTagSequence, "NegTokenResp SEQUENCE");
+  Result<Tlv> seq = Only(choice->value, kTagSequence, "NegTokenResp SEQUENCE");
   if (!seq.ok()) return seq.status();
-  if (!wrapper.empty()) return Malformed("trailing bytes after NegTokenResp");
   NegTokenResp resp;
-  int last_tag = -1;
-  Reader r(seq->value);
-  while (!r.empty()) {
-    Result<Tlv> field = r.Next();
-    if (!field.ok()) return field.status();
-    if (static_cast<int>(field->tag) <= last_tag)
-      return Malformed("NegTokenResp fields out of order");
-    last_tag = field->tag;
-    switch (field->tag) {
+  Status fields = ForEachField(seq->value, "NegTokenResp", [&](const Tlv& field) -> Status {
+    switch (field.tag) {
       case kContext0: {
-        Result<Bytes> state = Explicit(field->value, kTagEnumerated, "negState ENUMERATED");
+        Result<Bytes> state = Explicit(field.value, kTagEnumerated, "negState ENUMERATED");
         if (!state.ok()) return state.status();
         if (state->size() != 1 || (*state)[0] > static_cast<std::uint8_t>(NegState::kRequestMic)) {
           return Malformed("negState out of range");
         }
         resp.neg_state = static_cast<NegState>((*state)[0]);
-        break;
+        return Status::Ok();
       }
       case kContext1: {
-        Result<Bytes> oid = Explicit(field->value, kTagOid, "supportedMech OID");
+        Result<Bytes> oid = Explicit(field.value, kTagOid, "supportedMech OID");
         if (!oid.ok()) return oid.status();
         OPENADCS_RETURN_IF_ERROR(CheckOid(*oid));
         resp.supported_mech = std::move(*oid);
-        break;
+        return Status::Ok();
       }
-      case 0xa2: {
-        Result<Bytes> t = Explicit(field->value, kTagOctetString, "responseToken OCTET STRING");
-        if (!t.ok()) return t.status();
-        resp.response_token = std::move(*t);
-        break;
-      }
+      case 0xa2:
       case 0xa3: {
-        Result<Bytes> t = Explicit(field->value, kTagOctetString, "mechListMIC OCTET STRING");
+        const bool is_token = field.tag == 0xa2;
+        Result<Bytes> t =
+            Explicit(field.value, kTagOctetString,
+                     is_token ? "responseToken OCTET STRING" : "mechListMIC OCTET STRING");
         if (!t.ok()) return t.status();
-        resp.mech_list_mic = std::move(*t);
-        break;
+        (is_token ? resp.response_token : resp.mech_list_mic) = std::move(*t);
+        return Status::Ok();
       }
-      default:
-        if ((field->tag & 0xe0) != kContext0) return Malformed("unexpected NegTokenResp field");
-        break;
+      default: return Status::Ok();
     }
-  }
+  });
+  if (!fields.ok()) return fields;
   return resp;
 }
 
