@@ -274,16 +274,7 @@ TEST_F(KerberosInteropTest, ImpacketEnrollsWithKerberosAndWrongTicketsAreRefused
   EXPECT_EQ(JsonField(json, "disposition"), "3") << json << DaemonLog();
   EXPECT_NE(DaemonLog().find("authenticated EXAMPLE\\alice"), std::string::npos) << DaemonLog();
 
-  // The capture runs behind the wire: stop it once the ICertPassage
-  // connection's closing FIN is in the file.
-  const std::vector<std::string> fin = {
-      "/usr/bin/tshark", "-r", capture.string(), "-Y",
-      "tcp.srcport==" + std::to_string(icpr_port) + " && tcp.flags.fin==1"};
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (RunTshark(fin).empty() && std::chrono::steady_clock::now() < deadline) {
-  }
-  ASSERT_TRUE(tshark->Signal(SIGINT));
-  ASSERT_TRUE(tshark->Wait(std::chrono::seconds(30)).has_value());
+  ASSERT_NO_FATAL_FAILURE(testing::StopCaptureAfterFin(*tshark, capture, icpr_port));
   const std::vector<std::string> decode = {"/usr/bin/tshark",
                                            "-r",
                                            capture.string(),

@@ -227,16 +227,7 @@ TEST_F(IcprInteropTest, TsharkDecodesEveryPduWithoutMalformedPackets) {
   args.insert(args.end(), {"--template", "AutoIssueSubject", "--csr", CsrFile("tshark").string()});
   const std::string json = RunImpacket(args);
   EXPECT_EQ(JsonField(json, "disposition"), "3") << json;
-  // The capture runs behind the wire: stop it only once the ICertPassage
-  // connection's closing FIN is in the file.
-  const std::vector<std::string> fin = {
-      "/usr/bin/tshark", "-r", capture.string(), "-Y",
-      "tcp.srcport==" + std::to_string(icpr_port_) + " && tcp.flags.fin==1"};
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (RunTshark(fin).empty() && std::chrono::steady_clock::now() < deadline) {
-  }
-  ASSERT_TRUE(tshark->Signal(SIGINT));
-  ASSERT_TRUE(tshark->Wait(std::chrono::seconds(30)).has_value());
+  ASSERT_NO_FATAL_FAILURE(testing::StopCaptureAfterFin(*tshark, capture, icpr_port_));
 
   const std::vector<std::string> decode = {"/usr/bin/tshark",
                                            "-r",

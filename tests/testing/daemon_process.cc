@@ -259,4 +259,16 @@ std::string RunTshark(const std::vector<std::string>& argv) {
   return kept;
 }
 
+void StopCaptureAfterFin(ChildProcess& tshark, const std::filesystem::path& capture,
+                         std::uint16_t port) {
+  const std::vector<std::string> fin = {
+      "/usr/bin/tshark", "-r", capture.string(), "-Y",
+      "tcp.srcport==" + std::to_string(port) + " && tcp.flags.fin==1"};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (RunTshark(fin).empty() && std::chrono::steady_clock::now() < deadline) {
+  }
+  ASSERT_TRUE(tshark.Signal(SIGINT));
+  ASSERT_TRUE(tshark.Wait(std::chrono::seconds(30)).has_value());
+}
+
 }  // namespace openadcs::testing

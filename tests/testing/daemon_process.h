@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -115,6 +116,12 @@ bool WaitForText(const std::filesystem::path& file, const std::string& text,
 // Runs tshark with `argv` to completion (at most a minute); its output without
 // the warning it prints when run as root, "" with a test failure when it fails.
 std::string RunTshark(const std::vector<std::string>& argv);
+
+// Stops `tshark`, capturing into `capture`, once the FIN the server sent from
+// `port` is in the file (the capture runs behind the wire), waiting at most
+// 30 s for each. Fails the test when it cannot.
+void StopCaptureAfterFin(ChildProcess& tshark, const std::filesystem::path& capture,
+                         std::uint16_t port);
 
 }  // namespace openadcs::testing
 
