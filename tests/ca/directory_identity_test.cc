@@ -15,6 +15,7 @@
 #include "openadcs/pki/name.h"
 #include "openadcs/pki/x509_builder.h"
 #include "openadcs/util/hresult.h"
+#include "testing/fake_identity_lookup.h"
 
 namespace openadcs::ca {
 namespace {
@@ -24,18 +25,7 @@ namespace st = policy_stages;
 using directory::CertificateTemplate;
 using directory::DirectoryIdentity;
 
-class FakeLookup : public directory::IdentityLookup {
- public:
-  Result<DirectoryIdentity> Lookup(const std::string& account) override {
-    ++calls;
-    auto it = accounts.find(account);
-    if (it == accounts.end()) return failure;
-    return it->second;
-  }
-  std::map<std::string, DirectoryIdentity> accounts;
-  Status failure = Status::NotFound("no such account");
-  int calls = 0;
-};
+using FakeLookup = testing::FakeIdentityLookup;
 
 DirectoryIdentity Computer() {
   DirectoryIdentity id;

@@ -23,6 +23,7 @@
 #include "openadcs/security/security_descriptor.h"
 #include "openadcs/util/hresult.h"
 #include "testing/engine_fixture.h"
+#include "testing/fake_identity_lookup.h"
 
 namespace openadcs::ca {
 namespace {
@@ -68,26 +69,6 @@ msPKI-Certificate-Application-Policy: 1.3.6.1.5.5.7.3.2
 nTSecurityDescriptor:: AQAEgHAAAACAAAAAAAAAABQAAAAEAFwAAwAAAAUAKAAAAQAAAQAAAGjJEA77eNIRkNQAwE953FUBAQAAAAAABQsAAAAAABQAlAACAAEBAAAAAAAFCwAAAAAAGAD/AQ8AAQIAAAAAAAUgAAAAIAIAAAECAAAAAAAFIAAAACACAAABAgAAAAAABSAAAAAgAgAA
 )";
 
-class FakeDirectory : public directory::IdentityLookup {
- public:
-  Result<directory::DirectoryIdentity> Lookup(const std::string& account) override {
-    auto it = entries_.find(account);
-    if (it == entries_.end()) return Status::NotFound("no account " + account);
-    return it->second;
-  }
-  void Add(const std::string& account, const std::string& cn, const std::string& sid) {
-    directory::DirectoryIdentity id;
-    id.distinguished_name = "CN=" + cn + ",CN=Users,DC=example,DC=com";
-    id.common_name = cn;
-    id.user_principal_name = cn + "@example.com";
-    id.object_sid = sid;
-    entries_[account] = id;
-  }
-
- private:
-  std::map<std::string, directory::DirectoryIdentity> entries_;
-};
-
 class EnrollmentAgentTest : public testing::EngineTestBase {
  protected:
   bool StartsEngine() const override { return false; }
@@ -111,8 +92,8 @@ class EnrollmentAgentTest : public testing::EngineTestBase {
     agent_templates_ = std::move(source).value();
     ASSERT_NE(agent_templates_->Current()->FindByName("AgentUser"), nullptr);
 
-    directory_.Add(kBob, "bob", kBobSid);
-    directory_.Add("EXAMPLE\\alice", "alice", kAliceSid);
+    directory_.AddUser(kBob, "bob", kBobSid);
+    directory_.AddUser("EXAMPLE\\alice", "alice", kAliceSid);
     engine_ = std::make_unique<Engine>(EngineOptions{}, *identity_, *store_, *agent_templates_,
                                        &directory_, *security_, [this] { return now_; });
     agent_key_ = testing::MakeRsaKey(2048);
@@ -179,7 +160,7 @@ class EnrollmentAgentTest : public testing::EngineTestBase {
 
   static security::Sid SidOf(const std::string& text) { return security::Sid::Parse(text).value(); }
 
-  FakeDirectory directory_;
+  testing::FakeIdentityLookup directory_;
   std::unique_ptr<directory::TemplateSource> agent_templates_;
   ossl::PKeyPtr agent_key_;
   ossl::X509Ptr agent_cert_;

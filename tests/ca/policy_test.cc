@@ -8,6 +8,7 @@
 #include "ca/policy_stages.h"
 #include "openadcs/pki/name.h"
 #include "openadcs/util/hresult.h"
+#include "testing/fake_identity_lookup.h"
 #include "testing/pki.h"
 #include "testing/test_ca.h"
 
@@ -22,17 +23,12 @@ constexpr std::int64_t kNow = 1'800'000'000;  // 2027-01-15
 constexpr const char* kClientAuth = "1.3.6.1.5.5.7.3.2";
 constexpr const char* kServerAuth = "1.3.6.1.5.5.7.3.1";
 
-class FakeLookup : public directory::IdentityLookup {
+// The directory knows EXAMPLE\alice only.
+class FakeLookup : public testing::FakeIdentityLookup {
  public:
-  Result<directory::DirectoryIdentity> Lookup(const std::string& account) override {
-    if (account != "EXAMPLE\\alice") return Status::NotFound("no such account");
-    directory::DirectoryIdentity id;
-    id.distinguished_name = "CN=alice,CN=Users,DC=example,DC=com";
-    id.common_name = "alice";
-    id.user_principal_name = "alice@example.com";
-    id.email = "alice@example.com";
-    id.object_sid = "S-1-5-21-1-2-3-1104";
-    return id;
+  FakeLookup() {
+    AddUser("EXAMPLE\\alice", "alice", "S-1-5-21-1-2-3-1104");
+    accounts["EXAMPLE\\alice"].email = "alice@example.com";
   }
 };
 
