@@ -522,10 +522,17 @@ void AddTemplateExtensions(const CertificateTemplate& t, const EVP_PKEY* key, Ex
   }
 }
 
-void AddSubjectAltName(const SubjectAndSan& subject, ExtensionSet* set) {
+void AddSubjectAltName(const CertificateTemplate& t, const SubjectAndSan& subject,
+                       ExtensionSet* set) {
   if (!subject.san) return;
-  set->extensions.push_back({oid::kSubjectAltName, false, *subject.san});
-  set->rows.push_back({0, oid::kSubjectAltName, subject.san_origin, *subject.san});
+  // RFC 5280 4.2.1.6: with an empty subject the SAN is the only name, and
+  // must be critical (Workstation, KerberosAuthentication).
+  const bool critical = Contains(t.critical_extensions, oid::kSubjectAltName) ||
+                        subject.subject == nullptr ||
+                        X509_NAME_entry_count(subject.subject.get()) == 0;
+  set->extensions.push_back({oid::kSubjectAltName, critical, *subject.san});
+  set->rows.push_back({0, oid::kSubjectAltName,
+                       subject.san_origin | (critical ? xf::kCritical : 0u), *subject.san});
   if (subject.san_origin == xf::kOriginRequest) {
     set->copied_from_request.insert(oid::kSubjectAltName);
   }

@@ -173,8 +173,10 @@ Requester NamedRequester(const std::string& name, directory::IdentityLookup* loo
 void AddTemplateExtensions(const directory::CertificateTemplate& t, const EVP_PKEY* key,
                            ExtensionSet* set);
 
-// The SAN decided by the subject stages, if any, never critical.
-void AddSubjectAltName(const SubjectAndSan& subject, ExtensionSet* set);
+// The SAN decided by the subject stages, if any: critical when `t` lists it
+// in pKICriticalExtensions or the subject is empty.
+void AddSubjectAltName(const directory::CertificateTemplate& t, const SubjectAndSan& subject,
+                       ExtensionSet* set);
 
 // The SID security extension (KB5014754), unless the template sets
 // NO_SECURITY_EXTENSION. Enrollee-supplied subject: the requested one is

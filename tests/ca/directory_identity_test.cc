@@ -152,6 +152,26 @@ TEST(DirectoryCallerTest, KnownAccountsGetTheDirectorysSidsUnknownOnesKeepTheirs
   EXPECT_EQ(lookup.calls, calls) << "an unauthenticated caller is not looked up";
 }
 
+// What Windows gives a DC's token: Enterprise Domain Controllers, which the
+// DomainController and KerberosAuthentication templates let enroll. Only
+// for its own domain's Domain Controllers group.
+TEST(DirectoryCallerTest, DomainControllersGetEnterpriseDomainControllers) {
+  FakeLookup lookup;
+  DirectoryIdentity dc;
+  dc.object_sid = "S-1-5-21-1-2-3-1000";
+  dc.group_sids = {"S-1-5-21-1-2-3-516"};
+  lookup.accounts["EXAMPLE\\DC1$"] = dc;
+  DirectoryIdentity other = dc;
+  other.group_sids = {"S-1-5-21-7-7-7-516", "S-1-5-21-1-2-3-515"};
+  lookup.accounts["EXAMPLE\\WS1$"] = other;
+
+  EXPECT_THAT(WithDirectorySids(Caller{"EXAMPLE\\DC1$", "", {}}, &lookup).group_sids,
+              ::testing::ElementsAre("S-1-1-0", "S-1-5-11", "S-1-5-21-1-2-3-516", "S-1-5-9"));
+  EXPECT_THAT(
+      WithDirectorySids(Caller{"EXAMPLE\\WS1$", "", {}}, &lookup).group_sids,
+      ::testing::ElementsAre("S-1-1-0", "S-1-5-11", "S-1-5-21-7-7-7-516", "S-1-5-21-1-2-3-515"));
+}
+
 TEST(DirectoryCallerTest, AnUnreachableDirectoryLeavesTheCallerWithoutSids) {
   FakeLookup lookup;
   lookup.failure = Status::Unavailable("ldap://dc1: Can't contact LDAP server");

@@ -838,21 +838,51 @@ TEST_F(PolicyStageTest, TemplateExtensionsInOrderWithTheirCriticality) {
 
 TEST_F(PolicyStageTest, SubjectAltNameRecordsItsOrigin) {
   st::ExtensionSet none;
-  st::AddSubjectAltName(st::SubjectAndSan{}, &none);
+  st::AddSubjectAltName(WebServer(), st::SubjectAndSan{}, &none);
   EXPECT_TRUE(none.extensions.empty());
 
   st::SubjectAndSan requested;
+  requested.subject.reset(X509_NAME_new());
+  X509_NAME_add_entry_by_txt(requested.subject.get(), "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>("x"), -1, -1, 0);
   requested.san = Ia5("x");
   st::ExtensionSet from_request;
-  st::AddSubjectAltName(requested, &from_request);
+  st::AddSubjectAltName(WebServer(), requested, &from_request);
   EXPECT_EQ(Row(from_request, oid::kSubjectAltName)->flags, xf::kOriginRequest);
   EXPECT_EQ(from_request.copied_from_request.count(oid::kSubjectAltName), 1u);
 
   requested.san_origin = xf::kOriginPolicy;
   st::ExtensionSet from_policy;
-  st::AddSubjectAltName(requested, &from_policy);
+  st::AddSubjectAltName(WebServer(), requested, &from_policy);
   EXPECT_FALSE(from_policy.extensions[0].critical);
   EXPECT_TRUE(from_policy.copied_from_request.empty());
+}
+
+// Critical when the template says so (KerberosAuthentication lists
+// 2.5.29.17) or when it is the only name (RFC 5280 4.2.1.6: Workstation's
+// certificates have an empty subject).
+TEST_F(PolicyStageTest, SubjectAltNameIsCriticalWhenListedOrTheOnlyName) {
+  st::SubjectAndSan named;
+  named.subject.reset(X509_NAME_new());
+  X509_NAME_add_entry_by_txt(named.subject.get(), "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>("x"), -1, -1, 0);
+  named.san = Ia5("x");
+  named.san_origin = xf::kOriginPolicy;
+  CertificateTemplate listed = WebServer();
+  listed.critical_extensions = {"2.5.29.15", "2.5.29.17"};
+  st::ExtensionSet from_listed;
+  st::AddSubjectAltName(listed, named, &from_listed);
+  EXPECT_TRUE(from_listed.extensions[0].critical);
+  EXPECT_EQ(Row(from_listed, oid::kSubjectAltName)->flags, xf::kOriginPolicy | xf::kCritical);
+
+  st::SubjectAndSan unnamed;
+  unnamed.subject.reset(X509_NAME_new());
+  unnamed.san = Ia5("x");
+  unnamed.san_origin = xf::kOriginPolicy;
+  st::ExtensionSet from_unnamed;
+  st::AddSubjectAltName(WebServer(), unnamed, &from_unnamed);
+  EXPECT_TRUE(from_unnamed.extensions[0].critical);
+  EXPECT_EQ(Row(from_unnamed, oid::kSubjectAltName)->flags, xf::kOriginPolicy | xf::kCritical);
 }
 
 TEST_F(PolicyStageTest, SidExtensionNamesOnlyTheRequester) {

@@ -13,6 +13,7 @@
 
 #include "openadcs/security/object_access.h"
 #include "testing/pki.h"
+#include "testing/template_inspection.h"
 
 namespace openadcs::directory {
 namespace {
@@ -22,6 +23,7 @@ using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 
 const std::filesystem::path kSamples = OPENADCS_SOURCE_DIR "/config/templates";
+const std::vector<std::string>& kSampleNames = openadcs::testing::kSampleTemplateNames;
 constexpr char kTemplatesDn[] =
     "CN=Certificate Templates,CN=Public Key Services,CN=Services,CN=Configuration,DC=example,"
     "DC=com";
@@ -111,8 +113,10 @@ TEST(LdifTemplateSourceTest, SampleFolderServesEveryTemplate) {
   ASSERT_NE(source, nullptr);
   std::shared_ptr<const TemplateSnapshot> snapshot = source->Current();
   ASSERT_NE(snapshot, nullptr);
-  EXPECT_THAT(Names(*snapshot), UnorderedElementsAre("User", "Machine", "WebServer",
-                                                     "OfficerApproval", "AutoIssueSubject"));
+  EXPECT_THAT(
+      Names(*snapshot),
+      UnorderedElementsAre("User", "Machine", "WebServer", "OfficerApproval", "AutoIssueSubject",
+                           "Workstation", "DomainController", "KerberosAuthentication"));
   // Loaded, but its enrollment service does not list it.
   EXPECT_EQ(snapshot->FindByName("SubCA"), nullptr);
 }
@@ -207,14 +211,23 @@ TEST(LdifTemplateSourceTest, SampleSubCaTemplate) {
   EXPECT_TRUE(security::HasExtendedRight(*t->security, admins, security::extended_right::kEnroll));
 }
 
+// Authenticated Users may enroll on every sample template but the domain
+// controllers' ones, on which (as Windows installs them) Enterprise Domain
+// Controllers may, and users may not.
 TEST(LdifTemplateSourceTest, SampleTemplatesLetAuthenticatedUsersEnroll) {
   std::unique_ptr<TemplateSource> source = Open(kSamples);
   ASSERT_NE(source, nullptr);
   const security::Sid users[] = {security::well_known::kAuthenticatedUsers};
-  ASSERT_EQ(source->Current()->templates().size(), 5u);
+  const security::Sid dcs[] = {security::Sid::Constant(5, {9})};  // Enterprise DCs
+  ASSERT_EQ(source->Current()->templates().size(), kSampleNames.size());
   for (const CertificateTemplate& t : source->Current()->templates()) {
     ASSERT_TRUE(t.security.has_value()) << t.name;
-    EXPECT_TRUE(security::HasExtendedRight(*t.security, users, security::extended_right::kEnroll))
+    const bool for_dcs = t.name == "DomainController" || t.name == "KerberosAuthentication";
+    EXPECT_EQ(security::HasExtendedRight(*t.security, users, security::extended_right::kEnroll),
+              !for_dcs)
+        << t.name;
+    EXPECT_EQ(security::HasExtendedRight(*t.security, dcs, security::extended_right::kEnroll),
+              for_dcs)
         << t.name;
     EXPECT_EQ(t.security->owner, security::well_known::kBuiltinAdministrators) << t.name;
   }
@@ -270,8 +283,8 @@ TEST(LdifTemplateSourceTest, EnrollmentServiceListDecidesWhatIsServed) {
   std::unique_ptr<TemplateSource> source = Open(dir.path());
   ASSERT_NE(source, nullptr);
   std::shared_ptr<const TemplateSnapshot> snapshot = source->Current();
-  EXPECT_THAT(Names(*snapshot),
-              UnorderedElementsAre("User", "WebServer", "OfficerApproval", "AutoIssueSubject"));
+  EXPECT_EQ(Names(*snapshot).size(), kSampleNames.size() - 1);
+  EXPECT_NE(snapshot->FindByName("WebServer"), nullptr);
   EXPECT_EQ(snapshot->FindByName("Machine"), nullptr);
   EXPECT_EQ(snapshot->FindByName("SubCA"), nullptr);
 }
@@ -296,7 +309,7 @@ TEST(LdifTemplateSourceTest, TemplateThatDoesNotParseIsSkippedWithAWarning) {
     ASSERT_NE(source, nullptr);
     std::shared_ptr<const TemplateSnapshot> snapshot = source->Current();
     EXPECT_EQ(snapshot->FindByName("Broken"), nullptr);
-    EXPECT_EQ(snapshot->templates().size(), 5U);
+    EXPECT_EQ(snapshot->templates().size(), kSampleNames.size());
     std::string attribute = c.attribute;
     if (attribute.back() == ':') attribute.pop_back();
     EXPECT_THAT(log.Text(), HasSubstr(std::string("CN=Broken,") + kTemplatesDn));
@@ -311,7 +324,7 @@ TEST(LdifTemplateSourceTest, RecordThatIsNotLdifIsSkipped) {
   std::unique_ptr<TemplateSource> source = Open(dir.path());
   ASSERT_NE(source, nullptr);
   EXPECT_EQ(source->Current()->FindByName("WebServer"), nullptr);
-  EXPECT_EQ(source->Current()->templates().size(), 4U);
+  EXPECT_EQ(source->Current()->templates().size(), kSampleNames.size() - 1);
 }
 
 TEST(LdifTemplateSourceTest, OpenFailsWithoutAUsableEnrollmentService) {
@@ -363,7 +376,7 @@ TEST(LdifTemplateSourceTest, ReloadSwapsAndHeldSnapshotsStayUnchanged) {
   // The snapshot a request took before the reload is what it was.
   EXPECT_EQ(before->FindByName("User")->minimal_key_size, 2048U);
   EXPECT_NE(before->FindByName("WebServer"), nullptr);
-  EXPECT_EQ(before->templates().size(), 5U);
+  EXPECT_EQ(before->templates().size(), kSampleNames.size());
 }
 
 TEST(LdifTemplateSourceTest, FailedReloadKeepsTheOldSnapshot) {
@@ -384,14 +397,14 @@ TEST(LdifTemplateSourceTest, FailedReloadKeepsTheOldSnapshot) {
   Status no_folder = source->Reload();
   EXPECT_EQ(no_folder.code(), StatusCode::kIOError);
   EXPECT_EQ(source->Current(), loaded);
-  EXPECT_EQ(source->Current()->templates().size(), 5U);
+  EXPECT_EQ(source->Current()->templates().size(), kSampleNames.size());
 
   // And a later good reload recovers.
   std::filesystem::create_directory(folder);
   CopySamples(folder);
   ASSERT_TRUE(source->Reload().ok());
   EXPECT_NE(source->Current(), loaded);
-  EXPECT_EQ(source->Current()->templates().size(), 5U);
+  EXPECT_EQ(source->Current()->templates().size(), kSampleNames.size());
 }
 
 TEST(LdifTemplateSourceTest, ReadersSeeWholeSnapshotsDuringReloads) {
@@ -408,7 +421,8 @@ TEST(LdifTemplateSourceTest, ReadersSeeWholeSnapshotsDuringReloads) {
     readers.emplace_back([&source, &incomplete, r] {
       for (int i = 0; i < kReads; ++i) {
         std::shared_ptr<const TemplateSnapshot> snapshot = source->Current();
-        if (snapshot->templates().size() != 5 || snapshot->FindByName("User") == nullptr) {
+        if (snapshot->templates().size() != kSampleNames.size() ||
+            snapshot->FindByName("User") == nullptr) {
           ++incomplete[r];
         }
       }

@@ -1,10 +1,10 @@
 // The engine with the LDAP identity lookup against Samba: the Windows
-// default User and Machine templates (config/templates) take the subject,
-// SAN and SID extension from the requester's entry whatever the request
-// asked for, and the caller's SIDs for access checks are the directory's.
+// default User, Machine, Workstation, DomainController and
+// KerberosAuthentication templates (config/templates) take the subject, SAN
+// and SID extension from the requester's entry whatever the request asked
+// for, and the caller's SIDs for access checks are the directory's.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/x509v3.h>
 
 #include <string>
 #include <vector>
@@ -16,6 +16,7 @@
 #include "openadcs/pki/x509_builder.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/hresult.h"
+#include "testing/cert_names.h"
 #include "testing/ldap_template_edits.h"
 #include "testing/pki.h"
 #include "testing/test_ca.h"
@@ -27,61 +28,13 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
 
-std::string Text(const ASN1_STRING* s) {
-  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                     static_cast<std::size_t>(ASN1_STRING_length(s)));
-}
-
-std::string OidText(const ASN1_OBJECT* oid) {
-  char buf[128];
-  OBJ_obj2txt(buf, sizeof buf, oid, 1);
-  return buf;
-}
-
-// "type=value" for each name, decoded by OpenSSL: dns, email, and otherName
-// as its OID.
-std::vector<std::string> Names(GENERAL_NAMES* names) {
-  std::vector<std::string> out;
-  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
-    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
-    if (name->type == GEN_DNS) {
-      out.push_back("dns=" + Text(name->d.dNSName));
-    } else if (name->type == GEN_EMAIL) {
-      out.push_back("email=" + Text(name->d.rfc822Name));
-    } else if (name->type == GEN_OTHERNAME) {
-      const ASN1_TYPE* value = name->d.otherName->value;
-      const bool text = value->type == V_ASN1_UTF8STRING || value->type == V_ASN1_OCTET_STRING;
-      out.push_back(OidText(name->d.otherName->type_id) + "=" +
-                    (text ? Text(value->value.asn1_string) : std::string("?")));
-    } else {
-      out.push_back("type " + std::to_string(name->type));
-    }
-  }
-  GENERAL_NAMES_free(names);
-  return out;
-}
-
-std::vector<std::string> SubjectAltNames(X509* cert) {
-  auto* names =
-      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
-  return names != nullptr ? Names(names) : std::vector<std::string>{};
-}
-
-// The SID security extension (1.3.6.1.4.1.311.25.2): a SEQUENCE holding one
-// otherName 1.3.6.1.4.1.311.25.2.1 whose value is the SID as text.
-std::vector<std::string> SidExtension(X509* cert) {
-  ASN1_OBJECT* oid = OBJ_txt2obj("1.3.6.1.4.1.311.25.2", 1);
-  const int at = X509_get_ext_by_OBJ(cert, oid, -1);
-  ASN1_OBJECT_free(oid);
-  if (at < 0) return {};
-  const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(cert, at));
-  const unsigned char* p = ASN1_STRING_get0_data(data);
-  GENERAL_NAMES* names = d2i_GENERAL_NAMES(nullptr, &p, ASN1_STRING_length(data));
-  return names != nullptr ? Names(names) : std::vector<std::string>{"undecodable"};
-}
-
-constexpr char kUpnOid[] = "1.3.6.1.4.1.311.20.2.3";
-constexpr char kSidOid[] = "1.3.6.1.4.1.311.25.2.1";
+using testing::ExtendedKeyUsages;
+using testing::kDirectoryGuidOid;
+using testing::kSidOid;
+using testing::kUpnOid;
+using testing::SidExtension;
+using testing::SubjectAltNameIsCritical;
+using testing::SubjectAltNames;
 
 class EngineIdentityTest : public ::testing::Test {
  protected:
@@ -190,6 +143,67 @@ TEST_F(EngineIdentityTest, MachineTemplateTakesTheComputersDnsHostName) {
   EXPECT_THAT(SubjectAltNames(cert.get()), ElementsAre("dns=idlws1.example.com"));
   EXPECT_THAT(SidExtension(cert.get()),
               ElementsAre(std::string(kSidOid) + "=" + server_->ObjectSid(dn)));
+}
+
+TEST_F(EngineIdentityTest, WorkstationTemplateNamesTheComputerInACriticalSanOnly) {
+  const std::string dn = testing::SambaServer::ComputerDn("IDLWS2");
+  ASSERT_NO_FATAL_FAILURE(Create(dn, server_->CreateComputer("IDLWS2", "idlws2.example.com")));
+  ASSERT_NO_FATAL_FAILURE(StartEngine());
+
+  SubmitResult result = SubmitAs("EXAMPLE\\IDLWS2$", "Workstation");
+  ASSERT_EQ(result.disposition, WireDisposition::kIssued) << result.message;
+  ossl::X509Ptr cert = testing::ParseCertDer(result.certificate);
+  ASSERT_NE(cert, nullptr);
+  EXPECT_EQ(X509_NAME_entry_count(X509_get_subject_name(cert.get())), 0);
+  EXPECT_THAT(SubjectAltNames(cert.get()), ElementsAre("dns=idlws2.example.com"));
+  EXPECT_TRUE(SubjectAltNameIsCritical(cert.get()));
+  EXPECT_THAT(ExtendedKeyUsages(cert.get()), ElementsAre("1.3.6.1.5.5.7.3.2"));
+  EXPECT_THAT(SidExtension(cert.get()),
+              ElementsAre(std::string(kSidOid) + "=" + server_->ObjectSid(dn)));
+}
+
+// The DC's own account (its token gets Enterprise Domain Controllers, which
+// the DC templates let enroll): what AD CS issues a domain controller.
+TEST_F(EngineIdentityTest, DomainControllerTemplatesIssueWhatAdCsIssuesADc) {
+  const std::string dc = "CN=DC1,OU=Domain Controllers,DC=example,DC=com";
+  const std::string sid = server_->ObjectSid(dc);
+  ASSERT_FALSE(sid.empty());
+  const std::string guid = server_->ObjectGuid(dc);
+  ASSERT_EQ(guid.size(), 36u) << guid;
+  ASSERT_NO_FATAL_FAILURE(StartEngine());
+
+  SubmitResult dc_cert = SubmitAs("EXAMPLE\\DC1$", "DomainController");
+  ASSERT_EQ(dc_cert.disposition, WireDisposition::kIssued) << dc_cert.message;
+  ossl::X509Ptr cert = testing::ParseCertDer(dc_cert.certificate);
+  ASSERT_NE(cert, nullptr);
+  EXPECT_EQ(pki::FormatDistinguishedName(X509_get_subject_name(cert.get())), "CN=dc1.example.com");
+  EXPECT_THAT(SubjectAltNames(cert.get()),
+              ElementsAre("dns=dc1.example.com", std::string(kDirectoryGuidOid) + "=" + guid));
+  EXPECT_FALSE(SubjectAltNameIsCritical(cert.get()));
+  EXPECT_THAT(ExtendedKeyUsages(cert.get()), ElementsAre("1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.7.3.1"));
+  EXPECT_THAT(SidExtension(cert.get()), ElementsAre(std::string(kSidOid) + "=" + sid));
+
+  SubmitResult kdc = SubmitAs("EXAMPLE\\DC1$", "KerberosAuthentication");
+  ASSERT_EQ(kdc.disposition, WireDisposition::kIssued) << kdc.message;
+  cert = testing::ParseCertDer(kdc.certificate);
+  ASSERT_NE(cert, nullptr);
+  EXPECT_EQ(X509_NAME_entry_count(X509_get_subject_name(cert.get())), 0);
+  EXPECT_THAT(SubjectAltNames(cert.get()),
+              ElementsAre("dns=dc1.example.com", "dns=example.com", "dns=EXAMPLE"));
+  EXPECT_TRUE(SubjectAltNameIsCritical(cert.get()));
+  EXPECT_THAT(ExtendedKeyUsages(cert.get()),
+              ElementsAre("1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.7.3.1", "1.3.6.1.4.1.311.20.2.2",
+                          "1.3.6.1.5.2.3.5"));
+  EXPECT_THAT(SidExtension(cert.get()), ElementsAre(std::string(kSidOid) + "=" + sid));
+
+  // A workstation is no domain controller.
+  const std::string ws = testing::SambaServer::ComputerDn("IDLWS3");
+  ASSERT_NO_FATAL_FAILURE(Create(ws, server_->CreateComputer("IDLWS3", "idlws3.example.com")));
+  for (const char* name : {"DomainController", "KerberosAuthentication"}) {
+    SubmitResult refused = SubmitAs("EXAMPLE\\IDLWS3$", name);
+    EXPECT_EQ(refused.disposition, WireDisposition::kDenied) << name;
+    EXPECT_EQ(refused.status, hr::kTemplateDenied) << name << ": " << refused.message;
+  }
 }
 
 TEST_F(EngineIdentityTest, MissingAttributesAreRefusedWithWindowsCodes) {

@@ -164,9 +164,27 @@ std::string SambaServer::GetTickets(const std::string& user, const std::string& 
       RunCommand({"/usr/bin/env", config, "kinit", "-c", ccache.string(), user + "@" + realm()},
                  password + "\n", kToolTimeout);
   if (r.exit_code != 0) return "kinit: " + r.output;
+  return GetServiceTickets(ccache, services);
+}
+
+std::string SambaServer::GetTicketsWithKeytab(const std::string& principal,
+                                              const std::filesystem::path& keytab,
+                                              const std::filesystem::path& ccache,
+                                              const std::vector<std::string>& services) {
+  CommandResult r =
+      RunCommand({"/usr/bin/env", "KRB5_CONFIG=" + krb5_conf().string(), "kinit", "-k", "-t",
+                  keytab.string(), "-c", ccache.string(), principal + "@" + realm()},
+                 "", kToolTimeout);
+  if (r.exit_code != 0) return "kinit -k: " + r.output;
+  return GetServiceTickets(ccache, services);
+}
+
+std::string SambaServer::GetServiceTickets(const std::filesystem::path& ccache,
+                                           const std::vector<std::string>& services) {
   for (const std::string& service : services) {
-    r = RunCommand({"/usr/bin/env", config, "kvno", "-c", ccache.string(), service}, "",
-                   kToolTimeout);
+    CommandResult r = RunCommand({"/usr/bin/env", "KRB5_CONFIG=" + krb5_conf().string(), "kvno",
+                                  "-c", ccache.string(), service},
+                                 "", kToolTimeout);
     if (r.exit_code != 0) return "kvno " + service + ": " + r.output;
   }
   return "";
@@ -300,14 +318,23 @@ std::string SambaServer::SetAttribute(const std::string& dn, const std::string& 
 }
 
 std::string SambaServer::ObjectSid(const std::string& dn) {
+  return LdbValue(dn, "objectSid");
+}
+
+std::string SambaServer::ObjectGuid(const std::string& dn) {
+  return LdbValue(dn, "objectGUID");
+}
+
+std::string SambaServer::LdbValue(const std::string& dn, const std::string& attribute) {
   CommandResult r = RunCommand({"ldbsearch", "-H", (dir_ / "private" / "sam.ldb").string(), "-b",
-                                dn, "-s", "base", "objectSid"},
+                                dn, "-s", "base", attribute},
                                "", kToolTimeout);
   if (r.exit_code != 0) return "";
   std::istringstream lines(r.output);
   std::string line;
+  const std::string prefix = attribute + ": ";
   while (std::getline(lines, line)) {
-    if (line.rfind("objectSid: ", 0) == 0) return line.substr(11);
+    if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size());
   }
   return "";
 }

@@ -80,6 +80,12 @@ class SambaServer {
   std::string GetTickets(const std::string& user, const std::string& password,
                          const std::filesystem::path& ccache,
                          const std::vector<std::string>& services);
+  // The same with `principal`'s keys from `keytab` (kinit -k): for an
+  // account whose password is not known, such as the DC's own (DC1$).
+  std::string GetTicketsWithKeytab(const std::string& principal,
+                                   const std::filesystem::path& keytab,
+                                   const std::filesystem::path& ccache,
+                                   const std::vector<std::string>& services);
 
   // winbind
   //
@@ -113,6 +119,8 @@ class SambaServer {
   // The objectSid of `dn` in string form as ldbsearch prints it from the
   // database file (not over LDAP); "" when it cannot be read.
   std::string ObjectSid(const std::string& dn);
+  // Its objectGUID the same way: 8-4-4-4-12 lower-case hex digits.
+  std::string ObjectGuid(const std::string& dn);
 
  private:
   explicit SambaServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
@@ -122,6 +130,11 @@ class SambaServer {
   CommandResult RunSambaTool(const std::vector<std::string>& args, bool over_ldap);
   // The same; empty on success, else its output.
   std::string SambaTool(const std::vector<std::string>& args, bool over_ldap);
+  // The first value of `attribute` of `dn` as ldbsearch prints it; "".
+  std::string LdbValue(const std::string& dn, const std::string& attribute);
+  // kvno: a ticket to each of `services` into `ccache`.
+  std::string GetServiceTickets(const std::filesystem::path& ccache,
+                                const std::vector<std::string>& services);
 
   std::filesystem::path dir_;
   std::unique_ptr<ChildProcess> process_;

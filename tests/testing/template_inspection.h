@@ -19,8 +19,14 @@ namespace openadcs::testing {
 
 // The templates config/templates/ serves: all but SubCA, which its enrollment
 // service does not list.
-inline const std::vector<std::string> kSampleTemplateNames = {
-    "User", "Machine", "WebServer", "OfficerApproval", "AutoIssueSubject"};
+inline const std::vector<std::string> kSampleTemplateNames = {"User",
+                                                              "Machine",
+                                                              "WebServer",
+                                                              "OfficerApproval",
+                                                              "AutoIssueSubject",
+                                                              "Workstation",
+                                                              "DomainController",
+                                                              "KerberosAuthentication"};
 
 // Routes spdlog's default logger to memory for its lifetime.
 class LogCapture {

@@ -14,11 +14,13 @@ namespace openadcs::ca {
 // unauthenticated caller (no name): unchanged. When the directory knows the
 // account: its objectSid as sid, and its tokenGroups plus Everyone (S-1-1-0)
 // and Authenticated Users (S-1-5-11) as group_sids, in place of what
-// authentication gave. When it does not (NotFound): unchanged, so local
-// accounts keep working. When the directory cannot be asked (any other
-// error): the name with no SIDs, which no security descriptor grants
-// anything, logged: a caller whose groups are unknown might be one that a
-// deny entry for one of them shuts out. Costs one lookup (the lookup caches).
+// authentication gave; a member of its domain's Domain Controllers (RID 516)
+// also gets Enterprise Domain Controllers (S-1-5-9), as Windows gives DCs.
+// When it does not (NotFound): unchanged, so local accounts keep working.
+// When the directory cannot be asked (any other error): the name with no
+// SIDs, which no security descriptor grants anything, logged: a caller whose
+// groups are unknown might be one that a deny entry for one of them shuts
+// out. Costs one lookup (the lookup caches).
 Caller WithDirectorySids(Caller authenticated, directory::IdentityLookup* lookup);
 
 }  // namespace openadcs::ca
