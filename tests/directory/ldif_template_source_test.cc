@@ -233,6 +233,52 @@ TEST(LdifTemplateSourceTest, SampleTemplatesLetAuthenticatedUsersEnroll) {
   }
 }
 
+// The machine and domain controller templates as MS-CRTD section 3 lists
+// them: what each takes from the directory and what the certificate is for.
+TEST(LdifTemplateSourceTest, SampleDomainTemplates) {
+  std::unique_ptr<TemplateSource> source = Open(kSamples);
+  ASSERT_NE(source, nullptr);
+  namespace nf = name_flag;
+  struct Want {
+    const char* name;
+    std::uint32_t schema_version;
+    std::uint32_t name_flags;
+    std::vector<std::string> ekus;
+    std::vector<std::string> critical;
+    const char* oid_suffix;
+  };
+  const Want wants[] = {
+      {"Workstation", 2, nf::kAltRequireDns, {kClientAuth}, {"2.5.29.15"}, ".1.30"},
+      {"DomainController",
+       1,
+       nf::kSubjectRequireDnsAsCn | nf::kAltRequireDns | nf::kAltRequireDirectoryGuid,
+       {kClientAuth, kServerAuth},
+       {"2.5.29.15"},
+       ".1.15"},
+      {"KerberosAuthentication",
+       2,
+       nf::kAltRequireDns | nf::kAltRequireDomainDns,
+       {kClientAuth, kServerAuth, "1.3.6.1.4.1.311.20.2.2", "1.3.6.1.5.2.3.5"},
+       {"2.5.29.15", "2.5.29.17"},
+       ".1.33"},
+  };
+  for (const Want& want : wants) {
+    SCOPED_TRACE(want.name);
+    const CertificateTemplate* t = source->Current()->FindByName(want.name);
+    ASSERT_NE(t, nullptr);
+    EXPECT_EQ(t->schema_version, want.schema_version);
+    EXPECT_EQ(t->name_flags, want.name_flags);
+    EXPECT_NE(t->general_flags & general_flag::kMachineType, 0u);
+    EXPECT_EQ(t->effective_ekus(), want.ekus);
+    EXPECT_EQ(t->critical_extensions, want.critical);
+    EXPECT_EQ(t->oid, std::string(kForestOid) + want.oid_suffix);
+    EXPECT_EQ(t->minimal_key_size, 2048u);
+    EXPECT_EQ(t->key_usage,
+              std::optional<std::uint16_t>(0x05));  // digitalSignature, keyEncipherment
+    EXPECT_EQ(t->validity_seconds, 365LL * 24 * 3600);
+  }
+}
+
 TEST(LdifTemplateSourceTest, SampleOfficerApprovalTemplate) {
   std::unique_ptr<TemplateSource> source = Open(kSamples);
   ASSERT_NE(source, nullptr);
