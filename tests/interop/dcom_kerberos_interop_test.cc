@@ -144,42 +144,42 @@ class KerberosInteropTest : public testing::InteropTest {
          "AutoIssueSubject", "--csr", CsrFile(csr_cn).string()});
   }
 
-  // `openadcs request -k` (at privacy, the default) as alice with Samba's
-  // krb5.conf, over ICertPassage with the cache that KRB5CCNAME names, or
-  // over DCOM with --ccache (KRB5CCNAME then names no cache). Checks that
-  // the certificate is issued and that the CA recorded EXAMPLE\\alice as its
-  // requester.
+  // The CLI with Samba's krb5.conf, KRB5CCNAME naming `krb5ccname` and no
+  // password anywhere.
+  static testing::CommandResult RunKerberosCli(const testing::SambaServer& samba,
+                                               const std::filesystem::path& krb5ccname,
+                                               const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"/usr/bin/env",
+                                     "-u",
+                                     "OPENADCS_PASSWORD",
+                                     "KRB5_CONFIG=" + samba.krb5_conf().string(),
+                                     "KRB5CCNAME=FILE:" + krb5ccname.string(),
+                                     std::string(OPENADCS_BINARY_DIR) + "/openadcs"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::RunCommand(argv, "", std::chrono::seconds(60));
+  }
+
+  // `openadcs request -k` (at privacy, the default) as alice, over
+  // ICertPassage with the cache that KRB5CCNAME names, or over DCOM with
+  // --ccache (KRB5CCNAME then names no cache). Checks that the certificate
+  // is issued and that the CA recorded EXAMPLE\\alice as its requester.
   static void ExpectCliEnrolls(const testing::SambaServer& samba,
                                const std::filesystem::path& ccache, bool icpr) {
     const std::string name = icpr ? "kerberos-cli-icpr" : "kerberos-cli-dcom";
     const std::filesystem::path pem = daemon_->dir() / (name + ".pem");
-    std::vector<std::string> argv = {
-        "/usr/bin/env",
-        "-u",
-        "OPENADCS_PASSWORD",
-        "KRB5_CONFIG=" + samba.krb5_conf().string(),
-        "KRB5CCNAME=FILE:" + (icpr ? ccache : daemon_->dir() / "none.ccache").string(),
-        std::string(OPENADCS_BINARY_DIR) + "/openadcs",
-        "request",
-        "-k",
-        "--spn",
-        std::string("host/") + kCaHost,
-        "--ca",
-        kCaName,
-        "-t",
-        "AutoIssueSubject",
-        "--subject",
-        "CN=" + name,
-        "--key-out",
-        (daemon_->dir() / (name + ".key")).string(),
-        "-o",
-        pem.string()};
+    const std::filesystem::path key = daemon_->dir() / (name + ".key");
+    std::vector<std::string> args = {
+        "request",   "-k",         "--spn",     std::string("host/") + kCaHost,
+        "--ca",      kCaName,      "-t",        "AutoIssueSubject",
+        "--subject", "CN=" + name, "--key-out", key.string(),
+        "-o",        pem.string()};
     if (icpr) {
-      argv.emplace_back("--icpr");
+      args.emplace_back("--icpr");
     } else {
-      argv.insert(argv.end(), {"--ccache", ccache.string()});
+      args.insert(args.end(), {"--ccache", ccache.string()});
     }
-    const testing::CommandResult issued = testing::RunCommand(argv, "", std::chrono::seconds(60));
+    const testing::CommandResult issued =
+        RunKerberosCli(samba, icpr ? ccache : daemon_->dir() / "none.ccache", args);
     ASSERT_EQ(issued.exit_code, 0) << issued.output << DaemonLog();
 
     const std::optional<Bytes> der = Base64Decode(testing::ReadTextFile(pem));
@@ -277,6 +277,13 @@ TEST_F(KerberosInteropTest, ImpacketEnrollsWithKerberosAndWrongTicketsAreRefused
   // The CLI with -k, over both protocols.
   ExpectCliEnrolls(*samba, ccache, true);
   ExpectCliEnrolls(*samba, ccache, false);
+  // A service the KDC does not know: the CLI says why and exits with 2.
+  const testing::CommandResult unknown =
+      RunKerberosCli(*samba, ccache, {"ca-info", "-k", "--spn", "host/nowhere.example.com"});
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+  EXPECT_NE(unknown.output.find("Kerberos authentication as alice@EXAMPLE.COM failed"),
+            std::string::npos)
+      << unknown.output;
 
   json = Dcom(ccache, kCaHost, "kerberos-dcom");
   ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
