@@ -8,56 +8,22 @@
 #include <array>
 #include <string>
 #include <utility>
-#include <vector>
 
+#include "auth/gss_context.h"
 #include "openadcs/auth/spnego.h"
 #include "openadcs/auth/user_file.h"
 
 namespace openadcs::auth {
 namespace {
 
-gss_OID_desc kKrb5Oid = {9, const_cast<std::uint8_t*>(spnego::kOidKerberos)};
+using internal::GssMessage;
+
 // RFC 4121 4.1: the TOK_ID of an initial context token (AP-REQ) after the
 // GSS framing.
 constexpr std::array<std::uint8_t, 2> kApReqTokId = {0x01, 0x00};
 
-std::string GssMessage(OM_uint32 major, OM_uint32 minor) {
-  std::string text;
-  auto append = [&text](OM_uint32 code, int type) {
-    OM_uint32 context = 0;
-    do {
-      OM_uint32 ignored = 0;
-      gss_buffer_desc buffer = GSS_C_EMPTY_BUFFER;
-      if (GSS_ERROR(gss_display_status(&ignored, code, type, &kKrb5Oid, &context, &buffer))) {
-        return;
-      }
-      if (!text.empty()) text += "; ";
-      text.append(static_cast<const char*>(buffer.value), buffer.length);
-      gss_release_buffer(&ignored, &buffer);
-    } while (context != 0);
-  };
-  append(major, GSS_C_GSS_CODE);
-  if (minor != 0) append(minor, GSS_C_MECH_CODE);
-  return text;
-}
-
-class Credential {
- public:
-  explicit Credential(gss_cred_id_t cred) : cred_(cred) {}
-  Credential(const Credential&) = delete;
-  Credential& operator=(const Credential&) = delete;
-  ~Credential() {
-    OM_uint32 minor = 0;
-    gss_release_cred(&minor, &cred_);
-  }
-  gss_cred_id_t get() const { return cred_; }
-
- private:
-  gss_cred_id_t cred_;
-};
-
 struct Settings {
-  std::shared_ptr<const Credential> credential;
+  std::shared_ptr<const internal::GssCredential> credential;
   std::string realm;
   std::string domain;
   std::size_t max_token_bytes = 0;
@@ -81,91 +47,20 @@ Result<std::span<const std::uint8_t>> RawApReq(std::span<const std::uint8_t> tok
   return Status::InvalidArgument("GSS token of a mechanism other than Kerberos");
 }
 
-class KerberosServerContext final : public SecurityContext {
+class KerberosServerContext final : public internal::GssContext {
  public:
   explicit KerberosServerContext(std::shared_ptr<const Settings> settings)
       : settings_(std::move(settings)) {}
-  ~KerberosServerContext() override {
-    OM_uint32 minor = 0;
-    if (context_ != GSS_C_NO_CONTEXT) gss_delete_sec_context(&minor, &context_, GSS_C_NO_BUFFER);
-  }
-  KerberosServerContext(const KerberosServerContext&) = delete;
-  KerberosServerContext& operator=(const KerberosServerContext&) = delete;
 
   Result<Bytes> Step(std::span<const std::uint8_t> in) override {
     if (failed_) return Status::FailedPrecondition("Kerberos context failed earlier");
-    if (established_) return Status::FailedPrecondition("Kerberos handshake is complete");
+    if (established()) return Status::FailedPrecondition("Kerberos handshake is complete");
     Result<Bytes> out = Accept(in);
     if (!out.ok()) failed_ = true;
     return out;
   }
 
-  bool established() const override { return established_; }
   const Identity& identity() const override { return identity_; }
-  std::size_t signature_size(AuthLevel level) const override {
-    return level == AuthLevel::kPrivacy ? sealed_size_ : signed_size_;
-  }
-  void set_header_signing(bool on) override { header_signing_ = on; }
-
-  Status Protect(AuthLevel level, std::span<std::uint8_t> pdu, std::size_t body_offset,
-                 std::size_t body_length, std::span<std::uint8_t> signature) override {
-    if (!established_) return Status::FailedPrecondition("Kerberos context is not established");
-    if (body_offset + body_length > pdu.size() || signature.size() != signature_size(level)) {
-      return Status::InvalidArgument("Kerberos protect: bad ranges");
-    }
-    OM_uint32 minor = 0;
-    if (level != AuthLevel::kPrivacy) {
-      Bytes signed_bytes = SignedBytes(pdu, body_offset, body_length);
-      gss_buffer_desc message{signed_bytes.size(), signed_bytes.data()};
-      gss_buffer_desc token = GSS_C_EMPTY_BUFFER;
-      const OM_uint32 major = gss_get_mic(&minor, context_, GSS_C_QOP_DEFAULT, &message, &token);
-      if (GSS_ERROR(major)) return Status::Internal("gss_get_mic: " + GssMessage(major, minor));
-      const bool fits = token.length == signature.size();
-      if (fits)
-        std::copy_n(static_cast<const std::uint8_t*>(token.value), token.length, signature.begin());
-      OM_uint32 ignored = 0;
-      gss_release_buffer(&ignored, &token);
-      if (!fits) return Status::Internal("Kerberos MIC size differs from the one announced");
-      return Status::Ok();
-    }
-    std::vector<gss_iov_buffer_desc> iov = Iov(pdu, body_offset, body_length, signature);
-    int conf_state = 0;
-    const OM_uint32 major = gss_wrap_iov(&minor, context_, 1, GSS_C_QOP_DEFAULT, &conf_state,
-                                         iov.data(), static_cast<int>(iov.size()));
-    if (GSS_ERROR(major)) return Status::Internal("gss_wrap_iov: " + GssMessage(major, minor));
-    if (conf_state == 0) return Status::Internal("gss_wrap_iov did not encrypt");
-    return Status::Ok();
-  }
-
-  Status Unprotect(AuthLevel level, std::span<std::uint8_t> pdu, std::size_t body_offset,
-                   std::size_t body_length, std::span<const std::uint8_t> signature) override {
-    if (!established_) return Status::FailedPrecondition("Kerberos context is not established");
-    if (body_offset + body_length > pdu.size()) {
-      return Status::PermissionDenied("Kerberos unprotect: bad ranges");
-    }
-    OM_uint32 minor = 0;
-    if (level != AuthLevel::kPrivacy) {
-      Bytes signed_bytes = SignedBytes(pdu, body_offset, body_length);
-      gss_buffer_desc message{signed_bytes.size(), signed_bytes.data()};
-      gss_buffer_desc token{signature.size(), const_cast<std::uint8_t*>(signature.data())};
-      const OM_uint32 major = gss_verify_mic(&minor, context_, &message, &token, nullptr);
-      if (major != GSS_S_COMPLETE) {
-        return Status::PermissionDenied("Kerberos signature refused: " + GssMessage(major, minor));
-      }
-      return Status::Ok();
-    }
-    // MIT rotates and decrypts the token in place: work on a copy.
-    Bytes header(signature.begin(), signature.end());
-    std::vector<gss_iov_buffer_desc> iov = Iov(pdu, body_offset, body_length, header);
-    int conf_state = 0;
-    const OM_uint32 major = gss_unwrap_iov(&minor, context_, &conf_state, nullptr, iov.data(),
-                                           static_cast<int>(iov.size()));
-    if (major != GSS_S_COMPLETE) {
-      return Status::PermissionDenied("Kerberos sealed PDU refused: " + GssMessage(major, minor));
-    }
-    if (conf_state == 0) return Status::PermissionDenied("PDU at privacy was not encrypted");
-    return Status::Ok();
-  }
 
  private:
   Result<Bytes> Accept(std::span<const std::uint8_t> in) {
@@ -189,10 +84,8 @@ class KerberosServerContext final : public SecurityContext {
     const OM_uint32 major = gss_accept_sec_context(&minor, &context_, settings_->credential->get(),
                                                    &input, GSS_C_NO_CHANNEL_BINDINGS, &source,
                                                    nullptr, &output, &flags, nullptr, nullptr);
-    Bytes out(static_cast<const std::uint8_t*>(output.value),
-              static_cast<const std::uint8_t*>(output.value) + output.length);
+    Bytes out = internal::TakeGssBuffer(output);
     OM_uint32 ignored = 0;
-    gss_release_buffer(&ignored, &output);
     if (GSS_ERROR(major)) {
       gss_release_name(&ignored, &source);
       return Status::PermissionDenied("Kerberos authentication failed: " +
@@ -209,8 +102,7 @@ class KerberosServerContext final : public SecurityContext {
       return Status::PermissionDenied("Kerberos context of " + identity_.Qualified() +
                                       " offers no integrity");
     }
-    OPENADCS_RETURN_IF_ERROR(MeasureTokens());
-    established_ = true;
+    OPENADCS_RETURN_IF_ERROR(Established());
     return out;
   }
 
@@ -240,60 +132,8 @@ class KerberosServerContext final : public SecurityContext {
     return Status::Ok();
   }
 
-  // The token sizes for each level, fixed per context (DCE style puts the
-  // whole token, padding and checksum included, in the auth_value).
-  Status MeasureTokens() {
-    for (int conf : {0, 1}) {
-      std::array<gss_iov_buffer_desc, 2> iov{};
-      iov[0].type = GSS_IOV_BUFFER_TYPE_HEADER;
-      iov[1].type = GSS_IOV_BUFFER_TYPE_DATA;
-      iov[1].buffer.length = 16;  // the body is always a multiple of 16 bytes
-      OM_uint32 minor = 0;
-      const OM_uint32 major = gss_wrap_iov_length(&minor, context_, conf, GSS_C_QOP_DEFAULT,
-                                                  nullptr, iov.data(), iov.size());
-      if (GSS_ERROR(major)) {
-        return Status::Internal("gss_wrap_iov_length: " + GssMessage(major, minor));
-      }
-      (conf == 1 ? sealed_size_ : signed_size_) = iov[0].buffer.length;
-    }
-    return Status::Ok();
-  }
-
-  // What a MIC covers: the body, or with header signing the whole PDU.
-  Bytes SignedBytes(std::span<const std::uint8_t> pdu, std::size_t body_offset,
-                    std::size_t body_length) const {
-    if (header_signing_) return Bytes(pdu.begin(), pdu.end());
-    const auto body = pdu.subspan(body_offset, body_length);
-    return Bytes(body.begin(), body.end());
-  }
-
-  std::vector<gss_iov_buffer_desc> Iov(std::span<std::uint8_t> pdu, std::size_t body_offset,
-                                       std::size_t body_length, std::span<std::uint8_t> header) {
-    auto buffer = [](OM_uint32 type, std::span<std::uint8_t> bytes) {
-      gss_iov_buffer_desc b{};
-      b.type = type;
-      b.buffer.length = bytes.size();
-      b.buffer.value = bytes.data();
-      return b;
-    };
-    std::vector<gss_iov_buffer_desc> iov;
-    iov.push_back(buffer(GSS_IOV_BUFFER_TYPE_HEADER, header));
-    if (header_signing_)
-      iov.push_back(buffer(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, pdu.first(body_offset)));
-    iov.push_back(buffer(GSS_IOV_BUFFER_TYPE_DATA, pdu.subspan(body_offset, body_length)));
-    if (header_signing_) {
-      iov.push_back(buffer(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, pdu.subspan(body_offset + body_length)));
-    }
-    return iov;
-  }
-
   std::shared_ptr<const Settings> settings_;
-  gss_ctx_id_t context_ = GSS_C_NO_CONTEXT;
   Identity identity_;
-  std::size_t signed_size_ = 0;
-  std::size_t sealed_size_ = 0;
-  bool header_signing_ = false;
-  bool established_ = false;
   bool failed_ = false;
 };
 
@@ -442,7 +282,7 @@ Result<std::unique_ptr<Acceptor>> NewKerberosAcceptor(const KerberosAcceptorOpti
   const std::string keytab = std::filesystem::absolute(options.keytab).string();
   std::array<gss_key_value_element_desc, 1> elements = {{{"keytab", keytab.c_str()}}};
   gss_key_value_set_desc store{static_cast<OM_uint32>(elements.size()), elements.data()};
-  gss_OID_set_desc mechs = {1, &kKrb5Oid};
+  gss_OID_set_desc mechs = {1, internal::KerberosMechanism()};
   gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
   OM_uint32 minor = 0;
   const OM_uint32 major = gss_acquire_cred_from(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs,
@@ -452,7 +292,7 @@ Result<std::unique_ptr<Acceptor>> NewKerberosAcceptor(const KerberosAcceptorOpti
                                GssMessage(major, minor));
   }
   auto settings = std::make_shared<Settings>();
-  settings->credential = std::make_shared<Credential>(cred);
+  settings->credential = std::make_shared<internal::GssCredential>(cred);
   settings->realm = options.realm;
   settings->domain = options.netbios_domain_name;
   settings->max_token_bytes = options.max_token_bytes;

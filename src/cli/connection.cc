@@ -45,9 +45,21 @@ void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f, bool offer_icpr) {
     cmd->add_option("--port", f->port,
                     "ICertPassage port (with --icpr; skips the endpoint mapper)");
   }
-  cmd->add_option("-u,--user", f->user, "DOMAIN\\user to authenticate as (NTLM)")->required();
+  // One way to authenticate: NTLM as a user, or Kerberos as the cache's.
+  CLI::Option_group* who = cmd->add_option_group("authentication", "NTLM (-u) or Kerberos (-k)");
+  who->add_option("-u,--user", f->user, "DOMAIN\\user to authenticate as (NTLM)");
+  CLI::Option* kerberos = who->add_flag(
+      "-k,--kerberos", f->kerberos,
+      "authenticate with Kerberos, with the tickets of the credential cache (kinit; no password)");
+  who->require_option(1);
   cmd->add_option("--password-file", f->password_file,
                   "file whose first line is the password (else $OPENADCS_PASSWORD, else a prompt)");
+  cmd->add_option("--ccache", f->ccache,
+                  "Kerberos credential cache (with -k; default: $KRB5CCNAME, else MIT's default)")
+      ->needs(kerberos);
+  cmd->add_option("--spn", f->spn,
+                  "the CA's Kerberos service principal (with -k; default: host/<--host>)")
+      ->needs(kerberos);
   cmd->add_option("--level", f->level, "RPC protection: privacy or integrity")
       ->check(CLI::IsMember({"privacy", "integrity"}))
       ->capture_default_str();
@@ -58,18 +70,22 @@ void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f, bool offer_icpr) {
 }
 
 Result<client::ConnectOptions> MakeConnectOptions(const ConnectionFlags& f) {
-  Result<std::pair<std::string, std::string>> name = auth::SplitQualifiedName(f.user);
-  if (!name.ok()) return name.status();
-  Result<std::string> password =
-      ReadPassword(f.password_file, "Password for " + f.user + ": ", false);
-  if (!password.ok()) return password.status();
   client::ConnectOptions options;
   options.host = f.host;
   options.epm_port = f.epm_port;
   if (f.port != 0) options.port = f.port;
-  options.credentials.domain = name->first;
-  options.credentials.user = name->second;
-  options.credentials.password = std::move(*password);
+  if (f.kerberos) {
+    options.kerberos = client::KerberosCredentials{f.ccache, f.spn};
+  } else {
+    Result<std::pair<std::string, std::string>> name = auth::SplitQualifiedName(f.user);
+    if (!name.ok()) return name.status();
+    Result<std::string> password =
+        ReadPassword(f.password_file, "Password for " + f.user + ": ", false);
+    if (!password.ok()) return password.status();
+    options.credentials.domain = name->first;
+    options.credentials.user = name->second;
+    options.credentials.password = std::move(*password);
+  }
   options.level = f.level == "integrity" ? auth::AuthLevel::kIntegrity : auth::AuthLevel::kPrivacy;
   options.timeout = std::chrono::seconds(f.timeout_seconds);
   return options;

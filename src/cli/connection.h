@@ -25,17 +25,22 @@ struct ConnectionFlags {
   bool icpr = false;
   std::string user;
   std::string password_file;
+  bool kerberos = false;
+  std::string ccache;
+  std::string spn;
   std::string level = "privacy";
   std::string authority;
   unsigned timeout_seconds = 10;
 };
 
-// Adds --host, --epm-port, -u/--user, --password-file, --level, --ca,
-// --timeout, and with `offer_icpr` also --icpr and --port.
+// Adds --host, --epm-port, -u/--user or -k/--kerberos (exactly one),
+// --password-file, --ccache, --spn, --level, --ca, --timeout, and with
+// `offer_icpr` also --icpr and --port.
 void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f, bool offer_icpr);
 
-// The client options the flags describe, the password read as
-// cli/credentials.h says. Errors: a user name without a domain, no password.
+// The client options the flags describe: NTLM as -u, the password read as
+// cli/credentials.h says, or Kerberos with the credential cache (no
+// password). Errors: a user name without a domain, no password.
 Result<client::ConnectOptions> MakeConnectOptions(const ConnectionFlags& f);
 
 // A DER certificate as PEM.

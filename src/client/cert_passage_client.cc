@@ -67,6 +67,9 @@ Result<std::uint16_t> LookupTcpPort(const std::string& host, std::uint16_t epm_p
 
 Result<std::unique_ptr<CertPassageClient>> CertPassageClient::Connect(
     const ConnectOptions& options) {
+  // Credentials first: missing tickets fail before any connection.
+  Result<rpc::ClientAuth> auth = NewClientAuth(options);
+  if (!auth.ok()) return auth.status();
   std::uint16_t port = 0;
   if (options.port) {
     port = *options.port;
@@ -81,7 +84,7 @@ Result<std::unique_ptr<CertPassageClient>> CertPassageClient::Connect(
   Result<std::unique_ptr<rpc::ClientChannel>> channel =
       rpc::ClientChannel::Connect(options.host, port, channel_options);
   if (!channel.ok()) return channel.status();
-  Result<rpc::Binding> binding = (*channel)->Bind(kCertPassage, NewNtlmAuth(options));
+  Result<rpc::Binding> binding = (*channel)->Bind(kCertPassage, std::move(*auth));
   if (!binding.ok()) return binding.status();
   return std::unique_ptr<CertPassageClient>(new CertPassageClient(std::move(*channel), *binding));
 }

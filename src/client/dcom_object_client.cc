@@ -111,11 +111,14 @@ Result<std::unique_ptr<DcomObjectClient>> DcomObjectClient::Activate(const Conne
   rpc::ClientOptions channel_options;
   channel_options.timeout = options.timeout;
 
-  // Activation on the SCM's port.
+  // Activation on the SCM's port. Credentials first: missing tickets fail
+  // before any connection.
+  Result<rpc::ClientAuth> scm_auth = NewClientAuth(options);
+  if (!scm_auth.ok()) return scm_auth.status();
   Result<std::unique_ptr<rpc::ClientChannel>> scm =
       rpc::ClientChannel::Connect(options.host, options.epm_port, channel_options);
   if (!scm.ok()) return scm.status();
-  Result<rpc::Binding> scm_binding = (*scm)->Bind(kActivator, NewNtlmAuth(options));
+  Result<rpc::Binding> scm_binding = (*scm)->Bind(kActivator, std::move(*scm_auth));
   if (!scm_binding.ok()) return scm_binding.status();
 
   ndr::activation::ActivationIn in;
@@ -176,7 +179,9 @@ Result<std::unique_ptr<DcomObjectClient>> DcomObjectClient::Activate(const Conne
   Result<std::unique_ptr<rpc::ClientChannel>> channel =
       rpc::ClientChannel::Connect(where->first, where->second, channel_options);
   if (!channel.ok()) return channel.status();
-  Result<rpc::Binding> binding = (*channel)->Bind(cls.interface, NewNtlmAuth(options));
+  Result<rpc::ClientAuth> auth = NewClientAuth(options);
+  if (!auth.ok()) return auth.status();
+  Result<rpc::Binding> binding = (*channel)->Bind(cls.interface, std::move(*auth));
   if (!binding.ok()) return binding.status();
   ObjectEndpoint endpoint{where->first, where->second, called->ipid, out->oxid};
   return std::unique_ptr<DcomObjectClient>(new DcomObjectClient(
@@ -199,7 +204,7 @@ Status DcomObjectClient::Release() {
   // A presentation context for IRemUnknown2 on the object connection, called
   // under the security context the object calls already use: MS-RPCE lets
   // any established context protect any presentation context, and a second
-  // NTLM handshake would cost a round trip and both sides' hashing.
+  // handshake would cost a round trip (and for NTLM both sides' hashing).
   Result<rpc::Binding> binding = channel_->Bind(kRemUnknown2);
   if (!binding.ok()) return binding.status();
   binding->auth_context_id = binding_.auth_context_id;

@@ -60,8 +60,9 @@ class DcomObjectClient {
  public:
   // Activates `cls` at options.host:options.epm_port, then connects to the
   // exporter and binds `cls.interface` at options.level, each step with a
-  // new NTLM context. Errors: kPermissionDenied when the server refuses the
-  // credentials or the activation, kNotFound when the class is not
+  // new NTLM or Kerberos context. Errors: kPermissionDenied when the server
+  // refuses the credentials or the activation (or there are no Kerberos
+  // tickets), kNotFound when the class is not
   // registered or does not grant the interface, kUnavailable on transport
   // failure, kInvalidArgument on replies that do not decode.
   static Result<std::unique_ptr<DcomObjectClient>> Activate(const ConnectOptions& options,

@@ -1,17 +1,29 @@
 #include "client/enroll_common.h"
 
+#include <memory>
 #include <string>
 #include <utility>
 
+#include "openadcs/auth/kerberos_initiator.h"
 #include "openadcs/util/utf16.h"
 
 namespace openadcs::client {
 
-rpc::ClientAuth NewNtlmAuth(const ConnectOptions& options) {
+Result<rpc::ClientAuth> NewClientAuth(const ConnectOptions& options) {
   rpc::ClientAuth a;
-  a.type = auth::AuthType::kNtlm;
   a.level = options.level;
-  a.context = auth::NewNtlmClientContext(options.credentials);
+  if (!options.kerberos) {
+    a.type = auth::AuthType::kNtlm;
+    a.context = auth::NewNtlmClientContext(options.credentials);
+    return a;
+  }
+  auth::KerberosInitiatorOptions kerberos;
+  kerberos.ccache = options.kerberos->ccache;
+  kerberos.target = options.kerberos->spn.empty() ? "host/" + options.host : options.kerberos->spn;
+  Result<std::unique_ptr<auth::SecurityContext>> context = auth::NewKerberosClientContext(kerberos);
+  if (!context.ok()) return context.status();
+  a.type = auth::AuthType::kKerberos;
+  a.context = std::move(*context);
   return a;
 }
 

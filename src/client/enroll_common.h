@@ -9,11 +9,16 @@
 #include "openadcs/client/cert_passage_client.h"
 #include "openadcs/rpc/client_channel.h"
 #include "openadcs/util/bytes.h"
+#include "openadcs/util/status.h"
 
 namespace openadcs::client {
 
-// NTLM with options.credentials at options.level.
-rpc::ClientAuth NewNtlmAuth(const ConnectOptions& options);
+// The security context every authenticated bind of the clients uses, at
+// options.level: Kerberos (auth type 16) with options.kerberos when set,
+// else NTLM with options.credentials. Errors: Kerberos without usable
+// credentials (kPermissionDenied) or with a bad service principal
+// (kInvalidArgument).
+Result<rpc::ClientAuth> NewClientAuth(const ConnectOptions& options);
 
 // The result of a decoded enrollment response; `message` is the UTF-16LE
 // disposition message. A message that is not valid UTF-16LE is left out

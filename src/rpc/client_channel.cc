@@ -176,7 +176,11 @@ Result<Binding> ClientChannel::Bind(const SyntaxId& iface, std::optional<ClientA
   for (;;) {
     const PduType type = bound_ ? PduType::kAlterContext : PduType::kBind;
     const Bytes body = EncodeBind(bind);
-    BuiltPdu out = BuildPdu(type, pfc::kFirstFrag | pfc::kLastFrag, next_call_id_++, body, {},
+    // A new security context offers header signing (PFC_SUPPORT_HEADER_SIGN,
+    // MS-RPCE 2.2.2.3); the server's echo decides it for that context.
+    const std::uint8_t flags =
+        pfc::kFirstFrag | pfc::kLastFrag | (sec != nullptr ? pfc::kSupportHeaderSign : 0);
+    BuiltPdu out = BuildPdu(type, flags, next_call_id_++, body, {},
                             token.empty() ? std::optional<SecTrailer>() : trailer, token);
     OPENADCS_RETURN_IF_ERROR(SendAll(out.bytes));
     Result<Bytes> in = ReceivePdu();
@@ -213,6 +217,7 @@ Result<Binding> ClientChannel::Bind(const SyntaxId& iface, std::optional<ClientA
       bind.contexts.resize(1);  // later legs repeat only the interface
     }
     if (sec == nullptr || sec->context->established()) return binding;
+    sec->context->set_header_signing((pdu->header.flags & pfc::kSupportHeaderSign) != 0);
     Result<Bytes> next = sec->context->Step(pdu->auth_value);
     if (!next.ok()) return next.status();
     token = std::move(*next);

@@ -2,9 +2,11 @@
 // real daemon: Samba's KDC issues the tickets, the daemon holds the keytab of
 // the CA's service account, and Debian's python3-impacket enrolls over
 // ICertPassage and over DCOM at packet privacy, which tshark decodes without
-// complaint. impacket cannot sign with Kerberos, so MIT's initiator checks
-// integrity (and header signing) against the acceptor in-process. Tickets
-// for another service and tickets the keytab has no key for are refused.
+// complaint. impacket cannot sign with Kerberos, so our own initiator checks
+// integrity (and header signing) against the acceptor in-process. The
+// `openadcs` CLI with -k (raw Kerberos, auth type 16) enrolls over both
+// protocols at privacy. Tickets for another service and tickets the keytab
+// has no key for are refused.
 //
 // Samba's and the DCOM ports are fixed (88, 389, 135), so this lives in the
 // dcom_interop_test binary, whose tests each run in a network namespace of
@@ -14,22 +16,24 @@
 // Not covered: an expired ticket. Samba's KDC issues tickets no shorter than
 // its minimum lifetime and neither client nor KDC clock can be moved here
 // without waiting.
-#include <gssapi/gssapi.h>
-#include <gssapi/gssapi_ext.h>
-#include <gssapi/gssapi_krb5.h>
 #include <gtest/gtest.h>
+#include <openssl/x509.h>
 
-#include <array>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "openadcs/auth/kerberos_acceptor.h"
+#include "openadcs/auth/kerberos_initiator.h"
+#include "openadcs/db/sqlite_store.h"
+#include "openadcs/util/bytes.h"
 #include "testing/daemon_process.h"
 #include "testing/interop_daemon.h"
 #include "testing/ldap_samba.h"
@@ -48,35 +52,13 @@ constexpr const char* kOtherHost = "other.example.com";
 constexpr const char* kUserPassword = "Alice.Kerberos-1";
 constexpr const char* kServicePassword = "Ca.Service-Acct-1";
 
-// Releases a GSSAPI handle at scope exit.
-struct GssRelease {
-  gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
-  gss_name_t name = GSS_C_NO_NAME;
-  gss_ctx_id_t context = GSS_C_NO_CONTEXT;
-  ~GssRelease() {
-    OM_uint32 minor = 0;
-    gss_release_cred(&minor, &cred);
-    gss_release_name(&minor, &name);
-    gss_delete_sec_context(&minor, &context, GSS_C_NO_BUFFER);
-  }
-};
-
-Bytes TakeBuffer(gss_buffer_desc& buffer) {
-  Bytes out(static_cast<const std::uint8_t*>(buffer.value),
-            static_cast<const std::uint8_t*>(buffer.value) + buffer.length);
-  OM_uint32 minor = 0;
-  gss_release_buffer(&minor, &buffer);
-  return out;
-}
-
-// MIT's initiator, DCE style as Windows uses it, with the ticket to
+// Our initiator (the client library's) with the ticket to
 // host/ca.example.com in `ccache`, against the acceptor in this process:
-// the three legs, then PDUs both ways at integrity (gss_get_mic over the
-// body) and privacy (gss_wrap_iov), and a tampered one refused. With
-// `header_signing` (PFC_SUPPORT_HEADER_SIGN) the header and trailer are
-// signed too.
-void ExpectMitInitiatorInterworks(const std::filesystem::path& keytab,
-                                  const std::filesystem::path& ccache, bool header_signing) {
+// the three DCE-style legs, then PDUs both ways at integrity and privacy,
+// and tampered ones refused. With `header_signing`
+// (PFC_SUPPORT_HEADER_SIGN) the header and trailer are signed too.
+void ExpectInitiatorInterworks(const std::filesystem::path& keytab,
+                               const std::filesystem::path& ccache, bool header_signing) {
   auth::KerberosAcceptorOptions options;
   options.keytab = keytab;
   options.realm = "EXAMPLE.COM";
@@ -86,45 +68,30 @@ void ExpectMitInitiatorInterworks(const std::filesystem::path& keytab,
   Result<std::unique_ptr<auth::SecurityContext>> server = (*acceptor)->NewContext();
   ASSERT_TRUE(server.ok());
   auth::SecurityContext& s = **server;
+  auth::KerberosInitiatorOptions initiator;
+  initiator.ccache = ccache.string();
+  initiator.target = std::string("host/") + kCaHost;
+  Result<std::unique_ptr<auth::SecurityContext>> client = auth::NewKerberosClientContext(initiator);
+  ASSERT_TRUE(client.ok()) << client.status().message();
+  auth::SecurityContext& c = **client;
   s.set_header_signing(header_signing);
+  c.set_header_signing(header_signing);
 
-  GssRelease gss;
-  OM_uint32 minor = 0;
-  const std::string cache = ccache.string();
-  std::array<gss_key_value_element_desc, 1> elements = {{{"ccache", cache.c_str()}}};
-  gss_key_value_set_desc store{1, elements.data()};
-  gss_OID_set_desc mechs = {1, const_cast<gss_OID>(gss_mech_krb5)};
-  ASSERT_FALSE(
-      GSS_ERROR(gss_acquire_cred_from(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs,
-                                      GSS_C_INITIATE, &store, &gss.cred, nullptr, nullptr)));
-  std::string target = std::string("host/") + kCaHost + "@EXAMPLE.COM";
-  gss_buffer_desc target_buffer{target.size(), target.data()};
-  ASSERT_FALSE(GSS_ERROR(gss_import_name(
-      &minor, &target_buffer, const_cast<gss_OID>(GSS_KRB5_NT_PRINCIPAL_NAME), &gss.name)));
-  const OM_uint32 flags = GSS_C_MUTUAL_FLAG | GSS_C_DCE_STYLE | GSS_C_INTEG_FLAG | GSS_C_CONF_FLAG |
-                          GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG;
-  auto init = [&](const Bytes& in, Bytes& out) {
-    gss_buffer_desc input{in.size(), const_cast<std::uint8_t*>(in.data())};
-    gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
-    const OM_uint32 major = gss_init_sec_context(
-        &minor, gss.cred, &gss.context, gss.name, const_cast<gss_OID>(gss_mech_krb5), flags, 0,
-        GSS_C_NO_CHANNEL_BINDINGS, in.empty() ? GSS_C_NO_BUFFER : &input, nullptr, &output, nullptr,
-        nullptr);
-    out = TakeBuffer(output);
-    return major;
-  };
-  Bytes ap_req;
-  ASSERT_EQ(init({}, ap_req), static_cast<OM_uint32>(GSS_S_CONTINUE_NEEDED));
-  Result<Bytes> ap_rep = s.Step(ap_req);
+  Result<Bytes> ap_req = c.Step({});
+  ASSERT_TRUE(ap_req.ok()) << ap_req.status().message();
+  Result<Bytes> ap_rep = s.Step(*ap_req);
   ASSERT_TRUE(ap_rep.ok()) << ap_rep.status().message();
   ASSERT_FALSE(s.established());
-  Bytes third;
-  ASSERT_EQ(init(*ap_rep, third), static_cast<OM_uint32>(GSS_S_COMPLETE));
-  Result<Bytes> last = s.Step(third);
+  Result<Bytes> third = c.Step(*ap_rep);
+  ASSERT_TRUE(third.ok()) << third.status().message();
+  ASSERT_TRUE(c.established());
+  EXPECT_FALSE(third->empty());
+  Result<Bytes> last = s.Step(*third);
   ASSERT_TRUE(last.ok()) << last.status().message();
   EXPECT_TRUE(last->empty());
   ASSERT_TRUE(s.established());
   EXPECT_EQ(s.identity().Qualified(), "EXAMPLE\\alice");
+  EXPECT_EQ(c.identity().Qualified(), "EXAMPLE.COM\\alice");
 
   // A PDU: 16 header bytes, a 32-byte body, an 8-byte trailer.
   constexpr std::size_t kBody = 16;
@@ -132,76 +99,34 @@ void ExpectMitInitiatorInterworks(const std::filesystem::path& keytab,
   Bytes pdu(kBody + kBodyLength + 8);
   for (std::size_t i = 0; i < pdu.size(); ++i) pdu[i] = static_cast<std::uint8_t>(i);
   const Bytes plain = pdu;
-  // In PDU order, as the acceptor (and Windows) checksum them.
-  auto iov = [&](Bytes& header) {
-    auto buffer = [](OM_uint32 type, std::uint8_t* data, std::size_t length) {
-      gss_iov_buffer_desc b{};
-      b.type = type;
-      b.buffer = {length, data};
-      return b;
-    };
-    std::vector<gss_iov_buffer_desc> v = {
-        buffer(GSS_IOV_BUFFER_TYPE_HEADER, header.data(), header.size())};
-    if (header_signing) v.push_back(buffer(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, pdu.data(), kBody));
-    v.push_back(buffer(GSS_IOV_BUFFER_TYPE_DATA, pdu.data() + kBody, kBodyLength));
-    if (header_signing) {
-      v.push_back(buffer(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, pdu.data() + kBody + kBodyLength,
-                         pdu.size() - kBody - kBodyLength));
-    }
-    return v;
-  };
-  // What a MIC covers.
-  auto signed_part = [&] {
-    return header_signing ? gss_buffer_desc{pdu.size(), pdu.data()}
-                          : gss_buffer_desc{kBodyLength, pdu.data() + kBody};
-  };
   for (auth::AuthLevel level : {auth::AuthLevel::kIntegrity, auth::AuthLevel::kPrivacy}) {
     SCOPED_TRACE(static_cast<int>(level));
-    // Client to server.
-    Bytes signature;
-    if (level == auth::AuthLevel::kPrivacy) {
-      std::vector<gss_iov_buffer_desc> v = iov(signature);
-      ASSERT_FALSE(GSS_ERROR(gss_wrap_iov_length(&minor, gss.context, 1, GSS_C_QOP_DEFAULT, nullptr,
-                                                 v.data(), static_cast<int>(v.size()))));
-      signature.resize(v[0].buffer.length);
-      v = iov(signature);
-      ASSERT_FALSE(GSS_ERROR(gss_wrap_iov(&minor, gss.context, 1, GSS_C_QOP_DEFAULT, nullptr,
-                                          v.data(), static_cast<int>(v.size()))));
-      EXPECT_NE(pdu, plain);
-    } else {
-      gss_buffer_desc body = signed_part();
-      gss_buffer_desc mic = GSS_C_EMPTY_BUFFER;
-      ASSERT_FALSE(GSS_ERROR(gss_get_mic(&minor, gss.context, GSS_C_QOP_DEFAULT, &body, &mic)));
-      signature = TakeBuffer(mic);
+    ASSERT_EQ(c.signature_size(level), s.signature_size(level));
+    for (auto [from, to] : {std::pair(&c, &s), std::pair(&s, &c)}) {
+      Bytes signature(from->signature_size(level));
+      Status st = from->Protect(level, pdu, kBody, kBodyLength, signature);
+      ASSERT_TRUE(st.ok()) << st.message();
+      EXPECT_EQ(pdu != plain, level == auth::AuthLevel::kPrivacy);
+      st = to->Unprotect(level, pdu, kBody, kBodyLength, signature);
+      ASSERT_TRUE(st.ok()) << st.message();
+      EXPECT_EQ(pdu, plain);
     }
-    Status st = s.Unprotect(level, pdu, kBody, kBodyLength, signature);
-    ASSERT_TRUE(st.ok()) << st.message();
-    EXPECT_EQ(pdu, plain);
-
-    // Server to client.
-    signature.assign(s.signature_size(level), 0);
-    st = s.Protect(level, pdu, kBody, kBodyLength, signature);
-    ASSERT_TRUE(st.ok()) << st.message();
-    if (level == auth::AuthLevel::kPrivacy) {
-      EXPECT_NE(pdu, plain);
-      std::vector<gss_iov_buffer_desc> v = iov(signature);
-      ASSERT_EQ(gss_unwrap_iov(&minor, gss.context, nullptr, nullptr, v.data(),
-                               static_cast<int>(v.size())),
-                static_cast<OM_uint32>(GSS_S_COMPLETE));
-    } else {
-      gss_buffer_desc body = signed_part();
-      gss_buffer_desc mic{signature.size(), signature.data()};
-      ASSERT_EQ(gss_verify_mic(&minor, gss.context, &body, &mic, nullptr),
-                static_cast<OM_uint32>(GSS_S_COMPLETE));
-    }
-    EXPECT_EQ(pdu, plain);
   }
 
-  // A flipped body byte under a good MIC.
-  gss_buffer_desc body = signed_part();
-  gss_buffer_desc mic = GSS_C_EMPTY_BUFFER;
-  ASSERT_FALSE(GSS_ERROR(gss_get_mic(&minor, gss.context, GSS_C_QOP_DEFAULT, &body, &mic)));
-  Bytes signature = TakeBuffer(mic);
+  // A flipped header byte under a good MIC: refused with header signing,
+  // not looked at without (which a flipped body byte then is).
+  Bytes signature(c.signature_size(auth::AuthLevel::kIntegrity));
+  ASSERT_TRUE(c.Protect(auth::AuthLevel::kIntegrity, pdu, kBody, kBodyLength, signature).ok());
+  pdu[2] ^= 1;
+  const Status header =
+      s.Unprotect(auth::AuthLevel::kIntegrity, pdu, kBody, kBodyLength, signature);
+  pdu[2] ^= 1;
+  if (header_signing) {
+    EXPECT_EQ(header.code(), StatusCode::kPermissionDenied);
+    return;
+  }
+  ASSERT_TRUE(header.ok()) << header.message();
+  ASSERT_TRUE(c.Protect(auth::AuthLevel::kIntegrity, pdu, kBody, kBodyLength, signature).ok());
   pdu[kBody] ^= 1;
   EXPECT_EQ(s.Unprotect(auth::AuthLevel::kIntegrity, pdu, kBody, kBodyLength, signature).code(),
             StatusCode::kPermissionDenied);
@@ -217,6 +142,58 @@ class KerberosInteropTest : public testing::InteropTest {
         {"--epm-port", "135", "--authority", kCaName, "--domain", "EXAMPLE.COM", "--user", "alice",
          "--kerberos", host_name, "--ccache", ccache.string(), "--level", level, "--template",
          "AutoIssueSubject", "--csr", CsrFile(csr_cn).string()});
+  }
+
+  // The CLI with Samba's krb5.conf, KRB5CCNAME naming `krb5ccname` and no
+  // password anywhere.
+  static testing::CommandResult RunKerberosCli(const testing::SambaServer& samba,
+                                               const std::filesystem::path& krb5ccname,
+                                               const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"/usr/bin/env",
+                                     "-u",
+                                     "OPENADCS_PASSWORD",
+                                     "KRB5_CONFIG=" + samba.krb5_conf().string(),
+                                     "KRB5CCNAME=FILE:" + krb5ccname.string(),
+                                     std::string(OPENADCS_BINARY_DIR) + "/openadcs"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::RunCommand(argv, "", std::chrono::seconds(60));
+  }
+
+  // `openadcs request -k` (at privacy, the default) as alice, over
+  // ICertPassage with the cache that KRB5CCNAME names, or over DCOM with
+  // --ccache (KRB5CCNAME then names no cache). Checks that the certificate
+  // is issued and that the CA recorded EXAMPLE\\alice as its requester.
+  static void ExpectCliEnrolls(const testing::SambaServer& samba,
+                               const std::filesystem::path& ccache, bool icpr) {
+    const std::string name = icpr ? "kerberos-cli-icpr" : "kerberos-cli-dcom";
+    const std::filesystem::path pem = daemon_->dir() / (name + ".pem");
+    const std::filesystem::path key = daemon_->dir() / (name + ".key");
+    std::vector<std::string> args = {
+        "request",   "-k",         "--spn",     std::string("host/") + kCaHost,
+        "--ca",      kCaName,      "-t",        "AutoIssueSubject",
+        "--subject", "CN=" + name, "--key-out", key.string(),
+        "-o",        pem.string()};
+    if (icpr) {
+      args.emplace_back("--icpr");
+    } else {
+      args.insert(args.end(), {"--ccache", ccache.string()});
+    }
+    const testing::CommandResult issued =
+        RunKerberosCli(samba, icpr ? ccache : daemon_->dir() / "none.ccache", args);
+    ASSERT_EQ(issued.exit_code, 0) << issued.output << DaemonLog();
+
+    const std::optional<Bytes> der = Base64Decode(testing::ReadTextFile(pem));
+    ASSERT_TRUE(der.has_value());
+    ossl::X509Ptr cert = testing::ParseCertDer(*der);
+    ASSERT_NE(cert, nullptr);
+    const ASN1_INTEGER* serial = X509_get0_serialNumber(cert.get());
+    Result<std::unique_ptr<db::CaStore>> store =
+        db::OpenSqliteStore({daemon_->state_dir() / "ca.db"});
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    Result<db::RequestRecord> row = (*store)->GetRequestBySerial(HexLower(
+        {ASN1_STRING_get0_data(serial), static_cast<std::size_t>(ASN1_STRING_length(serial))}));
+    ASSERT_TRUE(row.ok()) << row.status().message();
+    EXPECT_EQ(row->requester_name, "EXAMPLE\\alice");
   }
 
   static std::string Dcom(const std::filesystem::path& ccache, const std::string& host_name,
@@ -294,9 +271,19 @@ TEST_F(KerberosInteropTest, ImpacketEnrollsWithKerberosAndWrongTicketsAreRefused
   EXPECT_EQ(RunTshark(malformed), "");
 
   // impacket 0.10 cannot sign with Kerberos (its AES GSS_GetMIC mixes str
-  // and bytes): MIT's initiator checks integrity, and privacy again.
-  ExpectMitInitiatorInterworks(keytab, ccache, false);
-  ExpectMitInitiatorInterworks(keytab, ccache, true);
+  // and bytes): our initiator checks integrity, and privacy again.
+  ExpectInitiatorInterworks(keytab, ccache, false);
+  ExpectInitiatorInterworks(keytab, ccache, true);
+  // The CLI with -k, over both protocols.
+  ExpectCliEnrolls(*samba, ccache, true);
+  ExpectCliEnrolls(*samba, ccache, false);
+  // A service the KDC does not know: the CLI says why and exits with 2.
+  const testing::CommandResult unknown =
+      RunKerberosCli(*samba, ccache, {"ca-info", "-k", "--spn", "host/nowhere.example.com"});
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+  EXPECT_NE(unknown.output.find("Kerberos authentication as alice@EXAMPLE.COM failed"),
+            std::string::npos)
+      << unknown.output;
 
   json = Dcom(ccache, kCaHost, "kerberos-dcom");
   ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();

@@ -1,5 +1,6 @@
 // Enrolling over ICertPassage (MS-ICPR) as a client: the endpoint-mapper
-// lookup, an NTLM bind at the requested protection, and CertServerRequest.
+// lookup, an NTLM or Kerberos bind at the requested protection, and
+// CertServerRequest.
 // The `openadcs` CLI and the benchmarks stand on this.
 //
 // Blocking; one call at a time per client (not thread-safe). Every network
@@ -21,13 +22,25 @@
 
 namespace openadcs::client {
 
+// Kerberos from a credential cache (auth type 16), as `kinit` leaves it.
+struct KerberosCredentials {
+  // The cache; empty: MIT's default (KRB5CCNAME). See
+  // auth::KerberosInitiatorOptions.
+  std::string ccache;
+  // The CA's service principal; empty: "host/<ConnectOptions::host>".
+  std::string spn;
+};
+
 struct ConnectOptions {
   std::string host = "127.0.0.1";
   // Where the endpoint mapper listens; ignored when `port` is set.
   std::uint16_t epm_port = 135;
   // The ICertPassage port, when known; otherwise asked of the endpoint mapper.
   std::optional<std::uint16_t> port;
+  // NTLM with `credentials` unless `kerberos` is set. Every connection of a
+  // client (endpoint mapper aside: it is not authenticated) uses the same.
   auth::NtlmCredentials credentials;
+  std::optional<KerberosCredentials> kerberos;
   // kPrivacy or kIntegrity (a server may refuse integrity).
   auth::AuthLevel level = auth::AuthLevel::kPrivacy;
   std::chrono::milliseconds timeout{10'000};
@@ -55,9 +68,10 @@ Result<std::uint16_t> LookupTcpPort(const std::string& host, std::uint16_t epm_p
 
 class CertPassageClient {
  public:
-  // Looks the port up (unless given), connects and binds with NTLM at
-  // options.level. Errors: kPermissionDenied when the server refuses the
-  // credentials, kNotFound/kUnavailable as LookupTcpPort and ClientChannel.
+  // Looks the port up (unless given), connects and binds with NTLM or
+  // Kerberos at options.level. Errors: kPermissionDenied when the server
+  // refuses the credentials or there are no Kerberos tickets,
+  // kNotFound/kUnavailable as LookupTcpPort and ClientChannel.
   static Result<std::unique_ptr<CertPassageClient>> Connect(const ConnectOptions& options);
 
   // A new request: `request` DER or base64 PKCS#10, CMS or CMC (dwFlags

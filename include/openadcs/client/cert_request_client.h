@@ -47,10 +47,11 @@ class CertRequestClient {
  public:
   // Activates CCertRequestD at options.host:options.epm_port (options.port is
   // not used), then connects and binds ICertRequestD2 at options.level, each
-  // step with a new NTLM context. Errors: kPermissionDenied when the server
-  // refuses the credentials, kNotFound when the class or interface is not
-  // there, kUnavailable on transport failure, kInvalidArgument on replies
-  // that do not decode.
+  // step with a new NTLM or Kerberos context. Errors: kPermissionDenied
+  // when the server refuses the credentials or there are no Kerberos
+  // tickets, kNotFound when the class or interface is not there,
+  // kUnavailable on transport failure, kInvalidArgument on replies that do
+  // not decode.
   static Result<std::unique_ptr<CertRequestClient>> Connect(const ConnectOptions& options);
   // Releases the object (best effort) when Release() was not called.
   ~CertRequestClient();
