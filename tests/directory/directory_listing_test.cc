@@ -54,7 +54,7 @@ TEST_F(DirectoryListingTest, EveryTemplateAndServiceWithWhoServesWhat) {
   std::vector<std::string> names;
   for (const CertificateTemplate& t : listing->templates) names.push_back(t.name);
   EXPECT_THAT(names, UnorderedElementsAre("User", "Machine", "WebServer", "OfficerApproval",
-                                          "AutoIssueSubject", "SubCA"));
+                                          "AutoIssueSubject", "SubCA", "EnrollmentAgent"));
   ASSERT_EQ(listing->services.size(), 2u);
   EXPECT_THAT(ServingCas(*listing, "Machine"), UnorderedElementsAre("openadcs-CA", "second-CA"));
   EXPECT_THAT(ServingCas(*listing, "subca"), ElementsAre("second-CA"));
