@@ -27,11 +27,15 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "openadcs/auth/user_file.h"
+#include "openadcs/security/officer_rights.h"
+#include "openadcs/security/security_descriptor.h"
+#include "openadcs/util/bytes.h"
 #include "openadcs/util/hresult.h"
 #include "testing/admin_interop.h"
 #include "testing/ldap_samba.h"
@@ -95,6 +99,29 @@ class EnrollmentAgentInteropTest : public testing::AdminInteropTest {
                                                                                    : "";
   }
   static std::string Hex(std::uint32_t hresult) { return fmt::format("{:#x}", hresult); }
+
+  // The entries of the enrollment agent rights impacket's client split off
+  // GetOfficerRights' blob (admin_client.py's agent_sd); none when they do
+  // not decode.
+  static std::vector<security::OfficerRightsEntry> AgentRightsIn(const std::string& json) {
+    std::optional<Bytes> bytes = Base64Decode(JsonField(json, "agent_sd"));
+    if (!bytes) return {};
+    Result<security::SecurityDescriptor> sd = security::DecodeSecurityDescriptor(*bytes);
+    if (!sd.ok()) return {};
+    Result<std::vector<security::OfficerRightsEntry>> entries = security::ParseOfficerRights(*sd);
+    return entries.ok() ? std::move(*entries) : std::vector<security::OfficerRightsEntry>{};
+  }
+
+  // alice may enroll for `user`, on `template_name` ("" any).
+  static std::vector<security::OfficerRightsEntry> AliceFor(const std::string& alice,
+                                                            const std::string& user,
+                                                            const std::u16string& template_name) {
+    return {{true,
+             security::Sid::Parse(alice).value(),
+             {security::Sid::Parse(user).value()},
+             template_name,
+             0}};
+  }
 
   // The request id the CLI reports for an issued certificate.
   static std::string IssuedId(const testing::CommandResult& r) {
@@ -183,7 +210,7 @@ TEST_F(EnrollmentAgentInteropTest, AgentEnrollsForBobOnlyWithAValidSignatureAndA
   EXPECT_EQ(JsonField(json, "return"), "0") << json;
   EXPECT_EQ(JsonField(json, "enabled"), "0") << json;
   EXPECT_EQ(JsonField(json, "sd"), "") << json;
-  EXPECT_NE(JsonField(json, "agent_sd"), "") << json;
+  EXPECT_EQ(AgentRightsIn(json), AliceFor(alice_sid, bob_sid, u"AgentUser")) << json;
 
   r = ForBob("AgentUser", "agent", "bob3");
   EXPECT_EQ(r.exit_code, 0) << r.output << DaemonLog();
@@ -205,7 +232,7 @@ TEST_F(EnrollmentAgentInteropTest, AgentEnrollsForBobOnlyWithAValidSignatureAndA
   json = Admin("officer", "get-officer-rights");
   EXPECT_EQ(JsonField(json, "enabled"), "1") << json;
   EXPECT_NE(JsonField(json, "sd"), "") << json;
-  EXPECT_NE(JsonField(json, "agent_sd"), "") << json;
+  EXPECT_EQ(AgentRightsIn(json), AliceFor(alice_sid, alice_sid, u"")) << json;
   r = Cli("officer", {"agent-rights", "get"});
   EXPECT_THAT(r.output, HasSubstr("allow " + alice_sid + ": " + alice_sid)) << r.output;
 }
