@@ -4,7 +4,10 @@
 // directory (with object ACEs). Whatever decodes must encode, and decode
 // again to the same value; the extended-right check must not fault on it;
 // a descriptor that parses as officer rights (MS-CSRA 2.2.1.11) must
-// rebuild to the same entries.
+// rebuild to the same entries. The same bytes as GetOfficerRights' pctbSD
+// (MS-CSRA 2.2.1.11.1, either pfEnabled): whatever decodes re-encodes to
+// bytes that decode to the same rights, and a descriptor found at the front
+// of the bytes decodes alone.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -16,7 +19,27 @@
 
 using namespace openadcs::security;  // NOLINT(google-build-using-namespace)
 
+namespace {
+
+void CheckMarshaledRights(std::span<const std::uint8_t> input) {
+  for (bool officer_enabled : {false, true}) {
+    auto rights = DecodeMarshaledRights(officer_enabled, input);
+    if (!rights.ok()) continue;
+    auto back =
+        DecodeMarshaledRights(!rights->officer_rights.empty(), EncodeMarshaledRights(*rights));
+    if (!back.ok() || !(*back == *rights)) std::abort();
+  }
+  std::size_t prefix = 0;
+  auto front = DecodeSecurityDescriptorPrefix(input, &prefix);
+  if (!front.ok()) return;
+  auto alone = DecodeSecurityDescriptor(input.first(prefix));
+  if (!alone.ok() || !(*alone == *front)) std::abort();
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  CheckMarshaledRights(std::span<const std::uint8_t>(data, size));
   auto first = DecodeSecurityDescriptor(std::span<const std::uint8_t>(data, size));
   if (!first.ok()) return 0;
   auto bytes = EncodeSecurityDescriptor(*first);

@@ -12,34 +12,10 @@
 #include "openadcs/client/cert_admin_client.h"
 #include "openadcs/security/officer_rights.h"
 #include "openadcs/security/security_descriptor.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::cli {
 namespace {
-
-int ShowOfficerRights(client::CertAdminClient& c, bool json) {
-  Result<client::OfficerRights> rights = c.GetOfficerRights();
-  if (!rights.ok()) return FailCall("reading the officer rights", rights.status());
-  std::vector<std::string> lines;
-  if (rights->enabled) {
-    Result<security::SecurityDescriptor> sd =
-        security::DecodeSecurityDescriptor(rights->security_descriptor);
-    if (!sd.ok()) return Fail("decoding the officer rights", sd.status());
-    auto entries = security::ParseOfficerRights(*sd);
-    if (!entries.ok()) return Fail("reading the officer rights", entries.status());
-    lines = DescribeOfficerRights(*entries);
-  }
-  if (json) {
-    std::cout << "{\"enabled\":" << (rights->enabled ? "true" : "false") << ",\"entries\":[";
-    for (std::size_t i = 0; i < lines.size(); ++i) {
-      std::cout << (i == 0 ? "" : ",") << JsonString(lines[i]);
-    }
-    std::cout << "]}\n";
-    return kExitOk;
-  }
-  std::cout << "officer rights: " << (rights->enabled ? "enabled" : "disabled") << '\n';
-  for (const std::string& line : lines) std::cout << "  " << line << '\n';
-  return kExitOk;
-}
 
 // The two kinds of rights SetOfficerRights sets: the same descriptor
 // format, the officer or the enrollment agent in the ACE's SID.
@@ -49,14 +25,64 @@ struct RightsKind {
   const char* enables;  // what --enable does
   const char* opens;    // what --disable does
   Status (client::CertAdminClient::*set)(bool, const Bytes&);
+  // Where GetOfficerRights' answer holds them.
+  bool client::OfficerRights::*enabled;
+  Bytes client::OfficerRights::*descriptor;
 };
-constexpr RightsKind kOfficerRightsKind{
-    "officer rights", "OFFICER:REQUESTER", "restrict officers to the entries",
-    "let every officer act for every requester", &client::CertAdminClient::SetOfficerRights};
-constexpr RightsKind kAgentRightsKind{"enrollment agent rights", "AGENT:USER",
+constexpr RightsKind kOfficerRightsKind{"officer rights",
+                                        "OFFICER:REQUESTER",
+                                        "restrict officers to the entries",
+                                        "let every officer act for every requester",
+                                        &client::CertAdminClient::SetOfficerRights,
+                                        &client::OfficerRights::enabled,
+                                        &client::OfficerRights::security_descriptor};
+constexpr RightsKind kAgentRightsKind{"enrollment agent rights",
+                                      "AGENT:USER",
                                       "restrict enrollment agents to the entries",
                                       "let every enrollment agent enroll for everyone",
-                                      &client::CertAdminClient::SetEnrollmentAgentRights};
+                                      &client::CertAdminClient::SetEnrollmentAgentRights,
+                                      &client::OfficerRights::agent_rights_enabled,
+                                      &client::OfficerRights::agent_rights_descriptor};
+
+// `get [--json]` under `cmd`: one kind of GetOfficerRights' answer.
+void AddRightsGet(CLI::App* cmd, const RightsKind& kind, int* exit_code) {
+  struct GetFlags {
+    ConnectionFlags connection;
+    bool json = false;
+  };
+  auto gf = std::make_shared<GetFlags>();
+  CLI::App* get =
+      cmd->add_subcommand("get", std::string("show the ") + kind.noun + " (GetOfficerRights)");
+  AddConnectionFlags(get, &gf->connection, false);
+  get->add_flag("--json", gf->json, "one JSON object instead of text");
+  get->callback([gf, kind, exit_code] {
+    *exit_code = WithAdmin(gf->connection, [&](client::CertAdminClient& c) {
+      Result<client::OfficerRights> rights = c.GetOfficerRights();
+      if (!rights.ok()) return FailCall(std::string("reading the ") + kind.noun, rights.status());
+      const bool enabled = (*rights).*kind.enabled;
+      std::vector<std::string> lines;
+      if (enabled) {
+        Result<security::SecurityDescriptor> sd =
+            security::DecodeSecurityDescriptor((*rights).*kind.descriptor);
+        if (!sd.ok()) return Fail(std::string("decoding the ") + kind.noun, sd.status());
+        auto entries = security::ParseOfficerRights(*sd);
+        if (!entries.ok()) return Fail(std::string("reading the ") + kind.noun, entries.status());
+        lines = DescribeOfficerRights(*entries);
+      }
+      if (gf->json) {
+        std::cout << "{\"enabled\":" << (enabled ? "true" : "false") << ",\"entries\":[";
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+          std::cout << (i == 0 ? "" : ",") << JsonString(lines[i]);
+        }
+        std::cout << "]}\n";
+        return kExitOk;
+      }
+      std::cout << kind.noun << ": " << (enabled ? "enabled" : "disabled") << '\n';
+      for (const std::string& line : lines) std::cout << "  " << line << '\n';
+      return kExitOk;
+    });
+  });
+}
 
 // `set --enable --allow A:B --deny A:B` / `set --disable` under `cmd`.
 void AddRightsSet(CLI::App* cmd, const RightsKind& kind, int* exit_code) {
@@ -66,6 +92,7 @@ void AddRightsSet(CLI::App* cmd, const RightsKind& kind, int* exit_code) {
     bool disable = false;
     std::vector<std::string> allow;
     std::vector<std::string> deny;
+    std::string template_name;
   };
   auto sf = std::make_shared<SetFlags>();
   CLI::App* set = cmd->add_subcommand(
@@ -78,14 +105,17 @@ void AddRightsSet(CLI::App* cmd, const RightsKind& kind, int* exit_code) {
                   std::string(kind.pair) +
                       " allowed (repeatable; DOMAIN\\user or S-1-...; S-1-1-0 is everyone)");
   set->add_option("--deny", sf->deny, std::string(kind.pair) + " refused (repeatable)");
+  set->add_option("--template", sf->template_name,
+                  "the template (cn) every entry applies to (default: every template)");
   set->callback([sf, kind, exit_code] {
     if (sf->enable == sf->disable) {
       *exit_code = UsageError(Status::InvalidArgument("give --enable or --disable"));
       return;
     }
     Bytes descriptor;
-    if (sf->disable && (!sf->allow.empty() || !sf->deny.empty())) {
-      *exit_code = UsageError(Status::InvalidArgument("--disable takes no --allow or --deny"));
+    if (sf->disable && (!sf->allow.empty() || !sf->deny.empty() || !sf->template_name.empty())) {
+      *exit_code =
+          UsageError(Status::InvalidArgument("--disable takes no --allow, --deny or --template"));
       return;
     }
     if (sf->enable) {
@@ -96,10 +126,12 @@ void AddRightsSet(CLI::App* cmd, const RightsKind& kind, int* exit_code) {
         return;
       }
       auto entries = OfficerRightsEntries(sf->allow, sf->deny);
-      if (!entries.ok()) {
-        *exit_code = UsageError(entries.status());
+      Result<std::u16string> template_name = Utf8ToUtf16(sf->template_name);
+      if (!entries.ok() || !template_name.ok()) {
+        *exit_code = UsageError(entries.ok() ? template_name.status() : entries.status());
         return;
       }
+      for (security::OfficerRightsEntry& e : *entries) e.template_name = *template_name;
       // The CA's owner is BUILTIN\Administrators, as Windows' own default.
       auto sd =
           security::BuildOfficerRights(*entries, security::well_known::kBuiltinAdministrators);
@@ -125,28 +157,15 @@ void RegisterOfficerRights(CLI::App& app, int* exit_code) {
       "officer-rights", "read or set which officer may act on whose requests, over DCOM");
   cmd->require_subcommand(1);
 
-  struct GetFlags {
-    ConnectionFlags connection;
-    bool json = false;
-  };
-  auto gf = std::make_shared<GetFlags>();
-  CLI::App* get = cmd->add_subcommand("get", "show the officer rights (GetOfficerRights)");
-  AddConnectionFlags(get, &gf->connection, false);
-  get->add_flag("--json", gf->json, "one JSON object instead of text");
-  get->callback([gf, exit_code] {
-    *exit_code = WithAdmin(
-        gf->connection, [&](client::CertAdminClient& c) { return ShowOfficerRights(c, gf->json); });
-  });
-
+  AddRightsGet(cmd, kOfficerRightsKind, exit_code);
   AddRightsSet(cmd, kOfficerRightsKind, exit_code);
 }
 
 void RegisterAgentRights(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
-      "agent-rights",
-      "set which enrollment agent may enroll on behalf of whom, over DCOM (the CA serves no "
-      "get)");
+      "agent-rights", "read or set which enrollment agent may enroll on behalf of whom, over DCOM");
   cmd->require_subcommand(1);
+  AddRightsGet(cmd, kAgentRightsKind, exit_code);
   AddRightsSet(cmd, kAgentRightsKind, exit_code);
 }
 

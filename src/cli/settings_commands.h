@@ -8,6 +8,10 @@
 //                                          each side DOMAIN\user or S-1-...,
 //                                          Everyone is S-1-1-0
 //   openadcs officer-rights set --disable  every officer acts for everyone
+//   ... set --enable ... --template NAME   the entries apply to that template
+//                                          only
+//   openadcs agent-rights get|set ...      the same for the enrollment agent
+//                                          rights (AGENT:USER pairs)
 //   openadcs audit-filter get              the audit filter, with names
 //   openadcs audit-filter set FILTER       a number or names (cli/settings_args.h)
 //   openadcs config get NAME [--node PATH] one configuration entry

@@ -9,6 +9,7 @@
 #include "openadcs/idl/icert_admin_d2.h"
 #include "openadcs/ndr/icert_admin.h"
 #include "openadcs/ndr/orpc.h"
+#include "openadcs/security/officer_rights.h"
 #include "openadcs/util/filetime.h"
 #include "openadcs/util/hresult.h"
 #include "openadcs/util/utf16.h"
@@ -655,7 +656,12 @@ Result<OfficerRights> CertAdminClient::GetOfficerRights() {
   Result<ica::DwordBlobOut> out = ica::DecodeDwordBlobResponse(*stub);
   if (!out.ok()) return out.status();
   if (out->hresult != 0) return MethodStatus(out->hresult, "GetOfficerRights");
-  return OfficerRights{out->value != 0, std::move(out->blob)};
+  Result<security::MarshaledRights> rights =
+      security::DecodeMarshaledRights(out->value != 0, out->blob);
+  if (!rights.ok()) return rights.status();
+  const bool agent_enabled = !rights->agent_rights.empty();
+  return OfficerRights{out->value != 0, std::move(rights->officer_rights), agent_enabled,
+                       std::move(rights->agent_rights)};
 }
 
 Status CertAdminClient::SetOfficerRights(bool enable, const Bytes& security_descriptor) {

@@ -10,6 +10,8 @@ namespace openadcs::security {
 namespace {
 
 constexpr std::size_t kSidCountBytes = 4;
+// bEARightsEnabled / bEARightsDisabled of MS-CSRA 2.2.1.11.1.
+constexpr std::size_t kAgentFlagBytes = 4;
 
 Status Invalid(const std::string& what, const std::string& why) {
   return Status::InvalidArgument(what + ": " + why);
@@ -172,6 +174,48 @@ bool OfficerMayActFor(std::span<const OfficerRightsEntry> entries,
     return e.allow;
   }
   return false;
+}
+
+Bytes EncodeMarshaledRights(const MarshaledRights& rights) {
+  Bytes out = rights.officer_rights;
+  const std::uint32_t agent_enabled = rights.agent_rights.empty() ? 0 : 1;
+  for (std::size_t i = 0; i < kAgentFlagBytes; ++i) {
+    out.push_back(static_cast<std::uint8_t>(agent_enabled >> (8 * i)));
+  }
+  out.insert(out.end(), rights.agent_rights.begin(), rights.agent_rights.end());
+  return out;
+}
+
+Result<MarshaledRights> DecodeMarshaledRights(bool officer_enabled,
+                                              std::span<const std::uint8_t> bytes) {
+  MarshaledRights out;
+  // One descriptor from the front of `bytes` into *to.
+  const auto take_descriptor = [&bytes](const char* what, Bytes* to) -> Status {
+    std::size_t size = 0;
+    Result<SecurityDescriptor> sd = DecodeSecurityDescriptorPrefix(bytes, &size);
+    if (!sd.ok()) return Invalid(what, sd.status().message());
+    to->assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(size));
+    bytes = bytes.subspan(size);
+    return Status::Ok();
+  };
+  if (officer_enabled) {
+    OPENADCS_RETURN_IF_ERROR(take_descriptor("officer rights", &out.officer_rights));
+  }
+  // A server without enrollment agent rights ends here.
+  if (bytes.empty()) return out;
+  if (bytes.size() < kAgentFlagBytes) {
+    return Invalid("officer rights blob", "truncated bEARightsEnabled");
+  }
+  const bool agent_enabled = Load32(bytes) != 0;
+  bytes = bytes.subspan(kAgentFlagBytes);
+  if (agent_enabled) {
+    OPENADCS_RETURN_IF_ERROR(take_descriptor("enrollment agent rights", &out.agent_rights));
+  }
+  if (!bytes.empty()) {
+    return Invalid("officer rights blob",
+                   std::to_string(bytes.size()) + " bytes after the last descriptor");
+  }
+  return out;
 }
 
 }  // namespace openadcs::security

@@ -243,6 +243,14 @@ Status EncodeAcl(const Acl& acl, const char* what, Bytes* out) {
 }  // namespace
 
 Result<SecurityDescriptor> DecodeSecurityDescriptor(std::span<const std::uint8_t> bytes) {
+  return DecodeSecurityDescriptorPrefix(bytes, nullptr);
+}
+
+Result<SecurityDescriptor> DecodeSecurityDescriptorPrefix(std::span<const std::uint8_t> bytes,
+                                                          std::size_t* size) {
+  // What follows a descriptor is not its part, so only its own parts are
+  // held to the limit.
+  if (size != nullptr) bytes = bytes.first(std::min(bytes.size(), kMaxSecurityDescriptorBytes));
   if (bytes.size() > kMaxSecurityDescriptorBytes) {
     return Invalid("security descriptor", std::to_string(bytes.size()) +
                                               " bytes exceed the limit of " +
@@ -280,6 +288,10 @@ Result<SecurityDescriptor> DecodeSecurityDescriptor(std::span<const std::uint8_t
     if (extents[i].begin < extents[i - 1].end) {
       return Invalid("security descriptor", "parts overlap");
     }
+  }
+  if (size != nullptr) {
+    *size = kSecurityDescriptorHeaderBytes;
+    for (const Extent& e : extents) *size = std::max<std::size_t>(*size, e.end);
   }
   return sd;
 }

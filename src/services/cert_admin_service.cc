@@ -16,6 +16,7 @@
 #include "openadcs/idl/icert_admin_d2.h"
 #include "openadcs/ndr/cert_view.h"
 #include "openadcs/ndr/icert_admin.h"
+#include "openadcs/security/officer_rights.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/filetime.h"
 #include "openadcs/util/hresult.h"
@@ -991,11 +992,9 @@ rpc::CallResult CertAdminObject::GetServerState(const rpc::CallContext& ctx,
   return rpc::CallResult::Response(wire::EncodeDwordResponse(out));
 }
 
-// pctbSD carries the officer rights descriptor alone, NULL when disabled:
-// the form MS-CSRA 2.2.1.11.1 gives a server without enrollment agent
-// rights. The CA enforces enrollment agent rights (set with
-// SetOfficerRights), but does not serve them here yet, so that existing
-// clients keep reading officer rights as before.
+// pfEnabled: officer rights enabled; pctbSD: officer and enrollment agent
+// rights in the form MS-CSRA 2.2.1.11.1 gives a server that supports
+// enrollment agent rights (security/officer_rights.h), which this CA does.
 rpc::CallResult CertAdminObject::GetOfficerRights(const rpc::CallContext& ctx,
                                                   std::span<const std::uint8_t> stub) {
   constexpr auto kOpnum = static_cast<std::uint16_t>(Op::kGetOfficerRights);
@@ -1005,12 +1004,18 @@ rpc::CallResult CertAdminObject::GetOfficerRights(const rpc::CallContext& ctx,
   if (!in.ok()) return fault;
   wire::DwordBlobOut out;
   out.hresult = Precheck(ctx, in->authority, kReaders, "read the officer rights");
+  std::string detail;
   if (out.hresult == hr::kOk) {
-    ca::CaSecurity::OfficerRightsState state = engine_.security().OfficerRights();
-    out.value = state.enabled ? 1 : 0;
-    out.blob = std::move(state.descriptor);
+    ca::CaSecurity::OfficerRightsState officer = engine_.security().OfficerRights();
+    ca::CaSecurity::OfficerRightsState agent = engine_.security().EnrollmentAgentRights();
+    out.value = officer.enabled ? 1 : 0;
+    detail = fmt::format("officer rights {}, enrollment agent rights {}",
+                         officer.enabled ? "enabled" : "disabled",
+                         agent.enabled ? "enabled" : "disabled");
+    out.blob = security::EncodeMarshaledRights(
+        {std::move(officer.descriptor), std::move(agent.descriptor)});
   }
-  LogCall(ctx, kOpnum, out.hresult, out.value != 0 ? "enabled" : "disabled");
+  LogCall(ctx, kOpnum, out.hresult, detail);
   return rpc::CallResult::Response(wire::EncodeDwordBlobResponse(out));
 }
 

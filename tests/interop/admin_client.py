@@ -63,7 +63,7 @@ HRESULTs and dispositions are unsigned integers. The outcome:
                   with --ca-pem crl_verified (and crl_error when false)
   roles           return, roles, role_names ("officer,read")
   get-security    return, sd (base64)      server-state  return, state
-  get-officer-rights  return, enabled, sd (base64)
+  get-officer-rights  return, enabled, sd and agent_sd (base64; empty: disabled)
   set-officer-rights  return, sd (base64, what was sent)
   ping            ping, ping2              ca-property   return, blob, text
   extensions      return, count, extensions ([{"name", "flags", "critical",
@@ -103,7 +103,7 @@ from csra_ndr import (CLSID_CCertAdminD, COLUMN_INDEXED, DB_DISP_PENDING, ENUM_A
                       OpenViewResponse, Ping, Ping2, PublishCRL, PublishCRLs, ResubmitRequest,
                       ResubmitRequestResponse, RevokeCertificate, SetAttributes, SetCAProperty,
                       SetCASecurity, SetExtension, SetOfficerRights, decode_value, encode_value,
-                      filetime, filetime_from_text, officer_rights_sd,
+                      filetime, filetime_from_text, officer_rights_sd, split_officer_rights,
                       filetime_to_iso, parse_attributes, parse_columns, parse_extensions,
                       parse_result_rows, restriction)
 from wcce_ndr import blob, blob_bytes, connection_options, print_outcome, release
@@ -406,7 +406,9 @@ def get_officer_rights(session, args, out):
     resp = session.call(GetOfficerRights)
     out['return'] = resp['ErrorCode']
     out['enabled'] = resp['pfEnabled']
-    out['sd'] = base64.b64encode(blob_bytes(resp['pctbSD'])).decode()
+    officer, agent = split_officer_rights(resp['pfEnabled'], blob_bytes(resp['pctbSD']))
+    out['sd'] = base64.b64encode(officer).decode()
+    out['agent_sd'] = base64.b64encode(agent).decode()
 
 
 def set_officer_rights(session, args, out):

@@ -437,6 +437,39 @@ EnumViewColumnTableResponse = EnumViewColumnResponse
 OFFICER_RIGHTS_MASK = 0x00010000
 
 
+def security_descriptor_size(data):
+    """Where the self-relative descriptor at the start of `data` ends: past
+    its header and every part its offsets point at (MS-DTYP 2.4.6)."""
+    owner, group, sacl, dacl = struct.unpack_from('<4I', data, 4)
+    end = 20
+    for offset in (owner, group):
+        if offset:
+            end = max(end, offset + 8 + 4 * data[offset + 1])
+    for offset in (sacl, dacl):
+        if offset:
+            end = max(end, offset + struct.unpack_from('<H', data, offset + 2)[0])
+    return end
+
+
+def split_officer_rights(enabled, data):
+    """GetOfficerRights' pctbSD as a server with enrollment agent rights
+    marshals it (MS-CSRA 2.2.1.11.1): (officer SD, agent SD), each b'' when
+    disabled. pfEnabled (`enabled`) says whether an officer SD comes first; a
+    server without enrollment agent rights stops after it."""
+    officer = agent = b''
+    if enabled:
+        officer = data[:security_descriptor_size(data)]
+        data = data[len(officer):]
+    if data:
+        flag, = struct.unpack_from('<I', data)
+        agent = data[4:]
+        if flag and len(agent) != security_descriptor_size(agent):
+            raise ValueError('bytes after the enrollment agent rights')
+        if not flag and agent:
+            raise ValueError('bytes after bEARightsDisabled')
+    return officer, agent
+
+
 def officer_rights_sd(entries):
     """An officer-rights security descriptor (MS-CSRA 2.2.1.11) built with
     impacket's own MS-DTYP classes, independently of the server's codec:

@@ -1,6 +1,7 @@
 // Officer rights (MS-CSRA 2.2.1.11): callback ACEs through the descriptor
 // codec, their application data byte for byte, the refusals, and the
-// AccessCheck-like decision.
+// AccessCheck-like decision; GetOfficerRights' marshaling of officer and
+// enrollment agent rights together (2.2.1.11.1).
 #include "openadcs/security/officer_rights.h"
 
 #include <gtest/gtest.h>
@@ -133,6 +134,71 @@ TEST(OfficerRightsTest, FirstApplyingAceDecidesAndNoneDenies) {
   EXPECT_FALSE(OfficerMayActFor({}, alice, bob, "User"));
   rights[0].flags = kInheritOnlyAce;  // takes no part
   EXPECT_TRUE(OfficerMayActFor(rights, alice, carol, "User"));
+}
+
+// MS-CSRA 2.2.1.11.1's four forms, byte for byte, and back.
+TEST(OfficerRightsTest, MarshaledRightsTakeTheFourFormsOfTheSpec) {
+  const Bytes& officer = kAllowEveryoneForAuthenticatedUsers;
+  OfficerRightsEntry e{true, S("S-1-5-21-1-2-3-1001"), {S("S-1-5-21-1-2-3-1002")}, {}, 0};
+  const Bytes agent = EncodeSecurityDescriptor(
+                          BuildOfficerRights({&e, 1}, well_known::kBuiltinAdministrators).value())
+                          .value();
+  const Bytes zero = Hex("00 00 00 00");
+  const Bytes one = Hex("01 00 00 00");
+  const auto cat = [](std::initializer_list<Bytes> parts) {
+    Bytes out;
+    for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
+    return out;
+  };
+  const struct {
+    MarshaledRights rights;
+    Bytes wire;
+  } cases[] = {
+      {{{}, {}}, zero},
+      {{officer, {}}, cat({officer, zero})},
+      {{{}, agent}, cat({one, agent})},
+      {{officer, agent}, cat({officer, one, agent})},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(HexLower(c.wire));
+    EXPECT_EQ(EncodeMarshaledRights(c.rights), c.wire);
+    Result<MarshaledRights> back = DecodeMarshaledRights(!c.rights.officer_rights.empty(), c.wire);
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(*back, c.rights);
+  }
+  // Any nonzero bEARightsEnabled enables.
+  EXPECT_EQ(DecodeMarshaledRights(false, cat({Hex("00 01 00 00"), agent}))->agent_rights, agent);
+  // A server without enrollment agent rights: the officer descriptor alone,
+  // or nothing.
+  EXPECT_EQ(DecodeMarshaledRights(true, officer).value(), (MarshaledRights{officer, {}}));
+  EXPECT_EQ(DecodeMarshaledRights(false, {}).value(), MarshaledRights{});
+
+  // A descriptor laid out owner first, as AD writes them, ends where its
+  // last part ends: here an empty DACL after Everyone as owner.
+  const Bytes owner_first =
+      Hex("01 00 04 80 14 00 00 00 00 00 00 00 00 00 00 00 20 00 00 00"
+          "01 01 00 00 00 00 00 01 00 00 00 00"
+          "02 00 08 00 00 00 00 00");
+  std::size_t size = 0;
+  Result<SecurityDescriptor> sd = DecodeSecurityDescriptorPrefix(cat({owner_first, one}), &size);
+  ASSERT_TRUE(sd.ok()) << sd.status().ToString();
+  EXPECT_EQ(size, owner_first.size());
+  EXPECT_EQ(sd->owner, well_known::kEveryone);
+  EXPECT_EQ(DecodeMarshaledRights(true, cat({owner_first, zero}))->officer_rights, owner_first);
+}
+
+TEST(OfficerRightsTest, MalformedMarshaledRightsAreRefused) {
+  const Bytes& officer = kAllowEveryoneForAuthenticatedUsers;
+  Bytes trailing = officer;
+  trailing.insert(trailing.end(), {0, 0, 0, 0, 0});
+  EXPECT_EQ(DecodeMarshaledRights(true, trailing).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(DecodeMarshaledRights(false, Hex("00 00 00")).ok());        // short DWORD
+  EXPECT_FALSE(DecodeMarshaledRights(false, Hex("00 00 00 00 00")).ok());  // after disabled
+  EXPECT_FALSE(DecodeMarshaledRights(false, Hex("01 00 00 00")).ok());     // no descriptor
+  Bytes cut(officer.begin(), officer.end() - 1);
+  EXPECT_FALSE(DecodeMarshaledRights(true, cut).ok());
+  // pfEnabled says officer rights come first: a DWORD is no descriptor.
+  EXPECT_FALSE(DecodeMarshaledRights(true, Hex("00 00 00 00")).ok());
 }
 
 }  // namespace

@@ -99,14 +99,17 @@ class CertAdminSettingsTest : public testing::CertAdminTestBase {
 };
 
 TEST_F(CertAdminSettingsTest, OfficerRightsRoundTripAndRefuseAnotherRequester) {
+  // MS-CSRA 2.2.1.11.1 for a server with enrollment agent rights: both
+  // disabled is bEARightsDisabled alone.
+  const Bytes zero = {0, 0, 0, 0};
   EXPECT_EQ(GetOfficerRights().value, 0u);
-  EXPECT_TRUE(GetOfficerRights().blob.empty());
+  EXPECT_EQ(GetOfficerRights().blob, zero);
   const Bytes sd = AliceOnly();
   EXPECT_EQ(SetOfficerRights(1, sd), hr::kOk);
   wire::DwordBlobOut got = GetOfficerRights();
   EXPECT_EQ(got.hresult, hr::kOk);
   EXPECT_EQ(got.value, 1u);
-  EXPECT_EQ(got.blob, sd);
+  EXPECT_EQ(got.blob, security::EncodeMarshaledRights({sd, {}}));
 
   // A request of Bob's: the officer is refused.
   testing::CsrSpec spec;
@@ -135,14 +138,23 @@ TEST_F(CertAdminSettingsTest, OfficerRightsRoundTripAndRefuseAnotherRequester) {
   EXPECT_EQ(SetOfficerRights(0x10001, sd), hr::kOk);
   EXPECT_TRUE(engine_->security().EnrollmentAgentRights().enabled);
   EXPECT_EQ(engine_->security().EnrollmentAgentRights().descriptor, sd);
+  got = GetOfficerRights();
+  EXPECT_EQ(got.value, 1u);
+  EXPECT_EQ(got.blob, security::EncodeMarshaledRights({sd, sd}));
   EXPECT_EQ(SetOfficerRights(0x10001, Bytes{1, 2, 3}), hr::kInvalidArg);
   EXPECT_EQ(SetOfficerRights(0x10000, {}), hr::kOk);
   EXPECT_FALSE(engine_->security().EnrollmentAgentRights().enabled);
-  EXPECT_EQ(GetOfficerRights().blob, sd);  // officer rights unchanged
+  // Officer rights unchanged.
+  EXPECT_EQ(GetOfficerRights().blob, security::EncodeMarshaledRights({sd, {}}));
   EXPECT_EQ(SetOfficerRights(1, Bytes{1, 2, 3}), hr::kInvalidArg);
   // Only bits 0-15 enable: 0x10000 alone would be "disable enrollment agent rights".
   EXPECT_EQ(SetOfficerRights(0, Bytes{1, 2, 3}), hr::kOk);  // the descriptor is ignored
   EXPECT_EQ(GetOfficerRights().value, 0u);
+  // Enrollment agent rights alone: pfEnabled 0, bEARightsEnabled first.
+  EXPECT_EQ(SetOfficerRights(0x10001, sd), hr::kOk);
+  got = GetOfficerRights();
+  EXPECT_EQ(got.value, 0u);
+  EXPECT_EQ(got.blob, security::EncodeMarshaledRights({{}, sd}));
 }
 
 TEST_F(CertAdminSettingsTest, AuditFilterIsStoredAndReported) {

@@ -17,8 +17,8 @@
 
 namespace openadcs::testing {
 
-// The templates config/templates/ serves: all but SubCA, which its enrollment
-// service does not list.
+// The templates config/templates/ serves: all but SubCA and EnrollmentAgent,
+// which its enrollment service does not list.
 inline const std::vector<std::string> kSampleTemplateNames = {"User",
                                                               "Machine",
                                                               "WebServer",

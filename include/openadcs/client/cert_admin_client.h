@@ -194,9 +194,14 @@ struct DeletedRows {
   bool more = false;
 };
 
+// GetOfficerRights: each kind of rights enabled exactly when its
+// self-relative descriptor is not empty (MS-CSRA 2.2.1.11.1).
 struct OfficerRights {
   bool enabled = false;
   Bytes security_descriptor;
+  // Always disabled from a server without enrollment agent rights.
+  bool agent_rights_enabled = false;
+  Bytes agent_rights_descriptor;
 };
 
 // A GetConfigEntry value: VT_EMPTY, VT_I4, VT_BSTR (as UTF-8).
@@ -301,6 +306,9 @@ class CertAdminClient {
   Status SetCaSecurity(const Bytes& security_descriptor);
   // GetMyRoles: kRole* bits of the caller.
   Result<std::uint32_t> GetMyRoles();
+  // GetOfficerRights, in either form of 2.2.1.11.1 (a server with or without
+  // enrollment agent rights). Errors: also kInvalidArgument for a blob that
+  // does not decode (security::DecodeMarshaledRights).
   Result<OfficerRights> GetOfficerRights();
   // SetOfficerRights of officer rights (RightsType 0): `enable` false
   // disables them (the descriptor is not looked at).

@@ -82,6 +82,34 @@ bool OfficerMayActFor(std::span<const OfficerRightsEntry> entries,
                       std::span<const Sid> officer_sids, std::span<const Sid> requester_sids,
                       std::string_view template_name);
 
+// GetOfficerRights' pctbSD as a server that supports enrollment agent
+// rights marshals it (MS-CSRA 2.2.1.11.1); pfEnabled says whether officer
+// rights are enabled, and so whether the blob starts with their descriptor:
+//   officer disabled, agent disabled: DWORD 0
+//   officer enabled,  agent disabled: OfficerRights SD | DWORD 0
+//   officer disabled, agent enabled:  DWORD nonzero | EnrollmentAgentRights SD
+//   officer enabled,  agent enabled:  OfficerRights SD | DWORD nonzero |
+//                                     EnrollmentAgentRights SD
+// DWORDs little-endian, no padding.
+struct MarshaledRights {
+  // Self-relative descriptors as set; empty: those rights are disabled.
+  Bytes officer_rights;
+  Bytes agent_rights;
+
+  friend bool operator==(const MarshaledRights&, const MarshaledRights&) = default;
+};
+
+Bytes EncodeMarshaledRights(const MarshaledRights& rights);
+
+// Decodes pctbSD given pfEnabled (`officer_enabled`). Also takes the form of
+// a server without enrollment agent rights (the officer descriptor alone, or
+// nothing when disabled), which then reports agent rights disabled. Each
+// descriptor must decode (DecodeSecurityDescriptorPrefix); fails
+// (kInvalidArgument) on a truncated DWORD, a descriptor that does not
+// decode, or bytes after the last part.
+Result<MarshaledRights> DecodeMarshaledRights(bool officer_enabled,
+                                              std::span<const std::uint8_t> bytes);
+
 }  // namespace openadcs::security
 
 #endif  // OPENADCS_SECURITY_OFFICER_RIGHTS_H_

@@ -195,6 +195,13 @@ struct SecurityDescriptor {
 // its flags announce and SID for object ACEs), or overruns the ACL.
 Result<SecurityDescriptor> DecodeSecurityDescriptor(std::span<const std::uint8_t> bytes);
 
+// The descriptor at the start of `bytes`, where more may follow it (MS-CSRA
+// 2.2.1.11.1 packs two with a DWORD between): as DecodeSecurityDescriptor,
+// with parts allowed anywhere in the first kMaxSecurityDescriptorBytes, and
+// *size set to where its last part (or the header) ends.
+Result<SecurityDescriptor> DecodeSecurityDescriptorPrefix(std::span<const std::uint8_t> bytes,
+                                                          std::size_t* size);
+
 // The self-relative form, parts in the canonical order above. Fails (with
 // kInvalidArgument) only for values no decoder could have produced: an ACL
 // revision other than 2 or 4, more than kMaxAces ACEs, a tail whose size is
