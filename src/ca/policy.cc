@@ -82,7 +82,8 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
   stages::ExtensionSet set;
   stages::AddTemplateExtensions(t, X509_REQ_get0_pubkey(req.pkcs10.get()), &set);
   stages::AddSubjectAltName(subject, &set);
-  stages::AddSidExtension(t, req, requester, lookup_, &set, &out.notes);
+  stages::AddSidExtension(t, req, requester, lookup_, options_.enrollee_subject_sid, &set,
+                          &out.notes);
   stages::CopyRequestedExtensions(req, &set);
   stages::AddRevocationPointers(t, options_, &set);
   stages::ApplyAdminExtensions(*in.admin_extensions, &set);

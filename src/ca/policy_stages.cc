@@ -533,17 +533,20 @@ void AddSubjectAltName(const SubjectAndSan& subject, ExtensionSet* set) {
 
 void AddSidExtension(const CertificateTemplate& t, const pki::ParsedRequest& req,
                      const Requester& requester, directory::IdentityLookup* lookup,
-                     ExtensionSet* set, std::vector<std::string>* notes) {
+                     EnrolleeSubjectSid mode, ExtensionSet* set, std::vector<std::string>* notes) {
   if ((t.enrollment_flags & ef::kNoSecurityExtension) != 0) return;
-  if (t.enrollee_supplies_subject()) {
+  const auto* requested = FindRequested(req, oid::kSidSecurity);
+  if (t.enrollee_supplies_subject() && mode != EnrolleeSubjectSid::kRequester) {
     // A requester-chosen SID would let anyone claim any account.
-    if (const auto* e = FindRequested(req, oid::kSidSecurity)) {
-      auto sid = pki::ext_decode::SidSecurity(e->value);
-      if (sid && !requester.sid.empty() && *sid == requester.sid) {
-        CopyFromRequest(*e, set);
-      } else {
-        notes->push_back("dropped a requested SID extension that does not name the requester");
-      }
+    if (requested == nullptr) return;
+    auto sid = pki::ext_decode::SidSecurity(requested->value);
+    if (mode == EnrolleeSubjectSid::kFromRequest && sid && !requester.sid.empty() &&
+        *sid == requester.sid) {
+      CopyFromRequest(*requested, set);
+    } else if (mode == EnrolleeSubjectSid::kFromRequest) {
+      notes->push_back("dropped a requested SID extension that does not name the requester");
+    } else {
+      notes->push_back("dropped the requested SID extension: enrollee_subject_sid is \"none\"");
     }
     return;
   }
@@ -553,7 +556,19 @@ void AddSidExtension(const CertificateTemplate& t, const pki::ParsedRequest& req
       sid = id->object_sid;
     }
   }
-  if (!sid.empty()) AddFromPolicy(t, oid::kSidSecurity, pki::ext::SidSecurity(sid), set);
+  if (requested != nullptr && t.enrollee_supplies_subject()) {
+    auto asked = pki::ext_decode::SidSecurity(requested->value);
+    if (!asked || sid.empty() || *asked != sid) {
+      notes->push_back("replaced a requested SID extension that does not name the requester");
+    }
+  }
+  if (sid.empty()) {
+    if (t.enrollee_supplies_subject()) {
+      notes->push_back("no SID extension: the requester's SID is unknown");
+    }
+    return;
+  }
+  AddFromPolicy(t, oid::kSidSecurity, pki::ext::SidSecurity(sid), set);
 }
 
 void CopyRequestedExtensions(const pki::ParsedRequest& req, ExtensionSet* set) {

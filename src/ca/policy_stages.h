@@ -177,14 +177,17 @@ void AddTemplateExtensions(const directory::CertificateTemplate& t, const EVP_PK
 void AddSubjectAltName(const SubjectAndSan& subject, ExtensionSet* set);
 
 // The SID security extension (KB5014754), unless the template sets
-// NO_SECURITY_EXTENSION. Enrollee-supplied subject: the requested one is
-// copied only when it names the requester's own SID, else dropped with a
-// note. Directory subject: built from the directory's objectSid (falling
-// back to the requester's SID); omitted when neither is known. `lookup` may
-// be null.
+// NO_SECURITY_EXTENSION. Directory subject, and enrollee-supplied subject
+// under EnrolleeSubjectSid::kRequester: built (POLICY origin) from the
+// directory's objectSid of the requester, falling back to the requester's
+// SID; omitted when neither is known. A requested one naming another SID is
+// not used, with a note. Enrollee-supplied subject otherwise as `mode`
+// says: kFromRequest copies the requested one only when it names the
+// requester's SID; kNone adds none; a requested one left out gets a note.
+// `lookup` may be null.
 void AddSidExtension(const directory::CertificateTemplate& t, const pki::ParsedRequest& req,
                      const Requester& requester, directory::IdentityLookup* lookup,
-                     ExtensionSet* set, std::vector<std::string>* notes);
+                     EnrolleeSubjectSid mode, ExtensionSet* set, std::vector<std::string>* notes);
 
 // Requested extensions the CA carries over as requested: S/MIME capabilities.
 void CopyRequestedExtensions(const pki::ParsedRequest& req, ExtensionSet* set);

@@ -234,6 +234,9 @@ constexpr std::array<std::string_view, 3> kDigestNames = {"SHA256", "SHA384", "S
 constexpr std::array<std::string_view, 2> kSynchronous = {"full", "normal"};
 constexpr std::array<std::string_view, 2> kTemplateSources = {"ldif", "ldap"};
 constexpr std::array<std::string_view, 2> kTemplatePermissions = {"enforce", "ignore"};
+// In the order of ca::EnrolleeSubjectSid.
+constexpr std::array<std::string_view, 3> kEnrolleeSubjectSids = {"requester", "from-request",
+                                                                  "none"};
 constexpr std::array<std::string_view, 4> kBinds = {"anonymous", "simple", "external", "gssapi"};
 constexpr std::array<std::string_view, 4> kNotifications = {"auto", "rfc4533", "ad", "none"};
 constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug",    "info", "warn",
@@ -317,6 +320,11 @@ Status ParsePolicy(Section& s, PolicyConfig& policy) {
   OPENADCS_RETURN_IF_ERROR(s.Choice("template_permissions", kTemplatePermissions, permissions));
   if (permissions < kTemplatePermissions.size()) {
     policy.enforce_template_permissions = permissions == 0;
+  }
+  std::size_t sid = kEnrolleeSubjectSids.size();
+  OPENADCS_RETURN_IF_ERROR(s.Choice("enrollee_subject_sid", kEnrolleeSubjectSids, sid));
+  if (sid < kEnrolleeSubjectSids.size()) {
+    policy.enrollee_subject_sid = static_cast<ca::EnrolleeSubjectSid>(sid);
   }
   OPENADCS_RETURN_IF_ERROR(s.Integer("max_request_bytes", limits::kMaxRequestBytesMin,
                                      limits::kMaxRequestBytesMax, policy.max_request_bytes));

@@ -2,6 +2,7 @@
 // 3.2.2.6.2.1.4) and per safe default; each fails when its rule is removed.
 #include "ca/policy.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/x509v3.h>
 
@@ -469,16 +470,77 @@ TEST_F(PolicyTest, TemplateWithoutEkuIsNotIssuedForEndEntities) {
   EXPECT_EQ(Evaluate(Subject("w"), "CertificateTemplate:WebServer").status, hr::kTemplateDenied);
 }
 
-TEST_F(PolicyTest, RequestedSidForSomeoneElseIsDropped) {
+// --- The SID extension of enrollee-supplied subjects (KB5014754) ---
+
+TEST_F(PolicyTest, EnrolleeSubjectGetsTheRequestersSidWhateverItAsks) {
+  FakeLookup lookup;
+  lookup_ = &lookup;
+  requester_.sid = "S-1-5-21-9-9";  // as authenticated; the directory's objectSid wins
+  Serve({WebServer()});
+  CsrSpec spec = Subject("administrator");
+  auto plain = Evaluate(spec, "CertificateTemplate:WebServer");
+  ASSERT_EQ(plain.kind, PolicyOutcome::Kind::kIssue) << plain.message;
+  const auto* sid = Ext(plain, oid::kSidSecurity);
+  ASSERT_NE(sid, nullptr);
+  EXPECT_EQ(pki::ext_decode::SidSecurity(sid->value), "S-1-5-21-1-2-3-1104");
+  EXPECT_TRUE(plain.notes.empty());
+
+  spec.extensions.push_back(
+      {oid::kSidSecurity, false, pki::ext::SidSecurity("S-1-5-21-1-2-3-500")});
+  auto claimed = Evaluate(spec, "CertificateTemplate:WebServer");
+  sid = Ext(claimed, oid::kSidSecurity);
+  ASSERT_NE(sid, nullptr);
+  EXPECT_EQ(pki::ext_decode::SidSecurity(sid->value), "S-1-5-21-1-2-3-1104");
+  EXPECT_EQ(claimed.notes,
+            std::vector<std::string>{"replaced a requested SID extension that does not name the "
+                                     "requester"});
+
+  // Not in the directory: the authenticated SID.
+  lookup_ = nullptr;
+  auto local = Evaluate(spec, "CertificateTemplate:WebServer");
+  sid = Ext(local, oid::kSidSecurity);
+  ASSERT_NE(sid, nullptr);
+  EXPECT_EQ(pki::ext_decode::SidSecurity(sid->value), "S-1-5-21-9-9");
+
+  // Known by neither: none at all rather than the requested one.
+  requester_.sid.clear();
+  auto unknown = Evaluate(spec, "CertificateTemplate:WebServer");
+  EXPECT_EQ(Ext(unknown, oid::kSidSecurity), nullptr);
+  EXPECT_THAT(unknown.notes,
+              ::testing::Contains("no SID extension: the requester's SID is unknown"));
+}
+
+TEST_F(PolicyTest, EnrolleeSubjectSidFromRequestCopiesOnlyTheRequesters) {
+  options_.enrollee_subject_sid = EnrolleeSubjectSid::kFromRequest;
   Serve({WebServer()});
   CsrSpec spec = Subject("www.example.com");
+  auto plain = Evaluate(spec, "CertificateTemplate:WebServer");
+  EXPECT_EQ(Ext(plain, oid::kSidSecurity), nullptr) << "nothing requested, nothing added";
   spec.extensions.push_back(
-      {"1.3.6.1.4.1.311.25.2", false, pki::ext::SidSecurity("S-1-5-21-1-2-3-500")});
+      {oid::kSidSecurity, false, pki::ext::SidSecurity("S-1-5-21-1-2-3-500")});
   auto out = Evaluate(spec, "CertificateTemplate:WebServer");
-  EXPECT_EQ(Ext(out, "1.3.6.1.4.1.311.25.2"), nullptr);
+  EXPECT_EQ(Ext(out, oid::kSidSecurity), nullptr);
   spec.extensions[0].value = pki::ext::SidSecurity(requester_.sid);
   auto own = Evaluate(spec, "CertificateTemplate:WebServer");
-  EXPECT_NE(Ext(own, "1.3.6.1.4.1.311.25.2"), nullptr);
+  EXPECT_NE(Ext(own, oid::kSidSecurity), nullptr);
+}
+
+TEST_F(PolicyTest, EnrolleeSubjectSidNoneAddsNoneEvenTheRequesters) {
+  FakeLookup lookup;
+  lookup_ = &lookup;
+  options_.enrollee_subject_sid = EnrolleeSubjectSid::kNone;
+  Serve({WebServer(), UserTemplate()});
+  CsrSpec spec = Subject("www.example.com");
+  spec.extensions.push_back({oid::kSidSecurity, false, pki::ext::SidSecurity(requester_.sid)});
+  auto out = Evaluate(spec, "CertificateTemplate:WebServer");
+  ASSERT_EQ(out.kind, PolicyOutcome::Kind::kIssue) << out.message;
+  EXPECT_EQ(Ext(out, oid::kSidSecurity), nullptr);
+  EXPECT_EQ(out.notes,
+            std::vector<std::string>{"dropped the requested SID extension: enrollee_subject_sid is "
+                                     "\"none\""});
+  // Directory subjects keep theirs.
+  auto directory = Evaluate(spec, "CertificateTemplate:User");
+  EXPECT_NE(Ext(directory, oid::kSidSecurity), nullptr);
 }
 
 TEST_F(PolicyTest, NoSecurityExtensionFlagOmitsSid) {
@@ -486,10 +548,20 @@ TEST_F(PolicyTest, NoSecurityExtensionFlagOmitsSid) {
   lookup_ = &lookup;
   CertificateTemplate t = UserTemplate();
   t.enrollment_flags |= directory::enrollment_flag::kNoSecurityExtension;
-  Serve({t});
+  CertificateTemplate ess = WebServer();
+  ess.enrollment_flags |= directory::enrollment_flag::kNoSecurityExtension;
+  Serve({t, ess});
   auto out = Evaluate(Subject("x"), "CertificateTemplate:User");
   ASSERT_EQ(out.kind, PolicyOutcome::Kind::kIssue) << out.message;
   EXPECT_EQ(Ext(out, "1.3.6.1.4.1.311.25.2"), nullptr);
+  CsrSpec spec = Subject("www.example.com");
+  spec.extensions.push_back({oid::kSidSecurity, false, pki::ext::SidSecurity(requester_.sid)});
+  for (auto mode : {EnrolleeSubjectSid::kRequester, EnrolleeSubjectSid::kFromRequest}) {
+    options_.enrollee_subject_sid = mode;
+    auto ess_out = Evaluate(spec, "CertificateTemplate:WebServer");
+    ASSERT_EQ(ess_out.kind, PolicyOutcome::Kind::kIssue) << ess_out.message;
+    EXPECT_EQ(Ext(ess_out, oid::kSidSecurity), nullptr);
+  }
 }
 
 // --- Officer extensions and revocation pointers ---
@@ -860,28 +932,30 @@ TEST_F(PolicyStageTest, SidExtensionNamesOnlyTheRequester) {
   CsrSpec spec = Subject("w");
   spec.extensions.push_back({oid::kSidSecurity, false, pki::ext::SidSecurity("S-1-5-21-9-500")});
   st::ExtensionSet dropped;
-  st::AddSidExtension(WebServer(), Request(spec), requester_, nullptr, &dropped, &notes);
+  st::AddSidExtension(WebServer(), Request(spec), requester_, nullptr,
+                      EnrolleeSubjectSid::kFromRequest, &dropped, &notes);
   EXPECT_TRUE(dropped.extensions.empty());
   EXPECT_EQ(notes, std::vector<std::string>{
                        "dropped a requested SID extension that does not name the requester"});
 
   // Directory subject: the directory's objectSid wins over the caller's.
+  constexpr auto kMode = EnrolleeSubjectSid::kNone;  // for enrollee subjects only
   FakeLookup lookup;
   const Requester other_sid{"EXAMPLE\\alice", "S-1-5-21-9-9"};
   st::ExtensionSet built;
-  st::AddSidExtension(UserTemplate(), Request(spec), other_sid, &lookup, &built, &notes);
+  st::AddSidExtension(UserTemplate(), Request(spec), other_sid, &lookup, kMode, &built, &notes);
   ASSERT_EQ(built.extensions.size(), 1u);
   EXPECT_EQ(pki::ext_decode::SidSecurity(built.extensions[0].value), "S-1-5-21-1-2-3-1104");
   EXPECT_EQ(built.rows[0].flags, xf::kOriginPolicy);
 
   st::ExtensionSet fallback;
-  st::AddSidExtension(UserTemplate(), Request(spec), other_sid, nullptr, &fallback, &notes);
+  st::AddSidExtension(UserTemplate(), Request(spec), other_sid, nullptr, kMode, &fallback, &notes);
   EXPECT_EQ(pki::ext_decode::SidSecurity(fallback.extensions[0].value), "S-1-5-21-9-9");
 
   CertificateTemplate opted_out = UserTemplate();
   opted_out.enrollment_flags |= directory::enrollment_flag::kNoSecurityExtension;
   st::ExtensionSet none;
-  st::AddSidExtension(opted_out, Request(spec), other_sid, &lookup, &none, &notes);
+  st::AddSidExtension(opted_out, Request(spec), other_sid, &lookup, kMode, &none, &notes);
   EXPECT_TRUE(none.extensions.empty());
 }
 
