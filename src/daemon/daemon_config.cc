@@ -376,6 +376,7 @@ Status ParseRpc(Section& s, RpcConfig& rpc) {
                                       : RpcConfig::NtlmVerifierKind::kWinbind;
   }
   OPENADCS_RETURN_IF_ERROR(s.String("dns_domain_name", 253, rpc.dns_domain_name));
+  OPENADCS_RETURN_IF_ERROR(s.Bool("ntlm_allow_weak_keys", rpc.ntlm_allow_weak_keys));
   rpc::ServerOptions& o = rpc.server;
   OPENADCS_RETURN_IF_ERROR(s.Integer("max_connections", 1, 100000, o.max_connections));
   OPENADCS_RETURN_IF_ERROR(s.Integer("max_fragment_size", 1432, 65535, o.max_fragment_size));

@@ -422,6 +422,7 @@ TEST(DaemonConfigRpcTest, DefaultsAndEveryKey) {
   EXPECT_EQ(defaults->rpc.user_file, "users");
   EXPECT_EQ(defaults->rpc.ntlm_verifier, RpcConfig::NtlmVerifierKind::kUserFile);
   EXPECT_EQ(defaults->rpc.dns_domain_name, "");
+  EXPECT_FALSE(defaults->rpc.ntlm_allow_weak_keys);
 
   Result<DaemonConfig> config = ParseConfig(R"(
 [rpc]
@@ -434,6 +435,7 @@ netbios_computer_name = "CA1"
 netbios_domain_name = "EXAMPLE"
 ntlm_verifier = "winbind"
 dns_domain_name = "example.com"
+ntlm_allow_weak_keys = true
 max_connections = 10
 max_fragment_size = 4280
 max_request_stub_bytes = 65536
@@ -454,6 +456,7 @@ worker_threads = 3
   EXPECT_EQ(rpc.netbios_domain_name, "EXAMPLE");
   EXPECT_EQ(rpc.ntlm_verifier, RpcConfig::NtlmVerifierKind::kWinbind);
   EXPECT_EQ(rpc.dns_domain_name, "example.com");
+  EXPECT_TRUE(rpc.ntlm_allow_weak_keys);
   EXPECT_EQ(rpc.server.max_connections, 10u);
   EXPECT_EQ(rpc.server.max_fragment_size, 4280);
   EXPECT_EQ(rpc.server.max_request_stub, 65536u);

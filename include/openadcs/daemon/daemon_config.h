@@ -184,6 +184,8 @@ struct RpcConfig {
   // netbios_domain_name: in the NTLM CHALLENGE, and a user file account of
   // either name matches a client naming either. Empty: none.
   std::string dns_domain_name;
+  // ntlm_allow_weak_keys: see auth::NtlmAcceptorOptions::allow_weak_keys.
+  bool ntlm_allow_weak_keys = false;
   rpc::ServerOptions server;
   // Parsed from its own section, [kerberos].
   KerberosConfig kerberos;
