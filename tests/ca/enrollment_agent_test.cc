@@ -4,6 +4,7 @@
 // (subject and SID from the user's directory entry, RequesterName the user,
 // CallerName the agent) and refuses every other way of naming someone else,
 // as well as agents the enrollment agent rights do not allow.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/x509v3.h>
 
@@ -225,6 +226,24 @@ TEST_F(EnrollmentAgentTest, EnrolleeSubjectOnBehalfOfGetsTheNamedUsersSid) {
   EXPECT_EQ(testing::ExtensionValue(cert.get(), kSidExtension), pki::ext::SidSecurity(kBobSid))
       << "the named user's, neither the requested one nor the agent's";
   EXPECT_EQ(Row(r.request_id).requester_name, kBob);
+}
+
+TEST_F(EnrollmentAgentTest, ARequestAsksTheDirectoryOnceAboutEachAccount) {
+  // As the RPC services do it: the caller is resolved, then its request runs.
+  directory_.looked_up.clear();
+  SubmitResult r =
+      SubmitAs(engine_->ResolveCaller(agent_), AgentCms(kBob), "CertificateTemplate:AgentUser");
+  ASSERT_EQ(r.disposition, WireDisposition::kIssued) << r.message;
+  EXPECT_THAT(directory_.looked_up, ::testing::UnorderedElementsAre(agent_.name, kBob));
+
+  // The caller's own request: what resolving it found serves the policy too
+  // (subject, SAN and SID extension of the User template).
+  directory_.accounts["EXAMPLE\\alice"].email = "alice@example.com";
+  directory_.looked_up.clear();
+  r = SubmitAs(engine_->ResolveCaller(testing::TestCaller("EXAMPLE\\alice", kAliceSid)),
+               Csr("ignored"), "CertificateTemplate:User");
+  ASSERT_EQ(r.disposition, WireDisposition::kIssued) << r.message;
+  EXPECT_THAT(directory_.looked_up, ::testing::ElementsAre("EXAMPLE\\alice"));
 }
 
 TEST_F(EnrollmentAgentTest, RequesterNameWithoutAgentSignatureIsRefused) {

@@ -107,7 +107,8 @@ class PolicyTest : public ::testing::Test {
 
   // Evaluates a request whose CSR is built from `spec` with `attributes`.
   PolicyOutcome Evaluate(const CsrSpec& spec, const std::string& attributes,
-                         bool officer_approved = false, EVP_PKEY* key = nullptr) {
+                         bool officer_approved = false, EVP_PKEY* key = nullptr,
+                         const Caller* caller = nullptr) {
     request_ = pki::ParsedRequest{};
     request_.pkcs10 = testing::MakeCsr(key != nullptr ? key : key_.get(), spec);
     for (const auto& e : spec.extensions)
@@ -115,7 +116,7 @@ class PolicyTest : public ::testing::Test {
     attributes_.clear();
     for (auto& [n, v] : pki::ParseRequestAttributes(attributes)) attributes_.push_back({0, n, v});
     Policy policy(options_, *identity_, lookup_);
-    return policy.Evaluate({&request_, &attributes_, &admin_, &snapshot_, &requester_, nullptr,
+    return policy.Evaluate({&request_, &attributes_, &admin_, &snapshot_, &requester_, caller,
                             officer_approved, kNow});
   }
 
@@ -135,6 +136,7 @@ class PolicyTest : public ::testing::Test {
   directory::TemplateSnapshot snapshot_;
   directory::IdentityLookup* lookup_ = nullptr;
   Requester requester_{"EXAMPLE\\alice", "S-1-5-21-1-2-3-1104"};
+  Caller caller_;
   pki::ParsedRequest request_;
   std::vector<db::AttributeRow> attributes_;
   std::vector<db::ExtensionRow> admin_;
@@ -564,6 +566,41 @@ TEST_F(PolicyTest, NoSecurityExtensionFlagOmitsSid) {
   }
 }
 
+TEST_F(PolicyTest, TheRequesterIsLookedUpOnceOrNotAtAllWhenTheCallerCarriesItsEntry) {
+  FakeLookup lookup;
+  lookup_ = &lookup;
+  Serve({UserTemplate(), WebServer()});
+  // Subject, SAN and SID extension from one answer.
+  auto out = Evaluate(Subject("x"), "CertificateTemplate:User");
+  ASSERT_EQ(out.kind, PolicyOutcome::Kind::kIssue) << out.message;
+  EXPECT_EQ(lookup.looked_up, std::vector<std::string>{"EXAMPLE\\alice"});
+  lookup.looked_up.clear();
+  auto ess = Evaluate(Subject("x"), "CertificateTemplate:WebServer");
+  ASSERT_EQ(ess.kind, PolicyOutcome::Kind::kIssue) << ess.message;
+  EXPECT_EQ(lookup.looked_up, std::vector<std::string>{"EXAMPLE\\alice"});
+
+  // A caller resolved with its entry: no lookup; the entry's attributes.
+  directory::DirectoryIdentity entry = lookup.accounts["EXAMPLE\\alice"];
+  entry.email = "resolved@example.com";
+  caller_.name = requester_.name;
+  caller_.directory_entry = std::make_shared<const Result<directory::DirectoryIdentity>>(entry);
+  options_.enforce_template_permissions = false;  // the caller's rights are not what is tested
+  lookup.looked_up.clear();
+  auto seeded = Evaluate(Subject("x"), "CertificateTemplate:User", false, nullptr, &caller_);
+  ASSERT_EQ(seeded.kind, PolicyOutcome::Kind::kIssue) << seeded.message;
+  EXPECT_TRUE(lookup.looked_up.empty());
+  EXPECT_NE(pki::FormatDistinguishedName(seeded.subject.get()).find("resolved@example.com"),
+            std::string::npos)
+      << pki::FormatDistinguishedName(seeded.subject.get());
+
+  // An outage the caller's resolution met is the policy's answer too.
+  caller_.directory_entry = std::make_shared<const Result<directory::DirectoryIdentity>>(
+      Status::Unavailable("ldap://dc1: down"));
+  auto down = Evaluate(Subject("x"), "CertificateTemplate:User", false, nullptr, &caller_);
+  EXPECT_EQ(down.status, hr::kDsServerDown) << down.message;
+  EXPECT_TRUE(lookup.looked_up.empty());
+}
+
 // --- Officer extensions and revocation pointers ---
 
 TEST_F(PolicyTest, AdminExtensionIsAddedAndWins) {
@@ -809,30 +846,30 @@ TEST_F(PolicyStageTest, SubjectFromRequestTakesSubjectAndSan) {
 TEST_F(PolicyStageTest, SubjectFromDirectoryBuildsFromTheEntry) {
   FakeLookup lookup;
   st::SubjectAndSan out;
-  EXPECT_FALSE(st::SubjectFromDirectory(UserTemplate(), "EXAMPLE\\alice", &lookup, &out));
+  EXPECT_FALSE(st::SubjectFromDirectory(UserTemplate(), {&lookup, "EXAMPLE\\alice"}, &out));
   EXPECT_EQ(pki::FormatDistinguishedName(out.subject.get()),
             "emailAddress=alice@example.com,CN=alice,CN=Users,DC=example,DC=com");
   ASSERT_TRUE(out.san);
   EXPECT_EQ(out.san_origin, xf::kOriginPolicy);
 
   st::SubjectAndSan unused;
-  auto no_lookup = st::SubjectFromDirectory(UserTemplate(), "EXAMPLE\\alice", nullptr, &unused);
+  auto no_lookup = st::SubjectFromDirectory(UserTemplate(), {nullptr, "EXAMPLE\\alice"}, &unused);
   ASSERT_TRUE(no_lookup);
   EXPECT_EQ(no_lookup->status, hr::kBadRequestSubject);
-  auto unknown = st::SubjectFromDirectory(UserTemplate(), "EXAMPLE\\bob", &lookup, &unused);
+  auto unknown = st::SubjectFromDirectory(UserTemplate(), {&lookup, "EXAMPLE\\bob"}, &unused);
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->message, "directory lookup of 'EXAMPLE\\bob' failed: no such account");
 
   CertificateTemplate machine = UserTemplate();
   machine.general_flags = directory::general_flag::kMachineType;
   machine.name_flags = directory::name_flag::kSubjectRequireDnsAsCn;
-  auto no_dns = st::SubjectFromDirectory(machine, "EXAMPLE\\alice", &lookup, &unused);
+  auto no_dns = st::SubjectFromDirectory(machine, {&lookup, "EXAMPLE\\alice"}, &unused);
   ASSERT_TRUE(no_dns);
   EXPECT_EQ(no_dns->message, "the directory entry has no dNSHostName");
 
   CertificateTemplate nothing = UserTemplate();
   nothing.name_flags = 0;
-  auto empty = st::SubjectFromDirectory(nothing, "EXAMPLE\\alice", &lookup, &unused);
+  auto empty = st::SubjectFromDirectory(nothing, {&lookup, "EXAMPLE\\alice"}, &unused);
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->message,
             "template 'User' yields neither a subject nor a subject alternative name");
@@ -932,7 +969,7 @@ TEST_F(PolicyStageTest, SidExtensionNamesOnlyTheRequester) {
   CsrSpec spec = Subject("w");
   spec.extensions.push_back({oid::kSidSecurity, false, pki::ext::SidSecurity("S-1-5-21-9-500")});
   st::ExtensionSet dropped;
-  st::AddSidExtension(WebServer(), Request(spec), requester_, nullptr,
+  st::AddSidExtension(WebServer(), Request(spec), requester_, {nullptr, requester_.name},
                       EnrolleeSubjectSid::kFromRequest, &dropped, &notes);
   EXPECT_TRUE(dropped.extensions.empty());
   EXPECT_EQ(notes, std::vector<std::string>{
@@ -943,19 +980,22 @@ TEST_F(PolicyStageTest, SidExtensionNamesOnlyTheRequester) {
   FakeLookup lookup;
   const Requester other_sid{"EXAMPLE\\alice", "S-1-5-21-9-9"};
   st::ExtensionSet built;
-  st::AddSidExtension(UserTemplate(), Request(spec), other_sid, &lookup, kMode, &built, &notes);
+  st::AddSidExtension(UserTemplate(), Request(spec), other_sid, {&lookup, other_sid.name}, kMode,
+                      &built, &notes);
   ASSERT_EQ(built.extensions.size(), 1u);
   EXPECT_EQ(pki::ext_decode::SidSecurity(built.extensions[0].value), "S-1-5-21-1-2-3-1104");
   EXPECT_EQ(built.rows[0].flags, xf::kOriginPolicy);
 
   st::ExtensionSet fallback;
-  st::AddSidExtension(UserTemplate(), Request(spec), other_sid, nullptr, kMode, &fallback, &notes);
+  st::AddSidExtension(UserTemplate(), Request(spec), other_sid, {nullptr, other_sid.name}, kMode,
+                      &fallback, &notes);
   EXPECT_EQ(pki::ext_decode::SidSecurity(fallback.extensions[0].value), "S-1-5-21-9-9");
 
   CertificateTemplate opted_out = UserTemplate();
   opted_out.enrollment_flags |= directory::enrollment_flag::kNoSecurityExtension;
   st::ExtensionSet none;
-  st::AddSidExtension(opted_out, Request(spec), other_sid, &lookup, kMode, &none, &notes);
+  st::AddSidExtension(opted_out, Request(spec), other_sid, {&lookup, other_sid.name}, kMode, &none,
+                      &notes);
   EXPECT_TRUE(none.extensions.empty());
 }
 
