@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <optional>
@@ -64,10 +65,11 @@ struct Names {
 class NtlmServerContext final : public internal::NtlmContext {
  public:
   NtlmServerContext(std::shared_ptr<NtlmVerifier> verifier, std::shared_ptr<const Names> names,
-                    std::size_t max_token_bytes)
+                    std::size_t max_token_bytes, bool allow_weak_keys)
       : verifier_(std::move(verifier)),
         names_(std::move(names)),
-        max_token_bytes_(max_token_bytes) {}
+        max_token_bytes_(max_token_bytes),
+        allow_weak_keys_(allow_weak_keys) {}
 
   // SecurityContext
   Result<Bytes> Step(std::span<const std::uint8_t> in) override {
@@ -143,6 +145,7 @@ class NtlmServerContext final : public internal::NtlmContext {
         (flags & kNegotiateExtendedSessionSecurity) == 0) {
       return Status::PermissionDenied("NTLMv1 authentication of " + who + " is refused");
     }
+    OPENADCS_RETURN_IF_ERROR(CheckKeyStrength(flags, who));
     auto client_info =
         ParseTargetInfo(std::span(authenticate->nt_response).subspan(kResponseAvPairsOffset));
     if (!client_info.ok()) {
@@ -186,6 +189,23 @@ class NtlmServerContext final : public internal::NtlmContext {
     return Bytes();
   }
 
+  // Signing and sealing keys are only as strong as the negotiated key
+  // length, and without key exchange every session of an account shares
+  // keys derived from its password and the challenges (MS-NLMP 3.4.5).
+  Status CheckKeyStrength(std::uint32_t flags, const std::string& who) const {
+    if (allow_weak_keys_ || (flags & (kNegotiateSign | kNegotiateSeal)) == 0) return Status::Ok();
+    std::string missing;
+    if ((flags & kNegotiate128) == 0) missing = "NTLMSSP_NEGOTIATE_128";
+    if ((flags & kNegotiateKeyExchange) == 0) {
+      missing += std::string(missing.empty() ? "" : " and ") + "NTLMSSP_NEGOTIATE_KEY_EXCH";
+    }
+    if (missing.empty()) return Status::Ok();
+    spdlog::warn("ntlm: refused {}: signing or sealing without {} (rpc.ntlm_allow_weak_keys)", who,
+                 missing);
+    return Status::PermissionDenied("NTLM authentication of " + who + " without " + missing +
+                                    " is refused");
+  }
+
   // MIC = HMAC_MD5(ExportedSessionKey, NEGOTIATE || CHALLENGE || AUTHENTICATE
   // with the MIC zeroed), required when the response's MsvAvFlags says so.
   Status CheckMic(const TargetInfo& client_info, const AuthenticateMessage& authenticate,
@@ -212,6 +232,7 @@ class NtlmServerContext final : public internal::NtlmContext {
   std::shared_ptr<NtlmVerifier> verifier_;
   std::shared_ptr<const Names> names_;
   std::size_t max_token_bytes_;
+  bool allow_weak_keys_;
   std::uint32_t challenge_flags_ = 0;
   Challenge8 server_challenge_{};
   Bytes negotiate_;
@@ -222,22 +243,24 @@ class NtlmServerContext final : public internal::NtlmContext {
 class NtlmAcceptor final : public Acceptor {
  public:
   NtlmAcceptor(std::shared_ptr<NtlmVerifier> verifier, std::shared_ptr<const Names> names,
-               std::size_t max_token_bytes)
+               std::size_t max_token_bytes, bool allow_weak_keys)
       : verifier_(std::move(verifier)),
         names_(std::move(names)),
-        max_token_bytes_(max_token_bytes) {}
+        max_token_bytes_(max_token_bytes),
+        allow_weak_keys_(allow_weak_keys) {}
 
   // Acceptor
   AuthType type() const override { return AuthType::kNtlm; }
   Result<std::unique_ptr<SecurityContext>> NewContext() override {
     return std::unique_ptr<SecurityContext>(
-        std::make_unique<NtlmServerContext>(verifier_, names_, max_token_bytes_));
+        std::make_unique<NtlmServerContext>(verifier_, names_, max_token_bytes_, allow_weak_keys_));
   }
 
  private:
   std::shared_ptr<NtlmVerifier> verifier_;
   std::shared_ptr<const Names> names_;
   std::size_t max_token_bytes_;
+  bool allow_weak_keys_;
 };
 
 std::string AsciiLower(std::string s) {
@@ -276,8 +299,8 @@ Result<std::unique_ptr<Acceptor>> NewNtlmAcceptor(const NtlmAcceptorOptions& opt
     names->dns_domain = AsciiLower(options.dns_domain_name);
     names->dns_computer = AsciiLower(options.netbios_computer_name) + "." + names->dns_domain;
   }
-  return std::unique_ptr<Acceptor>(
-      std::make_unique<NtlmAcceptor>(options.verifier, std::move(names), options.max_token_bytes));
+  return std::unique_ptr<Acceptor>(std::make_unique<NtlmAcceptor>(
+      options.verifier, std::move(names), options.max_token_bytes, options.allow_weak_keys));
 }
 
 }  // namespace openadcs::auth

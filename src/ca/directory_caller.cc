@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,16 +18,27 @@ constexpr const char* kEnterpriseDomainControllers = "S-1-5-9";
 
 }  // namespace
 
-Caller WithDirectorySids(Caller authenticated, directory::IdentityLookup* lookup) {
+Caller WithDirectorySids(Caller authenticated, directory::IdentityLookup* lookup,
+                         LogLimiter& outage_log) {
   if (lookup == nullptr || authenticated.name.empty()) return authenticated;
-  Result<directory::DirectoryIdentity> id = lookup->Lookup(authenticated.name);
-  if (!id.ok()) {
-    if (id.status().code() == StatusCode::kNotFound) return authenticated;
-    spdlog::warn("{}: no rights while the directory cannot tell its groups: {}", authenticated.name,
-                 id.status().message());
-    return Caller{std::move(authenticated.name), {}, {}};
+  auto entry = std::make_shared<const Result<directory::DirectoryIdentity>>(
+      lookup->Lookup(authenticated.name));
+  if (!entry->ok()) {
+    if (entry->status().code() == StatusCode::kNotFound) {
+      authenticated.directory_entry = std::move(entry);
+      return authenticated;
+    }
+    if (std::uint64_t suppressed = 0; outage_log.Allow(&suppressed)) {
+      spdlog::warn("{}: no rights while the directory cannot tell its groups: {}{}",
+                   authenticated.name, entry->status().message(),
+                   suppressed == 0 ? std::string()
+                                   : " (" + std::to_string(suppressed) +
+                                         " more such warnings since the last one)");
+    }
+    return Caller{std::move(authenticated.name), {}, {}, std::move(entry)};
   }
-  Caller caller{std::move(authenticated.name), std::move(id->object_sid), {}};
+  const directory::DirectoryIdentity& id = **entry;
+  Caller caller{std::move(authenticated.name), id.object_sid, {}, entry};
   caller.group_sids = {security::well_known::kEveryone.ToString(),
                        security::well_known::kAuthenticatedUsers.ToString()};
   auto add = [&caller](std::string sid) {
@@ -39,9 +52,9 @@ Caller WithDirectorySids(Caller authenticated, directory::IdentityLookup* lookup
   const std::size_t rid = caller.sid.rfind('-');
   const std::string domain_controllers =
       rid == std::string::npos ? "" : caller.sid.substr(0, rid) + "-516";
-  for (std::string& sid : id->group_sids) {
+  for (const std::string& sid : id.group_sids) {
     const bool dc = sid == domain_controllers;
-    add(std::move(sid));
+    add(sid);
     if (dc) add(kEnterpriseDomainControllers);
   }
   return caller;

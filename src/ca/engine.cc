@@ -55,6 +55,10 @@ namespace {
 using db::Disposition;
 using engine_internal::Failure;
 
+// At most one warning a minute while the directory is down: every call
+// meets the outage.
+constexpr std::chrono::seconds kDirectoryOutageLogInterval{60};
+
 std::int64_t SystemNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -73,6 +77,7 @@ Engine::Impl::Impl(EngineOptions options, const pki::CaIdentity& identity, db::C
       lookup_(lookup),
       security_(security),
       clock_(clock ? std::move(clock) : Clock(SystemNow)),
+      directory_outage_log_(kDirectoryOutageLogInterval, clock_),
       policy_(options_, identity_, lookup),
       properties_(identity_, store_, templates_,
                   {options_.dns_name, options_.crl_distribution_points, options_.aia_ca_issuers,
@@ -161,7 +166,8 @@ const CaProperties& Engine::properties() const {
 }
 
 Caller Engine::ResolveCaller(Caller authenticated) const {
-  return WithDirectorySids(std::move(authenticated), impl_->lookup());
+  return WithDirectorySids(std::move(authenticated), impl_->lookup(),
+                           impl_->directory_outage_log());
 }
 
 SubmitResult Engine::Submit(const SubmitRequest& request) {

@@ -35,6 +35,7 @@
 #include "openadcs/pki/request_parser.h"
 #include "openadcs/pki/x509_builder.h"
 #include "openadcs/util/bytes.h"
+#include "openadcs/util/log_limiter.h"
 #include "openadcs/util/openssl.h"
 #include "openadcs/util/status.h"
 
@@ -110,6 +111,8 @@ class Engine::Impl {
   const CaProperties& properties() const { return properties_; }
   CaSecurity& security() const { return security_; }
   directory::IdentityLookup* lookup() const { return lookup_; }
+  // Paces the warnings of callers resolved while the directory is down.
+  LogLimiter& directory_outage_log() { return directory_outage_log_; }
 
  private:
   // Writes `rec` once it holds the certificate (with the audit event its
@@ -188,6 +191,7 @@ class Engine::Impl {
   directory::IdentityLookup* lookup_;  // may be null
   CaSecurity& security_;
   Clock clock_;
+  LogLimiter directory_outage_log_;
   Policy policy_;
   CaProperties properties_;
 };

@@ -12,16 +12,17 @@ namespace stages = policy_stages;
 
 namespace {
 
-// Sets *named when the request is on behalf of another account.
-std::optional<stages::Denial> ResolveRequester(const directory::CertificateTemplate& t,
-                                               const PolicyInput& in,
-                                               const pki::CaIdentity& identity,
-                                               directory::IdentityLookup* lookup,
-                                               std::optional<Requester>* named) {
-  std::optional<std::string> name;
-  auto d = stages::ResolveOnBehalfOf(t, *in.request, *in.attributes, identity, &name);
-  if (!d && name) *named = stages::NamedRequester(*name, lookup);
-  return d;
+// The directory entry of whom the certificate is for: the account a request
+// on behalf of another names, else the requester, whose entry resolving the
+// caller already fetched when the requester is the caller.
+stages::DirectoryEntry EntryOf(const PolicyInput& in, const std::optional<std::string>& named,
+                               directory::IdentityLookup* lookup) {
+  if (named) return {lookup, *named};
+  const Caller* caller = in.caller;
+  if (caller != nullptr && caller->directory_entry && caller->name == in.requester->name) {
+    return {caller->name, *caller->directory_entry};
+  }
+  return {lookup, in.requester->name};
 }
 
 }  // namespace
@@ -61,14 +62,16 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
   }
   if (!d) d = stages::CheckKey(t, req);
   if (!d) d = stages::CheckAgentSignatures(t, req, identity_);
-  if (!d) d = ResolveRequester(t, in, identity_, lookup_, &on_behalf_of);
+  std::optional<std::string> named;
+  if (!d) d = stages::ResolveOnBehalfOf(t, req, *in.attributes, identity_, &named);
+  const stages::DirectoryEntry entry = EntryOf(in, named, lookup_);
+  if (named) on_behalf_of = stages::NamedRequester(entry);
   const Requester& requester = on_behalf_of ? *on_behalf_of : *in.requester;
   if (!d) d = stages::CheckNullSignature(t, req);
   if (!d) d = stages::CheckEndEntityEku(t);
   if (!d) {
-    d = t.enrollee_supplies_subject()
-            ? stages::SubjectFromRequest(req, &subject)
-            : stages::SubjectFromDirectory(t, requester.name, lookup_, &subject);
+    d = t.enrollee_supplies_subject() ? stages::SubjectFromRequest(req, &subject)
+                                      : stages::SubjectFromDirectory(t, entry, &subject);
   }
   if (!d)
     d = stages::ApplySanAttribute(*in.attributes, options_.allow_san_attribute, &subject,
@@ -82,7 +85,8 @@ PolicyOutcome Policy::Evaluate(const PolicyInput& in) const {
   stages::ExtensionSet set;
   stages::AddTemplateExtensions(t, X509_REQ_get0_pubkey(req.pkcs10.get()), &set);
   stages::AddSubjectAltName(t, subject, &set);
-  stages::AddSidExtension(t, req, requester, lookup_, &set, &out.notes);
+  stages::AddSidExtension(t, req, requester, entry, options_.enrollee_subject_sid, &set,
+                          &out.notes);
   stages::CopyRequestedExtensions(req, &set);
   stages::AddRevocationPointers(t, options_, &set);
   stages::ApplyAdminExtensions(*in.admin_extensions, &set);

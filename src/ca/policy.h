@@ -76,10 +76,11 @@ class Policy {
 
   // Runs the stages of ca/policy_stages.h in order and stops at the first
   // denial, which keeps only the resolved template (when there is one). The
-  // pointers in `input` must be non-null and outlive the call. Calls
-  // `lookup` (if any) for templates that build the subject from the
-  // directory and for the SID of the account a request on behalf of
-  // another names; otherwise pure.
+  // pointers in `input` (but `caller`) must be non-null and outlive the
+  // call. Asks `lookup` (if any) at most once, for the directory entry of
+  // whom the certificate is for (subject, SAN and SID extension), and not
+  // at all when the caller is the requester and carries its entry
+  // (Caller::directory_entry); otherwise pure.
   PolicyOutcome Evaluate(const PolicyInput& input) const;
 
  private:

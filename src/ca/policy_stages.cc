@@ -191,6 +191,22 @@ std::optional<Denial> DirectoryAltNames(const CertificateTemplate& t, const Dire
 
 }  // namespace
 
+DirectoryEntry::DirectoryEntry(directory::IdentityLookup* lookup, std::string account)
+    : lookup_(lookup), account_(std::move(account)) {}
+
+DirectoryEntry::DirectoryEntry(std::string account, Result<DirectoryIdentity> answer)
+    : account_(std::move(account)), answer_(std::move(answer)) {}
+
+const Result<DirectoryIdentity>& DirectoryEntry::Get() const {
+  if (!answer_) answer_ = lookup_->Lookup(account_);
+  return *answer_;
+}
+
+std::string DirectoryEntry::ObjectSid() const {
+  if (!configured() || !Get().ok()) return {};
+  return Get()->object_sid;
+}
+
 bool IsCaTemplate(const CertificateTemplate& t) {
   return t.is_ca() || (t.general_flags & gf::kIsCrossCa) != 0 ||
          EqualsIgnoreCaseAscii(t.name, "SubCA") || EqualsIgnoreCaseAscii(t.name, "CA") ||
@@ -360,12 +376,8 @@ std::optional<Denial> ResolveOnBehalfOf(const CertificateTemplate& t, const pki:
   return std::nullopt;
 }
 
-Requester NamedRequester(const std::string& name, directory::IdentityLookup* lookup) {
-  Requester r{name, ""};
-  if (lookup != nullptr) {
-    if (auto id = lookup->Lookup(name); id.ok()) r.sid = id->object_sid;
-  }
-  return r;
+Requester NamedRequester(const DirectoryEntry& entry) {
+  return Requester{entry.account(), entry.ObjectSid()};
 }
 
 std::optional<Denial> CheckNullSignature(const CertificateTemplate& t,
@@ -403,15 +415,14 @@ std::optional<Denial> SubjectFromRequest(const pki::ParsedRequest& req, SubjectA
 }
 
 std::optional<Denial> SubjectFromDirectory(const CertificateTemplate& t,
-                                           const std::string& requester_name,
-                                           directory::IdentityLookup* lookup, SubjectAndSan* out) {
-  if (lookup == nullptr) {
+                                           const DirectoryEntry& requester, SubjectAndSan* out) {
+  if (!requester.configured()) {
     return Denial{hr::kBadRequestSubject,
                   "template '" + t.name +
                       "' builds the subject from the requester's directory entry, and this CA "
                       "has no directory lookup configured"};
   }
-  auto id = lookup->Lookup(requester_name);
+  const Result<DirectoryIdentity>& id = requester.Get();
   if (!id.ok()) {
     // A machine template for an account the directory does not know: what
     // Windows answers for a computer object that is not found. A directory
@@ -423,8 +434,8 @@ std::optional<Denial> SubjectFromDirectory(const CertificateTemplate& t,
     } else if (NeedsDnsHostName(t) && id.status().code() == StatusCode::kNotFound) {
       status = hr::kSubjectDnsRequired;
     }
-    return Denial{status,
-                  "directory lookup of '" + requester_name + "' failed: " + id.status().message()};
+    return Denial{status, "directory lookup of '" + requester.account() +
+                              "' failed: " + id.status().message()};
   }
   if (auto denial = DirectorySubjectName(t, *id, &out->subject)) return denial;
   std::vector<std::pair<std::string, std::string>> names;
@@ -539,28 +550,39 @@ void AddSubjectAltName(const CertificateTemplate& t, const SubjectAndSan& subjec
 }
 
 void AddSidExtension(const CertificateTemplate& t, const pki::ParsedRequest& req,
-                     const Requester& requester, directory::IdentityLookup* lookup,
-                     ExtensionSet* set, std::vector<std::string>* notes) {
+                     const Requester& requester, const DirectoryEntry& entry,
+                     EnrolleeSubjectSid mode, ExtensionSet* set, std::vector<std::string>* notes) {
   if ((t.enrollment_flags & ef::kNoSecurityExtension) != 0) return;
-  if (t.enrollee_supplies_subject()) {
+  const auto* requested = FindRequested(req, oid::kSidSecurity);
+  if (t.enrollee_supplies_subject() && mode != EnrolleeSubjectSid::kRequester) {
     // A requester-chosen SID would let anyone claim any account.
-    if (const auto* e = FindRequested(req, oid::kSidSecurity)) {
-      auto sid = pki::ext_decode::SidSecurity(e->value);
-      if (sid && !requester.sid.empty() && *sid == requester.sid) {
-        CopyFromRequest(*e, set);
-      } else {
-        notes->push_back("dropped a requested SID extension that does not name the requester");
-      }
+    if (requested == nullptr) return;
+    auto sid = pki::ext_decode::SidSecurity(requested->value);
+    if (mode == EnrolleeSubjectSid::kFromRequest && sid && !requester.sid.empty() &&
+        *sid == requester.sid) {
+      CopyFromRequest(*requested, set);
+    } else if (mode == EnrolleeSubjectSid::kFromRequest) {
+      notes->push_back("dropped a requested SID extension that does not name the requester");
+    } else {
+      notes->push_back("dropped the requested SID extension: enrollee_subject_sid is \"none\"");
     }
     return;
   }
-  std::string sid = requester.sid;
-  if (lookup != nullptr) {
-    if (auto id = lookup->Lookup(requester.name); id.ok() && !id->object_sid.empty()) {
-      sid = id->object_sid;
+  std::string sid = entry.ObjectSid();
+  if (sid.empty()) sid = requester.sid;
+  if (requested != nullptr && t.enrollee_supplies_subject()) {
+    auto asked = pki::ext_decode::SidSecurity(requested->value);
+    if (!asked || sid.empty() || *asked != sid) {
+      notes->push_back("replaced a requested SID extension that does not name the requester");
     }
   }
-  if (!sid.empty()) AddFromPolicy(t, oid::kSidSecurity, pki::ext::SidSecurity(sid), set);
+  if (sid.empty()) {
+    if (t.enrollee_supplies_subject()) {
+      notes->push_back("no SID extension: the requester's SID is unknown");
+    }
+    return;
+  }
+  AddFromPolicy(t, oid::kSidSecurity, pki::ext::SidSecurity(sid), set);
 }
 
 void CopyRequestedExtensions(const pki::ParsedRequest& req, ExtensionSet* set) {

@@ -55,6 +55,31 @@ struct ExtensionSet {
   std::set<std::string> copied_from_request;
 };
 
+// The directory entry of the account a request is for, looked up when a
+// stage first needs it and then kept, error included: one request asks the
+// directory at most once about it. One per evaluation; not thread-safe.
+class DirectoryEntry {
+ public:
+  // `lookup` may be null: no directory.
+  DirectoryEntry(directory::IdentityLookup* lookup, std::string account);
+  // What the directory already answered for `account` (when the caller was
+  // resolved): no lookup.
+  DirectoryEntry(std::string account, Result<directory::DirectoryIdentity> answer);
+
+  const std::string& account() const { return account_; }
+  // False when there is no directory to ask.
+  bool configured() const { return lookup_ != nullptr || answer_.has_value(); }
+  // The entry, or why there is none. REQUIRES: configured().
+  const Result<directory::DirectoryIdentity>& Get() const;
+  // The entry's objectSid; empty without a directory or an entry.
+  std::string ObjectSid() const;
+
+ private:
+  directory::IdentityLookup* lookup_ = nullptr;
+  std::string account_;
+  mutable std::optional<Result<directory::DirectoryIdentity>> answer_;
+};
+
 // True for a template that issues CA certificates: the IsCA or IsCrossCA
 // flag, or one of the well-known names SubCA, CA, CrossCA.
 bool IsCaTemplate(const directory::CertificateTemplate& t);
@@ -107,10 +132,9 @@ bool IsCaTemplate(const directory::CertificateTemplate& t);
     const std::vector<db::AttributeRow>& attributes, const pki::CaIdentity& identity,
     std::optional<std::string>* requester_name);
 
-// The requester a ROBO request names: `name`, with the SID of its directory
-// entry (empty when `lookup` is null or does not find it; never the
-// agent's). `lookup` may be null.
-Requester NamedRequester(const std::string& name, directory::IdentityLookup* lookup);
+// The requester a ROBO request names: `entry`'s account, with the SID of its
+// directory entry (empty without one; never the agent's).
+Requester NamedRequester(const DirectoryEntry& entry);
 
 // Denies with BAD_SIGNATURE a null-signature PKCS#10 (MS-WCCE 2.2.2.6.5)
 // unless the template requires enrollment agent signatures to vouch for it.
@@ -130,15 +154,13 @@ Requester NamedRequester(const std::string& name, directory::IdentityLookup* loo
 
 // Builds the subject and SAN (POLICY origin) from the requester's directory
 // entry as the template's name flags ask. Denies with BAD_REQUEST_SUBJECT
-// when `lookup` is null or fails, or the result has neither a subject nor a
+// when there is no directory or no entry, or the result has neither a subject nor a
 // SAN; when the entry lacks an attribute a flag requires, with the
 // CERTSRV_E_SUBJECT_{DNS,EMAIL,UPN,DIRECTORY_GUID}_REQUIRED Windows returns
 // (SUBJECT_DNS_REQUIRED too when a machine template's account is not found),
 // and ERROR_DS_SERVER_DOWN when the directory cannot be reached.
-// `lookup` may be null.
 [[nodiscard]] std::optional<Denial> SubjectFromDirectory(const directory::CertificateTemplate& t,
-                                                         const std::string& requester_name,
-                                                         directory::IdentityLookup* lookup,
+                                                         const DirectoryEntry& requester,
                                                          SubjectAndSan* out);
 
 // The SAN request attribute (EDITF_ATTRIBUTESUBJECTALTNAME2, the ESC6
@@ -179,14 +201,16 @@ void AddSubjectAltName(const directory::CertificateTemplate& t, const SubjectAnd
                        ExtensionSet* set);
 
 // The SID security extension (KB5014754), unless the template sets
-// NO_SECURITY_EXTENSION. Enrollee-supplied subject: the requested one is
-// copied only when it names the requester's own SID, else dropped with a
-// note. Directory subject: built from the directory's objectSid (falling
-// back to the requester's SID); omitted when neither is known. `lookup` may
-// be null.
+// NO_SECURITY_EXTENSION. Directory subject, and enrollee-supplied subject
+// under EnrolleeSubjectSid::kRequester: built (POLICY origin) from the
+// objectSid of `entry` (the requester's), falling back to the requester's
+// SID; omitted when neither is known. A requested one naming another SID is
+// not used, with a note. Enrollee-supplied subject otherwise as `mode`
+// says: kFromRequest copies the requested one only when it names the
+// requester's SID; kNone adds none; a requested one left out gets a note.
 void AddSidExtension(const directory::CertificateTemplate& t, const pki::ParsedRequest& req,
-                     const Requester& requester, directory::IdentityLookup* lookup,
-                     ExtensionSet* set, std::vector<std::string>* notes);
+                     const Requester& requester, const DirectoryEntry& entry,
+                     EnrolleeSubjectSid mode, ExtensionSet* set, std::vector<std::string>* notes);
 
 // Requested extensions the CA carries over as requested: S/MIME capabilities.
 void CopyRequestedExtensions(const pki::ParsedRequest& req, ExtensionSet* set);

@@ -64,6 +64,7 @@ ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config) {
   options.limits.max_request_bytes = config.policy.max_request_bytes;
   options.allow_san_attribute = config.policy.allow_san_attribute;
   options.enforce_template_permissions = config.policy.enforce_template_permissions;
+  options.enrollee_subject_sid = config.policy.enrollee_subject_sid;
   options.clock_skew = std::chrono::seconds(config.policy.clock_skew_seconds);
   options.crl_period = std::chrono::hours(config.crl.period_hours);
   options.crl_overlap = std::chrono::hours(config.crl.overlap_hours);

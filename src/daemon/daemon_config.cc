@@ -234,6 +234,9 @@ constexpr std::array<std::string_view, 3> kDigestNames = {"SHA256", "SHA384", "S
 constexpr std::array<std::string_view, 2> kSynchronous = {"full", "normal"};
 constexpr std::array<std::string_view, 2> kTemplateSources = {"ldif", "ldap"};
 constexpr std::array<std::string_view, 2> kTemplatePermissions = {"enforce", "ignore"};
+// In the order of ca::EnrolleeSubjectSid.
+constexpr std::array<std::string_view, 3> kEnrolleeSubjectSids = {"requester", "from-request",
+                                                                  "none"};
 constexpr std::array<std::string_view, 4> kBinds = {"anonymous", "simple", "external", "gssapi"};
 constexpr std::array<std::string_view, 4> kNotifications = {"auto", "rfc4533", "ad", "none"};
 constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug",    "info", "warn",
@@ -318,6 +321,11 @@ Status ParsePolicy(Section& s, PolicyConfig& policy) {
   if (permissions < kTemplatePermissions.size()) {
     policy.enforce_template_permissions = permissions == 0;
   }
+  std::size_t sid = kEnrolleeSubjectSids.size();
+  OPENADCS_RETURN_IF_ERROR(s.Choice("enrollee_subject_sid", kEnrolleeSubjectSids, sid));
+  if (sid < kEnrolleeSubjectSids.size()) {
+    policy.enrollee_subject_sid = static_cast<ca::EnrolleeSubjectSid>(sid);
+  }
   OPENADCS_RETURN_IF_ERROR(s.Integer("max_request_bytes", limits::kMaxRequestBytesMin,
                                      limits::kMaxRequestBytesMax, policy.max_request_bytes));
   OPENADCS_RETURN_IF_ERROR(s.Integer("clock_skew_seconds", limits::kClockSkewSecondsMin,
@@ -368,6 +376,7 @@ Status ParseRpc(Section& s, RpcConfig& rpc) {
                                       : RpcConfig::NtlmVerifierKind::kWinbind;
   }
   OPENADCS_RETURN_IF_ERROR(s.String("dns_domain_name", 253, rpc.dns_domain_name));
+  OPENADCS_RETURN_IF_ERROR(s.Bool("ntlm_allow_weak_keys", rpc.ntlm_allow_weak_keys));
   rpc::ServerOptions& o = rpc.server;
   OPENADCS_RETURN_IF_ERROR(s.Integer("max_connections", 1, 100000, o.max_connections));
   OPENADCS_RETURN_IF_ERROR(s.Integer("max_fragment_size", 1432, 65535, o.max_fragment_size));

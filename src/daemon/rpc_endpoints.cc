@@ -71,6 +71,7 @@ Result<std::unique_ptr<RpcEndpoints>> RpcEndpoints::Prepare(
   ntlm.netbios_computer_name = self->computer_name_;
   ntlm.netbios_domain_name = config.netbios_domain_name;
   ntlm.dns_domain_name = config.dns_domain_name;
+  ntlm.allow_weak_keys = config.ntlm_allow_weak_keys;
   Result<std::unique_ptr<auth::Acceptor>> acceptor = auth::NewNtlmAcceptor(ntlm);
   if (!acceptor.ok()) return Prefixed("NTLM acceptor", acceptor.status());
   self->acceptor_ = std::move(*acceptor);

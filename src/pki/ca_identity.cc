@@ -200,11 +200,22 @@ Result<KeyAlgorithm> ParseKeyAlgorithm(std::string_view name) {
 }
 
 Result<std::unique_ptr<CaIdentity>> CaIdentity::LoadOrCreate(const CaIdentityOptions& options) {
+  OPENADCS_RETURN_IF_ERROR(internal::RemoveStaleTemporaries(options.key_file));
+  OPENADCS_RETURN_IF_ERROR(internal::RemoveStaleTemporaries(options.cert_file));
   std::error_code ec;
   bool have_key = std::filesystem::exists(options.key_file, ec);
   if (ec) return Status::IOError(options.key_file.string() + ": " + ec.message());
   bool have_cert = std::filesystem::exists(options.cert_file, ec);
   if (ec) return Status::IOError(options.cert_file.string() + ": " + ec.message());
+  if (have_key && !have_cert) {
+    // Generation renames the key into place first: a crash before the
+    // certificate followed leaves a key that never certified anything.
+    return Status::InvalidArgument(
+        options.key_file.string() + " exists but " + options.cert_file.string() +
+        " does not (a crash while the CA was generated?). Restore both from a backup, or, if this "
+        "CA never issued a certificate, remove the key (rm " +
+        options.key_file.string() + ") and start again to generate a new CA");
+  }
   if (have_key != have_cert) {
     return Status::InvalidArgument(
         (have_key ? options.key_file : options.cert_file).string() + " exists but " +

@@ -1,12 +1,15 @@
 #include "pki/key_files.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <string>
 #include <utility>
 
 namespace openadcs::pki::internal {
@@ -106,6 +109,34 @@ Result<std::string> ReadSecretFile(const std::filesystem::path& path) {
                                     "(chmod 600)");
   }
   return ReadAll(fd->get(), path);
+}
+
+Status RemoveStaleTemporaries(const std::filesystem::path& path) {
+  const std::string prefix = path.filename().string() + ".tmp-";
+  constexpr std::size_t kSuffixBytes = 6;  // mkstemp's XXXXXX
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec);
+  if (ec) {
+    // No directory yet: nothing was ever written there.
+    if (ec == std::errc::no_such_file_or_directory) return Status::Ok();
+    return Status::IOError(dir.string() + ": " + ec.message());
+  }
+  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    if (ec) return Status::IOError(dir.string() + ": " + ec.message());
+    const std::filesystem::directory_entry& entry = *it;
+    const std::string name = entry.path().filename().string();
+    if (name.size() != prefix.size() + kSuffixBytes || name.compare(0, prefix.size(), prefix) != 0)
+      continue;
+    if (!std::filesystem::remove(entry.path(), ec) && ec) {
+      return Status::IOError("removing the stale temporary file " + entry.path().string() + ": " +
+                             ec.message());
+    }
+    spdlog::warn("removed {}, a temporary file a crash left while {} was being written",
+                 entry.path().string(), path.string());
+  }
+  if (ec) return Status::IOError(dir.string() + ": " + ec.message());
+  return Status::Ok();
 }
 
 Status WriteFilesAtomically(std::span<const FileToWrite> files) {

@@ -39,6 +39,11 @@ struct FileToWrite {
 // directories. A failure before the renames leaves no file behind.
 Status WriteFilesAtomically(std::span<const FileToWrite> files);
 
+// Removes the temporaries a WriteFilesAtomically of `path` interrupted by a
+// crash left beside it ("<path>.tmp-XXXXXX"), logging each. IOError when
+// one cannot be removed.
+Status RemoveStaleTemporaries(const std::filesystem::path& path);
+
 }  // namespace openadcs::pki::internal
 
 #endif  // OPENADCS_PKI_KEY_FILES_H_

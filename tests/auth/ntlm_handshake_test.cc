@@ -195,6 +195,70 @@ TEST(NtlmHandshakeTest, TamperedMicIsRefused) {
   }
 }
 
+// A client that signs and seals without `dropped` (128-bit keys, key
+// exchange): the NEGOTIATE loses those flags on its way to `server`, and the
+// CHALLENGE its timestamp on the way back, so that the client sends no MIC
+// over the NEGOTIATE it believes it sent.
+Status WeakHandshake(SecurityContext& client, SecurityContext& server, std::uint32_t dropped) {
+  auto negotiate = client.Step({});
+  if (!negotiate.ok()) return negotiate.status();
+  auto n = ntlm::ParseNegotiate(*negotiate);
+  if (!n.ok()) return n.status();
+  n->flags &= ~dropped;
+  auto challenge = server.Step(ntlm::EncodeNegotiate(*n));
+  if (!challenge.ok()) return challenge.status();
+  auto c = ntlm::ParseChallenge(*challenge);
+  if (!c.ok()) return c.status();
+  std::erase_if(c->target_info,
+                [](const ntlm::AvPair& pair) { return pair.id == ntlm::AvId::kTimestamp; });
+  auto authenticate = client.Step(ntlm::EncodeChallenge(*c));
+  if (!authenticate.ok()) return authenticate.status();
+  auto flags = ntlm::ParseAuthenticate(*authenticate);
+  if (!flags.ok()) return flags.status();
+  if ((flags->flags & dropped) != 0) return Status::Internal("the client kept a dropped flag");
+  return server.Step(*authenticate).status();
+}
+
+TEST(NtlmHandshakeTest, SigningWithoutStrongKeysIsRefusedUnlessAllowed) {
+  auto& env = testing::NtlmEnvironment::Get();
+  ASSERT_TRUE(env.AddUser("TESTDOM", "kate", "Kate-Pass-1").ok());
+  const NtlmCredentials kate{"TESTDOM", "kate", "Kate-Pass-1", std::nullopt, ""};
+  struct Case {
+    std::uint32_t dropped;
+    const char* named;
+  };
+  for (const Case& c :
+       {Case{ntlm::kNegotiate128, "without NTLMSSP_NEGOTIATE_128 is refused"},
+        Case{ntlm::kNegotiateKeyExchange, "without NTLMSSP_NEGOTIATE_KEY_EXCH is refused"},
+        Case{ntlm::kNegotiate128 | ntlm::kNegotiateKeyExchange,
+             "without NTLMSSP_NEGOTIATE_128 and NTLMSSP_NEGOTIATE_KEY_EXCH is refused"}}) {
+    auto client = NewNtlmClientContext(kate);
+    auto server = env.acceptor().NewContext();
+    ASSERT_TRUE(server.ok());
+    const Status refused = WeakHandshake(*client, **server, c.dropped);
+    EXPECT_EQ(refused.code(), StatusCode::kPermissionDenied) << refused.ToString();
+    EXPECT_NE(refused.message().find(c.named), std::string::npos) << refused.ToString();
+  }
+
+  // ntlm_allow_weak_keys: the same client signs and seals with what it has.
+  NtlmAcceptorOptions options;
+  options.verifier = NewUserFileVerifier(
+      {env.user_file(), testing::NtlmEnvironment::kDomain, testing::NtlmEnvironment::kDnsDomain});
+  options.netbios_computer_name = testing::NtlmEnvironment::kComputer;
+  options.netbios_domain_name = testing::NtlmEnvironment::kDomain;
+  options.allow_weak_keys = true;
+  auto legacy = NewNtlmAcceptor(options);
+  ASSERT_TRUE(legacy.ok()) << legacy.status().ToString();
+  auto client = NewNtlmClientContext(kate);
+  auto server = (*legacy)->NewContext();
+  ASSERT_TRUE(server.ok());
+  const Status accepted =
+      WeakHandshake(*client, **server, ntlm::kNegotiate128 | ntlm::kNegotiateKeyExchange);
+  ASSERT_TRUE(accepted.ok()) << accepted.ToString();
+  ExpectRoundTrip(*client, **server, AuthLevel::kPrivacy, 48, 3);
+  ExpectRoundTrip(**server, *client, AuthLevel::kIntegrity, 16, 4);
+}
+
 TEST(NtlmHandshakeTest, WrongPasswordIsRefused) {
   auto& env = testing::NtlmEnvironment::Get();
   ASSERT_TRUE(env.AddUser("TESTDOM", "bob", "Right-Pass").ok());

@@ -16,6 +16,7 @@
 #include "openadcs/pki/x509_builder.h"
 #include "openadcs/util/hresult.h"
 #include "testing/fake_identity_lookup.h"
+#include "testing/template_inspection.h"
 
 namespace openadcs::ca {
 namespace {
@@ -60,7 +61,7 @@ TEST(DirectoryNameFlagsTest, DomainDnsAndDirectoryGuidGoIntoTheSan) {
       MachineTemplate(nf::kSubjectRequireDnsAsCn | nf::kAltRequireDns | nf::kAltRequireDomainDns |
                       nf::kAltRequireDirectoryGuid);
   st::SubjectAndSan out;
-  ASSERT_FALSE(st::SubjectFromDirectory(t, "EXAMPLE\\WS1$", &lookup, &out));
+  ASSERT_FALSE(st::SubjectFromDirectory(t, {&lookup, "EXAMPLE\\WS1$"}, &out));
   EXPECT_EQ(pki::FormatDistinguishedName(out.subject.get()), "CN=ws1.example.com");
   ASSERT_TRUE(out.san);
   EXPECT_EQ(*out.san, San({{"dns", "ws1.example.com"},
@@ -75,8 +76,8 @@ TEST(DirectoryNameFlagsTest, SpnFlagAddsTheUpnAsTheSpecsSay) {
   id.user_principal_name = "host/ws1.example.com@EXAMPLE.COM";
   lookup.accounts["EXAMPLE\\WS1$"] = id;
   st::SubjectAndSan out;
-  ASSERT_FALSE(st::SubjectFromDirectory(MachineTemplate(nf::kAltRequireSpn), "EXAMPLE\\WS1$",
-                                        &lookup, &out));
+  ASSERT_FALSE(st::SubjectFromDirectory(MachineTemplate(nf::kAltRequireSpn),
+                                        {&lookup, "EXAMPLE\\WS1$"}, &out));
   ASSERT_TRUE(out.san);
   EXPECT_EQ(*out.san, San({{"upn", "host/ws1.example.com@EXAMPLE.COM"}}));
 }
@@ -110,7 +111,7 @@ TEST(DirectoryNameFlagsTest, MissingAttributesGiveWindowsCodes) {
   };
   for (const Case& c : cases) {
     st::SubjectAndSan out;
-    auto denial = st::SubjectFromDirectory(c.t, c.account, &lookup, &out);
+    auto denial = st::SubjectFromDirectory(c.t, {&lookup, c.account}, &out);
     ASSERT_TRUE(denial) << c.t.name_flags;
     EXPECT_EQ(denial->status, c.status) << std::hex << c.t.name_flags << " " << denial->message;
   }
@@ -121,34 +122,39 @@ TEST(DirectoryNameFlagsTest, AnUnreachableDirectoryIsAServerDownError) {
   lookup.failure = Status::Unavailable("ldap://dc1: Can't contact LDAP server");
   st::SubjectAndSan out;
   auto denial = st::SubjectFromDirectory(MachineTemplate(nf::kSubjectRequireDnsAsCn),
-                                         "EXAMPLE\\WS1$", &lookup, &out);
+                                         {&lookup, "EXAMPLE\\WS1$"}, &out);
   ASSERT_TRUE(denial);
   EXPECT_EQ(denial->status, hr::kDsServerDown) << denial->message;
 }
 
 TEST(DirectoryCallerTest, KnownAccountsGetTheDirectorysSidsUnknownOnesKeepTheirs) {
   FakeLookup lookup;
+  LogLimiter log_limit(std::chrono::seconds(60));
   DirectoryIdentity alice;
   alice.object_sid = "S-1-5-21-1-2-3-1104";
   alice.group_sids = {"S-1-5-21-1-2-3-513", "S-1-5-21-1-2-3-2001", "S-1-5-11"};
   lookup.accounts["EXAMPLE\\alice"] = alice;
   const Caller authenticated{"EXAMPLE\\alice", "S-1-5-21-9-9-9-1104", {"S-1-1-0", "S-1-5-11"}};
 
-  const Caller resolved = WithDirectorySids(authenticated, &lookup);
+  const Caller resolved = WithDirectorySids(authenticated, &lookup, log_limit);
   EXPECT_EQ(resolved.name, "EXAMPLE\\alice");
   EXPECT_EQ(resolved.sid, "S-1-5-21-1-2-3-1104");
   EXPECT_THAT(
       resolved.group_sids,
       ::testing::ElementsAre("S-1-1-0", "S-1-5-11", "S-1-5-21-1-2-3-513", "S-1-5-21-1-2-3-2001"));
+  ASSERT_NE(resolved.directory_entry, nullptr) << "kept for the policy";
+  EXPECT_EQ((*resolved.directory_entry)->object_sid, alice.object_sid);
 
   const Caller local{"EXAMPLE\\local", "S-1-5-21-9-9-9-1000", {"S-1-1-0", "S-1-5-11"}};
-  const Caller kept = WithDirectorySids(local, &lookup);
+  const Caller kept = WithDirectorySids(local, &lookup, log_limit);
   EXPECT_EQ(kept.sid, local.sid);
   EXPECT_EQ(kept.group_sids, local.group_sids);
+  ASSERT_NE(kept.directory_entry, nullptr);
+  EXPECT_EQ(kept.directory_entry->status().code(), StatusCode::kNotFound);
 
-  EXPECT_EQ(WithDirectorySids(local, nullptr).sid, local.sid);
+  EXPECT_EQ(WithDirectorySids(local, nullptr, log_limit).sid, local.sid);
   const int calls = lookup.calls;
-  EXPECT_TRUE(WithDirectorySids(Caller{}, &lookup).sid.empty());
+  EXPECT_TRUE(WithDirectorySids(Caller{}, &lookup, log_limit).sid.empty());
   EXPECT_EQ(lookup.calls, calls) << "an unauthenticated caller is not looked up";
 }
 
@@ -175,11 +181,44 @@ TEST(DirectoryCallerTest, DomainControllersGetEnterpriseDomainControllers) {
 TEST(DirectoryCallerTest, AnUnreachableDirectoryLeavesTheCallerWithoutSids) {
   FakeLookup lookup;
   lookup.failure = Status::Unavailable("ldap://dc1: Can't contact LDAP server");
+  LogLimiter log_limit(std::chrono::seconds(60));
   const Caller authenticated{"EXAMPLE\\alice", "S-1-5-21-9-9-9-1104", {"S-1-1-0", "S-1-5-11"}};
-  const Caller resolved = WithDirectorySids(authenticated, &lookup);
+  const Caller resolved = WithDirectorySids(authenticated, &lookup, log_limit);
   EXPECT_EQ(resolved.name, "EXAMPLE\\alice");
   EXPECT_TRUE(resolved.sid.empty());
   EXPECT_TRUE(resolved.group_sids.empty());
+  ASSERT_NE(resolved.directory_entry, nullptr);
+  EXPECT_EQ(resolved.directory_entry->status().code(), StatusCode::kUnavailable);
+}
+
+TEST(DirectoryCallerTest, OutageWarningsAreAtMostOneAMinuteWithTheCountHeldBack) {
+  FakeLookup lookup;
+  lookup.failure = Status::Unavailable("ldap://dc1: Can't contact LDAP server");
+  std::int64_t now = 1000;
+  LogLimiter log_limit(std::chrono::seconds(60), [&now] { return now; });
+  const Caller authenticated{"EXAMPLE\\alice", "S-1-5-21-9-9-9-1104", {"S-1-1-0", "S-1-5-11"}};
+  auto warnings = [&](const testing::LogCapture& log) {
+    const std::string text = log.Text();
+    std::size_t n = 0;
+    for (std::size_t at = text.find("cannot tell its groups"); at != std::string::npos;
+         at = text.find("cannot tell its groups", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  testing::LogCapture log;
+  for (std::int64_t t : {1000, 1000, 1030, 1059}) {
+    now = t;
+    EXPECT_TRUE(WithDirectorySids(authenticated, &lookup, log_limit).sid.empty());
+  }
+  EXPECT_EQ(warnings(log), 1u) << log.Text();
+  EXPECT_EQ(log.Text().find("more such warnings"), std::string::npos);
+  now = 1060;
+  EXPECT_TRUE(WithDirectorySids(authenticated, &lookup, log_limit).sid.empty());
+  EXPECT_EQ(warnings(log), 2u) << log.Text();
+  EXPECT_NE(log.Text().find("(3 more such warnings since the last one)"), std::string::npos)
+      << log.Text();
+  EXPECT_EQ(lookup.calls, 5) << "every caller is still looked up";
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // (subject and SID from the user's directory entry, RequesterName the user,
 // CallerName the agent) and refuses every other way of naming someone else,
 // as well as agents the enrollment agent rights do not allow.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/x509v3.h>
 
@@ -69,6 +70,21 @@ msPKI-Certificate-Application-Policy: 1.3.6.1.5.5.7.3.2
 nTSecurityDescriptor:: AQAEgHAAAACAAAAAAAAAABQAAAAEAFwAAwAAAAUAKAAAAQAAAQAAAGjJEA77eNIRkNQAwE953FUBAQAAAAAABQsAAAAAABQAlAACAAEBAAAAAAAFCwAAAAAAGAD/AQ8AAQIAAAAAAAUgAAAAIAIAAAECAAAAAAAFIAAAACACAAABAgAAAAAABSAAAAAgAgAA
 )";
 
+// AgentUser with the subject the enrollee supplies (CT_FLAG_ENROLLEE_SUPPLIES_SUBJECT).
+std::string AgentSuppliedLdif() {
+  std::string ldif = kAgentUserLdif;
+  auto replace = [&ldif](const std::string& from, const std::string& to) {
+    for (std::size_t at = ldif.find(from); at != std::string::npos; at = ldif.find(from, at)) {
+      ldif.replace(at, from.size(), to);
+      at += to.size();
+    }
+  };
+  replace("AgentUser", "AgentSupplied");
+  replace("msPKI-Certificate-Name-Flag: 1107296256", "msPKI-Certificate-Name-Flag: 1");
+  replace(".176.4242.1", ".176.4242.2");
+  return ldif;
+}
+
 class EnrollmentAgentTest : public testing::EngineTestBase {
  protected:
   bool StartsEngine() const override { return false; }
@@ -85,8 +101,9 @@ class EnrollmentAgentTest : public testing::EngineTestBase {
       }
     }
     std::ofstream(folder / "enrollment-service.ldif", std::ios::app)
-        << "certificateTemplates: AgentUser\n";
+        << "certificateTemplates: AgentUser\ncertificateTemplates: AgentSupplied\n";
     std::ofstream(folder / "agent-user.ldif") << kAgentUserLdif;
+    std::ofstream(folder / "agent-supplied.ldif") << AgentSuppliedLdif();
     auto source = directory::OpenLdifTemplateSource({folder, "openadcs-CA"});
     ASSERT_TRUE(source.ok()) << source.status().ToString();
     agent_templates_ = std::move(source).value();
@@ -192,6 +209,41 @@ TEST_F(EnrollmentAgentTest, AgentEnrollsForBobWithCmc) {
   ASSERT_EQ(r.disposition, WireDisposition::kIssued) << r.message;
   EXPECT_EQ(Row(r.request_id).requester_name, kBob);
   EXPECT_EQ(Row(r.request_id).caller_name, agent_.name);
+}
+
+TEST_F(EnrollmentAgentTest, EnrolleeSubjectOnBehalfOfGetsTheNamedUsersSid) {
+  ASSERT_NE(agent_templates_->Current()->FindByName("AgentSupplied"), nullptr);
+  // The agent asks for a certificate naming alice, with alice's SID, for bob.
+  testing::CsrSpec spec;
+  spec.subject = {{"CN", "alice"}};
+  spec.extensions.push_back({kSidExtension, false, pki::ext::SidSecurity(kAliceSid)});
+  Bytes cms = testing::WrapInCms(testing::MakeCsrDer(key_.get(), spec), agent_key_.get(),
+                                 agent_cert_.get(), {{"requestername", kBob}});
+  SubmitResult r = SubmitAgent(cms, "AgentSupplied");
+  ASSERT_EQ(r.disposition, WireDisposition::kIssued) << r.message;
+  ossl::X509Ptr cert = testing::ParseCertDer(r.certificate);
+  EXPECT_EQ(pki::FormatDistinguishedName(X509_get_subject_name(cert.get())), "CN=alice");
+  EXPECT_EQ(testing::ExtensionValue(cert.get(), kSidExtension), pki::ext::SidSecurity(kBobSid))
+      << "the named user's, neither the requested one nor the agent's";
+  EXPECT_EQ(Row(r.request_id).requester_name, kBob);
+}
+
+TEST_F(EnrollmentAgentTest, ARequestAsksTheDirectoryOnceAboutEachAccount) {
+  // As the RPC services do it: the caller is resolved, then its request runs.
+  directory_.looked_up.clear();
+  SubmitResult r =
+      SubmitAs(engine_->ResolveCaller(agent_), AgentCms(kBob), "CertificateTemplate:AgentUser");
+  ASSERT_EQ(r.disposition, WireDisposition::kIssued) << r.message;
+  EXPECT_THAT(directory_.looked_up, ::testing::UnorderedElementsAre(agent_.name, kBob));
+
+  // The caller's own request: what resolving it found serves the policy too
+  // (subject, SAN and SID extension of the User template).
+  directory_.accounts["EXAMPLE\\alice"].email = "alice@example.com";
+  directory_.looked_up.clear();
+  r = SubmitAs(engine_->ResolveCaller(testing::TestCaller("EXAMPLE\\alice", kAliceSid)),
+               Csr("ignored"), "CertificateTemplate:User");
+  ASSERT_EQ(r.disposition, WireDisposition::kIssued) << r.message;
+  EXPECT_THAT(directory_.looked_up, ::testing::ElementsAre("EXAMPLE\\alice"));
 }
 
 TEST_F(EnrollmentAgentTest, RequesterNameWithoutAgentSignatureIsRefused) {

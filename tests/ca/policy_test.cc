@@ -2,6 +2,7 @@
 // 3.2.2.6.2.1.4) and per safe default; each fails when its rule is removed.
 #include "ca/policy.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/x509v3.h>
 
@@ -106,7 +107,8 @@ class PolicyTest : public ::testing::Test {
 
   // Evaluates a request whose CSR is built from `spec` with `attributes`.
   PolicyOutcome Evaluate(const CsrSpec& spec, const std::string& attributes,
-                         bool officer_approved = false, EVP_PKEY* key = nullptr) {
+                         bool officer_approved = false, EVP_PKEY* key = nullptr,
+                         const Caller* caller = nullptr) {
     request_ = pki::ParsedRequest{};
     request_.pkcs10 = testing::MakeCsr(key != nullptr ? key : key_.get(), spec);
     for (const auto& e : spec.extensions)
@@ -114,7 +116,7 @@ class PolicyTest : public ::testing::Test {
     attributes_.clear();
     for (auto& [n, v] : pki::ParseRequestAttributes(attributes)) attributes_.push_back({0, n, v});
     Policy policy(options_, *identity_, lookup_);
-    return policy.Evaluate({&request_, &attributes_, &admin_, &snapshot_, &requester_, nullptr,
+    return policy.Evaluate({&request_, &attributes_, &admin_, &snapshot_, &requester_, caller,
                             officer_approved, kNow});
   }
 
@@ -134,6 +136,7 @@ class PolicyTest : public ::testing::Test {
   directory::TemplateSnapshot snapshot_;
   directory::IdentityLookup* lookup_ = nullptr;
   Requester requester_{"EXAMPLE\\alice", "S-1-5-21-1-2-3-1104"};
+  Caller caller_;
   pki::ParsedRequest request_;
   std::vector<db::AttributeRow> attributes_;
   std::vector<db::ExtensionRow> admin_;
@@ -469,16 +472,77 @@ TEST_F(PolicyTest, TemplateWithoutEkuIsNotIssuedForEndEntities) {
   EXPECT_EQ(Evaluate(Subject("w"), "CertificateTemplate:WebServer").status, hr::kTemplateDenied);
 }
 
-TEST_F(PolicyTest, RequestedSidForSomeoneElseIsDropped) {
+// --- The SID extension of enrollee-supplied subjects (KB5014754) ---
+
+TEST_F(PolicyTest, EnrolleeSubjectGetsTheRequestersSidWhateverItAsks) {
+  FakeLookup lookup;
+  lookup_ = &lookup;
+  requester_.sid = "S-1-5-21-9-9";  // as authenticated; the directory's objectSid wins
+  Serve({WebServer()});
+  CsrSpec spec = Subject("administrator");
+  auto plain = Evaluate(spec, "CertificateTemplate:WebServer");
+  ASSERT_EQ(plain.kind, PolicyOutcome::Kind::kIssue) << plain.message;
+  const auto* sid = Ext(plain, oid::kSidSecurity);
+  ASSERT_NE(sid, nullptr);
+  EXPECT_EQ(pki::ext_decode::SidSecurity(sid->value), "S-1-5-21-1-2-3-1104");
+  EXPECT_TRUE(plain.notes.empty());
+
+  spec.extensions.push_back(
+      {oid::kSidSecurity, false, pki::ext::SidSecurity("S-1-5-21-1-2-3-500")});
+  auto claimed = Evaluate(spec, "CertificateTemplate:WebServer");
+  sid = Ext(claimed, oid::kSidSecurity);
+  ASSERT_NE(sid, nullptr);
+  EXPECT_EQ(pki::ext_decode::SidSecurity(sid->value), "S-1-5-21-1-2-3-1104");
+  EXPECT_EQ(claimed.notes,
+            std::vector<std::string>{"replaced a requested SID extension that does not name the "
+                                     "requester"});
+
+  // Not in the directory: the authenticated SID.
+  lookup_ = nullptr;
+  auto local = Evaluate(spec, "CertificateTemplate:WebServer");
+  sid = Ext(local, oid::kSidSecurity);
+  ASSERT_NE(sid, nullptr);
+  EXPECT_EQ(pki::ext_decode::SidSecurity(sid->value), "S-1-5-21-9-9");
+
+  // Known by neither: none at all rather than the requested one.
+  requester_.sid.clear();
+  auto unknown = Evaluate(spec, "CertificateTemplate:WebServer");
+  EXPECT_EQ(Ext(unknown, oid::kSidSecurity), nullptr);
+  EXPECT_THAT(unknown.notes,
+              ::testing::Contains("no SID extension: the requester's SID is unknown"));
+}
+
+TEST_F(PolicyTest, EnrolleeSubjectSidFromRequestCopiesOnlyTheRequesters) {
+  options_.enrollee_subject_sid = EnrolleeSubjectSid::kFromRequest;
   Serve({WebServer()});
   CsrSpec spec = Subject("www.example.com");
+  auto plain = Evaluate(spec, "CertificateTemplate:WebServer");
+  EXPECT_EQ(Ext(plain, oid::kSidSecurity), nullptr) << "nothing requested, nothing added";
   spec.extensions.push_back(
-      {"1.3.6.1.4.1.311.25.2", false, pki::ext::SidSecurity("S-1-5-21-1-2-3-500")});
+      {oid::kSidSecurity, false, pki::ext::SidSecurity("S-1-5-21-1-2-3-500")});
   auto out = Evaluate(spec, "CertificateTemplate:WebServer");
-  EXPECT_EQ(Ext(out, "1.3.6.1.4.1.311.25.2"), nullptr);
+  EXPECT_EQ(Ext(out, oid::kSidSecurity), nullptr);
   spec.extensions[0].value = pki::ext::SidSecurity(requester_.sid);
   auto own = Evaluate(spec, "CertificateTemplate:WebServer");
-  EXPECT_NE(Ext(own, "1.3.6.1.4.1.311.25.2"), nullptr);
+  EXPECT_NE(Ext(own, oid::kSidSecurity), nullptr);
+}
+
+TEST_F(PolicyTest, EnrolleeSubjectSidNoneAddsNoneEvenTheRequesters) {
+  FakeLookup lookup;
+  lookup_ = &lookup;
+  options_.enrollee_subject_sid = EnrolleeSubjectSid::kNone;
+  Serve({WebServer(), UserTemplate()});
+  CsrSpec spec = Subject("www.example.com");
+  spec.extensions.push_back({oid::kSidSecurity, false, pki::ext::SidSecurity(requester_.sid)});
+  auto out = Evaluate(spec, "CertificateTemplate:WebServer");
+  ASSERT_EQ(out.kind, PolicyOutcome::Kind::kIssue) << out.message;
+  EXPECT_EQ(Ext(out, oid::kSidSecurity), nullptr);
+  EXPECT_EQ(out.notes,
+            std::vector<std::string>{"dropped the requested SID extension: enrollee_subject_sid is "
+                                     "\"none\""});
+  // Directory subjects keep theirs.
+  auto directory = Evaluate(spec, "CertificateTemplate:User");
+  EXPECT_NE(Ext(directory, oid::kSidSecurity), nullptr);
 }
 
 TEST_F(PolicyTest, NoSecurityExtensionFlagOmitsSid) {
@@ -486,10 +550,55 @@ TEST_F(PolicyTest, NoSecurityExtensionFlagOmitsSid) {
   lookup_ = &lookup;
   CertificateTemplate t = UserTemplate();
   t.enrollment_flags |= directory::enrollment_flag::kNoSecurityExtension;
-  Serve({t});
+  CertificateTemplate ess = WebServer();
+  ess.enrollment_flags |= directory::enrollment_flag::kNoSecurityExtension;
+  Serve({t, ess});
   auto out = Evaluate(Subject("x"), "CertificateTemplate:User");
   ASSERT_EQ(out.kind, PolicyOutcome::Kind::kIssue) << out.message;
   EXPECT_EQ(Ext(out, "1.3.6.1.4.1.311.25.2"), nullptr);
+  CsrSpec spec = Subject("www.example.com");
+  spec.extensions.push_back({oid::kSidSecurity, false, pki::ext::SidSecurity(requester_.sid)});
+  for (auto mode : {EnrolleeSubjectSid::kRequester, EnrolleeSubjectSid::kFromRequest}) {
+    options_.enrollee_subject_sid = mode;
+    auto ess_out = Evaluate(spec, "CertificateTemplate:WebServer");
+    ASSERT_EQ(ess_out.kind, PolicyOutcome::Kind::kIssue) << ess_out.message;
+    EXPECT_EQ(Ext(ess_out, oid::kSidSecurity), nullptr);
+  }
+}
+
+TEST_F(PolicyTest, TheRequesterIsLookedUpOnceOrNotAtAllWhenTheCallerCarriesItsEntry) {
+  FakeLookup lookup;
+  lookup_ = &lookup;
+  Serve({UserTemplate(), WebServer()});
+  // Subject, SAN and SID extension from one answer.
+  auto out = Evaluate(Subject("x"), "CertificateTemplate:User");
+  ASSERT_EQ(out.kind, PolicyOutcome::Kind::kIssue) << out.message;
+  EXPECT_EQ(lookup.looked_up, std::vector<std::string>{"EXAMPLE\\alice"});
+  lookup.looked_up.clear();
+  auto ess = Evaluate(Subject("x"), "CertificateTemplate:WebServer");
+  ASSERT_EQ(ess.kind, PolicyOutcome::Kind::kIssue) << ess.message;
+  EXPECT_EQ(lookup.looked_up, std::vector<std::string>{"EXAMPLE\\alice"});
+
+  // A caller resolved with its entry: no lookup; the entry's attributes.
+  directory::DirectoryIdentity entry = lookup.accounts["EXAMPLE\\alice"];
+  entry.email = "resolved@example.com";
+  caller_.name = requester_.name;
+  caller_.directory_entry = std::make_shared<const Result<directory::DirectoryIdentity>>(entry);
+  options_.enforce_template_permissions = false;  // the caller's rights are not what is tested
+  lookup.looked_up.clear();
+  auto seeded = Evaluate(Subject("x"), "CertificateTemplate:User", false, nullptr, &caller_);
+  ASSERT_EQ(seeded.kind, PolicyOutcome::Kind::kIssue) << seeded.message;
+  EXPECT_TRUE(lookup.looked_up.empty());
+  EXPECT_NE(pki::FormatDistinguishedName(seeded.subject.get()).find("resolved@example.com"),
+            std::string::npos)
+      << pki::FormatDistinguishedName(seeded.subject.get());
+
+  // An outage the caller's resolution met is the policy's answer too.
+  caller_.directory_entry = std::make_shared<const Result<directory::DirectoryIdentity>>(
+      Status::Unavailable("ldap://dc1: down"));
+  auto down = Evaluate(Subject("x"), "CertificateTemplate:User", false, nullptr, &caller_);
+  EXPECT_EQ(down.status, hr::kDsServerDown) << down.message;
+  EXPECT_TRUE(lookup.looked_up.empty());
 }
 
 // --- Officer extensions and revocation pointers ---
@@ -737,30 +846,30 @@ TEST_F(PolicyStageTest, SubjectFromRequestTakesSubjectAndSan) {
 TEST_F(PolicyStageTest, SubjectFromDirectoryBuildsFromTheEntry) {
   FakeLookup lookup;
   st::SubjectAndSan out;
-  EXPECT_FALSE(st::SubjectFromDirectory(UserTemplate(), "EXAMPLE\\alice", &lookup, &out));
+  EXPECT_FALSE(st::SubjectFromDirectory(UserTemplate(), {&lookup, "EXAMPLE\\alice"}, &out));
   EXPECT_EQ(pki::FormatDistinguishedName(out.subject.get()),
             "emailAddress=alice@example.com,CN=alice,CN=Users,DC=example,DC=com");
   ASSERT_TRUE(out.san);
   EXPECT_EQ(out.san_origin, xf::kOriginPolicy);
 
   st::SubjectAndSan unused;
-  auto no_lookup = st::SubjectFromDirectory(UserTemplate(), "EXAMPLE\\alice", nullptr, &unused);
+  auto no_lookup = st::SubjectFromDirectory(UserTemplate(), {nullptr, "EXAMPLE\\alice"}, &unused);
   ASSERT_TRUE(no_lookup);
   EXPECT_EQ(no_lookup->status, hr::kBadRequestSubject);
-  auto unknown = st::SubjectFromDirectory(UserTemplate(), "EXAMPLE\\bob", &lookup, &unused);
+  auto unknown = st::SubjectFromDirectory(UserTemplate(), {&lookup, "EXAMPLE\\bob"}, &unused);
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->message, "directory lookup of 'EXAMPLE\\bob' failed: no such account");
 
   CertificateTemplate machine = UserTemplate();
   machine.general_flags = directory::general_flag::kMachineType;
   machine.name_flags = directory::name_flag::kSubjectRequireDnsAsCn;
-  auto no_dns = st::SubjectFromDirectory(machine, "EXAMPLE\\alice", &lookup, &unused);
+  auto no_dns = st::SubjectFromDirectory(machine, {&lookup, "EXAMPLE\\alice"}, &unused);
   ASSERT_TRUE(no_dns);
   EXPECT_EQ(no_dns->message, "the directory entry has no dNSHostName");
 
   CertificateTemplate nothing = UserTemplate();
   nothing.name_flags = 0;
-  auto empty = st::SubjectFromDirectory(nothing, "EXAMPLE\\alice", &lookup, &unused);
+  auto empty = st::SubjectFromDirectory(nothing, {&lookup, "EXAMPLE\\alice"}, &unused);
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->message,
             "template 'User' yields neither a subject nor a subject alternative name");
@@ -890,28 +999,33 @@ TEST_F(PolicyStageTest, SidExtensionNamesOnlyTheRequester) {
   CsrSpec spec = Subject("w");
   spec.extensions.push_back({oid::kSidSecurity, false, pki::ext::SidSecurity("S-1-5-21-9-500")});
   st::ExtensionSet dropped;
-  st::AddSidExtension(WebServer(), Request(spec), requester_, nullptr, &dropped, &notes);
+  st::AddSidExtension(WebServer(), Request(spec), requester_, {nullptr, requester_.name},
+                      EnrolleeSubjectSid::kFromRequest, &dropped, &notes);
   EXPECT_TRUE(dropped.extensions.empty());
   EXPECT_EQ(notes, std::vector<std::string>{
                        "dropped a requested SID extension that does not name the requester"});
 
   // Directory subject: the directory's objectSid wins over the caller's.
+  constexpr auto kMode = EnrolleeSubjectSid::kNone;  // for enrollee subjects only
   FakeLookup lookup;
   const Requester other_sid{"EXAMPLE\\alice", "S-1-5-21-9-9"};
   st::ExtensionSet built;
-  st::AddSidExtension(UserTemplate(), Request(spec), other_sid, &lookup, &built, &notes);
+  st::AddSidExtension(UserTemplate(), Request(spec), other_sid, {&lookup, other_sid.name}, kMode,
+                      &built, &notes);
   ASSERT_EQ(built.extensions.size(), 1u);
   EXPECT_EQ(pki::ext_decode::SidSecurity(built.extensions[0].value), "S-1-5-21-1-2-3-1104");
   EXPECT_EQ(built.rows[0].flags, xf::kOriginPolicy);
 
   st::ExtensionSet fallback;
-  st::AddSidExtension(UserTemplate(), Request(spec), other_sid, nullptr, &fallback, &notes);
+  st::AddSidExtension(UserTemplate(), Request(spec), other_sid, {nullptr, other_sid.name}, kMode,
+                      &fallback, &notes);
   EXPECT_EQ(pki::ext_decode::SidSecurity(fallback.extensions[0].value), "S-1-5-21-9-9");
 
   CertificateTemplate opted_out = UserTemplate();
   opted_out.enrollment_flags |= directory::enrollment_flag::kNoSecurityExtension;
   st::ExtensionSet none;
-  st::AddSidExtension(opted_out, Request(spec), other_sid, &lookup, &none, &notes);
+  st::AddSidExtension(opted_out, Request(spec), other_sid, {&lookup, other_sid.name}, kMode, &none,
+                      &notes);
   EXPECT_TRUE(none.extensions.empty());
 }
 

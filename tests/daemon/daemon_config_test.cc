@@ -38,6 +38,7 @@ TEST(DaemonConfigTest, EmptyFileGivesTheEmbeddedDefault) {
   EXPECT_EQ(config->templates.enrollment_service, "");
   EXPECT_FALSE(config->policy.allow_san_attribute);
   EXPECT_TRUE(config->policy.enforce_template_permissions);
+  EXPECT_EQ(config->policy.enrollee_subject_sid, ca::EnrolleeSubjectSid::kRequester);
   EXPECT_EQ(config->policy.max_request_bytes, 64u * 1024);
   EXPECT_EQ(config->policy.clock_skew_seconds, 600u);
   EXPECT_EQ(config->policy.serial_bytes, 19u);
@@ -86,6 +87,7 @@ enrollment_service = "Example-CA"
 [policy]
 allow_san_attribute = true
 template_permissions = "Ignore"
+enrollee_subject_sid = "from-request"
 max_request_bytes = 1024
 clock_skew_seconds = 0
 serial_bytes = 16
@@ -115,6 +117,7 @@ level = "debug"
   EXPECT_EQ(config->templates.enrollment_service, "Example-CA");
   EXPECT_TRUE(config->policy.allow_san_attribute);
   EXPECT_FALSE(config->policy.enforce_template_permissions);
+  EXPECT_EQ(config->policy.enrollee_subject_sid, ca::EnrolleeSubjectSid::kFromRequest);
   EXPECT_EQ(config->policy.max_request_bytes, 1024u);
   EXPECT_EQ(config->policy.clock_skew_seconds, 0u);
   EXPECT_EQ(config->policy.serial_bytes, 16u);
@@ -143,6 +146,7 @@ level = "debug"
   EXPECT_EQ(engine.limits.max_request_bytes, 1024u);
   EXPECT_TRUE(engine.allow_san_attribute);
   EXPECT_FALSE(engine.enforce_template_permissions);
+  EXPECT_EQ(engine.enrollee_subject_sid, ca::EnrolleeSubjectSid::kFromRequest);
   EXPECT_EQ(engine.clock_skew, std::chrono::seconds(0));
   EXPECT_EQ(engine.crl_period, std::chrono::hours(24));
   EXPECT_EQ(engine.crl_overlap, std::chrono::hours(2));
@@ -250,6 +254,12 @@ TEST(DaemonConfigTest, ChoicesAreChecked) {
               HasSubstr("templates.source"));
   EXPECT_THAT(ParseError("[ca]\ndigest = \"md5\"\n").message(), HasSubstr("ca.digest"));
   EXPECT_THAT(ParseError("[log]\nlevel = \"verbose\"\n").message(), HasSubstr("log.level"));
+  EXPECT_THAT(ParseError("[policy]\nenrollee_subject_sid = \"any\"\n").message(),
+              HasSubstr("policy.enrollee_subject_sid: \"any\" is not one of requester, "
+                        "from-request, none"));
+  Result<DaemonConfig> none = ParseConfig("[policy]\nenrollee_subject_sid = \"none\"\n", "t");
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(none->policy.enrollee_subject_sid, ca::EnrolleeSubjectSid::kNone);
 }
 
 TEST(DaemonConfigTest, IdentityLookupIsOnWhenTheDirectoryIsSet) {
@@ -412,6 +422,7 @@ TEST(DaemonConfigRpcTest, DefaultsAndEveryKey) {
   EXPECT_EQ(defaults->rpc.user_file, "users");
   EXPECT_EQ(defaults->rpc.ntlm_verifier, RpcConfig::NtlmVerifierKind::kUserFile);
   EXPECT_EQ(defaults->rpc.dns_domain_name, "");
+  EXPECT_FALSE(defaults->rpc.ntlm_allow_weak_keys);
 
   Result<DaemonConfig> config = ParseConfig(R"(
 [rpc]
@@ -424,6 +435,7 @@ netbios_computer_name = "CA1"
 netbios_domain_name = "EXAMPLE"
 ntlm_verifier = "winbind"
 dns_domain_name = "example.com"
+ntlm_allow_weak_keys = true
 max_connections = 10
 max_fragment_size = 4280
 max_request_stub_bytes = 65536
@@ -444,6 +456,7 @@ worker_threads = 3
   EXPECT_EQ(rpc.netbios_domain_name, "EXAMPLE");
   EXPECT_EQ(rpc.ntlm_verifier, RpcConfig::NtlmVerifierKind::kWinbind);
   EXPECT_EQ(rpc.dns_domain_name, "example.com");
+  EXPECT_TRUE(rpc.ntlm_allow_weak_keys);
   EXPECT_EQ(rpc.server.max_connections, 10u);
   EXPECT_EQ(rpc.server.max_fragment_size, 4280);
   EXPECT_EQ(rpc.server.max_request_stub, 65536u);

@@ -291,6 +291,35 @@ TEST(CaIdentityTest, RefusesOnlyOneOfKeyAndCertificate) {
   EXPECT_EQ(CaIdentity::LoadOrCreate(o).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(CaIdentityTest, AKeyWithoutItsCertificateNamesTheRecovery) {
+  TempDir dir;
+  CaIdentityOptions o = OptionsIn(dir.path());
+  ASSERT_NE(MustLoad(o), nullptr);
+  fs::remove(o.cert_file);
+  const Status refused = CaIdentity::LoadOrCreate(o).status();
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.message().find("rm " + o.key_file.string()), std::string::npos)
+      << refused.message();
+  EXPECT_NE(refused.message().find("Restore both from a backup"), std::string::npos);
+}
+
+TEST(CaIdentityTest, StaleTemporariesOfAnInterruptedWriteAreRemoved) {
+  TempDir dir;
+  CaIdentityOptions o = OptionsIn(dir.path());
+  ASSERT_NE(MustLoad(o), nullptr);
+  // What a crash between mkstemp and rename leaves, and look-alikes that stay.
+  const fs::path stale_key = o.key_file.string() + ".tmp-a1B2c3";
+  const fs::path stale_cert = o.cert_file.string() + ".tmp-XyZ789";
+  const fs::path other = o.key_file.string() + ".tmp-longer-name";
+  const fs::path unrelated = dir.path() / "notes.tmp-a1B2c3";
+  for (const fs::path& p : {stale_key, stale_cert, other, unrelated}) std::ofstream(p) << "partial";
+  ASSERT_NE(MustLoad(o), nullptr);
+  EXPECT_FALSE(fs::exists(stale_key));
+  EXPECT_FALSE(fs::exists(stale_cert));
+  EXPECT_TRUE(fs::exists(other));
+  EXPECT_TRUE(fs::exists(unrelated));
+}
+
 TEST(CaIdentityTest, RefusesACertificateThatIsNotACa) {
   TempDir dir;
   CaIdentityOptions o = OptionsIn(dir.path());

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "openadcs/directory/identity_lookup.h"
 
@@ -14,6 +15,7 @@ class FakeIdentityLookup : public directory::IdentityLookup {
  public:
   Result<directory::DirectoryIdentity> Lookup(const std::string& account) override {
     ++calls;
+    looked_up.push_back(account);
     auto it = accounts.find(account);
     if (it == accounts.end()) return failure;
     return it->second;
@@ -34,6 +36,7 @@ class FakeIdentityLookup : public directory::IdentityLookup {
   // What an account not in `accounts` gets.
   Status failure = Status::NotFound("no such account");
   int calls = 0;
+  std::vector<std::string> looked_up;  // every account asked about, in order
 };
 
 }  // namespace openadcs::testing

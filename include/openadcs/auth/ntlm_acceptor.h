@@ -6,7 +6,9 @@
 // (MS-NLMP 3.4.5: with NTLMv2 the key exchange key is the session base key,
 // decrypting the client's random session key under KEY_EXCH) and sign and
 // seal with ntlm::SessionSecurity. NTLMv1, anonymous and OEM-only clients
-// are refused; so are names with control characters.
+// are refused; so are names with control characters, and (unless
+// allow_weak_keys) a context that signs or seals without 128-bit keys and
+// key exchange.
 #ifndef OPENADCS_AUTH_NTLM_ACCEPTOR_H_
 #define OPENADCS_AUTH_NTLM_ACCEPTOR_H_
 
@@ -32,6 +34,11 @@ struct NtlmAcceptorOptions {
   std::string dns_domain_name;
   // Largest handshake token accepted; larger ones fail with kInvalidArgument.
   std::size_t max_token_bytes = std::size_t{16} * 1024;
+  // Accept an AUTHENTICATE that negotiates signing or sealing without
+  // NTLMSSP_NEGOTIATE_128 or NTLMSSP_NEGOTIATE_KEY_EXCH: 40/56-bit RC4 keys,
+  // or session keys derived from the password alone. Off: such a client is
+  // refused (kPermissionDenied) and the missing flags logged.
+  bool allow_weak_keys = false;
 };
 
 // Errors: invalid options (kInvalidArgument).

@@ -5,8 +5,12 @@
 #ifndef OPENADCS_CA_CALLER_H_
 #define OPENADCS_CA_CALLER_H_
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "openadcs/directory/identity_lookup.h"
+#include "openadcs/util/status.h"
 
 namespace openadcs::ca {
 
@@ -19,6 +23,10 @@ struct Caller {
   // every authenticated caller has at least Everyone (S-1-1-0) and
   // Authenticated Users (S-1-5-11).
   std::vector<std::string> group_sids;
+  // What the directory answered for `name` when the caller was resolved
+  // (ca/directory_caller.h), error included, so that the policy of the
+  // caller's request does not ask again; null when it was not asked.
+  std::shared_ptr<const Result<directory::DirectoryIdentity>> directory_entry = nullptr;
 };
 
 }  // namespace openadcs::ca

@@ -7,6 +7,7 @@
 
 #include "openadcs/ca/caller.h"
 #include "openadcs/directory/identity_lookup.h"
+#include "openadcs/util/log_limiter.h"
 
 namespace openadcs::ca {
 
@@ -18,10 +19,14 @@ namespace openadcs::ca {
 // also gets Enterprise Domain Controllers (S-1-5-9), as Windows gives DCs.
 // When it does not (NotFound): unchanged, so local accounts keep working.
 // When the directory cannot be asked (any other error): the name with no
-// SIDs, which no security descriptor grants anything, logged: a caller whose
-// groups are unknown might be one that a deny entry for one of them shuts
-// out. Costs one lookup (the lookup caches).
-Caller WithDirectorySids(Caller authenticated, directory::IdentityLookup* lookup);
+// SIDs, which no security descriptor grants anything, logged as
+// `outage_log` lets (once per interval, with the count of warnings held
+// back, as every call meets the same outage): a caller whose groups are
+// unknown might be one that a deny entry for one of them shuts out. Costs
+// one lookup (the lookup caches), whose answer the result keeps as
+// directory_entry in every case.
+Caller WithDirectorySids(Caller authenticated, directory::IdentityLookup* lookup,
+                         LogLimiter& outage_log);
 
 }  // namespace openadcs::ca
 

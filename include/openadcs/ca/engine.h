@@ -44,6 +44,22 @@ struct Requester {
   std::string sid;   // S-1-5-..., empty when unknown
 };
 
+// What the SID security extension (szOID_NTDS_CA_SECURITY_EXT, KB5014754)
+// of a certificate whose subject the enrollee supplies names. Under strong
+// certificate mapping a domain controller maps the certificate to the
+// account whose objectSid it carries, whatever its subject and SAN say.
+enum class EnrolleeSubjectSid {
+  // The requester's own objectSid (the named account's for a request on
+  // behalf of another), whatever the request carries: a subject the
+  // requester chose never maps to another account.
+  kRequester,
+  // The requested extension, copied only when it names the requester
+  // (MS-WCCE 3.2.2.6.2.1.4.5.9); none otherwise.
+  kFromRequest,
+  // Never: such certificates map only through their SAN (weak mapping).
+  kNone,
+};
+
 struct EngineOptions {
   pki::RequestParserLimits limits;
   // EDITF_ATTRIBUTESUBJECTALTNAME2: honour the SAN request attribute. Off:
@@ -54,6 +70,10 @@ struct EngineOptions {
   // own Enroll right. Off: whoever the CA lets enroll may enroll on every
   // served template.
   bool enforce_template_permissions = true;
+  // The SID extension of ENROLLEE_SUPPLIES_SUBJECT certificates. Anything
+  // but kRequester lets a certificate name an account by its SAN alone
+  // (the ESC9/ESC16 weakness where domain controllers still map weakly).
+  EnrolleeSubjectSid enrollee_subject_sid = EnrolleeSubjectSid::kRequester;
   // The validity of issued certificates is clipped to the CA's own notAfter.
   // Backdate notBefore this much for clock skew (Windows uses 10 minutes).
   std::chrono::seconds clock_skew{600};

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "openadcs/auth/security_context.h"
+#include "openadcs/ca/engine.h"
 #include "openadcs/dcom/dcom_runtime.h"
 #include "openadcs/pki/ca_identity.h"
 #include "openadcs/rpc/server.h"
@@ -125,6 +126,8 @@ struct PolicyConfig {
   bool allow_san_attribute = false;
   // template_permissions: "enforce" (true) or "ignore".
   bool enforce_template_permissions = true;
+  // enrollee_subject_sid: "requester", "from-request" or "none".
+  ca::EnrolleeSubjectSid enrollee_subject_sid = ca::EnrolleeSubjectSid::kRequester;
   std::uint32_t max_request_bytes = 64 * 1024;
   std::uint32_t clock_skew_seconds = 600;
   std::uint32_t serial_bytes = 19;
@@ -181,6 +184,8 @@ struct RpcConfig {
   // netbios_domain_name: in the NTLM CHALLENGE, and a user file account of
   // either name matches a client naming either. Empty: none.
   std::string dns_domain_name;
+  // ntlm_allow_weak_keys: see auth::NtlmAcceptorOptions::allow_weak_keys.
+  bool ntlm_allow_weak_keys = false;
   rpc::ServerOptions server;
   // Parsed from its own section, [kerberos].
   KerberosConfig kerberos;

@@ -1,0 +1,39 @@
+// Rate limit for a log line that a recurring condition (a directory outage
+// seen by every call) would otherwise write on every occurrence.
+#ifndef OPENADCS_UTIL_LOG_LIMITER_H_
+#define OPENADCS_UTIL_LOG_LIMITER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+
+namespace openadcs {
+
+// Lets one occurrence per `interval` be logged and counts the ones held back
+// in between, for the next line to report. Thread-safe.
+class LogLimiter {
+ public:
+  using Clock = std::function<std::int64_t()>;  // seconds
+
+  // `clock` null: the system clock.
+  explicit LogLimiter(std::chrono::seconds interval, Clock clock = nullptr);
+
+  // Whether to log this occurrence: the first, and the first at least
+  // `interval` after the last one logged (or after the clock went back).
+  // When it returns true, *suppressed is the number of occurrences held back
+  // since the last one logged.
+  bool Allow(std::uint64_t* suppressed);
+
+ private:
+  const std::int64_t interval_;
+  const Clock clock_;
+  std::mutex mu_;
+  std::optional<std::int64_t> last_;  // guarded by mu_
+  std::uint64_t held_back_ = 0;       // guarded by mu_
+};
+
+}  // namespace openadcs
+
+#endif  // OPENADCS_UTIL_LOG_LIMITER_H_
