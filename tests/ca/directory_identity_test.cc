@@ -170,11 +170,12 @@ TEST(DirectoryCallerTest, DomainControllersGetEnterpriseDomainControllers) {
   DirectoryIdentity other = dc;
   other.group_sids = {"S-1-5-21-7-7-7-516", "S-1-5-21-1-2-3-515"};
   lookup.accounts["EXAMPLE\\WS1$"] = other;
+  LogLimiter log_limit(std::chrono::seconds(60));
 
-  EXPECT_THAT(WithDirectorySids(Caller{"EXAMPLE\\DC1$", "", {}}, &lookup).group_sids,
+  EXPECT_THAT(WithDirectorySids(Caller{"EXAMPLE\\DC1$", "", {}}, &lookup, log_limit).group_sids,
               ::testing::ElementsAre("S-1-1-0", "S-1-5-11", "S-1-5-21-1-2-3-516", "S-1-5-9"));
   EXPECT_THAT(
-      WithDirectorySids(Caller{"EXAMPLE\\WS1$", "", {}}, &lookup).group_sids,
+      WithDirectorySids(Caller{"EXAMPLE\\WS1$", "", {}}, &lookup, log_limit).group_sids,
       ::testing::ElementsAre("S-1-1-0", "S-1-5-11", "S-1-5-21-7-7-7-516", "S-1-5-21-1-2-3-515"));
 }
 
