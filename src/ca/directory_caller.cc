@@ -12,7 +12,9 @@
 namespace openadcs::ca {
 
 Caller WithDirectorySids(Caller authenticated, directory::IdentityLookup* lookup) {
-  if (lookup == nullptr || authenticated.name.empty()) return authenticated;
+  if (lookup == nullptr || authenticated.name.empty() || authenticated.sids_from_pac) {
+    return authenticated;
+  }
   Result<directory::DirectoryIdentity> id = lookup->Lookup(authenticated.name);
   if (!id.ok()) {
     if (id.status().code() == StatusCode::kNotFound) return authenticated;

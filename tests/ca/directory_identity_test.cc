@@ -152,6 +152,21 @@ TEST(DirectoryCallerTest, KnownAccountsGetTheDirectorysSidsUnknownOnesKeepTheirs
   EXPECT_EQ(lookup.calls, calls) << "an unauthenticated caller is not looked up";
 }
 
+TEST(DirectoryCallerTest, SidsFromAVerifiedPacAreKept) {
+  FakeLookup lookup;
+  DirectoryIdentity alice;
+  alice.object_sid = "S-1-5-21-1-2-3-1104";
+  lookup.accounts["EXAMPLE\\alice"] = alice;
+  const Caller from_pac{"EXAMPLE\\alice",
+                        "S-1-5-21-1-2-3-1104",
+                        {"S-1-1-0", "S-1-5-11", "S-1-5-21-1-2-3-3001"},
+                        true};
+  const Caller resolved = WithDirectorySids(from_pac, &lookup);
+  EXPECT_EQ(resolved.sid, from_pac.sid);
+  EXPECT_EQ(resolved.group_sids, from_pac.group_sids);
+  EXPECT_EQ(lookup.calls, 0);
+}
+
 TEST(DirectoryCallerTest, AnUnreachableDirectoryLeavesTheCallerWithoutSids) {
   FakeLookup lookup;
   lookup.failure = Status::Unavailable("ldap://dc1: Can't contact LDAP server");

@@ -3,22 +3,27 @@
 // the CA's service account, and Debian's python3-impacket enrolls over
 // ICertPassage and over DCOM at packet privacy, which tshark decodes without
 // complaint. impacket cannot sign with Kerberos, so MIT's initiator checks
-// integrity (and header signing) against the acceptor in-process. Tickets
-// for another service and tickets the keytab has no key for are refused.
+// integrity (and header signing) against the acceptor in-process, and that
+// the identity's SIDs (a group of the user's among them) come from the PAC.
+// Tickets for another service, tickets the keytab has no key for, a keytab
+// with the right key versions but other keys, and an expired ticket are
+// refused.
 //
 // Samba's and the DCOM ports are fixed (88, 389, 135), so this lives in the
 // dcom_interop_test binary, whose tests each run in a network namespace of
 // their own. Provisioning Samba takes up to a minute, so one test walks
 // through every case on one domain.
 //
-// Not covered: an expired ticket. Samba's KDC issues tickets no shorter than
-// its minimum lifetime and neither client nor KDC clock can be moved here
-// without waiting.
+// The expired ticket is forged (kerberos_forge.py): Samba's KDC issues
+// tickets no shorter than its minimum lifetime and no clock can be moved
+// here, so the test re-encrypts a real ticket with the service key from the
+// keytab and an end time in the past.
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <csignal>
@@ -69,26 +74,20 @@ Bytes TakeBuffer(gss_buffer_desc& buffer) {
   return out;
 }
 
-// MIT's initiator, DCE style as Windows uses it, with the ticket to
-// host/ca.example.com in `ccache`, against the acceptor in this process:
-// the three legs, then PDUs both ways at integrity (gss_get_mic over the
-// body) and privacy (gss_wrap_iov), and a tampered one refused. With
-// `header_signing` (PFC_SUPPORT_HEADER_SIGN) the header and trailer are
-// signed too.
-void ExpectMitInitiatorInterworks(const std::filesystem::path& keytab,
-                                  const std::filesystem::path& ccache, bool header_signing) {
+Result<std::unique_ptr<auth::SecurityContext>> NewServerContext(
+    const std::filesystem::path& keytab) {
   auth::KerberosAcceptorOptions options;
   options.keytab = keytab;
   options.realm = "EXAMPLE.COM";
   options.netbios_domain_name = "EXAMPLE";
   Result<std::unique_ptr<auth::Acceptor>> acceptor = auth::NewKerberosAcceptor(options);
-  ASSERT_TRUE(acceptor.ok()) << acceptor.status().message();
-  Result<std::unique_ptr<auth::SecurityContext>> server = (*acceptor)->NewContext();
-  ASSERT_TRUE(server.ok());
-  auth::SecurityContext& s = **server;
-  s.set_header_signing(header_signing);
+  if (!acceptor.ok()) return acceptor.status();
+  return (*acceptor)->NewContext();
+}
 
-  GssRelease gss;
+// MIT's initiator, DCE style as Windows uses it, with the ticket to
+// host/ca.example.com in `ccache`: credential and target name into `gss`.
+void StartMitInitiator(const std::filesystem::path& ccache, GssRelease& gss) {
   OM_uint32 minor = 0;
   const std::string cache = ccache.string();
   std::array<gss_key_value_element_desc, 1> elements = {{{"ccache", cache.c_str()}}};
@@ -101,18 +100,40 @@ void ExpectMitInitiatorInterworks(const std::filesystem::path& keytab,
   gss_buffer_desc target_buffer{target.size(), target.data()};
   ASSERT_FALSE(GSS_ERROR(gss_import_name(
       &minor, &target_buffer, const_cast<gss_OID>(GSS_KRB5_NT_PRINCIPAL_NAME), &gss.name)));
+}
+
+// One initiator leg: `in` empty for the first.
+OM_uint32 MitInitiatorStep(GssRelease& gss, const Bytes& in, Bytes& out) {
   const OM_uint32 flags = GSS_C_MUTUAL_FLAG | GSS_C_DCE_STYLE | GSS_C_INTEG_FLAG | GSS_C_CONF_FLAG |
                           GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG;
-  auto init = [&](const Bytes& in, Bytes& out) {
-    gss_buffer_desc input{in.size(), const_cast<std::uint8_t*>(in.data())};
-    gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
-    const OM_uint32 major = gss_init_sec_context(
-        &minor, gss.cred, &gss.context, gss.name, const_cast<gss_OID>(gss_mech_krb5), flags, 0,
-        GSS_C_NO_CHANNEL_BINDINGS, in.empty() ? GSS_C_NO_BUFFER : &input, nullptr, &output, nullptr,
-        nullptr);
-    out = TakeBuffer(output);
-    return major;
-  };
+  OM_uint32 minor = 0;
+  gss_buffer_desc input{in.size(), const_cast<std::uint8_t*>(in.data())};
+  gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
+  const OM_uint32 major = gss_init_sec_context(
+      &minor, gss.cred, &gss.context, gss.name, const_cast<gss_OID>(gss_mech_krb5), flags, 0,
+      GSS_C_NO_CHANNEL_BINDINGS, in.empty() ? GSS_C_NO_BUFFER : &input, nullptr, &output, nullptr,
+      nullptr);
+  out = TakeBuffer(output);
+  return major;
+}
+
+// MIT's initiator against the acceptor in this process: the three legs,
+// then PDUs both ways at integrity (gss_get_mic over the body) and privacy
+// (gss_wrap_iov), and a tampered one refused. With `header_signing`
+// (PFC_SUPPORT_HEADER_SIGN) the header and trailer are signed too. The
+// identity's SIDs come from the ticket's PAC, with `group_sid` among them.
+void ExpectMitInitiatorInterworks(const std::filesystem::path& keytab,
+                                  const std::filesystem::path& ccache, bool header_signing,
+                                  const std::string& group_sid) {
+  Result<std::unique_ptr<auth::SecurityContext>> server = NewServerContext(keytab);
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  auth::SecurityContext& s = **server;
+  s.set_header_signing(header_signing);
+
+  GssRelease gss;
+  OM_uint32 minor = 0;
+  ASSERT_NO_FATAL_FAILURE(StartMitInitiator(ccache, gss));
+  auto init = [&gss](const Bytes& in, Bytes& out) { return MitInitiatorStep(gss, in, out); };
   Bytes ap_req;
   ASSERT_EQ(init({}, ap_req), static_cast<OM_uint32>(GSS_S_CONTINUE_NEEDED));
   Result<Bytes> ap_rep = s.Step(ap_req);
@@ -125,6 +146,11 @@ void ExpectMitInitiatorInterworks(const std::filesystem::path& keytab,
   EXPECT_TRUE(last->empty());
   ASSERT_TRUE(s.established());
   EXPECT_EQ(s.identity().Qualified(), "EXAMPLE\\alice");
+  EXPECT_TRUE(s.identity().sids_from_pac);
+  EXPECT_TRUE(s.identity().sid.starts_with("S-1-5-21-")) << s.identity().sid;
+  EXPECT_NE(std::find(s.identity().group_sids.begin(), s.identity().group_sids.end(), group_sid),
+            s.identity().group_sids.end())
+      << group_sid;
 
   // A PDU: 16 header bytes, a 32-byte body, an 8-byte trailer.
   constexpr std::size_t kBody = 16;
@@ -207,6 +233,40 @@ void ExpectMitInitiatorInterworks(const std::filesystem::path& keytab,
             StatusCode::kPermissionDenied);
 }
 
+// The right principals and key versions with other keys: MIT cannot decrypt
+// the ticket and the acceptor refuses it.
+void ExpectWrongKeytabRefused(const std::filesystem::path& keytab,
+                              const std::filesystem::path& ccache) {
+  const std::filesystem::path wrong = keytab.parent_path() / "wrong.keytab";
+  const std::string json = testing::RunInteropScript(
+      "kerberos_forge.py", {"rekey", "--keytab", keytab.string(), "--out", wrong.string()});
+  ASSERT_EQ(JsonField(json, "error"), "") << json;
+  Result<std::unique_ptr<auth::SecurityContext>> server = NewServerContext(wrong);
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  GssRelease gss;
+  ASSERT_NO_FATAL_FAILURE(StartMitInitiator(ccache, gss));
+  Bytes ap_req;
+  ASSERT_EQ(MitInitiatorStep(gss, {}, ap_req), static_cast<OM_uint32>(GSS_S_CONTINUE_NEEDED));
+  Result<Bytes> ap_rep = (*server)->Step(ap_req);
+  ASSERT_FALSE(ap_rep.ok());
+  EXPECT_EQ(ap_rep.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(ap_rep.status().message().find("Kerberos authentication failed"), std::string::npos)
+      << ap_rep.status().message();
+}
+
+// A copy of `ccache` whose ticket to host/ca.example.com ended two hours ago,
+// re-encrypted with the service key, so only its times are wrong.
+std::filesystem::path ExpiredTicketCache(const std::filesystem::path& keytab,
+                                         const std::filesystem::path& ccache) {
+  const std::filesystem::path expired = ccache.parent_path() / "expired.ccache";
+  const std::string json = testing::RunInteropScript(
+      "kerberos_forge.py",
+      {"expire", "--keytab", keytab.string(), "--ccache", ccache.string(), "--service",
+       std::string("host/") + kCaHost, "--out", expired.string()});
+  EXPECT_EQ(JsonField(json, "error"), "") << json;
+  return expired;
+}
+
 class KerberosInteropTest : public testing::InteropTest {
  protected:
   // impacket as alice with the tickets of `ccache`, to host/`host_name`.
@@ -246,6 +306,12 @@ TEST_F(KerberosInteropTest, ImpacketEnrollsWithKerberosAndWrongTicketsAreRefused
   // The account's keys (AES and RC4, salted with its name); tickets to any
   // of its SPNs are encrypted with them.
   ASSERT_EQ(samba->ExportKeytab(keytab, "caacct"), "");
+  // A group of alice's, which the KDC puts in her tickets' PAC.
+  const std::string group_dn = testing::SambaServer::UserDn("caenrollers");
+  ASSERT_EQ(samba->CreateGroup("caenrollers"), "");
+  ASSERT_EQ(samba->AddMember(group_dn, testing::SambaServer::UserDn("alice")), "");
+  const std::string group_sid = samba->ObjectSid(group_dn);
+  ASSERT_FALSE(group_sid.empty());
 
   ASSERT_TRUE(
       StartDaemon("[rpc]\naddress = \"127.0.0.1\"\nepm_port = 135\nicpr_port = 0\n"
@@ -295,8 +361,9 @@ TEST_F(KerberosInteropTest, ImpacketEnrollsWithKerberosAndWrongTicketsAreRefused
 
   // impacket 0.10 cannot sign with Kerberos (its AES GSS_GetMIC mixes str
   // and bytes): MIT's initiator checks integrity, and privacy again.
-  ExpectMitInitiatorInterworks(keytab, ccache, false);
-  ExpectMitInitiatorInterworks(keytab, ccache, true);
+  ExpectMitInitiatorInterworks(keytab, ccache, false, group_sid);
+  ExpectMitInitiatorInterworks(keytab, ccache, true, group_sid);
+  ExpectWrongKeytabRefused(keytab, ccache);
 
   json = Dcom(ccache, kCaHost, "kerberos-dcom");
   ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
@@ -306,6 +373,12 @@ TEST_F(KerberosInteropTest, ImpacketEnrollsWithKerberosAndWrongTicketsAreRefused
   json = Icpr(ccache, kOtherHost, "kerberos-other");
   EXPECT_NE(JsonField(json, "error"), "") << json;
   EXPECT_EQ(JsonField(json, "disposition"), "") << json;
+
+  // A ticket that ended two hours ago.
+  json = Icpr(ExpiredTicketCache(keytab, ccache), kCaHost, "kerberos-expired");
+  EXPECT_NE(JsonField(json, "error"), "") << json;
+  EXPECT_EQ(JsonField(json, "disposition"), "") << json;
+  EXPECT_NE(DaemonLog().find("Ticket expired"), std::string::npos) << DaemonLog();
 
   // A new password gives the account new keys: tickets are encrypted with
   // a key version the daemon's keytab lacks.

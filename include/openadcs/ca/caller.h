@@ -19,6 +19,9 @@ struct Caller {
   // every authenticated caller has at least Everyone (S-1-1-0) and
   // Authenticated Users (S-1-5-11).
   std::vector<std::string> group_sids;
+  // The SIDs are the domain's own (a verified Kerberos PAC), as a Windows
+  // access token's are: the directory lookup leaves them as they are.
+  bool sids_from_pac = false;
 };
 
 }  // namespace openadcs::ca
