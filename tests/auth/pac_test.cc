@@ -112,6 +112,41 @@ Bytes BuildLogonInfo(const PacSpec& spec) {
   return std::move(out).Take();
 }
 
+// The PAC_LOGON_INFO of a service ticket Samba 4.17's KDC issued to alice,
+// a member of one group of her own (RID 1105) besides Domain Users, as MIT
+// hands it over (urn:mspac:logon-info). Also the fuzz target's seed.
+const char kSambaLogonInfo[] =
+    "01100800ccccccccb001000000000000000002004804846c6a83dd01ffffffffffffff7fffffffffffffff7f861aff"
+    "6a"
+    "6a83dd0186da68953384dd01869a58606ba4dd010a000a00040002000000000008000200000000000c000200000000"
+    "00"
+    "1000020000000000140002000000000018000200010000004e04000001020000020000001c00020020000000000000"
+    "00"
+    "00000000000000000000000006000800200002000e0010002400020028000200000000000000000010000000000000"
+    "00"
+    "000000000000000000000000000000000000000000000000010000002c000200000000000000000000000000050000"
+    "00"
+    "000000000500000061006c006900630065000000000000000000000000000000000000000000000000000000000000"
+    "00"
+    "0000000000000000000000000000000000000000000000000000000000000000020000000102000007000000510400"
+    "00"
+    "0700000004000000000000000300000044004300310000000800000000000000070000004500580041004d0050004c"
+    "00"
+    "4500000004000000010400000000000515000000e4bba5108af1decc38fe0c13010000003000020007000000010000"
+    "00"
+    "01010000000000120100000000000000";
+
+TEST(PacTest, DecodesALogonInformationSambaIssued) {
+  Identity identity{"EXAMPLE", "alice", "S-1-5-21-9-9-9-1", {"S-1-1-0"}};
+  const Status st = SetSidsFromPac(HexDecode(kSambaLogonInfo).value(), &identity);
+  ASSERT_TRUE(st.ok()) << st.message();
+  const std::string domain = "S-1-5-21-279296996-3437162890-319618616";
+  EXPECT_EQ(identity.sid, domain + "-1102");
+  // S-1-18-1: "authentication authority asserted identity", an ExtraSid.
+  EXPECT_THAT(identity.group_sids, ::testing::ElementsAre("S-1-1-0", "S-1-5-11", domain + "-513",
+                                                          domain + "-1105", "S-1-18-1"));
+}
+
 TEST(PacTest, DecodesTheLogonInformation) {
   PacSpec spec;
   spec.resource_domain = DomainSid({21, 4, 5, 6});
