@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <utility>
@@ -272,8 +271,8 @@ class KerberosServerContext final : public SecurityContext {
   // The SIDs of the ticket's PAC when it has one whose server signature MIT
   // verified (`authenticated`) with the key from our keytab; without one the
   // derived SIDs stay and the CA asks the directory. A verified PAC that
-  // does not decode fails the authentication: the KDC's statement of the
-  // client's groups, unreadable, might have excluded it from something.
+  // does not decode fails the authentication: without the client's groups a
+  // deny entry naming one of them would be missed.
   Status TakePacSids(gss_name_t source) {
     static constexpr char kLogonInfo[] = "urn:mspac:logon-info";
     gss_buffer_desc attribute{sizeof(kLogonInfo) - 1, const_cast<char*>(kLogonInfo)};
