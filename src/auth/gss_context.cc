@@ -138,6 +138,29 @@ Status GssContext::Protect(AuthLevel level, std::span<std::uint8_t> pdu, std::si
   return Status::Ok();
 }
 
+Result<Bytes> GssContext::MakeMechListMic(std::span<const std::uint8_t> message) {
+  if (!established_) return Status::FailedPrecondition("Kerberos context is not established");
+  gss_buffer_desc input{message.size(), const_cast<std::uint8_t*>(message.data())};
+  gss_buffer_desc token = GSS_C_EMPTY_BUFFER;
+  OM_uint32 minor = 0;
+  const OM_uint32 major = gss_get_mic(&minor, context_, GSS_C_QOP_DEFAULT, &input, &token);
+  if (GSS_ERROR(major)) return Status::Internal("gss_get_mic: " + GssMessage(major, minor));
+  return TakeGssBuffer(token);
+}
+
+Status GssContext::VerifyMechListMic(std::span<const std::uint8_t> message,
+                                     std::span<const std::uint8_t> mic) {
+  if (!established_) return Status::FailedPrecondition("Kerberos context is not established");
+  gss_buffer_desc input{message.size(), const_cast<std::uint8_t*>(message.data())};
+  gss_buffer_desc token{mic.size(), const_cast<std::uint8_t*>(mic.data())};
+  OM_uint32 minor = 0;
+  const OM_uint32 major = gss_verify_mic(&minor, context_, &input, &token, nullptr);
+  if (major != GSS_S_COMPLETE) {
+    return Status::PermissionDenied("Kerberos mechListMIC refused: " + GssMessage(major, minor));
+  }
+  return Status::Ok();
+}
+
 Status GssContext::Unprotect(AuthLevel level, std::span<std::uint8_t> pdu, std::size_t body_offset,
                              std::size_t body_length, std::span<const std::uint8_t> signature) {
   if (!established_) return Status::FailedPrecondition("Kerberos context is not established");

@@ -64,6 +64,10 @@ class GssContext : public SecurityContext {
                  std::size_t body_length, std::span<std::uint8_t> signature) final;
   Status Unprotect(AuthLevel level, std::span<std::uint8_t> pdu, std::size_t body_offset,
                    std::size_t body_length, std::span<const std::uint8_t> signature) final;
+  // gss_get_mic / gss_verify_mic over the message, outside the PDU sequence.
+  Result<Bytes> MakeMechListMic(std::span<const std::uint8_t> message) final;
+  Status VerifyMechListMic(std::span<const std::uint8_t> message,
+                           std::span<const std::uint8_t> mic) final;
 
  protected:
   // Marks the context established after measuring its token sizes.

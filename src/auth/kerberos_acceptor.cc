@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "auth/gss_context.h"
+#include "openadcs/auth/pac.h"
 #include "openadcs/auth/spnego.h"
 #include "openadcs/auth/user_file.h"
 
@@ -129,6 +131,39 @@ class KerberosServerContext final : public internal::GssContext {
     const std::string user = principal.substr(0, at);
     identity_ = Identity{settings_->domain, user, UserFileAccountSid(settings_->domain, user),
                          UserFileAccountGroups()};
+    return TakePacSids(source);
+  }
+
+  // The SIDs of the ticket's PAC when it has one whose server signature MIT
+  // verified (`authenticated`) with the key from our keytab; without one the
+  // derived SIDs stay and the CA asks the directory. A verified PAC that
+  // does not decode fails the authentication: without the client's groups a
+  // deny entry naming one of them would be missed.
+  Status TakePacSids(gss_name_t source) {
+    static constexpr char kLogonInfo[] = "urn:mspac:logon-info";
+    gss_buffer_desc attribute{sizeof(kLogonInfo) - 1, const_cast<char*>(kLogonInfo)};
+    int authenticated = 0;
+    int complete = 0;
+    int more = -1;
+    gss_buffer_desc value = GSS_C_EMPTY_BUFFER;
+    OM_uint32 minor = 0;
+    const OM_uint32 major = gss_get_name_attribute(&minor, source, &attribute, &authenticated,
+                                                   &complete, &value, nullptr, &more);
+    if (major == GSS_S_UNAVAILABLE) return Status::Ok();  // no PAC, or none of this type
+    if (GSS_ERROR(major)) {
+      return Status::PermissionDenied("cannot read the PAC of " + identity_.Qualified() + ": " +
+                                      GssMessage(major, minor));
+    }
+    const Bytes logon_info(static_cast<const std::uint8_t*>(value.value),
+                           static_cast<const std::uint8_t*>(value.value) + value.length);
+    OM_uint32 ignored = 0;
+    gss_release_buffer(&ignored, &value);
+    if (authenticated == 0) return Status::Ok();
+    Status applied = SetSidsFromPac(logon_info, &identity_);
+    if (!applied.ok()) {
+      return Status::PermissionDenied("PAC of " + identity_.Qualified() +
+                                      " refused: " + applied.message());
+    }
     return Status::Ok();
   }
 
@@ -163,7 +198,8 @@ class SpnegoServerContext final : public SecurityContext {
     return out;
   }
 
-  bool established() const override { return inner_ && inner_->established(); }
+  // Not before the mechListMICs, when exchanged, have been checked.
+  bool established() const override { return established_; }
   const Identity& identity() const override { return inner_->identity(); }
   std::size_t signature_size(AuthLevel level) const override {
     return inner_->signature_size(level);
@@ -187,6 +223,7 @@ class SpnegoServerContext final : public SecurityContext {
   Result<Bytes> Start(std::span<const std::uint8_t> in) {
     Result<spnego::NegTokenInit> init = spnego::DecodeInitialToken(in);
     if (!init.ok()) return init.status();
+    mech_types_ = spnego::EncodeMechTypeList(init->mech_types);
     // The first mechanism of the client's list that we have.
     for (std::size_t i = 0; i < init->mech_types.size() && !inner_; ++i) {
       const Bytes& oid = init->mech_types[i];
@@ -203,8 +240,9 @@ class SpnegoServerContext final : public SecurityContext {
       inner_ = std::move(*context);
       inner_->set_header_signing(header_signing_);
       mech_ = oid;
+      preferred_ = i == 0;
       // The optimistic token is for the client's first mechanism only.
-      if (i == 0 && init->mech_token) return Answer(*init->mech_token, true);
+      if (i == 0 && init->mech_token) return Answer(*init->mech_token, true, init->mech_list_mic);
     }
     if (!inner_) return Status::PermissionDenied("SPNEGO: no mechanism in common with the client");
     spnego::NegTokenResp resp;
@@ -220,28 +258,62 @@ class SpnegoServerContext final : public SecurityContext {
       return Status::PermissionDenied("SPNEGO: the client rejected the negotiation");
     }
     if (!resp->response_token) return Status::InvalidArgument("SPNEGO: no mechanism token");
-    return Answer(*resp->response_token, false);
+    return Answer(*resp->response_token, false, resp->mech_list_mic);
   }
 
   // Hands `token` to the mechanism and wraps its answer. A final leg that
   // completes the context with nothing to say is answered with nothing (an
-  // AUTH3 must not be answered).
-  Result<Bytes> Answer(std::span<const std::uint8_t> token, bool first) {
+  // AUTH3 must not be answered), unless mechListMICs are exchanged.
+  Result<Bytes> Answer(std::span<const std::uint8_t> token, bool first,
+                       const std::optional<Bytes>& client_mic) {
     Result<Bytes> out = inner_->Step(token);
     if (!out.ok()) return out.status();
-    if (out->empty() && inner_->established() && !first) return Bytes();
+    std::optional<Bytes> our_mic;
+    if (inner_->established()) {
+      Result<std::optional<Bytes>> mic = ExchangeMics(client_mic);
+      if (!mic.ok()) return mic.status();
+      our_mic = std::move(*mic);
+    }
+    established_ = inner_->established();
+    if (out->empty() && established_ && !first && !our_mic) return Bytes();
     spnego::NegTokenResp resp;
     resp.neg_state = inner_->established() ? spnego::NegState::kAcceptCompleted
                                            : spnego::NegState::kAcceptIncomplete;
     if (first) resp.supported_mech = mech_;
     if (!out->empty()) resp.response_token = std::move(*out);
+    resp.mech_list_mic = std::move(our_mic);
     return spnego::EncodeNegTokenResp(resp);
+  }
+
+  // RFC 4178 section 5 at completion: the exchange protects the mechanism
+  // list against a downgrade, so it is required when the mechanism chosen
+  // was not the client's first or when the mechanism demands it (NTLM with
+  // a MIC), and done whenever the client sent a MIC. The client's token
+  // completes our mechanisms, so its MIC comes with it: verified here, and
+  // ours returned. Nothing when the exchange is neither required nor begun.
+  Result<std::optional<Bytes>> ExchangeMics(const std::optional<Bytes>& client_mic) {
+    const bool required = !preferred_ || inner_->RequiresMechListMic();
+    if (!client_mic) {
+      if (!required) return std::optional<Bytes>();
+      return Status::PermissionDenied(
+          std::string("SPNEGO: the client sent no mechListMIC, "
+                      "required because ") +
+          (preferred_ ? "its NTLM message had a MIC" : "the mechanism was not its first choice"));
+    }
+    Status verified = inner_->VerifyMechListMic(mech_types_, *client_mic);
+    if (!verified.ok()) return Status::PermissionDenied("SPNEGO: " + verified.message());
+    Result<Bytes> ours = inner_->MakeMechListMic(mech_types_);
+    if (!ours.ok()) return ours.status();
+    return std::optional<Bytes>(std::move(*ours));
   }
 
   std::shared_ptr<Acceptor> kerberos_;
   std::shared_ptr<Acceptor> ntlm_;
   std::unique_ptr<SecurityContext> inner_;
   Bytes mech_;
+  Bytes mech_types_;  // the DER list the mechListMICs cover
+  bool preferred_ = false;
+  bool established_ = false;
   bool header_signing_ = false;
   bool failed_ = false;
 };

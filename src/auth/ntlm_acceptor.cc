@@ -186,6 +186,7 @@ class NtlmServerContext final : public internal::NtlmContext {
     if (!security.ok()) return security.status();
     security_.emplace(std::move(*security));
     identity_ = std::move(account->identity);
+    requires_mech_list_mic_ = MicAnnounced(*client_info);
     return Bytes();
   }
 
@@ -206,15 +207,17 @@ class NtlmServerContext final : public internal::NtlmContext {
                                     " is refused");
   }
 
+  static bool MicAnnounced(const TargetInfo& client_info) {
+    const AvPair* av_flags = FindAvPair(client_info, AvId::kFlags);
+    return av_flags != nullptr && av_flags->value.size() == 4 &&
+           (av_flags->value[0] & kAvFlagMicPresent) != 0;
+  }
+
   // MIC = HMAC_MD5(ExportedSessionKey, NEGOTIATE || CHALLENGE || AUTHENTICATE
   // with the MIC zeroed), required when the response's MsvAvFlags says so.
   Status CheckMic(const TargetInfo& client_info, const AuthenticateMessage& authenticate,
                   std::span<const std::uint8_t> in, const Key16& exported) const {
-    const AvPair* av_flags = FindAvPair(client_info, AvId::kFlags);
-    if (av_flags == nullptr || av_flags->value.size() != 4 ||
-        (av_flags->value[0] & kAvFlagMicPresent) == 0) {
-      return Status::Ok();
-    }
+    if (!MicAnnounced(client_info)) return Status::Ok();
     if (!authenticate.mic) return Status::PermissionDenied("NTLM MIC announced but missing");
     Bytes all = negotiate_;
     all.insert(all.end(), challenge_.begin(), challenge_.end());

@@ -29,10 +29,22 @@ class NtlmContext : public SecurityContext {
     if (!security_) return Status::FailedPrecondition("NTLM context is not established");
     return security_->Unprotect(level, pdu, body_offset, body_length, signature);
   }
+  Result<Bytes> MakeMechListMic(std::span<const std::uint8_t> message) final {
+    if (!security_) return Status::FailedPrecondition("NTLM context is not established");
+    return security_->MakeMechListMic(message);
+  }
+  Status VerifyMechListMic(std::span<const std::uint8_t> message,
+                           std::span<const std::uint8_t> mic) final {
+    if (!security_) return Status::FailedPrecondition("NTLM context is not established");
+    return security_->VerifyMechListMic(message, mic);
+  }
+  bool RequiresMechListMic() const final { return requires_mech_list_mic_; }
 
  protected:
   std::optional<ntlm::SessionSecurity> security_;
   Identity identity_;
+  // The AUTHENTICATE message carried a MIC (MS-SPNG 3.1.5.1 note 8).
+  bool requires_mech_list_mic_ = false;
 };
 
 }  // namespace openadcs::auth::internal

@@ -55,17 +55,54 @@ Result<SessionSecurity> SessionSecurity::Create(Role role, std::uint32_t flags,
   if (!send_seal.ok()) return send_seal.status();
   auto receive_seal = Rc4::Create(*receive_seal_key);
   if (!receive_seal.ok()) return receive_seal.status();
-  return SessionSecurity(flags, *send_sign, *receive_sign, std::move(*send_seal),
-                         std::move(*receive_seal));
+  return SessionSecurity(flags, *send_sign, *receive_sign, *send_seal_key, *receive_seal_key,
+                         std::move(*send_seal), std::move(*receive_seal));
 }
 
 SessionSecurity::SessionSecurity(std::uint32_t flags, const Key16& send_sign,
-                                 const Key16& receive_sign, Rc4 send_seal, Rc4 receive_seal)
+                                 const Key16& receive_sign, const Key16& send_seal_key,
+                                 const Key16& receive_seal_key, Rc4 send_seal, Rc4 receive_seal)
     : flags_(flags),
       send_sign_(send_sign),
       receive_sign_(receive_sign),
+      send_seal_key_(send_seal_key),
+      receive_seal_key_(receive_seal_key),
       send_seal_(std::move(send_seal)),
       receive_seal_(std::move(receive_seal)) {}
+
+Result<Bytes> SessionSecurity::FirstSignature(const Key16& sign, const Key16& seal_key,
+                                              std::span<const std::uint8_t> message) const {
+  if (broken_ || send_seq_ != 0 || receive_seq_ != 0) {
+    return Status::FailedPrecondition("NTLM mechListMIC after the first protected PDU");
+  }
+  auto mac = Checksum(sign, 0, message);
+  if (!mac.ok()) return mac.status();
+  Challenge8 checksum = *mac;
+  if ((flags_ & kNegotiateKeyExchange) != 0) {
+    auto stream = Rc4::Create(seal_key);
+    if (!stream.ok()) return stream.status();
+    OPENADCS_RETURN_IF_ERROR(stream->Apply(checksum));
+  }
+  Bytes signature(kSignatureBytes, 0);
+  Store32(signature, 1);
+  std::copy(checksum.begin(), checksum.end(), signature.begin() + 4);
+  return signature;  // SeqNum 0
+}
+
+Result<Bytes> SessionSecurity::MakeMechListMic(std::span<const std::uint8_t> message) const {
+  return FirstSignature(send_sign_, send_seal_key_, message);
+}
+
+Status SessionSecurity::VerifyMechListMic(std::span<const std::uint8_t> message,
+                                          std::span<const std::uint8_t> mic) const {
+  Result<Bytes> expected = FirstSignature(receive_sign_, receive_seal_key_, message);
+  if (!expected.ok()) return expected.status();
+  if (mic.size() != expected->size() ||
+      CRYPTO_memcmp(mic.data(), expected->data(), mic.size()) != 0) {
+    return Status::PermissionDenied("NTLM mechListMIC refused");
+  }
+  return Status::Ok();
+}
 
 Status SessionSecurity::CheckLevel(AuthLevel level) const {
   if (level < AuthLevel::kPacket) {

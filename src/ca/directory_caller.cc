@@ -20,7 +20,9 @@ constexpr const char* kEnterpriseDomainControllers = "S-1-5-9";
 
 Caller WithDirectorySids(Caller authenticated, directory::IdentityLookup* lookup,
                          LogLimiter& outage_log) {
-  if (lookup == nullptr || authenticated.name.empty()) return authenticated;
+  if (lookup == nullptr || authenticated.name.empty() || authenticated.sids_from_pac) {
+    return authenticated;
+  }
   auto entry = std::make_shared<const Result<directory::DirectoryIdentity>>(
       lookup->Lookup(authenticated.name));
   if (!entry->ok()) {

@@ -33,27 +33,6 @@ const Uuid& kClsidPropsOutInfo = kClsidPropertiesOut;  // MS-DCOM 1.9 gives both
 // MSHCTX_DIFFERENTMACHINE, what clients put in the CustomHeader's destCtx.
 constexpr std::uint32_t kDestDifferentMachine = 2;
 
-// NDR type serialization version 1 (MS-RPCE 2.2.6): common header
-// {version 1, little-endian 0x10, length 8, filler}, private header
-// {object buffer length, filler}, then the body, its own NDR stream.
-constexpr std::size_t kSerializationHeaderSize = 16;
-
-Status OpenSerialized(std::span<const std::uint8_t> in, std::span<const std::uint8_t>* body) {
-  if (in.size() < kSerializationHeaderSize) {
-    return Status::InvalidArgument("activation property shorter than its serialization header");
-  }
-  if (in[0] != 1 || in[1] != 0x10 || in[2] != 8 || in[3] != 0) {
-    return Status::InvalidArgument("activation property is not little-endian type serialization 1");
-  }
-  const std::uint32_t length = static_cast<std::uint32_t>(in[8]) | (std::uint32_t{in[9]} << 8) |
-                               (std::uint32_t{in[10]} << 16) | (std::uint32_t{in[11]} << 24);
-  if (length > in.size() - kSerializationHeaderSize) {
-    return Status::InvalidArgument("activation property body overruns its size");
-  }
-  *body = in.subspan(kSerializationHeaderSize, length);
-  return Status::Ok();
-}
-
 // Writes the body with `write`, pads it to 8 and puts the headers before it.
 Bytes Serialize(const std::function<void(NdrWriter&)>& write) {
   NdrWriter body;
@@ -129,7 +108,7 @@ Result<Blob> ParseBlob(std::span<const std::uint8_t> objref_bytes, const Uuid& i
       objref_bytes.subspan(objref_bytes.size() - data.size() + 8, size);
 
   std::span<const std::uint8_t> body;
-  OPENADCS_RETURN_IF_ERROR(OpenSerialized(blob, &body));
+  OPENADCS_RETURN_IF_ERROR(OpenTypeSerialization1(blob, &body));
   NdrReader h(body);
   std::uint32_t total_size = 0;
   std::uint32_t header_size = 0;
@@ -160,7 +139,7 @@ Result<Blob> ParseBlob(std::span<const std::uint8_t> objref_bytes, const Uuid& i
   if (!has_classes || !has_sizes) {
     return Status::InvalidArgument("CustomHeader lacks its class ids or sizes");
   }
-  if (header_size < kSerializationHeaderSize + body.size() || header_size > blob.size()) {
+  if (header_size < kTypeSerialization1HeaderBytes + body.size() || header_size > blob.size()) {
     return Status::InvalidArgument("CustomHeader headerSize disagrees with its data");
   }
   std::size_t offset = header_size;
@@ -315,7 +294,7 @@ using PropertyReader = Status (*)(NdrReader&, ActivationIn*);
 
 Status ReadProperty(const Property& p, PropertyReader read, ActivationIn* in) {
   std::span<const std::uint8_t> body;
-  OPENADCS_RETURN_IF_ERROR(OpenSerialized(p.bytes, &body));
+  OPENADCS_RETURN_IF_ERROR(OpenTypeSerialization1(p.bytes, &body));
   NdrReader r(body);
   return read(r, in);
 }
@@ -535,7 +514,7 @@ Result<ActivationOut> DecodeActivationOut(std::span<const std::uint8_t> objref_b
       return Status::InvalidArgument("activation property " + p.clsid.ToString() + " twice");
     *seen = true;
     std::span<const std::uint8_t> body;
-    OPENADCS_RETURN_IF_ERROR(OpenSerialized(p.bytes, &body));
+    OPENADCS_RETURN_IF_ERROR(OpenTypeSerialization1(p.bytes, &body));
     NdrReader r(body);
     OPENADCS_RETURN_IF_ERROR(read(r, &out));
   }

@@ -223,4 +223,21 @@ Status NdrReader::ReadUniqueString(std::optional<std::u16string>* out) {
   return Status::Ok();
 }
 
+Status OpenTypeSerialization1(std::span<const std::uint8_t> in,
+                              std::span<const std::uint8_t>* body) {
+  if (in.size() < kTypeSerialization1HeaderBytes) {
+    return Status::InvalidArgument("NDR type serialization shorter than its headers");
+  }
+  if (in[0] != 1 || in[1] != 0x10 || in[2] != 8 || in[3] != 0) {
+    return Status::InvalidArgument("not little-endian NDR type serialization version 1");
+  }
+  const std::uint32_t length = static_cast<std::uint32_t>(in[8]) | (std::uint32_t{in[9]} << 8) |
+                               (std::uint32_t{in[10]} << 16) | (std::uint32_t{in[11]} << 24);
+  if (length > in.size() - kTypeSerialization1HeaderBytes) {
+    return Status::InvalidArgument("NDR type serialization body overruns its size");
+  }
+  *body = in.subspan(kTypeSerialization1HeaderBytes, length);
+  return Status::Ok();
+}
+
 }  // namespace openadcs::ndr

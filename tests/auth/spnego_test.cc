@@ -2,9 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <memory>
+#include <optional>
 
+#include "auth/ntlm_test_environment.h"
 #include "openadcs/auth/kerberos_acceptor.h"
+#include "openadcs/auth/ntlm_client.h"
 
 namespace openadcs::auth::spnego {
 namespace {
@@ -167,6 +172,17 @@ class EchoContext final : public SecurityContext {
                    std::span<const std::uint8_t>) override {
     return Status::Ok();
   }
+  // Its "MIC" is the message reversed.
+  Result<Bytes> MakeMechListMic(std::span<const std::uint8_t> message) override {
+    return Bytes(message.rbegin(), message.rend());
+  }
+  Status VerifyMechListMic(std::span<const std::uint8_t> message,
+                           std::span<const std::uint8_t> mic) override {
+    if (!std::ranges::equal(Bytes(message.rbegin(), message.rend()), mic)) {
+      return Status::PermissionDenied("bad echo MIC");
+    }
+    return Status::Ok();
+  }
 
  private:
   int legs_ = 0;
@@ -224,6 +240,111 @@ TEST(SpnegoAcceptorTest, OptimisticTokenOfAnotherMechanismIsNotUsed) {
   ASSERT_TRUE(resp.ok());
   EXPECT_EQ(resp->supported_mech, kNtlm);
   EXPECT_FALSE(resp->response_token);
+}
+
+// The client preferred Kerberos, which this acceptor lacks: the downgrade to
+// its second choice must be confirmed by a mechListMIC (RFC 4178 section 5).
+TEST(SpnegoAcceptorTest, ASecondChoiceMechanismNeedsTheMechListMic) {
+  auto spnego = NewSpnegoAcceptor(nullptr, std::make_shared<EchoAcceptor>());
+  ASSERT_TRUE(spnego.ok());
+  NegTokenInit init;
+  init.mech_types = {kMsKerberos, kNtlm};
+  const Bytes mech_list = EncodeMechTypeList(init.mech_types);
+  const Bytes right_mic(mech_list.rbegin(), mech_list.rend());
+  Bytes wrong_mic = right_mic;
+  wrong_mic[0] ^= 1;
+  auto finish = [&](const std::optional<Bytes>& mic) -> Result<Bytes> {
+    auto context = (*spnego)->NewContext();
+    EXPECT_TRUE(context.ok());
+    Result<Bytes> first = (*context)->Step(EncodeInitialToken(init));
+    EXPECT_TRUE(first.ok());
+    NegTokenResp resp;
+    resp.response_token = Hex("0102");
+    EXPECT_TRUE((*context)->Step(EncodeNegTokenResp(resp)).ok());
+    resp.response_token = Hex("0304");
+    resp.mech_list_mic = mic;
+    Result<Bytes> last = (*context)->Step(EncodeNegTokenResp(resp));
+    EXPECT_EQ(last.ok(), (*context)->established());
+    return last;
+  };
+  Result<Bytes> missing = finish(std::nullopt);
+  EXPECT_EQ(missing.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(missing.status().message().find("not its first choice"), std::string::npos)
+      << missing.status().message();
+  EXPECT_EQ(finish(wrong_mic).status().code(), StatusCode::kPermissionDenied);
+
+  Result<Bytes> good = finish(right_mic);
+  ASSERT_TRUE(good.ok()) << good.status().message();
+  Result<NegTokenResp> resp = DecodeNegTokenResp(*good);
+  ASSERT_TRUE(resp.ok());
+  EXPECT_EQ(resp->neg_state, NegState::kAcceptCompleted);
+  EXPECT_EQ(resp->mech_list_mic, right_mic);  // the echo's MIC is the same
+}
+
+// NTLM whose AUTHENTICATE carries a MIC makes the exchange mandatory even as
+// the first choice (MS-SPNG 3.1.5.1): our NTLM client against the real
+// acceptor, each side checking the other's mechListMIC, and the first PDU
+// signed afterwards still verifies (the MIC left the RC4 state alone).
+TEST(SpnegoAcceptorTest, NtlmWithAMicExchangesMechListMics) {
+  testing::NtlmEnvironment& env = testing::NtlmEnvironment::Get();
+  ASSERT_TRUE(env.AddUser("TESTDOM", "spnegomic", "Mic-Pass-1").ok());
+  std::shared_ptr<Acceptor> ntlm(std::shared_ptr<Acceptor>(), &env.acceptor());
+  auto spnego = NewSpnegoAcceptor(nullptr, ntlm);
+  ASSERT_TRUE(spnego.ok());
+  NegTokenInit init;
+  init.mech_types = {kNtlm};
+  const Bytes mech_list = EncodeMechTypeList(init.mech_types);
+
+  enum class Mic { kNone, kWrong, kRight };
+  for (Mic mic : {Mic::kNone, Mic::kWrong, Mic::kRight}) {
+    SCOPED_TRACE(static_cast<int>(mic));
+    std::unique_ptr<SecurityContext> client =
+        NewNtlmClientContext({"TESTDOM", "spnegomic", "Mic-Pass-1", std::nullopt, "WS1"});
+    auto server = (*spnego)->NewContext();
+    ASSERT_TRUE(server.ok());
+    Result<Bytes> negotiate = client->Step({});
+    ASSERT_TRUE(negotiate.ok());
+    init.mech_token = *negotiate;
+    Result<Bytes> first = (*server)->Step(EncodeInitialToken(init));
+    ASSERT_TRUE(first.ok()) << first.status().message();
+    Result<NegTokenResp> challenge = DecodeNegTokenResp(*first);
+    ASSERT_TRUE(challenge.ok() && challenge->response_token);
+    Result<Bytes> authenticate = client->Step(*challenge->response_token);
+    ASSERT_TRUE(authenticate.ok()) << authenticate.status().message();
+    ASSERT_TRUE(client->established());
+    NegTokenResp last;
+    last.response_token = *authenticate;
+    if (mic != Mic::kNone) {
+      Result<Bytes> client_mic = client->MakeMechListMic(mech_list);
+      ASSERT_TRUE(client_mic.ok()) << client_mic.status().message();
+      last.mech_list_mic = *client_mic;
+      if (mic == Mic::kWrong) (*last.mech_list_mic)[5] ^= 1;
+    }
+    Result<Bytes> done = (*server)->Step(EncodeNegTokenResp(last));
+    if (mic != Mic::kRight) {
+      EXPECT_EQ(done.status().code(), StatusCode::kPermissionDenied);
+      EXPECT_FALSE((*server)->established());
+      continue;
+    }
+    ASSERT_TRUE(done.ok()) << done.status().message();
+    Result<NegTokenResp> completed = DecodeNegTokenResp(*done);
+    ASSERT_TRUE(completed.ok());
+    EXPECT_EQ(completed->neg_state, NegState::kAcceptCompleted);
+    ASSERT_TRUE(completed->mech_list_mic);
+    EXPECT_TRUE(client->VerifyMechListMic(mech_list, *completed->mech_list_mic).ok());
+    Bytes wrong_list = mech_list;
+    wrong_list.back() ^= 1;
+    EXPECT_EQ(client->VerifyMechListMic(wrong_list, *completed->mech_list_mic).code(),
+              StatusCode::kPermissionDenied);
+
+    Bytes pdu(16 + 32 + 8, 0x5a);
+    const Bytes plain = pdu;
+    Bytes signature(16);
+    ASSERT_TRUE(client->Protect(AuthLevel::kPrivacy, pdu, 16, 32, signature).ok());
+    Status st = (*server)->Unprotect(AuthLevel::kPrivacy, pdu, 16, 32, signature);
+    EXPECT_TRUE(st.ok()) << st.message();
+    EXPECT_EQ(pdu, plain);
+  }
 }
 
 TEST(SpnegoAcceptorTest, RefusesWhenNoMechanismIsShared) {

@@ -179,6 +179,23 @@ TEST(DirectoryCallerTest, DomainControllersGetEnterpriseDomainControllers) {
       ::testing::ElementsAre("S-1-1-0", "S-1-5-11", "S-1-5-21-7-7-7-516", "S-1-5-21-1-2-3-515"));
 }
 
+TEST(DirectoryCallerTest, SidsFromAVerifiedPacAreKept) {
+  FakeLookup lookup;
+  DirectoryIdentity alice;
+  alice.object_sid = "S-1-5-21-1-2-3-1104";
+  lookup.accounts["EXAMPLE\\alice"] = alice;
+  LogLimiter log_limit(std::chrono::seconds(60));
+  const Caller from_pac{"EXAMPLE\\alice",
+                        "S-1-5-21-1-2-3-1104",
+                        {"S-1-1-0", "S-1-5-11", "S-1-5-21-1-2-3-3001"},
+                        nullptr,
+                        true};
+  const Caller resolved = WithDirectorySids(from_pac, &lookup, log_limit);
+  EXPECT_EQ(resolved.sid, from_pac.sid);
+  EXPECT_EQ(resolved.group_sids, from_pac.group_sids);
+  EXPECT_EQ(lookup.calls, 0);
+}
+
 TEST(DirectoryCallerTest, AnUnreachableDirectoryLeavesTheCallerWithoutSids) {
   FakeLookup lookup;
   lookup.failure = Status::Unavailable("ldap://dc1: Can't contact LDAP server");

@@ -3,22 +3,26 @@
 // the CA's service account, and Debian's python3-impacket enrolls over
 // ICertPassage and over DCOM at packet privacy, which tshark decodes without
 // complaint. impacket cannot sign with Kerberos, so our own initiator checks
-// integrity (and header signing) against the acceptor in-process. The
-// `openadcs` CLI with -k (raw Kerberos, auth type 16) enrolls over both
-// protocols at privacy. Tickets for another service and tickets the keytab
-// has no key for are refused.
+// integrity (and header signing) against the acceptor in-process, and that
+// the identity's SIDs (a group of the user's among them) come from the PAC.
+// The `openadcs` CLI with -k (raw Kerberos, auth type 16) enrolls over both
+// protocols at privacy. Tickets for another service, tickets the keytab has
+// no key for, a keytab with the right key versions but other keys, and an
+// expired ticket are refused.
 //
 // Samba's and the DCOM ports are fixed (88, 389, 135), so this lives in the
 // dcom_interop_test binary, whose tests each run in a network namespace of
 // their own. Provisioning Samba takes up to a minute, so one test walks
 // through every case on one domain.
 //
-// Not covered: an expired ticket. Samba's KDC issues tickets no shorter than
-// its minimum lifetime and neither client nor KDC clock can be moved here
-// without waiting.
+// The expired ticket is forged (kerberos_forge.py): Samba's KDC issues
+// tickets no shorter than its minimum lifetime and no clock can be moved
+// here, so the test re-encrypts a real ticket with the service key from the
+// keytab and an end time in the past.
 #include <gtest/gtest.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -52,26 +56,44 @@ constexpr const char* kOtherHost = "other.example.com";
 constexpr const char* kUserPassword = "Alice.Kerberos-1";
 constexpr const char* kServicePassword = "Ca.Service-Acct-1";
 
-// Our initiator (the client library's) with the ticket to
-// host/ca.example.com in `ccache`, against the acceptor in this process:
-// the three DCE-style legs, then PDUs both ways at integrity and privacy,
-// and tampered ones refused. With `header_signing`
-// (PFC_SUPPORT_HEADER_SIGN) the header and trailer are signed too.
-void ExpectInitiatorInterworks(const std::filesystem::path& keytab,
-                               const std::filesystem::path& ccache, bool header_signing) {
+Result<std::unique_ptr<auth::SecurityContext>> NewServerContext(
+    const std::filesystem::path& keytab) {
   auth::KerberosAcceptorOptions options;
   options.keytab = keytab;
   options.realm = "EXAMPLE.COM";
   options.netbios_domain_name = "EXAMPLE";
   Result<std::unique_ptr<auth::Acceptor>> acceptor = auth::NewKerberosAcceptor(options);
-  ASSERT_TRUE(acceptor.ok()) << acceptor.status().message();
-  Result<std::unique_ptr<auth::SecurityContext>> server = (*acceptor)->NewContext();
-  ASSERT_TRUE(server.ok());
-  auth::SecurityContext& s = **server;
+  if (!acceptor.ok()) return acceptor.status();
+  return (*acceptor)->NewContext();
+}
+
+// Our initiator (the client library's) with the ticket to
+// host/ca.example.com in `ccache`.
+Result<std::unique_ptr<auth::SecurityContext>> NewClientContext(
+    const std::filesystem::path& ccache) {
   auth::KerberosInitiatorOptions initiator;
   initiator.ccache = ccache.string();
   initiator.target = std::string("host/") + kCaHost;
-  Result<std::unique_ptr<auth::SecurityContext>> client = auth::NewKerberosClientContext(initiator);
+  return auth::NewKerberosClientContext(initiator);
+}
+
+// Our initiator against the acceptor in this process: the three DCE-style
+// legs, then PDUs both ways at integrity and privacy, and tampered ones
+// refused. With `header_signing` (PFC_SUPPORT_HEADER_SIGN) the header and
+// trailer are signed too. The identity's SIDs come from the ticket's PAC,
+// with `group_sid` among them.
+void ExpectInitiatorInterworks(const std::filesystem::path& keytab,
+                               const std::filesystem::path& ccache, bool header_signing,
+                               const std::string& group_sid) {
+  auth::KerberosAcceptorOptions options;
+  options.keytab = keytab;
+  options.realm = "EXAMPLE.COM";
+  options.netbios_domain_name = "EXAMPLE";
+  Result<std::unique_ptr<auth::Acceptor>> acceptor = auth::NewKerberosAcceptor(options);
+  Result<std::unique_ptr<auth::SecurityContext>> server = NewServerContext(keytab);
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  auth::SecurityContext& s = **server;
+  Result<std::unique_ptr<auth::SecurityContext>> client = NewClientContext(ccache);
   ASSERT_TRUE(client.ok()) << client.status().message();
   auth::SecurityContext& c = **client;
   s.set_header_signing(header_signing);
@@ -92,6 +114,11 @@ void ExpectInitiatorInterworks(const std::filesystem::path& keytab,
   ASSERT_TRUE(s.established());
   EXPECT_EQ(s.identity().Qualified(), "EXAMPLE\\alice");
   EXPECT_EQ(c.identity().Qualified(), "EXAMPLE.COM\\alice");
+  EXPECT_TRUE(s.identity().sids_from_pac);
+  EXPECT_TRUE(s.identity().sid.starts_with("S-1-5-21-")) << s.identity().sid;
+  EXPECT_NE(std::find(s.identity().group_sids.begin(), s.identity().group_sids.end(), group_sid),
+            s.identity().group_sids.end())
+      << group_sid;
 
   // A PDU: 16 header bytes, a 32-byte body, an 8-byte trailer.
   constexpr std::size_t kBody = 16;
@@ -130,6 +157,40 @@ void ExpectInitiatorInterworks(const std::filesystem::path& keytab,
   pdu[kBody] ^= 1;
   EXPECT_EQ(s.Unprotect(auth::AuthLevel::kIntegrity, pdu, kBody, kBodyLength, signature).code(),
             StatusCode::kPermissionDenied);
+}
+
+// The right principals and key versions with other keys: MIT cannot decrypt
+// the ticket and the acceptor refuses it.
+void ExpectWrongKeytabRefused(const std::filesystem::path& keytab,
+                              const std::filesystem::path& ccache) {
+  const std::filesystem::path wrong = keytab.parent_path() / "wrong.keytab";
+  const std::string json = testing::RunInteropScript(
+      "kerberos_forge.py", {"rekey", "--keytab", keytab.string(), "--out", wrong.string()});
+  ASSERT_EQ(JsonField(json, "error"), "") << json;
+  Result<std::unique_ptr<auth::SecurityContext>> server = NewServerContext(wrong);
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  Result<std::unique_ptr<auth::SecurityContext>> client = NewClientContext(ccache);
+  ASSERT_TRUE(client.ok()) << client.status().message();
+  Result<Bytes> ap_req = (*client)->Step({});
+  ASSERT_TRUE(ap_req.ok()) << ap_req.status().message();
+  Result<Bytes> ap_rep = (*server)->Step(*ap_req);
+  ASSERT_FALSE(ap_rep.ok());
+  EXPECT_EQ(ap_rep.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(ap_rep.status().message().find("Kerberos authentication failed"), std::string::npos)
+      << ap_rep.status().message();
+}
+
+// A copy of `ccache` whose ticket to host/ca.example.com ended two hours ago,
+// re-encrypted with the service key, so only its times are wrong.
+std::filesystem::path ExpiredTicketCache(const std::filesystem::path& keytab,
+                                         const std::filesystem::path& ccache) {
+  const std::filesystem::path expired = ccache.parent_path() / "expired.ccache";
+  const std::string json = testing::RunInteropScript(
+      "kerberos_forge.py",
+      {"expire", "--keytab", keytab.string(), "--ccache", ccache.string(), "--service",
+       std::string("host/") + kCaHost, "--out", expired.string()});
+  EXPECT_EQ(JsonField(json, "error"), "") << json;
+  return expired;
 }
 
 class KerberosInteropTest : public testing::InteropTest {
@@ -223,6 +284,12 @@ TEST_F(KerberosInteropTest, ImpacketEnrollsWithKerberosAndWrongTicketsAreRefused
   // The account's keys (AES and RC4, salted with its name); tickets to any
   // of its SPNs are encrypted with them.
   ASSERT_EQ(samba->ExportKeytab(keytab, "caacct"), "");
+  // A group of alice's, which the KDC puts in her tickets' PAC.
+  const std::string group_dn = testing::SambaServer::UserDn("caenrollers");
+  ASSERT_EQ(samba->CreateGroup("caenrollers"), "");
+  ASSERT_EQ(samba->AddMember(group_dn, testing::SambaServer::UserDn("alice")), "");
+  const std::string group_sid = samba->ObjectSid(group_dn);
+  ASSERT_FALSE(group_sid.empty());
 
   ASSERT_TRUE(
       StartDaemon("[rpc]\naddress = \"127.0.0.1\"\nepm_port = 135\nicpr_port = 0\n"
@@ -272,8 +339,9 @@ TEST_F(KerberosInteropTest, ImpacketEnrollsWithKerberosAndWrongTicketsAreRefused
 
   // impacket 0.10 cannot sign with Kerberos (its AES GSS_GetMIC mixes str
   // and bytes): our initiator checks integrity, and privacy again.
-  ExpectInitiatorInterworks(keytab, ccache, false);
-  ExpectInitiatorInterworks(keytab, ccache, true);
+  ExpectInitiatorInterworks(keytab, ccache, false, group_sid);
+  ExpectInitiatorInterworks(keytab, ccache, true, group_sid);
+  ExpectWrongKeytabRefused(keytab, ccache);
   // The CLI with -k, over both protocols.
   ExpectCliEnrolls(*samba, ccache, true);
   ExpectCliEnrolls(*samba, ccache, false);
@@ -293,6 +361,12 @@ TEST_F(KerberosInteropTest, ImpacketEnrollsWithKerberosAndWrongTicketsAreRefused
   json = Icpr(ccache, kOtherHost, "kerberos-other");
   EXPECT_NE(JsonField(json, "error"), "") << json;
   EXPECT_EQ(JsonField(json, "disposition"), "") << json;
+
+  // A ticket that ended two hours ago.
+  json = Icpr(ExpiredTicketCache(keytab, ccache), kCaHost, "kerberos-expired");
+  EXPECT_NE(JsonField(json, "error"), "") << json;
+  EXPECT_EQ(JsonField(json, "disposition"), "") << json;
+  EXPECT_NE(DaemonLog().find("Ticket expired"), std::string::npos) << DaemonLog();
 
   // A new password gives the account new keys: tickets are encrypted with
   // a key version the daemon's keytab lacks.

@@ -11,13 +11,19 @@
 //
 // SPNEGO is decoded here (see spnego.h): it selects Kerberos (either
 // Kerberos OID) or NTLM, in the client's order of preference, and drives that
-// mechanism's context. mechListMIC is neither checked nor sent: a client that
-// requires it (NTLM under SPNEGO with a Windows peer) fails the handshake.
+// mechanism's context. The mechListMIC (RFC 4178 section 5) is verified and
+// ours sent when the mechanism chosen was not the client's first, when NTLM's
+// AUTHENTICATE carried a MIC, or whenever the client sends one; a required
+// one missing or wrong fails the handshake. It comes with the client's last
+// mechanism token, so our answer to that leg is then not empty: clients
+// that send it in an AUTH3 (which is never answered) fail.
 //
 // A client principal user@REALM becomes Identity{domain = the NetBIOS domain
 // configured for REALM, user}; principals of other realms are refused. The
-// identity's SIDs are derived as for user-file accounts (user_file.h), so the
-// CA's security settings name Kerberos users as 'DOMAIN\user'.
+// identity's SIDs come from the ticket's PAC when MIT verified its server
+// signature (pac.h; Identity::sids_from_pac); otherwise they are derived as
+// for user-file accounts (user_file.h), so the CA's security settings name
+// Kerberos users as 'DOMAIN\user'.
 #ifndef OPENADCS_AUTH_KERBEROS_ACCEPTOR_H_
 #define OPENADCS_AUTH_KERBEROS_ACCEPTOR_H_
 

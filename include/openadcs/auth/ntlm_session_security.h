@@ -51,9 +51,23 @@ class SessionSecurity {
   Status Unprotect(AuthLevel level, std::span<std::uint8_t> pdu, std::size_t body_offset,
                    std::size_t body_length, std::span<const std::uint8_t> signature);
 
+  // SPNEGO's mechListMIC (MS-SPNG 3.2.5.1): the signature of `message` as
+  // the first PDU's would be made (sequence number 0, the RC4 stream's
+  // first bytes), leaving the session as it was, so that the first PDU is
+  // signed with the same state. Ours, and the check of the peer's (a wrong
+  // one: kPermissionDenied). Errors: a PDU was already protected
+  // (kFailedPrecondition).
+  Result<Bytes> MakeMechListMic(std::span<const std::uint8_t> message) const;
+  Status VerifyMechListMic(std::span<const std::uint8_t> message,
+                           std::span<const std::uint8_t> mic) const;
+
  private:
   SessionSecurity(std::uint32_t flags, const Key16& send_sign, const Key16& receive_sign,
-                  Rc4 send_seal, Rc4 receive_seal);
+                  const Key16& send_seal_key, const Key16& receive_seal_key, Rc4 send_seal,
+                  Rc4 receive_seal);
+  // The signature of `message` with sequence number 0 and a fresh stream.
+  Result<Bytes> FirstSignature(const Key16& sign, const Key16& seal_key,
+                               std::span<const std::uint8_t> message) const;
   Status CheckLevel(AuthLevel level) const;
   // HMAC_MD5(key, seq || pdu)[0..8], before any RC4.
   static Result<Challenge8> Checksum(const Key16& key, std::uint32_t seq,
@@ -62,6 +76,8 @@ class SessionSecurity {
   std::uint32_t flags_;
   Key16 send_sign_;
   Key16 receive_sign_;
+  Key16 send_seal_key_;
+  Key16 receive_seal_key_;
   Rc4 send_seal_;
   Rc4 receive_seal_;
   std::uint32_t send_seq_ = 0;

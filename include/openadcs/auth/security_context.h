@@ -51,6 +51,10 @@ struct Identity {
   std::string user;
   std::string sid;  // empty when the acceptor knows none
   std::vector<std::string> group_sids;
+  // True when sid and group_sids come from a Kerberos PAC whose signature
+  // was verified: the domain's own statement of the account's access token,
+  // which the CA uses as it is instead of asking the directory.
+  bool sids_from_pac = false;
   // "DOMAIN\user", the form the CA records as the requester.
   std::string Qualified() const { return domain.empty() ? user : domain + "\\" + user; }
 };
@@ -83,6 +87,23 @@ class SecurityContext {
   // covers them, otherwise only the body. NTLM always signs the whole PDU and
   // ignores this. Called before the first Protect or Unprotect.
   virtual void set_header_signing(bool /*on*/) {}
+
+  // SPNEGO's mechListMIC (RFC 4178 section 5): this context's checksum over
+  // `message` (the DER of the initiator's mechTypes list) and the check of
+  // the peer's. Neither disturbs the per-PDU protection that follows.
+  // REQUIRES: established(). Mechanisms without one answer
+  // kFailedPrecondition; a wrong MIC is kPermissionDenied.
+  virtual Result<Bytes> MakeMechListMic(std::span<const std::uint8_t> /*message*/) {
+    return Status::FailedPrecondition("this mechanism has no mechListMIC");
+  }
+  virtual Status VerifyMechListMic(std::span<const std::uint8_t> /*message*/,
+                                   std::span<const std::uint8_t> /*mic*/) {
+    return Status::FailedPrecondition("this mechanism has no mechListMIC");
+  }
+  // Whether the mechanism itself makes the mechListMIC exchange mandatory
+  // (NTLM whose AUTHENTICATE carried a MIC, MS-SPNG 3.1.5.1 note 8).
+  // REQUIRES: established().
+  virtual bool RequiresMechListMic() const { return false; }
 
   // Protects an outgoing PDU. `pdu` is the whole PDU without its auth_value
   // (header, body, padding, sec_trailer) with the final frag_length and

@@ -27,6 +27,9 @@ struct Caller {
   // (ca/directory_caller.h), error included, so that the policy of the
   // caller's request does not ask again; null when it was not asked.
   std::shared_ptr<const Result<directory::DirectoryIdentity>> directory_entry = nullptr;
+  // The SIDs are the domain's own (a verified Kerberos PAC), as a Windows
+  // access token's are: the directory lookup leaves them as they are.
+  bool sids_from_pac = false;
 };
 
 }  // namespace openadcs::ca

@@ -11,8 +11,9 @@
 
 namespace openadcs::ca {
 
-// `authenticated` as access checks should see it. With `lookup` null, or an
-// unauthenticated caller (no name): unchanged. When the directory knows the
+// `authenticated` as access checks should see it. With `lookup` null, an
+// unauthenticated caller (no name), or SIDs from a verified PAC
+// (sids_from_pac): unchanged. When the directory knows the
 // account: its objectSid as sid, and its tokenGroups plus Everyone (S-1-1-0)
 // and Authenticated Users (S-1-5-11) as group_sids, in place of what
 // authentication gave; a member of its domain's Domain Controllers (RID 516)

@@ -122,6 +122,16 @@ class NdrReader {
   std::unordered_set<std::uint32_t> full_pointer_ids_;
 };
 
+// NDR type serialization version 1 (MS-RPCE 2.2.6): a common header
+// {version 1, little-endian 0x10, length 8, filler} and a private header
+// {object buffer length, filler}, then the body, an NDR stream of its own.
+inline constexpr std::size_t kTypeSerialization1HeaderBytes = 16;
+// Sets *body to the body of the serialized type at the start of `in`.
+// Errors (kInvalidArgument): another version or data representation, or a
+// body longer than what follows the headers.
+Status OpenTypeSerialization1(std::span<const std::uint8_t> in,
+                              std::span<const std::uint8_t>* body);
+
 }  // namespace openadcs::ndr
 
 #endif  // OPENADCS_NDR_NDR_READER_H_
