@@ -3,11 +3,8 @@
 // a temporary folder, every path of its smb.conf inside that folder, the
 // sample templates and enrollment service of config/templates/ added
 // offline, and `samba -i -M single` (with the default prefork model change
-// notifications arrive seconds late) serving LDAP and Kerberos (the KDC on
-// 127.0.0.1:88).
-
-// notifications arrive seconds late) serving LDAP and winbindd (see the
-// winbind block below).
+// notifications arrive seconds late) serving LDAP, Kerberos (the KDC on
+// 127.0.0.1:88) and winbindd (see the winbind block below).
 //
 // Samba's ports are fixed (389, 636, 3268, 3269): one instance per network
 // namespace. Run the test binary under `unshare -n` (tests/CMakeLists.txt
