@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
 #include <vector>
 
 #include "openadcs/auth/spnego.h"
@@ -80,6 +81,27 @@ Bytes TakeGssBuffer(gss_buffer_desc& buffer) {
   return out;
 }
 
+GssName::~GssName() {
+  OM_uint32 minor = 0;
+  gss_release_name(&minor, &name_);
+}
+
+Result<Principal> DisplayPrincipal(gss_name_t name) {
+  gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
+  OM_uint32 minor = 0;
+  const OM_uint32 major = gss_display_name(&minor, name, &text, nullptr);
+  if (GSS_ERROR(major)) {
+    return Status::Internal("cannot read the client principal: " + GssMessage(major, minor));
+  }
+  const Bytes bytes = TakeGssBuffer(text);
+  const std::string principal(bytes.begin(), bytes.end());
+  const std::size_t at = principal.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 == principal.size()) {
+    return Status::PermissionDenied("Kerberos client principal without a realm: " + principal);
+  }
+  return Principal{principal.substr(0, at), principal.substr(at + 1)};
+}
+
 GssCredential::~GssCredential() {
   OM_uint32 minor = 0;
   gss_release_cred(&minor, &cred_);
@@ -88,6 +110,18 @@ GssCredential::~GssCredential() {
 GssContext::~GssContext() {
   OM_uint32 minor = 0;
   if (context_ != GSS_C_NO_CONTEXT) gss_delete_sec_context(&minor, &context_, GSS_C_NO_BUFFER);
+}
+
+Result<Bytes> GssContext::Step(std::span<const std::uint8_t> in) {
+  if (failed_) return Status::FailedPrecondition("Kerberos context failed earlier");
+  if (established_) return Status::FailedPrecondition("Kerberos handshake is complete");
+  Result<Bytes> out = in.size() > max_token_bytes_
+                          ? Status::InvalidArgument(
+                                "Kerberos token of " + std::to_string(in.size()) +
+                                " bytes exceeds the limit of " + std::to_string(max_token_bytes_))
+                          : Exchange(in);
+  if (!out.ok()) failed_ = true;
+  return out;
 }
 
 Status GssContext::Established() {

@@ -30,6 +30,30 @@ std::string GssMessage(OM_uint32 major, OM_uint32 minor);
 // Copies a buffer GSSAPI allocated and releases it.
 Bytes TakeGssBuffer(gss_buffer_desc& buffer);
 
+// Owns a name handle.
+class GssName {
+ public:
+  GssName() = default;
+  GssName(const GssName&) = delete;
+  GssName& operator=(const GssName&) = delete;
+  ~GssName();
+  gss_name_t get() const { return name_; }
+  gss_name_t* out() { return &name_; }
+
+ private:
+  gss_name_t name_ = GSS_C_NO_NAME;
+};
+
+// A Kerberos principal as gss_display_name shows it, split at the last '@'
+// (realms cannot contain one; the name part can, escaped).
+struct Principal {
+  std::string name;
+  std::string realm;
+};
+// Errors: kInternal when it cannot be displayed, kPermissionDenied when it
+// has no name or no realm.
+Result<Principal> DisplayPrincipal(gss_name_t name);
+
 // Owns a credential handle.
 class GssCredential {
  public:
@@ -43,16 +67,20 @@ class GssCredential {
   gss_cred_id_t cred_;
 };
 
-// Subclasses implement Step and identity(); once their handshake completes
-// they call Established(), which measures the tokens. Deletes the GSS
-// context on destruction.
+// Subclasses implement Exchange and identity(); once their handshake
+// completes they call Established(), which measures the tokens. Deletes the
+// GSS context on destruction.
 class GssContext : public SecurityContext {
  public:
-  GssContext() = default;
+  // Tokens from the peer longer than `max_token_bytes` are refused.
+  explicit GssContext(std::size_t max_token_bytes) : max_token_bytes_(max_token_bytes) {}
   GssContext(const GssContext&) = delete;
   GssContext& operator=(const GssContext&) = delete;
   ~GssContext() override;
 
+  // Refuses a step after a failed one, after the handshake, and of a token
+  // over the limit; otherwise Exchange. A failure makes the context unusable.
+  Result<Bytes> Step(std::span<const std::uint8_t> in) final;
   bool established() const final { return established_; }
   // DCE style puts the whole token (padding and checksum included) in the
   // auth_value, so its size is fixed per context and level.
@@ -70,12 +98,16 @@ class GssContext : public SecurityContext {
                            std::span<const std::uint8_t> mic) final;
 
  protected:
+  // One handshake leg of the mechanism, `in` within the token limit.
+  virtual Result<Bytes> Exchange(std::span<const std::uint8_t> in) = 0;
   // Marks the context established after measuring its token sizes.
   Status Established();
 
   gss_ctx_id_t context_ = GSS_C_NO_CONTEXT;
 
  private:
+  std::size_t max_token_bytes_;
+  bool failed_ = false;
   bool header_signing_ = false;
   bool established_ = false;
   std::size_t signed_size_ = 0;

@@ -52,25 +52,12 @@ Result<std::span<const std::uint8_t>> RawApReq(std::span<const std::uint8_t> tok
 class KerberosServerContext final : public internal::GssContext {
  public:
   explicit KerberosServerContext(std::shared_ptr<const Settings> settings)
-      : settings_(std::move(settings)) {}
-
-  Result<Bytes> Step(std::span<const std::uint8_t> in) override {
-    if (failed_) return Status::FailedPrecondition("Kerberos context failed earlier");
-    if (established()) return Status::FailedPrecondition("Kerberos handshake is complete");
-    Result<Bytes> out = Accept(in);
-    if (!out.ok()) failed_ = true;
-    return out;
-  }
+      : GssContext(settings->max_token_bytes), settings_(std::move(settings)) {}
 
   const Identity& identity() const override { return identity_; }
 
  private:
-  Result<Bytes> Accept(std::span<const std::uint8_t> in) {
-    if (in.size() > settings_->max_token_bytes) {
-      return Status::InvalidArgument("Kerberos token of " + std::to_string(in.size()) +
-                                     " bytes exceeds the limit of " +
-                                     std::to_string(settings_->max_token_bytes));
-    }
+  Result<Bytes> Exchange(std::span<const std::uint8_t> in) override {
     if (in.empty()) return Status::InvalidArgument("empty Kerberos token");
     std::span<const std::uint8_t> token = in;
     if (context_ == GSS_C_NO_CONTEXT) {
@@ -80,26 +67,19 @@ class KerberosServerContext final : public internal::GssContext {
     }
     gss_buffer_desc input{token.size(), const_cast<std::uint8_t*>(token.data())};
     gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
-    gss_name_t source = GSS_C_NO_NAME;
+    internal::GssName source;
     OM_uint32 flags = 0;
     OM_uint32 minor = 0;
     const OM_uint32 major = gss_accept_sec_context(&minor, &context_, settings_->credential->get(),
-                                                   &input, GSS_C_NO_CHANNEL_BINDINGS, &source,
+                                                   &input, GSS_C_NO_CHANNEL_BINDINGS, source.out(),
                                                    nullptr, &output, &flags, nullptr, nullptr);
     Bytes out = internal::TakeGssBuffer(output);
-    OM_uint32 ignored = 0;
     if (GSS_ERROR(major)) {
-      gss_release_name(&ignored, &source);
       return Status::PermissionDenied("Kerberos authentication failed: " +
                                       GssMessage(major, minor));
     }
-    if (major == GSS_S_CONTINUE_NEEDED) {
-      gss_release_name(&ignored, &source);
-      return out;
-    }
-    Status named = TakeIdentity(source);
-    gss_release_name(&ignored, &source);
-    OPENADCS_RETURN_IF_ERROR(named);
+    if (major == GSS_S_CONTINUE_NEEDED) return out;
+    OPENADCS_RETURN_IF_ERROR(TakeIdentity(source.get()));
     if ((flags & GSS_C_INTEG_FLAG) == 0) {
       return Status::PermissionDenied("Kerberos context of " + identity_.Qualified() +
                                       " offers no integrity");
@@ -109,26 +89,13 @@ class KerberosServerContext final : public internal::GssContext {
   }
 
   Status TakeIdentity(gss_name_t source) {
-    gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
-    OM_uint32 minor = 0;
-    const OM_uint32 major = gss_display_name(&minor, source, &text, nullptr);
-    if (GSS_ERROR(major)) {
-      return Status::Internal("cannot read the client principal: " + GssMessage(major, minor));
+    Result<internal::Principal> principal = internal::DisplayPrincipal(source);
+    if (!principal.ok()) return principal.status();
+    if (principal->realm != settings_->realm) {
+      return Status::PermissionDenied("Kerberos client " + principal->name + "@" +
+                                      principal->realm + " is not of realm " + settings_->realm);
     }
-    const std::string principal(static_cast<const char*>(text.value), text.length);
-    OM_uint32 ignored = 0;
-    gss_release_buffer(&ignored, &text);
-    // Realms cannot contain '@'; the name part can (escaped), so split at
-    // the last one.
-    const std::size_t at = principal.rfind('@');
-    if (at == std::string::npos || at == 0) {
-      return Status::PermissionDenied("Kerberos client principal without a realm: " + principal);
-    }
-    if (principal.substr(at + 1) != settings_->realm) {
-      return Status::PermissionDenied("Kerberos client " + principal + " is not of realm " +
-                                      settings_->realm);
-    }
-    const std::string user = principal.substr(0, at);
+    const std::string& user = principal->name;
     identity_ = Identity{settings_->domain, user, UserFileAccountSid(settings_->domain, user),
                          UserFileAccountGroups()};
     return TakePacSids(source);
@@ -154,10 +121,7 @@ class KerberosServerContext final : public internal::GssContext {
       return Status::PermissionDenied("cannot read the PAC of " + identity_.Qualified() + ": " +
                                       GssMessage(major, minor));
     }
-    const Bytes logon_info(static_cast<const std::uint8_t*>(value.value),
-                           static_cast<const std::uint8_t*>(value.value) + value.length);
-    OM_uint32 ignored = 0;
-    gss_release_buffer(&ignored, &value);
+    const Bytes logon_info = internal::TakeGssBuffer(value);
     if (authenticated == 0) return Status::Ok();
     Status applied = SetSidsFromPac(logon_info, &identity_);
     if (!applied.ok()) {
@@ -169,7 +133,6 @@ class KerberosServerContext final : public internal::GssContext {
 
   std::shared_ptr<const Settings> settings_;
   Identity identity_;
-  bool failed_ = false;
 };
 
 class KerberosAcceptor final : public Acceptor {

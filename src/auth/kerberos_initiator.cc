@@ -13,59 +13,30 @@ namespace openadcs::auth {
 namespace {
 
 using internal::GssMessage;
+using internal::GssName;
 
 // As Windows asks for them on a DCE/RPC connection.
 constexpr OM_uint32 kRequestFlags = GSS_C_DCE_STYLE | GSS_C_MUTUAL_FLAG | GSS_C_INTEG_FLAG |
                                     GSS_C_CONF_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG;
-
-// Owns a name handle.
-class GssName {
- public:
-  GssName() = default;
-  GssName(const GssName&) = delete;
-  GssName& operator=(const GssName&) = delete;
-  ~GssName() {
-    OM_uint32 minor = 0;
-    gss_release_name(&minor, &name_);
-  }
-  gss_name_t get() const { return name_; }
-  gss_name_t* out() { return &name_; }
-
- private:
-  gss_name_t name_ = GSS_C_NO_NAME;
-};
 
 class KerberosClientContext final : public internal::GssContext {
  public:
   KerberosClientContext(std::unique_ptr<internal::GssCredential> credential,
                         std::unique_ptr<GssName> target, Identity identity,
                         std::size_t max_token_bytes)
-      : credential_(std::move(credential)),
+      : GssContext(max_token_bytes),
+        credential_(std::move(credential)),
         target_(std::move(target)),
-        identity_(std::move(identity)),
-        max_token_bytes_(max_token_bytes) {}
-
-  Result<Bytes> Step(std::span<const std::uint8_t> in) override {
-    if (failed_) return Status::FailedPrecondition("Kerberos client context failed earlier");
-    if (established()) return Status::FailedPrecondition("Kerberos handshake is complete");
-    Result<Bytes> out = Initiate(in);
-    if (!out.ok()) failed_ = true;
-    return out;
-  }
+        identity_(std::move(identity)) {}
 
   const Identity& identity() const override { return identity_; }
 
  private:
-  Result<Bytes> Initiate(std::span<const std::uint8_t> in) {
+  Result<Bytes> Exchange(std::span<const std::uint8_t> in) override {
     const bool first = context_ == GSS_C_NO_CONTEXT;
     if (first != in.empty()) {
       return Status::InvalidArgument(first ? "the Kerberos client speaks first"
                                            : "empty Kerberos token from the server");
-    }
-    if (in.size() > max_token_bytes_) {
-      return Status::InvalidArgument("Kerberos token of " + std::to_string(in.size()) +
-                                     " bytes exceeds the limit of " +
-                                     std::to_string(max_token_bytes_));
     }
     gss_buffer_desc input{in.size(), const_cast<std::uint8_t*>(in.data())};
     gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
@@ -98,25 +69,18 @@ class KerberosClientContext final : public internal::GssContext {
   std::unique_ptr<internal::GssCredential> credential_;
   std::unique_ptr<GssName> target_;
   Identity identity_;
-  std::size_t max_token_bytes_;
-  bool failed_ = false;
 };
 
-// The principal `credential` is for, as "name@REALM".
-Result<std::string> ClientPrincipal(gss_cred_id_t credential) {
+// The principal `credential` is for.
+Result<internal::Principal> ClientPrincipal(gss_cred_id_t credential) {
   GssName name;
   OM_uint32 minor = 0;
-  OM_uint32 major = gss_inquire_cred(&minor, credential, name.out(), nullptr, nullptr, nullptr);
+  const OM_uint32 major =
+      gss_inquire_cred(&minor, credential, name.out(), nullptr, nullptr, nullptr);
   if (GSS_ERROR(major)) {
     return Status::PermissionDenied("no usable Kerberos credentials: " + GssMessage(major, minor));
   }
-  gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
-  major = gss_display_name(&minor, name.get(), &text, nullptr);
-  if (GSS_ERROR(major)) {
-    return Status::Internal("cannot read the client principal: " + GssMessage(major, minor));
-  }
-  const Bytes bytes = internal::TakeGssBuffer(text);
-  return std::string(bytes.begin(), bytes.end());
+  return internal::DisplayPrincipal(name.get());
 }
 
 }  // namespace
@@ -146,15 +110,9 @@ Result<std::unique_ptr<SecurityContext>> NewKerberosClientContext(
                                     ": " + GssMessage(major, minor));
   }
   auto credential = std::make_unique<internal::GssCredential>(cred);
-  Result<std::string> principal = ClientPrincipal(credential->get());
+  Result<internal::Principal> principal = ClientPrincipal(credential->get());
   if (!principal.ok()) return principal.status();
-  // Realms cannot contain '@'; the name part can (escaped), so split at the
-  // last one.
-  const std::size_t at = principal->rfind('@');
-  if (at == std::string::npos || at == 0 || at + 1 == principal->size()) {
-    return Status::PermissionDenied("Kerberos client principal without a realm: " + *principal);
-  }
-  Identity identity{principal->substr(at + 1), principal->substr(0, at), "", {}};
+  Identity identity{principal->realm, principal->name, "", {}};
 
   std::string target = options.target;
   if (target.find('@') == std::string::npos) target += "@" + identity.domain;

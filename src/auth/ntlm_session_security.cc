@@ -26,6 +26,14 @@ void Store32(std::span<std::uint8_t> out, std::uint32_t v) {
   for (std::size_t i = 0; i < 4; ++i) out[i] = static_cast<std::uint8_t>(v >> (8 * i));
 }
 
+// NTLMSSP_MESSAGE_SIGNATURE with extended session security (MS-NLMP
+// 2.2.2.9.2): Version 1, the checksum, SeqNum.
+void StoreSignature(std::span<std::uint8_t> out, const Challenge8& checksum, std::uint32_t seq) {
+  Store32(out.first(4), 1);
+  std::copy(checksum.begin(), checksum.end(), out.begin() + 4);
+  Store32(out.subspan(12, 4), seq);
+}
+
 std::uint32_t Load32(std::span<const std::uint8_t> in) {
   return static_cast<std::uint32_t>(in[0]) | (static_cast<std::uint32_t>(in[1]) << 8) |
          (static_cast<std::uint32_t>(in[2]) << 16) | (static_cast<std::uint32_t>(in[3]) << 24);
@@ -84,9 +92,8 @@ Result<Bytes> SessionSecurity::FirstSignature(const Key16& sign, const Key16& se
     OPENADCS_RETURN_IF_ERROR(stream->Apply(checksum));
   }
   Bytes signature(kSignatureBytes, 0);
-  Store32(signature, 1);
-  std::copy(checksum.begin(), checksum.end(), signature.begin() + 4);
-  return signature;  // SeqNum 0
+  StoreSignature(signature, checksum, 0);
+  return signature;
 }
 
 Result<Bytes> SessionSecurity::MakeMechListMic(std::span<const std::uint8_t> message) const {
@@ -150,9 +157,7 @@ Status SessionSecurity::Protect(AuthLevel level, std::span<std::uint8_t> pdu,
     broken_ = true;
     return status;
   }
-  Store32(signature.first(4), 1);
-  std::copy(checksum.begin(), checksum.end(), signature.begin() + 4);
-  Store32(signature.subspan(12, 4), send_seq_);
+  StoreSignature(signature, checksum, send_seq_);
   ++send_seq_;
   return Status::Ok();
 }
