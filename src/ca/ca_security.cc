@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "openadcs/util/filetime.h"
 #include "openadcs/util/hresult.h"
 
 namespace openadcs::ca {
@@ -17,9 +17,7 @@ namespace {
 // The audit event of a stored descriptor: version `version`, `bytes` long.
 db::AuditEvent SecurityEvent(const std::string& actor, const char* action, std::uint64_t version,
                              std::size_t bytes) {
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-      std::chrono::system_clock::now().time_since_epoch());
-  return {now.count(), actor, action, 0,
+  return {UnixSecondsNow(), actor, action, 0,
           "version " + std::to_string(version) + ", " + std::to_string(bytes) + " bytes"};
 }
 
@@ -44,9 +42,7 @@ constexpr char kAgentRightsSetting[] = "enrollment_agent_rights";
 constexpr char kAuditFilterSetting[] = "audit_filter";
 
 db::AuditEvent SettingEvent(const std::string& actor, const char* action, std::string detail) {
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-      std::chrono::system_clock::now().time_since_epoch());
-  return {now.count(), actor, action, 0, std::move(detail)};
+  return {UnixSecondsNow(), actor, action, 0, std::move(detail)};
 }
 
 Bytes Le32(std::uint32_t v) {

@@ -11,6 +11,7 @@
 
 #include "ca/engine_impl.h"
 #include "openadcs/ca/directory_caller.h"
+#include "openadcs/util/filetime.h"
 #include "openadcs/util/hresult.h"
 
 namespace openadcs::ca {
@@ -59,12 +60,6 @@ using engine_internal::Failure;
 // meets the outage.
 constexpr std::chrono::seconds kDirectoryOutageLogInterval{60};
 
-std::int64_t SystemNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 Engine::Impl::Impl(EngineOptions options, const pki::CaIdentity& identity, db::CaStore& store,
@@ -76,7 +71,7 @@ Engine::Impl::Impl(EngineOptions options, const pki::CaIdentity& identity, db::C
       templates_(templates),
       lookup_(lookup),
       security_(security),
-      clock_(clock ? std::move(clock) : Clock(SystemNow)),
+      clock_(clock ? std::move(clock) : Clock(UnixSecondsNow)),
       directory_outage_log_(kDirectoryOutageLogInterval, clock_),
       policy_(options_, identity_, lookup),
       properties_(identity_, store_, templates_,

@@ -216,10 +216,9 @@ Result<std::unique_ptr<CaIdentity>> CaIdentity::LoadOrCreate(const CaIdentityOpt
         "CA never issued a certificate, remove the key (rm " +
         options.key_file.string() + ") and start again to generate a new CA");
   }
-  if (have_key != have_cert) {
+  if (have_cert && !have_key) {
     return Status::InvalidArgument(
-        (have_key ? options.key_file : options.cert_file).string() + " exists but " +
-        (have_key ? options.cert_file : options.key_file).string() +
+        options.cert_file.string() + " exists but " + options.key_file.string() +
         " does not; provide both or neither (neither: a new CA key is generated)");
   }
 

@@ -2,19 +2,11 @@
 
 #include <utility>
 
+#include "openadcs/util/filetime.h"
+
 namespace openadcs {
-namespace {
-
-std::int64_t SystemSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 LogLimiter::LogLimiter(std::chrono::seconds interval, Clock clock)
-    : interval_(interval.count()), clock_(clock ? std::move(clock) : Clock(SystemSeconds)) {}
+    : interval_(interval.count()), clock_(clock ? std::move(clock) : Clock(UnixSecondsNow)) {}
 
 bool LogLimiter::Allow(std::uint64_t* suppressed) {
   const std::int64_t now = clock_();

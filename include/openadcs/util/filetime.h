@@ -33,6 +33,13 @@ inline std::uint64_t FiletimeNow() {
   return kUnixEpochAsFiletime + static_cast<std::uint64_t>(since_1970.count());
 }
 
+// The system clock's now in whole Unix seconds.
+inline std::int64_t UnixSecondsNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace openadcs
 
 #endif  // OPENADCS_UTIL_FILETIME_H_
