@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <array>
+#include <boost/asio/ip/address.hpp>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -90,6 +91,25 @@ class Section {
     const toml::node* node = Find(key);
     if (node == nullptr) return Status::Ok();
     return StringValue(key, *node, max_length, out);
+  }
+
+  // A numeric IPv4 or IPv6 address (IPv6 without brackets, with a %scope
+  // where link-local needs one), as a listener binds it.
+  Status IpAddress(std::string_view key, std::string& out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return Status::Ok();
+    std::string text;
+    OPENADCS_RETURN_IF_ERROR(StringValue(key, *node, 64, text));
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(text, ec);
+    if (ec) {
+      return Error(node->source(),
+                   fmt::format("{}: \"{}\" is not an IPv4 or IPv6 address (\"0.0.0.0\": every "
+                               "IPv4 interface, \"::\": every IPv6 and IPv4 interface)",
+                               Name(key), text));
+    }
+    out = std::move(text);
+    return Status::Ok();
   }
 
   // A string, one of `choices` (case-insensitive); `out` gets the choice's index.
@@ -358,7 +378,7 @@ constexpr std::array<std::string_view, 2> kNtlmVerifiers = {"user_file", "winbin
 
 // The [rpc] limits mirror rpc::ServerOptions, whose comments give each range.
 Status ParseRpc(Section& s, RpcConfig& rpc) {
-  OPENADCS_RETURN_IF_ERROR(s.String("address", 64, rpc.address));
+  OPENADCS_RETURN_IF_ERROR(s.IpAddress("address", rpc.address));
   OPENADCS_RETURN_IF_ERROR(s.Integer("epm_port", 0, 65535, rpc.epm_port));
   OPENADCS_RETURN_IF_ERROR(s.Integer("icpr_port", 0, 65535, rpc.icpr_port));
   std::size_t level = kRpcLevels.size();

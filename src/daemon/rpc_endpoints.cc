@@ -166,8 +166,11 @@ RpcEndpoints::~RpcEndpoints() {
 }
 
 std::string RpcEndpoints::Describe() const {
-  return fmt::format("epm {}:{}, icpr {}:{}, dcom {}:{}", address_, epm_port_, address_, icpr_port_,
-                     address_, dcom_port_);
+  // IPv6 in brackets, so the port stands apart: "epm [::]:135".
+  const std::string host =
+      address_.find(':') == std::string::npos ? address_ : "[" + address_ + "]";
+  return fmt::format("epm {}:{}, icpr {}:{}, dcom {}:{}", host, epm_port_, host, icpr_port_, host,
+                     dcom_port_);
 }
 
 void RpcEndpoints::Stop() {

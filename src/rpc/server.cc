@@ -6,6 +6,7 @@
 #include <array>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -37,6 +38,17 @@ constexpr std::chrono::milliseconds kMaxReadTimeout{10 * 60'000};
 constexpr std::chrono::milliseconds kMaxIdleTimeout{24 * 3600'000};
 
 class Connection;
+
+// A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d; they are IPv4
+// hosts, and every address handed on (DCOM bindings, the endpoint mapper's
+// towers, per-peer accounting, logs) names them as such.
+std::string AddressText(const asio::ip::address& address) {
+  boost::system::error_code ignored;
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string(ignored);
+  }
+  return address.to_string(ignored);
+}
 
 // Everything connections share with the server; outlives the Server object
 // while connections remain on the io_context.
@@ -241,9 +253,9 @@ void Accept(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Listene
           ConnectionInfo info;
           const tcp::endpoint local = socket.local_endpoint(ignored);
           const tcp::endpoint peer = socket.remote_endpoint(ignored);
-          info.local_address = local.address().to_string(ignored);
+          info.local_address = AddressText(local.address());
           info.local_port = local.port();
-          info.peer_address = peer.address().to_string(ignored);
+          info.peer_address = AddressText(peer.address());
           std::shared_ptr<Connection> conn;
           {
             std::lock_guard<std::mutex> lock(shared->mu);
@@ -366,6 +378,11 @@ Result<std::uint16_t> Server::Listen(const std::string& address, std::uint16_t p
   auto listener = std::make_shared<Listener>(impl_->io, address);
   const tcp::endpoint endpoint(addr, port);
   listener->acceptor.open(endpoint.protocol(), ec);
+  // "::" serves IPv4 too, whatever net.ipv6.bindv6only says; a named IPv6
+  // address is that address only.
+  if (!ec && addr.is_v6() && addr.is_unspecified()) {
+    listener->acceptor.set_option(asio::ip::v6_only(false), ec);
+  }
   if (!ec) listener->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) listener->acceptor.bind(endpoint, ec);
   if (!ec) listener->acceptor.listen(asio::socket_base::max_listen_connections, ec);

@@ -23,29 +23,28 @@ using idl::epm::Opnum;
 constexpr wire::InterfaceId kNdr20{
     Uuid{0x8a885d04, 0x1ceb, 0x11c9, {0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48, 0x60}}, 2, 0};
 
-// The address to advertise for `endpoint`: its own, or, for a wildcard
-// listener, the local address of the connection the client came in on (the
-// one address it is known to reach). Not IPv4: nullopt.
-std::optional<std::array<std::uint8_t, 4>> AdvertisedIpv4(const rpc::Endpoint& endpoint,
-                                                          const rpc::CallContext& ctx) {
+// The tower's address floor for `endpoint`: its own address, or, for a
+// wildcard listener, the local address of the connection the client came in
+// on (the one address it is known to reach). The floor (C706 Appendix I,
+// protocol 0x09) holds four bytes and no protocol id exists for IPv6, so an
+// IPv6 address is written as 0.0.0.0, the "any address" clients put in their
+// own ept_map towers: MS-RPCE 3.1.3.5.3 has clients ignore the tower's
+// address and dial the host they asked, on the tower's port.
+std::array<std::uint8_t, 4> TowerIpv4(const rpc::Endpoint& endpoint, const rpc::CallContext& ctx) {
   std::string address = endpoint.address;
   if (address.empty() || address == "0.0.0.0" || address == "::") address = ctx.local_address;
-  if (address.starts_with("::ffff:")) address = address.substr(7);
-  in_addr a{};
-  if (inet_pton(AF_INET, address.c_str(), &a) != 1) return std::nullopt;
   std::array<std::uint8_t, 4> out{};
-  std::memcpy(out.data(), &a.s_addr, 4);
+  in_addr a{};
+  if (inet_pton(AF_INET, address.c_str(), &a) == 1) std::memcpy(out.data(), &a.s_addr, 4);
   return out;
 }
 
-std::optional<Bytes> TowerFor(const rpc::Endpoint& endpoint, const rpc::CallContext& ctx) {
-  std::optional<std::array<std::uint8_t, 4>> ip = AdvertisedIpv4(endpoint, ctx);
-  if (!ip) return std::nullopt;
+Bytes TowerFor(const rpc::Endpoint& endpoint, const rpc::CallContext& ctx) {
   wire::TcpTower tower;
   tower.interface = {endpoint.syntax.uuid, endpoint.syntax.major, endpoint.syntax.minor};
   tower.transfer_syntax = kNdr20;
   tower.port = endpoint.port;
-  tower.ipv4 = *ip;
+  tower.ipv4 = TowerIpv4(endpoint, ctx);
   return wire::EncodeTcpTower(tower);
 }
 
@@ -116,10 +115,8 @@ rpc::CallResult EndpointMapperService::Map(const rpc::CallContext& ctx,
   if (wanted && in->max_towers > 0 && wanted->transfer_syntax == kNdr20) {
     for (const rpc::Endpoint& e : Snapshot()) {
       if (!Matches(e.syntax, wanted->interface)) continue;
-      if (std::optional<Bytes> tower = TowerFor(e, ctx)) {
-        out.towers.push_back(std::move(*tower));
-        if (out.towers.size() >= in->max_towers) break;
-      }
+      out.towers.push_back(TowerFor(e, ctx));
+      if (out.towers.size() >= in->max_towers) break;
     }
     if (!out.towers.empty()) out.status = wire::kStatusOk;
   }
@@ -149,9 +146,7 @@ rpc::CallResult EndpointMapperService::Lookup(const rpc::CallContext& ctx,
     if ((in->inquiry_type == 2 || in->inquiry_type == 3) && in->object && !in->object->IsNil()) {
       continue;
     }
-    std::optional<Bytes> tower = TowerFor(e, ctx);
-    if (!tower) continue;
-    out.entries.push_back({Uuid{}, std::move(tower), std::string()});
+    out.entries.push_back({Uuid{}, TowerFor(e, ctx), std::string()});
   }
   out.status = out.entries.empty() ? wire::kStatusNotRegistered : wire::kStatusOk;
   return rpc::CallResult::Response(wire::EncodeEptLookupResponse(out));

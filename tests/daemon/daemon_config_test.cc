@@ -1,5 +1,6 @@
 #include "openadcs/daemon/daemon_config.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -478,6 +479,20 @@ TEST(DaemonConfigRpcTest, RefusesWhatCouldWeakenOrBreakIt) {
   EXPECT_THAT(ParseError("[rpc]\nntlm_verifier = \"gss\"\n").message(),
               HasSubstr("rpc.ntlm_verifier"));
   EXPECT_THAT(ParseError("[rpc]\nport = 1\n").message(), HasSubstr("rpc.port"));
+  for (const char* address : {"ca.example.com", "[::]", "127.0.0.1:135", ""}) {
+    EXPECT_THAT(ParseError(fmt::format("[rpc]\naddress = \"{}\"\n", address)).message(),
+                HasSubstr("rpc.address"))
+        << address;
+  }
+}
+
+TEST(DaemonConfigRpcTest, AddressIsIpv4OrIpv6) {
+  for (const char* address : {"::", "::1", "2001:db8::7", "fe80::1%lo", "192.0.2.1"}) {
+    Result<DaemonConfig> config =
+        ParseConfig(fmt::format("[rpc]\naddress = \"{}\"\n", address), "test.toml");
+    ASSERT_TRUE(config.ok()) << address << ": " << config.status().ToString();
+    EXPECT_EQ(config->rpc.address, address);
+  }
 }
 
 // Kerberos

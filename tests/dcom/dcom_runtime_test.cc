@@ -125,7 +125,7 @@ class DcomRuntimeTest : public ::testing::Test {
     for (const auto& handler : runtime_->Handlers()) {
       ASSERT_TRUE(server_->Register(handler).ok());
     }
-    Result<std::uint16_t> port = server_->Listen("127.0.0.1", 0);
+    Result<std::uint16_t> port = server_->Listen(listen_address_, 0);
     ASSERT_TRUE(port.ok()) << port.status().ToString();
     port_ = *port;
     runtime_->SetObjectPort(port_);
@@ -143,11 +143,11 @@ class DcomRuntimeTest : public ::testing::Test {
 
   void Advance(milliseconds d) { offset_ms_ += d.count(); }
 
-  std::unique_ptr<rpc::ClientChannel> Connect() {
+  std::unique_ptr<rpc::ClientChannel> Connect(const std::string& host = "127.0.0.1") {
     rpc::ClientOptions options;
     options.timeout = kWait;
     Result<std::unique_ptr<rpc::ClientChannel>> ch =
-        rpc::ClientChannel::Connect("127.0.0.1", port_, options);
+        rpc::ClientChannel::Connect(host, port_, options);
     EXPECT_TRUE(ch.ok()) << ch.status().ToString();
     return ch.ok() ? std::move(*ch) : nullptr;
   }
@@ -284,6 +284,7 @@ class DcomRuntimeTest : public ::testing::Test {
   std::uint16_t port_ = 0;
   std::atomic<int> alive_{0};
   bool kerberos_ = false;  // DcomOptions::kerberos
+  std::string listen_address_ = "127.0.0.1";
   const std::chrono::steady_clock::time_point base_ = std::chrono::steady_clock::now();
   std::atomic<std::int64_t> offset_ms_{0};
 };
@@ -586,6 +587,48 @@ TEST_F(DcomRuntimeKerberosTest, BindingsAdvertiseSpnegoAndKerberosBeforeNtlm) {
   EXPECT_EQ(services,
             (std::vector<std::uint16_t>{ndr::objref::kAuthnGssNegotiate,
                                         ndr::objref::kAuthnGssKerberos, ndr::objref::kAuthnWinNt}));
+}
+
+// IPv6: one dual-stack listener; each client is given bindings in the
+// family it came in on, IPv4 ones without the ::ffff: prefix.
+class DcomRuntimeDualStackTest : public DcomRuntimeTest {
+ protected:
+  DcomRuntimeDualStackTest() { listen_address_ = "::"; }
+
+  // The activation's OXID bindings and ServerAlive2's resolver bindings,
+  // as seen by a client dialling `host`.
+  std::pair<std::u16string, std::u16string> BindingsFor(const std::string& host) {
+    auto ch = Connect(host);
+    if (ch == nullptr) return {};
+    Activated a = ActivateCounter(*ch, BindAlice(*ch, Activator()));
+    EXPECT_EQ(a.out.oxid_bindings.string_bindings.size(), 1u);
+    if (a.out.oxid_bindings.string_bindings.empty()) return {};
+    Result<rpc::Binding> ob = ch->Bind(Exporter());
+    EXPECT_TRUE(ob.ok()) << ob.status().ToString();
+    if (!ob.ok()) return {};
+    Result<rpc::CallResult> r =
+        ch->Call(*ob, static_cast<std::uint16_t>(idl::iobject_exporter::Opnum::kServerAlive2), {});
+    EXPECT_TRUE(r.ok() && r->fault_status == 0);
+    if (!r.ok()) return {};
+    Result<ox::ServerAlive2Response> alive = ox::DecodeServerAlive2Response(r->stub);
+    EXPECT_TRUE(alive.ok()) << alive.status().ToString();
+    if (!alive.ok() || alive->bindings.string_bindings.size() != 1) return {};
+    return {a.out.oxid_bindings.string_bindings[0].network_address,
+            alive->bindings.string_bindings[0].network_address};
+  }
+
+  std::u16string WithPort(const std::string& host) const {
+    const std::string s = host + "[" + std::to_string(port_) + "]";
+    return {s.begin(), s.end()};
+  }
+};
+
+TEST_F(DcomRuntimeDualStackTest, BindingsAreInTheClientsAddressFamily) {
+  // MS-DCOM 2.2.19.3: an IPv6 address as RFC 4291 writes it, no brackets,
+  // then "[port]" for the object exporter.
+  EXPECT_EQ(BindingsFor("::1"), std::make_pair(WithPort("::1"), std::u16string(u"::1")));
+  EXPECT_EQ(BindingsFor("127.0.0.1"),
+            std::make_pair(WithPort("127.0.0.1"), std::u16string(u"127.0.0.1")));
 }
 
 }  // namespace

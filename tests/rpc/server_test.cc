@@ -65,6 +65,7 @@ class EchoHandler : public InterfaceHandler {
       last_object_ = ctx.object;
       last_group_ = ctx.association_group_id;
       last_peer_ = ctx.peer_address;
+      last_local_ = ctx.local_address;
       ++calls_;
     }
     auto u32 = [&] {
@@ -123,6 +124,10 @@ class EchoHandler : public InterfaceHandler {
     std::lock_guard<std::mutex> lock(mu_);
     return last_peer_;
   }
+  std::string last_local() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_local_;
+  }
   int calls() {
     std::lock_guard<std::mutex> lock(mu_);
     return calls_;
@@ -142,6 +147,7 @@ class EchoHandler : public InterfaceHandler {
   std::optional<Uuid> last_object_;
   std::uint32_t last_group_ = 0;
   std::string last_peer_;
+  std::string last_local_;
 };
 
 class ServerTest : public ::testing::Test {
@@ -740,6 +746,25 @@ TEST_F(ServerTest, SeveralListenersServeEveryInterface) {
                        SyntaxId{*Uuid::Parse("12121212-0000-0000-0000-000000000000"), 0, 0},
                        auth::AuthLevel::kNone))
                    .ok());  // after Listen
+}
+
+// "::" serves both families; an IPv4 client is named by its IPv4 address,
+// never ::ffff:a.b.c.d, in the CallContext handlers (and DCOM's bindings) see.
+TEST_F(ServerTest, DualStackListenerNamesEachClientInItsOwnFamily) {
+  Start();
+  Result<std::uint16_t> dual = server_->Listen("::", 0);
+  ASSERT_TRUE(dual.ok()) << dual.status().ToString();
+  for (const std::string host : {"127.0.0.1", "::1"}) {
+    ClientOptions options;
+    options.timeout = kWait;
+    Result<std::unique_ptr<ClientChannel>> ch = ClientChannel::Connect(host, *dual, options);
+    ASSERT_TRUE(ch.ok()) << host << ": " << ch.status().ToString();
+    Result<Binding> b = (*ch)->Bind(InterfaceB());
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    ASSERT_TRUE((*ch)->Call(*b, kEcho, Bytes{1}).ok());
+    EXPECT_EQ(echo_b_->last_peer(), host);
+    EXPECT_EQ(echo_b_->last_local(), host);
+  }
 }
 
 }  // namespace

@@ -221,7 +221,7 @@ bool Terminate(std::unique_ptr<ChildProcess>& process, std::chrono::milliseconds
 }
 
 std::uint16_t StatusPort(const NotifySocket& notify, const std::string& service) {
-  const std::regex endpoint(service + " [0-9.]+:([0-9]+)");
+  const std::regex endpoint(service + " (?:[0-9.]+|\\[[^\\]]+\\]):([0-9]+)");
   std::uint16_t port = 0;
   // The latest STATUS message is the one in force.
   for (const std::string& message : notify.messages()) {

@@ -45,8 +45,8 @@ class NotifySocket {
 };
 
 // The port openadcsd's latest STATUS message gives for `service` ("epm",
-// "icpr", "dcom", as in "epm 127.0.0.1:41237"), among the messages `notify`
-// has read; 0 when none names it.
+// "icpr", "dcom", as in "epm 127.0.0.1:41237" or "epm [::]:41237"), among the
+// messages `notify` has read; 0 when none names it.
 std::uint16_t StatusPort(const NotifySocket& notify, const std::string& service);
 
 // A child process. If it is still running on destruction it is killed

@@ -47,8 +47,8 @@ class RpcEndpoints {
   std::uint16_t epm_port() const { return epm_port_; }
   std::uint16_t icpr_port() const { return icpr_port_; }
   std::uint16_t dcom_port() const { return dcom_port_; }
-  // "epm 0.0.0.0:135, icpr 0.0.0.0:49731, dcom 0.0.0.0:49732": for the log
-  // and systemd's STATUS.
+  // "epm 0.0.0.0:135, icpr 0.0.0.0:49731, dcom 0.0.0.0:49732" (IPv6 in
+  // brackets: "epm [::]:135, ..."): for the log and systemd's STATUS.
   std::string Describe() const;
 
   // Stops accepting; calls in flight finish. Idempotent.

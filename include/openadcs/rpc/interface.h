@@ -47,7 +47,9 @@ struct CallContext {
   auth::AuthLevel auth_level = auth::AuthLevel::kNone;
   // The request PDU's object UUID (PFC_OBJECT_UUID), e.g. a DCOM IPID.
   std::optional<Uuid> object;
-  // The accepted socket's addresses: DCOM advertises the local one.
+  // The accepted socket's addresses: DCOM advertises the local one. IPv6
+  // without brackets; an IPv4 client of a dual-stack ("::") listener as
+  // plain IPv4, never ::ffff:a.b.c.d.
   std::string local_address;
   std::uint16_t local_port = 0;
   std::string peer_address;

@@ -99,6 +99,8 @@ class Server {
   Status Register(std::shared_ptr<InterfaceHandler> handler);
 
   // Binds and starts accepting on address:port; port 0 picks a free port.
+  // "::" accepts IPv6 and IPv4 (IPV6_V6ONLY off, whatever the system
+  // default); "0.0.0.0" IPv4 only; any other address, that address only.
   // Returns the bound port. Thread-safe with respect to other Listen calls.
   Result<std::uint16_t> Listen(const std::string& address, std::uint16_t port);
 

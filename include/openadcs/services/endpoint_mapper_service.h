@@ -3,6 +3,11 @@
 // registered interface, ept_lookup lists them. Registration is local only:
 // the remote insert/delete operations are refused, as is anything else that
 // would let a client change the map.
+//
+// A tower's address is the IPv4 address the client reached (a wildcard
+// listener's: the connection's local address); a client over IPv6 gets
+// 0.0.0.0, since the tower's address floor holds IPv4 only and clients dial
+// the host they asked on the tower's port (docs/protocols.md, "IPv6").
 #ifndef OPENADCS_SERVICES_ENDPOINT_MAPPER_SERVICE_H_
 #define OPENADCS_SERVICES_ENDPOINT_MAPPER_SERVICE_H_
 
