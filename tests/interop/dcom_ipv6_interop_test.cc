@@ -200,6 +200,7 @@ TEST_F(DcomIpv6InteropTest, CppClientsAndCliEnrollOverIpv6) {
     EXPECT_EQ(cli.exit_code, 0) << transport << ": " << cli.output << DaemonLog();
     EXPECT_THAT(testing::ReadTextFile(pem), HasSubstr("BEGIN CERTIFICATE"));
     std::filesystem::remove(pem);
+    std::filesystem::remove(daemon_->dir() / "cli-v6.key");
   }
 }
 
