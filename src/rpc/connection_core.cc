@@ -413,7 +413,7 @@ void ConnectionCore::OnRequest(std::span<std::uint8_t> bytes, const PduView& pdu
     }
   }
   Reassembly& r = *reassembly_;
-  std::copy_n(bytes.begin() + 4, r.drep.size(), r.drep.begin());
+  std::copy_n(bytes.begin() + 4, r.drep.size(), r.drep.begin());  // packed_drep, for header2
   if (!r.rejected) {
     if (r.stub.size() + req->stub.size() > limit) {
       LimitTripped(fmt::format("request stub above {} bytes", limit));
