@@ -63,7 +63,7 @@ void ConnectionCore::Fault(std::uint32_t call_id, std::uint16_t context_id, std:
   const std::uint8_t flags =
       pfc::kFirstFrag | pfc::kLastFrag | (did_not_execute ? pfc::kDidNotExecute : 0);
   SecContext* sc = security ? Protecting(*security) : nullptr;
-  if (sc == nullptr) {
+  if (sc == nullptr || !sc->protected_faults) {
     out->pdus.push_back(
         BuildPdu(PduType::kFault, flags, call_id, EncodeFault(body), {}, std::nullopt, {}).bytes);
     return;
@@ -430,6 +430,9 @@ void ConnectionCore::OnRequest(std::span<std::uint8_t> bytes, const PduView& pdu
 
 bool ConnectionCore::CheckVerificationTrailer(Reassembly& call, const Presentation& pc) {
   Result<std::optional<FoundVerificationTrailer>> found = FindVerificationTrailer(call.stub);
+  if (!found.ok() || found->has_value()) {
+    if (SecContext* sc = Protecting(call.security)) sc->protected_faults = true;
+  }
   std::string refusal;
   if (!found.ok()) {
     refusal = found.status().message();

@@ -79,6 +79,11 @@ class ConnectionCore {
     auth::AuthLevel level = auth::AuthLevel::kNone;
     std::unique_ptr<auth::SecurityContext> context;
     bool failed = false;
+    // The client sent a verification trailer on this context: a runtime
+    // that verifies what it receives, faults included. Others (impacket)
+    // read a fault's status and skip its verifier, which would leave their
+    // NTLM RC4 stream behind ours; they get bare faults.
+    bool protected_faults = false;
   };
   struct CallSecurity {
     std::optional<std::uint32_t> auth_context_id;
@@ -129,9 +134,10 @@ class ConnectionCore {
   // The security context a call's PDUs are protected with, or null when
   // they travel in the clear (none, connect level, or a failed context).
   SecContext* Protecting(const CallSecurity& security);
-  // Sends a fault. With `security` naming a signed or sealed context, the
-  // fault carries a verifier (an empty body protected like a response), so
-  // that the client can tell it from one forged on the path.
+  // Sends a fault. With `security` naming a signed or sealed context whose
+  // client sends verification trailers, the fault carries a verifier (an
+  // empty body protected like a response), so that the client can tell it
+  // from one forged on the path.
   void Fault(std::uint32_t call_id, std::uint16_t context_id, std::uint32_t status,
              bool did_not_execute, CoreOutput* out, const CallSecurity* security = nullptr);
   void ProtocolError(std::string_view what, CoreOutput* out);
