@@ -14,6 +14,8 @@
 #include <cstring>
 #include <utility>
 
+#include "openadcs/rpc/verification_trailer.h"
+
 namespace openadcs::rpc {
 namespace {
 
@@ -201,6 +203,7 @@ Result<Binding> ClientChannel::Bind(const SyntaxId& iface, std::optional<ClientA
     if (!ack.ok()) return Broken(ack.status());
     if (!bound_) {
       bound_ = true;
+      header_signing_ = (flags & pdu->header.flags & pfc::kSupportHeaderSign) != 0;
       max_fragment_ = std::min(ack->max_xmit_frag, ack->max_recv_frag);
       if (max_fragment_ < kMinFragmentSize) {
         return Broken(Status::InvalidArgument("server negotiated a fragment below 1432"));
@@ -214,6 +217,7 @@ Result<Binding> ClientChannel::Bind(const SyntaxId& iface, std::optional<ClientA
                         ack->results.empty() ? reason::kNotSpecified : ack->results[0].reason));
       }
       accepted = true;
+      interfaces_[binding.context_id] = iface;
       bind.contexts.resize(1);  // later legs repeat only the interface
     }
     if (sec == nullptr || sec->context->established()) return binding;
@@ -233,6 +237,18 @@ Result<Binding> ClientChannel::Bind(const SyntaxId& iface, std::optional<ClientA
     }
     if (token.empty()) return Status::PermissionDenied("security package stalled");
   }
+}
+
+Status ClientChannel::Verify(Security& sec, std::uint32_t auth_context_id, Bytes& pdu,
+                             const PduView& view, std::size_t body_offset) {
+  if (!view.trailer || view.trailer->auth_context_id != auth_context_id) {
+    return Status::InvalidArgument("unprotected answer to a protected call");
+  }
+  const std::size_t body_end = kHeaderSize + view.body.size();
+  if (body_offset > body_end) return Status::InvalidArgument("malformed protected answer");
+  std::span<std::uint8_t> whole(pdu);
+  return sec.context->Unprotect(sec.level, whole.first(whole.size() - view.auth_value.size()),
+                                body_offset, body_end - body_offset, view.auth_value);
 }
 
 Result<CallResult> ClientChannel::Call(const Binding& binding, std::uint16_t opnum,
@@ -260,9 +276,34 @@ Result<CallResult> ClientChannel::Call(const Binding& binding, std::uint16_t opn
   const Bytes placeholder(signature, 0);
   const std::uint32_t call_id = next_call_id_++;
   std::span<const std::uint8_t> rest = stub;
+  Bytes with_trailer;
+  std::size_t trailer_size = 0;
+  if (sec) {
+    // Inside the protected body, the trailer vouches for what the security
+    // provider may not cover: the header, the presentation context and the
+    // bind's header signing flag (MS-RPCE 2.2.2.13).
+    auto iface = interfaces_.find(binding.context_id);
+    if (iface == interfaces_.end()) return Status::FailedPrecondition("unknown context id");
+    VerificationTrailer vt;
+    vt.bitmask1 = header_signing_ ? kVtClientSupportsHeaderSigning : 0;
+    vt.pcontext = VtPcontext{iface->second, NdrTransferSyntax()};
+    vt.header2 = VtHeader2{static_cast<std::uint8_t>(PduType::kRequest), kPackedDrep, call_id,
+                           binding.context_id, opnum};
+    const Bytes encoded = EncodeVerificationTrailer(vt);
+    with_trailer.assign(stub.begin(), stub.end());
+    with_trailer.resize((stub.size() + 3) / 4 * 4, 0);
+    with_trailer.insert(with_trailer.end(), encoded.begin(), encoded.end());
+    trailer_size = encoded.size();
+    rest = with_trailer;
+  }
   bool first = true;
   do {
-    const std::size_t n = std::min(room, rest.size());
+    std::size_t n = std::min(room, rest.size());
+    if (n < rest.size() && rest.size() - n < trailer_size) {
+      // The trailer travels whole in the last fragment; fragments keep
+      // the 16-byte multiple, so it stays 4-byte aligned there.
+      n = (rest.size() - trailer_size) / kAuthPadAlignment * kAuthPadAlignment;
+    }
     std::uint8_t flags = (first ? pfc::kFirstFrag : 0) | (object ? pfc::kObjectUuid : 0);
     if (n == rest.size()) flags |= pfc::kLastFrag;
     BuiltPdu pdu = BuildPdu(PduType::kRequest, flags, call_id,
@@ -293,19 +334,26 @@ Result<CallResult> ClientChannel::Call(const Binding& binding, std::uint16_t opn
     if (pdu->header.type == PduType::kFault) {
       Result<FaultBody> f = ParseFault(*pdu);
       if (!f.ok()) return Broken(f.status());
+      if (sec && pdu->trailer) {
+        Status st =
+            Verify(*sec, *binding.auth_context_id, *in, *pdu, kHeaderSize + kFaultFixedSize);
+        if (!st.ok()) {
+          return Broken(Status::InvalidArgument(
+              fmt::format("fault {}: {}", Describe(f->status), st.message())));
+        }
+      } else if (sec) {
+        // A server that cannot protect its fault (the context failed on its
+        // side, or the request did not verify) closes the connection; a
+        // forged one could do no more than that, so the channel ends here.
+        broken_ = true;
+      }
       return CallResult::Fault(f->status);
     }
     Result<ResponseBody> body = ParseResponse(*pdu);
     if (!body.ok()) return Broken(body.status());
     if (sec) {
-      if (!pdu->trailer || pdu->trailer->auth_context_id != *binding.auth_context_id) {
-        return Broken(Status::InvalidArgument("unprotected response on a protected call"));
-      }
-      std::span<std::uint8_t> whole(*in);
-      const auto offset = static_cast<std::size_t>(body->stub.data() - in->data());
-      Status st = sec->context->Unprotect(
-          sec->level, whole.first(whole.size() - pdu->auth_value.size()), offset,
-          body->stub.size() + pdu->trailer->auth_pad_length, pdu->auth_value);
+      Status st = Verify(*sec, *binding.auth_context_id, *in, *pdu,
+                         static_cast<std::size_t>(body->stub.data() - in->data()));
       if (!st.ok()) return Broken(st);
     }
     if (response.size() + body->stub.size() > options_.max_response_stub) {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "openadcs/rpc/verification_trailer.h"
+
 namespace openadcs::rpc {
 namespace {
 
@@ -44,17 +46,38 @@ void ConnectionCore::LimitTripped(std::string_view what) {
   spdlog::warn("rpc connection {} from {}: limit: {}", info_.id, info_.peer_address, what);
 }
 
+ConnectionCore::SecContext* ConnectionCore::Protecting(const CallSecurity& security) {
+  if (!security.auth_context_id || !IsProtectedLevel(security.level)) return nullptr;
+  auto it = security_.find(*security.auth_context_id);
+  if (it == security_.end() || it->second.failed || !it->second.context->established()) {
+    return nullptr;
+  }
+  return &it->second;
+}
+
 void ConnectionCore::Fault(std::uint32_t call_id, std::uint16_t context_id, std::uint32_t status,
-                           bool did_not_execute, CoreOutput* out) {
+                           bool did_not_execute, CoreOutput* out, const CallSecurity* security) {
   FaultBody body;
   body.context_id = context_id;
   body.status = status;
   const std::uint8_t flags =
       pfc::kFirstFrag | pfc::kLastFrag | (did_not_execute ? pfc::kDidNotExecute : 0);
-  // Faults travel unprotected: they carry no stub (MS-RPCE 2.2.2.8) and
-  // clients read the status before any verification.
-  out->pdus.push_back(
-      BuildPdu(PduType::kFault, flags, call_id, EncodeFault(body), {}, std::nullopt, {}).bytes);
+  SecContext* sc = security ? Protecting(*security) : nullptr;
+  if (sc == nullptr || !sc->protected_faults) {
+    out->pdus.push_back(
+        BuildPdu(PduType::kFault, flags, call_id, EncodeFault(body), {}, std::nullopt, {}).bytes);
+    return;
+  }
+  // The fault has no stub (MS-RPCE 2.2.2.8): the verifier covers its header
+  // and fixed part, and takes this direction's next sequence number.
+  const SecTrailer trailer{sc->type, security->level, 0, *security->auth_context_id};
+  BuiltPdu pdu = BuildPdu(PduType::kFault, flags, call_id, EncodeFault(body), {}, trailer,
+                          Bytes(sc->context->signature_size(security->level), 0));
+  std::span<std::uint8_t> whole(pdu.bytes);
+  Status st = sc->context->Protect(security->level, whole.first(pdu.auth_offset), pdu.body_offset,
+                                   pdu.body_length, whole.subspan(pdu.auth_offset));
+  if (!st.ok()) return ProtocolError(fmt::format("protect a fault: {}", st.message()), out);
+  out->pdus.push_back(std::move(pdu.bytes));
 }
 
 std::size_t ConnectionCore::CheckHeader(std::span<const std::uint8_t> header, CoreOutput* out) {
@@ -195,14 +218,14 @@ std::vector<ContextResult> ConnectionCore::NegotiateContexts(const BindBody& bin
     } else if (std::find(pc.transfer_syntaxes.begin(), pc.transfer_syntaxes.end(), ndr) ==
                pc.transfer_syntaxes.end()) {
       r.reason = reason::kTransferSyntaxesNotSupported;
-    } else if (existing != presentation_.end() && existing->second != handler) {
+    } else if (existing != presentation_.end() && existing->second.handler != handler) {
       r.reason = reason::kNotSpecified;  // the id is taken by another interface
     } else if (existing == presentation_.end() &&
                presentation_.size() >= state_.options.max_presentation_contexts) {
       LimitTripped("presentation contexts per connection");
       r.reason = reason::kLocalLimitExceeded;
     } else {
-      presentation_[pc.context_id] = handler;
+      presentation_[pc.context_id] = Presentation{handler, pc.abstract_syntax};
       r.result = result::kAcceptance;
       r.transfer_syntax = ndr;
     }
@@ -246,6 +269,7 @@ void ConnectionCore::OnBind(const PduView& pdu, CoreOutput* out) {
     const std::uint16_t wanted =
         std::min({bind->max_xmit_frag, bind->max_recv_frag, state_.options.max_fragment_size});
     max_fragment_ = std::max(wanted, kMinFragmentSize);
+    bind_header_sign_ = (pdu.header.flags & pfc::kSupportHeaderSign) != 0;
     bound_ = true;
   }
   AuthLeg leg = AuthStep(pdu);
@@ -357,20 +381,20 @@ void ConnectionCore::OnRequest(std::span<std::uint8_t> bytes, const PduView& pdu
   if (first) {
     if (reassembly_) return ProtocolError("a new call while another is being sent", out);
     if (running_.count(call_id) != 0) return ProtocolError("call_id already in use", out);
-    if (req->alloc_hint > limit) {
-      LimitTripped(fmt::format("alloc_hint {} above {}", req->alloc_hint, limit));
-      Fault(call_id, req->context_id, fault::kProtocolError, true, out);
-      return ProtocolError("oversized request", out);
-    }
     Reassembly r;
     r.call_id = call_id;
     r.context_id = req->context_id;
     r.opnum = req->opnum;
     r.object = req->object;
     if (!Unprotect(bytes, pdu, *req, &r.security, out)) return;
+    if (req->alloc_hint > limit) {
+      LimitTripped(fmt::format("alloc_hint {} above {}", req->alloc_hint, limit));
+      Fault(call_id, req->context_id, fault::kProtocolError, true, out, &r.security);
+      return ProtocolError("oversized request", out);
+    }
     if (outstanding_calls() >= state_.options.max_outstanding_calls) {
       LimitTripped("outstanding calls per connection");
-      Fault(call_id, req->context_id, fault::kServerTooBusy, true, out);
+      Fault(call_id, req->context_id, fault::kServerTooBusy, true, out, &r.security);
       r.rejected = true;
     } else {
       r.stub.reserve(std::min<std::size_t>(req->alloc_hint, limit));
@@ -384,15 +408,16 @@ void ConnectionCore::OnRequest(std::span<std::uint8_t> bytes, const PduView& pdu
     if (!Unprotect(bytes, pdu, *req, &sec, out)) return;
     if (sec.auth_context_id != reassembly_->security.auth_context_id ||
         req->context_id != reassembly_->context_id || req->opnum != reassembly_->opnum) {
-      Fault(call_id, req->context_id, fault::kProtocolError, true, out);
+      Fault(call_id, req->context_id, fault::kProtocolError, true, out, &reassembly_->security);
       return ProtocolError("fragments of one call differ", out);
     }
   }
   Reassembly& r = *reassembly_;
+  std::copy_n(bytes.begin() + 4, r.drep.size(), r.drep.begin());  // packed_drep, for header2
   if (!r.rejected) {
     if (r.stub.size() + req->stub.size() > limit) {
       LimitTripped(fmt::format("request stub above {} bytes", limit));
-      Fault(call_id, r.context_id, fault::kProtocolError, true, out);
+      Fault(call_id, r.context_id, fault::kProtocolError, true, out, &r.security);
       return ProtocolError("oversized request", out);
     }
     r.stub.insert(r.stub.end(), req->stub.begin(), req->stub.end());
@@ -403,14 +428,63 @@ void ConnectionCore::OnRequest(std::span<std::uint8_t> bytes, const PduView& pdu
   if (!done.rejected) Dispatch(std::move(done), out);
 }
 
+bool ConnectionCore::CheckVerificationTrailer(Reassembly& call, const Presentation& pc) {
+  Result<std::optional<FoundVerificationTrailer>> found = FindVerificationTrailer(call.stub);
+  if (!found.ok() || found->has_value()) {
+    if (SecContext* sc = Protecting(call.security)) sc->protected_faults = true;
+  }
+  std::string refusal;
+  if (!found.ok()) {
+    refusal = found.status().message();
+  } else if (!found->has_value()) {
+    return true;
+  } else {
+    const VerificationTrailer& t = (*found)->trailer;
+    if (t.unknown_must_process) {
+      refusal = fmt::format("command {} is marked SEC_VT_MUST_PROCESS_COMMAND and unknown",
+                            *t.unknown_must_process);
+    } else if (t.bitmask1 && (*t.bitmask1 & kVtClientSupportsHeaderSigning) != 0 &&
+               !bind_header_sign_) {
+      // The client asked for header signing and the bind we saw did not:
+      // someone on the path removed PFC_SUPPORT_HEADER_SIGN.
+      refusal = "bitmask1 claims header signing the bind did not ask for";
+    } else if (t.pcontext && (t.pcontext->interface_id != pc.abstract_syntax ||
+                              t.pcontext->transfer_syntax != NdrTransferSyntax())) {
+      refusal = fmt::format("pcontext names another interface or transfer syntax than context {}",
+                            call.context_id);
+    } else if (t.header2 &&
+               (t.header2->ptype != static_cast<std::uint8_t>(PduType::kRequest) ||
+                t.header2->drep != call.drep || t.header2->call_id != call.call_id ||
+                t.header2->context_id != call.context_id || t.header2->opnum != call.opnum)) {
+      refusal = fmt::format("header2 (call {} context {} opnum {}) differs from the request",
+                            t.header2->call_id, t.header2->context_id, t.header2->opnum);
+    } else {
+      call.stub.resize((*found)->offset);
+      return true;
+    }
+  }
+  ++state_.counters.protocol_errors;
+  spdlog::warn("rpc connection {} from {}: call {} refused: verification trailer: {}", info_.id,
+               info_.peer_address, call.call_id, refusal);
+  return false;
+}
+
 void ConnectionCore::Dispatch(Reassembly call, CoreOutput* out) {
   auto pc = presentation_.find(call.context_id);
   if (pc == presentation_.end()) {
-    return Fault(call.call_id, call.context_id, fault::kUnknownInterface, true, out);
+    return Fault(call.call_id, call.context_id, fault::kUnknownInterface, true, out,
+                 &call.security);
   }
-  const std::shared_ptr<InterfaceHandler>& handler = pc->second;
+  // MS-RPCE 2.2.2.13: a trailer that does not match is treated like a
+  // failed unmarshaling, with status 5; the connection is not trusted after.
+  if (!CheckVerificationTrailer(call, pc->second)) {
+    Fault(call.call_id, call.context_id, fault::kAccessDenied, true, out, &call.security);
+    out->close = true;
+    return;
+  }
+  const std::shared_ptr<InterfaceHandler>& handler = pc->second.handler;
   if (call.opnum >= handler->opnum_count()) {
-    return Fault(call.call_id, call.context_id, fault::kOpRangeError, true, out);
+    return Fault(call.call_id, call.context_id, fault::kOpRangeError, true, out, &call.security);
   }
   if (call.security.level < handler->minimum_auth_level()) {
     spdlog::warn(
@@ -418,7 +492,7 @@ void ConnectionCore::Dispatch(Reassembly call, CoreOutput* out) {
         "access denied",
         info_.id, info_.peer_address, call.call_id, call.opnum,
         static_cast<int>(call.security.level), static_cast<int>(handler->minimum_auth_level()));
-    return Fault(call.call_id, call.context_id, fault::kAccessDenied, true, out);
+    return Fault(call.call_id, call.context_id, fault::kAccessDenied, true, out, &call.security);
   }
   DispatchedCall d;
   d.call_id = call.call_id;
@@ -449,12 +523,9 @@ void ConnectionCore::OnCallDone(std::uint32_t call_id, CallResult result, CoreOu
   running_.erase(it);
   if (call.dropped) return;
   if (result.fault_status != 0) {
-    return Fault(call_id, call.context_id, result.fault_status, false, out);
+    return Fault(call_id, call.context_id, result.fault_status, false, out, &call.security);
   }
-  SecContext* sc = nullptr;
-  if (call.security.auth_context_id && IsProtectedLevel(call.security.level)) {
-    sc = &security_.at(*call.security.auth_context_id);
-  }
+  SecContext* sc = Protecting(call.security);
   const std::size_t signature = sc ? sc->context->signature_size(call.security.level) : 0;
   std::size_t room = max_fragment_ - kHeaderSize - kResponseFixedSize;
   if (sc) {

@@ -9,6 +9,7 @@
 #ifndef OPENADCS_RPC_CONNECTION_CORE_H_
 #define OPENADCS_RPC_CONNECTION_CORE_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -78,15 +79,25 @@ class ConnectionCore {
     auth::AuthLevel level = auth::AuthLevel::kNone;
     std::unique_ptr<auth::SecurityContext> context;
     bool failed = false;
+    // The client sent a verification trailer on this context: a runtime
+    // that verifies what it receives, faults included. Others (impacket)
+    // read a fault's status and skip its verifier, which would leave their
+    // NTLM RC4 stream behind ours; they get bare faults.
+    bool protected_faults = false;
   };
   struct CallSecurity {
     std::optional<std::uint32_t> auth_context_id;
     auth::AuthLevel level = auth::AuthLevel::kNone;
   };
+  struct Presentation {
+    std::shared_ptr<InterfaceHandler> handler;
+    SyntaxId abstract_syntax;  // as the client named it
+  };
   struct Reassembly {
     std::uint32_t call_id = 0;
     std::uint16_t context_id = 0;
     std::uint16_t opnum = 0;
+    std::array<std::uint8_t, 4> drep{};  // of the last fragment seen
     std::optional<Uuid> object;
     CallSecurity security;
     Bytes stub;
@@ -116,8 +127,19 @@ class ConnectionCore {
   bool Unprotect(std::span<std::uint8_t> bytes, const PduView& pdu, const RequestBody& req,
                  CallSecurity* security, CoreOutput* out);
   void Dispatch(Reassembly call, CoreOutput* out);
+  // Checks the call's verification trailer (MS-RPCE 2.2.2.13), if any,
+  // against the request and the presentation context and strips it from
+  // the stub. False: refused (logged).
+  bool CheckVerificationTrailer(Reassembly& call, const Presentation& pc);
+  // The security context a call's PDUs are protected with, or null when
+  // they travel in the clear (none, connect level, or a failed context).
+  SecContext* Protecting(const CallSecurity& security);
+  // Sends a fault. With `security` naming a signed or sealed context whose
+  // client sends verification trailers, the fault carries a verifier (an
+  // empty body protected like a response), so that the client can tell it
+  // from one forged on the path.
   void Fault(std::uint32_t call_id, std::uint16_t context_id, std::uint32_t status,
-             bool did_not_execute, CoreOutput* out);
+             bool did_not_execute, CoreOutput* out, const CallSecurity* security = nullptr);
   void ProtocolError(std::string_view what, CoreOutput* out);
   void LimitTripped(std::string_view what);
 
@@ -127,7 +149,10 @@ class ConnectionCore {
   std::uint16_t max_fragment_;  // negotiated at bind; the option before
   std::uint32_t assoc_group_id_ = 0;
   std::uint8_t features_ = 0;
-  std::map<std::uint16_t, std::shared_ptr<InterfaceHandler>> presentation_;
+  // PFC_SUPPORT_HEADER_SIGN of the bind, which a verification trailer's
+  // bitmask1 must agree with.
+  bool bind_header_sign_ = false;
+  std::map<std::uint16_t, Presentation> presentation_;
   std::map<std::uint32_t, SecContext> security_;
   std::optional<Reassembly> reassembly_;
   std::map<std::uint32_t, Running> running_;

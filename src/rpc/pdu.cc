@@ -11,10 +11,6 @@ namespace {
 
 constexpr std::uint8_t kRpcVersion = 5;
 constexpr std::uint8_t kRpcVersionMinor = 0;
-// packed_drep[0]: high nibble integer order (1 = little-endian), low nibble
-// character set (0 = ASCII); packed_drep[1]: float format (0 = IEEE).
-constexpr std::uint8_t kDrepLittleEndianAscii = 0x10;
-constexpr std::uint8_t kDrepIeee = 0x00;
 constexpr std::size_t kSyntaxSize = 20;
 // 6cb71c2c-9812-4540: the fixed prefix of the feature negotiation syntax.
 constexpr std::uint32_t kFeatureData1 = 0x6cb71c2c;
@@ -71,7 +67,7 @@ Result<Header> ParseHeader(std::span<const std::uint8_t> bytes) {
   h.version_minor = bytes[1];
   h.type = static_cast<PduType>(bytes[2]);
   h.flags = bytes[3];
-  h.drep_supported = bytes[4] == kDrepLittleEndianAscii && bytes[5] == kDrepIeee;
+  h.drep_supported = bytes[4] == kPackedDrep[0] && bytes[5] == kPackedDrep[1];
   const bool big_endian = (bytes[4] & 0xf0) == 0;
   auto u16 = [&](std::size_t at) {
     return big_endian ? static_cast<std::uint16_t>((bytes[at] << 8) | bytes[at + 1])
@@ -315,10 +311,10 @@ BuiltPdu BuildPdu(PduType type, std::uint8_t flags, std::uint32_t call_id,
   Bytes& out = built.bytes;
   out.reserve(kHeaderSize + fixed.size() + stub.size() + kAuthPadAlignment + kSecTrailerSize +
               auth_value.size());
-  for (std::uint8_t b : {kRpcVersion, kRpcVersionMinor, static_cast<std::uint8_t>(type), flags,
-                         kDrepLittleEndianAscii, kDrepIeee, std::uint8_t{0}, std::uint8_t{0}}) {
+  for (std::uint8_t b : {kRpcVersion, kRpcVersionMinor, static_cast<std::uint8_t>(type), flags}) {
     out.push_back(b);
   }
+  out.insert(out.end(), kPackedDrep.begin(), kPackedDrep.end());
   wire::PutU16(&out, 0);  // frag_length, set below
   wire::PutU16(&out, trailer ? static_cast<std::uint16_t>(auth_value.size()) : 0);
   wire::PutU32(&out, call_id);

@@ -187,7 +187,7 @@ def cmc_status(full_response, ca_pem_path):
 def main():
     p = argument_parser(__doc__)
     p.add_argument('action', choices=['request', 'request2', 'retrieve', 'ca-cert', 'ca-property',
-                                      'release-then-call', 'abandon'])
+                                      'release-then-call', 'abandon', 'fault-then-ca-cert'])
     p.add_argument('--authority', default='')
     p.add_argument('--csr', help='DER PKCS#10 file')
     p.add_argument('--full-response', action='store_true', help='Request2 with FULLRESPONSE')
@@ -241,7 +241,19 @@ def main():
                 out.update(cmc_status(chain, args.ca_pem))
         if args.action in ('request', 'retrieve', 'request2'):
             out.update(enrollment_outcome(resp, chain))
-        elif args.action == 'ca-cert':
+        elif args.action in ('ca-cert', 'fault-then-ca-cert'):
+            if args.action == 'fault-then-ca-cert':
+                # An opnum the interface lacks: a fault on the sealed
+                # connection, which must leave it usable for the next call.
+                bad = GetCACert()
+                bad.opnum = 99
+                bad['fchain'] = 0
+                bad['pwszAuthority'] = authority
+                try:
+                    call(iface, bad)
+                    out['first'] = 'answered'
+                except Exception as e:  # the expected outcome: a fault
+                    out['first'] = 'fault: %s' % e
             req = GetCACert()
             req['fchain'] = 0
             req['pwszAuthority'] = authority

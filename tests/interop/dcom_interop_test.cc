@@ -261,6 +261,16 @@ TEST_F(DcomInteropTest, ImpacketGetCaCertIsTheCaCertificate) {
   EXPECT_EQ(*der, CaCertDer());
 }
 
+// impacket skips a fault's verifier: a fault must leave its sealed NTLM
+// connection (the RC4 stream) usable for the next call.
+TEST_F(DcomInteropTest, ImpacketCallAfterAFaultOnTheSameConnectionIsAnswered) {
+  const std::string json = RunImpacket("fault-then-ca-cert", {});
+  ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
+  EXPECT_THAT(JsonField(json, "first"), HasSubstr("nca_s_op_rng_error")) << json;
+  EXPECT_EQ(JsonField(json, "return"), "0") << json;
+  EXPECT_EQ(Base64Decode(JsonField(json, "blob")), CaCertDer()) << json;
+}
+
 TEST_F(DcomInteropTest, ImpacketTemplateListIsTheServedTemplates) {
   const std::string json = RunImpacket("ca-property", {"--prop-id", "0x1d", "--prop-type", "4"});
   ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();

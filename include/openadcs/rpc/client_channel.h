@@ -67,8 +67,13 @@ class ClientChannel {
   Result<Binding> Bind(const SyntaxId& iface, std::optional<ClientAuth> auth = std::nullopt);
 
   // Makes a call. A fault is a successful Result whose fault_status is
-  // non-zero. Errors: kUnavailable (transport, timeout), kInvalidArgument
-  // (malformed or unverifiable response; the channel is then unusable).
+  // non-zero. On a signed or sealed binding the request carries a
+  // verification trailer (MS-RPCE 2.2.2.13: bitmask1, pcontext and header2)
+  // and the response or fault must carry a verifier that checks; a fault
+  // without one (the server could not use the context) ends the channel.
+  // Errors:
+  // kUnavailable (transport, timeout), kInvalidArgument (malformed or
+  // unverifiable response or fault; the channel is then unusable).
   Result<CallResult> Call(const Binding& binding, std::uint16_t opnum,
                           std::span<const std::uint8_t> stub,
                           const std::optional<Uuid>& object = std::nullopt);
@@ -91,17 +96,24 @@ class ClientChannel {
   Status SendAll(std::span<const std::uint8_t> bytes);
   Status ReceiveExactly(std::span<std::uint8_t> out);
   Status Broken(Status why);
+  // Unprotects an answer to a call on `sec`: [body_offset, end of body) is
+  // what the server protected.
+  Status Verify(Security& sec, std::uint32_t auth_context_id, Bytes& pdu, const PduView& view,
+                std::size_t body_offset);
 
   int fd_;
   ClientOptions options_;
   bool bound_ = false;
   bool broken_ = false;
+  // The bind carried PFC_SUPPORT_HEADER_SIGN and the bind_ack echoed it.
+  bool header_signing_ = false;
   std::uint16_t max_fragment_;
   std::uint32_t assoc_group_id_ = 0;
   std::uint32_t next_call_id_ = 1;
   std::uint16_t next_context_id_ = 0;
   std::uint32_t next_auth_context_id_ = 0;
   std::map<std::uint32_t, Security> security_;
+  std::map<std::uint16_t, SyntaxId> interfaces_;  // by presentation context id
 };
 
 }  // namespace openadcs::rpc

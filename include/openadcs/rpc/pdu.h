@@ -12,6 +12,7 @@
 #ifndef OPENADCS_RPC_PDU_H_
 #define OPENADCS_RPC_PDU_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -64,6 +65,13 @@ inline constexpr std::size_t kSecTrailerSize = 8;
 inline constexpr std::size_t kRequestFixedSize = 8;
 // Fixed part of a response body (alloc_hint, p_cont_id, cancel_count, pad).
 inline constexpr std::size_t kResponseFixedSize = 8;
+// Fixed part of a fault body (alloc_hint, p_cont_id, cancel_count, pad,
+// status, reserved); a stub may follow.
+inline constexpr std::size_t kFaultFixedSize = 16;
+// packed_drep as this runtime writes it and the only one it reads: octet 0
+// holds the integer order (high nibble, 1 = little-endian) and character set
+// (low nibble, 0 = ASCII), octet 1 the float format (0 = IEEE).
+inline constexpr std::array<std::uint8_t, 4> kPackedDrep = {0x10, 0x00, 0x00, 0x00};
 // Stub plus auth padding is a multiple of this (MS-RPCE 2.2.2.11).
 inline constexpr std::size_t kAuthPadAlignment = 16;
 // The smallest fragment every implementation must receive (C706 12.6.3.1,
