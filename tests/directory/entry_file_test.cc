@@ -35,9 +35,10 @@ TEST(EntriesToLdifTest, ValuesAndDnRoundTripAsAnyBytes) {
   EXPECT_EQ(back->front().attributes(), entry.attributes());
 }
 
-// Found by fuzz/template_entry_fuzz.cc: attribute names were written as the
-// directory sent them, so a name holding a line break, or one of LDIF's own
-// words, rewrote the snapshot read at the next start.
+// Found while writing the snapshot round trip of fuzz/template_entry_fuzz.cc:
+// attribute names were written as the directory sent them, so a name holding
+// a line break, or one of LDIF's own words, rewrote the snapshot read at the
+// next start, and an empty one crashed libldap reading it.
 TEST(EntriesToLdifTest, LeavesOutNamesLdifCannotCarry) {
   DirectoryEntry entry("CN=A,DC=x");
   entry.Add("cn", B("A"));
