@@ -28,10 +28,11 @@ Status WriteAll(int fd, const std::string& contents, const std::filesystem::path
   return Status::Ok();
 }
 
+// An empty value is "name:" (RFC 2849's empty value-spec): libldap refuses
+// the whole record for "name:: " with nothing after it.
 void AppendLine(std::string& out, std::string_view name, std::span<const std::uint8_t> value) {
   out += name;
-  out += ":: ";
-  out += Base64Encode(value);
+  out += value.empty() ? ":" : ":: " + Base64Encode(value);
   out += '\n';
 }
 

@@ -25,6 +25,9 @@ TEST(EntriesToLdifTest, ValuesAndDnRoundTripAsAnyBytes) {
   entry.Add("pKIKeyUsage", Bytes{0x00, 0x0a, 0xff});
   entry.Add("description", B(" leading space\ninclude: /etc/passwd\n"));
   entry.Add("1.2.840.113556.1.4.1", B("by OID"));
+  // Found by fuzz/template_entry_fuzz.cc: "name:: " with an empty value made
+  // libldap refuse the whole record, so the entry was lost at the next start.
+  entry.Add("showInAdvancedViewOnly", Bytes{});
   openadcs::testing::TempDir dir;
   const auto path = dir.path() / "snapshot.ldif";
   std::ofstream(path, std::ios::binary) << EntriesToLdif({entry}, "test");
