@@ -358,6 +358,21 @@ void Run(World& w, std::span<const std::uint8_t> input) {
 
 }  // namespace
 
+// Every input covers some 15,000 features (the handshake and the two
+// activations), and libFuzzer's entropic scheduling then spends two thirds
+// of the time updating feature frequencies: off, the target runs three
+// times as fast. Put first, so a -entropic on the command line still wins.
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  static std::vector<char*> args;
+  args.assign(*argv, *argv + *argc);
+  static char entropic_off[] = "-entropic=0";
+  args.insert(args.begin() + 1, entropic_off);
+  args.push_back(nullptr);
+  *argc = static_cast<int>(args.size()) - 1;
+  *argv = args.data();
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static World* world = MakeWorld();
   Run(*world, std::span<const std::uint8_t>(data, size));
