@@ -1,10 +1,17 @@
 // Fuzzes the PDU decoders and the server's connection state machine: the
 // input is split into PDUs by their frag_length and fed to a ConnectionCore
 // (no sockets) whose dispatched calls run inline against an echo handler.
+// The NTLM acceptor is the daemon's, over a user file with no account, so
+// handshake tokens in binds, alter_contexts and AUTH3 reach it as sent;
+// rpc_sealed_call_fuzz.cc covers the calls of an authenticated client.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <span>
+#include <utility>
 
+#include "openadcs/auth/ntlm_acceptor.h"
+#include "openadcs/auth/ntlm_verifier.h"
 #include "openadcs/rpc/pdu.h"
 #include "rpc/connection_core.h"
 #include "rpc/server_state.h"
@@ -51,6 +58,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto* s = new ServerState;
     s->options.max_request_stub = 64 * 1024;
     s->handlers.push_back(std::make_shared<Echo>());
+    auth::NtlmAcceptorOptions ntlm;
+    ntlm.verifier = auth::NewUserFileVerifier({"/nonexistent/openadcs-fuzz-users", "FUZZDOM", ""});
+    auto acceptor = auth::NewNtlmAcceptor(ntlm);
+    if (!acceptor.ok()) std::abort();
+    s->acceptors.push_back(std::move(*acceptor));
     return s;
   }();
   ConnectionCore core(*state, ConnectionInfo{1, "127.0.0.1", 135, "127.0.0.1"});

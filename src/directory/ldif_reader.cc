@@ -42,6 +42,14 @@ struct ParsedRecord {
   LDIFRecord record;
 };
 
+// Whether a line of the record starts with ':', an attribute without a name.
+// libldap 2.5's ldap_parse_ldif_record dereferences a null pointer when the
+// line after the dn is one (it compares the name with "changetype"), and
+// such a line names nothing anyway.
+bool HasUnnamedAttribute(std::string_view record) {
+  return record.starts_with(':') || record.find("\n:") != std::string_view::npos;
+}
+
 // The record's "dn:" line as written, for warnings about a record that did
 // not parse (the parser writes into the buffer, so this is taken first).
 std::string DnLine(std::string_view record) {
@@ -84,6 +92,11 @@ Result<std::vector<DirectoryEntry>> ReadLdifFile(const std::filesystem::path& pa
     if (read <= 0) break;
 
     std::string dn_line = DnLine(buffer.data);
+    if (HasUnnamedAttribute(buffer.data)) {
+      spdlog::warn("{}:{}-{}: LDIF record ({}) has a line without an attribute name; skipped",
+                   path.string(), first_line, line, dn_line);
+      continue;
+    }
     berval text{std::strlen(buffer.data), buffer.data};
     ParsedRecord parsed;
     if (ldap_parse_ldif_record(&text, first_line, &parsed.record, "openadcs", kEntryFlags) !=

@@ -82,6 +82,29 @@ TEST(ReadLdifFileTest, SkipsChangeRecordsAndRecordsThatDoNotParse) {
   EXPECT_EQ((*entries)[0].dn(), "CN=Good,DC=example,DC=com");
 }
 
+// Found with the snapshot round trip of fuzz/template_entry_fuzz.cc: libldap
+// 2.5 crashes (a null pointer in ldap_parse_ldif_record) on a line without
+// an attribute name right after the dn.
+TEST(ReadLdifFileTest, SkipsRecordsWithAnUnnamedAttribute) {
+  openadcs::testing::TempDir dir;
+  const auto path = dir.path() / "c.ldif";
+  WriteFile(path,
+            "dn: CN=First,DC=example,DC=com\n"
+            ": no name\n"
+            "cn: First\n"
+            "\n"
+            "dn: CN=Later,DC=example,DC=com\n"
+            "cn: Later\n"
+            ":: bm8gbmFtZQ==\n"
+            "\n"
+            "dn: CN=Good,DC=example,DC=com\n"
+            "cn: Good\n");
+  Result<std::vector<DirectoryEntry>> entries = ReadLdifFile(path);
+  ASSERT_TRUE(entries.ok()) << entries.status().ToString();
+  ASSERT_EQ(entries->size(), 1U);
+  EXPECT_EQ((*entries)[0].dn(), "CN=Good,DC=example,DC=com");
+}
+
 TEST(ReadLdifFileTest, UnreadableFilesAreIoErrors) {
   openadcs::testing::TempDir dir;
   Result<std::vector<DirectoryEntry>> missing = ReadLdifFile(dir.path() / "absent.ldif");
