@@ -11,7 +11,7 @@
 #include <cstring>
 #include <limits>
 
-#include "openadcs/util/hresult.h"
+#include "openadcs/db/sqlite_store.h"
 
 namespace openadcs::db {
 namespace {
@@ -296,7 +296,7 @@ Status Connection::Error(int rc, std::string_view what) const {
 
 Status DiskFailure(std::string message, bool full) {
   return Status::Error(StatusCode::kIOError, std::move(message),
-                       full ? hr::kDiskFull : hr::kIoDevice);
+                       full ? kDiskFullHresult : kIoDeviceHresult);
 }
 
 // --- Transaction ---

@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "openadcs/db/sqlite_store.h"
-#include "openadcs/util/hresult.h"
 #include "testing/fault_vfs.h"
 #include "testing/pki.h"
 
@@ -117,7 +116,7 @@ TEST_F(DiskFailureTest, FullDiskFailsTheWriteAndEveryLaterOne) {
   ASSERT_FALSE(failed.ok());
   EXPECT_GT(FaultVfs::Failed(), 0);
   EXPECT_EQ(failed.status().code(), StatusCode::kIOError);
-  EXPECT_EQ(failed.status().hresult(), hr::kDiskFull);
+  EXPECT_EQ(failed.status().hresult(), kDiskFullHresult);
   EXPECT_NE(failed.status().message().find("CA database " + path_.string()), std::string::npos)
       << failed.status().message();
   EXPECT_NE(failed.status().message().find("full"), std::string::npos) << failed.status().message();
@@ -145,7 +144,7 @@ TEST_F(DiskFailureTest, IoErrorOnWriteIsReportedAsOne) {
   FaultVfs::Fail(FaultOp::kWrite, SQLITE_IOERR_WRITE);
   auto failed = Insert(1);
   ASSERT_FALSE(failed.ok());
-  EXPECT_EQ(failed.status().hresult(), hr::kIoDevice);
+  EXPECT_EQ(failed.status().hresult(), kIoDeviceHresult);
   EXPECT_EQ(ReportCount(), 1u);
   FaultVfs::Heal();
   ExpectConsistentWith({*first});
@@ -163,7 +162,7 @@ TEST_F(DiskFailureTest, FailedFdatasyncFailsTheWriteInFlight) {
   auto failed = Insert(1);
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.status().code(), StatusCode::kIOError);
-  EXPECT_EQ(failed.status().hresult(), hr::kIoDevice);
+  EXPECT_EQ(failed.status().hresult(), kIoDeviceHresult);
   const std::string& m = failed.status().message();
   EXPECT_NE(m.find("fdatasync " + path_.string() + "-wal: " + std::strerror(EIO)),
             std::string::npos)
@@ -191,7 +190,7 @@ TEST_F(DiskFailureTest, FailedCheckpointIsADiskFailure) {
   const Status report = WaitForReport();
   ASSERT_FALSE(report.ok()) << "no report of the failed checkpoint";
   EXPECT_NE(report.message().find("checkpoint"), std::string::npos) << report.message();
-  EXPECT_EQ(report.hresult(), hr::kIoDevice);
+  EXPECT_EQ(report.hresult(), kIoDeviceHresult);
   auto after = Insert(2);
   ASSERT_FALSE(after.ok());
   EXPECT_EQ(after.status().message(), report.message());

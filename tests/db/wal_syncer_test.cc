@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "openadcs/util/hresult.h"
+#include "openadcs/db/sqlite_store.h"
 #include "testing/pki.h"
 
 namespace openadcs::db {
@@ -88,7 +88,7 @@ TEST(WalSyncerTest, FailedSyncIsStickyAndNamesTheFile) {
   const Status failed = (*syncer)->WaitDurable((*syncer)->NoteCommit());
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.code(), StatusCode::kIOError);
-  EXPECT_EQ(failed.hresult(), hr::kIoDevice);
+  EXPECT_EQ(failed.hresult(), kIoDeviceHresult);
   EXPECT_EQ(failed.message(), "fdatasync " + wal.string() + ": " + std::strerror(EIO));
   EXPECT_EQ((*syncer)->WaitDurable((*syncer)->NoteCommit()).message(), failed.message());
 }
@@ -103,7 +103,7 @@ TEST(WalSyncerTest, SyncOnAFullDiskIsDiskFull) {
   std::ofstream(dir.path() / "ca.db-wal") << "frames";
   auto syncer = WalSyncer::Open(dir.path() / "ca.db-wal", FailWithEnospc);
   ASSERT_TRUE(syncer.ok());
-  EXPECT_EQ((*syncer)->WaitDurable((*syncer)->NoteCommit()).hresult(), hr::kDiskFull);
+  EXPECT_EQ((*syncer)->WaitDurable((*syncer)->NoteCommit()).hresult(), kDiskFullHresult);
 }
 
 }  // namespace

@@ -19,7 +19,6 @@
 
 #include "openadcs/client/cert_passage_client.h"
 #include "openadcs/db/sqlite_store.h"
-#include "openadcs/util/hresult.h"
 #include "testing/interop_daemon.h"
 #include "testing/pki.h"
 
@@ -125,7 +124,8 @@ TEST(DiskFullTest, FullDiskStopsTheDaemonAndTheRestartKeepsEveryAcknowledgedRequ
   }
   ASSERT_TRUE(refused) << kMaxEnrollments << " enrollments fit in " << kLeftFree << " bytes";
   EXPECT_FALSE(acknowledged.empty());
-  EXPECT_TRUE(refused->return_value == hr::kDiskFull || refused->disposition == hr::kDiskFull)
+  EXPECT_TRUE(refused->return_value == db::kDiskFullHresult ||
+              refused->disposition == db::kDiskFullHresult)
       << "return 0x" << std::hex << refused->return_value << ", disposition 0x"
       << refused->disposition << ": " << refused->message;
 

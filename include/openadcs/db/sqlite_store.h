@@ -14,6 +14,11 @@
 
 namespace openadcs::db {
 
+// The HRESULTs a client is given for a write the disk failed:
+// HRESULT_FROM_WIN32(ERROR_DISK_FULL) and HRESULT_FROM_WIN32(ERROR_IO_DEVICE).
+inline constexpr std::uint32_t kDiskFullHresult = 0x80070070;
+inline constexpr std::uint32_t kIoDeviceHresult = 0x8007045D;
+
 struct SqliteStoreOptions {
   std::filesystem::path path;  // created (0600) with its schema if missing
   // true: no write returns before its commit is on disk (an fdatasync of
@@ -30,7 +35,7 @@ struct SqliteStoreOptions {
   // WAL, a write that SQLite reports as an I/O error or a full disk, or a
   // checkpoint that fails so. From then on every write fails with that
   // Status (an IOError, "CA database <path>: <operation>: <errno text>",
-  // whose HRESULT is ERROR_DISK_FULL or ERROR_IO_DEVICE), the writes in
+  // whose HRESULT is kDiskFullHresult or kIoDeviceHresult), the writes in
   // flight included; only a restart, which recovers the file from what is
   // on disk, clears it. Runs on the thread that met the failure, which may
   // be a writer's: it must return quickly and not call into the store.

@@ -48,10 +48,6 @@ inline constexpr std::uint32_t kDbBusy = 0x800700AA;          // ERROR_BUSY as H
 inline constexpr std::uint32_t kNotImpl = 0x80004001;         // E_NOTIMPL
 inline constexpr std::uint32_t kFail = 0x80004005;            // E_FAIL
 inline constexpr std::uint32_t kNotSupported = 0x80070032;    // ERROR_NOT_SUPPORTED as HRESULT
-// The CA database's disk failed: full (HRESULT_FROM_WIN32(ERROR_DISK_FULL)) or
-// an I/O error (HRESULT_FROM_WIN32(ERROR_IO_DEVICE)).
-inline constexpr std::uint32_t kDiskFull = 0x80070070;
-inline constexpr std::uint32_t kIoDevice = 0x8007045D;
 // MS-CSRA 3.1.4.1.26 ImportCertificate: the serial number is in the
 // database (HRESULT_FROM_WIN32(ERROR_OBJECT_EXISTS)); the certificate is
 // not signed by this CA (CERT_E_ISSUERCHAINING).
