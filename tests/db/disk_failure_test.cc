@@ -6,11 +6,13 @@
 // fdatasync.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -196,23 +198,6 @@ TEST_F(DiskFailureTest, FailedCheckpointIsADiskFailure) {
   EXPECT_EQ(after.status().message(), report.message());
   FaultVfs::Heal();
   ExpectConsistentWith({*first, *second});
-}
-
-// A failing file control that announces a write (the size hint a
-// checkpoint gives before it grows the database) counts as a disk failure.
-TEST_F(DiskFailureTest, FailedFileControlOnCheckpointIsADiskFailure) {
-  SqliteStoreOptions options;
-  options.vfs = FaultVfs::Name();
-  options.wal_checkpoint_frames = 1;
-  Open(options);
-  FaultVfs::Fail(FaultOp::kFileControl, SQLITE_IOERR_TRUNCATE);
-  auto first = Insert(0);
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
-  const Status report = WaitForReport();
-  ASSERT_FALSE(report.ok()) << "no report of the failed checkpoint";
-  EXPECT_FALSE(Insert(1).ok());
-  FaultVfs::Heal();
-  ExpectConsistentWith({*first});
 }
 
 }  // namespace

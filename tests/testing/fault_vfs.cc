@@ -12,7 +12,6 @@ namespace {
 
 std::atomic<int> g_write_rc{SQLITE_OK};
 std::atomic<int> g_sync_rc{SQLITE_OK};
-std::atomic<int> g_file_control_rc{SQLITE_OK};
 std::atomic<int> g_failed{0};
 std::mutex g_suffix_mu;
 std::string g_write_suffix;  // guarded by g_suffix_mu
@@ -86,11 +85,6 @@ int CheckReservedLock(sqlite3_file* f, int* out) {
   return real->pMethods->xCheckReservedLock(real, out);
 }
 int FileControl(sqlite3_file* f, int op, void* arg) {
-  // Only the controls that announce a write to disk: the others report
-  // state, and failing them fails every statement.
-  if (op == SQLITE_FCNTL_SIZE_HINT || op == SQLITE_FCNTL_SYNC) {
-    if (const int rc = Injected(g_file_control_rc); rc != SQLITE_OK) return rc;
-  }
   sqlite3_file* real = Of(f)->Real();
   return real->pMethods->xFileControl(real, op, arg);
 }
@@ -191,14 +185,12 @@ void FaultVfs::Fail(FaultOp op, int rc, const std::string& suffix) {
       break;
     }
     case FaultOp::kSync: g_sync_rc = rc; break;
-    case FaultOp::kFileControl: g_file_control_rc = rc; break;
   }
 }
 
 void FaultVfs::Heal() {
   g_write_rc = SQLITE_OK;
   g_sync_rc = SQLITE_OK;
-  g_file_control_rc = SQLITE_OK;
   g_failed = 0;
 }
 

@@ -1,6 +1,7 @@
 // A SQLite VFS that passes every call to the default ("unix") VFS, except
-// the writes, syncs or file controls it has been told to fail: the disk
-// failures the store must survive, on demand.
+// the writes or syncs it has been told to fail: the disk failures the store
+// must survive, on demand. (File controls are passed on: in WAL mode SQLite
+// ignores the result of those that announce writes.)
 #ifndef OPENADCS_TESTS_TESTING_FAULT_VFS_H_
 #define OPENADCS_TESTS_TESTING_FAULT_VFS_H_
 
@@ -9,7 +10,7 @@
 namespace openadcs::testing {
 
 // The calls FaultVfs can fail, on every file it opens.
-enum class FaultOp { kWrite, kSync, kFileControl };
+enum class FaultOp { kWrite, kSync };
 
 class FaultVfs {
  public:

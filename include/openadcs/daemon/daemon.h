@@ -67,6 +67,10 @@ class Daemon {
   Status Run();
 
  private:
+  // Hands the store's disk failure, met on one of its threads, to the loop,
+  // which may not be there yet (Create) or any more (destruction).
+  struct DiskFailureRelay;
+
   Daemon(const DaemonConfig& config, std::shared_ptr<DiskFailureRelay> disk_failure_relay,
          std::unique_ptr<RpcEndpoints> rpc, std::unique_ptr<pki::CaIdentity> identity,
          std::unique_ptr<db::CaStore> store, std::unique_ptr<ca::CaSecurity> security,
@@ -92,10 +96,6 @@ class Daemon {
   // What every stop does: no new work, and Run returns once the work in
   // flight is done.
   void Shutdown();
-
-  // Hands the store's disk failure, met on one of its threads, to the loop,
-  // which may not be there yet (Create) or any more (destruction).
-  struct DiskFailureRelay;
 
   DaemonConfig config_;
   std::filesystem::path crl_path_;
