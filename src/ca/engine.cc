@@ -97,8 +97,10 @@ const char* Engine::Impl::DispositionName(Disposition d) {
 
 SubmitResult Engine::Impl::StoreWriteFailure(const Status& s) {
   spdlog::error("database write failed: {}", s.ToString());
+  // A failed disk carries its own HRESULT (ERROR_DISK_FULL, ERROR_IO_DEVICE).
   return Failure(0, WireDisposition::kError,
-                 s.code() == StatusCode::kUnavailable ? hr::kDbBusy : hr::kUnexpected,
+                 engine_internal::HresultOf(
+                     s, s.code() == StatusCode::kUnavailable ? hr::kDbBusy : hr::kUnexpected),
                  "the CA database could not record the request");
 }
 
@@ -107,7 +109,8 @@ SubmitResult Engine::Impl::StoreReadFailure(const Status& s, std::uint32_t id) {
     return Failure(id, WireDisposition::kError, hr::kPropertyEmpty, "no such request");
   }
   spdlog::error("[req {}] database read failed: {}", id, s.ToString());
-  return Failure(id, WireDisposition::kError, hr::kUnexpected, "the CA database failed");
+  return Failure(id, WireDisposition::kError, engine_internal::HresultOf(s, hr::kUnexpected),
+                 "the CA database failed");
 }
 
 SubmitResult Engine::Impl::UpdateFailure(const Status& s, std::uint32_t id) {

@@ -5,9 +5,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <mutex>
+#include <optional>
 #include <utility>
 
 #include "openadcs/daemon/atomic_file.h"
@@ -126,6 +129,37 @@ Result<std::unique_ptr<directory::TemplateSource>> OpenTemplateSource(const Daem
 
 }  // namespace
 
+// The store reports at most one failure, from any thread: kept until a
+// daemon attaches (a failure during Create fails Create's own writes too),
+// then posted to its loop; dropped once it detaches.
+struct Daemon::DiskFailureRelay {
+  std::mutex mu;
+  Daemon* daemon = nullptr;       // guarded by mu
+  std::optional<Status> pending;  // guarded by mu
+
+  void Report(const Status& failure) {
+    std::lock_guard lock(mu);
+    if (daemon == nullptr) {
+      pending = failure;
+      return;
+    }
+    Post(failure);
+  }
+  void Attach(Daemon* d) {
+    std::lock_guard lock(mu);
+    daemon = d;
+    if (pending) Post(*pending);
+  }
+  void Detach() {
+    std::lock_guard lock(mu);
+    daemon = nullptr;
+  }
+  // REQUIRES: mu held, daemon set.
+  void Post(const Status& failure) {
+    boost::asio::post(daemon->io_, [d = daemon, failure] { d->StopForDiskFailure(failure); });
+  }
+};
+
 Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   OPENADCS_RETURN_IF_ERROR(EnsureStateDirectory(config.state.dir));
   RpcConfig rpc_config = config.rpc;
@@ -138,7 +172,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
       pki::CaIdentity::LoadOrCreate(CaIdentityOptionsFrom(config));
   if (!identity.ok()) return Prefixed("CA key and certificate", identity.status());
 
-  const db::SqliteStoreOptions store_options = SqliteStoreOptionsFrom(config);
+  auto relay = std::make_shared<DiskFailureRelay>();
+  db::SqliteStoreOptions store_options = SqliteStoreOptionsFrom(config);
+  store_options.on_disk_failure = [relay](const Status& failure) { relay->Report(failure); };
   Result<std::unique_ptr<db::CaStore>> store = db::OpenSqliteStore(store_options);
   if (!store.ok()) {
     return Prefixed(fmt::format("database {}", store_options.path.string()), store.status());
@@ -156,8 +192,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   if (!lookup.ok()) return lookup.status();
 
   std::unique_ptr<Daemon> daemon(new Daemon(
-      config, std::move(rpc).value(), std::move(identity).value(), std::move(store).value(),
+      config, relay, std::move(rpc).value(), std::move(identity).value(), std::move(store).value(),
       std::move(security).value(), std::move(templates).value(), std::move(lookup).value()));
+  relay->Attach(daemon.get());
   daemon->LogStartup();
   OPENADCS_RETURN_IF_ERROR(daemon->PublishCrlAtStart());
   OPENADCS_RETURN_IF_ERROR(
@@ -166,9 +203,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   return daemon;
 }
 
-Daemon::Daemon(const DaemonConfig& config, std::unique_ptr<RpcEndpoints> rpc,
-               std::unique_ptr<pki::CaIdentity> identity, std::unique_ptr<db::CaStore> store,
-               std::unique_ptr<ca::CaSecurity> security,
+Daemon::Daemon(const DaemonConfig& config, std::shared_ptr<DiskFailureRelay> disk_failure_relay,
+               std::unique_ptr<RpcEndpoints> rpc, std::unique_ptr<pki::CaIdentity> identity,
+               std::unique_ptr<db::CaStore> store, std::unique_ptr<ca::CaSecurity> security,
                std::unique_ptr<directory::TemplateSource> templates,
                std::unique_ptr<directory::IdentityLookup> identity_lookup)
     : config_(config),
@@ -176,6 +213,7 @@ Daemon::Daemon(const DaemonConfig& config, std::unique_ptr<RpcEndpoints> rpc,
       crl_period_(std::chrono::hours(config.crl.period_hours)),
       delta_crl_path_(DeltaCrlPublishPath(config)),
       delta_crl_period_(std::chrono::hours(config.crl.delta_period_hours)),
+      disk_failure_relay_(std::move(disk_failure_relay)),
       identity_(std::move(identity)),
       store_(std::move(store)),
       security_(std::move(security)),
@@ -189,8 +227,11 @@ Daemon::Daemon(const DaemonConfig& config, std::unique_ptr<RpcEndpoints> rpc,
       rpc_(std::move(rpc)) {}
 
 // Members go in reverse order of declaration: the RPC server first, the
-// loop, then the engine, then what the engine refers to.
-Daemon::~Daemon() = default;
+// loop, then the engine, then what the engine refers to. The store, last,
+// may still report a failure: there is no loop for it any more.
+Daemon::~Daemon() {
+  disk_failure_relay_->Detach();
+}
 
 void Daemon::LogStartup() const {
   for (const std::string& line :
@@ -313,8 +354,10 @@ Status Daemon::Run() {
     boost::system::error_code ec;
     signals_.add(signal_number, ec);
     if (ec) {
-      return Status::Internal(
-          fmt::format("cannot handle signal {}: {}", signal_number, ec.message()));
+      Status failed =
+          Status::Internal(fmt::format("cannot handle signal {}: {}", signal_number, ec.message()));
+      spdlog::critical("{}", failed.ToString());
+      return failed;
     }
   }
   WaitForSignal();
@@ -323,7 +366,7 @@ Status Daemon::Run() {
   NotifyReady(StatusText());
   spdlog::info("openadcsd ready");
   io_.run();
-  return Status::Ok();
+  return disk_failure_;
 }
 
 void Daemon::WaitForSignal() {
@@ -356,6 +399,18 @@ void Daemon::Reload() {
 
 void Daemon::Stop(int signal_number) {
   spdlog::info("SIG{}: stopping", sigabbrev_np(signal_number));
+  Shutdown();
+}
+
+void Daemon::StopForDiskFailure(const Status& failure) {
+  if (!disk_failure_.ok()) return;
+  disk_failure_ = failure;
+  spdlog::critical("{}; stopping after the calls in flight, to be restarted (exit status 1)",
+                   failure.ToString());
+  Shutdown();
+}
+
+void Daemon::Shutdown() {
   NotifyStopping();
   // With nothing left to wait for, io_context::run returns once the handlers
   // in flight are done.

@@ -1,6 +1,7 @@
 // openadcsd: the AD CS-compatible certificate authority daemon. Runs in the
 // foreground (systemd Type=notify). Exit codes: 0 clean stop, 1 runtime
-// failure, 2 bad configuration or usage.
+// failure (a failed disk among them: a restart recovers), 2 bad
+// configuration or usage.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -39,7 +40,8 @@ int Serve(const openadcs::daemon::DaemonConfig& config) {
   const openadcs::Status run = (*daemon)->Run();
   daemon->reset();  // destroys the engine and closes the database before the exit
   if (!run.ok()) {
-    spdlog::critical("{}", run.ToString());
+    // Run logged why; the exit status tells systemd to restart.
+    spdlog::info("openadcsd stopped (exit status {})", kExitFailure);
     return kExitFailure;
   }
   spdlog::info("openadcsd stopped");

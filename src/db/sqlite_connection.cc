@@ -11,6 +11,8 @@
 #include <cstring>
 #include <limits>
 
+#include "openadcs/db/sqlite_store.h"
+
 namespace openadcs::db {
 namespace {
 
@@ -171,7 +173,8 @@ Status Statement::Run() {
 // --- Connection ---
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path& path,
-                                                     std::chrono::milliseconds busy_timeout) {
+                                                     std::chrono::milliseconds busy_timeout,
+                                                     const std::string& vfs) {
   // We create the file so that it is 0600 whatever the umask; SQLite gives
   // the -wal and -shm files the mode of the database file.
   int fd =
@@ -190,7 +193,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
   int rc = sqlite3_open_v2(
       path.c_str(), &db,
       SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE,
-      nullptr);
+      vfs.empty() ? nullptr : vfs.c_str());
   std::unique_ptr<Connection> conn(new Connection(db));
   if (rc != SQLITE_OK) return conn->Error(rc, "open " + path.string());
 
@@ -274,6 +277,14 @@ Status Connection::Error(int rc, std::string_view what) const {
     case SQLITE_LOCKED: return Status::Unavailable(std::move(message));
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB: return Status::Corruption(std::move(message));
+    case SQLITE_IOERR:
+    case SQLITE_FULL: {
+      const int err = db_ != nullptr ? sqlite3_system_errno(db_) : 0;
+      if (err != 0) message += std::string(" (") + std::strerror(err) + ")";
+      Status failure = DiskFailure(std::move(message), (rc & 0xff) == SQLITE_FULL);
+      if (storage_failure_.ok()) storage_failure_ = failure;
+      return failure;
+    }
     case SQLITE_CONSTRAINT:
       if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
         return Status::AlreadyExists(std::move(message));
@@ -281,6 +292,11 @@ Status Connection::Error(int rc, std::string_view what) const {
       return Status::IOError(std::move(message));
     default: return Status::IOError(std::move(message));
   }
+}
+
+Status DiskFailure(std::string message, bool full) {
+  return Status::Error(StatusCode::kIOError, std::move(message),
+                       full ? kDiskFullHresult : kIoDeviceHresult);
 }
 
 // --- Transaction ---

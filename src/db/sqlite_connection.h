@@ -78,8 +78,10 @@ class Statement {
 class Connection {
  public:
   // Opens (creating if missing) the database at `path` read-write.
+  // `vfs` names a registered sqlite3_vfs; empty: SQLite's default.
   static Result<std::unique_ptr<Connection>> Open(const std::filesystem::path& path,
-                                                  std::chrono::milliseconds busy_timeout);
+                                                  std::chrono::milliseconds busy_timeout,
+                                                  const std::string& vfs = "");
   // Opens the existing database at `path` read-only, for offline readers
   // that must never create or change it. Errors: the open's (a missing
   // file is an IOError: check first).
@@ -100,8 +102,12 @@ class Connection {
   // bound.
   Result<Statement> PrepareOnce(std::string_view sql);
   // The Status for SQLite result code `rc` (extended), with `what` and
-  // SQLite's message.
+  // SQLite's message. An I/O error or a full disk is a DiskFailure, with the
+  // errno SQLite saw, and is kept as storage_failure().
   Status Error(int rc, std::string_view what) const;
+  // The first disk failure Error reported on this connection; Ok while none
+  // has. After one, whether the file holds what was written is unknown.
+  const Status& storage_failure() const { return storage_failure_; }
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
@@ -114,7 +120,13 @@ class Connection {
   };
   sqlite3* db_;
   std::map<std::string, Cached, std::less<>> cache_;
+  mutable Status storage_failure_;
 };
+
+// An IOError for a write or sync of the database's files that failed, with
+// the HRESULT a client is given: ERROR_DISK_FULL when `full`, else
+// ERROR_IO_DEVICE.
+Status DiskFailure(std::string message, bool full);
 
 // BEGIN on construction via Begin(); ROLLBACK on destruction unless Commit
 // succeeded.

@@ -63,18 +63,25 @@ std::string DispositionName(Disposition d) {
 // they never wait behind a commit (WAL lets them see every committed write);
 // views, whose cost the admin's restrictions decide, have a third, so that
 // a slow view never delays the enrollment path's reads. A WalCheckpointer
-// copies the WAL into the database off the write path.
+// copies the WAL into the database off the write path. The first disk
+// failure any of them meets is latched: no write is attempted after it
+// (SqliteStoreOptions::on_disk_failure).
 class SqliteStore final : public CaStore {
  public:
   // `syncer` null: commits are acknowledged without an fsync (NORMAL).
-  SqliteStore(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader,
-              std::unique_ptr<Connection> viewer, std::unique_ptr<Connection> checkpointer,
-              std::unique_ptr<WalSyncer> syncer, std::uint32_t checkpoint_frames)
-      : conn_(std::move(writer)),
+  SqliteStore(const SqliteStoreOptions& options, std::unique_ptr<Connection> writer,
+              std::unique_ptr<Connection> reader, std::unique_ptr<Connection> viewer,
+              std::unique_ptr<Connection> checkpointer, std::unique_ptr<WalSyncer> syncer)
+      : path_(options.path.string()),
+        on_disk_failure_(options.on_disk_failure),
+        conn_(std::move(writer)),
         read_conn_(std::move(reader)),
         view_conn_(std::move(viewer)),
         syncer_(std::move(syncer)),
-        checkpointer_(*conn_, std::move(checkpointer), mu_, checkpoint_frames) {}
+        checkpointer_(*conn_, std::move(checkpointer), mu_,
+                      std::max<std::uint32_t>(options.wal_checkpoint_frames, 1),
+                      // No writer waits on a checkpoint: the next one meets the failure.
+                      [this](const Status& s) { static_cast<void>(LatchDiskFailure(s)); }) {}
 
   // --- CaStore ---
   Result<std::uint32_t> InsertRequest(const RequestRecord& record,
@@ -136,6 +143,12 @@ class SqliteStore final : public CaStore {
   // Runs and commits `batch`, setting each writer's status; returns whether
   // the transaction committed.
   bool CommitBatch(const std::vector<PendingWrite*>& batch);
+  // Makes `cause` (a DiskFailure) the store's failure, unless there is one
+  // already, and reports it (SqliteStoreOptions::on_disk_failure). Returns
+  // the store's failure.
+  Status LatchDiskFailure(const Status& cause);
+  // The latched failure; Ok while there is none.
+  Status DiskFailureStatus();
 
   // The disposition of `request_id`, NotFound if there is no such request.
   static Result<Disposition> StoredDisposition(Connection& conn, std::uint32_t request_id);
@@ -157,6 +170,10 @@ class SqliteStore final : public CaStore {
   Result<std::uint32_t> RunDelete(const AuditEvent& audit,
                                   const std::function<Result<std::vector<std::int64_t>>()>& body);
 
+  const std::string path_;
+  const std::function<void(const Status&)> on_disk_failure_;
+  std::mutex failure_mu_;
+  Status disk_failure_;  // guarded by failure_mu_; sticky
   std::mutex queue_mu_;
   std::deque<PendingWrite*> writers_;  // guarded by queue_mu_
   std::mutex mu_;                      // held by the leader while it writes
@@ -181,11 +198,18 @@ Status SqliteStore::RunWrite(const std::function<Status()>& body) {
       writers_.begin() + static_cast<std::ptrdiff_t>(std::min(writers_.size(), kMaxBatch)));
   lock.unlock();
   std::uint64_t commit = 0;
-  if (Status failed = syncer_ != nullptr ? syncer_->Failure() : Status::Ok(); !failed.ok()) {
+  if (Status failed = DiskFailureStatus(); !failed.ok()) {
     for (PendingWrite* p : batch) p->status = failed;
   } else {
     std::lock_guard write(mu_);
     if (CommitBatch(batch) && syncer_ != nullptr) commit = syncer_->NoteCommit();
+    if (!conn_->storage_failure().ok()) {
+      // The writes that failed failed for the disk, whatever they reported.
+      const Status failure = LatchDiskFailure(conn_->storage_failure());
+      for (PendingWrite* p : batch) {
+        if (!p->status.ok()) p->status = failure;
+      }
+    }
   }
   lock.lock();
   writers_.erase(writers_.begin(), writers_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
@@ -193,8 +217,9 @@ Status SqliteStore::RunWrite(const std::function<Status()>& body) {
   lock.unlock();
   if (commit != 0) {
     if (Status durable = syncer_->WaitDurable(commit); !durable.ok()) {
+      const Status failure = LatchDiskFailure(durable);
       for (PendingWrite* p : batch) {
-        if (p->status.ok()) p->status = durable;
+        if (p->status.ok()) p->status = failure;
       }
     }
   }
@@ -206,6 +231,24 @@ Status SqliteStore::RunWrite(const std::function<Status()>& body) {
     }
   }
   return w.status;
+}
+
+Status SqliteStore::LatchDiskFailure(const Status& cause) {
+  Status failure;
+  {
+    std::lock_guard lock(failure_mu_);
+    if (!disk_failure_.ok()) return disk_failure_;
+    disk_failure_ = Status::Error(StatusCode::kIOError,
+                                  "CA database " + path_ + ": " + cause.message(), cause.hresult());
+    failure = disk_failure_;
+  }
+  if (on_disk_failure_) on_disk_failure_(failure);
+  return failure;
+}
+
+Status SqliteStore::DiskFailureStatus() {
+  std::lock_guard lock(failure_mu_);
+  return disk_failure_;
 }
 
 Status SqliteStore::RunAudited(AuditEvent event, const std::function<Status(AuditEvent&)>& body) {
@@ -837,7 +880,7 @@ Result<std::string> PragmaText(Connection& conn, const std::string& pragma) {
 }  // namespace
 
 Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& options) {
-  auto conn = Connection::Open(options.path, options.busy_timeout);
+  auto conn = Connection::Open(options.path, options.busy_timeout, options.vfs);
   if (!conn.ok()) return conn.status();
   Connection& c = **conn;
   // Before anything writes: switching to WAL would change a file we refuse.
@@ -854,21 +897,21 @@ Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& optio
   OPENADCS_RETURN_IF_ERROR(schema::Migrate(c));
   std::unique_ptr<WalSyncer> syncer;
   if (options.synchronous_full) {
-    auto opened = WalSyncer::Open(options.path.string() + "-wal");
+    auto opened = WalSyncer::Open(options.path.string() + "-wal",
+                                  options.wal_sync != nullptr ? options.wal_sync : ::fdatasync);
     if (!opened.ok()) return opened.status();
     syncer = std::move(opened).value();
   }
-  auto reader = Connection::Open(options.path, options.busy_timeout);
+  auto reader = Connection::Open(options.path, options.busy_timeout, options.vfs);
   if (!reader.ok()) return reader.status();
-  auto viewer = Connection::Open(options.path, options.busy_timeout);
+  auto viewer = Connection::Open(options.path, options.busy_timeout, options.vfs);
   if (!viewer.ok()) return viewer.status();
-  auto checkpointer = Connection::Open(options.path, options.busy_timeout);
+  auto checkpointer = Connection::Open(options.path, options.busy_timeout, options.vfs);
   if (!checkpointer.ok()) return checkpointer.status();
   OPENADCS_RETURN_IF_ERROR((*checkpointer)->Exec("PRAGMA synchronous = NORMAL", "set synchronous"));
   return std::unique_ptr<CaStore>(std::make_unique<SqliteStore>(
-      std::move(conn).value(), std::move(reader).value(), std::move(viewer).value(),
-      std::move(checkpointer).value(), std::move(syncer),
-      std::max<std::uint32_t>(options.wal_checkpoint_frames, 1)));
+      options, std::move(conn).value(), std::move(reader).value(), std::move(viewer).value(),
+      std::move(checkpointer).value(), std::move(syncer)));
 }
 
 }  // namespace openadcs::db

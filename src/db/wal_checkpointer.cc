@@ -5,8 +5,13 @@
 namespace openadcs::db {
 
 WalCheckpointer::WalCheckpointer(Connection& writer, std::unique_ptr<Connection> own,
-                                 std::mutex& write_mu, std::uint32_t frames)
-    : writer_(writer), own_(std::move(own)), write_mu_(write_mu), frames_(frames) {
+                                 std::mutex& write_mu, std::uint32_t frames,
+                                 DiskFailureFn on_disk_failure)
+    : writer_(writer),
+      own_(std::move(own)),
+      write_mu_(write_mu),
+      frames_(frames),
+      on_disk_failure_(std::move(on_disk_failure)) {
   thread_ = std::thread([this] { Run(); });
   // Replaces SQLite's automatic checkpoint on the writer.
   sqlite3_wal_hook(writer_.handle(), &WalCheckpointer::OnCommit, this);
@@ -61,8 +66,12 @@ void WalCheckpointer::Checkpoint() {
                                    &copied);
   }
   // BUSY: another process is checkpointing; the next commit asks again.
-  if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) {
-    spdlog::warn("CA database checkpoint: {}", own_->Error(rc, "checkpoint").ToString());
+  if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY) return;
+  const Status failed = own_->Error(rc, "checkpoint");
+  if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL) {
+    on_disk_failure_(failed);
+  } else {
+    spdlog::warn("CA database checkpoint: {}", failed.ToString());
   }
 }
 

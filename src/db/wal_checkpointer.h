@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -21,12 +22,18 @@ namespace openadcs::db {
 // store's write lock), so that the checkpoint is complete when the next
 // writer begins and that writer starts the WAL from its beginning: the file
 // stays near `frames` pages.
+//
+// A checkpoint that fails for the disk (an I/O error, a full disk) is
+// handed to `on_disk_failure`, on the checkpointer's thread; the WAL would
+// otherwise grow without bound. Other failures are logged as warnings.
 class WalCheckpointer {
  public:
+  using DiskFailureFn = std::function<void(const Status&)>;
+
   // Watches commits on `writer` (which must outlive this object) and
   // checkpoints through `own`.
   WalCheckpointer(Connection& writer, std::unique_ptr<Connection> own, std::mutex& write_mu,
-                  std::uint32_t frames);
+                  std::uint32_t frames, DiskFailureFn on_disk_failure);
   // Stops watching, finishes a running pass, and joins the thread.
   ~WalCheckpointer();
   WalCheckpointer(const WalCheckpointer&) = delete;
@@ -41,6 +48,7 @@ class WalCheckpointer {
   const std::unique_ptr<Connection> own_;
   std::mutex& write_mu_;
   const std::uint32_t frames_;
+  const DiskFailureFn on_disk_failure_;
 
   std::mutex mu_;
   std::condition_variable cv_;

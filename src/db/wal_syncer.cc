@@ -1,17 +1,20 @@
 #include "db/wal_syncer.h"
 
 #include <fcntl.h>
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+
+#include "db/sqlite_connection.h"
 
 namespace openadcs::db {
-Result<std::unique_ptr<WalSyncer>> WalSyncer::Open(const std::filesystem::path& wal) {
+Result<std::unique_ptr<WalSyncer>> WalSyncer::Open(const std::filesystem::path& wal,
+                                                   SyncFunction sync) {
   int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return Status::IOErrorFromErrno("open " + wal.string());
-  std::unique_ptr<WalSyncer> syncer(new WalSyncer(wal, fd));
+  std::unique_ptr<WalSyncer> syncer(new WalSyncer(wal, fd, sync));
   int dir = ::open(wal.parent_path().empty() ? "." : wal.parent_path().c_str(),
                    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) return Status::IOErrorFromErrno("open " + wal.parent_path().string());
@@ -52,17 +55,11 @@ Status WalSyncer::WaitDurable(std::uint64_t number) {
     if (synced.ok()) {
       durable_ = covered;
     } else {
-      spdlog::critical("CA database: {}; no further write can be made durable", synced.ToString());
       failed_ = synced;
     }
     cv_.notify_all();
   }
   return Status::Ok();
-}
-
-Status WalSyncer::Failure() {
-  std::lock_guard lock(mu_);
-  return failed_;
 }
 
 Status WalSyncer::SyncFile() {
@@ -77,8 +74,10 @@ Status WalSyncer::SyncFile() {
     ::close(fd_);
     fd_ = fd;
   }
-  if (::fdatasync(fd_) != 0) return Status::IOErrorFromErrno("fdatasync " + wal_.string());
-  return Status::Ok();
+  if (sync_(fd_) == 0) return Status::Ok();
+  const int err = errno;
+  return DiskFailure("fdatasync " + wal_.string() + ": " + std::strerror(err),
+                     err == ENOSPC || err == EDQUOT);
 }
 
 }  // namespace openadcs::db

@@ -3,6 +3,8 @@
 #ifndef OPENADCS_SRC_DB_WAL_SYNCER_H_
 #define OPENADCS_SRC_DB_WAL_SYNCER_H_
 
+#include <unistd.h>
+
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -25,13 +27,19 @@ namespace openadcs::db {
 // its own descriptor of the -wal file, reopened if the file was replaced.
 //
 // After a failed fdatasync nothing is durable any more (the kernel may have
-// dropped the dirty pages): every later WaitDurable fails too.
+// dropped the dirty pages): every later WaitDurable fails too, with a
+// DiskFailure naming the file and the errno.
 class WalSyncer {
  public:
+  // What syncs the -wal file's data: ::fdatasync, or a stand-in that fails
+  // for the tests of what follows a failed sync. Returns 0 or -1 with errno.
+  using SyncFunction = int (*)(int fd);
+
   // `wal` is the database path with "-wal" appended. Opens it (the file
   // exists once the database is in WAL mode and has been read) and syncs
   // its directory once, so that the file itself survives a power loss.
-  static Result<std::unique_ptr<WalSyncer>> Open(const std::filesystem::path& wal);
+  static Result<std::unique_ptr<WalSyncer>> Open(const std::filesystem::path& wal,
+                                                 SyncFunction sync = ::fdatasync);
   ~WalSyncer();
   WalSyncer(const WalSyncer&) = delete;
   WalSyncer& operator=(const WalSyncer&) = delete;
@@ -41,19 +49,17 @@ class WalSyncer {
   std::uint64_t NoteCommit();
   // Blocks until commit `number` is on disk; thread-safe.
   Status WaitDurable(std::uint64_t number);
-  // The error of a failed fdatasync, Ok while none has failed; a writer
-  // checks it before committing, so that no row is added that could not
-  // be made durable.
-  Status Failure();
 
  private:
-  WalSyncer(std::filesystem::path wal, int fd) : wal_(std::move(wal)), fd_(fd) {}
+  WalSyncer(std::filesystem::path wal, int fd, SyncFunction sync)
+      : wal_(std::move(wal)), fd_(fd), sync_(sync) {}
   // fdatasync of the -wal file, reopening it first if its inode changed.
   // REQUIRES: syncing_ set by the caller, mu_ not held.
   Status SyncFile();
 
   const std::filesystem::path wal_;
   int fd_;  // used only by the caller that set syncing_
+  const SyncFunction sync_;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <thread>
 #include <vector>
 
+#include "openadcs/db/sqlite_store.h"
 #include "testing/pki.h"
 
 namespace openadcs::db {
@@ -67,6 +70,40 @@ TEST(WalSyncerTest, ReplacedFileIsReopened) {
   std::filesystem::remove(wal);
   // Gone altogether: the old descriptor still syncs what it holds.
   EXPECT_TRUE((*syncer)->WaitDurable((*syncer)->NoteCommit()).ok());
+}
+
+int FailWithEio(int /*fd*/) {
+  errno = EIO;
+  return -1;
+}
+
+// After a failed fdatasync the kernel may have dropped the dirty pages:
+// nothing noted before or after is durable, and the error names the file.
+TEST(WalSyncerTest, FailedSyncIsStickyAndNamesTheFile) {
+  testing::TempDir dir;
+  const auto wal = dir.path() / "ca.db-wal";
+  std::ofstream(wal) << "frames";
+  auto syncer = WalSyncer::Open(wal, FailWithEio);
+  ASSERT_TRUE(syncer.ok());
+  const Status failed = (*syncer)->WaitDurable((*syncer)->NoteCommit());
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.code(), StatusCode::kIOError);
+  EXPECT_EQ(failed.hresult(), kIoDeviceHresult);
+  EXPECT_EQ(failed.message(), "fdatasync " + wal.string() + ": " + std::strerror(EIO));
+  EXPECT_EQ((*syncer)->WaitDurable((*syncer)->NoteCommit()).message(), failed.message());
+}
+
+int FailWithEnospc(int /*fd*/) {
+  errno = ENOSPC;
+  return -1;
+}
+
+TEST(WalSyncerTest, SyncOnAFullDiskIsDiskFull) {
+  testing::TempDir dir;
+  std::ofstream(dir.path() / "ca.db-wal") << "frames";
+  auto syncer = WalSyncer::Open(dir.path() / "ca.db-wal", FailWithEnospc);
+  ASSERT_TRUE(syncer.ok());
+  EXPECT_EQ((*syncer)->WaitDurable((*syncer)->NoteCommit()).hresult(), kDiskFullHresult);
 }
 
 }  // namespace

@@ -20,12 +20,16 @@ const std::string kTemplates = std::string(OPENADCS_SOURCE_DIR) + "/config/templ
 
 }  // namespace
 
-std::unique_ptr<InteropDaemon> InteropDaemon::Start(const std::string& more_config,
-                                                    std::string* error,
-                                                    const std::string& templates_config) {
+std::unique_ptr<InteropDaemon> InteropDaemon::Start(
+    const std::string& more_config, std::string* error, const std::string& templates_config,
+    const std::function<bool(const std::filesystem::path&)>& prepare_state) {
   std::unique_ptr<InteropDaemon> daemon(new InteropDaemon());
   const std::filesystem::path state = daemon->state_dir();
   std::filesystem::create_directories(state);
+  if (prepare_state && !prepare_state(state)) {
+    *error = "cannot prepare the state directory " + state.string();
+    return nullptr;
+  }
   std::filesystem::permissions(state, std::filesystem::perms::owner_all);
   Result<auth::UserFile> users = auth::UserFile::Load(state / "users");
   if (!users.ok()) {
@@ -57,16 +61,30 @@ std::unique_ptr<InteropDaemon> InteropDaemon::Start(const std::string& more_conf
     *error = "cannot bind the notify socket";
     return nullptr;
   }
-  daemon->process_ = ChildProcess::Spawn(
-      {std::string(OPENADCS_BINARY_DIR) + "/openadcsd", "--config", config.string()},
-      {"NOTIFY_SOCKET=" + daemon->notify_->path().string()}, daemon->dir() / "openadcsd.log",
-      error);
-  if (daemon->process_ == nullptr) return nullptr;
-  if (!daemon->notify_->WaitFor("READY=1", kStartTimeout)) {
-    *error = "no READY=1: " + daemon->Log();
-    return nullptr;
-  }
+  if (!daemon->Spawn(error)) return nullptr;
   return daemon;
+}
+
+bool InteropDaemon::Spawn(std::string* error) {
+  process_ = ChildProcess::Spawn({std::string(OPENADCS_BINARY_DIR) + "/openadcsd", "--config",
+                                  (dir() / "openadcsd.toml").string()},
+                                 {"NOTIFY_SOCKET=" + notify_->path().string()},
+                                 dir() / "openadcsd.log", error);
+  if (process_ == nullptr) return false;
+  if (!notify_->WaitFor("READY=1", kStartTimeout)) {
+    *error = "no READY=1: " + Log();
+    return false;
+  }
+  return true;
+}
+
+std::optional<int> InteropDaemon::WaitForExit(std::chrono::milliseconds timeout) {
+  return process_->Wait(timeout);
+}
+
+bool InteropDaemon::Restart(std::string* error) {
+  process_.reset();
+  return Spawn(error);
 }
 
 std::string InteropDaemon::Log() const {

@@ -7,9 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,9 +41,13 @@ class InteropDaemon {
   // notify socket and waits for READY=1. Null, with the reason (and the
   // daemon's log) in *error, when a step fails.
   // `templates_config`, when not empty, replaces the [templates] section
-  // (e.g. with source = "ldap" and a [directory] section).
-  static std::unique_ptr<InteropDaemon> Start(const std::string& more_config, std::string* error,
-                                              const std::string& templates_config = "");
+  // (e.g. with source = "ldap" and a [directory] section). `prepare_state`,
+  // when set, is called with the (empty) state directory before anything is
+  // written to it (e.g. to mount a file system there); false from it fails
+  // the start.
+  static std::unique_ptr<InteropDaemon> Start(
+      const std::string& more_config, std::string* error, const std::string& templates_config = "",
+      const std::function<bool(const std::filesystem::path&)>& prepare_state = {});
   // A daemon still running is killed, so a failing test leaves none behind.
   ~InteropDaemon() = default;
   InteropDaemon(const InteropDaemon&) = delete;
@@ -57,12 +64,22 @@ class InteropDaemon {
 
   // SIGTERM, as systemd stops it. True when it exited with status 0 in time.
   bool Stop();
+  // Waits at most `timeout` for the daemon to exit on its own; its waitpid
+  // status, or nullopt when it is still running.
+  std::optional<int> WaitForExit(std::chrono::milliseconds timeout);
+  // Starts the daemon again on the same configuration and state, as
+  // systemd's Restart= does, and waits for READY=1. False, with the reason
+  // in *error, when it does not come. REQUIRES: WaitForExit saw the last
+  // one exit.
+  bool Restart(std::string* error);
 
   // A fresh RSA key's DER CSR for `cn`, in a file a client script can read.
   std::filesystem::path WriteCsr(const std::string& cn) const;
 
  private:
   InteropDaemon() = default;
+  // Spawns openadcsd on the config file and waits for READY=1.
+  bool Spawn(std::string* error);
 
   // Declared in this order so the daemon goes first, then the socket it
   // notifies, then the directory both live in.

@@ -8,6 +8,12 @@
 // written to the publish path atomically; with delta CRLs enabled, a delta
 // is published with each base and every delta_period_hours in between,
 // written to the delta publish path.
+//
+// A failed disk (the database's first failed fdatasync, write or checkpoint;
+// db::SqliteStoreOptions::on_disk_failure) stops the daemon as SIGTERM does,
+// after one critical log line: the calls in flight are answered (those that
+// write, with the failure's HRESULT), and Run returns the failure, so that
+// openadcsd exits 1 and systemd restarts it on what the disk holds.
 #ifndef OPENADCS_DAEMON_DAEMON_H_
 #define OPENADCS_DAEMON_DAEMON_H_
 
@@ -54,15 +60,20 @@ class Daemon {
   ca::Engine& engine() { return *engine_; }
 
   // Installs the signal handlers and the CRL timer, notifies READY=1 and
-  // runs the loop until SIGTERM or SIGINT has been handled and the work in
-  // flight has finished. Call once. Errors: Internal when the signal
-  // handlers cannot be installed.
+  // runs the loop until SIGTERM or SIGINT has been handled, or the database
+  // has failed, and the work in flight has finished. Call once. Errors,
+  // logged here: Internal when the signal handlers cannot be installed; the
+  // database's disk failure.
   Status Run();
 
  private:
-  Daemon(const DaemonConfig& config, std::unique_ptr<RpcEndpoints> rpc,
-         std::unique_ptr<pki::CaIdentity> identity, std::unique_ptr<db::CaStore> store,
-         std::unique_ptr<ca::CaSecurity> security,
+  // Hands the store's disk failure, met on one of its threads, to the loop,
+  // which may not be there yet (Create) or any more (destruction).
+  struct DiskFailureRelay;
+
+  Daemon(const DaemonConfig& config, std::shared_ptr<DiskFailureRelay> disk_failure_relay,
+         std::unique_ptr<RpcEndpoints> rpc, std::unique_ptr<pki::CaIdentity> identity,
+         std::unique_ptr<db::CaStore> store, std::unique_ptr<ca::CaSecurity> security,
          std::unique_ptr<directory::TemplateSource> templates,
          std::unique_ptr<directory::IdentityLookup> identity_lookup);
 
@@ -80,6 +91,11 @@ class Daemon {
   void WaitForSignal();
   void Reload();
   void Stop(int signal_number);
+  // On the loop: the first disk failure of the database stops the daemon.
+  void StopForDiskFailure(const Status& failure);
+  // What every stop does: no new work, and Run returns once the work in
+  // flight is done.
+  void Shutdown();
 
   DaemonConfig config_;
   std::filesystem::path crl_path_;
@@ -88,6 +104,8 @@ class Daemon {
   std::filesystem::path delta_crl_path_;
   std::chrono::seconds delta_crl_period_;  // 0: no delta CRLs
   std::chrono::seconds next_delta_crl_delay_{0};
+  std::shared_ptr<DiskFailureRelay> disk_failure_relay_;
+  Status disk_failure_;  // set on the loop; what Run returns
   // Declared before the engine, which holds references to them.
   std::unique_ptr<pki::CaIdentity> identity_;
   std::unique_ptr<db::CaStore> store_;

@@ -5,12 +5,19 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "openadcs/db/ca_store.h"
 #include "openadcs/util/status.h"
 
 namespace openadcs::db {
+
+// The HRESULTs a client is given for a write the disk failed:
+// HRESULT_FROM_WIN32(ERROR_DISK_FULL) and HRESULT_FROM_WIN32(ERROR_IO_DEVICE).
+inline constexpr std::uint32_t kDiskFullHresult = 0x80070070;
+inline constexpr std::uint32_t kIoDeviceHresult = 0x8007045D;
 
 struct SqliteStoreOptions {
   std::filesystem::path path;  // created (0600) with its schema if missing
@@ -24,6 +31,21 @@ struct SqliteStoreOptions {
   std::uint32_t wal_checkpoint_frames = 4000;
   // How long a writer waits for the database lock before Unavailable.
   std::chrono::milliseconds busy_timeout{5000};
+  // Called once, with the first disk failure: a failed fdatasync of the
+  // WAL, a write that SQLite reports as an I/O error or a full disk, or a
+  // checkpoint that fails so. From then on every write fails with that
+  // Status (an IOError, "CA database <path>: <operation>: <errno text>",
+  // whose HRESULT is kDiskFullHresult or kIoDeviceHresult), the writes in
+  // flight included; only a restart, which recovers the file from what is
+  // on disk, clears it. Runs on the thread that met the failure, which may
+  // be a writer's: it must return quickly and not call into the store.
+  // Null: the failure is only returned.
+  std::function<void(const Status&)> on_disk_failure{};
+  // For tests of the above, which inject faults: the registered sqlite3_vfs
+  // the connections use (empty: SQLite's default), and what syncs the WAL
+  // (null: fdatasync).
+  std::string vfs{};
+  int (*wal_sync)(int fd) = nullptr;
 };
 
 // The schema version this build writes; older files are migrated on open,
