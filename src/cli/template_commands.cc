@@ -62,6 +62,7 @@ struct DirectoryFlags {
   bool external = false;
   bool start_tls = false;
   std::string ca_file;
+  bool allow_cleartext = false;
   unsigned timeout_seconds = 10;
   bool json = false;
 };
@@ -83,6 +84,7 @@ Result<directory::LdapTemplateSourceOptions> ListingOptions(const DirectoryFlags
   }
   options.start_tls = f.start_tls;
   options.ca_file = f.ca_file;
+  options.allow_cleartext = f.allow_cleartext;
   options.operation_timeout = std::chrono::seconds(f.timeout_seconds);
   return options;
 }
@@ -102,6 +104,8 @@ void RegisterDirectoryTemplates(CLI::App& app, int* exit_code) {
   cmd->add_flag("--external", f->external, "SASL EXTERNAL bind (ldapi peer credentials)");
   cmd->add_flag("--start-tls", f->start_tls, "StartTLS on ldap:// URIs");
   cmd->add_option("--ca-file", f->ca_file, "PEM CA bundle for TLS (default: the system's)");
+  cmd->add_flag("--allow-cleartext", f->allow_cleartext,
+                "bind over ldap:// without StartTLS (labs only: anyone on the path sees it)");
   cmd->add_option("--timeout", f->timeout_seconds, "seconds to wait for each LDAP operation")
       ->check(CLI::Range(1u, 600u))
       ->capture_default_str();

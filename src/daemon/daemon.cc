@@ -68,6 +68,7 @@ directory::LdapTemplateSourceOptions LdapOptionsFrom(const DaemonConfig& config)
   options.keytab = d.keytab;
   options.start_tls = d.start_tls;
   options.ca_file = d.ca_file;
+  options.allow_cleartext = d.allow_cleartext;
   options.configuration_naming_context = d.configuration_naming_context;
   options.enrollment_service = config.templates.enrollment_service;
   if (d.notification == "rfc4533") {
@@ -186,6 +187,13 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
       ca::CaSecurity::Open(**store, std::move(*security_options));
   if (!security.ok()) return Prefixed("CA security", security.status());
 
+  if (config.directory.allow_cleartext) {
+    const std::vector<std::string> cleartext = CleartextDirectoryUris(config);
+    spdlog::warn(
+        "directory: allow_cleartext = true (for labs): binds{} may cross the network in "
+        "cleartext, and whoever is on the path can read and change templates and identities",
+        cleartext.empty() ? "" : fmt::format(" to {}", fmt::join(cleartext, ", ")));
+  }
   Result<std::unique_ptr<directory::TemplateSource>> templates = OpenTemplateSource(config);
   if (!templates.ok()) return templates.status();
   Result<std::unique_ptr<directory::IdentityLookup>> lookup = OpenIdentityLookup(config);

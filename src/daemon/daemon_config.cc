@@ -10,6 +10,7 @@
 #include <set>
 #include <system_error>
 
+#include "openadcs/directory/ldap_template_source.h"
 #include "openadcs/pki/name.h"
 #include "openadcs/util/bytes.h"
 
@@ -309,6 +310,7 @@ Status ParseDirectory(Section& s, DirectoryConfig& d) {
   OPENADCS_RETURN_IF_ERROR(s.Path("keytab", PathRule::kOptional, d.keytab));
   OPENADCS_RETURN_IF_ERROR(s.Bool("start_tls", d.start_tls));
   OPENADCS_RETURN_IF_ERROR(s.Path("ca_file", PathRule::kOptional, d.ca_file));
+  OPENADCS_RETURN_IF_ERROR(s.Bool("allow_cleartext", d.allow_cleartext));
   OPENADCS_RETURN_IF_ERROR(
       s.String("configuration_naming_context", 1024, d.configuration_naming_context));
   std::size_t notification = kNotifications.size();
@@ -512,6 +514,14 @@ Status ParseDocument(const toml::table& root, std::string_view source, DaemonCon
     return Status::InvalidArgument(fmt::format(
         "{}: directory.bind = \"simple\" needs bind_dn and password_file", where("directory")));
   }
+  if (const std::vector<std::string> cleartext = CleartextDirectoryUris(config);
+      !cleartext.empty() && !config.directory.allow_cleartext) {
+    return Status::InvalidArgument(fmt::format(
+        "{}: directory.uris: {} would carry the {} bind and the templates in cleartext: use "
+        "ldaps:// or ldapi://, start_tls = true or bind = \"gssapi\" (or, in a lab, "
+        "allow_cleartext = true)",
+        where("directory"), fmt::join(cleartext, ", "), config.directory.bind));
+  }
   if (config.templates.source == "ldap") {
     if (config.directory.uris.empty()) {
       return Status::InvalidArgument(fmt::format(
@@ -546,6 +556,16 @@ Status ParseDocument(const toml::table& root, std::string_view source, DaemonCon
 }
 
 }  // namespace
+
+std::vector<std::string> CleartextDirectoryUris(const DaemonConfig& config) {
+  const DirectoryConfig& d = config.directory;
+  std::vector<std::string> out;
+  if (config.templates.source != "ldap" && !d.IdentityLookupEnabled()) return out;
+  for (const std::string& uri : d.uris) {
+    if (directory::IsCleartext(uri, d.start_tls, d.bind == "gssapi")) out.push_back(uri);
+  }
+  return out;
+}
 
 bool IsLogLevelName(std::string_view name) {
   for (std::string_view level : kLogLevels) {

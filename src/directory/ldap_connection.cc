@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -24,6 +25,14 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
   tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
   tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
   return tv;
+}
+
+// The URI's scheme in lower case ("" without "://"), as libldap compares it.
+std::string Scheme(std::string_view uri) {
+  const std::size_t end = uri.find("://");
+  std::string scheme(uri.substr(0, end == std::string_view::npos ? 0 : end));
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return scheme;
 }
 
 Result<std::string> ReadPassword(const std::filesystem::path& file) {
@@ -142,6 +151,13 @@ std::string EscapeFilterValue(std::string_view value) {
   return out;
 }
 
+bool IsCleartext(std::string_view uri, bool start_tls, bool gssapi) {
+  const std::string scheme = Scheme(uri);
+  if (scheme == "ldaps" || scheme == "ldapi") return false;
+  if (scheme == "ldap" && (start_tls || gssapi)) return false;
+  return true;
+}
+
 Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(
     const LdapTemplateSourceOptions& options) {
   if (options.uris.empty()) return Status::InvalidArgument("no LDAP URI configured");
@@ -150,8 +166,19 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(
     // process-wide, and the same value on every call.
     setenv("KRB5_CLIENT_KTNAME", options.keytab.c_str(), 1);
   }
+  const bool gssapi = options.bind == LdapBind::kSaslGssapi;
   std::string errors;
+  std::size_t refused = 0;
   for (const std::string& uri : options.uris) {
+    const bool cleartext = IsCleartext(uri, options.start_tls, false);
+    if (!options.allow_cleartext && IsCleartext(uri, options.start_tls, gssapi)) {
+      ++refused;
+      errors += fmt::format(
+          "{}{}: refused: a bind in cleartext (use ldaps:// or ldapi://, StartTLS, a GSSAPI "
+          "bind, or allow cleartext in a lab)",
+          errors.empty() ? "" : "; ", uri);
+      continue;
+    }
     LDAP* ld = nullptr;
     int rc = ldap_initialize(&ld, uri.c_str());
     if (rc != LDAP_SUCCESS) {
@@ -159,16 +186,35 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(
     }
     std::unique_ptr<LdapConnection> connection(new LdapConnection(ld, uri, options));
     Status status = SetOptions(ld, options);
-    if (status.ok() && options.start_tls && uri.rfind("ldap://", 0) == 0) {
+    if (status.ok() && gssapi && cleartext && !options.allow_cleartext) {
+      // Only a SASL security layer protects this connection: libldap
+      // refuses the bind when GSSAPI negotiates none (SSF 1 is integrity).
+      ber_len_t min_ssf = 1;
+      if (ldap_set_option(ld, LDAP_OPT_X_SASL_SSF_MIN, &min_ssf) != LDAP_OPT_SUCCESS) {
+        status = Status::Internal("ldap_set_option(LDAP_OPT_X_SASL_SSF_MIN) failed");
+      }
+    }
+    if (status.ok() && options.start_tls && Scheme(uri) == "ldap") {
       rc = ldap_start_tls_s(ld, nullptr, nullptr);
       if (rc != LDAP_SUCCESS) status = LdapError(rc, "StartTLS");
     }
     if (status.ok()) status = Bind(ld, options);
+    const bool tls = Scheme(uri) == "ldaps" || (options.start_tls && Scheme(uri) == "ldap");
+    if (tls && status.code() == StatusCode::kUnavailable) {
+      // libldap (GnuTLS) reports a refused certificate as a lost connection.
+      status = Status::Unavailable(fmt::format(
+          "{}; when the server is up, its TLS certificate was refused: is it issued by a CA in "
+          "{}, and does it name the host of the URI?",
+          status.message(),
+          options.ca_file.empty() ? "the system's CA bundle" : options.ca_file.string()));
+    }
     if (status.ok()) return connection;
     if (status.code() == StatusCode::kInvalidArgument) return status;
     spdlog::debug("LDAP {}: {}", uri, status.message());
     errors += fmt::format("{}{}: {}", errors.empty() ? "" : "; ", uri, status.message());
   }
+  // Settings that refuse every URI can never work.
+  if (refused == options.uris.size()) return Status::InvalidArgument(errors);
   return Status::Unavailable(errors);
 }
 

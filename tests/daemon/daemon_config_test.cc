@@ -270,7 +270,7 @@ TEST(DaemonConfigTest, IdentityLookupIsOnWhenTheDirectoryIsSet) {
   EXPECT_FALSE(defaults->directory.IdentityLookupEnabled()) << "no uris";
 
   Result<DaemonConfig> set = ParseConfig(R"([directory]
-uris = ["ldap://dc1.example.com"]
+uris = ["ldaps://dc1.example.com"]
 default_naming_context = "DC=corp,DC=example,DC=com"
 identity_cache_entries = 0
 identity_cache_ttl_seconds = 86400
@@ -293,6 +293,42 @@ identity_cache_ttl_seconds = 86400
               HasSubstr("directory.identity_cache_entries"));
   EXPECT_THAT(ParseError("[directory]\nuris = [\"ldap://dc1\"]\nbind = \"simple\"\n").message(),
               HasSubstr("needs bind_dn and password_file"));
+}
+
+TEST(DaemonConfigTest, CleartextDirectoryBindsAreRefusedUnlessAllowed) {
+  Result<DaemonConfig> defaults = ParseConfig("", "t");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults->directory.allow_cleartext);
+
+  const Status refused =
+      ParseError("[directory]\nuris = [\"ldaps://dc1\", \"ldap://dc2\", \"LDAP://dc3\"]\n");
+  EXPECT_THAT(refused.message(), HasSubstr(":1:1: directory.uris: ldap://dc2, LDAP://dc3 would "
+                                           "carry the anonymous bind"));
+  EXPECT_THAT(refused.message(), HasSubstr("allow_cleartext = true"));
+  EXPECT_THAT(ParseError("[templates]\nsource = \"ldap\"\nenrollment_service = \"x\"\n"
+                         "[directory]\nuris = [\"ldap://dc1\"]\nbind = \"external\"\n"
+                         "identity_lookup = false\n")
+                  .message(),
+              HasSubstr("ldap://dc1 would carry the external bind"));
+
+  for (const char* protected_text : {
+           "uris = [\"ldap://dc1\"]\nstart_tls = true\n",
+           "uris = [\"ldap://dc1\"]\nbind = \"gssapi\"\n",
+           "uris = [\"ldaps://dc1\", \"ldapi://%2Frun%2Fslapd%2Fldapi\"]\n",
+           // The directory is not used.
+           "uris = [\"ldap://dc1\"]\nidentity_lookup = false\n",
+       }) {
+    Result<DaemonConfig> config = ParseConfig(std::string("[directory]\n") + protected_text, "t");
+    EXPECT_TRUE(config.ok()) << protected_text << config.status().ToString();
+  }
+
+  Result<DaemonConfig> allowed =
+      ParseConfig("[directory]\nuris = [\"ldap://dc1\"]\nallow_cleartext = true\n", "t");
+  ASSERT_TRUE(allowed.ok()) << allowed.status().ToString();
+  EXPECT_TRUE(allowed->directory.allow_cleartext);
+  EXPECT_THAT(CleartextDirectoryUris(*allowed), ::testing::ElementsAre("ldap://dc1"));
+  EXPECT_THAT(ParseError("[directory]\nallow_cleartext = 1\n").message(),
+              HasSubstr("directory.allow_cleartext"));
 }
 
 TEST(DaemonConfigTest, PathsAreChecked) {

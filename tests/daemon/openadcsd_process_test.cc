@@ -205,6 +205,29 @@ TEST_F(OpenadcsdProcessTest, BadConfigurationExitsTwoNamingTheKey) {
   EXPECT_FALSE(std::filesystem::exists(state_)) << "nothing may start on a bad configuration";
 }
 
+TEST_F(OpenadcsdProcessTest, CleartextDirectoryExitsTwoUnlessAllowedThenWarns) {
+  // Identity lookup connects at the first lookup: nothing needs to listen.
+  std::ofstream(config_, std::ios::app) << "[directory]\nuris = [\"ldap://127.0.0.1:1\"]\n";
+  std::optional<int> status = RunToExit({"--config", config_.string()});
+  ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 2)
+      << ExitDescription(status) << "\n"
+      << Log();
+  EXPECT_THAT(Log(), HasSubstr("allow_cleartext = true"));
+
+  std::ofstream(config_, std::ios::app) << "allow_cleartext = true\n";
+  std::unique_ptr<testing::NotifySocket> notify;
+  auto daemon = Start({"--config", config_.string()}, notify);
+  ASSERT_NE(daemon, nullptr);
+  ASSERT_TRUE(notify->WaitFor("READY=1", kStartTimeout)) << Log();
+  EXPECT_THAT(Log(), HasSubstr("[warning] directory: allow_cleartext = true (for labs): binds to "
+                               "ldap://127.0.0.1:1 may cross the network in cleartext"));
+  ASSERT_TRUE(daemon->Signal(SIGTERM));
+  status = daemon->Wait(kStepTimeout);
+  EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+      << ExitDescription(status) << "\n"
+      << Log();
+}
+
 TEST_F(OpenadcsdProcessTest, UnknownKeyExitsTwo) {
   std::ofstream(config_, std::ios::app) << "[crl]\nperiod = 24\n";
   const std::optional<int> status = RunToExit({"--config", config_.string(), "--check-config"});

@@ -44,6 +44,8 @@ class EngineIdentityTest : public ::testing::Test {
     ASSERT_NE(server_, nullptr) << error;
     directory::LdapIdentityLookupOptions options;
     options.connection.uris = {testing::SambaServer::uri()};
+    // The Samba fixture serves LDAP without TLS (ldap_samba.h).
+    options.connection.allow_cleartext = true;
     options.connection.bind = directory::LdapBind::kSimple;
     options.connection.bind_dn = testing::SambaServer::admin_dn();
     options.connection.password_file = server_->password_file();

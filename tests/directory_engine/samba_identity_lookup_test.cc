@@ -37,6 +37,8 @@ class SambaIdentityLookupTest : public ::testing::Test {
   LdapIdentityLookupOptions Options() {
     LdapIdentityLookupOptions options;
     options.connection.uris = {testing::SambaServer::uri()};
+    // The Samba fixture serves LDAP without TLS (ldap_samba.h).
+    options.connection.allow_cleartext = true;
     options.connection.bind = LdapBind::kSimple;
     options.connection.bind_dn = testing::SambaServer::admin_dn();
     options.connection.password_file = server_->password_file();

@@ -46,6 +46,8 @@ class SambaTemplateSourceTest : public ::testing::Test {
   LdapTemplateSourceOptions Options() const {
     LdapTemplateSourceOptions options;
     options.uris = {testing::SambaServer::uri()};
+    // The Samba fixture serves LDAP without TLS (ldap_samba.h).
+    options.allow_cleartext = true;
     options.bind = LdapBind::kSimple;
     options.bind_dn = testing::SambaServer::admin_dn();
     options.password_file = server_->password_file();

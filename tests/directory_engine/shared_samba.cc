@@ -52,6 +52,8 @@ bool StartTestDirectory(Server server, const std::filesystem::path& dir,
   SambaServer* samba = SharedSamba(error);
   if (samba == nullptr) return false;
   options->uris = {SambaServer::uri()};
+  // The Samba fixture serves LDAP without TLS (ldap_samba.h).
+  options->allow_cleartext = true;
   options->bind_dn = SambaServer::admin_dn();
   options->password_file = samba->password_file();
   out->modify = [samba](const std::string& ldif) { return samba->Modify(ldif); };

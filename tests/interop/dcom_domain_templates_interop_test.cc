@@ -114,7 +114,9 @@ TEST_F(DomainTemplatesInteropTest, ImpacketEnrollsOnTheWindowsTemplatesWithTheDi
       "[templates]\nsource = \"ldap\"\nenrollment_service = \"openadcs-CA\"\n"
       "[directory]\nuris = [\"" +
           SambaServer::uri() + "\"]\nbind = \"simple\"\nbind_dn = \"" + SambaServer::admin_dn() +
-          "\"\npassword_file = \"" + samba->password_file().string() + "\"\n"));
+          "\"\npassword_file = \"" + samba->password_file().string() +
+          // The Samba fixture serves LDAP without TLS (ldap_samba.h).
+          "\"\nallow_cleartext = true\n"));
 
   const std::string user_sid = samba->ObjectSid(user_dn);
   const std::string computer_sid = samba->ObjectSid(computer_dn);

@@ -156,7 +156,9 @@ TEST_F(EnrollmentAgentInteropTest, AgentEnrollsForBobOnlyWithAValidSignatureAndA
       "[\"" +
           testing::SambaServer::uri() + "\"]\nbind = \"simple\"\nbind_dn = \"" +
           testing::SambaServer::admin_dn() + "\"\npassword_file = \"" +
-          samba->password_file().string() + "\"\n"));
+          samba->password_file().string() +
+          // The Samba fixture serves LDAP without TLS (ldap_samba.h).
+          "\"\nallow_cleartext = true\n"));
 
   // alice's Enrollment Agent certificate, and one without the agent EKU.
   testing::CommandResult r = Cli("alice", {"request", "-t", "EnrollmentAgent", "--key-out",

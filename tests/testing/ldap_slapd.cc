@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "testing/pki.h"
+
 namespace openadcs::testing {
 namespace {
 
@@ -42,20 +44,57 @@ bool Answers(const std::filesystem::path& socket_path) {
   return ok;
 }
 
-}  // namespace
-
-std::unique_ptr<SlapdServer> SlapdServer::Start(const std::filesystem::path& dir,
-                                                std::string* error, bool with_templates) {
+bool CreateDatabase(const std::filesystem::path& dir, bool with_templates, std::string* error) {
   std::vector<std::string> init = {kStartSlapd.string(), "--init-only"};
   if (!with_templates) init.push_back("--no-templates");
   init.push_back(dir.string());
   CommandResult created = RunCommand(init);
-  if (created.exit_code != 0) {
-    *error = "start-slapd --init-only failed: " + created.output;
-    return nullptr;
-  }
+  if (created.exit_code != 0) *error = "start-slapd --init-only failed: " + created.output;
+  return created.exit_code == 0;
+}
+
+}  // namespace
+
+std::unique_ptr<SlapdServer> SlapdServer::Start(const std::filesystem::path& dir,
+                                                std::string* error, bool with_templates) {
+  if (!CreateDatabase(dir, with_templates, error)) return nullptr;
   std::unique_ptr<SlapdServer> server(
       new SlapdServer(dir, "ldapi://" + PercentEncodePath((dir / "ldapi").string())));
+  if (!server->Launch(error)) return nullptr;
+  return server;
+}
+
+std::unique_ptr<SlapdServer> SlapdServer::StartWithTls(const std::filesystem::path& dir,
+                                                       std::uint16_t ldap_port,
+                                                       std::uint16_t ldaps_port,
+                                                       std::string* error) {
+  if (!CreateDatabase(dir, true, error)) return nullptr;
+  const std::filesystem::path tls = dir / "tls";
+  std::filesystem::create_directories(tls);
+  ossl::PKeyPtr ca_key = MakeEcKey();
+  ossl::X509Ptr ca = MakeCaCert(ca_key.get(), "slapd test CA");
+  ossl::PKeyPtr key = MakeEcKey();
+  ossl::X509Ptr cert =
+      MakeServerCert(key.get(), "localhost", "IP:127.0.0.1,DNS:localhost", ca.get(), ca_key.get());
+  WriteCertPem(tls / "ca.pem", ca.get());
+  WriteCertPem(tls / "server.pem", cert.get());
+  WriteKeyPem(tls / "server.key", key.get());
+  std::unique_ptr<SlapdServer> server(
+      new SlapdServer(dir, "ldapi://" + PercentEncodePath((dir / "ldapi").string())));
+  const std::string settings =
+      "dn: cn=config\nchangetype: modify\nreplace: olcTLSCertificateFile\n"
+      "olcTLSCertificateFile: " +
+      (tls / "server.pem").string() +
+      "\n-\nreplace: olcTLSCertificateKeyFile\nolcTLSCertificateKeyFile: " +
+      (tls / "server.key").string() + "\n";
+  CommandResult configured =
+      RunCommand({"/usr/sbin/slapmodify", "-q", "-n0", "-F", (dir / "slapd.d").string()}, settings);
+  if (configured.exit_code != 0) {
+    *error = "slapmodify of cn=config failed: " + configured.output;
+    return nullptr;
+  }
+  server->ldap_uri_ = "ldap://127.0.0.1:" + std::to_string(ldap_port);
+  server->ldaps_uri_ = "ldaps://127.0.0.1:" + std::to_string(ldaps_port);
   if (!server->Launch(error)) return nullptr;
   return server;
 }
@@ -65,9 +104,14 @@ SlapdServer::~SlapdServer() {
 }
 
 bool SlapdServer::Launch(std::string* error) {
+  std::vector<std::string> argv = {kStartSlapd.string(), "--foreground"};
+  if (!ldap_uri_.empty()) {
+    argv.insert(argv.end(), {"--urls", ldap_uri_ + "/ " + ldaps_uri_ + "/"});
+  }
+  argv.push_back(dir_.string());
   process_ = SpawnUntilReady(
-      {kStartSlapd.string(), "--foreground", dir_.string()}, dir_ / "slapd.log",
-      [this] { return Answers(dir_ / "ldapi"); }, kStartTimeout, kConnectRetry, "slapd", error);
+      argv, dir_ / "slapd.log", [this] { return Answers(dir_ / "ldapi"); }, kStartTimeout,
+      kConnectRetry, "slapd", error);
   return process_ != nullptr;
 }
 

@@ -7,6 +7,7 @@
 #define OPENADCS_TESTS_TESTING_LDAP_SLAPD_H_
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -31,11 +32,22 @@ class SlapdServer {
   // the reason in *error when it cannot.
   static std::unique_ptr<SlapdServer> Start(const std::filesystem::path& dir, std::string* error,
                                             bool with_templates = true);
+  // The same, and listening on ldap://127.0.0.1:`ldap_port` (StartTLS) and
+  // ldaps://127.0.0.1:`ldaps_port` with a server certificate for 127.0.0.1
+  // and localhost issued by a CA made here (ca_file()). Fixed ports: run
+  // the test in a network namespace of its own.
+  static std::unique_ptr<SlapdServer> StartWithTls(const std::filesystem::path& dir,
+                                                   std::uint16_t ldap_port,
+                                                   std::uint16_t ldaps_port, std::string* error);
   ~SlapdServer();  // stops the server
   SlapdServer(const SlapdServer&) = delete;
   SlapdServer& operator=(const SlapdServer&) = delete;
 
   const std::string& uri() const { return uri_; }  // ldapi://...
+  // StartTLS only: "" without them.
+  const std::string& ldap_uri() const { return ldap_uri_; }
+  const std::string& ldaps_uri() const { return ldaps_uri_; }
+  std::filesystem::path ca_file() const { return dir_ / "tls" / "ca.pem"; }
   static std::string admin_dn() { return "CN=admin,DC=example,DC=com"; }
   std::filesystem::path password_file() const { return dir_ / "admin-password"; }
 
@@ -61,6 +73,8 @@ class SlapdServer {
 
   std::filesystem::path dir_;
   std::string uri_;
+  std::string ldap_uri_;
+  std::string ldaps_uri_;
   std::unique_ptr<ChildProcess> process_;
 };
 

@@ -2,7 +2,9 @@
 
 #include <openssl/asn1t.h>
 #include <openssl/ec.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/x509v3.h>
 #include <stdlib.h>
 
 #include <initializer_list>
@@ -98,11 +100,15 @@ Bytes EncodeNameValuePair(const std::string& name, const std::string& value) {
   return DerTlv(0x30, Concat({bmp(name), bmp(value)}));
 }
 
-ossl::X509Ptr MakeSelfSignedCert(EVP_PKEY* key, const std::string& cn) {
+namespace {
+
+// A v3 certificate for `key` with subject CN=`cn`, valid one day from now,
+// not yet signed; the issuer name is the subject's.
+ossl::X509Ptr NewCert(EVP_PKEY* key, const std::string& cn, int serial) {
   ossl::X509Ptr cert(X509_new());
   Check(cert != nullptr, "X509_new");
   Check(X509_set_version(cert.get(), 2) == 1, "set_version");
-  Check(ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) == 1, "serial");
+  Check(ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial) == 1, "serial");
   X509_NAME* name = X509_get_subject_name(cert.get());
   Check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
                                    reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
@@ -112,8 +118,61 @@ ossl::X509Ptr MakeSelfSignedCert(EVP_PKEY* key, const std::string& cn) {
   Check(X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0) != nullptr, "notBefore");
   Check(X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600) != nullptr, "notAfter");
   Check(X509_set_pubkey(cert.get(), key) == 1, "set_pubkey");
+  return cert;
+}
+
+void AddExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
+  Check(ext != nullptr, "X509V3_EXT_conf_nid");
+  const int added = X509_add_ext(cert, ext, -1);
+  X509_EXTENSION_free(ext);
+  Check(added == 1, "X509_add_ext");
+}
+
+}  // namespace
+
+ossl::X509Ptr MakeSelfSignedCert(EVP_PKEY* key, const std::string& cn) {
+  ossl::X509Ptr cert = NewCert(key, cn, 1);
   Check(X509_sign(cert.get(), key, EVP_sha256()) > 0, "X509_sign");
   return cert;
+}
+
+ossl::X509Ptr MakeCaCert(EVP_PKEY* key, const std::string& cn) {
+  ossl::X509Ptr cert = NewCert(key, cn, 1);
+  AddExtension(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE");
+  AddExtension(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
+  AddExtension(cert.get(), cert.get(), NID_subject_key_identifier, "hash");
+  Check(X509_sign(cert.get(), key, EVP_sha256()) > 0, "X509_sign");
+  return cert;
+}
+
+ossl::X509Ptr MakeServerCert(EVP_PKEY* key, const std::string& cn, const std::string& san,
+                             X509* issuer, EVP_PKEY* issuer_key) {
+  ossl::X509Ptr cert = NewCert(key, cn, 2);
+  Check(X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer)) == 1, "issuer");
+  AddExtension(cert.get(), issuer, NID_basic_constraints, "critical,CA:FALSE");
+  AddExtension(cert.get(), issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+  AddExtension(cert.get(), issuer, NID_ext_key_usage, "serverAuth");
+  AddExtension(cert.get(), issuer, NID_subject_alt_name, san);
+  AddExtension(cert.get(), issuer, NID_authority_key_identifier, "keyid");
+  Check(X509_sign(cert.get(), issuer_key, EVP_sha256()) > 0, "X509_sign");
+  return cert;
+}
+
+void WriteCertPem(const std::filesystem::path& file, X509* cert) {
+  ossl::BioPtr bio(BIO_new_file(file.c_str(), "w"));
+  Check(bio != nullptr && PEM_write_bio_X509(bio.get(), cert) == 1, "PEM_write_bio_X509");
+}
+
+void WriteKeyPem(const std::filesystem::path& file, EVP_PKEY* key) {
+  ossl::BioPtr bio(BIO_new_file(file.c_str(), "w"));
+  Check(bio != nullptr, "BIO_new_file");
+  std::filesystem::permissions(
+      file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  Check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1,
+        "PEM_write_bio_PrivateKey");
 }
 
 Bytes WrapInCms(const Bytes& content, const std::string& content_type_oid,

@@ -58,6 +58,18 @@ Bytes EncodeNameValuePair(const std::string& name, const std::string& value);
 // A self-signed certificate for `key` (SHA-256, subject CN=`cn`, valid one day).
 ossl::X509Ptr MakeSelfSignedCert(EVP_PKEY* key, const std::string& cn);
 
+// A CA certificate for `key`: self-signed, basicConstraints CA:TRUE and
+// keyCertSign, subject CN=`cn`, valid one day.
+ossl::X509Ptr MakeCaCert(EVP_PKEY* key, const std::string& cn);
+// A TLS server certificate for `key` issued by `issuer` (signed with
+// `issuer_key`): subject CN=`cn`, subjectAltName `san` in OpenSSL's
+// configuration syntax ("IP:127.0.0.1,DNS:localhost"), serverAuth, one day.
+ossl::X509Ptr MakeServerCert(EVP_PKEY* key, const std::string& cn, const std::string& san,
+                             X509* issuer, EVP_PKEY* issuer_key);
+// PEM files (the key unencrypted, mode 0600); throw when they cannot be written.
+void WriteCertPem(const std::filesystem::path& file, X509* cert);
+void WriteKeyPem(const std::filesystem::path& file, EVP_PKEY* key);
+
 inline constexpr const char* kOidData = "1.2.840.113549.1.7.1";
 inline constexpr const char* kOidPkiData = "1.3.6.1.5.5.7.12.2";
 

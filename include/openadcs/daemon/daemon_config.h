@@ -101,7 +101,11 @@ struct DirectoryConfig {
   std::filesystem::path password_file;  // simple
   std::filesystem::path keytab;         // gssapi; empty: the default credentials
   bool start_tls = false;
-  std::filesystem::path ca_file;             // empty: the system's CA bundle
+  std::filesystem::path ca_file;  // empty: the system's CA bundle
+  // Binds that would cross the network unprotected (CleartextDirectoryUris)
+  // are a configuration error unless this is set; the daemon then warns at
+  // every start. For labs.
+  bool allow_cleartext = false;
   std::string configuration_naming_context;  // empty: from the rootDSE
   std::string notification = "auto";         // auto, rfc4533, ad, none
   std::uint32_t operation_timeout_ms = 5000;
@@ -238,6 +242,12 @@ struct DaemonConfig {
   SecurityConfig security;
   LogConfig log;
 };
+
+// The [directory] URIs over which a bind (and every answer) would cross the
+// network unprotected (directory::IsCleartext with start_tls and bind), when
+// the daemon uses the directory (templates from it, or identity lookup);
+// empty otherwise.
+std::vector<std::string> CleartextDirectoryUris(const DaemonConfig& config);
 
 // Parses TOML text over the embedded default: keys present replace defaults,
 // absent keys keep them. Errors: InvalidArgument whose message starts with

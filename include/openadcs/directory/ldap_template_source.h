@@ -31,6 +31,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "openadcs/directory/template_source.h"
@@ -61,6 +62,12 @@ struct LdapTemplateSourceOptions {
   std::filesystem::path keytab;         // kSaslGssapi; empty: the default ccache
   bool start_tls = false;               // on ldap:// URIs
   std::filesystem::path ca_file;        // PEM bundle for ldaps:// and StartTLS; empty: system
+  // Whoever is on the path of a cleartext connection reads and rewrites the
+  // templates, so a URI that IsCleartext() names is refused (skipped, with
+  // its reason in the error), and GSSAPI on ldap:// without StartTLS must
+  // negotiate a SASL security layer (integrity at least). true lifts both:
+  // for labs only.
+  bool allow_cleartext = false;
   // Empty: discovered (see the file comment).
   std::string configuration_naming_context;
   // The cn of this CA's pKIEnrollmentService (required).
@@ -105,6 +112,13 @@ class LdapTemplateSource : public TemplateSource {
   // true when it does.
   virtual bool WaitForConnected(bool connected, std::chrono::milliseconds timeout) const = 0;
 };
+
+// True when a bind to `uri` and every answer would cross the network
+// unprotected: ldap:// without StartTLS (or a scheme that is none of
+// ldap://, ldaps://, ldapi://), unless `gssapi` (the bind is GSSAPI, whose
+// SASL security layer then protects it). ldaps:// and ldapi:// (a local
+// socket) never are. Schemes compare case-insensitively, as libldap's do.
+bool IsCleartext(std::string_view uri, bool start_tls, bool gssapi);
 
 // Loads once before returning, then follows changes on a thread of its own
 // (stopped and joined by the destructor). When the directory cannot be
