@@ -57,16 +57,21 @@ std::unique_ptr<InteropDaemon> InteropDaemon::Start(const std::string& more_conf
     *error = "cannot bind the notify socket";
     return nullptr;
   }
-  daemon->process_ = ChildProcess::Spawn(
-      {std::string(OPENADCS_BINARY_DIR) + "/openadcsd", "--config", config.string()},
-      {"NOTIFY_SOCKET=" + daemon->notify_->path().string()}, daemon->dir() / "openadcsd.log",
-      error);
-  if (daemon->process_ == nullptr) return nullptr;
-  if (!daemon->notify_->WaitFor("READY=1", kStartTimeout)) {
-    *error = "no READY=1: " + daemon->Log();
-    return nullptr;
-  }
+  if (!daemon->Launch(error)) return nullptr;
   return daemon;
+}
+
+bool InteropDaemon::Launch(std::string* error) {
+  process_ = ChildProcess::Spawn({std::string(OPENADCS_BINARY_DIR) + "/openadcsd", "--config",
+                                  (dir() / "openadcsd.toml").string()},
+                                 {"NOTIFY_SOCKET=" + notify_->path().string()},
+                                 dir() / "openadcsd.log", error);
+  if (process_ == nullptr) return false;
+  if (!notify_->WaitFor("READY=1", kStartTimeout)) {
+    *error = "no READY=1: " + Log();
+    return false;
+  }
+  return true;
 }
 
 std::string InteropDaemon::Log() const {
@@ -81,6 +86,12 @@ bool InteropDaemon::Stop() {
   process_->Signal(SIGTERM);
   const std::optional<int> status = process_->Wait(kStopTimeout);
   return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+}
+
+bool InteropDaemon::Kill() {
+  process_->Signal(SIGKILL);
+  const std::optional<int> status = process_->Wait(kStopTimeout);
+  return status && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL;
 }
 
 std::filesystem::path InteropDaemon::WriteCsr(const std::string& cn) const {

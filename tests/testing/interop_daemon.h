@@ -57,6 +57,13 @@ class InteropDaemon {
 
   // SIGTERM, as systemd stops it. True when it exited with status 0 in time.
   bool Stop();
+  // SIGKILL, as a crash or the OOM killer ends it. True when it died of it
+  // in time.
+  bool Kill();
+  // Starts openadcsd on the config and state in dir() (Start does; again
+  // after Stop or Kill) and waits for READY=1. False, with the reason in
+  // *error, when it does not come up.
+  bool Launch(std::string* error);
 
   // A fresh RSA key's DER CSR for `cn`, in a file a client script can read.
   std::filesystem::path WriteCsr(const std::string& cn) const;
