@@ -563,7 +563,7 @@ TEST(DcomQuotaInteropTest, CliOverItsQuotaGetsNotEnoughQuotaOverDcomAndIcpr) {
   const testing::CommandResult first = request("quota-1", false);
   EXPECT_EQ(first.exit_code, 0) << first.output << daemon->Log();
   for (bool icpr : {false, true}) {
-    const testing::CommandResult over = request("quota-2", icpr);
+    const testing::CommandResult over = request(icpr ? "quota-icpr" : "quota-dcom", icpr);
     EXPECT_EQ(over.exit_code, 4) << over.output;
     EXPECT_THAT(over.output, HasSubstr("not issued: 0x80070718"));
     EXPECT_THAT(over.output, HasSubstr("over its quota"));
