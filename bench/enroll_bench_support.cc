@@ -55,6 +55,8 @@ Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions
   out << "[ca]\nsubject = \"CN=" << kCaName << "\"\nkey_algorithm = \"" << options.key_algorithm
       << "\"\n[state]\ndir = \"" << d.state.string()
       << "\"\n[database]\nsynchronous = \"full\"\n"
+         // One account makes every request: no per-requester quotas.
+         "[policy]\nmax_requests_per_hour = 0\nmax_stored_bytes = 0\n"
          "[templates]\nsource = \"ldif\"\ndirectory = \""
       << OPENADCS_SOURCE_DIR
       << "/config/templates\"\n"

@@ -55,6 +55,8 @@ namespace {
 
 using db::Disposition;
 using engine_internal::Failure;
+using engine_internal::kMaxQuotaLogAccounts;
+using engine_internal::kQuotaPeriod;
 
 // At most one warning a minute while the directory is down: every call
 // meets the outage.
@@ -73,6 +75,7 @@ Engine::Impl::Impl(EngineOptions options, const pki::CaIdentity& identity, db::C
       security_(security),
       clock_(clock ? std::move(clock) : Clock(UnixSecondsNow)),
       directory_outage_log_(kDirectoryOutageLogInterval, clock_),
+      quota_log_(kQuotaPeriod, kMaxQuotaLogAccounts, clock_),
       policy_(options_, identity_, lookup),
       properties_(identity_, store_, templates_,
                   {options_.dns_name, options_.crl_distribution_points, options_.aia_ca_issuers,

@@ -14,9 +14,11 @@
 #ifndef OPENADCS_SRC_CA_ENGINE_IMPL_H_
 #define OPENADCS_SRC_CA_ENGINE_IMPL_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -41,6 +43,12 @@
 
 namespace openadcs::ca {
 namespace engine_internal {
+
+// The window of RequesterQuota::max_requests_per_hour, and how often an
+// account over a quota is logged.
+inline constexpr std::chrono::seconds kQuotaPeriod{3600};
+// Accounts whose quota warnings are paced at once (KeyedLogLimiter).
+inline constexpr std::size_t kMaxQuotaLogAccounts = 4096;
 
 // A request's attributes string beyond this is refused: the wire allows 1536
 // characters (MS-WCCE IDL range) and admin SetAttributes adds to it.
@@ -123,6 +131,11 @@ class Engine::Impl {
 
   // --- Enrollment helpers (enrollment.cc) ---
   bool AuthorityMatches(const std::string& authority) const;
+  // The denial of a new request of `incoming` bytes from `caller` when it
+  // would break options_.quota (logged through quota_log_), or a read
+  // failure; nullopt when it may go on.
+  std::optional<SubmitResult> OverQuota(const Caller& caller, std::uint64_t incoming,
+                                        std::int64_t now);
   SubmitResult WrongAuthority(const std::string& authority) const;
   // Stores a new request as the policy decided: denied, pending or issued.
   SubmitResult Decide(db::RequestRecord rec, const std::vector<db::AttributeRow>& attributes,
@@ -192,6 +205,7 @@ class Engine::Impl {
   CaSecurity& security_;
   Clock clock_;
   LogLimiter directory_outage_log_;
+  KeyedLogLimiter quota_log_;  // keyed by the lower-cased caller name
   Policy policy_;
   CaProperties properties_;
 };

@@ -24,6 +24,7 @@ using engine_internal::Hex32;
 using engine_internal::HresultOf;
 using engine_internal::kMaxAttributeRows;
 using engine_internal::kMaxAttributesBytes;
+using engine_internal::kQuotaPeriod;
 
 }  // namespace
 
@@ -36,6 +37,13 @@ SubmitResult Engine::Impl::Submit(const SubmitRequest& in) {
   }
 
   const std::int64_t now = clock_();
+  // An oversized request is not kept: the row records that it came and why
+  // it failed, without letting a client fill the database.
+  const bool oversized = in.request.size() > options_.limits.max_request_bytes;
+  if (auto refused =
+          OverQuota(in.caller, (oversized ? 0 : in.request.size()) + in.attributes.size(), now)) {
+    return *std::move(refused);
+  }
   const Requester requester{in.caller.name, in.caller.sid};
   db::RequestRecord rec;
   rec.request_type = in.flags & pki::kRequestTypeMask;
@@ -45,9 +53,6 @@ SubmitResult Engine::Impl::Submit(const SubmitRequest& in) {
   rec.requester_sid = requester.sid;
   rec.submitted_when = now;
   rec.resolved_when = now;
-  // An oversized request is not kept: the row records that it came and why
-  // it failed, without letting a client fill the database.
-  const bool oversized = in.request.size() > options_.limits.max_request_bytes;
   if (!oversized) rec.raw_request = in.request;
   if (in.attributes.size() > kMaxAttributesBytes) {
     return Fail(std::move(rec), hr::kInvalidArg,
@@ -189,6 +194,40 @@ Result<Bytes> Engine::Impl::FullResponse(const SubmitResult& result) const {
   }
   spec.status_string = result.message;
   return pki::BuildCmcResponse(spec, identity_);
+}
+
+std::optional<SubmitResult> Engine::Impl::OverQuota(const Caller& caller, std::uint64_t incoming,
+                                                    std::int64_t now) {
+  const RequesterQuota& quota = options_.quota;
+  std::string why;
+  if (quota.max_requests_per_hour != 0) {
+    Result<std::uint64_t> made =
+        store_.CountRequestsSince(caller.name, now - kQuotaPeriod.count() + 1);
+    if (!made.ok()) return StoreReadFailure(made.status(), 0);
+    if (*made >= quota.max_requests_per_hour) {
+      why = std::to_string(*made) + " requests stored in the last hour, the most allowed being " +
+            std::to_string(quota.max_requests_per_hour);
+    }
+  }
+  if (why.empty() && quota.max_stored_bytes != 0) {
+    Result<std::uint64_t> stored = store_.StoredBytesOf(caller.name);
+    if (!stored.ok()) return StoreReadFailure(stored.status(), 0);
+    if (*stored + incoming > quota.max_stored_bytes) {
+      why = std::to_string(*stored) + " bytes stored and " + std::to_string(incoming) +
+            " more in this request, the most allowed being " +
+            std::to_string(quota.max_stored_bytes);
+    }
+  }
+  if (why.empty()) return std::nullopt;
+  std::uint64_t held_back = 0;
+  if (quota_log_.Allow(ToLowerAscii(caller.name), &held_back)) {
+    spdlog::warn("requests from {} denied until it is within its quota: {}{}", caller.name, why,
+                 held_back == 0
+                     ? std::string()
+                     : "; " + std::to_string(held_back) + " denied since the last warning");
+  }
+  return Failure(0, WireDisposition::kDenied, hr::kNotEnoughQuota,
+                 "Denied: " + caller.name + " is over its quota: " + why);
 }
 
 bool Engine::Impl::AuthorityMatches(const std::string& authority) const {

@@ -128,6 +128,7 @@ std::string_view HresultName(std::uint32_t hresult) {
     case hr::kNotImpl: return "E_NOTIMPL";
     case hr::kFail: return "E_FAIL";
     case hr::kNotSupported: return "ERROR_NOT_SUPPORTED";
+    case hr::kNotEnoughQuota: return "ERROR_NOT_ENOUGH_QUOTA";
     case hr::kDsServerDown: return "ERROR_DS_SERVER_DOWN";
     case hr::kDsGenericError: return "ERROR_DS_GENERIC_ERROR";
     case hr::kDsInsuffAccessRights: return "ERROR_DS_INSUFF_ACCESS_RIGHTS";

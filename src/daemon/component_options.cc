@@ -62,6 +62,8 @@ std::string HostName() {
 ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config) {
   ca::EngineOptions options;
   options.limits.max_request_bytes = config.policy.max_request_bytes;
+  options.quota.max_requests_per_hour = config.policy.max_requests_per_hour;
+  options.quota.max_stored_bytes = config.policy.max_stored_bytes;
   options.allow_san_attribute = config.policy.allow_san_attribute;
   options.enforce_template_permissions = config.policy.enforce_template_permissions;
   options.enrollee_subject_sid = config.policy.enrollee_subject_sid;

@@ -354,6 +354,10 @@ Status ParsePolicy(Section& s, PolicyConfig& policy) {
                                      limits::kClockSkewSecondsMax, policy.clock_skew_seconds));
   OPENADCS_RETURN_IF_ERROR(s.Integer("serial_bytes", limits::kSerialBytesMin,
                                      limits::kSerialBytesMax, policy.serial_bytes));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("max_requests_per_hour", limits::kMaxRequestsPerHourMin,
+                                     limits::kMaxRequestsPerHourMax, policy.max_requests_per_hour));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("max_stored_bytes", limits::kMaxStoredBytesMin,
+                                     limits::kMaxStoredBytesMax, policy.max_stored_bytes));
   return s.Unknown();
 }
 

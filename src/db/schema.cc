@@ -57,6 +57,14 @@ constexpr std::string_view kCreateCaSecurity =
 constexpr std::string_view kCreateCaSetting =
     "CREATE TABLE ca_setting (name TEXT PRIMARY KEY, value BLOB NOT NULL) STRICT";
 
+// The per-requester quotas (SqliteStore::CountRequestsSince, StoredBytesOf):
+// one account's rows, ASCII case-insensitively as callers authenticate, and
+// its latest hour as a range. IF NOT EXISTS: the tests that fake an older
+// file from a fresh one keep the index when they run the upgrade.
+constexpr std::string_view kCreateQuotaIndex =
+    "CREATE INDEX IF NOT EXISTS request_caller_quota ON request "
+    "(caller_name COLLATE NOCASE, submitted_when)";
+
 std::string_view SqlType(ColumnType type) {
   switch (type) {
     case ColumnType::kLong:
@@ -129,6 +137,7 @@ Status Upgrade(Connection& conn, std::int64_t from) {
     // before was never audited, and a made-up history would prove nothing.
     case 2: return conn.Exec(audit_table::kCreate, "create table audit");
     case 3: return conn.Exec(kCreateCaSetting, "create table ca_setting");
+    case 4: return conn.Exec(kCreateQuotaIndex, "create index request_caller_quota");
     default: return Status::Internal("no upgrade from schema version " + std::to_string(from));
   }
 }
@@ -172,6 +181,7 @@ std::vector<std::string> CreateStatements() {
   out.emplace_back(kCreateCaSecurity);
   out.emplace_back(audit_table::kCreate);
   out.emplace_back(kCreateCaSetting);
+  out.emplace_back(kCreateQuotaIndex);
   return out;
 }
 

@@ -94,6 +94,9 @@ class SqliteStore final : public CaStore {
   Result<RequestRecord> GetRequest(std::uint32_t request_id) override;
   Result<RequestRecord> GetRequestBySerial(const std::string& serial) override;
   Result<std::vector<RequestRecord>> ListRequests(const RequestQuery& query) override;
+  Result<std::uint64_t> CountRequestsSince(const std::string& caller_name,
+                                           std::int64_t since) override;
+  Result<std::uint64_t> StoredBytesOf(const std::string& caller_name) override;
   Status PutExtension(const ExtensionRow& row, Disposition required,
                       const AuditEvent& audit) override;
   Result<std::vector<ExtensionRow>> ListExtensions(std::uint32_t request_id) override;
@@ -159,6 +162,10 @@ class SqliteStore final : public CaStore {
   // connection after `bind`. REQUIRES: read_mu_ held.
   template <typename BindFn>
   Result<std::vector<RequestRecord>> SelectRequests(std::string_view sql, BindFn bind);
+  // The non-negative integer `sql` selects in its one row, on the read
+  // connection after `bind`. REQUIRES: read_mu_ held.
+  template <typename BindFn>
+  Result<std::uint64_t> SelectCount(std::string_view sql, BindFn bind);
   // The first row of `sql` (which selects kCrlColumns) on the read
   // connection after `bind`, or nullopt.
   template <typename BindFn>
@@ -369,6 +376,18 @@ Result<std::vector<RequestRecord>> SqliteStore::SelectRequests(std::string_view 
   }
 }
 
+template <typename BindFn>
+Result<std::uint64_t> SqliteStore::SelectCount(std::string_view sql, BindFn bind) {
+  Result<Statement> st = read_conn_->Prepare(sql);
+  if (!st.ok()) return st.status();
+  bind(*st);
+  Result<bool> row = st->Step();
+  if (!row.ok()) return row.status();
+  std::int64_t n = 0;
+  if (*row) OPENADCS_RETURN_IF_ERROR(st->Column(0).Get(n));
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(n, 0));
+}
+
 Result<std::uint32_t> SqliteStore::InsertRequest(const RequestRecord& record,
                                                  const std::vector<AttributeRow>& attributes,
                                                  const std::vector<ExtensionRow>& extensions,
@@ -443,6 +462,30 @@ Result<std::vector<RequestRecord>> SqliteStore::ListRequests(const RequestQuery&
                                  : SqlValue());
     st.Bind(3, std::int64_t{query.limit});
   });
+}
+
+// COLLATE NOCASE as in the index request_caller_quota (schema.cc), which
+// these use only because the collations match.
+Result<std::uint64_t> SqliteStore::CountRequestsSince(const std::string& caller_name,
+                                                      std::int64_t since) {
+  std::lock_guard lock(read_mu_);
+  return SelectCount(
+      "SELECT count(*) FROM request WHERE caller_name = ?1 COLLATE NOCASE AND "
+      "submitted_when >= ?2",
+      [&](Statement& st) {
+        st.Bind(1, std::string_view(caller_name));
+        st.Bind(2, since);
+      });
+}
+
+Result<std::uint64_t> SqliteStore::StoredBytesOf(const std::string& caller_name) {
+  std::lock_guard lock(read_mu_);
+  // length() of a BLOB reads its size from the record header, not the blob.
+  return SelectCount(
+      "SELECT coalesce(sum(coalesce(length(raw_request), 0) + "
+      "coalesce(length(request_attributes), 0) + coalesce(length(raw_certificate), 0)), 0) "
+      "FROM request WHERE caller_name = ?1 COLLATE NOCASE",
+      [&](Statement& st) { st.Bind(1, std::string_view(caller_name)); });
 }
 
 Status SqliteStore::PutExtension(const ExtensionRow& row, Disposition required,

@@ -43,6 +43,8 @@ TEST(DaemonConfigTest, EmptyFileGivesTheEmbeddedDefault) {
   EXPECT_EQ(config->policy.max_request_bytes, 64u * 1024);
   EXPECT_EQ(config->policy.clock_skew_seconds, 600u);
   EXPECT_EQ(config->policy.serial_bytes, 19u);
+  EXPECT_EQ(config->policy.max_requests_per_hour, 1000u);
+  EXPECT_EQ(config->policy.max_stored_bytes, 256u * 1024 * 1024);
   EXPECT_EQ(config->crl.period_hours, 168u);
   EXPECT_EQ(config->crl.overlap_hours, 12u);
   EXPECT_TRUE(config->crl.distribution_points.empty());
@@ -92,6 +94,8 @@ enrollee_subject_sid = "from-request"
 max_request_bytes = 1024
 clock_skew_seconds = 0
 serial_bytes = 16
+max_requests_per_hour = 0
+max_stored_bytes = 1099511627776
 
 [crl]
 period_hours = 24
@@ -122,6 +126,8 @@ level = "debug"
   EXPECT_EQ(config->policy.max_request_bytes, 1024u);
   EXPECT_EQ(config->policy.clock_skew_seconds, 0u);
   EXPECT_EQ(config->policy.serial_bytes, 16u);
+  EXPECT_EQ(config->policy.max_requests_per_hour, 0u);
+  EXPECT_EQ(config->policy.max_stored_bytes, std::uint64_t{1} << 40);
   EXPECT_EQ(config->log.level, "debug");
 
   const pki::CaIdentityOptions identity = CaIdentityOptionsFrom(*config);
@@ -152,6 +158,8 @@ level = "debug"
   EXPECT_EQ(engine.crl_period, std::chrono::hours(24));
   EXPECT_EQ(engine.crl_overlap, std::chrono::hours(2));
   EXPECT_EQ(engine.serial_bytes, 16u);
+  EXPECT_EQ(engine.quota.max_requests_per_hour, 0u);
+  EXPECT_EQ(engine.quota.max_stored_bytes, std::uint64_t{1} << 40);
   EXPECT_THAT(engine.crl_distribution_points,
               ::testing::ElementsAre("http://pki.example.com/ca.crl", "ldap:///CN=Example"));
   EXPECT_THAT(engine.aia_ca_issuers, ::testing::ElementsAre("http://pki.example.com/ca.crt"));
@@ -222,6 +230,10 @@ TEST(DaemonConfigTest, OutOfRangeIsNamedWithTheRange) {
               HasSubstr("policy.serial_bytes"));
   EXPECT_THAT(ParseError("[policy]\nclock_skew_seconds = -1\n").message(),
               HasSubstr("policy.clock_skew_seconds"));
+  EXPECT_THAT(ParseError("[policy]\nmax_requests_per_hour = -1\n").message(),
+              HasSubstr("policy.max_requests_per_hour: -1 is out of range [0, 1000000]"));
+  EXPECT_THAT(ParseError("[policy]\nmax_stored_bytes = 1125899906842625\n").message(),
+              HasSubstr("policy.max_stored_bytes"));
   EXPECT_THAT(ParseError("[ca]\nvalidity_days = 0\n").message(), HasSubstr("ca.validity_days"));
   EXPECT_THAT(ParseError("[crl]\nperiod_hours = 0\n").message(), HasSubstr("crl.period_hours"));
   EXPECT_THAT(ParseError("[crl]\ndelta_period_hours = -1\n").message(),

@@ -145,7 +145,7 @@ TEST(DiskFullTest, FullDiskStopsTheDaemonAndTheRestartKeepsEveryAcknowledgedRequ
 
   // The operator frees space; systemd restarts the daemon.
   std::filesystem::remove(filler);
-  ASSERT_TRUE(daemon->Restart(&error)) << error;
+  ASSERT_TRUE(daemon->Launch(&error)) << error;
   auto again = client::CertPassageClient::Connect(Alice(*daemon));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   Result<client::EnrollResult> after =

@@ -546,5 +546,43 @@ TEST_F(DcomAdminCliTest, OfficerApprovesAPendingRequestWithTheCli) {
   EXPECT_EQ(RunCli({"revoke", "ab01", "-u", "EXAMPLE\\officer"}).exit_code, 1);
 }
 
+// A requester over its hourly quota ([policy] max_requests_per_hour) gets
+// ERROR_NOT_ENOUGH_QUOTA in the disposition over DCOM and over ICPR, and the
+// daemon logs it once.
+TEST(DcomQuotaInteropTest, CliOverItsQuotaGetsNotEnoughQuotaOverDcomAndIcpr) {
+  std::string error;
+  std::unique_ptr<testing::InteropDaemon> daemon = testing::InteropDaemon::Start(
+      "[rpc]\naddress = \"127.0.0.1\"\nepm_port = 135\nicpr_port = 0\n"
+      "netbios_domain_name = \"EXAMPLE\"\n[dcom]\nport = 0\n"
+      "[policy]\nmax_requests_per_hour = 1\n",
+      &error);
+  ASSERT_NE(daemon, nullptr) << error;
+  const auto request = [&](const std::string& cn, bool icpr) {
+    std::vector<std::string> args = {"request",
+                                     "-u",
+                                     "EXAMPLE\\alice",
+                                     "-t",
+                                     "AutoIssueSubject",
+                                     "--subject",
+                                     "CN=" + cn,
+                                     "--key-out",
+                                     (daemon->dir() / (cn + ".key")).string()};
+    if (icpr) args.push_back("--icpr");
+    return testing::RunInteropCli(args, kPassword);
+  };
+  const testing::CommandResult first = request("quota-1", false);
+  EXPECT_EQ(first.exit_code, 0) << first.output << daemon->Log();
+  for (bool icpr : {false, true}) {
+    const testing::CommandResult over = request(icpr ? "quota-icpr" : "quota-dcom", icpr);
+    EXPECT_EQ(over.exit_code, 4) << over.output;
+    EXPECT_THAT(over.output, HasSubstr("not issued: 0x80070718"));
+    EXPECT_THAT(over.output, HasSubstr("over its quota"));
+  }
+  const std::string log = daemon->Log();
+  EXPECT_THAT(log, HasSubstr("requests from EXAMPLE\\alice denied until it is within its quota"));
+  EXPECT_EQ(log.find("within its quota"), log.rfind("within its quota")) << log;
+  EXPECT_TRUE(daemon->Stop()) << daemon->Log();
+}
+
 }  // namespace
 }  // namespace openadcs

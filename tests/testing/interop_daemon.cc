@@ -61,11 +61,11 @@ std::unique_ptr<InteropDaemon> InteropDaemon::Start(
     *error = "cannot bind the notify socket";
     return nullptr;
   }
-  if (!daemon->Spawn(error)) return nullptr;
+  if (!daemon->Launch(error)) return nullptr;
   return daemon;
 }
 
-bool InteropDaemon::Spawn(std::string* error) {
+bool InteropDaemon::Launch(std::string* error) {
   process_ = ChildProcess::Spawn({std::string(OPENADCS_BINARY_DIR) + "/openadcsd", "--config",
                                   (dir() / "openadcsd.toml").string()},
                                  {"NOTIFY_SOCKET=" + notify_->path().string()},
@@ -82,11 +82,6 @@ std::optional<int> InteropDaemon::WaitForExit(std::chrono::milliseconds timeout)
   return process_->Wait(timeout);
 }
 
-bool InteropDaemon::Restart(std::string* error) {
-  process_.reset();
-  return Spawn(error);
-}
-
 std::string InteropDaemon::Log() const {
   return ReadTextFile(dir() / "openadcsd.log");
 }
@@ -99,6 +94,12 @@ bool InteropDaemon::Stop() {
   process_->Signal(SIGTERM);
   const std::optional<int> status = process_->Wait(kStopTimeout);
   return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+}
+
+bool InteropDaemon::Kill() {
+  process_->Signal(SIGKILL);
+  const std::optional<int> status = process_->Wait(kStopTimeout);
+  return status && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL;
 }
 
 std::filesystem::path InteropDaemon::WriteCsr(const std::string& cn) const {

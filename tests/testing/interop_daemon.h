@@ -67,11 +67,14 @@ class InteropDaemon {
   // Waits at most `timeout` for the daemon to exit on its own; its waitpid
   // status, or nullopt when it is still running.
   std::optional<int> WaitForExit(std::chrono::milliseconds timeout);
-  // Starts the daemon again on the same configuration and state, as
-  // systemd's Restart= does, and waits for READY=1. False, with the reason
-  // in *error, when it does not come. REQUIRES: WaitForExit saw the last
-  // one exit.
-  bool Restart(std::string* error);
+  // SIGKILL, as a crash or the OOM killer ends it. True when it died of it
+  // in time.
+  bool Kill();
+  // Starts openadcsd on the config and state in dir() (Start does; again
+  // after Stop, Kill or an exit WaitForExit saw, as systemd's Restart= does)
+  // and waits for READY=1. False, with the reason in
+  // *error, when it does not come up.
+  bool Launch(std::string* error);
 
   // A fresh RSA key's DER CSR for `cn`, in a file a client script can read.
   std::filesystem::path WriteCsr(const std::string& cn) const;

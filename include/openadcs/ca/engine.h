@@ -60,8 +60,27 @@ enum class EnrolleeSubjectSid {
   kNone,
 };
 
+// Per-requester quotas on new requests, so that one account cannot fill
+// the database. The requester is the CallerName, the account that made the
+// call (an enrollment agent for the requests it files for others), compared
+// ASCII case-insensitively; its stored rows are counted from the database,
+// so a restart resets nothing, and rows an administrator deletes count no
+// more. A request over either quota is denied with ERROR_NOT_ENOUGH_QUOTA
+// (hr::kNotEnoughQuota) and not stored; a warning names the account once a
+// period. Concurrent requests of one account can overshoot a quota by the
+// number in flight. 0: no limit. The daemon's [policy] defaults are 1000
+// requests an hour and 256 MiB.
+struct RequesterQuota {
+  // Requests stored, whatever their outcome, in the last hour.
+  std::uint32_t max_requests_per_hour = 0;
+  // Bytes of raw requests, attribute strings and certificates stored,
+  // this request's included.
+  std::uint64_t max_stored_bytes = 0;
+};
+
 struct EngineOptions {
   pki::RequestParserLimits limits;
+  RequesterQuota quota;
   // EDITF_ATTRIBUTESUBJECTALTNAME2: honour the SAN request attribute. Off:
   // the ESC6 weakness.
   bool allow_san_attribute = false;
@@ -181,7 +200,9 @@ class Engine {
   // New request (request bytes present) or retrieve by id (empty bytes).
   // Never fails as a call: every outcome is in the result, and every new
   // request that got as far as the database has its row, whatever the outcome.
-  // A caller without rights::kEnroll gets ENROLL_DENIED and no row.
+  // A caller without rights::kEnroll gets ENROLL_DENIED and no row; one over
+  // a RequesterQuota gets ERROR_NOT_ENOUGH_QUOTA (CR_DISP_DENIED on the
+  // wire) and no row.
   SubmitResult Submit(const SubmitRequest& request);
   // A stored request by id or certificate serial. Only its requester (same
   // name, ASCII case-insensitively, or same SID) or an officer may read it;

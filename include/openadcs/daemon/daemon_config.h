@@ -36,6 +36,9 @@ inline constexpr std::int64_t kMaxRequestBytesMin = 1024,
                               kMaxRequestBytesMax = std::int64_t{1024} * 1024;
 inline constexpr std::int64_t kClockSkewSecondsMin = 0, kClockSkewSecondsMax = 86'400;
 inline constexpr std::int64_t kSerialBytesMin = 16, kSerialBytesMax = 20;
+// The per-requester quotas (ca::RequesterQuota); 0 is no limit.
+inline constexpr std::int64_t kMaxRequestsPerHourMin = 0, kMaxRequestsPerHourMax = 1'000'000;
+inline constexpr std::int64_t kMaxStoredBytesMin = 0, kMaxStoredBytesMax = std::int64_t{1} << 50;
 inline constexpr std::int64_t kCrlPeriodHoursMin = 1, kCrlPeriodHoursMax = std::int64_t{24} * 366;
 inline constexpr std::int64_t kCrlOverlapHoursMin = 0, kCrlOverlapHoursMax = std::int64_t{24} * 366;
 // delta_period_hours 0 disables delta CRLs.
@@ -135,6 +138,9 @@ struct PolicyConfig {
   std::uint32_t max_request_bytes = 64 * 1024;
   std::uint32_t clock_skew_seconds = 600;
   std::uint32_t serial_bytes = 19;
+  // ca::RequesterQuota; docs/configuration.md says why these defaults.
+  std::uint32_t max_requests_per_hour = 1000;
+  std::uint64_t max_stored_bytes = std::uint64_t{256} * 1024 * 1024;
 };
 
 struct CrlConfig {

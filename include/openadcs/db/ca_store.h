@@ -89,6 +89,16 @@ class CaStore {
   virtual Result<RequestRecord> GetRequestBySerial(const std::string& serial) = 0;
   virtual Result<std::vector<RequestRecord>> ListRequests(const RequestQuery& query) = 0;
 
+  // For the per-requester quotas: the requests whose CallerName is
+  // `caller_name` (ASCII case-insensitively) submitted at or after `since`.
+  // An index range, so the cost grows with the answer, not the table.
+  virtual Result<std::uint64_t> CountRequestsSince(const std::string& caller_name,
+                                                   std::int64_t since) = 0;
+  // The bytes those requests hold: raw requests, attribute strings (in
+  // characters) and certificates, over every row of `caller_name` still
+  // stored. Reads each of its rows (not their blobs).
+  virtual Result<std::uint64_t> StoredBytesOf(const std::string& caller_name) = 0;
+
   // Inserts or replaces the extension row (request_id, name) if the request's
   // disposition is `required`.
   virtual Status PutExtension(const ExtensionRow& row, Disposition required,

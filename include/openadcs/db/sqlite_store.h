@@ -50,8 +50,9 @@ struct SqliteStoreOptions {
 
 // The schema version this build writes; older files are migrated on open,
 // newer ones are refused (FailedPrecondition). 2 added the ca_security table,
-// 3 the audit table (openadcs/db/audit.h), 4 the ca_setting table.
-inline constexpr int kSchemaVersion = 4;
+// 3 the audit table (openadcs/db/audit.h), 4 the ca_setting table, 5 the
+// index of the per-requester quotas.
+inline constexpr int kSchemaVersion = 5;
 
 Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& options);
 

@@ -48,6 +48,10 @@ inline constexpr std::uint32_t kDbBusy = 0x800700AA;          // ERROR_BUSY as H
 inline constexpr std::uint32_t kNotImpl = 0x80004001;         // E_NOTIMPL
 inline constexpr std::uint32_t kFail = 0x80004005;            // E_FAIL
 inline constexpr std::uint32_t kNotSupported = 0x80070032;    // ERROR_NOT_SUPPORTED as HRESULT
+// A requester over its quota of stored requests (ca::RequesterQuota):
+// HRESULT_FROM_WIN32(ERROR_NOT_ENOUGH_QUOTA), "Not enough quota is
+// available to process this command."
+inline constexpr std::uint32_t kNotEnoughQuota = 0x80070718;
 // MS-CSRA 3.1.4.1.26 ImportCertificate: the serial number is in the
 // database (HRESULT_FROM_WIN32(ERROR_OBJECT_EXISTS)); the certificate is
 // not signed by this CA (CERT_E_ISSUERCHAINING).

@@ -8,6 +8,9 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 
 namespace openadcs {
 
@@ -32,6 +35,38 @@ class LogLimiter {
   std::mutex mu_;
   std::optional<std::int64_t> last_;  // guarded by mu_
   std::uint64_t held_back_ = 0;       // guarded by mu_
+};
+
+// LogLimiter per key (an account, a peer): one occurrence per key per
+// `interval`. At most `max_keys` keys are remembered; a new key beyond them
+// first drops the keys whose interval has passed, then the one logged
+// longest ago, so memory stays bounded and a flood of keys costs at most
+// extra lines (and the held-back counts of dropped keys), never a lost
+// first one. Thread-safe.
+class KeyedLogLimiter {
+ public:
+  using Clock = LogLimiter::Clock;
+
+  // `clock` null: the system clock.
+  KeyedLogLimiter(std::chrono::seconds interval, std::size_t max_keys, Clock clock = nullptr);
+
+  // As LogLimiter::Allow, for `key` (compared as given: callers fold case
+  // where it does not count).
+  bool Allow(std::string_view key, std::uint64_t* suppressed);
+
+ private:
+  struct Entry {
+    std::int64_t last = 0;
+    std::uint64_t held_back = 0;
+  };
+  // Makes room for one more key. REQUIRES: mu_ held.
+  void Evict(std::int64_t now);
+
+  const std::int64_t interval_;
+  const std::size_t max_keys_;
+  const Clock clock_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Entry> entries_;  // guarded by mu_
 };
 
 }  // namespace openadcs
