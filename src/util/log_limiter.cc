@@ -20,4 +20,10 @@ bool LogLimiter::Allow(std::uint64_t* suppressed) {
   return true;
 }
 
+std::string HeldBackNote(std::uint64_t suppressed) {
+  return suppressed == 0
+             ? std::string()
+             : " (" + std::to_string(suppressed) + " more such lines since the last one)";
+}
+
 }  // namespace openadcs

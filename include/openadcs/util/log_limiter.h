@@ -8,6 +8,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
 
 namespace openadcs {
 
@@ -33,6 +34,10 @@ class LogLimiter {
   std::optional<std::int64_t> last_;  // guarded by mu_
   std::uint64_t held_back_ = 0;       // guarded by mu_
 };
+
+// What a line a limiter allowed appends to say how many were held back
+// before it: "" when none, else " (N more such lines since the last one)".
+std::string HeldBackNote(std::uint64_t suppressed);
 
 }  // namespace openadcs
 
