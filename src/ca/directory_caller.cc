@@ -32,10 +32,7 @@ Caller WithDirectorySids(Caller authenticated, directory::IdentityLookup* lookup
     }
     if (std::uint64_t suppressed = 0; outage_log.Allow(&suppressed)) {
       spdlog::warn("{}: no rights while the directory cannot tell its groups: {}{}",
-                   authenticated.name, entry->status().message(),
-                   suppressed == 0 ? std::string()
-                                   : " (" + std::to_string(suppressed) +
-                                         " more such warnings since the last one)");
+                   authenticated.name, entry->status().message(), HeldBackNote(suppressed));
     }
     return Caller{std::move(authenticated.name), {}, {}, std::move(entry)};
   }

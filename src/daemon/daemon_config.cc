@@ -405,16 +405,26 @@ Status ParseRpc(Section& s, RpcConfig& rpc) {
   OPENADCS_RETURN_IF_ERROR(s.Bool("ntlm_allow_weak_keys", rpc.ntlm_allow_weak_keys));
   rpc::ServerOptions& o = rpc.server;
   OPENADCS_RETURN_IF_ERROR(s.Integer("max_connections", 1, 100000, o.max_connections));
+  OPENADCS_RETURN_IF_ERROR(
+      s.Integer("max_connections_per_peer", 1, 100000, o.max_connections_per_peer));
   OPENADCS_RETURN_IF_ERROR(s.Integer("max_fragment_size", 1432, 65535, o.max_fragment_size));
   OPENADCS_RETURN_IF_ERROR(
       s.Integer("max_request_stub_bytes", 1, std::int64_t{256} << 20, o.max_request_stub));
   OPENADCS_RETURN_IF_ERROR(s.Integer("max_outstanding_calls", 1, 1024, o.max_outstanding_calls));
+  OPENADCS_RETURN_IF_ERROR(
+      s.Integer("max_queued_reply_bytes", 1, std::int64_t{256} << 20, o.max_queued_reply_bytes));
   std::int64_t read_ms = o.read_timeout.count();
   std::int64_t idle_ms = o.idle_timeout.count();
+  std::int64_t auth_ms = o.auth_timeout.count();
+  std::int64_t write_ms = o.write_timeout.count();
   OPENADCS_RETURN_IF_ERROR(s.Integer("read_timeout_ms", 1, 600'000, read_ms));
   OPENADCS_RETURN_IF_ERROR(s.Integer("idle_timeout_ms", 1, 86'400'000, idle_ms));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("auth_timeout_ms", 1, 86'400'000, auth_ms));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("write_timeout_ms", 1, 600'000, write_ms));
   o.read_timeout = std::chrono::milliseconds(read_ms);
   o.idle_timeout = std::chrono::milliseconds(idle_ms);
+  o.auth_timeout = std::chrono::milliseconds(auth_ms);
+  o.write_timeout = std::chrono::milliseconds(write_ms);
   OPENADCS_RETURN_IF_ERROR(s.Integer("worker_threads", 1, 256, o.worker_threads));
   return s.Unknown();
 }
@@ -442,6 +452,8 @@ Status ParseDcom(Section& s, DcomConfig& dcom) {
   OPENADCS_RETURN_IF_ERROR(
       s.Integer("max_objects_per_client", 1, 1'000'000, o.max_objects_per_client));
   OPENADCS_RETURN_IF_ERROR(s.Integer("max_ping_sets", 1, 1'000'000, o.max_ping_sets));
+  OPENADCS_RETURN_IF_ERROR(
+      s.Integer("max_ping_sets_per_client", 1, 1'000'000, o.max_ping_sets_per_client));
   return s.Unknown();
 }
 

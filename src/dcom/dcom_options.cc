@@ -20,6 +20,9 @@ Status DcomOptions::Validate() const {
   if (max_ping_sets < 1 || max_ping_sets > kMaxCount) {
     return Status::InvalidArgument("dcom max_ping_sets must be in [1, 1000000]");
   }
+  if (max_ping_sets_per_client < 1 || max_ping_sets_per_client > kMaxCount) {
+    return Status::InvalidArgument("dcom max_ping_sets_per_client must be in [1, 1000000]");
+  }
   if (minimum_auth_level != auth::AuthLevel::kIntegrity &&
       minimum_auth_level != auth::AuthLevel::kPrivacy) {
     return Status::InvalidArgument("dcom minimum level must be integrity or privacy");

@@ -195,7 +195,8 @@ Status ObjectTable::SimplePing(std::uint64_t set_id) {
 
 Result<std::uint64_t> ObjectTable::ComplexPing(std::uint64_t set_id, std::uint16_t sequence,
                                                std::span<const std::uint64_t> add,
-                                               std::span<const std::uint64_t> remove) {
+                                               std::span<const std::uint64_t> remove,
+                                               const Pinger& pinger) {
   std::lock_guard lock(mu_);
   PingSet* set = nullptr;
   if (set_id == 0) {
@@ -203,9 +204,24 @@ Result<std::uint64_t> ObjectTable::ComplexPing(std::uint64_t set_id, std::uint16
       return Status::Error(StatusCode::kUnavailable, "the ping set table is full",
                            hr::kOutOfMemory);
     }
+    if (!pinger.authenticated && unauthenticated_sets_ >= (options_.max_ping_sets + 1) / 2) {
+      return Status::Error(StatusCode::kUnavailable,
+                           "unauthenticated callers hold their share of the ping sets",
+                           hr::kOutOfMemory);
+    }
+    std::string creator = (pinger.authenticated ? "account " : "address ") + pinger.name;
+    std::size_t& held = sets_per_pinger_[creator];
+    if (held >= options_.max_ping_sets_per_client) {
+      return Status::Error(StatusCode::kUnavailable, creator + " holds the most ping sets allowed",
+                           hr::kOutOfMemory);
+    }
+    ++held;
+    if (!pinger.authenticated) ++unauthenticated_sets_;
     set_id = NewId();
     set = &ping_sets_[set_id];
-    spdlog::debug("dcom: ping set {:016x} created", set_id);
+    set->creator = std::move(creator);
+    set->authenticated = pinger.authenticated;
+    spdlog::debug("dcom: ping set {:016x} created for {}", set_id, set->creator);
   } else {
     auto it = ping_sets_.find(set_id);
     if (it == ping_sets_.end()) return Status::NotFound("unknown ping set");
@@ -229,6 +245,9 @@ std::size_t ObjectTable::CollectExpired(FreedObjects* freed) {
   for (auto it = ping_sets_.begin(); it != ping_sets_.end();) {
     if (now - it->second.last_ping > options_.timeout) {
       spdlog::debug("dcom: ping set {:016x} expired", it->first);
+      auto held = sets_per_pinger_.find(it->second.creator);
+      if (held != sets_per_pinger_.end() && --held->second == 0) sets_per_pinger_.erase(held);
+      if (!it->second.authenticated) --unauthenticated_sets_;
       it = ping_sets_.erase(it);
     } else {
       ++it;

@@ -47,7 +47,18 @@ struct ObjectTableOptions {
   std::size_t max_objects = 16384;
   std::size_t max_objects_per_client = 1024;
   std::size_t max_ping_sets = 16384;
+  // Per authenticated account, and per address for unauthenticated callers,
+  // who together hold at most half of max_ping_sets (rounded up), so that
+  // anonymous pingers cannot use up what authenticated clients need.
+  std::size_t max_ping_sets_per_client = 1024;
   Clock clock;  // null: steady_clock
+};
+
+// Who asks for a new ping set: an authenticated account ("DOMAIN\user"),
+// or the peer's address for an unauthenticated call.
+struct Pinger {
+  std::string name;
+  bool authenticated = false;
 };
 
 // What a call on an IPID reaches.
@@ -103,13 +114,15 @@ class ObjectTable {
 
   // SimplePing. Errors: kNotFound (unknown or expired set).
   Status SimplePing(std::uint64_t set_id);
-  // ComplexPing (MS-DCOM 3.1.2.5.1.3): set_id 0 creates a set (its id is
-  // returned); OIDs to add that name no live object are ignored; a
-  // sequence number older than the set's is a successful no-op. Errors:
-  // kNotFound (unknown set), kUnavailable (max_ping_sets reached).
+  // ComplexPing (MS-DCOM 3.1.2.5.1.3): set_id 0 creates a set for `pinger`
+  // (its id is returned); OIDs to add that name no live object are ignored;
+  // a sequence number older than the set's is a successful no-op. Errors:
+  // kNotFound (unknown set), kUnavailable with E_OUTOFMEMORY (max_ping_sets,
+  // the unauthenticated share of it or the pinger's
+  // max_ping_sets_per_client reached).
   Result<std::uint64_t> ComplexPing(std::uint64_t set_id, std::uint16_t sequence,
                                     std::span<const std::uint64_t> add,
-                                    std::span<const std::uint64_t> remove);
+                                    std::span<const std::uint64_t> remove, const Pinger& pinger);
 
   // Frees every object and ping set not kept alive within the timeout;
   // the objects freed are appended to `freed`. Returns their count.
@@ -136,6 +149,8 @@ class ObjectTable {
     std::set<std::uint64_t> oids;
     std::uint16_t sequence = 0;
     TimePoint last_ping;
+    std::string creator;  // its key in sets_per_pinger_
+    bool authenticated = false;
   };
 
   TimePoint Now() const;
@@ -153,6 +168,9 @@ class ObjectTable {
   std::map<Uuid, std::uint64_t> ipid_index_;  // IPID -> OID
   std::map<std::string, std::size_t> per_owner_;
   std::map<std::uint64_t, PingSet> ping_sets_;
+  // Live sets by creator: accounts and addresses in separate name spaces.
+  std::map<std::string, std::size_t> sets_per_pinger_;
+  std::size_t unauthenticated_sets_ = 0;
 };
 
 // A cryptographically random, non-zero 64-bit id (OXID, OID, SETID).

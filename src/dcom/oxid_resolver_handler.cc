@@ -11,6 +11,7 @@
 #include "openadcs/idl/iobject_exporter.h"
 #include "openadcs/ndr/activation.h"
 #include "openadcs/ndr/oxid_resolver.h"
+#include "openadcs/util/log_limiter.h"
 
 namespace openadcs::dcom {
 namespace {
@@ -89,21 +90,28 @@ class OxidResolverHandler : public rpc::InterfaceHandler {
       return rpc::CallResult::Fault(rpc::fault::kBadStubData);
     }
     wire::ComplexPingResponse out;
+    const Pinger pinger{ctx.client != nullptr ? ctx.ClientName() : ctx.peer_address,
+                        ctx.client != nullptr};
     Result<std::uint64_t> set =
-        state_->table.ComplexPing(in->set_id, in->sequence, in->add, in->remove);
+        state_->table.ComplexPing(in->set_id, in->sequence, in->add, in->remove, pinger);
     if (set.ok()) {
       out.set_id = *set;
     } else if (set.status().code() == StatusCode::kNotFound) {
       out.set_id = in->set_id;
       out.status = wire::kInvalidSet;
     } else {
-      spdlog::warn("dcom: ComplexPing from {}: {}", ctx.peer_address, set.status().message());
+      if (std::uint64_t held = 0; refused_log_.Allow(&held)) {
+        spdlog::warn("dcom: ComplexPing from {}: {}{}", ctx.peer_address, set.status().message(),
+                     HeldBackNote(held));
+      }
       out.status = wire::kOutOfResources;
     }
     return rpc::CallResult::Response(wire::EncodeComplexPingResponse(out));
   }
 
   std::shared_ptr<RuntimeState> state_;
+  // A flood of pings from fresh sets would otherwise log one line each.
+  LogLimiter refused_log_{std::chrono::seconds(10)};
 };
 
 }  // namespace

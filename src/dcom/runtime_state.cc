@@ -17,6 +17,7 @@ ObjectTableOptions TableOptions(const DcomOptions& o) {
   t.max_objects = o.max_objects;
   t.max_objects_per_client = o.max_objects_per_client;
   t.max_ping_sets = o.max_ping_sets;
+  t.max_ping_sets_per_client = o.max_ping_sets_per_client;
   t.clock = o.clock;
   return t;
 }

@@ -37,13 +37,19 @@ ConnectionCore::~ConnectionCore() {
 
 void ConnectionCore::ProtocolError(std::string_view what, CoreOutput* out) {
   ++state_.counters.protocol_errors;
-  spdlog::warn("rpc connection {} from {}: {}; closing", info_.id, info_.peer_address, what);
+  if (std::uint64_t held = 0; state_.logs.protocol_error.Allow(&held)) {
+    spdlog::warn("rpc connection {} from {}: {}; closing{}", info_.id, info_.peer_address, what,
+                 HeldBackNote(held));
+  }
   out->close = true;
 }
 
 void ConnectionCore::LimitTripped(std::string_view what) {
   ++state_.counters.limits_tripped;
-  spdlog::warn("rpc connection {} from {}: limit: {}", info_.id, info_.peer_address, what);
+  if (std::uint64_t held = 0; state_.logs.limit.Allow(&held)) {
+    spdlog::warn("rpc connection {} from {}: limit: {}{}", info_.id, info_.peer_address, what,
+                 HeldBackNote(held));
+  }
 }
 
 ConnectionCore::SecContext* ConnectionCore::Protecting(const CallSecurity& security) {

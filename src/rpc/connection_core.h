@@ -10,6 +10,7 @@
 #define OPENADCS_RPC_CONNECTION_CORE_H_
 
 #include <array>
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -72,6 +73,14 @@ class ConnectionCore {
   void OnCallDone(std::uint32_t call_id, CallResult result, CoreOutput* out);
 
   std::size_t outstanding_calls() const { return running_.size() + (reassembly_ ? 1 : 0); }
+
+  // Whether a security context of this connection completed authentication.
+  bool authenticated() const {
+    return std::any_of(security_.begin(), security_.end(), [](const auto& entry) {
+      const SecContext& sc = entry.second;
+      return !sc.failed && sc.context != nullptr && sc.context->established();
+    });
+  }
 
  private:
   struct SecContext {

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <utility>
 
+#include "openadcs/util/log_limiter.h"
 #include "rpc/connection_core.h"
 #include "rpc/server_state.h"
 
@@ -36,6 +37,7 @@ constexpr std::size_t kMaxOutstandingCallsLimit = 1024;
 constexpr std::size_t kMaxWorkerThreads = 256;
 constexpr std::chrono::milliseconds kMaxReadTimeout{10 * 60'000};
 constexpr std::chrono::milliseconds kMaxIdleTimeout{24 * 3600'000};
+constexpr std::size_t kMaxQueuedReplyBytesLimit = std::size_t{256} << 20;
 
 class Connection;
 
@@ -59,8 +61,16 @@ struct Shared {
   std::mutex mu;
   bool stopping = false;                                     // GUARDED_BY(mu)
   std::map<std::uint64_t, std::weak_ptr<Connection>> conns;  // GUARDED_BY(mu)
+  std::map<std::string, std::size_t> per_peer;               // GUARDED_BY(mu)
   std::uint64_t next_connection_id = 1;                      // GUARDED_BY(mu)
 };
+
+// Raises `peak` to `value` when above it.
+void RaisePeak(std::atomic<std::uint64_t>& peak, std::uint64_t value) {
+  std::uint64_t seen = peak.load();
+  while (value > seen && !peak.compare_exchange_weak(seen, value)) {
+  }
+}
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -70,8 +80,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
         strand_(asio::make_strand(io)),
         socket_(std::move(socket)),
         timer_(strand_),
+        write_timer_(strand_),
         core_(shared_->state, info),
-        id_(info.id) {}
+        id_(info.id),
+        peer_(info.peer_address) {}
 
   void Start() {
     asio::post(strand_, [self = shared_from_this()] { self->ReadFirstByte(); });
@@ -131,6 +143,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
     CoreOutput out;
     core_.OnPdu(pdu_, &out);
     Apply(std::move(out));
+    if (queued_bytes_ > shared_->state.options.max_queued_reply_bytes) {
+      // The peer sends faster than it reads: it waits for the queue to drain
+      // (or the write timeout), and its requests wait in the socket.
+      read_paused_ = true;
+      ++shared_->state.counters.reads_paused;
+      ++shared_->state.counters.connections_reading_paused;
+      ++shared_->state.counters.limits_tripped;
+      if (std::uint64_t held = 0; shared_->state.logs.paused.Allow(&held)) {
+        spdlog::warn("rpc connection {} from {}: {} reply bytes queued; reading paused{}", id_,
+                     peer_, queued_bytes_, HeldBackNote(held));
+      }
+      return;
+    }
     ReadFirstByte();
   }
 
@@ -143,7 +168,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Apply(CoreOutput out) {
-    for (Bytes& pdu : out.pdus) writes_.push_back(std::move(pdu));
+    for (Bytes& pdu : out.pdus) {
+      queued_bytes_ += pdu.size();
+      writes_.push_back(std::move(pdu));
+    }
+    RaisePeak(shared_->state.counters.peak_queued_reply_bytes, queued_bytes_);
     for (DispatchedCall& call : out.calls) {
       asio::post(shared_->pool, [self = shared_from_this(), call = std::move(call)]() mutable {
         CallResult result = call.Run();
@@ -164,15 +193,32 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void WriteNext() {
     if (writing_ || writes_.empty() || closed_) return;
     writing_ = true;
+    write_timer_.expires_after(shared_->state.options.write_timeout);
+    write_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->closed_ || !self->writing_) return;
+      if (self->write_timer_.expiry() > std::chrono::steady_clock::now()) return;  // re-armed
+      self->TimedOut("write");
+    });
     asio::async_write(socket_, asio::buffer(writes_.front()),
                       asio::bind_executor(strand_, [self = shared_from_this()](
                                                        boost::system::error_code ec, std::size_t) {
-                        self->writing_ = false;
-                        self->writes_.pop_front();
-                        if (ec) return self->Close();
-                        self->WriteNext();
-                        self->MaybeClose();
+                        self->OnWritten(ec);
                       }));
+  }
+
+  void OnWritten(boost::system::error_code ec) {
+    writing_ = false;
+    write_timer_.cancel();
+    queued_bytes_ -= writes_.front().size();
+    writes_.pop_front();
+    if (ec) return Close();
+    WriteNext();
+    if (read_paused_ && queued_bytes_ <= shared_->state.options.max_queued_reply_bytes) {
+      read_paused_ = false;
+      --shared_->state.counters.connections_reading_paused;
+      ReadFirstByte();
+    }
+    MaybeClose();
   }
 
   void MaybeClose() {
@@ -180,12 +226,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (closing_ || (stopping_ && core_.outstanding_calls() == 0)) Close();
   }
 
+  // Until a security context authenticates, the shorter auth_timeout is the
+  // idle timeout.
   void ArmIdle() {
-    if (core_.outstanding_calls() == 0) {
-      ArmTimer(shared_->state.options.idle_timeout);
-    } else {
+    if (core_.outstanding_calls() != 0) {
       timer_.cancel();
+      return;
     }
+    const ServerOptions& o = shared_->state.options;
+    idle_is_auth_deadline_ = o.auth_timeout < o.idle_timeout && !core_.authenticated();
+    ArmTimer(idle_is_auth_deadline_ ? o.auth_timeout : o.idle_timeout);
   }
 
   void ArmTimer(std::chrono::milliseconds after) {
@@ -193,11 +243,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec || self->closed_) return;
       if (self->timer_.expiry() > std::chrono::steady_clock::now()) return;  // re-armed
-      ++self->shared_->state.counters.timeouts;
-      spdlog::info("rpc connection {}: {} timeout; closing", self->id_,
-                   self->reading_header_ ? "idle" : "read");
-      self->Close();
+      if (!self->reading_header_) return self->TimedOut("read");
+      self->TimedOut(self->idle_is_auth_deadline_ ? "authentication" : "idle");
     });
+  }
+
+  void TimedOut(std::string_view what) {
+    ++shared_->state.counters.timeouts;
+    if (std::uint64_t held = 0; shared_->state.logs.timeout.Allow(&held)) {
+      spdlog::info("rpc connection {} from {}: {} timeout; closing{}", id_, peer_, what,
+                   HeldBackNote(held));
+    }
+    Close();
   }
 
   void Close() {
@@ -207,21 +264,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
     timer_.cancel();
+    write_timer_.cancel();
+    if (read_paused_) --shared_->state.counters.connections_reading_paused;
     std::lock_guard<std::mutex> lock(shared_->mu);
     shared_->conns.erase(id_);
+    auto peer = shared_->per_peer.find(peer_);
+    if (peer != shared_->per_peer.end() && --peer->second == 0) shared_->per_peer.erase(peer);
   }
 
   std::shared_ptr<Shared> shared_;
   Strand strand_;
   tcp::socket socket_;
-  asio::steady_timer timer_;
+  asio::steady_timer timer_;  // read, idle or authentication
+  asio::steady_timer write_timer_;
   ConnectionCore core_;
   const std::uint64_t id_;
+  const std::string peer_;
   std::array<std::uint8_t, kHeaderSize> header_{};
   Bytes pdu_;
   std::deque<Bytes> writes_;
+  std::size_t queued_bytes_ = 0;  // in writes_
   bool writing_ = false;
   bool reading_header_ = false;
+  bool read_paused_ = false;  // max_queued_reply_bytes: resumed as writes drain
+  bool idle_is_auth_deadline_ = false;
   bool closing_ = false;   // bad input: close after the queued writes
   bool stopping_ = false;  // server stop: close once calls are answered
   bool closed_ = false;
@@ -241,46 +307,54 @@ struct Listener {
 };
 
 void Accept(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Listener>& listener) {
-  listener->acceptor.async_accept(
-      [shared, listener](boost::system::error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted || !listener->acceptor.is_open()) return;
-        if (!ec) {
-          boost::system::error_code ignored;
-          // A response of several fragments goes out in several writes: with
-          // Nagle's algorithm the last one waits for the client's delayed
-          // ACK (40 ms on Linux) whenever a response spans fragments.
-          socket.set_option(tcp::no_delay(true), ignored);
-          ConnectionInfo info;
-          const tcp::endpoint local = socket.local_endpoint(ignored);
-          const tcp::endpoint peer = socket.remote_endpoint(ignored);
-          info.local_address = AddressText(local.address());
-          info.local_port = local.port();
-          info.peer_address = AddressText(peer.address());
-          std::shared_ptr<Connection> conn;
-          {
-            std::lock_guard<std::mutex> lock(shared->mu);
-            if (shared->stopping) return;
-            if (shared->conns.size() >= shared->state.options.max_connections) {
-              ++shared->state.counters.connections_refused;
-              ++shared->state.counters.limits_tripped;
-              spdlog::warn("rpc: connection from {} refused: {} connections open",
-                           info.peer_address, shared->conns.size());
-              socket.close(ignored);
-            } else {
-              info.id = shared->next_connection_id++;
-              ++shared->state.counters.connections_accepted;
-              spdlog::debug("rpc connection {} from {} to port {}", info.id, info.peer_address,
-                            info.local_port);
-              conn = std::make_shared<Connection>(shared, listener->io, std::move(socket), info);
-              shared->conns[info.id] = conn;
-            }
+  listener->acceptor.async_accept([shared, listener](boost::system::error_code ec,
+                                                     tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !listener->acceptor.is_open()) return;
+    if (!ec) {
+      boost::system::error_code ignored;
+      // A response of several fragments goes out in several writes: with
+      // Nagle's algorithm the last one waits for the client's delayed
+      // ACK (40 ms on Linux) whenever a response spans fragments.
+      socket.set_option(tcp::no_delay(true), ignored);
+      ConnectionInfo info;
+      const tcp::endpoint local = socket.local_endpoint(ignored);
+      const tcp::endpoint peer = socket.remote_endpoint(ignored);
+      info.local_address = AddressText(local.address());
+      info.local_port = local.port();
+      info.peer_address = AddressText(peer.address());
+      std::shared_ptr<Connection> conn;
+      {
+        std::lock_guard<std::mutex> lock(shared->mu);
+        if (shared->stopping) return;
+        const ServerOptions& o = shared->state.options;
+        std::size_t& from_peer = shared->per_peer[info.peer_address];
+        const bool too_many = shared->conns.size() >= o.max_connections;
+        if (too_many || from_peer >= o.max_connections_per_peer) {
+          ++(too_many ? shared->state.counters.connections_refused
+                      : shared->state.counters.connections_refused_per_peer);
+          ++shared->state.counters.limits_tripped;
+          if (std::uint64_t held = 0; shared->state.logs.refused.Allow(&held)) {
+            spdlog::warn("rpc: connection from {} refused: {} connections open, {} from it{}",
+                         info.peer_address, shared->conns.size(), from_peer, HeldBackNote(held));
           }
-          if (conn) conn->Start();
+          if (from_peer == 0) shared->per_peer.erase(info.peer_address);
+          socket.close(ignored);
         } else {
-          spdlog::warn("rpc: accept on port {}: {}", listener->port, ec.message());
+          ++from_peer;
+          info.id = shared->next_connection_id++;
+          ++shared->state.counters.connections_accepted;
+          spdlog::debug("rpc connection {} from {} to port {}", info.id, info.peer_address,
+                        info.local_port);
+          conn = std::make_shared<Connection>(shared, listener->io, std::move(socket), info);
+          shared->conns[info.id] = conn;
         }
-        Accept(shared, listener);
-      });
+      }
+      if (conn) conn->Start();
+    } else {
+      spdlog::warn("rpc: accept on port {}: {}", listener->port, ec.message());
+    }
+    Accept(shared, listener);
+  });
 }
 
 }  // namespace
@@ -291,6 +365,9 @@ Status ServerOptions::Validate() const {
   };
   if (max_connections < 1 || max_connections > kMaxConnectionsLimit) {
     return out_of_range("max_connections");
+  }
+  if (max_connections_per_peer < 1 || max_connections_per_peer > kMaxConnectionsLimit) {
+    return out_of_range("max_connections_per_peer");
   }
   if (max_fragment_size < kMinFragmentSize) return out_of_range("max_fragment_size");
   if (max_request_stub < 1 || max_request_stub > kMaxRequestStubLimit) {
@@ -310,6 +387,15 @@ Status ServerOptions::Validate() const {
   }
   if (idle_timeout.count() < 1 || idle_timeout > kMaxIdleTimeout) {
     return out_of_range("idle_timeout");
+  }
+  if (auth_timeout.count() < 1 || auth_timeout > kMaxIdleTimeout) {
+    return out_of_range("auth_timeout");
+  }
+  if (max_queued_reply_bytes < 1 || max_queued_reply_bytes > kMaxQueuedReplyBytesLimit) {
+    return out_of_range("max_queued_reply_bytes");
+  }
+  if (write_timeout.count() < 1 || write_timeout > kMaxReadTimeout) {
+    return out_of_range("write_timeout");
   }
   if (worker_threads < 1 || worker_threads > kMaxWorkerThreads) {
     return out_of_range("worker_threads");
@@ -441,6 +527,10 @@ ServerStats Server::stats() const {
   s.limits_tripped = c.limits_tripped;
   s.timeouts = c.timeouts;
   s.calls_dispatched = c.calls_dispatched;
+  s.connections_refused_per_peer = c.connections_refused_per_peer;
+  s.reads_paused = c.reads_paused;
+  s.connections_reading_paused = c.connections_reading_paused;
+  s.peak_queued_reply_bytes = c.peak_queued_reply_bytes;
   return s;
 }
 

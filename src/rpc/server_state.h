@@ -5,6 +5,7 @@
 #define OPENADCS_RPC_SERVER_STATE_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "openadcs/auth/security_context.h"
 #include "openadcs/rpc/interface.h"
 #include "openadcs/rpc/server.h"
+#include "openadcs/util/log_limiter.h"
 
 namespace openadcs::rpc {
 
@@ -46,6 +48,21 @@ struct ServerCounters {
   std::atomic<std::uint64_t> limits_tripped{0};
   std::atomic<std::uint64_t> timeouts{0};
   std::atomic<std::uint64_t> calls_dispatched{0};
+  std::atomic<std::uint64_t> connections_refused_per_peer{0};
+  std::atomic<std::uint64_t> reads_paused{0};
+  std::atomic<std::uint64_t> connections_reading_paused{0};
+  std::atomic<std::uint64_t> peak_queued_reply_bytes{0};
+};
+
+// Lines a flood would repeat on every connection: one per kind per
+// interval, with the count held back.
+struct ServerLogLimits {
+  static constexpr std::chrono::seconds kInterval{10};
+  LogLimiter refused{kInterval};  // max_connections(_per_peer)
+  LogLimiter timeout{kInterval};
+  LogLimiter paused{kInterval};  // max_queued_reply_bytes
+  LogLimiter limit{kInterval};   // the per-connection limits
+  LogLimiter protocol_error{kInterval};
 };
 
 struct ServerState {
@@ -54,6 +71,7 @@ struct ServerState {
   std::vector<std::shared_ptr<auth::Acceptor>> acceptors;
   AssociationGroups groups;
   ServerCounters counters;
+  ServerLogLimits logs;
 
   // The handler serving `abstract` (same UUID and major version, minor at
   // most the handler's), or null.

@@ -65,4 +65,10 @@ void KeyedLogLimiter::Evict(std::int64_t now) {
                        [](const auto& a, const auto& b) { return a.second.last < b.second.last; }));
 }
 
+std::string HeldBackNote(std::uint64_t suppressed) {
+  return suppressed == 0
+             ? std::string()
+             : " (" + std::to_string(suppressed) + " more such lines since the last one)";
+}
+
 }  // namespace openadcs

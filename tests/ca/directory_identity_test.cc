@@ -230,11 +230,11 @@ TEST(DirectoryCallerTest, OutageWarningsAreAtMostOneAMinuteWithTheCountHeldBack)
     EXPECT_TRUE(WithDirectorySids(authenticated, &lookup, log_limit).sid.empty());
   }
   EXPECT_EQ(warnings(log), 1u) << log.Text();
-  EXPECT_EQ(log.Text().find("more such warnings"), std::string::npos);
+  EXPECT_EQ(log.Text().find("more such lines"), std::string::npos);
   now = 1060;
   EXPECT_TRUE(WithDirectorySids(authenticated, &lookup, log_limit).sid.empty());
   EXPECT_EQ(warnings(log), 2u) << log.Text();
-  EXPECT_NE(log.Text().find("(3 more such warnings since the last one)"), std::string::npos)
+  EXPECT_NE(log.Text().find("(3 more such lines since the last one)"), std::string::npos)
       << log.Text();
   EXPECT_EQ(lookup.calls, 5) << "every caller is still looked up";
 }

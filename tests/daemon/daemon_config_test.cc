@@ -486,6 +486,10 @@ ntlm_verifier = "winbind"
 dns_domain_name = "example.com"
 ntlm_allow_weak_keys = true
 max_connections = 10
+max_connections_per_peer = 4
+max_queued_reply_bytes = 32768
+auth_timeout_ms = 700
+write_timeout_ms = 900
 max_fragment_size = 4280
 max_request_stub_bytes = 65536
 max_outstanding_calls = 2
@@ -507,6 +511,10 @@ worker_threads = 3
   EXPECT_EQ(rpc.dns_domain_name, "example.com");
   EXPECT_TRUE(rpc.ntlm_allow_weak_keys);
   EXPECT_EQ(rpc.server.max_connections, 10u);
+  EXPECT_EQ(rpc.server.max_connections_per_peer, 4u);
+  EXPECT_EQ(rpc.server.max_queued_reply_bytes, 32768u);
+  EXPECT_EQ(rpc.server.auth_timeout, std::chrono::milliseconds(700));
+  EXPECT_EQ(rpc.server.write_timeout, std::chrono::milliseconds(900));
   EXPECT_EQ(rpc.server.max_fragment_size, 4280);
   EXPECT_EQ(rpc.server.max_request_stub, 65536u);
   EXPECT_EQ(rpc.server.max_outstanding_calls, 2u);
@@ -532,6 +540,14 @@ TEST(DaemonConfigRpcTest, RefusesWhatCouldWeakenOrBreakIt) {
                 HasSubstr("rpc.address"))
         << address;
   }
+  EXPECT_THAT(ParseError("[rpc]\nmax_connections_per_peer = 0\n").message(),
+              HasSubstr("rpc.max_connections_per_peer"));
+  EXPECT_THAT(ParseError("[rpc]\nauth_timeout_ms = 0\n").message(),
+              HasSubstr("rpc.auth_timeout_ms"));
+  EXPECT_THAT(ParseError("[rpc]\nwrite_timeout_ms = 600001\n").message(),
+              HasSubstr("rpc.write_timeout_ms"));
+  EXPECT_THAT(ParseError("[rpc]\nmax_queued_reply_bytes = 0\n").message(),
+              HasSubstr("rpc.max_queued_reply_bytes"));
 }
 
 TEST(DaemonConfigRpcTest, AddressIsIpv4OrIpv6) {
@@ -576,6 +592,7 @@ object_timeout_ms = 1500
 max_objects = 10
 max_objects_per_client = 2
 max_ping_sets = 3
+max_ping_sets_per_client = 2
 )",
                                             "test.toml");
   ASSERT_TRUE(config.ok()) << config.status().ToString();
@@ -586,6 +603,7 @@ max_ping_sets = 3
   EXPECT_EQ(dcom.runtime.max_objects, 10u);
   EXPECT_EQ(dcom.runtime.max_objects_per_client, 2u);
   EXPECT_EQ(dcom.runtime.max_ping_sets, 3u);
+  EXPECT_EQ(dcom.runtime.max_ping_sets_per_client, 2u);
   EXPECT_TRUE(dcom.runtime.Validate().ok());
 }
 

@@ -45,6 +45,7 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kWait{10'000};
 constexpr milliseconds kTimeout{1'000};
+constexpr std::size_t kPingSetsPerClient = 2;
 const rpc::SyntaxId kTestIface{*Uuid::Parse("0b5e7f3a-8c1d-4e2f-9a6b-3c4d5e6f7a80"), 0, 0};
 constexpr std::uint16_t kTestOpnumCount = 5;
 constexpr std::uint16_t kIncrement = 3;  // [in] x, [out] x + 1
@@ -97,6 +98,7 @@ class DcomRuntimeTest : public ::testing::Test {
 
     DcomOptions options;
     options.object_timeout = kTimeout;
+    options.max_ping_sets_per_client = kPingSetsPerClient;
     options.clock = [this] { return base_ + milliseconds(offset_ms_.load()); };
     options.kerberos = kerberos_;
     Result<std::unique_ptr<DcomRuntime>> runtime = DcomRuntime::Create(options);
@@ -537,6 +539,37 @@ TEST_F(DcomRuntimeTest, MalformedActivationDoesNotDisturbOtherClients) {
   Activated a = ActivateCounter(*good, BindAs(*good, Activator(), "bob", kBobPassword));
   EXPECT_EQ(a.hresult, 0u);
   EXPECT_EQ(alive_, 1);
+}
+
+TEST_F(DcomRuntimeTest, PingSetsAreCappedPerAddressAndPerAccount) {
+  auto new_set = [](rpc::ClientChannel& ch, const rpc::Binding& b) {
+    ox::ComplexPingRequest create;
+    create.sequence = 1;
+    Result<rpc::CallResult> r =
+        ch.Call(b, static_cast<std::uint16_t>(idl::iobject_exporter::Opnum::kComplexPing),
+                ox::EncodeComplexPingRequest(create));
+    EXPECT_TRUE(r.ok() && r->fault_status == 0);
+    if (!r.ok() || r->fault_status != 0) return 0xffffffffu;
+    Result<ox::ComplexPingResponse> set = ox::DecodeComplexPingResponse(r->stub);
+    return set.ok() ? set->status : 0xffffffffu;
+  };
+  auto anon = Connect();
+  ASSERT_NE(anon, nullptr);
+  Result<rpc::Binding> ob = anon->Bind(Exporter());
+  ASSERT_TRUE(ob.ok()) << ob.status().ToString();
+  for (std::size_t i = 0; i < kPingSetsPerClient; ++i) EXPECT_EQ(new_set(*anon, *ob), ox::kOk);
+  // Another connection from the same address counts with the first.
+  auto anon2 = Connect();
+  ASSERT_NE(anon2, nullptr);
+  Result<rpc::Binding> ob2 = anon2->Bind(Exporter());
+  ASSERT_TRUE(ob2.ok());
+  EXPECT_EQ(new_set(*anon2, *ob2), ox::kOutOfResources);
+  // An authenticated account has its own allowance, from the same address.
+  auto ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  rpc::Binding alice = BindAlice(*ch, Exporter());
+  for (std::size_t i = 0; i < kPingSetsPerClient; ++i) EXPECT_EQ(new_set(*ch, alice), ox::kOk);
+  EXPECT_EQ(new_set(*ch, alice), ox::kOutOfResources);
 }
 
 TEST_F(DcomRuntimeTest, UnauthenticatedActivationIsRefused) {

@@ -15,6 +15,7 @@ using std::chrono::steady_clock;
 
 const rpc::SyntaxId kIfaceA{*Uuid::Parse("6d7e1b0c-1111-4a2b-9c3d-000000000001"), 0, 0};
 const rpc::SyntaxId kIfaceB{*Uuid::Parse("6d7e1b0c-1111-4a2b-9c3d-000000000002"), 0, 0};
+const Pinger kAlice{"DOM\\alice", true};
 
 class CountedObject : public ComObject {
  public:
@@ -150,7 +151,7 @@ TEST_F(ObjectTableTest, PingsKeepTheirSetsObjectsAlive) {
   Export pinged = AddA(table);
   Export other = AddA(table);
   std::vector<std::uint64_t> add{pinged.oid, 0x1234};  // unknown OIDs are ignored
-  Result<std::uint64_t> set = table.ComplexPing(0, 1, add, {});
+  Result<std::uint64_t> set = table.ComplexPing(0, 1, add, {}, kAlice);
   ASSERT_TRUE(set.ok());
   ASSERT_NE(*set, 0u);
   FreedObjects freed;
@@ -163,7 +164,7 @@ TEST_F(ObjectTableTest, PingsKeepTheirSetsObjectsAlive) {
   EXPECT_FALSE(table.Lookup(other.ipids[0], "DOM\\alice").ok());
   // Removed from the set, the object is no longer kept alive.
   std::vector<std::uint64_t> remove{pinged.oid};
-  ASSERT_TRUE(table.ComplexPing(*set, 2, {}, remove).ok());
+  ASSERT_TRUE(table.ComplexPing(*set, 2, {}, remove, kAlice).ok());
   now_ += milliseconds(600);
   ASSERT_TRUE(table.SimplePing(*set).ok());
   now_ += milliseconds(600);
@@ -175,21 +176,21 @@ TEST_F(ObjectTableTest, PingsKeepTheirSetsObjectsAlive) {
 TEST_F(ObjectTableTest, StaleSequenceNumbersChangeNothing) {
   ObjectTable table(options_);
   Export e = AddA(table);
-  Result<std::uint64_t> set = table.ComplexPing(0, 10, {}, {});
+  Result<std::uint64_t> set = table.ComplexPing(0, 10, {}, {}, kAlice);
   ASSERT_TRUE(set.ok());
   std::vector<std::uint64_t> add{e.oid};
-  ASSERT_TRUE(table.ComplexPing(*set, 9, add, {}).ok());  // older: ignored
+  ASSERT_TRUE(table.ComplexPing(*set, 9, add, {}, kAlice).ok());  // older: ignored
   now_ += milliseconds(1500);
   ASSERT_TRUE(table.SimplePing(*set).ok());
   FreedObjects freed;
   table.CollectExpired(&freed);
   EXPECT_EQ(freed.size(), 1u);  // was not in the set
   // Wrapped sequence numbers count as newer.
-  Result<std::uint64_t> wrap = table.ComplexPing(0, 0xfffe, {}, {});
+  Result<std::uint64_t> wrap = table.ComplexPing(0, 0xfffe, {}, {}, kAlice);
   ASSERT_TRUE(wrap.ok());
   Export f = AddA(table);
   std::vector<std::uint64_t> add_f{f.oid};
-  ASSERT_TRUE(table.ComplexPing(*wrap, 1, add_f, {}).ok());
+  ASSERT_TRUE(table.ComplexPing(*wrap, 1, add_f, {}, kAlice).ok());
   now_ += milliseconds(900);
   ASSERT_TRUE(table.SimplePing(*wrap).ok());
   now_ += milliseconds(900);
@@ -200,8 +201,8 @@ TEST_F(ObjectTableTest, StaleSequenceNumbersChangeNothing) {
 TEST_F(ObjectTableTest, UnknownAndExpiredPingSetsAreRefused) {
   ObjectTable table(options_);
   EXPECT_EQ(table.SimplePing(42).code(), StatusCode::kNotFound);
-  EXPECT_EQ(table.ComplexPing(42, 1, {}, {}).status().code(), StatusCode::kNotFound);
-  Result<std::uint64_t> set = table.ComplexPing(0, 1, {}, {});
+  EXPECT_EQ(table.ComplexPing(42, 1, {}, {}, kAlice).status().code(), StatusCode::kNotFound);
+  Result<std::uint64_t> set = table.ComplexPing(0, 1, {}, {}, kAlice);
   ASSERT_TRUE(set.ok());
   now_ += milliseconds(1001);
   FreedObjects freed;
@@ -227,9 +228,39 @@ TEST_F(ObjectTableTest, LimitsAreEnforced) {
   ASSERT_TRUE(table.Release(second.ipids[0], "DOM\\alice", 5, &freed).ok());
   EXPECT_TRUE(table.Add(NewObject(), "DOM\\alice", ifaces, 5).ok());
 
-  ASSERT_TRUE(table.ComplexPing(0, 1, {}, {}).ok());
-  ASSERT_TRUE(table.ComplexPing(0, 1, {}, {}).ok());
-  EXPECT_FALSE(table.ComplexPing(0, 1, {}, {}).ok());
+  ASSERT_TRUE(table.ComplexPing(0, 1, {}, {}, kAlice).ok());
+  ASSERT_TRUE(table.ComplexPing(0, 1, {}, {}, kAlice).ok());
+  EXPECT_FALSE(table.ComplexPing(0, 1, {}, {}, kAlice).ok());
+}
+
+TEST_F(ObjectTableTest, PingSetsAreCappedPerPingerAndAnonymousOnesGetHalf) {
+  options_.max_ping_sets = 5;
+  options_.max_ping_sets_per_client = 2;
+  ObjectTable table(options_);
+  const Pinger a{"10.0.0.1", false};
+  const Pinger b{"10.0.0.2", false};
+  ASSERT_TRUE(table.ComplexPing(0, 1, {}, {}, a).ok());
+  ASSERT_TRUE(table.ComplexPing(0, 1, {}, {}, a).ok());
+  Result<std::uint64_t> over = table.ComplexPing(0, 1, {}, {}, a);
+  EXPECT_EQ(over.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(over.status().hresult(), std::optional<std::uint32_t>(0x8007000eu));
+  ASSERT_TRUE(table.ComplexPing(0, 1, {}, {}, b).ok());
+  // Three of five: the unauthenticated share is used up, whoever asks.
+  EXPECT_FALSE(table.ComplexPing(0, 1, {}, {}, b).ok());
+  EXPECT_FALSE(table.ComplexPing(0, 1, {}, {}, Pinger{"10.0.0.3", false}).ok());
+  // An account is not an address, even when named alike.
+  ASSERT_TRUE(table.ComplexPing(0, 1, {}, {}, Pinger{"10.0.0.1", true}).ok());
+  ASSERT_TRUE(table.ComplexPing(0, 1, {}, {}, kAlice).ok());
+  EXPECT_FALSE(table.ComplexPing(0, 1, {}, {}, Pinger{"DOM\\bob", true}).ok());  // all five
+  EXPECT_EQ(table.ping_set_count(), 5u);
+  // Expired sets give their pingers their room back.
+  now_ += options_.timeout * 2;
+  FreedObjects freed;
+  table.CollectExpired(&freed);
+  EXPECT_EQ(table.ping_set_count(), 0u);
+  EXPECT_TRUE(table.ComplexPing(0, 1, {}, {}, a).ok());
+  EXPECT_TRUE(table.ComplexPing(0, 1, {}, {}, a).ok());
+  EXPECT_TRUE(table.ComplexPing(0, 1, {}, {}, b).ok());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <mutex>
@@ -11,11 +12,13 @@
 #include "openadcs/rpc/client_channel.h"
 #include "openadcs/rpc/pdu.h"
 #include "rpc/fake_security.h"
+#include "testing/peer_socket.h"
 
 namespace openadcs::rpc {
 namespace {
 
 using namespace std::chrono_literals;
+using openadcs::testing::PeerSocket;
 using testing::FakeAcceptor;
 using testing::FakeContext;
 
@@ -238,6 +241,18 @@ TEST_F(ServerTest, OptionsAreRangeChecked) {
   EXPECT_FALSE(o.Validate().ok());
   o = {};
   o.idle_timeout = 0ms;
+  EXPECT_FALSE(o.Validate().ok());
+  o = {};
+  o.max_connections_per_peer = 0;
+  EXPECT_FALSE(o.Validate().ok());
+  o = {};
+  o.auth_timeout = 0ms;
+  EXPECT_FALSE(o.Validate().ok());
+  o = {};
+  o.max_queued_reply_bytes = 0;
+  EXPECT_FALSE(o.Validate().ok());
+  o = {};
+  o.write_timeout = 11min;
   EXPECT_FALSE(o.Validate().ok());
   EXPECT_FALSE(
       Server::Create(io_, ServerOptions{},
@@ -709,6 +724,165 @@ TEST_F(ServerTest, IdleConnectionsAreClosed) {
   ASSERT_TRUE(ch->Bind(InterfaceB()).ok());
   EXPECT_TRUE(FaultsUntilClosed(*ch).empty());
   EXPECT_GE(server_->stats().timeouts, 1u);
+}
+
+// A bind of interface B (unauthenticated) as raw bytes.
+Bytes BindB() {
+  BindBody bind;
+  bind.contexts.push_back({0, InterfaceB(), {NdrTransferSyntax()}});
+  return BuildPdu(PduType::kBind, 3, 1, EncodeBind(bind), {}, std::nullopt, {}).bytes;
+}
+
+Bytes SizedRequestB(std::uint32_t call_id, std::uint32_t reply_bytes) {
+  return BuildPdu(PduType::kRequest, 3, call_id, EncodeRequestFixed(4, 0, kSized, std::nullopt),
+                  U32(reply_bytes), std::nullopt, {})
+      .bytes;
+}
+
+// Polls the server's counters until `done` holds; false after kWait.
+template <typename Pred>
+bool StatsReach(const Server& server, Pred done) {
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (!done(server.stats())) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);  // polling interval
+  }
+  return true;
+}
+
+TEST_F(ServerTest, UnauthenticatedConnectionsMeetTheAuthenticationDeadline) {
+  ServerOptions options;
+  options.auth_timeout = 200ms;
+  Start(options);
+  // Authenticated first: it must outlive the deadline of the others.
+  std::unique_ptr<ClientChannel> authed = Connect();
+  ASSERT_NE(authed, nullptr);
+  Result<Binding> a = authed->Bind(InterfaceA(), Auth(auth::AuthLevel::kPrivacy));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+
+  // Sends nothing.
+  std::unique_ptr<ClientChannel> silent = Connect();
+  ASSERT_NE(silent, nullptr);
+  // Binds, and never sends the third leg.
+  std::unique_ptr<ClientChannel> half = Connect();
+  ASSERT_NE(half, nullptr);
+  BindBody bind;
+  bind.contexts.push_back({0, InterfaceA(), {NdrTransferSyntax()}});
+  FakeContext ctx(true, "alice", kPassword);
+  Result<Bytes> leg1 = ctx.Step({});
+  ASSERT_TRUE(leg1.ok());
+  const SecTrailer t{testing::kFakeAuthType, auth::AuthLevel::kPrivacy, 0, 7};
+  ASSERT_TRUE(
+      half->SendRaw(BuildPdu(PduType::kBind, 3, 1, EncodeBind(bind), {}, t, *leg1).bytes).ok());
+  // Calls unauthenticated (an endpoint-mapper client): served while it calls.
+  std::unique_ptr<ClientChannel> calling = Connect();
+  ASSERT_NE(calling, nullptr);
+  Result<Binding> b = calling->Bind(InterfaceB());
+  ASSERT_TRUE(b.ok());
+  ASSERT_TRUE(calling->Call(*b, kEcho, Bytes{1}).ok());
+
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(FaultsUntilClosed(*silent).empty());
+  Result<Bytes> ack = half->ReceivePdu();
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(ParsePdu(*ack)->header.type, PduType::kBindAck);
+  EXPECT_TRUE(FaultsUntilClosed(*half).empty());
+  EXPECT_TRUE(FaultsUntilClosed(*calling).empty());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);  // not the 15-minute idle timeout
+  EXPECT_GE(server_->stats().timeouts, 3u);
+  // The authenticated connection idled as long and is still served.
+  Result<CallResult> r = authed->Call(*a, kEcho, Bytes{4});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->stub, Bytes{4});
+}
+
+TEST_F(ServerTest, ConnectionsPerPeerAreCapped) {
+  ServerOptions options;
+  options.max_connections_per_peer = 2;
+  Start(options);
+  std::vector<PeerSocket> held;
+  for (int i = 0; i < 2; ++i) {
+    Result<PeerSocket> s = PeerSocket::Connect("127.0.0.2", "127.0.0.1", port_);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    held.push_back(std::move(*s));
+  }
+  Result<PeerSocket> third = PeerSocket::Connect("127.0.0.2", "127.0.0.1", port_);
+  ASSERT_TRUE(third.ok());
+  EXPECT_TRUE(third->WaitClosed(kWait));
+  EXPECT_EQ(server_->stats().connections_refused_per_peer, 1u);
+  EXPECT_EQ(server_->stats().connections_refused, 0u);
+  // Another address is served, more than twice.
+  std::unique_ptr<ClientChannel> one = Connect();
+  ASSERT_NE(one, nullptr);
+  ASSERT_TRUE(one->Bind(InterfaceB()).ok());
+  ExpectServerHealthy();
+  // A closed connection frees its slot once the server sees the close.
+  held.pop_back();
+  bool bound = false;
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  std::array<std::uint8_t, 64> ack{};
+  while (!bound && std::chrono::steady_clock::now() < deadline) {
+    Result<PeerSocket> again = PeerSocket::Connect("127.0.0.2", "127.0.0.1", port_);
+    ASSERT_TRUE(again.ok());
+    Bytes bind = BindB();
+    ASSERT_TRUE(again->Send(bind, kWait).ok());
+    Result<std::size_t> n = again->Receive(ack, kWait);
+    bound = n.ok() && *n > 0;
+  }
+  EXPECT_TRUE(bound);
+}
+
+TEST_F(ServerTest, AReaderlessPeerPausesReadingAndHitsTheWriteTimeout) {
+  ServerOptions options;
+  options.max_queued_reply_bytes = 64 << 10;
+  options.write_timeout = 500ms;
+  options.max_outstanding_calls = 4;
+  Start(options);
+  Result<PeerSocket> s = PeerSocket::Connect("127.0.0.2", "127.0.0.1", port_, 4096);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_TRUE(s->Send(BindB(), kWait).ok());
+  // Cheap requests for 16 KiB replies, never read: the queue would grow
+  // without bound; the server stops reading instead, and the requests
+  // stay in the socket (the sends stop being taken).
+  constexpr std::uint32_t kReply = 16 << 10;
+  std::uint32_t call_id = 2;
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  Bytes pending;
+  std::size_t sent = 0;
+  while (server_->stats().reads_paused == 0 && std::chrono::steady_clock::now() < deadline) {
+    if (sent == pending.size()) {
+      pending = SizedRequestB(call_id++, kReply);
+      sent = 0;
+    }
+    Result<std::size_t> n = s->SendNow(std::span<const std::uint8_t>(pending).subspan(sent));
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    sent += *n;
+    if (*n == 0) std::this_thread::sleep_for(1ms);  // polling interval
+  }
+  EXPECT_GE(server_->stats().reads_paused, 1u);
+  ExpectServerHealthy();
+  // Above the cap by at most what the calls in flight and one request add.
+  const std::uint64_t slack = (options.max_outstanding_calls + 1) * (kReply + 4096);
+  EXPECT_LE(server_->stats().peak_queued_reply_bytes, options.max_queued_reply_bytes + slack);
+  EXPECT_TRUE(StatsReach(*server_, [](const ServerStats& st) { return st.timeouts >= 1; }));
+  EXPECT_TRUE(s->WaitClosed(kWait));
+}
+
+TEST_F(ServerTest, AReaderThatDrainsTheQueueIsServedOnward) {
+  ServerOptions options;
+  options.max_queued_reply_bytes = 8 << 10;
+  Start(options);
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Result<Binding> b = ch->Bind(InterfaceB());
+  ASSERT_TRUE(b.ok());
+  // Replies far above the cap still go out whole: the cap pauses reading,
+  // it never drops a reply.
+  for (std::uint32_t size : {64u << 10, 200u << 10}) {
+    Result<CallResult> r = ch->Call(*b, kSized, U32(size));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->stub, Pattern(size));
+  }
 }
 
 TEST_F(ServerTest, AssociationGroupCanBeJoined) {

@@ -51,6 +51,13 @@ struct DcomOptions {
   std::size_t max_objects_per_client = 1024;
   // Ping sets alive at once (a set expires like an object). [1, 1'000'000]
   std::size_t max_ping_sets = 16384;
+  // Ping sets one authenticated account, or one address calling
+  // unauthenticated, may hold; unauthenticated callers together hold at most
+  // half of max_ping_sets. A ComplexPing beyond either is answered
+  // ERROR_NOT_ENOUGH_MEMORY. Objects need no such cap by address: only authenticated
+  // callers activate, and max_objects_per_client caps each account.
+  // [1, 1'000'000]
+  std::size_t max_ping_sets_per_client = 1024;
   // Calls on the activator, IRemUnknown(2) and objects below this level
   // fault with access denied; the OXID resolver's pings and ServerAlive(2)
   // are served unauthenticated, as Windows serves them. kIntegrity or

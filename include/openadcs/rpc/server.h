@@ -37,6 +37,11 @@ namespace openadcs::rpc {
 struct ServerOptions {
   // Accepted connections beyond this are closed at once. [1, 100000]
   std::size_t max_connections = 1024;
+  // Connections open at once from one remote address; further ones from it
+  // are closed at once while other addresses are still served. A site of
+  // Windows clients behind one NAT holds a few connections per enrolling
+  // client, for seconds. [1, 100000]
+  std::size_t max_connections_per_peer = 256;
   // The largest fragment the server sends or receives; the bind negotiates
   // min(this, client's max_xmit_frag, client's max_recv_frag), never below
   // 1432 (C706). [1432, 65535]
@@ -57,6 +62,19 @@ struct ServerOptions {
   // A connection with no call in flight and no PDU arriving for this long is
   // closed. [1 ms, 24 h]
   std::chrono::milliseconds idle_timeout{15 * 60'000};
+  // The idle timeout of a connection with no authenticated security context
+  // (when below idle_timeout): one that sends nothing, or binds and never
+  // completes authentication, is closed after it. Endpoint-mapper and OXID
+  // resolver clients never authenticate: they are served while they keep
+  // calling and closed once they idle this long. [1 ms, 24 h]
+  std::chrono::milliseconds auth_timeout{10'000};
+  // Bytes of replies queued for one connection above which the server stops
+  // reading from it until the queue drains below it again; replies of calls
+  // already running still join the queue. [1, 256 MiB]
+  std::size_t max_queued_reply_bytes = 256 << 10;
+  // A reply PDU must be taken by the peer within this, or the connection
+  // closes (a peer that does not read). [1 ms, 10 min]
+  std::chrono::milliseconds write_timeout{30'000};
   // Threads running InterfaceHandler::Call. [1, 256] A CA's calls spend
   // most of their time waiting for the database's fsync, which group commit
   // shares among the calls waiting: more threads than cores keep the cores
@@ -76,11 +94,16 @@ struct Endpoint {
 // Counters of tripped limits and rejected input, for tests and monitoring.
 struct ServerStats {
   std::uint64_t connections_accepted = 0;
-  std::uint64_t connections_refused = 0;  // max_connections
-  std::uint64_t protocol_errors = 0;      // connections closed for bad input
-  std::uint64_t limits_tripped = 0;       // any other limit
-  std::uint64_t timeouts = 0;             // read or idle
+  std::uint64_t connections_refused = 0;           // max_connections
+  std::uint64_t connections_refused_per_peer = 0;  // max_connections_per_peer
+  std::uint64_t protocol_errors = 0;               // connections closed for bad input
+  std::uint64_t limits_tripped = 0;                // any other limit
+  std::uint64_t timeouts = 0;                      // read, idle, authentication or write
   std::uint64_t calls_dispatched = 0;
+  std::uint64_t reads_paused = 0;                // max_queued_reply_bytes reached
+  std::uint64_t connections_reading_paused = 0;  // now
+  // The most reply bytes one connection had queued at any time.
+  std::uint64_t peak_queued_reply_bytes = 0;
 };
 
 class Server {

@@ -68,6 +68,9 @@ class KeyedLogLimiter {
   std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;  // guarded by mu_
 };
+// What a line a limiter allowed appends to say how many were held back
+// before it: "" when none, else " (N more such lines since the last one)".
+std::string HeldBackNote(std::uint64_t suppressed);
 
 }  // namespace openadcs
 
