@@ -480,11 +480,8 @@ Result<std::uint64_t> SqliteStore::CountRequestsSince(const std::string& caller_
 
 Result<std::uint64_t> SqliteStore::StoredBytesOf(const std::string& caller_name) {
   std::lock_guard lock(read_mu_);
-  // length() of a BLOB reads its size from the record header, not the blob.
   return SelectCount(
-      "SELECT coalesce(sum(coalesce(length(raw_request), 0) + "
-      "coalesce(length(request_attributes), 0) + coalesce(length(raw_certificate), 0)), 0) "
-      "FROM request WHERE caller_name = ?1 COLLATE NOCASE",
+      "SELECT coalesce((SELECT bytes FROM requester_usage WHERE caller_name = ?1), 0)",
       [&](Statement& st) { st.Bind(1, std::string_view(caller_name)); });
 }
 

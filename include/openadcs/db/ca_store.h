@@ -96,7 +96,7 @@ class CaStore {
                                                    std::int64_t since) = 0;
   // The bytes those requests hold: raw requests, attribute strings (in
   // characters) and certificates, over every row of `caller_name` still
-  // stored. Reads each of its rows (not their blobs).
+  // stored. Reads one row: the schema keeps each account's sum.
   virtual Result<std::uint64_t> StoredBytesOf(const std::string& caller_name) = 0;
 
   // Inserts or replaces the extension row (request_id, name) if the request's
