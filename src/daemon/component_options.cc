@@ -59,8 +59,9 @@ std::string HostName() {
 
 }  // namespace
 
-ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config) {
+ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config, metrics::Registry* metrics) {
   ca::EngineOptions options;
+  options.metrics = metrics;
   options.limits.max_request_bytes = config.policy.max_request_bytes;
   options.allow_san_attribute = config.policy.allow_san_attribute;
   options.enforce_template_permissions = config.policy.enforce_template_permissions;

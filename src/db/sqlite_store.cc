@@ -87,6 +87,7 @@ class SqliteStore final : public CaStore {
   Result<RequestRecord> GetRequest(std::uint32_t request_id) override;
   Result<RequestRecord> GetRequestBySerial(const std::string& serial) override;
   Result<std::vector<RequestRecord>> ListRequests(const RequestQuery& query) override;
+  Result<std::uint64_t> CountRequests(Disposition disposition) override;
   Status PutExtension(const ExtensionRow& row, Disposition required,
                       const AuditEvent& audit) override;
   Result<std::vector<ExtensionRow>> ListExtensions(std::uint32_t request_id) override;
@@ -400,6 +401,18 @@ Result<std::vector<RequestRecord>> SqliteStore::ListRequests(const RequestQuery&
                                  : SqlValue());
     st.Bind(3, std::int64_t{query.limit});
   });
+}
+
+Result<std::uint64_t> SqliteStore::CountRequests(Disposition disposition) {
+  std::lock_guard lock(read_mu_);
+  Result<Statement> st = read_conn_->Prepare("SELECT COUNT(*) FROM request WHERE disposition = ?1");
+  if (!st.ok()) return st.status();
+  st->Bind(1, static_cast<std::int64_t>(disposition));
+  Result<bool> row = st->Step();
+  if (!row.ok()) return row.status();
+  std::int64_t count = 0;
+  if (*row) OPENADCS_RETURN_IF_ERROR(st->Column(0).Get(count));
+  return static_cast<std::uint64_t>(count);
 }
 
 Status SqliteStore::PutExtension(const ExtensionRow& row, Disposition required,
@@ -854,7 +867,14 @@ Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& optio
   OPENADCS_RETURN_IF_ERROR(schema::Migrate(c));
   std::unique_ptr<WalSyncer> syncer;
   if (options.synchronous_full) {
-    auto opened = WalSyncer::Open(options.path.string() + "-wal");
+    auto opened = WalSyncer::Open(
+        options.path.string() + "-wal",
+        options.metrics == nullptr
+            ? nullptr
+            : &options.metrics->GetHistogram(
+                  "openadcs_db_commit_fsync_seconds",
+                  "Duration of each group commit's fdatasync of the CA database's WAL.",
+                  metrics::LatencyBuckets()));
     if (!opened.ok()) return opened.status();
     syncer = std::move(opened).value();
   }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "openadcs/util/metrics.h"
 #include "openadcs/util/status.h"
 
 namespace openadcs::db {
@@ -31,7 +32,9 @@ class WalSyncer {
   // `wal` is the database path with "-wal" appended. Opens it (the file
   // exists once the database is in WAL mode and has been read) and syncs
   // its directory once, so that the file itself survives a power loss.
-  static Result<std::unique_ptr<WalSyncer>> Open(const std::filesystem::path& wal);
+  // `fsync_seconds`, if not null, observes each fdatasync's duration.
+  static Result<std::unique_ptr<WalSyncer>> Open(const std::filesystem::path& wal,
+                                                 metrics::Histogram* fsync_seconds = nullptr);
   ~WalSyncer();
   WalSyncer(const WalSyncer&) = delete;
   WalSyncer& operator=(const WalSyncer&) = delete;
@@ -47,13 +50,15 @@ class WalSyncer {
   Status Failure();
 
  private:
-  WalSyncer(std::filesystem::path wal, int fd) : wal_(std::move(wal)), fd_(fd) {}
+  WalSyncer(std::filesystem::path wal, int fd, metrics::Histogram* fsync_seconds)
+      : wal_(std::move(wal)), fd_(fd), fsync_seconds_(fsync_seconds) {}
   // fdatasync of the -wal file, reopening it first if its inode changed.
   // REQUIRES: syncing_ set by the caller, mu_ not held.
   Status SyncFile();
 
   const std::filesystem::path wal_;
   int fd_;  // used only by the caller that set syncing_
+  metrics::Histogram* const fsync_seconds_;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "openadcs/util/log_context.h"
+
 namespace openadcs::rpc {
 namespace {
 
@@ -23,6 +25,9 @@ bool IsProtectedLevel(auth::AuthLevel level) {
 
 CallResult DispatchedCall::Run() {
   context.client = identity ? &*identity : nullptr;
+  // Every line logged during the call can then name whom it was for.
+  const LogContext who{context.ClientName(), context.peer_address, context.connection_id};
+  const ScopedLogContext scoped(who);
   return handler->Call(context, opnum, stub);
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "openadcs/db/ca_store.h"
+#include "openadcs/util/metrics.h"
 #include "openadcs/util/status.h"
 
 namespace openadcs::db {
@@ -24,6 +25,9 @@ struct SqliteStoreOptions {
   std::uint32_t wal_checkpoint_frames = 4000;
   // How long a writer waits for the database lock before Unavailable.
   std::chrono::milliseconds busy_timeout{5000};
+  // openadcs_db_commit_fsync_seconds (each group commit's fdatasync); null:
+  // none. Must outlive the store.
+  metrics::Registry* metrics = nullptr;
 };
 
 // The schema version this build writes; older files are migrated on open,
