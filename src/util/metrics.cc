@@ -90,9 +90,8 @@ Histogram::Snapshot Histogram::snapshot() const {
 }
 
 const std::vector<double>& LatencyBuckets() {
-  static const std::vector<double> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                               0.05,   0.1,   0.25,   0.5,   1,    2.5,
-                                               5,      10};
+  static const std::vector<double> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                               0.1,    0.25,  0.5,    1,     2.5,  5,     10};
   return kBuckets;
 }
 
@@ -111,8 +110,9 @@ T& Registry::Child(std::string_view name, std::string_view help, Type type,
   std::unique_lock<std::shared_mutex> lock(mu_);
   auto family = families_.find(name);
   if (family == families_.end()) {
-    family = families_.emplace(std::string(name), Family{type, std::string(help), bounds, {}, {}, {}})
-                 .first;
+    family =
+        families_.emplace(std::string(name), Family{type, std::string(help), bounds, {}, {}, {}})
+            .first;
   }
   if (family->second.type != type) Misuse(name, "is registered with another type");
   if (family->second.bounds != bounds) Misuse(name, "is registered with other buckets");
@@ -151,7 +151,8 @@ std::string Registry::RenderText() const {
   std::map<std::string, std::string> texts;  // by family name
   {
     std::lock_guard<std::mutex> lock(callbacks_mu_);
-    for (const auto& [name, callback] : callbacks_) texts[name] = Header(name, callback.help, "gauge");
+    for (const auto& [name, callback] : callbacks_)
+      texts[name] = Header(name, callback.help, "gauge");
   }
   // The callbacks run without either lock: they may be slow or use the
   // registry. A callback replaced meanwhile is read under the lock again.

@@ -77,8 +77,9 @@ TEST(MetricsTest, CallbackGaugesAreReadWhenRendered) {
             "# HELP pending Pending.\n# TYPE pending gauge\npending 4\n"
             "# HELP reads_total Reads.\n# TYPE reads_total counter\nreads_total 1\n");
   value.reset();  // unavailable: left out
-  EXPECT_EQ(registry.RenderText(), "# HELP reads_total Reads.\n# TYPE reads_total counter\n"
-                                   "reads_total 2\n");
+  EXPECT_EQ(registry.RenderText(),
+            "# HELP reads_total Reads.\n# TYPE reads_total counter\n"
+            "reads_total 2\n");
   EXPECT_EQ(calls, 2);
 }
 
