@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
@@ -105,9 +106,25 @@ struct MetricsServer::Impl {
 
     void Reply(std::string response) {
       response_ = std::move(response);
-      asio::async_write(
-          socket_, asio::buffer(response_),
-          [self = shared_from_this()](boost::system::error_code, std::size_t) { self->Close(); });
+      asio::async_write(socket_, asio::buffer(response_),
+                        [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                          if (ec) return self->Close();
+                          // Closing with unread bytes (an oversized head) would reset the
+                          // connection and could discard the answer at the client: send FIN
+                          // and read until the client closes, within the timeout.
+                          boost::system::error_code ignored;
+                          self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
+                          self->Drain();
+                        });
+    }
+
+    void Drain() {
+      socket_.async_read_some(
+          asio::buffer(discard_),
+          [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+            if (ec) return self->Close();
+            self->Drain();
+          });
     }
 
     void Close() {
@@ -122,6 +139,7 @@ struct MetricsServer::Impl {
     asio::steady_timer timer_;
     asio::streambuf buffer_;
     std::string response_;
+    std::array<char, 512> discard_;
   };
 
   void Accept() {

@@ -155,9 +155,10 @@ TEST_F(MetricsServerTest, ASilentClientIsClosedAfterTheTimeout) {
 TEST_F(MetricsServerTest, ConnectionsBeyondTheLimitAreClosed) {
   MetricsServerOptions options;
   options.max_connections = 1;
+  options.timeout = std::chrono::seconds(60);  // the idle one must outlast the test
   StartServer(options);
-  Client idle(server_->port());
-  ASSERT_TRUE(idle.connected());
+  auto idle = std::make_unique<Client>(server_->port());
+  ASSERT_TRUE(idle->connected());
   // The listener accepts in order: the idle one holds the only slot, so the
   // next is closed without an answer.
   Client refused(server_->port());
@@ -165,12 +166,13 @@ TEST_F(MetricsServerTest, ConnectionsBeyondTheLimitAreClosed) {
   const std::optional<std::string> nothing = refused.ReadToEnd();
   ASSERT_TRUE(nothing.has_value());
   EXPECT_EQ(*nothing, "");
-  // Once the idle one is answered, a scrape gets through again.
-  ASSERT_TRUE(idle.Send("GET /metrics HTTP/1.1\r\n\r\n"));
-  EXPECT_THAT(idle.ReadToEnd().value_or(""), StartsWith("HTTP/1.1 200 OK\r\n"));
+  // The idle one is answered; once it has closed, a scrape gets through again.
+  ASSERT_TRUE(idle->Send("GET /metrics HTTP/1.1\r\n\r\n"));
+  EXPECT_THAT(idle->ReadToEnd().value_or(""), StartsWith("HTTP/1.1 200 OK\r\n"));
+  idle.reset();
   std::string scraped;
   for (int attempt = 0; attempt < 100 && !scraped.starts_with("HTTP/1.1 200"); ++attempt) {
-    // The slot is freed on the server's thread right after the answer; a
+    // The slot is freed on the server's thread when it sees the close; a
     // scrape that races it is closed unanswered and is retried.
     Client again(server_->port());
     if (again.connected() && again.Send("GET /metrics HTTP/1.1\r\n\r\n")) {
