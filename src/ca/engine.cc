@@ -148,10 +148,24 @@ std::string Engine::Impl::IssueDetail(const db::RequestRecord& rec) {
          "; serial " + (rec.certificate ? rec.certificate->serial_number : std::string());
 }
 
+namespace {
+
+std::string_view OutcomeName(WireDisposition disposition) {
+  switch (disposition) {
+    case WireDisposition::kIssued: return "issued";
+    case WireDisposition::kUnderSubmission: return "pending";
+    case WireDisposition::kDenied: return "denied";
+    default: return "failed";
+  }
+}
+
+}  // namespace
+
 Engine::Engine(EngineOptions options, const pki::CaIdentity& identity, db::CaStore& store,
                directory::TemplateSource& templates, directory::IdentityLookup* lookup,
                CaSecurity& security, Clock clock)
-    : impl_(std::make_unique<Impl>(std::move(options), identity, store, templates, lookup, security,
+    : metrics_(options.metrics),
+      impl_(std::make_unique<Impl>(std::move(options), identity, store, templates, lookup, security,
                                    std::move(clock))) {}
 Engine::~Engine() = default;
 
@@ -172,7 +186,13 @@ Caller Engine::ResolveCaller(Caller authenticated) const {
 }
 
 SubmitResult Engine::Submit(const SubmitRequest& request) {
-  return impl_->Submit(request);
+  SubmitResult result = impl_->Submit(request);
+  if (metrics::Registry* m = metrics_; m != nullptr && !request.request.empty()) {
+    m->GetCounter("openadcs_ca_requests_total", "New certificate requests answered, by outcome.",
+                  {{"outcome", std::string(OutcomeName(result.disposition))}})
+        .Increment();
+  }
+  return result;
 }
 SubmitResult Engine::RetrieveById(const Caller& caller, std::uint32_t id,
                                   const std::string& authority) {

@@ -59,8 +59,9 @@ std::string HostName() {
 
 }  // namespace
 
-ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config) {
+ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config, metrics::Registry* metrics) {
   ca::EngineOptions options;
+  options.metrics = metrics;
   options.limits.max_request_bytes = config.policy.max_request_bytes;
   options.quota.max_requests_per_hour = config.policy.max_requests_per_hour;
   options.quota.max_stored_bytes = config.policy.max_stored_bytes;

@@ -111,11 +111,15 @@ Result<std::unique_ptr<directory::IdentityLookup>> OpenIdentityLookup(const Daem
   return lookup;
 }
 
-// The configured template source, loaded once.
-Result<std::unique_ptr<directory::TemplateSource>> OpenTemplateSource(const DaemonConfig& config) {
+// The configured template source, loaded once; `metrics` gets the
+// directory link's gauges.
+Result<std::unique_ptr<directory::TemplateSource>> OpenTemplateSource(const DaemonConfig& config,
+                                                                      metrics::Registry* metrics) {
   if (config.templates.source == "ldap") {
+    directory::LdapTemplateSourceOptions options = LdapOptionsFrom(config);
+    options.metrics = metrics;
     Result<std::unique_ptr<directory::LdapTemplateSource>> ldap =
-        directory::OpenLdapTemplateSource(LdapOptionsFrom(config));
+        directory::OpenLdapTemplateSource(std::move(options));
     if (!ldap.ok()) return Prefixed("templates from the directory", ldap.status());
     return std::unique_ptr<directory::TemplateSource>(std::move(ldap).value());
   }
@@ -163,7 +167,9 @@ struct Daemon::DiskFailureRelay {
 
 Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   OPENADCS_RETURN_IF_ERROR(EnsureStateDirectory(config.state.dir));
+  auto metrics = std::make_unique<metrics::Registry>();
   RpcConfig rpc_config = config.rpc;
+  rpc_config.server.metrics = metrics.get();
   rpc_config.kerberos.keytab = InStateDir(config, config.rpc.kerberos.keytab);
   Result<std::unique_ptr<RpcEndpoints>> rpc =
       RpcEndpoints::Prepare(rpc_config, config.dcom, InStateDir(config, config.rpc.user_file));
@@ -176,6 +182,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   auto relay = std::make_shared<DiskFailureRelay>();
   db::SqliteStoreOptions store_options = SqliteStoreOptionsFrom(config);
   store_options.on_disk_failure = [relay](const Status& failure) { relay->Report(failure); };
+  store_options.metrics = metrics.get();
   Result<std::unique_ptr<db::CaStore>> store = db::OpenSqliteStore(store_options);
   if (!store.ok()) {
     return Prefixed(fmt::format("database {}", store_options.path.string()), store.status());
@@ -194,13 +201,13 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
         "cleartext, and whoever is on the path can read and change templates and identities",
         cleartext.empty() ? "" : fmt::format(" to {}", fmt::join(cleartext, ", ")));
   }
-  Result<std::unique_ptr<directory::TemplateSource>> templates = OpenTemplateSource(config);
+  Result<std::unique_ptr<directory::TemplateSource>> templates = OpenTemplateSource(config, metrics.get());
   if (!templates.ok()) return templates.status();
   Result<std::unique_ptr<directory::IdentityLookup>> lookup = OpenIdentityLookup(config);
   if (!lookup.ok()) return lookup.status();
 
   std::unique_ptr<Daemon> daemon(new Daemon(
-      config, relay, std::move(rpc).value(), std::move(identity).value(), std::move(store).value(),
+      config, std::move(metrics), relay, std::move(rpc).value(), std::move(identity).value(), std::move(store).value(),
       std::move(security).value(), std::move(templates).value(), std::move(lookup).value()));
   relay->Attach(daemon.get());
   daemon->LogStartup();
@@ -208,10 +215,12 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   OPENADCS_RETURN_IF_ERROR(
       daemon->rpc_->Start(daemon->io_, *daemon->engine_,
                           CertAdminOptionsFrom(config, daemon->identity_->common_name())));
+  OPENADCS_RETURN_IF_ERROR(daemon->StartMetrics());
   return daemon;
 }
 
-Daemon::Daemon(const DaemonConfig& config, std::shared_ptr<DiskFailureRelay> disk_failure_relay,
+Daemon::Daemon(const DaemonConfig& config, std::unique_ptr<metrics::Registry> metrics,
+               std::shared_ptr<DiskFailureRelay> disk_failure_relay,
                std::unique_ptr<RpcEndpoints> rpc, std::unique_ptr<pki::CaIdentity> identity,
                std::unique_ptr<db::CaStore> store, std::unique_ptr<ca::CaSecurity> security,
                std::unique_ptr<directory::TemplateSource> templates,
@@ -222,13 +231,15 @@ Daemon::Daemon(const DaemonConfig& config, std::shared_ptr<DiskFailureRelay> dis
       delta_crl_path_(DeltaCrlPublishPath(config)),
       delta_crl_period_(std::chrono::hours(config.crl.delta_period_hours)),
       disk_failure_relay_(std::move(disk_failure_relay)),
+      metrics_(std::move(metrics)),
       identity_(std::move(identity)),
       store_(std::move(store)),
       security_(std::move(security)),
       templates_(std::move(templates)),
       identity_lookup_(std::move(identity_lookup)),
-      engine_(std::make_unique<ca::Engine>(EngineOptionsFrom(config), *identity_, *store_,
-                                           *templates_, identity_lookup_.get(), *security_)),
+      engine_(std::make_unique<ca::Engine>(EngineOptionsFrom(config, metrics_.get()), *identity_,
+                                           *store_, *templates_, identity_lookup_.get(),
+                                           *security_)),
       signals_(io_),
       crl_timer_(io_),
       delta_crl_timer_(io_),
@@ -239,6 +250,31 @@ Daemon::Daemon(const DaemonConfig& config, std::shared_ptr<DiskFailureRelay> dis
 // may still report a failure: there is no loop for it any more.
 Daemon::~Daemon() {
   disk_failure_relay_->Detach();
+}
+
+Status Daemon::StartMetrics() {
+  if (!config_.metrics.enabled()) return Status::Ok();
+  metrics_->SetGaugeCallback(
+      "openadcs_ca_pending_requests", "Requests waiting for an officer (the pending queue).",
+      [store = store_.get()]() -> std::optional<double> {
+        Result<std::uint64_t> pending = store->CountRequests(db::Disposition::kPending);
+        if (!pending.ok()) return std::nullopt;
+        return static_cast<double>(*pending);
+      });
+  Result<std::pair<std::string, std::uint16_t>> listen = SplitListenAddress(config_.metrics.listen);
+  if (!listen.ok()) return Prefixed("[metrics] listen", listen.status());
+  MetricsServerOptions options;
+  options.address = listen->first;
+  options.port = listen->second;
+  Result<std::unique_ptr<MetricsServer>> server = MetricsServer::Start(options, *metrics_);
+  if (!server.ok()) return server.status();
+  metrics_server_ = std::move(server).value();
+  spdlog::info("metrics: serving http://{}:{}/metrics{}",
+               options.address.find(':') != std::string::npos ? "[" + options.address + "]"
+                                                              : options.address,
+               metrics_server_->port(),
+               config_.metrics.allow_remote ? " (remote scrapers allowed)" : "");
+  return Status::Ok();
 }
 
 void Daemon::LogStartup() const {

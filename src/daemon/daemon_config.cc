@@ -5,6 +5,7 @@
 
 #include <array>
 #include <boost/asio/ip/address.hpp>
+#include <charconv>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -474,6 +475,16 @@ Status ParseLog(Section& s, LogConfig& log) {
   std::size_t level = kLogLevels.size();
   OPENADCS_RETURN_IF_ERROR(s.Choice("level", kLogLevels, level));
   if (level < kLogLevels.size()) log.level = kLogLevels[level];
+  static constexpr std::array<std::string_view, 2> kFormats = {"text", "json"};
+  std::size_t format = kFormats.size();
+  OPENADCS_RETURN_IF_ERROR(s.Choice("format", kFormats, format));
+  if (format < kFormats.size()) log.format = kFormats[format];
+  return s.Unknown();
+}
+
+Status ParseMetrics(Section& s, MetricsConfig& metrics) {
+  OPENADCS_RETURN_IF_ERROR(s.String("listen", 64, metrics.listen));
+  OPENADCS_RETURN_IF_ERROR(s.Bool("allow_remote", metrics.allow_remote));
   return s.Unknown();
 }
 
@@ -483,7 +494,7 @@ Status ParseDocument(const toml::table& root, std::string_view source, DaemonCon
     std::string_view name;
     Parser parse;
   };
-  static constexpr std::array<Entry, 12> kSections = {{
+  static constexpr std::array<Entry, 13> kSections = {{
       {"ca", [](Section& s, DaemonConfig& c) { return ParseCa(s, c.ca); }},
       {"state",
        [](Section& s, DaemonConfig& c) {
@@ -500,6 +511,7 @@ Status ParseDocument(const toml::table& root, std::string_view source, DaemonCon
       {"dcom", [](Section& s, DaemonConfig& c) { return ParseDcom(s, c.dcom); }},
       {"security", [](Section& s, DaemonConfig& c) { return ParseSecurity(s, c.security); }},
       {"log", [](Section& s, DaemonConfig& c) { return ParseLog(s, c.log); }},
+      {"metrics", [](Section& s, DaemonConfig& c) { return ParseMetrics(s, c.metrics); }},
   }};
 
   for (const auto& [key, node] : root) {
@@ -559,6 +571,21 @@ Status ParseDocument(const toml::table& root, std::string_view source, DaemonCon
           "{}: directory.reconnect_max_ms: less than reconnect_min_ms", where("directory")));
     }
   }
+  if (config.metrics.enabled()) {
+    Result<std::pair<std::string, std::uint16_t>> listen =
+        SplitListenAddress(config.metrics.listen);
+    if (!listen.ok()) {
+      return Status::InvalidArgument(fmt::format("{}: metrics.listen: {}", where("metrics.listen"),
+                                                 listen.status().message()));
+    }
+    if (!config.metrics.allow_remote &&
+        !boost::asio::ip::make_address(listen->first).is_loopback()) {
+      return Status::InvalidArgument(
+          fmt::format("{}: metrics.listen: {} is not a loopback address (the endpoint has no "
+                      "authentication; set metrics.allow_remote = true to serve it anyway)",
+                      where("metrics.listen"), listen->first));
+    }
+  }
   // The subject is only checked once it is known, so that the error can name it.
   if (const toml::node* subject = root.at_path("ca.subject").node(); subject != nullptr) {
     Result<ossl::X509NamePtr> name = pki::ParseDistinguishedName(config.ca.subject);
@@ -581,6 +608,36 @@ std::vector<std::string> CleartextDirectoryUris(const DaemonConfig& config) {
     if (directory::IsCleartext(uri, d.start_tls, d.bind == "gssapi")) out.push_back(uri);
   }
   return out;
+}
+
+Result<std::pair<std::string, std::uint16_t>> SplitListenAddress(std::string_view listen) {
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string_view::npos) {
+    return Status::InvalidArgument(fmt::format("\"{}\" is not address:port", listen));
+  }
+  std::string_view host = listen.substr(0, colon);
+  const std::string_view port_text = listen.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return Status::InvalidArgument(
+        fmt::format("\"{}\": an IPv6 address goes in brackets ([::1]:9464)", listen));
+  }
+  unsigned port = 0;
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
+      port > 65535) {
+    return Status::InvalidArgument(fmt::format("\"{}\": the port is not 0-65535", listen));
+  }
+  boost::system::error_code bad;
+  const boost::asio::ip::address address = boost::asio::ip::make_address(std::string(host), bad);
+  if (bad) {
+    return Status::InvalidArgument(
+        fmt::format("\"{}\": \"{}\" is not an IP address", listen, host));
+  }
+  return std::pair<std::string, std::uint16_t>(address.to_string(),
+                                               static_cast<std::uint16_t>(port));
 }
 
 bool IsLogLevelName(std::string_view name) {

@@ -8,12 +8,14 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "openadcs/daemon/daemon.h"
 #include "openadcs/daemon/daemon_config.h"
+#include "openadcs/daemon/json_log.h"
 #include "openadcs/daemon/version.h"
 
 namespace {
@@ -93,6 +95,9 @@ int Main(int argc, char** argv) {
     return kExitOk;
   }
   spdlog::set_level(spdlog::level::from_str(config.log.level));
+  if (config.log.format == "json") {
+    spdlog::default_logger()->set_formatter(std::make_unique<openadcs::daemon::JsonLogFormatter>());
+  }
   return Serve(config);
 }
 

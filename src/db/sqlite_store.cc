@@ -97,6 +97,7 @@ class SqliteStore final : public CaStore {
   Result<std::uint64_t> CountRequestsSince(const std::string& caller_name,
                                            std::int64_t since) override;
   Result<std::uint64_t> StoredBytesOf(const std::string& caller_name) override;
+  Result<std::uint64_t> CountRequests(Disposition disposition) override;
   Status PutExtension(const ExtensionRow& row, Disposition required,
                       const AuditEvent& audit) override;
   Result<std::vector<ExtensionRow>> ListExtensions(std::uint32_t request_id) override;
@@ -483,6 +484,18 @@ Result<std::uint64_t> SqliteStore::StoredBytesOf(const std::string& caller_name)
   return SelectCount(
       "SELECT coalesce((SELECT bytes FROM requester_usage WHERE caller_name = ?1), 0)",
       [&](Statement& st) { st.Bind(1, std::string_view(caller_name)); });
+}
+
+Result<std::uint64_t> SqliteStore::CountRequests(Disposition disposition) {
+  std::lock_guard lock(read_mu_);
+  Result<Statement> st = read_conn_->Prepare("SELECT COUNT(*) FROM request WHERE disposition = ?1");
+  if (!st.ok()) return st.status();
+  st->Bind(1, static_cast<std::int64_t>(disposition));
+  Result<bool> row = st->Step();
+  if (!row.ok()) return row.status();
+  std::int64_t count = 0;
+  if (*row) OPENADCS_RETURN_IF_ERROR(st->Column(0).Get(count));
+  return static_cast<std::uint64_t>(count);
 }
 
 Status SqliteStore::PutExtension(const ExtensionRow& row, Disposition required,
@@ -937,8 +950,14 @@ Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& optio
   OPENADCS_RETURN_IF_ERROR(schema::Migrate(c));
   std::unique_ptr<WalSyncer> syncer;
   if (options.synchronous_full) {
-    auto opened = WalSyncer::Open(options.path.string() + "-wal",
-                                  options.wal_sync != nullptr ? options.wal_sync : ::fdatasync);
+    auto opened = WalSyncer::Open(
+        options.path.string() + "-wal", options.wal_sync != nullptr ? options.wal_sync : ::fdatasync,
+        options.metrics == nullptr
+            ? nullptr
+            : &options.metrics->GetHistogram(
+                  "openadcs_db_commit_fsync_seconds",
+                  "Duration of each group commit's fdatasync of the CA database's WAL.",
+                  metrics::LatencyBuckets()));
     if (!opened.ok()) return opened.status();
     syncer = std::move(opened).value();
   }

@@ -11,10 +11,11 @@
 
 namespace openadcs::db {
 Result<std::unique_ptr<WalSyncer>> WalSyncer::Open(const std::filesystem::path& wal,
-                                                   SyncFunction sync) {
+                                                   SyncFunction sync,
+                                                   metrics::Histogram* fsync_seconds) {
   int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return Status::IOErrorFromErrno("open " + wal.string());
-  std::unique_ptr<WalSyncer> syncer(new WalSyncer(wal, fd, sync));
+  std::unique_ptr<WalSyncer> syncer(new WalSyncer(wal, fd, sync, fsync_seconds));
   int dir = ::open(wal.parent_path().empty() ? "." : wal.parent_path().c_str(),
                    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) return Status::IOErrorFromErrno("open " + wal.parent_path().string());
@@ -49,7 +50,9 @@ Status WalSyncer::WaitDurable(std::uint64_t number) {
     // Every commit noted so far has written its frames: this sync covers them.
     const std::uint64_t covered = committed_;
     lock.unlock();
+    const auto start = std::chrono::steady_clock::now();
     Status synced = SyncFile();
+    if (fsync_seconds_ != nullptr) fsync_seconds_->ObserveSince(start);
     lock.lock();
     syncing_ = false;
     if (synced.ok()) {

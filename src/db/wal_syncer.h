@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "openadcs/util/metrics.h"
 #include "openadcs/util/status.h"
 
 namespace openadcs::db {
@@ -38,8 +39,10 @@ class WalSyncer {
   // `wal` is the database path with "-wal" appended. Opens it (the file
   // exists once the database is in WAL mode and has been read) and syncs
   // its directory once, so that the file itself survives a power loss.
+  // `fsync_seconds`, if not null, observes each fdatasync's duration.
   static Result<std::unique_ptr<WalSyncer>> Open(const std::filesystem::path& wal,
-                                                 SyncFunction sync = ::fdatasync);
+                                                 SyncFunction sync = ::fdatasync,
+                                                 metrics::Histogram* fsync_seconds = nullptr);
   ~WalSyncer();
   WalSyncer(const WalSyncer&) = delete;
   WalSyncer& operator=(const WalSyncer&) = delete;
@@ -51,8 +54,8 @@ class WalSyncer {
   Status WaitDurable(std::uint64_t number);
 
  private:
-  WalSyncer(std::filesystem::path wal, int fd, SyncFunction sync)
-      : wal_(std::move(wal)), fd_(fd), sync_(sync) {}
+  WalSyncer(std::filesystem::path wal, int fd, SyncFunction sync, metrics::Histogram* fsync_seconds)
+      : wal_(std::move(wal)), fd_(fd), sync_(sync), fsync_seconds_(fsync_seconds) {}
   // fdatasync of the -wal file, reopening it first if its inode changed.
   // REQUIRES: syncing_ set by the caller, mu_ not held.
   Status SyncFile();
@@ -60,6 +63,7 @@ class WalSyncer {
   const std::filesystem::path wal_;
   int fd_;  // used only by the caller that set syncing_
   const SyncFunction sync_;
+  metrics::Histogram* const fsync_seconds_;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -436,7 +436,9 @@ class LdapTemplateSourceImpl final : public LdapTemplateSource {
     state_.last_change = Now();
   }
 
+  // The status file and the gauges: what an operator sees of the link.
   void WriteStatusLocked() const {
+    PublishMetricsLocked();
     if (options_.status_file.empty()) return;
     const std::string text = fmt::format(
         "# openadcsd directory state; snapshot age = now - snapshot_time\n"
@@ -447,6 +449,23 @@ class LdapTemplateSourceImpl final : public LdapTemplateSource {
         state_.last_error, Now());
     Status written = ReplaceFile(options_.status_file, text, kStatusFileMode);
     if (!written.ok()) spdlog::error("directory status not written: {}", written.message());
+  }
+
+  void PublishMetricsLocked() const {
+    if (options_.metrics == nullptr) return;
+    metrics::Registry& m = *options_.metrics;
+    m.GetGauge("openadcs_directory_connected",
+               "1 while the template source is connected to the directory, else 0.")
+        .Set(state_.connected ? 1 : 0);
+    for (const std::string_view kind : {"rfc4533", "ad", "none"}) {
+      m.GetGauge("openadcs_directory_notification",
+                 "1 for the change notification the directory link uses (all 0 while "
+                 "disconnected).",
+                 {{"kind", std::string(kind)}})
+          .Set(state_.connected && state_.notification == kind ? 1 : 0);
+    }
+    m.GetGauge("openadcs_directory_templates", "Templates in the snapshot served.")
+        .Set(static_cast<double>(state_.templates));
   }
 
   void Wake() const {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "openadcs/rpc/verification_trailer.h"
+#include "openadcs/util/log_context.h"
 
 namespace openadcs::rpc {
 namespace {
@@ -25,6 +26,9 @@ bool IsProtectedLevel(auth::AuthLevel level) {
 
 CallResult DispatchedCall::Run() {
   context.client = identity ? &*identity : nullptr;
+  // Every line logged during the call can then name whom it was for.
+  const LogContext who{context.ClientName(), context.peer_address, context.connection_id};
+  const ScopedLogContext scoped(who);
   return handler->Call(context, opnum, stub);
 }
 

@@ -63,6 +63,7 @@ struct Shared {
   std::map<std::uint64_t, std::weak_ptr<Connection>> conns;  // GUARDED_BY(mu)
   std::map<std::string, std::size_t> per_peer;               // GUARDED_BY(mu)
   std::uint64_t next_connection_id = 1;                      // GUARDED_BY(mu)
+  metrics::Gauge* connections = nullptr;                     // with options.metrics
 };
 
 // Raises `peak` to `value` when above it.
@@ -70,6 +71,19 @@ void RaisePeak(std::atomic<std::uint64_t>& peak, std::uint64_t value) {
   std::uint64_t seen = peak.load();
   while (value > seen && !peak.compare_exchange_weak(seen, value)) {
   }
+}
+
+// The call's duration in openadcs_rpc_call_duration_seconds.
+void ObserveCall(const ServerOptions& options, const DispatchedCall& call,
+                 std::chrono::steady_clock::time_point start) {
+  if (options.metrics == nullptr) return;
+  options.metrics
+      ->GetHistogram("openadcs_rpc_call_duration_seconds",
+                     "Duration of RPC calls from dispatch to result, by interface and opnum.",
+                     metrics::LatencyBuckets(),
+                     {{"interface", call.handler->syntax().uuid.ToString()},
+                      {"opnum", std::to_string(call.opnum)}})
+      .ObserveSince(start);
 }
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -175,7 +189,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     RaisePeak(shared_->state.counters.peak_queued_reply_bytes, queued_bytes_);
     for (DispatchedCall& call : out.calls) {
       asio::post(shared_->pool, [self = shared_from_this(), call = std::move(call)]() mutable {
+        const auto start = std::chrono::steady_clock::now();
         CallResult result = call.Run();
+        ObserveCall(self->shared_->state.options, call, start);
         const std::uint32_t id = call.call_id;
         Strand strand = self->strand_;
         // The connection travels back to its strand, so its last reference
@@ -270,6 +286,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     shared_->conns.erase(id_);
     auto peer = shared_->per_peer.find(peer_);
     if (peer != shared_->per_peer.end() && --peer->second == 0) shared_->per_peer.erase(peer);
+    if (shared_->connections != nullptr)
+      shared_->connections->Set(static_cast<double>(shared_->conns.size()));
   }
 
   std::shared_ptr<Shared> shared_;
@@ -347,6 +365,8 @@ void Accept(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Listene
                         info.local_port);
           conn = std::make_shared<Connection>(shared, listener->io, std::move(socket), info);
           shared->conns[info.id] = conn;
+          if (shared->connections != nullptr)
+            shared->connections->Set(static_cast<double>(shared->conns.size()));
         }
       }
       if (conn) conn->Start();
@@ -429,6 +449,10 @@ Result<std::unique_ptr<Server>> Server::Create(
   auto shared = std::make_shared<Shared>(options.worker_threads);
   shared->state.options = options;
   shared->state.acceptors = std::move(acceptors);
+  if (options.metrics != nullptr) {
+    shared->connections =
+        &options.metrics->GetGauge("openadcs_rpc_connections", "RPC connections open now.");
+  }
   return std::unique_ptr<Server>(new Server(std::make_unique<Impl>(io, std::move(shared))));
 }
 

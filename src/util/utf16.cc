@@ -36,37 +36,43 @@ Result<std::string> Utf16ToUtf8(std::u16string_view s) {
   return out;
 }
 
+std::optional<std::pair<char32_t, std::size_t>> DecodeUtf8At(std::string_view s, std::size_t at) {
+  const auto b0 = static_cast<std::uint8_t>(s[at]);
+  std::size_t len = 0;
+  char32_t c = 0;
+  char32_t min = 0;
+  if (b0 < 0x80) {
+    len = 1, c = b0;
+  } else if ((b0 & 0xE0) == 0xC0) {
+    len = 2, c = b0 & 0x1Fu, min = 0x80;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3, c = b0 & 0x0Fu, min = 0x800;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4, c = b0 & 0x07u, min = 0x10000;
+  } else {
+    return std::nullopt;
+  }
+  if (len > s.size() - at) return std::nullopt;
+  for (std::size_t k = 1; k < len; ++k) {
+    const auto b = static_cast<std::uint8_t>(s[at + k]);
+    if ((b & 0xC0) != 0x80) return std::nullopt;
+    c = (c << 6) | (b & 0x3Fu);
+  }
+  if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return std::nullopt;
+  return std::pair(c, len);
+}
+
 Result<std::u16string> Utf8ToUtf16(std::string_view s) {
   std::u16string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
-    auto b0 = static_cast<std::uint8_t>(s[i]);
-    std::size_t len = 0;
-    char32_t c = 0;
-    char32_t min = 0;
-    if (b0 < 0x80) {
-      len = 1, c = b0;
-    } else if ((b0 & 0xE0) == 0xC0) {
-      len = 2, c = b0 & 0x1Fu, min = 0x80;
-    } else if ((b0 & 0xF0) == 0xE0) {
-      len = 3, c = b0 & 0x0Fu, min = 0x800;
-    } else if ((b0 & 0xF8) == 0xF0) {
-      len = 4, c = b0 & 0x07u, min = 0x10000;
-    } else {
-      return Status::InvalidArgument("UTF-8: invalid lead byte at " + std::to_string(i));
+    const auto decoded = DecodeUtf8At(s, i);
+    if (!decoded) {
+      return Status::InvalidArgument(
+          "UTF-8: invalid, truncated, overlong, surrogate or out-of-range sequence at " +
+          std::to_string(i));
     }
-    if (len > s.size() - i) return Status::InvalidArgument("UTF-8: truncated sequence");
-    for (std::size_t k = 1; k < len; ++k) {
-      auto b = static_cast<std::uint8_t>(s[i + k]);
-      if ((b & 0xC0) != 0x80) {
-        return Status::InvalidArgument("UTF-8: invalid continuation at " + std::to_string(i + k));
-      }
-      c = (c << 6) | (b & 0x3Fu);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-      return Status::InvalidArgument("UTF-8: overlong, surrogate or out-of-range code point at " +
-                                     std::to_string(i));
-    }
+    char32_t c = decoded->first;
     if (c >= 0x10000) {
       c -= 0x10000;
       out.push_back(static_cast<char16_t>(0xD800 + (c >> 10)));
@@ -74,7 +80,7 @@ Result<std::u16string> Utf8ToUtf16(std::string_view s) {
     } else {
       out.push_back(static_cast<char16_t>(c));
     }
-    i += len;
+    i += decoded->second;
   }
   return out;
 }

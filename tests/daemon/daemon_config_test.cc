@@ -275,6 +275,40 @@ TEST(DaemonConfigTest, ChoicesAreChecked) {
   EXPECT_EQ(none->policy.enrollee_subject_sid, ca::EnrolleeSubjectSid::kNone);
 }
 
+TEST(DaemonConfigTest, MetricsAndLogFormat) {
+  Result<DaemonConfig> defaults = ParseConfig("", "t");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults->metrics.enabled());
+  EXPECT_FALSE(defaults->metrics.allow_remote);
+  EXPECT_EQ(defaults->log.format, "text");
+
+  Result<DaemonConfig> set =
+      ParseConfig("[metrics]\nlisten = \"127.0.0.1:9464\"\n[log]\nformat = \"JSON\"\n", "t");
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_TRUE(set->metrics.enabled());
+  EXPECT_EQ(set->metrics.listen, "127.0.0.1:9464");
+  EXPECT_EQ(set->log.format, "json");
+  Result<DaemonConfig> v6 = ParseConfig("[metrics]\nlisten = \"[::1]:0\"\n", "t");
+  ASSERT_TRUE(v6.ok()) << v6.status().ToString();
+  Result<DaemonConfig> remote =
+      ParseConfig("[metrics]\nlisten = \"0.0.0.0:9464\"\nallow_remote = true\n", "t");
+  ASSERT_TRUE(remote.ok()) << remote.status().ToString();
+  EXPECT_TRUE(remote->metrics.allow_remote);
+
+  EXPECT_THAT(ParseError("[metrics]\nlisten = \"0.0.0.0:9464\"\n").message(),
+              HasSubstr("metrics.listen: 0.0.0.0 is not a loopback address"));
+  EXPECT_THAT(ParseError("[metrics]\nlisten = \"localhost:9464\"\n").message(),
+              HasSubstr("is not an IP address"));
+  EXPECT_THAT(ParseError("[metrics]\nlisten = \"127.0.0.1\"\n").message(),
+              HasSubstr("metrics.listen"));
+  EXPECT_THAT(ParseError("[metrics]\nlisten = \"127.0.0.1:65536\"\n").message(),
+              HasSubstr("the port is not 0-65535"));
+  EXPECT_THAT(ParseError("[metrics]\nlisten = \"::1:9464\"\n").message(), HasSubstr("in brackets"));
+  EXPECT_THAT(ParseError("[metrics]\nport = 9464\n").message(), HasSubstr("metrics.port"));
+  EXPECT_THAT(ParseError("[log]\nformat = \"xml\"\n").message(),
+              HasSubstr("log.format: \"xml\" is not one of text, json"));
+}
+
 TEST(DaemonConfigTest, IdentityLookupIsOnWhenTheDirectoryIsSet) {
   Result<DaemonConfig> defaults = ParseConfig("", "t");
   ASSERT_TRUE(defaults.ok());
@@ -446,6 +480,8 @@ TEST(DaemonConfigTest, TheShippedExampleParses) {
   EXPECT_EQ(config->crl.period_hours, defaults.crl.period_hours);
   EXPECT_EQ(config->crl.publish_path, defaults.crl.publish_path);
   EXPECT_EQ(config->log.level, defaults.log.level);
+  EXPECT_EQ(config->log.format, defaults.log.format);
+  EXPECT_EQ(config->metrics.listen, defaults.metrics.listen);
   EXPECT_EQ(config->rpc.ntlm_verifier, defaults.rpc.ntlm_verifier);
   EXPECT_EQ(config->rpc.dns_domain_name, defaults.rpc.dns_domain_name);
   EXPECT_EQ(config->directory.identity_lookup, defaults.directory.identity_lookup);

@@ -200,14 +200,27 @@ TEST_F(LdapTemplateSourceTest, GarbageTemplateIsSkippedWithALogLine) {
 }
 
 TEST_F(LdapTemplateSourceTest, OutageKeepsServingAndPicksUpChangesMadeMeanwhile) {
-  std::unique_ptr<LdapTemplateSource> source = Open(Options());
+  metrics::Registry metrics;
+  LdapTemplateSourceOptions options = Options();
+  options.metrics = &metrics;
+  std::unique_ptr<LdapTemplateSource> source = Open(options);
   ASSERT_NE(source, nullptr);
   const std::uint64_t before = source->State().generation;
+  const auto gauge = [&](const char* name, metrics::Labels labels = {}) {
+    return metrics.GetGauge(name, "", labels).value();
+  };
+  ASSERT_TRUE(source->WaitForConnected(true, kChangeTimeout));
+  EXPECT_EQ(gauge("openadcs_directory_connected"), 1);
+  EXPECT_EQ(gauge("openadcs_directory_notification", {{"kind", "rfc4533"}}), 1);
+  EXPECT_EQ(gauge("openadcs_directory_notification", {{"kind", "ad"}}), 0);
+  EXPECT_EQ(gauge("openadcs_directory_templates"), static_cast<double>(kSampleNames.size()));
 
   ASSERT_TRUE(server_->Stop());
   ASSERT_TRUE(source->WaitForConnected(false, kChangeTimeout));
   EXPECT_EQ(source->Current()->templates().size(), kSampleNames.size());
   EXPECT_THAT(testing::ReadTextFile(dir_.path() / "directory.status"), HasSubstr("connected=no"));
+  EXPECT_EQ(gauge("openadcs_directory_connected"), 0);
+  EXPECT_EQ(gauge("openadcs_directory_notification", {{"kind", "rfc4533"}}), 0);
 
   ASSERT_EQ(
       server_->ModifyOffline(ReplaceLine(TemplateDn("WebServer"), "msPKI-Enrollment-Flag", "2")),

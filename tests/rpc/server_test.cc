@@ -1,5 +1,6 @@
 #include "openadcs/rpc/server.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <array>
@@ -223,6 +224,7 @@ class ServerTest : public ::testing::Test {
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
       boost::asio::make_work_guard(io_)};
   std::thread thread_;
+  metrics::Registry metrics_;  // outlives server_, which TearDown destroys
   std::unique_ptr<Server> server_;
   std::uint16_t port_ = 0;
   std::shared_ptr<EchoHandler> echo_a_ =
@@ -303,6 +305,33 @@ TEST_F(ServerTest, UnauthenticatedCallsAndAlterContext) {
 
   EXPECT_EQ(server_->endpoints().size(), 2u);
   EXPECT_EQ(server_->endpoints()[0].port, port_);
+}
+
+TEST_F(ServerTest, MetricsCountConnectionsAndTimeCalls) {
+  ServerOptions options;
+  options.metrics = &metrics_;
+  Start(options);
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Result<Binding> b = ch->Bind(InterfaceB());
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(metrics_.GetGauge("openadcs_rpc_connections", "").value(), 1);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(ch->Call(*b, kEcho, Bytes{1}).ok());
+  ASSERT_TRUE(ch->Call(*b, kFaults, U32(0x80094004)).ok());
+  // Observed before the response is sent: no waiting needed.
+  const std::string iface = InterfaceB().uuid.ToString();
+  const auto count = [&](std::uint16_t opnum) {
+    return metrics_
+        .GetHistogram("openadcs_rpc_call_duration_seconds", "", metrics::LatencyBuckets(),
+                      {{"interface", iface}, {"opnum", std::to_string(opnum)}})
+        .snapshot()
+        .count;
+  };
+  EXPECT_EQ(count(kEcho), 3u);
+  EXPECT_EQ(count(kFaults), 1u);
+  EXPECT_THAT(metrics_.RenderText(),
+              ::testing::HasSubstr("openadcs_rpc_call_duration_seconds_count{interface=\"" + iface +
+                                   "\",opnum=\"" + std::to_string(kEcho) + "\"} 3\n"));
 }
 
 TEST_F(ServerTest, UnknownInterfaceIsRejected) {

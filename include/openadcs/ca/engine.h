@@ -24,6 +24,7 @@
 #include "openadcs/pki/ca_identity.h"
 #include "openadcs/pki/request_parser.h"
 #include "openadcs/util/bytes.h"
+#include "openadcs/util/metrics.h"
 #include "openadcs/util/status.h"
 
 namespace openadcs::ca {
@@ -116,6 +117,9 @@ struct EngineOptions {
   // FQDN (CR_PROP_DNSNAME; empty: not configured) and OCSP URLs.
   std::string dns_name;
   std::vector<std::string> ocsp_urls;
+  // openadcs_ca_requests_total by outcome (issued, pending, denied, failed)
+  // for each new request Submit answers; null: none. Must outlive the engine.
+  metrics::Registry* metrics = nullptr;
 };
 
 // What Request / Request2 / CertServerRequest return (MS-WCCE 3.2.1.4.2.1).
@@ -342,6 +346,7 @@ class Engine {
 
  private:
   class Impl;
+  metrics::Registry* const metrics_;
   std::unique_ptr<Impl> impl_;
 };
 

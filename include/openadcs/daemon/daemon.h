@@ -28,11 +28,13 @@
 #include "openadcs/ca/ca_security.h"
 #include "openadcs/ca/engine.h"
 #include "openadcs/daemon/daemon_config.h"
+#include "openadcs/daemon/metrics_server.h"
 #include "openadcs/daemon/rpc_endpoints.h"
 #include "openadcs/db/ca_store.h"
 #include "openadcs/directory/identity_lookup.h"
 #include "openadcs/directory/template_source.h"
 #include "openadcs/pki/ca_identity.h"
+#include "openadcs/util/metrics.h"
 #include "openadcs/util/status.h"
 
 namespace openadcs::daemon {
@@ -58,6 +60,11 @@ class Daemon {
   // it on the calling thread only.
   boost::asio::io_context& io_context() { return io_; }
   ca::Engine& engine() { return *engine_; }
+  std::uint16_t epm_port() const { return rpc_->epm_port(); }
+  // The [metrics] endpoint's port; 0 when it is off.
+  std::uint16_t metrics_port() const {
+    return metrics_server_ != nullptr ? metrics_server_->port() : 0;
+  }
 
   // Installs the signal handlers and the CRL timer, notifies READY=1 and
   // runs the loop until SIGTERM or SIGINT has been handled, or the database
@@ -71,12 +78,16 @@ class Daemon {
   // which may not be there yet (Create) or any more (destruction).
   struct DiskFailureRelay;
 
-  Daemon(const DaemonConfig& config, std::shared_ptr<DiskFailureRelay> disk_failure_relay,
+  Daemon(const DaemonConfig& config, std::unique_ptr<metrics::Registry> metrics,
+         std::shared_ptr<DiskFailureRelay> disk_failure_relay,
          std::unique_ptr<RpcEndpoints> rpc, std::unique_ptr<pki::CaIdentity> identity,
          std::unique_ptr<db::CaStore> store, std::unique_ptr<ca::CaSecurity> security,
          std::unique_ptr<directory::TemplateSource> templates,
          std::unique_ptr<directory::IdentityLookup> identity_lookup);
 
+  // The [metrics] endpoint and the gauges read when it is scraped; nothing
+  // when it is off. Errors: the address cannot be bound.
+  Status StartMetrics();
   void LogStartup() const;
   void LogTemplates() const;
   std::string StatusText() const;
@@ -106,6 +117,8 @@ class Daemon {
   std::chrono::seconds next_delta_crl_delay_{0};
   std::shared_ptr<DiskFailureRelay> disk_failure_relay_;
   Status disk_failure_;  // set on the loop; what Run returns
+  // First: every component may hold its metrics until it is destroyed.
+  std::unique_ptr<metrics::Registry> metrics_;
   // Declared before the engine, which holds references to them.
   std::unique_ptr<pki::CaIdentity> identity_;
   std::unique_ptr<db::CaStore> store_;
@@ -119,6 +132,8 @@ class Daemon {
   boost::asio::steady_timer delta_crl_timer_;
   // Last: its server runs on io_ and calls into the engine.
   std::unique_ptr<RpcEndpoints> rpc_;
+  // Null when [metrics] is off; destroyed first: it reads the store.
+  std::unique_ptr<MetricsServer> metrics_server_;
 };
 
 }  // namespace openadcs::daemon

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "openadcs/auth/security_context.h"
@@ -232,6 +233,23 @@ struct SecurityConfig {
 
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
+  // "text" (spdlog's pattern) or "json" (one JSON object per line, for
+  // SIEMs; see daemon/json_log.h).
+  std::string format = "text";
+};
+
+// [metrics]: the Prometheus text endpoint (GET /metrics over HTTP/1.1).
+// Off while `listen` is empty.
+struct MetricsConfig {
+  // "127.0.0.1:9464", "[::1]:9464"; port 0 picks a free one. A literal
+  // address, not a name.
+  std::string listen;
+  // Without it, `listen` must be a loopback address: the endpoint has no
+  // authentication, and what it shows (request rates, link states) is for
+  // the host's own scraper or a local proxy.
+  bool allow_remote = false;
+
+  bool enabled() const { return !listen.empty(); }
 };
 
 // A default-constructed DaemonConfig is the embedded default.
@@ -247,6 +265,7 @@ struct DaemonConfig {
   DcomConfig dcom;
   SecurityConfig security;
   LogConfig log;
+  MetricsConfig metrics;
 };
 
 // The [directory] URIs over which a bind (and every answer) would cross the
@@ -275,6 +294,10 @@ struct ConfigOverrides {
 // Applies `overrides` to `config`, making relative paths absolute against the
 // working directory. Errors: InvalidArgument naming the option.
 Status ApplyOverrides(const ConfigOverrides& overrides, DaemonConfig& config);
+
+// The address and port of [metrics] listen ("a.b.c.d:port" or
+// "[v6]:port"). Errors: InvalidArgument saying what is wrong.
+Result<std::pair<std::string, std::uint16_t>> SplitListenAddress(std::string_view listen);
 
 // True for the log level names [log] level accepts.
 bool IsLogLevelName(std::string_view name);

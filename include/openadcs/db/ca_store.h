@@ -88,6 +88,8 @@ class CaStore {
   // serial: lower-case hex as in CertificateColumns::serial_number.
   virtual Result<RequestRecord> GetRequestBySerial(const std::string& serial) = 0;
   virtual Result<std::vector<RequestRecord>> ListRequests(const RequestQuery& query) = 0;
+  // How many requests have `disposition` (the pending queue's length).
+  virtual Result<std::uint64_t> CountRequests(Disposition disposition) = 0;
 
   // For the per-requester quotas: the requests whose CallerName is
   // `caller_name` (ASCII case-insensitively) submitted at or after `since`.

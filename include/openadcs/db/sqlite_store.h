@@ -10,6 +10,7 @@
 #include <string>
 
 #include "openadcs/db/ca_store.h"
+#include "openadcs/util/metrics.h"
 #include "openadcs/util/status.h"
 
 namespace openadcs::db {
@@ -46,6 +47,9 @@ struct SqliteStoreOptions {
   // (null: fdatasync).
   std::string vfs{};
   int (*wal_sync)(int fd) = nullptr;
+  // openadcs_db_commit_fsync_seconds (each group commit's fdatasync); null:
+  // none. Must outlive the store.
+  metrics::Registry* metrics = nullptr;
 };
 
 // The schema version this build writes; older files are migrated on open,

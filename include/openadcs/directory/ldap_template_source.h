@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "openadcs/directory/template_source.h"
+#include "openadcs/util/metrics.h"
 #include "openadcs/util/status.h"
 
 namespace openadcs::directory {
@@ -84,6 +85,10 @@ struct LdapTemplateSourceOptions {
   // Empty: no disk snapshot / no status file.
   std::filesystem::path snapshot_file;
   std::filesystem::path status_file;
+  // The link's state as gauges, updated with the status file:
+  // openadcs_directory_connected, openadcs_directory_notification{kind} and
+  // openadcs_directory_templates. Null: none. Must outlive the source.
+  metrics::Registry* metrics = nullptr;
 };
 
 // What an operator (and a test) can learn about the directory link.

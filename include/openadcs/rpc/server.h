@@ -29,6 +29,7 @@
 
 #include "openadcs/auth/security_context.h"
 #include "openadcs/rpc/interface.h"
+#include "openadcs/util/metrics.h"
 #include "openadcs/util/status.h"
 
 namespace openadcs::rpc {
@@ -80,6 +81,10 @@ struct ServerOptions {
   // shares among the calls waiting: more threads than cores keep the cores
   // busy meanwhile.
   std::size_t worker_threads = 16;
+  // openadcs_rpc_connections (open now) and openadcs_rpc_call_duration_seconds
+  // (per interface UUID and opnum, from dispatch to result); null: none.
+  // Must outlive the server.
+  metrics::Registry* metrics = nullptr;
 
   Status Validate() const;
 };

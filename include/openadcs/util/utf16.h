@@ -5,10 +5,13 @@
 #ifndef OPENADCS_UTIL_UTF16_H_
 #define OPENADCS_UTIL_UTF16_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/status.h"
@@ -17,6 +20,11 @@ namespace openadcs {
 
 Result<std::string> Utf16ToUtf8(std::u16string_view s);
 Result<std::u16string> Utf8ToUtf16(std::string_view s);
+
+// The code point of the UTF-8 sequence starting at s[at] (at < s.size()) and
+// its length in bytes; nullopt when the sequence is not well-formed (bad lead
+// or continuation byte, truncated, overlong, a surrogate, above U+10FFFF).
+std::optional<std::pair<char32_t, std::size_t>> DecodeUtf8At(std::string_view s, std::size_t at);
 
 // UTF-16LE bytes (e.g. a CERTTRANSBLOB's pb) to code units; fails on an odd
 // length. Trailing NULs are dropped: blobs count their terminator in cb.
