@@ -201,14 +201,16 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
         "cleartext, and whoever is on the path can read and change templates and identities",
         cleartext.empty() ? "" : fmt::format(" to {}", fmt::join(cleartext, ", ")));
   }
-  Result<std::unique_ptr<directory::TemplateSource>> templates = OpenTemplateSource(config, metrics.get());
+  Result<std::unique_ptr<directory::TemplateSource>> templates =
+      OpenTemplateSource(config, metrics.get());
   if (!templates.ok()) return templates.status();
   Result<std::unique_ptr<directory::IdentityLookup>> lookup = OpenIdentityLookup(config);
   if (!lookup.ok()) return lookup.status();
 
-  std::unique_ptr<Daemon> daemon(new Daemon(
-      config, std::move(metrics), relay, std::move(rpc).value(), std::move(identity).value(), std::move(store).value(),
-      std::move(security).value(), std::move(templates).value(), std::move(lookup).value()));
+  std::unique_ptr<Daemon> daemon(
+      new Daemon(config, std::move(metrics), relay, std::move(rpc).value(),
+                 std::move(identity).value(), std::move(store).value(), std::move(security).value(),
+                 std::move(templates).value(), std::move(lookup).value()));
   relay->Attach(daemon.get());
   daemon->LogStartup();
   OPENADCS_RETURN_IF_ERROR(daemon->PublishCrlAtStart());

@@ -951,7 +951,8 @@ Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& optio
   std::unique_ptr<WalSyncer> syncer;
   if (options.synchronous_full) {
     auto opened = WalSyncer::Open(
-        options.path.string() + "-wal", options.wal_sync != nullptr ? options.wal_sync : ::fdatasync,
+        options.path.string() + "-wal",
+        options.wal_sync != nullptr ? options.wal_sync : ::fdatasync,
         options.metrics == nullptr
             ? nullptr
             : &options.metrics->GetHistogram(

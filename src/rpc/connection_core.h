@@ -9,8 +9,8 @@
 #ifndef OPENADCS_RPC_CONNECTION_CORE_H_
 #define OPENADCS_RPC_CONNECTION_CORE_H_
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>

@@ -79,9 +79,9 @@ class Daemon {
   struct DiskFailureRelay;
 
   Daemon(const DaemonConfig& config, std::unique_ptr<metrics::Registry> metrics,
-         std::shared_ptr<DiskFailureRelay> disk_failure_relay,
-         std::unique_ptr<RpcEndpoints> rpc, std::unique_ptr<pki::CaIdentity> identity,
-         std::unique_ptr<db::CaStore> store, std::unique_ptr<ca::CaSecurity> security,
+         std::shared_ptr<DiskFailureRelay> disk_failure_relay, std::unique_ptr<RpcEndpoints> rpc,
+         std::unique_ptr<pki::CaIdentity> identity, std::unique_ptr<db::CaStore> store,
+         std::unique_ptr<ca::CaSecurity> security,
          std::unique_ptr<directory::TemplateSource> templates,
          std::unique_ptr<directory::IdentityLookup> identity_lookup);
 
