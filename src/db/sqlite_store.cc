@@ -488,14 +488,8 @@ Result<std::uint64_t> SqliteStore::StoredBytesOf(const std::string& caller_name)
 
 Result<std::uint64_t> SqliteStore::CountRequests(Disposition disposition) {
   std::lock_guard lock(read_mu_);
-  Result<Statement> st = read_conn_->Prepare("SELECT COUNT(*) FROM request WHERE disposition = ?1");
-  if (!st.ok()) return st.status();
-  st->Bind(1, static_cast<std::int64_t>(disposition));
-  Result<bool> row = st->Step();
-  if (!row.ok()) return row.status();
-  std::int64_t count = 0;
-  if (*row) OPENADCS_RETURN_IF_ERROR(st->Column(0).Get(count));
-  return static_cast<std::uint64_t>(count);
+  return SelectCount("SELECT count(*) FROM request WHERE disposition = ?1",
+                     [&](Statement& st) { st.Bind(1, static_cast<std::int64_t>(disposition)); });
 }
 
 Status SqliteStore::PutExtension(const ExtensionRow& row, Disposition required,
