@@ -1,18 +1,16 @@
 #include "enroll_bench_support.h"
 
 #include <openssl/pem.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <algorithm>
-#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <optional>
-#include <thread>
 
 #include "openadcs/auth/user_file.h"
-#include "testing/pki.h"
 
 namespace openadcs::bench {
 namespace {
@@ -26,14 +24,6 @@ constexpr std::chrono::seconds kStartTimeout{120};
 constexpr std::chrono::seconds kStopTimeout{30};
 
 }  // namespace
-
-double Seconds(Clock::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
-
-Clock::duration FromSeconds(double seconds) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-}
 
 Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions& options) {
   Daemon d;
@@ -50,6 +40,10 @@ Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions
   if (options.officer) OPENADCS_RETURN_IF_ERROR(users->Add(kDomain, kOfficerUser, kPassword));
   OPENADCS_RETURN_IF_ERROR(users->Save());
 
+  const std::filesystem::path templates = dir / "templates";
+  OPENADCS_RETURN_IF_ERROR(WriteBenchTemplates(
+      std::filesystem::path(OPENADCS_SOURCE_DIR) / "config/templates", templates));
+
   const std::filesystem::path config = dir / "openadcsd.toml";
   std::ofstream out(config);
   out << "[ca]\nsubject = \"CN=" << kCaName << "\"\nkey_algorithm = \"" << options.key_algorithm
@@ -58,11 +52,12 @@ Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions
          // One account makes every request: no per-requester quotas.
          "[policy]\nmax_requests_per_hour = 0\nmax_stored_bytes = 0\n"
          "[templates]\nsource = \"ldif\"\ndirectory = \""
-      << OPENADCS_SOURCE_DIR
-      << "/config/templates\"\n"
+      << templates.string()
+      << "\"\n"
          "[rpc]\naddress = \"127.0.0.1\"\nepm_port = 0\nicpr_port = 0\n"
          "netbios_domain_name = \""
-      << kDomain << "\"\n";
+      << kDomain << "\"\nmax_connections = " << kMaxBenchConnections
+      << "\nmax_connections_per_peer = " << kMaxBenchConnections << "\n";
   if (options.worker_threads > 0) out << "worker_threads = " << options.worker_threads << "\n";
   if (options.dcom) out << "[dcom]\nport = 0\n";
   if (options.officer) {
@@ -70,6 +65,14 @@ Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions
   }
   out.close();
   if (!out) return Status::IOError("cannot write " + config.string());
+
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &files) != 0) {
+      return Status::Unavailable("cannot raise the open-file limit");
+    }
+  }
 
   d.notify = std::make_unique<testing::NotifySocket>(dir / "notify");
   if (!d.notify->ok()) return Status::IOError("cannot bind the notify socket");
@@ -120,47 +123,6 @@ Result<ossl::PKeyPtr> LoadPrivateKey(const std::filesystem::path& path) {
   ossl::PKeyPtr key(PEM_read_PrivateKey(file.get(), nullptr, nullptr, nullptr));
   if (!key) return Status::Corruption("no private key in " + path.string());
   return key;
-}
-
-Result<double> SigningRate(EVP_PKEY* key, int threads, Clock::duration budget) {
-  const std::vector<unsigned char> tbs(1000, 0x5A);
-  std::atomic<long> count{0};
-  std::atomic<bool> failed{false};
-  const Clock::time_point start = Clock::now();
-  const Clock::time_point deadline = start + budget;
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      std::vector<unsigned char> sig(static_cast<std::size_t>(EVP_PKEY_get_size(key)));
-      long mine = 0;
-      while (Clock::now() < deadline) {
-        ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
-        std::size_t len = sig.size();
-        if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
-            EVP_DigestSign(ctx.get(), sig.data(), &len, tbs.data(), tbs.size()) != 1) {
-          failed = true;
-          return;
-        }
-        ++mine;
-      }
-      count += mine;
-    });
-  }
-  for (std::thread& th : pool) th.join();
-  if (failed) return Status::Internal("EVP_DigestSign failed");
-  return static_cast<double>(count.load()) / Seconds(Clock::now() - start);
-}
-
-std::vector<Bytes> MakeCsrs(int count) {
-  std::vector<ossl::PKeyPtr> keys;
-  for (int i = 0; i < 8; ++i) keys.push_back(testing::MakeRsaKey(2048));
-  std::vector<Bytes> csrs;
-  for (int i = 0; i < count; ++i) {
-    const std::string cn = "bench" + std::to_string(i) + ".example.com";
-    csrs.push_back(testing::MakeCsrDer(keys[static_cast<std::size_t>(i) % keys.size()].get(),
-                                       {{{"CN", cn}}, {}, {}}));
-  }
-  return csrs;
 }
 
 bool Tally::Record(const Result<client::EnrollResult>& r, Clock::time_point since) {

@@ -1,20 +1,19 @@
-// What the enrollment benchmarks (icpr_enroll, dcom_enroll) share: the
-// release openadcsd started as a child with a temp state directory, the user
-// they enroll as, their CSRs, the CA key's raw signing rate to compare with,
-// and the tally of enrollments. Each bench keeps only how it drives the
-// clients and what it prints.
+// What the enrollment benchmarks (icpr_enroll, dcom_enroll, admin_approval)
+// share: the release openadcsd started as a child with a temp state
+// directory, the user they enroll as, the CA key for their crypto floor
+// (crypto_floor.h: their CSRs and the reference rate) and the tally of
+// enrollments. Each bench keeps only how it drives the clients and what it
+// prints.
 #ifndef OPENADCS_BENCH_ENROLL_BENCH_SUPPORT_H_
 #define OPENADCS_BENCH_ENROLL_BENCH_SUPPORT_H_
 
-#include <openssl/evp.h>
-
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "crypto_floor.h"
 #include "openadcs/client/cert_passage_client.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/openssl.h"
@@ -23,15 +22,13 @@
 
 namespace openadcs::bench {
 
-using Clock = std::chrono::steady_clock;
-
 inline constexpr const char* kCaName = "openadcs Bench CA";
 // Requests for the auto-issue template as PKCS#10, so every one is issued.
 inline constexpr const char* kAttributes = "CertificateTemplate:AutoIssueSubject";
 inline constexpr std::uint32_t kCrInPkcs10 = 0x100;
-
-double Seconds(Clock::duration d);
-Clock::duration FromSeconds(double seconds);
+// [rpc] max_connections and max_connections_per_peer of the bench's daemon:
+// room for 1,024 clients holding an activation and an object connection each.
+inline constexpr int kMaxBenchConnections = 4096;
 
 struct DaemonOptions {
   std::string key_algorithm = "rsa2048";  // [ca] key_algorithm
@@ -51,7 +48,10 @@ struct Daemon {
 
 // Writes the config and the bench user's file under `dir`, starts openadcsd
 // and waits for READY. Every port is bound at 0, so runs never collide; the
-// ones taken are read from the STATUS line.
+// ones taken are read from the STATUS line. All the bench's connections come
+// from one address, so the config lets up to kMaxBenchConnections in from it,
+// and this process's open-file limit is raised to its hard limit (the daemon
+// inherits it) so that both ends can hold as many as that allows.
 Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions& options);
 
 // SIGTERM, then an error unless the daemon exits cleanly in time (the log
@@ -65,14 +65,6 @@ client::ConnectOptions ConnectOptionsFor(const Daemon& daemon);
 client::ConnectOptions OfficerConnectOptionsFor(const Daemon& daemon);
 
 Result<ossl::PKeyPtr> LoadPrivateKey(const std::filesystem::path& path);
-
-// Signatures per second with `key` (SHA-256 over a certificate-sized TBS, as
-// the CA signs) on `threads` threads for `budget`.
-Result<double> SigningRate(EVP_PKEY* key, int threads, Clock::duration budget);
-
-// `count` RSA-2048 CSRs with distinct subjects from a few keys (key
-// generation is not what is measured).
-std::vector<Bytes> MakeCsrs(int count);
 
 // Enrollments counted by one client thread, or merged over several.
 struct Tally {

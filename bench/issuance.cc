@@ -1,10 +1,14 @@
 // In-process issuance benchmark (not a test): certificates per second through
-// the engine with a durable database, beside the raw signing rate of the same
-// CA key measured in the same run on the same number of cores, plus the
-// pending -> approve -> retrieve cycle rate and peak RSS over a long run.
+// the engine with a durable database, beside the crypto floor (crypto_floor.h:
+// checking the request's signature plus the CA's signature) measured in the
+// same run on the same cores, for each CA key, request key and core count;
+// plus the pending -> approve -> retrieve cycle rate and peak RSS over a long
+// run.
 //
-//   build/release/bench/issuance --keys rsa2048,ecdsa-p256 --cores 1,2
-//       --requests 20000 --concurrency 64 --rss-requests 1000000
+//   build/bench/bench/issuance --keys rsa2048,rsa3072,ecdsa-p256
+//       --request-keys rsa2048,ecdsa-p256 --cores 1,2 --requests 9000 --rounds 3
+//   build/bench/bench/issuance --keys ecdsa-p256 --cores 2 --requests 1000
+//       --cycles 100 --rounds 1 --rss-requests 1000000
 #include <sched.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
@@ -19,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "crypto_floor.h"
 #include "openadcs/ca/engine.h"
 #include "openadcs/db/sqlite_store.h"
 #include "openadcs/directory/ldif_template_source.h"
@@ -28,11 +33,8 @@
 namespace {
 
 using namespace openadcs;
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
+using bench::Clock;
+using bench::Seconds;
 
 // Restricts the whole process (all threads started afterwards) to `cores` CPUs.
 void UseCores(int cores) {
@@ -55,16 +57,6 @@ long PeakRssKiB() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   return ru.ru_maxrss;
-}
-
-Bytes MakeCsr(const std::string& cn) {
-  ossl::PKeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)));
-  ossl::X509ReqPtr req(X509_REQ_new());
-  X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req.get()), "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-  X509_REQ_set_pubkey(req.get(), key.get());
-  X509_REQ_sign(req.get(), key.get(), EVP_sha256());
-  return ossl::ToDer(req.get(), i2d_X509_REQ);
 }
 
 struct Ca {
@@ -144,110 +136,126 @@ double Rate(int threads, long total, Body&& body) {
   return static_cast<double>(total) / Seconds(Clock::now() - start);
 }
 
-double SigningRate(const pki::CaIdentity& identity, int threads, double seconds) {
-  const Bytes data(64, 0x5A);
-  // Calibrate: count signatures in the time budget.
-  std::atomic<bool> stop{false};
-  std::atomic<long> count{0};
-  auto start = Clock::now();
-  std::vector<std::thread> pool;
-  pool.reserve(static_cast<std::size_t>(threads));
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      while (!stop.load(std::memory_order_relaxed)) {
-        if (!identity.SignBytes(data).ok()) std::abort();
-        count.fetch_add(1, std::memory_order_relaxed);
-      }
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));  // a benchmark's timer
-  stop = true;
-  for (auto& th : pool) th.join();
-  return static_cast<double>(count.load()) / Seconds(Clock::now() - start);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"openadcs in-process issuance benchmark"};
-  std::vector<std::string> keys{"rsa2048", "ecdsa-p256"};
+  std::vector<std::string> keys{"rsa2048", "rsa3072", "ecdsa-p256"};
+  std::vector<std::string> request_keys{"rsa2048", "ecdsa-p256"};
   std::vector<int> cores{1, 2};
   long requests = 20000;
   long cycles = 2000;
   int concurrency = 64;
   long rss_requests = 0;
   int rounds = 3;
-  double sign_round_seconds = 1.0;
+  double floor_round_seconds = 1.0;
   bool durable = true;
   std::string templates = std::string(OPENADCS_SOURCE_DIR) + "/config/templates";
   std::string work = (std::filesystem::temp_directory_path() / "openadcs-bench").string();
   app.add_option("--keys", keys, "CA key algorithms")->delimiter(',');
+  app.add_option("--request-keys", request_keys, "key algorithms of the requests")->delimiter(',');
   app.add_option("--cores", cores, "CPU counts to run on (process affinity)")->delimiter(',');
   app.add_option("--requests", requests, "issuances per measurement");
   app.add_option("--cycles", cycles, "pending -> approve -> retrieve cycles per measurement");
   app.add_option("--concurrency", concurrency, "requests in flight (submitting threads)");
-  app.add_option("--rounds", rounds, "alternations of signing and issuance per measurement")
+  app.add_option("--rounds", rounds, "alternations of the floor and issuance per measurement")
       ->check(CLI::PositiveNumber);
-  app.add_option("--sign-seconds", sign_round_seconds, "signing time per round");
+  app.add_option("--floor-seconds", floor_round_seconds, "crypto floor time per round");
   app.add_option("--rss-requests", rss_requests, "issuances of the RSS run (0: skip)");
   app.add_option("--durable", durable, "synchronous=FULL (true) or NORMAL (false)");
   app.add_option("--templates", templates, "template folder");
   app.add_option("--work", work, "scratch folder on the disk to measure");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
+  // The CAs issue from a copy on which P-256 requests are issued too
+  // (crypto_floor.h).
+  const std::string issuing_templates = (std::filesystem::path(work) / "templates").string();
+  if (Status s = bench::WriteBenchTemplates(templates, issuing_templates); !s.ok()) {
+    std::fprintf(stderr, "%s\n", s.ToString().c_str());
+    return 2;
+  }
+  templates = issuing_templates;
 
-  std::vector<Bytes> csrs;
-  csrs.reserve(64);
-  for (int i = 0; i < 64; ++i) csrs.push_back(MakeCsr("host" + std::to_string(i) + ".example.com"));
+  // The requests of each --request-keys, made before any timing.
+  std::vector<std::vector<Bytes>> csrs_by_key;
+  for (const std::string& name : request_keys) {
+    Result<pki::KeyAlgorithm> alg = pki::ParseKeyAlgorithm(name);
+    Result<std::vector<Bytes>> made =
+        alg.ok() ? bench::MakeCsrs(64, *alg) : Result<std::vector<Bytes>>(alg.status());
+    if (!made.ok()) {
+      std::fprintf(stderr, "%s: %s\n", name.c_str(), made.status().ToString().c_str());
+      return 2;
+    }
+    csrs_by_key.push_back(std::move(made).value());
+  }
+  // The RSS run's requests.
+  const std::vector<Bytes>& csrs = csrs_by_key.front();
 
-  std::printf("%-11s %5s %12s %12s %7s %12s\n", "ca-key", "cores", "sign/s", "issue/s", "ratio",
-              "cycle/s");
+  std::printf("%-11s %-11s %5s %9s %9s %9s %7s %9s\n", "ca-key", "request-key", "cores", "floor/s",
+              "sign/s", "issue/s", "/floor", "cycle/s");
   for (const auto& key_name : keys) {
     auto alg = pki::ParseKeyAlgorithm(key_name);
     if (!alg.ok()) {
       std::fprintf(stderr, "%s\n", alg.status().ToString().c_str());
       return 2;
     }
-    for (int n : cores) {
-      UseCores(n);
-      Ca c = OpenCa(std::filesystem::path(work) / key_name, *alg, templates, durable);
-      // Signing and issuance alternate in rounds and their totals are
-      // compared, so that the machine's drift during the run (other tenants,
-      // the database growing) falls on both sides of the ratio alike.
-      double sign_count = 0;
-      double sign_seconds = 0;
-      double issued = 0;
-      double issue_seconds = 0;
-      for (int round = 0; round < rounds; ++round) {
-        const double sign = SigningRate(*c.identity, n, sign_round_seconds);
-        sign_count += sign * sign_round_seconds;
-        sign_seconds += sign_round_seconds;
-        const long batch = requests / rounds;
-        const double rate = Rate(concurrency, batch, [&](long i) { IssueOne(*c.engine, csrs, i); });
-        issued += static_cast<double>(batch);
-        issue_seconds += static_cast<double>(batch) / rate;
+    for (std::size_t k = 0; k < request_keys.size(); ++k) {
+      const std::vector<Bytes>& row_csrs = csrs_by_key[k];
+      for (int n : cores) {
+        UseCores(n);
+        Ca c = OpenCa(std::filesystem::path(work) / key_name, *alg, templates, durable);
+        Result<bench::CryptoFloor> floor = bench::CryptoFloor::Create(row_csrs, c.identity->key());
+        if (!floor.ok()) {
+          std::fprintf(stderr, "%s\n", floor.status().ToString().c_str());
+          return 1;
+        }
+        // The floor and issuance alternate in rounds and their totals are
+        // compared, so that the machine's drift during the run (other
+        // tenants, the database growing) falls on both sides of the ratio
+        // alike.
+        double floor_count = 0;
+        double sign_sum = 0;
+        double floor_seconds = 0;
+        double issued = 0;
+        double issue_seconds = 0;
+        for (int round = 0; round < rounds; ++round) {
+          Result<bench::FloorRate> f = floor->Measure(n, bench::FromSeconds(floor_round_seconds));
+          if (!f.ok()) {
+            std::fprintf(stderr, "%s\n", f.status().ToString().c_str());
+            return 1;
+          }
+          floor_count += f->floor * floor_round_seconds;
+          sign_sum += f->sign;
+          floor_seconds += floor_round_seconds;
+          const long batch = requests / rounds;
+          const double rate =
+              Rate(concurrency, batch, [&](long i) { IssueOne(*c.engine, row_csrs, i); });
+          issued += static_cast<double>(batch);
+          issue_seconds += static_cast<double>(batch) / rate;
+        }
+        const double floor_rate = floor_count / floor_seconds;
+        const double issue = issued / issue_seconds;
+        const double cycle = Rate(concurrency, cycles, [&](long i) {
+          ca::SubmitRequest r;
+          r.request = row_csrs[static_cast<std::size_t>(i) % row_csrs.size()];
+          r.attributes = "CertificateTemplate:OfficerApproval";
+          r.caller = kBench;
+          auto pending = c.engine->Submit(r);
+          if (pending.disposition != ca::WireDisposition::kUnderSubmission) std::abort();
+          if (c.engine->Resubmit(kOfficer, pending.request_id).disposition !=
+              ca::WireDisposition::kIssued) {
+            std::abort();
+          }
+          if (c.engine->RetrieveById(kBench, pending.request_id, "").disposition !=
+              ca::WireDisposition::kIssued) {
+            std::abort();
+          }
+        });
+        std::printf("%-11s %-11s %5d %9.0f %9.0f %9.0f %7.2f %9.0f\n", key_name.c_str(),
+                    request_keys[k].c_str(), n, floor_rate, sign_sum / rounds, issue,
+                    issue / floor_rate, cycle);
+        std::fflush(stdout);
       }
-      const double sign = sign_count / sign_seconds;
-      const double issue = issued / issue_seconds;
-      const double cycle = Rate(concurrency, cycles, [&](long i) {
-        ca::SubmitRequest r;
-        r.request = csrs[static_cast<std::size_t>(i) % csrs.size()];
-        r.attributes = "CertificateTemplate:OfficerApproval";
-        r.caller = kBench;
-        auto pending = c.engine->Submit(r);
-        if (pending.disposition != ca::WireDisposition::kUnderSubmission) std::abort();
-        if (c.engine->Resubmit(kOfficer, pending.request_id).disposition !=
-            ca::WireDisposition::kIssued) {
-          std::abort();
-        }
-        if (c.engine->RetrieveById(kBench, pending.request_id, "").disposition !=
-            ca::WireDisposition::kIssued) {
-          std::abort();
-        }
-      });
-      std::printf("%-11s %5d %12.0f %12.0f %7.2f %12.0f\n", key_name.c_str(), n, sign, issue,
-                  issue / sign, cycle);
-      std::fflush(stdout);
     }
   }
 
