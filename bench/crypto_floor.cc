@@ -1,6 +1,7 @@
 #include "crypto_floor.h"
 
 #include <openssl/x509.h>
+#include <time.h>
 
 #include <atomic>
 #include <fstream>
@@ -17,6 +18,12 @@ namespace {
 constexpr int kCsrKeys = 8;
 // About the size of the TBSCertificate of an issued certificate.
 constexpr std::size_t kTbsBytes = 1000;
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
 
 }  // namespace
 
@@ -50,21 +57,31 @@ Status WriteBenchTemplates(const std::filesystem::path& from, const std::filesys
   std::error_code ec;
   std::filesystem::create_directories(to, ec);
   if (!ec) {
-    std::filesystem::copy(from, to, std::filesystem::copy_options::overwrite_existing, ec);
+    std::filesystem::copy(from, to,
+                          std::filesystem::copy_options::overwrite_existing |
+                              std::filesystem::copy_options::recursive,
+                          ec);
   }
   if (ec) return Status::IOError("cannot copy " + from.string() + ": " + ec.message());
-  const std::filesystem::path ldif = to / "auto-issue-subject.ldif";
-  std::stringstream text;
-  text << std::ifstream(ldif).rdbuf();
   static const std::regex kMinimalKeySize("msPKI-Minimal-Key-Size: [0-9]+");
-  const std::string before = text.str();
-  if (!std::regex_search(before, kMinimalKeySize)) {
-    return Status::InvalidArgument(ldif.string() + " sets no msPKI-Minimal-Key-Size");
+  bool auto_issue_lowered = false;
+  for (const auto& entry : std::filesystem::directory_iterator(to, ec)) {
+    if (entry.path().extension() != ".ldif") continue;
+    std::stringstream text;
+    text << std::ifstream(entry.path()).rdbuf();
+    const std::string before = text.str();
+    if (!std::regex_search(before, kMinimalKeySize)) continue;
+    std::ofstream out(entry.path(), std::ios::trunc);
+    out << std::regex_replace(before, kMinimalKeySize, "msPKI-Minimal-Key-Size: 256");
+    out.close();
+    if (!out) return Status::IOError("cannot write " + entry.path().string());
+    auto_issue_lowered |= entry.path().filename() == "auto-issue-subject.ldif";
   }
-  std::ofstream out(ldif, std::ios::trunc);
-  out << std::regex_replace(before, kMinimalKeySize, "msPKI-Minimal-Key-Size: 256");
-  out.close();
-  if (!out) return Status::IOError("cannot write " + ldif.string());
+  if (ec) return Status::IOError("cannot list " + to.string() + ": " + ec.message());
+  if (!auto_issue_lowered) {
+    return Status::InvalidArgument(from.string() +
+                                   " has no auto-issue-subject.ldif with msPKI-Minimal-Key-Size");
+  }
   return Status::Ok();
 }
 
@@ -91,6 +108,7 @@ Result<FloorRate> CryptoFloor::Measure(int threads, Clock::duration budget) cons
   std::mutex mu;  // guards the totals below while threads add theirs
   long count = 0;
   Clock::duration signing{};
+  double cpu = 0;
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + budget;
   std::vector<std::thread> pool;
@@ -99,6 +117,7 @@ Result<FloorRate> CryptoFloor::Measure(int threads, Clock::duration budget) cons
       std::vector<unsigned char> sig(static_cast<std::size_t>(EVP_PKEY_get_size(ca_key_)));
       long mine = 0;
       Clock::duration my_signing{};
+      const double cpu_before = ThreadCpuSeconds();
       std::size_t i = static_cast<std::size_t>(t);
       for (Clock::time_point now = Clock::now(); now < deadline; ++mine, ++i) {
         X509_REQ* req = requests_[i % requests_.size()].get();
@@ -119,9 +138,11 @@ Result<FloorRate> CryptoFloor::Measure(int threads, Clock::duration budget) cons
         now = Clock::now();
         my_signing += now - signing_from;
       }
+      const double my_cpu = ThreadCpuSeconds() - cpu_before;
       std::lock_guard<std::mutex> lock(mu);
       count += mine;
       signing += my_signing;
+      cpu += my_cpu;
     });
   }
   for (std::thread& th : pool) th.join();
@@ -129,8 +150,9 @@ Result<FloorRate> CryptoFloor::Measure(int threads, Clock::duration budget) cons
   FloorRate rate;
   rate.floor = static_cast<double>(count) / Seconds(Clock::now() - start);
   // Each thread signed for its share of `signing`.
-  if (signing > Clock::duration::zero()) {
+  if (count > 0) {
     rate.sign = static_cast<double>(count) * threads / Seconds(signing);
+    rate.cpu_per_op = cpu / static_cast<double>(count);
   }
   return rate;
 }

@@ -40,11 +40,12 @@ Clock::duration FromSeconds(double seconds);
 // what is measured). Errors: Internal when OpenSSL fails.
 Result<std::vector<Bytes>> MakeCsrs(int count, pki::KeyAlgorithm key);
 
-// Copies the template folder `from` to `to`, with AutoIssueSubject (the
-// template every bench enrolls on) taking keys from 256 bits, as an ECC
-// template sets msPKI-Minimal-Key-Size, so that P-256 requests are issued on
-// it as RSA-2048 ones are. Errors: IOError; InvalidArgument when `from` has
-// no auto-issue-subject.ldif with a minimal key size.
+// Copies the template folder `from` to `to`, with every template taking keys
+// from 256 bits, as an ECC template sets msPKI-Minimal-Key-Size, so that
+// P-256 requests are issued on AutoIssueSubject (where the benches enroll)
+// and OfficerApproval (their approval cycles) as RSA-2048 ones are. Errors:
+// IOError; InvalidArgument when `from` has no auto-issue-subject.ldif with a
+// minimal key size.
 Status WriteBenchTemplates(const std::filesystem::path& from, const std::filesystem::path& to);
 
 struct FloorRate {
@@ -53,6 +54,10 @@ struct FloorRate {
   // from the time they spent signing within the floor operations (context:
   // the raw signing rate the earlier benches compared with).
   double sign = 0;
+  // CPU seconds per floor operation (the threads' own CPU time): unlike the
+  // rates, not shrunk by other tenants' threads competing for the cores, so
+  // the CPU per operation of a load compares with it even on a busy machine.
+  double cpu_per_op = 0;
 };
 
 class CryptoFloor {

@@ -201,6 +201,7 @@ Result<Row> MeasureRow(Clients& clients, pid_t daemon, const std::vector<Bytes>&
     floor_count += f->floor * Seconds(spec.floor_budget);
     floor_seconds += Seconds(spec.floor_budget);
     row.floor.sign += f->sign / spec.rounds;
+    row.floor.cpu_per_op += f->cpu_per_op / spec.rounds;
     RunResult r = Enroll(clients, daemon, csrs, spec.budget, spec.requests, spec.rate);
     row.tally.Merge(r.tally);
     enroll_seconds += r.seconds;
@@ -216,22 +217,27 @@ Result<Row> MeasureRow(Clients& clients, pid_t daemon, const std::vector<Bytes>&
 }
 
 // cpu-d and cpu-c: CPU milliseconds per enrollment in the daemon and in this
-// client, to compare with one floor operation (2000 / floor2 ms).
+// client; floor-ms: CPU milliseconds per floor operation, and /fl-cpu its
+// ratio to cpu-d + cpu-c, which other tenants' load skews less than /floor2.
 void PrintHeader() {
-  std::printf("%5s %8s %9s %8s %8s %7s %8s %8s %7s %7s %7s %9s %9s\n", "conns", "offered",
+  std::printf("%5s %8s %9s %8s %8s %7s %8s %8s %7s %7s %8s %7s %7s %9s %9s\n", "conns", "offered",
               "enroll/s", "floor2/s", "sign2/s", "/floor2", "p50-ms", "p99-ms", "cpu-d", "cpu-c",
-              "failed", "rss-KiB", "hwm-KiB");
+              "floor-ms", "/fl-cpu", "failed", "rss-KiB", "hwm-KiB");
 }
 
 void PrintRow(int connections, double offered, const Row& row) {
   const double calls = static_cast<double>(std::max<std::size_t>(row.tally.latencies_ms.size(), 1));
   char offered_text[16] = "closed";
   if (offered > 0) std::snprintf(offered_text, sizeof offered_text, "%.0f", offered);
-  std::printf("%5d %8s %9.0f %8.0f %8.0f %7.2f %8.2f %8.2f %7.2f %7.2f %7ld %9ld %9ld\n",
-              connections, offered_text, row.enroll_rate, row.floor.floor, row.floor.sign,
-              row.enroll_rate / row.floor.floor, Percentile(row.tally.latencies_ms, 0.50),
-              Percentile(row.tally.latencies_ms, 0.99), 1000 * row.daemon_cpu_seconds / calls,
-              1000 * row.client_cpu_seconds / calls, row.tally.failures, row.rss_kib, row.hwm_kib);
+  const double cpu_d = 1000 * row.daemon_cpu_seconds / calls;
+  const double cpu_c = 1000 * row.client_cpu_seconds / calls;
+  const double floor_ms = 1000 * row.floor.cpu_per_op;
+  std::printf(
+      "%5d %8s %9.0f %8.0f %8.0f %7.2f %8.2f %8.2f %7.2f %7.2f %8.3f %7.2f %7ld %9ld %9ld\n",
+      connections, offered_text, row.enroll_rate, row.floor.floor, row.floor.sign,
+      row.enroll_rate / row.floor.floor, Percentile(row.tally.latencies_ms, 0.50),
+      Percentile(row.tally.latencies_ms, 0.99), cpu_d, cpu_c, floor_ms, floor_ms / (cpu_d + cpu_c),
+      row.tally.failures, row.rss_kib, row.hwm_kib);
   if (!row.tally.first_failure.empty()) {
     std::printf("#   first failure: %s\n", row.tally.first_failure.c_str());
   }
