@@ -1,12 +1,12 @@
 // Fuzzes the authenticated server the way a client holding a password can
-// reach it: per input, a fresh ConnectionCore (no sockets) of a server with
-// the daemon's handlers (endpoint mapper, ICertPassage, the DCOM runtime
-// with CCertRequestD and CCertAdminD) on a real CA engine (ECDSA CA, SQLite
-// file, the sample templates) and the real NTLM acceptor over a user file
-// holding one fixed account. The harness binds every interface under one
-// NTLM context as that account (an administrator, officer and enrollee of
-// the CA), activates CCertRequestD and CCertAdminD, and then sends the input
-// as request PDUs it signs (integrity) or seals (privacy) with the client's
+// reach it: a ConnectionCore (no sockets) of a server with the daemon's
+// handlers (endpoint mapper, ICertPassage, the DCOM runtime with
+// CCertRequestD and CCertAdminD) on a real CA engine (ECDSA CA, SQLite file,
+// the sample templates) and the real NTLM acceptor over a user file holding
+// one fixed account. The harness binds every interface under one NTLM
+// context as that account (an administrator, officer and enrollee of the
+// CA), activates CCertRequestD and CCertAdminD, and then sends the input as
+// request PDUs it signs (integrity) or seals (privacy) with the client's
 // context, so that the fuzzed stubs pass the verifier and reach the NDR
 // decoders and the handlers with an authenticated caller.
 //
@@ -26,13 +26,29 @@
 //
 // The random parts (NTLM challenges and session key, IPIDs, serial
 // numbers) differ between runs, but the harness reads them from the
-// replies, so an input takes the same path every time. DCOM objects are
-// collected after every input (the runtime's clock jumps past the object
-// timeout), so inputs do not pile up state there; the database keeps what
-// the inputs stored.
+// replies, so an input takes the same path every time.
+//
+// The bind with its NTLM handshake and the two activations cost many times
+// what a typical input does, so one session (connection, NTLM context,
+// objects) per level serves input after input, and an input that may leave
+// it different for the next one renews what it changed. After an input that
+// closed the connection, left a call unfinished or sent the verification
+// trailer's signature (from then on the server protects its faults on that
+// context), the session binds a new connection and NTLM context for the same
+// objects. After one that called IObjectExporter or IRemUnknown(2) (ping
+// sets and references change) or after which the runtime holds another
+// number of objects (activations, releases), both sessions close, their
+// objects are collected (the runtime's clock jumps past the object timeout)
+// and the next input of each level activates anew. What a reused session
+// still carries over is path-neutral: NTLM sequence numbers and RC4 state
+// (the client's protection always verifies), call ids, IPIDs and the other
+// level's objects in the runtime. An input replayed alone therefore takes
+// the path it took in the run, but for the database, which keeps what
+// earlier inputs stored, as it did when every input had its own connection.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -66,6 +82,7 @@
 #include "openadcs/ndr/remote_scm_activator.h"
 #include "openadcs/pki/ca_identity.h"
 #include "openadcs/rpc/pdu.h"
+#include "openadcs/rpc/verification_trailer.h"
 #include "openadcs/services/cert_admin_service.h"
 #include "openadcs/services/cert_passage_service.h"
 #include "openadcs/services/cert_request_service.h"
@@ -95,6 +112,8 @@ T Must(Result<T> result) {
   return std::move(result).value();
 }
 
+class Session;
+
 // Everything that lives for the whole run.
 struct World {
   std::filesystem::path dir;
@@ -107,7 +126,20 @@ struct World {
   std::unique_ptr<dcom::DcomRuntime> dcom;
   ServerState state;
   std::uint16_t activator_context = 0;
+  // By context id: IObjectExporter and IRemUnknown(2), whose calls change
+  // the runtime's ping sets and references (the activator's change the
+  // object count, which Run compares).
+  std::vector<bool> runtime_context;
+  // Integrity and privacy; null until an input needs it.
+  std::array<std::unique_ptr<Session>, 2> sessions;
+  // The runtime's object count once the open sessions are set up.
+  std::size_t object_count = 0;
 };
+
+bool IsObjectInterface(const Uuid& uuid) {
+  return uuid == idl::icert_request_d::kUuid || uuid == idl::icert_request_d2::kUuid ||
+         uuid == idl::icert_admin_d::kUuid || uuid == idl::icert_admin_d2::kUuid;
+}
 
 World* MakeWorld() {
   spdlog::set_level(spdlog::level::off);  // the handlers log every refusal
@@ -158,10 +190,14 @@ World* MakeWorld() {
   w->state.handlers.push_back(std::make_shared<services::EndpointMapperService>());
   w->state.handlers.push_back(
       std::make_shared<services::CertPassageService>(*w->engine, services::CertPassageOptions{}));
+  w->runtime_context.assign(w->state.handlers.size(), false);
   for (auto& handler : w->dcom->Handlers()) {
     if (handler->syntax().uuid == idl::iremote_scm_activator::kUuid) {
       w->activator_context = static_cast<std::uint16_t>(w->state.handlers.size());
     }
+    const Uuid& uuid = handler->syntax().uuid;
+    w->runtime_context.push_back(uuid != idl::iremote_scm_activator::kUuid &&
+                                 !IsObjectInterface(uuid));
     w->state.handlers.push_back(std::move(handler));
   }
   w->dcom->SetObjectPort(135);  // the bindings activations answer with
@@ -191,6 +227,8 @@ class Connection {
   }
   void Discard() { replies_.clear(); }
   bool closed() const { return closed_; }
+  // No call is half sent.
+  bool idle() const { return core_.outstanding_calls() == 0; }
 
  private:
   void Take(CoreOutput& out) {
@@ -326,19 +364,75 @@ class Client {
   std::uint32_t next_call_id_ = 1;
 };
 
+// CCertRequestD and CCertAdminD, activated over a connection of one level
+// that later inputs of that level use.
+class Session {
+ public:
+  Session(World& w, auth::AuthLevel level) : world_(w), level_(level) {
+    Reconnect();
+    auto request = client_->Activate(services::kClsidCertRequestD,
+                                     {idl::icert_request_d::kUuid, idl::icert_request_d2::kUuid});
+    auto admin = client_->Activate(services::kClsidCertAdminD,
+                                   {idl::icert_admin_d::kUuid, idl::icert_admin_d2::kUuid});
+    if (!request || !admin) std::abort();  // the administrator may activate both
+    objects_ = {std::nullopt, request->first, admin->first, request->second};
+  }
+
+  // A new connection and NTLM context for the same objects (they belong to
+  // the account, not to the connection).
+  void Reconnect() {
+    client_ = std::make_unique<Client>(world_, level_);
+    if (!client_->Bind()) std::abort();  // the fixed account must authenticate
+  }
+
+  Client& client() { return *client_; }
+  // The input's `object` byte: 1, 2, 3 name an IPID, anything else none.
+  std::optional<Uuid> object(std::uint8_t which) const {
+    return which < objects_.size() ? objects_[which] : std::nullopt;
+  }
+
+ private:
+  World& world_;
+  const auth::AuthLevel level_;
+  std::unique_ptr<Client> client_;
+  std::array<std::optional<Uuid>, 4> objects_;
+};
+
+// Closes both sessions and collects their objects.
+void CloseSessions(World& w) {
+  for (auto& session : w.sessions) session.reset();
+  w.now += kObjectTimeout + std::chrono::seconds(1);
+  w.dcom->CollectExpired();
+  w.object_count = w.dcom->object_count();
+}
+
+// Whether the verification trailer's signature (the 8 bytes its encoding
+// starts with) occurs anywhere in `stubs`.
+bool HoldsTrailerSignature(std::span<const std::uint8_t> stubs) {
+  static const Bytes signature = [] {
+    VerificationTrailer any;
+    any.bitmask1 = 0;
+    Bytes encoded = EncodeVerificationTrailer(any);
+    encoded.resize(8);
+    return encoded;
+  }();
+  return std::search(stubs.begin(), stubs.end(), signature.begin(), signature.end()) != stubs.end();
+}
+
 void Run(World& w, std::span<const std::uint8_t> input) {
   if (input.empty()) return;
-  Client client(w, (input[0] & 1) != 0 ? auth::AuthLevel::kPrivacy : auth::AuthLevel::kIntegrity);
+  const bool privacy = (input[0] & 1) != 0;
   input = input.subspan(1);
-  if (!client.Bind()) std::abort();  // the fixed account must authenticate
-  auto request = client.Activate(services::kClsidCertRequestD,
-                                 {idl::icert_request_d::kUuid, idl::icert_request_d2::kUuid});
-  auto admin = client.Activate(services::kClsidCertAdminD,
-                               {idl::icert_admin_d::kUuid, idl::icert_admin_d2::kUuid});
-  if (!request || !admin) std::abort();  // the administrator may activate both
-  const std::optional<Uuid> objects[] = {std::nullopt, request->first, admin->first,
-                                         request->second};
+  std::unique_ptr<Session>& session = w.sessions[privacy ? 1 : 0];
+  if (!session) {
+    session = std::make_unique<Session>(
+        w, privacy ? auth::AuthLevel::kPrivacy : auth::AuthLevel::kIntegrity);
+    w.object_count = w.dcom->object_count();
+  }
+  Client& client = session->client();
 
+  bool changes_runtime = false;
+  Bytes stubs;  // all of them, as the server may join them
   std::uint32_t call_id = 0;
   while (input.size() >= 7 && !client.connection().closed()) {
     const std::uint8_t flags = input[0];
@@ -349,11 +443,18 @@ void Run(World& w, std::span<const std::uint8_t> input) {
     input = input.subspan(7);
     length = std::min({length, input.size(), kMaxStub});
     if ((flags & pfc::kFirstFrag) != 0 || call_id == 0) call_id = client.NextCallId();
-    client.Request(flags, call_id, context_id, opnum, object < 4 ? objects[object] : std::nullopt,
-                   input.first(length));
+    if (context_id < w.runtime_context.size() && w.runtime_context[context_id]) {
+      changes_runtime = true;
+    }
+    stubs.insert(stubs.end(), input.begin(), input.begin() + static_cast<std::ptrdiff_t>(length));
+    client.Request(flags, call_id, context_id, opnum, session->object(object), input.first(length));
     client.connection().Discard();
     input = input.subspan(length);
   }
+  if (client.connection().closed() || !client.connection().idle() || HoldsTrailerSignature(stubs)) {
+    session->Reconnect();
+  }
+  if (changes_runtime || w.dcom->object_count() != w.object_count) CloseSessions(w);
 }
 
 }  // namespace
@@ -376,8 +477,5 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static World* world = MakeWorld();
   Run(*world, std::span<const std::uint8_t>(data, size));
-  // The connection is gone: its objects and ping sets expire now.
-  world->now += kObjectTimeout + std::chrono::seconds(1);
-  world->dcom->CollectExpired();
   return 0;
 }
