@@ -1,12 +1,12 @@
 // Fuzzes the authenticated server the way a client holding a password can
-// reach it: per input, a fresh ConnectionCore (no sockets) of a server with
-// the daemon's handlers (endpoint mapper, ICertPassage, the DCOM runtime
-// with CCertRequestD and CCertAdminD) on a real CA engine (ECDSA CA, SQLite
-// file, the sample templates) and the real NTLM acceptor over a user file
-// holding one fixed account. The harness binds every interface under one
-// NTLM context as that account (an administrator, officer and enrollee of
-// the CA), activates CCertRequestD and CCertAdminD, and then sends the input
-// as request PDUs it signs (integrity) or seals (privacy) with the client's
+// reach it: a ConnectionCore (no sockets) of a server with the daemon's
+// handlers (endpoint mapper, ICertPassage, the DCOM runtime with
+// CCertRequestD and CCertAdminD) on a real CA engine (ECDSA CA, SQLite file,
+// the sample templates) and the real NTLM acceptor over a user file holding
+// one fixed account. The harness binds every interface under one NTLM
+// context as that account (an administrator, officer and enrollee of the
+// CA), activates CCertRequestD and CCertAdminD, and then sends the input as
+// request PDUs it signs (integrity) or seals (privacy) with the client's
 // context, so that the fuzzed stubs pass the verifier and reach the NDR
 // decoders and the handlers with an authenticated caller.
 //
@@ -26,13 +26,31 @@
 //
 // The random parts (NTLM challenges and session key, IPIDs, serial
 // numbers) differ between runs, but the harness reads them from the
-// replies, so an input takes the same path every time. DCOM objects are
-// collected after every input (the runtime's clock jumps past the object
-// timeout), so inputs do not pile up state there; the database keeps what
-// the inputs stored.
+// replies, so an input takes the same path every time.
+//
+// The bind with its NTLM handshake and the two activations cost many times
+// what a typical input does, so inputs share them, and an input that may
+// leave them different for the next one renews what it changed. Each level
+// keeps its connection (and NTLM context) until an input closes it, leaves a
+// call unfinished or sends the verification trailer's signature (from then
+// on the server protects its faults on that context): then the level binds
+// anew. Both levels call the same two objects (they belong to the account,
+// not to a connection) until an input calls IObjectExporter or
+// IRemUnknown(2) (ping sets and references change) or leaves the runtime
+// holding another number of objects (activations, releases): then every
+// object is collected (the runtime's clock jumps past the object timeout)
+// and activated anew. The renewal runs at the end of the input that caused
+// it (the first setup in LLVMFuzzerInitialize), so its coverage belongs to
+// that input, and every input starts from a session as good as new. What
+// inputs share is path-neutral: NTLM sequence numbers and RC4 state (the
+// client's protection always verifies), call ids and IPIDs. An input
+// replayed alone therefore takes the path it took in the run, but for the
+// database, which keeps what earlier inputs stored, as it did when every
+// input had its own connection.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -66,6 +84,7 @@
 #include "openadcs/ndr/remote_scm_activator.h"
 #include "openadcs/pki/ca_identity.h"
 #include "openadcs/rpc/pdu.h"
+#include "openadcs/rpc/verification_trailer.h"
 #include "openadcs/services/cert_admin_service.h"
 #include "openadcs/services/cert_passage_service.h"
 #include "openadcs/services/cert_request_service.h"
@@ -95,6 +114,8 @@ T Must(Result<T> result) {
   return std::move(result).value();
 }
 
+class Client;
+
 // Everything that lives for the whole run.
 struct World {
   std::filesystem::path dir;
@@ -107,7 +128,25 @@ struct World {
   std::unique_ptr<dcom::DcomRuntime> dcom;
   ServerState state;
   std::uint16_t activator_context = 0;
+  // By context id: IObjectExporter and IRemUnknown(2), whose calls change
+  // the runtime's ping sets and references (the activator's change the
+  // object count, which Run compares).
+  std::vector<bool> runtime_context;
+  // The connection of each level (integrity, privacy); null between an
+  // input that spoilt it and Prepare.
+  std::array<std::unique_ptr<Client>, 2> clients;
+  // What an input's `object` byte picks: 1 the ICertRequestD IPID, 2 the
+  // ICertAdminD IPID, 3 IRemUnknown's, 0 none. Empty between an input that
+  // changed the runtime and Prepare.
+  std::optional<std::array<std::optional<Uuid>, 4>> objects;
+  // The runtime's object count after the activations.
+  std::size_t object_count = 0;
 };
+
+bool IsObjectInterface(const Uuid& uuid) {
+  return uuid == idl::icert_request_d::kUuid || uuid == idl::icert_request_d2::kUuid ||
+         uuid == idl::icert_admin_d::kUuid || uuid == idl::icert_admin_d2::kUuid;
+}
 
 World* MakeWorld() {
   spdlog::set_level(spdlog::level::off);  // the handlers log every refusal
@@ -158,10 +197,14 @@ World* MakeWorld() {
   w->state.handlers.push_back(std::make_shared<services::EndpointMapperService>());
   w->state.handlers.push_back(
       std::make_shared<services::CertPassageService>(*w->engine, services::CertPassageOptions{}));
+  w->runtime_context.assign(w->state.handlers.size(), false);
   for (auto& handler : w->dcom->Handlers()) {
     if (handler->syntax().uuid == idl::iremote_scm_activator::kUuid) {
       w->activator_context = static_cast<std::uint16_t>(w->state.handlers.size());
     }
+    const Uuid& uuid = handler->syntax().uuid;
+    w->runtime_context.push_back(uuid != idl::iremote_scm_activator::kUuid &&
+                                 !IsObjectInterface(uuid));
     w->state.handlers.push_back(std::move(handler));
   }
   w->dcom->SetObjectPort(135);  // the bindings activations answer with
@@ -191,6 +234,8 @@ class Connection {
   }
   void Discard() { replies_.clear(); }
   bool closed() const { return closed_; }
+  // No call is half sent.
+  bool idle() const { return core_.outstanding_calls() == 0; }
 
  private:
   void Take(CoreOutput& out) {
@@ -326,21 +371,64 @@ class Client {
   std::uint32_t next_call_id_ = 1;
 };
 
-void Run(World& w, std::span<const std::uint8_t> input) {
-  if (input.empty()) return;
-  Client client(w, (input[0] & 1) != 0 ? auth::AuthLevel::kPrivacy : auth::AuthLevel::kIntegrity);
-  input = input.subspan(1);
-  if (!client.Bind()) std::abort();  // the fixed account must authenticate
+std::unique_ptr<Client> Connect(World& w, auth::AuthLevel level) {
+  auto client = std::make_unique<Client>(w, level);
+  if (!client->Bind()) std::abort();  // the fixed account must authenticate
+  return client;
+}
+
+std::array<std::optional<Uuid>, 4> ActivateObjects(Client& client) {
   auto request = client.Activate(services::kClsidCertRequestD,
                                  {idl::icert_request_d::kUuid, idl::icert_request_d2::kUuid});
   auto admin = client.Activate(services::kClsidCertAdminD,
                                {idl::icert_admin_d::kUuid, idl::icert_admin_d2::kUuid});
   if (!request || !admin) std::abort();  // the administrator may activate both
-  const std::optional<Uuid> objects[] = {std::nullopt, request->first, admin->first,
-                                         request->second};
+  return {std::nullopt, request->first, admin->first, request->second};
+}
 
+// Sets up what inputs share and is missing.
+void Prepare(World& w) {
+  if (!w.objects) {
+    // The activations read their replies, which the client can unprotect
+    // only on a connection whose replies it has read from the start.
+    w.clients[0] = Connect(w, auth::AuthLevel::kIntegrity);
+    w.objects = ActivateObjects(*w.clients[0]);
+    w.object_count = w.dcom->object_count();
+  }
+  if (!w.clients[0]) w.clients[0] = Connect(w, auth::AuthLevel::kIntegrity);
+  if (!w.clients[1]) w.clients[1] = Connect(w, auth::AuthLevel::kPrivacy);
+}
+
+// Collects every object, reference and ping set.
+void ForgetObjects(World& w) {
+  w.objects.reset();
+  w.now += kObjectTimeout + std::chrono::seconds(1);
+  w.dcom->CollectExpired();
+}
+
+// Whether the verification trailer's signature (the 8 bytes its encoding
+// starts with) occurs anywhere in `stubs`.
+bool HoldsTrailerSignature(std::span<const std::uint8_t> stubs) {
+  static const Bytes signature = [] {
+    VerificationTrailer any;
+    any.bitmask1 = 0;
+    Bytes encoded = EncodeVerificationTrailer(any);
+    encoded.resize(8);
+    return encoded;
+  }();
+  return std::search(stubs.begin(), stubs.end(), signature.begin(), signature.end()) != stubs.end();
+}
+
+void Run(World& w, std::span<const std::uint8_t> input) {
+  if (input.empty()) return;
+  std::unique_ptr<Client>& client = w.clients[input[0] & 1];  // 1: privacy
+  input = input.subspan(1);
+  const auto& objects = *w.objects;
+
+  bool changes_runtime = false;
+  Bytes stubs;  // all of them, as the server may join them
   std::uint32_t call_id = 0;
-  while (input.size() >= 7 && !client.connection().closed()) {
+  while (input.size() >= 7 && !client->connection().closed()) {
     const std::uint8_t flags = input[0];
     const std::uint8_t context_id = input[1];
     const std::uint8_t object = input[2];
@@ -348,21 +436,37 @@ void Run(World& w, std::span<const std::uint8_t> input) {
     std::size_t length = static_cast<std::size_t>(input[5] | input[6] << 8);
     input = input.subspan(7);
     length = std::min({length, input.size(), kMaxStub});
-    if ((flags & pfc::kFirstFrag) != 0 || call_id == 0) call_id = client.NextCallId();
-    client.Request(flags, call_id, context_id, opnum, object < 4 ? objects[object] : std::nullopt,
-                   input.first(length));
-    client.connection().Discard();
+    if ((flags & pfc::kFirstFrag) != 0 || call_id == 0) call_id = client->NextCallId();
+    if (context_id < w.runtime_context.size() && w.runtime_context[context_id]) {
+      changes_runtime = true;
+    }
+    stubs.insert(stubs.end(), input.begin(), input.begin() + static_cast<std::ptrdiff_t>(length));
+    client->Request(flags, call_id, context_id, opnum,
+                    object < objects.size() ? objects[object] : std::nullopt, input.first(length));
+    client->connection().Discard();
     input = input.subspan(length);
   }
+  if (client->connection().closed() || !client->connection().idle() ||
+      HoldsTrailerSignature(stubs)) {
+    client.reset();
+  }
+  if (changes_runtime || w.dcom->object_count() != w.object_count) ForgetObjects(w);
+  Prepare(w);
 }
+
+World* world = nullptr;  // made by LLVMFuzzerInitialize
 
 }  // namespace
 
-// Every input covers some 15,000 features (the handshake and the two
-// activations), and libFuzzer's entropic scheduling then spends two thirds
-// of the time updating feature frequencies: off, the target runs three
-// times as fast. Put first, so a -entropic on the command line still wins.
+// Inputs cover thousands of features each (the handlers, and the bind of a
+// renewed connection), and libFuzzer's entropic scheduling then spends most
+// of the time updating feature frequencies: with it off, the target runs
+// five times as fast (and three times as fast when every input had its own
+// handshake and activations). Put first, so a -entropic on the command line
+// still wins.
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  world = MakeWorld();
+  Prepare(*world);
   static std::vector<char*> args;
   args.assign(*argv, *argv + *argc);
   static char entropic_off[] = "-entropic=0";
@@ -374,10 +478,6 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static World* world = MakeWorld();
   Run(*world, std::span<const std::uint8_t>(data, size));
-  // The connection is gone: its objects and ping sets expire now.
-  world->now += kObjectTimeout + std::chrono::seconds(1);
-  world->dcom->CollectExpired();
   return 0;
 }

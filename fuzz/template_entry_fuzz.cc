@@ -2,9 +2,10 @@
 // (attribute descriptions and raw values, untrusted: a directory reached
 // without integrity, or one an attacker administers) through
 // ParseTemplateEntry and ParseEnrollmentServiceEntry, and through the LDAP
-// source's on-disk snapshot: EntriesToLdif, then ReadLdifFile, must give the
-// same entry back, so that no value or name rewrites the snapshot read at
-// the next start.
+// source's on-disk snapshot: EntriesToLdif, then the LDIF reader (from
+// memory: ReadLdifText is ReadLdifFile without the file), must give the same
+// entry back, so that no value or name rewrites the snapshot read at the
+// next start.
 //
 // Input: records of
 //   name_length u8, name, value_length u16le, value
@@ -16,8 +17,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,7 +24,6 @@
 
 #include "directory/entry_file.h"
 #include "directory/ldif_reader.h"
-#include "fuzz_temp_dir.h"
 #include "openadcs/directory/template_entry.h"
 
 namespace {
@@ -79,9 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const Bytes& v : values) kept.Add(attribute, v);
   }
   if (kept.attributes().empty()) return 0;  // an entry without attributes is no LDIF record
-  const std::filesystem::path path = fuzz::FuzzTempDir() / "snapshot.ldif";
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << EntriesToLdif({entry}, "fuzz");
-  Result<std::vector<DirectoryEntry>> back = ReadLdifFile(path);
+  Result<std::vector<DirectoryEntry>> back =
+      ReadLdifText(EntriesToLdif({entry}, "fuzz"), "snapshot.ldif");
   if (!back.ok() || back->size() != 1) std::abort();
   if (back->front().dn() != kept.dn() || back->front().attributes() != kept.attributes()) {
     std::abort();

@@ -67,6 +67,60 @@ std::string DnLine(std::string_view record) {
   return "(no dn line)";
 }
 
+// The entries of the LDIF stream `file` (ReadLdifFile's contract); `name`
+// is the file's in messages.
+Result<std::vector<DirectoryEntry>> ReadRecords(LDIFFP* file, std::string_view name) {
+  std::vector<DirectoryEntry> entries;
+  RecordBuffer buffer;
+  unsigned long line = 0;
+  int read = 0;
+  for (;;) {
+    unsigned long first_line = line + 1;
+    read = ldif_read_record(file, &line, &buffer.data, &buffer.capacity);
+    if (read <= 0) break;
+
+    std::string dn_line = DnLine(buffer.data);
+    if (HasUnnamedAttribute(buffer.data)) {
+      spdlog::warn("{}:{}-{}: LDIF record ({}) has a line without an attribute name; skipped", name,
+                   first_line, line, dn_line);
+      continue;
+    }
+    berval text{std::strlen(buffer.data), buffer.data};
+    ParsedRecord parsed;
+    if (ldap_parse_ldif_record(&text, first_line, &parsed.record, "openadcs", kEntryFlags) !=
+        LDAP_SUCCESS) {
+      spdlog::warn("{}:{}-{}: LDIF record ({}) does not parse; skipped", name, first_line, line,
+                   dn_line);
+      continue;
+    }
+    const LDIFRecord& record = parsed.record;
+    if (record.lr_op != LDAP_REQ_ADD) {
+      // A "version:" line alone, or a change record other than add.
+      if (record.lr_dn.bv_val != nullptr) {
+        spdlog::warn("{}:{}-{}: LDIF record ({}) is not an entry; skipped", name, first_line, line,
+                     dn_line);
+      }
+      continue;
+    }
+    DirectoryEntry entry(std::string(record.lr_dn.bv_val, record.lr_dn.bv_len));
+    for (LDAPMod** mod = record.lrop_mods; mod != nullptr && *mod != nullptr; ++mod) {
+      for (berval** value = (*mod)->mod_bvalues; value != nullptr && *value != nullptr; ++value) {
+        const auto* bytes = reinterpret_cast<const std::uint8_t*>((*value)->bv_val);
+        entry.Add((*mod)->mod_type, Bytes(bytes, bytes + (*value)->bv_len));
+      }
+    }
+    entries.push_back(std::move(entry));
+  }
+  if (read < 0) {
+    return Status::IOError(std::string(name) + ":" + std::to_string(line) +
+                           ": an include: file cannot be opened");
+  }
+  if (std::ferror(file->fp) != 0) {
+    return Status::IOError(std::string(name) + ": read error");
+  }
+  return entries;
+}
+
 }  // namespace
 
 Result<std::vector<DirectoryEntry>> ReadLdifFile(const std::filesystem::path& path) {
@@ -81,56 +135,20 @@ Result<std::vector<DirectoryEntry>> ReadLdifFile(const std::filesystem::path& pa
   if (file == nullptr) {
     return Status::IOError(path.string() + ": " + std::strerror(errno));
   }
+  return ReadRecords(file.get(), path.string());
+}
 
-  std::vector<DirectoryEntry> entries;
-  RecordBuffer buffer;
-  unsigned long line = 0;
-  int read = 0;
-  for (;;) {
-    unsigned long first_line = line + 1;
-    read = ldif_read_record(file.get(), &line, &buffer.data, &buffer.capacity);
-    if (read <= 0) break;
-
-    std::string dn_line = DnLine(buffer.data);
-    if (HasUnnamedAttribute(buffer.data)) {
-      spdlog::warn("{}:{}-{}: LDIF record ({}) has a line without an attribute name; skipped",
-                   path.string(), first_line, line, dn_line);
-      continue;
-    }
-    berval text{std::strlen(buffer.data), buffer.data};
-    ParsedRecord parsed;
-    if (ldap_parse_ldif_record(&text, first_line, &parsed.record, "openadcs", kEntryFlags) !=
-        LDAP_SUCCESS) {
-      spdlog::warn("{}:{}-{}: LDIF record ({}) does not parse; skipped", path.string(), first_line,
-                   line, dn_line);
-      continue;
-    }
-    const LDIFRecord& record = parsed.record;
-    if (record.lr_op != LDAP_REQ_ADD) {
-      // A "version:" line alone, or a change record other than add.
-      if (record.lr_dn.bv_val != nullptr) {
-        spdlog::warn("{}:{}-{}: LDIF record ({}) is not an entry; skipped", path.string(),
-                     first_line, line, dn_line);
-      }
-      continue;
-    }
-    DirectoryEntry entry(std::string(record.lr_dn.bv_val, record.lr_dn.bv_len));
-    for (LDAPMod** mod = record.lrop_mods; mod != nullptr && *mod != nullptr; ++mod) {
-      for (berval** value = (*mod)->mod_bvalues; value != nullptr && *value != nullptr; ++value) {
-        const auto* bytes = reinterpret_cast<const std::uint8_t*>((*value)->bv_val);
-        entry.Add((*mod)->mod_type, Bytes(bytes, bytes + (*value)->bv_len));
-      }
-    }
-    entries.push_back(std::move(entry));
+Result<std::vector<DirectoryEntry>> ReadLdifText(std::string_view text, std::string_view name) {
+  if (text.size() > kMaxLdifFileBytes) {
+    return Status::IOError(std::string(name) + ": " + std::to_string(text.size()) +
+                           " bytes, more than " + std::to_string(kMaxLdifFileBytes));
   }
-  if (read < 0) {
-    return Status::IOError(path.string() + ":" + std::to_string(line) +
-                           ": an include: file cannot be opened");
-  }
-  if (std::ferror(file->fp) != 0) {
-    return Status::IOError(path.string() + ": read error");
-  }
-  return entries;
+  if (text.empty()) return std::vector<DirectoryEntry>{};  // fmemopen refuses a size of 0
+  // ldif_open_mem takes a mutable buffer; a stream opened "r" only reads it.
+  std::unique_ptr<LDIFFP, LdifCloser> file(
+      ldif_open_mem(const_cast<char*>(text.data()), text.size(), "r"));
+  if (file == nullptr) return Status::IOError(std::string(name) + ": " + std::strerror(errno));
+  return ReadRecords(file.get(), name);
 }
 
 }  // namespace openadcs::directory

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string_view>
 #include <vector>
 
 #include "openadcs/directory/template_entry.h"
@@ -26,6 +27,11 @@ inline constexpr std::uintmax_t kMaxLdifFileBytes = std::uintmax_t{16} * 1024 * 
 // the file must be trusted configuration, never client input. libldap
 // prints its own diagnostics for a bad record to stderr.
 Result<std::vector<DirectoryEntry>> ReadLdifFile(const std::filesystem::path& path);
+
+// ReadLdifFile of a file holding `text`, read from memory (the fuzzers feed
+// it without a file per input); `name` stands for the file in warnings and
+// errors. "include:" lines and "attr:< file://" values still open files.
+Result<std::vector<DirectoryEntry>> ReadLdifText(std::string_view text, std::string_view name);
 
 }  // namespace openadcs::directory
 

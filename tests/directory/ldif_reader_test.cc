@@ -125,5 +125,44 @@ TEST(ReadLdifFileTest, UnreadableFilesAreIoErrors) {
   EXPECT_EQ(too_big.status().code(), StatusCode::kIOError);
 }
 
+// The fuzzers read LDIF from memory: the same entries and errors as from a
+// file holding the text.
+TEST(ReadLdifTextTest, ReadsLikeAFile) {
+  const std::string text =
+      "dn: CN=One,DC=example,DC=com\n"
+      "cn:: T25l\n"
+      "displayName: a long\n"
+      "  folded value\n"
+      "\n"
+      "dn: CN=Bad,DC=example,DC=com\n"
+      ": no name\n"
+      "\n"
+      "dn: CN=Two,DC=example,DC=com\n"
+      "cn: Two";
+  Result<std::vector<DirectoryEntry>> entries = ReadLdifText(text, "memory.ldif");
+  ASSERT_TRUE(entries.ok()) << entries.status().ToString();
+  ASSERT_EQ(entries->size(), 2U);
+  EXPECT_EQ((*entries)[0].dn(), "CN=One,DC=example,DC=com");
+  EXPECT_EQ(AsString((*entries)[0].Values("cn")[0]), "One");
+  EXPECT_EQ(AsString((*entries)[0].Values("displayName")[0]), "a long folded value");
+  EXPECT_EQ((*entries)[1].dn(), "CN=Two,DC=example,DC=com");
+
+  Result<std::vector<DirectoryEntry>> empty = ReadLdifText("", "empty.ldif");
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_TRUE(empty->empty());
+
+  openadcs::testing::TempDir dir;
+  Result<std::vector<DirectoryEntry>> bad_include = ReadLdifText(
+      "include: file://" + (dir.path() / "absent.ldif").string() + "\n", "include.ldif");
+  ASSERT_FALSE(bad_include.ok());
+  EXPECT_EQ(bad_include.status().code(), StatusCode::kIOError);
+  EXPECT_THAT(bad_include.status().message(), ::testing::StartsWith("include.ldif:"));
+
+  Result<std::vector<DirectoryEntry>> too_big =
+      ReadLdifText(std::string(kMaxLdifFileBytes + 1, '#'), "big.ldif");
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_EQ(too_big.status().code(), StatusCode::kIOError);
+}
+
 }  // namespace
 }  // namespace openadcs::directory
