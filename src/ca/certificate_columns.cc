@@ -2,13 +2,17 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <ctime>
+#include <memory>
 
 #include "openadcs/pki/name.h"
 #include "openadcs/util/bytes.h"
 
 namespace openadcs::ca {
 namespace {
+
+constexpr char kSubjectAltNameOid[] = "2.5.29.17";
 
 std::string EntryText(const X509_NAME* name, int nid) {
   std::string out;
@@ -48,24 +52,52 @@ std::string SubjectKeyIdOf(const X509* cert) {
   return HexLower({p, static_cast<std::size_t>(len)});
 }
 
-std::string UpnOf(X509* cert) {
-  auto* names =
-      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
-  if (names == nullptr) return {};
-  std::string upn;
-  ossl::Asn1ObjectPtr upn_oid(OBJ_txt2obj("1.3.6.1.4.1.311.20.2.3", 1));
-  for (int i = 0; i < sk_GENERAL_NAME_num(names) && upn.empty(); ++i) {
-    GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
+// The first UPN otherName in `names`.
+std::string UpnOf(const GENERAL_NAMES* names) {
+  static const ossl::Asn1ObjectPtr upn_oid(OBJ_txt2obj("1.3.6.1.4.1.311.20.2.3", 1));
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
     if (gn->type != GEN_OTHERNAME) continue;
     if (OBJ_cmp(gn->d.otherName->type_id, upn_oid.get()) != 0) continue;
     const ASN1_TYPE* v = gn->d.otherName->value;
     if (v->type == V_ASN1_UTF8STRING) {
-      upn.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(v->value.utf8string)),
-                 static_cast<std::size_t>(ASN1_STRING_length(v->value.utf8string)));
+      return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(v->value.utf8string)),
+                         static_cast<std::size_t>(ASN1_STRING_length(v->value.utf8string)));
     }
   }
-  GENERAL_NAMES_free(names);
-  return upn;
+  return {};
+}
+
+using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, ossl::Deleter<GENERAL_NAMES_free>>;
+
+std::string UpnOf(X509* cert) {
+  GeneralNamesPtr names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  return names == nullptr ? std::string() : UpnOf(names.get());
+}
+
+std::string AlgorithmOf(const X509_PUBKEY* key) {
+  ASN1_OBJECT* alg = nullptr;
+  X509_PUBKEY_get0_param(&alg, nullptr, nullptr, nullptr, key);
+  if (alg == nullptr) return {};
+  char buf[64];
+  OBJ_obj2txt(buf, sizeof buf, alg, 1);
+  return buf;
+}
+
+// The columns both kinds of certificate fill alike.
+void FillCommonColumns(const X509_NAME* subject, EVP_PKEY* key,
+                       const directory::CertificateTemplate& t, db::CertificateColumns& c) {
+  unsigned char sha1[SHA_DIGEST_LENGTH];
+  SHA1(c.raw_certificate.data(), c.raw_certificate.size(), sha1);
+  c.certificate_hash = HexLower(sha1);
+  c.certificate_template = (t.schema_version >= 2 && !t.oid.empty()) ? t.oid : t.name;
+  c.enrollment_flags = t.enrollment_flags;
+  c.general_flags = t.general_flags;
+  c.private_key_flags = t.private_key_flags;
+  c.public_key_length = key != nullptr ? static_cast<std::uint32_t>(EVP_PKEY_get_bits(key)) : 0;
+  c.distinguished_name = pki::FormatDistinguishedName(subject);
+  c.subject = SubjectPartsOf(subject);
 }
 
 }  // namespace
@@ -91,13 +123,6 @@ db::CertificateColumns CertificateColumnsOf(X509* cert, EVP_PKEY* key,
                                             const directory::CertificateTemplate& t) {
   db::CertificateColumns c;
   c.raw_certificate = ossl::ToDer(cert, i2d_X509);
-  unsigned char sha1[SHA_DIGEST_LENGTH];
-  SHA1(c.raw_certificate.data(), c.raw_certificate.size(), sha1);
-  c.certificate_hash = HexLower(sha1);
-  c.certificate_template = (t.schema_version >= 2 && !t.oid.empty()) ? t.oid : t.name;
-  c.enrollment_flags = t.enrollment_flags;
-  c.general_flags = t.general_flags;
-  c.private_key_flags = t.private_key_flags;
   const ASN1_INTEGER* serial = X509_get0_serialNumber(cert);
   c.serial_number = HexLower(
       {ASN1_STRING_get0_data(serial), static_cast<std::size_t>(ASN1_STRING_length(serial))});
@@ -105,17 +130,33 @@ db::CertificateColumns CertificateColumnsOf(X509* cert, EVP_PKEY* key,
   c.not_after = ToUnix(X509_get0_notAfter(cert));
   c.subject_key_identifier = SubjectKeyIdOf(cert);
   c.raw_public_key = ossl::ToDer(X509_get_X509_PUBKEY(cert), i2d_X509_PUBKEY);
-  c.public_key_length = key != nullptr ? static_cast<std::uint32_t>(EVP_PKEY_get_bits(key)) : 0;
-  ASN1_OBJECT* alg = nullptr;
-  X509_PUBKEY_get0_param(&alg, nullptr, nullptr, nullptr, X509_get_X509_PUBKEY(cert));
-  if (alg != nullptr) {
-    char buf[64];
-    OBJ_obj2txt(buf, sizeof buf, alg, 1);
-    c.public_key_algorithm = buf;
-  }
+  c.public_key_algorithm = AlgorithmOf(X509_get_X509_PUBKEY(cert));
   c.upn = UpnOf(cert);
-  c.distinguished_name = pki::FormatDistinguishedName(X509_get_subject_name(cert));
-  c.subject = SubjectPartsOf(X509_get_subject_name(cert));
+  FillCommonColumns(X509_get_subject_name(cert), key, t, c);
+  return c;
+}
+
+db::CertificateColumns CertificateColumnsOf(pki::BuiltCertificate built,
+                                            const pki::CertificateSpec& spec, EVP_PKEY* key,
+                                            const directory::CertificateTemplate& t) {
+  db::CertificateColumns c;
+  c.raw_certificate = std::move(built.der);
+  // The INTEGER's magnitude, as OpenSSL gives it for a decoded certificate.
+  auto first =
+      std::find_if(spec.serial.begin(), spec.serial.end(), [](std::uint8_t b) { return b != 0; });
+  c.serial_number = HexLower({first, spec.serial.end()});
+  c.not_before = spec.not_before;
+  c.not_after = spec.not_after;
+  c.subject_key_identifier = HexLower(built.subject_key_id);
+  c.raw_public_key = std::move(built.public_key_info);
+  c.public_key_algorithm = AlgorithmOf(spec.public_key);
+  for (const pki::CertificateExtension& e : spec.extensions) {
+    if (e.oid != kSubjectAltNameOid) continue;
+    const unsigned char* p = e.value.data();
+    GeneralNamesPtr names(d2i_GENERAL_NAMES(nullptr, &p, static_cast<long>(e.value.size())));
+    if (names != nullptr) c.upn = UpnOf(names.get());
+  }
+  FillCommonColumns(spec.subject, key, t, c);
   return c;
 }
 

@@ -8,15 +8,22 @@
 
 #include "openadcs/db/records.h"
 #include "openadcs/directory/certificate_template.h"
+#include "openadcs/pki/x509_builder.h"
 #include "openadcs/util/openssl.h"
 
 namespace openadcs::ca {
 
 db::SubjectParts SubjectPartsOf(const X509_NAME* name);
 
-// The certificate columns for `cert`, issued for `key` from template `t`.
-// `key` is passed because the builder leaves it encoded in `cert`.
+// The certificate columns for `cert` (an imported certificate), whose key
+// is `key`, from template `t`.
 db::CertificateColumns CertificateColumnsOf(X509* cert, EVP_PKEY* key,
+                                            const directory::CertificateTemplate& t);
+// The certificate columns of one the CA just built from `spec` (as
+// `built`), for `key` (the request's), from template `t`: read from what
+// went into it rather than from decoding it.
+db::CertificateColumns CertificateColumnsOf(pki::BuiltCertificate built,
+                                            const pki::CertificateSpec& spec, EVP_PKEY* key,
                                             const directory::CertificateTemplate& t);
 
 // Serial numbers as the database keeps them: lower-case hex of the INTEGER's

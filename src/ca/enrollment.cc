@@ -299,26 +299,24 @@ SubmitResult Engine::Impl::IssueNew(db::RequestRecord rec,
 
 SubmitResult Engine::Impl::Issue(db::RequestRecord& rec, const PolicyOutcome& outcome,
                                  const X509_REQ* request, std::int64_t now, const Commit& commit) {
-  const X509_PUBKEY* key_info = X509_REQ_get_X509_PUBKEY(const_cast<X509_REQ*>(request));
   EVP_PKEY* key = X509_REQ_get0_pubkey(const_cast<X509_REQ*>(request));
-  ossl::X509Ptr cert;
+  pki::CertificateSpec spec;
+  spec.subject = outcome.subject.get();
+  spec.public_key = X509_REQ_get_X509_PUBKEY(const_cast<X509_REQ*>(request));
+  spec.not_before = outcome.not_before;
+  spec.not_after = outcome.not_after;
+  spec.extensions = outcome.extensions;
   Status s;
   for (int attempt = 0; attempt <= options_.serial_retries; ++attempt) {
-    pki::CertificateSpec spec;
     spec.serial = NewSerial();
-    spec.subject = outcome.subject.get();
-    spec.public_key = key_info;
-    spec.not_before = outcome.not_before;
-    spec.not_after = outcome.not_after;
-    spec.extensions = outcome.extensions;
     auto built = pki::BuildCertificate(spec, identity_);
     if (!built.ok()) {
       spdlog::error("[req {}] signing failed: {}", rec.request_id, built.status().ToString());
       return Failure(rec.request_id, WireDisposition::kError, hr::kUnexpected,
                      "the CA could not sign the certificate");
     }
-    cert = std::move(built).value();
-    rec.certificate = CertificateColumnsOf(cert.get(), key, outcome.resolved_template);
+    rec.certificate =
+        CertificateColumnsOf(std::move(built).value(), spec, key, outcome.resolved_template);
     rec.disposition = Disposition::kIssued;
     rec.status_code = 0;
     rec.disposition_message = "Issued";

@@ -1,8 +1,7 @@
 #include "pki/asn1_util.h"
 
-#include <openssl/bn.h>
-
 #include <ctime>
+#include <vector>
 
 namespace openadcs::pki::internal {
 namespace {
@@ -14,7 +13,12 @@ constexpr std::size_t kMaxOidTextLength = 256;
 // 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: what a 4-digit year encodes.
 constexpr std::int64_t kMinUnixTime = -62167219200;
 constexpr std::int64_t kMaxUnixTime = 253402300799;
-constexpr int kMaxSerialOctets = 20;
+constexpr std::size_t kMaxSerialOctets = 20;
+// Arcs from here on are refused, so that parsing one cannot overflow.
+constexpr std::uint64_t kMaxOidArc = std::uint64_t{1} << 56;
+constexpr std::uint8_t kTagOctetString = 0x04;
+constexpr std::uint8_t kTagSequence = 0x30;
+constexpr std::uint8_t kTagKeyIdentifier = 0x80;  // AuthorityKeyIdentifier [0] IMPLICIT
 
 }  // namespace
 
@@ -35,6 +39,59 @@ ossl::Asn1ObjectPtr DottedOid(std::string_view text) {
   return ossl::Asn1ObjectPtr(OBJ_txt2obj(std::string(text).c_str(), 1));
 }
 
+Bytes OidContent(std::string_view text) {
+  if (text.empty() || text.size() > kMaxOidTextLength) return {};
+  std::vector<std::uint64_t> arcs{0};
+  char prev = '.';
+  for (char c : text) {
+    if (c == '.') {
+      if (prev == '.') return {};
+      arcs.push_back(0);
+    } else if (c >= '0' && c <= '9') {
+      if (arcs.back() >= kMaxOidArc / 10) return {};
+      arcs.back() = arcs.back() * 10 + static_cast<std::uint64_t>(c - '0');
+    } else {
+      return {};
+    }
+    prev = c;
+  }
+  if (prev == '.' || arcs.size() < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] >= 40)) return {};
+  arcs[1] += arcs[0] * 40;
+  Bytes out;
+  for (std::size_t i = 1; i < arcs.size(); ++i) {
+    std::uint8_t base128[9];
+    std::size_t n = 0;
+    for (std::uint64_t v = arcs[i]; n == 0 || v != 0; v >>= 7) {
+      base128[n++] = static_cast<std::uint8_t>(v & 0x7F);
+    }
+    while (n > 1) out.push_back(static_cast<std::uint8_t>(base128[--n] | 0x80));
+    out.push_back(base128[0]);
+  }
+  return out;
+}
+
+void AppendTlv(Bytes& out, std::uint8_t tag, std::span<const std::uint8_t> content) {
+  out.push_back(tag);
+  const std::size_t n = content.size();
+  if (n < 0x80) {
+    out.push_back(static_cast<std::uint8_t>(n));
+  } else {
+    std::uint8_t digits[sizeof(std::size_t)];
+    std::size_t count = 0;
+    for (std::size_t v = n; v != 0; v >>= 8) digits[count++] = static_cast<std::uint8_t>(v);
+    out.push_back(static_cast<std::uint8_t>(0x80 | count));
+    while (count > 0) out.push_back(digits[--count]);
+  }
+  out.insert(out.end(), content.begin(), content.end());
+}
+
+Bytes Tlv(std::uint8_t tag, std::span<const std::uint8_t> content) {
+  Bytes out;
+  out.reserve(content.size() + 2 + sizeof(std::size_t));
+  AppendTlv(out, tag, content);
+  return out;
+}
+
 std::string OidText(const ASN1_OBJECT* obj) {
   int n = OBJ_obj2txt(nullptr, 0, obj, 1);
   if (n <= 0) return {};
@@ -50,22 +107,31 @@ ossl::Asn1TimePtr UnixToAsn1Time(std::int64_t unix_seconds) {
   return ossl::Asn1TimePtr(ASN1_TIME_set(nullptr, static_cast<time_t>(unix_seconds)));
 }
 
-Result<ossl::Asn1IntegerPtr> SerialToAsn1(std::span<const std::uint8_t> serial) {
+Result<Bytes> SerialContent(std::span<const std::uint8_t> serial) {
   if (serial.empty()) return Status::InvalidArgument("serial number is empty");
   if ((serial[0] & 0x80) != 0) return Status::InvalidArgument("serial number is negative");
-  if (serial.size() > static_cast<std::size_t>(INT_MAX)) {
-    return Status::InvalidArgument("serial number is too long");
-  }
-  ossl::BnPtr bn(BN_bin2bn(serial.data(), static_cast<int>(serial.size()), nullptr));
-  if (bn == nullptr) return Status::Internal("BN_bin2bn: " + ossl::ErrorText());
-  if (BN_is_zero(bn.get())) return Status::InvalidArgument("serial number is zero");
+  std::size_t skip = 0;
+  while (skip < serial.size() && serial[skip] == 0) ++skip;
+  if (skip == serial.size()) return Status::InvalidArgument("serial number is zero");
   // A positive INTEGER needs a leading zero octet when its top bit is set.
-  int octets = BN_num_bytes(bn.get()) + (BN_num_bits(bn.get()) % 8 == 0 ? 1 : 0);
-  if (octets > kMaxSerialOctets) {
+  const bool pad = (serial[skip] & 0x80) != 0;
+  if (serial.size() - skip + (pad ? 1 : 0) > kMaxSerialOctets) {
     return Status::InvalidArgument("serial number is longer than 20 octets");
   }
-  ossl::Asn1IntegerPtr out(BN_to_ASN1_INTEGER(bn.get(), nullptr));
-  if (out == nullptr) return Status::Internal("BN_to_ASN1_INTEGER: " + ossl::ErrorText());
+  Bytes out;
+  out.reserve(serial.size() - skip + 1);
+  if (pad) out.push_back(0);
+  out.insert(out.end(), serial.begin() + static_cast<std::ptrdiff_t>(skip), serial.end());
+  return out;
+}
+
+Result<ossl::Asn1IntegerPtr> SerialToAsn1(std::span<const std::uint8_t> serial) {
+  Result<Bytes> content = SerialContent(serial);
+  if (!content.ok()) return content.status();
+  const Bytes integer = Tlv(V_ASN1_INTEGER, *content);
+  const unsigned char* p = integer.data();
+  ossl::Asn1IntegerPtr out(d2i_ASN1_INTEGER(nullptr, &p, static_cast<long>(integer.size())));
+  if (out == nullptr) return Status::Internal("d2i_ASN1_INTEGER: " + ossl::ErrorText());
   return out;
 }
 
@@ -104,23 +170,11 @@ Result<Bytes> IssuerKeyIdentifier(X509* ca_cert) {
 }
 
 Bytes AuthorityKeyIdValue(std::span<const std::uint8_t> key_id) {
-  AuthorityKeyIdPtr akid(AUTHORITY_KEYID_new());
-  if (akid == nullptr) return {};
-  akid->keyid = ASN1_OCTET_STRING_new();
-  if (akid->keyid == nullptr ||
-      ASN1_OCTET_STRING_set(akid->keyid, key_id.data(), static_cast<int>(key_id.size())) != 1) {
-    return {};
-  }
-  return ossl::ToDer(akid.get(), i2d_AUTHORITY_KEYID);
+  return Tlv(kTagSequence, Tlv(kTagKeyIdentifier, key_id));
 }
 
 Bytes SubjectKeyIdValue(std::span<const std::uint8_t> key_id) {
-  ossl::Asn1OctetStringPtr os(ASN1_OCTET_STRING_new());
-  if (os == nullptr ||
-      ASN1_OCTET_STRING_set(os.get(), key_id.data(), static_cast<int>(key_id.size())) != 1) {
-    return {};
-  }
-  return ossl::ToDer(os.get(), i2d_ASN1_OCTET_STRING);
+  return Tlv(kTagOctetString, key_id);
 }
 
 ossl::X509ExtPtr MakeExtension(const ASN1_OBJECT* oid, bool critical,

@@ -80,6 +80,15 @@ Bytes ItemToDer(const T* value) {
 
 // A dotted OID; null for anything else (names such as "CN" included).
 ossl::Asn1ObjectPtr DottedOid(std::string_view text);
+// The content octets of the OBJECT IDENTIFIER `text` names in dotted form
+// (what DottedOid accepts: at least two arcs, the first 0-2, the second under
+// 40 below 2, each arc under 2^56); empty for anything else.
+Bytes OidContent(std::string_view text);
+
+// DER writing: one TLV with a definite length, appended to `out` or alone.
+// The tag is one octet (every tag the pki layer writes is below 31).
+void AppendTlv(Bytes& out, std::uint8_t tag, std::span<const std::uint8_t> content);
+Bytes Tlv(std::uint8_t tag, std::span<const std::uint8_t> content);
 // Dotted form of `obj` ("" when it cannot be printed).
 std::string OidText(const ASN1_OBJECT* obj);
 
@@ -90,6 +99,9 @@ ossl::Asn1TimePtr UnixToAsn1Time(std::int64_t unix_seconds);
 // A certificate or CRL serial: big-endian, non-zero, top bit clear, at most
 // 20 content octets (RFC 5280 4.1.2.2). InvalidArgument otherwise.
 Result<ossl::Asn1IntegerPtr> SerialToAsn1(std::span<const std::uint8_t> serial);
+// The DER INTEGER content octets of such a serial (leading zero octets
+// dropped, one put back before a top bit that is set); the same errors.
+Result<Bytes> SerialContent(std::span<const std::uint8_t> serial);
 
 // RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits.
 Result<Bytes> KeyIdentifier(const X509_PUBKEY* key);

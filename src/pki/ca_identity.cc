@@ -28,6 +28,8 @@ constexpr std::size_t kMaxPassphraseBytes = 1024;
 constexpr std::uint16_t kKuDigitalSignature = 1 << 0;
 constexpr std::uint16_t kKuKeyCertSign = 1 << 5;
 constexpr std::uint16_t kKuCrlSign = 1 << 6;
+// RSA-PSS with its parameters is the longest AlgorithmIdentifier a CA key gives (about 70).
+constexpr std::size_t kMaxAlgorithmIdentifierBytes = 256;
 
 struct PassphraseSource {
   const std::string* passphrase = nullptr;
@@ -239,6 +241,9 @@ Result<std::unique_ptr<CaIdentity>> CaIdentity::LoadOrCreate(const CaIdentityOpt
   }
   ca->cert_der_ = ossl::ToDer(ca->cert_.get(), i2d_X509);
   if (ca->cert_der_.empty()) return Status::Internal("i2d_X509: " + ossl::ErrorText());
+  Result<Bytes> algorithm = ca->SignatureAlgorithm();
+  if (!algorithm.ok()) return algorithm.status();
+  ca->signature_algorithm_ = std::move(*algorithm);
   std::optional<std::string> cn = CommonName(X509_get_subject_name(ca->cert_.get()));
   if (!cn || cn->empty()) {
     return Status::InvalidArgument(options.cert_file.string() + ": CA subject has no CN");
@@ -393,6 +398,22 @@ Result<ossl::MdCtxPtr> CaIdentity::SigningContext() const {
     return Status::Internal("EVP_DigestSignInit_ex: " + ossl::ErrorText());
   }
   return ctx;
+}
+
+Result<Bytes> CaIdentity::SignatureAlgorithm() const {
+  Result<ossl::MdCtxPtr> ctx = SigningContext();
+  if (!ctx.ok()) return ctx.status();
+  // What X509_sign_ctx writes too: the provider's own AlgorithmIdentifier.
+  unsigned char der[kMaxAlgorithmIdentifierBytes];
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, der, sizeof der),
+      OSSL_PARAM_construct_end()};
+  if (EVP_PKEY_CTX_get_params(EVP_MD_CTX_get_pkey_ctx(ctx->get()), params) != 1 ||
+      !OSSL_PARAM_modified(&params[0]) || params[0].return_size == 0) {
+    return Status::Internal("the signature AlgorithmIdentifier of the CA key: " +
+                            ossl::ErrorText());
+  }
+  return Bytes(der, der + params[0].return_size);
 }
 
 Status CaIdentity::SignCertificate(X509* cert) const {

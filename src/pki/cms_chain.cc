@@ -1,9 +1,9 @@
 // The certificate chain as a degenerate CMS SignedData (RFC 5652 5.1 with no
-// signers). Written with our own ASN1_ITEM template because OpenSSL's encoder
-// sorts every SET OF, the CMS CertificateSet included, and we want the chain
-// in the order the caller gives. The certificates go in as the DER they are:
-// parsing them would cost OpenSSL 3.0 a key decoder each, on every issuance.
-#include <openssl/asn1t.h>
+// signers), written as DER directly: the structure is fixed but for the
+// certificates, which go in as the DER they are, in the order the caller
+// gives (OpenSSL's encoder would sort the CertificateSet as a SET OF, and
+// parsing the certificates would cost OpenSSL 3.0 a key decoder each).
+#include <openssl/asn1.h>
 
 #include "openadcs/pki/x509_builder.h"
 #include "pki/asn1_util.h"
@@ -11,46 +11,18 @@
 namespace openadcs::pki {
 namespace {
 
-// RFC 5652 5.1: version 1 when there are no attribute certificates, no
-// signers and the content type is id-data.
-constexpr int kSignedDataVersion = 1;
+using internal::AppendTlv;
 
-// clang-format off
-// EncapsulatedContentInfo without eContent.
-struct EncapContentAsn1 {
-  ASN1_OBJECT* type;
-};
-ASN1_SEQUENCE(EncapContentAsn1) = {
-    ASN1_SIMPLE(EncapContentAsn1, type, ASN1_OBJECT),
-} ASN1_SEQUENCE_END(EncapContentAsn1)
-
-// digestAlgorithms and signerInfos are always empty here, so their element
-// type is never encoded; X509_ALGOR stands in for SignerInfo.
-struct DegenerateSignedDataAsn1 {
-  ASN1_INTEGER* version;
-  STACK_OF(X509_ALGOR)* digest_algorithms;
-  EncapContentAsn1* encap;
-  STACK_OF(ASN1_TYPE)* certificates;  // each a whole DER Certificate
-  STACK_OF(X509_ALGOR)* signer_infos;
-};
-ASN1_SEQUENCE(DegenerateSignedDataAsn1) = {
-    ASN1_SIMPLE(DegenerateSignedDataAsn1, version, ASN1_INTEGER),
-    ASN1_SET_OF(DegenerateSignedDataAsn1, digest_algorithms, X509_ALGOR),
-    ASN1_SIMPLE(DegenerateSignedDataAsn1, encap, EncapContentAsn1),
-    // CertificateSet is [0] IMPLICIT SET OF: under the implicit tag a SEQUENCE
-    // OF gives the same bytes, and OpenSSL leaves a SEQUENCE OF in order.
-    ASN1_IMP_SEQUENCE_OF(DegenerateSignedDataAsn1, certificates, ASN1_ANY, 0),
-    ASN1_SET_OF(DegenerateSignedDataAsn1, signer_infos, X509_ALGOR),
-} ASN1_SEQUENCE_END(DegenerateSignedDataAsn1)
-
-struct ContentInfoAsn1 {
-  ASN1_OBJECT* type;
-  DegenerateSignedDataAsn1* signed_data;
-};
-ASN1_SEQUENCE(ContentInfoAsn1) = {
-    ASN1_SIMPLE(ContentInfoAsn1, type, ASN1_OBJECT),
-    ASN1_EXP(ContentInfoAsn1, signed_data, DegenerateSignedDataAsn1, 0),
-} ASN1_SEQUENCE_END(ContentInfoAsn1)
+constexpr std::uint8_t kTagSequence = 0x30;
+constexpr std::uint8_t kTagContext0 = 0xA0;  // constructed [0]
+// id-signedData, and the content of a SignedData without signers: version 1
+// (RFC 5652 5.1: no attribute certificates, no signers, id-data content),
+// an empty digestAlgorithms SET and EncapsulatedContentInfo { id-data }.
+constexpr std::uint8_t kSignedDataOid[] = {0x06, 0x09, 0x2A, 0x86, 0x48, 0x86,
+                                           0xF7, 0x0D, 0x01, 0x07, 0x02};
+constexpr std::uint8_t kSignedDataHead[] = {0x02, 0x01, 0x01, 0x31, 0x00, 0x30, 0x0B, 0x06, 0x09,
+                                            0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x01};
+constexpr std::uint8_t kNoSignerInfos[] = {0x31, 0x00};
 
 // True when `der` is exactly one DER SEQUENCE (a Certificate's outer shape).
 bool IsOneSequence(const Bytes& der) {
@@ -63,46 +35,26 @@ bool IsOneSequence(const Bytes& der) {
          xclass == V_ASN1_UNIVERSAL &&
          static_cast<std::size_t>(p - der.data()) + static_cast<std::size_t>(length) == der.size();
 }
-// clang-format on
 
 }  // namespace
 
 Result<Bytes> BuildCertChainCms(std::span<const Bytes> certs) {
   if (certs.empty()) return Status::InvalidArgument("certificate chain is empty");
-  // ASN1_item_new fills every non-optional field, empty SET OFs included.
-  auto info = internal::NewItem<ContentInfoAsn1, ContentInfoAsn1_it>();
-  if (info == nullptr) return Status::Internal("ASN1_item_new: " + ossl::ErrorText());
-  ASN1_OBJECT_free(info->type);
-  info->type = OBJ_nid2obj(NID_pkcs7_signed);
-  DegenerateSignedDataAsn1* sd = info->signed_data;
-  ASN1_OBJECT_free(sd->encap->type);
-  sd->encap->type = OBJ_nid2obj(NID_pkcs7_data);
-  if (ASN1_INTEGER_set(sd->version, kSignedDataVersion) != 1) {
-    return Status::Internal("ASN1_INTEGER_set: " + ossl::ErrorText());
-  }
+  Bytes set;  // CertificateSet: [0] IMPLICIT SET OF, in the given order
   for (std::size_t i = 0; i < certs.size(); ++i) {
     if (!IsOneSequence(certs[i])) {
       return Status::InvalidArgument("chain certificate " + std::to_string(i) +
                                      " is not one DER SEQUENCE");
     }
-    // For ANY, OpenSSL keeps a SEQUENCE as its whole encoding, tag included.
-    ASN1_TYPE* any = ASN1_TYPE_new();
-    ASN1_STRING* whole = ASN1_STRING_type_new(V_ASN1_SEQUENCE);
-    if (any == nullptr || whole == nullptr ||
-        ASN1_STRING_set(whole, certs[i].data(), static_cast<int>(certs[i].size())) != 1) {
-      ASN1_TYPE_free(any);
-      ASN1_STRING_free(whole);
-      return Status::Internal("ASN1_TYPE: " + ossl::ErrorText());
-    }
-    ASN1_TYPE_set(any, V_ASN1_SEQUENCE, whole);
-    if (sk_ASN1_TYPE_push(sd->certificates, any) <= 0) {
-      ASN1_TYPE_free(any);
-      return Status::Internal("sk_ASN1_TYPE_push: " + ossl::ErrorText());
-    }
+    set.insert(set.end(), certs[i].begin(), certs[i].end());
   }
-  Bytes der = internal::ItemToDer<ContentInfoAsn1, ContentInfoAsn1_it>(info.get());
-  if (der.empty()) return Status::Internal("encoding the chain: " + ossl::ErrorText());
-  return der;
+  Bytes signed_data(std::begin(kSignedDataHead), std::end(kSignedDataHead));
+  signed_data.reserve(signed_data.size() + set.size() + 16);
+  AppendTlv(signed_data, kTagContext0, set);
+  signed_data.insert(signed_data.end(), std::begin(kNoSignerInfos), std::end(kNoSignerInfos));
+  Bytes content(std::begin(kSignedDataOid), std::end(kSignedDataOid));
+  AppendTlv(content, kTagContext0, internal::Tlv(kTagSequence, signed_data));
+  return internal::Tlv(kTagSequence, content);
 }
 
 }  // namespace openadcs::pki

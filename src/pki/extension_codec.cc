@@ -47,27 +47,47 @@ constexpr std::size_t kMaxSanValueLength = 4096;
 constexpr std::uint8_t kTagUtf8String = 0x0C;
 constexpr std::uint8_t kTagBmpString = 0x1E;
 constexpr std::uint8_t kTagSequence = 0x30;
+constexpr std::uint8_t kTagInteger = 0x02;
+constexpr std::uint8_t kTagOid = 0x06;
 
 ossl::Asn1ObjectPtr KnownOid(const char* dotted) {
   return internal::DottedOid(dotted);
 }
 
-Bytes PoliciesDer(std::span<const std::string> oids) {
-  internal::PoliciesPtr policies(sk_POLICYINFO_new_null());
-  if (policies == nullptr) return {};
+// SEQUENCE OF the OIDs, each alone in a SEQUENCE when `wrapped` (a
+// PolicyInformation without qualifiers); empty when one is not a dotted OID.
+// Written directly: through OpenSSL's stacks of objects this cost more than
+// the rest of the policy, on every issuance.
+Bytes OidSequence(std::span<const std::string> oids, bool wrapped) {
+  Bytes content;
   for (const std::string& oid : oids) {
-    ossl::Asn1ObjectPtr obj = internal::DottedOid(oid);
-    if (obj == nullptr) return {};
-    POLICYINFO* info = POLICYINFO_new();
-    if (info == nullptr) return {};
-    ASN1_OBJECT_free(info->policyid);
-    info->policyid = obj.release();
-    if (sk_POLICYINFO_push(policies.get(), info) <= 0) {
-      POLICYINFO_free(info);
-      return {};
+    const Bytes encoded = internal::OidContent(oid);
+    if (encoded.empty()) return {};
+    if (wrapped) {
+      internal::AppendTlv(content, kTagSequence, internal::Tlv(kTagOid, encoded));
+    } else {
+      internal::AppendTlv(content, kTagOid, encoded);
     }
   }
-  return ossl::ToDer(policies.get(), i2d_CERTIFICATEPOLICIES);
+  return internal::Tlv(kTagSequence, content);
+}
+
+Bytes PoliciesDer(std::span<const std::string> oids) {
+  return OidSequence(oids, /*wrapped=*/true);
+}
+
+// A non-negative INTEGER, minimal octets.
+void AppendUnsigned(Bytes& out, std::uint32_t v) {
+  std::uint8_t octets[5];
+  std::size_t n = 0;
+  do {
+    octets[n++] = static_cast<std::uint8_t>(v);
+    v >>= 8;
+  } while (v != 0);
+  if ((octets[n - 1] & 0x80) != 0) octets[n++] = 0;
+  out.push_back(kTagInteger);
+  out.push_back(static_cast<std::uint8_t>(n));
+  while (n > 0) out.push_back(octets[--n]);
 }
 
 std::optional<std::string> Utf8Of(const ASN1_STRING* s) {
@@ -254,7 +274,7 @@ std::optional<std::string> SidOf(const OTHERNAME* other) {
 namespace ext {
 
 bool IsValidOid(std::string_view oid) {
-  return internal::DottedOid(oid) != nullptr;
+  return !internal::OidContent(oid).empty();
 }
 
 Bytes BasicConstraints(bool ca, std::optional<std::uint32_t> path_length) {
@@ -280,14 +300,7 @@ Bytes KeyUsage(std::uint16_t bits) {
 }
 
 Bytes ExtendedKeyUsage(std::span<const std::string> oids) {
-  internal::EkuPtr eku(sk_ASN1_OBJECT_new_null());
-  if (eku == nullptr) return {};
-  for (const std::string& oid : oids) {
-    ossl::Asn1ObjectPtr obj = internal::DottedOid(oid);
-    if (obj == nullptr || sk_ASN1_OBJECT_push(eku.get(), obj.get()) <= 0) return {};
-    static_cast<void>(obj.release());  // owned by the stack now
-  }
-  return ossl::ToDer(eku.get(), i2d_EXTENDED_KEY_USAGE);
+  return OidSequence(oids, /*wrapped=*/false);
 }
 
 Bytes ApplicationPolicies(std::span<const std::string> oids) {
@@ -299,20 +312,12 @@ Bytes CertificatePolicies(std::span<const std::string> oids) {
 }
 
 Bytes TemplateOid(const std::string& oid, std::uint32_t major, std::uint32_t minor) {
-  TemplateOidPtr value = internal::NewItem<TemplateOidAsn1, TemplateOidAsn1_it>();
-  if (value == nullptr) return {};
-  ossl::Asn1ObjectPtr obj = internal::DottedOid(oid);
-  if (obj == nullptr) return {};
-  ASN1_OBJECT_free(value->id);
-  value->id = obj.release();
-  value->major = ASN1_INTEGER_new();
-  value->minor = ASN1_INTEGER_new();
-  if (value->major == nullptr || value->minor == nullptr ||
-      ASN1_INTEGER_set_uint64(value->major, major) != 1 ||
-      ASN1_INTEGER_set_uint64(value->minor, minor) != 1) {
-    return {};
-  }
-  return internal::ItemToDer<TemplateOidAsn1, TemplateOidAsn1_it>(value.get());
+  const Bytes encoded = internal::OidContent(oid);
+  if (encoded.empty()) return {};
+  Bytes content = internal::Tlv(kTagOid, encoded);
+  AppendUnsigned(content, major);
+  AppendUnsigned(content, minor);
+  return internal::Tlv(kTagSequence, content);
 }
 
 Bytes TemplateName(const std::string& name) {

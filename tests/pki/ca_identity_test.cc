@@ -403,7 +403,7 @@ CaIdentityOptions WriteSubordinate(const CaIdentity& root, const fs::path& dir) 
   auto cert = BuildCertificate(spec, root);
   EXPECT_TRUE(cert.ok()) << cert.status().ToString();
   WriteText(o.key_file, KeyPem(key.get()), 0600);
-  WriteText(o.cert_file, CertPem(cert->get()), 0644);
+  WriteText(o.cert_file, CertPem(testing::ParseCertDer(cert->der).get()), 0644);
   return o;
 }
 

@@ -90,10 +90,13 @@ TEST_P(X509BuilderTest, BuildsAVerifiableCertificate) {
   spec.extensions.push_back({"1.3.6.1.4.1.311.21.7", false, ext::TemplateOid("1.2.3.4", 100, 2)});
   auto built = BuildCertificate(spec, *ca_);
   ASSERT_TRUE(built.ok()) << built.status().ToString();
-  // As a relying party sees it: the builder leaves the key encoded only.
-  ossl::X509Ptr parsed = testing::ParseCertDer(testing::CertDer(built->get()));
+  // As a relying party sees it.
+  ossl::X509Ptr parsed = testing::ParseCertDer(built->der);
   ASSERT_NE(parsed, nullptr);
   X509* cert = parsed.get();
+  // Written as DER: OpenSSL encodes what it decoded to the same bytes.
+  EXPECT_EQ(testing::CertDer(cert), built->der);
+  EXPECT_EQ(built->public_key_info, ossl::ToDer(X509_get_X509_PUBKEY(cert), i2d_X509_PUBKEY));
 
   EXPECT_EQ(X509_verify(cert, ca_->key()), 1);
   EXPECT_EQ(VerifyChain(cert, std::time(nullptr) + 60), X509_V_OK);
@@ -127,6 +130,7 @@ TEST_P(X509BuilderTest, BuildsAVerifiableCertificate) {
   ASSERT_NE(ski, nullptr);
   EXPECT_EQ(Bytes(ASN1_STRING_get0_data(ski), ASN1_STRING_get0_data(ski) + ASN1_STRING_length(ski)),
             Bytes(sha1, sha1 + sha1_len));
+  EXPECT_EQ(built->subject_key_id, Bytes(sha1, sha1 + sha1_len));
   EXPECT_EQ(ASN1_OCTET_STRING_cmp(X509_get0_authority_key_id(cert),
                                   X509_get0_subject_key_id(ca_->certificate())),
             0);
@@ -138,9 +142,11 @@ TEST_P(X509BuilderTest, UsesGeneralizedTimeFrom2050) {
   spec.not_after = 2524608000;   // 2050-01-01T00:00:00Z
   auto built = BuildCertificate(spec, *ca_);
   ASSERT_TRUE(built.ok()) << built.status().ToString();
-  EXPECT_EQ(ASN1_STRING_type(X509_get0_notBefore(built->get())), V_ASN1_UTCTIME);
-  EXPECT_EQ(ASN1_STRING_type(X509_get0_notAfter(built->get())), V_ASN1_GENERALIZEDTIME);
-  EXPECT_EQ(ASN1_TIME_cmp_time_t(X509_get0_notAfter(built->get()), 2524608000), 0);
+  ossl::X509Ptr cert = testing::ParseCertDer(built->der);
+  ASSERT_NE(cert, nullptr);
+  EXPECT_EQ(ASN1_STRING_type(X509_get0_notBefore(cert.get())), V_ASN1_UTCTIME);
+  EXPECT_EQ(ASN1_STRING_type(X509_get0_notAfter(cert.get())), V_ASN1_GENERALIZEDTIME);
+  EXPECT_EQ(ASN1_TIME_cmp_time_t(X509_get0_notAfter(cert.get()), 2524608000), 0);
 }
 
 TEST_P(X509BuilderTest, SpecSkiReplacesTheBuilders) {
@@ -151,7 +157,10 @@ TEST_P(X509BuilderTest, SpecSkiReplacesTheBuilders) {
   spec.extensions.push_back({"2.5.29.14", false, custom_ski});
   auto built = BuildCertificate(spec, *ca_);
   ASSERT_TRUE(built.ok()) << built.status().ToString();
-  X509* cert = built->get();
+  EXPECT_EQ(built->subject_key_id, Bytes({0xAA, 0xBB, 0xCC}));
+  ossl::X509Ptr parsed = testing::ParseCertDer(built->der);
+  ASSERT_NE(parsed, nullptr);
+  X509* cert = parsed.get();
   ASSERT_EQ(X509_get_ext_count(cert), 3);
   EXPECT_EQ(OidOf(X509_get_ext(cert, 0)), "2.5.29.35");
   EXPECT_EQ(OidOf(X509_get_ext(cert, 1)), "2.5.29.17");
@@ -167,8 +176,10 @@ TEST_P(X509BuilderTest, EmptySubjectWithCriticalSan) {
   spec.extensions.push_back({"2.5.29.17", true, *ext::SubjectAltName(san)});
   auto built = BuildCertificate(spec, *ca_);
   ASSERT_TRUE(built.ok()) << built.status().ToString();
-  EXPECT_EQ(X509_NAME_entry_count(X509_get_subject_name(built->get())), 0);
-  EXPECT_EQ(X509_verify(built->get(), ca_->key()), 1);
+  ossl::X509Ptr cert = testing::ParseCertDer(built->der);
+  ASSERT_NE(cert, nullptr);
+  EXPECT_EQ(X509_NAME_entry_count(X509_get_subject_name(cert.get())), 0);
+  EXPECT_EQ(X509_verify(cert.get(), ca_->key()), 1);
 }
 
 TEST_P(X509BuilderTest, RejectsBadSpecs) {
@@ -293,7 +304,7 @@ TEST_P(X509BuilderTest, EmptyCrlAndBadCrlSpecs) {
 TEST_P(X509BuilderTest, CertChainCmsKeepsTheGivenOrder) {
   auto leaf = BuildCertificate(Spec(), *ca_);
   ASSERT_TRUE(leaf.ok());
-  const Bytes leaf_der = testing::CertDer(leaf->get());
+  const Bytes leaf_der = leaf->der;
   const Bytes ca_der = ca_->certificate_der();
   // Both orders come back as given, so nothing sorts them.
   for (const std::vector<Bytes>& certs :

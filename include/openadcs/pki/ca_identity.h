@@ -79,8 +79,12 @@ class CaIdentity {
   // Signs with the CA key and the configured digest. Thread-safe.
   Status SignCertificate(X509* cert) const;
   Status SignCrl(X509_CRL* crl) const;
-  // Signs arbitrary bytes (for benchmarks: the raw signing rate).
+  // Signs arbitrary bytes (a TBSCertificate, or for benchmarks the raw
+  // signing rate) with what signature_algorithm() names.
   Result<Bytes> SignBytes(std::span<const std::uint8_t> data) const;
+  // The DER AlgorithmIdentifier of the CA's signatures (key and digest), as
+  // certificates and CRLs name it.
+  const Bytes& signature_algorithm() const { return signature_algorithm_; }
 
  private:
   CaIdentity() = default;
@@ -89,6 +93,7 @@ class CaIdentity {
   Status Create(const CaIdentityOptions& options, const std::string* passphrase);
   // A fresh context per call: the EVP_PKEY is shared, the context is not.
   Result<ossl::MdCtxPtr> SigningContext() const;
+  Result<Bytes> SignatureAlgorithm() const;
 
   ossl::PKeyPtr key_;
   ossl::X509Ptr cert_;
@@ -98,6 +103,7 @@ class CaIdentity {
   std::string sanitized_name_;
   std::string sanitized_short_name_;
   std::string digest_name_;  // "SHA256", "SHA384" or "SHA512"
+  Bytes signature_algorithm_;
 };
 
 }  // namespace openadcs::pki

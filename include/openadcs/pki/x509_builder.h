@@ -30,8 +30,7 @@ struct CertificateSpec {
   // Not owned, non-null; may be an empty name when a SAN is present.
   const X509_NAME* subject = nullptr;
   // The subject's SubjectPublicKeyInfo as the request carried it; not owned.
-  // It is copied as encoded, so X509_get0_pubkey on the returned certificate
-  // gives null: parse its DER to use its key.
+  // It is copied as encoded, never decoded into a key.
   const X509_PUBKEY* public_key = nullptr;
   std::int64_t not_before = 0;  // Unix seconds
   std::int64_t not_after = 0;
@@ -41,12 +40,23 @@ struct CertificateSpec {
   std::vector<CertificateExtension> extensions;
 };
 
-// Builds an X.509 v3 certificate issued by `ca` and signs it. Validity times
-// are UTCTime before 2050 and GeneralizedTime from 2050 (RFC 5280). Errors:
-// InvalidArgument for a bad serial, a missing subject or key, not_after
-// before not_before, a time outside years 0-9999, a malformed or repeated
-// extension OID; Internal when OpenSSL fails.
-Result<ossl::X509Ptr> BuildCertificate(const CertificateSpec& spec, const CaIdentity& ca);
+// A certificate as BuildCertificate wrote it, with the parts the CA
+// database indexes, so that nobody decodes what was just encoded.
+struct BuiltCertificate {
+  Bytes der;              // the signed Certificate
+  Bytes subject_key_id;   // the SKI's keyIdentifier as written (empty if unreadable)
+  Bytes public_key_info;  // the SubjectPublicKeyInfo DER
+};
+
+// Builds an X.509 v3 certificate issued by `ca` and signs it. The DER is
+// written directly (with the CA's cached signature AlgorithmIdentifier):
+// building an X509 object and encoding it costs OpenSSL more than an ECDSA
+// signature. Validity times are UTCTime before 2050 and GeneralizedTime
+// from 2050 (RFC 5280). Errors: InvalidArgument for a bad serial, a missing
+// subject or key, not_after before not_before, a time outside years
+// 0-9999, a malformed or repeated extension OID, an empty extension value;
+// Internal when OpenSSL fails.
+Result<BuiltCertificate> BuildCertificate(const CertificateSpec& spec, const CaIdentity& ca);
 
 struct CrlEntry {
   Bytes serial;
