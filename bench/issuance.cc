@@ -1,12 +1,14 @@
 // In-process issuance benchmark (not a test): certificates per second through
 // the engine with a durable database, beside the raw signing rate of the same
 // CA key measured in the same run on the same number of cores, plus the
-// pending -> approve -> retrieve cycle rate and peak RSS over a long run.
+// pending -> approve -> retrieve cycle rate, and peak RSS and database growth
+// over a long run.
 //
 //   build/release/bench/issuance --keys rsa2048,ecdsa-p256 --cores 1,2
 //       --requests 20000 --concurrency 64 --rss-requests 1000000
 #include <sched.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -55,6 +57,27 @@ long PeakRssKiB() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   return ru.ru_maxrss;
+}
+
+// The database's size as a checkpoint would leave the file (page_count
+// counts the frames still in the WAL): what the certificates so far cost,
+// indexes included, whatever the WAL holds.
+long DatabaseBytes(const std::filesystem::path& file) {
+  sqlite3* db = nullptr;
+  long bytes = -1;
+  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT page_count * page_size FROM pragma_page_count(), "
+                           "pragma_page_size()",
+                           -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      bytes = static_cast<long>(sqlite3_column_int64(st, 0));
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return bytes;
 }
 
 Bytes MakeCsr(const std::string& cn) {
@@ -257,11 +280,14 @@ int main(int argc, char** argv) {
                   durable);
     std::printf("\nRSS over %ld issuances (ecdsa-p256 CA, %d in flight):\n", rss_requests,
                 concurrency);
-    std::printf("%12s %10s %10s\n", "issued", "rss-KiB", "peak-KiB");
+    std::printf("%12s %10s %10s %10s %8s\n", "issued", "rss-KiB", "peak-KiB", "db-KiB", "B/cert");
     const long step = rss_requests / 10;
+    const long empty = DatabaseBytes(c.dir / "ca.db");
     for (long done = 0; done < rss_requests; done += step) {
       Rate(concurrency, step, [&](long i) { IssueOne(*c.engine, csrs, i); });
-      std::printf("%12ld %10ld %10ld\n", done + step, RssKiB(), PeakRssKiB());
+      const long db = DatabaseBytes(c.dir / "ca.db");
+      std::printf("%12ld %10ld %10ld %10ld %8ld\n", done + step, RssKiB(), PeakRssKiB(), db / 1024,
+                  (db - empty) / (done + step));
       std::fflush(stdout);
     }
   }
