@@ -2,8 +2,8 @@
 // the engine with a durable database, beside the crypto floor (crypto_floor.h:
 // checking the request's signature plus the CA's signature) measured in the
 // same run on the same cores, for each CA key, request key and core count;
-// plus the pending -> approve -> retrieve cycle rate and peak RSS over a long
-// run.
+// plus the pending -> approve -> retrieve cycle rate, and peak RSS and
+// database growth over a long run.
 //
 //   build/bench/bench/issuance --keys rsa2048,rsa3072,ecdsa-p256
 //       --request-keys rsa2048,ecdsa-p256 --cores 1,2 --requests 9000 --rounds 3
@@ -11,6 +11,7 @@
 //       --cycles 100 --rounds 1 --rss-requests 1000000
 #include <sched.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -67,6 +68,27 @@ double CpuSeconds() {
     return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
   };
   return seconds(ru.ru_utime) + seconds(ru.ru_stime);
+}
+
+// The database's size as a checkpoint would leave the file (page_count
+// counts the frames still in the WAL): what the certificates so far cost,
+// indexes included, whatever the WAL holds.
+long DatabaseBytes(const std::filesystem::path& file) {
+  sqlite3* db = nullptr;
+  long bytes = -1;
+  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT page_count * page_size FROM pragma_page_count(), "
+                           "pragma_page_size()",
+                           -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      bytes = static_cast<long>(sqlite3_column_int64(st, 0));
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return bytes;
 }
 
 struct Ca {
@@ -290,11 +312,14 @@ int main(int argc, char** argv) {
                   durable);
     std::printf("\nRSS over %ld issuances (ecdsa-p256 CA, %d in flight):\n", rss_requests,
                 concurrency);
-    std::printf("%12s %10s %10s\n", "issued", "rss-KiB", "peak-KiB");
+    std::printf("%12s %10s %10s %10s %8s\n", "issued", "rss-KiB", "peak-KiB", "db-KiB", "B/cert");
     const long step = rss_requests / 10;
+    const long empty = DatabaseBytes(c.dir / "ca.db");
     for (long done = 0; done < rss_requests; done += step) {
       Rate(concurrency, step, [&](long i) { IssueOne(*c.engine, csrs, i); });
-      std::printf("%12ld %10ld %10ld\n", done + step, RssKiB(), PeakRssKiB());
+      const long db = DatabaseBytes(c.dir / "ca.db");
+      std::printf("%12ld %10ld %10ld %10ld %8ld\n", done + step, RssKiB(), PeakRssKiB(), db / 1024,
+                  (db - empty) / (done + step));
       std::fflush(stdout);
     }
   }

@@ -28,7 +28,13 @@ struct Field {
   bool is_mutable;  // replaced by UpdateRequest
   SqlValue (*get)(const RequestRecord&);
   Status (*set)(RequestRecord&, const SqlColumn&);
+  bool in_blob = false;  // stored in request_blob (schema::InBlobTable)
 };
+
+constexpr Field Blob(Field f) {
+  f.in_blob = true;
+  return f;
+}
 
 constexpr bool kFixed = false;
 constexpr bool kMutable = true;
@@ -114,7 +120,7 @@ using S = SubjectParts;
 using V = Revocation;
 
 constexpr auto kFields = std::to_array<Field>({
-    Req<&R::raw_request>("raw_request", kFixed),
+    Blob(Req<&R::raw_request>("raw_request", kFixed)),
     Req<&R::request_attributes>("request_attributes", kFixed),
     Req<&R::request_type>("request_type", kFixed),
     Req<&R::request_flags>("request_flags", kFixed),
@@ -131,7 +137,7 @@ constexpr auto kFields = std::to_array<Field>({
     Req<&R::requester_sid>("requester_sid", kFixed),
     Req<&R::officer>("officer_name", kMutable),
     Req<&R::distinguished_name>("req_distinguished_name", kFixed),
-    Req<&R::raw_name>("req_raw_name", kFixed),
+    Blob(Req<&R::raw_name>("req_raw_name", kFixed)),
     ReqSubject<&S::common_name>("req_common_name"),
     ReqSubject<&S::country>("req_country"),
     ReqSubject<&S::organization>("req_organization"),
@@ -145,7 +151,7 @@ constexpr auto kFields = std::to_array<Field>({
     ReqSubject<&S::given_name>("req_given_name"),
     ReqSubject<&S::surname>("req_surname"),
     Req<&R::template_name>("template_name", kMutable),
-    Cert<&C::raw_certificate>("raw_certificate"),
+    Blob(Cert<&C::raw_certificate>("raw_certificate")),
     Cert<&C::certificate_hash>("certificate_hash"),
     Cert<&C::certificate_template>("certificate_template"),
     Cert<&C::enrollment_flags>("enrollment_flags"),
@@ -155,7 +161,7 @@ constexpr auto kFields = std::to_array<Field>({
     Cert<&C::not_before>("not_before"),
     Cert<&C::not_after>("not_after"),
     Cert<&C::subject_key_identifier>("subject_key_identifier"),
-    Cert<&C::raw_public_key>("raw_public_key"),
+    Blob(Cert<&C::raw_public_key>("raw_public_key")),
     Cert<&C::public_key_length>("public_key_length"),
     Cert<&C::public_key_algorithm>("public_key_algorithm"),
     Cert<&C::upn>("upn"),
@@ -187,46 +193,92 @@ constexpr std::size_t kCertificatePresence = IndexOf("raw_certificate");
 constexpr std::size_t kRevocationPresence = IndexOf("revoked_effective_when");
 static_assert(kCertificatePresence < kFields.size() && kRevocationPresence < kFields.size());
 
-std::string JoinColumns(bool mutable_only, std::string_view suffix) {
+int Column(std::size_t field_index) {
+  return static_cast<int>(field_index) + 1;
+}
+
+std::string Param(std::size_t field_index) {
+  return "?" + std::to_string(Column(field_index));
+}
+
+// Every statement numbers a field's parameter by its place in kFields; the
+// request id, where a statement has one, comes after them.
+std::string IdParam() {
+  return "?" + std::to_string(kFields.size() + 1);
+}
+
+// "col = ?n" (or the columns alone, or their parameters) of the fields in
+// `in_blob`'s table, all or only the mutable ones.
+enum class Part { kColumn, kParam, kAssign };
+std::string Join(bool in_blob, bool mutable_only, Part part) {
   std::string out;
-  int n = 0;
-  for (const Field& f : kFields) {
-    if (mutable_only && !f.is_mutable) continue;
-    if (n++ > 0) out += ", ";
-    out += f.column;
-    if (!suffix.empty()) out += std::string(suffix) + std::to_string(n);
+  for (std::size_t i = 0; i < kFields.size(); ++i) {
+    const Field& f = kFields[i];
+    if (f.in_blob != in_blob || (mutable_only && !f.is_mutable)) continue;
+    if (!out.empty()) out += ", ";
+    switch (part) {
+      case Part::kColumn: out += f.column; break;
+      case Part::kParam: out += Param(i); break;
+      case Part::kAssign: out += std::string(f.column) + " = " + Param(i); break;
+    }
   }
   return out;
 }
 
-int Column(std::size_t field_index) {
-  return static_cast<int>(field_index) + 1;
+std::string JoinAll() {
+  std::string out;
+  for (const Field& f : kFields) out += (out.empty() ? "" : ", ") + std::string(f.column);
+  return out;
+}
+
+std::string Length(std::string_view column) {
+  return "coalesce(length(" + Param(IndexOf(column)) + "), 0)";
 }
 
 }  // namespace
 
 const std::string& SelectColumns() {
-  static const std::string sql = "request_id, " + JoinColumns(false, "");
+  static const std::string sql = "request_id, " + JoinAll();
   return sql;
 }
 
 const std::string& InsertSql() {
-  static const std::string sql = [] {
-    std::string values;
-    for (std::size_t i = 1; i <= kFields.size(); ++i) {
-      values += (i > 1 ? ", ?" : "?") + std::to_string(i);
-    }
-    return "INSERT INTO request (" + JoinColumns(false, "") + ") VALUES (" + values + ")";
-  }();
+  // quota_bytes as the usage triggers count it (schema.cc).
+  static const std::string sql =
+      "INSERT INTO request (" + Join(false, false, Part::kColumn) + ", quota_bytes) VALUES (" +
+      Join(false, false, Part::kParam) + ", " + Length("raw_request") + " + " +
+      Length("request_attributes") + " + " + Length("raw_certificate") + ")";
+  return sql;
+}
+
+const std::string& InsertBlobSql() {
+  static const std::string sql = "INSERT INTO request_blob (request_id, " +
+                                 Join(true, false, Part::kColumn) + ") VALUES (" + IdParam() +
+                                 ", " + Join(true, false, Part::kParam) + ")";
   return sql;
 }
 
 const std::string& UpdateSql() {
+  // Before UpdateBlobSql: the stored certificate's length leaves quota_bytes.
+  static const std::string sql =
+      "UPDATE request SET " + Join(false, true, Part::kAssign) +
+      ", quota_bytes = coalesce(quota_bytes, 0) - coalesce((SELECT length(raw_certificate) FROM "
+      "request_blob WHERE request_id = " +
+      IdParam() + "), 0) + " + Length("raw_certificate") + " WHERE request_id = " + IdParam();
+  return sql;
+}
+
+const std::string& UpdateBlobSql() {
   static const std::string sql = [] {
-    std::size_t n = 0;
-    for (const Field& f : kFields) n += f.is_mutable ? 1 : 0;
-    return "UPDATE request SET " + JoinColumns(true, " = ?") + " WHERE request_id = ?" +
-           std::to_string(n + 1);
+    std::string set;
+    for (const Field& f : kFields) {
+      if (!f.in_blob || !f.is_mutable) continue;
+      set += (set.empty() ? "" : ", ") + std::string(f.column) + " = excluded." +
+             std::string(f.column);
+    }
+    return "INSERT INTO request_blob (request_id, " + Join(true, true, Part::kColumn) +
+           ") VALUES (" + IdParam() + ", " + Join(true, true, Part::kParam) +
+           ") ON CONFLICT (request_id) DO UPDATE SET " + set;
   }();
   return sql;
 }
@@ -235,12 +287,9 @@ void BindInsert(Statement& st, const RequestRecord& r) {
   for (std::size_t i = 0; i < kFields.size(); ++i) st.Bind(Column(i), kFields[i].get(r));
 }
 
-void BindUpdate(Statement& st, const RequestRecord& r) {
-  int n = 0;
-  for (const Field& f : kFields) {
-    if (f.is_mutable) st.Bind(++n, f.get(r));
-  }
-  st.Bind(n + 1, std::int64_t{r.request_id});
+void BindWithId(Statement& st, const RequestRecord& r, std::uint32_t request_id) {
+  BindInsert(st, r);
+  st.Bind(static_cast<int>(kFields.size()) + 1, std::int64_t{request_id});
 }
 
 Result<RequestRecord> Read(const Statement& st) {

@@ -11,16 +11,26 @@
 
 namespace openadcs::db::request_row {
 
-// "request_id, <every mapped column>": the select list Read expects.
+// A request is a row of `request` and one of `request_blob` (its BINARY
+// columns); docs/database.md.
+
+// "request_id, <every mapped column>": the select list Read expects, FROM
+// schema::RowSource(Table::kRequestCertificate).
 const std::string& SelectColumns();
-// INSERT of every mapped column; request_id is assigned by SQLite.
+// INSERT of the request row (request_id is assigned by SQLite), with its
+// quota_bytes; bound by BindInsert.
 const std::string& InsertSql();
-// UPDATE of the mutable columns (those UpdateRequest replaces) of one row.
+// INSERT of the request's blob row; bound by BindWithId with the new id.
+const std::string& InsertBlobSql();
+// UPDATE of the mutable columns (those UpdateRequest replaces) of one
+// request row, then upsert of its mutable blobs: run in this order, both
+// bound by BindWithId.
 const std::string& UpdateSql();
+const std::string& UpdateBlobSql();
 
 // `r` must outlive the statement's next Step: values are bound by reference.
 void BindInsert(Statement& st, const RequestRecord& r);
-void BindUpdate(Statement& st, const RequestRecord& r);
+void BindWithId(Statement& st, const RequestRecord& r, std::uint32_t request_id);
 
 // The record in the current row of a statement that selected SelectColumns().
 Result<RequestRecord> Read(const Statement& st);

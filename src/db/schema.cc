@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <optional>
 #include <set>
 
 #include "db/audit_table.h"
@@ -44,6 +45,7 @@ constexpr InternalColumn kInternal[] = {
     {"requester_sid", ColumnType::kString},
     {"template_name", ColumnType::kString},
     {"officer_name", ColumnType::kString},  // Request.Officer is a LONG flag in Windows
+    {"quota_bytes", ColumnType::kLong},     // what requester_usage counts for the row
 };
 
 // Tables outside MS-CSRA's four, so not in the catalogue. ca_security holds
@@ -68,14 +70,18 @@ constexpr std::string_view kCreateQuotaIndex =
 
 // What StoredBytesOf reads: each requester's stored bytes, kept by triggers
 // so that the quota check reads one row instead of summing the account's
-// requests (milliseconds per thousand rows). Bytes as the quota counts them:
-// the raw request, the attribute text and the certificate of `row`.
+// requests (milliseconds per thousand rows). The bytes of a row are its
+// quota_bytes: the raw request, the attribute text and the certificate, as
+// length() counts them, written with the row (request_row.h) since the two
+// blobs live in request_blob.
 std::string RowBytes(std::string_view row) {
-  return fmt::format(
-      "coalesce(length({0}.raw_request), 0) + coalesce(length({0}.request_attributes), 0) + "
-      "coalesce(length({0}.raw_certificate), 0)",
-      row);
+  return fmt::format("coalesce({0}.quota_bytes, 0)", row);
 }
+
+// What version 5 counted, from the columns of one of its request rows.
+constexpr std::string_view kVersion5RowBytes =
+    "coalesce(length(raw_request), 0) + coalesce(length(request_attributes), 0) + "
+    "coalesce(length(raw_certificate), 0)";
 
 std::string AddUsage(std::string_view row) {
   return fmt::format(
@@ -93,25 +99,29 @@ std::string SubtractUsage(std::string_view row) {
 
 // IF NOT EXISTS, as for the index: an upgrade test may fake an older file
 // from a fresh one.
-std::string CreateRequesterUsage() {
-  return "CREATE TABLE IF NOT EXISTS requester_usage (caller_name TEXT COLLATE NOCASE PRIMARY "
-         "KEY, bytes INTEGER NOT NULL) STRICT, WITHOUT ROWID;"
-         "CREATE TRIGGER IF NOT EXISTS request_usage_insert AFTER INSERT ON request BEGIN " +
+constexpr std::string_view kCreateRequesterUsage =
+    "CREATE TABLE IF NOT EXISTS requester_usage (caller_name TEXT COLLATE NOCASE PRIMARY "
+    "KEY, bytes INTEGER NOT NULL) STRICT, WITHOUT ROWID";
+
+std::string CreateUsageTriggers() {
+  return "CREATE TRIGGER IF NOT EXISTS request_usage_insert AFTER INSERT ON request BEGIN " +
          AddUsage("NEW") +
          " END;"
          "CREATE TRIGGER IF NOT EXISTS request_usage_update AFTER UPDATE OF caller_name, "
-         "raw_request, request_attributes, raw_certificate ON request BEGIN " +
+         "quota_bytes ON request BEGIN " +
          SubtractUsage("OLD") + AddUsage("NEW") +
          " END;"
          "CREATE TRIGGER IF NOT EXISTS request_usage_delete AFTER DELETE ON request BEGIN " +
          SubtractUsage("OLD") + " END;";
 }
 
-// Fills requester_usage from the rows an older file already holds.
-std::string FillRequesterUsage() {
+// Fills requester_usage from the rows a version 4 file already holds, whose
+// request table has its blobs (`split`: the layout of version 6 already).
+std::string FillRequesterUsage(bool split) {
   return "INSERT OR REPLACE INTO requester_usage (caller_name, bytes) SELECT "
          "coalesce(caller_name, ''), sum(" +
-         RowBytes("request") + ") FROM request GROUP BY coalesce(caller_name, '') COLLATE NOCASE";
+         (split ? RowBytes("request") : std::string(kVersion5RowBytes)) +
+         ") FROM request GROUP BY coalesce(caller_name, '') COLLATE NOCASE";
 }
 
 std::string_view SqlType(ColumnType type) {
@@ -124,13 +134,22 @@ std::string_view SqlType(ColumnType type) {
   return "ANY";
 }
 
-void AppendTable(const TableSpec& spec, std::vector<std::string>& out) {
-  std::string name(TableName(spec.table));
-  std::string ddl = "CREATE TABLE " + name + " (";
+struct TableSql {
+  std::string create;
   std::vector<std::string> indexes;
+};
+
+// The table of `spec` as CREATE TABLE `create_name`, and its indexes (named
+// after the table's own name, on it). The request table leaves its BINARY
+// columns to request_blob.
+TableSql BuildTable(const TableSpec& spec, std::string_view create_name) {
+  const std::string name(TableName(spec.table));
+  TableSql out;
+  std::string& ddl = out.create;
+  ddl = "CREATE TABLE " + std::string(create_name) + " (";
   std::set<std::string_view> seen;  // RequestID appears twice (0x1000, 0x2000)
   for (const ColumnInfo& c : Columns()) {
-    if (c.table != spec.table || !seen.insert(c.sql).second) continue;
+    if (c.table != spec.table || InBlobTable(c) || !seen.insert(c.sql).second) continue;
     if (seen.size() > 1) ddl += ", ";
     ddl += std::string(c.sql) + " " + std::string(SqlType(c.type));
     if (c.sql == spec.primary_key) {
@@ -145,16 +164,8 @@ void AppendTable(const TableSpec& spec, std::vector<std::string>& out) {
     for (const IndexRule& r : spec.rules) {
       if (r.column == c.sql) rule = r;
     }
-    std::string sql = rule.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ";
-    sql += name;
-    sql += '_';
-    sql += c.sql;
-    sql += " ON ";
-    sql += name;
-    sql += " (";
-    sql += rule.key;
-    sql += ')';
-    indexes.push_back(std::move(sql));
+    out.indexes.push_back(fmt::format("CREATE {}INDEX {}_{} ON {} ({})",
+                                      rule.unique ? "UNIQUE " : "", name, c.sql, name, rule.key));
   }
   if (spec.table == Table::kRequestCertificate) {
     for (const InternalColumn& c : kInternal) {
@@ -162,8 +173,27 @@ void AppendTable(const TableSpec& spec, std::vector<std::string>& out) {
     }
   }
   ddl += ") STRICT";
-  out.push_back(std::move(ddl));
-  out.insert(out.end(), indexes.begin(), indexes.end());
+  return out;
+}
+
+// The large columns of each request, out of its row: a request row with
+// them (about 2 KiB) filled a 4 KiB page alone. Keyed by the request's id,
+// so a row is one rowid lookup away; deleted with its request.
+std::string CreateRequestBlob() {
+  std::string ddl =
+      "CREATE TABLE request_blob (request_id INTEGER PRIMARY KEY REFERENCES "
+      "request(request_id) ON DELETE CASCADE";
+  for (const ColumnInfo& c : Columns()) {
+    if (InBlobTable(c)) ddl += ", " + std::string(c.sql) + " BLOB";
+  }
+  return ddl + ") STRICT";
+}
+
+void AppendTable(const TableSpec& spec, std::vector<std::string>& out) {
+  TableSql t = BuildTable(spec, TableName(spec.table));
+  out.push_back(std::move(t.create));
+  out.insert(out.end(), t.indexes.begin(), t.indexes.end());
+  if (spec.table == Table::kRequestCertificate) out.push_back(CreateRequestBlob());
 }
 
 Result<std::int64_t> PragmaValue(Connection& conn, std::string_view pragma) {
@@ -176,6 +206,105 @@ Result<std::int64_t> PragmaValue(Connection& conn, std::string_view pragma) {
   return v;
 }
 
+// Whether the request table has version 6's layout (its blobs in request_blob).
+Result<bool> RequestTableSplit(Connection& conn) {
+  Result<Statement> st =
+      conn.Prepare("SELECT count(*) FROM pragma_table_info('request') WHERE name = 'quota_bytes'");
+  if (!st.ok()) return st.status();
+  Result<bool> row = st->Step();
+  if (!row.ok()) return row.status();
+  std::int64_t n = 0;
+  if (*row) OPENADCS_RETURN_IF_ERROR(st->Column(0).Get(n));
+  return n != 0;
+}
+
+// The request table's columns that stay in it, comma-separated.
+std::string RowColumns() {
+  std::string out;
+  std::set<std::string_view> seen;
+  for (const ColumnInfo& c : Columns()) {
+    if (c.table != Table::kRequestCertificate || InBlobTable(c) || !seen.insert(c.sql).second) {
+      continue;
+    }
+    out += (out.empty() ? "" : ", ") + std::string(c.sql);
+  }
+  for (const InternalColumn& c : kInternal) {
+    if (c.sql != "quota_bytes") out += ", " + std::string(c.sql);
+  }
+  return out;
+}
+
+std::string BlobColumns() {
+  std::string out;
+  for (const ColumnInfo& c : Columns()) {
+    if (InBlobTable(c)) out += ", " + std::string(c.sql);
+  }
+  return out;
+}
+
+// Version 5 -> 6: the BINARY columns of every request move to request_blob
+// and the rest to a new request table of version 6's layout, which replaces
+// the old one; values are copied, not converted, so every byte stays. The
+// old table's indexes and usage triggers go with it and are made again;
+// requester_usage keeps its sums (each row's quota_bytes is what version 5
+// counted). Runs with foreign keys off (OpenSqliteStore turns them on after
+// Migrate): dropping the old table would otherwise cascade to the extension,
+// attribute and request_blob rows.
+Status SplitRequestTable(Connection& conn) {
+  Result<bool> split = RequestTableSplit(conn);
+  if (!split.ok()) return split.status();
+  // Tests fake older versions from a fresh file, as for the IF NOT EXISTS
+  // above; such a file has version 6's tables but may lack the triggers.
+  if (*split) return conn.Exec(CreateUsageTriggers(), "create usage triggers");
+  Result<std::int64_t> fk = PragmaValue(conn, "foreign_keys");
+  if (!fk.ok()) return fk.status();
+  if (*fk != 0) return Status::Internal("schema upgrade 5 -> 6 needs foreign keys off");
+  // AUTOINCREMENT's high-water mark: ids of deleted rows are never reused.
+  std::optional<std::int64_t> sequence;
+  {
+    Result<Statement> st = conn.Prepare("SELECT seq FROM sqlite_sequence WHERE name = 'request'");
+    if (!st.ok()) return st.status();
+    Result<bool> row = st->Step();
+    if (!row.ok()) return row.status();
+    if (*row) OPENADCS_RETURN_IF_ERROR(st->Column(0).Get(sequence.emplace()));
+  }
+  const TableSpec& spec = kTables[0];
+  TableSql table = BuildTable(spec, "request_v6");
+  const std::string columns = RowColumns();
+  OPENADCS_RETURN_IF_ERROR(conn.Exec(CreateRequestBlob(), "create table request_blob"));
+  OPENADCS_RETURN_IF_ERROR(conn.Exec("INSERT INTO request_blob (request_id" + BlobColumns() +
+                                         ") SELECT request_id" + BlobColumns() + " FROM request",
+                                     "copy request blobs"));
+  OPENADCS_RETURN_IF_ERROR(conn.Exec(table.create, "create table request_v6"));
+  OPENADCS_RETURN_IF_ERROR(
+      conn.Exec("INSERT INTO request_v6 (" + columns + ", quota_bytes) SELECT " + columns + ", " +
+                    std::string(kVersion5RowBytes) + " FROM request ORDER BY request_id",
+                "copy request rows"));
+  OPENADCS_RETURN_IF_ERROR(conn.Exec("DROP TABLE request", "drop the version 5 request table"));
+  OPENADCS_RETURN_IF_ERROR(
+      conn.Exec("ALTER TABLE request_v6 RENAME TO request", "rename request_v6"));
+  for (const std::string& sql : table.indexes) {
+    OPENADCS_RETURN_IF_ERROR(conn.Exec(sql, "create request index"));
+  }
+  OPENADCS_RETURN_IF_ERROR(conn.Exec(kCreateQuotaIndex, "create index request_caller_quota"));
+  OPENADCS_RETURN_IF_ERROR(conn.Exec(CreateUsageTriggers(), "create usage triggers"));
+  if (sequence) {
+    const std::string seq = std::to_string(*sequence);
+    OPENADCS_RETURN_IF_ERROR(
+        conn.Exec("INSERT INTO sqlite_sequence (name, seq) SELECT 'request', " + seq +
+                      " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'request');"
+                      "UPDATE sqlite_sequence SET seq = " +
+                      seq + " WHERE name = 'request' AND seq < " + seq,
+                  "keep the request id sequence"));
+  }
+  Result<Statement> check = conn.Prepare("PRAGMA foreign_key_check");
+  if (!check.ok()) return check.status();
+  Result<bool> dangling = check->Step();
+  if (!dangling.ok()) return dangling.status();
+  if (*dangling) return Status::Corruption("a row refers to a missing request after the upgrade");
+  return Status::Ok();
+}
+
 // Takes a file from version `from` to from + 1; one case per past version.
 // A fresh file is created at kSchemaVersion directly, so a step that adds a
 // column must also add it to the catalogue (and so to CreateStatements).
@@ -186,10 +315,16 @@ Status Upgrade(Connection& conn, std::int64_t from) {
     // before was never audited, and a made-up history would prove nothing.
     case 2: return conn.Exec(audit_table::kCreate, "create table audit");
     case 3: return conn.Exec(kCreateCaSetting, "create table ca_setting");
+    // The usage triggers come with version 6's request table (case 5).
     case 4:
       OPENADCS_RETURN_IF_ERROR(conn.Exec(kCreateQuotaIndex, "create index request_caller_quota"));
-      OPENADCS_RETURN_IF_ERROR(conn.Exec(CreateRequesterUsage(), "create table requester_usage"));
-      return conn.Exec(FillRequesterUsage(), "fill requester_usage");
+      OPENADCS_RETURN_IF_ERROR(conn.Exec(kCreateRequesterUsage, "create table requester_usage"));
+      if (Result<bool> split = RequestTableSplit(conn); !split.ok()) {
+        return split.status();
+      } else {
+        return conn.Exec(FillRequesterUsage(*split), "fill requester_usage");
+      }
+    case 5: return SplitRequestTable(conn);
     default: return Status::Internal("no upgrade from schema version " + std::to_string(from));
   }
 }
@@ -227,6 +362,19 @@ std::span<const InternalColumn> InternalRequestColumns() {
   return kInternal;
 }
 
+bool InBlobTable(const ColumnInfo& column) {
+  return column.table == Table::kRequestCertificate && column.type == ColumnType::kBinary;
+}
+
+std::string_view SqlTable(const ColumnInfo& column) {
+  return InBlobTable(column) ? "request_blob" : TableName(column.table);
+}
+
+std::string_view RowSource(Table table) {
+  return table == Table::kRequestCertificate ? "request LEFT JOIN request_blob USING (request_id)"
+                                             : TableName(table);
+}
+
 std::vector<std::string> CreateStatements() {
   std::vector<std::string> out;
   for (const TableSpec& spec : kTables) AppendTable(spec, out);
@@ -234,7 +382,8 @@ std::vector<std::string> CreateStatements() {
   out.emplace_back(audit_table::kCreate);
   out.emplace_back(kCreateCaSetting);
   out.emplace_back(kCreateQuotaIndex);
-  out.push_back(CreateRequesterUsage());
+  out.emplace_back(kCreateRequesterUsage);
+  out.push_back(CreateUsageTriggers());
   return out;
 }
 

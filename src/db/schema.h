@@ -29,6 +29,16 @@ struct InternalColumn {
 };
 std::span<const InternalColumn> InternalRequestColumns();
 
+// Whether `column` is stored in request_blob (the request table's BINARY
+// columns, by request_id) rather than in its table's own SQL table.
+bool InBlobTable(const ColumnInfo& column);
+// The SQL table that stores `column`.
+std::string_view SqlTable(const ColumnInfo& column);
+// What a SELECT reads `table`'s rows FROM: for the request table, the
+// request rows joined with their blobs (USING request_id, so every catalogue
+// column name is unambiguous); the table itself otherwise.
+std::string_view RowSource(Table table);
+
 // CREATE TABLE / CREATE INDEX statements for the current version.
 std::vector<std::string> CreateStatements();
 

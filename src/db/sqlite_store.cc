@@ -47,6 +47,8 @@ constexpr std::string_view kCrlColumns =
 // Rows without CPF_DELTA are base CRLs; NULL flags (rows written before
 // delta CRLs) too.
 constexpr std::string_view kIsDelta = "(IFNULL(publish_flags, 0) & 2) != 0";
+// Whole request records: each row with its blobs.
+const std::string_view kRequestRows = schema::RowSource(Table::kRequestCertificate);
 
 std::string DispositionName(Disposition d) {
   return std::to_string(static_cast<int>(d));
@@ -403,6 +405,12 @@ Result<std::uint32_t> SqliteStore::InsertRequest(const RequestRecord& record,
     }
     Result<std::uint32_t> id = LastInsertId("request");
     if (!id.ok()) return id.status();
+    {
+      Result<Statement> st = conn_->Prepare(request_row::InsertBlobSql());
+      if (!st.ok()) return st.status();
+      request_row::BindWithId(*st, record, *id);
+      OPENADCS_RETURN_IF_ERROR(st->Run());
+    }
     for (const AttributeRow& a : attributes) OPENADCS_RETURN_IF_ERROR(InsertAttribute(*id, a));
     for (const ExtensionRow& x : extensions) OPENADCS_RETURN_IF_ERROR(UpsertExtension(*id, x));
     if (e.request_id == 0) e.request_id = *id;
@@ -418,10 +426,10 @@ Status SqliteStore::UpdateRequest(const RequestRecord& record, Disposition expec
                                   const AuditEvent& audit) {
   return RunAudited(audit, [&](AuditEvent&) -> Status {
     OPENADCS_RETURN_IF_ERROR(RequireDisposition(record.request_id, expected));
-    {
-      Result<Statement> st = conn_->Prepare(request_row::UpdateSql());
+    for (const std::string* sql : {&request_row::UpdateSql(), &request_row::UpdateBlobSql()}) {
+      Result<Statement> st = conn_->Prepare(*sql);
       if (!st.ok()) return st.status();
-      request_row::BindUpdate(*st, record);
+      request_row::BindWithId(*st, record, record.request_id);
       OPENADCS_RETURN_IF_ERROR(st->Run());
     }
     for (const ExtensionRow& e : extensions) {
@@ -433,8 +441,8 @@ Status SqliteStore::UpdateRequest(const RequestRecord& record, Disposition expec
 
 Result<RequestRecord> SqliteStore::GetRequest(std::uint32_t request_id) {
   std::lock_guard lock(read_mu_);
-  static const std::string sql =
-      "SELECT " + request_row::SelectColumns() + " FROM request WHERE request_id = ?1";
+  static const std::string sql = "SELECT " + request_row::SelectColumns() + " FROM " +
+                                 std::string(kRequestRows) + " WHERE request_id = ?1";
   auto rows = SelectRequests(sql, [&](Statement& st) { st.Bind(1, std::int64_t{request_id}); });
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return Status::NotFound("no request " + std::to_string(request_id));
@@ -443,8 +451,8 @@ Result<RequestRecord> SqliteStore::GetRequest(std::uint32_t request_id) {
 
 Result<RequestRecord> SqliteStore::GetRequestBySerial(const std::string& serial) {
   std::lock_guard lock(read_mu_);
-  static const std::string sql =
-      "SELECT " + request_row::SelectColumns() + " FROM request WHERE serial_number = ?1";
+  static const std::string sql = "SELECT " + request_row::SelectColumns() + " FROM " +
+                                 std::string(kRequestRows) + " WHERE serial_number = ?1";
   auto rows = SelectRequests(sql, [&](Statement& st) { st.Bind(1, std::string_view(serial)); });
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return Status::NotFound("no certificate with serial number " + serial);
@@ -454,8 +462,9 @@ Result<RequestRecord> SqliteStore::GetRequestBySerial(const std::string& serial)
 Result<std::vector<RequestRecord>> SqliteStore::ListRequests(const RequestQuery& query) {
   std::lock_guard lock(read_mu_);
   // ?2 IS NULL selects every disposition, so one cached statement serves both.
-  static const std::string sql = "SELECT " + request_row::SelectColumns() +
-                                 " FROM request WHERE request_id > ?1 AND "
+  static const std::string sql = "SELECT " + request_row::SelectColumns() + " FROM " +
+                                 std::string(kRequestRows) +
+                                 " WHERE request_id > ?1 AND "
                                  "(?2 IS NULL OR disposition = ?2) ORDER BY request_id LIMIT ?3";
   return SelectRequests(sql, [&](Statement& st) {
     st.Bind(1, std::int64_t{query.after_request_id});
@@ -560,10 +569,10 @@ Result<std::vector<RequestRecord>> SqliteStore::ListRevoked(std::int64_t at) {
   std::lock_guard lock(read_mu_);
   // A certificate whose notAfter is `at` is still valid at `at` (RFC 5280
   // validity is inclusive), so it is listed.
-  static const std::string sql =
-      "SELECT " + request_row::SelectColumns() +
-      " FROM request WHERE disposition = ?1 AND revoked_effective_when <= ?2 AND "
-      "not_after >= ?2 ORDER BY request_id";
+  static const std::string sql = "SELECT " + request_row::SelectColumns() + " FROM " +
+                                 std::string(kRequestRows) +
+                                 " WHERE disposition = ?1 AND revoked_effective_when <= ?2 AND "
+                                 "not_after >= ?2 ORDER BY request_id";
   return SelectRequests(sql, [&](Statement& st) {
     st.Bind(1, static_cast<std::int64_t>(Disposition::kRevoked));
     st.Bind(2, at);
@@ -574,12 +583,12 @@ Result<std::vector<RequestRecord>> SqliteStore::ListRevocationChanges(std::int64
                                                                       std::int64_t at) {
   std::lock_guard lock(read_mu_);
   static const std::string sql =
-      "SELECT " + request_row::SelectColumns() +
-      " FROM request WHERE disposition = ?1 AND revoked_effective_when <= ?3 AND "
+      "SELECT " + request_row::SelectColumns() + " FROM " + std::string(kRequestRows) +
+      " WHERE disposition = ?1 AND revoked_effective_when <= ?3 AND "
       "not_after >= ?3 AND (revoked_when >= ?4 OR revoked_effective_when >= ?4) "
       "UNION ALL SELECT " +
-      request_row::SelectColumns() +
-      " FROM request WHERE disposition = ?2 AND revoked_reason = ?5 AND revoked_when >= ?4 AND "
+      request_row::SelectColumns() + " FROM " + std::string(kRequestRows) +
+      " WHERE disposition = ?2 AND revoked_reason = ?5 AND revoked_when >= ?4 AND "
       "not_after >= ?3 ORDER BY request_id";
   return SelectRequests(sql, [&](Statement& st) {
     st.Bind(1, static_cast<std::int64_t>(Disposition::kRevoked));
@@ -937,11 +946,12 @@ Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& optio
   if (*mode != "wal") return Status::IOError("cannot use WAL mode (journal_mode " + *mode + ")");
   // Durability comes from the WalSyncer after each commit, not from COMMIT.
   OPENADCS_RETURN_IF_ERROR(c.Exec("PRAGMA synchronous = NORMAL", "set synchronous"));
-  OPENADCS_RETURN_IF_ERROR(c.Exec("PRAGMA foreign_keys = ON", "enable foreign keys"));
   // Statement journals of the per-writer savepoints would otherwise be
   // temporary files created and deleted for every other request.
   OPENADCS_RETURN_IF_ERROR(c.Exec("PRAGMA temp_store = MEMORY", "keep temporary data in memory"));
+  // Foreign keys after the migration: replacing a table must not cascade.
   OPENADCS_RETURN_IF_ERROR(schema::Migrate(c));
+  OPENADCS_RETURN_IF_ERROR(c.Exec("PRAGMA foreign_keys = ON", "enable foreign keys"));
   std::unique_ptr<WalSyncer> syncer;
   if (options.synchronous_full) {
     auto opened = WalSyncer::Open(

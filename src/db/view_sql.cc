@@ -176,7 +176,7 @@ Plan Build(const ViewQuery& query, std::uint32_t row_limit) {
   const std::vector<std::string_view> keys = KeyColumns(query.table);
   for (std::string_view key : keys) sql += ", " + std::string(key);
   sql += " FROM ";
-  sql += schema::TableName(query.table);
+  sql += schema::RowSource(query.table);
 
   std::string_view joiner = " WHERE ";
   if (query.after) {

@@ -169,11 +169,18 @@ const char* SqlType(ColumnType t) {
 
 TEST_F(SchemaTest, EveryCatalogueColumnExistsWithItsType) {
   for (const ColumnInfo& c : Columns()) {
-    auto cols = TableColumns(schema::TableName(c.table));
+    auto cols = TableColumns(schema::SqlTable(c));
     auto it = cols.find(std::string(c.sql));
     ASSERT_NE(it, cols.end()) << c.name;
     EXPECT_EQ(it->second.first, SqlType(c.type)) << c.name;
   }
+}
+
+const ColumnInfo* FindColumnBySql(const std::string& sql) {
+  for (const ColumnInfo& c : Columns()) {
+    if (c.table == Table::kRequestCertificate && c.sql == sql) return &c;
+  }
+  return nullptr;
 }
 
 TEST_F(SchemaTest, EverySqlColumnIsCataloguedOrInternal) {
@@ -187,6 +194,12 @@ TEST_F(SchemaTest, EverySqlColumnIsCataloguedOrInternal) {
     }
     for (auto& [name, info] : TableColumns(schema::TableName(t))) {
       EXPECT_TRUE(known.count(name)) << schema::TableName(t) << "." << name;
+    }
+    if (t != Table::kRequestCertificate) continue;
+    for (auto& [name, info] : TableColumns("request_blob")) {
+      const ColumnInfo* c = FindColumnBySql(name);
+      EXPECT_TRUE(name == "request_id" || (c != nullptr && schema::InBlobTable(*c)))
+          << "request_blob." << name;
     }
   }
 }

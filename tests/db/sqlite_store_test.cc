@@ -662,8 +662,9 @@ TEST(SqliteStoreCheckpointTest, WalStaysBoundedUnderConcurrentWriters) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
-  // Each commit writes about ten 4 KiB pages; all of them would be 10+ MiB.
-  EXPECT_LT(wal_peak, std::uintmax_t{2} << 20) << "peak " << wal_peak;
+  // Each commit writes about a dozen 4 KiB pages (the request row, its blob
+  // row, the indexes, audit, usage); all of them would be 10+ MiB.
+  EXPECT_LT(wal_peak, std::uintmax_t{4} << 20) << "peak " << wal_peak;
   EXPECT_GT(std::filesystem::file_size(options.path), db_size_before);
   opened->reset();
   auto reopened = OpenSqliteStore(options);

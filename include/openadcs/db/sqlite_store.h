@@ -56,7 +56,7 @@ struct SqliteStoreOptions {
 // newer ones are refused (FailedPrecondition). 2 added the ca_security table,
 // 3 the audit table (openadcs/db/audit.h), 4 the ca_setting table, 5 the
 // index of the per-requester quotas.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& options);
 
