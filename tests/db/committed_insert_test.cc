@@ -90,7 +90,11 @@ TEST_F(CommittedInsertTest, ReturnsBeforeTheSyncAndOpensAfterIt) {
   ASSERT_NE(first->durable, nullptr);
   ASSERT_TRUE(WaitForHeldSync());
   std::atomic<bool> opened{false};
-  first->durable->WhenOpen([&](const Status&) { opened = true; });
+  Gate seen;  // opened by the callback, after `opened`
+  first->durable->WhenOpen([&](const Status& s) {
+    opened = true;
+    seen.Open(s);
+  });
   EXPECT_FALSE(opened) << "the gate opened while its sync was held back";
   // The writer's thread is free: a second insert commits behind the held sync.
   Result<CommittedInsert> second = Insert(2);
@@ -100,6 +104,7 @@ TEST_F(CommittedInsertTest, ReturnsBeforeTheSyncAndOpensAfterIt) {
   EXPECT_FALSE(opened);
   Hold(false);
   EXPECT_TRUE(first->durable->Wait().ok());
+  EXPECT_TRUE(seen.Wait().ok());
   EXPECT_TRUE(opened);
   EXPECT_TRUE(second->durable->Wait().ok());
   EXPECT_TRUE(store_->GetRequest(second->request_id).ok());
