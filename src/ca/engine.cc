@@ -98,6 +98,10 @@ const char* Engine::Impl::DispositionName(Disposition d) {
   }
 }
 
+SubmitResult Engine::NotDurable(const Status& failure) {
+  return Impl::StoreWriteFailure(failure);
+}
+
 SubmitResult Engine::Impl::StoreWriteFailure(const Status& s) {
   spdlog::error("database write failed: {}", s.ToString());
   // A failed disk carries its own HRESULT (ERROR_DISK_FULL, ERROR_IO_DEVICE).
@@ -159,6 +163,14 @@ std::string_view OutcomeName(WireDisposition disposition) {
   }
 }
 
+// openadcs_ca_requests_total for a new request answered with `disposition`.
+void CountOutcome(metrics::Registry* m, WireDisposition disposition) {
+  if (m == nullptr) return;
+  m->GetCounter("openadcs_ca_requests_total", "New certificate requests answered, by outcome.",
+                {{"outcome", std::string(OutcomeName(disposition))}})
+      .Increment();
+}
+
 }  // namespace
 
 Engine::Engine(EngineOptions options, const pki::CaIdentity& identity, db::CaStore& store,
@@ -187,10 +199,23 @@ Caller Engine::ResolveCaller(Caller authenticated) const {
 
 SubmitResult Engine::Submit(const SubmitRequest& request) {
   SubmitResult result = impl_->Submit(request);
-  if (metrics::Registry* m = metrics_; m != nullptr && !request.request.empty()) {
-    m->GetCounter("openadcs_ca_requests_total", "New certificate requests answered, by outcome.",
-                  {{"outcome", std::string(OutcomeName(result.disposition))}})
-        .Increment();
+  if (result.durable != nullptr) {
+    if (Status durable = result.durable->Wait(); !durable.ok()) result = NotDurable(durable);
+    result.durable = nullptr;
+  }
+  if (!request.request.empty()) CountOutcome(metrics_, result.disposition);
+  return result;
+}
+
+SubmitResult Engine::SubmitBeforeDurable(const SubmitRequest& request) {
+  SubmitResult result = impl_->Submit(request);
+  if (request.request.empty()) return result;
+  if (result.durable == nullptr) {
+    CountOutcome(metrics_, result.disposition);
+  } else {
+    result.durable->WhenOpen([m = metrics_, disposition = result.disposition](const Status& s) {
+      CountOutcome(m, s.ok() ? disposition : WireDisposition::kError);
+    });
   }
   return result;
 }

@@ -76,6 +76,8 @@ SubmitResult Failure(std::uint32_t request_id, WireDisposition disposition, std:
 
 class Engine::Impl {
  public:
+  // What Submit answers when the store fails a write (Engine::NotDurable).
+  static SubmitResult StoreWriteFailure(const Status& s);
   // As Engine::Engine; a null `clock` reads the system clock.
   Impl(EngineOptions options, const pki::CaIdentity& identity, db::CaStore& store,
        directory::TemplateSource& templates, directory::IdentityLookup* lookup,
@@ -182,7 +184,6 @@ class Engine::Impl {
   // --- Shared helpers (engine.cc) ---
   static void LogNotes(std::uint32_t request_id, const PolicyOutcome& outcome);
   static const char* DispositionName(db::Disposition d);
-  SubmitResult StoreWriteFailure(const Status& s);
   SubmitResult StoreReadFailure(const Status& s, std::uint32_t id);
   SubmitResult UpdateFailure(const Status& s, std::uint32_t id);
   // The officer-rights check of an officer operation on request `id`

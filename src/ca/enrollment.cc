@@ -274,27 +274,34 @@ SubmitResult Engine::Impl::Insert(db::RequestRecord rec,
                                                                  : "fail";
   std::string detail = rec.template_name.empty() ? "" : "template " + rec.template_name + "; ";
   detail += Hex32(rec.status_code) + " " + rec.disposition_message;
-  auto id = store_.InsertRequest(rec, attributes, extensions,
-                                 Audit(rec.requester_name, action, 0, std::move(detail)));
-  if (!id.ok()) return StoreWriteFailure(id.status());
+  auto committed = store_.InsertRequestCommitted(
+      rec, attributes, extensions, Audit(rec.requester_name, action, 0, std::move(detail)));
+  if (!committed.ok()) return StoreWriteFailure(committed.status());
   const std::uint32_t status = rec.status_code;
-  spdlog::info("[req {}] {} from {}{}{}: {}", *id, DispositionName(rec.disposition),
-               rec.requester_name, rec.template_name.empty() ? "" : " for ", rec.template_name,
+  spdlog::info("[req {}] {} from {}{}{}: {}", committed->request_id,
+               DispositionName(rec.disposition), rec.requester_name,
+               rec.template_name.empty() ? "" : " for ", rec.template_name,
                rec.disposition_message);
-  return Failure(*id, wire, status, rec.disposition_message);
+  SubmitResult r = Failure(committed->request_id, wire, status, rec.disposition_message);
+  r.durable = std::move(committed->durable);
+  return r;
 }
 
 SubmitResult Engine::Impl::IssueNew(db::RequestRecord rec,
                                     const std::vector<db::AttributeRow>& attributes,
                                     const PolicyOutcome& outcome, const X509_REQ* request,
                                     std::int64_t now) {
-  return Issue(rec, outcome, request, now, [&](db::RequestRecord& r) -> Status {
-    auto id = store_.InsertRequest(r, attributes, outcome.extension_rows,
-                                   Audit(r.requester_name, "issue", 0, IssueDetail(r)));
-    if (!id.ok()) return id.status();
-    r.request_id = *id;
+  std::shared_ptr<Gate> durable;
+  SubmitResult result = Issue(rec, outcome, request, now, [&](db::RequestRecord& r) -> Status {
+    auto committed = store_.InsertRequestCommitted(
+        r, attributes, outcome.extension_rows, Audit(r.requester_name, "issue", 0, IssueDetail(r)));
+    if (!committed.ok()) return committed.status();
+    r.request_id = committed->request_id;
+    durable = std::move(committed->durable);
     return Status::Ok();
   });
+  result.durable = std::move(durable);
+  return result;
 }
 
 SubmitResult Engine::Impl::Issue(db::RequestRecord& rec, const PolicyOutcome& outcome,

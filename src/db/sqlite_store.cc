@@ -90,6 +90,10 @@ class SqliteStore final : public CaStore {
                                       const std::vector<AttributeRow>& attributes,
                                       const std::vector<ExtensionRow>& extensions,
                                       const AuditEvent& audit) override;
+  Result<CommittedInsert> InsertRequestCommitted(const RequestRecord& record,
+                                                 const std::vector<AttributeRow>& attributes,
+                                                 const std::vector<ExtensionRow>& extensions,
+                                                 const AuditEvent& audit) override;
   Status UpdateRequest(const RequestRecord& record, Disposition expected,
                        const std::vector<ExtensionRow>& extensions,
                        const AuditEvent& audit) override;
@@ -131,6 +135,7 @@ class SqliteStore final : public CaStore {
   struct PendingWrite {
     const std::function<Status()>* body;
     Status status;
+    std::shared_ptr<Gate> durable;  // set with an ok status; null: nothing to wait for
     bool done = false;
     std::condition_variable cv;
   };
@@ -138,14 +143,17 @@ class SqliteStore final : public CaStore {
   static constexpr std::size_t kMaxBatch = 256;
 
   // Runs `body` on the write connection inside a transaction shared with
-  // other writers; returns once that transaction is durable (or failed).
-  Status RunWrite(const std::function<Status()>& body);
+  // other writers. `durable` null: returns once that transaction is durable
+  // (or failed). Otherwise returns once it has committed, and an ok write
+  // sets *durable to what opens when it is durable (CommittedInsert).
+  Status RunWrite(const std::function<Status()>& body, std::shared_ptr<Gate>* durable = nullptr);
   // RunWrite of `body` followed, in the same savepoint, by the append of
   // `event` (as `body` leaves it: InsertRequest fills in the request id) to
   // the audit chain; logs the row once the write is durable. The head of
   // the chain is read in the write transaction, under the write lock, so
   // concurrent writers (and batch members rolled back alone) keep one chain.
-  Status RunAudited(AuditEvent event, const std::function<Status(AuditEvent&)>& body);
+  Status RunAudited(AuditEvent event, const std::function<Status(AuditEvent&)>& body,
+                    std::shared_ptr<Gate>* durable = nullptr);
   // Runs and commits `batch`, setting each writer's status; returns whether
   // the transaction committed.
   bool CommitBatch(const std::vector<PendingWrite*>& batch);
@@ -196,13 +204,22 @@ class SqliteStore final : public CaStore {
   WalCheckpointer checkpointer_;  // after conn_ and mu_, which it uses
 };
 
-Status SqliteStore::RunWrite(const std::function<Status()>& body) {
+Status SqliteStore::RunWrite(const std::function<Status()>& body, std::shared_ptr<Gate>* durable) {
+  if (durable == nullptr) {
+    std::shared_ptr<Gate> gate;
+    Status s = RunWrite(body, &gate);
+    if (s.ok() && gate != nullptr) s = gate->Wait();
+    return s;
+  }
   PendingWrite w;
   w.body = &body;
   std::unique_lock lock(queue_mu_);
   writers_.push_back(&w);
   w.cv.wait(lock, [&] { return w.done || writers_.front() == &w; });
-  if (w.done) return w.status;
+  if (w.done) {
+    *durable = std::move(w.durable);
+    return w.status;
+  }
   std::vector<PendingWrite*> batch(
       writers_.begin(),
       writers_.begin() + static_cast<std::ptrdiff_t>(std::min(writers_.size(), kMaxBatch)));
@@ -221,25 +238,26 @@ Status SqliteStore::RunWrite(const std::function<Status()>& body) {
       }
     }
   }
+  // One gate for the batch: the syncer's thread opens it, latching a
+  // failed sync as the store's failure first.
+  std::shared_ptr<Gate> gate;
+  if (commit != 0) {
+    gate = std::make_shared<Gate>();
+    syncer_->WhenDurable(commit, [this, gate](const Status& synced) {
+      gate->Open(synced.ok() ? synced : LatchDiskFailure(synced));
+    });
+  }
   lock.lock();
   writers_.erase(writers_.begin(), writers_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
   if (!writers_.empty()) writers_.front()->cv.notify_one();
-  lock.unlock();
-  if (commit != 0) {
-    if (Status durable = syncer_->WaitDurable(commit); !durable.ok()) {
-      const Status failure = LatchDiskFailure(durable);
-      for (PendingWrite* p : batch) {
-        if (p->status.ok()) p->status = failure;
-      }
-    }
-  }
-  lock.lock();
   for (PendingWrite* p : batch) {
+    if (p->status.ok()) p->durable = gate;
     if (p != &w) {
       p->done = true;
       p->cv.notify_one();
     }
   }
+  *durable = std::move(w.durable);
   return w.status;
 }
 
@@ -261,17 +279,30 @@ Status SqliteStore::DiskFailureStatus() {
   return disk_failure_;
 }
 
-Status SqliteStore::RunAudited(AuditEvent event, const std::function<Status(AuditEvent&)>& body) {
+Status SqliteStore::RunAudited(AuditEvent event, const std::function<Status(AuditEvent&)>& body,
+                               std::shared_ptr<Gate>* durable) {
   AuditRow appended;
-  Status s = RunWrite([&]() -> Status {
-    AuditEvent e = event;  // the body may amend it
-    OPENADCS_RETURN_IF_ERROR(body(e));
-    Result<AuditRow> row = audit_table::AppendRow(*conn_, e);
-    if (!row.ok()) return row.status();
-    appended = std::move(row).value();
-    return Status::Ok();
-  });
-  if (s.ok()) audit_table::Log(appended);
+  std::shared_ptr<Gate> gate;
+  Status s = RunWrite(
+      [&]() -> Status {
+        AuditEvent e = event;  // the body may amend it
+        OPENADCS_RETURN_IF_ERROR(body(e));
+        Result<AuditRow> row = audit_table::AppendRow(*conn_, e);
+        if (!row.ok()) return row.status();
+        appended = std::move(row).value();
+        return Status::Ok();
+      },
+      &gate);
+  if (!s.ok()) return s;
+  if (durable != nullptr && gate != nullptr) {
+    gate->WhenOpen([appended = std::move(appended)](const Status& synced) {
+      if (synced.ok()) audit_table::Log(appended);
+    });
+    *durable = std::move(gate);
+    return s;
+  }
+  if (gate != nullptr) OPENADCS_RETURN_IF_ERROR(gate->Wait());
+  audit_table::Log(appended);
   return s;
 }
 
@@ -395,30 +426,43 @@ Result<std::uint32_t> SqliteStore::InsertRequest(const RequestRecord& record,
                                                  const std::vector<AttributeRow>& attributes,
                                                  const std::vector<ExtensionRow>& extensions,
                                                  const AuditEvent& audit) {
+  Result<CommittedInsert> committed = InsertRequestCommitted(record, attributes, extensions, audit);
+  if (!committed.ok()) return committed.status();
+  if (committed->durable != nullptr) OPENADCS_RETURN_IF_ERROR(committed->durable->Wait());
+  return committed->request_id;
+}
+
+Result<CommittedInsert> SqliteStore::InsertRequestCommitted(
+    const RequestRecord& record, const std::vector<AttributeRow>& attributes,
+    const std::vector<ExtensionRow>& extensions, const AuditEvent& audit) {
   std::uint32_t new_id = 0;
-  Status s = RunAudited(audit, [&](AuditEvent& e) -> Status {
-    {
-      Result<Statement> st = conn_->Prepare(request_row::InsertSql());
-      if (!st.ok()) return st.status();
-      request_row::BindInsert(*st, record);
-      OPENADCS_RETURN_IF_ERROR(st->Run());
-    }
-    Result<std::uint32_t> id = LastInsertId("request");
-    if (!id.ok()) return id.status();
-    {
-      Result<Statement> st = conn_->Prepare(request_row::InsertBlobSql());
-      if (!st.ok()) return st.status();
-      request_row::BindWithId(*st, record, *id);
-      OPENADCS_RETURN_IF_ERROR(st->Run());
-    }
-    for (const AttributeRow& a : attributes) OPENADCS_RETURN_IF_ERROR(InsertAttribute(*id, a));
-    for (const ExtensionRow& x : extensions) OPENADCS_RETURN_IF_ERROR(UpsertExtension(*id, x));
-    if (e.request_id == 0) e.request_id = *id;
-    new_id = *id;
-    return Status::Ok();
-  });
+  std::shared_ptr<Gate> durable;
+  Status s = RunAudited(
+      audit,
+      [&](AuditEvent& e) -> Status {
+        {
+          Result<Statement> st = conn_->Prepare(request_row::InsertSql());
+          if (!st.ok()) return st.status();
+          request_row::BindInsert(*st, record);
+          OPENADCS_RETURN_IF_ERROR(st->Run());
+        }
+        Result<std::uint32_t> id = LastInsertId("request");
+        if (!id.ok()) return id.status();
+        {
+          Result<Statement> st = conn_->Prepare(request_row::InsertBlobSql());
+          if (!st.ok()) return st.status();
+          request_row::BindWithId(*st, record, *id);
+          OPENADCS_RETURN_IF_ERROR(st->Run());
+        }
+        for (const AttributeRow& a : attributes) OPENADCS_RETURN_IF_ERROR(InsertAttribute(*id, a));
+        for (const ExtensionRow& x : extensions) OPENADCS_RETURN_IF_ERROR(UpsertExtension(*id, x));
+        if (e.request_id == 0) e.request_id = *id;
+        new_id = *id;
+        return Status::Ok();
+      },
+      &durable);
   if (!s.ok()) return s;
-  return new_id;
+  return CommittedInsert{new_id, std::move(durable)};
 }
 
 Status SqliteStore::UpdateRequest(const RequestRecord& record, Disposition expected,

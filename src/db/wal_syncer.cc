@@ -16,6 +16,7 @@ Result<std::unique_ptr<WalSyncer>> WalSyncer::Open(const std::filesystem::path& 
   int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return Status::IOErrorFromErrno("open " + wal.string());
   std::unique_ptr<WalSyncer> syncer(new WalSyncer(wal, fd, sync, fsync_seconds));
+  syncer->thread_ = std::thread([s = syncer.get()] { s->Run(); });
   int dir = ::open(wal.parent_path().empty() ? "." : wal.parent_path().c_str(),
                    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) return Status::IOErrorFromErrno("open " + wal.parent_path().string());
@@ -30,6 +31,12 @@ Result<std::unique_ptr<WalSyncer>> WalSyncer::Open(const std::filesystem::path& 
 }
 
 WalSyncer::~WalSyncer() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
   ::close(fd_);
 }
 
@@ -38,15 +45,31 @@ std::uint64_t WalSyncer::NoteCommit() {
   return ++committed_;
 }
 
-Status WalSyncer::WaitDurable(std::uint64_t number) {
+void WalSyncer::WhenDurable(std::uint64_t number, Gate::Callback done) {
   std::unique_lock lock(mu_);
-  while (durable_ < number) {
-    if (!failed_.ok()) return failed_;
-    if (syncing_) {
-      cv_.wait(lock);
-      continue;
-    }
-    syncing_ = true;
+  if (durable_ >= number || !failed_.ok()) {
+    const Status status = failed_;
+    lock.unlock();
+    done(status);
+    return;
+  }
+  waiters_.push_back({number, std::move(done)});
+  lock.unlock();
+  cv_.notify_all();
+}
+
+Status WalSyncer::WaitDurable(std::uint64_t number) {
+  Gate durable;
+  WhenDurable(number, [&durable](const Status& s) { durable.Open(s); });
+  return durable.Wait();
+}
+
+void WalSyncer::Run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stopping_ || !waiters_.empty(); });
+    // Stopping, the waiters left are answered first: they were promised.
+    if (waiters_.empty()) return;
     // Every commit noted so far has written its frames: this sync covers them.
     const std::uint64_t covered = committed_;
     lock.unlock();
@@ -54,15 +77,22 @@ Status WalSyncer::WaitDurable(std::uint64_t number) {
     Status synced = SyncFile();
     if (fsync_seconds_ != nullptr) fsync_seconds_->ObserveSince(start);
     lock.lock();
-    syncing_ = false;
     if (synced.ok()) {
       durable_ = covered;
     } else {
       failed_ = synced;
     }
-    cv_.notify_all();
+    std::vector<Waiter> answered;
+    std::vector<Waiter> still;
+    for (Waiter& w : waiters_) {
+      (w.number <= durable_ || !failed_.ok() ? answered : still).push_back(std::move(w));
+    }
+    waiters_ = std::move(still);
+    const Status status = failed_;
+    lock.unlock();
+    for (Waiter& w : answered) w.done(status);
+    lock.lock();
   }
-  return Status::Ok();
 }
 
 Status WalSyncer::SyncFile() {

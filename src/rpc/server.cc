@@ -74,15 +74,15 @@ void RaisePeak(std::atomic<std::uint64_t>& peak, std::uint64_t value) {
 }
 
 // The call's duration in openadcs_rpc_call_duration_seconds.
-void ObserveCall(const ServerOptions& options, const DispatchedCall& call,
+void ObserveCall(const ServerOptions& options, const InterfaceHandler& handler, std::uint16_t opnum,
                  std::chrono::steady_clock::time_point start) {
   if (options.metrics == nullptr) return;
   options.metrics
-      ->GetHistogram("openadcs_rpc_call_duration_seconds",
-                     "Duration of RPC calls from dispatch to result, by interface and opnum.",
-                     metrics::LatencyBuckets(),
-                     {{"interface", call.handler->syntax().uuid.ToString()},
-                      {"opnum", std::to_string(call.opnum)}})
+      ->GetHistogram(
+          "openadcs_rpc_call_duration_seconds",
+          "Duration of RPC calls from dispatch to result, by interface and opnum.",
+          metrics::LatencyBuckets(),
+          {{"interface", handler.syntax().uuid.ToString()}, {"opnum", std::to_string(opnum)}})
       .ObserveSince(start);
 }
 
@@ -191,19 +191,38 @@ class Connection : public std::enable_shared_from_this<Connection> {
       asio::post(shared_->pool, [self = shared_from_this(), call = std::move(call)]() mutable {
         const auto start = std::chrono::steady_clock::now();
         CallResult result = call.Run();
-        ObserveCall(self->shared_->state.options, call, start);
-        const std::uint32_t id = call.call_id;
-        Strand strand = self->strand_;
-        // The connection travels back to its strand, so its last reference
-        // never drops on a worker (which could not join its own pool).
-        asio::post(strand, [self = std::move(self), id, result = std::move(result)]() mutable {
-          self->OnCallDone(id, std::move(result));
+        std::shared_ptr<Gate> gate = std::move(result.send_when);
+        if (gate == nullptr) {
+          ObserveCall(self->shared_->state.options, *call.handler, call.opnum, start);
+          return Answer(std::move(self), call.call_id, std::move(result));
+        }
+        // The worker goes back to the pool; whoever opens the gate (the
+        // database's syncing thread) hands the result to the strand.
+        gate->WhenOpen([self = std::move(self), handler = std::move(call.handler),
+                        opnum = call.opnum, id = call.call_id, start,
+                        result = std::move(result)](const Status& opened) mutable {
+          ObserveCall(self->shared_->state.options, *handler, opnum, start);
+          if (!opened.ok()) {
+            result = result.if_failed ? result.if_failed(opened)
+                                      : CallResult::Fault(fault::kFaultUnspecified);
+          }
+          Answer(std::move(self), id, std::move(result));
         });
       });
     }
     if (out.close) closing_ = true;
     WriteNext();
     MaybeClose();
+  }
+
+  // Hands a call's result to the connection's strand. The connection
+  // travels there, so its last reference never drops on a worker (which
+  // could not join its own pool).
+  static void Answer(std::shared_ptr<Connection> self, std::uint32_t id, CallResult result) {
+    Strand strand = self->strand_;
+    asio::post(strand, [self = std::move(self), id, result = std::move(result)]() mutable {
+      self->OnCallDone(id, std::move(result));
+    });
   }
 
   void WriteNext() {

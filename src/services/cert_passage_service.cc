@@ -125,17 +125,18 @@ rpc::CallResult CertPassageService::Call(const rpc::CallContext& ctx, std::uint1
   request.attributes = std::move(*attributes);
   request.caller = CallerOf(ctx, engine_);
   request.authority = std::move(authority);
-  ca::SubmitResult result = engine_.Submit(request);
-
-  wire::CertServerRequestOut out;
-  out.request_id = result.request_id;
-  out.disposition = WireDispositionOf(result);
-  out.cert = std::move(result.chain_cms);
-  out.encoded_cert = std::move(result.certificate);
-  if (!result.message.empty()) out.disposition_message = TextBlob(result.message);
-  spdlog::info("icpr: {} from {}: request {} -> disposition 0x{:08x}", who, ctx.peer_address,
-               out.request_id, out.disposition);
-  return rpc::CallResult::Response(wire::EncodeCertServerRequestResponse(out));
+  return ReplyWhenDurable(engine_.SubmitBeforeDurable(request), [who, peer = ctx.peer_address](
+                                                                    ca::SubmitResult result) {
+    wire::CertServerRequestOut out;
+    out.request_id = result.request_id;
+    out.disposition = WireDispositionOf(result);
+    out.cert = std::move(result.chain_cms);
+    out.encoded_cert = std::move(result.certificate);
+    if (!result.message.empty()) out.disposition_message = TextBlob(result.message);
+    spdlog::info("icpr: {} from {}: request {} -> disposition 0x{:08x}", who, peer, out.request_id,
+                 out.disposition);
+    return rpc::CallResult::Response(wire::EncodeCertServerRequestResponse(out));
+  });
 }
 
 }  // namespace openadcs::services

@@ -76,7 +76,7 @@ rpc::CallResult CertRequestObject::Request(const rpc::CallContext& ctx, bool req
     request.attributes = std::move(*attributes);
     request.caller = CallerOf(ctx, engine_);
     request.authority = *authority;
-    result = engine_.Submit(request);
+    result = engine_.SubmitBeforeDurable(request);
   } else if (request2) {
     // MS-WCCE 3.2.1.4.3.1.2: exactly one of the request id and the serial.
     if ((in->request_id != 0) == in->serial_number.has_value()) {
@@ -96,26 +96,33 @@ rpc::CallResult CertRequestObject::Request(const rpc::CallContext& ctx, bool req
     result = engine_.RetrieveById(CallerOf(ctx, engine_), in->request_id, *authority);
   }
 
-  wire::RequestOut out;
-  out.request_id = result.request_id;
-  out.disposition = WireDispositionOf(result);
-  const bool issued = result.status == 0 && result.disposition == ca::WireDisposition::kIssued;
-  if (request2 && (in->flags & kCrInFullResponse) != 0) {
-    Result<Bytes> full = engine_.FullResponse(result);
-    if (full.ok()) {
-      out.cert_chain = std::move(full).value();
-    } else {
-      spdlog::error("wcce: request {}: building the CMC response failed: {}", result.request_id,
-                    full.status().ToString());
-    }
-  } else if (issued) {
-    out.cert_chain = std::move(result.chain_cms);
-  }
-  out.encoded_cert = std::move(result.certificate);
-  if (!result.message.empty()) out.disposition_message = TextBlob(result.message);
-  spdlog::info("wcce: {} from {}: {} request {} -> disposition 0x{:08x}", ctx.ClientName(),
-               ctx.peer_address, d2::kMethodNames[opnum], out.request_id, out.disposition);
-  return rpc::CallResult::Response(wire::EncodeRequestResponse(out));
+  const bool full_response = request2 && (in->flags & kCrInFullResponse) != 0;
+  // Encoded, once durable, perhaps after the object is released: the
+  // encoder holds the engine (which outlives every object), not `this`.
+  return ReplyWhenDurable(
+      std::move(result), [&engine = engine_, full_response, opnum, who = ctx.ClientName(),
+                          peer = ctx.peer_address](ca::SubmitResult r) {
+        wire::RequestOut out;
+        out.request_id = r.request_id;
+        out.disposition = WireDispositionOf(r);
+        const bool issued = r.status == 0 && r.disposition == ca::WireDisposition::kIssued;
+        if (full_response) {
+          Result<Bytes> full = engine.FullResponse(r);
+          if (full.ok()) {
+            out.cert_chain = std::move(full).value();
+          } else {
+            spdlog::error("wcce: request {}: building the CMC response failed: {}", r.request_id,
+                          full.status().ToString());
+          }
+        } else if (issued) {
+          out.cert_chain = std::move(r.chain_cms);
+        }
+        out.encoded_cert = std::move(r.certificate);
+        if (!r.message.empty()) out.disposition_message = TextBlob(r.message);
+        spdlog::info("wcce: {} from {}: {} request {} -> disposition 0x{:08x}", who, peer,
+                     d2::kMethodNames[opnum], out.request_id, out.disposition);
+        return rpc::CallResult::Response(wire::EncodeRequestResponse(out));
+      });
 }
 
 rpc::CallResult CertRequestObject::GetCaCert(const rpc::CallContext& ctx,

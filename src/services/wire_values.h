@@ -5,10 +5,12 @@
 #define OPENADCS_SRC_SERVICES_WIRE_VALUES_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "openadcs/ca/engine.h"
+#include "openadcs/rpc/interface.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/status.h"
 
@@ -26,6 +28,13 @@ Bytes TextBlob(const std::string& text);
 // MS-ICPR 3.2.4.1.1): the HRESULT that explains a denial or failure, else
 // the CR_DISP_* value.
 std::uint32_t WireDispositionOf(const ca::SubmitResult& result);
+
+// The reply `encode` makes of `result` (from Engine::SubmitBeforeDurable),
+// held by the runtime until the request is durable; if it never is, the
+// reply `encode` makes of Engine::NotDurable instead, as Submit would
+// have answered. `encode` may run on another thread, after the call.
+rpc::CallResult ReplyWhenDurable(ca::SubmitResult result,
+                                 std::function<rpc::CallResult(ca::SubmitResult)> encode);
 
 }  // namespace openadcs::services
 

@@ -32,7 +32,10 @@ constexpr std::uint16_t kSized = 1;    // stub: u32 n -> n pattern bytes
 constexpr std::uint16_t kFaults = 2;   // stub: u32 status -> that fault
 constexpr std::uint16_t kBarrier = 3;  // returns once two calls are inside at once
 constexpr std::uint16_t kGate = 4;     // returns once the test opens the gate
-constexpr std::uint16_t kOpnums = 5;
+// Returns {3} at once, sent once the test opens the deferred gate; if that
+// gate opens with an error, fault RPC_S_SERVER_TOO_BUSY instead.
+constexpr std::uint16_t kDeferred = 5;
+constexpr std::uint16_t kOpnums = 6;
 
 SyntaxId InterfaceA() {
   return SyntaxId{*Uuid::Parse("11111111-2222-3333-4444-555555555555"), 1, 0};
@@ -95,9 +98,24 @@ class EchoHandler : public InterfaceHandler {
         const bool open = cv_.wait_for(lock, kWait, [&] { return gate_open_; });
         return open ? CallResult::Response({2}) : CallResult::Fault(fault::kFaultUnspecified);
       }
+      case kDeferred: {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++deferred_calls_;
+        cv_.notify_all();
+        CallResult r = CallResult::Response({3});
+        r.send_when = deferred_;
+        r.if_failed = [](const Status&) { return CallResult::Fault(fault::kServerTooBusy); };
+        return r;
+      }
       default: return CallResult::Fault(fault::kOpRangeError);
     }
   }
+
+  bool WaitForDeferredCalls(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, kWait, [&] { return deferred_calls_ >= n; });
+  }
+  void OpenDeferred(const Status& status) { deferred_->Open(status); }
 
   bool WaitAtGate(int n) {
     std::unique_lock<std::mutex> lock(mu_);
@@ -145,6 +163,8 @@ class EchoHandler : public InterfaceHandler {
   int inside_ = 0;
   int at_gate_ = 0;
   bool gate_open_ = false;
+  int deferred_calls_ = 0;
+  const std::shared_ptr<Gate> deferred_ = std::make_shared<Gate>();
   int calls_ = 0;
   std::string last_user_;
   auth::AuthLevel last_level_ = auth::AuthLevel::kDefault;
@@ -172,6 +192,7 @@ class ServerTest : public ::testing::Test {
   void TearDown() override {
     echo_a_->OpenGate();
     echo_b_->OpenGate();
+    echo_b_->OpenDeferred(Status::Ok());
     if (server_) server_->Stop();
     work_.reset();
     io_.stop();
@@ -457,6 +478,48 @@ TEST_F(ServerTest, ConcurrentCallsOnOneConnection) {
     answered.insert(view->header.call_id);
   }
   EXPECT_EQ(answered, (std::set<std::uint32_t>{100, 101}));
+}
+
+// A result held back until its gate opens does not hold the worker: with
+// one worker thread, a later call on the same connection is answered first,
+// and the held reply leaves, with its own call id, when the gate opens.
+TEST_F(ServerTest, ADeferredReplyFreesTheWorkerAndLeavesWhenItsGateOpens) {
+  ServerOptions options;
+  options.worker_threads = 1;
+  Start(options);
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Result<Binding> b = ch->Bind(InterfaceB());
+  ASSERT_TRUE(b.ok());
+  const BuiltPdu req =
+      BuildPdu(PduType::kRequest, pfc::kFirstFrag | pfc::kLastFrag, 700,
+               EncodeRequestFixed(0, b->context_id, kDeferred, std::nullopt), {}, std::nullopt, {});
+  ASSERT_TRUE(ch->SendRaw(req.bytes).ok());
+  ASSERT_TRUE(echo_b_->WaitForDeferredCalls(1));
+  Result<CallResult> r = ch->Call(*b, kEcho, Bytes{5});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->stub, Bytes{5});
+  echo_b_->OpenDeferred(Status::Ok());
+  Result<Bytes> pdu = ch->ReceivePdu();
+  ASSERT_TRUE(pdu.ok()) << pdu.status().ToString();
+  Result<PduView> view = ParsePdu(*pdu);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->header.type, PduType::kResponse);
+  EXPECT_EQ(view->header.call_id, 700u);
+}
+
+TEST_F(ServerTest, ADeferredReplyWhoseGateFailsIsWhatItsHandlerSaysInstead) {
+  ServerOptions options;
+  options.worker_threads = 1;
+  Start(options);
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Result<Binding> b = ch->Bind(InterfaceB());
+  ASSERT_TRUE(b.ok());
+  echo_b_->OpenDeferred(Status::IOError("disk"));
+  Result<CallResult> r = ch->Call(*b, kDeferred, {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->fault_status, fault::kServerTooBusy);
 }
 
 TEST_F(ServerTest, OrphanedCallsResponseIsDropped) {

@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "openadcs/db/column_catalogue.h"
 #include "openadcs/db/records.h"
 #include "openadcs/db/view_query.h"
+#include "openadcs/util/gate.h"
 #include "openadcs/util/status.h"
 
 namespace openadcs::db {
@@ -64,6 +66,15 @@ struct RequestQuery {
   std::uint32_t limit = 1000;              // at most this many rows, ascending by id
 };
 
+// What a write that returns before it is durable hands back.
+struct CommittedInsert {
+  std::uint32_t request_id = 0;
+  // Opens Ok once the write is durable, or with the error the blocking call
+  // would have returned (the store's disk failure) if it never will be.
+  // Null: durable already.
+  std::shared_ptr<Gate> durable;
+};
+
 class CaStore {
  public:
   virtual ~CaStore() = default;
@@ -75,6 +86,14 @@ class CaStore {
                                               const std::vector<AttributeRow>& attributes,
                                               const std::vector<ExtensionRow>& extensions,
                                               const AuditEvent& audit) = 0;
+  // InsertRequest that returns as soon as its transaction has committed,
+  // before it is durable, so that the caller's thread is not held through
+  // the sync. Nothing that depends on the row may be acknowledged before
+  // `durable` opens Ok; the audit row is logged once it does. Meanwhile
+  // the row is visible to reads (which a crash may then undo).
+  virtual Result<CommittedInsert> InsertRequestCommitted(
+      const RequestRecord& record, const std::vector<AttributeRow>& attributes,
+      const std::vector<ExtensionRow>& extensions, const AuditEvent& audit) = 0;
 
   // Replaces the mutable columns of request record.request_id (disposition,
   // status, message, resolved/revocation times, officer, certificate

@@ -6,6 +6,8 @@
 #define OPENADCS_RPC_INTERFACE_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,6 +15,7 @@
 
 #include "openadcs/auth/security_context.h"
 #include "openadcs/util/bytes.h"
+#include "openadcs/util/gate.h"
 #include "openadcs/util/uuid.h"
 
 namespace openadcs::rpc {
@@ -66,9 +69,17 @@ struct CallContext {
 struct CallResult {
   std::uint32_t fault_status = 0;  // 0: `stub` is the response
   Bytes stub;
+  // Not null: the result may not be sent before this gate opens (a write it
+  // acknowledges is not yet durable). The handler's thread is free
+  // meanwhile; the runtime sends the result when the gate opens Ok, and
+  // otherwise what `if_failed` makes of the gate's error (a fault
+  // nca_s_fault_unspec when it is null). Replies on one connection may then
+  // leave in another order than their calls: DCE/RPC matches them by call id.
+  std::shared_ptr<Gate> send_when;
+  std::function<CallResult(const Status&)> if_failed;
 
-  static CallResult Fault(std::uint32_t status) { return CallResult{status, {}}; }
-  static CallResult Response(Bytes stub) { return CallResult{0, std::move(stub)}; }
+  static CallResult Fault(std::uint32_t status) { return CallResult{status, {}, {}, {}}; }
+  static CallResult Response(Bytes stub) { return CallResult{0, std::move(stub), {}, {}}; }
 };
 
 // Implementations are thread-safe: the runtime calls them from its worker
@@ -86,7 +97,8 @@ class InterfaceHandler {
   // calls (the endpoint mapper).
   virtual auth::AuthLevel minimum_auth_level() const = 0;
 
-  // Runs on a worker thread and may block (signing, database). `stub` is the
+  // Runs on a worker thread and may block (signing, database), though a
+  // wait for durability is better left to CallResult::send_when. `stub` is the
   // reassembled, unprotected request stub (NDR 2.0, little-endian). Never
   // throws: decoding errors become CallResult::Fault(fault::kBadStubData).
   virtual CallResult Call(const CallContext& ctx, std::uint16_t opnum,
