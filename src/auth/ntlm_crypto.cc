@@ -86,21 +86,47 @@ Result<Key16> Md5(std::span<const std::uint8_t> data) {
   return Digest(Legacy().md5, data);
 }
 
-Result<Key16> HmacMd5(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data) {
+struct HmacMd5Key::State {
+  std::unique_ptr<EVP_MAC_CTX, ossl::Deleter<EVP_MAC_CTX_free>> ctx;
+};
+
+HmacMd5Key::HmacMd5Key(std::unique_ptr<State> state) : state_(std::move(state)) {}
+HmacMd5Key::HmacMd5Key(HmacMd5Key&&) noexcept = default;
+HmacMd5Key& HmacMd5Key::operator=(HmacMd5Key&&) noexcept = default;
+HmacMd5Key::~HmacMd5Key() = default;
+
+Result<HmacMd5Key> HmacMd5Key::Create(std::span<const std::uint8_t> key) {
   const LegacyContext& legacy = Legacy();
   if (!legacy.error.empty()) return Status::Internal(legacy.error);
-  std::unique_ptr<EVP_MAC_CTX, ossl::Deleter<EVP_MAC_CTX_free>> ctx(EVP_MAC_CTX_new(legacy.hmac));
+  auto state = std::make_unique<State>();
+  state->ctx.reset(EVP_MAC_CTX_new(legacy.hmac));
   char digest[] = "MD5";
   const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
                                OSSL_PARAM_END};
+  if (!state->ctx || EVP_MAC_init(state->ctx.get(), key.data(), key.size(), params) != 1) {
+    return Status::Internal("HMAC-MD5 setup failed: " + ossl::ErrorText());
+  }
+  return HmacMd5Key(std::move(state));
+}
+
+Result<Key16> HmacMd5Key::Mac(std::span<const std::uint8_t> a,
+                              std::span<const std::uint8_t> b) const {
   Key16 out{};
   std::size_t len = 0;
-  if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
-      EVP_MAC_update(ctx.get(), data.data(), data.size()) != 1 ||
-      EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != out.size()) {
+  // A null key re-initialises from the kept key schedule (OpenSSL 3 HMAC).
+  if (EVP_MAC_init(state_->ctx.get(), nullptr, 0, nullptr) != 1 ||
+      EVP_MAC_update(state_->ctx.get(), a.data(), a.size()) != 1 ||
+      EVP_MAC_update(state_->ctx.get(), b.data(), b.size()) != 1 ||
+      EVP_MAC_final(state_->ctx.get(), out.data(), &len, out.size()) != 1 || len != out.size()) {
     return Status::Internal("HMAC-MD5 failed: " + ossl::ErrorText());
   }
   return out;
+}
+
+Result<Key16> HmacMd5(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data) {
+  Result<HmacMd5Key> keyed = HmacMd5Key::Create(key);
+  if (!keyed.ok()) return keyed.status();
+  return keyed->Mac(data);
 }
 
 Result<Key16> NtHash(std::string_view password) {

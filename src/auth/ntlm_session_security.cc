@@ -3,7 +3,9 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <array>
 #include <string>
+#include <utility>
 
 #include "openadcs/auth/ntlm_message.h"
 
@@ -51,9 +53,13 @@ Result<SessionSecurity> SessionSecurity::Create(Role role, std::uint32_t flags,
       role == Role::kClient ? Direction::kClientToServer : Direction::kServerToClient;
   const Direction receive =
       role == Role::kClient ? Direction::kServerToClient : Direction::kClientToServer;
-  auto send_sign = SignKey(exported_session_key, send);
+  auto send_sign_key = SignKey(exported_session_key, send);
+  if (!send_sign_key.ok()) return send_sign_key.status();
+  auto receive_sign_key = SignKey(exported_session_key, receive);
+  if (!receive_sign_key.ok()) return receive_sign_key.status();
+  auto send_sign = HmacMd5Key::Create(*send_sign_key);
   if (!send_sign.ok()) return send_sign.status();
-  auto receive_sign = SignKey(exported_session_key, receive);
+  auto receive_sign = HmacMd5Key::Create(*receive_sign_key);
   if (!receive_sign.ok()) return receive_sign.status();
   auto send_seal_key = SealKey(exported_session_key, flags, send);
   if (!send_seal_key.ok()) return send_seal_key.status();
@@ -63,22 +69,22 @@ Result<SessionSecurity> SessionSecurity::Create(Role role, std::uint32_t flags,
   if (!send_seal.ok()) return send_seal.status();
   auto receive_seal = Rc4::Create(*receive_seal_key);
   if (!receive_seal.ok()) return receive_seal.status();
-  return SessionSecurity(flags, *send_sign, *receive_sign, *send_seal_key, *receive_seal_key,
-                         std::move(*send_seal), std::move(*receive_seal));
+  return SessionSecurity(flags, std::move(*send_sign), std::move(*receive_sign), *send_seal_key,
+                         *receive_seal_key, std::move(*send_seal), std::move(*receive_seal));
 }
 
-SessionSecurity::SessionSecurity(std::uint32_t flags, const Key16& send_sign,
-                                 const Key16& receive_sign, const Key16& send_seal_key,
-                                 const Key16& receive_seal_key, Rc4 send_seal, Rc4 receive_seal)
+SessionSecurity::SessionSecurity(std::uint32_t flags, HmacMd5Key send_sign, HmacMd5Key receive_sign,
+                                 const Key16& send_seal_key, const Key16& receive_seal_key,
+                                 Rc4 send_seal, Rc4 receive_seal)
     : flags_(flags),
-      send_sign_(send_sign),
-      receive_sign_(receive_sign),
+      send_sign_(std::move(send_sign)),
+      receive_sign_(std::move(receive_sign)),
       send_seal_key_(send_seal_key),
       receive_seal_key_(receive_seal_key),
       send_seal_(std::move(send_seal)),
       receive_seal_(std::move(receive_seal)) {}
 
-Result<Bytes> SessionSecurity::FirstSignature(const Key16& sign, const Key16& seal_key,
+Result<Bytes> SessionSecurity::FirstSignature(const HmacMd5Key& sign, const Key16& seal_key,
                                               std::span<const std::uint8_t> message) const {
   if (broken_ || send_seq_ != 0 || receive_seq_ != 0) {
     return Status::FailedPrecondition("NTLM mechListMIC after the first protected PDU");
@@ -124,12 +130,11 @@ Status SessionSecurity::CheckLevel(AuthLevel level) const {
   return Status::Ok();
 }
 
-Result<Challenge8> SessionSecurity::Checksum(const Key16& key, std::uint32_t seq,
+Result<Challenge8> SessionSecurity::Checksum(const HmacMd5Key& key, std::uint32_t seq,
                                              std::span<const std::uint8_t> pdu) {
-  Bytes input(4 + pdu.size());
-  Store32(input, seq);
-  std::copy(pdu.begin(), pdu.end(), input.begin() + 4);
-  auto mac = HmacMd5(key, input);
+  std::array<std::uint8_t, 4> seq_bytes{};
+  Store32(seq_bytes, seq);
+  auto mac = key.Mac(seq_bytes, pdu);
   if (!mac.ok()) return mac.status();
   Challenge8 checksum{};
   std::copy_n(mac->begin(), checksum.size(), checksum.begin());

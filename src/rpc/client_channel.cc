@@ -35,6 +35,10 @@ bool WaitFor(int fd, short events, Clock::time_point deadline) {
   }
 }
 
+// The receive buffer's size unless a longer PDU comes: a reply to an
+// enrollment fits.
+constexpr std::size_t kReceiveBufferSize = 8192;
+
 std::string Describe(std::uint32_t status) {
   return fmt::format("0x{:08x}", status);
 }
@@ -110,18 +114,28 @@ Status ClientChannel::SendAll(std::span<const std::uint8_t> bytes) {
   return Status::Ok();
 }
 
-Status ClientChannel::ReceiveExactly(std::span<std::uint8_t> out) {
+Status ClientChannel::Fill(std::size_t n) {
   if (broken_) return Status::Unavailable("channel unusable after an earlier error");
+  if (in_begin_ == in_end_) {
+    in_begin_ = in_end_ = 0;
+  } else if (in_.size() - in_begin_ < n) {
+    std::copy(in_.begin() + static_cast<std::ptrdiff_t>(in_begin_),
+              in_.begin() + static_cast<std::ptrdiff_t>(in_end_), in_.begin());
+    in_end_ -= in_begin_;
+    in_begin_ = 0;
+  }
+  if (in_.size() < std::max(n, kReceiveBufferSize)) in_.resize(std::max(n, kReceiveBufferSize));
   const Clock::time_point deadline = Clock::now() + options_.timeout;
-  while (!out.empty()) {
-    const ssize_t n = ::recv(fd_, out.data(), out.size(), 0);
-    if (n > 0) {
-      out = out.subspan(static_cast<std::size_t>(n));
-    } else if (n == 0) {
+  while (in_end_ - in_begin_ < n) {
+    // An answer is seldom there the moment its request has gone out: wait
+    // first rather than try a recv that fails with EAGAIN.
+    if (!WaitFor(fd_, POLLIN, deadline)) return Broken(Status::Unavailable("receive timed out"));
+    const ssize_t got = ::recv(fd_, in_.data() + in_end_, in_.size() - in_end_, 0);
+    if (got > 0) {
+      in_end_ += static_cast<std::size_t>(got);
+    } else if (got == 0) {
       return Broken(Status::Unavailable("connection closed by the server"));
-    } else if (errno == EAGAIN || errno == EINTR) {
-      if (!WaitFor(fd_, POLLIN, deadline)) return Broken(Status::Unavailable("receive timed out"));
-    } else {
+    } else if (errno != EAGAIN && errno != EINTR) {
       return Broken(Status::Unavailable(fmt::format("recv: {}", std::strerror(errno))));
     }
   }
@@ -133,13 +147,14 @@ Status ClientChannel::SendRaw(std::span<const std::uint8_t> bytes) {
 }
 
 Result<Bytes> ClientChannel::ReceivePdu() {
-  Bytes pdu(kHeaderSize);
-  OPENADCS_RETURN_IF_ERROR(ReceiveExactly(pdu));
-  Result<Header> h = ParseHeader(pdu);
+  OPENADCS_RETURN_IF_ERROR(Fill(kHeaderSize));
+  Result<Header> h = ParseHeader(std::span(in_).subspan(in_begin_, kHeaderSize));
   if (!h.ok()) return Broken(h.status());
   if (!h->drep_supported) return Broken(Status::InvalidArgument("server sent a foreign drep"));
-  pdu.resize(h->frag_length);
-  OPENADCS_RETURN_IF_ERROR(ReceiveExactly(std::span<std::uint8_t>(pdu).subspan(kHeaderSize)));
+  OPENADCS_RETURN_IF_ERROR(Fill(h->frag_length));
+  const auto begin = in_.begin() + static_cast<std::ptrdiff_t>(in_begin_);
+  Bytes pdu(begin, begin + h->frag_length);
+  in_begin_ += h->frag_length;
   return pdu;
 }
 

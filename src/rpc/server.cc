@@ -3,12 +3,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <array>
+#include <algorithm>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -16,7 +15,9 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <span>
 #include <utility>
+#include <vector>
 
 #include "openadcs/util/log_limiter.h"
 #include "rpc/connection_core.h"
@@ -38,6 +39,10 @@ constexpr std::size_t kMaxWorkerThreads = 256;
 constexpr std::chrono::milliseconds kMaxReadTimeout{10 * 60'000};
 constexpr std::chrono::milliseconds kMaxIdleTimeout{24 * 3600'000};
 constexpr std::size_t kMaxQueuedReplyBytesLimit = std::size_t{256} << 20;
+// A connection's first read buffer: an enrollment request's PDU fits.
+constexpr std::size_t kReadBufferSize = 4096;
+// PDUs written in one sendmsg at most (each is one iovec).
+constexpr std::size_t kMaxGather = 64;
 
 class Connection;
 
@@ -52,6 +57,40 @@ std::string AddressText(const asio::ip::address& address) {
   return address.to_string(ignored);
 }
 
+// openadcs_rpc_call_duration_seconds per interface handler and opnum: made
+// on a call's first use, then found without the registry's lock or any
+// label formatting. Handlers are added before the first Listen, so lookups
+// need no lock.
+class CallDurations {
+ public:
+  void Add(const InterfaceHandler* handler) {
+    slots_[handler] = std::make_unique<std::atomic<metrics::Histogram*>[]>(handler->opnum_count());
+  }
+
+  // The call's duration, with `start` when the handler began.
+  void Observe(metrics::Registry* registry, const InterfaceHandler& handler, std::uint16_t opnum,
+               std::chrono::steady_clock::time_point start) {
+    if (registry == nullptr) return;
+    const auto slots = slots_.find(&handler);
+    if (slots == slots_.end()) return;
+    std::atomic<metrics::Histogram*>& slot = slots->second[opnum];
+    metrics::Histogram* histogram = slot.load(std::memory_order_acquire);
+    if (histogram == nullptr) {
+      // Racing first calls get the same child from the registry.
+      histogram = &registry->GetHistogram(
+          "openadcs_rpc_call_duration_seconds",
+          "Duration of RPC calls from dispatch to result, by interface and opnum.",
+          metrics::LatencyBuckets(),
+          {{"interface", handler.syntax().uuid.ToString()}, {"opnum", std::to_string(opnum)}});
+      slot.store(histogram, std::memory_order_release);
+    }
+    histogram->ObserveSince(start);
+  }
+
+ private:
+  std::map<const InterfaceHandler*, std::unique_ptr<std::atomic<metrics::Histogram*>[]>> slots_;
+};
+
 // Everything connections share with the server; outlives the Server object
 // while connections remain on the io_context.
 struct Shared {
@@ -64,6 +103,7 @@ struct Shared {
   std::map<std::string, std::size_t> per_peer;               // GUARDED_BY(mu)
   std::uint64_t next_connection_id = 1;                      // GUARDED_BY(mu)
   metrics::Gauge* connections = nullptr;                     // with options.metrics
+  CallDurations call_durations;
 };
 
 // Raises `peak` to `value` when above it.
@@ -71,19 +111,6 @@ void RaisePeak(std::atomic<std::uint64_t>& peak, std::uint64_t value) {
   std::uint64_t seen = peak.load();
   while (value > seen && !peak.compare_exchange_weak(seen, value)) {
   }
-}
-
-// The call's duration in openadcs_rpc_call_duration_seconds.
-void ObserveCall(const ServerOptions& options, const InterfaceHandler& handler, std::uint16_t opnum,
-                 std::chrono::steady_clock::time_point start) {
-  if (options.metrics == nullptr) return;
-  options.metrics
-      ->GetHistogram(
-          "openadcs_rpc_call_duration_seconds",
-          "Duration of RPC calls from dispatch to result, by interface and opnum.",
-          metrics::LatencyBuckets(),
-          {{"interface", handler.syntax().uuid.ToString()}, {"opnum", std::to_string(opnum)}})
-      .ObserveSince(start);
 }
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -97,10 +124,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
         write_timer_(strand_),
         core_(shared_->state, info),
         id_(info.id),
-        peer_(info.peer_address) {}
+        peer_(info.peer_address) {
+    // Writes are tried straight from the strand and must never block it.
+    boost::system::error_code ignored;
+    socket_.non_blocking(true, ignored);
+  }
 
   void Start() {
-    asio::post(strand_, [self = shared_from_this()] { self->ReadFirstByte(); });
+    asio::post(strand_, [self = shared_from_this()] { self->Read(); });
   }
 
   // Stops reading; closes once the calls in flight have been answered.
@@ -112,65 +143,87 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
  private:
-  void ReadFirstByte() {
-    if (closed_ || stopping_ || closing_) return;
-    reading_header_ = true;
-    ArmIdle();
-    asio::async_read(socket_, asio::buffer(header_.data(), 1),
-                     asio::bind_executor(strand_, [self = shared_from_this()](
-                                                      boost::system::error_code ec, std::size_t) {
-                       self->OnFirstByte(ec);
-                     }));
+  // Reads whatever the socket holds: usually a whole PDU in one recv, or
+  // several when the client sends fragments or calls back to back. Until a
+  // PDU begins the idle (or authentication) timeout runs, then the read
+  // timeout until the PDU is whole.
+  void Read() {
+    if (closed_ || stopping_ || closing_ || read_paused_) return;
+    if (in_begin_ == in_end_) {
+      in_begin_ = in_end_ = 0;
+      reading_header_ = true;
+      ArmIdle();
+    } else if (in_begin_ != 0) {
+      std::copy(in_.begin() + static_cast<std::ptrdiff_t>(in_begin_),
+                in_.begin() + static_cast<std::ptrdiff_t>(in_end_), in_.begin());
+      in_end_ -= in_begin_;
+      in_begin_ = 0;
+    }
+    // The buffer holds the largest PDU seen; a bigger one (at most the
+    // negotiated fragment size, which CheckHeader enforced) grows it.
+    if (in_.size() < std::max(pdu_length_, kReadBufferSize)) {
+      in_.resize(std::max(pdu_length_, kReadBufferSize));
+    }
+    socket_.async_read_some(
+        asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+        asio::bind_executor(
+            strand_, [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+              self->OnRead(ec, n);
+            }));
   }
 
-  void OnFirstByte(boost::system::error_code ec) {
+  void OnRead(boost::system::error_code ec, std::size_t n) {
     reading_header_ = false;
     if (ec) return Close();
-    ArmTimer(shared_->state.options.read_timeout);
-    asio::async_read(socket_, asio::buffer(header_.data() + 1, kHeaderSize - 1),
-                     asio::bind_executor(strand_, [self = shared_from_this()](
-                                                      boost::system::error_code ec2, std::size_t) {
-                       self->OnHeader(ec2);
-                     }));
+    in_end_ += n;
+    Frame();
   }
 
-  void OnHeader(boost::system::error_code ec) {
-    if (ec) return Close();
-    CoreOutput out;
-    const std::size_t length = core_.CheckHeader(header_, &out);
-    if (length == 0) {
-      out.close = true;
-      return Apply(std::move(out));
-    }
-    pdu_.assign(header_.begin(), header_.end());
-    pdu_.resize(length);
-    asio::async_read(socket_, asio::buffer(pdu_.data() + kHeaderSize, length - kHeaderSize),
-                     asio::bind_executor(
-                         strand_, [self = shared_from_this()](boost::system::error_code ec2,
-                                                              std::size_t) { self->OnBody(ec2); }));
-  }
-
-  void OnBody(boost::system::error_code ec) {
-    if (ec) return Close();
-    timer_.cancel();
-    if (stopping_) return MaybeClose();
-    CoreOutput out;
-    core_.OnPdu(pdu_, &out);
-    Apply(std::move(out));
-    if (queued_bytes_ > shared_->state.options.max_queued_reply_bytes) {
-      // The peer sends faster than it reads: it waits for the queue to drain
-      // (or the write timeout), and its requests wait in the socket.
-      read_paused_ = true;
-      ++shared_->state.counters.reads_paused;
-      ++shared_->state.counters.connections_reading_paused;
-      ++shared_->state.counters.limits_tripped;
-      if (std::uint64_t held = 0; shared_->state.logs.paused.Allow(&held)) {
-        spdlog::warn("rpc connection {} from {}: {} reply bytes queued; reading paused{}", id_,
-                     peer_, queued_bytes_, HeldBackNote(held));
+  // Hands every whole PDU in the buffer to the core, then reads on.
+  void Frame() {
+    while (!closed_ && !closing_) {
+      const std::span<std::uint8_t> held(in_.data() + in_begin_, in_end_ - in_begin_);
+      if (pdu_length_ == 0 && held.size() >= kHeaderSize) {
+        CoreOutput out;
+        pdu_length_ = core_.CheckHeader(held.first(kHeaderSize), &out);
+        if (pdu_length_ == 0) {
+          out.close = true;
+          return Apply(std::move(out));
+        }
       }
-      return;
+      if (pdu_length_ == 0 || held.size() < pdu_length_) {
+        if (!held.empty() && !read_timer_armed_) {
+          read_timer_armed_ = true;
+          ArmTimer(shared_->state.options.read_timeout);
+        }
+        break;
+      }
+      if (read_timer_armed_) {
+        read_timer_armed_ = false;
+        timer_.cancel();
+      }
+      if (stopping_) return MaybeClose();
+      CoreOutput out;
+      core_.OnPdu(held.first(pdu_length_), &out);
+      in_begin_ += pdu_length_;
+      pdu_length_ = 0;
+      Apply(std::move(out));
+      if (queued_bytes_ > shared_->state.options.max_queued_reply_bytes) {
+        // The peer sends faster than it reads: it waits for the queue to
+        // drain (or the write timeout), and its requests wait in the socket
+        // and in the buffer.
+        read_paused_ = true;
+        ++shared_->state.counters.reads_paused;
+        ++shared_->state.counters.connections_reading_paused;
+        ++shared_->state.counters.limits_tripped;
+        if (std::uint64_t held_back = 0; shared_->state.logs.paused.Allow(&held_back)) {
+          spdlog::warn("rpc connection {} from {}: {} reply bytes queued; reading paused{}", id_,
+                       peer_, queued_bytes_, HeldBackNote(held_back));
+        }
+        return;
+      }
     }
-    ReadFirstByte();
+    Read();
   }
 
   void OnCallDone(std::uint32_t call_id, CallResult result) {
@@ -193,7 +246,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         CallResult result = call.Run();
         std::shared_ptr<Gate> gate = std::move(result.send_when);
         if (gate == nullptr) {
-          ObserveCall(self->shared_->state.options, *call.handler, call.opnum, start);
+          self->shared_->call_durations.Observe(self->shared_->state.options.metrics, *call.handler,
+                                                call.opnum, start);
           return Answer(std::move(self), call.call_id, std::move(result));
         }
         // The worker goes back to the pool; whoever opens the gate (the
@@ -201,7 +255,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         gate->WhenOpen([self = std::move(self), handler = std::move(call.handler),
                         opnum = call.opnum, id = call.call_id, start,
                         result = std::move(result)](const Status& opened) mutable {
-          ObserveCall(self->shared_->state.options, *handler, opnum, start);
+          self->shared_->call_durations.Observe(self->shared_->state.options.metrics, *handler, opnum,
+                                                start);
           if (!opened.ok()) {
             result = result.if_failed ? result.if_failed(opened)
                                       : CallResult::Fault(fault::kFaultUnspecified);
@@ -225,33 +280,65 @@ class Connection : public std::enable_shared_from_this<Connection> {
     });
   }
 
+  // Writes the queued PDUs, all of them in one sendmsg where the socket
+  // takes them (a reply of several fragments included), straight from the
+  // strand; what the socket does not take yet goes out asynchronously under
+  // the write timeout.
   void WriteNext() {
     if (writing_ || writes_.empty() || closed_) return;
+    GatherWrites();
+    boost::system::error_code ec;
+    const std::size_t n = socket_.write_some(gather_, ec);
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return Close();
+    Written(n);
+    if (writes_.empty()) return;
+    GatherWrites();
     writing_ = true;
     write_timer_.expires_after(shared_->state.options.write_timeout);
-    write_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (ec || self->closed_ || !self->writing_) return;
+    write_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec2) {
+      if (ec2 || self->closed_ || !self->writing_) return;
       if (self->write_timer_.expiry() > std::chrono::steady_clock::now()) return;  // re-armed
       self->TimedOut("write");
     });
-    asio::async_write(socket_, asio::buffer(writes_.front()),
-                      asio::bind_executor(strand_, [self = shared_from_this()](
-                                                       boost::system::error_code ec, std::size_t) {
-                        self->OnWritten(ec);
-                      }));
+    asio::async_write(
+        socket_, gather_,
+        asio::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec2,
+                                                                 std::size_t written) {
+          self->OnWritten(ec2, written);
+        }));
   }
 
-  void OnWritten(boost::system::error_code ec) {
+  // gather_ = the unwritten part of the queue, up to kMaxGather PDUs.
+  void GatherWrites() {
+    gather_.clear();
+    for (const Bytes& pdu : writes_) {
+      if (gather_.size() == kMaxGather) break;
+      gather_.push_back(gather_.empty() ? asio::buffer(pdu) + written_of_front_
+                                        : asio::buffer(pdu));
+    }
+  }
+
+  // Drops the first `n` written bytes from the queue.
+  void Written(std::size_t n) {
+    queued_bytes_ -= n;
+    n += written_of_front_;
+    while (!writes_.empty() && n >= writes_.front().size()) {
+      n -= writes_.front().size();
+      writes_.pop_front();
+    }
+    written_of_front_ = n;
+  }
+
+  void OnWritten(boost::system::error_code ec, std::size_t n) {
     writing_ = false;
     write_timer_.cancel();
-    queued_bytes_ -= writes_.front().size();
-    writes_.pop_front();
     if (ec) return Close();
+    Written(n);
     WriteNext();
     if (read_paused_ && queued_bytes_ <= shared_->state.options.max_queued_reply_bytes) {
       read_paused_ = false;
       --shared_->state.counters.connections_reading_paused;
-      ReadFirstByte();
+      Frame();
     }
     MaybeClose();
   }
@@ -317,10 +404,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ConnectionCore core_;
   const std::uint64_t id_;
   const std::string peer_;
-  std::array<std::uint8_t, kHeaderSize> header_{};
-  Bytes pdu_;
+  // Received bytes; [in_begin_, in_end_) are not yet handed to the core.
+  Bytes in_;
+  std::size_t in_begin_ = 0;
+  std::size_t in_end_ = 0;
+  std::size_t pdu_length_ = 0;  // of the PDU at in_begin_, once its header is checked
+  bool read_timer_armed_ = false;
   std::deque<Bytes> writes_;
-  std::size_t queued_bytes_ = 0;  // in writes_
+  std::size_t written_of_front_ = 0;  // bytes of writes_.front() already sent
+  std::vector<asio::const_buffer> gather_;
+  std::size_t queued_bytes_ = 0;  // in writes_, less written_of_front_
   bool writing_ = false;
   bool reading_header_ = false;
   bool read_paused_ = false;  // max_queued_reply_bytes: resumed as writes drain
@@ -495,6 +588,7 @@ Status Server::Register(std::shared_ptr<InterfaceHandler> handler) {
           fmt::format("interface {} v{} already registered", s.uuid.ToString(), s.major));
     }
   }
+  impl_->shared->call_durations.Add(handler.get());
   impl_->shared->state.handlers.push_back(std::move(handler));
   return Status::Ok();
 }

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
+#include <string_view>
+
 #include "openadcs/auth/ntlm_message.h"
 #include "openadcs/auth/ntlm_session_security.h"
 
@@ -167,6 +170,29 @@ TEST(NtlmCryptoTest, Rc4StreamContinues) {
   ASSERT_TRUE(split->Apply(std::span(a).subspan(3)).ok());
   ASSERT_TRUE(whole->Apply(b).ok());
   EXPECT_EQ(a, b);
+}
+
+TEST(NtlmCryptoTest, KeyedHmacMd5RestartsEveryMac) {
+  // RFC 2202 test case 2, split across the two parts, twice on one key:
+  // the second Mac must not continue from the first.
+  const std::string_view key = "Jefe";
+  const std::string_view data = "what do ya want for nothing?";
+  const auto bytes = [](std::string_view s) {
+    return std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+  };
+  auto keyed = HmacMd5Key::Create(bytes(key));
+  ASSERT_TRUE(keyed.ok());
+  for (int i = 0; i < 2; ++i) {
+    auto mac = keyed->Mac(bytes(data.substr(0, 4)), bytes(data.substr(4)));
+    ASSERT_TRUE(mac.ok());
+    EXPECT_EQ(HexOf(*mac), "750c783e6ab0b503eaa86e310a5db738");
+  }
+  auto whole = keyed->Mac(bytes(data));
+  ASSERT_TRUE(whole.ok());
+  EXPECT_EQ(HexOf(*whole), "750c783e6ab0b503eaa86e310a5db738");
+  auto one_shot = HmacMd5(bytes(key), bytes(data));
+  ASSERT_TRUE(one_shot.ok());
+  EXPECT_EQ(*one_shot, *whole);
 }
 
 }  // namespace

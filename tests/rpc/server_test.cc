@@ -3,11 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <set>
+#include <span>
 #include <thread>
 
 #include "openadcs/rpc/client_channel.h"
@@ -975,6 +977,42 @@ TEST_F(ServerTest, AReaderThatDrainsTheQueueIsServedOnward) {
     Result<CallResult> r = ch->Call(*b, kSized, U32(size));
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->stub, Pattern(size));
+  }
+}
+
+TEST_F(ServerTest, PdusAreFramedWhateverTheSegments) {
+  Start();
+  // A bind and two calls in one buffer: the server frames PDUs from what it
+  // has read, several in one read or one across many.
+  Bytes all = BindB();
+  for (std::uint32_t call_id : {2u, 3u}) {
+    const Bytes req = SizedRequestB(call_id, 100);
+    all.insert(all.end(), req.begin(), req.end());
+  }
+  for (std::size_t piece : {all.size(), std::size_t{7}}) {
+    std::unique_ptr<ClientChannel> ch = Connect();
+    ASSERT_NE(ch, nullptr);
+    for (std::size_t at = 0; at < all.size(); at += piece) {
+      const std::size_t n = std::min(piece, all.size() - at);
+      ASSERT_TRUE(ch->SendRaw(std::span<const std::uint8_t>(all).subspan(at, n)).ok());
+    }
+    Result<Bytes> ack = ch->ReceivePdu();
+    ASSERT_TRUE(ack.ok()) << ack.status().ToString();
+    Result<PduView> ack_view = ParsePdu(*ack);
+    ASSERT_TRUE(ack_view.ok());
+    EXPECT_EQ(ack_view->header.type, PduType::kBindAck);
+    std::set<std::uint32_t> answered;
+    for (int i = 0; i < 2; ++i) {
+      Result<Bytes> pdu = ch->ReceivePdu();
+      ASSERT_TRUE(pdu.ok()) << pdu.status().ToString();
+      Result<PduView> view = ParsePdu(*pdu);
+      ASSERT_TRUE(view.ok());
+      Result<ResponseBody> body = ParseResponse(*view);
+      ASSERT_TRUE(body.ok()) << body.status().ToString();
+      EXPECT_EQ(Bytes(body->stub.begin(), body->stub.end()), Pattern(100));
+      answered.insert(view->header.call_id);
+    }
+    EXPECT_EQ(answered, (std::set<std::uint32_t>{2, 3})) << "pieces of " << piece;
   }
 }
 

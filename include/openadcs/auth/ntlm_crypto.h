@@ -5,7 +5,7 @@
 // process's default library context never gains legacy algorithms (it stays
 // FIPS-clean for the CA's own signing). If that context cannot be set up,
 // every function here fails with kInternal. Thread-safe, except that one
-// Rc4 object must not be used from two threads at once.
+// Rc4 or HmacMd5Key object must not be used from two threads at once.
 #ifndef OPENADCS_AUTH_NTLM_CRYPTO_H_
 #define OPENADCS_AUTH_NTLM_CRYPTO_H_
 
@@ -27,6 +27,25 @@ using Challenge8 = std::array<std::uint8_t, 8>;
 Result<Key16> Md4(std::span<const std::uint8_t> data);
 Result<Key16> Md5(std::span<const std::uint8_t> data);
 Result<Key16> HmacMd5(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data);
+
+// HMAC-MD5 under one key, keyed once: the digest fetch and the key
+// schedule happen in Create, so each Mac only hashes (NTLM signs every
+// PDU of a session with the same SIGNKEY).
+class HmacMd5Key {
+ public:
+  // Errors: the legacy provider is unavailable (kInternal).
+  static Result<HmacMd5Key> Create(std::span<const std::uint8_t> key);
+  HmacMd5Key(HmacMd5Key&&) noexcept;
+  HmacMd5Key& operator=(HmacMd5Key&&) noexcept;
+  ~HmacMd5Key();
+  // HMAC_MD5(key, a || b); every call starts from the keyed state.
+  Result<Key16> Mac(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b = {}) const;
+
+ private:
+  struct State;
+  explicit HmacMd5Key(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
 
 // NT hash: MD4(UTF-16LE(password)). Errors: password not UTF-8.
 Result<Key16> NtHash(std::string_view password);

@@ -62,20 +62,21 @@ class SessionSecurity {
                            std::span<const std::uint8_t> mic) const;
 
  private:
-  SessionSecurity(std::uint32_t flags, const Key16& send_sign, const Key16& receive_sign,
+  SessionSecurity(std::uint32_t flags, HmacMd5Key send_sign, HmacMd5Key receive_sign,
                   const Key16& send_seal_key, const Key16& receive_seal_key, Rc4 send_seal,
                   Rc4 receive_seal);
   // The signature of `message` with sequence number 0 and a fresh stream.
-  Result<Bytes> FirstSignature(const Key16& sign, const Key16& seal_key,
+  Result<Bytes> FirstSignature(const HmacMd5Key& sign, const Key16& seal_key,
                                std::span<const std::uint8_t> message) const;
   Status CheckLevel(AuthLevel level) const;
   // HMAC_MD5(key, seq || pdu)[0..8], before any RC4.
-  static Result<Challenge8> Checksum(const Key16& key, std::uint32_t seq,
+  static Result<Challenge8> Checksum(const HmacMd5Key& key, std::uint32_t seq,
                                      std::span<const std::uint8_t> pdu);
 
   std::uint32_t flags_;
-  Key16 send_sign_;
-  Key16 receive_sign_;
+  // Keyed with SIGNKEY once per session: no digest fetch per PDU.
+  HmacMd5Key send_sign_;
+  HmacMd5Key receive_sign_;
   Key16 send_seal_key_;
   Key16 receive_seal_key_;
   Rc4 send_seal_;

@@ -94,7 +94,8 @@ class ClientChannel {
   };
   ClientChannel(int fd, ClientOptions options);
   Status SendAll(std::span<const std::uint8_t> bytes);
-  Status ReceiveExactly(std::span<std::uint8_t> out);
+  // Receives until at least `n` unread bytes are buffered.
+  Status Fill(std::size_t n);
   Status Broken(Status why);
   // Unprotects an answer to a call on `sec`: [body_offset, end of body) is
   // what the server protected.
@@ -103,6 +104,10 @@ class ClientChannel {
 
   int fd_;
   ClientOptions options_;
+  // Received bytes; [in_begin_, in_end_) are not yet returned as PDUs.
+  Bytes in_;
+  std::size_t in_begin_ = 0;
+  std::size_t in_end_ = 0;
   bool bound_ = false;
   bool broken_ = false;
   // The bind carried PFC_SUPPORT_HEADER_SIGN and the bind_ack echoed it.
