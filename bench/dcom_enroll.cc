@@ -5,18 +5,29 @@
 //   icpr      ICertPassage, one bound connection per client (the reference);
 //   dcom      one activated ICertRequestD2 per client, many Requests on it;
 //   activate  per enrollment: activation, object bind, one Request, RemRelease
-//             (what one certreq run costs).
+//             (what one certreq run costs), the activation on a connection
+//             each client keeps (ActivationConnections), as Windows' RPCSS
+//             keeps its connection to the CA's SCM;
+//   activate-new  the same with a new activation connection (TCP, bind,
+//             NTLM) every time, as before RPCSS-style reuse.
 // Each row shows the rate beside the raw signing rate of the CA key and the
 // ratio to icpr at the same client count; the targets are dcom within 10% of
-// icpr and activate at least half of it.
+// icpr and activate at least 0.7 of it (issue 13).
+//
+// cpu-d and cpu-c: CPU milliseconds per enrollment of the daemon and of this
+// process (every client thread) in the timed region: on a shared machine a
+// steadier figure than the rate. --modes picks some of the modes (e.g.
+// "activate" alone under perf); /icpr needs icpr among them.
 //
 // The daemon's activation port is bound at 0 (port 135 needs a namespace);
 // the client is given it as its epm port.
 //
 //   build/bench/bench/dcom_enroll --clients 1,2,4,8,16,32,64 --seconds 2 --rounds 3
+#include <fmt/format.h>
+#include <sys/types.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -27,6 +38,7 @@
 #include <vector>
 
 #include "enroll_bench_support.h"
+#include "openadcs/client/activation_connections.h"
 #include "openadcs/client/cert_passage_client.h"
 #include "openadcs/client/cert_request_client.h"
 #include "openadcs/util/status.h"
@@ -60,9 +72,13 @@ Result<EnrollFn> MakeClient(const std::string& mode, const client::ConnectOption
       return shared->Submit(kCrInPkcs10, csr, kAttributes, kCaName);
     });
   }
-  return EnrollFn([options](const Bytes& csr) -> Result<client::EnrollResult> {
+  client::ConnectOptions activation = options;
+  if (mode == "activate") {
+    activation.activation_connections = std::make_shared<client::ActivationConnections>();
+  }
+  return EnrollFn([activation](const Bytes& csr) -> Result<client::EnrollResult> {
     Result<std::unique_ptr<client::CertRequestClient>> c =
-        client::CertRequestClient::Connect(options);
+        client::CertRequestClient::Connect(activation);
     if (!c.ok()) return c.status();
     Result<client::EnrollResult> r = (*c)->Submit(kCrInPkcs10, csr, kAttributes, kCaName);
     const Status released = (*c)->Release();
@@ -74,12 +90,14 @@ Result<EnrollFn> MakeClient(const std::string& mode, const client::ConnectOption
 struct RunResult {
   Tally tally;  // latencies sorted
   double seconds = 0;
+  double daemon_cpu_seconds = 0;  // in the timed region
+  double client_cpu_seconds = 0;
 };
 
 // `clients` threads, each enrolling back to back (a closed loop) until
 // `budget` has passed.
-Result<RunResult> Run(const std::string& mode, const client::ConnectOptions& options, int clients,
-                      const std::vector<Bytes>& csrs, Clock::duration budget) {
+Result<RunResult> Run(const std::string& mode, const client::ConnectOptions& options, pid_t daemon,
+                      int clients, const std::vector<Bytes>& csrs, Clock::duration budget) {
   std::vector<EnrollFn> fns;
   for (int i = 0; i < clients; ++i) {
     Result<EnrollFn> fn = MakeClient(mode, options);
@@ -88,6 +106,8 @@ Result<RunResult> Run(const std::string& mode, const client::ConnectOptions& opt
   }
   RunResult result;
   std::mutex mu;
+  const double daemon_cpu_before = ProcessCpuSeconds(daemon);
+  const double client_cpu_before = SelfCpuSeconds();
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + budget;
   std::vector<std::thread> pool;
@@ -105,6 +125,8 @@ Result<RunResult> Run(const std::string& mode, const client::ConnectOptions& opt
   }
   for (std::thread& th : pool) th.join();
   result.seconds = Seconds(Clock::now() - start);
+  result.daemon_cpu_seconds = ProcessCpuSeconds(daemon) - daemon_cpu_before;
+  result.client_cpu_seconds = SelfCpuSeconds() - client_cpu_before;
   std::sort(result.tally.latencies_ms.begin(), result.tally.latencies_ms.end());
   return result;
 }
@@ -122,7 +144,11 @@ int main(int argc, char** argv) {
   std::vector<int> clients{1, 2, 4, 8, 16, 32, 64};
   double seconds = 2;
   int rounds = 3;
+  std::vector<std::string> modes{"icpr", "dcom", "activate"};
   app.add_option("--key", key, "CA key algorithm ([ca] key_algorithm)");
+  app.add_option("--modes", modes, "modes to run")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"icpr", "dcom", "activate", "activate-new"}));
   app.add_option("--clients", clients, "client counts to run")->delimiter(',');
   app.add_option("--seconds", seconds, "duration of one mode's round at each client count");
   app.add_option("--rounds", rounds, "rounds of the three modes at each client count")
@@ -140,8 +166,8 @@ int main(int argc, char** argv) {
   if (!sign1.ok()) return Fail(sign1.status());
   std::printf("# %u cpus; CA key %s: raw signing %.0f sign/s on 1 thread\n",
               std::thread::hardware_concurrency(), key.c_str(), *sign1);
-  std::printf("%7s %9s %9s %7s %8s %8s %8s %7s %s\n", "clients", "mode", "enroll/s", "/sign1",
-              "p50-ms", "p99-ms", "/icpr", "failed", "target");
+  std::printf("%7s %9s %9s %7s %8s %8s %8s %6s %6s %7s %s\n", "clients", "mode", "enroll/s",
+              "/sign1", "p50-ms", "p99-ms", "/icpr", "cpu-d", "cpu-c", "failed", "target");
   std::fflush(stdout);
 
   const client::ConnectOptions options = ConnectOptionsFor(*daemon);
@@ -149,31 +175,43 @@ int main(int argc, char** argv) {
   // order, and adds up each mode's rounds: the database grows and the
   // machine's other work drifts during a run, and interleaving spreads that
   // evenly over the modes instead of charging it to whichever runs last.
-  const std::array<std::string, 3> modes = {"icpr", "dcom", "activate"};
+  const auto icpr = std::find(modes.begin(), modes.end(), "icpr");
   long failures = 0;
   for (int n : clients) {
-    std::array<RunResult, 3> total;
+    std::vector<RunResult> total(modes.size());
     for (int round = 0; round < rounds; ++round) {
       for (std::size_t k = 0; k < modes.size(); ++k) {
         const std::size_t m = (k + static_cast<std::size_t>(round)) % modes.size();
-        Result<RunResult> r = Run(modes[m], options, n, csrs, budget);
+        Result<RunResult> r = Run(modes[m], options, daemon->process->pid(), n, csrs, budget);
         if (!r.ok()) return Fail(r.status());
         total[m].tally.Merge(r->tally);
         total[m].seconds += r->seconds;
+        total[m].daemon_cpu_seconds += r->daemon_cpu_seconds;
+        total[m].client_cpu_seconds += r->client_cpu_seconds;
       }
     }
-    const double icpr_rate = static_cast<double>(total[0].tally.issued) / total[0].seconds;
+    const RunResult* reference =
+        icpr == modes.end() ? nullptr : &total[static_cast<std::size_t>(icpr - modes.begin())];
+    const double icpr_rate =
+        reference == nullptr ? 0
+                             : static_cast<double>(reference->tally.issued) / reference->seconds;
     for (std::size_t m = 0; m < modes.size(); ++m) {
       Tally& r = total[m].tally;
       std::sort(r.latencies_ms.begin(), r.latencies_ms.end());
       const double rate = static_cast<double>(r.issued) / total[m].seconds;
       const double ratio = icpr_rate > 0 ? rate / icpr_rate : 0;
-      const char* target = m == 0   ? ""
-                           : m == 1 ? (ratio >= 0.9 ? "ok (>= 0.90)" : "MISS (< 0.90)")
-                                    : (ratio >= 0.5 ? "ok (>= 0.50)" : "MISS (< 0.50)");
-      std::printf("%7d %9s %9.1f %7.3f %8.2f %8.2f %8.3f %7ld %s\n", n, modes[m].c_str(), rate,
-                  rate / *sign1, Percentile(r.latencies_ms, 0.5), Percentile(r.latencies_ms, 0.99),
-                  ratio, r.failures, target);
+      // dcom within 10% of icpr; activate at least 0.7 of it (issue 13).
+      const double goal = modes[m] == "dcom" ? 0.9 : 0.7;
+      const std::string target = modes[m] == "icpr" || icpr_rate == 0
+                                     ? ""
+                                     : fmt::format("{} ({} {:.2f})", ratio >= goal ? "ok" : "MISS",
+                                                   ratio >= goal ? ">=" : "<", goal);
+      const double calls = static_cast<double>(std::max(1L, r.issued));
+      std::printf("%7d %9s %9.1f %7.3f %8.2f %8.2f %8.3f %6.2f %6.2f %7ld %s\n", n,
+                  modes[m].c_str(), rate, rate / *sign1, Percentile(r.latencies_ms, 0.5),
+                  Percentile(r.latencies_ms, 0.99), ratio,
+                  1000 * total[m].daemon_cpu_seconds / calls,
+                  1000 * total[m].client_cpu_seconds / calls, r.failures, target.c_str());
       if (!r.first_failure.empty()) {
         std::printf("#   first failure: %s\n", r.first_failure.c_str());
       }

@@ -7,6 +7,7 @@
 #define OPENADCS_BENCH_ENROLL_BENCH_SUPPORT_H_
 
 #include <openssl/evp.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
@@ -90,6 +91,11 @@ struct Tally {
 
 // The latency at quantile `q` (0..1) of `sorted`; 0 when it is empty.
 double Percentile(const std::vector<double>& sorted, double q);
+
+// CPU time (user + system) of `pid` so far, in seconds; -1 when unreadable.
+double ProcessCpuSeconds(pid_t pid);
+// CPU time of this process so far, every thread, in seconds.
+double SelfCpuSeconds();
 
 }  // namespace openadcs::bench
 
