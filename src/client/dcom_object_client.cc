@@ -179,9 +179,10 @@ Result<std::unique_ptr<DcomObjectClient>> DcomObjectClient::Activate(const Conne
     reused = false;
   }
   if (!call.ok()) return call.status();
-  // Answered, so the connection still works (a fault included).
-  if (kept != nullptr) kept->Put(std::move(scm));
+  // A fault may say the server refused the connection's credentials (NTLM's
+  // verdict comes with the first call): such a connection is not kept.
   if (call->fault_status != 0) return FaultStatus(call->fault_status, "RemoteCreateInstance");
+  if (kept != nullptr) kept->Put(std::move(scm));
   Result<ndr::remote_scm_activator::ActivationResponse> response =
       ndr::remote_scm_activator::DecodeActivationResponse(call->stub);
   if (!response.ok()) return response.status();
