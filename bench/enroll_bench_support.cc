@@ -3,14 +3,17 @@
 #include <openssl/pem.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <optional>
+#include <sstream>
 
 #include "openadcs/auth/user_file.h"
+#include "testing/daemon_process.h"
 
 namespace openadcs::bench {
 namespace {
@@ -150,6 +153,30 @@ double Percentile(const std::vector<double>& sorted, double q) {
   if (sorted.empty()) return 0;
   const auto rank = static_cast<std::size_t>(q * static_cast<double>(sorted.size()));
   return sorted[std::min(rank, sorted.size() - 1)];
+}
+
+double ProcessCpuSeconds(pid_t pid) {
+  const std::string stat = testing::ReadTextFile("/proc/" + std::to_string(pid) + "/stat");
+  // Fields after the parenthesised command name, which may itself hold spaces:
+  // state is field 3, utime and stime fields 14 and 15.
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  long ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::stol(field);
+  }
+  return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double SelfCpuSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return seconds(ru.ru_utime) + seconds(ru.ru_stime);
 }
 
 }  // namespace openadcs::bench

@@ -7,6 +7,8 @@
 #ifndef OPENADCS_BENCH_ENROLL_BENCH_SUPPORT_H_
 #define OPENADCS_BENCH_ENROLL_BENCH_SUPPORT_H_
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -82,6 +84,11 @@ struct Tally {
 
 // The latency at quantile `q` (0..1) of `sorted`; 0 when it is empty.
 double Percentile(const std::vector<double>& sorted, double q);
+
+// CPU time (user + system) of `pid` so far, in seconds; -1 when unreadable.
+double ProcessCpuSeconds(pid_t pid);
+// CPU time of this process so far, every thread, in seconds.
+double SelfCpuSeconds();
 
 }  // namespace openadcs::bench
 

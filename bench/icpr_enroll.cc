@@ -30,7 +30,6 @@
 //   perf record -e cpu-clock -F 499 --call-graph dwarf,8192 -o icpr.data --
 //       build/bench/bench/icpr_enroll --connections 8 --seconds 15
 //   perf report -i icpr.data --comm openadcsd --time START,END --no-children
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -42,7 +41,6 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -66,31 +64,6 @@ long ProcStatusKiB(pid_t pid, const std::string& field) {
     if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
   }
   return -1;
-}
-
-// CPU time (user + system) of `pid` so far, in seconds; -1 when unreadable.
-double ProcessCpuSeconds(pid_t pid) {
-  const std::string stat = testing::ReadTextFile("/proc/" + std::to_string(pid) + "/stat");
-  // Fields after the parenthesised command name, which may itself hold spaces:
-  // state is field 3, utime and stime fields 14 and 15.
-  const std::size_t close = stat.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string field;
-  long ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i >= 14) ticks += std::stol(field);
-  }
-  return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-double SelfCpuSeconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  auto seconds = [](const timeval& tv) {
-    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-  };
-  return seconds(ru.ru_utime) + seconds(ru.ru_stime);
 }
 
 struct RunResult {

@@ -1,5 +1,11 @@
 #include <openssl/crypto.h>
+#include <sys/stat.h>
+#include <time.h>
 
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -15,11 +21,11 @@ class UserFileVerifier final : public NtlmVerifier {
   explicit UserFileVerifier(UserFileVerifierOptions options) : options_(std::move(options)) {}
 
   Result<VerifiedAccount> Verify(const NtlmResponse& response) override {
-    auto file = UserFile::Load(options_.user_file);
-    if (!file.ok()) return Status::Unavailable("NTLM user file: " + file.status().message());
+    Result<std::shared_ptr<const UserFile>> file = Current();
+    if (!file.ok()) return file.status();
     const std::string sent = response.domain + "\\" + response.user;
     const UserEntry* match = nullptr;
-    for (const UserEntry& entry : file->users()) {
+    for (const UserEntry& entry : (*file)->users()) {
       if (!EqualsIgnoreCaseAscii(entry.user, response.user) ||
           !SameDomain(entry.domain, response.domain)) {
         continue;
@@ -51,6 +57,60 @@ class UserFileVerifier final : public NtlmVerifier {
   }
 
  private:
+  // What identifies one version of the file: replaced atomically (a new
+  // inode) or edited in place (size, modification and change times).
+  struct Version {
+    dev_t device = 0;
+    ino_t inode = 0;
+    off_t size = 0;
+    timespec modified{};
+    timespec changed{};
+    bool operator==(const Version& o) const {
+      return device == o.device && inode == o.inode && size == o.size &&
+             modified.tv_sec == o.modified.tv_sec && modified.tv_nsec == o.modified.tv_nsec &&
+             changed.tv_sec == o.changed.tv_sec && changed.tv_nsec == o.changed.tv_nsec;
+    }
+  };
+
+  // The file as it is now: parsed again only when stat() says it changed,
+  // so a handshake costs a stat() instead of reading and parsing the file.
+  // A missing file has no accounts, as UserFile::Load says.
+  Result<std::shared_ptr<const UserFile>> Current() {
+    struct stat st {};
+    std::optional<Version> now;
+    if (::stat(options_.user_file.c_str(), &st) == 0 && !RecentlyChanged(st)) {
+      now = Version{st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim};
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (cached_ != nullptr && now && cached_version_ == *now) return cached_;
+    }
+    auto file = UserFile::Load(options_.user_file);
+    if (!file.ok()) return Status::Unavailable("NTLM user file: " + file.status().message());
+    auto loaded = std::make_shared<const UserFile>(std::move(*file));
+    std::lock_guard lock(mu_);
+    // Kept under the stat() taken before the read: a file changed in
+    // between is read again next time.
+    if (now) {
+      cached_ = loaded;
+      cached_version_ = *now;
+    } else {
+      cached_ = nullptr;
+    }
+    return loaded;
+  }
+
+  // File times advance in clock ticks (milliseconds): a second write within
+  // the tick of the last one would keep the times and, at the same size,
+  // look unchanged. A file changed within the last second is therefore read
+  // every time, as git treats "racily clean" index entries.
+  static bool RecentlyChanged(const struct stat& st) {
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    const time_t newest = std::max(st.st_mtim.tv_sec, st.st_ctim.tv_sec);
+    return now.tv_sec - newest < 2;
+  }
+
   bool OwnDomain(std::string_view domain) const {
     return domain.empty() || EqualsIgnoreCaseAscii(domain, options_.netbios_domain_name) ||
            (!options_.dns_domain_name.empty() &&
@@ -61,6 +121,9 @@ class UserFileVerifier final : public NtlmVerifier {
   }
 
   UserFileVerifierOptions options_;
+  std::mutex mu_;
+  std::shared_ptr<const UserFile> cached_;  // GUARDED_BY(mu_)
+  Version cached_version_;                  // GUARDED_BY(mu_)
 };
 
 }  // namespace

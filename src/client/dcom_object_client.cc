@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <charconv>
 #include <utility>
 
@@ -49,6 +50,18 @@ std::optional<std::pair<std::string, std::uint16_t>> ParseTcpBinding(const std::
     return std::nullopt;
   }
   return std::make_pair(std::move(address), static_cast<std::uint16_t>(port));
+}
+
+// Who a kept activation connection serves: the same CA (host and port),
+// level and identity as the activation that opened it, so that objects are
+// created for the account the object connection authenticates as.
+std::string ActivationKey(const ConnectOptions& o) {
+  if (o.kerberos) {
+    return fmt::format("{}|{}|{}|kerberos|{}|{}", o.host, o.epm_port, static_cast<int>(o.level),
+                       o.kerberos->ccache, o.kerberos->spn);
+  }
+  return fmt::format("{}|{}|{}|ntlm|{}\\{}|{}", o.host, o.epm_port, static_cast<int>(o.level),
+                     o.credentials.domain, o.credentials.user, o.credentials.workstation);
 }
 
 }  // namespace
@@ -106,20 +119,29 @@ Result<std::pair<std::string, std::uint16_t>> ChooseStringBinding(
   return std::make_pair(dialled, *first_port);
 }
 
+Result<std::unique_ptr<ActivationConnections::Idle>> DcomObjectClient::OpenActivation(
+    const ConnectOptions& options, std::string key) {
+  rpc::ClientOptions channel_options;
+  channel_options.timeout = options.timeout;
+  // Credentials first: missing tickets fail before any connection.
+  Result<rpc::ClientAuth> auth = NewClientAuth(options);
+  if (!auth.ok()) return auth.status();
+  Result<std::unique_ptr<rpc::ClientChannel>> channel =
+      rpc::ClientChannel::Connect(options.host, options.epm_port, channel_options);
+  if (!channel.ok()) return channel.status();
+  Result<rpc::Binding> binding = (*channel)->Bind(kActivator, std::move(*auth));
+  if (!binding.ok()) return binding.status();
+  auto idle = std::make_unique<ActivationConnections::Idle>();
+  idle->key = std::move(key);
+  idle->channel = std::move(*channel);
+  idle->binding = *binding;
+  return idle;
+}
+
 Result<std::unique_ptr<DcomObjectClient>> DcomObjectClient::Activate(const ConnectOptions& options,
                                                                      const DcomClass& cls) {
   rpc::ClientOptions channel_options;
   channel_options.timeout = options.timeout;
-
-  // Activation on the SCM's port. Credentials first: missing tickets fail
-  // before any connection.
-  Result<rpc::ClientAuth> scm_auth = NewClientAuth(options);
-  if (!scm_auth.ok()) return scm_auth.status();
-  Result<std::unique_ptr<rpc::ClientChannel>> scm =
-      rpc::ClientChannel::Connect(options.host, options.epm_port, channel_options);
-  if (!scm.ok()) return scm.status();
-  Result<rpc::Binding> scm_binding = (*scm)->Bind(kActivator, std::move(*scm_auth));
-  if (!scm_binding.ok()) return scm_binding.status();
 
   ndr::activation::ActivationIn in;
   in.clsid = cls.clsid;
@@ -133,12 +155,34 @@ Result<std::unique_ptr<DcomObjectClient>> DcomObjectClient::Activate(const Conne
   ndr::remote_scm_activator::ActivationRequest request;
   request.orpcthis = NewOrpcThis();
   request.activation_properties = ndr::activation::EncodeActivationIn(in);
-  Result<rpc::CallResult> call = (*scm)->Call(
-      *scm_binding,
-      static_cast<std::uint16_t>(idl::iremote_scm_activator::Opnum::kRemoteCreateInstance),
-      ndr::remote_scm_activator::EncodeRemoteCreateInstanceRequest(request));
+  const Bytes stub = ndr::remote_scm_activator::EncodeRemoteCreateInstanceRequest(request);
+
+  // On the activation port: a kept connection when there is one, else a new
+  // one. A kept connection the server has closed since fails at once
+  // (kUnavailable); the activation then runs once more on a new one.
+  ActivationConnections* kept = options.activation_connections.get();
+  const std::string key = ActivationKey(options);
+  std::unique_ptr<ActivationConnections::Idle> scm = kept ? kept->Take(key) : nullptr;
+  bool reused = scm != nullptr;
+  Result<rpc::CallResult> call = Status::Unavailable("no activation connection");
+  for (;;) {
+    if (scm == nullptr) {
+      Result<std::unique_ptr<ActivationConnections::Idle>> opened = OpenActivation(options, key);
+      if (!opened.ok()) return opened.status();
+      scm = std::move(*opened);
+    }
+    call = scm->channel->Call(
+        scm->binding,
+        static_cast<std::uint16_t>(idl::iremote_scm_activator::Opnum::kRemoteCreateInstance), stub);
+    if (call.ok() || !reused || call.status().code() != StatusCode::kUnavailable) break;
+    scm.reset();
+    reused = false;
+  }
   if (!call.ok()) return call.status();
+  // A fault may say the server refused the connection's credentials (NTLM's
+  // verdict comes with the first call): such a connection is not kept.
   if (call->fault_status != 0) return FaultStatus(call->fault_status, "RemoteCreateInstance");
+  if (kept != nullptr) kept->Put(std::move(scm));
   Result<ndr::remote_scm_activator::ActivationResponse> response =
       ndr::remote_scm_activator::DecodeActivationResponse(call->stub);
   if (!response.ok()) return response.status();
@@ -181,11 +225,16 @@ Result<std::unique_ptr<DcomObjectClient>> DcomObjectClient::Activate(const Conne
   if (!channel.ok()) return channel.status();
   Result<rpc::ClientAuth> auth = NewClientAuth(options);
   if (!auth.ok()) return auth.status();
-  Result<rpc::Binding> binding = (*channel)->Bind(cls.interface, std::move(*auth));
-  if (!binding.ok()) return binding.status();
+  // IRemUnknown2 in the same bind, for the RemRelease at the end: a
+  // presentation context of its own (MS-RPCE lets a security context
+  // protect any), without an ALTER_CONTEXT round trip or a second handshake.
+  const std::array<rpc::SyntaxId, 2> interfaces{cls.interface, kRemUnknown2};
+  Result<std::vector<rpc::Binding>> bindings = (*channel)->Bind(interfaces, std::move(*auth));
+  if (!bindings.ok()) return bindings.status();
   ObjectEndpoint endpoint{where->first, where->second, called->ipid, out->oxid};
-  return std::unique_ptr<DcomObjectClient>(new DcomObjectClient(
-      std::move(*channel), *binding, std::move(endpoint), out->ipid_rem_unknown, std::move(refs)));
+  return std::unique_ptr<DcomObjectClient>(
+      new DcomObjectClient(std::move(*channel), (*bindings)[0], (*bindings)[1], std::move(endpoint),
+                           out->ipid_rem_unknown, std::move(refs)));
 }
 
 // Best effort: the server collects the object anyway once it times out. A
@@ -201,19 +250,12 @@ Status DcomObjectClient::Release() {
   if (refs_.empty()) return Status::Ok();
   std::vector<InterfaceRef> refs = std::move(refs_);
   refs_.clear();
-  // A presentation context for IRemUnknown2 on the object connection, called
-  // under the security context the object calls already use: MS-RPCE lets
-  // any established context protect any presentation context, and a second
-  // handshake would cost a round trip (and for NTLM both sides' hashing).
-  Result<rpc::Binding> binding = channel_->Bind(kRemUnknown2);
-  if (!binding.ok()) return binding.status();
-  binding->auth_context_id = binding_.auth_context_id;
   ndr::rem_unknown::RefsRequest request;
   request.orpcthis = NewOrpcThis();
   for (const InterfaceRef& r : refs) request.refs.push_back({r.ipid, r.public_refs, 0});
-  Result<rpc::CallResult> call =
-      channel_->Call(*binding, static_cast<std::uint16_t>(idl::irem_unknown2::Opnum::kRemRelease),
-                     ndr::rem_unknown::EncodeRemReleaseRequest(request), ipid_rem_unknown_);
+  Result<rpc::CallResult> call = channel_->Call(
+      rem_unknown_, static_cast<std::uint16_t>(idl::irem_unknown2::Opnum::kRemRelease),
+      ndr::rem_unknown::EncodeRemReleaseRequest(request), ipid_rem_unknown_);
   if (!call.ok()) return call.status();
   if (call->fault_status != 0) return FaultStatus(call->fault_status, "RemRelease");
   Result<ndr::orpc::HresultOut> response = ndr::orpc::DecodeHresultResponse(call->stub);

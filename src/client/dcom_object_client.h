@@ -1,6 +1,7 @@
 // The DCOM plumbing every client of a CA class shares: activation through
-// IRemoteSCMActivator on the activation port, the object connection to the
-// exporter the reply names (ChooseStringBinding), calls by IPID, and
+// IRemoteSCMActivator on the activation port (on a connection kept in
+// ConnectOptions::activation_connections when given), the object connection
+// to the exporter the reply names (ChooseStringBinding), calls by IPID, and
 // RemRelease through IRemUnknown2. CertRequestClient (CCertRequestD) and
 // CertAdminClient (CCertAdminD) are typed method sets on top of it.
 // Internal to openadcs_client.
@@ -12,6 +13,7 @@
 #ifndef OPENADCS_SRC_CLIENT_DCOM_OBJECT_CLIENT_H_
 #define OPENADCS_SRC_CLIENT_DCOM_OBJECT_CLIENT_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -19,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "openadcs/client/activation_connections.h"
 #include "openadcs/client/cert_passage_client.h"
 #include "openadcs/client/object_endpoint.h"
 #include "openadcs/ndr/orpc.h"
@@ -58,13 +61,14 @@ struct DcomClass {
 
 class DcomObjectClient {
  public:
-  // Activates `cls` at options.host:options.epm_port, then connects to the
-  // exporter and binds `cls.interface` at options.level, each step with a
-  // new NTLM or Kerberos context. Errors: kPermissionDenied when the server
-  // refuses the credentials or the activation (or there are no Kerberos
-  // tickets), kNotFound when the class is not
-  // registered or does not grant the interface, kUnavailable on transport
-  // failure, kInvalidArgument on replies that do not decode.
+  // Activates `cls` at options.host:options.epm_port (on a kept connection
+  // when options.activation_connections holds one), then connects to the
+  // exporter and binds `cls.interface` and IRemUnknown2 at options.level,
+  // each new connection with a new NTLM or Kerberos context. Errors:
+  // kPermissionDenied when the server refuses the credentials or the
+  // activation (or there are no Kerberos tickets), kNotFound when the class
+  // is not registered or does not grant the interface, kUnavailable on
+  // transport failure, kInvalidArgument on replies that do not decode.
   static Result<std::unique_ptr<DcomObjectClient>> Activate(const ConnectOptions& options,
                                                             const DcomClass& cls);
   // Releases the object (best effort) when Release() was not called.
@@ -89,18 +93,34 @@ class DcomObjectClient {
     std::uint32_t public_refs = 0;
   };
   DcomObjectClient(std::unique_ptr<rpc::ClientChannel> channel, rpc::Binding binding,
-                   ObjectEndpoint endpoint, Uuid ipid_rem_unknown, std::vector<InterfaceRef> refs)
+                   rpc::Binding rem_unknown, ObjectEndpoint endpoint, Uuid ipid_rem_unknown,
+                   std::vector<InterfaceRef> refs)
       : channel_(std::move(channel)),
         binding_(binding),
+        rem_unknown_(rem_unknown),
         endpoint_(std::move(endpoint)),
         ipid_rem_unknown_(ipid_rem_unknown),
         refs_(std::move(refs)) {}
 
+  // A new authenticated connection to the activation port, bound to
+  // IRemoteSCMActivator, for activations asking under `key`.
+  static Result<std::unique_ptr<ActivationConnections::Idle>> OpenActivation(
+      const ConnectOptions& options, std::string key);
+
   std::unique_ptr<rpc::ClientChannel> channel_;
   rpc::Binding binding_;
+  rpc::Binding rem_unknown_;  // IRemUnknown2, under binding_'s security context
   ObjectEndpoint endpoint_;
   Uuid ipid_rem_unknown_;
   std::vector<InterfaceRef> refs_;  // emptied by Release()
+};
+
+// A connection to the activation port between activations.
+struct ActivationConnections::Idle {
+  std::string key;  // who may take it: see ActivationKey in the .cc
+  std::unique_ptr<rpc::ClientChannel> channel;
+  rpc::Binding binding;
+  std::chrono::steady_clock::time_point since;  // set by Put
 };
 
 }  // namespace openadcs::client

@@ -159,17 +159,28 @@ Result<Bytes> ClientChannel::ReceivePdu() {
 }
 
 Result<Binding> ClientChannel::Bind(const SyntaxId& iface, std::optional<ClientAuth> auth) {
-  Binding binding;
-  binding.context_id = next_context_id_++;
+  Result<std::vector<Binding>> bindings =
+      Bind(std::span<const SyntaxId>(&iface, 1), std::move(auth));
+  if (!bindings.ok()) return bindings.status();
+  return bindings->front();
+}
+
+Result<std::vector<Binding>> ClientChannel::Bind(std::span<const SyntaxId> ifaces,
+                                                 std::optional<ClientAuth> auth) {
+  if (ifaces.empty()) return Status::InvalidArgument("a bind needs an interface");
   BindBody bind;
   bind.max_xmit_frag = options_.max_fragment_size;
   bind.max_recv_frag = options_.max_fragment_size;
   bind.assoc_group_id = options_.assoc_group_id;
-  bind.contexts.push_back({binding.context_id, iface, {NdrTransferSyntax()}});
+  std::vector<Binding> bindings(ifaces.size());
+  for (std::size_t i = 0; i < ifaces.size(); ++i) {
+    bindings[i].context_id = next_context_id_++;
+    bind.contexts.push_back({bindings[i].context_id, ifaces[i], {NdrTransferSyntax()}});
+  }
   if (!bound_) {
     // Offer bind time feature negotiation (MS-RPCE 3.3.1.5.3) on the bind.
     bind.contexts.push_back({next_context_id_++,
-                             iface,
+                             ifaces.front(),
                              {BindTimeFeatureSyntax(feature::kSecurityContextMultiplexing |
                                                     feature::kKeepConnectionOnOrphan)}});
   }
@@ -183,7 +194,7 @@ Result<Binding> ClientChannel::Bind(const SyntaxId& iface, std::optional<ClientA
     sec->type = auth->type;
     sec->level = auth->level;
     sec->context = std::move(auth->context);
-    binding.auth_context_id = id;
+    for (Binding& b : bindings) b.auth_context_id = id;
     trailer = SecTrailer{auth->type, auth->level, 0, id};
     Result<Bytes> first = sec->context->Step({});
     if (!first.ok()) return first.status();
@@ -226,16 +237,20 @@ Result<Binding> ClientChannel::Bind(const SyntaxId& iface, std::optional<ClientA
       assoc_group_id_ = ack->assoc_group_id;
     }
     if (!accepted) {
-      if (ack->results.empty() || ack->results[0].result != result::kAcceptance) {
-        return Status::NotFound(
-            fmt::format("presentation context rejected (reason {})",
-                        ack->results.empty() ? reason::kNotSpecified : ack->results[0].reason));
+      for (std::size_t i = 0; i < ifaces.size(); ++i) {
+        if (ack->results.size() <= i || ack->results[i].result != result::kAcceptance) {
+          return Status::NotFound(fmt::format(
+              "presentation context rejected (reason {})",
+              ack->results.size() <= i ? reason::kNotSpecified : ack->results[i].reason));
+        }
       }
       accepted = true;
-      interfaces_[binding.context_id] = iface;
-      bind.contexts.resize(1);  // later legs repeat only the interface
+      for (std::size_t i = 0; i < ifaces.size(); ++i) {
+        interfaces_[bindings[i].context_id] = ifaces[i];
+      }
+      bind.contexts.resize(ifaces.size());  // later legs repeat only the interfaces
     }
-    if (sec == nullptr || sec->context->established()) return binding;
+    if (sec == nullptr || sec->context->established()) return bindings;
     sec->context->set_header_signing((pdu->header.flags & pfc::kSupportHeaderSign) != 0);
     Result<Bytes> next = sec->context->Step(pdu->auth_value);
     if (!next.ok()) return next.status();
@@ -248,7 +263,7 @@ Result<Binding> ClientChannel::Bind(const SyntaxId& iface, std::optional<ClientA
                                pad, {}, trailer, token);
         OPENADCS_RETURN_IF_ERROR(SendAll(a3.bytes));
       }
-      return binding;
+      return bindings;
     }
     if (token.empty()) return Status::PermissionDenied("security package stalled");
   }

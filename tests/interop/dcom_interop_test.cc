@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "openadcs/client/activation_connections.h"
 #include "openadcs/client/cert_request_client.h"
 #include "openadcs/idl/icert_request_d2.h"
 #include "openadcs/idl/iremote_scm_activator.h"
@@ -411,6 +412,34 @@ TEST_F(DcomInteropTest, CppClientEnrollsRetrievesAndReadsTheCa) {
   const Status gone = (*c)->Ping2(kCaName);
   EXPECT_EQ(gone.code(), StatusCode::kNotFound) << gone.ToString();
   EXPECT_EQ(gone.hresult(), std::optional<std::uint32_t>(hr::kRpcDisconnected));
+}
+
+TEST_F(DcomInteropTest, CppClientKeepsItsActivationConnectionBetweenActivations) {
+  client::ConnectOptions options = CppClient();
+  options.activation_connections = std::make_shared<client::ActivationConnections>();
+  ossl::PKeyPtr key = testing::MakeRsaKey(2048);
+  for (int i = 0; i < 3; ++i) {
+    Result<std::unique_ptr<client::CertRequestClient>> c =
+        client::CertRequestClient::Connect(options);
+    ASSERT_TRUE(c.ok()) << c.status().ToString() << DaemonLog();
+    // The one connection, back after each activation.
+    EXPECT_EQ(options.activation_connections->idle_count(), 1u);
+    const Bytes csr =
+        testing::MakeCsrDer(key.get(), {{{"CN", "kept-" + std::to_string(i)}}, {}, {}});
+    Result<client::EnrollResult> issued =
+        (*c)->Submit(kCrInPkcs10, csr, "CertificateTemplate:AutoIssueSubject", kCaName);
+    ASSERT_TRUE(issued.ok()) << issued.status().ToString();
+    EXPECT_EQ(issued->disposition, client::kDispositionIssued) << issued->message;
+    // RemRelease on the IRemUnknown2 context bound with the interface.
+    ASSERT_TRUE((*c)->Release().ok()) << DaemonLog();
+    EXPECT_EQ((*c)->Ping2(kCaName).hresult(), std::optional<std::uint32_t>(hr::kRpcDisconnected));
+  }
+  // Another identity never takes it.
+  client::ConnectOptions other = options;
+  other.credentials.user = "nobody";
+  EXPECT_EQ(client::CertRequestClient::Connect(other).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(options.activation_connections->idle_count(), 1u);
 }
 
 TEST_F(DcomInteropTest, CppClientWithWrongPasswordIsRefused) {

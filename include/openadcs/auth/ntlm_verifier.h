@@ -54,8 +54,9 @@ class NtlmVerifier {
 };
 
 struct UserFileVerifierOptions {
-  // See user_file.h. Re-read at every authentication, so accounts added
-  // later count; a missing file has no accounts.
+  // See user_file.h. Read again at an authentication when stat() says it
+  // changed (another inode, size or time), so accounts added, changed or
+  // removed later count at once; a missing file has no accounts.
   std::filesystem::path user_file;
   // The two names of the CA's own domain: a client naming it in either form
   // reaches an account of the user file filed under either form. An empty

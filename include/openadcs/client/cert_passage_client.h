@@ -22,6 +22,8 @@
 
 namespace openadcs::client {
 
+class ActivationConnections;
+
 // Kerberos from a credential cache (auth type 16), as `kinit` leaves it.
 struct KerberosCredentials {
   // The cache; empty: MIT's default (KRB5CCNAME). See
@@ -44,6 +46,9 @@ struct ConnectOptions {
   // kPrivacy or kIntegrity (a server may refuse integrity).
   auth::AuthLevel level = auth::AuthLevel::kPrivacy;
   std::chrono::milliseconds timeout{10'000};
+  // DCOM activation only: connections to the activation port kept between
+  // activations (activation_connections.h); null opens one per activation.
+  std::shared_ptr<ActivationConnections> activation_connections;
 };
 
 // The answer of CertServerRequest, as MS-WCCE 3.2.1.4.2.1 defines it.

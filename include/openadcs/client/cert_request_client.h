@@ -46,8 +46,9 @@ inline constexpr std::uint32_t kCrInFullResponse = 0x40000;
 class CertRequestClient {
  public:
   // Activates CCertRequestD at options.host:options.epm_port (options.port is
-  // not used), then connects and binds ICertRequestD2 at options.level, each
-  // step with a new NTLM or Kerberos context. Errors: kPermissionDenied
+  // not used; the connection kept in options.activation_connections when
+  // there is one), then connects and binds ICertRequestD2 at options.level,
+  // each new connection with a new NTLM or Kerberos context. Errors: kPermissionDenied
   // when the server refuses the credentials or there are no Kerberos
   // tickets, kNotFound when the class or interface is not there,
   // kUnavailable on transport failure, kInvalidArgument on replies that do
