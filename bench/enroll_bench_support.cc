@@ -2,13 +2,16 @@
 
 #include <openssl/pem.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "openadcs/auth/user_file.h"
@@ -33,6 +36,30 @@ double Seconds(Clock::duration d) {
 
 Clock::duration FromSeconds(double seconds) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+double ProcessCpuSeconds(pid_t pid) {
+  const std::string stat = testing::ReadTextFile("/proc/" + std::to_string(pid) + "/stat");
+  // Fields after the parenthesised command name, which may itself hold spaces:
+  // state is field 3, utime and stime fields 14 and 15.
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  long ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::stol(field);
+  }
+  return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+std::string UtcNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buffer;
 }
 
 Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions& options) {

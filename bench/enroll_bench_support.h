@@ -7,6 +7,7 @@
 #define OPENADCS_BENCH_ENROLL_BENCH_SUPPORT_H_
 
 #include <openssl/evp.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
@@ -32,6 +33,13 @@ inline constexpr std::uint32_t kCrInPkcs10 = 0x100;
 
 double Seconds(Clock::duration d);
 Clock::duration FromSeconds(double seconds);
+
+// CPU time (user + system, all threads) of process `pid` so far, in seconds;
+// -1 when unreadable.
+double ProcessCpuSeconds(pid_t pid);
+
+// The time now as "2026-12-04 02:30:00 UTC", for the header of a bench's output.
+std::string UtcNow();
 
 struct DaemonOptions {
   std::string key_algorithm = "rsa2048";  // [ca] key_algorithm

@@ -57,22 +57,6 @@ long ProcStatusKiB(pid_t pid, const std::string& field) {
   return -1;
 }
 
-// CPU time (user + system) of `pid` so far, in seconds; -1 when unreadable.
-double ProcessCpuSeconds(pid_t pid) {
-  const std::string stat = testing::ReadTextFile("/proc/" + std::to_string(pid) + "/stat");
-  // Fields after the parenthesised command name, which may itself hold spaces:
-  // state is field 3, utime and stime fields 14 and 15.
-  const std::size_t close = stat.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string field;
-  long ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i >= 14) ticks += std::stol(field);
-  }
-  return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 double SelfCpuSeconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -150,15 +134,6 @@ Result<RunResult> Enroll(const client::ConnectOptions& options, pid_t daemon, in
   result.hwm_kib = ProcStatusKiB(daemon, "VmHWM");
   std::sort(result.tally.latencies_ms.begin(), result.tally.latencies_ms.end());
   return result;
-}
-
-std::string UtcNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buffer;
 }
 
 int Fail(const Status& s) {
