@@ -121,13 +121,21 @@ std::string FindOnPath(const std::string& name) {
   return "";
 }
 
-// cfssl from PATH, installed from Debian's golang-cfssl first when missing.
+testing::CommandResult AptGet(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"env", "DEBIAN_FRONTEND=noninteractive", "apt-get"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::RunCommand(argv, "", kInstallTimeout);
+}
+
+// cfssl from PATH, installed from Debian's golang-cfssl first when missing
+// (after refreshing the package lists when the install fails without them).
 Result<std::string> EnsureCfssl() {
   if (std::string found = FindOnPath("cfssl"); !found.empty()) return found;
   std::fprintf(stderr, "cfssl_peer: cfssl not on PATH; apt-get install -y golang-cfssl\n");
-  const testing::CommandResult installed = testing::RunCommand(
-      {"env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "golang-cfssl"}, "",
-      kInstallTimeout);
+  testing::CommandResult installed = AptGet({"install", "-y", "golang-cfssl"});
+  if (installed.exit_code != 0 && AptGet({"update"}).exit_code == 0) {
+    installed = AptGet({"install", "-y", "golang-cfssl"});
+  }
   if (installed.exit_code != 0) {
     return Status::Unavailable("apt-get install golang-cfssl failed:\n" + installed.output);
   }
