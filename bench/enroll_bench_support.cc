@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -27,6 +28,15 @@ constexpr std::chrono::seconds kStartTimeout{120};
 constexpr std::chrono::seconds kStopTimeout{30};
 
 }  // namespace
+
+std::string UtcNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buffer;
+}
 
 Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions& options) {
   Daemon d;

@@ -89,6 +89,8 @@ double Percentile(const std::vector<double>& sorted, double q);
 double ProcessCpuSeconds(pid_t pid);
 // CPU time of this process so far, every thread, in seconds.
 double SelfCpuSeconds();
+// The time now as "2026-12-04 02:30:00 UTC", for the header of a bench's output.
+std::string UtcNow();
 
 }  // namespace openadcs::bench
 

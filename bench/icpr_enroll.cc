@@ -217,15 +217,6 @@ void PrintRow(int connections, double offered, const Row& row) {
   std::fflush(stdout);
 }
 
-std::string UtcNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buffer;
-}
-
 int Fail(const Status& s) {
   std::fprintf(stderr, "icpr_enroll: %s\n", s.ToString().c_str());
   return 1;
