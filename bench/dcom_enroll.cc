@@ -214,8 +214,8 @@ int main(int argc, char** argv) {
     const double floor2 = floor_count / floor_total_seconds;
     // The floor's own row: its rate, and the signing rate of the same threads
     // for context.
-    std::printf("%7d %12s %9.1f %8s %8s %8s %8s %6s %6s %7s sign2 %.0f/s\n", n, "floor2", floor2, "",
-                "", "", "", "", "", "", sign_sum / rounds);
+    std::printf("%7d %12s %9.1f %8s %8s %8s %8s %6s %6s %7s sign2 %.0f/s\n", n, "floor2", floor2,
+                "", "", "", "", "", "", "", sign_sum / rounds);
     const RunResult* reference =
         icpr == modes.end() ? nullptr : &total[static_cast<std::size_t>(icpr - modes.begin())];
     const double icpr_rate =

@@ -255,8 +255,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         gate->WhenOpen([self = std::move(self), handler = std::move(call.handler),
                         opnum = call.opnum, id = call.call_id, start,
                         result = std::move(result)](const Status& opened) mutable {
-          self->shared_->call_durations.Observe(self->shared_->state.options.metrics, *handler, opnum,
-                                                start);
+          self->shared_->call_durations.Observe(self->shared_->state.options.metrics, *handler,
+                                                opnum, start);
           if (!opened.ok()) {
             result = result.if_failed ? result.if_failed(opened)
                                       : CallResult::Fault(fault::kFaultUnspecified);
