@@ -360,7 +360,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ArmTimer(idle_is_auth_deadline_ ? o.auth_timeout : o.idle_timeout);
   }
 
+  // A closed connection arms nothing: a pending wait would keep the
+  // io_context, and so a stopping daemon, running until it expired.
   void ArmTimer(std::chrono::milliseconds after) {
+    if (closed_) return;
     timer_.expires_after(after);
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec || self->closed_) return;
