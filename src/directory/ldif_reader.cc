@@ -78,6 +78,9 @@ Result<std::vector<DirectoryEntry>> ReadRecords(LDIFFP* file, std::string_view n
     unsigned long first_line = line + 1;
     read = ldif_read_record(file, &line, &buffer.data, &buffer.capacity);
     if (read <= 0) break;
+    // libldap can count lines read (read > 0) without allocating the buffer
+    // (found by ldif_template_fuzz): nothing to parse then.
+    if (buffer.data == nullptr) continue;
 
     std::string dn_line = DnLine(buffer.data);
     if (HasUnnamedAttribute(buffer.data)) {
