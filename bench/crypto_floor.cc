@@ -1,6 +1,7 @@
 #include "crypto_floor.h"
 
 #include <openssl/x509.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <atomic>
@@ -33,6 +34,15 @@ double Seconds(Clock::duration d) {
 
 Clock::duration FromSeconds(double seconds) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+double SelfCpuSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return seconds(ru.ru_utime) + seconds(ru.ru_stime);
 }
 
 Result<std::vector<Bytes>> MakeCsrs(int count, pki::KeyAlgorithm key) {

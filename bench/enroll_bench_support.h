@@ -87,8 +87,6 @@ double Percentile(const std::vector<double>& sorted, double q);
 
 // CPU time (user + system) of `pid` so far, in seconds; -1 when unreadable.
 double ProcessCpuSeconds(pid_t pid);
-// CPU time of this process so far, every thread, in seconds.
-double SelfCpuSeconds();
 // The time now as "2026-12-04 02:30:00 UTC", for the header of a bench's output.
 std::string UtcNow();
 

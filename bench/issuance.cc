@@ -60,16 +60,6 @@ long PeakRssKiB() {
   return ru.ru_maxrss;
 }
 
-// CPU seconds (user + system) of the whole process so far.
-double CpuSeconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  auto seconds = [](const timeval& tv) {
-    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-  };
-  return seconds(ru.ru_utime) + seconds(ru.ru_stime);
-}
-
 // The database's size as a checkpoint would leave the file (page_count
 // counts the frames still in the WAL): what the certificates so far cost,
 // indexes included, whatever the WAL holds.
@@ -269,12 +259,12 @@ int main(int argc, char** argv) {
           floor_count += f->floor * floor_round_seconds;
           sign_sum += f->sign;
           floor_cpu_sum += f->cpu_per_op;
-          const double cpu_before = CpuSeconds();
+          const double cpu_before = bench::SelfCpuSeconds();
           floor_seconds += floor_round_seconds;
           const long batch = requests / rounds;
           const double rate =
               Rate(concurrency, batch, [&](long i) { IssueOne(*c.engine, row_csrs, i); });
-          issue_cpu += CpuSeconds() - cpu_before;
+          issue_cpu += bench::SelfCpuSeconds() - cpu_before;
           issued += static_cast<double>(batch);
           issue_seconds += static_cast<double>(batch) / rate;
         }
