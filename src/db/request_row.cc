@@ -1,8 +1,11 @@
 #include "db/request_row.h"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string_view>
+
+#include "db/der_fields.h"
 
 namespace openadcs::db::request_row {
 namespace {
@@ -114,6 +117,27 @@ SqlValue GetSerial(const RequestRecord& r) {
   return std::string_view(r.certificate->serial_number);
 }
 
+// raw_public_key and req_raw_name: NULL when the value is the field the
+// database derives it from (schema.cc, kDerived), so the blob row does not
+// hold it twice; the value as it is otherwise, even empty.
+bool IsField(const Bytes& value, std::span<const std::uint8_t> field) {
+  return !value.empty() && std::ranges::equal(value, field);
+}
+
+SqlValue GetPublicKey(const RequestRecord& r) {
+  if (!r.certificate) return SqlValue();
+  const CertificateColumns& c = *r.certificate;
+  if (IsField(c.raw_public_key, der_fields::CertificatePublicKeyInfo(c.raw_certificate))) {
+    return SqlValue();
+  }
+  return ToSql(c.raw_public_key);
+}
+
+SqlValue GetRequestName(const RequestRecord& r) {
+  if (IsField(r.raw_name, der_fields::RequestSubject(r.raw_request))) return SqlValue();
+  return ToSql(r.raw_name);
+}
+
 using R = RequestRecord;
 using C = CertificateColumns;
 using S = SubjectParts;
@@ -137,7 +161,7 @@ constexpr auto kFields = std::to_array<Field>({
     Req<&R::requester_sid>("requester_sid", kFixed),
     Req<&R::officer>("officer_name", kMutable),
     Req<&R::distinguished_name>("req_distinguished_name", kFixed),
-    Blob(Req<&R::raw_name>("req_raw_name", kFixed)),
+    Blob(Field{"req_raw_name", kFixed, &GetRequestName, &SetReq<&R::raw_name>}),
     ReqSubject<&S::common_name>("req_common_name"),
     ReqSubject<&S::country>("req_country"),
     ReqSubject<&S::organization>("req_organization"),
@@ -161,7 +185,7 @@ constexpr auto kFields = std::to_array<Field>({
     Cert<&C::not_before>("not_before"),
     Cert<&C::not_after>("not_after"),
     Cert<&C::subject_key_identifier>("subject_key_identifier"),
-    Blob(Cert<&C::raw_public_key>("raw_public_key")),
+    Blob(Field{"raw_public_key", kMutable, &GetPublicKey, &SetCert<&C::raw_public_key>}),
     Cert<&C::public_key_length>("public_key_length"),
     Cert<&C::public_key_algorithm>("public_key_algorithm"),
     Cert<&C::upn>("upn"),

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "db/audit_table.h"
+#include "db/der_fields.h"
 #include "openadcs/db/sqlite_store.h"
 
 namespace openadcs::db::schema {
@@ -17,7 +18,8 @@ namespace {
 struct IndexRule {
   std::string_view column;
   bool unique;
-  std::string_view key;  // the index key, led by `column`
+  std::string_view key;    // the index key, led by `column`
+  std::string_view where;  // a partial index's condition, or empty
 };
 
 struct TableSpec {
@@ -28,15 +30,28 @@ struct TableSpec {
   // A column referring to request(request_id), or empty.
   std::string_view request_ref;
   std::span<const IndexRule> rules;
+  // WITHOUT ROWID with this PRIMARY KEY, which then replaces the index of
+  // the column leading it; empty: a rowid table.
+  std::string_view without_rowid_key = {};
 };
 
-constexpr IndexRule kRequestRules[] = {{"serial_number", true, "serial_number"}};
-constexpr IndexRule kExtensionRules[] = {{"request_id", true, "request_id, name"}};
-constexpr IndexRule kCrlRules[] = {{"number", true, "number"}};
+// Most rows have no UPN and no revocation: the lookups (UPN = x, the CRL's
+// revoked_effective_when <= t) imply IS NOT NULL, so SQLite uses the partial
+// index for them; a view sorted on either column alone sorts in memory.
+constexpr IndexRule kRequestRules[] = {
+    {"serial_number", true, "serial_number", ""},
+    {"upn", false, "upn", "upn IS NOT NULL"},
+    {"revoked_effective_when", false, "revoked_effective_when",
+     "revoked_effective_when IS NOT NULL"},
+};
+constexpr IndexRule kCrlRules[] = {{"number", true, "number", ""}};
 
+// The extension table is its (request_id, name) key: a rowid table with a
+// unique index on it stored every name twice. `position` keeps the order in
+// which a request's extensions were added (ListExtensions reads in it).
 constexpr TableSpec kTables[] = {
     {Table::kRequestCertificate, "request_id", "", kRequestRules},
-    {Table::kExtension, "", "request_id", kExtensionRules},
+    {Table::kExtension, "", "request_id", {}, "request_id, name"},
     {Table::kAttribute, "", "request_id", {}},
     {Table::kCrl, "row_id", "", kCrlRules},
 };
@@ -124,6 +139,40 @@ std::string FillRequesterUsage(bool split) {
          ") FROM request GROUP BY coalesce(caller_name, '') COLLATE NOCASE";
 }
 
+std::string_view LeadingColumn(std::string_view key) {
+  return key.substr(0, key.find(','));
+}
+
+// request_blob's columns that hold NULL when their value is byte for byte a
+// field of another of its columns, computed on read (RowSource): the
+// certificate's key as its SubjectPublicKeyInfo, the request's subject as
+// its PKCS#10 subject. A value that differs, or an empty one where the field
+// exists, is stored as it is.
+struct DerivedColumn {
+  std::string_view column;
+  std::string_view source;
+  std::string_view function;  // der_fields
+};
+constexpr DerivedColumn kDerived[] = {
+    {"raw_public_key", "raw_certificate", der_fields::kCertificatePublicKeyInfoSql},
+    {"req_raw_name", "raw_request", der_fields::kRequestSubjectSql},
+};
+
+const DerivedColumn* FindDerived(std::string_view column) {
+  for (const DerivedColumn& d : kDerived) {
+    if (d.column == column) return &d;
+  }
+  return nullptr;
+}
+
+// What the blob row stores for `d`, from the value in version 5's column.
+std::string StoredDerived(const DerivedColumn& d) {
+  return fmt::format(
+      "CASE WHEN {0} = {2}({1}) THEN NULL WHEN {0} IS NULL AND {2}({1}) IS NOT NULL THEN X'' "
+      "ELSE {0} END",
+      d.column, d.source, d.function);
+}
+
 std::string_view SqlType(ColumnType type) {
   switch (type) {
     case ColumnType::kLong:
@@ -159,20 +208,26 @@ TableSql BuildTable(const TableSpec& spec, std::string_view create_name) {
     if (c.sql == spec.request_ref) {
       ddl += " NOT NULL REFERENCES request(request_id) ON DELETE CASCADE";
     }
-    if (!c.indexed) continue;
-    IndexRule rule{c.sql, false, c.sql};
+    if (!c.indexed || LeadingColumn(spec.without_rowid_key) == c.sql) continue;
+    IndexRule rule{c.sql, false, c.sql, ""};
     for (const IndexRule& r : spec.rules) {
       if (r.column == c.sql) rule = r;
     }
-    out.indexes.push_back(fmt::format("CREATE {}INDEX {}_{} ON {} ({})",
-                                      rule.unique ? "UNIQUE " : "", name, c.sql, name, rule.key));
+    out.indexes.push_back(
+        fmt::format("CREATE {}INDEX {}_{} ON {} ({}){}", rule.unique ? "UNIQUE " : "", name, c.sql,
+                    name, rule.key, rule.where.empty() ? "" : " WHERE " + std::string(rule.where)));
   }
   if (spec.table == Table::kRequestCertificate) {
     for (const InternalColumn& c : kInternal) {
       ddl += ", " + std::string(c.sql) + " " + std::string(SqlType(c.type));
     }
   }
-  ddl += ") STRICT";
+  if (spec.without_rowid_key.empty()) {
+    ddl += ") STRICT";
+  } else {
+    ddl += ", position INTEGER NOT NULL, PRIMARY KEY (" + std::string(spec.without_rowid_key) +
+           ")) STRICT, WITHOUT ROWID";
+  }
   return out;
 }
 
@@ -234,12 +289,37 @@ std::string RowColumns() {
   return out;
 }
 
-std::string BlobColumns() {
+// ", <blob column>..." or, `stored`, what the blob row stores for each
+// from the version 5 row's columns.
+std::string BlobColumns(bool stored = false) {
   std::string out;
   for (const ColumnInfo& c : Columns()) {
-    if (InBlobTable(c)) out += ", " + std::string(c.sql);
+    if (!InBlobTable(c)) continue;
+    const DerivedColumn* d = FindDerived(c.sql);
+    out += ", " + (stored && d != nullptr ? StoredDerived(*d) : std::string(c.sql));
   }
   return out;
+}
+
+// Version 6's extension table from version 5's rowid table (after
+// SplitRequestTable's copies: foreign keys are off); a request's extensions
+// keep their order as `position`.
+Status RebuildExtensionTable(Connection& conn) {
+  const TableSpec& spec = kTables[1];
+  TableSql table = BuildTable(spec, "extension_v6");
+  OPENADCS_RETURN_IF_ERROR(conn.Exec(table.create, "create table extension_v6"));
+  OPENADCS_RETURN_IF_ERROR(conn.Exec(
+      "INSERT INTO extension_v6 (request_id, name, flags, raw_value, position) SELECT "
+      "request_id, name, flags, raw_value, row_number() OVER (PARTITION BY request_id ORDER BY "
+      "rowid) FROM extension",
+      "copy extension rows"));
+  OPENADCS_RETURN_IF_ERROR(conn.Exec("DROP TABLE extension", "drop the version 5 extension table"));
+  OPENADCS_RETURN_IF_ERROR(
+      conn.Exec("ALTER TABLE extension_v6 RENAME TO extension", "rename extension_v6"));
+  for (const std::string& sql : table.indexes) {
+    OPENADCS_RETURN_IF_ERROR(conn.Exec(sql, "create extension index"));
+  }
+  return Status::Ok();
 }
 
 // Version 5 -> 6: the BINARY columns of every request move to request_blob
@@ -273,7 +353,8 @@ Status SplitRequestTable(Connection& conn) {
   const std::string columns = RowColumns();
   OPENADCS_RETURN_IF_ERROR(conn.Exec(CreateRequestBlob(), "create table request_blob"));
   OPENADCS_RETURN_IF_ERROR(conn.Exec("INSERT INTO request_blob (request_id" + BlobColumns() +
-                                         ") SELECT request_id" + BlobColumns() + " FROM request",
+                                         ") SELECT request_id" + BlobColumns(true) +
+                                         " FROM request",
                                      "copy request blobs"));
   OPENADCS_RETURN_IF_ERROR(conn.Exec(table.create, "create table request_v6"));
   OPENADCS_RETURN_IF_ERROR(
@@ -288,6 +369,7 @@ Status SplitRequestTable(Connection& conn) {
   }
   OPENADCS_RETURN_IF_ERROR(conn.Exec(kCreateQuotaIndex, "create index request_caller_quota"));
   OPENADCS_RETURN_IF_ERROR(conn.Exec(CreateUsageTriggers(), "create usage triggers"));
+  OPENADCS_RETURN_IF_ERROR(RebuildExtensionTable(conn));
   if (sequence) {
     const std::string seq = std::to_string(*sequence);
     OPENADCS_RETURN_IF_ERROR(
@@ -371,8 +453,21 @@ std::string_view SqlTable(const ColumnInfo& column) {
 }
 
 std::string_view RowSource(Table table) {
-  return table == Table::kRequestCertificate ? "request LEFT JOIN request_blob USING (request_id)"
-                                             : TableName(table);
+  static const std::string request_rows = [] {
+    std::string sql = "(SELECT request.*";
+    for (const ColumnInfo& c : Columns()) {
+      if (!InBlobTable(c)) continue;
+      const std::string column(c.sql);
+      if (const DerivedColumn* d = FindDerived(c.sql)) {
+        sql += fmt::format(", coalesce(request_blob.{0}, {1}(request_blob.{2})) AS {0}", column,
+                           d->function, d->source);
+      } else {
+        sql += ", request_blob." + column;
+      }
+    }
+    return sql + " FROM request LEFT JOIN request_blob USING (request_id))";
+  }();
+  return table == Table::kRequestCertificate ? std::string_view(request_rows) : TableName(table);
 }
 
 std::vector<std::string> CreateStatements() {

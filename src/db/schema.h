@@ -34,9 +34,11 @@ std::span<const InternalColumn> InternalRequestColumns();
 bool InBlobTable(const ColumnInfo& column);
 // The SQL table that stores `column`.
 std::string_view SqlTable(const ColumnInfo& column);
-// What a SELECT reads `table`'s rows FROM: for the request table, the
-// request rows joined with their blobs (USING request_id, so every catalogue
-// column name is unambiguous); the table itself otherwise.
+// What a SELECT reads `table`'s rows FROM: for the request table, a subquery
+// of the request rows joined with their blobs (every catalogue column name
+// unambiguous), the derived columns computed where their row holds NULL
+// (SQLite flattens it, so the request table's indexes still serve); the
+// table itself otherwise.
 std::string_view RowSource(Table table);
 
 // CREATE TABLE / CREATE INDEX statements for the current version.
