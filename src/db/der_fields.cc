@@ -1,8 +1,11 @@
 #include "db/der_fields.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <string>
+
+#include "openadcs/util/bytes.h"
 
 namespace openadcs::db::der_fields {
 namespace {
@@ -10,7 +13,12 @@ namespace {
 using Der = std::span<const std::uint8_t>;
 
 constexpr std::uint8_t kSequence = 0x30;
-constexpr std::uint8_t kVersionTag = 0xa0;  // [0] EXPLICIT Version of a TBSCertificate
+constexpr std::uint8_t kVersionTag = 0xa0;     // [0] EXPLICIT Version of a TBSCertificate
+constexpr std::uint8_t kExtensionsTag = 0xa3;  // [3] EXPLICIT Extensions
+constexpr std::uint8_t kOid = 0x06;
+constexpr std::uint8_t kBoolean = 0x01;
+constexpr std::uint8_t kOctetString = 0x04;
+constexpr std::uint8_t kSubjectKeyIdOid[] = {0x55, 0x1d, 0x0e};  // 2.5.29.14
 
 // One TLV at the start of `in`: its tag, its content and all its bytes.
 struct Tlv {
@@ -60,28 +68,75 @@ std::optional<Der> FirstSequenceContent(Der content) {
   return t->content;
 }
 
-// Returns `derive`(blob argument) as a BLOB, or NULL.
-template <Der (*Derive)(Der)>
+// The content of the TLV that `in` is exactly, if it has tag `tag`.
+std::optional<Der> ContentOf(Der in, std::uint8_t tag) {
+  std::optional<Tlv> t = ReadTlv(in);
+  if (!t || t->tag != tag || t->whole.size() != in.size()) return std::nullopt;
+  return t->content;
+}
+
+std::optional<Der> TbsContent(Der certificate) {
+  std::optional<Der> cert = SequenceContent(certificate);
+  if (!cert) return std::nullopt;
+  return FirstSequenceContent(*cert);
+}
+
+// Returns `derive`(blob argument) as a BLOB (`hex`: lowercase hex TEXT), or
+// NULL.
+template <Der (*Derive)(Der), bool hex>
 void SqlFunction(sqlite3_context* ctx, int /*argc*/, sqlite3_value** argv) {
   if (sqlite3_value_type(argv[0]) != SQLITE_BLOB) return sqlite3_result_null(ctx);
   const int n = sqlite3_value_bytes(argv[0]);
   const auto* p = static_cast<const std::uint8_t*>(sqlite3_value_blob(argv[0]));
   Der out = p == nullptr ? Der{} : Derive(Der(p, static_cast<std::size_t>(n)));
   if (out.empty()) return sqlite3_result_null(ctx);
-  sqlite3_result_blob64(ctx, out.data(), out.size(), SQLITE_TRANSIENT);
+  if constexpr (hex) {
+    const std::string text = HexLower(out);
+    sqlite3_result_text64(ctx, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  } else {
+    sqlite3_result_blob64(ctx, out.data(), out.size(), SQLITE_TRANSIENT);
+  }
 }
 
 }  // namespace
 
 Der CertificatePublicKeyInfo(Der certificate) {
-  std::optional<Der> cert = SequenceContent(certificate);
-  if (!cert) return {};
-  std::optional<Der> tbs = FirstSequenceContent(*cert);
+  std::optional<Der> tbs = TbsContent(certificate);
   if (!tbs) return {};
   // version, serialNumber, signature, issuer, validity, subject, then the
   // key; version is absent in a v1 certificate.
   const bool has_version = !tbs->empty() && (*tbs)[0] == kVersionTag;
   return NthSequence(*tbs, has_version ? 6 : 5);
+}
+
+Der CertificateSubjectKeyId(Der certificate) {
+  std::optional<Der> tbs = TbsContent(certificate);
+  if (!tbs) return {};
+  // The [3] extensions come last, after the optional [1] and [2] unique ids.
+  Der rest = *tbs;
+  std::optional<Der> extensions;
+  while (std::optional<Tlv> t = ReadTlv(rest)) {
+    if (t->tag == kExtensionsTag) extensions = t->content;
+    rest = rest.subspan(t->whole.size());
+  }
+  if (!extensions) return {};
+  std::optional<Der> list = SequenceContent(*extensions);
+  if (!list) return {};
+  // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE,
+  // extnValue OCTET STRING }; SubjectKeyIdentifier ::= OCTET STRING.
+  for (Der items = *list; std::optional<Tlv> ext = ReadTlv(items);
+       items = items.subspan(ext->whole.size())) {
+    if (ext->tag != kSequence) return {};
+    std::optional<Tlv> oid = ReadTlv(ext->content);
+    if (!oid || oid->tag != kOid || !std::ranges::equal(oid->content, kSubjectKeyIdOid)) continue;
+    Der fields = ext->content.subspan(oid->whole.size());
+    std::optional<Tlv> value = ReadTlv(fields);
+    if (value && value->tag == kBoolean) value = ReadTlv(fields.subspan(value->whole.size()));
+    if (!value || value->tag != kOctetString) return {};
+    std::optional<Der> key_id = ContentOf(value->content, kOctetString);
+    return key_id ? *key_id : Der{};
+  }
+  return {};
 }
 
 Der RequestSubject(Der request) {
@@ -98,8 +153,9 @@ Der RequestSubject(Der request) {
 Status Register(sqlite3* db) {
   constexpr int kFlags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
   for (auto [name, fn] :
-       {std::pair{kCertificatePublicKeyInfoSql, &SqlFunction<&CertificatePublicKeyInfo>},
-        std::pair{kRequestSubjectSql, &SqlFunction<&RequestSubject>}}) {
+       {std::pair{kCertificatePublicKeyInfoSql, &SqlFunction<&CertificatePublicKeyInfo, false>},
+        std::pair{kCertificateSubjectKeyIdSql, &SqlFunction<&CertificateSubjectKeyId, true>},
+        std::pair{kRequestSubjectSql, &SqlFunction<&RequestSubject, false>}}) {
     int rc =
         sqlite3_create_function_v2(db, name, 1, kFlags, nullptr, fn, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) {

@@ -18,13 +18,19 @@ namespace openadcs::db::der_fields {
 // 4.1), as a view into `certificate`; empty when `certificate` is not a
 // certificate as far as the walk reads it.
 std::span<const std::uint8_t> CertificatePublicKeyInfo(std::span<const std::uint8_t> certificate);
+// The key identifier in the SubjectKeyIdentifier extension (RFC 5280
+// 4.2.1.2) of an X.509 v3 Certificate, as a view into `certificate`; empty
+// when it has none.
+std::span<const std::uint8_t> CertificateSubjectKeyId(std::span<const std::uint8_t> certificate);
 // The DER of the subject Name of a PKCS#10 CertificationRequest (RFC 2986
 // 4), as a view into `request`; empty for anything else (CMC, PKCS#7).
 std::span<const std::uint8_t> RequestSubject(std::span<const std::uint8_t> request);
 
-// SQL names of the two, taking a BLOB and returning one or NULL; registered
-// on every connection to a CA database (Connection::Open).
+// SQL names of the three, taking a BLOB and returning a BLOB (the key
+// identifier: lowercase hex TEXT) or NULL; registered on every connection to
+// a CA database (Connection::Open).
 inline constexpr const char* kCertificatePublicKeyInfoSql = "openadcs_certificate_spki";
+inline constexpr const char* kCertificateSubjectKeyIdSql = "openadcs_certificate_ski";
 inline constexpr const char* kRequestSubjectSql = "openadcs_request_subject";
 Status Register(sqlite3* db);
 

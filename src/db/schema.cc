@@ -143,20 +143,35 @@ std::string_view LeadingColumn(std::string_view key) {
   return key.substr(0, key.find(','));
 }
 
-// request_blob's columns that hold NULL when their value is byte for byte a
-// field of another of its columns, computed on read (RowSource): the
-// certificate's key as its SubjectPublicKeyInfo, the request's subject as
-// its PKCS#10 subject. A value that differs, or an empty one where the field
-// exists, is stored as it is.
+// Columns of a request that hold NULL when their value is byte for byte
+// what another of its columns holds or encodes, and are computed on read
+// (RowSource): the certificate's key (its SubjectPublicKeyInfo) and key
+// identifier (its SubjectKeyIdentifier extension, lowercase hex), the
+// request's subject (its PKCS#10 subject), the certificate's subject DN (the
+// request's, when the row has a certificate). A value that differs, or an
+// empty one where the source has one, is stored as it is. request_row.cc
+// writes NULL under the same conditions.
 struct DerivedColumn {
   std::string_view column;
-  std::string_view source;
-  std::string_view function;  // der_fields
+  std::string_view table;
+  // The value read when the column holds NULL, over the row's unqualified
+  // column names (they are unambiguous in the join and in version 5's
+  // request table); NULL when there is none.
+  std::string_view derived;
+  std::string_view empty;  // the column type's zero-length value
 };
 constexpr DerivedColumn kDerived[] = {
-    {"raw_public_key", "raw_certificate", der_fields::kCertificatePublicKeyInfoSql},
-    {"req_raw_name", "raw_request", der_fields::kRequestSubjectSql},
+    {"raw_public_key", "request_blob", "openadcs_certificate_spki(raw_certificate)", "X''"},
+    {"req_raw_name", "request_blob", "openadcs_request_subject(raw_request)", "X''"},
+    {"subject_key_identifier", "request", "openadcs_certificate_ski(raw_certificate)", "''"},
+    {"distinguished_name", "request",
+     "CASE WHEN raw_certificate IS NOT NULL THEN nullif(req_distinguished_name, '') END", "''"},
 };
+static_assert(std::string_view(der_fields::kCertificatePublicKeyInfoSql) ==
+                  "openadcs_certificate_spki" &&
+              std::string_view(der_fields::kCertificateSubjectKeyIdSql) ==
+                  "openadcs_certificate_ski" &&
+              std::string_view(der_fields::kRequestSubjectSql) == "openadcs_request_subject");
 
 const DerivedColumn* FindDerived(std::string_view column) {
   for (const DerivedColumn& d : kDerived) {
@@ -165,12 +180,13 @@ const DerivedColumn* FindDerived(std::string_view column) {
   return nullptr;
 }
 
-// What the blob row stores for `d`, from the value in version 5's column.
-std::string StoredDerived(const DerivedColumn& d) {
+// What version 6 stores for `column`, from version 5's request row.
+std::string Stored(std::string_view column) {
+  const DerivedColumn* d = FindDerived(column);
+  if (d == nullptr) return std::string(column);
   return fmt::format(
-      "CASE WHEN {0} = {2}({1}) THEN NULL WHEN {0} IS NULL AND {2}({1}) IS NOT NULL THEN X'' "
-      "ELSE {0} END",
-      d.column, d.source, d.function);
+      "CASE WHEN {0} = {1} THEN NULL WHEN {0} IS NULL AND {1} IS NOT NULL THEN {2} ELSE {0} END",
+      d->column, d->derived, d->empty);
 }
 
 std::string_view SqlType(ColumnType type) {
@@ -273,15 +289,16 @@ Result<bool> RequestTableSplit(Connection& conn) {
   return n != 0;
 }
 
-// The request table's columns that stay in it, comma-separated.
-std::string RowColumns() {
+// The request table's columns that stay in it, comma-separated; `stored`:
+// what version 6 stores for each from version 5's row.
+std::string RowColumns(bool stored = false) {
   std::string out;
   std::set<std::string_view> seen;
   for (const ColumnInfo& c : Columns()) {
     if (c.table != Table::kRequestCertificate || InBlobTable(c) || !seen.insert(c.sql).second) {
       continue;
     }
-    out += (out.empty() ? "" : ", ") + std::string(c.sql);
+    out += (out.empty() ? "" : ", ") + (stored ? Stored(c.sql) : std::string(c.sql));
   }
   for (const InternalColumn& c : kInternal) {
     if (c.sql != "quota_bytes") out += ", " + std::string(c.sql);
@@ -295,8 +312,7 @@ std::string BlobColumns(bool stored = false) {
   std::string out;
   for (const ColumnInfo& c : Columns()) {
     if (!InBlobTable(c)) continue;
-    const DerivedColumn* d = FindDerived(c.sql);
-    out += ", " + (stored && d != nullptr ? StoredDerived(*d) : std::string(c.sql));
+    out += ", " + (stored ? Stored(c.sql) : std::string(c.sql));
   }
   return out;
 }
@@ -358,8 +374,8 @@ Status SplitRequestTable(Connection& conn) {
                                      "copy request blobs"));
   OPENADCS_RETURN_IF_ERROR(conn.Exec(table.create, "create table request_v6"));
   OPENADCS_RETURN_IF_ERROR(
-      conn.Exec("INSERT INTO request_v6 (" + columns + ", quota_bytes) SELECT " + columns + ", " +
-                    std::string(kVersion5RowBytes) + " FROM request ORDER BY request_id",
+      conn.Exec("INSERT INTO request_v6 (" + columns + ", quota_bytes) SELECT " + RowColumns(true) +
+                    ", " + std::string(kVersion5RowBytes) + " FROM request ORDER BY request_id",
                 "copy request rows"));
   OPENADCS_RETURN_IF_ERROR(conn.Exec("DROP TABLE request", "drop the version 5 request table"));
   OPENADCS_RETURN_IF_ERROR(
@@ -454,17 +470,20 @@ std::string_view SqlTable(const ColumnInfo& column) {
 
 std::string_view RowSource(Table table) {
   static const std::string request_rows = [] {
-    std::string sql = "(SELECT request.*";
-    for (const ColumnInfo& c : Columns()) {
-      if (!InBlobTable(c)) continue;
-      const std::string column(c.sql);
-      if (const DerivedColumn* d = FindDerived(c.sql)) {
-        sql += fmt::format(", coalesce(request_blob.{0}, {1}(request_blob.{2})) AS {0}", column,
-                           d->function, d->source);
+    std::string sql = "(SELECT request_id";
+    std::set<std::string_view> seen{"request_id"};
+    auto add = [&](std::string_view sql_table, std::string_view column) {
+      if (!seen.insert(column).second) return;
+      if (const DerivedColumn* d = FindDerived(column)) {
+        sql += fmt::format(", coalesce({0}.{1}, {2}) AS {1}", sql_table, column, d->derived);
       } else {
-        sql += ", request_blob." + column;
+        sql += fmt::format(", {0}.{1}", sql_table, column);
       }
+    };
+    for (const ColumnInfo& c : Columns()) {
+      if (c.table == Table::kRequestCertificate) add(SqlTable(c), c.sql);
     }
+    for (const InternalColumn& c : kInternal) add("request", c.sql);
     return sql + " FROM request LEFT JOIN request_blob USING (request_id))";
   }();
   return table == Table::kRequestCertificate ? std::string_view(request_rows) : TableName(table);

@@ -138,6 +138,11 @@ TEST_F(SchemaMigrationTest, VersionFiveFileKeepsEveryRowAndByte) {
       "names FROM request_blob";
   EXPECT_EQ(Rows(path_, stored_derived)[0]["keys"], Integer(0));
   EXPECT_EQ(Rows(path_, stored_derived)[0]["names"], Integer(0));
+  const std::string stored_text =
+      "SELECT count(nullif(subject_key_identifier, '')) AS key_ids, "
+      "count(nullif(distinguished_name, '')) AS dns FROM request";
+  EXPECT_EQ(Rows(path_, stored_text)[0]["key_ids"], Integer(0));
+  EXPECT_EQ(Rows(path_, stored_text)[0]["dns"], Integer(0));
   // The store's reads.
   for (const Row& v5 : requests) {
     const Bytes id_text = BlobOf(v5.at("request_id"));
