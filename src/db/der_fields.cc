@@ -124,8 +124,9 @@ Der CertificateSubjectKeyId(Der certificate) {
   if (!list) return {};
   // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE,
   // extnValue OCTET STRING }; SubjectKeyIdentifier ::= OCTET STRING.
-  for (Der items = *list; std::optional<Tlv> ext = ReadTlv(items);
-       items = items.subspan(ext->whole.size())) {
+  Der items = *list;
+  while (std::optional<Tlv> ext = ReadTlv(items)) {
+    items = items.subspan(ext->whole.size());
     if (ext->tag != kSequence) return {};
     std::optional<Tlv> oid = ReadTlv(ext->content);
     if (!oid || oid->tag != kOid || !std::ranges::equal(oid->content, kSubjectKeyIdOid)) continue;
