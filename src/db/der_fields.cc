@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "openadcs/util/bytes.h"
 
@@ -98,18 +100,9 @@ void SqlFunction(sqlite3_context* ctx, int /*argc*/, sqlite3_value** argv) {
   }
 }
 
-}  // namespace
-
-Der CertificatePublicKeyInfo(Der certificate) {
-  std::optional<Der> tbs = TbsContent(certificate);
-  if (!tbs) return {};
-  // version, serialNumber, signature, issuer, validity, subject, then the
-  // key; version is absent in a v1 certificate.
-  const bool has_version = !tbs->empty() && (*tbs)[0] == kVersionTag;
-  return NthSequence(*tbs, has_version ? 6 : 5);
-}
-
-Der CertificateSubjectKeyId(Der certificate) {
+// The extnValue content of `certificate`'s extension whose OID has the
+// content octets `oid`; empty when it has none.
+Der ExtensionValue(Der certificate, Der oid) {
   std::optional<Der> tbs = TbsContent(certificate);
   if (!tbs) return {};
   // The [3] extensions come last, after the optional [1] and [2] unique ids.
@@ -123,21 +116,96 @@ Der CertificateSubjectKeyId(Der certificate) {
   std::optional<Der> list = SequenceContent(*extensions);
   if (!list) return {};
   // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE,
-  // extnValue OCTET STRING }; SubjectKeyIdentifier ::= OCTET STRING.
+  // extnValue OCTET STRING }.
   Der items = *list;
   while (std::optional<Tlv> ext = ReadTlv(items)) {
     items = items.subspan(ext->whole.size());
     if (ext->tag != kSequence) return {};
-    std::optional<Tlv> oid = ReadTlv(ext->content);
-    if (!oid || oid->tag != kOid || !std::ranges::equal(oid->content, kSubjectKeyIdOid)) continue;
-    Der fields = ext->content.subspan(oid->whole.size());
+    std::optional<Tlv> id = ReadTlv(ext->content);
+    if (!id || id->tag != kOid || !std::ranges::equal(id->content, oid)) continue;
+    Der fields = ext->content.subspan(id->whole.size());
     std::optional<Tlv> value = ReadTlv(fields);
     if (value && value->tag == kBoolean) value = ReadTlv(fields.subspan(value->whole.size()));
     if (!value || value->tag != kOctetString) return {};
-    std::optional<Der> key_id = ContentOf(value->content, kOctetString);
-    return key_id ? *key_id : Der{};
+    return value->content;
   }
   return {};
+}
+
+// The content octets of the OBJECT IDENTIFIER `dotted` names; empty unless
+// it is two or more decimal arcs (the first 0-2, the second under 40 below
+// 2), each under 2^56.
+Bytes OidContent(std::string_view dotted) {
+  std::vector<std::uint64_t> arcs;
+  std::uint64_t arc = 0;
+  bool digit = false;
+  for (char c : dotted) {
+    if (c == '.') {
+      if (!digit) return {};
+      arcs.push_back(arc);
+      arc = 0;
+      digit = false;
+    } else if (c >= '0' && c <= '9' && arc < (std::uint64_t{1} << 56) / 10) {
+      arc = arc * 10 + static_cast<std::uint64_t>(c - '0');
+      digit = true;
+    } else {
+      return {};
+    }
+  }
+  if (!digit) return {};
+  arcs.push_back(arc);
+  if (arcs.size() < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] >= 40)) return {};
+  arcs[1] += arcs[0] * 40;
+  Bytes out;
+  for (std::size_t i = 1; i < arcs.size(); ++i) {
+    std::uint8_t groups[9];
+    std::size_t n = 0;
+    for (std::uint64_t v = arcs[i]; n == 0 || v != 0; v >>= 7) {
+      groups[n++] = static_cast<std::uint8_t>(v & 0x7f);
+    }
+    while (n > 1) out.push_back(static_cast<std::uint8_t>(groups[--n] | 0x80));
+    out.push_back(groups[0]);
+  }
+  return out;
+}
+
+// openadcs_certificate_extension(certificate BLOB, name TEXT): the value as
+// a BLOB, or NULL.
+void SqlExtension(sqlite3_context* ctx, int /*argc*/, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) != SQLITE_BLOB || sqlite3_value_type(argv[1]) != SQLITE_TEXT) {
+    return sqlite3_result_null(ctx);
+  }
+  const auto* cert = static_cast<const std::uint8_t*>(sqlite3_value_blob(argv[0]));
+  const int cert_size = sqlite3_value_bytes(argv[0]);
+  const auto* name = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+  const int name_size = sqlite3_value_bytes(argv[1]);
+  if (cert == nullptr || name == nullptr) return sqlite3_result_null(ctx);
+  Der out = CertificateExtension(Der(cert, static_cast<std::size_t>(cert_size)),
+                                 std::string_view(name, static_cast<std::size_t>(name_size)));
+  if (out.empty()) return sqlite3_result_null(ctx);
+  sqlite3_result_blob64(ctx, out.data(), out.size(), SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
+Der CertificatePublicKeyInfo(Der certificate) {
+  std::optional<Der> tbs = TbsContent(certificate);
+  if (!tbs) return {};
+  // version, serialNumber, signature, issuer, validity, subject, then the
+  // key; version is absent in a v1 certificate.
+  const bool has_version = !tbs->empty() && (*tbs)[0] == kVersionTag;
+  return NthSequence(*tbs, has_version ? 6 : 5);
+}
+
+Der CertificateSubjectKeyId(Der certificate) {
+  std::optional<Der> key_id =
+      ContentOf(ExtensionValue(certificate, kSubjectKeyIdOid), kOctetString);
+  return key_id ? *key_id : Der{};
+}
+
+Der CertificateExtension(Der certificate, std::string_view oid) {
+  const Bytes content = OidContent(oid);
+  return content.empty() ? Der{} : ExtensionValue(certificate, content);
 }
 
 Der RequestSubject(Der request) {
@@ -163,6 +231,12 @@ Status Register(sqlite3* db) {
       return Status::Internal(std::string("register SQL function ") + name + ": " +
                               sqlite3_errstr(rc));
     }
+  }
+  int rc = sqlite3_create_function_v2(db, kCertificateExtensionSql, 2, kFlags, nullptr,
+                                      &SqlExtension, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    return Status::Internal(std::string("register SQL function ") + kCertificateExtensionSql +
+                            ": " + sqlite3_errstr(rc));
   }
   return Status::Ok();
 }

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "openadcs/util/status.h"
 
@@ -22,6 +23,11 @@ std::span<const std::uint8_t> CertificatePublicKeyInfo(std::span<const std::uint
 // 4.2.1.2) of an X.509 v3 Certificate, as a view into `certificate`; empty
 // when it has none.
 std::span<const std::uint8_t> CertificateSubjectKeyId(std::span<const std::uint8_t> certificate);
+// The extnValue content of the extension with the dotted OID `oid` in an
+// X.509 v3 Certificate, as a view into `certificate`; empty when it has
+// none (or `oid` is not a dotted OID).
+std::span<const std::uint8_t> CertificateExtension(std::span<const std::uint8_t> certificate,
+                                                   std::string_view oid);
 // The DER of the subject Name of a PKCS#10 CertificationRequest (RFC 2986
 // 4), as a view into `request`; empty for anything else (CMC, PKCS#7).
 std::span<const std::uint8_t> RequestSubject(std::span<const std::uint8_t> request);
@@ -32,6 +38,8 @@ std::span<const std::uint8_t> RequestSubject(std::span<const std::uint8_t> reque
 inline constexpr const char* kCertificatePublicKeyInfoSql = "openadcs_certificate_spki";
 inline constexpr const char* kCertificateSubjectKeyIdSql = "openadcs_certificate_ski";
 inline constexpr const char* kRequestSubjectSql = "openadcs_request_subject";
+// (certificate BLOB, name TEXT) -> BLOB or NULL: CertificateExtension.
+inline constexpr const char* kCertificateExtensionSql = "openadcs_certificate_extension";
 Status Register(sqlite3* db);
 
 }  // namespace openadcs::db::der_fields

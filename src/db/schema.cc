@@ -326,8 +326,10 @@ Status RebuildExtensionTable(Connection& conn) {
   OPENADCS_RETURN_IF_ERROR(conn.Exec(table.create, "create table extension_v6"));
   OPENADCS_RETURN_IF_ERROR(conn.Exec(
       "INSERT INTO extension_v6 (request_id, name, flags, raw_value, position) SELECT "
-      "request_id, name, flags, raw_value, row_number() OVER (PARTITION BY request_id ORDER BY "
-      "rowid) FROM extension",
+      "request_id, name, flags, CASE WHEN raw_value <> X'' AND raw_value = " +
+          ExtensionValueFromCertificate("extension.request_id", "extension.name") +
+          " THEN NULL ELSE raw_value END, row_number() OVER (PARTITION BY request_id ORDER BY "
+          "rowid) FROM extension",
       "copy extension rows"));
   OPENADCS_RETURN_IF_ERROR(conn.Exec("DROP TABLE extension", "drop the version 5 extension table"));
   OPENADCS_RETURN_IF_ERROR(
@@ -486,7 +488,21 @@ std::string_view RowSource(Table table) {
     for (const InternalColumn& c : kInternal) add("request", c.sql);
     return sql + " FROM request LEFT JOIN request_blob USING (request_id))";
   }();
-  return table == Table::kRequestCertificate ? std::string_view(request_rows) : TableName(table);
+  static const std::string extension_rows =
+      "(SELECT request_id, name, flags, coalesce(raw_value, " +
+      ExtensionValueFromCertificate("extension.request_id", "extension.name") +
+      ") AS raw_value, position FROM extension)";
+  switch (table) {
+    case Table::kRequestCertificate: return request_rows;
+    case Table::kExtension: return extension_rows;
+    default: return TableName(table);
+  }
+}
+
+std::string ExtensionValueFromCertificate(std::string_view request_id, std::string_view name) {
+  return fmt::format(
+      "{}((SELECT raw_certificate FROM request_blob WHERE request_blob.request_id = {}), {})",
+      der_fields::kCertificateExtensionSql, request_id, name);
 }
 
 std::vector<std::string> CreateStatements() {

@@ -41,6 +41,15 @@ std::string_view SqlTable(const ColumnInfo& column);
 // table itself otherwise.
 std::string_view RowSource(Table table);
 
+// An extension row's raw_value holds NULL when it is byte for byte the
+// value of the extension of that name in the request's certificate (what
+// an issued certificate's rows mostly are): this SQL expression, over the
+// SQL expressions of the row's request id and name, is that value, or NULL.
+// RowSource(Table::kExtension) reads it; a write stores NULL where it is the
+// value written, and a certificate replaced first gives its rows back their
+// values (sqlite_store.cc).
+std::string ExtensionValueFromCertificate(std::string_view request_id, std::string_view name);
+
 // CREATE TABLE / CREATE INDEX statements for the current version.
 std::vector<std::string> CreateStatements();
 

@@ -5,8 +5,10 @@
 #include <openssl/x509.h>
 #include <sqlite3.h>
 
+#include <cctype>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "db/der_fields.h"
 #include "openadcs/db/sqlite_store.h"
@@ -18,6 +20,13 @@ namespace {
 
 Bytes ToBytes(std::span<const std::uint8_t> s) {
   return Bytes(s.begin(), s.end());
+}
+
+// How SQLite's quote() shows a blob's bytes.
+std::string HexUpper(const Bytes& b) {
+  std::string out = HexLower(b);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
 }
 
 template <typename T, typename I2d>
@@ -56,6 +65,18 @@ TEST(DerFieldsTest, FieldsAreWhatOpenSslReads) {
             testing::ExtensionValue(plain.get(), "2.5.29.14").empty());
   EXPECT_TRUE(der_fields::RequestSubject(x.cert_der).empty());
   EXPECT_TRUE(der_fields::CertificatePublicKeyInfo(x.csr_der).empty());
+}
+
+TEST(DerFieldsTest, ExtensionsByDottedOid) {
+  Issued x;
+  for (const char* oid : {"2.5.29.19", "2.5.29.15", "2.5.29.14"}) {
+    const Bytes value = testing::ExtensionValue(x.cert.get(), oid);
+    ASSERT_FALSE(value.empty()) << oid;
+    EXPECT_EQ(ToBytes(der_fields::CertificateExtension(x.cert_der, oid)), value) << oid;
+  }
+  for (const char* oid : {"2.5.29.17", "", "2.5.29.", "2.5..29", "3.1", "1.40", "2.5.29.14x"}) {
+    EXPECT_TRUE(der_fields::CertificateExtension(x.cert_der, oid).empty()) << oid;
+  }
 }
 
 TEST(DerFieldsTest, EveryTruncationOrFlippedByteStaysInBounds) {
@@ -105,6 +126,26 @@ class DerivedColumnsTest : public ::testing::Test {
         out +=
             std::string(i ? " " : "") + reinterpret_cast<const char*>(sqlite3_column_text(st, i));
       }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+  }
+
+  // The stored raw_value of each extension of a request, by position.
+  std::string StoredExtensionValues(std::uint32_t id) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open_v2((dir_.path() / "ca.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    const std::string sql =
+        "SELECT quote(raw_value) FROM extension WHERE request_id = " + std::to_string(id) +
+        " ORDER BY position";
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK);
+    std::string out;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      out += std::string(out.empty() ? "" : " ") +
+             reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
     }
     sqlite3_finalize(st);
     sqlite3_close(db);
@@ -198,6 +239,57 @@ TEST_F(DerivedColumnsTest, OtherValuesAreStoredAsTheyAre) {
   c = Certificate("03");
   c.distinguished_name = "CN=fixed";
   EXPECT_EQ(Stored(IssueAndCheck(r, c, "CN=fixed")), "NULL NULL NULL 'CN=fixed'");
+}
+
+TEST_F(DerivedColumnsTest, ExtensionValuesOfTheCertificateAreReadFromIt) {
+  RequestRecord r = Request();
+  r.certificate = Certificate("04");
+  r.disposition = Disposition::kIssued;
+  const Bytes constraints = testing::ExtensionValue(x_.cert.get(), "2.5.29.19");
+  const std::vector<ExtensionRow> extensions = {
+      {0, "2.5.29.19", 1, constraints},         // the certificate's: not stored
+      {0, "2.5.29.15", 0, {0x03, 0x01, 0x00}},  // another value than the certificate's
+      {0, "1.2.3.4", 0, {0x05, 0x00}},          // not in the certificate
+      {0, "1.2.3.5", 0, {}},
+  };
+  auto id = store_->InsertRequest(r, {}, extensions, {});
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  auto expect_read_back = [&] {
+    auto read = store_->ListExtensions(*id);
+    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    ASSERT_EQ(read->size(), extensions.size());
+    for (std::size_t i = 0; i < extensions.size(); ++i) {
+      EXPECT_EQ((*read)[i].name, extensions[i].name);
+      EXPECT_EQ((*read)[i].flags, extensions[i].flags);
+      EXPECT_EQ((*read)[i].value, extensions[i].value) << extensions[i].name;
+    }
+  };
+  expect_read_back();
+  EXPECT_EQ(StoredExtensionValues(*id), "NULL X'030100' X'0500' X''");
+  // A view of the Extension table serves the certificate's value.
+  ViewQuery q;
+  q.table = Table::kExtension;
+  q.columns = {FindColumn("ExtensionName")->id, FindColumn("ExtensionRawValue")->id};
+  q.max_rows = 10;
+  auto page = store_->QueryView(q);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->rows.size(), extensions.size());
+  bool seen = false;
+  for (const ViewRow& row : page->rows) {  // by (request id, name)
+    if (row.values[0].AsString() == nullptr || *row.values[0].AsString() != "2.5.29.19") continue;
+    ASSERT_NE(row.values[1].AsBinary(), nullptr);
+    EXPECT_EQ(*row.values[1].AsBinary(), constraints);
+    seen = true;
+  }
+  EXPECT_TRUE(seen);
+  // Another certificate replacing this one leaves the values as they were.
+  auto rec = store_->GetRequest(*id);
+  ASSERT_TRUE(rec.ok());
+  ossl::X509Ptr other = testing::MakeSelfSignedCert(x_.key.get(), "other");
+  rec->certificate->raw_certificate = testing::CertDer(other.get());
+  ASSERT_TRUE(store_->UpdateRequest(*rec, Disposition::kIssued, {}, {}).ok());
+  expect_read_back();
+  EXPECT_EQ(StoredExtensionValues(*id), "X'" + HexUpper(constraints) + "' X'030100' X'0500' X''");
 }
 
 }  // namespace
