@@ -612,6 +612,19 @@ TEST_F(ViewQueryTest, DefaultOrdersAndPendingQueueUseIndexes) {
       << plan;
   EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
 
+  // The partial indexes (IS NOT NULL) serve a comparison on their column.
+  for (const char* column : {"UPN", "Request.RevokedEffectiveWhen"}) {
+    const ColumnInfo& c = *FindColumn(column);
+    ViewQuery q;
+    q.restrictions = {
+        Where(c.id, SeekOperator::kGt,
+              c.type == ColumnType::kDate ? ColumnValue::Date(0) : ColumnValue::String("a"),
+              SortOrder::kAscending)};
+    plan = plan_of(q);
+    EXPECT_NE(plan.find("INDEX request_" + std::string(c.sql)), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+  }
+
   ViewQuery recent;
   recent.restrictions = {
       Where(kSubmittedWhen, SeekOperator::kGe, ColumnValue::Date(0), SortOrder::kDescending)};
