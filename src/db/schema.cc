@@ -319,7 +319,9 @@ std::string BlobColumns(bool stored = false) {
 
 // Version 6's extension table from version 5's rowid table (after
 // SplitRequestTable's copies: foreign keys are off); a request's extensions
-// keep their order as `position`.
+// keep their order as `position`, and a value that is the certificate's is
+// NULL (a NULL one, which version 5 never wrote, becomes empty: NULL now
+// means the certificate's).
 Status RebuildExtensionTable(Connection& conn) {
   const TableSpec& spec = kTables[1];
   TableSql table = BuildTable(spec, "extension_v6");
@@ -328,8 +330,8 @@ Status RebuildExtensionTable(Connection& conn) {
       "INSERT INTO extension_v6 (request_id, name, flags, raw_value, position) SELECT "
       "request_id, name, flags, CASE WHEN raw_value <> X'' AND raw_value = " +
           ExtensionValueFromCertificate("extension.request_id", "extension.name") +
-          " THEN NULL ELSE raw_value END, row_number() OVER (PARTITION BY request_id ORDER BY "
-          "rowid) FROM extension",
+          " THEN NULL WHEN raw_value IS NULL THEN X'' ELSE raw_value END, row_number() OVER "
+          "(PARTITION BY request_id ORDER BY rowid) FROM extension",
       "copy extension rows"));
   OPENADCS_RETURN_IF_ERROR(conn.Exec("DROP TABLE extension", "drop the version 5 extension table"));
   OPENADCS_RETURN_IF_ERROR(
