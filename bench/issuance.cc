@@ -8,7 +8,7 @@
 //   build/bench/bench/issuance --keys rsa2048,rsa3072,ecdsa-p256
 //       --request-keys rsa2048,ecdsa-p256 --cores 1,2 --requests 9000 --rounds 3
 //   build/bench/bench/issuance --keys ecdsa-p256 --cores 2 --requests 1000
-//       --cycles 100 --rounds 1 --rss-requests 1000000
+//       --cycles 100 --rounds 1 --rss-requests 1000000 --rss-key rsa2048
 #include <sched.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
@@ -173,6 +173,7 @@ int main(int argc, char** argv) {
   long cycles = 2000;
   int concurrency = 64;
   long rss_requests = 0;
+  std::string rss_key = "rsa2048";
   int rounds = 3;
   double floor_round_seconds = 1.0;
   bool durable = true;
@@ -188,9 +189,12 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--floor-seconds", floor_round_seconds, "crypto floor time per round");
   app.add_option("--rss-requests", rss_requests, "issuances of the RSS run (0: skip)");
+  app.add_option("--rss-key", rss_key, "CA key algorithm of the RSS run");
   app.add_option("--durable", durable, "synchronous=FULL (true) or NORMAL (false)");
   app.add_option("--templates", templates, "template folder");
   app.add_option("--work", work, "scratch folder on the disk to measure");
+  bool keep = false;
+  app.add_flag("--keep", keep, "keep the scratch folder (its databases, e.g. for dbstat)");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
   // The CAs issue from a copy on which P-256 requests are issued too
@@ -298,10 +302,14 @@ int main(int argc, char** argv) {
 
   if (rss_requests > 0) {
     UseCores(2);
-    Ca c = OpenCa(std::filesystem::path(work) / "rss", pki::KeyAlgorithm::kEcdsaP256, templates,
-                  durable);
-    std::printf("\nRSS over %ld issuances (ecdsa-p256 CA, %d in flight):\n", rss_requests,
-                concurrency);
+    Result<pki::KeyAlgorithm> rss_alg = pki::ParseKeyAlgorithm(rss_key);
+    if (!rss_alg.ok()) {
+      std::fprintf(stderr, "%s\n", rss_alg.status().ToString().c_str());
+      return 2;
+    }
+    Ca c = OpenCa(std::filesystem::path(work) / "rss", *rss_alg, templates, durable);
+    std::printf("\nRSS over %ld issuances (%s CA, %s requests, %d in flight):\n", rss_requests,
+                rss_key.c_str(), request_keys.front().c_str(), concurrency);
     std::printf("%12s %10s %10s %10s %8s\n", "issued", "rss-KiB", "peak-KiB", "db-KiB", "B/cert");
     const long step = rss_requests / 10;
     const long empty = DatabaseBytes(c.dir / "ca.db");
@@ -313,6 +321,6 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
   }
-  std::filesystem::remove_all(work);
+  if (!keep) std::filesystem::remove_all(work);
   return 0;
 }

@@ -1,8 +1,12 @@
 #include "db/request_row.h"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string_view>
+
+#include "db/der_fields.h"
+#include "openadcs/util/bytes.h"
 
 namespace openadcs::db::request_row {
 namespace {
@@ -29,6 +33,10 @@ struct Field {
   SqlValue (*get)(const RequestRecord&);
   Status (*set)(RequestRecord&, const SqlColumn&);
   bool in_blob = false;  // stored in request_blob (schema::InBlobTable)
+  // A fixed column of the request row: this one is stored as NULL when it
+  // holds the same non-empty text (schema.cc, kDerived). Compared in SQL,
+  // with the stored value on update: the record's may be anything there.
+  std::string_view same_as = {};
 };
 
 constexpr Field Blob(Field f) {
@@ -107,11 +115,45 @@ constexpr Field CertSubject(std::string_view column) {
   return {column, kMutable, &GetCertSubject<M>, &SetCertSubject<M>};
 }
 
-// An empty serial is stored as NULL, so that it never collides in the
-// unique index.
-SqlValue GetSerial(const RequestRecord& r) {
-  if (!r.certificate || r.certificate->serial_number.empty()) return SqlValue();
-  return std::string_view(r.certificate->serial_number);
+// Empty text stored as NULL: an empty serial never collides in the unique
+// index, and an empty UPN stays out of the partial one (schema.cc).
+template <auto M>
+SqlValue GetCertTextOrNull(const RequestRecord& r) {
+  if (!r.certificate || ((*r.certificate).*M).empty()) return SqlValue();
+  return std::string_view((*r.certificate).*M);
+}
+
+// raw_public_key and req_raw_name: NULL when the value is the field the
+// database derives it from (schema.cc, kDerived), so the blob row does not
+// hold it twice; the value as it is otherwise, even empty.
+bool IsField(const Bytes& value, std::span<const std::uint8_t> field) {
+  return !value.empty() && std::ranges::equal(value, field);
+}
+
+SqlValue GetPublicKey(const RequestRecord& r) {
+  if (!r.certificate) return SqlValue();
+  const CertificateColumns& c = *r.certificate;
+  if (IsField(c.raw_public_key, der_fields::CertificatePublicKeyInfo(c.raw_certificate))) {
+    return SqlValue();
+  }
+  return ToSql(c.raw_public_key);
+}
+
+SqlValue GetSubjectKeyId(const RequestRecord& r) {
+  if (!r.certificate) return SqlValue();
+  const CertificateColumns& c = *r.certificate;
+  const std::span<const std::uint8_t> key_id =
+      der_fields::CertificateSubjectKeyId(c.raw_certificate);
+  if (!c.subject_key_identifier.empty() && !key_id.empty() &&
+      c.subject_key_identifier == HexLower(key_id)) {
+    return SqlValue();
+  }
+  return ToSql(c.subject_key_identifier);
+}
+
+SqlValue GetRequestName(const RequestRecord& r) {
+  if (IsField(r.raw_name, der_fields::RequestSubject(r.raw_request))) return SqlValue();
+  return ToSql(r.raw_name);
 }
 
 using R = RequestRecord;
@@ -137,7 +179,7 @@ constexpr auto kFields = std::to_array<Field>({
     Req<&R::requester_sid>("requester_sid", kFixed),
     Req<&R::officer>("officer_name", kMutable),
     Req<&R::distinguished_name>("req_distinguished_name", kFixed),
-    Blob(Req<&R::raw_name>("req_raw_name", kFixed)),
+    Blob(Field{"req_raw_name", kFixed, &GetRequestName, &SetReq<&R::raw_name>}),
     ReqSubject<&S::common_name>("req_common_name"),
     ReqSubject<&S::country>("req_country"),
     ReqSubject<&S::organization>("req_organization"),
@@ -157,15 +199,18 @@ constexpr auto kFields = std::to_array<Field>({
     Cert<&C::enrollment_flags>("enrollment_flags"),
     Cert<&C::general_flags>("general_flags"),
     Cert<&C::private_key_flags>("private_key_flags"),
-    Field{"serial_number", kMutable, &GetSerial, &SetCert<&C::serial_number>},
+    Field{"serial_number", kMutable, &GetCertTextOrNull<&C::serial_number>,
+          &SetCert<&C::serial_number>},
     Cert<&C::not_before>("not_before"),
     Cert<&C::not_after>("not_after"),
-    Cert<&C::subject_key_identifier>("subject_key_identifier"),
-    Blob(Cert<&C::raw_public_key>("raw_public_key")),
+    Field{"subject_key_identifier", kMutable, &GetSubjectKeyId,
+          &SetCert<&C::subject_key_identifier>},
+    Blob(Field{"raw_public_key", kMutable, &GetPublicKey, &SetCert<&C::raw_public_key>}),
     Cert<&C::public_key_length>("public_key_length"),
     Cert<&C::public_key_algorithm>("public_key_algorithm"),
-    Cert<&C::upn>("upn"),
-    Cert<&C::distinguished_name>("distinguished_name"),
+    Field{"upn", kMutable, &GetCertTextOrNull<&C::upn>, &SetCert<&C::upn>},
+    Field{"distinguished_name", kMutable, &GetCert<&C::distinguished_name>,
+          &SetCert<&C::distinguished_name>, false, "req_distinguished_name"},
     CertSubject<&S::common_name>("common_name"),
     CertSubject<&S::country>("country"),
     CertSubject<&S::organization>("organization"),
@@ -207,6 +252,14 @@ std::string IdParam() {
   return "?" + std::to_string(kFields.size() + 1);
 }
 
+// What is stored for field `i`: its parameter, or NULL when it is the same
+// non-empty text as `same`.
+std::string Stored(std::size_t i, std::string_view same) {
+  if (kFields[i].same_as.empty()) return Param(i);
+  return "CASE WHEN " + Param(i) + " <> '' AND " + Param(i) + " = " + std::string(same) +
+         " THEN NULL ELSE " + Param(i) + " END";
+}
+
 // "col = ?n" (or the columns alone, or their parameters) of the fields in
 // `in_blob`'s table, all or only the mutable ones.
 enum class Part { kColumn, kParam, kAssign };
@@ -218,8 +271,8 @@ std::string Join(bool in_blob, bool mutable_only, Part part) {
     if (!out.empty()) out += ", ";
     switch (part) {
       case Part::kColumn: out += f.column; break;
-      case Part::kParam: out += Param(i); break;
-      case Part::kAssign: out += std::string(f.column) + " = " + Param(i); break;
+      case Part::kParam: out += Stored(i, Param(IndexOf(f.same_as))); break;
+      case Part::kAssign: out += std::string(f.column) + " = " + Stored(i, f.same_as); break;
     }
   }
   return out;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "db/audit_table.h"
+#include "db/der_fields.h"
 #include "openadcs/db/sqlite_store.h"
 
 namespace openadcs::db::schema {
@@ -17,7 +18,8 @@ namespace {
 struct IndexRule {
   std::string_view column;
   bool unique;
-  std::string_view key;  // the index key, led by `column`
+  std::string_view key;    // the index key, led by `column`
+  std::string_view where;  // a partial index's condition, or empty
 };
 
 struct TableSpec {
@@ -28,15 +30,28 @@ struct TableSpec {
   // A column referring to request(request_id), or empty.
   std::string_view request_ref;
   std::span<const IndexRule> rules;
+  // WITHOUT ROWID with this PRIMARY KEY, which then replaces the index of
+  // the column leading it; empty: a rowid table.
+  std::string_view without_rowid_key = {};
 };
 
-constexpr IndexRule kRequestRules[] = {{"serial_number", true, "serial_number"}};
-constexpr IndexRule kExtensionRules[] = {{"request_id", true, "request_id, name"}};
-constexpr IndexRule kCrlRules[] = {{"number", true, "number"}};
+// Most rows have no UPN and no revocation: the lookups (UPN = x, the CRL's
+// revoked_effective_when <= t) imply IS NOT NULL, so SQLite uses the partial
+// index for them; a view sorted on either column alone sorts in memory.
+constexpr IndexRule kRequestRules[] = {
+    {"serial_number", true, "serial_number", ""},
+    {"upn", false, "upn", "upn IS NOT NULL"},
+    {"revoked_effective_when", false, "revoked_effective_when",
+     "revoked_effective_when IS NOT NULL"},
+};
+constexpr IndexRule kCrlRules[] = {{"number", true, "number", ""}};
 
+// The extension table is its (request_id, name) key: a rowid table with a
+// unique index on it stored every name twice. `position` keeps the order in
+// which a request's extensions were added (ListExtensions reads in it).
 constexpr TableSpec kTables[] = {
     {Table::kRequestCertificate, "request_id", "", kRequestRules},
-    {Table::kExtension, "", "request_id", kExtensionRules},
+    {Table::kExtension, "", "request_id", {}, "request_id, name"},
     {Table::kAttribute, "", "request_id", {}},
     {Table::kCrl, "row_id", "", kCrlRules},
 };
@@ -124,6 +139,56 @@ std::string FillRequesterUsage(bool split) {
          ") FROM request GROUP BY coalesce(caller_name, '') COLLATE NOCASE";
 }
 
+std::string_view LeadingColumn(std::string_view key) {
+  return key.substr(0, key.find(','));
+}
+
+// Columns of a request that hold NULL when their value is byte for byte
+// what another of its columns holds or encodes, and are computed on read
+// (RowSource): the certificate's key (its SubjectPublicKeyInfo) and key
+// identifier (its SubjectKeyIdentifier extension, lowercase hex), the
+// request's subject (its PKCS#10 subject), the certificate's subject DN (the
+// request's, when the row has a certificate). A value that differs, or an
+// empty one where the source has one, is stored as it is. request_row.cc
+// writes NULL under the same conditions.
+struct DerivedColumn {
+  std::string_view column;
+  std::string_view table;
+  // The value read when the column holds NULL, over the row's unqualified
+  // column names (they are unambiguous in the join and in version 5's
+  // request table); NULL when there is none.
+  std::string_view derived;
+  std::string_view empty;  // the column type's zero-length value
+};
+constexpr DerivedColumn kDerived[] = {
+    {"raw_public_key", "request_blob", "openadcs_certificate_spki(raw_certificate)", "X''"},
+    {"req_raw_name", "request_blob", "openadcs_request_subject(raw_request)", "X''"},
+    {"subject_key_identifier", "request", "openadcs_certificate_ski(raw_certificate)", "''"},
+    {"distinguished_name", "request",
+     "CASE WHEN raw_certificate IS NOT NULL THEN nullif(req_distinguished_name, '') END", "''"},
+};
+static_assert(std::string_view(der_fields::kCertificatePublicKeyInfoSql) ==
+                  "openadcs_certificate_spki" &&
+              std::string_view(der_fields::kCertificateSubjectKeyIdSql) ==
+                  "openadcs_certificate_ski" &&
+              std::string_view(der_fields::kRequestSubjectSql) == "openadcs_request_subject");
+
+const DerivedColumn* FindDerived(std::string_view column) {
+  for (const DerivedColumn& d : kDerived) {
+    if (d.column == column) return &d;
+  }
+  return nullptr;
+}
+
+// What version 6 stores for `column`, from version 5's request row.
+std::string Stored(std::string_view column) {
+  const DerivedColumn* d = FindDerived(column);
+  if (d == nullptr) return std::string(column);
+  return fmt::format(
+      "CASE WHEN {0} = {1} THEN NULL WHEN {0} IS NULL AND {1} IS NOT NULL THEN {2} ELSE {0} END",
+      d->column, d->derived, d->empty);
+}
+
 std::string_view SqlType(ColumnType type) {
   switch (type) {
     case ColumnType::kLong:
@@ -159,20 +224,26 @@ TableSql BuildTable(const TableSpec& spec, std::string_view create_name) {
     if (c.sql == spec.request_ref) {
       ddl += " NOT NULL REFERENCES request(request_id) ON DELETE CASCADE";
     }
-    if (!c.indexed) continue;
-    IndexRule rule{c.sql, false, c.sql};
+    if (!c.indexed || LeadingColumn(spec.without_rowid_key) == c.sql) continue;
+    IndexRule rule{c.sql, false, c.sql, ""};
     for (const IndexRule& r : spec.rules) {
       if (r.column == c.sql) rule = r;
     }
-    out.indexes.push_back(fmt::format("CREATE {}INDEX {}_{} ON {} ({})",
-                                      rule.unique ? "UNIQUE " : "", name, c.sql, name, rule.key));
+    out.indexes.push_back(
+        fmt::format("CREATE {}INDEX {}_{} ON {} ({}){}", rule.unique ? "UNIQUE " : "", name, c.sql,
+                    name, rule.key, rule.where.empty() ? "" : " WHERE " + std::string(rule.where)));
   }
   if (spec.table == Table::kRequestCertificate) {
     for (const InternalColumn& c : kInternal) {
       ddl += ", " + std::string(c.sql) + " " + std::string(SqlType(c.type));
     }
   }
-  ddl += ") STRICT";
+  if (spec.without_rowid_key.empty()) {
+    ddl += ") STRICT";
+  } else {
+    ddl += ", position INTEGER NOT NULL, PRIMARY KEY (" + std::string(spec.without_rowid_key) +
+           ")) STRICT, WITHOUT ROWID";
+  }
   return out;
 }
 
@@ -218,15 +289,16 @@ Result<bool> RequestTableSplit(Connection& conn) {
   return n != 0;
 }
 
-// The request table's columns that stay in it, comma-separated.
-std::string RowColumns() {
+// The request table's columns that stay in it, comma-separated; `stored`:
+// what version 6 stores for each from version 5's row.
+std::string RowColumns(bool stored = false) {
   std::string out;
   std::set<std::string_view> seen;
   for (const ColumnInfo& c : Columns()) {
     if (c.table != Table::kRequestCertificate || InBlobTable(c) || !seen.insert(c.sql).second) {
       continue;
     }
-    out += (out.empty() ? "" : ", ") + std::string(c.sql);
+    out += (out.empty() ? "" : ", ") + (stored ? Stored(c.sql) : std::string(c.sql));
   }
   for (const InternalColumn& c : kInternal) {
     if (c.sql != "quota_bytes") out += ", " + std::string(c.sql);
@@ -234,12 +306,40 @@ std::string RowColumns() {
   return out;
 }
 
-std::string BlobColumns() {
+// ", <blob column>..." or, `stored`, what the blob row stores for each
+// from the version 5 row's columns.
+std::string BlobColumns(bool stored = false) {
   std::string out;
   for (const ColumnInfo& c : Columns()) {
-    if (InBlobTable(c)) out += ", " + std::string(c.sql);
+    if (!InBlobTable(c)) continue;
+    out += ", " + (stored ? Stored(c.sql) : std::string(c.sql));
   }
   return out;
+}
+
+// Version 6's extension table from version 5's rowid table (after
+// SplitRequestTable's copies: foreign keys are off); a request's extensions
+// keep their order as `position`, and a value that is the certificate's is
+// NULL (a NULL one, which version 5 never wrote, becomes empty: NULL now
+// means the certificate's).
+Status RebuildExtensionTable(Connection& conn) {
+  const TableSpec& spec = kTables[1];
+  TableSql table = BuildTable(spec, "extension_v6");
+  OPENADCS_RETURN_IF_ERROR(conn.Exec(table.create, "create table extension_v6"));
+  OPENADCS_RETURN_IF_ERROR(conn.Exec(
+      "INSERT INTO extension_v6 (request_id, name, flags, raw_value, position) SELECT "
+      "request_id, name, flags, CASE WHEN raw_value <> X'' AND raw_value = " +
+          ExtensionValueFromCertificate("extension.request_id", "extension.name") +
+          " THEN NULL WHEN raw_value IS NULL THEN X'' ELSE raw_value END, row_number() OVER "
+          "(PARTITION BY request_id ORDER BY rowid) FROM extension",
+      "copy extension rows"));
+  OPENADCS_RETURN_IF_ERROR(conn.Exec("DROP TABLE extension", "drop the version 5 extension table"));
+  OPENADCS_RETURN_IF_ERROR(
+      conn.Exec("ALTER TABLE extension_v6 RENAME TO extension", "rename extension_v6"));
+  for (const std::string& sql : table.indexes) {
+    OPENADCS_RETURN_IF_ERROR(conn.Exec(sql, "create extension index"));
+  }
+  return Status::Ok();
 }
 
 // Version 5 -> 6: the BINARY columns of every request move to request_blob
@@ -273,12 +373,13 @@ Status SplitRequestTable(Connection& conn) {
   const std::string columns = RowColumns();
   OPENADCS_RETURN_IF_ERROR(conn.Exec(CreateRequestBlob(), "create table request_blob"));
   OPENADCS_RETURN_IF_ERROR(conn.Exec("INSERT INTO request_blob (request_id" + BlobColumns() +
-                                         ") SELECT request_id" + BlobColumns() + " FROM request",
+                                         ") SELECT request_id" + BlobColumns(true) +
+                                         " FROM request",
                                      "copy request blobs"));
   OPENADCS_RETURN_IF_ERROR(conn.Exec(table.create, "create table request_v6"));
   OPENADCS_RETURN_IF_ERROR(
-      conn.Exec("INSERT INTO request_v6 (" + columns + ", quota_bytes) SELECT " + columns + ", " +
-                    std::string(kVersion5RowBytes) + " FROM request ORDER BY request_id",
+      conn.Exec("INSERT INTO request_v6 (" + columns + ", quota_bytes) SELECT " + RowColumns(true) +
+                    ", " + std::string(kVersion5RowBytes) + " FROM request ORDER BY request_id",
                 "copy request rows"));
   OPENADCS_RETURN_IF_ERROR(conn.Exec("DROP TABLE request", "drop the version 5 request table"));
   OPENADCS_RETURN_IF_ERROR(
@@ -288,6 +389,7 @@ Status SplitRequestTable(Connection& conn) {
   }
   OPENADCS_RETURN_IF_ERROR(conn.Exec(kCreateQuotaIndex, "create index request_caller_quota"));
   OPENADCS_RETURN_IF_ERROR(conn.Exec(CreateUsageTriggers(), "create usage triggers"));
+  OPENADCS_RETURN_IF_ERROR(RebuildExtensionTable(conn));
   if (sequence) {
     const std::string seq = std::to_string(*sequence);
     OPENADCS_RETURN_IF_ERROR(
@@ -371,8 +473,38 @@ std::string_view SqlTable(const ColumnInfo& column) {
 }
 
 std::string_view RowSource(Table table) {
-  return table == Table::kRequestCertificate ? "request LEFT JOIN request_blob USING (request_id)"
-                                             : TableName(table);
+  static const std::string request_rows = [] {
+    std::string sql = "(SELECT request_id";
+    std::set<std::string_view> seen{"request_id"};
+    auto add = [&](std::string_view sql_table, std::string_view column) {
+      if (!seen.insert(column).second) return;
+      if (const DerivedColumn* d = FindDerived(column)) {
+        sql += fmt::format(", coalesce({0}.{1}, {2}) AS {1}", sql_table, column, d->derived);
+      } else {
+        sql += fmt::format(", {0}.{1}", sql_table, column);
+      }
+    };
+    for (const ColumnInfo& c : Columns()) {
+      if (c.table == Table::kRequestCertificate) add(SqlTable(c), c.sql);
+    }
+    for (const InternalColumn& c : kInternal) add("request", c.sql);
+    return sql + " FROM request LEFT JOIN request_blob USING (request_id))";
+  }();
+  static const std::string extension_rows =
+      "(SELECT request_id, name, flags, coalesce(raw_value, " +
+      ExtensionValueFromCertificate("extension.request_id", "extension.name") +
+      ") AS raw_value, position FROM extension)";
+  switch (table) {
+    case Table::kRequestCertificate: return request_rows;
+    case Table::kExtension: return extension_rows;
+    default: return TableName(table);
+  }
+}
+
+std::string ExtensionValueFromCertificate(std::string_view request_id, std::string_view name) {
+  return fmt::format(
+      "{}((SELECT raw_certificate FROM request_blob WHERE request_blob.request_id = {}), {})",
+      der_fields::kCertificateExtensionSql, request_id, name);
 }
 
 std::vector<std::string> CreateStatements() {

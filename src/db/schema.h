@@ -34,10 +34,21 @@ std::span<const InternalColumn> InternalRequestColumns();
 bool InBlobTable(const ColumnInfo& column);
 // The SQL table that stores `column`.
 std::string_view SqlTable(const ColumnInfo& column);
-// What a SELECT reads `table`'s rows FROM: for the request table, the
-// request rows joined with their blobs (USING request_id, so every catalogue
-// column name is unambiguous); the table itself otherwise.
+// What a SELECT reads `table`'s rows FROM: for the request table, a subquery
+// of the request rows joined with their blobs (every catalogue column name
+// unambiguous), the derived columns computed where their row holds NULL
+// (SQLite flattens it, so the request table's indexes still serve); the
+// table itself otherwise.
 std::string_view RowSource(Table table);
+
+// An extension row's raw_value holds NULL when it is byte for byte the
+// value of the extension of that name in the request's certificate (what
+// an issued certificate's rows mostly are): this SQL expression, over the
+// SQL expressions of the row's request id and name, is that value, or NULL.
+// RowSource(Table::kExtension) reads it; a write stores NULL where it is the
+// value written, and a certificate replaced first gives its rows back their
+// values (sqlite_store.cc).
+std::string ExtensionValueFromCertificate(std::string_view request_id, std::string_view name);
 
 // CREATE TABLE / CREATE INDEX statements for the current version.
 std::vector<std::string> CreateStatements();

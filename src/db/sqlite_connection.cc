@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 
+#include "db/der_fields.h"
 #include "openadcs/db/sqlite_store.h"
 
 namespace openadcs::db {
@@ -204,6 +205,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
   }
   auto ms = std::clamp<std::chrono::milliseconds::rep>(busy_timeout.count(), 0, INT_MAX);
   sqlite3_busy_timeout(db, static_cast<int>(ms));
+  // Reads of the request table compute its derived columns with these.
+  OPENADCS_RETURN_IF_ERROR(der_fields::Register(db));
   return conn;
 }
 
@@ -218,6 +221,8 @@ Result<std::unique_ptr<Connection>> Connection::OpenReadOnly(
   if (rc != SQLITE_OK) return conn->Error(rc, "open " + path.string() + " read-only");
   auto ms = std::clamp<std::chrono::milliseconds::rep>(busy_timeout.count(), 0, INT_MAX);
   sqlite3_busy_timeout(db, static_cast<int>(ms));
+  // Reads of the request table compute its derived columns with these.
+  OPENADCS_RETURN_IF_ERROR(der_fields::Register(db));
   return conn;
 }
 

@@ -23,8 +23,14 @@ namespace {
 
 using Mode = Transaction::Mode;
 
-constexpr std::string_view kUpsertExtension =
-    "INSERT INTO extension (request_id, name, flags, raw_value) VALUES (?1, ?2, ?3, ?4) "
+// A new extension goes after the request's others; a replaced one keeps its
+// place. The value is NULL when it is the certificate's (schema.h).
+const std::string kUpsertExtension =
+    "INSERT INTO extension (request_id, name, flags, raw_value, position) VALUES (?1, ?2, ?3, "
+    "CASE WHEN ?4 <> X'' AND ?4 = " +
+    schema::ExtensionValueFromCertificate("?1", "?2") +
+    " THEN NULL ELSE ?4 END, "
+    "(SELECT coalesce(max(position), 0) + 1 FROM extension WHERE request_id = ?1)) "
     "ON CONFLICT (request_id, name) DO UPDATE SET flags = excluded.flags, "
     "raw_value = excluded.raw_value";
 constexpr std::string_view kInsertAttribute =
@@ -470,6 +476,21 @@ Status SqliteStore::UpdateRequest(const RequestRecord& record, Disposition expec
                                   const AuditEvent& audit) {
   return RunAudited(audit, [&](AuditEvent&) -> Status {
     OPENADCS_RETURN_IF_ERROR(RequireDisposition(record.request_id, expected));
+    {
+      // Values read from the certificate stay when it is replaced.
+      static const std::string sql =
+          "UPDATE extension SET raw_value = " +
+          schema::ExtensionValueFromCertificate("?1", "extension.name") +
+          " WHERE request_id = ?1 AND raw_value IS NULL AND (SELECT raw_certificate FROM "
+          "request_blob WHERE request_id = ?1) IS NOT ?2";
+      Result<Statement> st = conn_->Prepare(sql);
+      if (!st.ok()) return st.status();
+      st->Bind(1, std::int64_t{record.request_id});
+      if (record.certificate) {
+        st->Bind(2, std::span<const std::uint8_t>(record.certificate->raw_certificate));
+      }
+      OPENADCS_RETURN_IF_ERROR(st->Run());
+    }
     for (const std::string* sql : {&request_row::UpdateSql(), &request_row::UpdateBlobSql()}) {
       Result<Statement> st = conn_->Prepare(*sql);
       if (!st.ok()) return st.status();
@@ -559,8 +580,9 @@ Result<std::vector<ExtensionRow>> SqliteStore::ListExtensions(std::uint32_t requ
   OPENADCS_RETURN_IF_ERROR(tx.Begin(Mode::kRead));
   if (Result<Disposition> d = StoredDisposition(*read_conn_, request_id); !d.ok())
     return d.status();
-  Result<Statement> st = read_conn_->Prepare(
-      "SELECT name, flags, raw_value FROM extension WHERE request_id = ?1 ORDER BY rowid");
+  Result<Statement> st = read_conn_->Prepare("SELECT name, flags, raw_value FROM " +
+                                             std::string(schema::RowSource(Table::kExtension)) +
+                                             " WHERE request_id = ?1 ORDER BY position");
   if (!st.ok()) return st.status();
   st->Bind(1, std::int64_t{request_id});
   std::vector<ExtensionRow> out;
@@ -985,6 +1007,10 @@ Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& optio
   Connection& c = **conn;
   // Before anything writes: switching to WAL would change a file we refuse.
   OPENADCS_RETURN_IF_ERROR(schema::CheckCompatible(c));
+  // Takes effect only in a file that has no page yet: an existing file keeps
+  // its page size. A blob row (about 1.6 KiB with RSA-2048 keys) packs five
+  // to an 8 KiB page, but only two to a 4 KiB one.
+  OPENADCS_RETURN_IF_ERROR(c.Exec("PRAGMA page_size = 8192", "set page_size"));
   Result<std::string> mode = PragmaText(c, "journal_mode = WAL");
   if (!mode.ok()) return mode.status();
   if (*mode != "wal") return Status::IOError("cannot use WAL mode (journal_mode " + *mode + ")");

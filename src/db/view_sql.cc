@@ -155,7 +155,7 @@ std::vector<std::string_view> KeyColumns(Table table) {
   // sorts in memory.
   switch (table) {
     case Table::kRequestCertificate: return {"request_id"};
-    case Table::kExtension: return {"request_id", "name"};   // UNIQUE (request_id, name)
+    case Table::kExtension: return {"request_id", "name"};   // the PRIMARY KEY
     case Table::kAttribute: return {"request_id", "rowid"};  // the request_id index
     case Table::kCrl: return {"row_id"};
   }

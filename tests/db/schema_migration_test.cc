@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "db/der_fields.h"
 #include "db/schema.h"
 #include "openadcs/db/audit.h"
 #include "openadcs/db/column_catalogue.h"
@@ -33,10 +34,12 @@ std::string Encode(sqlite3_stmt* st, int i) {
   return std::to_string(type) + ":" + HexLower({data, size});
 }
 
-// The rows of `sql` read with plain SQLite, each column by name.
+// The rows of `sql` read with plain SQLite (and the functions that compute
+// the derived columns), each column by name.
 std::vector<Row> Rows(const std::filesystem::path& file, const std::string& sql) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  EXPECT_TRUE(der_fields::Register(db).ok());
   sqlite3_stmt* st = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK)
       << sql << ": " << sqlite3_errmsg(db);
@@ -81,7 +84,6 @@ class SchemaMigrationTest : public ::testing::Test {
 // Tables whose layout version 6 keeps, with what lists their rows in order
 // (rowids too where a row refers to or is ordered by it).
 const std::map<std::string, std::string> kKeptTables = {
-    {"extension", "rowid, * FROM extension ORDER BY rowid"},
     {"attribute", "rowid, * FROM attribute ORDER BY rowid"},
     {"crl", "* FROM crl ORDER BY row_id"},
     {"audit", "* FROM audit ORDER BY seq"},
@@ -99,7 +101,11 @@ TEST_F(SchemaMigrationTest, VersionFiveFileKeepsEveryRowAndByte) {
   for (const auto& [table, order] : kKeptTables) {
     kept[table] = Rows(path_, "SELECT " + order);
   }
-  ASSERT_FALSE(kept["extension"].empty());
+  // Version 6's extension table has no rowid: each request's rows in the
+  // order they were added, now `position`.
+  const std::string extension_rows = "request_id, name, flags, raw_value FROM extension ORDER BY ";
+  const std::vector<Row> extensions = Rows(path_, "SELECT " + extension_rows + "request_id, rowid");
+  ASSERT_FALSE(extensions.empty());
   ASSERT_FALSE(kept["attribute"].empty());
   ASSERT_FALSE(kept["crl"].empty());
   auto chain_before = VerifyAuditChain(path_);
@@ -124,7 +130,26 @@ TEST_F(SchemaMigrationTest, VersionFiveFileKeepsEveryRowAndByte) {
   for (const auto& [table, order] : kKeptTables) {
     EXPECT_EQ(Rows(path_, "SELECT " + order), kept[table]) << table;
   }
-
+  // The values that are the certificate's extensions are read from it.
+  EXPECT_EQ(Rows(path_, "SELECT request_id, name, flags, raw_value FROM " +
+                            std::string(schema::RowSource(Table::kExtension)) +
+                            " ORDER BY request_id, position"),
+            extensions);
+  EXPECT_NE(
+      Rows(path_, "SELECT count(*) - count(raw_value) AS derived FROM extension")[0]["derived"],
+      Integer(0));
+  // The keys and request subjects that are fields of the certificate and the
+  // request are no longer stored, yet read back (above) byte for byte.
+  const std::string stored_derived =
+      "SELECT count(nullif(raw_public_key, X'')) AS keys, count(nullif(req_raw_name, X'')) AS "
+      "names FROM request_blob";
+  EXPECT_EQ(Rows(path_, stored_derived)[0]["keys"], Integer(0));
+  EXPECT_EQ(Rows(path_, stored_derived)[0]["names"], Integer(0));
+  const std::string stored_text =
+      "SELECT count(nullif(subject_key_identifier, '')) AS key_ids, "
+      "count(nullif(distinguished_name, '')) AS dns FROM request";
+  EXPECT_EQ(Rows(path_, stored_text)[0]["key_ids"], Integer(0));
+  EXPECT_EQ(Rows(path_, stored_text)[0]["dns"], Integer(0));
   // The store's reads.
   for (const Row& v5 : requests) {
     const Bytes id_text = BlobOf(v5.at("request_id"));
@@ -133,10 +158,24 @@ TEST_F(SchemaMigrationTest, VersionFiveFileKeepsEveryRowAndByte) {
     auto rec = (*store)->GetRequest(id);
     ASSERT_TRUE(rec.ok()) << rec.status().ToString();
     EXPECT_EQ(rec->raw_request, BlobOf(v5.at("raw_request"))) << id;
+    EXPECT_EQ(rec->raw_name, BlobOf(v5.at("req_raw_name"))) << id;
+    auto extensions_of = (*store)->ListExtensions(id);
+    ASSERT_TRUE(extensions_of.ok()) << extensions_of.status().ToString();
+    std::vector<std::string> names;
+    for (const ExtensionRow& e : *extensions_of) names.push_back(e.name);
+    std::vector<std::string> v5_names;
+    for (const Row& e : extensions) {
+      if (e.at("request_id") == v5.at("request_id")) {
+        const Bytes name = BlobOf(e.at("name"));
+        v5_names.emplace_back(name.begin(), name.end());
+      }
+    }
+    EXPECT_EQ(names, v5_names) << id;
     EXPECT_EQ(rec->certificate.has_value(), v5.at("raw_certificate") != "null") << id;
     if (rec->certificate) {
       EXPECT_EQ(rec->certificate->raw_certificate, BlobOf(v5.at("raw_certificate"))) << id;
       EXPECT_EQ(rec->certificate->raw_public_key, BlobOf(v5.at("raw_public_key"))) << id;
+      EXPECT_FALSE(rec->certificate->raw_public_key.empty()) << id;
       auto by_serial = (*store)->GetRequestBySerial(rec->certificate->serial_number);
       ASSERT_TRUE(by_serial.ok()) << by_serial.status().ToString();
       EXPECT_EQ(by_serial->request_id, id);
