@@ -119,7 +119,7 @@ Result<std::unique_ptr<directory::TemplateSource>> OpenTemplateSource(const Daem
     directory::LdapTemplateSourceOptions options = LdapOptionsFrom(config);
     options.metrics = metrics;
     Result<std::unique_ptr<directory::LdapTemplateSource>> ldap =
-        directory::OpenLdapTemplateSource(std::move(options));
+        directory::OpenLdapTemplateSource(options);
     if (!ldap.ok()) return Prefixed("templates from the directory", ldap.status());
     return std::unique_ptr<directory::TemplateSource>(std::move(ldap).value());
   }

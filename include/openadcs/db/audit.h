@@ -36,7 +36,7 @@ namespace openadcs::db {
 inline constexpr std::size_t kAuditHashBytes = 32;  // SHA-256
 // The most bytes an actor, action or detail may have; a longer one fails
 // the write with InvalidArgument. Above any account name NTLM can carry.
-inline constexpr std::size_t kMaxAuditFieldBytes = 128 * 1024;
+inline constexpr std::size_t kMaxAuditFieldBytes = std::size_t{128} * 1024;
 // ListAudit and ReadAuditFile return at most this many rows per call.
 inline constexpr std::uint32_t kMaxAuditListRows = 10000;
 

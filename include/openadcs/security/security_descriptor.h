@@ -56,7 +56,7 @@ namespace openadcs::security {
 
 // Limits on untrusted input. A CA's descriptor is a few hundred bytes; the
 // cap bounds what a SetCASecurity call can make us store and copy.
-inline constexpr std::size_t kMaxSecurityDescriptorBytes = 64 * 1024;
+inline constexpr std::size_t kMaxSecurityDescriptorBytes = std::size_t{64} * 1024;
 // ACEs in one ACL. 64 KiB holds at most about 4000 of the smallest ACEs;
 // no CA or template needs more than a few dozen.
 inline constexpr std::size_t kMaxAces = 1024;
