@@ -318,12 +318,18 @@ bool SqliteStore::CommitBatch(const std::vector<PendingWrite*>& batch) {
     for (PendingWrite* p : batch) p->status = begun;
     return false;
   }
+  // A batch of one needs no savepoint: its write failing rolls back the
+  // transaction (~Transaction). A savepoint journals every page the write
+  // changes, 8 KiB each, about a tenth of the CPU of an issuance.
+  const bool savepoints = batch.size() > 1;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     PendingWrite* p = batch[i];
-    p->status = conn_->Exec("SAVEPOINT write", "savepoint");
+    p->status = savepoints ? conn_->Exec("SAVEPOINT write", "savepoint") : Status::Ok();
     if (p->status.ok()) p->status = (*p->body)();
+    if (!savepoints && !p->status.ok()) return false;
     // A failed write is undone alone; the others in the batch go on.
-    Status end = p->status.ok()
+    Status end = !savepoints ? Status::Ok()
+                 : p->status.ok()
                      ? conn_->Exec("RELEASE write", "release savepoint")
                      : conn_->Exec("ROLLBACK TO write; RELEASE write", "roll back savepoint");
     if (!end.ok() || sqlite3_get_autocommit(conn_->handle()) != 0) {

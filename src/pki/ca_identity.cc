@@ -244,6 +244,9 @@ Result<std::unique_ptr<CaIdentity>> CaIdentity::LoadOrCreate(const CaIdentityOpt
   Result<Bytes> algorithm = ca->SignatureAlgorithm();
   if (!algorithm.ok()) return algorithm.status();
   ca->signature_algorithm_ = std::move(*algorithm);
+  Result<ossl::MdCtxPtr> signing = ca->SigningContext();
+  if (!signing.ok()) return signing.status();
+  ca->signing_template_ = std::move(*signing);
   std::optional<std::string> cn = CommonName(X509_get_subject_name(ca->cert_.get()));
   if (!cn || cn->empty()) {
     return Status::InvalidArgument(options.cert_file.string() + ": CA subject has no CN");
@@ -393,8 +396,15 @@ std::uint32_t CaIdentity::key_bits() const {
 
 Result<ossl::MdCtxPtr> CaIdentity::SigningContext() const {
   ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (ctx == nullptr || EVP_DigestSignInit_ex(ctx.get(), nullptr, digest_name_.c_str(), nullptr,
-                                              nullptr, key_.get(), nullptr) != 1) {
+  if (ctx == nullptr) return Status::Internal("EVP_MD_CTX_new: " + ossl::ErrorText());
+  if (signing_template_ != nullptr) {
+    if (EVP_MD_CTX_copy_ex(ctx.get(), signing_template_.get()) != 1) {
+      return Status::Internal("EVP_MD_CTX_copy_ex: " + ossl::ErrorText());
+    }
+    return ctx;
+  }
+  if (EVP_DigestSignInit_ex(ctx.get(), nullptr, digest_name_.c_str(), nullptr, nullptr, key_.get(),
+                            nullptr) != 1) {
     return Status::Internal("EVP_DigestSignInit_ex: " + ossl::ErrorText());
   }
   return ctx;
@@ -437,6 +447,8 @@ Status CaIdentity::SignCrl(X509_CRL* crl) const {
 Result<Bytes> CaIdentity::SignBytes(std::span<const std::uint8_t> data) const {
   Result<ossl::MdCtxPtr> ctx = SigningContext();
   if (!ctx.ok()) return ctx.status();
+  // Used once: the final step need not work on a copy of the context.
+  EVP_MD_CTX_set_flags(ctx->get(), EVP_MD_CTX_FLAG_FINALISE);
   std::size_t len = 0;
   if (EVP_DigestSign(ctx->get(), nullptr, &len, data.data(), data.size()) != 1) {
     return Status::Internal("EVP_DigestSign: " + ossl::ErrorText());

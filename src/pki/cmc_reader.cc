@@ -185,7 +185,7 @@ Status ReadPkiData(std::span<const std::uint8_t> der, const RequestParserLimits&
   const CmcTaggedCertRequest& tcr = *request->d.tcr;
   std::span<const std::uint8_t> pkcs10_der = SequenceDer(tcr.certification_request);
   if (pkcs10_der.empty()) return InvalidData("CMC tcr does not hold a PKCS#10");
-  Result<ossl::X509ReqPtr> req = DecodePkcs10(pkcs10_der);
+  Result<DecodedPkcs10> req = DecodePkcs10(pkcs10_der);
   if (!req.ok()) return req.status();
   OPENADCS_RETURN_IF_ERROR(AdoptPkcs10(std::move(*req), pkcs10_der, /*wrapped=*/true, limits, out));
 

@@ -9,7 +9,9 @@
 // costs ten times an ECDSA signature and was most of the CA's time per request.
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/ec.h>
+#include <openssl/ecdsa.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/rsa.h>
 
@@ -56,26 +58,104 @@ ASN1_SEQUENCE(Pkcs10Twin) = {
 using Pkcs10TwinPtr = ItemPtr<Pkcs10Twin, Pkcs10Twin_it>;
 // clang-format on
 
+// clang-format off
+// A SubjectPublicKeyInfo's two parts, the key left undecoded (X509_PUBKEY
+// would decode it, and d2i_RSA_PUBKEY on an EC key decodes the EC key in
+// full before it finds the key is not RSA).
+struct SpkiTwin {
+  X509_ALGOR* algorithm;
+  ASN1_BIT_STRING* public_key;
+};
+ASN1_SEQUENCE(SpkiTwin) = {
+    ASN1_SIMPLE(SpkiTwin, algorithm, X509_ALGOR),
+    ASN1_SIMPLE(SpkiTwin, public_key, ASN1_BIT_STRING),
+} ASN1_SEQUENCE_END(SpkiTwin)
+
+using SpkiTwinPtr = ItemPtr<SpkiTwin, SpkiTwin_it>;
+// clang-format on
+
+EC_GROUP* NewNamedCurve(int nid) {
+  EC_GROUP* group = EC_GROUP_new_by_curve_name(nid);
+  if (group != nullptr) EC_GROUP_set_asn1_flag(group, OPENSSL_EC_NAMED_CURVE);
+  return group;
+}
+
+// The group of the named curve `curve` (an OBJECT IDENTIFIER) for the curves
+// requesters use, each built once, as d2i_EC_PUBKEY would build it: building
+// one costs about half an ECDSA verification, and d2i_EC_PUBKEY builds one
+// per key. Null for other curves. Thread-safe (the groups are only read).
+const EC_GROUP* KnownCurve(const ASN1_OBJECT* curve) {
+  static EC_GROUP* const kP256 = NewNamedCurve(NID_X9_62_prime256v1);
+  static EC_GROUP* const kP384 = NewNamedCurve(NID_secp384r1);
+  static EC_GROUP* const kP521 = NewNamedCurve(NID_secp521r1);
+  switch (OBJ_obj2nid(curve)) {
+    case NID_X9_62_prime256v1: return kP256;
+    case NID_secp384r1: return kP384;
+    case NID_secp521r1: return kP521;
+    default: return nullptr;
+  }
+}
+
+// The key of an id-ecPublicKey SubjectPublicKeyInfo, decoded as
+// d2i_EC_PUBKEY decodes it (o2i_ECPublicKey checks the point is on the
+// curve) but on a copy of a group built once when the curve is a known
+// named one; null when it does not decode.
+EC_KEY* EcPublicKey(const SpkiTwin& parts, std::span<const std::uint8_t> spki) {
+  int parameter_type = V_ASN1_UNDEF;
+  const void* parameter = nullptr;
+  X509_ALGOR_get0(nullptr, &parameter_type, &parameter, parts.algorithm);
+  const EC_GROUP* group = parameter_type == V_ASN1_OBJECT
+                              ? KnownCurve(static_cast<const ASN1_OBJECT*>(parameter))
+                              : nullptr;
+  if (group == nullptr) {
+    const unsigned char* p = spki.data();
+    EC_KEY* ec = d2i_EC_PUBKEY(nullptr, &p, static_cast<long>(spki.size()));
+    if (ec != nullptr && p != spki.data() + spki.size()) {
+      EC_KEY_free(ec);
+      return nullptr;
+    }
+    return ec;
+  }
+  EC_KEY* ec = EC_KEY_new();
+  const unsigned char* p = parts.public_key->data;
+  if (ec == nullptr || EC_KEY_set_group(ec, group) != 1 ||
+      o2i_ECPublicKey(&ec, &p, parts.public_key->length) == nullptr) {
+    EC_KEY_free(ec);
+    return nullptr;
+  }
+  return ec;
+}
+
 // An RSA or EC key from its SubjectPublicKeyInfo DER through the legacy
 // decoders, or null (other algorithms, bad bytes) with OpenSSL's error queue
-// left as it was.
+// left as it was. Like X509_PUBKEY's legacy decoders, it reads the key's
+// BIT STRING without checking its unused bits or trailing bytes: Assemble
+// compares the key's encoding with `spki`.
 ossl::PKeyPtr LegacyPublicKey(std::span<const std::uint8_t> spki) {
   ERR_set_mark();
-  ossl::PKeyPtr key(EVP_PKEY_new());
-  const unsigned char* p = spki.data();
-  const long len = static_cast<long>(spki.size());
-  if (RSA* rsa = d2i_RSA_PUBKEY(nullptr, &p, len); rsa != nullptr) {
-    if (p != spki.data() + spki.size() || EVP_PKEY_assign_RSA(key.get(), rsa) != 1) {
-      RSA_free(rsa);
-      key.reset();
+  SpkiTwinPtr parts = internal::ItemFromDer<SpkiTwin, SpkiTwin_it>(spki);
+  ossl::PKeyPtr key(parts != nullptr ? EVP_PKEY_new() : nullptr);
+  if (key != nullptr) {
+    switch (OBJ_obj2nid(parts->algorithm->algorithm)) {
+      case NID_rsaEncryption: {
+        const unsigned char* p = parts->public_key->data;
+        RSA* rsa = d2i_RSAPublicKey(nullptr, &p, parts->public_key->length);
+        if (rsa == nullptr || EVP_PKEY_assign_RSA(key.get(), rsa) != 1) {
+          RSA_free(rsa);
+          key.reset();
+        }
+        break;
+      }
+      case NID_X9_62_id_ecPublicKey: {
+        EC_KEY* ec = EcPublicKey(*parts, spki);
+        if (ec == nullptr || EVP_PKEY_assign_EC_KEY(key.get(), ec) != 1) {
+          EC_KEY_free(ec);
+          key.reset();
+        }
+        break;
+      }
+      default: key.reset(); break;
     }
-  } else if (p = spki.data(); EC_KEY* ec = d2i_EC_PUBKEY(nullptr, &p, len)) {
-    if (p != spki.data() + spki.size() || EVP_PKEY_assign_EC_KEY(key.get(), ec) != 1) {
-      EC_KEY_free(ec);
-      key.reset();
-    }
-  } else {
-    key.reset();
   }
   ERR_pop_to_mark();
   return key;
@@ -108,6 +188,62 @@ ossl::X509ReqPtr Assemble(const Pkcs10Twin& twin, EVP_PKEY* key,
   }
   X509_REQ_set0_signature(req.get(), signature);
   return req;
+}
+
+// SHA-256, SHA-384 or SHA-512 by NID, fetched once (EVP_Digest with
+// EVP_sha256() fetches the implementation anew per call); null otherwise.
+const EVP_MD* Sha2(int nid) {
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  static EVP_MD* const kSha384 = EVP_MD_fetch(nullptr, "SHA2-384", nullptr);
+  static EVP_MD* const kSha512 = EVP_MD_fetch(nullptr, "SHA2-512", nullptr);
+  switch (nid) {
+    case NID_sha256: return kSha256;
+    case NID_sha384: return kSha384;
+    case NID_sha512: return kSha512;
+    default: return nullptr;
+  }
+}
+
+// Whether the twin's signature verifies with the legacy RSA or EC `key`
+// over the certificationRequestInfo as received, for RSA PKCS#1 v1.5 and
+// ECDSA with SHA-2: the check ASN1_item_verify makes (which does not read
+// the algorithm's parameters either), by the same RSA_verify and
+// ECDSA_verify its providers call, but without exporting the key to a
+// provider and without decoding the request a second time. False for
+// everything else, after which AdoptPkcs10 checks the usual way and reports
+// OpenSSL's reason.
+bool VerifiedWithLegacyKey(const Pkcs10Twin& twin, EVP_PKEY* key) {
+  const ASN1_ENCODING& info = twin.info->enc;
+  if (info.enc == nullptr || info.modified != 0 || (twin.signature->flags & 0x7) != 0) {
+    return false;
+  }
+  int md_nid = NID_undef;
+  int pk_nid = NID_undef;
+  if (OBJ_find_sigid_algs(OBJ_obj2nid(twin.signature_algorithm->algorithm), &md_nid, &pk_nid) !=
+      1) {
+    return false;
+  }
+  const EVP_MD* md = Sha2(md_nid);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  if (md == nullptr || EVP_Digest(info.enc, static_cast<std::size_t>(info.len), digest, &digest_len,
+                                  md, nullptr) != 1) {
+    return false;
+  }
+  const unsigned char* signature = twin.signature->data;
+  const int signature_len = twin.signature->length;
+  switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_RSA:
+      return pk_nid == NID_rsaEncryption &&
+             RSA_verify(md_nid, digest, digest_len, signature,
+                        static_cast<unsigned int>(signature_len),
+                        const_cast<RSA*>(EVP_PKEY_get0_RSA(key))) == 1;
+    case EVP_PKEY_EC:
+      return pk_nid == NID_X9_62_id_ecPublicKey &&
+             ECDSA_verify(0, digest, static_cast<int>(digest_len), signature, signature_len,
+                          const_cast<EC_KEY*>(EVP_PKEY_get0_EC_KEY(key))) == 1;
+    default: return false;
+  }
 }
 
 // Whether the signature of `der` verifies with `key` over the
@@ -175,7 +311,7 @@ Status AppendExtensionAttributes(const X509_REQ* req, int nid, const RequestPars
 
 }  // namespace
 
-Result<ossl::X509ReqPtr> DecodePkcs10(std::span<const std::uint8_t> der) {
+Result<DecodedPkcs10> DecodePkcs10(std::span<const std::uint8_t> der) {
   if (der.empty() || der.size() > static_cast<std::size_t>(LONG_MAX)) {
     return InvalidData("empty PKCS#10");
   }
@@ -184,8 +320,9 @@ Result<ossl::X509ReqPtr> DecodePkcs10(std::span<const std::uint8_t> der) {
     std::span<const std::uint8_t> spki = SequenceDer(twin->info->public_key_info);
     if (ossl::PKeyPtr key = LegacyPublicKey(spki)) {
       if (ossl::X509ReqPtr req = Assemble(*twin, key.get(), spki)) {
+        const bool verified = VerifiedWithLegacyKey(*twin, key.get());
         ERR_pop_to_mark();
-        return req;
+        return DecodedPkcs10{std::move(req), verified};
       }
     }
   }
@@ -196,17 +333,18 @@ Result<ossl::X509ReqPtr> DecodePkcs10(std::span<const std::uint8_t> der) {
   ossl::X509ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
   if (req == nullptr) return InvalidData("malformed PKCS#10: " + ossl::ErrorText());
   if (p != der.data() + der.size()) return InvalidData("trailing bytes after the PKCS#10");
-  return req;
+  return DecodedPkcs10{std::move(req)};
 }
 
-Status AdoptPkcs10(ossl::X509ReqPtr req, std::span<const std::uint8_t> der, bool wrapped,
+Status AdoptPkcs10(DecodedPkcs10 decoded, std::span<const std::uint8_t> der, bool wrapped,
                    const RequestParserLimits& limits, ParsedRequest& out) {
+  ossl::X509ReqPtr req = std::move(decoded.req);
   EVP_PKEY* key = X509_REQ_get0_pubkey(req.get());
   if (key == nullptr) {
     return InvalidData("PKCS#10 public key missing or unsupported: " + ossl::ErrorText());
   }
   bool null_signature = false;
-  if (!VerifyAsEncoded(der, key)) {
+  if (!decoded.signature_verified && !VerifyAsEncoded(der, key)) {
     std::string why = ossl::ErrorText();
     if (!wrapped || !IsNullSignature(req.get(), der)) {
       return Status::InvalidArgument("PKCS#10 signature does not verify: " + why,

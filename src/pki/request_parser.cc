@@ -169,7 +169,7 @@ Result<ParsedRequest> ParseCms(std::span<const std::uint8_t> der, RequestType ty
   out.signer_info_count = infos;
 
   if (out.format == RequestFormat::kCmsPkcs10) {
-    Result<ossl::X509ReqPtr> req = reqparse::DecodePkcs10(inner);
+    Result<reqparse::DecodedPkcs10> req = reqparse::DecodePkcs10(inner);
     if (!req.ok()) return req.status();
     OPENADCS_RETURN_IF_ERROR(
         reqparse::AdoptPkcs10(std::move(*req), inner, /*wrapped=*/true, limits, out));
@@ -207,7 +207,7 @@ Result<ParsedRequest> ParseRequest(std::span<const std::uint8_t> request, Reques
   if (!outer.ok()) return outer.status();
   if (*outer == Outer::kContentInfo) return ParseCms(*der, type, limits);
 
-  Result<ossl::X509ReqPtr> req = reqparse::DecodePkcs10(*der);
+  Result<reqparse::DecodedPkcs10> req = reqparse::DecodePkcs10(*der);
   if (!req.ok()) return req.status();
   OPENADCS_RETURN_IF_ERROR(CheckDeclared(type, RequestFormat::kPkcs10));
   ParsedRequest out;

@@ -59,12 +59,19 @@ Status AppendNameValueAttribute(const X509_ATTRIBUTE* attr, const RequestParserL
 Status AppendRegInfo(std::string_view reg_info, const RequestParserLimits& limits,
                      ParsedRequest& out);
 
+// A decoded PKCS#10. `signature_verified`: its own signature was already
+// found good while decoding (RSA PKCS#1 v1.5 and ECDSA with SHA-2, checked
+// without a second decoding); false says nothing, AdoptPkcs10 then checks.
+struct DecodedPkcs10 {
+  ossl::X509ReqPtr req;
+  bool signature_verified = false;
+};
 // Decodes a PKCS#10 that must use every byte of `der` (kInvalidData otherwise).
-Result<ossl::X509ReqPtr> DecodePkcs10(std::span<const std::uint8_t> der);
-// Verifies `req` (decoded from `der`) and moves it into out.pkcs10 with its
+Result<DecodedPkcs10> DecodePkcs10(std::span<const std::uint8_t> der);
+// Verifies `decoded` (from `der`) and moves it into out.pkcs10 with its
 // extensions and name-value pairs. `wrapped`: inside CMS or CMC, where the
 // MS-WCCE 2.2.2.6.5 null signature is accepted.
-Status AdoptPkcs10(ossl::X509ReqPtr req, std::span<const std::uint8_t> der, bool wrapped,
+Status AdoptPkcs10(DecodedPkcs10 decoded, std::span<const std::uint8_t> der, bool wrapped,
                    const RequestParserLimits& limits, ParsedRequest& out);
 // Reads a PKIData (eContent of id-cct-PKIData): its one tcr request through
 // AdoptPkcs10, then the addExtensions, regInfo and name-value pair controls.

@@ -221,6 +221,31 @@ TEST_F(RequestParserTest, OsVersionWithTwoValuesIsInvalidData) {
   EXPECT_EQ(Hr(Parse(testing::CsrDer(req.get()))), hr::kInvalidData);
 }
 
+// The request's key decoded on a group built once for P-256, P-384 and
+// P-521, other curves and RSA decoded as they come, the signature checked
+// directly for SHA-2 and through OpenSSL's own check for the rest (SHA-1
+// here): each verifies, keeps its key, and fails when tampered with.
+TEST_F(RequestParserTest, Pkcs10KeysAndDigestsVerify) {
+  std::vector<std::pair<std::string, ossl::PKeyPtr>> keys;
+  for (const char* curve : {"P-256", "P-384", "P-521", "secp256k1"}) {
+    keys.emplace_back(curve, testing::MakeEcKey(curve));
+  }
+  keys.emplace_back("RSA-2048", testing::MakeRsaKey());
+  for (const auto& [name, key] : keys) {
+    for (const EVP_MD* md : {EVP_sha1(), EVP_sha256(), EVP_sha384()}) {
+      SCOPED_TRACE(name + " " + EVP_MD_get0_name(md));
+      ossl::X509ReqPtr req = testing::MakeCsr(key.get(), Spec());
+      ASSERT_GT(X509_REQ_sign(req.get(), key.get(), md), 0);
+      Bytes der = testing::CsrDer(req.get());
+      auto r = Parse(der);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      EXPECT_EQ(EVP_PKEY_eq(X509_REQ_get0_pubkey(r->pkcs10.get()), key.get()), 1);
+      der.back() ^= 0x01;
+      EXPECT_EQ(Hr(Parse(der)), hr::kBadSignature);
+    }
+  }
+}
+
 TEST_F(RequestParserTest, TamperedPkcs10SignatureIsBadSignature) {
   Bytes der = Csr();
   der.back() ^= 0x01;  // the signature BIT STRING ends the request

@@ -91,7 +91,9 @@ class CaIdentity {
   // `passphrase` is null when no passphrase_file is configured.
   Status Load(const CaIdentityOptions& options, const std::string* passphrase);
   Status Create(const CaIdentityOptions& options, const std::string* passphrase);
-  // A fresh context per call: the EVP_PKEY is shared, the context is not.
+  // A context of its own per call (the EVP_PKEY is shared, a context is
+  // not): a copy of signing_template_ once LoadOrCreate has made it, since
+  // initialising one fetches the provider's algorithms anew each time.
   Result<ossl::MdCtxPtr> SigningContext() const;
   Result<Bytes> SignatureAlgorithm() const;
 
@@ -104,6 +106,8 @@ class CaIdentity {
   std::string sanitized_short_name_;
   std::string digest_name_;  // "SHA256", "SHA384" or "SHA512"
   Bytes signature_algorithm_;
+  // Initialised once, only ever copied from (EVP_MD_CTX_copy_ex reads it).
+  ossl::MdCtxPtr signing_template_;
 };
 
 }  // namespace openadcs::pki
