@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <string_view>
@@ -15,6 +16,10 @@ std::atomic<int> g_sync_rc{SQLITE_OK};
 std::atomic<int> g_failed{0};
 std::mutex g_suffix_mu;
 std::string g_write_suffix;  // guarded by g_suffix_mu
+std::string g_sync_suffix;   // guarded by g_suffix_mu
+std::mutex g_synced_mu;
+std::condition_variable g_synced_cv;
+int g_synced = 0;  // guarded by g_synced_mu
 
 sqlite3_vfs* g_real = nullptr;  // the default VFS, set at registration
 
@@ -36,10 +41,9 @@ int Injected(const std::atomic<int>& rc_source) {
   return rc;
 }
 
-bool WriteSuffixMatches(std::string_view name) {
+bool SuffixMatches(std::string_view name, const std::string& suffix) {
   std::lock_guard lock(g_suffix_mu);
-  return name.size() >= g_write_suffix.size() &&
-         name.substr(name.size() - g_write_suffix.size()) == g_write_suffix;
+  return name.ends_with(suffix);
 }
 
 int Close(sqlite3_file* f) {
@@ -53,7 +57,7 @@ int Read(sqlite3_file* f, void* buf, int n, sqlite3_int64 off) {
   return real->pMethods->xRead(real, buf, n, off);
 }
 int Write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
-  if (g_write_rc.load() != SQLITE_OK && WriteSuffixMatches(Of(f)->name)) {
+  if (g_write_rc.load() != SQLITE_OK && SuffixMatches(Of(f)->name, g_write_suffix)) {
     if (const int rc = Injected(g_write_rc); rc != SQLITE_OK) return rc;
   }
   sqlite3_file* real = Of(f)->Real();
@@ -64,9 +68,17 @@ int Truncate(sqlite3_file* f, sqlite3_int64 size) {
   return real->pMethods->xTruncate(real, size);
 }
 int Sync(sqlite3_file* f, int flags) {
-  if (const int rc = Injected(g_sync_rc); rc != SQLITE_OK) return rc;
+  if (g_sync_rc.load() != SQLITE_OK && SuffixMatches(Of(f)->name, g_sync_suffix)) {
+    if (const int rc = Injected(g_sync_rc); rc != SQLITE_OK) return rc;
+  }
   sqlite3_file* real = Of(f)->Real();
-  return real->pMethods->xSync(real, flags);
+  const int rc = real->pMethods->xSync(real, flags);
+  if (rc == SQLITE_OK && !Of(f)->name.ends_with("-wal")) {
+    std::lock_guard lock(g_synced_mu);
+    ++g_synced;
+    g_synced_cv.notify_all();
+  }
+  return rc;
 }
 int FileSize(sqlite3_file* f, sqlite3_int64* size) {
   sqlite3_file* real = Of(f)->Real();
@@ -184,7 +196,12 @@ void FaultVfs::Fail(FaultOp op, int rc, const std::string& suffix) {
       g_write_rc = rc;
       break;
     }
-    case FaultOp::kSync: g_sync_rc = rc; break;
+    case FaultOp::kSync: {
+      std::lock_guard lock(g_suffix_mu);
+      g_sync_suffix = suffix;
+      g_sync_rc = rc;
+      break;
+    }
   }
 }
 
@@ -196,6 +213,16 @@ void FaultVfs::Heal() {
 
 int FaultVfs::Failed() {
   return g_failed.load();
+}
+
+int FaultVfs::DatabaseSyncs() {
+  std::lock_guard lock(g_synced_mu);
+  return g_synced;
+}
+
+bool FaultVfs::WaitForDatabaseSyncs(int count, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(g_synced_mu);
+  return g_synced_cv.wait_for(lock, timeout, [&] { return g_synced >= count; });
 }
 
 }  // namespace openadcs::testing

@@ -5,6 +5,7 @@
 #ifndef OPENADCS_TESTS_TESTING_FAULT_VFS_H_
 #define OPENADCS_TESTS_TESTING_FAULT_VFS_H_
 
+#include <chrono>
 #include <string>
 
 namespace openadcs::testing {
@@ -18,14 +19,20 @@ class FaultVfs {
   // (not as the default) on first use. Thread-safe.
   static const std::string& Name();
   // From now on every `op` returns `rc` (an SQLite result code such as
-  // SQLITE_FULL or SQLITE_IOERR_WRITE) without reaching the disk. kWrite
-  // fails only writes to files whose name ends with `suffix` ("" for all:
-  // "-wal" for the log alone). Thread-safe.
+  // SQLITE_FULL or SQLITE_IOERR_WRITE) without reaching the disk, on files
+  // whose name ends with `suffix` ("" for all: "-wal" for the log alone).
+  // Thread-safe.
   static void Fail(FaultOp op, int rc, const std::string& suffix = "");
   // Ends every failure set with Fail.
   static void Heal();
   // How many calls were failed since the last Heal.
   static int Failed();
+  // Syncs of database files (not of a WAL) that reached the disk, since the
+  // process started: a checkpoint ends with one, so a test can tell that a
+  // checkpoint running on another thread is done with the disk.
+  static int DatabaseSyncs();
+  // Waits until DatabaseSyncs() is at least `count`; false after `timeout`.
+  static bool WaitForDatabaseSyncs(int count, std::chrono::milliseconds timeout);
 };
 
 }  // namespace openadcs::testing
