@@ -1,7 +1,6 @@
 #include "openadcs/auth/ntlm_acceptor.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include "openadcs/auth/ntlm_message.h"
 #include "openadcs/auth/ntlm_session_security.h"
 #include "openadcs/util/filetime.h"
+#include "openadcs/util/random.h"
 
 namespace openadcs::auth {
 namespace {
@@ -104,9 +104,7 @@ class NtlmServerContext final : public internal::NtlmContext {
     auto target = Utf8ToUtf16Le(names_->netbios_domain);
     if (!target.ok()) return target.status();
     m.target_name = std::move(*target);
-    if (RAND_bytes(server_challenge_.data(), static_cast<int>(server_challenge_.size())) != 1) {
-      return Status::Internal("no random bytes for the NTLM challenge");
-    }
+    OPENADCS_RETURN_IF_ERROR(RandomBytes(server_challenge_));
     m.server_challenge = server_challenge_;
     for (auto [id, text] : {std::pair{AvId::kNbDomainName, &names_->netbios_domain},
                             std::pair{AvId::kNbComputerName, &names_->netbios_computer},

@@ -1,7 +1,6 @@
 #include "openadcs/auth/ntlm_client.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <optional>
 #include <utility>
@@ -10,6 +9,7 @@
 #include "openadcs/auth/ntlm_message.h"
 #include "openadcs/auth/ntlm_session_security.h"
 #include "openadcs/util/filetime.h"
+#include "openadcs/util/random.h"
 
 namespace openadcs::auth {
 namespace {
@@ -20,14 +20,6 @@ constexpr std::uint32_t kClientFlags =
     kNegotiateUnicode | kRequestTarget | kNegotiateSign | kNegotiateSeal | kNegotiateNtlm |
     kNegotiateAlwaysSign | kNegotiateExtendedSessionSecurity | kNegotiateTargetInfo |
     kNegotiateVersion | kNegotiate128 | kNegotiateKeyExchange | kNegotiate56;
-
-template <std::size_t N>
-Status RandomBytes(std::array<std::uint8_t, N>& out) {
-  if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) {
-    return Status::Internal("no random bytes for NTLM");
-  }
-  return Status::Ok();
-}
 
 class NtlmClientContext final : public internal::NtlmContext {
  public:

@@ -1,6 +1,5 @@
 #include "dcom/object_table.h"
 
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -11,16 +10,17 @@
 
 #include "openadcs/dcom/dcom_runtime.h"
 #include "openadcs/util/hresult.h"
+#include "openadcs/util/random.h"
 
 namespace openadcs::dcom {
 
 std::uint64_t RandomId64() {
   std::uint64_t id = 0;
   while (id == 0) {
-    unsigned char bytes[sizeof(id)];
+    std::uint8_t bytes[sizeof(id)];
     // A failing CSPRNG leaves no safe way to name objects: identifiers are
     // the only thing keeping clients out of each other's pings.
-    if (RAND_bytes(bytes, sizeof(bytes)) != 1) std::abort();
+    if (!RandomBytes(bytes).ok()) std::abort();
     std::memcpy(&id, bytes, sizeof(id));
   }
   return id;

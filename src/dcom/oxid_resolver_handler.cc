@@ -31,6 +31,9 @@ class OxidResolverHandler : public rpc::InterfaceHandler {
   }
   std::uint16_t opnum_count() const override { return idl_ox::kOpnumCount; }
   auth::AuthLevel minimum_auth_level() const override { return auth::AuthLevel::kNone; }
+  // The object table's work only (class factories and object destructors
+  // must not block: dcom/com_object.h).
+  bool RunsInline(std::uint16_t) const override { return true; }
 
   rpc::CallResult Call(const rpc::CallContext& ctx, std::uint16_t opnum,
                        std::span<const std::uint8_t> stub) override {

@@ -35,6 +35,9 @@ class RemUnknownHandler : public rpc::InterfaceHandler {
     return version2_ ? ru::kOpnumCount : idl::irem_unknown::kOpnumCount;
   }
   auth::AuthLevel minimum_auth_level() const override { return state_->options.minimum_auth_level; }
+  // The object table's work only (class factories and object destructors
+  // must not block: dcom/com_object.h).
+  bool RunsInline(std::uint16_t) const override { return true; }
 
   rpc::CallResult Call(const rpc::CallContext& ctx, std::uint16_t opnum,
                        std::span<const std::uint8_t> stub) override {

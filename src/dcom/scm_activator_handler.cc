@@ -47,6 +47,9 @@ class ScmActivatorHandler : public rpc::InterfaceHandler {
   }
   std::uint16_t opnum_count() const override { return idl_scm::kOpnumCount; }
   auth::AuthLevel minimum_auth_level() const override { return state_->options.minimum_auth_level; }
+  // The object table's work only (class factories and object destructors
+  // must not block: dcom/com_object.h).
+  bool RunsInline(std::uint16_t) const override { return true; }
 
   rpc::CallResult Call(const rpc::CallContext& ctx, std::uint16_t opnum,
                        std::span<const std::uint8_t> stub) override {
@@ -143,9 +146,11 @@ class ScmActivatorHandler : public rpc::InterfaceHandler {
     out.server_version_major = ndr::orpc::kComVersionMajor;
     out.server_version_minor = ndr::orpc::kComVersionMinor;
     *reply = act::EncodeActivationOut(out);
-    spdlog::info("dcom: {} from {}: {} {} (oid {:016x}, {} of {} interfaces; {} objects)", who,
-                 ctx.peer_address, create ? "created" : "class object of", in->clsid.ToString(),
-                 e->oid, exported.size(), in->iids.size(), state_->table.object_count());
+    // Debug: an activation changes nothing durable, and the Request that
+    // follows it is audited.
+    spdlog::debug("dcom: {} from {}: {} {} (oid {:016x}, {} of {} interfaces; {} objects)", who,
+                  ctx.peer_address, create ? "created" : "class object of", in->clsid.ToString(),
+                  e->oid, exported.size(), in->iids.size(), state_->table.object_count());
     return kSOk;
   }
 

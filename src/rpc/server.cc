@@ -241,33 +241,45 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     RaisePeak(shared_->state.counters.peak_queued_reply_bytes, queued_bytes_);
     for (DispatchedCall& call : out.calls) {
+      if (call.handler->RunsInline(call.opnum)) {
+        Run(shared_from_this(), std::move(call), true);
+        continue;
+      }
       asio::post(shared_->pool, [self = shared_from_this(), call = std::move(call)]() mutable {
-        const auto start = std::chrono::steady_clock::now();
-        CallResult result = call.Run();
-        std::shared_ptr<Gate> gate = std::move(result.send_when);
-        if (gate == nullptr) {
-          self->shared_->call_durations.Observe(self->shared_->state.options.metrics, *call.handler,
-                                                call.opnum, start);
-          return Answer(std::move(self), call.call_id, std::move(result));
-        }
-        // The worker goes back to the pool; whoever opens the gate (the
-        // database's syncing thread) hands the result to the strand.
-        gate->WhenOpen([self = std::move(self), handler = std::move(call.handler),
-                        opnum = call.opnum, id = call.call_id, start,
-                        result = std::move(result)](const Status& opened) mutable {
-          self->shared_->call_durations.Observe(self->shared_->state.options.metrics, *handler,
-                                                opnum, start);
-          if (!opened.ok()) {
-            result = result.if_failed ? result.if_failed(opened)
-                                      : CallResult::Fault(fault::kFaultUnspecified);
-          }
-          Answer(std::move(self), id, std::move(result));
-        });
+        Run(std::move(self), std::move(call), false);
       });
     }
     if (out.close) closing_ = true;
     WriteNext();
     MaybeClose();
+  }
+
+  // Runs a call on a worker, or `on_strand` on the connection's strand,
+  // where its result is applied at once (re-entering Apply, which by then
+  // has queued the PDUs before it).
+  static void Run(std::shared_ptr<Connection> self, DispatchedCall call, bool on_strand) {
+    const auto start = std::chrono::steady_clock::now();
+    CallResult result = call.Run();
+    std::shared_ptr<Gate> gate = std::move(result.send_when);
+    if (gate == nullptr) {
+      self->shared_->call_durations.Observe(self->shared_->state.options.metrics, *call.handler,
+                                            call.opnum, start);
+      if (on_strand) return self->OnCallDone(call.call_id, std::move(result));
+      return Answer(std::move(self), call.call_id, std::move(result));
+    }
+    // The worker goes back to the pool; whoever opens the gate (the
+    // database's syncing thread) hands the result to the strand.
+    gate->WhenOpen([self = std::move(self), handler = std::move(call.handler), opnum = call.opnum,
+                    id = call.call_id, start,
+                    result = std::move(result)](const Status& opened) mutable {
+      self->shared_->call_durations.Observe(self->shared_->state.options.metrics, *handler, opnum,
+                                            start);
+      if (!opened.ok()) {
+        result = result.if_failed ? result.if_failed(opened)
+                                  : CallResult::Fault(fault::kFaultUnspecified);
+      }
+      Answer(std::move(self), id, std::move(result));
+    });
   }
 
   // Hands a call's result to the connection's strand. The connection

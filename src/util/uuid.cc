@@ -1,8 +1,8 @@
 #include "openadcs/util/uuid.h"
 
-#include <openssl/rand.h>
-
 #include <cstdio>
+
+#include "openadcs/util/random.h"
 
 namespace openadcs {
 namespace {
@@ -54,9 +54,9 @@ Uuid Uuid::FromWire(std::span<const std::uint8_t> w) {
 
 Uuid Uuid::Random() {
   std::array<std::uint8_t, 16> b{};
-  // RAND_bytes only fails when the DRBG cannot be seeded; a UUID is not
+  // Randomness only fails when the DRBG cannot be seeded; a UUID is not
   // worth stopping for, and the version bits below keep it well-formed.
-  (void)RAND_bytes(b.data(), static_cast<int>(b.size()));
+  (void)RandomBytes(b);
   b[7] =
       static_cast<std::uint8_t>((b[7] & 0x0f) | 0x40);  // version 4 (wire order: data3 high byte)
   b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80);  // variant 1

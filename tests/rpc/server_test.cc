@@ -37,7 +37,8 @@ constexpr std::uint16_t kGate = 4;     // returns once the test opens the gate
 // Returns {3} at once, sent once the test opens the deferred gate; if that
 // gate opens with an error, fault RPC_S_SERVER_TOO_BUSY instead.
 constexpr std::uint16_t kDeferred = 5;
-constexpr std::uint16_t kOpnums = 6;
+constexpr std::uint16_t kInline = 6;  // an echo the runtime runs on the connection's thread
+constexpr std::uint16_t kOpnums = 7;
 
 SyntaxId InterfaceA() {
   return SyntaxId{*Uuid::Parse("11111111-2222-3333-4444-555555555555"), 1, 0};
@@ -64,6 +65,7 @@ class EchoHandler : public InterfaceHandler {
   SyntaxId syntax() const override { return syntax_; }
   std::uint16_t opnum_count() const override { return kOpnums; }
   auth::AuthLevel minimum_auth_level() const override { return minimum_; }
+  bool RunsInline(std::uint16_t opnum) const override { return opnum == kInline; }
 
   CallResult Call(const CallContext& ctx, std::uint16_t opnum,
                   std::span<const std::uint8_t> stub) override {
@@ -76,6 +78,7 @@ class EchoHandler : public InterfaceHandler {
       last_peer_ = ctx.peer_address;
       last_local_ = ctx.local_address;
       ++calls_;
+      last_thread_ = std::this_thread::get_id();
     }
     auto u32 = [&] {
       return stub.size() < 4 ? 0u
@@ -83,7 +86,8 @@ class EchoHandler : public InterfaceHandler {
                                                           (stub[2] << 16) | (stub[3] << 24));
     };
     switch (opnum) {
-      case kEcho: return CallResult::Response(Bytes(stub.begin(), stub.end()));
+      case kEcho:
+      case kInline: return CallResult::Response(Bytes(stub.begin(), stub.end()));
       case kSized: return CallResult::Response(Pattern(u32()));
       case kFaults: return CallResult::Fault(u32());
       case kBarrier: {
@@ -156,6 +160,10 @@ class EchoHandler : public InterfaceHandler {
     std::lock_guard<std::mutex> lock(mu_);
     return calls_;
   }
+  std::thread::id last_thread() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_thread_;
+  }
 
  private:
   const SyntaxId syntax_;
@@ -174,6 +182,7 @@ class EchoHandler : public InterfaceHandler {
   std::uint32_t last_group_ = 0;
   std::string last_peer_;
   std::string last_local_;
+  std::thread::id last_thread_;
 };
 
 class ServerTest : public ::testing::Test {
@@ -508,6 +517,36 @@ TEST_F(ServerTest, ADeferredReplyFreesTheWorkerAndLeavesWhenItsGateOpens) {
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view->header.type, PduType::kResponse);
   EXPECT_EQ(view->header.call_id, 700u);
+}
+
+// A call its handler says runs inline is answered on the connection's own
+// thread, even while the only worker is held by another call.
+TEST_F(ServerTest, InlineCallsNeedNoWorker) {
+  ServerOptions options;
+  options.worker_threads = 1;
+  Start(options);
+  std::unique_ptr<ClientChannel> ch = Connect();
+  ASSERT_NE(ch, nullptr);
+  Result<Binding> b = ch->Bind(InterfaceB());
+  ASSERT_TRUE(b.ok());
+  const BuiltPdu held =
+      BuildPdu(PduType::kRequest, pfc::kFirstFrag | pfc::kLastFrag, 800,
+               EncodeRequestFixed(0, b->context_id, kGate, std::nullopt), {}, std::nullopt, {});
+  ASSERT_TRUE(ch->SendRaw(held.bytes).ok());
+  ASSERT_TRUE(echo_b_->WaitAtGate(1));
+  Result<CallResult> r = ch->Call(*b, kInline, Bytes{7, 8});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->stub, (Bytes{7, 8}));
+  EXPECT_EQ(echo_b_->last_thread(), thread_.get_id());
+  echo_b_->OpenGate();
+  Result<Bytes> pdu = ch->ReceivePdu();
+  ASSERT_TRUE(pdu.ok()) << pdu.status().ToString();
+  Result<PduView> view = ParsePdu(*pdu);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->header.call_id, 800u);
+  r = ch->Call(*b, kEcho, Bytes{9});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(echo_b_->last_thread(), thread_.get_id());
 }
 
 TEST_F(ServerTest, ADeferredReplyWhoseGateFailsIsWhatItsHandlerSaysInstead) {

@@ -42,7 +42,9 @@ class ComObject {
 
 // Creates an instance of a class for the activating client `ctx`. An error
 // Status carrying an HRESULT (Status::hresult()) is answered with that
-// HRESULT (e.g. E_ACCESSDENIED); without one, with E_FAIL.
+// HRESULT (e.g. E_ACCESSDENIED); without one, with E_FAIL. Runs, like the
+// objects' destructors (a RemRelease), on the connection's own thread
+// (rpc::InterfaceHandler::RunsInline): it must not block.
 using ClassFactory = std::function<Result<std::shared_ptr<ComObject>>(const rpc::CallContext& ctx)>;
 
 }  // namespace openadcs::dcom

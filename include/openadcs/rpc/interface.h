@@ -97,8 +97,15 @@ class InterfaceHandler {
   // calls (the endpoint mapper).
   virtual auth::AuthLevel minimum_auth_level() const = 0;
 
-  // Runs on a worker thread and may block (signing, database), though a
-  // wait for durability is better left to CallResult::send_when. `stub` is the
+  // True when calls to `opnum` never block and finish in microseconds (no
+  // signing, no database, no directory, no lock held for long): the runtime
+  // then runs them on the connection's own thread, sparing the two thread
+  // hand-offs (worker and back) a call otherwise costs.
+  virtual bool RunsInline(std::uint16_t /*opnum*/) const { return false; }
+
+  // Runs on a worker thread (the connection's thread when RunsInline) and
+  // may block (signing, database), though a wait for durability is better
+  // left to CallResult::send_when. `stub` is the
   // reassembled, unprotected request stub (NDR 2.0, little-endian). Never
   // throws: decoding errors become CallResult::Fault(fault::kBadStubData).
   virtual CallResult Call(const CallContext& ctx, std::uint16_t opnum,
