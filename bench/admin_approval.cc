@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "enroll_bench_support.h"
+#include "guarded_main.h"
 #include "openadcs/client/cert_admin_client.h"
 #include "openadcs/client/cert_passage_client.h"
 #include "openadcs/client/cert_request_client.h"
@@ -164,6 +165,7 @@ Result<RunResult> Run(const std::string& mode, const Daemon& daemon, const Colum
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + budget;
   std::vector<std::thread> pool;
+  pool.reserve(static_cast<std::size_t>(pairs));
   for (int t = 0; t < pairs; ++t) {
     pool.emplace_back([&, t] {
       RunResult mine;
@@ -254,9 +256,7 @@ int Fail(const Status& s) {
   return 1;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int BenchMain(int argc, char** argv) {
   CLI::App app{"openadcs officer approval over the wire benchmark"};
   std::string key = "rsa2048";
   std::vector<int> pairs{1, 2, 4, 8, 16};
@@ -344,4 +344,10 @@ int main(int argc, char** argv) {
   const Status stopped = StopDaemon(*daemon);
   if (!stopped.ok()) return Fail(stopped);
   return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return openadcs::bench::GuardedMain([&] { return BenchMain(argc, argv); });
 }

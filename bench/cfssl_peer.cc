@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "enroll_bench_support.h"
+#include "guarded_main.h"
 #include "openadcs/client/cert_passage_client.h"
 #include "openadcs/util/status.h"
 #include "testing/daemon_process.h"
@@ -352,6 +353,7 @@ RunResult Run(std::vector<EnrollFn>& clients, pid_t server, Clock::duration budg
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + budget;
   std::vector<std::thread> pool;
+  pool.reserve(clients.size());
   for (std::size_t t = 0; t < clients.size(); ++t) {
     pool.emplace_back([&, t] {
       Tally mine;
@@ -402,7 +404,7 @@ struct Totals {
   double seconds = 0;
   double server_cpu_seconds = 0;
 
-  void Add(RunResult r) {
+  void Add(const RunResult& r) {
     tally.Merge(r.tally);
     seconds += r.seconds;
     server_cpu_seconds += r.server_cpu_seconds;
@@ -418,9 +420,7 @@ int Fail(const Status& s) {
   return 1;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int BenchMain(int argc, char** argv) {
   CLI::App app{"openadcs beside Debian's cfssl: enrollment rates in the same run"};
   std::vector<std::string> keys{"rsa2048", "ecdsa-p256"};
   std::string request_key = "rsa2048";
@@ -459,6 +459,7 @@ int main(int argc, char** argv) {
   if (!made.ok()) return Fail(made.status());
   const std::vector<Bytes>& csrs = *made;
   std::vector<std::string> pems;
+  pems.reserve(csrs.size());
   for (const Bytes& der : csrs) pems.push_back(CsrPem(der));
   if (std::any_of(pems.begin(), pems.end(), [](const std::string& p) { return p.empty(); })) {
     return Fail(Status::Internal("cannot PEM-encode the CSRs"));
@@ -511,4 +512,10 @@ int main(int argc, char** argv) {
     if (Status s = StopDaemon(*daemon); !s.ok()) return Fail(s);
   }
   return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return openadcs::bench::GuardedMain([&] { return BenchMain(argc, argv); });
 }

@@ -122,6 +122,7 @@ Result<FloorRate> CryptoFloor::Measure(int threads, Clock::duration budget) cons
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + budget;
   std::vector<std::thread> pool;
+  pool.reserve(static_cast<std::size_t>(threads));
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       std::vector<unsigned char> sig(static_cast<std::size_t>(EVP_PKEY_get_size(ca_key_)));

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "enroll_bench_support.h"
+#include "guarded_main.h"
 #include "openadcs/client/activation_connections.h"
 #include "openadcs/client/cert_passage_client.h"
 #include "openadcs/client/cert_request_client.h"
@@ -115,6 +116,7 @@ Result<RunResult> Run(const std::string& mode, const client::ConnectOptions& opt
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + budget;
   std::vector<std::thread> pool;
+  pool.reserve(static_cast<std::size_t>(clients));
   for (int t = 0; t < clients; ++t) {
     pool.emplace_back([&, t] {
       Tally mine;
@@ -140,9 +142,7 @@ int Fail(const Status& s) {
   return 1;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int BenchMain(int argc, char** argv) {
   CLI::App app{"openadcs enrollment over DCOM benchmark"};
   std::string key = "rsa2048";
   std::string request_key = "rsa2048";
@@ -248,4 +248,10 @@ int main(int argc, char** argv) {
   const Status stopped = StopDaemon(*daemon);
   if (!stopped.ok()) return Fail(stopped);
   return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return openadcs::bench::GuardedMain([&] { return BenchMain(argc, argv); });
 }

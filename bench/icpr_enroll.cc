@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "enroll_bench_support.h"
+#include "guarded_main.h"
 #include "openadcs/client/cert_passage_client.h"
 #include "openadcs/util/status.h"
 #include "testing/daemon_process.h"
@@ -106,6 +107,7 @@ RunResult Enroll(Clients& clients, pid_t daemon, const std::vector<Bytes>& csrs,
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + budget;
   std::vector<std::thread> pool;
+  pool.reserve(connections);
   for (std::size_t t = 0; t < connections; ++t) {
     pool.emplace_back([&, t] {
       client::CertPassageClient& c = *clients[t];
@@ -222,9 +224,7 @@ int Fail(const Status& s) {
   return 1;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int BenchMain(int argc, char** argv) {
   CLI::App app{"openadcs enrollment over ICertPassage benchmark"};
   std::string key = "rsa2048";
   std::string request_key = "rsa2048";
@@ -312,4 +312,10 @@ int main(int argc, char** argv) {
 
   if (Status s = StopDaemon(*daemon); !s.ok()) return Fail(s);
   return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return openadcs::bench::GuardedMain([&] { return BenchMain(argc, argv); });
 }

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "crypto_floor.h"
+#include "guarded_main.h"
 #include "openadcs/ca/engine.h"
 #include "openadcs/db/sqlite_store.h"
 #include "openadcs/directory/ldif_template_source.h"
@@ -162,9 +163,7 @@ double Rate(int threads, long total, Body&& body) {
   return static_cast<double>(total) / Seconds(Clock::now() - start);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int BenchMain(int argc, char** argv) {
   CLI::App app{"openadcs in-process issuance benchmark"};
   std::vector<std::string> keys{"rsa2048", "rsa3072", "ecdsa-p256"};
   std::vector<std::string> request_keys{"rsa2048", "ecdsa-p256"};
@@ -323,4 +322,10 @@ int main(int argc, char** argv) {
   }
   if (!keep) std::filesystem::remove_all(work);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return openadcs::bench::GuardedMain([&] { return BenchMain(argc, argv); });
 }

@@ -5,9 +5,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "openadcs/util/bytes.h"
+#include "openadcs/util/oid.h"
 
 namespace openadcs::db::der_fields {
 namespace {
@@ -130,43 +130,6 @@ Der ExtensionValue(Der certificate, Der oid) {
     return value->content;
   }
   return {};
-}
-
-// The content octets of the OBJECT IDENTIFIER `dotted` names; empty unless
-// it is two or more decimal arcs (the first 0-2, the second under 40 below
-// 2), each under 2^56.
-Bytes OidContent(std::string_view dotted) {
-  std::vector<std::uint64_t> arcs;
-  std::uint64_t arc = 0;
-  bool digit = false;
-  for (char c : dotted) {
-    if (c == '.') {
-      if (!digit) return {};
-      arcs.push_back(arc);
-      arc = 0;
-      digit = false;
-    } else if (c >= '0' && c <= '9' && arc < (std::uint64_t{1} << 56) / 10) {
-      arc = arc * 10 + static_cast<std::uint64_t>(c - '0');
-      digit = true;
-    } else {
-      return {};
-    }
-  }
-  if (!digit) return {};
-  arcs.push_back(arc);
-  if (arcs.size() < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] >= 40)) return {};
-  arcs[1] += arcs[0] * 40;
-  Bytes out;
-  for (std::size_t i = 1; i < arcs.size(); ++i) {
-    std::uint8_t groups[9];
-    std::size_t n = 0;
-    for (std::uint64_t v = arcs[i]; n == 0 || v != 0; v >>= 7) {
-      groups[n++] = static_cast<std::uint8_t>(v & 0x7f);
-    }
-    while (n > 1) out.push_back(static_cast<std::uint8_t>(groups[--n] | 0x80));
-    out.push_back(groups[0]);
-  }
-  return out;
 }
 
 // openadcs_certificate_extension(certificate BLOB, name TEXT): the value as

@@ -44,8 +44,8 @@ SqlValue ToSql(const ColumnValue& v) {
   return SqlValue();
 }
 
-std::string Param(std::vector<SqlValue>& params, SqlValue value) {
-  params.push_back(std::move(value));
+std::string Param(std::vector<SqlValue>& params, const SqlValue& value) {
+  params.push_back(value);
   return "?" + std::to_string(params.size());
 }
 
@@ -129,11 +129,10 @@ std::string AfterCursor(const ViewQuery& query, const ViewCursor& after,
     key_tuple += std::string(i > 0 ? ", " : "") + std::string(keys[i]);
     cursor_tuple += (i > 0 ? ", " : "") + Param(params, ToSql(after.keys[i]));
   }
-  const std::string keys_after =
-      key_tuple + ")" + (descending ? " < " : " > ") + cursor_tuple + ")";
+  std::string keys_after = key_tuple + ")" + (descending ? " < " : " > ") + cursor_tuple + ")";
   if (sort == nullptr) return keys_after;
   const std::string column(FindColumn(sort->column)->sql);
-  const std::string null_and_keys_after = "(" + column + " IS NULL AND " + keys_after + ")";
+  std::string null_and_keys_after = "(" + column + " IS NULL AND " + keys_after + ")";
   if (std::holds_alternative<std::monostate>(after.sort_value)) {
     if (descending) return null_and_keys_after;
     return "(" + null_and_keys_after + " OR " + column + " IS NOT NULL)";

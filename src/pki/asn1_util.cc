@@ -1,7 +1,6 @@
 #include "pki/asn1_util.h"
 
 #include <ctime>
-#include <vector>
 
 namespace openadcs::pki::internal {
 namespace {
@@ -14,8 +13,6 @@ constexpr std::size_t kMaxOidTextLength = 256;
 constexpr std::int64_t kMinUnixTime = -62167219200;
 constexpr std::int64_t kMaxUnixTime = 253402300799;
 constexpr std::size_t kMaxSerialOctets = 20;
-// Arcs from here on are refused, so that parsing one cannot overflow.
-constexpr std::uint64_t kMaxOidArc = std::uint64_t{1} << 56;
 constexpr std::uint8_t kTagOctetString = 0x04;
 constexpr std::uint8_t kTagSequence = 0x30;
 constexpr std::uint8_t kTagKeyIdentifier = 0x80;  // AuthorityKeyIdentifier [0] IMPLICIT
@@ -37,37 +34,6 @@ ossl::Asn1ObjectPtr DottedOid(std::string_view text) {
   }
   if (prev == '.' || arcs < 2) return nullptr;
   return ossl::Asn1ObjectPtr(OBJ_txt2obj(std::string(text).c_str(), 1));
-}
-
-Bytes OidContent(std::string_view text) {
-  if (text.empty() || text.size() > kMaxOidTextLength) return {};
-  std::vector<std::uint64_t> arcs{0};
-  char prev = '.';
-  for (char c : text) {
-    if (c == '.') {
-      if (prev == '.') return {};
-      arcs.push_back(0);
-    } else if (c >= '0' && c <= '9') {
-      if (arcs.back() >= kMaxOidArc / 10) return {};
-      arcs.back() = arcs.back() * 10 + static_cast<std::uint64_t>(c - '0');
-    } else {
-      return {};
-    }
-    prev = c;
-  }
-  if (prev == '.' || arcs.size() < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] >= 40)) return {};
-  arcs[1] += arcs[0] * 40;
-  Bytes out;
-  for (std::size_t i = 1; i < arcs.size(); ++i) {
-    std::uint8_t base128[9];
-    std::size_t n = 0;
-    for (std::uint64_t v = arcs[i]; n == 0 || v != 0; v >>= 7) {
-      base128[n++] = static_cast<std::uint8_t>(v & 0x7F);
-    }
-    while (n > 1) out.push_back(static_cast<std::uint8_t>(base128[--n] | 0x80));
-    out.push_back(base128[0]);
-  }
-  return out;
 }
 
 void AppendTlv(Bytes& out, std::uint8_t tag, std::span<const std::uint8_t> content) {

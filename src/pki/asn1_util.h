@@ -80,10 +80,6 @@ Bytes ItemToDer(const T* value) {
 
 // A dotted OID; null for anything else (names such as "CN" included).
 ossl::Asn1ObjectPtr DottedOid(std::string_view text);
-// The content octets of the OBJECT IDENTIFIER `text` names in dotted form
-// (what DottedOid accepts: at least two arcs, the first 0-2, the second under
-// 40 below 2, each arc under 2^56); empty for anything else.
-Bytes OidContent(std::string_view text);
 
 // DER writing: one TLV with a definite length, appended to `out` or alone.
 // The tag is one octet (every tag the pki layer writes is below 31).

@@ -8,6 +8,7 @@
 
 #include "openadcs/pki/name.h"
 #include "openadcs/pki/x509_builder.h"
+#include "openadcs/util/oid.h"
 #include "pki/asn1_util.h"
 
 namespace openadcs::pki {
@@ -61,7 +62,7 @@ ossl::Asn1ObjectPtr KnownOid(const char* dotted) {
 Bytes OidSequence(std::span<const std::string> oids, bool wrapped) {
   Bytes content;
   for (const std::string& oid : oids) {
-    const Bytes encoded = internal::OidContent(oid);
+    const Bytes encoded = OidContent(oid);
     if (encoded.empty()) return {};
     if (wrapped) {
       internal::AppendTlv(content, kTagSequence, internal::Tlv(kTagOid, encoded));
@@ -274,7 +275,7 @@ std::optional<std::string> SidOf(const OTHERNAME* other) {
 namespace ext {
 
 bool IsValidOid(std::string_view oid) {
-  return !internal::OidContent(oid).empty();
+  return !OidContent(oid).empty();
 }
 
 Bytes BasicConstraints(bool ca, std::optional<std::uint32_t> path_length) {
@@ -312,7 +313,7 @@ Bytes CertificatePolicies(std::span<const std::string> oids) {
 }
 
 Bytes TemplateOid(const std::string& oid, std::uint32_t major, std::uint32_t minor) {
-  const Bytes encoded = internal::OidContent(oid);
+  const Bytes encoded = OidContent(oid);
   if (encoded.empty()) return {};
   Bytes content = internal::Tlv(kTagOid, encoded);
   AppendUnsigned(content, major);

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "openadcs/util/oid.h"
 #include "pki/asn1_util.h"
 
 namespace openadcs::pki {
@@ -93,7 +94,7 @@ Result<BuiltCertificate> BuildCertificate(const CertificateSpec& spec, const CaI
   bool has_ski = false;
   bool has_aki = false;
   for (const CertificateExtension& e : spec.extensions) {
-    Bytes oid = internal::OidContent(e.oid);
+    Bytes oid = OidContent(e.oid);
     if (oid.empty()) return Status::InvalidArgument("bad extension OID '" + e.oid + "'");
     if (e.value.empty()) {
       return Status::InvalidArgument("extension " + e.oid + " has an empty value");

@@ -37,7 +37,7 @@ namespace openadcs::db {
 
 // Above the largest self-relative security descriptor: a 20-byte header,
 // two SIDs of at most 68 bytes and two ACLs of at most 64 KiB each.
-inline constexpr std::size_t kMaxCaSecurityBytes = 256 * 1024;
+inline constexpr std::size_t kMaxCaSecurityBytes = std::size_t{256} * 1024;
 // A CA setting's value (the officer rights descriptor is the largest).
 inline constexpr std::size_t kMaxCaSettingBytes = kMaxCaSecurityBytes;
 inline constexpr std::size_t kMaxCaSettingNameBytes = 64;
