@@ -223,6 +223,16 @@ class ServerTest : public ::testing::Test {
                       std::make_unique<FakeContext>(true, "alice", password)};
   }
 
+  // Sends call `call_id` to kGate on `b` without reading its answer, and
+  // waits until the handler holds it at the gate (one worker taken).
+  void HoldCallAtGate(ClientChannel& ch, const Binding& b, std::uint32_t call_id) {
+    const BuiltPdu req =
+        BuildPdu(PduType::kRequest, pfc::kFirstFrag | pfc::kLastFrag, call_id,
+                 EncodeRequestFixed(0, b.context_id, kGate, std::nullopt), {}, std::nullopt, {});
+    ASSERT_TRUE(ch.SendRaw(req.bytes).ok());
+    ASSERT_TRUE(echo_b_->WaitAtGate(1));
+  }
+
   // Checks that a fresh client still gets answers.
   void ExpectServerHealthy() {
     std::unique_ptr<ClientChannel> other = Connect();
@@ -529,11 +539,7 @@ TEST_F(ServerTest, InlineCallsNeedNoWorker) {
   ASSERT_NE(ch, nullptr);
   Result<Binding> b = ch->Bind(InterfaceB());
   ASSERT_TRUE(b.ok());
-  const BuiltPdu held =
-      BuildPdu(PduType::kRequest, pfc::kFirstFrag | pfc::kLastFrag, 800,
-               EncodeRequestFixed(0, b->context_id, kGate, std::nullopt), {}, std::nullopt, {});
-  ASSERT_TRUE(ch->SendRaw(held.bytes).ok());
-  ASSERT_TRUE(echo_b_->WaitAtGate(1));
+  ASSERT_NO_FATAL_FAILURE(HoldCallAtGate(*ch, *b, 800));
   Result<CallResult> r = ch->Call(*b, kInline, Bytes{7, 8});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->stub, (Bytes{7, 8}));
@@ -569,11 +575,7 @@ TEST_F(ServerTest, OrphanedCallsResponseIsDropped) {
   ASSERT_NE(ch, nullptr);
   Result<Binding> b = ch->Bind(InterfaceB());
   ASSERT_TRUE(b.ok());
-  const BuiltPdu req =
-      BuildPdu(PduType::kRequest, pfc::kFirstFrag | pfc::kLastFrag, 500,
-               EncodeRequestFixed(0, b->context_id, kGate, std::nullopt), {}, std::nullopt, {});
-  ASSERT_TRUE(ch->SendRaw(req.bytes).ok());
-  ASSERT_TRUE(echo_b_->WaitAtGate(1));
+  ASSERT_NO_FATAL_FAILURE(HoldCallAtGate(*ch, *b, 500));
   const BuiltPdu orphan =
       BuildPdu(PduType::kOrphaned, pfc::kFirstFrag | pfc::kLastFrag, 500, {}, {}, std::nullopt, {});
   ASSERT_TRUE(ch->SendRaw(orphan.bytes).ok());
@@ -593,11 +595,7 @@ TEST_F(ServerTest, StopLetsCallsInFlightFinish) {
   ASSERT_NE(ch, nullptr);
   Result<Binding> b = ch->Bind(InterfaceB());
   ASSERT_TRUE(b.ok());
-  const BuiltPdu req =
-      BuildPdu(PduType::kRequest, pfc::kFirstFrag | pfc::kLastFrag, 9,
-               EncodeRequestFixed(0, b->context_id, kGate, std::nullopt), {}, std::nullopt, {});
-  ASSERT_TRUE(ch->SendRaw(req.bytes).ok());
-  ASSERT_TRUE(echo_b_->WaitAtGate(1));
+  ASSERT_NO_FATAL_FAILURE(HoldCallAtGate(*ch, *b, 9));
   server_->Stop();
   echo_b_->OpenGate();
   Result<Bytes> pdu = ch->ReceivePdu();
