@@ -151,7 +151,10 @@ class Engine::Impl {
   SubmitResult IssueNew(db::RequestRecord rec, const std::vector<db::AttributeRow>& attributes,
                         const PolicyOutcome& outcome, const X509_REQ* request, std::int64_t now);
   // Signs a certificate for `rec` and stores it with `commit`, retrying with
-  // a fresh serial number when the database reports a collision.
+  // a fresh serial number when the database reports a collision. A new
+  // request's queued insert learns of one only through its gate, as a
+  // failed write: with at least 16 random bytes a collision is not expected
+  // in the life of a CA, and the client is then told its request failed.
   SubmitResult Issue(db::RequestRecord& rec, const PolicyOutcome& outcome, const X509_REQ* request,
                      std::int64_t now, const Commit& commit);
   Bytes NewSerial() const;

@@ -274,16 +274,15 @@ SubmitResult Engine::Impl::Insert(db::RequestRecord rec,
                                                                  : "fail";
   std::string detail = rec.template_name.empty() ? "" : "template " + rec.template_name + "; ";
   detail += Hex32(rec.status_code) + " " + rec.disposition_message;
-  auto committed = store_.InsertRequestCommitted(
-      rec, attributes, extensions, Audit(rec.requester_name, action, 0, std::move(detail)));
-  if (!committed.ok()) return StoreWriteFailure(committed.status());
+  auto queued = store_.QueueInsertRequest(rec, attributes, extensions,
+                                          Audit(rec.requester_name, action, 0, std::move(detail)));
+  if (!queued.ok()) return StoreWriteFailure(queued.status());
   const std::uint32_t status = rec.status_code;
-  spdlog::info("[req {}] {} from {}{}{}: {}", committed->request_id,
-               DispositionName(rec.disposition), rec.requester_name,
-               rec.template_name.empty() ? "" : " for ", rec.template_name,
+  spdlog::info("[req {}] {} from {}{}{}: {}", queued->request_id, DispositionName(rec.disposition),
+               rec.requester_name, rec.template_name.empty() ? "" : " for ", rec.template_name,
                rec.disposition_message);
-  SubmitResult r = Failure(committed->request_id, wire, status, rec.disposition_message);
-  r.durable = std::move(committed->durable);
+  SubmitResult r = Failure(queued->request_id, wire, status, rec.disposition_message);
+  r.durable = std::move(queued->durable);
   return r;
 }
 
@@ -293,11 +292,11 @@ SubmitResult Engine::Impl::IssueNew(db::RequestRecord rec,
                                     std::int64_t now) {
   std::shared_ptr<Gate> durable;
   SubmitResult result = Issue(rec, outcome, request, now, [&](db::RequestRecord& r) -> Status {
-    auto committed = store_.InsertRequestCommitted(
-        r, attributes, outcome.extension_rows, Audit(r.requester_name, "issue", 0, IssueDetail(r)));
-    if (!committed.ok()) return committed.status();
-    r.request_id = committed->request_id;
-    durable = std::move(committed->durable);
+    auto queued = store_.QueueInsertRequest(r, attributes, outcome.extension_rows,
+                                            Audit(r.requester_name, "issue", 0, IssueDetail(r)));
+    if (!queued.ok()) return queued.status();
+    r.request_id = queued->request_id;
+    durable = std::move(queued->durable);
     return Status::Ok();
   });
   result.durable = std::move(durable);

@@ -297,10 +297,11 @@ const std::string& SelectColumns() {
 
 const std::string& InsertSql() {
   // quota_bytes as the usage triggers count it (schema.cc).
-  static const std::string sql =
-      "INSERT INTO request (" + Join(false, false, Part::kColumn) + ", quota_bytes) VALUES (" +
-      Join(false, false, Part::kParam) + ", " + Length("raw_request") + " + " +
-      Length("request_attributes") + " + " + Length("raw_certificate") + ")";
+  static const std::string sql = "INSERT INTO request (request_id, " +
+                                 Join(false, false, Part::kColumn) + ", quota_bytes) VALUES (" +
+                                 IdParam() + ", " + Join(false, false, Part::kParam) + ", " +
+                                 Length("raw_request") + " + " + Length("request_attributes") +
+                                 " + " + Length("raw_certificate") + ")";
   return sql;
 }
 
@@ -336,12 +337,8 @@ const std::string& UpdateBlobSql() {
   return sql;
 }
 
-void BindInsert(Statement& st, const RequestRecord& r) {
-  for (std::size_t i = 0; i < kFields.size(); ++i) st.Bind(Column(i), kFields[i].get(r));
-}
-
 void BindWithId(Statement& st, const RequestRecord& r, std::uint32_t request_id) {
-  BindInsert(st, r);
+  for (std::size_t i = 0; i < kFields.size(); ++i) st.Bind(Column(i), kFields[i].get(r));
   st.Bind(static_cast<int>(kFields.size()) + 1, std::int64_t{request_id});
 }
 

@@ -17,10 +17,9 @@ namespace openadcs::db::request_row {
 // "request_id, <every mapped column>": the select list Read expects, FROM
 // schema::RowSource(Table::kRequestCertificate).
 const std::string& SelectColumns();
-// INSERT of the request row (request_id is assigned by SQLite), with its
-// quota_bytes; bound by BindInsert.
+// INSERT of the request row, with its quota_bytes, then of its blob row:
+// both bound by BindWithId with the new id (SqliteStore hands ids out).
 const std::string& InsertSql();
-// INSERT of the request's blob row; bound by BindWithId with the new id.
 const std::string& InsertBlobSql();
 // UPDATE of the mutable columns (those UpdateRequest replaces) of one
 // request row, then upsert of its mutable blobs: run in this order, both
@@ -29,7 +28,6 @@ const std::string& UpdateSql();
 const std::string& UpdateBlobSql();
 
 // `r` must outlive the statement's next Step: values are bound by reference.
-void BindInsert(Statement& st, const RequestRecord& r);
 void BindWithId(Statement& st, const RequestRecord& r, std::uint32_t request_id);
 
 // The record in the current row of a statement that selected SelectColumns().

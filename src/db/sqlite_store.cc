@@ -8,6 +8,7 @@
 #include <functional>
 #include <limits>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 #include "db/audit_table.h"
@@ -60,28 +61,30 @@ std::string DispositionName(Disposition d) {
   return std::to_string(static_cast<int>(d));
 }
 
-// Writes go through a group commit: concurrent writers queue up, and the one
-// at the front (the leader) runs the work of everyone queued behind it, each
-// in its own savepoint, inside one transaction that it commits once. The
-// commit itself does not fsync (synchronous=NORMAL): the leader hands the
-// write lock to the next leader and then waits, with its batch, for a
-// WalSyncer fdatasync that covers its commit, so the next batch is written
-// while this one is synced, and N writers share one fsync. No writer learns
-// its result before its commit is on disk. Reads use a second connection, so
-// they never wait behind a commit (WAL lets them see every committed write);
-// views, whose cost the admin's restrictions decide, have a third, so that
-// a slow view never delays the enrollment path's reads. A WalCheckpointer
-// copies the WAL into the database off the write path. The first disk
-// failure any of them meets is latched: no write is attempted after it
-// (SqliteStoreOptions::on_disk_failure).
+// Writes go through a group commit: writers queue their work for one writer
+// thread, which runs everything queued (each write in its own savepoint)
+// inside one transaction that it commits once. The commit itself does not
+// fsync (synchronous=NORMAL): the writer thread goes on to the next batch
+// while a WalSyncer fdatasync that covers the commit runs, and N writes
+// share one fsync. No write is reported done before its commit is on disk;
+// a new request's caller is not held meanwhile (QueueInsertRequest). Reads
+// use a second connection, so they never wait behind a commit (WAL lets them
+// see every committed write); views, whose cost the admin's restrictions
+// decide, have a third, so that a slow view never delays the enrollment
+// path's reads. A WalCheckpointer copies the WAL into the database off the
+// write path. The first disk failure any of them meets is latched: no write
+// is attempted after it (SqliteStoreOptions::on_disk_failure).
 class SqliteStore final : public CaStore {
  public:
   // `syncer` null: commits are acknowledged without an fsync (NORMAL).
+  // `last_request_id`: the highest request id the file has ever used.
   SqliteStore(const SqliteStoreOptions& options, std::unique_ptr<Connection> writer,
               std::unique_ptr<Connection> reader, std::unique_ptr<Connection> viewer,
-              std::unique_ptr<Connection> checkpointer, std::unique_ptr<WalSyncer> syncer)
+              std::unique_ptr<Connection> checkpointer, std::unique_ptr<WalSyncer> syncer,
+              std::uint32_t last_request_id)
       : path_(options.path.string()),
         on_disk_failure_(options.on_disk_failure),
+        last_request_id_(last_request_id),
         conn_(std::move(writer)),
         read_conn_(std::move(reader)),
         view_conn_(std::move(viewer)),
@@ -89,17 +92,29 @@ class SqliteStore final : public CaStore {
         checkpointer_(*conn_, std::move(checkpointer), mu_,
                       std::max<std::uint32_t>(options.wal_checkpoint_frames, 1),
                       // No writer waits on a checkpoint: the next one meets the failure.
-                      [this](const Status& s) { static_cast<void>(LatchDiskFailure(s)); }) {}
+                      [this](const Status& s) { static_cast<void>(LatchDiskFailure(s)); }),
+        writer_([this] { WriteLoop(); }) {}
+  // Commits what is still queued first.
+  ~SqliteStore() override {
+    {
+      std::lock_guard lock(queue_mu_);
+      closing_ = true;
+    }
+    queue_cv_.notify_one();
+    writer_.join();
+  }
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
 
   // --- CaStore ---
   Result<std::uint32_t> InsertRequest(const RequestRecord& record,
                                       const std::vector<AttributeRow>& attributes,
                                       const std::vector<ExtensionRow>& extensions,
                                       const AuditEvent& audit) override;
-  Result<CommittedInsert> InsertRequestCommitted(const RequestRecord& record,
-                                                 const std::vector<AttributeRow>& attributes,
-                                                 const std::vector<ExtensionRow>& extensions,
-                                                 const AuditEvent& audit) override;
+  Result<QueuedInsert> QueueInsertRequest(const RequestRecord& record,
+                                          const std::vector<AttributeRow>& attributes,
+                                          const std::vector<ExtensionRow>& extensions,
+                                          const AuditEvent& audit) override;
   Status UpdateRequest(const RequestRecord& record, Disposition expected,
                        const std::vector<ExtensionRow>& extensions,
                        const AuditEvent& audit) override;
@@ -139,30 +154,48 @@ class SqliteStore final : public CaStore {
 
  private:
   struct PendingWrite {
-    const std::function<Status()>* body;
-    Status status;
-    std::shared_ptr<Gate> durable;  // set with an ok status; null: nothing to wait for
-    bool done = false;
-    std::condition_variable cv;
+    std::function<Status()> body;
+    Status status;  // the body's, then its transaction's; the writer thread's alone
+    // Opens Ok once the write is durable, or with why it never will be.
+    std::shared_ptr<Gate> done = std::make_shared<Gate>();
   };
+  using Batch = std::vector<std::unique_ptr<PendingWrite>>;
   // Most writes one commit carries; the rest wait for the next.
   static constexpr std::size_t kMaxBatch = 256;
 
-  // Runs `body` on the write connection inside a transaction shared with
-  // other writers. `durable` null: returns once that transaction is durable
-  // (or failed). Otherwise returns once it has committed, and an ok write
-  // sets *durable to what opens when it is durable (CommittedInsert).
-  Status RunWrite(const std::function<Status()>& body, std::shared_ptr<Gate>* durable = nullptr);
-  // RunWrite of `body` followed, in the same savepoint, by the append of
-  // `event` (as `body` leaves it: InsertRequest fills in the request id) to
-  // the audit chain; logs the row once the write is durable. The head of
-  // the chain is read in the write transaction, under the write lock, so
-  // concurrent writers (and batch members rolled back alone) keep one chain.
-  Status RunAudited(AuditEvent event, const std::function<Status(AuditEvent&)>& body,
-                    std::shared_ptr<Gate>* durable = nullptr);
-  // Runs and commits `batch`, setting each writer's status; returns whether
+  // Queues `body` for the writer thread, which runs it on the write
+  // connection inside a transaction shared with the writes queued meanwhile.
+  // Returns what opens once the write is durable (Ok), or with why it never
+  // will be: the body's error, its transaction's, or the store's disk
+  // failure. `new_request_id` not null: set, before `body` runs, to a fresh
+  // request id. Ids are handed out in queue order, so rows are committed in
+  // id order; the id of a write that fails is not used again.
+  Result<std::shared_ptr<Gate>> QueueWrite(std::function<Status()> body,
+                                           std::uint32_t* new_request_id = nullptr);
+  // QueueWrite of `body`, waited for.
+  Status RunWrite(const std::function<Status()>& body);
+  // The write of `body` followed, in the same savepoint, by the append of
+  // `event` (as `body` leaves it: an insert fills in the request id) to the
+  // audit chain, which it stores in *appended. The head of the chain is
+  // read in the write transaction, on the writer thread, so writes in one
+  // batch (and batch members rolled back alone) keep one chain.
+  std::function<Status()> AuditedBody(AuditEvent event, std::function<Status(AuditEvent&)> body,
+                                      std::shared_ptr<AuditRow> appended);
+  // QueueWrite of AuditedBody; the audit row is logged once it is durable.
+  Result<std::shared_ptr<Gate>> QueueAudited(AuditEvent event,
+                                             std::function<Status(AuditEvent&)> body,
+                                             std::uint32_t* new_request_id);
+  // RunWrite of AuditedBody, then the log of the audit row.
+  Status RunAudited(AuditEvent event, const std::function<Status(AuditEvent&)>& body);
+  // The writer thread: commits what is queued, a batch at a time, until the
+  // store closes and the queue is empty.
+  void WriteLoop();
+  // Runs and commits `batch` and opens each write's gate: at once if it
+  // failed (or without a syncer), else when the commit is synced.
+  void WriteBatch(Batch& batch);
+  // Runs and commits `batch`, setting each write's status; returns whether
   // the transaction committed.
-  bool CommitBatch(const std::vector<PendingWrite*>& batch);
+  bool CommitBatch(const Batch& batch);
   // Makes `cause` (a DiskFailure) the store's failure, unless there is one
   // already, and reports it (SqliteStoreOptions::on_disk_failure). Returns
   // the store's failure.
@@ -199,72 +232,93 @@ class SqliteStore final : public CaStore {
   std::mutex failure_mu_;
   Status disk_failure_;  // guarded by failure_mu_; sticky
   std::mutex queue_mu_;
-  std::deque<PendingWrite*> writers_;  // guarded by queue_mu_
-  std::mutex mu_;                      // held by the leader while it writes
-  std::unique_ptr<Connection> conn_;   // guarded by mu_
+  std::condition_variable queue_cv_;                 // the writer thread waits on it
+  std::deque<std::unique_ptr<PendingWrite>> queue_;  // guarded by queue_mu_
+  std::uint32_t last_request_id_;                    // guarded by queue_mu_
+  bool closing_ = false;                             // guarded by queue_mu_
+  std::mutex mu_;                                    // held by the writer thread while it writes
+  std::unique_ptr<Connection> conn_;                 // guarded by mu_
   std::mutex read_mu_;
   std::unique_ptr<Connection> read_conn_;  // guarded by read_mu_
   std::mutex view_mu_;
   std::unique_ptr<Connection> view_conn_;  // guarded by view_mu_
   const std::unique_ptr<WalSyncer> syncer_;
   WalCheckpointer checkpointer_;  // after conn_ and mu_, which it uses
+  std::thread writer_;            // last: started once the rest is built
 };
 
-Status SqliteStore::RunWrite(const std::function<Status()>& body, std::shared_ptr<Gate>* durable) {
-  if (durable == nullptr) {
-    std::shared_ptr<Gate> gate;
-    Status s = RunWrite(body, &gate);
-    if (s.ok() && gate != nullptr) s = gate->Wait();
-    return s;
+Result<std::shared_ptr<Gate>> SqliteStore::QueueWrite(std::function<Status()> body,
+                                                      std::uint32_t* new_request_id) {
+  OPENADCS_RETURN_IF_ERROR(DiskFailureStatus());
+  auto write = std::make_unique<PendingWrite>();
+  write->body = std::move(body);
+  std::shared_ptr<Gate> done = write->done;
+  {
+    std::lock_guard lock(queue_mu_);
+    if (new_request_id != nullptr) {
+      // Ids are DWORDs on the wire; AUTOINCREMENT would go on past them.
+      if (last_request_id_ == std::numeric_limits<std::uint32_t>::max()) {
+        return Status::FailedPrecondition("request id space exhausted");
+      }
+      *new_request_id = ++last_request_id_;
+    }
+    queue_.push_back(std::move(write));
   }
-  PendingWrite w;
-  w.body = &body;
+  queue_cv_.notify_one();
+  return done;
+}
+
+Status SqliteStore::RunWrite(const std::function<Status()>& body) {
+  Result<std::shared_ptr<Gate>> done = QueueWrite(body);
+  if (!done.ok()) return done.status();
+  return (*done)->Wait();
+}
+
+void SqliteStore::WriteLoop() {
   std::unique_lock lock(queue_mu_);
-  writers_.push_back(&w);
-  w.cv.wait(lock, [&] { return w.done || writers_.front() == &w; });
-  if (w.done) {
-    *durable = std::move(w.durable);
-    return w.status;
+  while (true) {
+    queue_cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+    if (queue_.empty()) return;
+    const auto end =
+        queue_.begin() + static_cast<std::ptrdiff_t>(std::min(queue_.size(), kMaxBatch));
+    Batch batch(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+    queue_.erase(queue_.begin(), end);
+    lock.unlock();
+    WriteBatch(batch);
+    lock.lock();
   }
-  std::vector<PendingWrite*> batch(
-      writers_.begin(),
-      writers_.begin() + static_cast<std::ptrdiff_t>(std::min(writers_.size(), kMaxBatch)));
-  lock.unlock();
+}
+
+void SqliteStore::WriteBatch(Batch& batch) {
   std::uint64_t commit = 0;
   if (Status failed = DiskFailureStatus(); !failed.ok()) {
-    for (PendingWrite* p : batch) p->status = failed;
+    for (auto& p : batch) p->status = failed;
   } else {
     std::lock_guard write(mu_);
     if (CommitBatch(batch) && syncer_ != nullptr) commit = syncer_->NoteCommit();
     if (!conn_->storage_failure().ok()) {
       // The writes that failed failed for the disk, whatever they reported.
       const Status failure = LatchDiskFailure(conn_->storage_failure());
-      for (PendingWrite* p : batch) {
+      for (auto& p : batch) {
         if (!p->status.ok()) p->status = failure;
       }
     }
   }
-  // One gate for the batch: the syncer's thread opens it, latching a
-  // failed sync as the store's failure first.
-  std::shared_ptr<Gate> gate;
-  if (commit != 0) {
-    gate = std::make_shared<Gate>();
-    syncer_->WhenDurable(commit, [this, gate](const Status& synced) {
-      gate->Open(synced.ok() ? synced : LatchDiskFailure(synced));
-    });
-  }
-  lock.lock();
-  writers_.erase(writers_.begin(), writers_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
-  for (PendingWrite* p : batch) {
-    if (p->status.ok()) p->durable = gate;
-    if (p != &w) {
-      p->done = true;
-      p->cv.notify_one();
+  std::vector<std::shared_ptr<Gate>> unsynced;
+  for (auto& p : batch) {
+    if (!p->status.ok() || commit == 0) {
+      p->done->Open(p->status);
+    } else {
+      unsynced.push_back(std::move(p->done));
     }
   }
-  *durable = std::move(w.durable);
-  return w.status;
+  if (unsynced.empty()) return;
+  // One wait for the batch: the syncer's thread opens its gates, latching a
+  // failed sync as the store's failure first.
+  syncer_->WhenDurable(commit, [this, unsynced = std::move(unsynced)](const Status& synced) {
+    const Status status = synced.ok() ? synced : LatchDiskFailure(synced);
+    for (const std::shared_ptr<Gate>& gate : unsynced) gate->Open(status);
+  });
 }
 
 Status SqliteStore::LatchDiskFailure(const Status& cause) {
@@ -285,37 +339,45 @@ Status SqliteStore::DiskFailureStatus() {
   return disk_failure_;
 }
 
-Status SqliteStore::RunAudited(AuditEvent event, const std::function<Status(AuditEvent&)>& body,
-                               std::shared_ptr<Gate>* durable) {
-  AuditRow appended;
-  std::shared_ptr<Gate> gate;
-  Status s = RunWrite(
-      [&]() -> Status {
-        AuditEvent e = event;  // the body may amend it
-        OPENADCS_RETURN_IF_ERROR(body(e));
-        Result<AuditRow> row = audit_table::AppendRow(*conn_, e);
-        if (!row.ok()) return row.status();
-        appended = std::move(row).value();
-        return Status::Ok();
-      },
-      &gate);
-  if (!s.ok()) return s;
-  if (durable != nullptr && gate != nullptr) {
-    gate->WhenOpen([appended = std::move(appended)](const Status& synced) {
-      if (synced.ok()) audit_table::Log(appended);
-    });
-    *durable = std::move(gate);
-    return s;
-  }
-  if (gate != nullptr) OPENADCS_RETURN_IF_ERROR(gate->Wait());
-  audit_table::Log(appended);
-  return s;
+std::function<Status()> SqliteStore::AuditedBody(AuditEvent event,
+                                                 std::function<Status(AuditEvent&)> body,
+                                                 std::shared_ptr<AuditRow> appended) {
+  return [this, event = std::move(event), body = std::move(body),
+          appended = std::move(appended)]() -> Status {
+    AuditEvent e = event;  // the body may amend it
+    OPENADCS_RETURN_IF_ERROR(body(e));
+    Result<AuditRow> row = audit_table::AppendRow(*conn_, e);
+    if (!row.ok()) return row.status();
+    *appended = std::move(row).value();
+    return Status::Ok();
+  };
 }
 
-bool SqliteStore::CommitBatch(const std::vector<PendingWrite*>& batch) {
+Result<std::shared_ptr<Gate>> SqliteStore::QueueAudited(AuditEvent event,
+                                                        std::function<Status(AuditEvent&)> body,
+                                                        std::uint32_t* new_request_id) {
+  auto appended = std::make_shared<AuditRow>();
+  Result<std::shared_ptr<Gate>> done =
+      QueueWrite(AuditedBody(std::move(event), std::move(body), appended), new_request_id);
+  if (!done.ok()) return done;
+  (*done)->WhenOpen([appended](const Status& synced) {
+    if (synced.ok()) audit_table::Log(*appended);
+  });
+  return done;
+}
+
+Status SqliteStore::RunAudited(AuditEvent event, const std::function<Status(AuditEvent&)>& body) {
+  auto appended = std::make_shared<AuditRow>();
+  OPENADCS_RETURN_IF_ERROR(RunWrite(AuditedBody(
+      std::move(event), [&body](AuditEvent& e) { return body(e); }, appended)));
+  audit_table::Log(*appended);
+  return Status::Ok();
+}
+
+bool SqliteStore::CommitBatch(const Batch& batch) {
   Transaction tx(*conn_);
   if (Status begun = tx.Begin(Mode::kWrite); !begun.ok()) {
-    for (PendingWrite* p : batch) p->status = begun;
+    for (const auto& p : batch) p->status = begun;
     return false;
   }
   // A batch of one needs no savepoint: its write failing rolls back the
@@ -323,9 +385,9 @@ bool SqliteStore::CommitBatch(const std::vector<PendingWrite*>& batch) {
   // changes, 8 KiB each, about a tenth of the CPU of an issuance.
   const bool savepoints = batch.size() > 1;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    PendingWrite* p = batch[i];
+    PendingWrite* p = batch[i].get();
     p->status = savepoints ? conn_->Exec("SAVEPOINT write", "savepoint") : Status::Ok();
-    if (p->status.ok()) p->status = (*p->body)();
+    if (p->status.ok()) p->status = p->body();
     if (!savepoints && !p->status.ok()) return false;
     // A failed write is undone alone; the others in the batch go on.
     Status end = !savepoints ? Status::Ok()
@@ -347,7 +409,7 @@ bool SqliteStore::CommitBatch(const std::vector<PendingWrite*>& batch) {
     }
   }
   if (Status committed = tx.Commit(); !committed.ok()) {
-    for (PendingWrite* p : batch) {
+    for (const auto& p : batch) {
       if (p->status.ok()) p->status = committed;
     }
     return false;
@@ -438,30 +500,22 @@ Result<std::uint32_t> SqliteStore::InsertRequest(const RequestRecord& record,
                                                  const std::vector<AttributeRow>& attributes,
                                                  const std::vector<ExtensionRow>& extensions,
                                                  const AuditEvent& audit) {
-  Result<CommittedInsert> committed = InsertRequestCommitted(record, attributes, extensions, audit);
-  if (!committed.ok()) return committed.status();
-  if (committed->durable != nullptr) OPENADCS_RETURN_IF_ERROR(committed->durable->Wait());
-  return committed->request_id;
+  Result<QueuedInsert> queued = QueueInsertRequest(record, attributes, extensions, audit);
+  if (!queued.ok()) return queued.status();
+  OPENADCS_RETURN_IF_ERROR(queued->durable->Wait());
+  return queued->request_id;
 }
 
-Result<CommittedInsert> SqliteStore::InsertRequestCommitted(
-    const RequestRecord& record, const std::vector<AttributeRow>& attributes,
-    const std::vector<ExtensionRow>& extensions, const AuditEvent& audit) {
-  std::uint32_t new_id = 0;
-  std::shared_ptr<Gate> durable;
-  Status s = RunAudited(
+Result<QueuedInsert> SqliteStore::QueueInsertRequest(const RequestRecord& record,
+                                                     const std::vector<AttributeRow>& attributes,
+                                                     const std::vector<ExtensionRow>& extensions,
+                                                     const AuditEvent& audit) {
+  auto id = std::make_shared<std::uint32_t>(0);
+  Result<std::shared_ptr<Gate>> durable = QueueAudited(
       audit,
-      [&](AuditEvent& e) -> Status {
-        {
-          Result<Statement> st = conn_->Prepare(request_row::InsertSql());
-          if (!st.ok()) return st.status();
-          request_row::BindInsert(*st, record);
-          OPENADCS_RETURN_IF_ERROR(st->Run());
-        }
-        Result<std::uint32_t> id = LastInsertId("request");
-        if (!id.ok()) return id.status();
-        {
-          Result<Statement> st = conn_->Prepare(request_row::InsertBlobSql());
+      [this, id, record, attributes, extensions](AuditEvent& e) -> Status {
+        for (const std::string* sql : {&request_row::InsertSql(), &request_row::InsertBlobSql()}) {
+          Result<Statement> st = conn_->Prepare(*sql);
           if (!st.ok()) return st.status();
           request_row::BindWithId(*st, record, *id);
           OPENADCS_RETURN_IF_ERROR(st->Run());
@@ -469,12 +523,11 @@ Result<CommittedInsert> SqliteStore::InsertRequestCommitted(
         for (const AttributeRow& a : attributes) OPENADCS_RETURN_IF_ERROR(InsertAttribute(*id, a));
         for (const ExtensionRow& x : extensions) OPENADCS_RETURN_IF_ERROR(UpsertExtension(*id, x));
         if (e.request_id == 0) e.request_id = *id;
-        new_id = *id;
         return Status::Ok();
       },
-      &durable);
-  if (!s.ok()) return s;
-  return CommittedInsert{new_id, std::move(durable)};
+      id.get());
+  if (!durable.ok()) return durable.status();
+  return QueuedInsert{*id, std::move(durable).value()};
 }
 
 Status SqliteStore::UpdateRequest(const RequestRecord& record, Disposition expected,
@@ -1005,6 +1058,22 @@ Result<std::string> PragmaText(Connection& conn, const std::string& pragma) {
   return value;
 }
 
+// The highest request id `conn`'s file has used: AUTOINCREMENT's record of
+// it (ids of deleted rows are not used again), or the highest row's in a
+// file whose record is missing.
+Result<std::uint32_t> LastRequestId(Connection& conn) {
+  Result<Statement> st = conn.Prepare(
+      "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'request'), 0), "
+      "coalesce((SELECT max(request_id) FROM request), 0))");
+  if (!st.ok()) return st.status();
+  Result<bool> row = st->Step();
+  if (!row.ok()) return row.status();
+  std::int64_t last = 0;
+  if (*row) OPENADCS_RETURN_IF_ERROR(st->Column(0).Get(last));
+  return static_cast<std::uint32_t>(
+      std::clamp<std::int64_t>(last, 0, std::numeric_limits<std::uint32_t>::max()));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& options) {
@@ -1049,9 +1118,11 @@ Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& optio
   auto checkpointer = Connection::Open(options.path, options.busy_timeout, options.vfs);
   if (!checkpointer.ok()) return checkpointer.status();
   OPENADCS_RETURN_IF_ERROR((*checkpointer)->Exec("PRAGMA synchronous = NORMAL", "set synchronous"));
+  Result<std::uint32_t> last_request_id = LastRequestId(c);
+  if (!last_request_id.ok()) return last_request_id.status();
   return std::unique_ptr<CaStore>(std::make_unique<SqliteStore>(
       options, std::move(conn).value(), std::move(reader).value(), std::move(viewer).value(),
-      std::move(checkpointer).value(), std::move(syncer)));
+      std::move(checkpointer).value(), std::move(syncer), *last_request_id));
 }
 
 }  // namespace openadcs::db

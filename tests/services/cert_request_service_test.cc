@@ -12,6 +12,7 @@
 #include "openadcs/pki/cmc_response.h"
 #include "openadcs/util/hresult.h"
 #include "openadcs/util/utf16.h"
+#include "testing/call_result.h"
 #include "testing/pki.h"
 #include "testing/test_ca.h"
 #include "testing/test_callers.h"
@@ -43,7 +44,7 @@ class CertRequestServiceTest : public ::testing::Test {
   }
 
   rpc::CallResult Call(d2::Opnum op, const Bytes& stub) {
-    return object_->Call(ctx_, object_->interfaces()[1], Op(op), stub);
+    return testing::AsSent(object_->Call(ctx_, object_->interfaces()[1], Op(op), stub));
   }
 
   wire::RequestOut Request2(wire::RequestIn in) {

@@ -19,6 +19,7 @@
 #include "openadcs/idl/icert_admin_d2.h"
 #include "openadcs/ndr/orpc.h"
 #include "openadcs/services/cert_admin_service.h"
+#include "testing/call_result.h"
 #include "testing/pki.h"
 #include "testing/test_ca.h"
 #include "testing/test_callers.h"
@@ -59,7 +60,8 @@ class CertAdminTestBase : public ::testing::Test {
 
   // Calls ICertAdminD2 method `op` with `stub`.
   rpc::CallResult Call(Op op, const Bytes& stub) {
-    return object_->Call(ctx_, object_->interfaces()[1], static_cast<std::uint16_t>(op), stub);
+    return testing::AsSent(
+        object_->Call(ctx_, object_->interfaces()[1], static_cast<std::uint16_t>(op), stub));
   }
 
   // The HRESULT `op` answers (0xFFFFFFFF, and a failure, when the answer

@@ -134,8 +134,8 @@ struct SubmitResult {
   Bytes chain_cms;      // degenerate CMS with the certificate and its chain, issued only
   std::string message;  // display text for pctbDispositionMessage
   // Set only by Engine::SubmitBeforeDurable, when the request's row is
-  // committed but not yet on disk: opens once it is. The result may be
-  // sent only once it opens Ok; opened with an error, the answer is
+  // queued but not yet on disk: opens once it is. The result may be sent
+  // only once it opens Ok; opened with an error, the answer is
   // Engine::NotDurable(that error) instead.
   std::shared_ptr<Gate> durable;
 };
@@ -214,12 +214,13 @@ class Engine {
   // a RequesterQuota gets ERROR_NOT_ENOUGH_QUOTA (CR_DISP_DENIED on the
   // wire) and no row.
   SubmitResult Submit(const SubmitRequest& request);
-  // Submit that returns as soon as the new request's row is committed,
-  // before it is durable, with result.durable set unless it already is:
-  // the calling thread is not held through the database's sync.
+  // Submit that returns as soon as the new request's row is queued for
+  // the database's writer, before it is committed, with result.durable
+  // set: the calling thread is held neither through the commit nor through
+  // the sync.
   SubmitResult SubmitBeforeDurable(const SubmitRequest& request);
-  // What Submit answers when the row it wrote is not made durable
-  // (`failure`, the store's disk failure). Logs it.
+  // What Submit answers when the row it queued is not made durable
+  // (`failure`: the write's error or the store's disk failure). Logs it.
   static SubmitResult NotDurable(const Status& failure);
   // A stored request by id or certificate serial. Only its requester (same
   // name, ASCII case-insensitively, or same SID) or an officer may read it;

@@ -66,12 +66,12 @@ struct RequestQuery {
   std::uint32_t limit = 1000;              // at most this many rows, ascending by id
 };
 
-// What a write that returns before it is durable hands back.
-struct CommittedInsert {
+// What a write that returns before it is even committed hands back.
+struct QueuedInsert {
   std::uint32_t request_id = 0;
   // Opens Ok once the write is durable, or with the error the blocking call
-  // would have returned (the store's disk failure) if it never will be.
-  // Null: durable already.
+  // would have returned (the write's, its transaction's, or the store's
+  // disk failure) if it never will be. Never null.
   std::shared_ptr<Gate> durable;
 };
 
@@ -86,14 +86,17 @@ class CaStore {
                                               const std::vector<AttributeRow>& attributes,
                                               const std::vector<ExtensionRow>& extensions,
                                               const AuditEvent& audit) = 0;
-  // InsertRequest that returns as soon as its transaction has committed,
-  // before it is durable, so that the caller's thread is not held through
-  // the sync. Nothing that depends on the row may be acknowledged before
-  // `durable` opens Ok; the audit row is logged once it does. Meanwhile
-  // the row is visible to reads (which a crash may then undo).
-  virtual Result<CommittedInsert> InsertRequestCommitted(
-      const RequestRecord& record, const std::vector<AttributeRow>& attributes,
-      const std::vector<ExtensionRow>& extensions, const AuditEvent& audit) = 0;
+  // InsertRequest that returns as soon as the write is queued, with the
+  // request id it will have, so that the caller's thread is held neither
+  // through the commit nor through the sync. Nothing that depends on the
+  // row may be acknowledged before `durable` opens Ok; the audit row is
+  // logged once it does. Until then the row may not be visible to reads,
+  // and once it is, a crash may still undo it. An id whose write fails is
+  // not used again.
+  virtual Result<QueuedInsert> QueueInsertRequest(const RequestRecord& record,
+                                                  const std::vector<AttributeRow>& attributes,
+                                                  const std::vector<ExtensionRow>& extensions,
+                                                  const AuditEvent& audit) = 0;
 
   // Replaces the mutable columns of request record.request_id (disposition,
   // status, message, resolved/revocation times, officer, certificate
