@@ -218,6 +218,16 @@ class ServerTest : public ::testing::Test {
     return ch.ok() ? std::move(*ch) : nullptr;
   }
 
+  // Connects (with `options`) and binds InterfaceB unauthenticated: how
+  // most tests begin.
+  void ConnectAndBind(std::unique_ptr<ClientChannel>& ch, Binding& b, ClientOptions options = {}) {
+    ch = Connect(std::move(options));
+    ASSERT_NE(ch, nullptr);
+    Result<Binding> bound = ch->Bind(InterfaceB());
+    ASSERT_TRUE(bound.ok()) << bound.status().ToString();
+    b = *bound;
+  }
+
   static ClientAuth Auth(auth::AuthLevel level, const std::string& password = kPassword) {
     return ClientAuth{testing::kFakeAuthType, level,
                       std::make_unique<FakeContext>(true, "alice", password)};
@@ -306,13 +316,12 @@ TEST_F(ServerTest, OptionsAreRangeChecked) {
 
 TEST_F(ServerTest, UnauthenticatedCallsAndAlterContext) {
   Start();
-  std::unique_ptr<ClientChannel> ch = Connect();
-  ASSERT_NE(ch, nullptr);
-  Result<Binding> b = ch->Bind(InterfaceB());
-  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  std::unique_ptr<ClientChannel> ch;
+  Binding b;
+  ASSERT_NO_FATAL_FAILURE(ConnectAndBind(ch, b));
   EXPECT_NE(ch->assoc_group_id(), 0u);
   const Uuid object = *Uuid::Parse("0a0b0c0d-0000-1111-2222-333344445555");
-  Result<CallResult> r = ch->Call(*b, kEcho, Bytes{1, 2, 3}, object);
+  Result<CallResult> r = ch->Call(b, kEcho, Bytes{1, 2, 3}, object);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->fault_status, 0u);
   EXPECT_EQ(r->stub, (Bytes{1, 2, 3}));
@@ -325,23 +334,23 @@ TEST_F(ServerTest, UnauthenticatedCallsAndAlterContext) {
   // alter_context adds the second interface on the same connection.
   Result<Binding> a = ch->Bind(InterfaceA());
   ASSERT_TRUE(a.ok()) << a.status().ToString();
-  EXPECT_NE(a->context_id, b->context_id);
+  EXPECT_NE(a->context_id, b.context_id);
   // Interface A wants privacy: an unauthenticated call is refused.
   r = ch->Call(*a, kEcho, Bytes{1});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->fault_status, fault::kAccessDenied);
   EXPECT_EQ(echo_a_->calls(), 0);
   // The connection stays usable.
-  r = ch->Call(*b, kFaults, U32(0x80094004));
+  r = ch->Call(b, kFaults, U32(0x80094004));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->fault_status, 0x80094004u);
-  r = ch->Call(*b, kOpnums, {});
+  r = ch->Call(b, kOpnums, {});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->fault_status, fault::kOpRangeError);
   r = ch->Call(Binding{77, std::nullopt}, kEcho, {});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->fault_status, fault::kUnknownInterface);
-  r = ch->Call(*b, kEcho, {});
+  r = ch->Call(b, kEcho, {});
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->stub.empty());
 
@@ -353,13 +362,12 @@ TEST_F(ServerTest, MetricsCountConnectionsAndTimeCalls) {
   ServerOptions options;
   options.metrics = &metrics_;
   Start(options);
-  std::unique_ptr<ClientChannel> ch = Connect();
-  ASSERT_NE(ch, nullptr);
-  Result<Binding> b = ch->Bind(InterfaceB());
-  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  std::unique_ptr<ClientChannel> ch;
+  Binding b;
+  ASSERT_NO_FATAL_FAILURE(ConnectAndBind(ch, b));
   EXPECT_EQ(metrics_.GetGauge("openadcs_rpc_connections", "").value(), 1);
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(ch->Call(*b, kEcho, Bytes{1}).ok());
-  ASSERT_TRUE(ch->Call(*b, kFaults, U32(0x80094004)).ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(ch->Call(b, kEcho, Bytes{1}).ok());
+  ASSERT_TRUE(ch->Call(b, kFaults, U32(0x80094004)).ok());
   // Observed before the response is sent: no waiting needed.
   const std::string iface = InterfaceB().uuid.ToString();
   const auto count = [&](std::uint16_t opnum) {
@@ -394,16 +402,15 @@ TEST_F(ServerTest, FragmentsBothWaysAtTheSmallestSize) {
   Start();
   ClientOptions options;
   options.max_fragment_size = kMinFragmentSize;
-  std::unique_ptr<ClientChannel> ch = Connect(options);
-  ASSERT_NE(ch, nullptr);
-  Result<Binding> b = ch->Bind(InterfaceB());
-  ASSERT_TRUE(b.ok());
+  std::unique_ptr<ClientChannel> ch;
+  Binding b;
+  ASSERT_NO_FATAL_FAILURE(ConnectAndBind(ch, b, options));
   EXPECT_EQ(ch->max_fragment(), kMinFragmentSize);
   const Bytes big = Pattern(200'000);
-  Result<CallResult> r = ch->Call(*b, kEcho, big);
+  Result<CallResult> r = ch->Call(b, kEcho, big);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->stub, big);
-  r = ch->Call(*b, kSized, U32(300'001));
+  r = ch->Call(b, kSized, U32(300'001));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->stub, Pattern(300'001));
 }
@@ -477,16 +484,15 @@ TEST_F(ServerTest, ConcurrentCallsOnOneConnection) {
   ServerOptions options;
   options.worker_threads = 2;
   Start(options);
-  std::unique_ptr<ClientChannel> ch = Connect();
-  ASSERT_NE(ch, nullptr);
-  Result<Binding> b = ch->Bind(InterfaceB());
-  ASSERT_TRUE(b.ok());
+  std::unique_ptr<ClientChannel> ch;
+  Binding b;
+  ASSERT_NO_FATAL_FAILURE(ConnectAndBind(ch, b));
   // Two requests back to back; the handler answers only when both are
   // inside it at once.
   for (std::uint32_t call_id : {100u, 101u}) {
-    const BuiltPdu req = BuildPdu(PduType::kRequest, pfc::kFirstFrag | pfc::kLastFrag, call_id,
-                                  EncodeRequestFixed(0, b->context_id, kBarrier, std::nullopt), {},
-                                  std::nullopt, {});
+    const BuiltPdu req =
+        BuildPdu(PduType::kRequest, pfc::kFirstFrag | pfc::kLastFrag, call_id,
+                 EncodeRequestFixed(0, b.context_id, kBarrier, std::nullopt), {}, std::nullopt, {});
     ASSERT_TRUE(ch->SendRaw(req.bytes).ok());
   }
   std::set<std::uint32_t> answered;
@@ -508,16 +514,15 @@ TEST_F(ServerTest, ADeferredReplyFreesTheWorkerAndLeavesWhenItsGateOpens) {
   ServerOptions options;
   options.worker_threads = 1;
   Start(options);
-  std::unique_ptr<ClientChannel> ch = Connect();
-  ASSERT_NE(ch, nullptr);
-  Result<Binding> b = ch->Bind(InterfaceB());
-  ASSERT_TRUE(b.ok());
+  std::unique_ptr<ClientChannel> ch;
+  Binding b;
+  ASSERT_NO_FATAL_FAILURE(ConnectAndBind(ch, b));
   const BuiltPdu req =
       BuildPdu(PduType::kRequest, pfc::kFirstFrag | pfc::kLastFrag, 700,
-               EncodeRequestFixed(0, b->context_id, kDeferred, std::nullopt), {}, std::nullopt, {});
+               EncodeRequestFixed(0, b.context_id, kDeferred, std::nullopt), {}, std::nullopt, {});
   ASSERT_TRUE(ch->SendRaw(req.bytes).ok());
   ASSERT_TRUE(echo_b_->WaitForDeferredCalls(1));
-  Result<CallResult> r = ch->Call(*b, kEcho, Bytes{5});
+  Result<CallResult> r = ch->Call(b, kEcho, Bytes{5});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->stub, Bytes{5});
   echo_b_->OpenDeferred(Status::Ok());
@@ -535,12 +540,11 @@ TEST_F(ServerTest, InlineCallsNeedNoWorker) {
   ServerOptions options;
   options.worker_threads = 1;
   Start(options);
-  std::unique_ptr<ClientChannel> ch = Connect();
-  ASSERT_NE(ch, nullptr);
-  Result<Binding> b = ch->Bind(InterfaceB());
-  ASSERT_TRUE(b.ok());
-  ASSERT_NO_FATAL_FAILURE(HoldCallAtGate(*ch, *b, 800));
-  Result<CallResult> r = ch->Call(*b, kInline, Bytes{7, 8});
+  std::unique_ptr<ClientChannel> ch;
+  Binding b;
+  ASSERT_NO_FATAL_FAILURE(ConnectAndBind(ch, b));
+  ASSERT_NO_FATAL_FAILURE(HoldCallAtGate(*ch, b, 800));
+  Result<CallResult> r = ch->Call(b, kInline, Bytes{7, 8});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->stub, (Bytes{7, 8}));
   EXPECT_EQ(echo_b_->last_thread(), thread_.get_id());
@@ -550,7 +554,7 @@ TEST_F(ServerTest, InlineCallsNeedNoWorker) {
   Result<PduView> view = ParsePdu(*pdu);
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view->header.call_id, 800u);
-  r = ch->Call(*b, kEcho, Bytes{9});
+  r = ch->Call(b, kEcho, Bytes{9});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_NE(echo_b_->last_thread(), thread_.get_id());
 }
@@ -559,43 +563,40 @@ TEST_F(ServerTest, ADeferredReplyWhoseGateFailsIsWhatItsHandlerSaysInstead) {
   ServerOptions options;
   options.worker_threads = 1;
   Start(options);
-  std::unique_ptr<ClientChannel> ch = Connect();
-  ASSERT_NE(ch, nullptr);
-  Result<Binding> b = ch->Bind(InterfaceB());
-  ASSERT_TRUE(b.ok());
+  std::unique_ptr<ClientChannel> ch;
+  Binding b;
+  ASSERT_NO_FATAL_FAILURE(ConnectAndBind(ch, b));
   echo_b_->OpenDeferred(Status::IOError("disk"));
-  Result<CallResult> r = ch->Call(*b, kDeferred, {});
+  Result<CallResult> r = ch->Call(b, kDeferred, {});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->fault_status, fault::kServerTooBusy);
 }
 
 TEST_F(ServerTest, OrphanedCallsResponseIsDropped) {
   Start();
-  std::unique_ptr<ClientChannel> ch = Connect();
-  ASSERT_NE(ch, nullptr);
-  Result<Binding> b = ch->Bind(InterfaceB());
-  ASSERT_TRUE(b.ok());
-  ASSERT_NO_FATAL_FAILURE(HoldCallAtGate(*ch, *b, 500));
+  std::unique_ptr<ClientChannel> ch;
+  Binding b;
+  ASSERT_NO_FATAL_FAILURE(ConnectAndBind(ch, b));
+  ASSERT_NO_FATAL_FAILURE(HoldCallAtGate(*ch, b, 500));
   const BuiltPdu orphan =
       BuildPdu(PduType::kOrphaned, pfc::kFirstFrag | pfc::kLastFrag, 500, {}, {}, std::nullopt, {});
   ASSERT_TRUE(ch->SendRaw(orphan.bytes).ok());
   // Once the next call is answered the orphan is known to the server.
-  Result<CallResult> r = ch->Call(*b, kEcho, Bytes{4});
+  Result<CallResult> r = ch->Call(b, kEcho, Bytes{4});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   echo_b_->OpenGate();
   // The next answer on the connection is the next call's, not call 500's.
-  r = ch->Call(*b, kEcho, Bytes{6});
+  r = ch->Call(b, kEcho, Bytes{6});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->stub, Bytes{6});
 }
 
 TEST_F(ServerTest, StopLetsCallsInFlightFinish) {
   Start();
-  std::unique_ptr<ClientChannel> ch = Connect();
-  ASSERT_NE(ch, nullptr);
-  Result<Binding> b = ch->Bind(InterfaceB());
-  ASSERT_TRUE(b.ok());
-  ASSERT_NO_FATAL_FAILURE(HoldCallAtGate(*ch, *b, 9));
+  std::unique_ptr<ClientChannel> ch;
+  Binding b;
+  ASSERT_NO_FATAL_FAILURE(ConnectAndBind(ch, b));
+  ASSERT_NO_FATAL_FAILURE(HoldCallAtGate(*ch, b, 9));
   server_->Stop();
   echo_b_->OpenGate();
   Result<Bytes> pdu = ch->ReceivePdu();
@@ -639,12 +640,11 @@ TEST_F(ServerTest, FragmentAboveTheNegotiatedSizeCloses) {
   Start();
   ClientOptions options;
   options.max_fragment_size = kMinFragmentSize;
-  std::unique_ptr<ClientChannel> ch = Connect(options);
-  ASSERT_NE(ch, nullptr);
-  Result<Binding> b = ch->Bind(InterfaceB());
-  ASSERT_TRUE(b.ok());
+  std::unique_ptr<ClientChannel> ch;
+  Binding b;
+  ASSERT_NO_FATAL_FAILURE(ConnectAndBind(ch, b, options));
   const BuiltPdu req =
-      BuildPdu(PduType::kRequest, 3, 4, EncodeRequestFixed(0, b->context_id, kEcho, std::nullopt),
+      BuildPdu(PduType::kRequest, 3, 4, EncodeRequestFixed(0, b.context_id, kEcho, std::nullopt),
                Pattern(3000), std::nullopt, {});
   ASSERT_TRUE(ch->SendRaw(req.bytes).ok());
   EXPECT_TRUE(FaultsUntilClosed(*ch).empty());
@@ -653,12 +653,11 @@ TEST_F(ServerTest, FragmentAboveTheNegotiatedSizeCloses) {
 
 TEST_F(ServerTest, HugeAllocHintFaultsAndCloses) {
   Start();
-  std::unique_ptr<ClientChannel> ch = Connect();
-  ASSERT_NE(ch, nullptr);
-  Result<Binding> b = ch->Bind(InterfaceB());
-  ASSERT_TRUE(b.ok());
+  std::unique_ptr<ClientChannel> ch;
+  Binding b;
+  ASSERT_NO_FATAL_FAILURE(ConnectAndBind(ch, b));
   const BuiltPdu req = BuildPdu(PduType::kRequest, pfc::kFirstFrag, 4,
-                                EncodeRequestFixed(0xfffffff0, b->context_id, kEcho, std::nullopt),
+                                EncodeRequestFixed(0xfffffff0, b.context_id, kEcho, std::nullopt),
                                 Bytes{1}, std::nullopt, {});
   ASSERT_TRUE(ch->SendRaw(req.bytes).ok());
   EXPECT_EQ(FaultsUntilClosed(*ch), std::vector<std::uint32_t>{fault::kProtocolError});
@@ -669,16 +668,15 @@ TEST_F(ServerTest, OversizedStubFaultsAndCloses) {
   ServerOptions options;
   options.max_request_stub = 4096;
   Start(options);
-  std::unique_ptr<ClientChannel> ch = Connect();
-  ASSERT_NE(ch, nullptr);
-  Result<Binding> b = ch->Bind(InterfaceB());
-  ASSERT_TRUE(b.ok());
+  std::unique_ptr<ClientChannel> ch;
+  Binding b;
+  ASSERT_NO_FATAL_FAILURE(ConnectAndBind(ch, b));
   // Honest alloc_hint of 0 ("unknown"), then more fragments than allowed.
   Bytes stub = Pattern(3000);
   for (std::uint8_t flags : {std::uint8_t{pfc::kFirstFrag}, std::uint8_t{0}}) {
     const BuiltPdu req =
         BuildPdu(PduType::kRequest, flags, 4,
-                 EncodeRequestFixed(0, b->context_id, kEcho, std::nullopt), stub, std::nullopt, {});
+                 EncodeRequestFixed(0, b.context_id, kEcho, std::nullopt), stub, std::nullopt, {});
     ASSERT_TRUE(ch->SendRaw(req.bytes).ok());
   }
   EXPECT_EQ(FaultsUntilClosed(*ch), std::vector<std::uint32_t>{fault::kProtocolError});
@@ -825,23 +823,22 @@ TEST_F(ServerTest, OutstandingCallLimitFaultsTooBusy) {
   ServerOptions options;
   options.max_outstanding_calls = 1;
   Start(options);
-  std::unique_ptr<ClientChannel> ch = Connect();
-  ASSERT_NE(ch, nullptr);
-  Result<Binding> b = ch->Bind(InterfaceB());
-  ASSERT_TRUE(b.ok());
+  std::unique_ptr<ClientChannel> ch;
+  Binding b;
+  ASSERT_NO_FATAL_FAILURE(ConnectAndBind(ch, b));
   const BuiltPdu gate =
-      BuildPdu(PduType::kRequest, 3, 20, EncodeRequestFixed(0, b->context_id, kGate, std::nullopt),
+      BuildPdu(PduType::kRequest, 3, 20, EncodeRequestFixed(0, b.context_id, kGate, std::nullopt),
                {}, std::nullopt, {});
   ASSERT_TRUE(ch->SendRaw(gate.bytes).ok());
   ASSERT_TRUE(echo_b_->WaitAtGate(1));
-  Result<CallResult> r = ch->Call(*b, kEcho, Bytes{1});
+  Result<CallResult> r = ch->Call(b, kEcho, Bytes{1});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->fault_status, fault::kServerTooBusy);
   echo_b_->OpenGate();
   Result<Bytes> pdu = ch->ReceivePdu();
   ASSERT_TRUE(pdu.ok());
   EXPECT_EQ(ParsePdu(*pdu)->header.call_id, 20u);
-  r = ch->Call(*b, kEcho, Bytes{2});
+  r = ch->Call(b, kEcho, Bytes{2});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->stub, Bytes{2});
 }
@@ -1004,14 +1001,13 @@ TEST_F(ServerTest, AReaderThatDrainsTheQueueIsServedOnward) {
   ServerOptions options;
   options.max_queued_reply_bytes = 8 << 10;
   Start(options);
-  std::unique_ptr<ClientChannel> ch = Connect();
-  ASSERT_NE(ch, nullptr);
-  Result<Binding> b = ch->Bind(InterfaceB());
-  ASSERT_TRUE(b.ok());
+  std::unique_ptr<ClientChannel> ch;
+  Binding b;
+  ASSERT_NO_FATAL_FAILURE(ConnectAndBind(ch, b));
   // Replies far above the cap still go out whole: the cap pauses reading,
   // it never drops a reply.
   for (std::uint32_t size : {64u << 10, 200u << 10}) {
-    Result<CallResult> r = ch->Call(*b, kSized, U32(size));
+    Result<CallResult> r = ch->Call(b, kSized, U32(size));
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->stub, Pattern(size));
   }
