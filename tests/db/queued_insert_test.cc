@@ -57,7 +57,16 @@ bool WaitForHeldSync() {
 
 class QueuedInsertTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(Open()); }
+  void TearDown() override {
+    Hold(false);
+    store_.reset();
+    g_fail = false;
+  }
+
+  // Opens the store on dir_'s file: a restart, once it has been closed.
+  void Open() {
+    store_.reset();
     SqliteStoreOptions options;
     options.path = dir_.path() / "ca.db";
     options.wal_sync = HeldFdatasync;
@@ -65,11 +74,6 @@ class QueuedInsertTest : public ::testing::Test {
     auto store = OpenSqliteStore(options);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
-  }
-  void TearDown() override {
-    Hold(false);
-    store_.reset();
-    g_fail = false;
   }
 
   static RequestRecord Pending(int n) {
@@ -177,12 +181,7 @@ TEST_F(QueuedInsertTest, IdsFollowTheQueueAndAFailedWritesIdIsNotUsedAgain) {
   EXPECT_EQ(reports_, 0);
   // Nor after a restart, nor the id of a deleted row.
   ASSERT_TRUE(store_->DeleteRow(Table::kRequestCertificate, third->request_id, {}).ok());
-  store_.reset();
-  SqliteStoreOptions options;
-  options.path = dir_.path() / "ca.db";
-  auto reopened = OpenSqliteStore(options);
-  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
-  store_ = std::move(reopened).value();
+  ASSERT_NO_FATAL_FAILURE(Open());
   Result<QueuedInsert> next = Insert(4);
   ASSERT_TRUE(next.ok()) << next.status().ToString();
   EXPECT_EQ(next->request_id, third->request_id + 1);
@@ -196,12 +195,7 @@ TEST_F(QueuedInsertTest, ClosingTheStoreCommitsWhatIsQueued) {
     ASSERT_TRUE(queued.ok()) << queued.status().ToString();
     ids.push_back(queued->request_id);
   }
-  store_.reset();
-  SqliteStoreOptions options;
-  options.path = dir_.path() / "ca.db";
-  auto reopened = OpenSqliteStore(options);
-  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
-  store_ = std::move(reopened).value();
+  ASSERT_NO_FATAL_FAILURE(Open());
   for (std::uint32_t id : ids) EXPECT_TRUE(store_->GetRequest(id).ok()) << id;
 }
 
