@@ -368,8 +368,7 @@ Result<std::shared_ptr<Gate>> SqliteStore::QueueAudited(AuditEvent event,
 
 Status SqliteStore::RunAudited(AuditEvent event, const std::function<Status(AuditEvent&)>& body) {
   auto appended = std::make_shared<AuditRow>();
-  OPENADCS_RETURN_IF_ERROR(RunWrite(AuditedBody(
-      std::move(event), [&body](AuditEvent& e) { return body(e); }, appended)));
+  OPENADCS_RETURN_IF_ERROR(RunWrite(AuditedBody(std::move(event), body, appended)));
   audit_table::Log(*appended);
   return Status::Ok();
 }

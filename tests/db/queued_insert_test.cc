@@ -130,11 +130,11 @@ TEST_F(QueuedInsertTest, ReturnsBeforeTheSyncAndOpensAfterIt) {
 TEST_F(QueuedInsertTest, AFailedSyncOpensTheGateWithTheStoresFailure) {
   Hold(true);
   g_fail = true;
-  Result<QueuedInsert> committed = Insert(1);
-  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
-  ASSERT_NE(committed->durable, nullptr);
+  Result<QueuedInsert> queued = Insert(1);
+  ASSERT_TRUE(queued.ok()) << queued.status().ToString();
+  ASSERT_NE(queued->durable, nullptr);
   Hold(false);
-  const Status failed = committed->durable->Wait();
+  const Status failed = queued->durable->Wait();
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.hresult(), kIoDeviceHresult);
   EXPECT_NE(failed.message().find("CA database "), std::string::npos) << failed.message();
