@@ -64,16 +64,18 @@ std::string DispositionName(Disposition d) {
 // Writes go through a group commit: writers queue their work for one writer
 // thread, which runs everything queued (each write in its own savepoint)
 // inside one transaction that it commits once. The commit itself does not
-// fsync (synchronous=NORMAL): the writer thread goes on to the next batch
-// while a WalSyncer fdatasync that covers the commit runs, and N writes
-// share one fsync. No write is reported done before its commit is on disk;
-// a new request's caller is not held meanwhile (QueueInsertRequest). Reads
-// use a second connection, so they never wait behind a commit (WAL lets them
-// see every committed write); views, whose cost the admin's restrictions
-// decide, have a third, so that a slow view never delays the enrollment
-// path's reads. A WalCheckpointer copies the WAL into the database off the
-// write path. The first disk failure any of them meets is latched: no write
-// is attempted after it (SqliteStoreOptions::on_disk_failure).
+// fsync (synchronous=NORMAL): a WalSyncer fdatasync that covers it runs on
+// its own thread while the writer runs the writes that arrive meanwhile in
+// the next transaction, which it commits once that sync has ended; so N
+// writes share one commit and one fsync. No write is reported done before
+// its commit is on disk; a new request's caller is not held meanwhile
+// (QueueInsertRequest). Reads use a second connection, so they never wait
+// behind a commit (WAL lets them see every committed write); views, whose
+// cost the admin's restrictions decide, have a third, so that a slow view
+// never delays the enrollment path's reads. A WalCheckpointer copies the
+// WAL into the database off the write path. The first disk failure any of
+// them meets is latched: no write is attempted after it
+// (SqliteStoreOptions::on_disk_failure).
 class SqliteStore final : public CaStore {
  public:
   // `syncer` null: commits are acknowledged without an fsync (NORMAL).
@@ -93,7 +95,15 @@ class SqliteStore final : public CaStore {
                       std::max<std::uint32_t>(options.wal_checkpoint_frames, 1),
                       // No writer waits on a checkpoint: the next one meets the failure.
                       [this](const Status& s) { static_cast<void>(LatchDiskFailure(s)); }),
-        writer_([this] { WriteLoop(); }) {}
+        writer_([this] { WriteLoop(); }) {
+    // Before any write: the writer waits for this while it gathers a batch.
+    if (syncer_ != nullptr) {
+      syncer_->SetIdleListener([this] {
+        std::lock_guard lock(queue_mu_);
+        queue_cv_.notify_all();
+      });
+    }
+  }
   // Commits what is still queued first.
   ~SqliteStore() override {
     {
@@ -190,12 +200,25 @@ class SqliteStore final : public CaStore {
   // The writer thread: commits what is queued, a batch at a time, until the
   // store closes and the queue is empty.
   void WriteLoop();
-  // Runs and commits `batch` and opens each write's gate: at once if it
-  // failed (or without a syncer), else when the commit is synced.
-  void WriteBatch(Batch& batch);
-  // Runs and commits `batch`, setting each write's status; returns whether
-  // the transaction committed.
-  bool CommitBatch(const Batch& batch);
+  // Runs and commits a batch of what is queued and opens each write's
+  // gate: at once if it failed (or without a syncer), else when the commit
+  // is synced.
+  void WriteBatch();
+  // Moves what is queued, up to kMaxBatch writes in all, to `batch`.
+  void TakeQueued(Batch& batch);
+  // Runs what is queued in one transaction, taking more while the syncer is
+  // busy (WalSyncer::idle), and commits it. Fills `batch` with the writes
+  // taken and sets each one's status; returns whether the transaction
+  // committed.
+  bool CommitBatch(Batch& batch);
+  // Runs batch[first..] in the open transaction, each in a savepoint unless
+  // `alone`; false if the transaction has ended (the batch's statuses then
+  // say why).
+  bool RunWrites(Batch& batch, std::size_t first, bool alone);
+  // Whether the open transaction, holding `taken` writes, takes more before
+  // it commits: blocks while the syncer is busy, the queue empty and the
+  // store open; then true if anything is queued (and the batch not full).
+  bool GatherMore(std::size_t taken);
   // Makes `cause` (a DiskFailure) the store's failure, unless there is one
   // already, and reports it (SqliteStoreOptions::on_disk_failure). Returns
   // the store's failure.
@@ -279,19 +302,32 @@ void SqliteStore::WriteLoop() {
   while (true) {
     queue_cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
     if (queue_.empty()) return;
-    const auto end =
-        queue_.begin() + static_cast<std::ptrdiff_t>(std::min(queue_.size(), kMaxBatch));
-    Batch batch(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
-    queue_.erase(queue_.begin(), end);
     lock.unlock();
-    WriteBatch(batch);
+    WriteBatch();
     lock.lock();
   }
 }
 
-void SqliteStore::WriteBatch(Batch& batch) {
+void SqliteStore::TakeQueued(Batch& batch) {
+  std::lock_guard lock(queue_mu_);
+  const std::size_t n = std::min(queue_.size(), kMaxBatch - std::min(batch.size(), kMaxBatch));
+  const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(n);
+  batch.insert(batch.end(), std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+  queue_.erase(queue_.begin(), end);
+}
+
+bool SqliteStore::GatherMore(std::size_t taken) {
+  if (syncer_ == nullptr || taken >= kMaxBatch) return false;
+  std::unique_lock lock(queue_mu_);
+  queue_cv_.wait(lock, [&] { return closing_ || !queue_.empty() || syncer_->idle(); });
+  return !queue_.empty();
+}
+
+void SqliteStore::WriteBatch() {
+  Batch batch;
   std::uint64_t commit = 0;
   if (Status failed = DiskFailureStatus(); !failed.ok()) {
+    TakeQueued(batch);
     for (auto& p : batch) p->status = failed;
   } else {
     std::lock_guard write(mu_);
@@ -373,23 +409,44 @@ Status SqliteStore::RunAudited(AuditEvent event, const std::function<Status(Audi
   return Status::Ok();
 }
 
-bool SqliteStore::CommitBatch(const Batch& batch) {
+bool SqliteStore::CommitBatch(Batch& batch) {
   Transaction tx(*conn_);
   if (Status begun = tx.Begin(Mode::kWrite); !begun.ok()) {
+    TakeQueued(batch);
     for (const auto& p : batch) p->status = begun;
     return false;
   }
-  // A batch of one needs no savepoint: its write failing rolls back the
-  // transaction (~Transaction). A savepoint journals every page the write
-  // changes, 8 KiB each, about a tenth of the CPU of an issuance.
-  const bool savepoints = batch.size() > 1;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
+  // The writes that reach the writer while the syncer is busy join the
+  // transaction: committed now, they would wait for the next fdatasync
+  // anyway (WalSyncer::idle).
+  TakeQueued(batch);
+  // A first write taken alone needs no savepoint: its failing rolls back
+  // the transaction (~Transaction), which holds nothing else. A savepoint
+  // journals every page the write changes, 8 KiB each, about a tenth of the
+  // CPU of an issuance.
+  if (!RunWrites(batch, 0, batch.size() == 1)) return false;
+  while (GatherMore(batch.size())) {
+    const std::size_t first = batch.size();
+    TakeQueued(batch);
+    if (!RunWrites(batch, first, false)) return false;
+  }
+  if (Status committed = tx.Commit(); !committed.ok()) {
+    for (const auto& p : batch) {
+      if (p->status.ok()) p->status = committed;
+    }
+    return false;
+  }
+  return true;
+}
+
+bool SqliteStore::RunWrites(Batch& batch, std::size_t first, bool alone) {
+  for (std::size_t i = first; i < batch.size(); ++i) {
     PendingWrite* p = batch[i].get();
-    p->status = savepoints ? conn_->Exec("SAVEPOINT write", "savepoint") : Status::Ok();
+    p->status = alone ? Status::Ok() : conn_->Exec("SAVEPOINT write", "savepoint");
     if (p->status.ok()) p->status = p->body();
-    if (!savepoints && !p->status.ok()) return false;
+    if (alone && !p->status.ok()) return false;
     // A failed write is undone alone; the others in the batch go on.
-    Status end = !savepoints ? Status::Ok()
+    Status end = alone ? Status::Ok()
                  : p->status.ok()
                      ? conn_->Exec("RELEASE write", "release savepoint")
                      : conn_->Exec("ROLLBACK TO write; RELEASE write", "roll back savepoint");
@@ -406,12 +463,6 @@ bool SqliteStore::CommitBatch(const Batch& batch) {
       }
       return false;
     }
-  }
-  if (Status committed = tx.Commit(); !committed.ok()) {
-    for (const auto& p : batch) {
-      if (p->status.ok()) p->status = committed;
-    }
-    return false;
   }
   return true;
 }

@@ -64,6 +64,16 @@ Status WalSyncer::WaitDurable(std::uint64_t number) {
   return durable.Wait();
 }
 
+bool WalSyncer::idle() {
+  std::lock_guard lock(mu_);
+  return !syncing_ && waiters_.empty();
+}
+
+void WalSyncer::SetIdleListener(std::function<void()> listener) {
+  std::lock_guard lock(mu_);
+  idle_listener_ = std::move(listener);
+}
+
 void WalSyncer::Run() {
   std::unique_lock lock(mu_);
   for (;;) {
@@ -72,11 +82,13 @@ void WalSyncer::Run() {
     if (waiters_.empty()) return;
     // Every commit noted so far has written its frames: this sync covers them.
     const std::uint64_t covered = committed_;
+    syncing_ = true;
     lock.unlock();
     const auto start = std::chrono::steady_clock::now();
     Status synced = SyncFile();
     if (fsync_seconds_ != nullptr) fsync_seconds_->ObserveSince(start);
     lock.lock();
+    syncing_ = false;
     if (synced.ok()) {
       durable_ = covered;
     } else {
@@ -89,7 +101,10 @@ void WalSyncer::Run() {
     }
     waiters_ = std::move(still);
     const Status status = failed_;
+    const std::function<void()> listener = waiters_.empty() ? idle_listener_ : nullptr;
     lock.unlock();
+    // The writer first: its commit need not wait for the answers.
+    if (listener) listener();
     for (Waiter& w : answered) w.done(status);
     lock.lock();
   }

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -65,6 +66,18 @@ class WalSyncer {
   // Blocks until commit `number` is on disk; thread-safe.
   Status WaitDurable(std::uint64_t number);
 
+  // Whether no fdatasync runs and no commit waits for one. A commit made
+  // while the syncer is busy waits for the next fdatasync anyway, so a
+  // writer can gather the writes that reach it meanwhile into one
+  // transaction, committed once the syncer is idle: each page the writes
+  // share (the tables' last pages, the indexes') is then written once.
+  // Thread-safe.
+  bool idle();
+  // `listener` runs, on the syncing thread and without the syncer's lock,
+  // each time the syncer becomes idle. REQUIRES: before the first
+  // NoteCommit.
+  void SetIdleListener(std::function<void()> listener);
+
  private:
   struct Waiter {
     std::uint64_t number;
@@ -86,12 +99,14 @@ class WalSyncer {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::uint64_t committed_ = 0;  // guarded by mu_
-  std::uint64_t durable_ = 0;    // guarded by mu_
-  Status failed_;                // guarded by mu_; sticky
-  std::vector<Waiter> waiters_;  // guarded by mu_; none of them durable yet
-  bool stopping_ = false;        // guarded by mu_
-  std::thread thread_;           // last: starts once the rest is set
+  std::uint64_t committed_ = 0;          // guarded by mu_
+  std::uint64_t durable_ = 0;            // guarded by mu_
+  Status failed_;                        // guarded by mu_; sticky
+  std::vector<Waiter> waiters_;          // guarded by mu_; none of them durable yet
+  bool syncing_ = false;                 // guarded by mu_: an fdatasync is running
+  std::function<void()> idle_listener_;  // guarded by mu_
+  bool stopping_ = false;                // guarded by mu_
+  std::thread thread_;                   // last: starts once the rest is set
 };
 
 }  // namespace openadcs::db

@@ -1,8 +1,9 @@
 // QueueInsertRequest: the caller's thread returns once the insert is
 // queued, with its request id, while the store's writer commits it and the
 // fdatasync that makes it durable runs; its gate opens after that sync, or
-// with the write's error or the store's failure. The commit is held back
-// by another connection's write lock, the sync by a stand-in for fdatasync.
+// with the write's error or the store's failure. Writes queued while a sync
+// runs share the next commit. The commit is held back by another
+// connection's write lock, the sync by a stand-in for fdatasync.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -11,6 +12,10 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -55,6 +60,30 @@ bool WaitForHeldSync() {
   return g_cv.wait_for(lock, kWait, [] { return g_held > 0; });
 }
 
+std::uint32_t BigEndian32(const std::vector<char>& bytes, std::size_t at) {
+  std::uint32_t v = 0;
+  for (std::size_t i = 0; i < 4; ++i) v = v << 8 | static_cast<std::uint8_t>(bytes[at + i]);
+  return v;
+}
+
+// The commits in the WAL file `wal` since it was last started over: its
+// valid frames (those carrying the header's salt) that end a transaction
+// (a non-zero database size). sqlite.org/fileformat.html, "WAL File Format".
+int CommitsInWal(const std::filesystem::path& wal) {
+  std::ifstream in(wal, std::ios::binary);
+  const std::vector<char> bytes{std::istreambuf_iterator<char>(in), {}};
+  if (bytes.size() < 32) return 0;
+  const std::uint32_t page_size = BigEndian32(bytes, 8);
+  const std::uint32_t salt1 = BigEndian32(bytes, 16);
+  const std::uint32_t salt2 = BigEndian32(bytes, 20);
+  int commits = 0;
+  for (std::size_t at = 32; at + 24 + page_size <= bytes.size(); at += 24 + page_size) {
+    if (BigEndian32(bytes, at + 8) != salt1 || BigEndian32(bytes, at + 12) != salt2) break;
+    if (BigEndian32(bytes, at + 4) != 0) ++commits;
+  }
+  return commits;
+}
+
 class QueuedInsertTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_NO_FATAL_FAILURE(Open()); }
@@ -70,6 +99,8 @@ class QueuedInsertTest : public ::testing::Test {
     SqliteStoreOptions options;
     options.path = dir_.path() / "ca.db";
     options.wal_sync = HeldFdatasync;
+    // No checkpoint starts the WAL over while CommitsInWal counts.
+    options.wal_checkpoint_frames = 1'000'000;
     options.on_disk_failure = [this](const Status&) { ++reports_; };
     auto store = OpenSqliteStore(options);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
@@ -125,6 +156,29 @@ TEST_F(QueuedInsertTest, ReturnsBeforeTheSyncAndOpensAfterIt) {
   EXPECT_TRUE(second->durable->Wait().ok());
   EXPECT_TRUE(store_->GetRequest(second->request_id).ok());
   EXPECT_EQ(reports_, 0);
+}
+
+TEST_F(QueuedInsertTest, WritesQueuedDuringASyncShareTheNextCommit) {
+  Hold(true);
+  Result<QueuedInsert> first = Insert(1);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(WaitForHeldSync());
+  const std::filesystem::path wal = dir_.path() / "ca.db-wal";
+  const int commits = CommitsInWal(wal);
+  EXPECT_GE(commits, 1);
+  std::vector<QueuedInsert> more;
+  for (int n = 2; n <= 6; ++n) {
+    Result<QueuedInsert> queued = Insert(n);
+    ASSERT_TRUE(queued.ok()) << queued.status().ToString();
+    more.push_back(*queued);
+  }
+  Hold(false);
+  EXPECT_TRUE(first->durable->Wait().ok());
+  for (const QueuedInsert& q : more) {
+    EXPECT_TRUE(q.durable->Wait().ok());
+    EXPECT_TRUE(store_->GetRequest(q.request_id).ok()) << q.request_id;
+  }
+  EXPECT_EQ(CommitsInWal(wal), commits + 1);
 }
 
 TEST_F(QueuedInsertTest, AFailedSyncOpensTheGateWithTheStoresFailure) {

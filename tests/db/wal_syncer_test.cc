@@ -6,12 +6,16 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "openadcs/db/sqlite_store.h"
+#include "openadcs/util/gate.h"
 #include "testing/pki.h"
 
 namespace openadcs::db {
@@ -96,6 +100,48 @@ TEST(WalSyncerTest, FailedSyncIsStickyAndNamesTheFile) {
 int FailWithEnospc(int /*fd*/) {
   errno = ENOSPC;
   return -1;
+}
+
+std::mutex g_mu;
+std::condition_variable g_cv;
+bool g_syncing = false;  // guarded by g_mu: HeldSync has begun
+bool g_release = false;  // guarded by g_mu: HeldSync may return
+
+int HeldSync(int /*fd*/) {
+  std::unique_lock lock(g_mu);
+  g_syncing = true;
+  g_cv.notify_all();
+  g_cv.wait_for(lock, std::chrono::seconds(10), [] { return g_release; });
+  return 0;
+}
+
+// A writer gathers writes while the syncer is busy: idle() is false from a
+// commit's wait until its sync has ended, and the listener hears the end.
+TEST(WalSyncerTest, IdleNeitherWhileACommitWaitsNorWhileItsSyncRuns) {
+  testing::TempDir dir;
+  std::ofstream(dir.path() / "ca.db-wal") << "frames";
+  auto syncer = WalSyncer::Open(dir.path() / "ca.db-wal", HeldSync);
+  ASSERT_TRUE(syncer.ok());
+  WalSyncer& s = **syncer;
+  Gate idle_again;
+  s.SetIdleListener([&] { idle_again.Open(Status::Ok()); });
+  EXPECT_TRUE(s.idle());
+  Gate durable;
+  s.WhenDurable(s.NoteCommit(), [&](const Status& status) { durable.Open(status); });
+  EXPECT_FALSE(s.idle());
+  {
+    std::unique_lock lock(g_mu);
+    ASSERT_TRUE(g_cv.wait_for(lock, std::chrono::seconds(10), [] { return g_syncing; }));
+  }
+  EXPECT_FALSE(s.idle());
+  {
+    std::lock_guard lock(g_mu);
+    g_release = true;
+    g_cv.notify_all();
+  }
+  EXPECT_TRUE(idle_again.Wait().ok());
+  EXPECT_TRUE(s.idle());
+  EXPECT_TRUE(durable.Wait().ok());
 }
 
 TEST(WalSyncerTest, SyncOnAFullDiskIsDiskFull) {
