@@ -7,7 +7,9 @@
                     opnum that serve them
   template_entry/   the entries of config/templates/*.ldif as the records
                     template_entry_fuzz.cc reads
-  ldif_template/    each config/templates/*.ldif with the enrollment service
+  ldif_template/    each config/templates/*.ldif with the enrollment service,
+                    and the inputs of its findings (so the short run replays
+                    them)
 
 Run from anywhere: fuzz/make_seeds.py. Overwrites those three folders.
 """
@@ -141,6 +143,13 @@ def template_entry():
             (out / f"{ldif.stem}.{i}").write_bytes(data)
 
 
+# Inputs that crashed ldif_template_fuzz.cc, minimized (docs/fuzzing.md,
+# "Findings").
+LDIF_FINDINGS = {
+    "finding-modify-separator-after-dn": "dn:\n-",
+}
+
+
 def ldif_template():
     out = CORPUS / "ldif_template"
     shutil.rmtree(out, ignore_errors=True)
@@ -149,6 +158,8 @@ def ldif_template():
     for ldif in sorted(TEMPLATES.glob("*.ldif")):
         if ldif.name != "enrollment-service.ldif":
             (out / ldif.stem).write_text(ldif.read_text() + "\n" + service)
+    for name, text in LDIF_FINDINGS.items():
+        (out / name).write_text(text)
 
 
 if __name__ == "__main__":

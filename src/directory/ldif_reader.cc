@@ -42,12 +42,27 @@ struct ParsedRecord {
   LDIFRecord record;
 };
 
-// Whether a line of the record starts with ':', an attribute without a name.
-// libldap 2.5's ldap_parse_ldif_record dereferences a null pointer when the
-// line after the dn is one (it compares the name with "changetype"), and
-// such a line names nothing anyway.
-bool HasUnnamedAttribute(std::string_view record) {
-  return record.starts_with(':') || record.find("\n:") != std::string_view::npos;
+// Why libldap 2.5's ldap_parse_ldif_record must not see the record, or
+// null. It dereferences a null pointer (found by the fuzz targets) when the
+// first line after the dn (and a changetype) is
+// - an attribute without a name (a line starting with ':'), which it
+//   compares with "changetype";
+// - a "-" line, a modify record's separator, before any modification.
+// Neither belongs in an entry, which is all a template file or the
+// directory snapshot holds, so any such line anywhere rejects the record.
+const char* LibldapWouldCrashOn(std::string_view record) {
+  if (record.starts_with(':') || record.find("\n:") != std::string_view::npos) {
+    return "has a line without an attribute name";
+  }
+  for (std::size_t pos = 0; pos < record.size();) {
+    std::size_t eol = record.find('\n', pos);
+    if (eol == std::string_view::npos) eol = record.size();
+    std::string_view line = record.substr(pos, eol - pos);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    if (line == "-") return "has a \"-\" line, which only a modify record holds";
+    pos = eol + 1;
+  }
+  return nullptr;
 }
 
 // The record's "dn:" line as written, for warnings about a record that did
@@ -83,9 +98,8 @@ Result<std::vector<DirectoryEntry>> ReadRecords(LDIFFP* file, std::string_view n
     if (buffer.data == nullptr) continue;
 
     std::string dn_line = DnLine(buffer.data);
-    if (HasUnnamedAttribute(buffer.data)) {
-      spdlog::warn("{}:{}-{}: LDIF record ({}) has a line without an attribute name; skipped", name,
-                   first_line, line, dn_line);
+    if (const char* why = LibldapWouldCrashOn(buffer.data); why != nullptr) {
+      spdlog::warn("{}:{}-{}: LDIF record ({}) {}; skipped", name, first_line, line, dn_line, why);
       continue;
     }
     berval text{std::strlen(buffer.data), buffer.data};

@@ -105,6 +105,33 @@ TEST(ReadLdifFileTest, SkipsRecordsWithAnUnnamedAttribute) {
   EXPECT_EQ((*entries)[0].dn(), "CN=Good,DC=example,DC=com");
 }
 
+// Found by fuzz/ldif_template_fuzz.cc: libldap 2.5 crashes (a null pointer
+// in ldap_parse_ldif_record) on a "-" line right after the dn.
+TEST(ReadLdifFileTest, SkipsRecordsWithAModifySeparator) {
+  openadcs::testing::TempDir dir;
+  const auto path = dir.path() / "c.ldif";
+  WriteFile(path,
+            "dn: CN=First,DC=example,DC=com\n"
+            "-\n"
+            "cn: First\n"
+            "\n"
+            "dn: CN=Crlf,DC=example,DC=com\r\n"
+            "# a comment\r\n"
+            "-\r\n"
+            "\n"
+            "dn: CN=Later,DC=example,DC=com\n"
+            "cn: Later\n"
+            "-\n"
+            "\n"
+            "dn: CN=Good,DC=example,DC=com\n"
+            "cn: Good\n"
+            "description: -\n");
+  Result<std::vector<DirectoryEntry>> entries = ReadLdifFile(path);
+  ASSERT_TRUE(entries.ok()) << entries.status().ToString();
+  ASSERT_EQ(entries->size(), 1U);
+  EXPECT_EQ((*entries)[0].dn(), "CN=Good,DC=example,DC=com");
+}
+
 TEST(ReadLdifFileTest, UnreadableFilesAreIoErrors) {
   openadcs::testing::TempDir dir;
   Result<std::vector<DirectoryEntry>> missing = ReadLdifFile(dir.path() / "absent.ldif");
