@@ -48,6 +48,7 @@ TEST(WalSyncerTest, ConcurrentWaitersAllReturnDurable) {
   WalSyncer& s = **syncer;
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 50; ++i) {
