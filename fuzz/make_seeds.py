@@ -147,6 +147,7 @@ def template_entry():
 # "Findings").
 LDIF_FINDINGS = {
     "finding-modify-separator-after-dn": "dn:\n-",
+    "finding-blank-attribute-name": "dn:\n\r:(",
 }
 
 

@@ -4,6 +4,8 @@
 #include <ldif.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -45,22 +47,29 @@ struct ParsedRecord {
 // Why libldap 2.5's ldap_parse_ldif_record must not see the record, or
 // null. It dereferences a null pointer (found by the fuzz targets) when the
 // first line after the dn (and a changetype) is
-// - an attribute without a name (a line starting with ':'), which it
-//   compares with "changetype";
+// - an attribute without a name: nothing, or only white space (which it
+//   trims: '\r', '\t', '\v', '\f'), before the ':'; it compares that name
+//   with "changetype";
 // - a "-" line, a modify record's separator, before any modification.
 // Neither belongs in an entry, which is all a template file or the
 // directory snapshot holds, so any such line anywhere rejects the record.
+// A line starting with a space continues the one before it.
 const char* LibldapWouldCrashOn(std::string_view record) {
-  if (record.starts_with(':') || record.find("\n:") != std::string_view::npos) {
-    return "has a line without an attribute name";
-  }
+  const auto blank = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
   for (std::size_t pos = 0; pos < record.size();) {
     std::size_t eol = record.find('\n', pos);
     if (eol == std::string_view::npos) eol = record.size();
     std::string_view line = record.substr(pos, eol - pos);
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    if (line == "-") return "has a \"-\" line, which only a modify record holds";
     pos = eol + 1;
+    if (line.starts_with(' ')) continue;
+    if (const std::size_t colon = line.find(':'); colon != std::string_view::npos) {
+      if (std::all_of(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(colon), blank)) {
+        return "has a line without an attribute name";
+      }
+      continue;
+    }
+    while (!line.empty() && blank(line.back())) line.remove_suffix(1);
+    if (line == "-") return "has a \"-\" line, which only a modify record holds";
   }
   return nullptr;
 }

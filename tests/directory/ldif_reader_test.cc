@@ -97,8 +97,19 @@ TEST(ReadLdifFileTest, SkipsRecordsWithAnUnnamedAttribute) {
             "cn: Later\n"
             ":: bm8gbmFtZQ==\n"
             "\n"
+            // Found by fuzz/ldif_template_fuzz.cc: libldap trims the name
+            // to nothing, and crashes the same way.
+            "dn: CN=Blank,DC=example,DC=com\n"
+            "\r:blank name\n"
+            "\n"
+            "dn: CN=Tab,DC=example,DC=com\n"
+            "cn: Tab\n"
+            "\t \f:blank name\n"
+            "\n"
             "dn: CN=Good,DC=example,DC=com\n"
-            "cn: Good\n");
+            "cn: Good\n"
+            "description: folded\n"
+            "  \r:is a value\n");
   Result<std::vector<DirectoryEntry>> entries = ReadLdifFile(path);
   ASSERT_TRUE(entries.ok()) << entries.status().ToString();
   ASSERT_EQ(entries->size(), 1U);
