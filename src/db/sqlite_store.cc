@@ -310,7 +310,7 @@ void SqliteStore::WriteLoop() {
 
 void SqliteStore::TakeQueued(Batch& batch) {
   std::lock_guard lock(queue_mu_);
-  const std::size_t n = std::min(queue_.size(), kMaxBatch - std::min(batch.size(), kMaxBatch));
+  const std::size_t n = std::min(queue_.size(), kMaxBatch - batch.size());
   const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(n);
   batch.insert(batch.end(), std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
   queue_.erase(queue_.begin(), end);

@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "testing/pki.h"
 
@@ -21,6 +22,19 @@ void WriteFile(const std::filesystem::path& path, const std::string& text) {
 
 std::string AsString(const Bytes& b) {
   return std::string(b.begin(), b.end());
+}
+
+// The dns of the entries ReadLdifFile reads from a file holding `text`, or
+// the error it returns.
+std::vector<std::string> DnsRead(const std::string& text) {
+  openadcs::testing::TempDir dir;
+  const auto path = dir.path() / "records.ldif";
+  WriteFile(path, text);
+  Result<std::vector<DirectoryEntry>> entries = ReadLdifFile(path);
+  if (!entries.ok()) return {"error: " + entries.status().ToString()};
+  std::vector<std::string> dns;
+  for (const DirectoryEntry& entry : *entries) dns.push_back(entry.dn());
+  return dns;
 }
 
 TEST(ReadLdifFileTest, DecodesBase64FoldingCommentsAndCase) {
@@ -61,86 +75,68 @@ TEST(ReadLdifFileTest, DecodesBase64FoldingCommentsAndCase) {
 }
 
 TEST(ReadLdifFileTest, SkipsChangeRecordsAndRecordsThatDoNotParse) {
-  openadcs::testing::TempDir dir;
-  const auto path = dir.path() / "b.ldif";
-  WriteFile(path,
-            "dn: CN=Bad,DC=example,DC=com\n"
-            "cn: Bad\n"
-            "pKIKeyUsage:: !!!notbase64\n"
-            "\n"
-            "dn: CN=Change,DC=example,DC=com\n"
-            "changetype: modify\n"
-            "replace: cn\n"
-            "cn: Changed\n"
-            "-\n"
-            "\n"
-            "dn: CN=Good,DC=example,DC=com\n"
-            "cn: Good\n");
-  Result<std::vector<DirectoryEntry>> entries = ReadLdifFile(path);
-  ASSERT_TRUE(entries.ok()) << entries.status().ToString();
-  ASSERT_EQ(entries->size(), 1U);
-  EXPECT_EQ((*entries)[0].dn(), "CN=Good,DC=example,DC=com");
+  EXPECT_THAT(DnsRead("dn: CN=Bad,DC=example,DC=com\n"
+                      "cn: Bad\n"
+                      "pKIKeyUsage:: !!!notbase64\n"
+                      "\n"
+                      "dn: CN=Change,DC=example,DC=com\n"
+                      "changetype: modify\n"
+                      "replace: cn\n"
+                      "cn: Changed\n"
+                      "-\n"
+                      "\n"
+                      "dn: CN=Good,DC=example,DC=com\n"
+                      "cn: Good\n"),
+              ElementsAre("CN=Good,DC=example,DC=com"));
 }
 
 // Found with the snapshot round trip of fuzz/template_entry_fuzz.cc: libldap
 // 2.5 crashes (a null pointer in ldap_parse_ldif_record) on a line without
 // an attribute name right after the dn.
 TEST(ReadLdifFileTest, SkipsRecordsWithAnUnnamedAttribute) {
-  openadcs::testing::TempDir dir;
-  const auto path = dir.path() / "c.ldif";
-  WriteFile(path,
-            "dn: CN=First,DC=example,DC=com\n"
-            ": no name\n"
-            "cn: First\n"
-            "\n"
-            "dn: CN=Later,DC=example,DC=com\n"
-            "cn: Later\n"
-            ":: bm8gbmFtZQ==\n"
-            "\n"
-            // Found by fuzz/ldif_template_fuzz.cc: libldap trims the name
-            // to nothing, and crashes the same way.
-            "dn: CN=Blank,DC=example,DC=com\n"
-            "\r:blank name\n"
-            "\n"
-            "dn: CN=Tab,DC=example,DC=com\n"
-            "cn: Tab\n"
-            "\t \f:blank name\n"
-            "\n"
-            "dn: CN=Good,DC=example,DC=com\n"
-            "cn: Good\n"
-            "description: folded\n"
-            "  \r:is a value\n");
-  Result<std::vector<DirectoryEntry>> entries = ReadLdifFile(path);
-  ASSERT_TRUE(entries.ok()) << entries.status().ToString();
-  ASSERT_EQ(entries->size(), 1U);
-  EXPECT_EQ((*entries)[0].dn(), "CN=Good,DC=example,DC=com");
+  EXPECT_THAT(DnsRead("dn: CN=First,DC=example,DC=com\n"
+                      ": no name\n"
+                      "cn: First\n"
+                      "\n"
+                      "dn: CN=Later,DC=example,DC=com\n"
+                      "cn: Later\n"
+                      ":: bm8gbmFtZQ==\n"
+                      "\n"
+                      // Found by fuzz/ldif_template_fuzz.cc: libldap trims the name
+                      // to nothing, and crashes the same way.
+                      "dn: CN=Blank,DC=example,DC=com\n"
+                      "\r:blank name\n"
+                      "\n"
+                      "dn: CN=Tab,DC=example,DC=com\n"
+                      "cn: Tab\n"
+                      "\t \f:blank name\n"
+                      "\n"
+                      "dn: CN=Good,DC=example,DC=com\n"
+                      "cn: Good\n"
+                      "description: folded\n"
+                      "  \r:is a value\n"),
+              ElementsAre("CN=Good,DC=example,DC=com"));
 }
 
 // Found by fuzz/ldif_template_fuzz.cc: libldap 2.5 crashes (a null pointer
 // in ldap_parse_ldif_record) on a "-" line right after the dn.
 TEST(ReadLdifFileTest, SkipsRecordsWithAModifySeparator) {
-  openadcs::testing::TempDir dir;
-  const auto path = dir.path() / "c.ldif";
-  WriteFile(path,
-            "dn: CN=First,DC=example,DC=com\n"
-            "-\n"
-            "cn: First\n"
-            "\n"
-            "dn: CN=Crlf,DC=example,DC=com\r\n"
-            "# a comment\r\n"
-            "-\r\n"
-            "\n"
-            "dn: CN=Later,DC=example,DC=com\n"
-            "cn: Later\n"
-            "-\n"
-            "\n"
-            "dn: CN=Good,DC=example,DC=com\n"
-            "cn: Good\n"
-            "description: -\n");
-  Result<std::vector<DirectoryEntry>> entries = ReadLdifFile(path);
-  ASSERT_TRUE(entries.ok()) << entries.status().ToString();
-  ASSERT_EQ(entries->size(), 1U);
-  EXPECT_EQ((*entries)[0].dn(), "CN=Good,DC=example,DC=com");
+  EXPECT_THAT(DnsRead("dn: CN=First,DC=example,DC=com\n"
+                      "-\n"
+                      "cn: First\n"
+                      "\n"
+                      "dn: CN=Crlf,DC=example,DC=com\r\n"
+                      "# a comment\r\n"
+                      "-\r\n"
+                      "\n"
+                      "dn: CN=Later,DC=example,DC=com\n"
+                      "cn: Later\n"
+                      "-\n"
+                      "\n"
+                      "dn: CN=Good,DC=example,DC=com\n"
+                      "cn: Good\n"
+                      "description: -\n"),
+              ElementsAre("CN=Good,DC=example,DC=com"));
 }
 
 TEST(ReadLdifFileTest, UnreadableFilesAreIoErrors) {
