@@ -36,6 +36,16 @@ Status WrongType(sqlite3_stmt* stmt, int index, const char* wanted) {
   return Status::Corruption(std::string("column ") + (name ? name : "?") + " is not " + wanted);
 }
 
+// Debian's SQLite counts memory by default, which takes a global mutex on
+// every allocation, and is built without lookaside memory, so that each
+// statement step allocates several times. The setting only takes before
+// SQLite initialises; when something (a test's VFS) initialised it first,
+// the counting stays on.
+void TurnOffMemoryStatistics() {
+  static const bool once = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }();
+  (void)once;
+}
+
 // Statement text for error messages: long generated INSERTs are cut short.
 std::string Abbreviated(std::string_view sql) {
   constexpr std::size_t kMax = 60;
@@ -176,6 +186,7 @@ Status Statement::Run() {
 Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path& path,
                                                      std::chrono::milliseconds busy_timeout,
                                                      const std::string& vfs) {
+  TurnOffMemoryStatistics();
   // We create the file so that it is 0600 whatever the umask; SQLite gives
   // the -wal and -shm files the mode of the database file.
   int fd =
@@ -212,6 +223,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
 
 Result<std::unique_ptr<Connection>> Connection::OpenReadOnly(
     const std::filesystem::path& path, std::chrono::milliseconds busy_timeout) {
+  TurnOffMemoryStatistics();
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(
       path.c_str(), &db,
@@ -237,6 +249,12 @@ Status Connection::Exec(std::string_view sql, std::string_view what) {
   std::string text(sql);
   int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr);
   return rc == SQLITE_OK ? Status::Ok() : Error(rc, what);
+}
+
+Status Connection::Run(std::string_view sql) {
+  Result<Statement> st = Prepare(sql);
+  if (!st.ok()) return st.status();
+  return st->Run();
 }
 
 Result<sqlite3_stmt*> Connection::PrepareStatement(std::string_view sql, unsigned flags) {
@@ -314,14 +332,13 @@ Transaction::~Transaction() {
 }
 
 Status Transaction::Begin(Mode mode) {
-  OPENADCS_RETURN_IF_ERROR(
-      conn_.Exec(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN", "begin transaction"));
+  OPENADCS_RETURN_IF_ERROR(conn_.Run(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"));
   open_ = true;
   return Status::Ok();
 }
 
 Status Transaction::Commit() {
-  OPENADCS_RETURN_IF_ERROR(conn_.Exec("COMMIT", "commit"));
+  OPENADCS_RETURN_IF_ERROR(conn_.Run("COMMIT"));
   open_ = false;
   return Status::Ok();
 }

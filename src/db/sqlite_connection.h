@@ -94,6 +94,10 @@ class Connection {
   sqlite3* handle() const { return db_; }
   // Runs SQL that returns no rows (several statements allowed); not cached.
   Status Exec(std::string_view sql, std::string_view what);
+  // Runs one statement that returns no rows through the cache (Prepare):
+  // for those of every write (BEGIN, COMMIT, savepoints), which Exec would
+  // parse again each time.
+  Status Run(std::string_view sql);
   // Returns the cached statement for `sql`, preparing it on first use. A
   // statement is borrowed by one Statement at a time (Internal otherwise).
   Result<Statement> Prepare(std::string_view sql);

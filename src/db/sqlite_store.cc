@@ -442,13 +442,13 @@ bool SqliteStore::CommitBatch(Batch& batch) {
 bool SqliteStore::RunWrites(Batch& batch, std::size_t first, bool alone) {
   for (std::size_t i = first; i < batch.size(); ++i) {
     PendingWrite* p = batch[i].get();
-    p->status = alone ? Status::Ok() : conn_->Exec("SAVEPOINT write", "savepoint");
+    p->status = alone ? Status::Ok() : conn_->Run("SAVEPOINT write");
     if (p->status.ok()) p->status = p->body();
     if (alone && !p->status.ok()) return false;
     // A failed write is undone alone; the others in the batch go on.
     Status end = alone ? Status::Ok()
                  : p->status.ok()
-                     ? conn_->Exec("RELEASE write", "release savepoint")
+                     ? conn_->Run("RELEASE write")
                      : conn_->Exec("ROLLBACK TO write; RELEASE write", "roll back savepoint");
     if (!end.ok() || sqlite3_get_autocommit(conn_->handle()) != 0) {
       // SQLite ended the transaction itself (I/O error, disk full): nothing
