@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "ca/policy.h"
+#include "ca/serial_numbers.h"
 #include "openadcs/ca/access.h"
 #include "openadcs/ca/ca_properties.h"
 #include "openadcs/ca/ca_security.h"
@@ -153,11 +154,12 @@ class Engine::Impl {
   // Signs a certificate for `rec` and stores it with `commit`, retrying with
   // a fresh serial number when the database reports a collision. A new
   // request's queued insert learns of one only through its gate, as a
-  // failed write: with at least 16 random bytes a collision is not expected
-  // in the life of a CA, and the client is then told its request failed.
+  // failed write: serials from one process never collide (SerialNumbers),
+  // and with at least 9 random bytes behind their time prefix a collision
+  // with an older one is not expected in the life of a CA; the client is
+  // then told its request failed.
   SubmitResult Issue(db::RequestRecord& rec, const PolicyOutcome& outcome, const X509_REQ* request,
                      std::int64_t now, const Commit& commit);
-  Bytes NewSerial() const;
   // The degenerate CMS with `cert` and the CA chain; empty when it cannot be built.
   Bytes ChainCms(const Bytes& cert) const;
   // The retrieve's answer for `got`, if `caller` may read it (MayRead).
@@ -208,6 +210,7 @@ class Engine::Impl {
   directory::IdentityLookup* lookup_;  // may be null
   CaSecurity& security_;
   Clock clock_;
+  SerialNumbers serials_;
   LogLimiter directory_outage_log_;
   KeyedLogLimiter quota_log_;  // keyed by the lower-cased caller name
   Policy policy_;

@@ -1,10 +1,10 @@
 // Enrollment (MS-WCCE 3.2.1.4.2.1): new requests through policy to a stored
 // row, issuance with serial-collision retries, retrieval by request id or
 // serial number, and the CMC full response.
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "ca/certificate_columns.h"
 #include "ca/engine_impl.h"
@@ -314,7 +314,17 @@ SubmitResult Engine::Impl::Issue(db::RequestRecord& rec, const PolicyOutcome& ou
   spec.extensions = outcome.extensions;
   Status s;
   for (int attempt = 0; attempt <= options_.serial_retries; ++attempt) {
-    spec.serial = NewSerial();
+    Result<Bytes> serial = serials_.Next(
+        options_.serial_bytes,
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count()));
+    if (!serial.ok()) {
+      spdlog::error("[req {}] no serial number: {}", rec.request_id, serial.status().ToString());
+      return Failure(rec.request_id, WireDisposition::kError, hr::kUnexpected,
+                     "the CA could not make a serial number");
+    }
+    spec.serial = std::move(serial).value();
     auto built = pki::BuildCertificate(spec, identity_);
     if (!built.ok()) {
       spdlog::error("[req {}] signing failed: {}", rec.request_id, built.status().ToString());
@@ -345,15 +355,6 @@ SubmitResult Engine::Impl::Issue(db::RequestRecord& rec, const PolicyOutcome& ou
   r.chain_cms = ChainCms(r.certificate);
   r.message = "Issued";
   return r;
-}
-
-Bytes Engine::Impl::NewSerial() const {
-  Bytes serial(options_.serial_bytes);
-  RAND_bytes(serial.data(), static_cast<int>(serial.size()));
-  // Positive, and no leading zero byte, so the DER content is all of it.
-  serial[0] &= 0x7F;
-  if (serial[0] == 0) serial[0] = 0x01;
-  return serial;
 }
 
 Bytes Engine::Impl::ChainCms(const Bytes& cert) const {

@@ -107,7 +107,8 @@ struct EngineOptions {
   // Where delta CRLs are found: the Freshest CRL extension of base CRLs and
   // issued certificates while delta CRLs are enabled; empty: omitted.
   std::vector<std::string> delta_crl_distribution_points;
-  // Bytes of randomness in a serial number (>= 16; the top bit is cleared).
+  // Bytes in a serial number (16..20): a 7-byte time prefix, then random
+  // bytes (ca/serial_numbers.h).
   std::size_t serial_bytes = 19;
   // Attempts at a fresh serial when the database reports a collision.
   int serial_retries = 5;
