@@ -13,8 +13,7 @@ Result<Bytes> SerialNumbers::Next(std::size_t length, std::uint64_t now_micros) 
                                    std::to_string(length));
   }
   Bytes serial(length);
-  OPENADCS_RETURN_IF_ERROR(
-      RandomBytes(std::span<std::uint8_t>(serial).subspan(kSerialTimeBytes)));
+  OPENADCS_RETURN_IF_ERROR(RandomBytes(std::span<std::uint8_t>(serial).subspan(kSerialTimeBytes)));
   std::uint64_t last = last_prefix_.load(std::memory_order_relaxed);
   std::uint64_t prefix = 0;
   do {
