@@ -4,10 +4,11 @@
 // in kSerialTimeBytes big-endian bytes, and ends with random bytes. The prefix
 // keeps the database's unique serial-number index growing at its end: with
 // serials random throughout, every issuance dirtied a random leaf of that
-// index, one more 8 KiB page to write per request, and at 2 cores that cost a
-// sixth of the in-process issuance rate (docs/performance.md). The random
-// tail keeps serials unpredictable: at least 9 bytes (72 bits), above the 64
-// bits of CSPRNG output the CA/Browser Forum asks for.
+// index, one more 8 KiB page for its commit to write and, once the writer's
+// cache had dropped it, to read back first (docs/performance.md, "serial
+// numbers that grow"). The random tail keeps serials unpredictable: at least
+// 9 bytes (72 bits), above the 64 bits of CSPRNG output the CA/Browser Forum
+// asks for.
 #ifndef OPENADCS_SRC_CA_SERIAL_NUMBERS_H_
 #define OPENADCS_SRC_CA_SERIAL_NUMBERS_H_
 
