@@ -80,7 +80,7 @@ Engine::Impl::Impl(EngineOptions options, const pki::CaIdentity& identity, db::C
       properties_(identity_, store_, templates_,
                   {options_.dns_name, options_.crl_distribution_points, options_.aia_ca_issuers,
                    options_.ocsp_urls}) {
-  options_.serial_bytes = std::clamp<std::size_t>(options_.serial_bytes, 16, 20);
+  options_.serial_bytes = std::clamp(options_.serial_bytes, kSerialMinBytes, kSerialMaxBytes);
 }
 
 void Engine::Impl::LogNotes(std::uint32_t request_id, const PolicyOutcome& outcome) {

@@ -8,8 +8,9 @@
 namespace openadcs::ca {
 
 Result<Bytes> SerialNumbers::Next(std::size_t length, std::uint64_t now_micros) {
-  if (length < 16 || length > 20) {
-    return Status::InvalidArgument("a serial number has 16..20 bytes, not " +
+  if (length < kSerialMinBytes || length > kSerialMaxBytes) {
+    return Status::InvalidArgument("a serial number has " + std::to_string(kSerialMinBytes) + ".." +
+                                   std::to_string(kSerialMaxBytes) + " bytes, not " +
                                    std::to_string(length));
   }
   Bytes serial(length);

@@ -22,6 +22,9 @@
 namespace openadcs::ca {
 
 inline constexpr std::size_t kSerialTimeBytes = 7;
+// The lengths SerialNumbers::Next makes; EngineOptions::serial_bytes is
+// clamped to them.
+inline constexpr std::size_t kSerialMinBytes = 16, kSerialMaxBytes = 20;
 
 // Thread-safe. Prefixes strictly increase within one instance, whatever the
 // clock does, so two serials it hands out never share one; across restarts
@@ -29,7 +32,7 @@ inline constexpr std::size_t kSerialTimeBytes = 7;
 // database's unique index are what keep serials apart.
 class SerialNumbers {
  public:
-  // A serial of `length` bytes (16..20) for an issuance at `now_micros`
+  // A serial of `length` bytes (kSerialMinBytes..kSerialMaxBytes) for an issuance at `now_micros`
   // (microseconds since the Unix epoch): positive, with no leading zero
   // byte, so its DER content is all `length` bytes. The first byte is the
   // prefix's, which is 0x01..0x7F from 1978 to 3111; outside that its top
