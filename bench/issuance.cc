@@ -241,7 +241,8 @@ int BenchMain(int argc, char** argv) {
         UseCores(n);
         Ca c = OpenCa(std::filesystem::path(work) / key_name, *alg, templates, durable);
         // A fresh file flatters the indexes on random keys (the certificate
-        // hash): all their leaves stay in the writer's cache.
+        // hash): while they are small, a commit dirties few of their leaves
+        // and a checkpoint copies few pages back (docs/performance.md).
         Rate(concurrency, prefill, [&](long i) { IssueOne(*c.engine, row_csrs, i); });
         Result<bench::CryptoFloor> floor = bench::CryptoFloor::Create(row_csrs, c.identity->key());
         if (!floor.ok()) {

@@ -28,14 +28,17 @@ inline constexpr std::string_view kFuzzTempPrefix = "openadcs-fuzz.";
 // exist ("openadcs-fuzz.<pid>.XXXXXX"). A process id reused by another
 // process keeps its folder until that one is gone too.
 inline void RemoveFoldersOfDeadProcesses(const std::filesystem::path& base) {
+  // The non-throwing increment: a starting sibling may remove entries as
+  // this one reads the folder.
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
+  for (std::filesystem::directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::filesystem::directory_entry& entry = *it;
     const std::string name = entry.path().filename().string();
     if (!name.starts_with(kFuzzTempPrefix)) continue;
     const std::string_view rest = std::string_view(name).substr(kFuzzTempPrefix.size());
     pid_t pid = 0;
-    const auto [end, err] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
-    if (err != std::errc() || end == rest.data() || *end != '.' || pid <= 0) continue;
+    const auto [digits_end, err] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
+    if (err != std::errc() || digits_end == rest.data() || *digits_end != '.' || pid <= 0) continue;
     if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
     std::error_code ignored;
     std::filesystem::remove_all(entry.path(), ignored);
