@@ -39,6 +39,7 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <latch>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -104,14 +105,18 @@ RunResult Enroll(Clients& clients, pid_t daemon, const std::vector<Bytes>& csrs,
   std::atomic<long> sent{0};
   const double daemon_cpu_before = ProcessCpuSeconds(daemon);
   const double client_cpu_before = SelfCpuSeconds();
-  const Clock::time_point start = Clock::now();
-  const Clock::time_point deadline = start + budget;
+  // Set once every thread exists, so that starting them is not counted in
+  // the first requests' latency; the latch orders it before their reads.
+  Clock::time_point start;
+  Clock::time_point deadline;
+  std::latch started(static_cast<std::ptrdiff_t>(connections) + 1);
   std::vector<std::thread> pool;
   pool.reserve(connections);
   for (std::size_t t = 0; t < connections; ++t) {
     pool.emplace_back([&, t] {
       client::CertPassageClient& c = *clients[t];
       Tally mine;
+      started.arrive_and_wait();
       for (std::size_t i = t;; i += connections) {
         if (requests > 0 ? sent.fetch_add(1) >= requests : Clock::now() >= deadline) break;
         Clock::time_point before = Clock::now();
@@ -133,6 +138,9 @@ RunResult Enroll(Clients& clients, pid_t daemon, const std::vector<Bytes>& csrs,
       result.tally.Merge(mine);
     });
   }
+  start = Clock::now();
+  deadline = start + budget;
+  started.arrive_and_wait();
   for (std::thread& th : pool) th.join();
   result.seconds = Seconds(Clock::now() - start);
   result.daemon_cpu_seconds = ProcessCpuSeconds(daemon) - daemon_cpu_before;

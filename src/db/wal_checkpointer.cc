@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace openadcs::db {
 
 WalCheckpointer::WalCheckpointer(Connection& writer, std::unique_ptr<Connection> own,
@@ -44,26 +46,50 @@ void WalCheckpointer::Run() {
   while (true) {
     cv_.wait(lock, [&] { return wanted_ || stopping_; });
     if (stopping_) return;
-    wanted_ = false;
     lock.unlock();
     Checkpoint();
     lock.lock();
+    // The commits made while it ran asked for the checkpoint that has just
+    // completed (its last pass copied their frames); a commit after it that
+    // still leaves `frames_` in the WAL asks again.
+    wanted_ = false;
   }
 }
 
-void WalCheckpointer::Checkpoint() {
+int WalCheckpointer::Pass(int& copied) {
   int in_wal = 0;
+  return sqlite3_wal_checkpoint_v2(own_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &in_wal,
+                                   &copied);
+}
+
+int WalCheckpointer::SyncDatabase() {
+  sqlite3_file* file = nullptr;
+  const int rc = sqlite3_file_control(own_->handle(), "main", SQLITE_FCNTL_FILE_POINTER, &file);
+  if (rc != SQLITE_OK) return rc;
+  if (file == nullptr || file->pMethods == nullptr) return SQLITE_MISUSE;
+  return file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+}
+
+void WalCheckpointer::Checkpoint() {
   int copied = 0;
-  // The bulk of the copy, with writers going on.
-  int rc = sqlite3_wal_checkpoint_v2(own_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &in_wal,
-                                     &copied);
+  // The bulk of the copy, with writers going on. SQLite syncs the database
+  // file only in a pass that copies the whole WAL, which under load is only
+  // the locked one: synced here, what this pass copied is not left to it.
+  int rc = Pass(copied);
+  if (rc == SQLITE_OK) rc = SyncDatabase();
+  // What was committed meanwhile, until little is left for the locked pass.
+  for (int pass = 1, before = copied; rc == SQLITE_OK && pass < kMaxOpenPasses;
+       ++pass, before = copied) {
+    rc = Pass(copied);
+    // A WAL started over since the pass before counts from zero again.
+    if (copied - std::min(before, copied) <= kFewFrames) break;
+  }
   if (rc == SQLITE_OK) {
     // The frames committed meanwhile, with none being written: SQLite starts
     // the WAL over only for a writer that began after a complete checkpoint,
-    // and under steady load one always began during the pass above.
+    // and under steady load one always began during the passes above.
     std::lock_guard no_writer(write_mu_);
-    rc = sqlite3_wal_checkpoint_v2(own_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &in_wal,
-                                   &copied);
+    rc = Pass(copied);
   }
   // BUSY: another process is checkpointing; the next commit asks again.
   if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY) return;

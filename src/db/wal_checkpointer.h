@@ -17,11 +17,17 @@ namespace openadcs::db {
 // threshold: the copy into the database file and two fsyncs, under the write
 // lock, while every other writer waits. This one replaces it: a commit that
 // leaves at least `frames` frames in the WAL wakes a thread, which
-// checkpoints on its own connection (PASSIVE: writers go on meanwhile) and
-// then copies the frames written during that pass holding `write_mu` (the
-// store's write lock), so that the checkpoint is complete when the next
-// writer begins and that writer starts the WAL from its beginning: the file
-// stays near `frames` pages.
+// checkpoints on its own connection (PASSIVE: writers go on meanwhile), in
+// passes: the first copies the bulk and syncs the database file, each of the
+// others what was committed during the one before, until a pass finds at
+// most kFewFrames to copy or kMaxOpenPasses have run. It then copies the
+// rest holding `write_mu` (the store's write lock), so that the
+// checkpoint is complete when the next writer begins and that writer starts
+// the WAL from its beginning: the file stays near `frames` pages. Writers
+// wait only for that last pass: a short copy and two fsyncs (the WAL's, and
+// the database file's with only the pages of the passes after the first).
+// It runs once per wake-up, however many commits crossed the threshold
+// while the passes ran.
 //
 // A checkpoint that fails for the disk (an I/O error, a full disk) is
 // handed to `on_disk_failure`, on the checkpointer's thread; the WAL would
@@ -40,9 +46,18 @@ class WalCheckpointer {
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
  private:
+  // A pass that copies this many frames or fewer leaves the rest to the
+  // locked pass: about what two commits write at 8-32 connections.
+  static constexpr int kFewFrames = 64;
+  static constexpr int kMaxOpenPasses = 4;
   static int OnCommit(void* self, sqlite3* db, const char* schema, int frames);
   void Run();
   void Checkpoint();
+  // One PASSIVE pass; `copied` is the number of the WAL's frames copied
+  // into the database file so far. Returns SQLite's result code.
+  int Pass(int& copied);
+  // Syncs the database file through the connection's VFS.
+  int SyncDatabase();
 
   Connection& writer_;
   const std::unique_ptr<Connection> own_;
