@@ -16,15 +16,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "openadcs/ca/engine.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/status.h"
 
 namespace openadcs::ca {
 
 inline constexpr std::size_t kSerialTimeBytes = 7;
-// The lengths SerialNumbers::Next makes; EngineOptions::serial_bytes is
-// clamped to them.
-inline constexpr std::size_t kSerialMinBytes = 16, kSerialMaxBytes = 20;
 
 // Thread-safe. Prefixes strictly increase within one instance, whatever the
 // clock does, so two serials it hands out never share one; across restarts

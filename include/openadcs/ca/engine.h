@@ -8,6 +8,7 @@
 #define OPENADCS_CA_ENGINE_H_
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -80,6 +81,9 @@ struct RequesterQuota {
   std::uint64_t max_stored_bytes = 0;
 };
 
+// The lengths of the serial numbers the engine makes, in bytes.
+inline constexpr std::size_t kSerialMinBytes = 16, kSerialMaxBytes = 20;
+
 struct EngineOptions {
   pki::RequestParserLimits limits;
   RequesterQuota quota;
@@ -107,8 +111,8 @@ struct EngineOptions {
   // Where delta CRLs are found: the Freshest CRL extension of base CRLs and
   // issued certificates while delta CRLs are enabled; empty: omitted.
   std::vector<std::string> delta_crl_distribution_points;
-  // Bytes in a serial number (16..20): a 7-byte time prefix, then random
-  // bytes (ca/serial_numbers.h).
+  // Bytes in a serial number (kSerialMinBytes..kSerialMaxBytes; clamped to
+  // them): a 7-byte time prefix, then random bytes (ca/serial_numbers.h).
   std::size_t serial_bytes = 19;
   // Attempts at a fresh serial when the database reports a collision.
   int serial_retries = 5;

@@ -36,7 +36,8 @@ inline constexpr std::int64_t kBusyTimeoutMsMin = 100, kBusyTimeoutMsMax = 60'00
 inline constexpr std::int64_t kMaxRequestBytesMin = 1024,
                               kMaxRequestBytesMax = std::int64_t{1024} * 1024;
 inline constexpr std::int64_t kClockSkewSecondsMin = 0, kClockSkewSecondsMax = 86'400;
-inline constexpr std::int64_t kSerialBytesMin = 16, kSerialBytesMax = 20;
+inline constexpr std::int64_t kSerialBytesMin = ca::kSerialMinBytes,
+                              kSerialBytesMax = ca::kSerialMaxBytes;
 // The per-requester quotas (ca::RequesterQuota); 0 is no limit.
 inline constexpr std::int64_t kMaxRequestsPerHourMin = 0, kMaxRequestsPerHourMax = 1'000'000;
 inline constexpr std::int64_t kMaxStoredBytesMin = 0, kMaxStoredBytesMax = std::int64_t{1} << 50;
