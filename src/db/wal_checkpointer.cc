@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-
 namespace openadcs::db {
 
 WalCheckpointer::WalCheckpointer(Connection& writer, std::unique_ptr<Connection> own,
@@ -56,8 +54,7 @@ void WalCheckpointer::Run() {
   }
 }
 
-int WalCheckpointer::Pass(int& copied) {
-  int in_wal = 0;
+int WalCheckpointer::Pass(int& in_wal, int& copied) {
   return sqlite3_wal_checkpoint_v2(own_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &in_wal,
                                    &copied);
 }
@@ -71,25 +68,30 @@ int WalCheckpointer::SyncDatabase() {
 }
 
 void WalCheckpointer::Checkpoint() {
+  int in_wal = 0;
   int copied = 0;
-  // The bulk of the copy, with writers going on. SQLite syncs the database
-  // file only in a pass that copies the whole WAL, which under load is only
-  // the locked one: synced here, what this pass copied is not left to it.
-  int rc = Pass(copied);
-  if (rc == SQLITE_OK) rc = SyncDatabase();
-  // What was committed meanwhile, until little is left for the locked pass.
-  for (int pass = 1, before = copied; rc == SQLITE_OK && pass < kMaxOpenPasses;
-       ++pass, before = copied) {
-    rc = Pass(copied);
+  int fresh = 0;  // frames the last pass copied
+  // The bulk of the copy, then what was committed meanwhile, with writers
+  // going on, until little is left for the locked pass.
+  int rc = SQLITE_OK;
+  for (int pass = 0, before = 0; pass < kMaxOpenPasses; ++pass, before = copied) {
+    rc = Pass(in_wal, copied);
+    if (rc != SQLITE_OK) break;
     // A WAL started over since the pass before counts from zero again.
-    if (copied - std::min(before, copied) <= kFewFrames) break;
+    fresh = copied >= before ? copied - before : copied;
+    if (pass > 0 && fresh <= kFewFrames) break;
   }
+  // SQLite syncs the database file only in a pass that copies the whole WAL,
+  // which under load is only the locked one: synced here, what the passes
+  // copied is not left to it. A last pass that found the WAL copied and
+  // nothing new follows one that copied it whole, which synced.
+  if (rc == SQLITE_OK && (fresh > 0 || in_wal > copied)) rc = SyncDatabase();
   if (rc == SQLITE_OK) {
     // The frames committed meanwhile, with none being written: SQLite starts
     // the WAL over only for a writer that began after a complete checkpoint,
     // and under steady load one always began during the passes above.
     std::lock_guard no_writer(write_mu_);
-    rc = Pass(copied);
+    rc = Pass(in_wal, copied);
   }
   // BUSY: another process is checkpointing; the next commit asks again.
   if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY) return;

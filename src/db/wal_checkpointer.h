@@ -18,14 +18,14 @@ namespace openadcs::db {
 // lock, while every other writer waits. This one replaces it: a commit that
 // leaves at least `frames` frames in the WAL wakes a thread, which
 // checkpoints on its own connection (PASSIVE: writers go on meanwhile), in
-// passes: the first copies the bulk and syncs the database file, each of the
-// others what was committed during the one before, until a pass finds at
-// most kFewFrames to copy or kMaxOpenPasses have run. It then copies the
+// passes: the first copies the bulk, each of the others what was committed
+// during the one before, until a pass finds at most kFewFrames to copy or
+// kMaxOpenPasses have run; it then syncs the database file. It copies the
 // rest holding `write_mu` (the store's write lock), so that the
 // checkpoint is complete when the next writer begins and that writer starts
 // the WAL from its beginning: the file stays near `frames` pages. Writers
 // wait only for that last pass: a short copy and two fsyncs (the WAL's, and
-// the database file's with only the pages of the passes after the first).
+// the database file's with only the pages that pass copied).
 // It runs once per wake-up, however many commits crossed the threshold
 // while the passes ran.
 //
@@ -53,9 +53,10 @@ class WalCheckpointer {
   static int OnCommit(void* self, sqlite3* db, const char* schema, int frames);
   void Run();
   void Checkpoint();
-  // One PASSIVE pass; `copied` is the number of the WAL's frames copied
-  // into the database file so far. Returns SQLite's result code.
-  int Pass(int& copied);
+  // One PASSIVE pass: `in_wal` is the number of frames in the WAL when it
+  // began, `copied` the number copied into the database file so far.
+  // Returns SQLite's result code.
+  int Pass(int& in_wal, int& copied);
   // Syncs the database file through the connection's VFS.
   int SyncDatabase();
 
