@@ -20,14 +20,15 @@ namespace openadcs::db {
 // checkpoints on its own connection (PASSIVE: writers go on meanwhile), in
 // passes: the first copies the bulk, each of the others what was committed
 // during the one before, until a pass finds at most kFewFrames to copy or
-// kMaxOpenPasses have run; it then syncs the database file. It copies the
-// rest holding `write_mu` (the store's write lock), so that the
-// checkpoint is complete when the next writer begins and that writer starts
-// the WAL from its beginning: the file stays near `frames` pages. Writers
-// wait only for that last pass: a short copy and two fsyncs (the WAL's, and
-// the database file's with only the pages that pass copied).
-// It runs once per wake-up, however many commits crossed the threshold
-// while the passes ran.
+// kMaxOpenPasses have run. The thread then syncs the database file, unless
+// the last pass shows that SQLite has (it syncs in a pass that copies the
+// whole WAL, which under load none of these does). A last pass copies the
+// rest holding `write_mu` (the store's write lock), so that the checkpoint
+// is complete when the next writer begins and that writer starts the WAL
+// from its beginning: the file stays near `frames` pages. Writers wait only
+// for that pass: a short copy and two fsyncs (the WAL's, and the database
+// file's with only the pages it copied). A wake-up runs one checkpoint,
+// however many commits crossed the threshold while the passes ran.
 //
 // A checkpoint that fails for the disk (an I/O error, a full disk) is
 // handed to `on_disk_failure`, on the checkpointer's thread; the WAL would
