@@ -243,7 +243,9 @@ int BenchMain(int argc, char** argv) {
         // A fresh file flatters the indexes on random keys (the certificate
         // hash): while they are small, a commit dirties few of their leaves
         // and a checkpoint copies few pages back (docs/performance.md).
-        Rate(concurrency, prefill, [&](long i) { IssueOne(*c.engine, row_csrs, i); });
+        if (prefill > 0) {
+          Rate(concurrency, prefill, [&](long i) { IssueOne(*c.engine, row_csrs, i); });
+        }
         Result<bench::CryptoFloor> floor = bench::CryptoFloor::Create(row_csrs, c.identity->key());
         if (!floor.ok()) {
           std::fprintf(stderr, "%s\n", floor.status().ToString().c_str());
