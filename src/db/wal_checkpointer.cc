@@ -59,12 +59,19 @@ int WalCheckpointer::Pass(int& in_wal, int& copied) {
                                    &copied);
 }
 
-int WalCheckpointer::SyncDatabase() {
+Status WalCheckpointer::SyncDatabase() {
   sqlite3_file* file = nullptr;
-  const int rc = sqlite3_file_control(own_->handle(), "main", SQLITE_FCNTL_FILE_POINTER, &file);
-  if (rc != SQLITE_OK) return rc;
-  if (file == nullptr || file->pMethods == nullptr) return SQLITE_MISUSE;
-  return file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+  int rc = sqlite3_file_control(own_->handle(), "main", SQLITE_FCNTL_FILE_POINTER, &file);
+  if (rc == SQLITE_OK) {
+    rc = file == nullptr || file->pMethods == nullptr
+             ? SQLITE_MISUSE
+             : file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+  }
+  if (rc == SQLITE_OK) return Status::Ok();
+  const char* path = sqlite3_db_filename(own_->handle(), "main");
+  return DiskFailure(std::string("checkpoint: syncing ") +
+                         (path != nullptr ? path : "the database") + ": " + sqlite3_errstr(rc),
+                     (rc & 0xff) == SQLITE_FULL);
 }
 
 void WalCheckpointer::Checkpoint() {
@@ -85,7 +92,12 @@ void WalCheckpointer::Checkpoint() {
   // which under load is only the locked one: synced here, what the passes
   // copied is not left to it. A last pass that found the WAL copied and
   // nothing new follows one that copied it whole, which synced.
-  if (rc == SQLITE_OK && (fresh > 0 || in_wal > copied)) rc = SyncDatabase();
+  if (rc == SQLITE_OK && (fresh > 0 || in_wal > copied)) {
+    if (Status synced = SyncDatabase(); !synced.ok()) {
+      on_disk_failure_(synced);
+      return;
+    }
+  }
   if (rc == SQLITE_OK) {
     // The frames committed meanwhile, with none being written: SQLite starts
     // the WAL over only for a writer that began after a complete checkpoint,

@@ -58,8 +58,10 @@ class WalCheckpointer {
   // began, `copied` the number copied into the database file so far.
   // Returns SQLite's result code.
   int Pass(int& in_wal, int& copied);
-  // Syncs the database file through the connection's VFS.
-  int SyncDatabase();
+  // Syncs the database file through the connection's VFS. Its failure is
+  // described here: the connection's last error and errno belong to
+  // SQLite's own calls, not to this one.
+  Status SyncDatabase();
 
   Connection& writer_;
   const std::unique_ptr<Connection> own_;
