@@ -8,10 +8,14 @@
 #include <functional>
 #include <limits>
 #include <mutex>
+#include <span>
+#include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "db/audit_table.h"
+#include "db/der_fields.h"
 #include "db/request_row.h"
 #include "db/schema.h"
 #include "db/sqlite_connection.h"
@@ -33,6 +37,13 @@ const std::string kUpsertExtension =
     " THEN NULL ELSE ?4 END, "
     "(SELECT coalesce(max(position), 0) + 1 FROM extension WHERE request_id = ?1)) "
     "ON CONFLICT (request_id, name) DO UPDATE SET flags = excluded.flags, "
+    "raw_value = excluded.raw_value";
+// A new request's extension: its value and place worked out by the caller
+// (NewExtensions), so the writer runs neither the certificate's decoding nor
+// the position's lookup. A name given twice keeps its first place.
+constexpr std::string_view kInsertNewExtension =
+    "INSERT INTO extension (request_id, name, flags, raw_value, position) VALUES (?1, ?2, ?3, ?4, "
+    "?5) ON CONFLICT (request_id, name) DO UPDATE SET flags = excluded.flags, "
     "raw_value = excluded.raw_value";
 constexpr std::string_view kInsertAttribute =
     "INSERT INTO attribute (request_id, name, value) VALUES (?1, ?2, ?3)";
@@ -56,6 +67,35 @@ constexpr std::string_view kCrlColumns =
 constexpr std::string_view kIsDelta = "(IFNULL(publish_flags, 0) & 2) != 0";
 // Whole request records: each row with its blobs.
 const std::string_view kRequestRows = schema::RowSource(Table::kRequestCertificate);
+
+// What kInsertNewExtension stores for each of a new request's extensions,
+// in order, as kUpsertExtension would: NULL for a value that is the
+// certificate's, and the name's place among the request's extensions.
+struct NewExtension {
+  bool from_certificate = false;
+  std::int64_t position = 0;
+};
+
+std::vector<NewExtension> NewExtensions(const RequestRecord& record,
+                                        const std::vector<ExtensionRow>& extensions) {
+  std::vector<NewExtension> out;
+  out.reserve(extensions.size());
+  std::vector<std::string_view> names;  // distinct, in order: a request has a few
+  for (const ExtensionRow& x : extensions) {
+    NewExtension n;
+    if (record.certificate && !x.value.empty()) {
+      const std::span<const std::uint8_t> in_certificate =
+          der_fields::CertificateExtension(record.certificate->raw_certificate, x.name);
+      n.from_certificate = std::ranges::equal(in_certificate, x.value);
+    }
+    const auto seen = std::ranges::find(names, x.name);
+    n.position =
+        (seen == names.end() ? static_cast<std::int64_t>(names.size()) : seen - names.begin()) + 1;
+    if (seen == names.end()) names.emplace_back(x.name);
+    out.push_back(n);
+  }
+  return out;
+}
 
 std::string DispositionName(Disposition d) {
   return std::to_string(static_cast<int>(d));
@@ -563,7 +603,8 @@ Result<QueuedInsert> SqliteStore::QueueInsertRequest(const RequestRecord& record
   auto id = std::make_shared<std::uint32_t>(0);
   Result<std::shared_ptr<Gate>> durable = QueueAudited(
       audit,
-      [this, id, record, attributes, extensions](AuditEvent& e) -> Status {
+      [this, id, record, attributes, extensions,
+       stored = NewExtensions(record, extensions)](AuditEvent& e) -> Status {
         for (const std::string* sql : {&request_row::InsertSql(), &request_row::InsertBlobSql()}) {
           Result<Statement> st = conn_->Prepare(*sql);
           if (!st.ok()) return st.status();
@@ -571,7 +612,18 @@ Result<QueuedInsert> SqliteStore::QueueInsertRequest(const RequestRecord& record
           OPENADCS_RETURN_IF_ERROR(st->Run());
         }
         for (const AttributeRow& a : attributes) OPENADCS_RETURN_IF_ERROR(InsertAttribute(*id, a));
-        for (const ExtensionRow& x : extensions) OPENADCS_RETURN_IF_ERROR(UpsertExtension(*id, x));
+        for (std::size_t i = 0; i < extensions.size(); ++i) {
+          Result<Statement> st = conn_->Prepare(kInsertNewExtension);
+          if (!st.ok()) return st.status();
+          st->Bind(1, std::int64_t{*id});
+          st->Bind(2, std::string_view(extensions[i].name));
+          st->Bind(3, std::int64_t{extensions[i].flags});
+          st->Bind(4, stored[i].from_certificate
+                          ? SqlValue()
+                          : SqlValue(std::span<const std::uint8_t>(extensions[i].value)));
+          st->Bind(5, stored[i].position);
+          OPENADCS_RETURN_IF_ERROR(st->Run());
+        }
         if (e.request_id == 0) e.request_id = *id;
         return Status::Ok();
       },

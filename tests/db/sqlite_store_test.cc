@@ -304,6 +304,33 @@ TEST_F(SqliteStoreTest, InsertWritesAttributesAndExtensions) {
   }
 }
 
+// As PutExtension on a stored request would: the name stays at its first
+// place and takes the later flags and value.
+TEST_F(SqliteStoreTest, InsertKeepsANameGivenTwiceOnceAtItsFirstPlace) {
+  const std::vector<ExtensionRow> exts = {
+      {0, "2.5.29.15", extension_flag::kOriginRequest, {0x03, 0x01}},
+      {0, "2.5.29.17", extension_flag::kOriginRequest, {0x30, 0x00}},
+      {0, "2.5.29.15", extension_flag::kCritical | extension_flag::kOriginPolicy, {0x03, 0x02}},
+      {0, "1.2.3.4", extension_flag::kOriginRequest, {0x05, 0x00}}};
+  auto id = store_->InsertRequest(FullRequest(), {}, exts, {});
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  auto got = store_->ListExtensions(*id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_EQ((*got)[0].name, "2.5.29.15");
+  EXPECT_EQ((*got)[0].flags, exts[2].flags);
+  EXPECT_EQ((*got)[0].value, exts[2].value);
+  EXPECT_EQ((*got)[1].name, "2.5.29.17");
+  EXPECT_EQ((*got)[2].name, "1.2.3.4");
+  // A later PutExtension of a new name goes after them.
+  ASSERT_TRUE(
+      store_->PutExtension({*id, "1.2.3.5", 0, {0x05, 0x00}}, Disposition::kPending, {}).ok());
+  got = store_->ListExtensions(*id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), 4u);
+  EXPECT_EQ((*got)[3].name, "1.2.3.5");
+}
+
 TEST_F(SqliteStoreTest, UpdateUpsertsExtensionsByName) {
   auto id = store_->InsertRequest(FullRequest(), {},
                                   {{0, "2.5.29.17", extension_flag::kOriginRequest, {1}},
