@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <ctime>
 #include <deque>
 #include <functional>
 #include <limits>
@@ -97,6 +98,19 @@ std::vector<NewExtension> NewExtensions(const RequestRecord& record,
   return out;
 }
 
+// The calling thread's CPU time so far.
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// Bounds of openadcs_db_commit_writes: the batch sizes up to kMaxBatch.
+const std::vector<double>& CommitWriteBuckets() {
+  static const std::vector<double> bounds{1, 2, 4, 8, 16, 32, 64, 128, 256};
+  return bounds;
+}
+
 std::string DispositionName(Disposition d) {
   return std::to_string(static_cast<int>(d));
 }
@@ -126,6 +140,21 @@ class SqliteStore final : public CaStore {
               std::uint32_t last_request_id)
       : path_(options.path.string()),
         on_disk_failure_(options.on_disk_failure),
+        commit_writes_(
+            options.metrics == nullptr
+                ? nullptr
+                : &options.metrics->GetHistogram(
+                      "openadcs_db_commit_writes",
+                      "Writes (requests, approvals, settings) carried by each group commit.",
+                      CommitWriteBuckets())),
+        commit_cpu_seconds_(
+            options.metrics == nullptr
+                ? nullptr
+                : &options.metrics->GetHistogram(
+                      "openadcs_db_commit_writer_cpu_seconds",
+                      "CPU time of the database's one writer thread for each group commit: its "
+                      "writes and the commit.",
+                      metrics::LatencyBuckets())),
         last_request_id_(last_request_id),
         conn_(std::move(writer)),
         read_conn_(std::move(reader)),
@@ -292,6 +321,9 @@ class SqliteStore final : public CaStore {
 
   const std::string path_;
   const std::function<void(const Status&)> on_disk_failure_;
+  // Observed by the writer thread for each commit; null without metrics.
+  metrics::Histogram* const commit_writes_;
+  metrics::Histogram* const commit_cpu_seconds_;
   std::mutex failure_mu_;
   Status disk_failure_;  // guarded by failure_mu_; sticky
   std::mutex queue_mu_;
@@ -364,14 +396,17 @@ bool SqliteStore::GatherMore(std::size_t taken) {
 }
 
 void SqliteStore::WriteBatch() {
+  const double cpu_before = commit_cpu_seconds_ == nullptr ? 0 : ThreadCpuSeconds();
   Batch batch;
+  bool committed = false;
   std::uint64_t commit = 0;
   if (Status failed = DiskFailureStatus(); !failed.ok()) {
     TakeQueued(batch);
     for (auto& p : batch) p->status = failed;
   } else {
     std::lock_guard write(mu_);
-    if (CommitBatch(batch) && syncer_ != nullptr) commit = syncer_->NoteCommit();
+    committed = CommitBatch(batch);
+    if (committed && syncer_ != nullptr) commit = syncer_->NoteCommit();
     if (!conn_->storage_failure().ok()) {
       // The writes that failed failed for the disk, whatever they reported.
       const Status failure = LatchDiskFailure(conn_->storage_failure());
@@ -379,6 +414,10 @@ void SqliteStore::WriteBatch() {
         if (!p->status.ok()) p->status = failure;
       }
     }
+  }
+  if (committed && commit_writes_ != nullptr) {
+    commit_writes_->Observe(static_cast<double>(batch.size()));
+    commit_cpu_seconds_->Observe(ThreadCpuSeconds() - cpu_before);
   }
   std::vector<std::shared_ptr<Gate>> unsynced;
   for (auto& p : batch) {

@@ -219,6 +219,7 @@ TEST(DaemonMetricsTest, CountersMoveAsTheDaemonServes) {
   EXPECT_EQ(Sample(body, "openadcs_rpc_connections"), 0) << body;
   EXPECT_EQ(Sample(body, "openadcs_ca_requests_total{outcome=\"failed\"}"), -1) << body;
   const double fsyncs_before = Sample(body, "openadcs_db_commit_fsync_seconds_count");
+  const double writes_before = Sample(body, "openadcs_db_commit_writes_sum");
 
   ca::SubmitRequest garbage;
   garbage.request = {0x30, 0x03, 0x02, 0x01, 0x00};  // DER, but no request
@@ -231,6 +232,8 @@ TEST(DaemonMetricsTest, CountersMoveAsTheDaemonServes) {
   EXPECT_GT(Sample(body, "openadcs_db_commit_fsync_seconds_count"), std::max(fsyncs_before, 0.0))
       << body;
   EXPECT_THAT(body, HasSubstr("openadcs_db_commit_fsync_seconds_bucket{le=\"+Inf\"}"));
+  EXPECT_GT(Sample(body, "openadcs_db_commit_writes_sum"), std::max(writes_before, 0.0)) << body;
+  EXPECT_GT(Sample(body, "openadcs_db_commit_writer_cpu_seconds_count"), 0) << body;
 
   {
     // An RPC connection is counted while it is open (the accept runs on the

@@ -47,8 +47,10 @@ struct SqliteStoreOptions {
   // (null: fdatasync).
   std::string vfs{};
   int (*wal_sync)(int fd) = nullptr;
-  // openadcs_db_commit_fsync_seconds (each group commit's fdatasync); null:
-  // none. Must outlive the store.
+  // openadcs_db_commit_fsync_seconds (each group commit's fdatasync),
+  // openadcs_db_commit_writes (the writes it carries) and
+  // openadcs_db_commit_writer_cpu_seconds (the writer thread's CPU for it);
+  // null: none. Must outlive the store.
   metrics::Registry* metrics = nullptr;
 };
 
