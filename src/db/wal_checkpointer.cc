@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <string>
+#include <utility>
+
 namespace openadcs::db {
 
 WalCheckpointer::WalCheckpointer(Connection& writer, std::unique_ptr<Connection> own,
@@ -59,19 +62,20 @@ int WalCheckpointer::Pass(int& in_wal, int& copied) {
                                    &copied);
 }
 
-Status WalCheckpointer::SyncDatabase() {
+int WalCheckpointer::SyncDatabase() {
   sqlite3_file* file = nullptr;
-  int rc = sqlite3_file_control(own_->handle(), "main", SQLITE_FCNTL_FILE_POINTER, &file);
-  if (rc == SQLITE_OK) {
-    rc = file == nullptr || file->pMethods == nullptr
-             ? SQLITE_MISUSE
-             : file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+  const int rc = sqlite3_file_control(own_->handle(), "main", SQLITE_FCNTL_FILE_POINTER, &file);
+  if (rc != SQLITE_OK) return rc;
+  if (file == nullptr || file->pMethods == nullptr) return SQLITE_MISUSE;
+  return file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+}
+
+void WalCheckpointer::Report(int rc, const Status& failed) {
+  if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL) {
+    on_disk_failure_(failed);
+  } else {
+    spdlog::warn("CA database checkpoint: {}", failed.ToString());
   }
-  if (rc == SQLITE_OK) return Status::Ok();
-  const char* path = sqlite3_db_filename(own_->handle(), "main");
-  return DiskFailure(std::string("checkpoint: syncing ") +
-                         (path != nullptr ? path : "the database") + ": " + sqlite3_errstr(rc),
-                     (rc & 0xff) == SQLITE_FULL);
 }
 
 void WalCheckpointer::Checkpoint() {
@@ -93,8 +97,16 @@ void WalCheckpointer::Checkpoint() {
   // copied is not left to it. A last pass that found the WAL copied and
   // nothing new follows one that copied it whole, which synced.
   if (rc == SQLITE_OK && (fresh > 0 || in_wal > copied)) {
-    if (Status synced = SyncDatabase(); !synced.ok()) {
-      on_disk_failure_(synced);
+    if (const int synced = SyncDatabase(); synced != SQLITE_OK) {
+      // Described here: the connection's last error and errno belong to
+      // SQLite's own calls, not to this one.
+      const char* path = sqlite3_db_filename(own_->handle(), "main");
+      std::string message = std::string("checkpoint: syncing ") +
+                            (path != nullptr ? path : "the database") + ": " +
+                            sqlite3_errstr(synced);
+      const bool disk = (synced & 0xff) == SQLITE_IOERR || (synced & 0xff) == SQLITE_FULL;
+      Report(synced, disk ? DiskFailure(std::move(message), (synced & 0xff) == SQLITE_FULL)
+                          : Status::IOError(std::move(message)));
       return;
     }
   }
@@ -107,12 +119,7 @@ void WalCheckpointer::Checkpoint() {
   }
   // BUSY: another process is checkpointing; the next commit asks again.
   if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY) return;
-  const Status failed = own_->Error(rc, "checkpoint");
-  if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL) {
-    on_disk_failure_(failed);
-  } else {
-    spdlog::warn("CA database checkpoint: {}", failed.ToString());
-  }
+  Report(rc, own_->Error(rc, "checkpoint"));
 }
 
 }  // namespace openadcs::db

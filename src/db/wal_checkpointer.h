@@ -58,10 +58,12 @@ class WalCheckpointer {
   // began, `copied` the number copied into the database file so far.
   // Returns SQLite's result code.
   int Pass(int& in_wal, int& copied);
-  // Syncs the database file through the connection's VFS. Its failure is
-  // described here: the connection's last error and errno belong to
-  // SQLite's own calls, not to this one.
-  Status SyncDatabase();
+  // Syncs the database file through the connection's VFS. Returns SQLite's
+  // result code.
+  int SyncDatabase();
+  // A failed checkpoint with result code `rc`: a disk failure for an I/O
+  // error or a full disk, else a warning.
+  void Report(int rc, const Status& failed);
 
   Connection& writer_;
   const std::unique_ptr<Connection> own_;
