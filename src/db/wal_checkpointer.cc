@@ -72,7 +72,7 @@ int WalCheckpointer::SyncDatabase() {
 
 void WalCheckpointer::Report(int rc, const Status& failed) {
   if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL) {
-    on_disk_failure_(failed);
+    on_disk_failure_(DiskFailure(failed.message(), (rc & 0xff) == SQLITE_FULL));
   } else {
     spdlog::warn("CA database checkpoint: {}", failed.ToString());
   }
@@ -101,12 +101,9 @@ void WalCheckpointer::Checkpoint() {
       // Described here: the connection's last error and errno belong to
       // SQLite's own calls, not to this one.
       const char* path = sqlite3_db_filename(own_->handle(), "main");
-      std::string message = std::string("checkpoint: syncing ") +
-                            (path != nullptr ? path : "the database") + ": " +
-                            sqlite3_errstr(synced);
-      const bool disk = (synced & 0xff) == SQLITE_IOERR || (synced & 0xff) == SQLITE_FULL;
-      Report(synced, disk ? DiskFailure(std::move(message), (synced & 0xff) == SQLITE_FULL)
-                          : Status::IOError(std::move(message)));
+      Report(synced, Status::IOError(std::string("checkpoint: syncing ") +
+                                     (path != nullptr ? path : "the database") + ": " +
+                                     sqlite3_errstr(synced)));
       return;
     }
   }

@@ -61,8 +61,8 @@ class WalCheckpointer {
   // Syncs the database file through the connection's VFS. Returns SQLite's
   // result code.
   int SyncDatabase();
-  // A failed checkpoint with result code `rc`: a disk failure for an I/O
-  // error or a full disk, else a warning.
+  // A failed checkpoint with result code `rc`: for an I/O error or a full
+  // disk, a disk failure with `failed`'s message; else a warning.
   void Report(int rc, const Status& failed);
 
   Connection& writer_;
