@@ -138,13 +138,13 @@ Ca OpenCa(const std::filesystem::path& dir, pki::KeyAlgorithm alg, const std::st
   return c;
 }
 
-// The CPU seconds the store's writer thread has spent on commits so far
-// (openadcs_db_commit_writer_cpu_seconds_sum); 0 before the first.
-double WriterCpuSeconds(const metrics::Registry& registry) {
-  const std::string series = "openadcs_db_commit_writer_cpu_seconds_sum ";
-  const std::string text = registry.RenderText();
-  const std::size_t at = text.find("\n" + series);
-  return at == std::string::npos ? 0 : std::stod(text.substr(at + 1 + series.size()));
+// The CPU seconds the store's writer thread has spent on commits so far:
+// the sum of the histogram the store observes them in (docs/operations.md).
+double WriterCpuSeconds(metrics::Registry& registry) {
+  return registry
+      .GetHistogram("openadcs_db_commit_writer_cpu_seconds", "", metrics::LatencyBuckets())
+      .snapshot()
+      .sum;
 }
 
 // Issues one certificate on the auto-issue template from the i-th CSR (cyclically).

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "openadcs/daemon/daemon.h"
+#include "testing/metric_sample.h"
 #include "testing/pki.h"
 #include "testing/test_callers.h"
 
@@ -190,13 +191,6 @@ TEST_F(MetricsServerTest, ANonLocalAddressThatCannotBeBoundIsAnError) {
   EXPECT_EQ(server.status().code(), StatusCode::kIOError);
 }
 
-// The value of the sample line `series` ("name{labels}"), or -1 if absent.
-double Sample(const std::string& body, const std::string& series) {
-  const std::size_t at = body.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(body.substr(at + series.size() + 2));
-}
-
 // The daemon in this process: its metrics move as it serves.
 TEST(DaemonMetricsTest, CountersMoveAsTheDaemonServes) {
   testing::TempDir dir;
@@ -215,11 +209,13 @@ TEST(DaemonMetricsTest, CountersMoveAsTheDaemonServes) {
   std::thread loop([io = &(*daemon)->io_context()] { io->run(); });
 
   std::string body = Body(Scrape(port));
-  EXPECT_EQ(Sample(body, "openadcs_ca_pending_requests"), 0) << body;
-  EXPECT_EQ(Sample(body, "openadcs_rpc_connections"), 0) << body;
-  EXPECT_EQ(Sample(body, "openadcs_ca_requests_total{outcome=\"failed\"}"), -1) << body;
-  const double fsyncs_before = Sample(body, "openadcs_db_commit_fsync_seconds_count");
-  const double writes_before = Sample(body, "openadcs_db_commit_writes_sum");
+  EXPECT_EQ(testing::MetricSample(body, "openadcs_ca_pending_requests"), 0) << body;
+  EXPECT_EQ(testing::MetricSample(body, "openadcs_rpc_connections"), 0) << body;
+  EXPECT_EQ(testing::MetricSample(body, "openadcs_ca_requests_total{outcome=\"failed\"}"), -1)
+      << body;
+  const double fsyncs_before =
+      testing::MetricSample(body, "openadcs_db_commit_fsync_seconds_count");
+  const double writes_before = testing::MetricSample(body, "openadcs_db_commit_writes_sum");
 
   ca::SubmitRequest garbage;
   garbage.request = {0x30, 0x03, 0x02, 0x01, 0x00};  // DER, but no request
@@ -228,12 +224,16 @@ TEST(DaemonMetricsTest, CountersMoveAsTheDaemonServes) {
   EXPECT_NE(failed.request_id, 0u);
 
   body = Body(Scrape(port));
-  EXPECT_EQ(Sample(body, "openadcs_ca_requests_total{outcome=\"failed\"}"), 1) << body;
-  EXPECT_GT(Sample(body, "openadcs_db_commit_fsync_seconds_count"), std::max(fsyncs_before, 0.0))
+  EXPECT_EQ(testing::MetricSample(body, "openadcs_ca_requests_total{outcome=\"failed\"}"), 1)
+      << body;
+  EXPECT_GT(testing::MetricSample(body, "openadcs_db_commit_fsync_seconds_count"),
+            std::max(fsyncs_before, 0.0))
       << body;
   EXPECT_THAT(body, HasSubstr("openadcs_db_commit_fsync_seconds_bucket{le=\"+Inf\"}"));
-  EXPECT_GT(Sample(body, "openadcs_db_commit_writes_sum"), std::max(writes_before, 0.0)) << body;
-  EXPECT_GT(Sample(body, "openadcs_db_commit_writer_cpu_seconds_count"), 0) << body;
+  EXPECT_GT(testing::MetricSample(body, "openadcs_db_commit_writes_sum"),
+            std::max(writes_before, 0.0))
+      << body;
+  EXPECT_GT(testing::MetricSample(body, "openadcs_db_commit_writer_cpu_seconds_count"), 0) << body;
 
   {
     // An RPC connection is counted while it is open (the accept runs on the
@@ -243,7 +243,7 @@ TEST(DaemonMetricsTest, CountersMoveAsTheDaemonServes) {
     const auto deadline = std::chrono::steady_clock::now() + kSocketTimeout;
     double open = 0;
     while (open != 1 && std::chrono::steady_clock::now() < deadline) {
-      open = Sample(Body(Scrape(port)), "openadcs_rpc_connections");
+      open = testing::MetricSample(Body(Scrape(port)), "openadcs_rpc_connections");
     }
     EXPECT_EQ(open, 1);
   }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "openadcs/db/sqlite_store.h"
+#include "testing/metric_sample.h"
 #include "testing/pki.h"
 
 namespace openadcs::db {
@@ -83,14 +84,6 @@ int CommitsInWal(const std::filesystem::path& wal) {
     if (BigEndian32(bytes, at + 4) != 0) ++commits;
   }
   return commits;
-}
-
-// The value of `series` in the registry's text rendering; -1 if absent.
-double Sample(const metrics::Registry& registry, const std::string& series) {
-  const std::string text = "\n" + registry.RenderText();
-  const std::size_t at = text.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + series.size() + 2));
 }
 
 class QueuedInsertTest : public ::testing::Test {
@@ -172,10 +165,13 @@ TEST_F(QueuedInsertTest, ReturnsBeforeTheSyncAndOpensAfterIt) {
 // The WAL shows the commits; the writer's metrics count them too, with
 // their writes and the writer's CPU for each.
 TEST_F(QueuedInsertTest, WritesQueuedDuringASyncShareTheNextCommit) {
-  const double commits_seen = std::max(Sample(metrics_, "openadcs_db_commit_writes_count"), 0.0);
-  const double writes_seen = std::max(Sample(metrics_, "openadcs_db_commit_writes_sum"), 0.0);
-  const double cpu_seen =
-      std::max(Sample(metrics_, "openadcs_db_commit_writer_cpu_seconds_sum"), 0.0);
+  const double commits_seen = std::max(
+      testing::MetricSample(metrics_.RenderText(), "openadcs_db_commit_writes_count"), 0.0);
+  const double writes_seen =
+      std::max(testing::MetricSample(metrics_.RenderText(), "openadcs_db_commit_writes_sum"), 0.0);
+  const double cpu_seen = std::max(
+      testing::MetricSample(metrics_.RenderText(), "openadcs_db_commit_writer_cpu_seconds_sum"),
+      0.0);
   Hold(true);
   Result<QueuedInsert> first = Insert(1);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
@@ -196,10 +192,16 @@ TEST_F(QueuedInsertTest, WritesQueuedDuringASyncShareTheNextCommit) {
     EXPECT_TRUE(store_->GetRequest(q.request_id).ok()) << q.request_id;
   }
   EXPECT_EQ(CommitsInWal(wal), commits + 1);
-  EXPECT_EQ(Sample(metrics_, "openadcs_db_commit_writes_count"), commits_seen + 2);
-  EXPECT_EQ(Sample(metrics_, "openadcs_db_commit_writes_sum"), writes_seen + 6);
-  EXPECT_EQ(Sample(metrics_, "openadcs_db_commit_writer_cpu_seconds_count"), commits_seen + 2);
-  EXPECT_GT(Sample(metrics_, "openadcs_db_commit_writer_cpu_seconds_sum"), cpu_seen);
+  EXPECT_EQ(testing::MetricSample(metrics_.RenderText(), "openadcs_db_commit_writes_count"),
+            commits_seen + 2);
+  EXPECT_EQ(testing::MetricSample(metrics_.RenderText(), "openadcs_db_commit_writes_sum"),
+            writes_seen + 6);
+  EXPECT_EQ(
+      testing::MetricSample(metrics_.RenderText(), "openadcs_db_commit_writer_cpu_seconds_count"),
+      commits_seen + 2);
+  EXPECT_GT(
+      testing::MetricSample(metrics_.RenderText(), "openadcs_db_commit_writer_cpu_seconds_sum"),
+      cpu_seen);
 }
 
 TEST_F(QueuedInsertTest, AFailedSyncOpensTheGateWithTheStoresFailure) {
