@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "db/der_fields.h"
+#include "db/subjournal_vfs.h"
 #include "openadcs/db/sqlite_store.h"
 
 namespace openadcs::db {
@@ -36,16 +37,6 @@ Status WrongType(sqlite3_stmt* stmt, int index, const char* wanted) {
   return Status::Corruption(std::string("column ") + (name ? name : "?") + " is not " + wanted);
 }
 
-// Debian's SQLite counts memory by default, which takes a global mutex on
-// every allocation, and is built without lookaside memory, so that each
-// statement step allocates several times. The setting only takes before
-// SQLite initialises; when something (a test's VFS) initialised it first,
-// the counting stays on.
-void TurnOffMemoryStatistics() {
-  static const bool once = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }();
-  (void)once;
-}
-
 // Statement text for error messages: long generated INSERTs are cut short.
 std::string Abbreviated(std::string_view sql) {
   constexpr std::size_t kMax = 60;
@@ -53,6 +44,17 @@ std::string Abbreviated(std::string_view sql) {
 }
 
 }  // namespace
+
+bool ConfigureSqlite() {
+  static const bool subjournals_to_vfs = [] {
+    // Debian's SQLite counts memory by default, which takes a global mutex
+    // on every allocation, and is built without lookaside memory, so that
+    // each statement step allocates several times.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 0) == SQLITE_OK;
+  }();
+  return subjournals_to_vfs;
+}
 
 // --- SqlColumn ---
 
@@ -186,7 +188,8 @@ Status Statement::Run() {
 Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path& path,
                                                      std::chrono::milliseconds busy_timeout,
                                                      const std::string& vfs) {
-  TurnOffMemoryStatistics();
+  Result<std::string> with_subjournals = SubjournalVfs(vfs);
+  if (!with_subjournals.ok()) return with_subjournals.status();
   // We create the file so that it is 0600 whatever the umask; SQLite gives
   // the -wal and -shm files the mode of the database file.
   int fd =
@@ -205,7 +208,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
   int rc = sqlite3_open_v2(
       path.c_str(), &db,
       SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE,
-      vfs.empty() ? nullptr : vfs.c_str());
+      with_subjournals->c_str());
   std::unique_ptr<Connection> conn(new Connection(db));
   if (rc != SQLITE_OK) return conn->Error(rc, "open " + path.string());
 
@@ -223,7 +226,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
 
 Result<std::unique_ptr<Connection>> Connection::OpenReadOnly(
     const std::filesystem::path& path, std::chrono::milliseconds busy_timeout) {
-  TurnOffMemoryStatistics();
+  ConfigureSqlite();
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(
       path.c_str(), &db,

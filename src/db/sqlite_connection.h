@@ -22,6 +22,16 @@
 
 namespace openadcs::db {
 
+// Process-wide settings, applied once and only before SQLite initialises
+// (whatever initialises it first, such as registering a VFS, should call
+// this before): memory statistics off, and statement journals handed to the
+// VFS from their first byte (SQLITE_CONFIG_STMTJRNL_SPILL 0), where the VFS
+// of Connection::Open keeps them in memory (db/subjournal_vfs.h). Returns
+// whether the journals go to the VFS; if not, SQLite keeps them in memory
+// itself only under temp_store = MEMORY, and spills them to temporary files
+// otherwise. Thread-safe.
+bool ConfigureSqlite();
+
 // A value to bind. Views must stay valid until the statement has stepped.
 using SqlValue =
     std::variant<std::monostate, std::int64_t, std::string_view, std::span<const std::uint8_t>>;
@@ -78,7 +88,8 @@ class Statement {
 class Connection {
  public:
   // Opens (creating if missing) the database at `path` read-write.
-  // `vfs` names a registered sqlite3_vfs; empty: SQLite's default.
+  // `vfs` names a registered sqlite3_vfs; empty: SQLite's default. The
+  // connection uses it with sub-journals in memory (SubjournalVfs).
   static Result<std::unique_ptr<Connection>> Open(const std::filesystem::path& path,
                                                   std::chrono::milliseconds busy_timeout,
                                                   const std::string& vfs = "");

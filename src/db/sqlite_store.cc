@@ -1232,9 +1232,14 @@ Result<std::unique_ptr<CaStore>> OpenSqliteStore(const SqliteStoreOptions& optio
   if (*mode != "wal") return Status::IOError("cannot use WAL mode (journal_mode " + *mode + ")");
   // Durability comes from the WalSyncer after each commit, not from COMMIT.
   OPENADCS_RETURN_IF_ERROR(c.Exec("PRAGMA synchronous = NORMAL", "set synchronous"));
-  // Statement journals of the per-writer savepoints would otherwise be
-  // temporary files created and deleted for every other request.
-  OPENADCS_RETURN_IF_ERROR(c.Exec("PRAGMA temp_store = MEMORY", "keep temporary data in memory"));
+  // The undo journals of the per-write savepoints and of each statement
+  // (sub-journals) go to the connection's VFS, which keeps them in a reused
+  // buffer, under temp_store = FILE; under MEMORY SQLite keeps them itself,
+  // in 1 KiB allocations. When SQLite was initialised before it could be
+  // told to hand them over, MEMORY keeps them out of temporary files.
+  OPENADCS_RETURN_IF_ERROR(
+      c.Exec(ConfigureSqlite() ? "PRAGMA temp_store = FILE" : "PRAGMA temp_store = MEMORY",
+             "choose where sub-journals are kept"));
   // Foreign keys after the migration: replacing a table must not cascade.
   OPENADCS_RETURN_IF_ERROR(schema::Migrate(c));
   OPENADCS_RETURN_IF_ERROR(c.Exec("PRAGMA foreign_keys = ON", "enable foreign keys"));

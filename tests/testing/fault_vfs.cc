@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string_view>
 
+#include "db/sqlite_connection.h"
+
 namespace openadcs::testing {
 namespace {
 
@@ -167,6 +169,8 @@ int Open(sqlite3_vfs* /*vfs*/, sqlite3_filename name, sqlite3_file* f, int flags
 
 sqlite3_vfs* Register() {
   static sqlite3_vfs vfs = [] {
+    // Finding a VFS initialises SQLite, after which it takes no settings.
+    db::ConfigureSqlite();
     g_real = sqlite3_vfs_find(nullptr);
     sqlite3_vfs v = *g_real;
     v.szOsFile = static_cast<int>(sizeof(FaultFile)) + g_real->szOsFile;

@@ -1,0 +1,228 @@
+#include "db/subjournal_vfs.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <type_traits>
+#include <vector>
+
+#include "db/sqlite_connection.h"
+
+namespace openadcs::db {
+namespace {
+
+// A sub-journal's bytes. The capacity only grows, and outlives the journal
+// (TakeBuffer): SQLite rewrites a journal from offset 0 after each savepoint
+// it releases, so the same pages are written again and again.
+class Buffer {
+ public:
+  std::int64_t size() const { return size_; }
+  void Truncate(std::int64_t size) { size_ = std::min(size_, size); }
+  void Clear() { size_ = 0; }
+  std::size_t capacity() const { return capacity_; }
+
+  // false when memory runs out; the buffer is then unchanged.
+  bool Write(const void* data, std::size_t n, std::size_t offset) {
+    const std::size_t end = offset + n;
+    if (end > capacity_ && !Reserve(end)) return false;
+    if (offset > static_cast<std::size_t>(size_)) {
+      std::memset(bytes_.get() + size_, 0, offset - static_cast<std::size_t>(size_));
+    }
+    std::memcpy(bytes_.get() + offset, data, n);
+    size_ = std::max<std::int64_t>(size_, static_cast<std::int64_t>(end));
+    return true;
+  }
+
+  // Copies what lies in [offset, offset + n) and zeroes the rest of `out`;
+  // false when the range goes past the end.
+  bool Read(void* out, std::size_t n, std::size_t offset) const {
+    const std::size_t have = offset < static_cast<std::size_t>(size_)
+                                 ? std::min(n, static_cast<std::size_t>(size_) - offset)
+                                 : 0;
+    if (have > 0) std::memcpy(out, bytes_.get() + offset, have);
+    if (have < n) std::memset(static_cast<unsigned char*>(out) + have, 0, n - have);
+    return have == n;
+  }
+
+ private:
+  bool Reserve(std::size_t wanted) {
+    const std::size_t capacity = std::max(wanted, capacity_ * 2);
+    std::unique_ptr<unsigned char[]> bigger(new (std::nothrow) unsigned char[capacity]);
+    if (bigger == nullptr) return false;
+    if (size_ > 0) std::memcpy(bigger.get(), bytes_.get(), static_cast<std::size_t>(size_));
+    bytes_ = std::move(bigger);
+    capacity_ = capacity;
+    return true;
+  }
+
+  std::unique_ptr<unsigned char[]> bytes_;
+  std::size_t capacity_ = 0;
+  std::int64_t size_ = 0;
+};
+
+// Buffers of closed journals, for the next ones: a journal lives for one
+// transaction, and the writer runs one transaction per group commit. A
+// buffer grown past kMaxKeptBytes (a write that changed thousands of pages)
+// is freed rather than kept.
+constexpr std::size_t kMaxSpareBuffers = 4;
+constexpr std::size_t kMaxKeptBytes = std::size_t{4} << 20;
+
+std::mutex g_spare_mu;
+std::vector<std::unique_ptr<Buffer>> g_spare;  // guarded by g_spare_mu
+
+std::unique_ptr<Buffer> TakeBuffer() {
+  std::lock_guard lock(g_spare_mu);
+  if (g_spare.empty()) return std::make_unique<Buffer>();
+  std::unique_ptr<Buffer> buffer = std::move(g_spare.back());
+  g_spare.pop_back();
+  return buffer;
+}
+
+void GiveBack(std::unique_ptr<Buffer> buffer) {
+  if (buffer->capacity() > kMaxKeptBytes) return;
+  buffer->Clear();
+  std::lock_guard lock(g_spare_mu);
+  if (g_spare.size() < kMaxSpareBuffers) g_spare.push_back(std::move(buffer));
+}
+
+struct MemoryFile {
+  sqlite3_file base;
+  Buffer* buffer;
+};
+static_assert(std::is_standard_layout_v<MemoryFile>);
+
+MemoryFile* Of(sqlite3_file* f) {
+  return reinterpret_cast<MemoryFile*>(f);
+}
+
+int Close(sqlite3_file* f) {
+  GiveBack(std::unique_ptr<Buffer>(Of(f)->buffer));
+  Of(f)->buffer = nullptr;
+  return SQLITE_OK;
+}
+int Read(sqlite3_file* f, void* out, int n, sqlite3_int64 offset) {
+  if (n < 0 || offset < 0) return SQLITE_IOERR_READ;
+  return Of(f)->buffer->Read(out, static_cast<std::size_t>(n), static_cast<std::size_t>(offset))
+             ? SQLITE_OK
+             : SQLITE_IOERR_SHORT_READ;
+}
+int Write(sqlite3_file* f, const void* data, int n, sqlite3_int64 offset) {
+  if (n < 0 || offset < 0) return SQLITE_IOERR_WRITE;
+  return Of(f)->buffer->Write(data, static_cast<std::size_t>(n), static_cast<std::size_t>(offset))
+             ? SQLITE_OK
+             : SQLITE_IOERR_NOMEM;
+}
+int Truncate(sqlite3_file* f, sqlite3_int64 size) {
+  Of(f)->buffer->Truncate(std::max<sqlite3_int64>(size, 0));
+  return SQLITE_OK;
+}
+int Sync(sqlite3_file* /*f*/, int /*flags*/) {
+  return SQLITE_OK;
+}
+int FileSize(sqlite3_file* f, sqlite3_int64* size) {
+  *size = Of(f)->buffer->size();
+  return SQLITE_OK;
+}
+int Lock(sqlite3_file* /*f*/, int /*level*/) {
+  return SQLITE_OK;
+}
+int Unlock(sqlite3_file* /*f*/, int /*level*/) {
+  return SQLITE_OK;
+}
+int CheckReservedLock(sqlite3_file* /*f*/, int* out) {
+  *out = 0;
+  return SQLITE_OK;
+}
+int FileControl(sqlite3_file* /*f*/, int /*op*/, void* /*arg*/) {
+  return SQLITE_NOTFOUND;
+}
+int SectorSize(sqlite3_file* /*f*/) {
+  return 4096;
+}
+int DeviceCharacteristics(sqlite3_file* /*f*/) {
+  return 0;
+}
+
+// Version 1: no shared memory and no memory mapping.
+const sqlite3_io_methods kMemoryMethods = {
+    1,
+    Close,
+    Read,
+    Write,
+    Truncate,
+    Sync,
+    FileSize,
+    Lock,
+    Unlock,
+    CheckReservedLock,
+    FileControl,
+    SectorSize,
+    DeviceCharacteristics,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+};
+
+// Our VFS first, so that xOpen finds the one below from the pointer SQLite
+// passes it.
+struct Wrapper {
+  sqlite3_vfs vfs;
+  sqlite3_vfs* below;
+  char name[96];
+};
+static_assert(std::is_standard_layout_v<Wrapper>);
+
+int Open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
+  sqlite3_vfs* below = reinterpret_cast<Wrapper*>(vfs)->below;
+  if ((flags & SQLITE_OPEN_SUBJOURNAL) == 0) return below->xOpen(below, name, f, flags, out_flags);
+  auto* file = new (f) MemoryFile{};
+  file->buffer = TakeBuffer().release();
+  file->base.pMethods = &kMemoryMethods;
+  if (out_flags != nullptr) *out_flags = flags;
+  return SQLITE_OK;
+}
+
+}  // namespace
+
+Result<std::string> SubjournalVfs(const std::string& base) {
+  // Before sqlite3_vfs_find, which initialises SQLite.
+  ConfigureSqlite();
+  static std::mutex mu;
+  // Keyed by the name of the VFS below; never freed: SQLite keeps pointers.
+  static std::map<std::string, std::unique_ptr<Wrapper>, std::less<>> registered;
+  std::lock_guard lock(mu);
+  sqlite3_vfs* below = sqlite3_vfs_find(base.empty() ? nullptr : base.c_str());
+  if (below == nullptr) return Status::NotFound("no SQLite VFS named " + base);
+  if (auto it = registered.find(below->zName); it != registered.end())
+    return std::string(it->second->name);
+
+  auto wrapper = std::make_unique<Wrapper>();
+  wrapper->below = below;
+  const int length =
+      std::snprintf(wrapper->name, sizeof wrapper->name, "openadcs-subjournal-%s", below->zName);
+  if (length < 0 || static_cast<std::size_t>(length) >= sizeof wrapper->name) {
+    return Status::InvalidArgument(std::string("SQLite VFS name too long: ") + below->zName);
+  }
+  wrapper->vfs = *below;
+  wrapper->vfs.szOsFile = std::max(below->szOsFile, static_cast<int>(sizeof(MemoryFile)));
+  wrapper->vfs.pNext = nullptr;
+  wrapper->vfs.zName = wrapper->name;
+  wrapper->vfs.xOpen = Open;
+  if (const int rc = sqlite3_vfs_register(&wrapper->vfs, 0); rc != SQLITE_OK) {
+    return Status::Internal(std::string("sqlite3_vfs_register: ") + sqlite3_errstr(rc));
+  }
+  std::string name = wrapper->name;
+  registered.emplace(below->zName, std::move(wrapper));
+  return name;
+}
+
+}  // namespace openadcs::db
