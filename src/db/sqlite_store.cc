@@ -1,5 +1,6 @@
 #include "openadcs/db/sqlite_store.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -39,13 +40,35 @@ const std::string kUpsertExtension =
     "(SELECT coalesce(max(position), 0) + 1 FROM extension WHERE request_id = ?1)) "
     "ON CONFLICT (request_id, name) DO UPDATE SET flags = excluded.flags, "
     "raw_value = excluded.raw_value";
-// A new request's extension: its value and place worked out by the caller
-// (NewExtensions), so the writer runs neither the certificate's decoding nor
-// the position's lookup. A name given twice keeps its first place.
-constexpr std::string_view kInsertNewExtension =
-    "INSERT INTO extension (request_id, name, flags, raw_value, position) VALUES (?1, ?2, ?3, ?4, "
-    "?5) ON CONFLICT (request_id, name) DO UPDATE SET flags = excluded.flags, "
-    "raw_value = excluded.raw_value";
+// Up to this many of a new request's extensions go in one statement: a
+// request usually has five or six, and each statement run costs the writer
+// more than a row does.
+constexpr std::size_t kExtensionsPerInsert = 8;
+
+// An insert of `rows` (1..kExtensionsPerInsert) of a new request's
+// extensions: ?1 the request id, then name, flags, value and position for
+// each row. Values and places are worked out by the caller (NewExtensions),
+// so the writer runs neither the certificate's decoding nor the position's
+// lookup. A name given twice keeps its first place and its last value.
+const std::string& InsertNewExtensionsSql(std::size_t rows) {
+  static const std::vector<std::string> sql = [] {
+    std::vector<std::string> out(kExtensionsPerInsert + 1);
+    for (std::size_t n = 1; n <= kExtensionsPerInsert; ++n) {
+      std::string& text = out[n];
+      text = "INSERT INTO extension (request_id, name, flags, raw_value, position) VALUES ";
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t p = 2 + 4 * i;
+        text +=
+            fmt::format("{}(?1, ?{}, ?{}, ?{}, ?{})", i == 0 ? "" : ", ", p, p + 1, p + 2, p + 3);
+      }
+      text +=
+          " ON CONFLICT (request_id, name) DO UPDATE SET flags = excluded.flags, "
+          "raw_value = excluded.raw_value";
+    }
+    return out;
+  }();
+  return sql[rows];
+}
 constexpr std::string_view kInsertAttribute =
     "INSERT INTO attribute (request_id, name, value) VALUES (?1, ?2, ?3)";
 constexpr std::string_view kSelectDisposition =
@@ -69,7 +92,7 @@ constexpr std::string_view kIsDelta = "(IFNULL(publish_flags, 0) & 2) != 0";
 // Whole request records: each row with its blobs.
 const std::string_view kRequestRows = schema::RowSource(Table::kRequestCertificate);
 
-// What kInsertNewExtension stores for each of a new request's extensions,
+// What InsertNewExtensionsSql stores for each of a new request's extensions,
 // in order, as kUpsertExtension would: NULL for a value that is the
 // certificate's, and the name's place among the request's extensions.
 struct NewExtension {
@@ -651,16 +674,21 @@ Result<QueuedInsert> SqliteStore::QueueInsertRequest(const RequestRecord& record
           OPENADCS_RETURN_IF_ERROR(st->Run());
         }
         for (const AttributeRow& a : attributes) OPENADCS_RETURN_IF_ERROR(InsertAttribute(*id, a));
-        for (std::size_t i = 0; i < extensions.size(); ++i) {
-          Result<Statement> st = conn_->Prepare(kInsertNewExtension);
+        for (std::size_t first = 0; first < extensions.size(); first += kExtensionsPerInsert) {
+          const std::size_t rows = std::min(kExtensionsPerInsert, extensions.size() - first);
+          Result<Statement> st = conn_->Prepare(InsertNewExtensionsSql(rows));
           if (!st.ok()) return st.status();
           st->Bind(1, std::int64_t{*id});
-          st->Bind(2, std::string_view(extensions[i].name));
-          st->Bind(3, std::int64_t{extensions[i].flags});
-          st->Bind(4, stored[i].from_certificate
-                          ? SqlValue()
-                          : SqlValue(std::span<const std::uint8_t>(extensions[i].value)));
-          st->Bind(5, stored[i].position);
+          for (std::size_t r = 0; r < rows; ++r) {
+            const ExtensionRow& x = extensions[first + r];
+            const NewExtension& n = stored[first + r];
+            const int p = 2 + 4 * static_cast<int>(r);
+            st->Bind(p, std::string_view(x.name));
+            st->Bind(p + 1, std::int64_t{x.flags});
+            st->Bind(p + 2, n.from_certificate ? SqlValue()
+                                               : SqlValue(std::span<const std::uint8_t>(x.value)));
+            st->Bind(p + 3, n.position);
+          }
           OPENADCS_RETURN_IF_ERROR(st->Run());
         }
         if (e.request_id == 0) e.request_id = *id;

@@ -331,6 +331,29 @@ TEST_F(SqliteStoreTest, InsertKeepsANameGivenTwiceOnceAtItsFirstPlace) {
   EXPECT_EQ((*got)[3].name, "1.2.3.5");
 }
 
+// More extensions than one insert statement carries: every one is stored,
+// in order, and a name repeated in a later statement keeps its first place.
+TEST_F(SqliteStoreTest, InsertStoresManyExtensionsInOrder) {
+  std::vector<ExtensionRow> exts;
+  for (int i = 1; i <= 19; ++i) {
+    exts.push_back({0,
+                    "1.2.3." + std::to_string(i),
+                    extension_flag::kOriginRequest,
+                    {0x02, 0x01, static_cast<std::uint8_t>(i)}});
+  }
+  exts.push_back({0, "1.2.3.2", extension_flag::kOriginPolicy, {0x05, 0x00}});
+  auto id = store_->InsertRequest(FullRequest(), {}, exts, {});
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  auto got = store_->ListExtensions(*id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), 19u);
+  for (std::size_t i = 0; i < got->size(); ++i) {
+    EXPECT_EQ((*got)[i].name, exts[i].name) << i;
+    EXPECT_EQ((*got)[i].value, i == 1 ? exts.back().value : exts[i].value) << i;
+  }
+  EXPECT_EQ((*got)[1].flags, extension_flag::kOriginPolicy);
+}
+
 TEST_F(SqliteStoreTest, UpdateUpsertsExtensionsByName) {
   auto id = store_->InsertRequest(FullRequest(), {},
                                   {{0, "2.5.29.17", extension_flag::kOriginRequest, {1}},
@@ -623,6 +646,7 @@ TEST(SqliteStoreGroupCommitTest, ConcurrentWritersFailAloneAndKeepTheRest) {
   std::atomic<int> collided{0};
   std::atomic<int> other_errors{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
@@ -671,6 +695,7 @@ TEST(SqliteStoreCheckpointTest, WalStaysBoundedUnderConcurrentWriters) {
   std::uintmax_t wal_peak = 0;
   std::mutex peak_mu;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
