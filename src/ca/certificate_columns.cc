@@ -8,6 +8,7 @@
 
 #include "openadcs/pki/name.h"
 #include "openadcs/util/bytes.h"
+#include "openadcs/util/openssl.h"
 
 namespace openadcs::ca {
 namespace {
@@ -88,8 +89,10 @@ std::string AlgorithmOf(const X509_PUBKEY* key) {
 // The columns both kinds of certificate fill alike.
 void FillCommonColumns(const X509_NAME* subject, EVP_PKEY* key,
                        const directory::CertificateTemplate& t, db::CertificateColumns& c) {
-  unsigned char sha1[SHA_DIGEST_LENGTH];
-  SHA1(c.raw_certificate.data(), c.raw_certificate.size(), sha1);
+  unsigned char sha1[SHA_DIGEST_LENGTH] = {};
+  // A failure (no memory) leaves a zero hash, which no lookup matches.
+  EVP_Digest(c.raw_certificate.data(), c.raw_certificate.size(), sha1, nullptr,
+             ossl::FetchedDigest(NID_sha1), nullptr);
   c.certificate_hash = HexLower(sha1);
   c.certificate_template = (t.schema_version >= 2 && !t.oid.empty()) ? t.oid : t.name;
   c.enrollment_flags = t.enrollment_flags;

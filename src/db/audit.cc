@@ -12,6 +12,7 @@
 #include "db/audit_table.h"
 #include "db/schema.h"
 #include "db/sqlite_connection.h"
+#include "openadcs/util/openssl.h"
 
 namespace openadcs::db {
 namespace {
@@ -100,7 +101,8 @@ Bytes AuditHash(const Bytes& prev_hash, std::uint64_t seq, const AuditEvent& eve
   unsigned int n = 0;
   // SHA-256 of a memory buffer fails only when OpenSSL cannot allocate;
   // the zero hash that leaves would then fail verification, never pass it.
-  if (EVP_Digest(in.data(), in.size(), out.data(), &n, EVP_sha256(), nullptr) != 1) {
+  if (EVP_Digest(in.data(), in.size(), out.data(), &n, ossl::FetchedDigest(NID_sha256), nullptr) !=
+      1) {
     spdlog::error("SHA-256 failed for audit row {}", seq);
   }
   return out;

@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "openadcs/util/openssl.h"
+
 namespace openadcs::pki::internal {
 namespace {
 
@@ -109,8 +111,8 @@ Result<Bytes> KeyIdentifier(const X509_PUBKEY* key) {
   }
   Bytes out(EVP_MAX_MD_SIZE);
   unsigned int out_len = 0;
-  if (EVP_Digest(bits, static_cast<std::size_t>(bits_len), out.data(), &out_len, EVP_sha1(),
-                 nullptr) != 1) {
+  if (EVP_Digest(bits, static_cast<std::size_t>(bits_len), out.data(), &out_len,
+                 ossl::FetchedDigest(NID_sha1), nullptr) != 1) {
     return Status::Internal("SHA-1 of the public key: " + ossl::ErrorText());
   }
   out.resize(out_len);

@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "openadcs/util/hresult.h"
+#include "openadcs/util/openssl.h"
 #include "pki/request_parts.h"
 
 namespace openadcs::pki::reqparse {
@@ -190,18 +191,9 @@ ossl::X509ReqPtr Assemble(const Pkcs10Twin& twin, EVP_PKEY* key,
   return req;
 }
 
-// SHA-256, SHA-384 or SHA-512 by NID, fetched once (EVP_Digest with
-// EVP_sha256() fetches the implementation anew per call); null otherwise.
+// SHA-256, SHA-384 or SHA-512 by NID, fetched once; null otherwise.
 const EVP_MD* Sha2(int nid) {
-  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
-  static EVP_MD* const kSha384 = EVP_MD_fetch(nullptr, "SHA2-384", nullptr);
-  static EVP_MD* const kSha512 = EVP_MD_fetch(nullptr, "SHA2-512", nullptr);
-  switch (nid) {
-    case NID_sha256: return kSha256;
-    case NID_sha384: return kSha384;
-    case NID_sha512: return kSha512;
-    default: return nullptr;
-  }
+  return nid == NID_sha1 ? nullptr : ossl::FetchedDigest(nid);
 }
 
 // Whether the twin's signature verifies with the legacy RSA or EC `key`
@@ -286,7 +278,7 @@ bool IsNullSignature(const X509_REQ* req, std::span<const std::uint8_t> der) {
   if (info.empty()) return false;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
-  if (EVP_Digest(info.data(), info.size(), md, &md_len, EVP_get_digestbynid(nid), nullptr) != 1) {
+  if (EVP_Digest(info.data(), info.size(), md, &md_len, ossl::FetchedDigest(nid), nullptr) != 1) {
     return false;
   }
   return ASN1_STRING_length(signature) == static_cast<int>(md_len) &&

@@ -55,6 +55,13 @@ std::vector<std::uint8_t> ToDer(const T* value, int (*encode)(const T*, unsigned
 // Drains OpenSSL's error queue of this thread into one line ("" if empty).
 std::string ErrorText();
 
+// SHA-1, SHA-256, SHA-384 or SHA-512 by NID (NID_sha1, ...), fetched from
+// the default providers once per process: a digest begun with EVP_sha256()
+// and its kind fetches the implementation anew each time (a name lookup
+// under the provider store's lock, and allocations). Null for another NID
+// or when no provider offers it. Thread-safe.
+const EVP_MD* FetchedDigest(int nid);
+
 }  // namespace openadcs::ossl
 
 #endif  // OPENADCS_UTIL_OPENSSL_H_
