@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "db/sqlite_connection.h"
@@ -138,28 +139,22 @@ class SubjournalRollbackTest : public ::testing::Test {
     return s.ok();
   }
 
-  // Every row, as text.
+  // The one text value `sql` reads.
+  std::string Text(std::string_view sql) {
+    Result<Statement> st = conn_->Prepare(sql);
+    EXPECT_TRUE(st.ok());
+    if (!st.ok()) return "";
+    Result<bool> row = st->Step();
+    std::string out;
+    EXPECT_TRUE(row.ok() && *row && st->Column(0).Get(out).ok());
+    return out;
+  }
   std::string Content() {
-    Result<Statement> st = conn_->Prepare(
+    return Text(
         "SELECT group_concat(id || ':' || v || ':' || hex(x)) "
         "FROM (SELECT * FROM t ORDER BY id)");
-    EXPECT_TRUE(st.ok());
-    if (!st.ok()) return "";
-    Result<bool> row = st->Step();
-    std::string out;
-    EXPECT_TRUE(row.ok() && *row && st->Column(0).Get(out).ok());
-    return out;
   }
-
-  std::string IntegrityCheck() {
-    Result<Statement> st = conn_->Prepare("PRAGMA integrity_check");
-    EXPECT_TRUE(st.ok());
-    if (!st.ok()) return "";
-    Result<bool> row = st->Step();
-    std::string out;
-    EXPECT_TRUE(row.ok() && *row && st->Column(0).Get(out).ok());
-    return out;
-  }
+  std::string IntegrityCheck() { return Text("PRAGMA integrity_check"); }
 
   testing::TempDir dir_;
   std::unique_ptr<Connection> conn_;
