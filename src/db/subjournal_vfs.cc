@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -10,7 +11,6 @@
 #include <mutex>
 #include <new>
 #include <type_traits>
-#include <vector>
 
 #include "db/sqlite_connection.h"
 
@@ -19,7 +19,7 @@ namespace {
 
 // A sub-journal's bytes. The capacity only grows, and outlives the journal
 // (TakeBuffer): SQLite rewrites a journal from offset 0 after each savepoint
-// it releases, so the same pages are written again and again.
+// it releases, so a buffer sized by one write serves the next ones.
 class Buffer {
  public:
   std::int64_t size() const { return size_; }
@@ -73,22 +73,25 @@ class Buffer {
 constexpr std::size_t kMaxSpareBuffers = 4;
 constexpr std::size_t kMaxKeptBytes = std::size_t{4} << 20;
 
+// Nothing here throws: these run inside SQLite's calls.
 std::mutex g_spare_mu;
-std::vector<std::unique_ptr<Buffer>> g_spare;  // guarded by g_spare_mu
+std::array<std::unique_ptr<Buffer>, kMaxSpareBuffers> g_spare;  // guarded by g_spare_mu
+std::size_t g_spare_count = 0;                                  // guarded by g_spare_mu
 
+// Null when memory runs out.
 std::unique_ptr<Buffer> TakeBuffer() {
-  std::lock_guard lock(g_spare_mu);
-  if (g_spare.empty()) return std::make_unique<Buffer>();
-  std::unique_ptr<Buffer> buffer = std::move(g_spare.back());
-  g_spare.pop_back();
-  return buffer;
+  {
+    std::lock_guard lock(g_spare_mu);
+    if (g_spare_count > 0) return std::move(g_spare[--g_spare_count]);
+  }
+  return std::unique_ptr<Buffer>(new (std::nothrow) Buffer());
 }
 
 void GiveBack(std::unique_ptr<Buffer> buffer) {
   if (buffer->capacity() > kMaxKeptBytes) return;
   buffer->Clear();
   std::lock_guard lock(g_spare_mu);
-  if (g_spare.size() < kMaxSpareBuffers) g_spare.push_back(std::move(buffer));
+  if (g_spare_count < kMaxSpareBuffers) g_spare[g_spare_count++] = std::move(buffer);
 }
 
 struct MemoryFile {
@@ -184,8 +187,13 @@ static_assert(std::is_standard_layout_v<Wrapper>);
 int Open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
   sqlite3_vfs* below = reinterpret_cast<Wrapper*>(vfs)->below;
   if ((flags & SQLITE_OPEN_SUBJOURNAL) == 0) return below->xOpen(below, name, f, flags, out_flags);
+  std::unique_ptr<Buffer> buffer = TakeBuffer();
+  if (buffer == nullptr) {
+    f->pMethods = nullptr;  // SQLite closes only a file whose pMethods is set
+    return SQLITE_NOMEM;
+  }
   auto* file = new (f) MemoryFile{};
-  file->buffer = TakeBuffer().release();
+  file->buffer = buffer.release();
   file->base.pMethods = &kMemoryMethods;
   if (out_flags != nullptr) *out_flags = flags;
   return SQLITE_OK;
