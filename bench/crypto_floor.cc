@@ -2,7 +2,6 @@
 
 #include <openssl/x509.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include <atomic>
 #include <fstream>
@@ -12,6 +11,7 @@
 #include <thread>
 
 #include "openadcs/pki/csr_builder.h"
+#include "openadcs/util/metrics.h"
 
 namespace openadcs::bench {
 namespace {
@@ -19,12 +19,6 @@ namespace {
 constexpr int kCsrKeys = 8;
 // About the size of the TBSCertificate of an issued certificate.
 constexpr std::size_t kTbsBytes = 1000;
-
-double ThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
 
 }  // namespace
 
@@ -128,7 +122,7 @@ Result<FloorRate> CryptoFloor::Measure(int threads, Clock::duration budget) cons
       std::vector<unsigned char> sig(static_cast<std::size_t>(EVP_PKEY_get_size(ca_key_)));
       long mine = 0;
       Clock::duration my_signing{};
-      const double cpu_before = ThreadCpuSeconds();
+      const double cpu_before = metrics::ThreadCpuSeconds();
       std::size_t i = static_cast<std::size_t>(t);
       for (Clock::time_point now = Clock::now(); now < deadline; ++mine, ++i) {
         X509_REQ* req = requests_[i % requests_.size()].get();
@@ -149,7 +143,7 @@ Result<FloorRate> CryptoFloor::Measure(int threads, Clock::duration budget) cons
         now = Clock::now();
         my_signing += now - signing_from;
       }
-      const double my_cpu = ThreadCpuSeconds() - cpu_before;
+      const double my_cpu = metrics::ThreadCpuSeconds() - cpu_before;
       std::lock_guard<std::mutex> lock(mu);
       count += mine;
       signing += my_signing;

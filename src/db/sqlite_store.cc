@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <ctime>
 #include <deque>
 #include <functional>
 #include <limits>
@@ -24,6 +23,7 @@
 #include "db/view_sql.h"
 #include "db/wal_checkpointer.h"
 #include "db/wal_syncer.h"
+#include "openadcs/util/metrics.h"
 
 namespace openadcs::db {
 namespace {
@@ -119,13 +119,6 @@ std::vector<NewExtension> NewExtensions(const RequestRecord& record,
     out.push_back(n);
   }
   return out;
-}
-
-// The calling thread's CPU time so far.
-double ThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 // Bounds of openadcs_db_commit_writes: the batch sizes up to kMaxBatch.
@@ -419,7 +412,7 @@ bool SqliteStore::GatherMore(std::size_t taken) {
 }
 
 void SqliteStore::WriteBatch() {
-  const double cpu_before = commit_cpu_seconds_ == nullptr ? 0 : ThreadCpuSeconds();
+  const double cpu_before = commit_cpu_seconds_ == nullptr ? 0 : metrics::ThreadCpuSeconds();
   Batch batch;
   bool committed = false;
   std::uint64_t commit = 0;
@@ -440,7 +433,7 @@ void SqliteStore::WriteBatch() {
   }
   if (committed && commit_writes_ != nullptr) {
     commit_writes_->Observe(static_cast<double>(batch.size()));
-    commit_cpu_seconds_->Observe(ThreadCpuSeconds() - cpu_before);
+    commit_cpu_seconds_->Observe(metrics::ThreadCpuSeconds() - cpu_before);
   }
   std::vector<std::shared_ptr<Gate>> unsynced;
   for (auto& p : batch) {

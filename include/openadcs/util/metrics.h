@@ -80,6 +80,10 @@ class Histogram {
 // Seconds, 0.5 ms to 10 s: RPC calls, fsyncs, directory round trips.
 const std::vector<double>& LatencyBuckets();
 
+// The calling thread's CPU seconds so far (CLOCK_THREAD_CPUTIME_ID): the
+// difference over an operation is that thread's CPU for it.
+double ThreadCpuSeconds();
+
 class Registry {
  public:
   Registry() = default;
