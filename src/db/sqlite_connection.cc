@@ -13,6 +13,7 @@
 
 #include "db/der_fields.h"
 #include "db/subjournal_vfs.h"
+#include "db/wal_write_vfs.h"
 #include "openadcs/db/sqlite_store.h"
 
 namespace openadcs::db {
@@ -190,6 +191,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
                                                      const std::string& vfs) {
   Result<std::string> with_subjournals = SubjournalVfs(vfs);
   if (!with_subjournals.ok()) return with_subjournals.status();
+  Result<std::string> layered = WalWriteVfs(*with_subjournals);
+  if (!layered.ok()) return layered.status();
   // We create the file so that it is 0600 whatever the umask; SQLite gives
   // the -wal and -shm files the mode of the database file.
   int fd =
@@ -208,7 +211,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
   int rc = sqlite3_open_v2(
       path.c_str(), &db,
       SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE,
-      with_subjournals->c_str());
+      layered->c_str());
   std::unique_ptr<Connection> conn(new Connection(db));
   if (rc != SQLITE_OK) return conn->Error(rc, "open " + path.string());
 

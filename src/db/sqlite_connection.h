@@ -89,7 +89,8 @@ class Connection {
  public:
   // Opens (creating if missing) the database at `path` read-write.
   // `vfs` names a registered sqlite3_vfs; empty: SQLite's default. The
-  // connection uses it with sub-journals in memory (SubjournalVfs).
+  // connection uses it with sub-journals in memory (SubjournalVfs) and each
+  // commit's WAL frames written at once (WalWriteVfs).
   static Result<std::unique_ptr<Connection>> Open(const std::filesystem::path& path,
                                                   std::chrono::milliseconds busy_timeout,
                                                   const std::string& vfs = "");

@@ -4,15 +4,14 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <cstring>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <new>
 #include <type_traits>
 
 #include "db/sqlite_connection.h"
+#include "db/vfs_layer.h"
 
 namespace openadcs::db {
 namespace {
@@ -175,17 +174,8 @@ const sqlite3_io_methods kMemoryMethods = {
     .xUnfetch = nullptr,
 };
 
-// Our VFS first, so that xOpen finds the one below from the pointer SQLite
-// passes it.
-struct Wrapper {
-  sqlite3_vfs vfs;
-  sqlite3_vfs* below;
-  char name[96];
-};
-static_assert(std::is_standard_layout_v<Wrapper>);
-
 int Open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
-  sqlite3_vfs* below = reinterpret_cast<Wrapper*>(vfs)->below;
+  sqlite3_vfs* below = VfsBelow(vfs);
   if ((flags & SQLITE_OPEN_SUBJOURNAL) == 0) return below->xOpen(below, name, f, flags, out_flags);
   std::unique_ptr<Buffer> buffer = TakeBuffer();
   if (buffer == nullptr) {
@@ -199,38 +189,17 @@ int Open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* f, int flags, in
   return SQLITE_OK;
 }
 
+int OsFileSize(const sqlite3_vfs* below) {
+  return std::max(below->szOsFile, static_cast<int>(sizeof(MemoryFile)));
+}
+
 }  // namespace
 
 Result<std::string> SubjournalVfs(const std::string& base) {
   // Before sqlite3_vfs_find, which initialises SQLite.
   ConfigureSqlite();
-  static std::mutex mu;
-  // Keyed by the name of the VFS below; never freed: SQLite keeps pointers.
-  static std::map<std::string, std::unique_ptr<Wrapper>, std::less<>> registered;
-  std::lock_guard lock(mu);
-  sqlite3_vfs* below = sqlite3_vfs_find(base.empty() ? nullptr : base.c_str());
-  if (below == nullptr) return Status::NotFound("no SQLite VFS named " + base);
-  if (auto it = registered.find(below->zName); it != registered.end())
-    return std::string(it->second->name);
-
-  auto wrapper = std::make_unique<Wrapper>();
-  wrapper->below = below;
-  const int length =
-      std::snprintf(wrapper->name, sizeof wrapper->name, "openadcs-subjournal-%s", below->zName);
-  if (length < 0 || static_cast<std::size_t>(length) >= sizeof wrapper->name) {
-    return Status::InvalidArgument(std::string("SQLite VFS name too long: ") + below->zName);
-  }
-  wrapper->vfs = *below;
-  wrapper->vfs.szOsFile = std::max(below->szOsFile, static_cast<int>(sizeof(MemoryFile)));
-  wrapper->vfs.pNext = nullptr;
-  wrapper->vfs.zName = wrapper->name;
-  wrapper->vfs.xOpen = Open;
-  if (const int rc = sqlite3_vfs_register(&wrapper->vfs, 0); rc != SQLITE_OK) {
-    return Status::Internal(std::string("sqlite3_vfs_register: ") + sqlite3_errstr(rc));
-  }
-  std::string name = wrapper->name;
-  registered.emplace(below->zName, std::move(wrapper));
-  return name;
+  return RegisterVfsLayer({.prefix = "openadcs-subjournal-", .open = Open, .file_size = OsFileSize},
+                          base);
 }
 
 }  // namespace openadcs::db

@@ -7,38 +7,20 @@
 #include <sqlite3.h>
 
 #include <chrono>
-#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "db/sqlite_connection.h"
 #include "testing/pki.h"
+#include "testing/vfs_file.h"
 
 namespace openadcs::db {
 namespace {
 
 constexpr std::chrono::milliseconds kBusyTimeout{1000};
 constexpr int kOpenFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-
-// Storage for one sqlite3_file of `vfs`, closed on destruction if opened.
-class OpenFile {
- public:
-  explicit OpenFile(sqlite3_vfs* vfs)
-      : storage_((static_cast<std::size_t>(vfs->szOsFile) + sizeof(std::max_align_t) - 1) /
-                 sizeof(std::max_align_t)) {}
-  ~OpenFile() {
-    if (file()->pMethods != nullptr) file()->pMethods->xClose(file());
-  }
-  OpenFile(const OpenFile&) = delete;
-  OpenFile& operator=(const OpenFile&) = delete;
-  sqlite3_file* file() { return reinterpret_cast<sqlite3_file*>(storage_.data()); }
-
- private:
-  std::vector<std::max_align_t> storage_;
-};
 
 sqlite3_vfs* Wrapped() {
   Result<std::string> name = SubjournalVfs("");
@@ -49,7 +31,7 @@ sqlite3_vfs* Wrapped() {
 TEST(SubjournalVfsTest, ASubJournalIsAFileInMemory) {
   sqlite3_vfs* vfs = Wrapped();
   ASSERT_NE(vfs, nullptr);
-  OpenFile journal(vfs);
+  testing::VfsFile journal(vfs);
   ASSERT_EQ(vfs->xOpen(vfs, nullptr, journal.file(),
                        kOpenFlags | SQLITE_OPEN_SUBJOURNAL | SQLITE_OPEN_DELETEONCLOSE, nullptr),
             SQLITE_OK);
@@ -88,17 +70,17 @@ TEST(SubjournalVfsTest, EveryOtherFileIsTheVfsBelows) {
   testing::TempDir dir;
   const std::string path = (dir.path() / "main.db").string();
 
-  OpenFile through(vfs);
+  testing::VfsFile through(vfs);
   ASSERT_EQ(
       vfs->xOpen(vfs, path.c_str(), through.file(), kOpenFlags | SQLITE_OPEN_MAIN_DB, nullptr),
       SQLITE_OK);
-  OpenFile direct(below);
+  testing::VfsFile direct(below);
   ASSERT_EQ(
       below->xOpen(below, path.c_str(), direct.file(), kOpenFlags | SQLITE_OPEN_MAIN_DB, nullptr),
       SQLITE_OK);
   EXPECT_EQ(through.file()->pMethods, direct.file()->pMethods);
 
-  OpenFile journal(vfs);
+  testing::VfsFile journal(vfs);
   ASSERT_EQ(vfs->xOpen(vfs, nullptr, journal.file(), kOpenFlags | SQLITE_OPEN_SUBJOURNAL, nullptr),
             SQLITE_OK);
   EXPECT_NE(journal.file()->pMethods, direct.file()->pMethods);

@@ -16,6 +16,7 @@ namespace {
 std::atomic<int> g_write_rc{SQLITE_OK};
 std::atomic<int> g_sync_rc{SQLITE_OK};
 std::atomic<int> g_failed{0};
+std::atomic<int> g_wal_writes{0};
 std::mutex g_suffix_mu;
 std::string g_write_suffix;  // guarded by g_suffix_mu
 std::string g_sync_suffix;   // guarded by g_suffix_mu
@@ -63,7 +64,9 @@ int Write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
     if (const int rc = Injected(g_write_rc); rc != SQLITE_OK) return rc;
   }
   sqlite3_file* real = Of(f)->Real();
-  return real->pMethods->xWrite(real, buf, n, off);
+  const int rc = real->pMethods->xWrite(real, buf, n, off);
+  if (rc == SQLITE_OK && Of(f)->name.ends_with("-wal")) ++g_wal_writes;
+  return rc;
 }
 int Truncate(sqlite3_file* f, sqlite3_int64 size) {
   sqlite3_file* real = Of(f)->Real();
@@ -217,6 +220,10 @@ void FaultVfs::Heal() {
 
 int FaultVfs::Failed() {
   return g_failed.load();
+}
+
+int FaultVfs::WalWrites() {
+  return g_wal_writes.load();
 }
 
 int FaultVfs::DatabaseSyncs() {

@@ -27,6 +27,9 @@ class FaultVfs {
   static void Heal();
   // How many calls were failed since the last Heal.
   static int Failed();
+  // Writes of WAL files (names ending with "-wal") that reached the disk,
+  // since the process started.
+  static int WalWrites();
   // Syncs of database files (not of a WAL) that reached the disk, since the
   // process started: a checkpoint ends with one, so a test can tell that a
   // checkpoint running on another thread is done with the disk.
