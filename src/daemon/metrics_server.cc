@@ -14,6 +14,8 @@
 #include <thread>
 #include <utility>
 
+#include "openadcs/util/thread_name.h"
+
 namespace openadcs::daemon {
 namespace {
 
@@ -188,7 +190,10 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const MetricsServerO
   }
   impl->port = impl->acceptor.local_endpoint(ec).port();
   impl->Accept();
-  impl->thread = std::thread([io = &impl->io] { io->run(); });
+  impl->thread = std::thread([io = &impl->io] {
+    util::NameThisThread("metrics-http");
+    io->run();
+  });
   return std::unique_ptr<MetricsServer>(new MetricsServer(std::move(impl)));
 }
 

@@ -24,6 +24,7 @@
 #include "db/wal_checkpointer.h"
 #include "db/wal_syncer.h"
 #include "openadcs/util/metrics.h"
+#include "openadcs/util/thread_name.h"
 
 namespace openadcs::db {
 namespace {
@@ -386,6 +387,7 @@ Status SqliteStore::RunWrite(const std::function<Status()>& body) {
 }
 
 void SqliteStore::WriteLoop() {
+  util::NameThisThread("db-writer");
   std::unique_lock lock(queue_mu_);
   while (true) {
     queue_cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });

@@ -29,9 +29,9 @@ Result<std::string> RegisterVfsLayer(const VfsLayerSpec& spec, const std::string
   if (below == nullptr) return Status::NotFound("no SQLite VFS named " + base);
 
   auto layer = std::make_unique<Layer>();
-  const int length = std::snprintf(layer->name, sizeof layer->name, "%.*s%s",
-                                   static_cast<int>(spec.prefix.size()), spec.prefix.data(),
-                                   below->zName);
+  const int length =
+      std::snprintf(layer->name, sizeof layer->name, "%.*s%s", static_cast<int>(spec.prefix.size()),
+                    spec.prefix.data(), below->zName);
   if (length < 0 || static_cast<std::size_t>(length) >= sizeof layer->name) {
     return Status::InvalidArgument(std::string("SQLite VFS name too long: ") + below->zName);
   }

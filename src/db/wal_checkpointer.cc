@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include "openadcs/util/thread_name.h"
+
 namespace openadcs::db {
 
 WalCheckpointer::WalCheckpointer(Connection& writer, std::unique_ptr<Connection> own,
@@ -43,6 +45,7 @@ int WalCheckpointer::OnCommit(void* self, sqlite3* /*db*/, const char* /*schema*
 }
 
 void WalCheckpointer::Run() {
+  util::NameThisThread("db-checkpoint");
   std::unique_lock lock(mu_);
   while (true) {
     cv_.wait(lock, [&] { return wanted_ || stopping_; });

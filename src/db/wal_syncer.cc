@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "db/sqlite_connection.h"
+#include "openadcs/util/thread_name.h"
 
 namespace openadcs::db {
 Result<std::unique_ptr<WalSyncer>> WalSyncer::Open(const std::filesystem::path& wal,
@@ -75,6 +76,7 @@ void WalSyncer::SetIdleListener(std::function<void()> listener) {
 }
 
 void WalSyncer::Run() {
+  util::NameThisThread("db-wal-sync");
   std::unique_lock lock(mu_);
   for (;;) {
     cv_.wait(lock, [&] { return stopping_ || !waiters_.empty(); });

@@ -85,9 +85,8 @@ struct WalFile {
   bool page_ends_commit;
 };
 static_assert(std::is_standard_layout_v<WalFile>);
-constexpr std::size_t kBelowOffset =
-    (sizeof(WalFile) + alignof(std::max_align_t) - 1) / alignof(std::max_align_t) *
-    alignof(std::max_align_t);
+constexpr std::size_t kBelowOffset = (sizeof(WalFile) + alignof(std::max_align_t) - 1) /
+                                     alignof(std::max_align_t) * alignof(std::max_align_t);
 
 WalFile* Of(sqlite3_file* f) {
   return reinterpret_cast<WalFile*>(f);

@@ -26,6 +26,7 @@
 #include "openadcs/directory/template_entry.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/hresult.h"
+#include "openadcs/util/thread_name.h"
 
 namespace openadcs::directory {
 namespace {
@@ -257,8 +258,10 @@ class LdapTemplateSourceImpl final : public LdapTemplateSource {
   }
 
   void Start(std::optional<Session> first) {
-    thread_ =
-        std::thread([this, session = std::move(first)]() mutable { Run(std::move(session)); });
+    thread_ = std::thread([this, session = std::move(first)]() mutable {
+      util::NameThisThread("ldap-templates");
+      Run(std::move(session));
+    });
   }
 
  private:

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "openadcs/util/log_limiter.h"
+#include "openadcs/util/thread_name.h"
 #include "rpc/connection_core.h"
 #include "rpc/server_state.h"
 
@@ -246,6 +247,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         continue;
       }
       asio::post(shared_->pool, [self = shared_from_this(), call = std::move(call)]() mutable {
+        util::NameThisThreadOnce("rpc-worker");
         Run(std::move(self), std::move(call), false);
       });
     }

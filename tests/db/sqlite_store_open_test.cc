@@ -10,6 +10,7 @@
 
 #include "openadcs/db/sqlite_store.h"
 #include "testing/pki.h"
+#include "testing/thread_names.h"
 
 namespace openadcs::db {
 namespace {
@@ -59,6 +60,17 @@ TEST_F(SqliteStoreOpenTest, FilesAreCreatedOwnerOnlyWhateverTheUmask) {
   EXPECT_EQ(ModeOf(path_), 0600u);
   EXPECT_EQ(ModeOf(path_.string() + "-wal"), 0600u);
   EXPECT_EQ(ModeOf(path_.string() + "-shm"), 0600u);
+}
+
+TEST_F(SqliteStoreOpenTest, ItsThreadsAreNamed) {
+  auto store = Open();
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  // A durable insert has been through the writer and the WAL syncer, which
+  // name themselves before their first write or sync.
+  ASSERT_TRUE((*store)->InsertRequest(Pending(), {}, {}, {}).ok());
+  const auto names = testing::ThreadNames();
+  EXPECT_EQ(names.count("db-writer"), 1U);
+  EXPECT_EQ(names.count("db-wal-sync"), 1U);
 }
 
 TEST_F(SqliteStoreOpenTest, NewerSchemaVersionIsRefusedUntouched) {
@@ -150,6 +162,7 @@ TEST_F(SqliteStoreOpenTest, ConcurrentCallersGetDistinctIds) {
   constexpr int kEach = 25;
   std::vector<std::vector<std::uint32_t>> ids(kThreads);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
