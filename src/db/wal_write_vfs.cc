@@ -43,7 +43,7 @@ class Gathered {
   sqlite3_int64 start() const { return start_; }
   void Clear() { size_ = 0; }
 
-  // Whether `n` bytes at `offset` can follow what is gathered (or begin it).
+  // Whether a write at `offset` continues what is gathered (or begins it).
   bool Follows(sqlite3_int64 offset) const {
     return size_ == 0 || offset == start_ + static_cast<sqlite3_int64>(size_);
   }
