@@ -1,6 +1,5 @@
 #include "db/vfs_layer.h"
 
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,15 +27,15 @@ Result<std::string> RegisterVfsLayer(const VfsLayerSpec& spec, const std::string
   sqlite3_vfs* below = sqlite3_vfs_find(base.empty() ? nullptr : base.c_str());
   if (below == nullptr) return Status::NotFound("no SQLite VFS named " + base);
 
+  std::string name = std::string(spec.prefix) + below->zName;
+  if (registered.contains(name)) return name;
+
   auto layer = std::make_unique<Layer>();
-  const int length =
-      std::snprintf(layer->name, sizeof layer->name, "%.*s%s", static_cast<int>(spec.prefix.size()),
-                    spec.prefix.data(), below->zName);
-  if (length < 0 || static_cast<std::size_t>(length) >= sizeof layer->name) {
+  if (name.size() >= sizeof layer->name) {
     return Status::InvalidArgument(std::string("SQLite VFS name too long: ") + below->zName);
   }
-  if (auto it = registered.find(layer->name); it != registered.end()) return it->first;
-
+  name.copy(layer->name, name.size());
+  layer->name[name.size()] = '\0';
   layer->below = below;
   layer->vfs = *below;
   layer->vfs.szOsFile = spec.file_size(below);
@@ -46,7 +45,6 @@ Result<std::string> RegisterVfsLayer(const VfsLayerSpec& spec, const std::string
   if (const int rc = sqlite3_vfs_register(&layer->vfs, 0); rc != SQLITE_OK) {
     return Status::Internal(std::string("sqlite3_vfs_register: ") + sqlite3_errstr(rc));
   }
-  std::string name = layer->name;
   registered.emplace(name, std::move(layer));
   return name;
 }

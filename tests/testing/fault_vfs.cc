@@ -4,11 +4,14 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string_view>
 
 #include "db/sqlite_connection.h"
+#include "db/vfs_layer.h"
 
 namespace openadcs::testing {
 namespace {
@@ -23,8 +26,6 @@ std::string g_sync_suffix;   // guarded by g_suffix_mu
 std::mutex g_synced_mu;
 std::condition_variable g_synced_cv;
 int g_synced = 0;  // guarded by g_synced_mu
-
-sqlite3_vfs* g_real = nullptr;  // the default VFS, set at registration
 
 // Our file: the name it was opened with, then the real VFS's file.
 struct FaultFile {
@@ -160,37 +161,35 @@ const sqlite3_io_methods kMethods = {
     Unfetch,
 };
 
-int Open(sqlite3_vfs* /*vfs*/, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
+int Open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
   auto* file = new (f) FaultFile{};
   file->name = name != nullptr ? std::string_view(name) : std::string_view();
-  const int rc = g_real->xOpen(g_real, name, file->Real(), flags, out_flags);
+  sqlite3_vfs* below = db::VfsBelow(vfs);
+  const int rc = below->xOpen(below, name, file->Real(), flags, out_flags);
   // SQLite calls xClose only on a file whose pMethods is set.
   file->base.pMethods = file->Real()->pMethods != nullptr ? &kMethods : nullptr;
   if (file->base.pMethods == nullptr) file->~FaultFile();
   return rc;
 }
 
-sqlite3_vfs* Register() {
-  static sqlite3_vfs vfs = [] {
-    // Finding a VFS initialises SQLite, after which it takes no settings.
-    db::ConfigureSqlite();
-    g_real = sqlite3_vfs_find(nullptr);
-    sqlite3_vfs v = *g_real;
-    v.szOsFile = static_cast<int>(sizeof(FaultFile)) + g_real->szOsFile;
-    v.pNext = nullptr;
-    v.zName = "openadcs-fault";
-    v.xOpen = Open;
-    return v;
-  }();
-  static const int registered = sqlite3_vfs_register(&vfs, 0);
-  (void)registered;
-  return &vfs;
+int OsFileSize(const sqlite3_vfs* below) {
+  return static_cast<int>(sizeof(FaultFile)) + below->szOsFile;
 }
 
 }  // namespace
 
 const std::string& FaultVfs::Name() {
-  static const std::string name = Register()->zName;
+  static const std::string name = [] {
+    // Finding a VFS initialises SQLite, after which it takes no settings.
+    db::ConfigureSqlite();
+    Result<std::string> layer = db::RegisterVfsLayer(
+        {.prefix = "openadcs-fault-", .open = Open, .file_size = OsFileSize}, "");
+    if (!layer.ok()) {
+      std::fprintf(stderr, "fault VFS: %s\n", layer.status().ToString().c_str());
+      std::abort();
+    }
+    return *layer;
+  }();
   return name;
 }
 
