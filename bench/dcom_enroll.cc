@@ -97,6 +97,8 @@ struct RunResult {
   double seconds = 0;
   double daemon_cpu_seconds = 0;  // in the timed region
   double client_cpu_seconds = 0;
+  ThreadCpu daemon_threads;  // the daemon's CPU in the timed region by thread name
+  MachineCpu machine;        // the cores' busy and idle time in it
 };
 
 // `clients` threads, each enrolling back to back (a closed loop) until
@@ -113,6 +115,8 @@ Result<RunResult> Run(const std::string& mode, const client::ConnectOptions& opt
   std::mutex mu;
   const double daemon_cpu_before = ProcessCpuSeconds(daemon);
   const double client_cpu_before = SelfCpuSeconds();
+  const ThreadCpu threads_before = ThreadCpuSeconds(daemon);
+  const MachineCpu machine_before = MachineCpuSeconds();
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + budget;
   std::vector<std::thread> pool;
@@ -133,6 +137,8 @@ Result<RunResult> Run(const std::string& mode, const client::ConnectOptions& opt
   result.seconds = Seconds(Clock::now() - start);
   result.daemon_cpu_seconds = ProcessCpuSeconds(daemon) - daemon_cpu_before;
   result.client_cpu_seconds = SelfCpuSeconds() - client_cpu_before;
+  result.daemon_threads = Difference(ThreadCpuSeconds(daemon), threads_before);
+  result.machine = Difference(MachineCpuSeconds(), machine_before);
   std::sort(result.tally.latencies_ms.begin(), result.tally.latencies_ms.end());
   return result;
 }
@@ -151,6 +157,7 @@ int BenchMain(int argc, char** argv) {
   double floor_seconds = 1;
   int rounds = 3;
   std::vector<std::string> modes{"icpr", "dcom", "activate"};
+  bool threads = false;
   app.add_option("--key", key, "CA key algorithm ([ca] key_algorithm)");
   app.add_option("--request-key", request_key, "key algorithm of the requests");
   app.add_option("--modes", modes, "modes to run")
@@ -161,6 +168,8 @@ int BenchMain(int argc, char** argv) {
   app.add_option("--floor-seconds", floor_seconds, "crypto floor time per round");
   app.add_option("--rounds", rounds, "rounds of the floor and the modes at each client count")
       ->check(CLI::Range(1, 100));
+  app.add_flag("--threads", threads,
+               "after each mode's row, the daemon's CPU per enrollment by thread");
   CLI11_PARSE(app, argc, argv);
   Result<pki::KeyAlgorithm> request_alg = pki::ParseKeyAlgorithm(request_key);
   if (!request_alg.ok()) return Fail(request_alg.status());
@@ -178,8 +187,11 @@ int BenchMain(int argc, char** argv) {
   const Clock::duration budget = FromSeconds(seconds);
   std::printf("# %u cpus; CA key %s, request key %s\n", std::thread::hardware_concurrency(),
               key.c_str(), request_key.c_str());
-  std::printf("%7s %12s %9s %8s %8s %8s %8s %6s %6s %7s %s\n", "clients", "mode", "per-s",
-              "/floor2", "p50-ms", "p99-ms", "/icpr", "cpu-d", "cpu-c", "failed", "target");
+  // idle%: the share of the cores' time that no process used (idle or waiting
+  // for a disk) while the mode ran.
+  std::printf("%7s %12s %9s %8s %8s %8s %8s %6s %6s %7s %6s %s\n", "clients", "mode", "per-s",
+              "/floor2", "p50-ms", "p99-ms", "/icpr", "cpu-d", "cpu-c", "failed", "idle%",
+              "target");
   std::fflush(stdout);
 
   const client::ConnectOptions options = ConnectOptionsFor(*daemon);
@@ -209,13 +221,16 @@ int BenchMain(int argc, char** argv) {
         total[m].seconds += r->seconds;
         total[m].daemon_cpu_seconds += r->daemon_cpu_seconds;
         total[m].client_cpu_seconds += r->client_cpu_seconds;
+        for (const auto& [name, cpu] : r->daemon_threads) total[m].daemon_threads[name] += cpu;
+        total[m].machine.busy += r->machine.busy;
+        total[m].machine.idle += r->machine.idle;
       }
     }
     const double floor2 = floor_count / floor_total_seconds;
     // The floor's own row: its rate, and the signing rate of the same threads
     // for context.
-    std::printf("%7d %12s %9.1f %8s %8s %8s %8s %6s %6s %7s sign2 %.0f/s\n", n, "floor2", floor2,
-                "", "", "", "", "", "", "", sign_sum / rounds);
+    std::printf("%7d %12s %9.1f %8s %8s %8s %8s %6s %6s %7s %6s sign2 %.0f/s\n", n, "floor2",
+                floor2, "", "", "", "", "", "", "", "", sign_sum / rounds);
     const RunResult* reference =
         icpr == modes.end() ? nullptr : &total[static_cast<std::size_t>(icpr - modes.begin())];
     const double icpr_rate =
@@ -233,11 +248,16 @@ int BenchMain(int argc, char** argv) {
                                      : fmt::format("{} ({} {:.2f})", ratio >= goal ? "ok" : "MISS",
                                                    ratio >= goal ? ">=" : "<", goal);
       const double calls = static_cast<double>(std::max(1L, r.issued));
-      std::printf("%7d %12s %9.1f %8.3f %8.2f %8.2f %8.3f %6.2f %6.2f %7ld %s\n", n,
+      std::printf("%7d %12s %9.1f %8.3f %8.2f %8.2f %8.3f %6.2f %6.2f %7ld %6.1f %s\n", n,
                   modes[m].c_str(), rate, rate / floor2, Percentile(r.latencies_ms, 0.5),
                   Percentile(r.latencies_ms, 0.99), ratio,
                   1000 * total[m].daemon_cpu_seconds / calls,
-                  1000 * total[m].client_cpu_seconds / calls, r.failures, target.c_str());
+                  1000 * total[m].client_cpu_seconds / calls, r.failures,
+                  100 * total[m].machine.IdleShare(), target.c_str());
+      if (threads) {
+        std::printf("#   daemon CPU by thread, us per enrollment: %s\n",
+                    PerOperationText(total[m].daemon_threads, calls).c_str());
+      }
       if (!r.first_failure.empty()) {
         std::printf("#   first failure: %s\n", r.first_failure.c_str());
       }

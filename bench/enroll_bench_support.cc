@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -165,19 +166,96 @@ double Percentile(const std::vector<double>& sorted, double q) {
   return sorted[std::min(rank, sorted.size() - 1)];
 }
 
-double ProcessCpuSeconds(pid_t pid) {
-  const std::string stat = testing::ReadTextFile("/proc/" + std::to_string(pid) + "/stat");
-  // Fields after the parenthesised command name, which may itself hold spaces:
-  // state is field 3, utime and stime fields 14 and 15.
+namespace {
+
+// utime + stime of a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat line in
+// clock ticks, and its thread's name into `name` when given; -1 when the line
+// is not one. The name, in parentheses, may itself hold spaces and
+// parentheses: the fields count from the last ')'. State is field 3, utime
+// and stime fields 14 and 15.
+long StatTicks(const std::string& stat, std::string* name) {
+  const std::size_t open = stat.find('(');
   const std::size_t close = stat.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(close + 2));
+  if (open == std::string::npos || close == std::string::npos || close < open) return -1;
+  if (name != nullptr) *name = stat.substr(open + 1, close - open - 1);
+  std::istringstream fields(stat.substr(close + 1));
   std::string field;
   long ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
+  int i = 3;
+  for (; i <= 15 && fields >> field; ++i) {
     if (i >= 14) ticks += std::stol(field);
   }
+  return i > 15 ? ticks : -1;
+}
+
+double TicksToSeconds(long ticks) {
   return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
+
+double ProcessCpuSeconds(pid_t pid) {
+  const long ticks =
+      StatTicks(testing::ReadTextFile("/proc/" + std::to_string(pid) + "/stat"), nullptr);
+  return ticks < 0 ? -1 : TicksToSeconds(ticks);
+}
+
+ThreadCpu ThreadCpuSeconds(pid_t pid) {
+  ThreadCpu cpu;
+  std::error_code ec;
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const std::filesystem::directory_entry& task :
+       std::filesystem::directory_iterator(tasks, ec)) {
+    std::string name;
+    // A thread that exited since the listing has no stat left: skipped.
+    const long ticks = StatTicks(testing::ReadTextFile(task.path() / "stat"), &name);
+    if (ticks >= 0) cpu[name] += TicksToSeconds(ticks);
+  }
+  return cpu;
+}
+
+ThreadCpu Difference(const ThreadCpu& after, const ThreadCpu& before) {
+  ThreadCpu out;
+  for (const auto& [name, seconds] : after) {
+    const auto was = before.find(name);
+    out[name] = seconds - (was == before.end() ? 0 : was->second);
+  }
+  return out;
+}
+
+std::string PerOperationText(const ThreadCpu& cpu, double operations) {
+  std::vector<std::pair<double, std::string>> sorted;
+  sorted.reserve(cpu.size());
+  for (const auto& [name, seconds] : cpu) sorted.emplace_back(seconds, name);
+  std::sort(sorted.rbegin(), sorted.rend());
+  std::string text;
+  for (const auto& [seconds, name] : sorted) {
+    if (!text.empty()) text += ", ";
+    char us[32];
+    std::snprintf(us, sizeof us, " %.0f", 1e6 * seconds / std::max(operations, 1.0));
+    text += name + us;
+  }
+  return text;
+}
+
+MachineCpu MachineCpuSeconds() {
+  // "cpu  user nice system idle iowait irq softirq steal guest guest_nice":
+  // guest time is already in user.
+  std::istringstream line(testing::ReadTextFile("/proc/stat"));
+  std::string label;
+  std::array<long, 8> fields{};
+  line >> label;
+  for (long& f : fields) line >> f;
+  MachineCpu cpu;
+  if (label != "cpu") return cpu;
+  const auto [user, nice, system, idle, iowait, irq, softirq, steal] = fields;
+  cpu.busy = TicksToSeconds(user + nice + system + irq + softirq + steal);
+  cpu.idle = TicksToSeconds(idle + iowait);
+  return cpu;
+}
+
+MachineCpu Difference(const MachineCpu& after, const MachineCpu& before) {
+  return {after.busy - before.busy, after.idle - before.idle};
 }
 
 }  // namespace openadcs::bench

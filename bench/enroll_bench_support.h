@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -87,6 +88,30 @@ double Percentile(const std::vector<double>& sorted, double q);
 
 // CPU time (user + system) of `pid` so far, in seconds; -1 when unreadable.
 double ProcessCpuSeconds(pid_t pid);
+
+// CPU time of `pid`'s threads so far, in seconds, added up by thread name
+// (the daemon names its threads: rpc-worker, db-writer, db-wal-sync, ...;
+// the io thread keeps the process's name). Threads that exit are left out.
+using ThreadCpu = std::map<std::string, double>;
+ThreadCpu ThreadCpuSeconds(pid_t pid);
+// `after` less `before`, name by name.
+ThreadCpu Difference(const ThreadCpu& after, const ThreadCpu& before);
+// "rpc-worker 466, db-writer 111, ...": each name's CPU in microseconds per
+// one of `operations`, largest first.
+std::string PerOperationText(const ThreadCpu& cpu, double operations);
+
+// The machine's CPU time so far over all its cores, in seconds (/proc/stat):
+// `idle` counts idle and iowait alike, since a core waiting for a disk does
+// no work either; `busy` the rest (user, system, interrupts, steal).
+struct MachineCpu {
+  double busy = 0;
+  double idle = 0;
+  // The share of the time that was idle, 0 to 1; 0 when none passed.
+  double IdleShare() const { return busy + idle > 0 ? idle / (busy + idle) : 0; }
+};
+MachineCpu MachineCpuSeconds();
+// What passed between `before` and `after`.
+MachineCpu Difference(const MachineCpu& after, const MachineCpu& before);
 // The time now as "2026-12-04 02:30:00 UTC", for the header of a bench's output.
 std::string UtcNow();
 

@@ -75,6 +75,8 @@ struct RunResult {
   long hwm_kib = 0;
   double daemon_cpu_seconds = 0;  // CPU the daemon and this process spent in the timed region
   double client_cpu_seconds = 0;
+  ThreadCpu daemon_threads;  // the daemon's CPU in it by thread name
+  MachineCpu machine;        // the cores' busy and idle time in it
 };
 
 using Clients = std::vector<std::unique_ptr<client::CertPassageClient>>;
@@ -105,6 +107,8 @@ RunResult Enroll(Clients& clients, pid_t daemon, const std::vector<Bytes>& csrs,
   std::atomic<long> sent{0};
   const double daemon_cpu_before = ProcessCpuSeconds(daemon);
   const double client_cpu_before = SelfCpuSeconds();
+  const ThreadCpu threads_before = ThreadCpuSeconds(daemon);
+  const MachineCpu machine_before = MachineCpuSeconds();
   // Set once every thread exists, so that starting them is not counted in
   // the first requests' latency; the latch orders it before their reads.
   Clock::time_point start;
@@ -145,6 +149,8 @@ RunResult Enroll(Clients& clients, pid_t daemon, const std::vector<Bytes>& csrs,
   result.seconds = Seconds(Clock::now() - start);
   result.daemon_cpu_seconds = ProcessCpuSeconds(daemon) - daemon_cpu_before;
   result.client_cpu_seconds = SelfCpuSeconds() - client_cpu_before;
+  result.daemon_threads = Difference(ThreadCpuSeconds(daemon), threads_before);
+  result.machine = Difference(MachineCpuSeconds(), machine_before);
   result.rss_kib = ProcStatusKiB(daemon, "VmRSS");
   result.hwm_kib = ProcStatusKiB(daemon, "VmHWM");
   return result;
@@ -160,6 +166,8 @@ struct Row {
   FloorRate floor;  // the means over the rounds
   double daemon_cpu_seconds = 0;
   double client_cpu_seconds = 0;
+  ThreadCpu daemon_threads;
+  MachineCpu machine;
   long rss_kib = 0;
   long hwm_kib = 0;
 };
@@ -190,6 +198,9 @@ Result<Row> MeasureRow(Clients& clients, pid_t daemon, const std::vector<Bytes>&
     enroll_seconds += r.seconds;
     row.daemon_cpu_seconds += r.daemon_cpu_seconds;
     row.client_cpu_seconds += r.client_cpu_seconds;
+    for (const auto& [name, cpu] : r.daemon_threads) row.daemon_threads[name] += cpu;
+    row.machine.busy += r.machine.busy;
+    row.machine.idle += r.machine.idle;
     row.rss_kib = r.rss_kib;
     row.hwm_kib = r.hwm_kib;
   }
@@ -201,14 +212,18 @@ Result<Row> MeasureRow(Clients& clients, pid_t daemon, const std::vector<Bytes>&
 
 // cpu-d and cpu-c: CPU milliseconds per enrollment in the daemon and in this
 // client; floor-ms: CPU milliseconds per floor operation, and /fl-cpu its
-// ratio to cpu-d + cpu-c, which other tenants' load skews less than /floor2.
+// ratio to cpu-d + cpu-c, which other tenants' load skews less than /floor2;
+// idle%: the share of the cores' time that no process used (idle or waiting
+// for a disk) while enrolling, what a rate short of its CPU bound left.
 void PrintHeader() {
-  std::printf("%5s %8s %9s %8s %8s %7s %8s %8s %7s %7s %8s %7s %7s %9s %9s\n", "conns", "offered",
-              "enroll/s", "floor2/s", "sign2/s", "/floor2", "p50-ms", "p99-ms", "cpu-d", "cpu-c",
-              "floor-ms", "/fl-cpu", "failed", "rss-KiB", "hwm-KiB");
+  std::printf("%5s %8s %9s %8s %8s %7s %8s %8s %7s %7s %8s %7s %7s %9s %9s %6s\n", "conns",
+              "offered", "enroll/s", "floor2/s", "sign2/s", "/floor2", "p50-ms", "p99-ms", "cpu-d",
+              "cpu-c", "floor-ms", "/fl-cpu", "failed", "rss-KiB", "hwm-KiB", "idle%");
 }
 
-void PrintRow(int connections, double offered, const Row& row) {
+// With `threads`, a line after the row gives the daemon's CPU per
+// enrollment by thread name.
+void PrintRow(int connections, double offered, const Row& row, bool threads) {
   const double calls = static_cast<double>(std::max<std::size_t>(row.tally.latencies_ms.size(), 1));
   char offered_text[16] = "closed";
   if (offered > 0) std::snprintf(offered_text, sizeof offered_text, "%.0f", offered);
@@ -216,11 +231,15 @@ void PrintRow(int connections, double offered, const Row& row) {
   const double cpu_c = 1000 * row.client_cpu_seconds / calls;
   const double floor_ms = 1000 * row.floor.cpu_per_op;
   std::printf(
-      "%5d %8s %9.0f %8.0f %8.0f %7.2f %8.2f %8.2f %7.2f %7.2f %8.3f %7.2f %7ld %9ld %9ld\n",
+      "%5d %8s %9.0f %8.0f %8.0f %7.2f %8.2f %8.2f %7.2f %7.2f %8.3f %7.2f %7ld %9ld %9ld %6.1f\n",
       connections, offered_text, row.enroll_rate, row.floor.floor, row.floor.sign,
       row.enroll_rate / row.floor.floor, Percentile(row.tally.latencies_ms, 0.50),
       Percentile(row.tally.latencies_ms, 0.99), cpu_d, cpu_c, floor_ms, floor_ms / (cpu_d + cpu_c),
-      row.tally.failures, row.rss_kib, row.hwm_kib);
+      row.tally.failures, row.rss_kib, row.hwm_kib, 100 * row.machine.IdleShare());
+  if (threads) {
+    std::printf("#   daemon CPU by thread, us per enrollment: %s\n",
+                PerOperationText(row.daemon_threads, calls).c_str());
+  }
   if (!row.tally.first_failure.empty()) {
     std::printf("#   first failure: %s\n", row.tally.first_failure.c_str());
   }
@@ -244,6 +263,7 @@ int BenchMain(int argc, char** argv) {
   double rate_fraction = 0;
   double floor_seconds = 1;
   int rounds = 3;
+  bool threads = false;
   app.add_option("--key", key, "CA key algorithm ([ca] key_algorithm)");
   app.add_option("--request-key", request_key, "key algorithm of the requests");
   app.add_option("--workers", workers, "[rpc] worker_threads (0: the daemon's default)");
@@ -257,6 +277,7 @@ int BenchMain(int argc, char** argv) {
   app.add_option("--floor-seconds", floor_seconds, "duration of each crypto floor measurement");
   app.add_option("--rounds", rounds, "alternations of the floor and enrollment per row")
       ->check(CLI::PositiveNumber);
+  app.add_flag("--threads", threads, "after each row, the daemon's CPU per enrollment by thread");
   CLI11_PARSE(app, argc, argv);
   Result<pki::KeyAlgorithm> request_alg = pki::ParseKeyAlgorithm(request_key);
   if (!request_alg.ok()) return Fail(request_alg.status());
@@ -307,13 +328,13 @@ int BenchMain(int argc, char** argv) {
     spec.rate = rate;
     Result<Row> row = MeasureRow(*clients, pid, *csrs, *floor, spec);
     if (!row.ok()) return Fail(row.status());
-    PrintRow(n, rate, *row);
+    PrintRow(n, rate, *row, threads);
     failures += row->tally.failures;
     if (rate_fraction > 0 && rate == 0) {
       spec.rate = rate_fraction * row->enroll_rate;
       Result<Row> open = MeasureRow(*clients, pid, *csrs, *floor, spec);
       if (!open.ok()) return Fail(open.status());
-      PrintRow(n, spec.rate, *open);
+      PrintRow(n, spec.rate, *open, threads);
       failures += open->tally.failures;
     }
   }
