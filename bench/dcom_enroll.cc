@@ -221,9 +221,8 @@ int BenchMain(int argc, char** argv) {
         total[m].seconds += r->seconds;
         total[m].daemon_cpu_seconds += r->daemon_cpu_seconds;
         total[m].client_cpu_seconds += r->client_cpu_seconds;
-        for (const auto& [name, cpu] : r->daemon_threads) total[m].daemon_threads[name] += cpu;
-        total[m].machine.busy += r->machine.busy;
-        total[m].machine.idle += r->machine.idle;
+        Accumulate(total[m].daemon_threads, r->daemon_threads);
+        total[m].machine.Accumulate(r->machine);
       }
     }
     const double floor2 = floor_count / floor_total_seconds;

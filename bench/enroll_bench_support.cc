@@ -223,6 +223,10 @@ ThreadCpu Difference(const ThreadCpu& after, const ThreadCpu& before) {
   return out;
 }
 
+void Accumulate(ThreadCpu& total, const ThreadCpu& more) {
+  for (const auto& [name, seconds] : more) total[name] += seconds;
+}
+
 std::string PerOperationText(const ThreadCpu& cpu, double operations) {
   std::vector<std::pair<double, std::string>> sorted;
   sorted.reserve(cpu.size());

@@ -96,6 +96,8 @@ using ThreadCpu = std::map<std::string, double>;
 ThreadCpu ThreadCpuSeconds(pid_t pid);
 // `after` less `before`, name by name.
 ThreadCpu Difference(const ThreadCpu& after, const ThreadCpu& before);
+// Adds `more` into `total`, name by name (rounds of one row).
+void Accumulate(ThreadCpu& total, const ThreadCpu& more);
 // "rpc-worker 466, db-writer 111, ...": each name's CPU in microseconds per
 // one of `operations`, largest first.
 std::string PerOperationText(const ThreadCpu& cpu, double operations);
@@ -108,10 +110,15 @@ struct MachineCpu {
   double idle = 0;
   // The share of the time that was idle, 0 to 1; 0 when none passed.
   double IdleShare() const { return busy + idle > 0 ? idle / (busy + idle) : 0; }
+  void Accumulate(const MachineCpu& more) {
+    busy += more.busy;
+    idle += more.idle;
+  }
 };
 MachineCpu MachineCpuSeconds();
 // What passed between `before` and `after`.
 MachineCpu Difference(const MachineCpu& after, const MachineCpu& before);
+
 // The time now as "2026-12-04 02:30:00 UTC", for the header of a bench's output.
 std::string UtcNow();
 

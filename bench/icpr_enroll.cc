@@ -198,9 +198,8 @@ Result<Row> MeasureRow(Clients& clients, pid_t daemon, const std::vector<Bytes>&
     enroll_seconds += r.seconds;
     row.daemon_cpu_seconds += r.daemon_cpu_seconds;
     row.client_cpu_seconds += r.client_cpu_seconds;
-    for (const auto& [name, cpu] : r.daemon_threads) row.daemon_threads[name] += cpu;
-    row.machine.busy += r.machine.busy;
-    row.machine.idle += r.machine.idle;
+    Accumulate(row.daemon_threads, r.daemon_threads);
+    row.machine.Accumulate(r.machine);
     row.rss_kib = r.rss_kib;
     row.hwm_kib = r.hwm_kib;
   }
