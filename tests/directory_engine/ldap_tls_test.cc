@@ -8,6 +8,7 @@
 #include <string>
 
 #include "openadcs/directory/ldap_template_source.h"
+#include "testing/daemon_process.h"
 #include "testing/ldap_slapd.h"
 #include "testing/pki.h"
 
@@ -47,16 +48,19 @@ class LdapTlsTest : public ::testing::Test {
 
   // A CA that did not issue the server's certificate.
   std::filesystem::path OtherCa() const {
-    const std::filesystem::path file = dir_.path() / "other-ca.pem";
+    std::filesystem::path file = dir_.path() / "other-ca.pem";
     ossl::PKeyPtr key = testing::MakeEcKey();
     testing::WriteCertPem(file, testing::MakeCaCert(key.get(), "slapd test CA").get());
     return file;
   }
 
-  static void ExpectTemplatesFrom(const LdapTemplateSourceOptions& options,
-                                  const std::string& server) {
+  // On failure, slapd's log says what the client's error cannot: libldap
+  // reports a refused connection and a refused certificate alike.
+  void ExpectTemplatesFrom(const LdapTemplateSourceOptions& options,
+                           const std::string& server) const {
     Result<std::unique_ptr<LdapTemplateSource>> source = OpenLdapTemplateSource(options);
-    ASSERT_TRUE(source.ok()) << source.status().ToString();
+    ASSERT_TRUE(source.ok()) << source.status().ToString() << "\nslapd's log:\n"
+                             << testing::ReadTextFile(server_->log_file());
     EXPECT_THAT((*source)->Current()->templates(), Not(IsEmpty()));
     EXPECT_EQ((*source)->State().server, server);
     EXPECT_EQ((*source)->State().snapshot_origin, "directory");

@@ -106,7 +106,9 @@ SlapdServer::~SlapdServer() {
 bool SlapdServer::Launch(std::string* error) {
   std::vector<std::string> argv = {kStartSlapd.string(), "--foreground"};
   if (!ldap_uri_.empty()) {
-    argv.insert(argv.end(), {"--urls", ldap_uri_ + "/ " + ldaps_uri_ + "/"});
+    // Connections and TLS sessions in the log: the client's error alone
+    // cannot tell a refused connection from a refused certificate.
+    argv.insert(argv.end(), {"--urls", ldap_uri_ + "/ " + ldaps_uri_ + "/", "--debug", "stats"});
   }
   argv.push_back(dir_.string());
   process_ = SpawnUntilReady(

@@ -50,6 +50,9 @@ class SlapdServer {
   std::filesystem::path ca_file() const { return dir_ / "tls" / "ca.pem"; }
   static std::string admin_dn() { return "CN=admin,DC=example,DC=com"; }
   std::filesystem::path password_file() const { return dir_ / "admin-password"; }
+  // slapd's output (startup failures; with StartWithTls also each connection,
+  // its TLS session and its operations), for a failing test's message.
+  std::filesystem::path log_file() const { return dir_ / "slapd.log"; }
 
   // SIGTERM, then waits for the exit. True when it stopped.
   bool Stop();
