@@ -112,8 +112,8 @@ bool SlapdServer::Launch(std::string* error) {
   }
   argv.push_back(dir_.string());
   process_ = SpawnUntilReady(
-      argv, dir_ / "slapd.log", [this] { return Answers(dir_ / "ldapi"); }, kStartTimeout,
-      kConnectRetry, "slapd", error);
+      argv, log_file(), [this] { return Answers(dir_ / "ldapi"); }, kStartTimeout, kConnectRetry,
+      "slapd", error);
   return process_ != nullptr;
 }
 
