@@ -271,10 +271,10 @@ Status Daemon::StartMetrics() {
   Result<std::unique_ptr<MetricsServer>> server = MetricsServer::Start(options, *metrics_);
   if (!server.ok()) return server.status();
   metrics_server_ = std::move(server).value();
-  spdlog::info("metrics: serving http://{}:{}/metrics{}",
-               options.address.find(':') != std::string::npos ? "[" + options.address + "]"
-                                                              : options.address,
-               metrics_server_->port(),
+  metrics_endpoint_ = options.address.find(':') != std::string::npos
+                          ? fmt::format("[{}]:{}", options.address, metrics_server_->port())
+                          : fmt::format("{}:{}", options.address, metrics_server_->port());
+  spdlog::info("metrics: serving http://{}/metrics{}", metrics_endpoint_,
                config_.metrics.allow_remote ? " (remote scrapers allowed)" : "");
   return Status::Ok();
 }
@@ -298,8 +298,12 @@ void Daemon::LogTemplates() const {
 }
 
 std::string Daemon::StatusText() const {
-  return fmt::format("serving {} templates as {}; {}", templates_->Current()->templates().size(),
-                     identity_->common_name(), rpc_->Describe());
+  std::string text =
+      fmt::format("serving {} templates as {}; {}", templates_->Current()->templates().size(),
+                  identity_->common_name(), rpc_->Describe());
+  // The port as bound: with port 0 in the config, only here and in the log.
+  if (!metrics_endpoint_.empty()) text += ", metrics " + metrics_endpoint_;
+  return text;
 }
 
 Status Daemon::PublishCrlAtStart() {

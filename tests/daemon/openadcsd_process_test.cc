@@ -11,6 +11,8 @@
 #include <regex>
 
 #include "testing/daemon_process.h"
+#include "testing/metric_sample.h"
+#include "testing/metrics_scrape.h"
 #include "testing/pki.h"
 
 namespace openadcs {
@@ -189,6 +191,26 @@ TEST_F(OpenadcsdProcessTest, CommandLineStateDirectory) {
   EXPECT_FALSE(std::filesystem::exists(state_));
   // warn hides the startup report.
   EXPECT_THAT(Log(), ::testing::Not(HasSubstr("CA subject")));
+  ASSERT_TRUE(daemon->Signal(SIGTERM));
+  const std::optional<int> status = daemon->Wait(kStepTimeout);
+  EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+      << ExitDescription(status) << "\n"
+      << Log();
+}
+
+// A port of 0 for the metrics endpoint: STATUS says which one was taken.
+TEST_F(OpenadcsdProcessTest, StatusNamesTheMetricsEndpointAsBound) {
+  std::ofstream(config_, std::ios::app) << "[metrics]\nlisten = \"127.0.0.1:0\"\n";
+  std::unique_ptr<testing::NotifySocket> notify;
+  auto daemon = Start({"--config", config_.string()}, notify);
+  ASSERT_NE(daemon, nullptr);
+  ASSERT_TRUE(notify->WaitFor("READY=1", kStartTimeout)) << Log();
+  const std::uint16_t port = testing::StatusPort(*notify, "metrics");
+  ASSERT_NE(port, 0) << Log();
+  Result<std::string> body = testing::ScrapeMetrics(port, kStepTimeout);
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  EXPECT_EQ(testing::MetricSample(*body, "openadcs_rpc_connections"), 0) << *body;
+  EXPECT_THAT(Log(), HasSubstr("metrics: serving http://127.0.0.1:" + std::to_string(port)));
   ASSERT_TRUE(daemon->Signal(SIGTERM));
   const std::optional<int> status = daemon->Wait(kStepTimeout);
   EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)

@@ -134,6 +134,7 @@ class Daemon {
   std::unique_ptr<RpcEndpoints> rpc_;
   // Null when [metrics] is off; destroyed first: it reads the store.
   std::unique_ptr<MetricsServer> metrics_server_;
+  std::string metrics_endpoint_;  // "address:port" as bound; empty when off
 };
 
 }  // namespace openadcs::daemon
