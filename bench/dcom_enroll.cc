@@ -98,6 +98,7 @@ struct RunResult {
   double daemon_cpu_seconds = 0;  // in the timed region
   double client_cpu_seconds = 0;
   ThreadCpu daemon_threads;  // the daemon's CPU in the timed region by thread name
+  StoreCounters store;       // with the daemon's metrics: from before the clients connect
   MachineCpu machine;        // the cores' busy and idle time in it
 };
 
@@ -169,13 +170,15 @@ int BenchMain(int argc, char** argv) {
   app.add_option("--rounds", rounds, "rounds of the floor and the modes at each client count")
       ->check(CLI::Range(1, 100));
   app.add_flag("--threads", threads,
-               "after each mode's row, the daemon's CPU per enrollment by thread");
+               "after each mode's row, the daemon's CPU per enrollment by thread and its commits "
+               "(the daemon then serves metrics)");
   CLI11_PARSE(app, argc, argv);
   Result<pki::KeyAlgorithm> request_alg = pki::ParseKeyAlgorithm(request_key);
   if (!request_alg.ok()) return Fail(request_alg.status());
 
   testing::TempDir dir;
-  Result<Daemon> daemon = StartDaemon(dir.path(), {.key_algorithm = key, .dcom = true});
+  Result<Daemon> daemon =
+      StartDaemon(dir.path(), {.key_algorithm = key, .dcom = true, .metrics = threads});
   if (!daemon.ok()) return Fail(daemon.status());
   Result<std::vector<Bytes>> made = MakeCsrs(64, *request_alg);
   if (!made.ok()) return Fail(made.status());
@@ -215,8 +218,19 @@ int BenchMain(int argc, char** argv) {
       sign_sum += f->sign;
       for (std::size_t k = 0; k < modes.size(); ++k) {
         const std::size_t m = (k + static_cast<std::size_t>(round)) % modes.size();
+        StoreCounters store_before;
+        if (threads) {
+          Result<StoreCounters> before = ScrapeStoreCounters(*daemon);
+          if (!before.ok()) return Fail(before.status());
+          store_before = *before;
+        }
         Result<RunResult> r = Run(modes[m], options, daemon->process->pid(), n, csrs, budget);
         if (!r.ok()) return Fail(r.status());
+        if (threads) {
+          Result<StoreCounters> after = ScrapeStoreCounters(*daemon);
+          if (!after.ok()) return Fail(after.status());
+          total[m].store.Accumulate(Difference(*after, store_before));
+        }
         total[m].tally.Merge(r->tally);
         total[m].seconds += r->seconds;
         total[m].daemon_cpu_seconds += r->daemon_cpu_seconds;
@@ -256,6 +270,7 @@ int BenchMain(int argc, char** argv) {
       if (threads) {
         std::printf("#   daemon CPU by thread, us per enrollment: %s\n",
                     PerOperationText(total[m].daemon_threads, calls).c_str());
+        std::printf("#   store: %s\n", StoreCountersText(total[m].store, total[m].seconds).c_str());
       }
       if (!r.first_failure.empty()) {
         std::printf("#   first failure: %s\n", r.first_failure.c_str());

@@ -1,5 +1,6 @@
 #include "enroll_bench_support.h"
 
+#include <fmt/format.h>
 #include <openssl/pem.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -15,7 +16,12 @@
 #include <sstream>
 
 #include "openadcs/auth/user_file.h"
+#include "openadcs/idl/icert_passage.h"
+#include "openadcs/idl/icert_request_d.h"
+#include "openadcs/idl/icert_request_d2.h"
 #include "testing/daemon_process.h"
+#include "testing/metric_sample.h"
+#include "testing/metrics_scrape.h"
 
 namespace openadcs::bench {
 namespace {
@@ -27,6 +33,7 @@ constexpr const char* kPassword = "Bench-Horse-7";
 // Generating an RSA-4096 CA key on a busy 2-core machine can take a while.
 constexpr std::chrono::seconds kStartTimeout{120};
 constexpr std::chrono::seconds kStopTimeout{30};
+constexpr std::chrono::seconds kScrapeTimeout{10};
 
 }  // namespace
 
@@ -74,6 +81,7 @@ Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions
       << "\nmax_connections_per_peer = " << kMaxBenchConnections << "\n";
   if (options.worker_threads > 0) out << "worker_threads = " << options.worker_threads << "\n";
   if (options.dcom) out << "[dcom]\nport = 0\n";
+  if (options.metrics) out << "[metrics]\nlisten = \"127.0.0.1:0\"\n";
   if (options.officer) {
     out << "[security]\nofficers = ['" << kDomain << "\\" << kOfficerUser << "']\n";
   }
@@ -101,6 +109,10 @@ Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions
   d.epm_port = testing::StatusPort(*d.notify, "epm");
   d.icpr_port = testing::StatusPort(*d.notify, "icpr");
   if (d.epm_port == 0 || d.icpr_port == 0) return Status::Unavailable("no ports in STATUS");
+  if (options.metrics) {
+    d.metrics_port = testing::StatusPort(*d.notify, "metrics");
+    if (d.metrics_port == 0) return Status::Unavailable("no metrics port in STATUS");
+  }
   return d;
 }
 
@@ -260,6 +272,74 @@ MachineCpu MachineCpuSeconds() {
 
 MachineCpu Difference(const MachineCpu& after, const MachineCpu& before) {
   return {after.busy - before.busy, after.idle - before.idle};
+}
+
+namespace {
+
+// The enrollment methods' series of openadcs_rpc_call_duration_seconds.
+std::vector<std::string> EnrollmentCallLabels() {
+  auto labels = [](const Uuid& uuid, auto opnum) {
+    return fmt::format("{{interface=\"{}\",opnum=\"{}\"}}", uuid.ToString(),
+                       static_cast<std::uint16_t>(opnum));
+  };
+  return {labels(idl::icert_passage::kUuid, idl::icert_passage::Opnum::kCertServerRequest),
+          labels(idl::icert_request_d::kUuid, idl::icert_request_d::Opnum::kRequest),
+          labels(idl::icert_request_d2::kUuid, idl::icert_request_d2::Opnum::kRequest2)};
+}
+
+// A sample of `text`, 0 while the daemon has not made the series yet.
+double SampleOrZero(std::string_view text, const std::string& series) {
+  return std::max(testing::MetricSample(text, series), 0.0);
+}
+
+}  // namespace
+
+void StoreCounters::Accumulate(const StoreCounters& more) {
+  commits += more.commits;
+  writes += more.writes;
+  writer_cpu_seconds += more.writer_cpu_seconds;
+  fsyncs += more.fsyncs;
+  fsync_seconds += more.fsync_seconds;
+  calls += more.calls;
+  call_seconds += more.call_seconds;
+}
+
+Result<StoreCounters> ScrapeStoreCounters(const Daemon& daemon) {
+  if (daemon.metrics_port == 0) return Status::FailedPrecondition("the daemon serves no metrics");
+  Result<std::string> text = testing::ScrapeMetrics(daemon.metrics_port, kScrapeTimeout);
+  if (!text.ok()) return text.status();
+  StoreCounters c;
+  c.commits = SampleOrZero(*text, "openadcs_db_commit_writes_count");
+  c.writes = SampleOrZero(*text, "openadcs_db_commit_writes_sum");
+  c.writer_cpu_seconds = SampleOrZero(*text, "openadcs_db_commit_writer_cpu_seconds_sum");
+  c.fsyncs = SampleOrZero(*text, "openadcs_db_commit_fsync_seconds_count");
+  c.fsync_seconds = SampleOrZero(*text, "openadcs_db_commit_fsync_seconds_sum");
+  for (const std::string& labels : EnrollmentCallLabels()) {
+    c.calls += SampleOrZero(*text, "openadcs_rpc_call_duration_seconds_count" + labels);
+    c.call_seconds += SampleOrZero(*text, "openadcs_rpc_call_duration_seconds_sum" + labels);
+  }
+  return c;
+}
+
+StoreCounters Difference(const StoreCounters& after, const StoreCounters& before) {
+  StoreCounters d;
+  d.commits = after.commits - before.commits;
+  d.writes = after.writes - before.writes;
+  d.writer_cpu_seconds = after.writer_cpu_seconds - before.writer_cpu_seconds;
+  d.fsyncs = after.fsyncs - before.fsyncs;
+  d.fsync_seconds = after.fsync_seconds - before.fsync_seconds;
+  d.calls = after.calls - before.calls;
+  d.call_seconds = after.call_seconds - before.call_seconds;
+  return d;
+}
+
+std::string StoreCountersText(const StoreCounters& c, double seconds) {
+  auto per = [](double total, double count) { return count > 0 ? total / count : 0.0; };
+  return fmt::format(
+      "{:.0f} commits/s of {:.1f} writes, writer {:.0f} us each; fsync {:.2f} ms; calls {:.2f} "
+      "ms to durable",
+      per(c.commits, seconds), per(c.writes, c.commits), 1e6 * per(c.writer_cpu_seconds, c.commits),
+      1e3 * per(c.fsync_seconds, c.fsyncs), 1e3 * per(c.call_seconds, c.calls));
 }
 
 }  // namespace openadcs::bench

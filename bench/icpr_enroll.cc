@@ -168,6 +168,8 @@ struct Row {
   double client_cpu_seconds = 0;
   ThreadCpu daemon_threads;
   MachineCpu machine;
+  StoreCounters store;  // with the daemon's metrics
+  double seconds = 0;   // of enrollment, over the rounds
   long rss_kib = 0;
   long hwm_kib = 0;
 };
@@ -180,10 +182,9 @@ struct RowSpec {
   double rate = 0;
 };
 
-Result<Row> MeasureRow(Clients& clients, pid_t daemon, const std::vector<Bytes>& csrs,
+Result<Row> MeasureRow(Clients& clients, const Daemon& daemon, const std::vector<Bytes>& csrs,
                        const CryptoFloor& floor, const RowSpec& spec) {
   Row row;
-  double enroll_seconds = 0;
   double floor_count = 0;
   double floor_seconds = 0;
   for (int round = 0; round < spec.rounds; ++round) {
@@ -193,9 +194,21 @@ Result<Row> MeasureRow(Clients& clients, pid_t daemon, const std::vector<Bytes>&
     floor_seconds += Seconds(spec.floor_budget);
     row.floor.sign += f->sign / spec.rounds;
     row.floor.cpu_per_op += f->cpu_per_op / spec.rounds;
-    RunResult r = Enroll(clients, daemon, csrs, spec.budget, spec.requests, spec.rate);
+    StoreCounters store_before;
+    if (daemon.metrics_port != 0) {
+      Result<StoreCounters> before = ScrapeStoreCounters(daemon);
+      if (!before.ok()) return before.status();
+      store_before = *before;
+    }
+    RunResult r =
+        Enroll(clients, daemon.process->pid(), csrs, spec.budget, spec.requests, spec.rate);
+    if (daemon.metrics_port != 0) {
+      Result<StoreCounters> after = ScrapeStoreCounters(daemon);
+      if (!after.ok()) return after.status();
+      row.store.Accumulate(Difference(*after, store_before));
+    }
     row.tally.Merge(r.tally);
-    enroll_seconds += r.seconds;
+    row.seconds += r.seconds;
     row.daemon_cpu_seconds += r.daemon_cpu_seconds;
     row.client_cpu_seconds += r.client_cpu_seconds;
     Accumulate(row.daemon_threads, r.daemon_threads);
@@ -205,7 +218,7 @@ Result<Row> MeasureRow(Clients& clients, pid_t daemon, const std::vector<Bytes>&
   }
   std::sort(row.tally.latencies_ms.begin(), row.tally.latencies_ms.end());
   row.floor.floor = floor_count / floor_seconds;
-  row.enroll_rate = static_cast<double>(row.tally.issued) / enroll_seconds;
+  row.enroll_rate = static_cast<double>(row.tally.issued) / row.seconds;
   return row;
 }
 
@@ -220,8 +233,8 @@ void PrintHeader() {
               "cpu-c", "floor-ms", "/fl-cpu", "failed", "rss-KiB", "hwm-KiB", "idle%");
 }
 
-// With `threads`, a line after the row gives the daemon's CPU per
-// enrollment by thread name.
+// With `threads`, lines after the row give the daemon's CPU per enrollment
+// by thread name and what its store did (StoreCountersText).
 void PrintRow(int connections, double offered, const Row& row, bool threads) {
   const double calls = static_cast<double>(std::max<std::size_t>(row.tally.latencies_ms.size(), 1));
   char offered_text[16] = "closed";
@@ -238,6 +251,7 @@ void PrintRow(int connections, double offered, const Row& row, bool threads) {
   if (threads) {
     std::printf("#   daemon CPU by thread, us per enrollment: %s\n",
                 PerOperationText(row.daemon_threads, calls).c_str());
+    std::printf("#   store: %s\n", StoreCountersText(row.store, row.seconds).c_str());
   }
   if (!row.tally.first_failure.empty()) {
     std::printf("#   first failure: %s\n", row.tally.first_failure.c_str());
@@ -276,7 +290,9 @@ int BenchMain(int argc, char** argv) {
   app.add_option("--floor-seconds", floor_seconds, "duration of each crypto floor measurement");
   app.add_option("--rounds", rounds, "alternations of the floor and enrollment per row")
       ->check(CLI::PositiveNumber);
-  app.add_flag("--threads", threads, "after each row, the daemon's CPU per enrollment by thread");
+  app.add_flag("--threads", threads,
+               "after each row, the daemon's CPU per enrollment by thread and its commits (the "
+               "daemon then serves metrics)");
   CLI11_PARSE(app, argc, argv);
   Result<pki::KeyAlgorithm> request_alg = pki::ParseKeyAlgorithm(request_key);
   if (!request_alg.ok()) return Fail(request_alg.status());
@@ -290,8 +306,8 @@ int BenchMain(int argc, char** argv) {
   // The daemon's CA key is generated at its first start, so it starts first;
   // the CSRs are made before any timing.
   testing::TempDir dir;
-  Result<Daemon> daemon =
-      StartDaemon(dir.path(), {.key_algorithm = key, .worker_threads = workers});
+  Result<Daemon> daemon = StartDaemon(
+      dir.path(), {.key_algorithm = key, .worker_threads = workers, .metrics = threads});
   if (!daemon.ok()) return Fail(daemon.status());
   Result<std::vector<Bytes>> csrs = MakeCsrs(64, *request_alg);
   if (!csrs.ok()) return Fail(csrs.status());
@@ -314,7 +330,6 @@ int BenchMain(int argc, char** argv) {
   std::fflush(stdout);
 
   const client::ConnectOptions options = ConnectOptionsFor(*daemon);
-  const pid_t pid = daemon->process->pid();
   RowSpec spec{.rounds = rounds,
                .floor_budget = FromSeconds(floor_seconds),
                .budget = FromSeconds(seconds),
@@ -325,13 +340,13 @@ int BenchMain(int argc, char** argv) {
     Result<Clients> clients = ConnectClients(options, n);
     if (!clients.ok()) return Fail(clients.status());
     spec.rate = rate;
-    Result<Row> row = MeasureRow(*clients, pid, *csrs, *floor, spec);
+    Result<Row> row = MeasureRow(*clients, *daemon, *csrs, *floor, spec);
     if (!row.ok()) return Fail(row.status());
     PrintRow(n, rate, *row, threads);
     failures += row->tally.failures;
     if (rate_fraction > 0 && rate == 0) {
       spec.rate = rate_fraction * row->enroll_rate;
-      Result<Row> open = MeasureRow(*clients, pid, *csrs, *floor, spec);
+      Result<Row> open = MeasureRow(*clients, *daemon, *csrs, *floor, spec);
       if (!open.ok()) return Fail(open.status());
       PrintRow(n, spec.rate, *open, threads);
       failures += open->tally.failures;
