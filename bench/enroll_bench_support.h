@@ -139,8 +139,8 @@ struct StoreCounters {
 Result<StoreCounters> ScrapeStoreCounters(const Daemon& daemon);
 StoreCounters Difference(const StoreCounters& after, const StoreCounters& before);
 // "650 commits/s of 3.6 writes, writer 290 us each; fsync 0.57 ms; calls 2.10
-// ms to durable" over `seconds`: how long each request waits for the disk
-// and what the wait buys.
+// ms to durable" over `seconds`: what the group commits cost and how long an
+// enrollment call waited for its reply to be durable.
 std::string StoreCountersText(const StoreCounters& counters, double seconds);
 
 // The time now as "2026-12-04 02:30:00 UTC", for the header of a bench's output.
