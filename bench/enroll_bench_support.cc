@@ -284,6 +284,7 @@ std::vector<std::string> EnrollmentCallLabels() {
   };
   return {labels(idl::icert_passage::kUuid, idl::icert_passage::Opnum::kCertServerRequest),
           labels(idl::icert_request_d::kUuid, idl::icert_request_d::Opnum::kRequest),
+          labels(idl::icert_request_d2::kUuid, idl::icert_request_d2::Opnum::kRequest),
           labels(idl::icert_request_d2::kUuid, idl::icert_request_d2::Opnum::kRequest2)};
 }
 

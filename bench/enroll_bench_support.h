@@ -132,7 +132,7 @@ struct StoreCounters {
   double writer_cpu_seconds = 0;  // the writer thread's CPU for them
   double fsyncs = 0;              // fdatasyncs of the WAL
   double fsync_seconds = 0;
-  double calls = 0;         // enrollment calls (CertServerRequest, Request, Request2)
+  double calls = 0;         // enrollment calls: CertServerRequest, Request (D or D2), Request2
   double call_seconds = 0;  // from dispatch until their reply could go: durable
   void Accumulate(const StoreCounters& more);
 };
