@@ -21,6 +21,7 @@
 
 #include "openadcs/util/log_limiter.h"
 #include "openadcs/util/thread_name.h"
+#include "openadcs/util/thread_policy.h"
 #include "rpc/connection_core.h"
 #include "rpc/server_state.h"
 
@@ -46,6 +47,24 @@ constexpr std::size_t kReadBufferSize = 4096;
 constexpr std::size_t kMaxGather = 64;
 
 class Connection;
+
+// On a worker's first call: its name, and SCHED_BATCH, so that a worker woken
+// for a call does not preempt the io thread that woke it (which reads, seals
+// and sends for every connection) nor the store's writer and syncer
+// (docs/performance.md, "The workers in SCHED_BATCH"). Where the policy is
+// refused the workers run as before; that is said once.
+void PrepareWorkerThreadOnce() {
+  thread_local bool prepared = false;
+  if (prepared) return;
+  prepared = true;
+  util::NameThisThread("rpc-worker");
+  if (Status batch = util::MakeThisThreadBatch(); !batch.ok()) {
+    static std::once_flag said;
+    std::call_once(said, [&] {
+      spdlog::info("rpc: workers keep the default scheduling policy: {}", batch.ToString());
+    });
+  }
+}
 
 // A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d; they are IPv4
 // hosts, and every address handed on (DCOM bindings, the endpoint mapper's
@@ -247,7 +266,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         continue;
       }
       asio::post(shared_->pool, [self = shared_from_this(), call = std::move(call)]() mutable {
-        util::NameThisThreadOnce("rpc-worker");
+        PrepareWorkerThreadOnce();
         Run(std::move(self), std::move(call), false);
       });
     }

@@ -15,11 +15,4 @@ void NameThisThread(std::string_view name) {
   pthread_setname_np(pthread_self(), bounded.data());
 }
 
-void NameThisThreadOnce(std::string_view name) {
-  thread_local bool named = false;
-  if (named) return;
-  named = true;
-  NameThisThread(name);
-}
-
 }  // namespace openadcs::util

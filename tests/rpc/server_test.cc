@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <array>
@@ -79,6 +80,7 @@ class EchoHandler : public InterfaceHandler {
       last_local_ = ctx.local_address;
       ++calls_;
       last_thread_ = std::this_thread::get_id();
+      last_policy_ = sched_getscheduler(0);
     }
     auto u32 = [&] {
       return stub.size() < 4 ? 0u
@@ -164,6 +166,10 @@ class EchoHandler : public InterfaceHandler {
     std::lock_guard<std::mutex> lock(mu_);
     return last_thread_;
   }
+  int last_policy() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_policy_;
+  }
 
  private:
   const SyntaxId syntax_;
@@ -183,6 +189,7 @@ class EchoHandler : public InterfaceHandler {
   std::string last_peer_;
   std::string last_local_;
   std::thread::id last_thread_;
+  int last_policy_ = -1;
 };
 
 class ServerTest : public ::testing::Test {
@@ -221,7 +228,7 @@ class ServerTest : public ::testing::Test {
   // Connects (with `options`) and binds InterfaceB unauthenticated: how
   // most tests begin.
   void ConnectAndBind(std::unique_ptr<ClientChannel>& ch, Binding& b, ClientOptions options = {}) {
-    ch = Connect(std::move(options));
+    ch = Connect(options);
     ASSERT_NE(ch, nullptr);
     Result<Binding> bound = ch->Bind(InterfaceB());
     ASSERT_TRUE(bound.ok()) << bound.status().ToString();
@@ -557,6 +564,21 @@ TEST_F(ServerTest, InlineCallsNeedNoWorker) {
   r = ch->Call(b, kEcho, Bytes{9});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_NE(echo_b_->last_thread(), thread_.get_id());
+}
+
+// Workers run in SCHED_BATCH, so that one woken for a call does not preempt
+// the connection's thread; inline calls run on that thread, as it is.
+TEST_F(ServerTest, WorkersRunCallsInBatchPolicy) {
+  Start();
+  std::unique_ptr<ClientChannel> ch;
+  Binding b;
+  ASSERT_NO_FATAL_FAILURE(ConnectAndBind(ch, b));
+  Result<CallResult> r = ch->Call(b, kEcho, Bytes{1});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(echo_b_->last_policy(), SCHED_BATCH);
+  r = ch->Call(b, kInline, Bytes{2});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(echo_b_->last_policy(), SCHED_OTHER);
 }
 
 TEST_F(ServerTest, ADeferredReplyWhoseGateFailsIsWhatItsHandlerSaysInstead) {

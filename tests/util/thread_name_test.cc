@@ -31,14 +31,5 @@ TEST(ThreadNameTest, KeepsTheFirstFifteenBytes) {
   EXPECT_EQ(seen.count("a-name-longer-t"), 1U);
 }
 
-TEST(ThreadNameTest, OnceNamesOnlyOnTheFirstCall) {
-  const auto seen = NamesFromAThreadThat([] {
-    NameThisThreadOnce("rpc-worker");
-    NameThisThreadOnce("other");
-  });
-  EXPECT_EQ(seen.count("rpc-worker"), 1U);
-  EXPECT_EQ(seen.count("other"), 0U);
-}
-
 }  // namespace
 }  // namespace openadcs::util

@@ -12,10 +12,6 @@ namespace openadcs::util {
 // Failures are ignored: the name is a diagnostic.
 void NameThisThread(std::string_view name);
 
-// NameThisThread on the calling thread's first call only: for the threads
-// of a pool that does not let us name them when it starts them.
-void NameThisThreadOnce(std::string_view name);
-
 }  // namespace openadcs::util
 
 #endif  // OPENADCS_UTIL_THREAD_NAME_H_
