@@ -271,9 +271,7 @@ Status Daemon::StartMetrics() {
   Result<std::unique_ptr<MetricsServer>> server = MetricsServer::Start(options, *metrics_);
   if (!server.ok()) return server.status();
   metrics_server_ = std::move(server).value();
-  metrics_endpoint_ = options.address.find(':') != std::string::npos
-                          ? fmt::format("[{}]:{}", options.address, metrics_server_->port())
-                          : fmt::format("{}:{}", options.address, metrics_server_->port());
+  metrics_endpoint_ = JoinListenAddress(options.address, metrics_server_->port());
   spdlog::info("metrics: serving http://{}/metrics{}", metrics_endpoint_,
                config_.metrics.allow_remote ? " (remote scrapers allowed)" : "");
   return Status::Ok();

@@ -640,6 +640,11 @@ Result<std::pair<std::string, std::uint16_t>> SplitListenAddress(std::string_vie
                                                static_cast<std::uint16_t>(port));
 }
 
+std::string JoinListenAddress(std::string_view address, std::uint16_t port) {
+  return address.find(':') == std::string_view::npos ? fmt::format("{}:{}", address, port)
+                                                     : fmt::format("[{}]:{}", address, port);
+}
+
 bool IsLogLevelName(std::string_view name) {
   for (std::string_view level : kLogLevels) {
     if (level == name) return true;

@@ -166,11 +166,9 @@ RpcEndpoints::~RpcEndpoints() {
 }
 
 std::string RpcEndpoints::Describe() const {
-  // IPv6 in brackets, so the port stands apart: "epm [::]:135".
-  const std::string host =
-      address_.find(':') == std::string::npos ? address_ : "[" + address_ + "]";
-  return fmt::format("epm {}:{}, icpr {}:{}, dcom {}:{}", host, epm_port_, host, icpr_port_, host,
-                     dcom_port_);
+  return fmt::format("epm {}, icpr {}, dcom {}", JoinListenAddress(address_, epm_port_),
+                     JoinListenAddress(address_, icpr_port_),
+                     JoinListenAddress(address_, dcom_port_));
 }
 
 void RpcEndpoints::Stop() {

@@ -497,6 +497,19 @@ TEST(DaemonConfigTest, TheShippedExampleParses) {
 namespace openadcs::daemon {
 namespace {
 
+// How the daemon names its endpoints (STATUS, logs): what SplitListenAddress reads.
+TEST(DaemonConfigTest, JoinListenAddressBracketsIpv6AndSplitsBack) {
+  EXPECT_EQ(JoinListenAddress("127.0.0.1", 9464), "127.0.0.1:9464");
+  EXPECT_EQ(JoinListenAddress("::1", 135), "[::1]:135");
+  for (const std::string address : {"127.0.0.1", "::", "fe80::1"}) {
+    Result<std::pair<std::string, std::uint16_t>> split =
+        SplitListenAddress(JoinListenAddress(address, 8080));
+    ASSERT_TRUE(split.ok()) << split.status().ToString();
+    EXPECT_EQ(split->first, address);
+    EXPECT_EQ(split->second, 8080);
+  }
+}
+
 TEST(DaemonConfigRpcTest, DefaultsAndEveryKey) {
   Result<DaemonConfig> defaults = ParseConfig("", "test.toml");
   ASSERT_TRUE(defaults.ok());

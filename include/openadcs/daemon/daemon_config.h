@@ -299,6 +299,9 @@ Status ApplyOverrides(const ConfigOverrides& overrides, DaemonConfig& config);
 // The address and port of [metrics] listen ("a.b.c.d:port" or
 // "[v6]:port"). Errors: InvalidArgument saying what is wrong.
 Result<std::pair<std::string, std::uint16_t>> SplitListenAddress(std::string_view listen);
+// The other way: "address:port", an IPv6 address in brackets so that the port
+// stands apart ("[::1]:9464"), as the daemon names its endpoints.
+std::string JoinListenAddress(std::string_view address, std::uint16_t port);
 
 // True for the log level names [log] level accepts.
 bool IsLogLevelName(std::string_view name);
