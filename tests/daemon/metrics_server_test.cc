@@ -87,7 +87,7 @@ std::string Body(const std::string& response) {
 
 class MetricsServerTest : public ::testing::Test {
  protected:
-  void StartServer(MetricsServerOptions options = {}) {
+  void StartServer(const MetricsServerOptions& options = {}) {
     auto server = MetricsServer::Start(options, registry_);
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(server).value();
