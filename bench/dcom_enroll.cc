@@ -218,19 +218,13 @@ int BenchMain(int argc, char** argv) {
       sign_sum += f->sign;
       for (std::size_t k = 0; k < modes.size(); ++k) {
         const std::size_t m = (k + static_cast<std::size_t>(round)) % modes.size();
-        StoreCounters store_before;
-        if (threads) {
-          Result<StoreCounters> before = ScrapeStoreCounters(*daemon);
-          if (!before.ok()) return Fail(before.status());
-          store_before = *before;
-        }
+        Result<StoreCounters> store_before = ScrapeStoreCounters(*daemon);
+        if (!store_before.ok()) return Fail(store_before.status());
         Result<RunResult> r = Run(modes[m], options, daemon->process->pid(), n, csrs, budget);
         if (!r.ok()) return Fail(r.status());
-        if (threads) {
-          Result<StoreCounters> after = ScrapeStoreCounters(*daemon);
-          if (!after.ok()) return Fail(after.status());
-          total[m].store.Accumulate(Difference(*after, store_before));
-        }
+        Result<StoreCounters> store_after = ScrapeStoreCounters(*daemon);
+        if (!store_after.ok()) return Fail(store_after.status());
+        total[m].store.Accumulate(Difference(*store_after, *store_before));
         total[m].tally.Merge(r->tally);
         total[m].seconds += r->seconds;
         total[m].daemon_cpu_seconds += r->daemon_cpu_seconds;

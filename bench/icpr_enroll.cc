@@ -194,19 +194,13 @@ Result<Row> MeasureRow(Clients& clients, const Daemon& daemon, const std::vector
     floor_seconds += Seconds(spec.floor_budget);
     row.floor.sign += f->sign / spec.rounds;
     row.floor.cpu_per_op += f->cpu_per_op / spec.rounds;
-    StoreCounters store_before;
-    if (daemon.metrics_port != 0) {
-      Result<StoreCounters> before = ScrapeStoreCounters(daemon);
-      if (!before.ok()) return before.status();
-      store_before = *before;
-    }
+    Result<StoreCounters> store_before = ScrapeStoreCounters(daemon);
+    if (!store_before.ok()) return store_before.status();
     RunResult r =
         Enroll(clients, daemon.process->pid(), csrs, spec.budget, spec.requests, spec.rate);
-    if (daemon.metrics_port != 0) {
-      Result<StoreCounters> after = ScrapeStoreCounters(daemon);
-      if (!after.ok()) return after.status();
-      row.store.Accumulate(Difference(*after, store_before));
-    }
+    Result<StoreCounters> store_after = ScrapeStoreCounters(daemon);
+    if (!store_after.ok()) return store_after.status();
+    row.store.Accumulate(Difference(*store_after, *store_before));
     row.tally.Merge(r.tally);
     row.seconds += r.seconds;
     row.daemon_cpu_seconds += r.daemon_cpu_seconds;
