@@ -64,6 +64,14 @@ std::string ActivationKey(const ConnectOptions& o) {
                      o.credentials.domain, o.credentials.user, o.credentials.workstation);
 }
 
+// Who a kept object connection serves: as ActivationKey, at the exporter
+// dialled, with the interface bound on it.
+std::string ObjectKey(const ConnectOptions& o, const std::pair<std::string, std::uint16_t>& where,
+                      const rpc::SyntaxId& iface) {
+  return fmt::format("{}|object|{}|{}|{}", ActivationKey(o), where.first, where.second,
+                     iface.uuid.ToString());
+}
+
 }  // namespace
 
 ndr::orpc::OrpcThis NewOrpcThis() {
@@ -134,7 +142,7 @@ Result<std::unique_ptr<ActivationConnections::Idle>> DcomObjectClient::OpenActiv
   auto idle = std::make_unique<ActivationConnections::Idle>();
   idle->key = std::move(key);
   idle->channel = std::move(*channel);
-  idle->binding = *binding;
+  idle->bindings = {*binding};
   return idle;
 }
 
@@ -172,7 +180,7 @@ Result<std::unique_ptr<DcomObjectClient>> DcomObjectClient::Activate(const Conne
       scm = std::move(*opened);
     }
     call = scm->channel->Call(
-        scm->binding,
+        scm->bindings.front(),
         static_cast<std::uint16_t>(idl::iremote_scm_activator::Opnum::kRemoteCreateInstance), stub);
     if (call.ok() || !reused || call.status().code() != StatusCode::kUnavailable) break;
     scm.reset();
@@ -219,7 +227,21 @@ Result<std::unique_ptr<DcomObjectClient>> DcomObjectClient::Activate(const Conne
       ChooseStringBinding(options.host, out->oxid_bindings);
   if (!where.ok()) return where.status();
 
-  // The object connection.
+  ObjectEndpoint endpoint{where->first, where->second, called->ipid, out->oxid};
+  KeepIn keep_in;
+  if (kept != nullptr && kept->keeps_object_connections()) {
+    keep_in = {options.activation_connections, ObjectKey(options, *where, cls.interface)};
+    std::unique_ptr<ActivationConnections::Idle> object = kept->Take(keep_in.key);
+    // A connection the server closed, or one with bytes nobody asked for,
+    // is dropped: the first call on it (a Request) is not retried.
+    if (object != nullptr && object->channel->ReadyForCall()) {
+      return std::unique_ptr<DcomObjectClient>(new DcomObjectClient(
+          std::move(object->channel), object->bindings[0], object->bindings[1], std::move(endpoint),
+          out->ipid_rem_unknown, std::move(refs), std::move(keep_in)));
+    }
+  }
+
+  // A new object connection.
   Result<std::unique_ptr<rpc::ClientChannel>> channel =
       rpc::ClientChannel::Connect(where->first, where->second, channel_options);
   if (!channel.ok()) return channel.status();
@@ -231,10 +253,9 @@ Result<std::unique_ptr<DcomObjectClient>> DcomObjectClient::Activate(const Conne
   const std::array<rpc::SyntaxId, 2> interfaces{cls.interface, kRemUnknown2};
   Result<std::vector<rpc::Binding>> bindings = (*channel)->Bind(interfaces, std::move(*auth));
   if (!bindings.ok()) return bindings.status();
-  ObjectEndpoint endpoint{where->first, where->second, called->ipid, out->oxid};
   return std::unique_ptr<DcomObjectClient>(
       new DcomObjectClient(std::move(*channel), (*bindings)[0], (*bindings)[1], std::move(endpoint),
-                           out->ipid_rem_unknown, std::move(refs)));
+                           out->ipid_rem_unknown, std::move(refs), std::move(keep_in)));
 }
 
 // Best effort: the server collects the object anyway once it times out. A
@@ -242,6 +263,13 @@ Result<std::unique_ptr<DcomObjectClient>> DcomObjectClient::Activate(const Conne
 DcomObjectClient::~DcomObjectClient() {
   try {
     (void)Release();
+    if (keep_in_.connections != nullptr && channel_->ReadyForCall()) {
+      auto idle = std::make_unique<ActivationConnections::Idle>();
+      idle->key = std::move(keep_in_.key);
+      idle->channel = std::move(channel_);
+      idle->bindings = {binding_, rem_unknown_};
+      keep_in_.connections->Put(std::move(idle));
+    }
   } catch (...) {
   }
 }

@@ -1,8 +1,8 @@
 // The DCOM plumbing every client of a CA class shares: activation through
-// IRemoteSCMActivator on the activation port (on a connection kept in
-// ConnectOptions::activation_connections when given), the object connection
-// to the exporter the reply names (ChooseStringBinding), calls by IPID, and
-// RemRelease through IRemUnknown2. CertRequestClient (CCertRequestD) and
+// IRemoteSCMActivator on the activation port, the object connection to the
+// exporter the reply names (ChooseStringBinding), calls by IPID, and
+// RemRelease through IRemUnknown2; both connections kept in
+// ConnectOptions::activation_connections when given. CertRequestClient (CCertRequestD) and
 // CertAdminClient (CCertAdminD) are typed method sets on top of it.
 // Internal to openadcs_client.
 //
@@ -61,17 +61,20 @@ struct DcomClass {
 
 class DcomObjectClient {
  public:
-  // Activates `cls` at options.host:options.epm_port (on a kept connection
-  // when options.activation_connections holds one), then connects to the
+  // Activates `cls` at options.host:options.epm_port, then connects to the
   // exporter and binds `cls.interface` and IRemUnknown2 at options.level,
-  // each new connection with a new NTLM or Kerberos context. Errors:
+  // each new connection with a new NTLM or Kerberos context; either
+  // connection is a kept one when options.activation_connections holds one
+  // for it. Errors:
   // kPermissionDenied when the server refuses the credentials or the
   // activation (or there are no Kerberos tickets), kNotFound when the class
   // is not registered or does not grant the interface, kUnavailable on
   // transport failure, kInvalidArgument on replies that do not decode.
   static Result<std::unique_ptr<DcomObjectClient>> Activate(const ConnectOptions& options,
                                                             const DcomClass& cls);
-  // Releases the object (best effort) when Release() was not called.
+  // Releases the object (best effort) when Release() was not called, and
+  // gives the object connection back to the ActivationConnections it may be
+  // kept in when it is ready for another call.
   ~DcomObjectClient();
   DcomObjectClient(const DcomObjectClient&) = delete;
   DcomObjectClient& operator=(const DcomObjectClient&) = delete;
@@ -92,15 +95,21 @@ class DcomObjectClient {
     Uuid ipid;
     std::uint32_t public_refs = 0;
   };
+  // Where an object connection goes when the object is done with it.
+  struct KeepIn {
+    std::shared_ptr<ActivationConnections> connections;  // null: closed
+    std::string key;
+  };
   DcomObjectClient(std::unique_ptr<rpc::ClientChannel> channel, rpc::Binding binding,
                    rpc::Binding rem_unknown, ObjectEndpoint endpoint, Uuid ipid_rem_unknown,
-                   std::vector<InterfaceRef> refs)
+                   std::vector<InterfaceRef> refs, KeepIn keep_in)
       : channel_(std::move(channel)),
         binding_(binding),
         rem_unknown_(rem_unknown),
         endpoint_(std::move(endpoint)),
         ipid_rem_unknown_(ipid_rem_unknown),
-        refs_(std::move(refs)) {}
+        refs_(std::move(refs)),
+        keep_in_(std::move(keep_in)) {}
 
   // A new authenticated connection to the activation port, bound to
   // IRemoteSCMActivator, for activations asking under `key`.
@@ -113,13 +122,16 @@ class DcomObjectClient {
   ObjectEndpoint endpoint_;
   Uuid ipid_rem_unknown_;
   std::vector<InterfaceRef> refs_;  // emptied by Release()
+  KeepIn keep_in_;
 };
 
-// A connection to the activation port between activations.
+// A connection between activations: to the activation port (bound to
+// IRemoteSCMActivator) or to an object exporter (bound to the object's
+// interface, then IRemUnknown2).
 struct ActivationConnections::Idle {
-  std::string key;  // who may take it: see ActivationKey in the .cc
+  std::string key;  // who may take it: see ActivationKey and ObjectKey in the .cc
   std::unique_ptr<rpc::ClientChannel> channel;
-  rpc::Binding binding;
+  std::vector<rpc::Binding> bindings;
   std::chrono::steady_clock::time_point since;  // set by Put
 };
 

@@ -98,6 +98,13 @@ Status ClientChannel::Broken(Status why) {
   return why;
 }
 
+bool ClientChannel::ReadyForCall() const {
+  if (broken_ || in_begin_ != in_end_) return false;
+  std::uint8_t byte = 0;
+  const ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 Status ClientChannel::SendAll(std::span<const std::uint8_t> bytes) {
   if (broken_) return Status::Unavailable("channel unusable after an earlier error");
   const Clock::time_point deadline = Clock::now() + options_.timeout;

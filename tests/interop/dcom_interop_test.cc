@@ -414,7 +414,7 @@ TEST_F(DcomInteropTest, CppClientEnrollsRetrievesAndReadsTheCa) {
   EXPECT_EQ(gone.hresult(), std::optional<std::uint32_t>(hr::kRpcDisconnected));
 }
 
-TEST_F(DcomInteropTest, CppClientKeepsItsActivationConnectionBetweenActivations) {
+TEST_F(DcomInteropTest, CppClientKeepsBothConnectionsBetweenActivations) {
   client::ConnectOptions options = CppClient();
   options.activation_connections = std::make_shared<client::ActivationConnections>();
   ossl::PKeyPtr key = testing::MakeRsaKey(2048);
@@ -422,7 +422,8 @@ TEST_F(DcomInteropTest, CppClientKeepsItsActivationConnectionBetweenActivations)
     Result<std::unique_ptr<client::CertRequestClient>> c =
         client::CertRequestClient::Connect(options);
     ASSERT_TRUE(c.ok()) << c.status().ToString() << DaemonLog();
-    // The one connection, back after each activation.
+    // The activation connection, back after each activation; the object
+    // connection is in use.
     EXPECT_EQ(options.activation_connections->idle_count(), 1u);
     const Bytes csr =
         testing::MakeCsrDer(key.get(), {{{"CN", "kept-" + std::to_string(i)}}, {}, {}});
@@ -433,13 +434,32 @@ TEST_F(DcomInteropTest, CppClientKeepsItsActivationConnectionBetweenActivations)
     // RemRelease on the IRemUnknown2 context bound with the interface.
     ASSERT_TRUE((*c)->Release().ok()) << DaemonLog();
     EXPECT_EQ((*c)->Ping2(kCaName).hresult(), std::optional<std::uint32_t>(hr::kRpcDisconnected));
+    c->reset();
+    // Both kept, and no third: every activation after the first took the
+    // object connection the one before gave back.
+    EXPECT_EQ(options.activation_connections->idle_count(), 2u);
   }
-  // Another identity never takes it.
+  // Another identity takes neither.
   client::ConnectOptions other = options;
   other.credentials.user = "nobody";
   EXPECT_EQ(client::CertRequestClient::Connect(other).status().code(),
             StatusCode::kPermissionDenied);
-  EXPECT_EQ(options.activation_connections->idle_count(), 1u);
+  EXPECT_EQ(options.activation_connections->idle_count(), 2u);
+}
+
+TEST_F(DcomInteropTest, CppClientOpensAnObjectConnectionPerActivationWhenAskedTo) {
+  client::ConnectOptions options = CppClient();
+  client::ActivationConnectionsOptions certreq;
+  certreq.keep_object_connections = false;
+  options.activation_connections = std::make_shared<client::ActivationConnections>(certreq);
+  for (int i = 0; i < 2; ++i) {
+    Result<std::unique_ptr<client::CertRequestClient>> c =
+        client::CertRequestClient::Connect(options);
+    ASSERT_TRUE(c.ok()) << c.status().ToString() << DaemonLog();
+    EXPECT_TRUE((*c)->Ping2(kCaName).ok());
+    c->reset();
+    EXPECT_EQ(options.activation_connections->idle_count(), 1u);
+  }
 }
 
 TEST_F(DcomInteropTest, CppClientWithWrongPasswordIsRefused) {

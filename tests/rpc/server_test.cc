@@ -876,6 +876,36 @@ TEST_F(ServerTest, IdleConnectionsAreClosed) {
   EXPECT_GE(server_->stats().timeouts, 1u);
 }
 
+TEST_F(ServerTest, AChannelIsReadyForACallUntilThePeerSpeaksOrCloses) {
+  ServerOptions options;
+  options.idle_timeout = 500ms;
+  Start(options);
+  std::unique_ptr<ClientChannel> ch;
+  Binding b;
+  ConnectAndBind(ch, b);
+  ASSERT_TRUE(ch->Call(b, kEcho, Bytes{1}).ok());
+  EXPECT_TRUE(ch->ReadyForCall());
+  // A call whose answer is not read yet: bytes nobody asked for.
+  const BuiltPdu req = BuildPdu(PduType::kRequest, pfc::kFirstFrag | pfc::kLastFrag, 50,
+                                EncodeRequestFixed(0, b.context_id, kEcho, std::nullopt), Bytes{2},
+                                std::nullopt, {});
+  ASSERT_TRUE(ch->SendRaw(req.bytes).ok());
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (ch->ReadyForCall() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);  // polling interval
+  }
+  EXPECT_FALSE(ch->ReadyForCall());
+  Result<Bytes> answer = ch->ReceivePdu();
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  EXPECT_TRUE(ch->ReadyForCall());
+  // The server's idle timeout closes it.
+  while (ch->ReadyForCall() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);  // polling interval
+  }
+  EXPECT_FALSE(ch->ReadyForCall());
+  EXPECT_GE(server_->stats().timeouts, 1u);
+}
+
 // A bind of interface B (unauthenticated) as raw bytes.
 Bytes BindB() {
   BindBody bind;

@@ -1,21 +1,28 @@
-// Connections to a CA's activation port (IRemoteSCMActivator) kept open
-// between activations, as Windows' RPCSS keeps its connection to a remote
-// SCM: with one, an activation costs one round trip (RemoteCreateInstance)
-// instead of a TCP connection, a bind and a security handshake as well.
-// The object connection stays per activation.
+// Connections an activation uses, kept open between activations: the one to
+// a CA's activation port (IRemoteSCMActivator), as Windows' RPCSS keeps its
+// connection to a remote SCM, and the one to its object exporter, as the RPC
+// runtime of a long-running Windows process lingers an association after
+// its last binding handle is freed (unless RPC_C_OPT_DONT_LINGER) and reuses
+// it. With both, an activation and one call cost three round trips
+// (RemoteCreateInstance, the call, RemRelease) instead of two TCP
+// connections, binds and security handshakes as well.
 //
 // Share one through ConnectOptions::activation_connections between the
 // activations of a process (or of a benchmark's client). A connection is
-// kept for the host, activation port, protection level and identity
-// (DOMAIN\user, or the Kerberos cache and service name) it was opened with,
-// and only activations asking for the same take it; it authenticated with
-// the credentials of the activation that opened it.
+// kept for the host, port, protection level and identity (DOMAIN\user, or the
+// Kerberos cache and service name) it was opened with, an object connection
+// also for the interface bound on it, and only activations asking for the
+// same take it; it authenticated with the credentials of the activation that
+// opened it.
 //
 // At most `max_idle` connections wait, each for at most `max_idle_time`
 // (the server closes idle connections after its own idle timeout, 15 min by
-// default; an activation whose kept connection turns out closed opens a new
-// one and tries once more). Thread-safe; a connection serves one activation
-// at a time.
+// default). A kept activation connection found closed is replaced and the
+// activation tried once more (an object a lost reply leaves behind is
+// collected by the server's object timeout); a kept object connection is
+// used only when a peek finds it open and quiet
+// (rpc::ClientChannel::ReadyForCall), since a Request must not be sent
+// twice. Thread-safe; a connection serves one activation at a time.
 #ifndef OPENADCS_CLIENT_ACTIVATION_CONNECTIONS_H_
 #define OPENADCS_CLIENT_ACTIVATION_CONNECTIONS_H_
 
@@ -33,6 +40,9 @@ class DcomObjectClient;
 struct ActivationConnectionsOptions {
   std::size_t max_idle = 8;
   std::chrono::milliseconds max_idle_time{60'000};
+  // False: only activation connections are kept, and every activation opens
+  // its object connection (what a certreq process costs).
+  bool keep_object_connections = true;
 };
 
 class ActivationConnections {
@@ -42,8 +52,10 @@ class ActivationConnections {
   ActivationConnections(const ActivationConnections&) = delete;
   ActivationConnections& operator=(const ActivationConnections&) = delete;
 
-  // Connections waiting for an activation now.
+  // Connections waiting for an activation now, of both kinds.
   std::size_t idle_count() const;
+
+  bool keeps_object_connections() const { return options_.keep_object_connections; }
 
  private:
   friend class DcomObjectClient;

@@ -85,6 +85,13 @@ class ClientChannel {
                           std::span<const std::uint8_t> stub,
                           const std::optional<Uuid>& object = std::nullopt);
 
+  // True when a call may start now with nothing before it: the channel is
+  // usable, no received byte is unread, and the peer has sent nothing and
+  // not closed since (one non-blocking peek). A kept connection is checked
+  // so before a call that must not be sent twice; the peer may still close
+  // between the check and the call.
+  bool ReadyForCall() const;
+
   // Sends raw bytes / receives one raw PDU: for tests of malformed input.
   Status SendRaw(std::span<const std::uint8_t> bytes);
   Result<Bytes> ReceivePdu();
