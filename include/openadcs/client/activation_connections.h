@@ -38,6 +38,7 @@ namespace openadcs::client {
 class DcomObjectClient;
 
 struct ActivationConnectionsOptions {
+  // Both kinds together: N activations running at once leave up to 2N idle.
   std::size_t max_idle = 8;
   std::chrono::milliseconds max_idle_time{60'000};
   // False: only activation connections are kept, and every activation opens
