@@ -20,7 +20,9 @@
 namespace openadcs::directory {
 
 // Owns the LDAP* (unbound on destruction). Not thread-safe: one thread uses
-// a connection at a time.
+// a connection at a time. libldap writes with write(2): a process using
+// this must ignore SIGPIPE (openadcsd's main does), or a write on a
+// connection the server reset ends it.
 class LdapConnection {
  public:
   // Tries every URI of `options` in order; the first that connects and

@@ -151,6 +151,28 @@ TEST_F(OpenadcsdProcessTest, StartsReloadsStopsAndRestartsOnTheSameState) {
       << Log();
 }
 
+// libldap writes with write(2): a request written on a connection the
+// directory server has reset raises SIGPIPE (a Samba DC stopping under the
+// interop tests once left the daemon gone without a log line). The daemon
+// must live through it.
+TEST_F(OpenadcsdProcessTest, ASigpipeDoesNotStopIt) {
+  std::unique_ptr<testing::NotifySocket> notify;
+  auto daemon = Start({"--config", config_.string()}, notify);
+  ASSERT_NE(daemon, nullptr);
+  ASSERT_TRUE(notify->WaitFor("READY=1", kStartTimeout)) << Log();
+
+  ASSERT_TRUE(daemon->Signal(SIGPIPE));
+  // Still there to take the next signal, and to stop cleanly.
+  ASSERT_TRUE(daemon->Signal(SIGHUP));
+  EXPECT_TRUE(notify->WaitFor("RELOADING=1", kStepTimeout)) << Log();
+  EXPECT_TRUE(notify->WaitFor("READY=1", kStepTimeout)) << Log();
+  ASSERT_TRUE(daemon->Signal(SIGTERM));
+  const std::optional<int> status = daemon->Wait(kStepTimeout);
+  EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+      << ExitDescription(status) << "\n"
+      << Log();
+}
+
 TEST_F(OpenadcsdProcessTest, FailedReloadKeepsTheTemplates) {
   const std::filesystem::path templates = dir_.path() / "templates";
   std::filesystem::copy(kTemplates, templates);

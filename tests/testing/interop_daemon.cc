@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <regex>
@@ -90,10 +91,16 @@ std::uint16_t InteropDaemon::Port(const std::string& service) const {
   return StatusPort(*notify_, service);
 }
 
-bool InteropDaemon::Stop() {
+::testing::AssertionResult InteropDaemon::Stop() {
   process_->Signal(SIGTERM);
   const std::optional<int> status = process_->Wait(kStopTimeout);
-  return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+  if (!status) return ::testing::AssertionFailure() << "openadcsd still runs after SIGTERM";
+  if (WIFEXITED(*status) && WEXITSTATUS(*status) == 0) return ::testing::AssertionSuccess();
+  if (WIFSIGNALED(*status)) {
+    return ::testing::AssertionFailure() << "openadcsd ended by signal " << WTERMSIG(*status)
+                                         << " (" << strsignal(WTERMSIG(*status)) << ")";
+  }
+  return ::testing::AssertionFailure() << "openadcsd exited with status " << WEXITSTATUS(*status);
 }
 
 bool InteropDaemon::Kill() {
@@ -105,7 +112,7 @@ bool InteropDaemon::Kill() {
 std::filesystem::path InteropDaemon::WriteCsr(const std::string& cn) const {
   ossl::PKeyPtr key = MakeRsaKey(2048);
   const Bytes der = MakeCsrDer(key.get(), {{{"CN", cn}}, {}, {}});
-  const std::filesystem::path path = dir() / (cn + ".csr");
+  std::filesystem::path path = dir() / (cn + ".csr");
   std::ofstream(path, std::ios::binary)
       .write(reinterpret_cast<const char*>(der.data()), static_cast<std::streamsize>(der.size()));
   return path;

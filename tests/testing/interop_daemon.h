@@ -62,8 +62,10 @@ class InteropDaemon {
   // STATUS line says; 0 when it does not say.
   std::uint16_t Port(const std::string& service) const;
 
-  // SIGTERM, as systemd stops it. True when it exited with status 0 in time.
-  bool Stop();
+  // SIGTERM, as systemd stops it. Success when it exited with status 0 in
+  // time; otherwise a failure that says how it ended (a signal, an exit
+  // status, or still running).
+  ::testing::AssertionResult Stop();
   // Waits at most `timeout` for the daemon to exit on its own; its waitpid
   // status, or nullopt when it is still running.
   std::optional<int> WaitForExit(std::chrono::milliseconds timeout);
