@@ -2,8 +2,9 @@
 // IRemoteSCMActivator on the activation port, the object connection to the
 // exporter the reply names (ChooseStringBinding), calls by IPID, and
 // RemRelease through IRemUnknown2; both connections kept in
-// ConnectOptions::activation_connections when given. CertRequestClient (CCertRequestD) and
-// CertAdminClient (CCertAdminD) are typed method sets on top of it.
+// ConnectOptions::activation_connections when given. CertRequestClient
+// (CCertRequestD) and CertAdminClient (CCertAdminD) are typed method sets on
+// top of it.
 // Internal to openadcs_client.
 //
 // Lifetime: no pinging; an object idle longer than the server's object
@@ -65,11 +66,11 @@ class DcomObjectClient {
   // exporter and binds `cls.interface` and IRemUnknown2 at options.level,
   // each new connection with a new NTLM or Kerberos context; either
   // connection is a kept one when options.activation_connections holds one
-  // for it. Errors:
-  // kPermissionDenied when the server refuses the credentials or the
-  // activation (or there are no Kerberos tickets), kNotFound when the class
-  // is not registered or does not grant the interface, kUnavailable on
-  // transport failure, kInvalidArgument on replies that do not decode.
+  // for it. Errors: kPermissionDenied when the server refuses the
+  // credentials or the activation (or there are no Kerberos tickets),
+  // kNotFound when the class is not registered or does not grant the
+  // interface, kUnavailable on transport failure, kInvalidArgument on
+  // replies that do not decode.
   static Result<std::unique_ptr<DcomObjectClient>> Activate(const ConnectOptions& options,
                                                             const DcomClass& cls);
   // Releases the object (best effort) when Release() was not called, and
