@@ -18,6 +18,7 @@
 namespace openadcs {
 namespace {
 
+using testing::ExitDescription;
 using ::testing::HasSubstr;
 
 constexpr std::chrono::seconds kStartTimeout{60};  // key generation under sanitizers
@@ -29,13 +30,6 @@ mode_t ModeOf(const std::filesystem::path& path) {
   struct stat st {};
   EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
   return st.st_mode & 07777;
-}
-
-std::string ExitDescription(std::optional<int> status) {
-  if (!status) return "still running";
-  if (WIFEXITED(*status)) return "exit " + std::to_string(WEXITSTATUS(*status));
-  if (WIFSIGNALED(*status)) return "signal " + std::to_string(WTERMSIG(*status));
-  return "status " + std::to_string(*status);
 }
 
 // The fingerprint from the "CA certificate SHA-256 fingerprint: ..." log line.

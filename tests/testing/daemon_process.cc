@@ -50,6 +50,16 @@ std::string NameOf(std::string_view assignment) {
 
 }  // namespace
 
+std::string ExitDescription(std::optional<int> status) {
+  if (!status) return "still running";
+  if (WIFEXITED(*status)) return "exit " + std::to_string(WEXITSTATUS(*status));
+  if (WIFSIGNALED(*status)) {
+    return "signal " + std::to_string(WTERMSIG(*status)) + " (" + strsignal(WTERMSIG(*status)) +
+           ")";
+  }
+  return "status " + std::to_string(*status);
+}
+
 NotifySocket::NotifySocket(std::filesystem::path path) : path_(std::move(path)) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;

@@ -49,6 +49,10 @@ class NotifySocket {
 // messages `notify` has read; 0 when none names it.
 std::uint16_t StatusPort(const NotifySocket& notify, const std::string& service);
 
+// A waitpid status (ChildProcess::Wait's) in words for a failure message:
+// "still running" for nullopt, "exit N", "signal N (name)" or "status N".
+std::string ExitDescription(std::optional<int> status);
+
 // A child process. If it is still running on destruction it is killed
 // (SIGKILL) and reaped, so a failing test never leaves a daemon behind.
 class ChildProcess {
