@@ -105,13 +105,12 @@ int Main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // libldap writes to its sockets with write(2), not with MSG_NOSIGNAL: once
-  // a directory server has reset a connection (a DC killed or restarted, a
-  // firewall dropping an idle connection), the next request written on it
-  // would end the daemon with SIGPIPE, without a word in the log. Ignored,
-  // the write fails with EPIPE, the call with LDAP_SERVER_DOWN, and the
-  // directory code reconnects. Set before any thread starts; openadcsd runs
-  // no children.
+  // A write to a pipe or socket whose reader is gone raises SIGPIPE, which
+  // would end the daemon without a word in the log: libldap's writes (the
+  // directory code blocks it around them, but a library call missed there
+  // would bring it back), or the log's own when stderr is a pipe whose
+  // reader has exited. Ignored, such a write fails with EPIPE and the caller
+  // handles it. Set before any thread starts; openadcsd runs no children.
   std::signal(SIGPIPE, SIG_IGN);
   // systemd's journal timestamps each line; stderr keeps stdout free.
   spdlog::set_default_logger(spdlog::stderr_color_mt("openadcsd"));

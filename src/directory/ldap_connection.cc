@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "openadcs/util/bytes.h"
+#include "openadcs/util/sigpipe.h"
 
 namespace openadcs::directory {
 namespace {
@@ -161,6 +162,7 @@ bool IsCleartext(std::string_view uri, bool start_tls, bool gssapi) {
 Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(
     const LdapTemplateSourceOptions& options) {
   if (options.uris.empty()) return Status::InvalidArgument("no LDAP URI configured");
+  const util::SigpipeBlocked no_sigpipe;
   if (options.bind == LdapBind::kSaslGssapi && !options.keytab.empty()) {
     // libkrb5 reads the client keytab from the environment only; this is
     // process-wide, and the same value on every call.
@@ -225,6 +227,7 @@ LdapConnection::LdapConnection(LDAP* ld, std::string uri, const LdapTemplateSour
       page_size_(options.page_size) {}
 
 LdapConnection::~LdapConnection() {
+  const util::SigpipeBlocked no_sigpipe;
   ldap_unbind_ext_s(ld_, nullptr, nullptr);
 }
 
@@ -235,6 +238,7 @@ int LdapConnection::Descriptor() const {
 }
 
 Result<std::vector<DirectoryEntry>> LdapConnection::Search(const SearchRequest& request) {
+  const util::SigpipeBlocked no_sigpipe;
   std::vector<DirectoryEntry> entries;
   berval cookie{0, nullptr};
   do {
@@ -264,6 +268,7 @@ Status LdapConnection::Replace(const std::string& dn, const std::string& attribu
   mod.mod_type = const_cast<char*>(attribute.c_str());
   mod.mod_bvalues = pointers.data();
   LDAPMod* mods[] = {&mod, nullptr};
+  const util::SigpipeBlocked no_sigpipe;
   const int rc = ldap_modify_ext_s(ld_, dn.c_str(), mods, nullptr, nullptr);
   if (rc != LDAP_SUCCESS) return LdapError(rc, fmt::format("modify of {} of {}", attribute, dn));
   return Status::Ok();

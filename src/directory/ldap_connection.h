@@ -20,9 +20,11 @@
 namespace openadcs::directory {
 
 // Owns the LDAP* (unbound on destruction). Not thread-safe: one thread uses
-// a connection at a time. libldap writes with write(2): a process using
-// this must ignore SIGPIPE (openadcsd's main does), or a write on a
-// connection the server reset ends it.
+// a connection at a time. libldap writes with write(2), so a request written
+// on a connection the server has reset raises SIGPIPE: every method here
+// blocks it on the calling thread for the call (util::SigpipeBlocked), and
+// the call fails with Unavailable. Code that calls libldap on handle()
+// itself must do the same.
 class LdapConnection {
  public:
   // Tries every URI of `options` in order; the first that connects and

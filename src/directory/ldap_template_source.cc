@@ -26,6 +26,7 @@
 #include "openadcs/directory/template_entry.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/hresult.h"
+#include "openadcs/util/sigpipe.h"
 #include "openadcs/util/thread_name.h"
 
 namespace openadcs::directory {
@@ -334,6 +335,7 @@ class LdapTemplateSourceImpl final : public LdapTemplateSource {
   }
 
   Status Register(Session& session, const std::string& service_dn) {
+    const util::SigpipeBlocked no_sigpipe;  // libldap writes with write(2)
     LDAP* ld = session.connection->handle();
     char* no_attrs[] = {const_cast<char*>(LDAP_NO_ATTRS), nullptr};
     int msgid = 0;
@@ -515,6 +517,7 @@ class LdapTemplateSourceImpl final : public LdapTemplateSource {
   // Follows changes until the connection fails (the returned status says
   // why) or the source stops (Ok).
   Status Watch(Session& session) {
+    const util::SigpipeBlocked no_sigpipe;  // libldap writes with write(2), with TLS in reads too
     LDAP* ld = session.connection->handle();
     auto last_heard = std::chrono::steady_clock::now();
     bool dirty = false;

@@ -1,0 +1,143 @@
+// LdapConnection against a directory server that resets its connection.
+// libldap writes with write(2): once the server has reset the connection,
+// the next request raises SIGPIPE, which by default ends the process (the
+// openadcs CLI once did, with status 141 and no message).
+#include "directory/ldap_connection.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "directory/directory_naming.h"
+
+namespace openadcs::directory {
+namespace {
+
+constexpr int kWaitMs = 5000;
+
+// Waits up to kWaitMs for `events` on `fd`.
+bool WaitFor(int fd, short events) {
+  pollfd p{fd, events, 0};
+  return ::poll(&p, 1, kWaitMs) == 1;
+}
+
+// One connection's worth of an LDAP server on 127.0.0.1: answers the first
+// request with a SearchResultDone (success, no entries), then, once told,
+// closes the connection with a reset.
+class ResettingServer {
+ public:
+  ResettingServer() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        ::listen(listener_, 1) != 0 ||
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this, reset = reset_.get_future()] { Serve(reset); });
+  }
+  ~ResettingServer() {
+    if (thread_.joinable()) static_cast<void>(Reset());
+    if (listener_ >= 0) ::close(listener_);
+  }
+  ResettingServer(const ResettingServer&) = delete;
+  ResettingServer& operator=(const ResettingServer&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  // Resets the connection; returns whether it answered a request first.
+  // Once.
+  bool Reset() {
+    reset_.set_value();
+    thread_.join();
+    return answered_;
+  }
+
+ private:
+  void Serve(const std::future<void>& reset) {
+    if (!WaitFor(listener_, POLLIN)) return;
+    const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) return;
+    std::array<std::uint8_t, 4096> request{};
+    const ssize_t n = WaitFor(fd, POLLIN) ? ::read(fd, request.data(), request.size()) : -1;
+    // LDAPMessage ::= SEQUENCE { messageID INTEGER, ... }: the SEQUENCE's
+    // length in short or long form, then the id's tag, length and byte.
+    const std::size_t id_at = 2 + ((request[1] & 0x80) != 0 ? (request[1] & 0x7F) : 0) + 2;
+    if (n > static_cast<ssize_t>(id_at) && request[0] == 0x30) {
+      const std::array<std::uint8_t, 14> done = {0x30, 0x0C, 0x02, 0x01, request[id_at],
+                                                 0x65, 0x07, 0x0A, 0x01, 0x00,
+                                                 0x04, 0x00, 0x04, 0x00};
+      answered_ = ::write(fd, done.data(), done.size()) == static_cast<ssize_t>(done.size());
+    }
+    reset.wait_for(std::chrono::milliseconds(kWaitMs));
+    const linger abort{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+    ::close(fd);
+  }
+
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  bool answered_ = false;
+  std::promise<void> reset_;
+  std::thread thread_;
+};
+
+// In a child with SIGPIPE's default action (as in the CLI): a search, the
+// server's reset, a second search. Returns what went wrong, or null.
+const char* SearchAfterAReset() {
+  ResettingServer server;
+  if (server.port() == 0) return "no listening socket";
+  LdapTemplateSourceOptions options;
+  options.uris = {"ldap://127.0.0.1:" + std::to_string(server.port())};
+  options.allow_cleartext = true;  // anonymous, and no bind at all
+  options.operation_timeout = std::chrono::milliseconds(kWaitMs);
+  Result<std::unique_ptr<LdapConnection>> connection = LdapConnection::Open(options);
+  if (!connection.ok()) return "Open failed";
+  if (!(*connection)->Search(BaseSearch("", {})).ok()) return "the first search failed";
+  if (!server.Reset()) return "the server answered no request";
+  // The reset is in: reading it takes the socket's pending error, as a read
+  // of libldap's own does whenever the reset arrives before it; the next
+  // write then fails with EPIPE and raises SIGPIPE.
+  const int fd = (*connection)->Descriptor();
+  if (!WaitFor(fd, POLLIN)) return "the reset did not arrive";
+  char byte = 0;
+  if (::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno != ECONNRESET) {
+    return "the socket did not report the reset";
+  }
+  Result<std::vector<DirectoryEntry>> after = (*connection)->Search(BaseSearch("", {}));
+  if (after.ok() || after.status().code() != StatusCode::kUnavailable) {
+    return "the search after the reset was not Unavailable";
+  }
+  connection->reset();  // the unbind writes too
+  return nullptr;
+}
+
+TEST(LdapConnectionTest, ASearchOnAConnectionTheServerResetIsUnavailableAndTheProcessLives) {
+  EXPECT_EXIT(
+      {
+        std::signal(SIGPIPE, SIG_DFL);
+        const char* failed = SearchAfterAReset();
+        if (failed != nullptr) std::fprintf(stderr, "%s\n", failed);
+        std::_Exit(failed == nullptr ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+}  // namespace
+}  // namespace openadcs::directory
