@@ -44,6 +44,19 @@ std::string Abbreviated(std::string_view sql) {
   return sql.size() <= kMax ? std::string(sql) : std::string(sql.substr(0, kMax)) + "...";
 }
 
+// `path` with its directories resolved to their real location, for
+// SQLITE_OPEN_NOFOLLOW: SQLite refuses a symbolic link anywhere in the path
+// with it, and a state directory may well be one (systemd's DynamicUser=
+// makes /var/lib/openadcs a link to /var/lib/private/openadcs). Only the
+// file itself must not be a link.
+Result<std::filesystem::path> WithRealDirectories(const std::filesystem::path& path) {
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+  std::error_code ec;
+  std::filesystem::path real = std::filesystem::canonical(dir, ec);
+  if (ec) return Status::IOError("directory of " + path.string() + ": " + ec.message());
+  return real / path.filename();
+}
+
 }  // namespace
 
 bool ConfigureSqlite() {
@@ -207,9 +220,11 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
     return Status::IOError("create " + path.string() + ": " + std::strerror(errno));
   }
 
+  Result<std::filesystem::path> real = WithRealDirectories(path);
+  if (!real.ok()) return real.status();
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(
-      path.c_str(), &db,
+      real->c_str(), &db,
       SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE,
       layered->c_str());
   std::unique_ptr<Connection> conn(new Connection(db));
@@ -230,9 +245,11 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
 Result<std::unique_ptr<Connection>> Connection::OpenReadOnly(
     const std::filesystem::path& path, std::chrono::milliseconds busy_timeout) {
   ConfigureSqlite();
+  Result<std::filesystem::path> real = WithRealDirectories(path);
+  if (!real.ok()) return real.status();
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(
-      path.c_str(), &db,
+      real->c_str(), &db,
       SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE,
       nullptr);
   std::unique_ptr<Connection> conn(new Connection(db));

@@ -102,6 +102,32 @@ TEST_F(SqliteStoreOpenTest, ForeignSqliteDatabasesAreRefused) {
   EXPECT_EQ(Open().status().code(), StatusCode::kFailedPrecondition);
 }
 
+// systemd's DynamicUser= makes /var/lib/openadcs a symbolic link to
+// /var/lib/private/openadcs, the state directory of the shipped unit.
+TEST_F(SqliteStoreOpenTest, ADirectoryReachedThroughASymbolicLinkOpens) {
+  std::filesystem::create_directory(dir_.path() / "private");
+  std::filesystem::create_directory_symlink("private", dir_.path() / "state");
+  SqliteStoreOptions options;
+  options.path = dir_.path() / "state" / "ca.db";
+  for (int open = 0; open < 2; ++open) {  // creating the file, then finding it
+    auto store = OpenSqliteStore(options);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->InsertRequest(Pending(), {}, {}, {}).ok());
+  }
+  EXPECT_EQ(ModeOf(dir_.path() / "private" / "ca.db"), 0600u);
+}
+
+// The file itself is never a link: whoever could place one could point the
+// CA's writes at any file the daemon may write.
+TEST_F(SqliteStoreOpenTest, ADatabaseFileThatIsASymbolicLinkIsRefused) {
+  ASSERT_TRUE(Open().ok());
+  const std::filesystem::path link = dir_.path() / "link.db";
+  std::filesystem::create_symlink(path_, link);
+  SqliteStoreOptions options;
+  options.path = link;
+  EXPECT_EQ(OpenSqliteStore(options).status().code(), StatusCode::kIOError);
+}
+
 TEST_F(SqliteStoreOpenTest, GarbageFileIsCorruption) {
   {
     std::ofstream out(path_, std::ios::binary);
