@@ -73,6 +73,11 @@ class OpenadcsdUnitTest : public ::testing::Test {
                       root_ / "etc/systemd/system/openadcsd.service"));
     ASSERT_TRUE(
         Place(kSource / "config" / "openadcsd.toml", root_ / "etc/openadcs/openadcsd.toml"));
+    {
+      // What an operator adds before the first start (docs/configuration.md).
+      std::ofstream(root_ / "etc/openadcs/openadcsd.toml", std::ios::app)
+          << "\n[security]\nofficers = ['EXAMPLE\\officer']\n";
+    }
     ASSERT_TRUE(Place(kSource / "config" / "templates", root_ / "etc/openadcs/templates"));
     ASSERT_TRUE(Place(kBinaries / "openadcsd", root_ / "usr/sbin/openadcsd"));
     ASSERT_TRUE(Place(kBinaries / "openadcs", root_ / "usr/local/bin/openadcs"));
@@ -136,6 +141,24 @@ class OpenadcsdUnitTest : public ::testing::Test {
     return InContainer({"journalctl", "--no-pager", "-u", "openadcsd"}).output;
   }
 
+  // Adds `account` to the daemon's user file with the CLI, as an operator
+  // does (docs/operations.md).
+  void AddAccount(const std::string& account) const {
+    const CommandResult added =
+        InContainer({"openadcs", "user", "--user-file", "/var/lib/openadcs/users", "add",
+                     "--password-file", "/root/pw", account});
+    ASSERT_EQ(added.exit_code, 0) << added.output;
+  }
+
+  // `openadcs COMMAND -u account --password-file /root/pw ARGS...` inside.
+  CommandResult Cli(const std::string& command, const std::string& account,
+                    const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = {"openadcs", command,           "-u",
+                                     account,    "--password-file", "/root/pw"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return InContainer(argv);
+  }
+
   // `systemctl show openadcsd --value -p property`, without the newline.
   std::string UnitProperty(const std::string& property) const {
     std::string value =
@@ -174,10 +197,7 @@ TEST_F(OpenadcsdUnitTest, StartsAsADynamicUserWithItsStateOwnerOnly) {
 
 TEST_F(OpenadcsdUnitTest, EnrollsOverDcomAndIcprWithItsWorkersInSchedBatch) {
   ASSERT_EQ(UnitProperty("ActiveState"), "active") << Journal();
-  const CommandResult added =
-      InContainer({"openadcs", "user", "--user-file", "/var/lib/openadcs/users", "add",
-                   "--password-file", "/root/pw", "EXAMPLE\\alice"});
-  ASSERT_EQ(added.exit_code, 0) << added.output;
+  ASSERT_NO_FATAL_FAILURE(AddAccount("EXAMPLE\\alice"));
   for (const std::vector<std::string>& protocol :
        {std::vector<std::string>{}, std::vector<std::string>{"--icpr"}}) {
     const std::string name = protocol.empty() ? "dcom" : "icpr";
@@ -199,6 +219,28 @@ TEST_F(OpenadcsdUnitTest, EnrollsOverDcomAndIcprWithItsWorkersInSchedBatch) {
       {"sh", "-c", "grep -h '^policy' /proc/" + UnitProperty("MainPID") + "/task/*/sched"});
   EXPECT_TRUE(std::regex_search(policies.output, std::regex("policy +: +3"))) << policies.output;
   EXPECT_EQ(Journal().find("keep the default scheduling policy"), std::string::npos) << Journal();
+}
+
+// MS-CERSOD 3.5: a request waits for an officer, who approves it; the
+// requester then retrieves the certificate.
+TEST_F(OpenadcsdUnitTest, IssuesAPendingRequestOnceTheOfficerApprovesIt) {
+  ASSERT_EQ(UnitProperty("ActiveState"), "active") << Journal();
+  ASSERT_NO_FATAL_FAILURE(AddAccount("EXAMPLE\\alice"));
+  ASSERT_NO_FATAL_FAILURE(AddAccount("EXAMPLE\\officer"));
+  const CommandResult pending =
+      Cli("request", "EXAMPLE\\alice",
+          {"-t", "OfficerApproval", "--subject", "CN=alice", "--key-out", "/root/alice.key"});
+  EXPECT_EQ(pending.exit_code, 3) << pending.output << Journal();
+  std::smatch id;
+  ASSERT_TRUE(std::regex_search(pending.output, id, std::regex("pending: request ([0-9]+)")))
+      << pending.output;
+  const CommandResult approved = Cli("approve", "EXAMPLE\\officer", {id[1]});
+  ASSERT_EQ(approved.exit_code, 0) << approved.output << Journal();
+  const CommandResult retrieved =
+      Cli("retrieve", "EXAMPLE\\alice", {id[1], "-o", "/root/alice.pem"});
+  EXPECT_EQ(retrieved.exit_code, 0) << retrieved.output << Journal();
+  EXPECT_NE(testing::ReadTextFile(root_ / "root/alice.pem").find("BEGIN CERTIFICATE"),
+            std::string::npos);
 }
 
 TEST_F(OpenadcsdUnitTest, ReloadsAndStopsCleanly) {
