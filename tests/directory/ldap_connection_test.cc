@@ -13,15 +13,13 @@
 
 #include <array>
 #include <cerrno>
-#include <csignal>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <future>
 #include <string>
 #include <thread>
 
 #include "directory/directory_naming.h"
+#include "testing/sigpipe_child.h"
 
 namespace openadcs::directory {
 namespace {
@@ -129,14 +127,7 @@ const char* SearchAfterAReset() {
 }
 
 TEST(LdapConnectionTest, ASearchOnAConnectionTheServerResetIsUnavailableAndTheProcessLives) {
-  EXPECT_EXIT(
-      {
-        std::signal(SIGPIPE, SIG_DFL);
-        const char* failed = SearchAfterAReset();
-        if (failed != nullptr) std::fprintf(stderr, "%s\n", failed);
-        std::_Exit(failed == nullptr ? 0 : 1);
-      },
-      ::testing::ExitedWithCode(0), "");
+  testing::ExpectCheckPassesWithDefaultSigpipe(SearchAfterAReset);
 }
 
 }  // namespace

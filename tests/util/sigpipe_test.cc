@@ -7,9 +7,9 @@
 
 #include <cerrno>
 #include <csignal>
-#include <cstdio>
-#include <cstdlib>
 #include <ctime>
+
+#include "testing/sigpipe_child.h"
 
 namespace openadcs::util {
 namespace {
@@ -38,22 +38,8 @@ int WriteToAClosedPeer() {
   return err;
 }
 
-// Runs `check` in a child with SIGPIPE's default action: if a guard let the
-// signal through, the child ends with it and the test says so. `check`
-// returns what went wrong, or null.
-void ExpectExitsCleanly(const char* (*check)()) {
-  EXPECT_EXIT(
-      {
-        std::signal(SIGPIPE, SIG_DFL);
-        const char* failed = check();
-        if (failed != nullptr) std::fprintf(stderr, "%s\n", failed);
-        std::_Exit(failed == nullptr ? 0 : 1);
-      },
-      ::testing::ExitedWithCode(0), "");
-}
-
 TEST(SigpipeBlockedTest, AWriteToAClosedPeerFailsWithEpipeAndTheSignalIsDiscarded) {
-  ExpectExitsCleanly([]() -> const char* {
+  testing::ExpectCheckPassesWithDefaultSigpipe([]() -> const char* {
     {
       const SigpipeBlocked no_sigpipe;
       if (WriteToAClosedPeer() != EPIPE) return "the write did not fail with EPIPE";
@@ -66,7 +52,7 @@ TEST(SigpipeBlockedTest, AWriteToAClosedPeerFailsWithEpipeAndTheSignalIsDiscarde
 }
 
 TEST(SigpipeBlockedTest, AnInnerGuardLeavesTheOuterOneBlocking) {
-  ExpectExitsCleanly([]() -> const char* {
+  testing::ExpectCheckPassesWithDefaultSigpipe([]() -> const char* {
     {
       const SigpipeBlocked outer;
       {
@@ -83,7 +69,7 @@ TEST(SigpipeBlockedTest, AnInnerGuardLeavesTheOuterOneBlocking) {
 }
 
 TEST(SigpipeBlockedTest, ASigpipePendingBeforeIsLeftToWhoeverBlockedIt) {
-  ExpectExitsCleanly([]() -> const char* {
+  testing::ExpectCheckPassesWithDefaultSigpipe([]() -> const char* {
     sigset_t pipe;
     sigemptyset(&pipe);
     sigaddset(&pipe, SIGPIPE);
