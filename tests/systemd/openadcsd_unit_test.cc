@@ -241,6 +241,16 @@ TEST_F(OpenadcsdUnitTest, IssuesAPendingRequestOnceTheOfficerApprovesIt) {
   EXPECT_EQ(retrieved.exit_code, 0) << retrieved.output << Journal();
   EXPECT_NE(testing::ReadTextFile(root_ / "root/alice.pem").find("BEGIN CERTIFICATE"),
             std::string::npos);
+  // The audit trail, read offline by root through the state directory's link.
+  const CommandResult audit = InContainer({"openadcs", "audit", "/var/lib/openadcs/ca.db"});
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
+  EXPECT_TRUE(
+      std::regex_search(audit.output, std::regex("EXAMPLE\\\\officer +issue +" + id[1].str() +
+                                                 " .*resubmitted; template OfficerApproval")))
+      << audit.output;
+  const CommandResult chain =
+      InContainer({"openadcs", "audit", "verify", "/var/lib/openadcs/ca.db"});
+  EXPECT_EQ(chain.exit_code, 0) << chain.output;
 }
 
 TEST_F(OpenadcsdUnitTest, ReloadsAndStopsCleanly) {
