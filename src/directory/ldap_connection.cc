@@ -1,7 +1,9 @@
 #include "directory/ldap_connection.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cstdlib>
@@ -82,6 +84,15 @@ Status SetOptions(LDAP* ld, const LdapTemplateSourceOptions& options) {
     return Status::Internal("ldap_set_option failed");
   }
   if (!options.ca_file.empty()) {
+    // libldap reports an unreadable file no better than a malformed one; a
+    // daemon under its own user (systemd's DynamicUser=) meets a root-only
+    // file here first.
+    const int readable = ::open(options.ca_file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (readable < 0) {
+      return Status::InvalidArgument(options.ca_file.string() +
+                                     ": cannot be read: " + std::strerror(errno));
+    }
+    ::close(readable);
     const int demand = LDAP_OPT_X_TLS_DEMAND;
     const int new_context = 0;
     if (ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, options.ca_file.c_str()) !=

@@ -126,6 +126,16 @@ const char* SearchAfterAReset() {
   return nullptr;
 }
 
+TEST(LdapConnectionTest, AnUnreadableCaFileIsNamedWithTheReason) {
+  LdapTemplateSourceOptions options;
+  options.uris = {"ldaps://127.0.0.1:1"};
+  options.ca_file = "/nonexistent/ldap-ca.pem";
+  Result<std::unique_ptr<LdapConnection>> connection = LdapConnection::Open(options);
+  ASSERT_EQ(connection.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(connection.status().message(),
+            "/nonexistent/ldap-ca.pem: cannot be read: No such file or directory");
+}
+
 TEST(LdapConnectionTest, ASearchOnAConnectionTheServerResetIsUnavailableAndTheProcessLives) {
   testing::ExpectCheckPassesWithDefaultSigpipe(SearchAfterAReset);
 }

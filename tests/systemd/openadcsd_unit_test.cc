@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "testing/daemon_process.h"
+#include "testing/ldap_slapd.h"
 #include "testing/pki.h"
 
 namespace openadcs {
@@ -70,12 +71,14 @@ class OpenadcsdUnitTest : public ::testing::Test {
 
     ASSERT_TRUE(Place(kSource / "config" / "openadcsd.service",
                       root_ / "etc/systemd/system/openadcsd.service"));
-    ASSERT_TRUE(
-        Place(kSource / "config" / "openadcsd.toml", root_ / "etc/openadcs/openadcsd.toml"));
+    std::string config = testing::ReadTextFile(kSource / "config" / "openadcsd.toml");
+    ASSERT_FALSE(config.empty());
+    ASSERT_NO_FATAL_FAILURE(Configure(config));
+    std::filesystem::create_directories(root_ / "etc/openadcs");
     {
       // What an operator adds before the first start (docs/configuration.md).
-      std::ofstream(root_ / "etc/openadcs/openadcsd.toml", std::ios::app)
-          << "\n[security]\nofficers = ['EXAMPLE\\officer']\n";
+      std::ofstream(root_ / "etc/openadcs/openadcsd.toml")
+          << config << "\n[security]\nofficers = ['EXAMPLE\\officer']\n";
     }
     ASSERT_TRUE(Place(kSource / "config" / "templates", root_ / "etc/openadcs/templates"));
     ASSERT_TRUE(Place(kBinaries / "openadcsd", root_ / "usr/sbin/openadcsd"));
@@ -108,6 +111,17 @@ class OpenadcsdUnitTest : public ::testing::Test {
         << testing::ReadTextFile(console_);
     init_ = ContainerInit();
     ASSERT_GT(init_, 0) << "no container init under systemd-nspawn " << nspawn_->pid();
+  }
+
+  // Changes the shipped configuration before the first start, placing the
+  // files it names under root_; the example file as it is by default.
+  virtual void Configure(std::string& /*toml*/) {}
+
+  // Replaces the line `from` of the configuration with `to`.
+  static void ReplaceLine(std::string& toml, const std::string& from, const std::string& to) {
+    const std::size_t at = toml.find("\n" + from + "\n");
+    ASSERT_NE(at, std::string::npos) << "no line '" << from << "' in config/openadcsd.toml";
+    toml.replace(at + 1, from.size(), to);
   }
 
   void TearDown() override {
@@ -266,6 +280,51 @@ TEST_F(OpenadcsdUnitTest, ReloadsAndStopsCleanly) {
   const std::string journal = Journal();
   EXPECT_NE(journal.find("SIGHUP"), std::string::npos) << journal;
   EXPECT_NE(journal.find("openadcsd stopped"), std::string::npos) << journal;
+}
+
+// The templates from a directory over LDAPS, as a production CA reads them
+// (config/openadcsd.toml's [directory]): a private slapd with the sample
+// layout, on the fixed ports of this network namespace, which the
+// container shares.
+class OpenadcsdUnitOnLdapTest : public OpenadcsdUnitTest {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(dir_.path() / "slapd");
+    std::string error;
+    slapd_ = testing::SlapdServer::StartWithTls(dir_.path() / "slapd", 389, 636, &error);
+    ASSERT_NE(slapd_, nullptr) << error;
+    OpenadcsdUnitTest::SetUp();
+  }
+
+  void Configure(std::string& toml) override {
+    ASSERT_TRUE(Place(slapd_->ca_file(), root_ / "etc/openadcs/ldap-ca.pem"));
+    // Certificates are public; the daemon's dynamic user must read it.
+    std::filesystem::permissions(
+        root_ / "etc/openadcs/ldap-ca.pem",
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+            std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+    ReplaceLine(toml, "source = \"ldif\"", "source = \"ldap\"");
+    ReplaceLine(toml, "enrollment_service = \"\"", "enrollment_service = \"openadcs-CA\"");
+    ReplaceLine(toml, "uris = []", "uris = [\"ldaps://127.0.0.1:636\"]");
+    ReplaceLine(toml, "# ca_file = \"/etc/openadcs/ldap-ca.pem\"",
+                "ca_file = \"/etc/openadcs/ldap-ca.pem\"");
+    // The requesters here are accounts of the user file, not the directory's.
+    ReplaceLine(toml, "identity_lookup = true", "identity_lookup = false");
+  }
+
+  std::unique_ptr<testing::SlapdServer> slapd_;
+};
+
+TEST_F(OpenadcsdUnitOnLdapTest, ServesTheDirectorysTemplatesAndEnrollsOnOne) {
+  ASSERT_EQ(UnitProperty("ActiveState"), "active") << Journal();
+  EXPECT_EQ(UnitProperty("StatusText").rfind("serving ", 0), 0u) << UnitProperty("StatusText");
+  ASSERT_NO_FATAL_FAILURE(AddAccount("EXAMPLE\\alice"));
+  const CommandResult issued = Cli("request", "EXAMPLE\\alice",
+                                   {"-t", "AutoIssueSubject", "--subject", "CN=alice", "--key-out",
+                                    "/root/alice.key", "-o", "/root/alice.pem"});
+  EXPECT_EQ(issued.exit_code, 0) << issued.output << Journal();
+  EXPECT_NE(testing::ReadTextFile(root_ / "root/alice.pem").find("BEGIN CERTIFICATE"),
+            std::string::npos);
 }
 
 }  // namespace
