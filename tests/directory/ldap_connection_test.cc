@@ -1,7 +1,8 @@
-// LdapConnection against a directory server that resets its connection.
-// libldap writes with write(2): once the server has reset the connection,
-// the next request raises SIGPIPE, which by default ends the process (the
-// openadcs CLI once did, with status 141 and no message).
+// LdapConnection where libldap alone would say too little or too much: a
+// CA file that cannot be read, and a directory server that resets its
+// connection. libldap writes with write(2): once the server has reset the
+// connection, the next request raises SIGPIPE, which by default ends the
+// process (the openadcs CLI once did, with status 141 and no message).
 #include "directory/ldap_connection.h"
 
 #include <arpa/inet.h>
