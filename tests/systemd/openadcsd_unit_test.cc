@@ -71,10 +71,11 @@ class OpenadcsdUnitTest : public ::testing::Test {
 
     ASSERT_TRUE(Place(kSource / "config" / "openadcsd.service",
                       root_ / "etc/systemd/system/openadcsd.service"));
+    std::filesystem::create_directories(root_ / "etc/systemd/system/openadcsd.service.d");
+    std::filesystem::create_directories(root_ / "etc/openadcs");
     std::string config = testing::ReadTextFile(kSource / "config" / "openadcsd.toml");
     ASSERT_FALSE(config.empty());
     ASSERT_NO_FATAL_FAILURE(Configure(config));
-    std::filesystem::create_directories(root_ / "etc/openadcs");
     {
       // What an operator adds before the first start (docs/configuration.md).
       std::ofstream(root_ / "etc/openadcs/openadcsd.toml")
@@ -87,7 +88,6 @@ class OpenadcsdUnitTest : public ::testing::Test {
     // exit stops the world with ptrace, which the unit's system-call filter
     // refuses (the check fails, and the exit status with it). The other tests
     // check for leaks; this drop-in only silences that one check.
-    std::filesystem::create_directories(root_ / "etc/systemd/system/openadcsd.service.d");
     {
       std::ofstream(root_ / "etc/systemd/system/openadcsd.service.d/sanitizer.conf")
           << "[Service]\nEnvironment=ASAN_OPTIONS=detect_leaks=0\n";
@@ -114,7 +114,8 @@ class OpenadcsdUnitTest : public ::testing::Test {
   }
 
   // Changes the shipped configuration before the first start, placing the
-  // files it names under root_; the example file as it is by default.
+  // files it names under root_ (and drop-ins in the unit's .d directory);
+  // the example file as it is by default.
   virtual void Configure(std::string& /*toml*/) {}
 
   // Replaces the line `from` of the configuration with `to`.
@@ -303,6 +304,18 @@ class OpenadcsdUnitOnLdapTest : public OpenadcsdUnitTest {
         root_ / "etc/openadcs/ldap-ca.pem",
         std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
             std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+    // The bind password as the example configuration suggests: a systemd
+    // credential, which only the service can read.
+    ASSERT_TRUE(Place(slapd_->password_file(), root_ / "etc/openadcs/ldap-password"));
+    {
+      std::ofstream(root_ / "etc/systemd/system/openadcsd.service.d/credential.conf")
+          << "[Service]\nLoadCredential=ldap-password:/etc/openadcs/ldap-password\n";
+    }
+    ReplaceLine(toml, "bind = \"anonymous\"", "bind = \"simple\"");
+    ReplaceLine(toml, "# bind_dn = \"CN=openadcs,CN=Users,DC=example,DC=com\"",
+                "bind_dn = \"" + testing::SlapdServer::admin_dn() + "\"");
+    ReplaceLine(toml, "# password_file = \"/run/credentials/openadcsd.service/ldap-password\"",
+                "password_file = \"/run/credentials/openadcsd.service/ldap-password\"");
     ReplaceLine(toml, "source = \"ldif\"", "source = \"ldap\"");
     ReplaceLine(toml, "enrollment_service = \"\"", "enrollment_service = \"openadcs-CA\"");
     ReplaceLine(toml, "uris = []", "uris = [\"ldaps://127.0.0.1:636\"]");
