@@ -21,6 +21,7 @@
 #include "openadcs/db/sqlite_store.h"
 #include "testing/interop_daemon.h"
 #include "testing/pki.h"
+#include "testing/scoped_mount.h"
 
 namespace openadcs {
 namespace {
@@ -32,28 +33,9 @@ const std::string kConfig =
     "netbios_domain_name = \"EXAMPLE\"\n";
 // The file system the state lives on, and what the filler leaves free of it.
 constexpr const char* kTmpfsOptions = "size=16m,mode=0700";
-constexpr std::uintmax_t kLeftFree = 256 * 1024;
+constexpr std::uintmax_t kLeftFree = std::uintmax_t{256} * 1024;
 // More than fit in kLeftFree, so that the disk is full before the loop ends.
 constexpr int kMaxEnrollments = 200;
-
-// Unmounts (lazily: the daemon may still hold files there) on destruction,
-// before the temporary directory holding the mount point is removed.
-class Mount {
- public:
-  bool Make(const std::filesystem::path& at) {
-    if (::mount("tmpfs", at.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, kTmpfsOptions) != 0) {
-      return false;
-    }
-    at_ = at;
-    return true;
-  }
-  ~Mount() {
-    if (!at_.empty()) ::umount2(at_.c_str(), MNT_DETACH);
-  }
-
- private:
-  std::filesystem::path at_;
-};
 
 // Allocates all but `left` bytes of the free space of the file system at
 // `dir` to the file `path`.
@@ -95,10 +77,12 @@ std::string IntegrityCheck(const std::filesystem::path& path) {
 }
 
 TEST(DiskFullTest, FullDiskStopsTheDaemonAndTheRestartKeepsEveryAcknowledgedRequest) {
-  Mount mount;  // unmounted before the daemon's directory goes
+  testing::ScopedMount mount;  // unmounted before the daemon's directory goes
   std::string error;
-  std::unique_ptr<InteropDaemon> daemon = InteropDaemon::Start(
-      kConfig, &error, "", [&](const std::filesystem::path& state) { return mount.Make(state); });
+  std::unique_ptr<InteropDaemon> daemon =
+      InteropDaemon::Start(kConfig, &error, "", [&](const std::filesystem::path& state) {
+        return mount.Make("tmpfs", state, "tmpfs", MS_NOSUID | MS_NODEV, kTmpfsOptions);
+      });
   ASSERT_NE(daemon, nullptr) << error;
   const std::filesystem::path filler = daemon->state_dir() / "filler";
   ASSERT_TRUE(Fill(daemon->state_dir(), filler, kLeftFree));

@@ -6,7 +6,6 @@
 // link, a read-only system, a system-call filter) is what the daemon meets in
 // production and nowhere else in the tests. Needs root.
 #include <gtest/gtest.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,6 +21,7 @@
 #include "testing/daemon_process.h"
 #include "testing/ldap_slapd.h"
 #include "testing/pki.h"
+#include "testing/scoped_mount.h"
 
 namespace openadcs {
 namespace {
@@ -59,15 +59,13 @@ class OpenadcsdUnitTest : public ::testing::Test {
     // writes (the state directory, the journal, /etc) stays there.
     std::filesystem::create_directories(layers_);
     std::filesystem::create_directories(root_);
-    ASSERT_EQ(::mount("tmpfs", layers_.c_str(), "tmpfs", 0, "size=512m,mode=0700"), 0);
-    layers_mounted_ = true;
+    ASSERT_TRUE(layers_mount_.Make("tmpfs", layers_, "tmpfs", 0, "size=512m,mode=0700"))
+        << std::strerror(errno);
     std::filesystem::create_directories(layers_ / "upper");
     std::filesystem::create_directories(layers_ / "work");
     const std::string overlay = "lowerdir=/,upperdir=" + (layers_ / "upper").string() +
                                 ",workdir=" + (layers_ / "work").string();
-    ASSERT_EQ(::mount("overlay", root_.c_str(), "overlay", 0, overlay.c_str()), 0)
-        << std::strerror(errno);
-    root_mounted_ = true;
+    ASSERT_TRUE(root_mount_.Make("overlay", root_, "overlay", 0, overlay)) << std::strerror(errno);
 
     ASSERT_TRUE(Place(kSource / "config" / "openadcsd.service",
                       root_ / "etc/systemd/system/openadcsd.service"));
@@ -131,8 +129,6 @@ class OpenadcsdUnitTest : public ::testing::Test {
       EXPECT_TRUE(testing::Terminate(nspawn_, std::chrono::seconds(60)))
           << testing::ReadTextFile(console_);
     }
-    if (root_mounted_) ::umount2(root_.c_str(), MNT_DETACH);
-    if (layers_mounted_) ::umount2(layers_.c_str(), MNT_DETACH);
   }
 
   // The container's PID 1 as this namespace sees it: systemd-nspawn's child.
@@ -185,8 +181,8 @@ class OpenadcsdUnitTest : public ::testing::Test {
   const std::filesystem::path layers_ = dir_.path() / "layers";
   const std::filesystem::path root_ = dir_.path() / "root";
   const std::filesystem::path console_ = dir_.path() / "console.log";
-  bool layers_mounted_ = false;
-  bool root_mounted_ = false;
+  testing::ScopedMount layers_mount_;  // after dir_, and before root_mount_:
+  testing::ScopedMount root_mount_;    // unmounted first, then layers_mount_
   std::unique_ptr<NotifySocket> notify_;
   std::unique_ptr<ChildProcess> nspawn_;
   pid_t init_ = -1;
