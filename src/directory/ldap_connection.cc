@@ -83,6 +83,14 @@ Status SetOptions(LDAP* ld, const LdapTemplateSourceOptions& options) {
       ldap_set_option(ld, LDAP_OPT_TIMEOUT, &timeout) != LDAP_OPT_SUCCESS) {
     return Status::Internal("ldap_set_option failed");
   }
+  // GSSAPI asks for a ticket to ldap/<host>. By default libldap takes the
+  // host from a reverse lookup of the server's address, which names the
+  // wrong principal wherever reverse DNS is missing or differs (and lets
+  // whoever answers it choose); the URI's host is what the operator gave.
+  if (options.bind == LdapBind::kSaslGssapi &&
+      ldap_set_option(ld, LDAP_OPT_X_SASL_NOCANON, LDAP_OPT_ON) != LDAP_OPT_SUCCESS) {
+    return Status::Internal("ldap_set_option(LDAP_OPT_X_SASL_NOCANON) failed");
+  }
   if (!options.ca_file.empty()) {
     // libldap reports an unreadable file no better than a malformed one; a
     // daemon under its own user (systemd's DynamicUser=) meets a root-only
@@ -125,7 +133,23 @@ Status Bind(LDAP* ld, const LdapTemplateSourceOptions& options) {
       const char* mech = options.bind == LdapBind::kSaslExternal ? "EXTERNAL" : "GSSAPI";
       const int rc = ldap_sasl_interactive_bind_s(ld, nullptr, mech, nullptr, nullptr,
                                                   LDAP_SASL_QUIET, SaslDefaults, nullptr);
-      return rc == LDAP_SUCCESS ? Status::Ok() : LdapError(rc, fmt::format("SASL {} bind", mech));
+      if (rc == LDAP_SUCCESS) return Status::Ok();
+      std::string what = fmt::format("SASL {} bind", mech);
+      char* diagnostic = nullptr;
+      if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diagnostic) == LDAP_OPT_SUCCESS &&
+          diagnostic != nullptr) {
+        what += fmt::format(" ({})", diagnostic);
+        ldap_memfree(diagnostic);
+      }
+      if (rc == LDAP_AUTH_UNKNOWN && options.bind == LdapBind::kSaslGssapi) {
+        // Cyrus SASL loads its mechanisms as plugins, and Debian ships the
+        // GSSAPI one apart from libldap's dependencies.
+        return Status::FailedPrecondition(
+            fmt::format("{}: Cyrus SASL has no GSSAPI module on this host (Debian's "
+                        "libsasl2-modules-gssapi-mit)",
+                        what));
+      }
+      return LdapError(rc, what);
     }
   }
   return Status::Internal("unknown bind method");

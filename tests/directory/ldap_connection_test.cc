@@ -14,7 +14,10 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <string>
 #include <thread>
@@ -135,6 +138,39 @@ TEST(LdapConnectionTest, AnUnreadableCaFileIsNamedWithTheReason) {
   ASSERT_EQ(connection.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(connection.status().message(),
             "/nonexistent/ldap-ca.pem: cannot be read: No such file or directory");
+}
+
+// A host without Cyrus SASL's GSSAPI plugin (SASL_PATH names a folder that
+// does not exist) says which package brings it. In a process of its own:
+// SASL loads its plugins once per process.
+TEST(LdapConnectionTest, AGssapiBindWithoutTheSaslModuleNamesThePackage) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        ::setenv("SASL_PATH", "/nonexistent/sasl2", 1);
+        // A listener the kernel completes connections for: the bind fails
+        // before anything is sent.
+        const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof addr;
+        if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+            ::listen(listener, 1) != 0 ||
+            ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+          std::_Exit(2);
+        }
+        LdapTemplateSourceOptions options;
+        options.uris = {"ldap://127.0.0.1:" + std::to_string(ntohs(addr.sin_port))};
+        options.bind = LdapBind::kSaslGssapi;
+        options.operation_timeout = std::chrono::milliseconds(kWaitMs);
+        const Status status = LdapConnection::Open(options).status();
+        std::fprintf(stderr, "%s\n", status.message().c_str());
+        std::_Exit(status.ok() ? 1 : 0);
+      },
+      ::testing::ExitedWithCode(0),
+      "SASL GSSAPI bind \\(SASL\\(-4\\): no mechanism available.*\\): Cyrus SASL has no "
+      "GSSAPI module on this host \\(Debian's libsasl2-modules-gssapi-mit\\)");
 }
 
 TEST(LdapConnectionTest, ASearchOnAConnectionTheServerResetIsUnavailableAndTheProcessLives) {

@@ -6,6 +6,7 @@
 // link, a read-only system, a system-call filter) is what the daemon meets in
 // production and nowhere else in the tests. Needs root.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "testing/daemon_process.h"
+#include "testing/ldap_samba.h"
 #include "testing/ldap_slapd.h"
 #include "testing/pki.h"
 #include "testing/scoped_mount.h"
@@ -334,6 +336,151 @@ TEST_F(OpenadcsdUnitOnLdapTest, ServesTheDirectorysTemplatesAndEnrollsOnOne) {
   EXPECT_EQ(issued.exit_code, 0) << issued.output << Journal();
   EXPECT_NE(testing::ReadTextFile(root_ / "root/alice.pem").find("BEGIN CERTIFICATE"),
             std::string::npos);
+}
+
+// A CRL published outside the state directory, for a web server to serve:
+// the unit's file system is read-only there, so the folder is writable only
+// as docs/operations.md says (ReadWritePaths= in a drop-in, and a group the
+// folder lets write, since the dynamic user's UID is not known beforehand).
+class OpenadcsdUnitPublishingTest : public OpenadcsdUnitTest {
+ protected:
+  static constexpr const char* kGroup = "pki-publish";
+  static constexpr unsigned kGid = 2950;  // free in the host's /etc/group
+
+  void Configure(std::string& toml) override {
+    { std::ofstream(root_ / "etc/group", std::ios::app) << kGroup << ":x:" << kGid << ":\n"; }
+    const std::filesystem::path folder = root_ / "srv/pki";
+    std::filesystem::create_directories(folder);
+    ASSERT_EQ(::chown(folder.c_str(), 0, kGid), 0) << std::strerror(errno);
+    // setgid, so the files the daemon writes there keep the folder's group.
+    ASSERT_EQ(::chmod(folder.c_str(), 02775), 0) << std::strerror(errno);
+    {
+      std::ofstream(root_ / "etc/systemd/system/openadcsd.service.d/publish.conf")
+          << "[Service]\nReadWritePaths=/srv/pki\nSupplementaryGroups=" << kGroup << "\n";
+    }
+    ReplaceLine(toml, "publish_path = \"ca.crl\"", "publish_path = \"/srv/pki/ca.crl\"");
+  }
+};
+
+TEST_F(OpenadcsdUnitPublishingTest, PublishesTheCrlWhereTheWebServerReadsIt) {
+  ASSERT_EQ(UnitProperty("ActiveState"), "active") << Journal();
+  EXPECT_EQ(UnitProperty("NRestarts"), "0") << Journal();
+  const CommandResult mode = InContainer({"stat", "-c", "%a %g", "/srv/pki/ca.crl"});
+  EXPECT_EQ(mode.output, "644 " + std::to_string(kGid) + "\n") << mode.output << Journal();
+  // Signed by the CA the daemon made on its first start.
+  const CommandResult verified =
+      InContainer({"openssl", "crl", "-inform", "DER", "-in", "/srv/pki/ca.crl", "-noout",
+                   "-CAfile", "/var/lib/openadcs/ca-cert.pem"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.output;
+  EXPECT_NE(verified.output.find("verify OK"), std::string::npos) << verified.output;
+}
+
+// The CA in a domain, as docs/operations.md sets it up ("Joining an Active
+// Directory or Samba AD domain"), against a throwaway Samba AD DC in this
+// network namespace: the CA's service account's keytab passed as a systemd
+// credential; with it, Kerberos for the RPC clients and a SASL GSSAPI bind
+// (signed and sealed) for the directory, where the account, set up as steps
+// 1 and 5 say and no more, reads the templates and the requester's entry
+// (the certificate's subject; the caller's SIDs come from the ticket's PAC).
+class OpenadcsdUnitInDomainTest : public OpenadcsdUnitTest {
+ protected:
+  static constexpr const char* kCaHost = "ca.example.com";
+  static constexpr const char* kUserPassword = "Unit.Alice-Pass1";
+
+  void SetUp() override {
+    std::filesystem::create_directories(dir_.path() / "samba");
+    std::string error;
+    samba_ = testing::SambaServer::Start(dir_.path() / "samba", &error);
+    ASSERT_NE(samba_, nullptr) << error;
+    // A running DC registers its LDAP principal itself (samba_spnupdate, a
+    // service the fixture's DC does not run).
+    ASSERT_EQ(samba_->AddSpn("DC1$", "ldap/dc1.example.com"), "");
+    ASSERT_EQ(samba_->AddUser("caacct", "Unit.Ca-Service1"), "");
+    ASSERT_EQ(samba_->AddSpn("caacct", std::string("HOST/") + kCaHost), "");
+    ASSERT_EQ(samba_->AddMember("CN=Windows Authorization Access Group,CN=Builtin,DC=example,"
+                                "DC=com",
+                                testing::SambaServer::UserDn("caacct")),
+              "");
+    ASSERT_EQ(samba_->ExportKeytab(dir_.path() / "ca.keytab", "caacct"), "");
+    ASSERT_EQ(samba_->AddUser("alice", kUserPassword), "");
+    ASSERT_EQ(
+        samba_->SetAttribute(testing::SambaServer::UserDn("alice"), "mail", "alice@example.com"),
+        "");
+    ASSERT_EQ(samba_->GetTickets("alice", kUserPassword, dir_.path() / "alice.ccache",
+                                 {std::string("host/") + kCaHost}),
+              "");
+    OpenadcsdUnitTest::SetUp();
+  }
+
+  void Configure(std::string& toml) override {
+    // The host names a production CA resolves through DNS, and the realm's
+    // KDC, as a joined host's /etc/hosts and /etc/krb5.conf give them.
+    {
+      std::ofstream(root_ / "etc/hosts")
+          << "127.0.0.1 dc1.example.com dc1\n127.0.0.1 " << kCaHost << "\n127.0.0.1 localhost\n";
+    }
+    ASSERT_TRUE(Place(samba_->krb5_conf(), root_ / "etc/krb5.conf"));
+    ASSERT_TRUE(Place(dir_.path() / "ca.keytab", root_ / "etc/openadcs/ca.keytab"));
+    ASSERT_TRUE(Place(dir_.path() / "alice.ccache", root_ / "root/alice.ccache"));
+    {
+      std::ofstream(root_ / "etc/systemd/system/openadcsd.service.d/keytab.conf")
+          << "[Service]\nLoadCredential=ca.keytab:/etc/openadcs/ca.keytab\n";
+    }
+    const std::string keytab = "\"/run/credentials/openadcsd.service/ca.keytab\"";
+    ReplaceLine(toml, "keytab = \"\"", "keytab = " + keytab);
+    ReplaceLine(toml, "realm = \"\"", "realm = \"EXAMPLE.COM\"");
+    ReplaceLine(toml, "netbios_domain_name = \"\"", "netbios_domain_name = \"EXAMPLE\"");
+    ReplaceLine(toml, "source = \"ldif\"", "source = \"ldap\"");
+    ReplaceLine(toml, "enrollment_service = \"\"", "enrollment_service = \"openadcs-CA\"");
+    ReplaceLine(toml, "uris = []", "uris = [\"ldap://dc1.example.com\"]");
+    ReplaceLine(toml, "bind = \"anonymous\"", "bind = \"gssapi\"");
+    ReplaceLine(toml, "# keytab = " + keytab, "keytab = " + keytab);
+  }
+
+  // `openadcs request -k` as alice on the User template, over DCOM or
+  // ICertPassage, with a CSR that names someone else; the certificate's
+  // subject as OpenSSL prints it (RFC 2253), or the failure.
+  std::string EnrollAsAlice(bool icpr) const {
+    const std::string name = icpr ? "icpr" : "dcom";
+    std::vector<std::string> argv = {"env",
+                                     "KRB5CCNAME=FILE:/root/alice.ccache",
+                                     "openadcs",
+                                     "request",
+                                     "-k",
+                                     "--spn",
+                                     std::string("host/") + kCaHost,
+                                     "-t",
+                                     "User",
+                                     "--subject",
+                                     "CN=mallory",
+                                     "--key-out",
+                                     "/root/" + name + ".key",
+                                     "-o",
+                                     "/root/" + name + ".pem"};
+    if (icpr) {
+      argv.emplace_back("--icpr");
+    } else {
+      argv.insert(argv.end(), {"--ccache", "/root/alice.ccache"});
+    }
+    const CommandResult issued = InContainer(argv);
+    if (issued.exit_code != 0) return name + " failed: " + issued.output;
+    return InContainer({"openssl", "x509", "-in", "/root/" + name + ".pem", "-noout", "-subject",
+                        "-nameopt", "RFC2253"})
+        .output;
+  }
+
+  std::unique_ptr<testing::SambaServer> samba_;
+};
+
+TEST_F(OpenadcsdUnitInDomainTest, EnrollsADomainUserWithKerberosAndTheDirectorysNames) {
+  ASSERT_EQ(UnitProperty("ActiveState"), "active") << Journal();
+  EXPECT_EQ(UnitProperty("NRestarts"), "0") << Journal();
+  EXPECT_EQ(UnitProperty("StatusText").rfind("serving ", 0), 0u) << UnitProperty("StatusText");
+  const std::string subject =
+      "subject=emailAddress=alice@example.com,CN=alice,CN=Users,DC=example,DC=com\n";
+  EXPECT_EQ(EnrollAsAlice(false), subject) << Journal();
+  EXPECT_EQ(EnrollAsAlice(true), subject) << Journal();
+  EXPECT_NE(Journal().find("authenticated EXAMPLE\\alice"), std::string::npos) << Journal();
 }
 
 }  // namespace
