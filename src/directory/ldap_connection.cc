@@ -113,6 +113,25 @@ Status SetOptions(LDAP* ld, const LdapTemplateSourceOptions& options) {
   return Status::Ok();
 }
 
+// `what` failed, with the reason the handle holds: Cyrus SASL's, or the
+// server's diagnosticMessage (AD puts why a bind failed there: "data 775",
+// the account is locked out; "data 532", its password has expired). The
+// server's text is not ours, so it stays on one line of the log.
+std::string WithDiagnostic(LDAP* ld, std::string what) {
+  char* diagnostic = nullptr;
+  if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diagnostic) != LDAP_OPT_SUCCESS ||
+      diagnostic == nullptr) {
+    return what;
+  }
+  std::string reason(diagnostic);
+  ldap_memfree(diagnostic);
+  if (reason.empty()) return what;
+  for (char& c : reason) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+  }
+  return fmt::format("{} ({})", what, reason);
+}
+
 Status Bind(LDAP* ld, const LdapTemplateSourceOptions& options) {
   switch (options.bind) {
     case LdapBind::kAnonymous: return Status::Ok();  // LDAPv3 needs no bind for anonymous access
@@ -122,11 +141,12 @@ Status Bind(LDAP* ld, const LdapTemplateSourceOptions& options) {
       berval cred{static_cast<ber_len_t>(password->size()), password->data()};
       const int rc = ldap_sasl_bind_s(ld, options.bind_dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr,
                                       nullptr, nullptr);
+      if (rc == LDAP_SUCCESS) return Status::Ok();
+      const std::string what = WithDiagnostic(ld, "simple bind as " + options.bind_dn);
       if (rc == LDAP_INVALID_CREDENTIALS) {
-        return Status::InvalidArgument("simple bind as " + options.bind_dn +
-                                       ": invalid credentials");
+        return Status::InvalidArgument(what + ": invalid credentials");
       }
-      return rc == LDAP_SUCCESS ? Status::Ok() : LdapError(rc, "simple bind as " + options.bind_dn);
+      return LdapError(rc, what);
     }
     case LdapBind::kSaslExternal:
     case LdapBind::kSaslGssapi: {
@@ -134,13 +154,7 @@ Status Bind(LDAP* ld, const LdapTemplateSourceOptions& options) {
       const int rc = ldap_sasl_interactive_bind_s(ld, nullptr, mech, nullptr, nullptr,
                                                   LDAP_SASL_QUIET, SaslDefaults, nullptr);
       if (rc == LDAP_SUCCESS) return Status::Ok();
-      std::string what = fmt::format("SASL {} bind", mech);
-      char* diagnostic = nullptr;
-      if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diagnostic) == LDAP_OPT_SUCCESS &&
-          diagnostic != nullptr) {
-        what += fmt::format(" ({})", diagnostic);
-        ldap_memfree(diagnostic);
-      }
+      const std::string what = WithDiagnostic(ld, fmt::format("SASL {} bind", mech));
       if (rc == LDAP_AUTH_UNKNOWN && options.bind == LdapBind::kSaslGssapi) {
         // Cyrus SASL loads its mechanisms as plugins, and Debian ships the
         // GSSAPI one apart from libldap's dependencies.

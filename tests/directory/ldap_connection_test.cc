@@ -18,11 +18,15 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <future>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "directory/directory_naming.h"
+#include "testing/pki.h"
 #include "testing/sigpipe_child.h"
 
 namespace openadcs::directory {
@@ -36,12 +40,17 @@ bool WaitFor(int fd, short events) {
   return ::poll(&p, 1, kWaitMs) == 1;
 }
 
+// A SearchResultDone: success, no entries.
+const std::vector<std::uint8_t> kSearchDone = {0x65, 0x07, 0x0A, 0x01, 0x00,
+                                               0x04, 0x00, 0x04, 0x00};
+
 // One connection's worth of an LDAP server on 127.0.0.1: answers the first
-// request with a SearchResultDone (success, no entries), then, once told,
+// request with `answer` (a protocolOp, under 120 bytes), then, once told,
 // closes the connection with a reset.
 class ResettingServer {
  public:
-  ResettingServer() {
+  explicit ResettingServer(std::vector<std::uint8_t> answer = kSearchDone)
+      : answer_(std::move(answer)) {
     listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -82,10 +91,11 @@ class ResettingServer {
     // length in short or long form, then the id's tag, length and byte.
     const std::size_t id_at = 2 + ((request[1] & 0x80) != 0 ? (request[1] & 0x7F) : 0) + 2;
     if (n > static_cast<ssize_t>(id_at) && request[0] == 0x30) {
-      const std::array<std::uint8_t, 14> done = {0x30, 0x0C, 0x02, 0x01, request[id_at],
-                                                 0x65, 0x07, 0x0A, 0x01, 0x00,
-                                                 0x04, 0x00, 0x04, 0x00};
-      answered_ = ::write(fd, done.data(), done.size()) == static_cast<ssize_t>(done.size());
+      std::vector<std::uint8_t> message = {0x30, static_cast<std::uint8_t>(3 + answer_.size()),
+                                           0x02, 0x01, request[id_at]};
+      message.insert(message.end(), answer_.begin(), answer_.end());
+      answered_ =
+          ::write(fd, message.data(), message.size()) == static_cast<ssize_t>(message.size());
     }
     reset.wait_for(std::chrono::milliseconds(kWaitMs));
     const linger abort{1, 0};
@@ -93,6 +103,7 @@ class ResettingServer {
     ::close(fd);
   }
 
+  std::vector<std::uint8_t> answer_;
   int listener_ = -1;
   std::uint16_t port_ = 0;
   bool answered_ = false;
@@ -138,6 +149,39 @@ TEST(LdapConnectionTest, AnUnreadableCaFileIsNamedWithTheReason) {
   ASSERT_EQ(connection.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(connection.status().message(),
             "/nonexistent/ldap-ca.pem: cannot be read: No such file or directory");
+}
+
+// A refused bind says why, as the server put it (AD's "data 775": the
+// account is locked out), and a line break in the server's text does not
+// start a line of the log.
+TEST(LdapConnectionTest, ARefusedBindGivesTheServersReasonOnOneLine) {
+  const std::string reason =
+      "80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data 775, "
+      "v4563\nforged: line";
+  // BindResponse { resultCode invalidCredentials (49), matchedDN "",
+  // diagnosticMessage reason }
+  std::vector<std::uint8_t> answer = {
+      0x61, static_cast<std::uint8_t>(7 + reason.size()), 0x0A, 0x01, 0x31, 0x04, 0x00,
+      0x04, static_cast<std::uint8_t>(reason.size())};
+  answer.insert(answer.end(), reason.begin(), reason.end());
+  ResettingServer server(answer);
+  ASSERT_NE(server.port(), 0);
+  const testing::TempDir dir;
+  { std::ofstream(dir.path() / "password") << "not-it\n"; }
+  LdapTemplateSourceOptions options;
+  options.uris = {"ldap://127.0.0.1:" + std::to_string(server.port())};
+  options.bind = LdapBind::kSimple;
+  options.bind_dn = "CN=openadcs,CN=Users,DC=example,DC=com";
+  options.password_file = dir.path() / "password";
+  options.allow_cleartext = true;
+  options.operation_timeout = std::chrono::milliseconds(kWaitMs);
+  Result<std::unique_ptr<LdapConnection>> connection = LdapConnection::Open(options);
+  ASSERT_EQ(connection.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(connection.status().message(),
+            "simple bind as CN=openadcs,CN=Users,DC=example,DC=com (80090308: LdapErr: "
+            "DSID-0C09044E, comment: AcceptSecurityContext error, data 775, v4563?forged: line): "
+            "invalid credentials");
+  EXPECT_TRUE(server.Reset());
 }
 
 // A host without Cyrus SASL's GSSAPI plugin (SASL_PATH names a folder that
