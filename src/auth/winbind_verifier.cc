@@ -72,6 +72,15 @@ class WinbindVerifier final : public NtlmVerifier {
           (error && error->nt_string != nullptr ? error->nt_string : "no reason given"));
     }
     if (err == WBC_ERR_WINBIND_NOT_AVAILABLE) {
+      // Checking a response takes winbindd's privileged pipe, which only
+      // root and winbindd's group reach; the ordinary one answers anyone.
+      if (wbcCtxPing(ctx.get()) == WBC_ERR_SUCCESS) {
+        return Status::Unavailable(
+            "winbindd answers, but its privileged pipe cannot be reached (run as root or in "
+            "winbindd's group, Debian's winbindd_priv; under systemd, "
+            "SupplementaryGroups=winbindd_priv); cannot verify " +
+            sent);
+      }
       return Status::Unavailable("winbindd is not running; cannot verify " + sent);
     }
     if (err != WBC_ERR_SUCCESS || !info) {

@@ -5,6 +5,7 @@
 // sandbox (a dynamic user, a state directory reached through a symbolic
 // link, a read-only system, a system-call filter) is what the daemon meets in
 // production and nowhere else in the tests. Needs root.
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -100,11 +101,14 @@ class OpenadcsdUnitTest : public ::testing::Test {
     notify_ = std::make_unique<NotifySocket>(dir_.path() / "notify");
     ASSERT_TRUE(notify_->ok());
     std::string error;
-    nspawn_ = ChildProcess::Spawn(
-        {"/usr/bin/systemd-nspawn", "--directory=" + root_.string(), "--register=no", "--keep-unit",
-         "--link-journal=no", "--machine=openadcs-unit-test", "--console=pipe", "--quiet",
-         "--notify-ready=yes", "--boot", "--", "--unit=openadcsd.service"},
-        {"NOTIFY_SOCKET=" + notify_->path().string()}, console_, &error);
+    std::vector<std::string> nspawn = {
+        "/usr/bin/systemd-nspawn", "--directory=" + root_.string(), "--register=no",  "--keep-unit",
+        "--link-journal=no",       "--machine=openadcs-unit-test",  "--console=pipe", "--quiet",
+        "--notify-ready=yes"};
+    for (const std::string& bind : Binds()) nspawn.push_back("--bind=" + bind);
+    nspawn.insert(nspawn.end(), {"--boot", "--", "--unit=openadcsd.service"});
+    nspawn_ = ChildProcess::Spawn(nspawn, {"NOTIFY_SOCKET=" + notify_->path().string()}, console_,
+                                  &error);
     ASSERT_NE(nspawn_, nullptr) << error;
     ASSERT_TRUE(notify_->WaitFor("READY=1", kBootTimeout))
         << "the container did not finish booting\n"
@@ -117,6 +121,10 @@ class OpenadcsdUnitTest : public ::testing::Test {
   // files it names under root_ (and drop-ins in the unit's .d directory);
   // the example file as it is by default.
   virtual void Configure(std::string& /*toml*/) {}
+  // Host folders the container sees (systemd-nspawn's --bind: "path" or
+  // "host-path:container-path"): sockets, which an overlay's lower layer
+  // does not pass on.
+  virtual std::vector<std::string> Binds() const { return {}; }
 
   // Replaces the line `from` of the configuration with `to`.
   static void ReplaceLine(std::string& toml, const std::string& from, const std::string& to) {
@@ -481,6 +489,71 @@ TEST_F(OpenadcsdUnitInDomainTest, EnrollsADomainUserWithKerberosAndTheDirectorys
   EXPECT_EQ(EnrollAsAlice(false), subject) << Journal();
   EXPECT_EQ(EnrollAsAlice(true), subject) << Journal();
   EXPECT_NE(Journal().find("authenticated EXAMPLE\\alice"), std::string::npos) << Journal();
+}
+
+// Domain NTLM under the unit: [rpc] ntlm_verifier = "winbind" with a joined
+// host's winbindd (a throwaway Samba AD DC's). Checking a response takes
+// winbindd's privileged pipe, which only root and its group may reach; the
+// dynamic user joins that group with SupplementaryGroups= in a drop-in, as
+// docs/operations.md says.
+class OpenadcsdUnitWithWinbindTest : public OpenadcsdUnitTest {
+ protected:
+  static constexpr const char* kPrivilegedGroup = "winbindd_priv";  // Debian's winbind package's
+
+  void SetUp() override {
+    std::string error;
+    samba_ = testing::SambaServer::Start(samba_dir_.path(), &error);
+    ASSERT_NE(samba_, nullptr) << error;
+    ASSERT_EQ(samba_->AddUser("dave", kPassword), "");
+    // Waits until winbindd answers and reaches its DC.
+    ASSERT_EQ(samba_->ExposeWinbind(), "");
+    // The privileged pipe's folder, as Debian's package leaves
+    // /var/lib/samba/winbindd_privileged: root's, and its group's.
+    const group* privileged = ::getgrnam(kPrivilegedGroup);
+    ASSERT_NE(privileged, nullptr) << kPrivilegedGroup << " is not a group here";
+    std::filesystem::path pipe_dir;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(samba_dir_.path())) {
+      if (entry.path().filename() == "winbindd_privileged") pipe_dir = entry.path();
+    }
+    ASSERT_FALSE(pipe_dir.empty()) << "winbindd made no privileged pipe";
+    ASSERT_EQ(::chown(pipe_dir.c_str(), 0, privileged->gr_gid), 0) << std::strerror(errno);
+    ASSERT_EQ(::chmod(pipe_dir.c_str(), 0750), 0) << std::strerror(errno);
+    // The folders above it open to all, as /var/lib/samba is (mkdtemp's is
+    // root's alone; Samba's private folder keeps its own 0700).
+    ASSERT_EQ(::chmod(samba_dir_.path().c_str(), 0755), 0) << std::strerror(errno);
+    OpenadcsdUnitTest::SetUp();
+  }
+
+  void Configure(std::string& toml) override {
+    {
+      std::ofstream(root_ / "etc/systemd/system/openadcsd.service.d/winbind.conf")
+          << "[Service]\nSupplementaryGroups=" << kPrivilegedGroup << "\n";
+    }
+    ReplaceLine(toml, "ntlm_verifier = \"user_file\"", "ntlm_verifier = \"winbind\"");
+    ReplaceLine(toml, "netbios_domain_name = \"WORKGROUP\"", "netbios_domain_name = \"EXAMPLE\"");
+  }
+
+  // winbindd's socket where libwbclient looks, and the Samba folder at its
+  // own path, since winbindd names the privileged pipe by it.
+  std::vector<std::string> Binds() const override {
+    return {samba_dir_.path().string(),
+            (samba_dir_.path() / "winbindd").string() + ":/run/samba/winbindd"};
+  }
+
+  // Outside /tmp, which the unit's PrivateTmp= replaces for the daemon.
+  testing::TempDir samba_dir_{"/run"};
+  std::unique_ptr<testing::SambaServer> samba_;
+};
+
+TEST_F(OpenadcsdUnitWithWinbindTest, EnrollsADomainAccountThatWinbindChecks) {
+  ASSERT_EQ(UnitProperty("ActiveState"), "active") << Journal();
+  const CommandResult issued = Cli("request", "EXAMPLE\\dave",
+                                   {"-t", "AutoIssueSubject", "--subject", "CN=dave", "--key-out",
+                                    "/root/dave.key", "-o", "/root/dave.pem"});
+  EXPECT_EQ(issued.exit_code, 0) << issued.output << Journal();
+  EXPECT_NE(testing::ReadTextFile(root_ / "root/dave.pem").find("BEGIN CERTIFICATE"),
+            std::string::npos);
+  EXPECT_NE(Journal().find("authenticated EXAMPLE\\dave"), std::string::npos) << Journal();
 }
 
 }  // namespace

@@ -12,8 +12,10 @@
 
 namespace openadcs::testing {
 
-TempDir::TempDir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "openadcs-test-XXXXXX").string();
+TempDir::TempDir() : TempDir(std::filesystem::temp_directory_path()) {}
+
+TempDir::TempDir(const std::filesystem::path& base) {
+  std::string tmpl = (base / "openadcs-test-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   path_ = tmpl;
 }
@@ -116,7 +118,7 @@ ossl::X509Ptr NewCert(EVP_PKEY* key, const std::string& cn, int serial) {
         "subject");
   Check(X509_set_issuer_name(cert.get(), name) == 1, "issuer");
   Check(X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0) != nullptr, "notBefore");
-  Check(X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600) != nullptr, "notAfter");
+  Check(X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24L * 3600) != nullptr, "notAfter");
   Check(X509_set_pubkey(cert.get(), key) == 1, "set_pubkey");
   return cert;
 }

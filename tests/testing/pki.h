@@ -14,10 +14,12 @@
 
 namespace openadcs::testing {
 
-// A fresh directory under $TMPDIR, removed with everything in it on destruction.
+// A fresh directory under $TMPDIR (or `base`), removed with everything in
+// it on destruction.
 class TempDir {
  public:
   TempDir();
+  explicit TempDir(const std::filesystem::path& base);
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

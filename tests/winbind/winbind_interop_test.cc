@@ -7,12 +7,19 @@
 // /run/samba/winbindd, so the binary runs under `unshare -n -m`
 // (tests/CMakeLists.txt), provisions the domain once and shares it.
 #include <gmock/gmock.h>
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "openadcs/auth/ntlm_verifier.h"
 #include "openadcs/client/cert_passage_client.h"
 #include "testing/interop_daemon.h"
 #include "testing/ldap_samba.h"
@@ -115,6 +122,35 @@ TEST_F(WinbindInteropTest, WrongPasswordAndUnknownUserAreRefused) {
   json = Enroll("EXAMPLE", "nobody", kUserPassword, "wb-nobody");
   EXPECT_NE(JsonField(json, "error"), "") << json;
   EXPECT_EQ(JsonField(json, "disposition"), "") << json;
+}
+
+// As nobody, without root's groups: a verification's status, printed, and
+// the exit status 0 when winbind could not be asked.
+[[noreturn]] void VerifyAsNobody() {
+  constexpr uid_t kNobody = 65534;
+  if (::setgroups(0, nullptr) != 0 || ::setgid(kNobody) != 0 || ::setuid(kNobody) != 0) {
+    std::_Exit(2);
+  }
+  const std::array<std::uint8_t, 24> nt_response{};
+  auth::NtlmResponse response;
+  response.domain = "EXAMPLE";
+  response.user = kUser;
+  response.workstation = "WS1";
+  response.nt_response = nt_response;
+  const Status status = auth::NewWinbindVerifier()->Verify(response).status();
+  std::fprintf(stderr, "%s\n", status.message().c_str());
+  std::_Exit(status.code() == StatusCode::kUnavailable ? 0 : 1);
+}
+
+// A daemon outside winbindd's group (a service's own user without
+// SupplementaryGroups=) reaches winbindd's ordinary pipe but not the
+// privileged one that checks responses: it says so, rather than that
+// winbindd is not running. The fixture's privileged pipe is in its
+// root-only folder.
+TEST_F(WinbindInteropTest, AVerifierOutsideWinbinddsGroupSaysThePrivilegedPipeIsOutOfReach) {
+  EXPECT_EXIT(VerifyAsNobody(), ::testing::ExitedWithCode(0),
+              "winbindd answers, but its privileged pipe cannot be reached .*"
+              "SupplementaryGroups=winbindd_priv\\); cannot verify EXAMPLE\\\\Dave");
 }
 
 TEST_F(WinbindInteropTest, CppClientEnrollsAsADomainUser) {
