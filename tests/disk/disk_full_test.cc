@@ -77,12 +77,14 @@ std::string IntegrityCheck(const std::filesystem::path& path) {
 }
 
 TEST(DiskFullTest, FullDiskStopsTheDaemonAndTheRestartKeepsEveryAcknowledgedRequest) {
-  testing::ScopedMount mount;  // unmounted before the daemon's directory goes
+  std::unique_ptr<InteropDaemon> daemon;
+  // Declared after the daemon, so destroyed before it: unmounted before the
+  // daemon's directory is removed, which a mount point in it would keep.
+  testing::ScopedMount mount;
   std::string error;
-  std::unique_ptr<InteropDaemon> daemon =
-      InteropDaemon::Start(kConfig, &error, "", [&](const std::filesystem::path& state) {
-        return mount.Make("tmpfs", state, "tmpfs", MS_NOSUID | MS_NODEV, kTmpfsOptions);
-      });
+  daemon = InteropDaemon::Start(kConfig, &error, "", [&](const std::filesystem::path& state) {
+    return mount.Make("tmpfs", state, "tmpfs", MS_NOSUID | MS_NODEV, kTmpfsOptions);
+  });
   ASSERT_NE(daemon, nullptr) << error;
   const std::filesystem::path filler = daemon->state_dir() / "filler";
   ASSERT_TRUE(Fill(daemon->state_dir(), filler, kLeftFree));

@@ -289,6 +289,32 @@ TEST_F(OpenadcsdUnitTest, ReloadsAndStopsCleanly) {
   EXPECT_NE(journal.find("openadcsd stopped"), std::string::npos) << journal;
 }
 
+// docs/operations.md's backups, by root beside the dynamic user: SQLite's
+// own backup of the live database, and one while the unit is stopped,
+// after which the daemon still opens its files.
+TEST_F(OpenadcsdUnitTest, BacksUpWithSqliteWhileRunningAndWhileStopped) {
+  ASSERT_EQ(UnitProperty("ActiveState"), "active") << Journal();
+  for (const char* copy : {"/root/running.db", "/root/stopped.db"}) {
+    if (std::string(copy) == "/root/stopped.db") {
+      const CommandResult stopped = InContainer({"systemctl", "stop", "openadcsd"});
+      ASSERT_EQ(stopped.exit_code, 0) << stopped.output << Journal();
+    }
+    const CommandResult backup =
+        InContainer({"sqlite3", "/var/lib/openadcs/ca.db", std::string(".backup ") + copy});
+    ASSERT_EQ(backup.exit_code, 0) << backup.output;
+    const CommandResult check = InContainer({"openadcs", "audit", "verify", copy});
+    EXPECT_EQ(check.exit_code, 0) << copy << ": " << check.output;
+  }
+  const CommandResult started = InContainer({"systemctl", "start", "openadcsd"});
+  ASSERT_EQ(started.exit_code, 0) << started.output << Journal();
+  EXPECT_EQ(UnitProperty("ActiveState"), "active") << Journal();
+  // Nothing root made is left for the daemon's user to trip over.
+  const CommandResult owners =
+      InContainer({"sh", "-c", "stat -c '%u %n' /var/lib/private/openadcs/*"});
+  EXPECT_EQ(owners.output.find("\n0 "), std::string::npos) << owners.output;
+  EXPECT_NE(owners.output.rfind("0 ", 0), 0u) << owners.output;
+}
+
 // The templates from a directory over LDAPS, as a production CA reads them
 // (config/openadcsd.toml's [directory]): a private slapd with the sample
 // layout, on the fixed ports of this network namespace, which the
