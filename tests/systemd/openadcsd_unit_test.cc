@@ -179,6 +179,18 @@ class OpenadcsdUnitTest : public ::testing::Test {
     return InContainer(argv);
   }
 
+  // `openadcs request` as `account` on AutoIssueSubject, over DCOM: the
+  // certificate arrives in /root/<name>.pem.
+  void ExpectIssued(const std::string& account, const std::string& name) const {
+    const CommandResult issued =
+        Cli("request", account,
+            {"-t", "AutoIssueSubject", "--subject", "CN=" + name, "--key-out",
+             "/root/" + name + ".key", "-o", "/root/" + name + ".pem"});
+    EXPECT_EQ(issued.exit_code, 0) << issued.output << Journal();
+    EXPECT_NE(testing::ReadTextFile(root_ / "root" / (name + ".pem")).find("BEGIN CERTIFICATE"),
+              std::string::npos);
+  }
+
   // `systemctl show openadcsd --value -p property`, without the newline.
   std::string UnitProperty(const std::string& property) const {
     std::string value =
@@ -364,12 +376,7 @@ TEST_F(OpenadcsdUnitOnLdapTest, ServesTheDirectorysTemplatesAndEnrollsOnOne) {
   ASSERT_EQ(UnitProperty("ActiveState"), "active") << Journal();
   EXPECT_EQ(UnitProperty("StatusText").rfind("serving ", 0), 0u) << UnitProperty("StatusText");
   ASSERT_NO_FATAL_FAILURE(AddAccount("EXAMPLE\\alice"));
-  const CommandResult issued = Cli("request", "EXAMPLE\\alice",
-                                   {"-t", "AutoIssueSubject", "--subject", "CN=alice", "--key-out",
-                                    "/root/alice.key", "-o", "/root/alice.pem"});
-  EXPECT_EQ(issued.exit_code, 0) << issued.output << Journal();
-  EXPECT_NE(testing::ReadTextFile(root_ / "root/alice.pem").find("BEGIN CERTIFICATE"),
-            std::string::npos);
+  ExpectIssued("EXAMPLE\\alice", "alice");
 }
 
 // A CRL published outside the state directory, for a web server to serve:
@@ -573,12 +580,7 @@ class OpenadcsdUnitWithWinbindTest : public OpenadcsdUnitTest {
 
 TEST_F(OpenadcsdUnitWithWinbindTest, EnrollsADomainAccountThatWinbindChecks) {
   ASSERT_EQ(UnitProperty("ActiveState"), "active") << Journal();
-  const CommandResult issued = Cli("request", "EXAMPLE\\dave",
-                                   {"-t", "AutoIssueSubject", "--subject", "CN=dave", "--key-out",
-                                    "/root/dave.key", "-o", "/root/dave.pem"});
-  EXPECT_EQ(issued.exit_code, 0) << issued.output << Journal();
-  EXPECT_NE(testing::ReadTextFile(root_ / "root/dave.pem").find("BEGIN CERTIFICATE"),
-            std::string::npos);
+  ExpectIssued("EXAMPLE\\dave", "dave");
   EXPECT_NE(Journal().find("authenticated EXAMPLE\\dave"), std::string::npos) << Journal();
 }
 
