@@ -116,8 +116,9 @@ Status SetOptions(LDAP* ld, const LdapTemplateSourceOptions& options) {
 // `what` failed, with the reason the handle holds: Cyrus SASL's, or the
 // server's diagnosticMessage (AD puts why a bind failed there: "data 775",
 // the account is locked out; "data 532", its password has expired). The
-// server's text is not ours, so it stays on one line of the log.
-std::string WithDiagnostic(LDAP* ld, std::string what) {
+// server's text is not ours, so it stays on one line of the log, and is
+// left out if it holds `secret` (the password a simple bind sent).
+std::string WithDiagnostic(LDAP* ld, std::string what, std::string_view secret = {}) {
   char* diagnostic = nullptr;
   if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diagnostic) != LDAP_OPT_SUCCESS ||
       diagnostic == nullptr) {
@@ -126,6 +127,9 @@ std::string WithDiagnostic(LDAP* ld, std::string what) {
   std::string reason(diagnostic);
   ldap_memfree(diagnostic);
   if (reason.empty()) return what;
+  if (!secret.empty() && reason.find(secret) != std::string::npos) {
+    return what + " (the server's reason repeats the password, so it is not shown)";
+  }
   for (char& c : reason) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
   }
@@ -142,7 +146,7 @@ Status Bind(LDAP* ld, const LdapTemplateSourceOptions& options) {
       const int rc = ldap_sasl_bind_s(ld, options.bind_dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr,
                                       nullptr, nullptr);
       if (rc == LDAP_SUCCESS) return Status::Ok();
-      const std::string what = WithDiagnostic(ld, "simple bind as " + options.bind_dn);
+      const std::string what = WithDiagnostic(ld, "simple bind as " + options.bind_dn, *password);
       if (rc == LDAP_INVALID_CREDENTIALS) {
         return Status::InvalidArgument(what + ": invalid credentials");
       }
