@@ -1,10 +1,8 @@
 #include "openadcs/auth/kerberos_acceptor.h"
 
-#include <fcntl.h>
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -18,6 +16,7 @@
 #include "openadcs/auth/pac.h"
 #include "openadcs/auth/spnego.h"
 #include "openadcs/auth/user_file.h"
+#include "openadcs/util/readable_file.h"
 
 namespace openadcs::auth {
 namespace {
@@ -319,17 +318,13 @@ Result<std::unique_ptr<Acceptor>> NewKerberosAcceptor(const KerberosAcceptorOpti
     return Status::Unavailable("Kerberos keytab " + options.keytab.string() + " is not a file");
   }
   const std::string keytab = std::filesystem::absolute(options.keytab).string();
-  // MIT says "nonexistent or empty" of a keytab it cannot open; a daemon
-  // under its own user (systemd's DynamicUser=) meets root's 0600 file.
-  const int readable = ::open(keytab.c_str(), O_RDONLY | O_CLOEXEC);
-  if (readable < 0) {
-    const int error = errno;
+  // MIT says "nonexistent or empty" of a keytab it cannot open.
+  if (const int error = util::OpenForReadingError(keytab); error != 0) {
     return Status::Unavailable(
         "Kerberos keytab " + keytab + " cannot be read: " + std::strerror(error) +
         (error == EACCES ? " (the daemon's user must read it; under systemd, LoadCredential=)"
                          : ""));
   }
-  ::close(readable);
   std::array<gss_key_value_element_desc, 1> elements = {{{"keytab", keytab.c_str()}}};
   gss_key_value_set_desc store{static_cast<OM_uint32>(elements.size()), elements.data()};
   gss_OID_set_desc mechs = {1, internal::KerberosMechanism()};

@@ -1,9 +1,7 @@
 #include "directory/ldap_connection.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cstdlib>
@@ -12,6 +10,7 @@
 #include <utility>
 
 #include "openadcs/util/bytes.h"
+#include "openadcs/util/readable_file.h"
 #include "openadcs/util/sigpipe.h"
 
 namespace openadcs::directory {
@@ -92,15 +91,11 @@ Status SetOptions(LDAP* ld, const LdapTemplateSourceOptions& options) {
     return Status::Internal("ldap_set_option(LDAP_OPT_X_SASL_NOCANON) failed");
   }
   if (!options.ca_file.empty()) {
-    // libldap reports an unreadable file no better than a malformed one; a
-    // daemon under its own user (systemd's DynamicUser=) meets a root-only
-    // file here first.
-    const int readable = ::open(options.ca_file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (readable < 0) {
+    // libldap reports an unreadable file no better than a malformed one.
+    if (const int error = util::OpenForReadingError(options.ca_file); error != 0) {
       return Status::InvalidArgument(options.ca_file.string() +
-                                     ": cannot be read: " + std::strerror(errno));
+                                     ": cannot be read: " + std::strerror(error));
     }
-    ::close(readable);
     const int demand = LDAP_OPT_X_TLS_DEMAND;
     const int new_context = 0;
     if (ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, options.ca_file.c_str()) !=

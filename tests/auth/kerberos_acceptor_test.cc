@@ -1,8 +1,6 @@
 #include "openadcs/auth/kerberos_acceptor.h"
 
-#include <grp.h>
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "testing/nobody.h"
 #include "testing/pki.h"
 
 namespace openadcs::auth {
@@ -18,10 +17,7 @@ namespace {
 // As nobody, without root's groups: the acceptor from `keytab`, its status
 // printed; exits 0 when it was refused as unavailable.
 [[noreturn]] void AcceptorAsNobody(const std::filesystem::path& keytab) {
-  constexpr uid_t kNobody = 65534;
-  if (::setgroups(0, nullptr) != 0 || ::setgid(kNobody) != 0 || ::setuid(kNobody) != 0) {
-    std::_Exit(2);
-  }
+  testing::BecomeNobody();
   KerberosAcceptorOptions options;
   options.keytab = keytab;
   options.realm = "EXAMPLE.COM";

@@ -204,20 +204,11 @@ TEST(LdapConnectionTest, AGssapiBindWithoutTheSaslModuleNamesThePackage) {
   EXPECT_EXIT(
       {
         ::setenv("SASL_PATH", "/nonexistent/sasl2", 1);
-        // A listener the kernel completes connections for: the bind fails
-        // before anything is sent.
-        const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof addr;
-        if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-            ::listen(listener, 1) != 0 ||
-            ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-          std::_Exit(2);
-        }
+        // The bind fails before anything is sent.
+        const ResettingServer server;
+        if (server.port() == 0) std::_Exit(2);
         LdapTemplateSourceOptions options;
-        options.uris = {"ldap://127.0.0.1:" + std::to_string(ntohs(addr.sin_port))};
+        options.uris = {"ldap://127.0.0.1:" + std::to_string(server.port())};
         options.bind = LdapBind::kSaslGssapi;
         options.operation_timeout = std::chrono::milliseconds(kWaitMs);
         const Status status = LdapConnection::Open(options).status();

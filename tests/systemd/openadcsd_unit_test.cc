@@ -306,17 +306,17 @@ TEST_F(OpenadcsdUnitTest, ReloadsAndStopsCleanly) {
 // after which the daemon still opens its files.
 TEST_F(OpenadcsdUnitTest, BacksUpWithSqliteWhileRunningAndWhileStopped) {
   ASSERT_EQ(UnitProperty("ActiveState"), "active") << Journal();
-  for (const char* copy : {"/root/running.db", "/root/stopped.db"}) {
-    if (std::string(copy) == "/root/stopped.db") {
-      const CommandResult stopped = InContainer({"systemctl", "stop", "openadcsd"});
-      ASSERT_EQ(stopped.exit_code, 0) << stopped.output << Journal();
-    }
+  const auto back_up = [this](const std::string& copy) {
     const CommandResult backup =
-        InContainer({"sqlite3", "/var/lib/openadcs/ca.db", std::string(".backup ") + copy});
+        InContainer({"sqlite3", "/var/lib/openadcs/ca.db", ".backup " + copy});
     ASSERT_EQ(backup.exit_code, 0) << backup.output;
     const CommandResult check = InContainer({"openadcs", "audit", "verify", copy});
     EXPECT_EQ(check.exit_code, 0) << copy << ": " << check.output;
-  }
+  };
+  ASSERT_NO_FATAL_FAILURE(back_up("/root/running.db"));
+  const CommandResult stopped = InContainer({"systemctl", "stop", "openadcsd"});
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.output << Journal();
+  ASSERT_NO_FATAL_FAILURE(back_up("/root/stopped.db"));
   const CommandResult started = InContainer({"systemctl", "start", "openadcsd"});
   ASSERT_EQ(started.exit_code, 0) << started.output << Journal();
   EXPECT_EQ(UnitProperty("ActiveState"), "active") << Journal();

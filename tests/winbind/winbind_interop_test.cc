@@ -7,9 +7,7 @@
 // /run/samba/winbindd, so the binary runs under `unshare -n -m`
 // (tests/CMakeLists.txt), provisions the domain once and shares it.
 #include <gmock/gmock.h>
-#include <grp.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <array>
 #include <cstdint>
@@ -23,6 +21,7 @@
 #include "openadcs/client/cert_passage_client.h"
 #include "testing/interop_daemon.h"
 #include "testing/ldap_samba.h"
+#include "testing/nobody.h"
 #include "testing/pki.h"
 
 namespace openadcs {
@@ -127,10 +126,7 @@ TEST_F(WinbindInteropTest, WrongPasswordAndUnknownUserAreRefused) {
 // As nobody, without root's groups: a verification's status, printed, and
 // the exit status 0 when winbind could not be asked.
 [[noreturn]] void VerifyAsNobody() {
-  constexpr uid_t kNobody = 65534;
-  if (::setgroups(0, nullptr) != 0 || ::setgid(kNobody) != 0 || ::setuid(kNobody) != 0) {
-    std::_Exit(2);
-  }
+  testing::BecomeNobody();
   const std::array<std::uint8_t, 24> nt_response{};
   auth::NtlmResponse response;
   response.domain = "EXAMPLE";
