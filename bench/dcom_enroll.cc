@@ -1,8 +1,10 @@
 // Enrollment over DCOM (ICertRequestD) benchmark (not a test): the release
 // openadcsd started as a child with a temp state directory, enrolled against
-// by our C++ client over NTLM privacy from 1 to 64 clients, in three modes
-// measured in the same run on the same machine:
+// by our C++ client at privacy from 1 to 64 clients, in these modes measured
+// in the same run on the same machine:
 //   icpr      ICertPassage, one bound connection per client (the reference);
+//   icpr-new  ICertPassage with a new connection (TCP, bind, authentication)
+//             for every enrollment;
 //   dcom      one activated ICertRequestD2 per client, many Requests on it;
 //   activate  per enrollment: activation, one Request, RemRelease, on the
 //             two connections each client keeps (ActivationConnections): to
@@ -11,14 +13,23 @@
 //             process keeps its association (an enrollment agent, or
 //             autoenrollment's service enrolling several certificates);
 //   activate-certreq  the same with a new object connection (TCP, bind,
-//             NTLM) every time: what one certreq run costs;
+//             authentication) every time: what one certreq run costs;
 //   activate-new  both connections new every time.
+// --auth picks how the clients authenticate, each mode once per choice:
+// ntlm (the bench's local user, the default); kerberos, as a domain's Windows
+// clients do: a throwaway Samba AD DC's KDC gives alice a ticket to the CA's
+// service principal, whose keytab the daemon accepts; domain-ntlm, alice's
+// NTLM checked by the DC through winbindd ([rpc] ntlm_verifier = "winbind",
+// which leaves no local user, so not with ntlm). The DC's ports are fixed and
+// winbindd's socket is found at a fixed path, so both need root in a network
+// and mount namespace of their own (unshare -n -m).
 // Each row shows the rate beside the crypto floor on 2 threads
 // (crypto_floor.h: checking a request's signature plus the CA's signature,
 // with the daemon's own CA key and the same CSRs, measured in the same rounds)
-// and the ratio to icpr at the same client count; the targets are dcom within
-// 10% of icpr (issue 5), activate at least 0.7 of it and, with an RSA-2048 CA
-// key at 8 to 64 clients, every mode at least 0.4 of the floor (issue 13).
+// and the ratio to icpr with the same authentication at the same client count;
+// the targets are dcom within 10% of icpr (issue 5), activate at least 0.7 of
+// it and, with an RSA-2048 CA key at 8 to 64 clients, every mode at least 0.4
+// of the floor (issue 13).
 //
 // cpu-d and cpu-c: CPU milliseconds per enrollment of the daemon and of this
 // process (every client thread) in the timed region: on a shared machine a
@@ -30,6 +41,8 @@
 //
 //   build/bench/bench/dcom_enroll --key rsa2048 --request-key rsa2048
 //       --clients 1,2,4,8,16,32,64 --seconds 2 --rounds 3
+//   unshare -n -m sh -c 'ip link set lo up && exec build/bench/bench/dcom_enroll
+//       --auth ntlm,kerberos --modes icpr,icpr-new,activate-certreq --clients 8,32'
 #include <fmt/format.h>
 #include <sys/types.h>
 
@@ -37,6 +50,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -50,6 +65,7 @@
 #include "openadcs/client/cert_passage_client.h"
 #include "openadcs/client/cert_request_client.h"
 #include "openadcs/util/status.h"
+#include "testing/ldap_samba.h"
 #include "testing/pki.h"
 
 namespace {
@@ -62,6 +78,14 @@ using namespace openadcs::bench;
 using EnrollFn = std::function<Result<client::EnrollResult>(const Bytes& csr)>;
 
 Result<EnrollFn> MakeClient(const std::string& mode, const client::ConnectOptions& options) {
+  if (mode == "icpr-new") {
+    return EnrollFn([options](const Bytes& csr) -> Result<client::EnrollResult> {
+      Result<std::unique_ptr<client::CertPassageClient>> c =
+          client::CertPassageClient::Connect(options);
+      if (!c.ok()) return c.status();
+      return (*c)->Submit(kCrInPkcs10, csr, kAttributes, kCaName);
+    });
+  }
   if (mode == "icpr") {
     Result<std::unique_ptr<client::CertPassageClient>> c =
         client::CertPassageClient::Connect(options);
@@ -154,6 +178,69 @@ int Fail(const Status& s) {
   return 1;
 }
 
+// The domain of --auth kerberos and domain-ntlm: a Samba AD DC, the CA's
+// service account (its SPN names the CA host) with its keytab, and alice with
+// her tickets.
+struct Domain {
+  static constexpr const char* kCaService = "host/ca.example.com";
+  static constexpr const char* kUser = "alice";
+  static constexpr const char* kUserPassword = "Alice.Kerberos-1";
+  testing::TempDir dir;
+  std::unique_ptr<testing::SambaServer> samba;
+  std::filesystem::path keytab;
+  std::filesystem::path ccache;
+};
+
+// `winbind`: also winbindd's socket where libwbclient looks for it.
+Result<std::unique_ptr<Domain>> StartDomain(bool winbind) {
+  auto domain = std::make_unique<Domain>();
+  const std::filesystem::path samba_dir = domain->dir.path() / "samba";
+  std::error_code ec;
+  std::filesystem::create_directory(samba_dir, ec);
+  if (ec) return Status::IOError("cannot create " + samba_dir.string() + ": " + ec.message());
+  std::string error;
+  domain->samba = testing::SambaServer::Start(samba_dir, &error);
+  if (domain->samba == nullptr) {
+    return Status::Unavailable(
+        "--auth: the Samba DC did not start (it needs root and a network and mount namespace of "
+        "its own: unshare -n -m sh -c 'ip link set lo up && exec dcom_enroll ...'): " +
+        error);
+  }
+  constexpr const char* kServicePassword = "Ca.Service-Acct-1";
+  testing::SambaServer& samba = *domain->samba;
+  domain->keytab = domain->dir.path() / "ca.keytab";
+  domain->ccache = domain->dir.path() / "alice.ccache";
+  for (const std::function<std::string()>& step : std::vector<std::function<std::string()>>{
+           [&] { return samba.AddUser("caacct", kServicePassword); },
+           [&] { return samba.AddSpn("caacct", "HOST/ca.example.com"); },
+           [&] { return samba.ExportKeytab(domain->keytab, "caacct"); },
+           [&] { return samba.AddUser(Domain::kUser, Domain::kUserPassword); },
+           [&] {
+             return samba.GetTickets(Domain::kUser, Domain::kUserPassword, domain->ccache,
+                                     {Domain::kCaService});
+           },
+           [&] { return winbind ? samba.ExposeWinbind() : std::string(); }}) {
+    if (std::string failed = step(); !failed.empty()) {
+      return Status::Internal("--auth: setting up the domain: " + failed);
+    }
+  }
+  // The daemon inherits it, and the client's Kerberos library reads it.
+  if (setenv("KRB5_CONFIG", samba.krb5_conf().c_str(), 1) != 0) {
+    return Status::Internal("cannot set KRB5_CONFIG");
+  }
+  return domain;
+}
+
+// One row of the table: a mode with one way of authenticating.
+struct Row {
+  std::string auth;
+  std::string mode;
+  std::string Label() const {
+    if (auth == "kerberos") return mode + " krb5";
+    return auth == "domain-ntlm" ? mode + " dom" : mode;
+  }
+};
+
 int BenchMain(int argc, char** argv) {
   CLI::App app{"openadcs enrollment over DCOM benchmark"};
   std::string key = "rsa2048";
@@ -163,12 +250,18 @@ int BenchMain(int argc, char** argv) {
   double floor_seconds = 1;
   int rounds = 3;
   std::vector<std::string> modes{"icpr", "dcom", "activate", "activate-certreq"};
+  std::vector<std::string> auths{"ntlm"};
   bool threads = false;
   app.add_option("--key", key, "CA key algorithm ([ca] key_algorithm)");
   app.add_option("--request-key", request_key, "key algorithm of the requests");
   app.add_option("--modes", modes, "modes to run")
       ->delimiter(',')
-      ->check(CLI::IsMember({"icpr", "dcom", "activate", "activate-certreq", "activate-new"}));
+      ->check(CLI::IsMember(
+          {"icpr", "icpr-new", "dcom", "activate", "activate-certreq", "activate-new"}));
+  app.add_option("--auth", auths,
+                 "how the clients authenticate: ntlm, kerberos, domain-ntlm (not with ntlm)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"ntlm", "kerberos", "domain-ntlm"}));
   app.add_option("--clients", clients, "client counts to run")->delimiter(',');
   app.add_option("--seconds", seconds, "duration of one mode's round at each client count");
   app.add_option("--floor-seconds", floor_seconds, "crypto floor time per round");
@@ -181,9 +274,26 @@ int BenchMain(int argc, char** argv) {
   Result<pki::KeyAlgorithm> request_alg = pki::ParseKeyAlgorithm(request_key);
   if (!request_alg.ok()) return Fail(request_alg.status());
 
+  auto wants = [&](const char* auth) {
+    return std::find(auths.begin(), auths.end(), auth) != auths.end();
+  };
+  if (wants("ntlm") && wants("domain-ntlm")) {
+    return Fail(Status::InvalidArgument("--auth: domain-ntlm leaves the daemon no local user"));
+  }
+  std::unique_ptr<Domain> domain;
+  if (wants("kerberos") || wants("domain-ntlm")) {
+    Result<std::unique_ptr<Domain>> started = StartDomain(wants("domain-ntlm"));
+    if (!started.ok()) return Fail(started.status());
+    domain = std::move(*started);
+  }
   testing::TempDir dir;
-  Result<Daemon> daemon =
-      StartDaemon(dir.path(), {.key_algorithm = key, .dcom = true, .metrics = threads});
+  Result<Daemon> daemon = StartDaemon(
+      dir.path(), {.key_algorithm = key,
+                   .dcom = true,
+                   .metrics = threads,
+                   .keytab = domain == nullptr ? std::filesystem::path() : domain->keytab,
+                   .realm = domain == nullptr ? "" : testing::SambaServer::realm(),
+                   .ntlm_verifier = wants("domain-ntlm") ? "winbind" : ""});
   if (!daemon.ok()) return Fail(daemon.status());
   Result<std::vector<Bytes>> made = MakeCsrs(64, *request_alg);
   if (!made.ok()) return Fail(made.status());
@@ -197,21 +307,39 @@ int BenchMain(int argc, char** argv) {
               key.c_str(), request_key.c_str());
   // idle%: the share of the cores' time that no process used (idle or waiting
   // for a disk) while the mode ran.
-  std::printf("%7s %16s %9s %8s %8s %8s %8s %6s %6s %7s %6s %s\n", "clients", "mode", "per-s",
+  std::printf("%7s %21s %9s %8s %8s %8s %8s %6s %6s %7s %6s %s\n", "clients", "mode", "per-s",
               "/floor2", "p50-ms", "p99-ms", "/icpr", "cpu-d", "cpu-c", "failed", "idle%",
               "target");
   std::fflush(stdout);
 
-  const client::ConnectOptions options = ConnectOptionsFor(*daemon);
+  std::vector<Row> rows;
+  for (const std::string& auth : auths) {
+    for (const std::string& mode : modes) rows.push_back({auth, mode});
+  }
+  // The reference of each row: icpr with the same authentication, if it runs.
+  auto reference_of = [&](const Row& row) {
+    return std::find_if(rows.begin(), rows.end(),
+                        [&](const Row& r) { return r.auth == row.auth && r.mode == "icpr"; });
+  };
+  auto options_for = [&](const Row& row) {
+    client::ConnectOptions options = ConnectOptionsFor(*daemon);
+    if (row.auth == "kerberos") {
+      options.kerberos = client::KerberosCredentials{domain->ccache.string(), Domain::kCaService};
+    } else if (row.auth == "domain-ntlm") {
+      options.credentials.domain = testing::SambaServer::netbios_domain();
+      options.credentials.user = Domain::kUser;
+      options.credentials.password = Domain::kUserPassword;
+    }
+    return options;
+  };
   // Each client count runs `rounds` rounds of the crypto floor on 2 threads
-  // and the modes, in a rotated order, and adds up each one's rounds: the
+  // and the rows, in a rotated order, and adds up each one's rounds: the
   // database grows and the machine's other work drifts during a run, and
-  // interleaving spreads that evenly over the modes and the floor instead of
+  // interleaving spreads that evenly over the rows and the floor instead of
   // charging it to whichever runs last.
-  const auto icpr = std::find(modes.begin(), modes.end(), "icpr");
   long failures = 0;
   for (int n : clients) {
-    std::vector<RunResult> total(modes.size());
+    std::vector<RunResult> total(rows.size());
     double floor_count = 0;
     double floor_total_seconds = 0;
     double sign_sum = 0;
@@ -221,11 +349,12 @@ int BenchMain(int argc, char** argv) {
       floor_count += f->floor * floor_seconds;
       floor_total_seconds += floor_seconds;
       sign_sum += f->sign;
-      for (std::size_t k = 0; k < modes.size(); ++k) {
-        const std::size_t m = (k + static_cast<std::size_t>(round)) % modes.size();
+      for (std::size_t k = 0; k < rows.size(); ++k) {
+        const std::size_t m = (k + static_cast<std::size_t>(round)) % rows.size();
         Result<StoreCounters> store_before = ScrapeStoreCounters(*daemon);
         if (!store_before.ok()) return Fail(store_before.status());
-        Result<RunResult> r = Run(modes[m], options, daemon->process->pid(), n, csrs, budget);
+        Result<RunResult> r =
+            Run(rows[m].mode, options_for(rows[m]), daemon->process->pid(), n, csrs, budget);
         if (!r.ok()) return Fail(r.status());
         Result<StoreCounters> store_after = ScrapeStoreCounters(*daemon);
         if (!store_after.ok()) return Fail(store_after.status());
@@ -241,27 +370,30 @@ int BenchMain(int argc, char** argv) {
     const double floor2 = floor_count / floor_total_seconds;
     // The floor's own row: its rate, and the signing rate of the same threads
     // for context.
-    std::printf("%7d %16s %9.1f %8s %8s %8s %8s %6s %6s %7s %6s sign2 %.0f/s\n", n, "floor2",
+    std::printf("%7d %21s %9.1f %8s %8s %8s %8s %6s %6s %7s %6s sign2 %.0f/s\n", n, "floor2",
                 floor2, "", "", "", "", "", "", "", "", sign_sum / rounds);
-    const RunResult* reference =
-        icpr == modes.end() ? nullptr : &total[static_cast<std::size_t>(icpr - modes.begin())];
-    const double icpr_rate =
-        reference == nullptr ? 0
-                             : static_cast<double>(reference->tally.issued) / reference->seconds;
-    for (std::size_t m = 0; m < modes.size(); ++m) {
+    for (std::size_t m = 0; m < rows.size(); ++m) {
+      const auto reference = reference_of(rows[m]);
+      const RunResult* icpr = reference == rows.end()
+                                  ? nullptr
+                                  : &total[static_cast<std::size_t>(reference - rows.begin())];
+      const double icpr_rate =
+          icpr == nullptr ? 0 : static_cast<double>(icpr->tally.issued) / icpr->seconds;
       Tally& r = total[m].tally;
       std::sort(r.latencies_ms.begin(), r.latencies_ms.end());
       const double rate = static_cast<double>(r.issued) / total[m].seconds;
       const double ratio = icpr_rate > 0 ? rate / icpr_rate : 0;
       // dcom within 10% of icpr; activate at least 0.7 of it (issue 13).
-      const double goal = modes[m] == "dcom" ? 0.9 : 0.7;
-      const std::string target = modes[m] == "icpr" || icpr_rate == 0
+      const std::string& mode = rows[m].mode;
+      const double goal = mode == "dcom" ? 0.9 : 0.7;
+      const bool has_target = mode == "dcom" || mode.starts_with("activate");
+      const std::string target = !has_target || icpr_rate == 0
                                      ? ""
                                      : fmt::format("{} ({} {:.2f})", ratio >= goal ? "ok" : "MISS",
                                                    ratio >= goal ? ">=" : "<", goal);
       const double calls = static_cast<double>(std::max(1L, r.issued));
-      std::printf("%7d %16s %9.1f %8.3f %8.2f %8.2f %8.3f %6.2f %6.2f %7ld %6.1f %s\n", n,
-                  modes[m].c_str(), rate, rate / floor2, Percentile(r.latencies_ms, 0.5),
+      std::printf("%7d %21s %9.1f %8.3f %8.2f %8.2f %8.3f %6.2f %6.2f %7ld %6.1f %s\n", n,
+                  rows[m].Label().c_str(), rate, rate / floor2, Percentile(r.latencies_ms, 0.5),
                   Percentile(r.latencies_ms, 0.99), ratio,
                   1000 * total[m].daemon_cpu_seconds / calls,
                   1000 * total[m].client_cpu_seconds / calls, r.failures,

@@ -80,8 +80,15 @@ Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions
       << kDomain << "\"\nmax_connections = " << kMaxBenchConnections
       << "\nmax_connections_per_peer = " << kMaxBenchConnections << "\n";
   if (options.worker_threads > 0) out << "worker_threads = " << options.worker_threads << "\n";
+  if (!options.ntlm_verifier.empty()) {
+    out << "ntlm_verifier = \"" << options.ntlm_verifier << "\"\n";
+  }
   if (options.dcom) out << "[dcom]\nport = 0\n";
   if (options.metrics) out << "[metrics]\nlisten = \"127.0.0.1:0\"\n";
+  if (!options.keytab.empty()) {
+    out << "[kerberos]\nkeytab = \"" << options.keytab.string() << "\"\nrealm = \"" << options.realm
+        << "\"\n";
+  }
   if (options.officer) {
     out << "[security]\nofficers = ['" << kDomain << "\\" << kOfficerUser << "']\n";
   }

@@ -42,6 +42,13 @@ struct DaemonOptions {
   // the daemon a little per call and per commit, so only rows that print
   // StoreCounters ask for it.
   bool metrics = false;
+  // Also [kerberos] with this keytab and realm (a Samba DC's): the daemon then
+  // accepts the realm's users over Kerberos beside the bench's NTLM users.
+  std::filesystem::path keytab;
+  std::string realm;
+  // [rpc] ntlm_verifier; empty keeps the bench's user file. "winbind": NTLM
+  // is checked by the domain through winbindd, and the bench's users are gone.
+  std::string ntlm_verifier;
 };
 
 struct Daemon {
