@@ -73,6 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t length = core.CheckHeader(rest.first(kHeaderSize), &out);
     if (length == 0 || length > rest.size()) break;
     DecodeBodies(rest.first(length));
+    // As the server asks before every PDU (where the leg runs).
+    static_cast<void>(core.StepMayBlock(rest.first(length)));
     core.OnPdu(rest.first(length), &out);
     for (DispatchedCall& call : out.calls) {
       CoreOutput answer;

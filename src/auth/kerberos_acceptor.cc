@@ -146,6 +146,9 @@ class KerberosAcceptor final : public Acceptor {
   Result<std::unique_ptr<SecurityContext>> NewContext() override {
     return std::unique_ptr<SecurityContext>(std::make_unique<KerberosServerContext>(settings_));
   }
+  // MIT's acceptor reads krb5.conf and writes the replay cache, a file, for
+  // every AP-REQ.
+  bool StepsMayBlock() const override { return true; }
 
  private:
   std::shared_ptr<const Settings> settings_;
@@ -292,6 +295,10 @@ class SpnegoAcceptor final : public Acceptor {
   Result<std::unique_ptr<SecurityContext>> NewContext() override {
     return std::unique_ptr<SecurityContext>(
         std::make_unique<SpnegoServerContext>(kerberos_, ntlm_));
+  }
+  bool StepsMayBlock() const override {
+    return (kerberos_ != nullptr && kerberos_->StepsMayBlock()) ||
+           (ntlm_ != nullptr && ntlm_->StepsMayBlock());
   }
 
  private:

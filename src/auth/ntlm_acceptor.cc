@@ -256,6 +256,7 @@ class NtlmAcceptor final : public Acceptor {
     return std::unique_ptr<SecurityContext>(
         std::make_unique<NtlmServerContext>(verifier_, names_, max_token_bytes_, allow_weak_keys_));
   }
+  bool StepsMayBlock() const override { return verifier_->MayBlock(); }
 
  private:
   std::shared_ptr<NtlmVerifier> verifier_;

@@ -20,6 +20,9 @@ class UserFileVerifier final : public NtlmVerifier {
  public:
   explicit UserFileVerifier(UserFileVerifierOptions options) : options_(std::move(options)) {}
 
+  // A stat() of the file, and its reading when it changed.
+  bool MayBlock() const override { return false; }
+
   Result<VerifiedAccount> Verify(const NtlmResponse& response) override {
     Result<std::shared_ptr<const UserFile>> file = Current();
     if (!file.ok()) return file.status();

@@ -40,6 +40,9 @@ bool PrintableName(const char* name) {
 
 class WinbindVerifier final : public NtlmVerifier {
  public:
+  // winbindd asks a domain controller, milliseconds away or more.
+  bool MayBlock() const override { return true; }
+
   Result<VerifiedAccount> Verify(const NtlmResponse& response) override {
     const std::string sent = response.domain + "\\" + response.user;
     std::unique_ptr<wbcContext, ContextFree> ctx(wbcCtxCreate());

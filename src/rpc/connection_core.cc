@@ -135,6 +135,19 @@ void ConnectionCore::OnPdu(std::span<std::uint8_t> bytes, CoreOutput* out) {
   ProtocolError(fmt::format("unexpected PTYPE {}", static_cast<int>(pdu->header.type)), out);
 }
 
+bool ConnectionCore::StepMayBlock(std::span<const std::uint8_t> bytes) const {
+  Result<PduView> pdu = ParsePdu(bytes);
+  if (!pdu.ok() || !pdu->trailer) return false;
+  switch (pdu->header.type) {
+    case PduType::kBind:
+    case PduType::kAlterContext:
+    case PduType::kAuth3: break;
+    default: return false;
+  }
+  const auth::Acceptor* acceptor = state_.FindAcceptor(pdu->trailer->auth_type);
+  return acceptor != nullptr && acceptor->StepsMayBlock();
+}
+
 ConnectionCore::AuthLeg ConnectionCore::AuthStep(const PduView& pdu) {
   AuthLeg leg;
   if (!pdu.trailer) return leg;

@@ -201,6 +201,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Hands every whole PDU in the buffer to the core, then reads on.
   void Frame() {
+    if (authenticating_) return;
     while (!closed_ && !closing_) {
       const std::span<std::uint8_t> held(in_.data() + in_begin_, in_end_ - in_begin_);
       if (pdu_length_ == 0 && held.size() >= kHeaderSize) {
@@ -223,30 +224,66 @@ class Connection : public std::enable_shared_from_this<Connection> {
         timer_.cancel();
       }
       if (stopping_) return MaybeClose();
+      const std::span<std::uint8_t> pdu = held.first(pdu_length_);
+      if (core_.StepMayBlock(pdu)) return Authenticate(pdu);
       CoreOutput out;
-      core_.OnPdu(held.first(pdu_length_), &out);
-      in_begin_ += pdu_length_;
-      pdu_length_ = 0;
-      Apply(std::move(out));
-      if (queued_bytes_ > shared_->state.options.max_queued_reply_bytes) {
-        // The peer sends faster than it reads: it waits for the queue to
-        // drain (or the write timeout), and its requests wait in the socket
-        // and in the buffer.
-        read_paused_ = true;
-        ++shared_->state.counters.reads_paused;
-        ++shared_->state.counters.connections_reading_paused;
-        ++shared_->state.counters.limits_tripped;
-        if (std::uint64_t held_back = 0; shared_->state.logs.paused.Allow(&held_back)) {
-          spdlog::warn("rpc connection {} from {}: {} reply bytes queued; reading paused{}", id_,
-                       peer_, queued_bytes_, HeldBackNote(held_back));
-        }
-        return;
-      }
+      core_.OnPdu(pdu, &out);
+      if (!Processed(std::move(out))) return;
     }
     Read();
   }
 
+  // The core took the PDU at in_begin_ and produced `out`: writes it, and
+  // says whether to go on framing (false: reading paused).
+  bool Processed(CoreOutput out) {
+    in_begin_ += pdu_length_;
+    pdu_length_ = 0;
+    Apply(std::move(out));
+    if (queued_bytes_ <= shared_->state.options.max_queued_reply_bytes) return true;
+    // The peer sends faster than it reads: it waits for the queue to drain
+    // (or the write timeout), and its requests wait in the socket and in the
+    // buffer.
+    read_paused_ = true;
+    ++shared_->state.counters.reads_paused;
+    ++shared_->state.counters.connections_reading_paused;
+    ++shared_->state.counters.limits_tripped;
+    if (std::uint64_t held_back = 0; shared_->state.logs.paused.Allow(&held_back)) {
+      spdlog::warn("rpc connection {} from {}: {} reply bytes queued; reading paused{}", id_, peer_,
+                   queued_bytes_, HeldBackNote(held_back));
+    }
+    return false;
+  }
+
+  // `pdu` is an authentication leg that may block (a domain controller's
+  // answer through winbindd, MIT's files): the core takes it on a worker, so
+  // that the strand's thread goes on serving every other connection. Until
+  // it is done nothing on the strand touches the core or the read buffer:
+  // no read is started and the results of calls in flight are held.
+  void Authenticate(std::span<std::uint8_t> pdu) {
+    authenticating_ = true;
+    asio::post(shared_->pool, [self = shared_from_this(), pdu]() mutable {
+      PrepareWorkerThreadOnce();
+      CoreOutput out;
+      self->core_.OnPdu(pdu, &out);
+      Strand strand = self->strand_;
+      asio::post(strand, [self = std::move(self), out = std::move(out)]() mutable {
+        self->Authenticated(std::move(out));
+      });
+    });
+  }
+
+  void Authenticated(CoreOutput out) {
+    authenticating_ = false;
+    const bool go_on = Processed(std::move(out));
+    for (auto& [id, result] : std::exchange(held_results_, {})) OnCallDone(id, std::move(result));
+    if (go_on) Frame();
+  }
+
   void OnCallDone(std::uint32_t call_id, CallResult result) {
+    if (authenticating_) {
+      held_results_.emplace_back(call_id, std::move(result));
+      return;
+    }
     CoreOutput out;
     core_.OnCallDone(call_id, std::move(result), &out);
     Apply(std::move(out));
@@ -377,7 +414,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void MaybeClose() {
-    if (closed_ || writing_ || !writes_.empty()) return;
+    if (closed_ || writing_ || !writes_.empty() || authenticating_) return;
     if (closing_ || (stopping_ && core_.outstanding_calls() == 0)) Close();
   }
 
@@ -452,7 +489,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t queued_bytes_ = 0;  // in writes_, less written_of_front_
   bool writing_ = false;
   bool reading_header_ = false;
-  bool read_paused_ = false;  // max_queued_reply_bytes: resumed as writes drain
+  bool read_paused_ = false;     // max_queued_reply_bytes: resumed as writes drain
+  bool authenticating_ = false;  // a worker has the core (Authenticate)
+  std::vector<std::pair<std::uint32_t, CallResult>> held_results_;  // meanwhile
   bool idle_is_auth_deadline_ = false;
   bool closing_ = false;   // bad input: close after the queued writes
   bool stopping_ = false;  // server stop: close once calls are answered

@@ -66,6 +66,20 @@ void ExpectRoundTrip(SecurityContext& from, SecurityContext& to, AuthLevel level
   EXPECT_EQ(pdu.bytes, plain);
 }
 
+// The user file is read in the process, so the RPC runtime runs the legs
+// where the PDUs arrive; winbindd asks a domain controller, so off that
+// thread (auth::Acceptor::StepsMayBlock).
+TEST(NtlmHandshakeTest, OnlyTheDomainsVerifierMakesTheLegsBlocking) {
+  EXPECT_FALSE(testing::NtlmEnvironment::Get().acceptor().StepsMayBlock());
+  NtlmAcceptorOptions options;
+  options.verifier = NewWinbindVerifier();
+  options.netbios_computer_name = "CA1";
+  options.netbios_domain_name = "EXAMPLE";
+  Result<std::unique_ptr<Acceptor>> domain = NewNtlmAcceptor(options);
+  ASSERT_TRUE(domain.ok()) << domain.status().ToString();
+  EXPECT_TRUE((*domain)->StepsMayBlock());
+}
+
 TEST(NtlmHandshakeTest, RightPasswordEstablishesAndBothSidesAgree) {
   auto& env = testing::NtlmEnvironment::Get();
   ASSERT_TRUE(env.AddUser("TESTDOM", "alice", "Secret-1").ok());

@@ -192,11 +192,25 @@ class EchoContext final : public SecurityContext {
 
 class EchoAcceptor final : public Acceptor {
  public:
+  explicit EchoAcceptor(bool blocks = false) : blocks_(blocks) {}
   AuthType type() const override { return AuthType::kNtlm; }
   Result<std::unique_ptr<SecurityContext>> NewContext() override {
     return std::unique_ptr<SecurityContext>(std::make_unique<EchoContext>());
   }
+  bool StepsMayBlock() const override { return blocks_; }
+
+ private:
+  bool blocks_;
 };
+
+// SPNEGO's legs are its mechanism's: they may block when either may.
+TEST(SpnegoAcceptorTest, MayBlockWhenAMechanismMay) {
+  for (bool blocks : {false, true}) {
+    auto spnego = NewSpnegoAcceptor(nullptr, std::make_shared<EchoAcceptor>(blocks));
+    ASSERT_TRUE(spnego.ok());
+    EXPECT_EQ((*spnego)->StepsMayBlock(), blocks);
+  }
+}
 
 TEST(SpnegoAcceptorTest, SelectsTheFirstMechanismItHasAndWrapsItsTokens) {
   auto spnego = NewSpnegoAcceptor(nullptr, std::make_shared<EchoAcceptor>());

@@ -8,8 +8,11 @@
 #define OPENADCS_TESTS_RPC_FAKE_SECURITY_H_
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -28,11 +31,50 @@ inline std::uint64_t Fnv(std::uint64_t h, std::span<const std::uint8_t> bytes) {
   return h;
 }
 
+// Holds the server's last leg of one user's handshakes until released, as an
+// acceptor that asks a domain controller waits for its answer. Bounded, so
+// that a failing test never hangs.
+class LegHold {
+ public:
+  explicit LegHold(std::string user) : user_(std::move(user)) {}
+
+  // On the server's last leg for `user`.
+  void Pass(const std::string& user) {
+    if (user != user_) return;
+    std::unique_lock lock(mu_);
+    ++held_;
+    cv_.notify_all();
+    cv_.wait_for(lock, kLimit, [&] { return released_; });
+  }
+
+  // True once a leg is held, within `timeout`.
+  bool WaitHeld(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return held_ > 0; });
+  }
+
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  static constexpr std::chrono::seconds kLimit{30};
+  const std::string user_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int held_ = 0;           // GUARDED_BY(mu_)
+  bool released_ = false;  // GUARDED_BY(mu_)
+};
+
 class FakeContext : public auth::SecurityContext {
  public:
-  // Client role when `client` is true.
-  FakeContext(bool client, std::string user, std::string password)
-      : client_(client), password_(std::move(password)) {
+  // Client role when `client` is true. A server context passes its last leg
+  // through `hold`, when given.
+  FakeContext(bool client, std::string user, std::string password,
+              std::shared_ptr<LegHold> hold = nullptr)
+      : client_(client), password_(std::move(password)), hold_(std::move(hold)) {
     identity_.domain = "TEST";
     identity_.user = std::move(user);
   }
@@ -60,6 +102,7 @@ class FakeContext : public auth::SecurityContext {
       const std::size_t colon = text.find(':');
       if (colon == std::string::npos) return Status::InvalidArgument("fake: malformed leg 3");
       identity_.user = text.substr(2, colon - 2);
+      if (hold_ != nullptr) hold_->Pass(identity_.user);
       if (text.substr(colon + 1) != Tag()) return Status::PermissionDenied("fake: wrong password");
       established_ = true;
       leg_ = 2;
@@ -142,6 +185,7 @@ class FakeContext : public auth::SecurityContext {
 
   bool client_;
   std::string password_;
+  std::shared_ptr<LegHold> hold_;
   auth::Identity identity_;
   std::string nonce_;
   int leg_ = 0;
@@ -150,17 +194,21 @@ class FakeContext : public auth::SecurityContext {
   std::uint32_t recv_seq_ = 0;
 };
 
+// With a `hold`, its steps may block (auth::Acceptor::StepsMayBlock).
 class FakeAcceptor : public auth::Acceptor {
  public:
-  explicit FakeAcceptor(std::string password) : password_(std::move(password)) {}
+  explicit FakeAcceptor(std::string password, std::shared_ptr<LegHold> hold = nullptr)
+      : password_(std::move(password)), hold_(std::move(hold)) {}
   auth::AuthType type() const override { return kFakeAuthType; }
   Result<std::unique_ptr<auth::SecurityContext>> NewContext() override {
     return std::unique_ptr<auth::SecurityContext>(
-        std::make_unique<FakeContext>(false, "", password_));
+        std::make_unique<FakeContext>(false, "", password_, hold_));
   }
+  bool StepsMayBlock() const override { return hold_ != nullptr; }
 
  private:
   std::string password_;
+  std::shared_ptr<LegHold> hold_;
 };
 
 }  // namespace openadcs::rpc::testing

@@ -194,9 +194,9 @@ class EchoHandler : public InterfaceHandler {
 
 class ServerTest : public ::testing::Test {
  protected:
-  void Start(ServerOptions options = {}) {
-    Result<std::unique_ptr<Server>> server =
-        Server::Create(io_, options, {std::make_shared<FakeAcceptor>(kPassword)});
+  void Start(ServerOptions options = {},
+             std::shared_ptr<auth::Acceptor> acceptor = std::make_shared<FakeAcceptor>(kPassword)) {
+    Result<std::unique_ptr<Server>> server = Server::Create(io_, options, {std::move(acceptor)});
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
     ASSERT_TRUE(server_->Register(echo_a_).ok());
@@ -780,6 +780,43 @@ Bytes ProtectedRequest(FakeContext& ctx, std::uint32_t call_id) {
                           req.body_length, whole.subspan(req.auth_offset))
                   .ok());
   return bytes;
+}
+
+// An authentication leg that may block (winbindd asking a domain controller,
+// MIT's files) runs on a worker: while one connection's last leg waits,
+// another binds, authenticates and is answered; and the waiting one's
+// request, sent right behind its auth3, is taken once that leg is done.
+TEST_F(ServerTest, AnAuthenticationThatWaitsHoldsUpNoOtherConnection) {
+  auto hold = std::make_shared<testing::LegHold>("slow");
+  ServerOptions options;
+  options.worker_threads = 2;
+  Start(options, std::make_shared<FakeAcceptor>(kPassword, hold));
+  std::unique_ptr<ClientChannel> slow = Connect();
+  ASSERT_NE(slow, nullptr);
+  FakeContext slow_context(true, "slow", kPassword);
+  ManualPrivacyBind(*slow, slow_context);
+  ASSERT_TRUE(slow->SendRaw(ProtectedRequest(slow_context, 70)).ok());
+  ASSERT_TRUE(hold->WaitHeld(kWait));
+  struct ReleaseAtExit {
+    testing::LegHold& hold;
+    ~ReleaseAtExit() { hold.Release(); }
+  } release_at_exit{*hold};
+
+  std::unique_ptr<ClientChannel> fast = Connect();
+  ASSERT_NE(fast, nullptr);
+  Result<Binding> bound = fast->Bind(InterfaceA(), Auth(auth::AuthLevel::kPrivacy));
+  ASSERT_TRUE(bound.ok()) << bound.status().ToString();
+  Result<CallResult> r = fast->Call(*bound, kEcho, U32(7));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->stub, U32(7));
+  EXPECT_EQ(echo_a_->last_user(), "TEST\\alice");
+
+  hold->Release();
+  Result<Bytes> answer = slow->ReceivePdu();
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  EXPECT_EQ(ParsePdu(*answer)->header.type, PduType::kResponse);
+  EXPECT_EQ(echo_a_->last_user(), "TEST\\slow");
+  EXPECT_EQ(echo_a_->calls(), 2);
 }
 
 TEST_F(ServerTest, FailedSignatureFaultsAndCloses) {

@@ -51,6 +51,8 @@ class NtlmVerifier {
   // (kPermissionDenied); the verifier cannot be asked, e.g. winbindd is not
   // running (kUnavailable).
   virtual Result<VerifiedAccount> Verify(const NtlmResponse& response) = 0;
+  // True when Verify asks another process (Acceptor::StepsMayBlock).
+  virtual bool MayBlock() const = 0;
 };
 
 struct UserFileVerifierOptions {

@@ -129,6 +129,11 @@ class Acceptor {
   virtual ~Acceptor() = default;
   virtual AuthType type() const = 0;
   virtual Result<std::unique_ptr<SecurityContext>> NewContext() = 0;
+  // True when a context's Step may wait on another process or a file: a
+  // domain controller through winbindd, a keytab and a replay cache. The RPC
+  // runtime runs such steps on a worker, so that one slow authentication
+  // never holds up every other connection's reads and writes.
+  virtual bool StepsMayBlock() const = 0;
 };
 
 }  // namespace openadcs::auth
