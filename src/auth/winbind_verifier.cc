@@ -5,7 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "openadcs/auth/ntlm_verifier.h"
@@ -38,15 +40,64 @@ bool PrintableName(const char* name) {
   return true;
 }
 
+using ContextPtr = std::unique_ptr<wbcContext, ContextFree>;
+
+// libwbclient keeps its connection to winbindd in a context, and a new one
+// connects to winbindd's socket, checks the interface version, asks for the
+// privileged socket and connects again before its first request: about as
+// much of the daemon's CPU as the logon itself. Contexts are therefore kept
+// for later logons, each used by one logon at a time as libwbclient requires.
+// A kept context whose socket winbindd has closed (it drops idle clients) is
+// reconnected by libwbclient, which polls the socket before it writes.
+// Thread-safe.
+class ContextPool {
+ public:
+  // A kept context, else a new one (null without memory).
+  ContextPtr Take() {
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        ContextPtr ctx = std::move(idle_.back());
+        idle_.pop_back();
+        return ctx;
+      }
+    }
+    return ContextPtr(wbcCtxCreate());
+  }
+
+  // Keeps `ctx` for a later logon, unless kMaxIdle are kept already.
+  void Give(ContextPtr ctx) {
+    std::lock_guard lock(mu_);
+    if (idle_.size() < kMaxIdle) idle_.push_back(std::move(ctx));
+  }
+
+ private:
+  // [rpc] worker_threads' default: as many logons as can run at once.
+  static constexpr std::size_t kMaxIdle = 16;
+  std::mutex mu_;
+  std::vector<ContextPtr> idle_;  // GUARDED_BY(mu_)
+};
+
 class WinbindVerifier final : public NtlmVerifier {
  public:
   // winbindd asks a domain controller, milliseconds away or more.
   bool MayBlock() const override { return true; }
 
   Result<VerifiedAccount> Verify(const NtlmResponse& response) override {
-    const std::string sent = response.domain + "\\" + response.user;
-    std::unique_ptr<wbcContext, ContextFree> ctx(wbcCtxCreate());
+    ContextPtr ctx = contexts_.Take();
     if (!ctx) return Status::Internal("no memory for a winbind context");
+    Result<VerifiedAccount> verified = Verify(*ctx, response);
+    // A context that could not reach winbindd is not kept: the next logon
+    // starts afresh.
+    if (verified.ok() || verified.status().code() == StatusCode::kPermissionDenied) {
+      contexts_.Give(std::move(ctx));
+    }
+    return verified;
+  }
+
+ private:
+  static Result<VerifiedAccount> Verify(wbcContext& ctx, const NtlmResponse& response) {
+    const std::string sent = response.domain + "\\" + response.user;
 
     wbcAuthUserParams params{};
     params.account_name = response.user.c_str();
@@ -66,7 +117,7 @@ class WinbindVerifier final : public NtlmVerifier {
 
     wbcAuthUserInfo* raw_info = nullptr;
     wbcAuthErrorInfo* raw_error = nullptr;
-    const wbcErr err = wbcCtxAuthenticateUserEx(ctx.get(), &params, &raw_info, &raw_error);
+    const wbcErr err = wbcCtxAuthenticateUserEx(&ctx, &params, &raw_info, &raw_error);
     std::unique_ptr<wbcAuthUserInfo, MemoryFree> info(raw_info);
     std::unique_ptr<wbcAuthErrorInfo, MemoryFree> error(raw_error);
     if (err == WBC_ERR_AUTH_ERROR) {
@@ -77,7 +128,7 @@ class WinbindVerifier final : public NtlmVerifier {
     if (err == WBC_ERR_WINBIND_NOT_AVAILABLE) {
       // Checking a response takes winbindd's privileged pipe, which only
       // root and winbindd's group reach; the ordinary one answers anyone.
-      if (wbcCtxPing(ctx.get()) == WBC_ERR_SUCCESS) {
+      if (wbcCtxPing(&ctx) == WBC_ERR_SUCCESS) {
         return Status::Unavailable(
             "winbindd answers, but its privileged pipe cannot be reached (run as root or in "
             "winbindd's group, Debian's winbindd_priv; under systemd, "
@@ -121,6 +172,8 @@ class WinbindVerifier final : public NtlmVerifier {
     }
     return account;
   }
+
+  ContextPool contexts_;
 };
 
 }  // namespace
@@ -130,7 +183,7 @@ std::unique_ptr<NtlmVerifier> NewWinbindVerifier() {
 }
 
 bool WinbindReachable() {
-  std::unique_ptr<wbcContext, ContextFree> ctx(wbcCtxCreate());
+  ContextPtr ctx(wbcCtxCreate());
   return ctx && wbcCtxPing(ctx.get()) == WBC_ERR_SUCCESS;
 }
 

@@ -266,6 +266,11 @@ std::string SambaServer::ExposeWinbind() {
       RunCommand({"mount", "--bind", (dir_ / "winbindd").string(), kWinbindSocketDir.string()}, "",
                  kToolTimeout);
   if (mounted.exit_code != 0) return "mount --bind of winbindd's socket: " + mounted.output;
+  return WaitForWinbind();
+}
+
+std::string SambaServer::WaitForWinbind() {
+  const auto deadline = std::chrono::steady_clock::now() + kWinbindTimeout;
   CommandResult ping;
   while (std::chrono::steady_clock::now() < deadline) {
     ping = RunCommand({"wbinfo", "--ping-dc"}, "", kToolTimeout);
@@ -289,7 +294,9 @@ std::string SambaServer::CreateUser(
     const std::string& name, const std::vector<std::pair<std::string, std::string>>& attributes) {
   std::string ldif = "dn: " + UserDn(name) +
                      "\nchangetype: add\nobjectClass: user\nsAMAccountName: " + name + "\n";
-  for (const auto& [attribute, value] : attributes) ldif += attribute + ": " + value + "\n";
+  for (const auto& [attribute, value] : attributes) {
+    ldif.append(attribute).append(": ").append(value).append("\n");
+  }
   return Modify(ldif);
 }
 

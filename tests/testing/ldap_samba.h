@@ -94,6 +94,9 @@ class SambaServer {
   // winbindd reaches the domain controller (`wbinfo --ping-dc`). Empty on
   // success, else why not.
   std::string ExposeWinbind();
+  // Waits (bounded) until winbindd reaches the domain controller again, as
+  // after Restart. Empty once it does, else why not.
+  std::string WaitForWinbind();
 
   // Accounts: entries added and changed over LDAP as the administrator (a
   // user created so has no password and is disabled, which a lookup does

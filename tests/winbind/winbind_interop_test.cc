@@ -123,6 +123,20 @@ TEST_F(WinbindInteropTest, WrongPasswordAndUnknownUserAreRefused) {
   EXPECT_EQ(JsonField(json, "disposition"), "") << json;
 }
 
+// The daemon keeps its connections to winbindd between logons. One that
+// winbindd has closed (here by restarting; it drops idle clients the same
+// way) is opened again for the next logon, which goes through.
+TEST_F(WinbindInteropTest, ALogonAfterWinbinddRestartedGoesThrough) {
+  std::string json = Enroll("EXAMPLE", kUser, kUserPassword, "wb-before-restart");
+  ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
+  ASSERT_TRUE(samba_->Stop());
+  ASSERT_TRUE(samba_->Restart());
+  ASSERT_EQ(samba_->WaitForWinbind(), "");
+  json = Enroll("EXAMPLE", kUser, kUserPassword, "wb-after-restart");
+  ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
+  EXPECT_EQ(JsonField(json, "disposition"), "3") << json;
+}
+
 // As nobody, without root's groups: a verification's status, printed, and
 // the exit status 0 when winbind could not be asked.
 [[noreturn]] void VerifyAsNobody() {
