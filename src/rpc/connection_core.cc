@@ -136,14 +136,18 @@ void ConnectionCore::OnPdu(std::span<std::uint8_t> bytes, CoreOutput* out) {
 }
 
 bool ConnectionCore::StepMayBlock(std::span<const std::uint8_t> bytes) const {
-  Result<PduView> pdu = ParsePdu(bytes);
-  if (!pdu.ok() || !pdu->trailer) return false;
-  switch (pdu->header.type) {
+  // Asked of every PDU: the header first, which rules out requests and
+  // PDUs without a token.
+  Result<Header> header = ParseHeader(bytes);
+  if (!header.ok() || header->auth_length == 0) return false;
+  switch (header->type) {
     case PduType::kBind:
     case PduType::kAlterContext:
     case PduType::kAuth3: break;
     default: return false;
   }
+  Result<PduView> pdu = ParsePdu(bytes);
+  if (!pdu.ok() || !pdu->trailer) return false;
   const auth::Acceptor* acceptor = state_.FindAcceptor(pdu->trailer->auth_type);
   return acceptor != nullptr && acceptor->StepsMayBlock();
 }
