@@ -13,6 +13,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <span>
@@ -114,8 +115,17 @@ class CallDurations {
 // Everything connections share with the server; outlives the Server object
 // while connections remain on the io_context.
 struct Shared {
-  explicit Shared(std::size_t threads) : pool(threads) {}
+  explicit Shared(std::size_t threads)
+      : max_blocking_legs(std::max<std::size_t>(1, threads / 2)), pool(threads) {}
   ServerState state;
+  // Authentication legs that may block (Connection::Authenticate) take at
+  // most half the workers, so that a domain controller that stops answering,
+  // or clients whose logons it is slow to check, leave the rest to calls;
+  // the others wait here in turn.
+  const std::size_t max_blocking_legs;
+  std::mutex legs_mu;
+  std::size_t legs_running = 0;                    // GUARDED_BY(legs_mu)
+  std::deque<std::function<void()>> legs_waiting;  // GUARDED_BY(legs_mu)
   asio::thread_pool pool;
   std::mutex mu;
   bool stopping = false;                                     // GUARDED_BY(mu)
@@ -125,6 +135,39 @@ struct Shared {
   metrics::Gauge* connections = nullptr;                     // with options.metrics
   CallDurations call_durations;
 };
+
+// Runs `leg` on a worker, then the legs that came to wait meanwhile, one
+// after another on the same count of workers.
+void RunBlockingLeg(std::shared_ptr<Shared> shared, std::function<void()> leg) {
+  asio::thread_pool& pool = shared->pool;
+  asio::post(pool, [shared = std::move(shared), leg = std::move(leg)]() mutable {
+    leg();
+    std::function<void()> next;
+    {
+      std::lock_guard lock(shared->legs_mu);
+      if (shared->legs_waiting.empty()) {
+        --shared->legs_running;
+        return;
+      }
+      next = std::move(shared->legs_waiting.front());
+      shared->legs_waiting.pop_front();
+    }
+    RunBlockingLeg(std::move(shared), std::move(next));
+  });
+}
+
+// Runs `leg` on a worker once fewer than max_blocking_legs run.
+void StartBlockingLeg(const std::shared_ptr<Shared>& shared, std::function<void()> leg) {
+  {
+    std::lock_guard lock(shared->legs_mu);
+    if (shared->legs_running == shared->max_blocking_legs) {
+      shared->legs_waiting.push_back(std::move(leg));
+      return;
+    }
+    ++shared->legs_running;
+  }
+  RunBlockingLeg(shared, std::move(leg));
+}
 
 // Raises `peak` to `value` when above it.
 void RaisePeak(std::atomic<std::uint64_t>& peak, std::uint64_t value) {
@@ -255,16 +298,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   // `pdu` is an authentication leg that may block (a domain controller's
-  // answer through winbindd, MIT's files): the core takes it on a worker, so
-  // that the strand's thread goes on serving every other connection. Until
-  // it is done nothing on the strand touches the core or the read buffer:
-  // no read is started and the results of calls in flight are held.
+  // answer through winbindd, MIT's files): the core takes it on a worker
+  // (StartBlockingLeg), so that the strand's thread goes on serving every
+  // other connection. Until it is done nothing on the strand touches the
+  // core or the read buffer: no read is started and the results of calls in
+  // flight are held. A connection closed while its leg waited for a worker
+  // costs the domain controller nothing.
   void Authenticate(std::span<std::uint8_t> pdu) {
     authenticating_ = true;
-    asio::post(shared_->pool, [self = shared_from_this(), pdu]() mutable {
+    // The connection travels on to its strand, so its last reference never
+    // drops on a worker (Answer).
+    StartBlockingLeg(shared_, [self = shared_from_this(), pdu]() mutable {
       PrepareWorkerThreadOnce();
       CoreOutput out;
-      self->core_.OnPdu(pdu, &out);
+      if (!self->gone_.load()) self->core_.OnPdu(pdu, &out);
       Strand strand = self->strand_;
       asio::post(strand, [self = std::move(self), out = std::move(out)]() mutable {
         self->Authenticated(std::move(out));
@@ -455,6 +502,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close() {
     if (closed_) return;
     closed_ = true;
+    gone_.store(true);
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -496,6 +544,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closing_ = false;   // bad input: close after the queued writes
   bool stopping_ = false;  // server stop: close once calls are answered
   bool closed_ = false;
+  std::atomic<bool> gone_{false};  // closed_, for a leg waiting off the strand
 };
 
 struct Listener {

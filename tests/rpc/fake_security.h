@@ -31,16 +31,17 @@ inline std::uint64_t Fnv(std::uint64_t h, std::span<const std::uint8_t> bytes) {
   return h;
 }
 
-// Holds the server's last leg of one user's handshakes until released, as an
-// acceptor that asks a domain controller waits for its answer. Bounded, so
-// that a failing test never hangs.
+// Holds one leg of the server's handshakes with users whose names begin with
+// a prefix until released, as an acceptor that asks a domain controller waits
+// for its answer. Bounded, so that a failing test never hangs.
 class LegHold {
  public:
-  explicit LegHold(std::string user) : user_(std::move(user)) {}
+  enum class Leg { kFirst, kLast };
+  LegHold(std::string prefix, Leg leg) : prefix_(std::move(prefix)), leg_(leg) {}
 
-  // On the server's last leg for `user`.
-  void Pass(const std::string& user) {
-    if (user != user_) return;
+  // On the server's `leg` for `user`.
+  void Pass(const std::string& user, Leg leg) {
+    if (leg != leg_ || !user.starts_with(prefix_)) return;
     std::unique_lock lock(mu_);
     ++held_;
     cv_.notify_all();
@@ -53,6 +54,12 @@ class LegHold {
     return cv_.wait_for(lock, timeout, [&] { return held_ > 0; });
   }
 
+  // The legs that have come to be held so far.
+  int held() {
+    std::lock_guard lock(mu_);
+    return held_;
+  }
+
   void Release() {
     std::lock_guard lock(mu_);
     released_ = true;
@@ -61,7 +68,8 @@ class LegHold {
 
  private:
   static constexpr std::chrono::seconds kLimit{30};
-  const std::string user_;
+  const std::string prefix_;
+  const Leg leg_;
   std::mutex mu_;
   std::condition_variable cv_;
   int held_ = 0;           // GUARDED_BY(mu_)
@@ -84,7 +92,7 @@ class FakeContext : public auth::SecurityContext {
     if (client_) {
       if (leg_ == 0) {
         leg_ = 1;
-        return ToBytes("L1");
+        return ToBytes("L1" + identity_.user);
       }
       if (leg_ == 1 && text.rfind("L2", 0) == 0) {
         nonce_ = text.substr(2);
@@ -93,7 +101,8 @@ class FakeContext : public auth::SecurityContext {
       }
       return Status::InvalidArgument("fake client: unexpected leg");
     }
-    if (leg_ == 0 && text == "L1") {
+    if (leg_ == 0 && text.rfind("L1", 0) == 0) {
+      if (hold_ != nullptr) hold_->Pass(text.substr(2), LegHold::Leg::kFirst);
       leg_ = 1;
       nonce_ = std::to_string(++NonceCounter());
       return ToBytes("L2" + nonce_);
@@ -102,7 +111,7 @@ class FakeContext : public auth::SecurityContext {
       const std::size_t colon = text.find(':');
       if (colon == std::string::npos) return Status::InvalidArgument("fake: malformed leg 3");
       identity_.user = text.substr(2, colon - 2);
-      if (hold_ != nullptr) hold_->Pass(identity_.user);
+      if (hold_ != nullptr) hold_->Pass(identity_.user, LegHold::Leg::kLast);
       if (text.substr(colon + 1) != Tag()) return Status::PermissionDenied("fake: wrong password");
       established_ = true;
       leg_ = 2;

@@ -751,14 +751,21 @@ TEST_F(ServerTest, BadAuthTrailerCloses) {
 // Builds a privacy security context (auth_context_id 7) and presentation
 // context 0 for interface A by hand, so that the test holds the client
 // context and can forge or replay requests.
-void ManualPrivacyBind(ClientChannel& ch, FakeContext& ctx) {
+constexpr SecTrailer kManualTrailer{testing::kFakeAuthType, auth::AuthLevel::kPrivacy, 0, 7};
+
+// The bind of ManualPrivacyBind, its answer not awaited.
+void SendPrivacyBind(ClientChannel& ch, FakeContext& ctx) {
   BindBody bind;
   bind.contexts.push_back({0, InterfaceA(), {NdrTransferSyntax()}});
-  const SecTrailer t{testing::kFakeAuthType, auth::AuthLevel::kPrivacy, 0, 7};
   Result<Bytes> leg1 = ctx.Step({});
   ASSERT_TRUE(leg1.ok());
   ASSERT_TRUE(
-      ch.SendRaw(BuildPdu(PduType::kBind, 3, 1, EncodeBind(bind), {}, t, *leg1).bytes).ok());
+      ch.SendRaw(BuildPdu(PduType::kBind, 3, 1, EncodeBind(bind), {}, kManualTrailer, *leg1).bytes)
+          .ok());
+}
+
+// The rest of ManualPrivacyBind: the bind_ack, and the auth3.
+void FinishPrivacyBind(ClientChannel& ch, FakeContext& ctx) {
   Result<Bytes> ack = ch.ReceivePdu();
   ASSERT_TRUE(ack.ok()) << ack.status().ToString();
   Result<PduView> view = ParsePdu(*ack);
@@ -766,7 +773,14 @@ void ManualPrivacyBind(ClientChannel& ch, FakeContext& ctx) {
   ASSERT_EQ(view->header.type, PduType::kBindAck);
   Result<Bytes> leg3 = ctx.Step(view->auth_value);
   ASSERT_TRUE(leg3.ok());
-  ASSERT_TRUE(ch.SendRaw(BuildPdu(PduType::kAuth3, 3, 2, Bytes(4, 0), {}, t, *leg3).bytes).ok());
+  ASSERT_TRUE(
+      ch.SendRaw(BuildPdu(PduType::kAuth3, 3, 2, Bytes(4, 0), {}, kManualTrailer, *leg3).bytes)
+          .ok());
+}
+
+void ManualPrivacyBind(ClientChannel& ch, FakeContext& ctx) {
+  SendPrivacyBind(ch, ctx);
+  FinishPrivacyBind(ch, ctx);
 }
 
 Bytes ProtectedRequest(FakeContext& ctx, std::uint32_t call_id) {
@@ -787,9 +801,9 @@ Bytes ProtectedRequest(FakeContext& ctx, std::uint32_t call_id) {
 // another binds, authenticates and is answered; and the waiting one's
 // request, sent right behind its auth3, is taken once that leg is done.
 TEST_F(ServerTest, AnAuthenticationThatWaitsHoldsUpNoOtherConnection) {
-  auto hold = std::make_shared<testing::LegHold>("slow");
+  auto hold = std::make_shared<testing::LegHold>("slow", testing::LegHold::Leg::kLast);
   ServerOptions options;
-  options.worker_threads = 2;
+  options.worker_threads = 4;
   Start(options, std::make_shared<FakeAcceptor>(kPassword, hold));
   std::unique_ptr<ClientChannel> slow = Connect();
   ASSERT_NE(slow, nullptr);
@@ -817,6 +831,41 @@ TEST_F(ServerTest, AnAuthenticationThatWaitsHoldsUpNoOtherConnection) {
   EXPECT_EQ(ParsePdu(*answer)->header.type, PduType::kResponse);
   EXPECT_EQ(echo_a_->last_user(), "TEST\\slow");
   EXPECT_EQ(echo_a_->calls(), 2);
+}
+
+// Legs that may block take at most half the workers: with two workers, a
+// held leg leaves the other to calls, and another connection's leg waits
+// for its turn instead of taking it. Both go on once released.
+TEST_F(ServerTest, LegsThatMayBlockLeaveWorkersToCalls) {
+  auto hold = std::make_shared<testing::LegHold>("slow", testing::LegHold::Leg::kFirst);
+  ServerOptions options;
+  options.worker_threads = 2;
+  Start(options, std::make_shared<FakeAcceptor>(kPassword, hold));
+  struct ReleaseAtExit {
+    testing::LegHold& hold;
+    ~ReleaseAtExit() { hold.Release(); }
+  } release_at_exit{*hold};
+  std::vector<std::unique_ptr<ClientChannel>> slow;
+  std::vector<std::unique_ptr<FakeContext>> contexts;
+  for (const char* user : {"slow1", "slow2"}) {
+    slow.push_back(Connect());
+    ASSERT_NE(slow.back(), nullptr);
+    contexts.push_back(std::make_unique<FakeContext>(true, user, kPassword));
+    ASSERT_NO_FATAL_FAILURE(SendPrivacyBind(*slow.back(), *contexts.back()));
+    if (slow.size() == 1) ASSERT_TRUE(hold->WaitHeld(kWait));
+  }
+  ExpectServerHealthy();
+  EXPECT_EQ(hold->held(), 1);
+
+  hold->Release();
+  for (std::size_t i = 0; i < slow.size(); ++i) {
+    ASSERT_NO_FATAL_FAILURE(FinishPrivacyBind(*slow[i], *contexts[i]));
+    ASSERT_TRUE(slow[i]->SendRaw(ProtectedRequest(*contexts[i], 80)).ok());
+    Result<Bytes> answer = slow[i]->ReceivePdu();
+    ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+    EXPECT_EQ(ParsePdu(*answer)->header.type, PduType::kResponse);
+  }
+  EXPECT_EQ(hold->held(), 2);
 }
 
 TEST_F(ServerTest, FailedSignatureFaultsAndCloses) {
