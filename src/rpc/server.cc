@@ -311,7 +311,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     StartBlockingLeg(shared_, [self = shared_from_this(), pdu]() mutable {
       PrepareWorkerThreadOnce();
       CoreOutput out;
-      if (!self->gone_.load()) self->core_.OnPdu(pdu, &out);
+      if (!self->closed_) self->core_.OnPdu(pdu, &out);
       Strand strand = self->strand_;
       asio::post(strand, [self = std::move(self), out = std::move(out)]() mutable {
         self->Authenticated(std::move(out));
@@ -502,7 +502,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close() {
     if (closed_) return;
     closed_ = true;
-    gone_.store(true);
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -541,10 +540,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool authenticating_ = false;  // a worker has the core (Authenticate)
   std::vector<std::pair<std::uint32_t, CallResult>> held_results_;  // meanwhile
   bool idle_is_auth_deadline_ = false;
-  bool closing_ = false;   // bad input: close after the queued writes
-  bool stopping_ = false;  // server stop: close once calls are answered
-  bool closed_ = false;
-  std::atomic<bool> gone_{false};  // closed_, for a leg waiting off the strand
+  bool closing_ = false;             // bad input: close after the queued writes
+  bool stopping_ = false;            // server stop: close once calls are answered
+  std::atomic<bool> closed_{false};  // also read by a leg off the strand (Authenticate)
 };
 
 struct Listener {

@@ -76,6 +76,19 @@ class LegHold {
   bool released_ = false;  // GUARDED_BY(mu_)
 };
 
+// Releases a LegHold on leaving its scope, so that a test that fails while a
+// leg is held lets the server stop at once.
+class ReleaseAtExit {
+ public:
+  explicit ReleaseAtExit(LegHold& hold) : hold_(hold) {}
+  ~ReleaseAtExit() { hold_.Release(); }
+  ReleaseAtExit(const ReleaseAtExit&) = delete;
+  ReleaseAtExit& operator=(const ReleaseAtExit&) = delete;
+
+ private:
+  LegHold& hold_;
+};
+
 class FakeContext : public auth::SecurityContext {
  public:
   // Client role when `client` is true. A server context passes its last leg

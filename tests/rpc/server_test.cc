@@ -811,10 +811,7 @@ TEST_F(ServerTest, AnAuthenticationThatWaitsHoldsUpNoOtherConnection) {
   ManualPrivacyBind(*slow, slow_context);
   ASSERT_TRUE(slow->SendRaw(ProtectedRequest(slow_context, 70)).ok());
   ASSERT_TRUE(hold->WaitHeld(kWait));
-  struct ReleaseAtExit {
-    testing::LegHold& hold;
-    ~ReleaseAtExit() { hold.Release(); }
-  } release_at_exit{*hold};
+  const testing::ReleaseAtExit release_at_exit(*hold);
 
   std::unique_ptr<ClientChannel> fast = Connect();
   ASSERT_NE(fast, nullptr);
@@ -841,10 +838,7 @@ TEST_F(ServerTest, LegsThatMayBlockLeaveWorkersToCalls) {
   ServerOptions options;
   options.worker_threads = 2;
   Start(options, std::make_shared<FakeAcceptor>(kPassword, hold));
-  struct ReleaseAtExit {
-    testing::LegHold& hold;
-    ~ReleaseAtExit() { hold.Release(); }
-  } release_at_exit{*hold};
+  const testing::ReleaseAtExit release_at_exit(*hold);
   std::vector<std::unique_ptr<ClientChannel>> slow;
   std::vector<std::unique_ptr<FakeContext>> contexts;
   for (const char* user : {"slow1", "slow2"}) {
