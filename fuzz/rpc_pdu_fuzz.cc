@@ -56,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   static ServerState* state = [] {
     auto* s = new ServerState;
-    s->options.max_request_stub = 64 * 1024;
+    s->options.max_request_stub = std::size_t{64} * 1024;
     s->handlers.push_back(std::make_shared<Echo>());
     auth::NtlmAcceptorOptions ntlm;
     ntlm.verifier = auth::NewUserFileVerifier({"/nonexistent/openadcs-fuzz-users", "FUZZDOM", ""});
@@ -74,7 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (length == 0 || length > rest.size()) break;
     DecodeBodies(rest.first(length));
     // As the server asks before every PDU (where the leg runs).
-    static_cast<void>(core.StepMayBlock(rest.first(length)));
+    static_cast<void>(core.StepWaitOf(rest.first(length)));
     core.OnPdu(rest.first(length), &out);
     for (DispatchedCall& call : out.calls) {
       CoreOutput answer;

@@ -146,9 +146,11 @@ class KerberosAcceptor final : public Acceptor {
   Result<std::unique_ptr<SecurityContext>> NewContext() override {
     return std::unique_ptr<SecurityContext>(std::make_unique<KerberosServerContext>(settings_));
   }
-  // MIT's acceptor reads krb5.conf and writes the replay cache, a file, for
-  // every AP-REQ.
-  bool StepsMayBlock() const override { return true; }
+  // MIT's acceptor reads krb5.conf and the keytab and writes the replay
+  // cache for every AP-REQ; it never asks the KDC.
+  StepWait StepWaitFor(std::span<const std::uint8_t> /*token*/) const override {
+    return StepWait::kLocal;
+  }
 
  private:
   std::shared_ptr<const Settings> settings_;
@@ -296,9 +298,21 @@ class SpnegoAcceptor final : public Acceptor {
     return std::unique_ptr<SecurityContext>(
         std::make_unique<SpnegoServerContext>(kerberos_, ntlm_));
   }
-  bool StepsMayBlock() const override {
-    return (kerberos_ != nullptr && kerberos_->StepsMayBlock()) ||
-           (ntlm_ != nullptr && ntlm_->StepsMayBlock());
+  // The mechanism token goes to whichever mechanism the context selected,
+  // which the token alone does not say: the more either would wait.
+  StepWait StepWaitFor(std::span<const std::uint8_t> token) const override {
+    std::optional<Bytes> inner;
+    if (Result<spnego::NegTokenInit> init = spnego::DecodeInitialToken(token); init.ok()) {
+      inner = std::move(init->mech_token);
+    } else if (Result<spnego::NegTokenResp> resp = spnego::DecodeNegTokenResp(token); resp.ok()) {
+      inner = std::move(resp->response_token);
+    }
+    StepWait wait = StepWait::kNone;
+    if (!inner) return wait;
+    for (const std::shared_ptr<Acceptor>& mechanism : {kerberos_, ntlm_}) {
+      if (mechanism != nullptr) wait = std::max(wait, mechanism->StepWaitFor(*inner));
+    }
+    return wait;
   }
 
  private:

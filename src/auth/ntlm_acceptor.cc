@@ -256,7 +256,13 @@ class NtlmAcceptor final : public Acceptor {
     return std::unique_ptr<SecurityContext>(
         std::make_unique<NtlmServerContext>(verifier_, names_, max_token_bytes_, allow_weak_keys_));
   }
-  bool StepsMayBlock() const override { return verifier_->MayBlock(); }
+  // Only an AUTHENTICATE reaches the verifier: the step refuses any other
+  // message there before it asks.
+  StepWait StepWaitFor(std::span<const std::uint8_t> token) const override {
+    if (!verifier_->MayBlock()) return StepWait::kNone;
+    Result<std::uint32_t> type = PeekMessageType(token);
+    return type.ok() && *type == kAuthenticateType ? StepWait::kRemote : StepWait::kNone;
+  }
 
  private:
   std::shared_ptr<NtlmVerifier> verifier_;

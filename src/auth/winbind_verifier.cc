@@ -73,7 +73,8 @@ class ContextPool {
 
  private:
   // [rpc] worker_threads' default, of which at most half run logons at once
-  // (the RPC server's cap on legs that may block): room for those and more.
+  // (the RPC server's cap on legs that ask another host): room for those and
+  // more.
   static constexpr std::size_t kMaxIdle = 16;
   std::mutex mu_;
   std::vector<ContextPtr> idle_;  // GUARDED_BY(mu_)

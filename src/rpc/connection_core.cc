@@ -135,21 +135,21 @@ void ConnectionCore::OnPdu(std::span<std::uint8_t> bytes, CoreOutput* out) {
   ProtocolError(fmt::format("unexpected PTYPE {}", static_cast<int>(pdu->header.type)), out);
 }
 
-bool ConnectionCore::StepMayBlock(std::span<const std::uint8_t> bytes) const {
+auth::StepWait ConnectionCore::StepWaitOf(std::span<const std::uint8_t> bytes) const {
   // Asked of every PDU: the header first, which rules out requests and
   // PDUs without a token.
   Result<Header> header = ParseHeader(bytes);
-  if (!header.ok() || header->auth_length == 0) return false;
+  if (!header.ok() || header->auth_length == 0) return auth::StepWait::kNone;
   switch (header->type) {
     case PduType::kBind:
     case PduType::kAlterContext:
     case PduType::kAuth3: break;
-    default: return false;
+    default: return auth::StepWait::kNone;
   }
   Result<PduView> pdu = ParsePdu(bytes);
-  if (!pdu.ok() || !pdu->trailer) return false;
+  if (!pdu.ok() || !pdu->trailer) return auth::StepWait::kNone;
   const auth::Acceptor* acceptor = state_.FindAcceptor(pdu->trailer->auth_type);
-  return acceptor != nullptr && acceptor->StepsMayBlock();
+  return acceptor == nullptr ? auth::StepWait::kNone : acceptor->StepWaitFor(pdu->auth_value);
 }
 
 ConnectionCore::AuthLeg ConnectionCore::AuthStep(const PduView& pdu) {

@@ -68,12 +68,12 @@ class ConnectionCore {
   // modified: protected bodies are decrypted in place.
   void OnPdu(std::span<std::uint8_t> pdu, CoreOutput* out);
 
-  // Whether OnPdu would run a leg of an authentication whose acceptor's
-  // steps may block (auth::Acceptor::StepsMayBlock): a bind, alter_context
-  // or auth3 carrying a token. The caller then runs that OnPdu away from the
-  // thread that serves every connection, touching the core from nowhere else
-  // until it returns.
-  bool StepMayBlock(std::span<const std::uint8_t> pdu) const;
+  // What OnPdu may wait on for `pdu`: for a bind, alter_context or auth3
+  // carrying a token, what its acceptor says of the leg
+  // (auth::Acceptor::StepWaitFor); kNone for anything else. For more than
+  // kNone the caller runs that OnPdu away from the thread that serves every
+  // connection, touching the core from nowhere else until it returns.
+  auth::StepWait StepWaitOf(std::span<const std::uint8_t> pdu) const;
 
   // A dispatched call finished; its response (or fault) is appended to
   // `out` unless the call was orphaned or cancelled.

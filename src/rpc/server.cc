@@ -116,16 +116,20 @@ class CallDurations {
 // while connections remain on the io_context.
 struct Shared {
   explicit Shared(std::size_t threads)
-      : max_blocking_legs(std::max<std::size_t>(1, threads / 2)), pool(threads) {}
+      : max_remote_legs(std::max<std::size_t>(1, threads / 2)), pool(threads) {}
   ServerState state;
-  // Authentication legs that may block (Connection::Authenticate) take at
-  // most half the workers, so that a domain controller that stops answering,
-  // or clients whose logons it is slow to check, leave the rest to calls;
-  // the others wait here in turn.
-  const std::size_t max_blocking_legs;
+  // Authentication legs that ask another host (auth::StepWait::kRemote,
+  // Connection::Authenticate) take at most half the workers, so that a
+  // domain controller that stops answering, or clients whose logons it is
+  // slow to check, leave the rest to calls and to legs that need no other
+  // host (Kerberos); the others wait here in turn.
+  const std::size_t max_remote_legs;
   std::mutex legs_mu;
   std::size_t legs_running = 0;                    // GUARDED_BY(legs_mu)
   std::deque<std::function<void()>> legs_waiting;  // GUARDED_BY(legs_mu)
+  // With options.metrics: the two above, set under legs_mu.
+  metrics::Gauge* remote_legs_running = nullptr;
+  metrics::Gauge* remote_legs_waiting = nullptr;
   asio::thread_pool pool;
   std::mutex mu;
   bool stopping = false;                                     // GUARDED_BY(mu)
@@ -136,9 +140,16 @@ struct Shared {
   CallDurations call_durations;
 };
 
+// REQUIRES: shared.legs_mu held.
+void CountRemoteLegs(Shared& shared) {
+  if (shared.remote_legs_running == nullptr) return;
+  shared.remote_legs_running->Set(static_cast<double>(shared.legs_running));
+  shared.remote_legs_waiting->Set(static_cast<double>(shared.legs_waiting.size()));
+}
+
 // Runs `leg` on a worker, then the legs that came to wait meanwhile, one
 // after another on the same count of workers.
-void RunBlockingLeg(std::shared_ptr<Shared> shared, std::function<void()> leg) {
+void RunRemoteLeg(std::shared_ptr<Shared> shared, std::function<void()> leg) {
   asio::thread_pool& pool = shared->pool;
   asio::post(pool, [shared = std::move(shared), leg = std::move(leg)]() mutable {
     leg();
@@ -147,26 +158,30 @@ void RunBlockingLeg(std::shared_ptr<Shared> shared, std::function<void()> leg) {
       std::lock_guard lock(shared->legs_mu);
       if (shared->legs_waiting.empty()) {
         --shared->legs_running;
+        CountRemoteLegs(*shared);
         return;
       }
       next = std::move(shared->legs_waiting.front());
       shared->legs_waiting.pop_front();
+      CountRemoteLegs(*shared);
     }
-    RunBlockingLeg(std::move(shared), std::move(next));
+    RunRemoteLeg(std::move(shared), std::move(next));
   });
 }
 
-// Runs `leg` on a worker once fewer than max_blocking_legs run.
-void StartBlockingLeg(const std::shared_ptr<Shared>& shared, std::function<void()> leg) {
+// Runs `leg` on a worker once fewer than max_remote_legs run.
+void StartRemoteLeg(const std::shared_ptr<Shared>& shared, std::function<void()> leg) {
   {
     std::lock_guard lock(shared->legs_mu);
-    if (shared->legs_running == shared->max_blocking_legs) {
+    if (shared->legs_running == shared->max_remote_legs) {
       shared->legs_waiting.push_back(std::move(leg));
+      CountRemoteLegs(*shared);
       return;
     }
     ++shared->legs_running;
+    CountRemoteLegs(*shared);
   }
-  RunBlockingLeg(shared, std::move(leg));
+  RunRemoteLeg(shared, std::move(leg));
 }
 
 // Raises `peak` to `value` when above it.
@@ -268,7 +283,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
       if (stopping_) return MaybeClose();
       const std::span<std::uint8_t> pdu = held.first(pdu_length_);
-      if (core_.StepMayBlock(pdu)) return Authenticate(pdu);
+      if (const auth::StepWait wait = core_.StepWaitOf(pdu); wait != auth::StepWait::kNone) {
+        return Authenticate(pdu, wait);
+      }
       CoreOutput out;
       core_.OnPdu(pdu, &out);
       if (!Processed(std::move(out))) return;
@@ -297,18 +314,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return false;
   }
 
-  // `pdu` is an authentication leg that may block (a domain controller's
-  // answer through winbindd, MIT's files): the core takes it on a worker
-  // (StartBlockingLeg), so that the strand's thread goes on serving every
-  // other connection. Until it is done nothing on the strand touches the
+  // `pdu` is an authentication leg that may wait on `wait` (MIT's files, a
+  // domain controller's answer through winbindd): the core takes it on a
+  // worker, so that the strand's thread goes on serving every other
+  // connection; a leg that asks another host takes its turn among those
+  // (StartRemoteLeg). Until it is done nothing on the strand touches the
   // core or the read buffer: no read is started and the results of calls in
   // flight are held. A connection closed while its leg waited for a worker
   // costs the domain controller nothing.
-  void Authenticate(std::span<std::uint8_t> pdu) {
+  void Authenticate(std::span<std::uint8_t> pdu, auth::StepWait wait) {
     authenticating_ = true;
     // The connection travels on to its strand, so its last reference never
     // drops on a worker (Answer).
-    StartBlockingLeg(shared_, [self = shared_from_this(), pdu]() mutable {
+    std::function<void()> leg = [self = shared_from_this(), pdu]() mutable {
       PrepareWorkerThreadOnce();
       CoreOutput out;
       if (!self->closed_) self->core_.OnPdu(pdu, &out);
@@ -316,7 +334,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       asio::post(strand, [self = std::move(self), out = std::move(out)]() mutable {
         self->Authenticated(std::move(out));
       });
-    });
+    };
+    if (wait == auth::StepWait::kRemote) return StartRemoteLeg(shared_, std::move(leg));
+    asio::post(shared_->pool, std::move(leg));
   }
 
   void Authenticated(CoreOutput out) {
@@ -686,6 +706,13 @@ Result<std::unique_ptr<Server>> Server::Create(
   if (options.metrics != nullptr) {
     shared->connections =
         &options.metrics->GetGauge("openadcs_rpc_connections", "RPC connections open now.");
+    shared->remote_legs_running = &options.metrics->GetGauge(
+        "openadcs_rpc_remote_logon_steps_running",
+        "Authentication steps waiting now for another host's answer (NTLM through winbindd).");
+    shared->remote_legs_waiting = &options.metrics->GetGauge(
+        "openadcs_rpc_remote_logon_steps_queued",
+        "Authentication steps that ask another host, waiting for a worker (at most half the "
+        "workers run them).");
   }
   return std::unique_ptr<Server>(new Server(std::make_unique<Impl>(io, std::move(shared))));
 }

@@ -67,17 +67,33 @@ void ExpectRoundTrip(SecurityContext& from, SecurityContext& to, AuthLevel level
 }
 
 // The user file is read in the process, so the RPC runtime runs the legs
-// where the PDUs arrive; winbindd asks a domain controller, so off that
-// thread (auth::Acceptor::StepsMayBlock).
-TEST(NtlmHandshakeTest, OnlyTheDomainsVerifierMakesTheLegsBlocking) {
-  EXPECT_FALSE(testing::NtlmEnvironment::Get().acceptor().StepsMayBlock());
+// where the PDUs arrive; winbindd asks a domain controller, which only the
+// AUTHENTICATE leads to, so that leg runs off that thread and takes its turn
+// among logons that ask another host (auth::Acceptor::StepWaitFor).
+TEST(NtlmHandshakeTest, OnlyTheDomainsVerifierMakesTheAuthenticateWaitOnAnotherHost) {
+  auto& env = testing::NtlmEnvironment::Get();
+  ASSERT_TRUE(env.AddUser("TESTDOM", "alice", "Secret-1").ok());
+  Pair p = NewPair({"TESTDOM", "alice", "Secret-1", std::nullopt, "CLIENTWS"});
+  Result<Bytes> negotiate = p.client->Step({});
+  ASSERT_TRUE(negotiate.ok());
+  Result<Bytes> challenge = p.server->Step(*negotiate);
+  ASSERT_TRUE(challenge.ok());
+  Result<Bytes> authenticate = p.client->Step(*challenge);
+  ASSERT_TRUE(authenticate.ok());
+  const Bytes garbage = {'N', 'T', 'L', 'M', 'S', 'S', 'P'};
+
   NtlmAcceptorOptions options;
   options.verifier = NewWinbindVerifier();
   options.netbios_computer_name = "CA1";
   options.netbios_domain_name = "EXAMPLE";
   Result<std::unique_ptr<Acceptor>> domain = NewNtlmAcceptor(options);
   ASSERT_TRUE(domain.ok()) << domain.status().ToString();
-  EXPECT_TRUE((*domain)->StepsMayBlock());
+  EXPECT_EQ((*domain)->StepWaitFor(*negotiate), StepWait::kNone);
+  EXPECT_EQ((*domain)->StepWaitFor(*authenticate), StepWait::kRemote);
+  EXPECT_EQ((*domain)->StepWaitFor(garbage), StepWait::kNone);
+  for (const Bytes& token : {*negotiate, *authenticate, garbage}) {
+    EXPECT_EQ(env.acceptor().StepWaitFor(token), StepWait::kNone);
+  }
 }
 
 TEST(NtlmHandshakeTest, RightPasswordEstablishesAndBothSidesAgree) {

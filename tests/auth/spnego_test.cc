@@ -190,26 +190,60 @@ class EchoContext final : public SecurityContext {
   Identity identity_{"EXAMPLE", "echo", "", {}};
 };
 
+// Of auth type `type`; its steps wait on `wait` when given a token that
+// starts with `marker`.
 class EchoAcceptor final : public Acceptor {
  public:
-  explicit EchoAcceptor(bool blocks = false) : blocks_(blocks) {}
-  AuthType type() const override { return AuthType::kNtlm; }
+  explicit EchoAcceptor(AuthType type = AuthType::kNtlm, StepWait wait = StepWait::kNone,
+                        std::uint8_t marker = 0)
+      : type_(type), wait_(wait), marker_(marker) {}
+  AuthType type() const override { return type_; }
   Result<std::unique_ptr<SecurityContext>> NewContext() override {
     return std::unique_ptr<SecurityContext>(std::make_unique<EchoContext>());
   }
-  bool StepsMayBlock() const override { return blocks_; }
+  StepWait StepWaitFor(std::span<const std::uint8_t> token) const override {
+    return !token.empty() && token[0] == marker_ ? wait_ : StepWait::kNone;
+  }
 
  private:
-  bool blocks_;
+  AuthType type_;
+  StepWait wait_;
+  std::uint8_t marker_;
 };
 
-// SPNEGO's legs are its mechanism's: they may block when either may.
-TEST(SpnegoAcceptorTest, MayBlockWhenAMechanismMay) {
-  for (bool blocks : {false, true}) {
-    auto spnego = NewSpnegoAcceptor(nullptr, std::make_shared<EchoAcceptor>(blocks));
-    ASSERT_TRUE(spnego.ok());
-    EXPECT_EQ((*spnego)->StepsMayBlock(), blocks);
-  }
+// A SPNEGO leg waits as the mechanism token inside it would, for either
+// mechanism (the token alone does not say which the context chose); a leg
+// without one waits on nothing.
+TEST(SpnegoAcceptorTest, WaitsAsTheMechanismTokenInsideWould) {
+  auto spnego =
+      NewSpnegoAcceptor(std::make_shared<EchoAcceptor>(AuthType::kKerberos, StepWait::kLocal, 0x01),
+                        std::make_shared<EchoAcceptor>(AuthType::kNtlm, StepWait::kRemote, 0x03));
+  ASSERT_TRUE(spnego.ok());
+  NegTokenInit init;
+  init.mech_types = {kMsKerberos, kNtlm};
+  EXPECT_EQ((*spnego)->StepWaitFor(EncodeInitialToken(init)), StepWait::kNone);
+  init.mech_token = Hex("0102");
+  EXPECT_EQ((*spnego)->StepWaitFor(EncodeInitialToken(init)), StepWait::kLocal);
+  init.mech_token = Hex("0302");
+  EXPECT_EQ((*spnego)->StepWaitFor(EncodeInitialToken(init)), StepWait::kRemote);
+  init.mech_token = Hex("0202");
+  EXPECT_EQ((*spnego)->StepWaitFor(EncodeInitialToken(init)), StepWait::kNone);
+
+  NegTokenResp resp;
+  resp.neg_state = NegState::kAcceptIncomplete;
+  EXPECT_EQ((*spnego)->StepWaitFor(EncodeNegTokenResp(resp)), StepWait::kNone);
+  resp.response_token = Hex("0302");
+  EXPECT_EQ((*spnego)->StepWaitFor(EncodeNegTokenResp(resp)), StepWait::kRemote);
+  resp.response_token = Hex("0102");
+  EXPECT_EQ((*spnego)->StepWaitFor(EncodeNegTokenResp(resp)), StepWait::kLocal);
+  EXPECT_EQ((*spnego)->StepWaitFor(Hex("0302")), StepWait::kNone);  // not SPNEGO
+
+  // Without the other mechanism, the token only one would wait on waits on
+  // nothing.
+  auto ntlm_only = NewSpnegoAcceptor(
+      nullptr, std::make_shared<EchoAcceptor>(AuthType::kNtlm, StepWait::kRemote, 0x03));
+  ASSERT_TRUE(ntlm_only.ok());
+  EXPECT_EQ((*ntlm_only)->StepWaitFor(EncodeNegTokenResp(resp)), StepWait::kNone);
 }
 
 TEST(SpnegoAcceptorTest, SelectsTheFirstMechanismItHasAndWrapsItsTokens) {

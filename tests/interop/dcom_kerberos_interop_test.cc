@@ -91,9 +91,10 @@ void ExpectInitiatorInterworks(const std::filesystem::path& keytab,
   options.netbios_domain_name = "EXAMPLE";
   Result<std::unique_ptr<auth::Acceptor>> acceptor = auth::NewKerberosAcceptor(options);
   ASSERT_TRUE(acceptor.ok()) << acceptor.status().message();
-  // MIT reads files for every AP-REQ: the RPC runtime runs the legs off its
-  // io thread.
-  EXPECT_TRUE((*acceptor)->StepsMayBlock());
+  // MIT reads files for every AP-REQ, and never asks the KDC: the RPC
+  // runtime runs the legs off its io thread, without waiting for logons that
+  // ask a domain controller.
+  EXPECT_EQ((*acceptor)->StepWaitFor({}), auth::StepWait::kLocal);
   Result<std::unique_ptr<auth::SecurityContext>> server = NewServerContext(keytab);
   ASSERT_TRUE(server.ok()) << server.status().message();
   auth::SecurityContext& s = **server;
@@ -188,7 +189,7 @@ void ExpectWrongKeytabRefused(const std::filesystem::path& keytab,
 // re-encrypted with the service key, so only its times are wrong.
 std::filesystem::path ExpiredTicketCache(const std::filesystem::path& keytab,
                                          const std::filesystem::path& ccache) {
-  const std::filesystem::path expired = ccache.parent_path() / "expired.ccache";
+  std::filesystem::path expired = ccache.parent_path() / "expired.ccache";
   const std::string json = testing::RunInteropScript(
       "kerberos_forge.py",
       {"expire", "--keytab", keytab.string(), "--ccache", ccache.string(), "--service",

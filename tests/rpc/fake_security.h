@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "openadcs/auth/security_context.h"
@@ -39,9 +40,13 @@ class LegHold {
   enum class Leg { kFirst, kLast };
   LegHold(std::string prefix, Leg leg) : prefix_(std::move(prefix)), leg_(leg) {}
 
+  // Whether `user`'s legs are among those held: as if checked by a domain
+  // controller.
+  bool Covers(std::string_view user) const { return user.starts_with(prefix_); }
+
   // On the server's `leg` for `user`.
   void Pass(const std::string& user, Leg leg) {
-    if (leg != leg_ || !user.starts_with(prefix_)) return;
+    if (leg != leg_ || !Covers(user)) return;
     std::unique_lock lock(mu_);
     ++held_;
     cv_.notify_all();
@@ -216,7 +221,9 @@ class FakeContext : public auth::SecurityContext {
   std::uint32_t recv_seq_ = 0;
 };
 
-// With a `hold`, its steps may block (auth::Acceptor::StepsMayBlock).
+// Without a `hold` its steps wait on nothing. With one, the steps of the
+// hold's users wait on another host (a domain controller) and the others' on
+// files (auth::Acceptor::StepWaitFor).
 class FakeAcceptor : public auth::Acceptor {
  public:
   explicit FakeAcceptor(std::string password, std::shared_ptr<LegHold> hold = nullptr)
@@ -226,7 +233,14 @@ class FakeAcceptor : public auth::Acceptor {
     return std::unique_ptr<auth::SecurityContext>(
         std::make_unique<FakeContext>(false, "", password_, hold_));
   }
-  bool StepsMayBlock() const override { return hold_ != nullptr; }
+  auth::StepWait StepWaitFor(std::span<const std::uint8_t> token) const override {
+    if (hold_ == nullptr) return auth::StepWait::kNone;
+    // "L1user" or "L3user:tag" (FakeContext::Step): the user leads what
+    // follows the leg's name.
+    const std::string_view text(reinterpret_cast<const char*>(token.data()), token.size());
+    return text.size() > 2 && hold_->Covers(text.substr(2)) ? auth::StepWait::kRemote
+                                                            : auth::StepWait::kLocal;
+  }
 
  private:
   std::string password_;

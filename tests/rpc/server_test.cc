@@ -235,6 +235,17 @@ class ServerTest : public ::testing::Test {
     b = *bound;
   }
 
+  // Whether gauge `name` comes to read `value` within kWait: the server
+  // sets it on its own threads.
+  bool GaugeReaches(const std::string& name, double value) {
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    while (metrics_.GetGauge(name, "").value() != value) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(1ms);  // polling interval
+    }
+    return true;
+  }
+
   static ClientAuth Auth(auth::AuthLevel level, const std::string& password = kPassword) {
     return ClientAuth{testing::kFakeAuthType, level,
                       std::make_unique<FakeContext>(true, "alice", password)};
@@ -796,7 +807,7 @@ Bytes ProtectedRequest(FakeContext& ctx, std::uint32_t call_id) {
   return bytes;
 }
 
-// An authentication leg that may block (winbindd asking a domain controller,
+// An authentication leg that may wait (winbindd asking a domain controller,
 // MIT's files) runs on a worker: while one connection's last leg waits,
 // another binds, authenticates and is answered; and the waiting one's
 // request, sent right behind its auth3, is taken once that leg is done.
@@ -830,10 +841,48 @@ TEST_F(ServerTest, AnAuthenticationThatWaitsHoldsUpNoOtherConnection) {
   EXPECT_EQ(echo_a_->calls(), 2);
 }
 
-// Legs that may block take at most half the workers: with two workers, a
-// held leg leaves the other to calls, and another connection's leg waits
-// for its turn instead of taking it. Both go on once released.
-TEST_F(ServerTest, LegsThatMayBlockLeaveWorkersToCalls) {
+// Legs that ask another host take at most half the workers: with two
+// workers, a held leg leaves the other to calls, and another connection's
+// leg waits for its turn instead of taking it. Both go on once released.
+TEST_F(ServerTest, LegsThatAskAnotherHostLeaveWorkersToCalls) {
+  auto hold = std::make_shared<testing::LegHold>("slow", testing::LegHold::Leg::kFirst);
+  ServerOptions options;
+  options.worker_threads = 2;
+  options.metrics = &metrics_;
+  Start(options, std::make_shared<FakeAcceptor>(kPassword, hold));
+  const testing::ReleaseAtExit release_at_exit(*hold);
+  std::vector<std::unique_ptr<ClientChannel>> slow;
+  std::vector<std::unique_ptr<FakeContext>> contexts;
+  for (const char* user : {"slow1", "slow2"}) {
+    slow.push_back(Connect());
+    ASSERT_NE(slow.back(), nullptr);
+    contexts.push_back(std::make_unique<FakeContext>(true, user, kPassword));
+    ASSERT_NO_FATAL_FAILURE(SendPrivacyBind(*slow.back(), *contexts.back()));
+    if (slow.size() == 1) ASSERT_TRUE(hold->WaitHeld(kWait));
+  }
+  ExpectServerHealthy();
+  EXPECT_EQ(hold->held(), 1);
+  EXPECT_TRUE(GaugeReaches("openadcs_rpc_remote_logon_steps_running", 1));
+  EXPECT_TRUE(GaugeReaches("openadcs_rpc_remote_logon_steps_queued", 1));
+
+  hold->Release();
+  for (std::size_t i = 0; i < slow.size(); ++i) {
+    ASSERT_NO_FATAL_FAILURE(FinishPrivacyBind(*slow[i], *contexts[i]));
+    ASSERT_TRUE(slow[i]->SendRaw(ProtectedRequest(*contexts[i], 80)).ok());
+    Result<Bytes> answer = slow[i]->ReceivePdu();
+    ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+    EXPECT_EQ(ParsePdu(*answer)->header.type, PduType::kResponse);
+  }
+  EXPECT_EQ(hold->held(), 2);
+  EXPECT_TRUE(GaugeReaches("openadcs_rpc_remote_logon_steps_running", 0));
+  EXPECT_TRUE(GaugeReaches("openadcs_rpc_remote_logon_steps_queued", 0));
+}
+
+// Logons that need no other host (Kerberos, MIT's files) do not wait for
+// those that do: while one leg that asks a domain controller is held and
+// another waits for its turn, a third connection's legs run at once, and its
+// call is answered.
+TEST_F(ServerTest, LegsThatAskNoOtherHostDoNotWaitForThoseThatDo) {
   auto hold = std::make_shared<testing::LegHold>("slow", testing::LegHold::Leg::kFirst);
   ServerOptions options;
   options.worker_threads = 2;
@@ -848,16 +897,20 @@ TEST_F(ServerTest, LegsThatMayBlockLeaveWorkersToCalls) {
     ASSERT_NO_FATAL_FAILURE(SendPrivacyBind(*slow.back(), *contexts.back()));
     if (slow.size() == 1) ASSERT_TRUE(hold->WaitHeld(kWait));
   }
-  ExpectServerHealthy();
+
+  std::unique_ptr<ClientChannel> local = Connect();
+  ASSERT_NE(local, nullptr);
+  Result<Binding> bound = local->Bind(InterfaceA(), Auth(auth::AuthLevel::kPrivacy));
+  ASSERT_TRUE(bound.ok()) << bound.status().ToString();
+  Result<CallResult> r = local->Call(*bound, kEcho, U32(9));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->stub, U32(9));
+  EXPECT_EQ(echo_a_->last_user(), "TEST\\alice");
   EXPECT_EQ(hold->held(), 1);
 
   hold->Release();
   for (std::size_t i = 0; i < slow.size(); ++i) {
     ASSERT_NO_FATAL_FAILURE(FinishPrivacyBind(*slow[i], *contexts[i]));
-    ASSERT_TRUE(slow[i]->SendRaw(ProtectedRequest(*contexts[i], 80)).ok());
-    Result<Bytes> answer = slow[i]->ReceivePdu();
-    ASSERT_TRUE(answer.ok()) << answer.status().ToString();
-    EXPECT_EQ(ParsePdu(*answer)->header.type, PduType::kResponse);
   }
   EXPECT_EQ(hold->held(), 2);
 }

@@ -215,6 +215,8 @@ TEST_F(OpenadcsdUnitTest, StartsAsADynamicUserWithItsStateOwnerOnly) {
   EXPECT_EQ(UnitProperty("NRestarts"), "0") << Journal();
   EXPECT_EQ(UnitProperty("StatusText").rfind("serving 8 templates", 0), 0u)
       << UnitProperty("StatusText");
+  // journald keeps every line of the unit, audit lines included, at any rate.
+  EXPECT_EQ(UnitProperty("LogRateLimitIntervalUSec"), "0");
   // DynamicUser= keeps the state in /var/lib/private and links to it.
   EXPECT_TRUE(std::filesystem::is_symlink(layers_ / "upper/var/lib/openadcs"));
   // Owned by the dynamic user (a UID systemd allocates in 61184-65519; its

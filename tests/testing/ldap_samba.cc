@@ -1,6 +1,10 @@
 #include "testing/ldap_samba.h"
 
+#include <signal.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -278,6 +282,24 @@ std::string SambaServer::WaitForWinbind() {
     std::this_thread::sleep_for(kWinbindProbeInterval);
   }
   return "winbindd did not reach the DC: " + ping.output;
+}
+
+std::string SambaServer::PauseWinbind() {
+  return SignalWinbind(SIGSTOP);
+}
+std::string SambaServer::ResumeWinbind() {
+  return SignalWinbind(SIGCONT);
+}
+
+std::string SambaServer::SignalWinbind(int signal_number) {
+  const std::filesystem::path pid_file = dir_ / "pid" / "winbindd.pid";
+  std::ifstream in(pid_file);
+  pid_t pid = 0;
+  if (!(in >> pid) || pid <= 1) return "no winbindd pid in " + pid_file.string();
+  if (::kill(pid, signal_number) != 0) {
+    return "kill " + std::to_string(pid) + ": " + std::strerror(errno);
+  }
+  return "";
 }
 
 // Accounts

@@ -97,6 +97,11 @@ class SambaServer {
   // Waits (bounded) until winbindd reaches the domain controller again, as
   // after Restart. Empty once it does, else why not.
   std::string WaitForWinbind();
+  // Stops winbindd (SIGSTOP) or lets it go on (SIGCONT): a domain's logon
+  // service that stops answering, and recovers. Requests sent meanwhile
+  // wait in its socket. Empty on success, else why not.
+  std::string PauseWinbind();
+  std::string ResumeWinbind();
 
   // Accounts: entries added and changed over LDAP as the administrator (a
   // user created so has no password and is disabled, which a lookup does
@@ -125,6 +130,7 @@ class SambaServer {
  private:
   explicit SambaServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
   bool Launch(std::string* error);
+  std::string SignalWinbind(int signal_number);
   // samba-tool `args` with our smb.conf, over LDAP as the administrator or
   // on the local database.
   CommandResult RunSambaTool(const std::vector<std::string>& args, bool over_ldap);

@@ -10,17 +10,23 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
+#include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "openadcs/auth/ntlm_verifier.h"
 #include "openadcs/client/cert_passage_client.h"
+#include "testing/daemon_process.h"
 #include "testing/interop_daemon.h"
 #include "testing/ldap_samba.h"
+#include "testing/metrics_scrape.h"
 #include "testing/nobody.h"
 #include "testing/pki.h"
 
@@ -35,6 +41,9 @@ constexpr const char* kCaName = testing::InteropDaemon::kCaName;
 // Created with this spelling: the canonical name the CA must record.
 constexpr const char* kUser = "Dave";
 constexpr const char* kUserPassword = "Dave-Pass-42";
+constexpr const char* kServicePassword = "Ca.Service-Acct-7";
+constexpr const char* kCaHost = "ca.example.com";
+constexpr auto kClientTimeout = std::chrono::seconds(60);
 
 class WinbindInteropTest : public testing::InteropTest {
  protected:
@@ -50,14 +59,80 @@ class WinbindInteropTest : public testing::InteropTest {
     // Only Domain Users (the domain SID and 513) may enroll: what winbind
     // reports as the account's groups is what grants it.
     const std::string domain_users = user_sid_.substr(0, user_sid_.rfind('-')) + "-513";
+    // Kerberos beside it, for the CA's service account; two workers, so
+    // that one domain logon takes all those such logons may have.
+    ASSERT_EQ(samba_->AddUser("caacct", kServicePassword), "");
+    ASSERT_EQ(samba_->AddSpn("caacct", std::string("HOST/") + kCaHost), "");
+    const std::filesystem::path keytab = samba_dir_->path() / "ca.keytab";
+    ASSERT_EQ(samba_->ExportKeytab(keytab, "caacct"), "");
+    ASSERT_EQ(samba_->GetTickets(kUser, kUserPassword, Ccache(), {std::string("host/") + kCaHost}),
+              "");
     ASSERT_TRUE(
         StartDaemon("[rpc]\naddress = \"127.0.0.1\"\nepm_port = 0\nicpr_port = 0\n"
                     "netbios_domain_name = \"EXAMPLE\"\ndns_domain_name = \"example.com\"\n"
-                    "ntlm_verifier = \"winbind\"\n"
+                    "ntlm_verifier = \"winbind\"\nworker_threads = 2\n"
+                    "[kerberos]\nkeytab = \"" +
+                    keytab.string() +
+                    "\"\nrealm = \"EXAMPLE.COM\"\n"
+                    "[metrics]\nlisten = \"127.0.0.1:0\"\n"
                     "[security]\nreaders = ['" +
                     domain_users + "']\nenrollees = ['" + domain_users + "']\n"));
     epm_port_ = daemon_->Port("epm");
     ASSERT_NE(epm_port_, 0) << DaemonLog();
+  }
+
+  static std::filesystem::path Ccache() { return samba_dir_->path() / "dave.ccache"; }
+
+  // openadcs request -k over ICertPassage with the suite's tickets.
+  static testing::CommandResult EnrollWithKerberos(const std::string& cn) {
+    const std::filesystem::path out = daemon_->dir() / cn;
+    return testing::RunCommand({"/usr/bin/env",
+                                "-u",
+                                "OPENADCS_PASSWORD",
+                                "KRB5_CONFIG=" + samba_->krb5_conf().string(),
+                                "KRB5CCNAME=FILE:" + Ccache().string(),
+                                std::string(OPENADCS_BINARY_DIR) + "/openadcs",
+                                "request",
+                                "-k",
+                                "--icpr",
+                                "--spn",
+                                std::string("host/") + kCaHost,
+                                "--epm-port",
+                                std::to_string(epm_port_),
+                                "--ca",
+                                kCaName,
+                                "-t",
+                                "AutoIssueSubject",
+                                "--subject",
+                                "CN=" + cn,
+                                "--key-out",
+                                out.string() + ".key",
+                                "-o",
+                                out.string() + ".pem"},
+                               "", kClientTimeout);
+  }
+
+  // The daemon's gauge `name`, as its metrics endpoint reports it; -1 when
+  // it does not answer or report it.
+  static double Gauge(const std::string& name) {
+    Result<std::string> text =
+        testing::ScrapeMetrics(daemon_->Port("metrics"), std::chrono::seconds(10));
+    if (!text.ok()) return -1;
+    std::smatch m;
+    if (!std::regex_search(*text, m, std::regex("\n" + name + " ([0-9.e+-]+)\n"))) return -1;
+    return std::stod(m[1]);
+  }
+
+  // Whether the daemon comes to report `running` NTLM logon steps waiting
+  // for winbindd and `queued` waiting for a worker, within 30 s.
+  static bool RemoteLogonStepsReach(double running, double queued) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (Gauge("openadcs_rpc_remote_logon_steps_running") != running ||
+           Gauge("openadcs_rpc_remote_logon_steps_queued") != queued) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling interval
+    }
+    return true;
   }
   static void TearDownTestSuite() {
     InteropTest::TearDownTestSuite();
@@ -135,6 +210,51 @@ TEST_F(WinbindInteropTest, ALogonAfterWinbinddRestartedGoesThrough) {
   json = Enroll("EXAMPLE", kUser, kUserPassword, "wb-after-restart");
   ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
   EXPECT_EQ(JsonField(json, "disposition"), "3") << json;
+}
+
+// winbindd stops answering: a domain NTLM logon waits for it, taking the
+// one worker of two that such logons may have, and another waits for its
+// turn; meanwhile a Kerberos logon, which needs no other host, goes through
+// and its certificate is issued. Once winbindd answers again both NTLM
+// logons go through.
+TEST_F(WinbindInteropTest, KerberosLogonsGoOnWhileWinbinddDoesNotAnswer) {
+  std::vector<std::thread> ntlm;
+  std::vector<Status> connected(2, Status::Internal("not run"));
+  // On the way out, however the test ends: winbindd answers again, then the
+  // logons waiting for it are joined.
+  struct Join {
+    std::vector<std::thread>& threads;
+    ~Join() {
+      for (std::thread& t : threads) t.join();
+    }
+  } join_at_exit{ntlm};
+  ASSERT_EQ(samba_->PauseWinbind(), "");
+  struct Resume {
+    ~Resume() { EXPECT_EQ(samba_->ResumeWinbind(), ""); }
+  } resume_at_exit;
+  for (std::size_t i = 0; i < connected.size(); ++i) {
+    ntlm.emplace_back([&connected, i] {
+      client::ConnectOptions options;
+      options.epm_port = epm_port_;
+      options.credentials.domain = "EXAMPLE";
+      options.credentials.user = kUser;
+      options.credentials.password = kUserPassword;
+      options.timeout = kClientTimeout;
+      connected[i] = client::CertPassageClient::Connect(options).status();
+    });
+  }
+  ASSERT_TRUE(RemoteLogonStepsReach(1, 1)) << DaemonLog();
+
+  const testing::CommandResult issued = EnrollWithKerberos("wb-kerberos-while-stopped");
+  EXPECT_EQ(issued.exit_code, 0) << issued.output << DaemonLog();
+  EXPECT_THAT(issued.output, HasSubstr("issued"));
+  EXPECT_EQ(Gauge("openadcs_rpc_remote_logon_steps_queued"), 1);
+
+  ASSERT_EQ(samba_->ResumeWinbind(), "");
+  for (std::thread& t : ntlm) t.join();
+  ntlm.clear();
+  for (const Status& status : connected) EXPECT_TRUE(status.ok()) << status.ToString();
+  EXPECT_TRUE(RemoteLogonStepsReach(0, 0));
 }
 
 // As nobody, without root's groups: a verification's status, printed, and

@@ -51,7 +51,8 @@ class NtlmVerifier {
   // (kPermissionDenied); the verifier cannot be asked, e.g. winbindd is not
   // running (kUnavailable).
   virtual Result<VerifiedAccount> Verify(const NtlmResponse& response) = 0;
-  // True when Verify asks another process (Acceptor::StepsMayBlock).
+  // True when Verify asks another process, which may ask another host
+  // (Acceptor::StepWaitFor says kRemote for an AUTHENTICATE).
   virtual bool MayBlock() const = 0;
 };
 

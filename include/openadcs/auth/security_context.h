@@ -123,17 +123,31 @@ class SecurityContext {
                            std::size_t body_length, std::span<const std::uint8_t> signature) = 0;
 };
 
+// What a context's Step may wait on besides the CPU. Ordered: a step that
+// may wait on kLocal may also wait on nothing.
+enum class StepWait {
+  kNone,    // memory only
+  kLocal,   // files on this host (MIT Kerberos's keytab and replay cache):
+            // as long as the disk takes
+  kRemote,  // another host (a domain controller, through winbindd): as long
+            // as that host takes to answer, or its timeout
+};
+
 // Makes server-side contexts for one auth type. Thread-safe.
 class Acceptor {
  public:
   virtual ~Acceptor() = default;
   virtual AuthType type() const = 0;
   virtual Result<std::unique_ptr<SecurityContext>> NewContext() = 0;
-  // True when a context's Step may wait on another process or a file: a
-  // domain controller through winbindd, a keytab and a replay cache. The RPC
-  // runtime runs such steps on a worker, so that one slow authentication
-  // never holds up every other connection's reads and writes.
-  virtual bool StepsMayBlock() const = 0;
+  // What the Step that takes `token`, as received and not yet checked, may
+  // wait on, in any context of this acceptor: never less than it does (a
+  // token the answer underrates is one the Step refuses before waiting).
+  // The RPC runtime runs a step that may wait on a worker, so that one slow
+  // authentication never holds up other connections' reads and writes, and
+  // gives kRemote steps at most half the workers, so that a domain
+  // controller that stops answering leaves the rest to calls and to the
+  // others' logons.
+  virtual StepWait StepWaitFor(std::span<const std::uint8_t> token) const = 0;
 };
 
 }  // namespace openadcs::auth
