@@ -505,6 +505,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec || self->closed_) return;
       if (self->timer_.expiry() > std::chrono::steady_clock::now()) return;  // re-armed
+      // A leg on a worker (Authenticate) runs on the deadline armed before
+      // its PDU came: the authentication timeout, for a leg that waits too
+      // long for a domain controller.
+      if (self->authenticating_) return self->TimedOut("authentication");
       if (!self->reading_header_) return self->TimedOut("read");
       self->TimedOut(self->idle_is_auth_deadline_ ? "authentication" : "idle");
     });

@@ -915,6 +915,37 @@ TEST_F(ServerTest, LegsThatAskNoOtherHostDoNotWaitForThoseThatDo) {
   EXPECT_EQ(hold->held(), 2);
 }
 
+// A domain controller that never answers costs a client no more than the
+// authentication timeout: the connection whose leg waits for it is closed
+// when that runs out, and so is one whose leg waits for its turn, which then
+// never asks.
+TEST_F(ServerTest, ALegThatOutlastsTheAuthenticationTimeoutClosesItsConnection) {
+  auto hold = std::make_shared<testing::LegHold>("slow", testing::LegHold::Leg::kFirst);
+  ServerOptions options;
+  options.worker_threads = 2;
+  options.auth_timeout = 300ms;
+  options.metrics = &metrics_;
+  Start(options, std::make_shared<FakeAcceptor>(kPassword, hold));
+  const testing::ReleaseAtExit release_at_exit(*hold);
+  std::vector<std::unique_ptr<ClientChannel>> slow;
+  for (const char* user : {"slow1", "slow2"}) {
+    slow.push_back(Connect());
+    ASSERT_NE(slow.back(), nullptr);
+    FakeContext context(true, user, kPassword);
+    ASSERT_NO_FATAL_FAILURE(SendPrivacyBind(*slow.back(), context));
+    if (slow.size() == 1) ASSERT_TRUE(hold->WaitHeld(kWait));
+  }
+  ASSERT_TRUE(GaugeReaches("openadcs_rpc_remote_logon_steps_queued", 1));
+
+  for (const std::unique_ptr<ClientChannel>& ch : slow) EXPECT_FALSE(ch->ReceivePdu().ok());
+  EXPECT_EQ(server_->stats().timeouts, 2u);
+  hold->Release();
+  EXPECT_TRUE(GaugeReaches("openadcs_rpc_remote_logon_steps_running", 0));
+  EXPECT_TRUE(GaugeReaches("openadcs_rpc_remote_logon_steps_queued", 0));
+  EXPECT_EQ(hold->held(), 1);
+  ExpectServerHealthy();
+}
+
 TEST_F(ServerTest, FailedSignatureFaultsAndCloses) {
   Start();
   std::unique_ptr<ClientChannel> ch = Connect();

@@ -123,8 +123,8 @@ class SecurityContext {
                            std::size_t body_length, std::span<const std::uint8_t> signature) = 0;
 };
 
-// What a context's Step may wait on besides the CPU. Ordered: a step that
-// may wait on kLocal may also wait on nothing.
+// What a context's Step may wait on besides the CPU, from the least to the
+// most (std::max of two is what a step that may take either waits on).
 enum class StepWait {
   kNone,    // memory only
   kLocal,   // files on this host (MIT Kerberos's keytab and replay cache):
