@@ -2,17 +2,20 @@
 // and the helpers the enrollment, officer and CRL files share.
 #include "openadcs/ca/engine.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <string>
 #include <utility>
 
 #include "ca/engine_impl.h"
 #include "openadcs/ca/directory_caller.h"
 #include "openadcs/util/filetime.h"
 #include "openadcs/util/hresult.h"
+#include "openadcs/util/log_context.h"
 
 namespace openadcs::ca {
 namespace engine_internal {
@@ -85,6 +88,23 @@ Engine::Impl::Impl(EngineOptions options, const pki::CaIdentity& identity, db::C
 
 void Engine::Impl::LogNotes(std::uint32_t request_id, const PolicyOutcome& outcome) {
   for (const auto& note : outcome.notes) spdlog::info("[req {}] {}", request_id, note);
+}
+
+void Engine::Impl::LogOnceDurable(const SubmitResult& result, std::string line) {
+  if (result.durable == nullptr) {
+    spdlog::info("{}", line);
+    return;
+  }
+  WhenOpenInThisLogContext(*result.durable, [line = std::move(line)](const Status& s) {
+    if (s.ok()) spdlog::info("{}", line);
+  });
+}
+
+std::string Engine::Impl::IssuedLine(const db::RequestRecord& rec, const PolicyOutcome& outcome) {
+  return fmt::format("[req {}] issued to {} for {}: serial {}{}", rec.request_id,
+                     rec.requester_name, outcome.resolved_template.name,
+                     rec.certificate->serial_number,
+                     rec.officer.empty() ? "" : ", approved by " + rec.officer);
 }
 
 const char* Engine::Impl::DispositionName(Disposition d) {

@@ -157,7 +157,7 @@ class Engine::Impl {
   // failed write: serials from one process never collide (SerialNumbers),
   // and with at least 9 random bytes behind their time prefix a collision
   // with an older one is not expected in the life of a CA; the client is
-  // then told its request failed.
+  // then told its request failed. The caller logs the issuance (IssuedLine).
   SubmitResult Issue(db::RequestRecord& rec, const PolicyOutcome& outcome, const X509_REQ* request,
                      std::int64_t now, const Commit& commit);
   // The degenerate CMS with `cert` and the CA chain; empty when it cannot be built.
@@ -188,6 +188,11 @@ class Engine::Impl {
 
   // --- Shared helpers (engine.cc) ---
   static void LogNotes(std::uint32_t request_id, const PolicyOutcome& outcome);
+  // Logs `line` at info once `result` is durable (at once when nothing waits
+  // for that), in this thread's log context; never when it fails to be.
+  static void LogOnceDurable(const SubmitResult& result, std::string line);
+  // What an issuance logs: "[req N] issued to ...".
+  static std::string IssuedLine(const db::RequestRecord& rec, const PolicyOutcome& outcome);
   static const char* DispositionName(db::Disposition d);
   SubmitResult StoreReadFailure(const Status& s, std::uint32_t id);
   SubmitResult UpdateFailure(const Status& s, std::uint32_t id);

@@ -1,6 +1,7 @@
 // Enrollment (MS-WCCE 3.2.1.4.2.1): new requests through policy to a stored
 // row, issuance with serial-collision retries, retrieval by request id or
 // serial number, and the CMC full response.
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -278,11 +279,12 @@ SubmitResult Engine::Impl::Insert(db::RequestRecord rec,
                                           Audit(rec.requester_name, action, 0, std::move(detail)));
   if (!queued.ok()) return StoreWriteFailure(queued.status());
   const std::uint32_t status = rec.status_code;
-  spdlog::info("[req {}] {} from {}{}{}: {}", queued->request_id, DispositionName(rec.disposition),
-               rec.requester_name, rec.template_name.empty() ? "" : " for ", rec.template_name,
-               rec.disposition_message);
   SubmitResult r = Failure(queued->request_id, wire, status, rec.disposition_message);
   r.durable = std::move(queued->durable);
+  LogOnceDurable(r, fmt::format("[req {}] {} from {}{}{}: {}", queued->request_id,
+                                DispositionName(rec.disposition), rec.requester_name,
+                                rec.template_name.empty() ? "" : " for ", rec.template_name,
+                                rec.disposition_message));
   return r;
 }
 
@@ -300,6 +302,9 @@ SubmitResult Engine::Impl::IssueNew(db::RequestRecord rec,
     return Status::Ok();
   });
   result.durable = std::move(durable);
+  if (result.disposition == WireDisposition::kIssued && result.status == 0) {
+    LogOnceDurable(result, IssuedLine(rec, outcome));
+  }
   return result;
 }
 
@@ -345,9 +350,6 @@ SubmitResult Engine::Impl::Issue(db::RequestRecord& rec, const PolicyOutcome& ou
     if (s.code() == StatusCode::kFailedPrecondition) return UpdateFailure(s, rec.request_id);
     return StoreWriteFailure(s);
   }
-  spdlog::info("[req {}] issued to {} for {}: serial {}{}", rec.request_id, rec.requester_name,
-               outcome.resolved_template.name, rec.certificate->serial_number,
-               rec.officer.empty() ? "" : ", approved by " + rec.officer);
   SubmitResult r;
   r.request_id = rec.request_id;
   r.disposition = WireDisposition::kIssued;

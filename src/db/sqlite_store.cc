@@ -23,6 +23,7 @@
 #include "db/view_sql.h"
 #include "db/wal_checkpointer.h"
 #include "db/wal_syncer.h"
+#include "openadcs/util/log_context.h"
 #include "openadcs/util/metrics.h"
 #include "openadcs/util/thread_name.h"
 
@@ -493,7 +494,7 @@ Result<std::shared_ptr<Gate>> SqliteStore::QueueAudited(AuditEvent event,
   Result<std::shared_ptr<Gate>> done =
       QueueWrite(AuditedBody(std::move(event), std::move(body), appended), new_request_id);
   if (!done.ok()) return done;
-  (*done)->WhenOpen([appended](const Status& synced) {
+  WhenOpenInThisLogContext(**done, [appended](const Status& synced) {
     if (synced.ok()) audit_table::Log(*appended);
   });
   return done;

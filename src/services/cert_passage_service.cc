@@ -125,18 +125,21 @@ rpc::CallResult CertPassageService::Call(const rpc::CallContext& ctx, std::uint1
   request.attributes = std::move(*attributes);
   request.caller = CallerOf(ctx, engine_);
   request.authority = std::move(authority);
-  return ReplyWhenDurable(engine_.SubmitBeforeDurable(request), [who, peer = ctx.peer_address](
-                                                                    ca::SubmitResult result) {
-    wire::CertServerRequestOut out;
-    out.request_id = result.request_id;
-    out.disposition = WireDispositionOf(result);
-    out.cert = std::move(result.chain_cms);
-    out.encoded_cert = std::move(result.certificate);
-    if (!result.message.empty()) out.disposition_message = TextBlob(result.message);
-    spdlog::info("icpr: {} from {}: request {} -> disposition 0x{:08x}", who, peer, out.request_id,
-                 out.disposition);
-    return rpc::CallResult::Response(wire::EncodeCertServerRequestResponse(out));
-  });
+  return ReplyWhenDurable(
+      engine_.SubmitBeforeDurable(request),
+      [](ca::SubmitResult result) {
+        wire::CertServerRequestOut out;
+        out.request_id = result.request_id;
+        out.disposition = WireDispositionOf(result);
+        out.cert = std::move(result.chain_cms);
+        out.encoded_cert = std::move(result.certificate);
+        if (!result.message.empty()) out.disposition_message = TextBlob(result.message);
+        return rpc::CallResult::Response(wire::EncodeCertServerRequestResponse(out));
+      },
+      [who, peer = ctx.peer_address](std::uint32_t request_id, std::uint32_t disposition) {
+        spdlog::info("icpr: {} from {}: request {} -> disposition 0x{:08x}", who, peer, request_id,
+                     disposition);
+      });
 }
 
 }  // namespace openadcs::services

@@ -100,8 +100,8 @@ rpc::CallResult CertRequestObject::Request(const rpc::CallContext& ctx, bool req
   // Encoded, once durable, perhaps after the object is released: the
   // encoder holds the engine (which outlives every object), not `this`.
   return ReplyWhenDurable(
-      std::move(result), [&engine = engine_, full_response, opnum, who = ctx.ClientName(),
-                          peer = ctx.peer_address](ca::SubmitResult r) {
+      std::move(result),
+      [&engine = engine_, full_response](ca::SubmitResult r) {
         wire::RequestOut out;
         out.request_id = r.request_id;
         out.disposition = WireDispositionOf(r);
@@ -119,9 +119,12 @@ rpc::CallResult CertRequestObject::Request(const rpc::CallContext& ctx, bool req
         }
         out.encoded_cert = std::move(r.certificate);
         if (!r.message.empty()) out.disposition_message = TextBlob(r.message);
-        spdlog::info("wcce: {} from {}: {} request {} -> disposition 0x{:08x}", who, peer,
-                     d2::kMethodNames[opnum], out.request_id, out.disposition);
         return rpc::CallResult::Response(wire::EncodeRequestResponse(out));
+      },
+      [opnum, who = ctx.ClientName(), peer = ctx.peer_address](std::uint32_t request_id,
+                                                               std::uint32_t disposition) {
+        spdlog::info("wcce: {} from {}: {} request {} -> disposition 0x{:08x}", who, peer,
+                     d2::kMethodNames[opnum], request_id, disposition);
       });
 }
 

@@ -1,7 +1,10 @@
 #include "services/wire_values.h"
 
+#include <memory>
+#include <optional>
 #include <utility>
 
+#include "openadcs/util/log_context.h"
 #include "openadcs/util/utf16.h"
 
 namespace openadcs::services {
@@ -21,15 +24,29 @@ std::uint32_t WireDispositionOf(const ca::SubmitResult& result) {
 }
 
 rpc::CallResult ReplyWhenDurable(ca::SubmitResult result,
-                                 std::function<rpc::CallResult(ca::SubmitResult)> encode) {
+                                 std::function<rpc::CallResult(ca::SubmitResult)> encode,
+                                 LogReply log) {
   std::shared_ptr<Gate> durable = std::move(result.durable);
+  const std::uint32_t id = result.request_id;
+  const std::uint32_t disposition = WireDispositionOf(result);
   rpc::CallResult reply = encode(std::move(result));
-  if (durable != nullptr) {
-    reply.send_when = std::move(durable);
-    reply.if_failed = [encode = std::move(encode)](const Status& failure) {
-      return encode(ca::Engine::NotDurable(failure));
-    };
+  if (durable == nullptr) {
+    log(id, disposition);
+    return reply;
   }
+  // The runtime's wait on the gate comes after this one, so a failure's
+  // answer, made here for the line, is there for if_failed to encode.
+  auto failed = std::make_shared<std::optional<ca::SubmitResult>>();
+  WhenOpenInThisLogContext(*durable,
+                           [log = std::move(log), id, disposition, failed](const Status& s) {
+                             if (s.ok()) return log(id, disposition);
+                             *failed = ca::Engine::NotDurable(s);
+                             log((*failed)->request_id, WireDispositionOf(**failed));
+                           });
+  reply.send_when = std::move(durable);
+  reply.if_failed = [encode = std::move(encode), failed](const Status& failure) {
+    return encode(failed->has_value() ? std::move(**failed) : ca::Engine::NotDurable(failure));
+  };
   return reply;
 }
 

@@ -29,12 +29,22 @@ Bytes TextBlob(const std::string& text);
 // the CR_DISP_* value.
 std::uint32_t WireDispositionOf(const ca::SubmitResult& result);
 
+// What a reply answered, for the call's log line: the request id and
+// pdwDisposition (WireDispositionOf).
+using LogReply = std::function<void(std::uint32_t request_id, std::uint32_t disposition)>;
+
 // The reply `encode` makes of `result` (from Engine::SubmitBeforeDurable),
 // held by the runtime until the request is durable; if it never is, the
 // reply `encode` makes of Engine::NotDurable instead, as Submit would
 // have answered. `encode` may run on another thread, after the call.
+// `log` is called once with what the client is answered, when that is
+// known: at once when nothing waits for durability, else when the request
+// is durable or has failed to be, with the call's log context
+// (WhenOpenInThisLogContext). So no line reports an answer that was not
+// given.
 rpc::CallResult ReplyWhenDurable(ca::SubmitResult result,
-                                 std::function<rpc::CallResult(ca::SubmitResult)> encode);
+                                 std::function<rpc::CallResult(ca::SubmitResult)> encode,
+                                 LogReply log);
 
 }  // namespace openadcs::services
 

@@ -12,8 +12,12 @@ void Gate::Open(const Status& status) {
     status_ = status;
     callbacks.swap(callbacks_);
   }
-  cv_.notify_all();
   for (Callback& callback : callbacks) callback(status);
+  {
+    std::lock_guard lock(mu_);
+    opened_ = true;
+  }
+  cv_.notify_all();
 }
 
 void Gate::WhenOpen(Callback callback) {
@@ -29,7 +33,7 @@ void Gate::WhenOpen(Callback callback) {
 
 Status Gate::Wait() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return status_.has_value(); });
+  cv_.wait(lock, [&] { return opened_; });
   return *status_;
 }
 

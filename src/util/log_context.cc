@@ -1,5 +1,8 @@
 #include "openadcs/util/log_context.h"
 
+#include <optional>
+#include <utility>
+
 namespace openadcs {
 namespace {
 
@@ -17,6 +20,20 @@ ScopedLogContext::ScopedLogContext(const LogContext& context) : previous_(curren
 
 ScopedLogContext::~ScopedLogContext() {
   current = previous_;
+}
+
+void WhenOpenInThisLogContext(Gate& gate, Gate::Callback callback) {
+  std::optional<LogContext> context;
+  if (current != nullptr) context = *current;
+  gate.WhenOpen([context = std::move(context), callback = std::move(callback)](const Status& s) {
+    // Not the opener's context, whatever it is: this one, or none.
+    struct Restore {
+      const LogContext* previous = current;
+      ~Restore() { current = previous; }
+    } restore;
+    current = context ? &*context : nullptr;
+    callback(s);
+  });
 }
 
 }  // namespace openadcs

@@ -12,6 +12,7 @@
 #include "openadcs/util/hresult.h"
 #include "testing/engine_fixture.h"
 #include "testing/pki.h"
+#include "testing/template_inspection.h"
 #include "testing/test_callers.h"
 
 namespace openadcs::ca {
@@ -124,6 +125,23 @@ TEST_F(EngineTest, AutoIssueTemplateIssuesAtOnce) {
   unsigned int sha1_len = 0;
   ASSERT_EQ(X509_digest(cert.get(), EVP_sha1(), sha1, &sha1_len), 1);
   EXPECT_EQ(All()[0].certificate->certificate_hash, HexLower({sha1, sha1_len}));
+}
+
+// Each outcome is logged once, after its row is durable (Submit returns
+// then): a pending request, its approval, and an issuance at once.
+TEST_F(EngineTest, LogsEachOutcomeOnceItIsDurable) {
+  testing::LogCapture log;
+  const SubmitResult pending = Submit(Csr("alice"), "CertificateTemplate:OfficerApproval");
+  ASSERT_EQ(pending.disposition, WireDisposition::kUnderSubmission) << pending.message;
+  const std::string id = std::to_string(pending.request_id);
+  EXPECT_EQ(log.Count("[req " + id + "] pending from " + requester_.name), 1u) << log.Text();
+  ASSERT_EQ(engine_->Resubmit(officer_, pending.request_id).disposition, WireDisposition::kIssued);
+  EXPECT_EQ(log.Count("[req " + id + "] issued to " + requester_.name), 1u) << log.Text();
+  EXPECT_EQ(log.Count("approved by " + officer_.name), 1u) << log.Text();
+  const SubmitResult at_once = Submit(Csr("bob"), "CertificateTemplate:AutoIssueSubject");
+  ASSERT_EQ(at_once.disposition, WireDisposition::kIssued) << at_once.message;
+  EXPECT_EQ(log.Count("[req " + std::to_string(at_once.request_id) + "] issued to "), 1u)
+      << log.Text();
 }
 
 TEST_F(EngineTest, SerialNumbersArePositiveRandomAndLong) {
@@ -261,7 +279,7 @@ class EngineBadInputTest : public EngineTest, public ::testing::WithParamInterfa
       good[good.size() - 5] ^= 0x55;  // inside the signature bits
       return {good, tmpl};
     }
-    if (name == "oversized") return {Bytes(70 * 1024, 0x30), tmpl};
+    if (name == "oversized") return {Bytes(std::size_t{70} * 1024, 0x30), tmpl};
     if (name == "unknown_template") return {good, "CertificateTemplate:NoSuchTemplate"};
     if (name == "no_template") return {good, ""};
     if (name == "conflicting_sources") {

@@ -44,12 +44,6 @@ class RequesterQuotaTest : public testing::EngineTestBase {
     EXPECT_NE(r.message.find("over its quota"), std::string::npos) << r.message;
   }
 
-  static std::size_t Count(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-    return n;
-  }
-
   const Caller bob_ = testing::TestCaller("EXAMPLE\\bob", "S-1-5-21-1-2-3-1106");
 };
 
@@ -125,18 +119,18 @@ TEST_F(RequesterQuotaTest, AnAccountOverItsQuotaIsLoggedOncePerPeriod) {
   ASSERT_EQ(SubmitAs(bob_, Csr("bob"), kAutoIssue).disposition, WireDisposition::kIssued);
   testing::LogCapture log;
   for (int i = 0; i < 3; ++i) ExpectOverQuota(Submit(Csr("again"), kAutoIssue));
-  EXPECT_EQ(Count(log.Text(), kLogLine), 1u) << log.Text();
-  EXPECT_EQ(Count(log.Text(), "EXAMPLE\\alice"), 1u) << log.Text();
+  EXPECT_EQ(log.Count(kLogLine), 1u) << log.Text();
+  EXPECT_EQ(log.Count("EXAMPLE\\alice"), 1u) << log.Text();
   // Another account has a line of its own.
   ExpectOverQuota(SubmitAs(bob_, Csr("bob"), kAutoIssue));
-  EXPECT_EQ(Count(log.Text(), kLogLine), 2u) << log.Text();
+  EXPECT_EQ(log.Count(kLogLine), 2u) << log.Text();
 
   // The next period: alice may make one more request, then is over again
   // and logged again, with the denials held back.
   now_ += 3600;
   ASSERT_EQ(Submit(Csr("two"), kAutoIssue).disposition, WireDisposition::kIssued);
   ExpectOverQuota(Submit(Csr("again"), kAutoIssue));
-  EXPECT_EQ(Count(log.Text(), kLogLine), 3u) << log.Text();
+  EXPECT_EQ(log.Count(kLogLine), 3u) << log.Text();
   EXPECT_NE(log.Text().find("2 denied since the last warning"), std::string::npos) << log.Text();
 }
 

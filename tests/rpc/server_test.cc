@@ -235,6 +235,29 @@ class ServerTest : public ::testing::Test {
     b = *bound;
   }
 
+  // Two connections whose users ("slow1", "slow2") send the bind of
+  // ManualPrivacyBind to an acceptor that holds their legs (`hold`, on
+  // "slow"): the first leg is held once this returns, and with two workers
+  // the second waits for its turn.
+  struct SlowBinds {
+    std::vector<std::unique_ptr<ClientChannel>> channels;
+    std::vector<std::unique_ptr<FakeContext>> contexts;
+  };
+  void SendSlowBinds(testing::LegHold& hold, SlowBinds* out);
+
+  // A new connection binds at privacy as alice and its echo of `value` is
+  // answered.
+  void ExpectAliceAuthenticatesAndIsAnswered(std::uint32_t value) {
+    std::unique_ptr<ClientChannel> ch = Connect();
+    ASSERT_NE(ch, nullptr);
+    Result<Binding> bound = ch->Bind(InterfaceA(), Auth(auth::AuthLevel::kPrivacy));
+    ASSERT_TRUE(bound.ok()) << bound.status().ToString();
+    Result<CallResult> r = ch->Call(*bound, kEcho, U32(value));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->stub, U32(value));
+    EXPECT_EQ(echo_a_->last_user(), "TEST\\alice");
+  }
+
   // Whether gauge `name` comes to read `value` within kWait: the server
   // sets it on its own threads.
   bool GaugeReaches(const std::string& name, double value) {
@@ -775,6 +798,16 @@ void SendPrivacyBind(ClientChannel& ch, FakeContext& ctx) {
           .ok());
 }
 
+void ServerTest::SendSlowBinds(testing::LegHold& hold, SlowBinds* out) {
+  for (const char* user : {"slow1", "slow2"}) {
+    out->channels.push_back(Connect());
+    ASSERT_NE(out->channels.back(), nullptr);
+    out->contexts.push_back(std::make_unique<FakeContext>(true, user, kPassword));
+    ASSERT_NO_FATAL_FAILURE(SendPrivacyBind(*out->channels.back(), *out->contexts.back()));
+    if (out->channels.size() == 1) ASSERT_TRUE(hold.WaitHeld(kWait));
+  }
+}
+
 // The rest of ManualPrivacyBind: the bind_ack, and the auth3.
 void FinishPrivacyBind(ClientChannel& ch, FakeContext& ctx) {
   Result<Bytes> ack = ch.ReceivePdu();
@@ -824,14 +857,7 @@ TEST_F(ServerTest, AnAuthenticationThatWaitsHoldsUpNoOtherConnection) {
   ASSERT_TRUE(hold->WaitHeld(kWait));
   const testing::ReleaseAtExit release_at_exit(*hold);
 
-  std::unique_ptr<ClientChannel> fast = Connect();
-  ASSERT_NE(fast, nullptr);
-  Result<Binding> bound = fast->Bind(InterfaceA(), Auth(auth::AuthLevel::kPrivacy));
-  ASSERT_TRUE(bound.ok()) << bound.status().ToString();
-  Result<CallResult> r = fast->Call(*bound, kEcho, U32(7));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->stub, U32(7));
-  EXPECT_EQ(echo_a_->last_user(), "TEST\\alice");
+  ASSERT_NO_FATAL_FAILURE(ExpectAliceAuthenticatesAndIsAnswered(7));
 
   hold->Release();
   Result<Bytes> answer = slow->ReceivePdu();
@@ -851,25 +877,19 @@ TEST_F(ServerTest, LegsThatAskAnotherHostLeaveWorkersToCalls) {
   options.metrics = &metrics_;
   Start(options, std::make_shared<FakeAcceptor>(kPassword, hold));
   const testing::ReleaseAtExit release_at_exit(*hold);
-  std::vector<std::unique_ptr<ClientChannel>> slow;
-  std::vector<std::unique_ptr<FakeContext>> contexts;
-  for (const char* user : {"slow1", "slow2"}) {
-    slow.push_back(Connect());
-    ASSERT_NE(slow.back(), nullptr);
-    contexts.push_back(std::make_unique<FakeContext>(true, user, kPassword));
-    ASSERT_NO_FATAL_FAILURE(SendPrivacyBind(*slow.back(), *contexts.back()));
-    if (slow.size() == 1) ASSERT_TRUE(hold->WaitHeld(kWait));
-  }
+  SlowBinds slow;
+  ASSERT_NO_FATAL_FAILURE(SendSlowBinds(*hold, &slow));
   ExpectServerHealthy();
   EXPECT_EQ(hold->held(), 1);
   EXPECT_TRUE(GaugeReaches("openadcs_rpc_remote_logon_steps_running", 1));
   EXPECT_TRUE(GaugeReaches("openadcs_rpc_remote_logon_steps_queued", 1));
 
   hold->Release();
-  for (std::size_t i = 0; i < slow.size(); ++i) {
-    ASSERT_NO_FATAL_FAILURE(FinishPrivacyBind(*slow[i], *contexts[i]));
-    ASSERT_TRUE(slow[i]->SendRaw(ProtectedRequest(*contexts[i], 80)).ok());
-    Result<Bytes> answer = slow[i]->ReceivePdu();
+  for (std::size_t i = 0; i < slow.channels.size(); ++i) {
+    ClientChannel& ch = *slow.channels[i];
+    ASSERT_NO_FATAL_FAILURE(FinishPrivacyBind(ch, *slow.contexts[i]));
+    ASSERT_TRUE(ch.SendRaw(ProtectedRequest(*slow.contexts[i], 80)).ok());
+    Result<Bytes> answer = ch.ReceivePdu();
     ASSERT_TRUE(answer.ok()) << answer.status().ToString();
     EXPECT_EQ(ParsePdu(*answer)->header.type, PduType::kResponse);
   }
@@ -888,29 +908,15 @@ TEST_F(ServerTest, LegsThatAskNoOtherHostDoNotWaitForThoseThatDo) {
   options.worker_threads = 2;
   Start(options, std::make_shared<FakeAcceptor>(kPassword, hold));
   const testing::ReleaseAtExit release_at_exit(*hold);
-  std::vector<std::unique_ptr<ClientChannel>> slow;
-  std::vector<std::unique_ptr<FakeContext>> contexts;
-  for (const char* user : {"slow1", "slow2"}) {
-    slow.push_back(Connect());
-    ASSERT_NE(slow.back(), nullptr);
-    contexts.push_back(std::make_unique<FakeContext>(true, user, kPassword));
-    ASSERT_NO_FATAL_FAILURE(SendPrivacyBind(*slow.back(), *contexts.back()));
-    if (slow.size() == 1) ASSERT_TRUE(hold->WaitHeld(kWait));
-  }
+  SlowBinds slow;
+  ASSERT_NO_FATAL_FAILURE(SendSlowBinds(*hold, &slow));
 
-  std::unique_ptr<ClientChannel> local = Connect();
-  ASSERT_NE(local, nullptr);
-  Result<Binding> bound = local->Bind(InterfaceA(), Auth(auth::AuthLevel::kPrivacy));
-  ASSERT_TRUE(bound.ok()) << bound.status().ToString();
-  Result<CallResult> r = local->Call(*bound, kEcho, U32(9));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->stub, U32(9));
-  EXPECT_EQ(echo_a_->last_user(), "TEST\\alice");
+  ASSERT_NO_FATAL_FAILURE(ExpectAliceAuthenticatesAndIsAnswered(9));
   EXPECT_EQ(hold->held(), 1);
 
   hold->Release();
-  for (std::size_t i = 0; i < slow.size(); ++i) {
-    ASSERT_NO_FATAL_FAILURE(FinishPrivacyBind(*slow[i], *contexts[i]));
+  for (std::size_t i = 0; i < slow.channels.size(); ++i) {
+    ASSERT_NO_FATAL_FAILURE(FinishPrivacyBind(*slow.channels[i], *slow.contexts[i]));
   }
   EXPECT_EQ(hold->held(), 2);
 }
@@ -927,17 +933,13 @@ TEST_F(ServerTest, ALegThatOutlastsTheAuthenticationTimeoutClosesItsConnection) 
   options.metrics = &metrics_;
   Start(options, std::make_shared<FakeAcceptor>(kPassword, hold));
   const testing::ReleaseAtExit release_at_exit(*hold);
-  std::vector<std::unique_ptr<ClientChannel>> slow;
-  for (const char* user : {"slow1", "slow2"}) {
-    slow.push_back(Connect());
-    ASSERT_NE(slow.back(), nullptr);
-    FakeContext context(true, user, kPassword);
-    ASSERT_NO_FATAL_FAILURE(SendPrivacyBind(*slow.back(), context));
-    if (slow.size() == 1) ASSERT_TRUE(hold->WaitHeld(kWait));
-  }
+  SlowBinds slow;
+  ASSERT_NO_FATAL_FAILURE(SendSlowBinds(*hold, &slow));
   ASSERT_TRUE(GaugeReaches("openadcs_rpc_remote_logon_steps_queued", 1));
 
-  for (const std::unique_ptr<ClientChannel>& ch : slow) EXPECT_FALSE(ch->ReceivePdu().ok());
+  for (const std::unique_ptr<ClientChannel>& ch : slow.channels) {
+    EXPECT_FALSE(ch->ReceivePdu().ok());
+  }
   EXPECT_EQ(server_->stats().timeouts, 2u);
   hold->Release();
   EXPECT_TRUE(GaugeReaches("openadcs_rpc_remote_logon_steps_running", 0));

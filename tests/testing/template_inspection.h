@@ -45,6 +45,13 @@ class LogCapture {
     for (const std::string& line : sink_->last_formatted()) all += line;
     return all;
   }
+  // How many times `what` occurs in Text().
+  std::size_t Count(const std::string& what) const {
+    const std::string text = Text();
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  }
 
  private:
   std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;

@@ -1,11 +1,15 @@
 // Gate: callbacks left before it opens run once, in order, on the opening
 // thread; those left after run at once; Wait blocks until it opens; only
-// the first Open counts.
+// the first Open counts; Wait returns once the callbacks have run.
 #include "openadcs/util/gate.h"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,6 +43,39 @@ TEST(GateTest, WaitBlocksUntilAnotherThreadOpensIt) {
   EXPECT_TRUE(gate->Wait().ok());
   opener.join();
   EXPECT_EQ(ran_on, opener_id) << "callbacks run on the thread that opens the gate";
+}
+
+// What a callback did has happened when Wait returns: the callback, on the
+// opening thread, gives a waiter that has called Wait time to return, and
+// finds that it has not.
+TEST(GateTest, WaitReturnsOnlyOnceTheCallbacksHaveRun) {
+  Gate gate;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool waiting = false;          // guarded by mu
+  bool waiter_returned = false;  // guarded by mu
+  std::optional<bool> returned_during_callback;
+  gate.WhenOpen([&](const Status&) {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return waiting; }));
+    // Bounded, and expected to run out.
+    returned_during_callback =
+        cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return waiter_returned; });
+  });
+  std::thread waiter([&] {
+    {
+      std::lock_guard lock(mu);
+      waiting = true;
+      cv.notify_all();
+    }
+    EXPECT_TRUE(gate.Wait().ok());
+    std::lock_guard lock(mu);
+    waiter_returned = true;
+    cv.notify_all();
+  });
+  gate.Open(Status::Ok());
+  waiter.join();
+  EXPECT_EQ(returned_during_callback, false);
 }
 
 }  // namespace

@@ -15,10 +15,12 @@
 namespace openadcs {
 
 // Thread-safe. Open runs the callbacks left so far on its own thread, in the
-// order they were left, after the gate's lock is released; a callback left
-// after the gate opened runs at once on the caller's thread. So callbacks
-// must be short (post elsewhere whatever takes time) and must not block on
-// another gate's Wait.
+// order they were left, after the gate's lock is released, and only then
+// wakes those blocked in Wait: what a callback did (a log line saying the
+// write is durable) has happened when Wait returns. A callback left after
+// the gate opened runs at once on the caller's thread. So callbacks must be
+// short (post elsewhere whatever takes time) and must not block on a gate's
+// Wait, this one's included.
 class Gate {
  public:
   using Callback = std::function<void(const Status&)>;
@@ -32,7 +34,8 @@ class Gate {
   void Open(const Status& status);
   // Runs `callback` with the status once the gate is open.
   void WhenOpen(Callback callback);
-  // Blocks until the gate is open; returns its status.
+  // Blocks until the gate is open and the callbacks left before it opened
+  // have run; returns its status.
   Status Wait();
 
  private:
@@ -40,6 +43,7 @@ class Gate {
   std::condition_variable cv_;
   std::optional<Status> status_;     // guarded by mu_
   std::vector<Callback> callbacks_;  // guarded by mu_
+  bool opened_ = false;              // guarded by mu_; Open's callbacks have run
 };
 
 }  // namespace openadcs

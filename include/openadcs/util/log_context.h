@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include "openadcs/util/gate.h"
+
 namespace openadcs {
 
 struct LogContext {
@@ -31,6 +33,12 @@ class ScopedLogContext {
  private:
   const LogContext* const previous_;
 };
+
+// Runs `callback` once `gate` opens, on whichever thread opens it, with the
+// log context current on this thread now made current around it: for a line
+// that must wait for what it reports (a commit made durable) and still say
+// whom it was for.
+void WhenOpenInThisLogContext(Gate& gate, Gate::Callback callback);
 
 }  // namespace openadcs
 
