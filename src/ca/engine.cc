@@ -2,7 +2,6 @@
 // and the helpers the enrollment, officer and CRL files share.
 #include "openadcs/ca/engine.h"
 
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -98,13 +97,6 @@ void Engine::Impl::LogOnceDurable(const SubmitResult& result, std::string line) 
   WhenOpenInThisLogContext(*result.durable, [line = std::move(line)](const Status& s) {
     if (s.ok()) spdlog::info("{}", line);
   });
-}
-
-std::string Engine::Impl::IssuedLine(const db::RequestRecord& rec, const PolicyOutcome& outcome) {
-  return fmt::format("[req {}] issued to {} for {}: serial {}{}", rec.request_id,
-                     rec.requester_name, outcome.resolved_template.name,
-                     rec.certificate->serial_number,
-                     rec.officer.empty() ? "" : ", approved by " + rec.officer);
 }
 
 const char* Engine::Impl::DispositionName(Disposition d) {

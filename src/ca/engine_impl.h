@@ -128,9 +128,10 @@ class Engine::Impl {
  private:
   // Writes `rec` once it holds the certificate (with the audit event its
   // serial number completes); on success sets what the caller needs in
-  // `rec` (a new row's request_id). kAlreadyExists asks for a fresh serial
-  // number; any other failure ends the issuance.
-  using Commit = std::function<Status(db::RequestRecord& rec)>;
+  // `rec` (a new row's request_id), and `*durable` to the gate of a write
+  // that is not yet durable. kAlreadyExists asks for a fresh serial number;
+  // any other failure ends the issuance.
+  using Commit = std::function<Status(db::RequestRecord& rec, std::shared_ptr<Gate>* durable)>;
 
   // --- Enrollment helpers (enrollment.cc) ---
   bool AuthorityMatches(const std::string& authority) const;
@@ -157,7 +158,7 @@ class Engine::Impl {
   // failed write: serials from one process never collide (SerialNumbers),
   // and with at least 9 random bytes behind their time prefix a collision
   // with an older one is not expected in the life of a CA; the client is
-  // then told its request failed. The caller logs the issuance (IssuedLine).
+  // then told its request failed. The issuance is logged once durable.
   SubmitResult Issue(db::RequestRecord& rec, const PolicyOutcome& outcome, const X509_REQ* request,
                      std::int64_t now, const Commit& commit);
   // The degenerate CMS with `cert` and the CA chain; empty when it cannot be built.
@@ -191,8 +192,6 @@ class Engine::Impl {
   // Logs `line` at info once `result` is durable (at once when nothing waits
   // for that), in this thread's log context; never when it fails to be.
   static void LogOnceDurable(const SubmitResult& result, std::string line);
-  // What an issuance logs: "[req N] issued to ...".
-  static std::string IssuedLine(const db::RequestRecord& rec, const PolicyOutcome& outcome);
   static const char* DispositionName(db::Disposition d);
   SubmitResult StoreReadFailure(const Status& s, std::uint32_t id);
   SubmitResult UpdateFailure(const Status& s, std::uint32_t id);

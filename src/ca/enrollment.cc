@@ -292,20 +292,16 @@ SubmitResult Engine::Impl::IssueNew(db::RequestRecord rec,
                                     const std::vector<db::AttributeRow>& attributes,
                                     const PolicyOutcome& outcome, const X509_REQ* request,
                                     std::int64_t now) {
-  std::shared_ptr<Gate> durable;
-  SubmitResult result = Issue(rec, outcome, request, now, [&](db::RequestRecord& r) -> Status {
-    auto queued = store_.QueueInsertRequest(r, attributes, outcome.extension_rows,
-                                            Audit(r.requester_name, "issue", 0, IssueDetail(r)));
-    if (!queued.ok()) return queued.status();
-    r.request_id = queued->request_id;
-    durable = std::move(queued->durable);
-    return Status::Ok();
-  });
-  result.durable = std::move(durable);
-  if (result.disposition == WireDisposition::kIssued && result.status == 0) {
-    LogOnceDurable(result, IssuedLine(rec, outcome));
-  }
-  return result;
+  return Issue(rec, outcome, request, now,
+               [&](db::RequestRecord& r, std::shared_ptr<Gate>* durable) -> Status {
+                 auto queued =
+                     store_.QueueInsertRequest(r, attributes, outcome.extension_rows,
+                                               Audit(r.requester_name, "issue", 0, IssueDetail(r)));
+                 if (!queued.ok()) return queued.status();
+                 r.request_id = queued->request_id;
+                 *durable = std::move(queued->durable);
+                 return Status::Ok();
+               });
 }
 
 SubmitResult Engine::Impl::Issue(db::RequestRecord& rec, const PolicyOutcome& outcome,
@@ -318,6 +314,7 @@ SubmitResult Engine::Impl::Issue(db::RequestRecord& rec, const PolicyOutcome& ou
   spec.not_after = outcome.not_after;
   spec.extensions = outcome.extensions;
   Status s;
+  std::shared_ptr<Gate> durable;
   for (int attempt = 0; attempt <= options_.serial_retries; ++attempt) {
     Result<Bytes> serial = serials_.Next(
         options_.serial_bytes,
@@ -342,7 +339,7 @@ SubmitResult Engine::Impl::Issue(db::RequestRecord& rec, const PolicyOutcome& ou
     rec.status_code = 0;
     rec.disposition_message = "Issued";
     rec.resolved_when = now;
-    s = commit(rec);
+    s = commit(rec, &durable);
     if (s.code() != StatusCode::kAlreadyExists) break;
     spdlog::warn("[req {}] serial number collision; retrying with a new one", rec.request_id);
   }
@@ -356,6 +353,11 @@ SubmitResult Engine::Impl::Issue(db::RequestRecord& rec, const PolicyOutcome& ou
   r.certificate = rec.certificate->raw_certificate;
   r.chain_cms = ChainCms(r.certificate);
   r.message = "Issued";
+  r.durable = std::move(durable);
+  LogOnceDurable(r, fmt::format("[req {}] issued to {} for {}: serial {}{}", rec.request_id,
+                                rec.requester_name, outcome.resolved_template.name,
+                                rec.certificate->serial_number,
+                                rec.officer.empty() ? "" : ", approved by " + rec.officer));
   return r;
 }
 

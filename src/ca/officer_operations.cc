@@ -198,16 +198,13 @@ SubmitResult Engine::Impl::Resubmit(const Caller& officer, std::uint32_t id) {
                  Hex32(outcome.status), outcome.message);
     return Failure(id, WireDisposition::kDenied, outcome.status, rec.disposition_message);
   }
-  SubmitResult result =
-      Issue(rec, outcome, parsed->pkcs10.get(), now, [&](const db::RequestRecord& r) {
-        return store_.UpdateRequest(
-            r, Disposition::kPending, outcome.extension_rows,
-            Audit(officer.name, "issue", id, "resubmitted; " + IssueDetail(r)));
-      });
-  if (result.disposition == WireDisposition::kIssued && result.status == 0) {
-    LogOnceDurable(result, IssuedLine(rec, outcome));
-  }
-  return result;
+  // UpdateRequest returns once the write is durable: no gate to leave.
+  return Issue(rec, outcome, parsed->pkcs10.get(), now,
+               [&](const db::RequestRecord& r, std::shared_ptr<Gate>* /*durable*/) {
+                 return store_.UpdateRequest(
+                     r, Disposition::kPending, outcome.extension_rows,
+                     Audit(officer.name, "issue", id, "resubmitted; " + IssueDetail(r)));
+               });
 }
 
 Status Engine::Impl::Deny(const Caller& officer, std::uint32_t id) {

@@ -96,8 +96,8 @@ class ReleaseAtExit {
 
 class FakeContext : public auth::SecurityContext {
  public:
-  // Client role when `client` is true. A server context passes its last leg
-  // through `hold`, when given.
+  // Client role when `client` is true. A server context passes its legs
+  // through `hold`, when given, which holds the one it was made for.
   FakeContext(bool client, std::string user, std::string password,
               std::shared_ptr<LegHold> hold = nullptr)
       : client_(client), password_(std::move(password)), hold_(std::move(hold)) {
