@@ -72,9 +72,8 @@ class ContextPool {
   }
 
  private:
-  // [rpc] worker_threads' default, of which at most half run logons at once
-  // (the RPC server's cap on legs that ask another host): room for those and
-  // more.
+  // [rpc] logon_threads' default (the RPC server's threads for legs that ask
+  // another host, one logon each): room for those and more.
   static constexpr std::size_t kMaxIdle = 16;
   std::mutex mu_;
   std::vector<ContextPtr> idle_;  // GUARDED_BY(mu_)

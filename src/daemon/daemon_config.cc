@@ -427,6 +427,7 @@ Status ParseRpc(Section& s, RpcConfig& rpc) {
   o.auth_timeout = std::chrono::milliseconds(auth_ms);
   o.write_timeout = std::chrono::milliseconds(write_ms);
   OPENADCS_RETURN_IF_ERROR(s.Integer("worker_threads", 1, 256, o.worker_threads));
+  OPENADCS_RETURN_IF_ERROR(s.Integer("logon_threads", 1, 256, o.logon_threads));
   return s.Unknown();
 }
 

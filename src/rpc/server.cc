@@ -49,22 +49,26 @@ constexpr std::size_t kMaxGather = 64;
 
 class Connection;
 
-// On a worker's first call: its name, and SCHED_BATCH, so that a worker woken
-// for a call does not preempt the io thread that woke it (which reads, seals
-// and sends for every connection) nor the store's writer and syncer
-// (docs/performance.md, "The workers in SCHED_BATCH"). Where the policy is
-// refused the workers run as before; that is said once.
-void PrepareWorkerThreadOnce() {
+// On a worker's (or logon thread's) first job: its name, and SCHED_BATCH, so
+// that a worker woken for a call does not preempt the io thread that woke it
+// (which reads, seals and sends for every connection) nor the store's writer
+// and syncer (docs/performance.md, "The workers in SCHED_BATCH"). Where the
+// policy is refused the threads run as before; that is said once.
+void PrepareThreadOnce(const char* name) {
   thread_local bool prepared = false;
   if (prepared) return;
   prepared = true;
-  util::NameThisThread("rpc-worker");
+  util::NameThisThread(name);
   if (Status batch = util::MakeThisThreadBatch(); !batch.ok()) {
     static std::once_flag said;
     std::call_once(said, [&] {
       spdlog::info("rpc: workers keep the default scheduling policy: {}", batch.ToString());
     });
   }
+}
+
+void PrepareWorkerThreadOnce() {
+  PrepareThreadOnce("rpc-worker");
 }
 
 // A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d; they are IPv4
@@ -115,14 +119,15 @@ class CallDurations {
 // Everything connections share with the server; outlives the Server object
 // while connections remain on the io_context.
 struct Shared {
-  explicit Shared(std::size_t threads)
-      : max_remote_legs(std::max<std::size_t>(1, threads / 2)), pool(threads) {}
+  Shared(std::size_t workers, std::size_t logon_threads)
+      : max_remote_legs(logon_threads), pool(workers), logon_pool(logon_threads) {}
   ServerState state;
   // Authentication legs that ask another host (auth::StepWait::kRemote,
-  // Connection::Authenticate) take at most half the workers, so that a
-  // domain controller that stops answering, or clients whose logons it is
-  // slow to check, leave the rest to calls and to legs that need no other
-  // host (Kerberos); the others wait here in turn.
+  // Connection::Authenticate) run on logon_pool, one per thread and the
+  // others waiting here in turn: a domain controller that stops answering,
+  // or is slow to check logons, holds those threads for as long as
+  // libwbclient waits (300 s), and none of the workers, which go on with
+  // calls and with the legs that need no other host (Kerberos).
   const std::size_t max_remote_legs;
   std::mutex legs_mu;
   std::size_t legs_running = 0;                    // GUARDED_BY(legs_mu)
@@ -131,6 +136,7 @@ struct Shared {
   metrics::Gauge* remote_legs_running = nullptr;
   metrics::Gauge* remote_legs_waiting = nullptr;
   asio::thread_pool pool;
+  asio::thread_pool logon_pool;
   std::mutex mu;
   bool stopping = false;                                     // GUARDED_BY(mu)
   std::map<std::uint64_t, std::weak_ptr<Connection>> conns;  // GUARDED_BY(mu)
@@ -147,11 +153,12 @@ void CountRemoteLegs(Shared& shared) {
   shared.remote_legs_waiting->Set(static_cast<double>(shared.legs_waiting.size()));
 }
 
-// Runs `leg` on a worker, then the legs that came to wait meanwhile, one
-// after another on the same count of workers.
+// Runs `leg` on a logon thread, then the legs that came to wait meanwhile,
+// one after another on the same count of threads.
 void RunRemoteLeg(std::shared_ptr<Shared> shared, std::function<void()> leg) {
-  asio::thread_pool& pool = shared->pool;
+  asio::thread_pool& pool = shared->logon_pool;
   asio::post(pool, [shared = std::move(shared), leg = std::move(leg)]() mutable {
+    PrepareThreadOnce("rpc-logon");
     leg();
     std::function<void()> next;
     {
@@ -169,7 +176,7 @@ void RunRemoteLeg(std::shared_ptr<Shared> shared, std::function<void()> leg) {
   });
 }
 
-// Runs `leg` on a worker once fewer than max_remote_legs run.
+// Runs `leg` on a logon thread once one is free.
 void StartRemoteLeg(const std::shared_ptr<Shared>& shared, std::function<void()> leg) {
   {
     std::lock_guard lock(shared->legs_mu);
@@ -314,20 +321,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return false;
   }
 
-  // `pdu` is an authentication leg that may wait on `wait` (MIT's files, a
-  // domain controller's answer through winbindd): the core takes it on a
-  // worker, so that the strand's thread goes on serving every other
-  // connection; a leg that asks another host takes its turn among those
-  // (StartRemoteLeg). Until it is done nothing on the strand touches the
-  // core or the read buffer: no read is started and the results of calls in
-  // flight are held. A connection closed while its leg waited for a worker
-  // costs the domain controller nothing.
+  // `pdu` is an authentication leg that may wait on `wait`: the core takes
+  // it off the strand, so that the strand's thread goes on serving every
+  // other connection. A leg that waits on this host's files (MIT's) runs on
+  // a worker; one that asks another host (a domain controller, through
+  // winbindd) takes its turn on the logon threads (StartRemoteLeg). Until
+  // it is done nothing on the strand touches the core or the read buffer:
+  // no read is started and the results of calls in flight are held. A
+  // connection closed while its leg waited for its turn costs the domain
+  // controller nothing.
   void Authenticate(std::span<std::uint8_t> pdu, auth::StepWait wait) {
     authenticating_ = true;
     // The connection travels on to its strand, so its last reference never
-    // drops on a worker (Answer).
+    // drops on a pool's thread (Answer).
     std::function<void()> leg = [self = shared_from_this(), pdu]() mutable {
-      PrepareWorkerThreadOnce();
       CoreOutput out;
       if (!self->closed_) self->core_.OnPdu(pdu, &out);
       Strand strand = self->strand_;
@@ -336,7 +343,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       });
     };
     if (wait == auth::StepWait::kRemote) return StartRemoteLeg(shared_, std::move(leg));
-    asio::post(shared_->pool, std::move(leg));
+    asio::post(shared_->pool, [leg = std::move(leg)] {
+      PrepareWorkerThreadOnce();
+      leg();
+    });
   }
 
   void Authenticated(CoreOutput out) {
@@ -678,6 +688,9 @@ Status ServerOptions::Validate() const {
   if (worker_threads < 1 || worker_threads > kMaxWorkerThreads) {
     return out_of_range("worker_threads");
   }
+  if (logon_threads < 1 || logon_threads > kMaxWorkerThreads) {
+    return out_of_range("logon_threads");
+  }
   return Status::Ok();
 }
 
@@ -704,7 +717,7 @@ Result<std::unique_ptr<Server>> Server::Create(
       }
     }
   }
-  auto shared = std::make_shared<Shared>(options.worker_threads);
+  auto shared = std::make_shared<Shared>(options.worker_threads, options.logon_threads);
   shared->state.options = options;
   shared->state.acceptors = std::move(acceptors);
   if (options.metrics != nullptr) {
@@ -715,8 +728,7 @@ Result<std::unique_ptr<Server>> Server::Create(
         "Authentication steps waiting now for another host's answer (NTLM through winbindd).");
     shared->remote_legs_waiting = &options.metrics->GetGauge(
         "openadcs_rpc_remote_logon_steps_queued",
-        "Authentication steps that ask another host, waiting for a worker (at most half the "
-        "workers run them).");
+        "Authentication steps that ask another host, waiting for one of the logon threads.");
   }
   return std::unique_ptr<Server>(new Server(std::make_unique<Impl>(io, std::move(shared))));
 }
@@ -728,6 +740,7 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() {  // NOLINT(bugprone-exception-escape)
   Stop();
   impl_->shared->pool.join();
+  impl_->shared->logon_pool.join();
 }
 
 Status Server::Register(std::shared_ptr<InterfaceHandler> handler) {

@@ -545,6 +545,7 @@ max_outstanding_calls = 2
 read_timeout_ms = 1000
 idle_timeout_ms = 2000
 worker_threads = 3
+logon_threads = 5
 )",
                                             "test.toml");
   ASSERT_TRUE(config.ok()) << config.status().ToString();
@@ -570,6 +571,7 @@ worker_threads = 3
   EXPECT_EQ(rpc.server.read_timeout, std::chrono::milliseconds(1000));
   EXPECT_EQ(rpc.server.idle_timeout, std::chrono::milliseconds(2000));
   EXPECT_EQ(rpc.server.worker_threads, 3u);
+  EXPECT_EQ(rpc.server.logon_threads, 5u);
   EXPECT_TRUE(rpc.server.Validate().ok());
 }
 

@@ -237,13 +237,17 @@ class ServerTest : public ::testing::Test {
 
   // Two connections whose users ("slow1", "slow2") send the bind of
   // ManualPrivacyBind to an acceptor that holds their legs (`hold`, on
-  // "slow"): the first leg is held once this returns, and with two workers
-  // the second waits for its turn.
+  // "slow"): the first leg is held once this returns, and with one logon
+  // thread the second waits for its turn.
   struct SlowBinds {
     std::vector<std::unique_ptr<ClientChannel>> channels;
     std::vector<std::unique_ptr<FakeContext>> contexts;
   };
   void SendSlowBinds(testing::LegHold& hold, SlowBinds* out);
+
+  // A new connection sends two calls that are answered only when both run
+  // at once: two workers are free.
+  void ExpectTwoCallsRunAtOnce();
 
   // A new connection binds at privacy as alice and its echo of `value` is
   // answered.
@@ -333,6 +337,9 @@ TEST_F(ServerTest, OptionsAreRangeChecked) {
   EXPECT_FALSE(o.Validate().ok());
   o = {};
   o.worker_threads = 0;
+  EXPECT_FALSE(o.Validate().ok());
+  o = {};
+  o.logon_threads = 257;
   EXPECT_FALSE(o.Validate().ok());
   o = {};
   o.idle_timeout = 0ms;
@@ -521,10 +528,7 @@ TEST_F(ServerTest, AuthTypeWithoutAcceptorGetsBindNak) {
       << a.status().ToString();
 }
 
-TEST_F(ServerTest, ConcurrentCallsOnOneConnection) {
-  ServerOptions options;
-  options.worker_threads = 2;
-  Start(options);
+void ServerTest::ExpectTwoCallsRunAtOnce() {
   std::unique_ptr<ClientChannel> ch;
   Binding b;
   ASSERT_NO_FATAL_FAILURE(ConnectAndBind(ch, b));
@@ -546,6 +550,13 @@ TEST_F(ServerTest, ConcurrentCallsOnOneConnection) {
     answered.insert(view->header.call_id);
   }
   EXPECT_EQ(answered, (std::set<std::uint32_t>{100, 101}));
+}
+
+TEST_F(ServerTest, ConcurrentCallsOnOneConnection) {
+  ServerOptions options;
+  options.worker_threads = 2;
+  Start(options);
+  ExpectTwoCallsRunAtOnce();
 }
 
 // A result held back until its gate opens does not hold the worker: with
@@ -867,22 +878,24 @@ TEST_F(ServerTest, AnAuthenticationThatWaitsHoldsUpNoOtherConnection) {
   EXPECT_EQ(echo_a_->calls(), 2);
 }
 
-// Legs that ask another host take at most half the workers: with two
-// workers, a held leg leaves the other to calls, and another connection's
-// leg waits for its turn instead of taking it. Both go on once released.
-TEST_F(ServerTest, LegsThatAskAnotherHostLeaveWorkersToCalls) {
+// Legs that ask another host run on the logon threads and hold no worker:
+// with one logon thread, a held leg leaves both workers to calls, and
+// another connection's leg waits for its turn instead of taking a worker.
+// Both go on once released.
+TEST_F(ServerTest, LegsThatAskAnotherHostLeaveTheWorkersToCalls) {
   auto hold = std::make_shared<testing::LegHold>("slow", testing::LegHold::Leg::kFirst);
   ServerOptions options;
   options.worker_threads = 2;
+  options.logon_threads = 1;
   options.metrics = &metrics_;
   Start(options, std::make_shared<FakeAcceptor>(kPassword, hold));
   const testing::ReleaseAtExit release_at_exit(*hold);
   SlowBinds slow;
   ASSERT_NO_FATAL_FAILURE(SendSlowBinds(*hold, &slow));
-  ExpectServerHealthy();
+  ASSERT_TRUE(GaugeReaches("openadcs_rpc_remote_logon_steps_queued", 1));
+  ASSERT_NO_FATAL_FAILURE(ExpectTwoCallsRunAtOnce());
   EXPECT_EQ(hold->held(), 1);
   EXPECT_TRUE(GaugeReaches("openadcs_rpc_remote_logon_steps_running", 1));
-  EXPECT_TRUE(GaugeReaches("openadcs_rpc_remote_logon_steps_queued", 1));
 
   hold->Release();
   for (std::size_t i = 0; i < slow.channels.size(); ++i) {
@@ -906,6 +919,7 @@ TEST_F(ServerTest, LegsThatAskNoOtherHostDoNotWaitForThoseThatDo) {
   auto hold = std::make_shared<testing::LegHold>("slow", testing::LegHold::Leg::kFirst);
   ServerOptions options;
   options.worker_threads = 2;
+  options.logon_threads = 1;
   Start(options, std::make_shared<FakeAcceptor>(kPassword, hold));
   const testing::ReleaseAtExit release_at_exit(*hold);
   SlowBinds slow;
@@ -929,6 +943,7 @@ TEST_F(ServerTest, ALegThatOutlastsTheAuthenticationTimeoutClosesItsConnection) 
   auto hold = std::make_shared<testing::LegHold>("slow", testing::LegHold::Leg::kFirst);
   ServerOptions options;
   options.worker_threads = 2;
+  options.logon_threads = 1;
   options.auth_timeout = 300ms;
   options.metrics = &metrics_;
   Start(options, std::make_shared<FakeAcceptor>(kPassword, hold));

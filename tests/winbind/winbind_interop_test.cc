@@ -59,8 +59,8 @@ class WinbindInteropTest : public testing::InteropTest {
     // Only Domain Users (the domain SID and 513) may enroll: what winbind
     // reports as the account's groups is what grants it.
     const std::string domain_users = user_sid_.substr(0, user_sid_.rfind('-')) + "-513";
-    // Kerberos beside it, for the CA's service account; two workers, so
-    // that one domain logon takes all those such logons may have.
+    // Kerberos beside it, for the CA's service account; one logon thread,
+    // so that one domain logon takes it and the next waits its turn.
     ASSERT_EQ(samba_->AddUser("caacct", kServicePassword), "");
     ASSERT_EQ(samba_->AddSpn("caacct", std::string("HOST/") + kCaHost), "");
     const std::filesystem::path keytab = samba_dir_->path() / "ca.keytab";
@@ -70,7 +70,7 @@ class WinbindInteropTest : public testing::InteropTest {
     ASSERT_TRUE(
         StartDaemon("[rpc]\naddress = \"127.0.0.1\"\nepm_port = 0\nicpr_port = 0\n"
                     "netbios_domain_name = \"EXAMPLE\"\ndns_domain_name = \"example.com\"\n"
-                    "ntlm_verifier = \"winbind\"\nworker_threads = 2\n"
+                    "ntlm_verifier = \"winbind\"\nworker_threads = 2\nlogon_threads = 1\n"
                     "[kerberos]\nkeytab = \"" +
                     keytab.string() +
                     "\"\nrealm = \"EXAMPLE.COM\"\n"

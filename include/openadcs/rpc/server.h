@@ -81,6 +81,11 @@ struct ServerOptions {
   // shares among the calls waiting: more threads than cores keep the cores
   // busy meanwhile.
   std::size_t worker_threads = 16;
+  // Threads of their own for the authentication legs that wait on another
+  // host (auth::StepWait::kRemote: a domain NTLM logon through winbindd),
+  // that many at once and the others in turn, so that a domain controller
+  // that stops answering holds none of the workers. [1, 256]
+  std::size_t logon_threads = 8;
   // openadcs_rpc_connections (open now) and openadcs_rpc_call_duration_seconds
   // (per interface UUID and opnum, from dispatch to result); null: none.
   // Must outlive the server.
