@@ -49,7 +49,16 @@ Result<std::unique_ptr<RpcEndpoints>> RpcEndpoints::Prepare(
     if (!auth::WinbindReachable()) {
       spdlog::warn("winbindd does not answer: no domain account can authenticate until it runs");
     }
-    verifier = auth::NewWinbindVerifier();
+    // A logon thread waits for winbindd no longer than its connection is
+    // kept for the logon; what winbindd answers later is dropped. Calls
+    // given up on count until they return: with 4 per logon thread, a
+    // winbindd silent for three timeouts in a row makes further logons fail
+    // at once.
+    auth::DeadlineVerifierOptions deadline;
+    deadline.asked = "winbindd";
+    deadline.timeout = config.server.auth_timeout;
+    deadline.max_running = 4 * config.server.logon_threads;
+    verifier = auth::NewDeadlineVerifier(auth::NewWinbindVerifier(), deadline);
   } else {
     std::error_code ec;
     if (!std::filesystem::exists(user_file, ec)) {

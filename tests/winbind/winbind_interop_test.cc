@@ -213,9 +213,8 @@ TEST_F(WinbindInteropTest, ALogonAfterWinbinddRestartedGoesThrough) {
 }
 
 // winbindd stops answering: a domain NTLM logon waits for it, taking the
-// one worker of two that such logons may have, and another waits for its
-// turn; meanwhile a Kerberos logon, which needs no other host, goes through
-// and its certificate is issued. Once winbindd answers again both NTLM
+// one logon thread, and another waits for its turn; meanwhile a Kerberos logon, which needs no
+// other host, goes through and its certificate is issued. Once winbindd answers again both NTLM
 // logons go through.
 TEST_F(WinbindInteropTest, KerberosLogonsGoOnWhileWinbinddDoesNotAnswer) {
   std::vector<std::thread> ntlm;
@@ -255,6 +254,41 @@ TEST_F(WinbindInteropTest, KerberosLogonsGoOnWhileWinbinddDoesNotAnswer) {
   ntlm.clear();
   for (const Status& status : connected) EXPECT_TRUE(status.ok()) << status.ToString();
   EXPECT_TRUE(RemoteLogonStepsReach(0, 0));
+}
+
+// winbindd stops answering for longer than a logon may wait: the logon
+// thread gives up on it at the authentication timeout (10 s), while winbindd
+// still does not answer. Once winbindd answers again a domain logon goes
+// through.
+TEST_F(WinbindInteropTest, ALogonThreadGivesUpOnAWinbinddThatDoesNotAnswer) {
+  std::thread ntlm;
+  struct Join {
+    std::thread& thread;
+    ~Join() {
+      if (thread.joinable()) thread.join();
+    }
+  } join_at_exit{ntlm};
+  ASSERT_EQ(samba_->PauseWinbind(), "");
+  struct Resume {
+    ~Resume() { EXPECT_EQ(samba_->ResumeWinbind(), ""); }
+  } resume_at_exit;
+  // The client's auth3 has no answer: it learns nothing until a call.
+  ntlm = std::thread([] {
+    client::ConnectOptions options;
+    options.epm_port = epm_port_;
+    options.credentials.domain = "EXAMPLE";
+    options.credentials.user = kUser;
+    options.credentials.password = kUserPassword;
+    options.timeout = kClientTimeout;
+    (void)client::CertPassageClient::Connect(options);
+  });
+  ASSERT_TRUE(RemoteLogonStepsReach(1, 0)) << DaemonLog();
+  EXPECT_TRUE(RemoteLogonStepsReach(0, 0)) << DaemonLog();
+  EXPECT_THAT(DaemonLog(), HasSubstr("winbindd gave no answer within 10000 ms"));
+
+  ASSERT_EQ(samba_->ResumeWinbind(), "");
+  const std::string json = Enroll("EXAMPLE", kUser, kUserPassword, "wb-after-silence");
+  EXPECT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
 }
 
 // As nobody, without root's groups: a verification's status, printed, and

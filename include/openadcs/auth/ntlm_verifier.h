@@ -10,6 +10,8 @@
 #ifndef OPENADCS_AUTH_NTLM_VERIFIER_H_
 #define OPENADCS_AUTH_NTLM_VERIFIER_H_
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -88,6 +90,28 @@ std::unique_ptr<NtlmVerifier> NewWinbindVerifier();
 // True when winbindd answers a ping; for a warning at start-up (winbindd may
 // start later).
 bool WinbindReachable();
+
+struct DeadlineVerifierOptions {
+  // Who the wrapped verifier asks, for the errors ("winbindd").
+  std::string asked;
+  // How long a Verify waits for the verifier it wraps; more than 0.
+  std::chrono::milliseconds timeout{10'000};
+  // Calls of the wrapped verifier under way at once, those given up on
+  // included; more than 0.
+  std::size_t max_running = 64;
+};
+
+// Wraps a verifier that may block (MayBlock) so that a Verify returns
+// within `timeout`: each call of `inner` runs on a thread of its own, and
+// one that has not answered in time is given up on (kUnavailable) and left
+// to finish there, keeping `inner` alive and touching nothing else. A logon
+// thread is so never held longer than the timeout by a winbindd that stops
+// answering, which libwbclient waits for up to 300 s and cannot be told to
+// stop. While `max_running` calls are under way a Verify fails at once
+// (kUnavailable) without asking `inner`: a winbindd that does not answer
+// gathers no more threads. Errors: those of `inner`, and kUnavailable.
+std::unique_ptr<NtlmVerifier> NewDeadlineVerifier(std::shared_ptr<NtlmVerifier> inner,
+                                                  DeadlineVerifierOptions options);
 
 }  // namespace openadcs::auth
 
