@@ -102,9 +102,10 @@ struct DeadlineVerifierOptions {
 };
 
 // Wraps a verifier that may block (MayBlock) so that a Verify returns
-// within `timeout`: each call of `inner` runs on a thread of its own, and
-// one that has not answered in time is given up on (kUnavailable) and left
-// to finish there, keeping `inner` alive and touching nothing else. A logon
+// within `timeout`: each call of `inner` runs on one of the wrapper's
+// threads (kept while they have work, and a minute after), and one that has
+// not answered in time is given up on (kUnavailable) and left to finish
+// there, keeping `inner` alive and touching nothing else. A logon
 // thread is so never held longer than the timeout by a winbindd that stops
 // answering, which libwbclient waits for up to 300 s and cannot be told to
 // stop. While `max_running` calls are under way a Verify fails at once
