@@ -125,9 +125,10 @@ struct Shared {
   // Authentication legs that ask another host (auth::StepWait::kRemote,
   // Connection::Authenticate) run on logon_pool, one per thread and the
   // others waiting here in turn: a domain controller that stops answering,
-  // or is slow to check logons, holds those threads for as long as
-  // libwbclient waits (300 s), and none of the workers, which go on with
-  // calls and with the legs that need no other host (Kerberos).
+  // or is slow to check logons, holds those threads for as long as the
+  // acceptor's step waits for it (the daemon's NTLM verifier gives up at the
+  // authentication timeout), and none of the workers, which go on with calls
+  // and with the legs that need no other host (Kerberos).
   const std::size_t max_remote_legs;
   std::mutex legs_mu;
   std::size_t legs_running = 0;                    // GUARDED_BY(legs_mu)
