@@ -112,6 +112,19 @@ class WinbindInteropTest : public testing::InteropTest {
                                "", kClientTimeout);
   }
 
+  // Our C++ client's ICertPassage connection as the domain user over NTLM.
+  // Its auth3 has no answer: a logon the domain refuses, or one the daemon
+  // gives up on, shows only at the first call.
+  static Status ConnectWithDomainNtlm() {
+    client::ConnectOptions options;
+    options.epm_port = epm_port_;
+    options.credentials.domain = "EXAMPLE";
+    options.credentials.user = kUser;
+    options.credentials.password = kUserPassword;
+    options.timeout = kClientTimeout;
+    return client::CertPassageClient::Connect(options).status();
+  }
+
   // The daemon's gauge `name`, as its metrics endpoint reports it; -1 when
   // it does not answer or report it.
   static double Gauge(const std::string& name) {
@@ -232,15 +245,7 @@ TEST_F(WinbindInteropTest, KerberosLogonsGoOnWhileWinbinddDoesNotAnswer) {
     ~Resume() { EXPECT_EQ(samba_->ResumeWinbind(), ""); }
   } resume_at_exit;
   for (std::size_t i = 0; i < connected.size(); ++i) {
-    ntlm.emplace_back([&connected, i] {
-      client::ConnectOptions options;
-      options.epm_port = epm_port_;
-      options.credentials.domain = "EXAMPLE";
-      options.credentials.user = kUser;
-      options.credentials.password = kUserPassword;
-      options.timeout = kClientTimeout;
-      connected[i] = client::CertPassageClient::Connect(options).status();
-    });
+    ntlm.emplace_back([&connected, i] { connected[i] = ConnectWithDomainNtlm(); });
   }
   ASSERT_TRUE(RemoteLogonStepsReach(1, 1)) << DaemonLog();
 
@@ -272,16 +277,7 @@ TEST_F(WinbindInteropTest, ALogonThreadGivesUpOnAWinbinddThatDoesNotAnswer) {
   struct Resume {
     ~Resume() { EXPECT_EQ(samba_->ResumeWinbind(), ""); }
   } resume_at_exit;
-  // The client's auth3 has no answer: it learns nothing until a call.
-  ntlm = std::thread([] {
-    client::ConnectOptions options;
-    options.epm_port = epm_port_;
-    options.credentials.domain = "EXAMPLE";
-    options.credentials.user = kUser;
-    options.credentials.password = kUserPassword;
-    options.timeout = kClientTimeout;
-    (void)client::CertPassageClient::Connect(options);
-  });
+  ntlm = std::thread([] { (void)ConnectWithDomainNtlm(); });
   ASSERT_TRUE(RemoteLogonStepsReach(1, 0)) << DaemonLog();
   EXPECT_TRUE(RemoteLogonStepsReach(0, 0)) << DaemonLog();
   EXPECT_THAT(DaemonLog(), HasSubstr("winbindd gave no answer within 10000 ms"));
