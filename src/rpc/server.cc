@@ -120,19 +120,18 @@ class CallDurations {
 // while connections remain on the io_context.
 struct Shared {
   Shared(std::size_t workers, std::size_t logon_threads)
-      : max_remote_legs(logon_threads), pool(workers), logon_pool(logon_threads) {}
+      : pool(workers), logon_pool(logon_threads) {}
   ServerState state;
   // Authentication legs that ask another host (auth::StepWait::kRemote,
   // Connection::Authenticate) run on logon_pool, one per thread and the
-  // others waiting here in turn: a domain controller that stops answering,
+  // others waiting in its queue: a domain controller that stops answering,
   // or is slow to check logons, holds those threads for as long as the
   // acceptor's step waits for it (the daemon's NTLM verifier gives up at the
   // authentication timeout), and none of the workers, which go on with calls
   // and with the legs that need no other host (Kerberos).
-  const std::size_t max_remote_legs;
   std::mutex legs_mu;
-  std::size_t legs_running = 0;                    // GUARDED_BY(legs_mu)
-  std::deque<std::function<void()>> legs_waiting;  // GUARDED_BY(legs_mu)
+  std::size_t legs_running = 0;  // GUARDED_BY(legs_mu)
+  std::size_t legs_waiting = 0;  // GUARDED_BY(legs_mu)
   // With options.metrics: the two above, set under legs_mu.
   metrics::Gauge* remote_legs_running = nullptr;
   metrics::Gauge* remote_legs_waiting = nullptr;
@@ -147,49 +146,33 @@ struct Shared {
   CallDurations call_durations;
 };
 
-// REQUIRES: shared.legs_mu held.
-void CountRemoteLegs(Shared& shared) {
+// Where a leg that asks another host has got to: counted, and the gauges
+// set.
+enum class LegStep { kQueued, kStarted, kEnded };
+void CountRemoteLeg(Shared& shared, LegStep step) {
+  std::lock_guard lock(shared.legs_mu);
+  switch (step) {
+    case LegStep::kQueued: ++shared.legs_waiting; break;
+    case LegStep::kStarted:
+      --shared.legs_waiting;
+      ++shared.legs_running;
+      break;
+    case LegStep::kEnded: --shared.legs_running; break;
+  }
   if (shared.remote_legs_running == nullptr) return;
   shared.remote_legs_running->Set(static_cast<double>(shared.legs_running));
-  shared.remote_legs_waiting->Set(static_cast<double>(shared.legs_waiting.size()));
-}
-
-// Runs `leg` on a logon thread, then the legs that came to wait meanwhile,
-// one after another on the same count of threads.
-void RunRemoteLeg(std::shared_ptr<Shared> shared, std::function<void()> leg) {
-  asio::thread_pool& pool = shared->logon_pool;
-  asio::post(pool, [shared = std::move(shared), leg = std::move(leg)]() mutable {
-    PrepareThreadOnce("rpc-logon");
-    leg();
-    std::function<void()> next;
-    {
-      std::lock_guard lock(shared->legs_mu);
-      if (shared->legs_waiting.empty()) {
-        --shared->legs_running;
-        CountRemoteLegs(*shared);
-        return;
-      }
-      next = std::move(shared->legs_waiting.front());
-      shared->legs_waiting.pop_front();
-      CountRemoteLegs(*shared);
-    }
-    RunRemoteLeg(std::move(shared), std::move(next));
-  });
+  shared.remote_legs_waiting->Set(static_cast<double>(shared.legs_waiting));
 }
 
 // Runs `leg` on a logon thread once one is free.
 void StartRemoteLeg(const std::shared_ptr<Shared>& shared, std::function<void()> leg) {
-  {
-    std::lock_guard lock(shared->legs_mu);
-    if (shared->legs_running == shared->max_remote_legs) {
-      shared->legs_waiting.push_back(std::move(leg));
-      CountRemoteLegs(*shared);
-      return;
-    }
-    ++shared->legs_running;
-    CountRemoteLegs(*shared);
-  }
-  RunRemoteLeg(shared, std::move(leg));
+  CountRemoteLeg(*shared, LegStep::kQueued);
+  asio::post(shared->logon_pool, [shared, leg = std::move(leg)] {
+    PrepareThreadOnce("rpc-logon");
+    CountRemoteLeg(*shared, LegStep::kStarted);
+    leg();
+    CountRemoteLeg(*shared, LegStep::kEnded);
+  });
 }
 
 // Raises `peak` to `value` when above it.
