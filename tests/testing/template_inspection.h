@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "openadcs/directory/certificate_template.h"
+#include "testing/occurrences.h"
 
 namespace openadcs::testing {
 
@@ -46,12 +47,7 @@ class LogCapture {
     return all;
   }
   // How many times `what` occurs in Text().
-  std::size_t Count(const std::string& what) const {
-    const std::string text = Text();
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-    return n;
-  }
+  std::size_t Count(const std::string& what) const { return Occurrences(Text(), what); }
 
  private:
   std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;

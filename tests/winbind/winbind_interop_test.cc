@@ -28,6 +28,7 @@
 #include "testing/ldap_samba.h"
 #include "testing/metrics_scrape.h"
 #include "testing/nobody.h"
+#include "testing/occurrences.h"
 #include "testing/pki.h"
 
 namespace openadcs {
@@ -172,17 +173,11 @@ std::unique_ptr<testing::SambaServer> WinbindInteropTest::samba_;
 std::string WinbindInteropTest::user_sid_;
 std::uint16_t WinbindInteropTest::epm_port_ = 0;
 
-std::size_t Count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 // Every spelling of the domain (NetBIOS or DNS, any case) and of the user
 // reaches the same account, and the CA records its canonical name.
 TEST_F(WinbindInteropTest, ImpacketEnrollsAsADomainUserInEverySpelling) {
   const std::string canonical = "icpr: EXAMPLE\\Dave from";
-  const std::size_t before = Count(DaemonLog(), canonical);
+  const std::size_t before = testing::Occurrences(DaemonLog(), canonical);
   int n = 0;
   for (const char* domain : {"EXAMPLE", "example", "example.com", "EXAMPLE.COM"}) {
     for (const char* user : {"Dave", "dave", "DAVE"}) {
@@ -194,7 +189,7 @@ TEST_F(WinbindInteropTest, ImpacketEnrollsAsADomainUserInEverySpelling) {
     }
   }
   const std::string log = DaemonLog();
-  EXPECT_EQ(Count(log, canonical), before + static_cast<std::size_t>(n)) << log;
+  EXPECT_EQ(testing::Occurrences(log, canonical), before + static_cast<std::size_t>(n)) << log;
   EXPECT_THAT(log, Not(HasSubstr("icpr: example")));
   EXPECT_THAT(log, Not(HasSubstr("icpr: EXAMPLE.COM")));
   EXPECT_THAT(log, Not(HasSubstr("icpr: EXAMPLE\\dave")));
