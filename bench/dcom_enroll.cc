@@ -267,9 +267,10 @@ int BenchMain(int argc, char** argv) {
   app.add_option("--floor-seconds", floor_seconds, "crypto floor time per round");
   app.add_option("--rounds", rounds, "rounds of the floor and the modes at each client count")
       ->check(CLI::Range(1, 100));
-  app.add_flag("--threads", threads,
-               "after each mode's row, the daemon's CPU per enrollment by thread and its commits "
-               "(the daemon then serves metrics)");
+  app.add_flag(
+      "--threads", threads,
+      "after each mode's row, the daemon's CPU and sleeps per enrollment by thread and its "
+      "commits (the daemon then serves metrics)");
   CLI11_PARSE(app, argc, argv);
   Result<pki::KeyAlgorithm> request_alg = pki::ParseKeyAlgorithm(request_key);
   if (!request_alg.ok()) return Fail(request_alg.status());
@@ -399,8 +400,10 @@ int BenchMain(int argc, char** argv) {
                   1000 * total[m].client_cpu_seconds / calls, r.failures,
                   100 * total[m].machine.IdleShare(), target.c_str());
       if (threads) {
-        std::printf("#   daemon CPU by thread, us per enrollment: %s\n",
+        std::printf("#   daemon CPU by thread, us per enrollment (the kernel's part): %s\n",
                     PerOperationText(total[m].daemon_threads, calls).c_str());
+        std::printf("#   daemon sleeps per enrollment: %s\n",
+                    SleepsText(total[m].daemon_threads, calls).c_str());
         std::printf("#   store: %s\n", StoreCountersText(total[m].store, total[m].seconds).c_str());
       }
       if (!r.first_failure.empty()) {

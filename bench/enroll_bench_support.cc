@@ -10,10 +10,12 @@
 #include <array>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <string_view>
 
 #include "openadcs/auth/user_file.h"
 #include "openadcs/idl/icert_passage.h"
@@ -187,36 +189,73 @@ double Percentile(const std::vector<double>& sorted, double q) {
 
 namespace {
 
-// utime + stime of a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat line in
-// clock ticks, and its thread's name into `name` when given; -1 when the line
-// is not one. The name, in parentheses, may itself hold spaces and
+// utime and stime of a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat line
+// in clock ticks, and its thread's name into `name` when given; false when
+// the line is not one. The name, in parentheses, may itself hold spaces and
 // parentheses: the fields count from the last ')'. State is field 3, utime
 // and stime fields 14 and 15.
-long StatTicks(const std::string& stat, std::string* name) {
+bool StatTicks(const std::string& stat, std::string* name, long* utime, long* stime) {
   const std::size_t open = stat.find('(');
   const std::size_t close = stat.rfind(')');
-  if (open == std::string::npos || close == std::string::npos || close < open) return -1;
+  if (open == std::string::npos || close == std::string::npos || close < open) return false;
   if (name != nullptr) *name = stat.substr(open + 1, close - open - 1);
   std::istringstream fields(stat.substr(close + 1));
   std::string field;
-  long ticks = 0;
   int i = 3;
   for (; i <= 15 && fields >> field; ++i) {
-    if (i >= 14) ticks += std::stol(field);
+    if (i == 14) *utime = std::stol(field);
+    if (i == 15) *stime = std::stol(field);
   }
-  return i > 15 ? ticks : -1;
+  return i > 15;
 }
 
 double TicksToSeconds(long ticks) {
   return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// The value of a "name:\tvalue" line of a /proc/.../status text, 0 when absent.
+double StatusField(const std::string& status, std::string_view name) {
+  const std::size_t at = status.find(fmt::format("\n{}:", name));
+  if (at == std::string::npos) return 0;
+  return std::strtod(status.c_str() + at + name.size() + 2, nullptr);
+}
+
+// Names with their values, largest first.
+std::vector<std::pair<double, std::string>> Largest(const ThreadCpu& cpu,
+                                                    double (*value)(const ThreadUse&)) {
+  std::vector<std::pair<double, std::string>> sorted;
+  sorted.reserve(cpu.size());
+  for (const auto& [name, use] : cpu) sorted.emplace_back(value(use), name);
+  std::sort(sorted.rbegin(), sorted.rend());
+  return sorted;
+}
+
 }  // namespace
 
+ThreadUse& ThreadUse::operator+=(const ThreadUse& more) {
+  cpu_seconds += more.cpu_seconds;
+  system_seconds += more.system_seconds;
+  sleeps += more.sleeps;
+  preemptions += more.preemptions;
+  return *this;
+}
+
+ThreadUse& ThreadUse::operator-=(const ThreadUse& less) {
+  cpu_seconds -= less.cpu_seconds;
+  system_seconds -= less.system_seconds;
+  sleeps -= less.sleeps;
+  preemptions -= less.preemptions;
+  return *this;
+}
+
 double ProcessCpuSeconds(pid_t pid) {
-  const long ticks =
-      StatTicks(testing::ReadTextFile("/proc/" + std::to_string(pid) + "/stat"), nullptr);
-  return ticks < 0 ? -1 : TicksToSeconds(ticks);
+  long utime = 0;
+  long stime = 0;
+  if (!StatTicks(testing::ReadTextFile("/proc/" + std::to_string(pid) + "/stat"), nullptr, &utime,
+                 &stime)) {
+    return -1;
+  }
+  return TicksToSeconds(utime + stime);
 }
 
 ThreadCpu ThreadCpuSeconds(pid_t pid) {
@@ -226,39 +265,54 @@ ThreadCpu ThreadCpuSeconds(pid_t pid) {
   for (const std::filesystem::directory_entry& task :
        std::filesystem::directory_iterator(tasks, ec)) {
     std::string name;
+    long utime = 0;
+    long stime = 0;
     // A thread that exited since the listing has no stat left: skipped.
-    const long ticks = StatTicks(testing::ReadTextFile(task.path() / "stat"), &name);
-    if (ticks >= 0) cpu[name] += TicksToSeconds(ticks);
+    if (!StatTicks(testing::ReadTextFile(task.path() / "stat"), &name, &utime, &stime)) continue;
+    const std::string status = testing::ReadTextFile(task.path() / "status");
+    cpu[name] += ThreadUse{TicksToSeconds(utime + stime), TicksToSeconds(stime),
+                           StatusField(status, "voluntary_ctxt_switches"),
+                           StatusField(status, "nonvoluntary_ctxt_switches")};
   }
   return cpu;
 }
 
 ThreadCpu Difference(const ThreadCpu& after, const ThreadCpu& before) {
   ThreadCpu out;
-  for (const auto& [name, seconds] : after) {
+  for (const auto& [name, use] : after) {
+    out[name] = use;
     const auto was = before.find(name);
-    out[name] = seconds - (was == before.end() ? 0 : was->second);
+    if (was != before.end()) out[name] -= was->second;
   }
   return out;
 }
 
 void Accumulate(ThreadCpu& total, const ThreadCpu& more) {
-  for (const auto& [name, seconds] : more) total[name] += seconds;
+  for (const auto& [name, use] : more) total[name] += use;
 }
 
 std::string PerOperationText(const ThreadCpu& cpu, double operations) {
-  std::vector<std::pair<double, std::string>> sorted;
-  sorted.reserve(cpu.size());
-  for (const auto& [name, seconds] : cpu) sorted.emplace_back(seconds, name);
-  std::sort(sorted.rbegin(), sorted.rend());
+  const double per = 1e6 / std::max(operations, 1.0);
   std::string text;
-  for (const auto& [seconds, name] : sorted) {
-    if (!text.empty()) text += ", ";
-    char us[32];
-    std::snprintf(us, sizeof us, " %.0f", 1e6 * seconds / std::max(operations, 1.0));
-    text += name + us;
+  for (const auto& [seconds, name] :
+       Largest(cpu, [](const ThreadUse& u) { return u.cpu_seconds; })) {
+    text += fmt::format("{}{} {:.0f} ({:.0f})", text.empty() ? "" : ", ", name, per * seconds,
+                        per * cpu.at(name).system_seconds);
   }
   return text;
+}
+
+std::string SleepsText(const ThreadCpu& cpu, double operations) {
+  const double per = 1 / std::max(operations, 1.0);
+  ThreadUse all;
+  for (const auto& [name, use] : cpu) all += use;
+  std::string by_name;
+  for (const auto& [sleeps, name] : Largest(cpu, [](const ThreadUse& u) { return u.sleeps; })) {
+    if (per * sleeps < 0.05) break;
+    by_name += fmt::format("{}{} {:.1f}", by_name.empty() ? "" : ", ", name, per * sleeps);
+  }
+  return fmt::format("{:.1f} ({}), preempted {:.1f}", per * all.sleeps, by_name,
+                     per * all.preemptions);
 }
 
 MachineCpu MachineCpuSeconds() {

@@ -101,18 +101,37 @@ double Percentile(const std::vector<double>& sorted, double q);
 // CPU time (user + system) of `pid` so far, in seconds; -1 when unreadable.
 double ProcessCpuSeconds(pid_t pid);
 
-// CPU time of `pid`'s threads so far, in seconds, added up by thread name
-// (the daemon names its threads: rpc-worker, db-writer, db-wal-sync, ...;
-// the io thread keeps the process's name). Threads that exit are left out.
-using ThreadCpu = std::map<std::string, double>;
+// What threads of one name used: CPU time, the kernel's part of it, and
+// how often they went to sleep (voluntary context switches, each to be
+// followed by a wake-up) or were preempted (involuntary ones). On this
+// project's VMs a wake-up across the cores costs tens of microseconds of
+// CPU (docs/performance.md), so the sleeps say what the hand-offs cost.
+struct ThreadUse {
+  double cpu_seconds = 0;
+  double system_seconds = 0;
+  double sleeps = 0;
+  double preemptions = 0;
+  ThreadUse& operator+=(const ThreadUse& more);
+  ThreadUse& operator-=(const ThreadUse& less);
+};
+
+// `pid`'s threads so far, added up by thread name (the daemon names its
+// threads: rpc-worker, db-writer, db-wal-sync, ...; the io thread keeps the
+// process's name). Threads that exit are left out.
+using ThreadCpu = std::map<std::string, ThreadUse>;
 ThreadCpu ThreadCpuSeconds(pid_t pid);
 // `after` less `before`, name by name.
 ThreadCpu Difference(const ThreadCpu& after, const ThreadCpu& before);
 // Adds `more` into `total`, name by name (rounds of one row).
 void Accumulate(ThreadCpu& total, const ThreadCpu& more);
-// "rpc-worker 466, db-writer 111, ...": each name's CPU in microseconds per
-// one of `operations`, largest first.
+// "rpc-worker 466 (29), db-writer 111 (30), ...": each name's CPU and, in
+// parentheses, the kernel's part, in microseconds per one of `operations`,
+// largest first.
 std::string PerOperationText(const ThreadCpu& cpu, double operations);
+// "5.2 (rpc-worker 2.1, openadcsd 1.2, ...), preempted 0.4": the sleeps
+// per one of `operations`, all threads then by name (largest first, those
+// under 0.05 left out), then the preemptions.
+std::string SleepsText(const ThreadCpu& cpu, double operations);
 
 // The machine's CPU time so far over all its cores, in seconds (/proc/stat):
 // `idle` counts idle and iowait alike, since a core waiting for a disk does

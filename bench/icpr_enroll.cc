@@ -243,8 +243,10 @@ void PrintRow(int connections, double offered, const Row& row, bool threads) {
       Percentile(row.tally.latencies_ms, 0.99), cpu_d, cpu_c, floor_ms, floor_ms / (cpu_d + cpu_c),
       row.tally.failures, row.rss_kib, row.hwm_kib, 100 * row.machine.IdleShare());
   if (threads) {
-    std::printf("#   daemon CPU by thread, us per enrollment: %s\n",
+    std::printf("#   daemon CPU by thread, us per enrollment (the kernel's part): %s\n",
                 PerOperationText(row.daemon_threads, calls).c_str());
+    std::printf("#   daemon sleeps per enrollment: %s\n",
+                SleepsText(row.daemon_threads, calls).c_str());
     std::printf("#   store: %s\n", StoreCountersText(row.store, row.seconds).c_str());
   }
   if (!row.tally.first_failure.empty()) {
@@ -284,9 +286,10 @@ int BenchMain(int argc, char** argv) {
   app.add_option("--floor-seconds", floor_seconds, "duration of each crypto floor measurement");
   app.add_option("--rounds", rounds, "alternations of the floor and enrollment per row")
       ->check(CLI::PositiveNumber);
-  app.add_flag("--threads", threads,
-               "after each row, the daemon's CPU per enrollment by thread and its commits (the "
-               "daemon then serves metrics)");
+  app.add_flag(
+      "--threads", threads,
+      "after each row, the daemon's CPU and sleeps per enrollment by thread and its commits "
+      "(the daemon then serves metrics)");
   CLI11_PARSE(app, argc, argv);
   Result<pki::KeyAlgorithm> request_alg = pki::ParseKeyAlgorithm(request_key);
   if (!request_alg.ok()) return Fail(request_alg.status());
