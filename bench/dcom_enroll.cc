@@ -126,9 +126,9 @@ struct RunResult {
   double seconds = 0;
   double daemon_cpu_seconds = 0;  // in the timed region
   double client_cpu_seconds = 0;
-  ThreadCpu daemon_threads;  // the daemon's CPU in the timed region by thread name
-  StoreCounters store;       // with the daemon's metrics: from before the clients connect
-  MachineCpu machine;        // the cores' busy and idle time in it
+  ThreadUses daemon_threads;  // the daemon's CPU in the timed region by thread name
+  StoreCounters store;        // with the daemon's metrics: from before the clients connect
+  MachineCpu machine;         // the cores' busy and idle time in it
 };
 
 // `clients` threads, each enrolling back to back (a closed loop) until
@@ -145,7 +145,7 @@ Result<RunResult> Run(const std::string& mode, const client::ConnectOptions& opt
   std::mutex mu;
   const double daemon_cpu_before = ProcessCpuSeconds(daemon);
   const double client_cpu_before = SelfCpuSeconds();
-  const ThreadCpu threads_before = ThreadCpuSeconds(daemon);
+  const ThreadUses threads_before = ThreadUsesOf(daemon);
   const MachineCpu machine_before = MachineCpuSeconds();
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + budget;
@@ -167,7 +167,7 @@ Result<RunResult> Run(const std::string& mode, const client::ConnectOptions& opt
   result.seconds = Seconds(Clock::now() - start);
   result.daemon_cpu_seconds = ProcessCpuSeconds(daemon) - daemon_cpu_before;
   result.client_cpu_seconds = SelfCpuSeconds() - client_cpu_before;
-  result.daemon_threads = Difference(ThreadCpuSeconds(daemon), threads_before);
+  result.daemon_threads = Difference(ThreadUsesOf(daemon), threads_before);
   result.machine = Difference(MachineCpuSeconds(), machine_before);
   std::sort(result.tally.latencies_ms.begin(), result.tally.latencies_ms.end());
   return result;

@@ -221,11 +221,11 @@ double StatusField(const std::string& status, std::string_view name) {
 }
 
 // Names with their values, largest first.
-std::vector<std::pair<double, std::string>> Largest(const ThreadCpu& cpu,
+std::vector<std::pair<double, std::string>> Largest(const ThreadUses& threads,
                                                     double (*value)(const ThreadUse&)) {
   std::vector<std::pair<double, std::string>> sorted;
-  sorted.reserve(cpu.size());
-  for (const auto& [name, use] : cpu) sorted.emplace_back(value(use), name);
+  sorted.reserve(threads.size());
+  for (const auto& [name, use] : threads) sorted.emplace_back(value(use), name);
   std::sort(sorted.rbegin(), sorted.rend());
   return sorted;
 }
@@ -258,8 +258,8 @@ double ProcessCpuSeconds(pid_t pid) {
   return TicksToSeconds(utime + stime);
 }
 
-ThreadCpu ThreadCpuSeconds(pid_t pid) {
-  ThreadCpu cpu;
+ThreadUses ThreadUsesOf(pid_t pid) {
+  ThreadUses threads;
   std::error_code ec;
   const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
   for (const std::filesystem::directory_entry& task :
@@ -270,15 +270,15 @@ ThreadCpu ThreadCpuSeconds(pid_t pid) {
     // A thread that exited since the listing has no stat left: skipped.
     if (!StatTicks(testing::ReadTextFile(task.path() / "stat"), &name, &utime, &stime)) continue;
     const std::string status = testing::ReadTextFile(task.path() / "status");
-    cpu[name] += ThreadUse{TicksToSeconds(utime + stime), TicksToSeconds(stime),
-                           StatusField(status, "voluntary_ctxt_switches"),
-                           StatusField(status, "nonvoluntary_ctxt_switches")};
+    threads[name] += ThreadUse{TicksToSeconds(utime + stime), TicksToSeconds(stime),
+                               StatusField(status, "voluntary_ctxt_switches"),
+                               StatusField(status, "nonvoluntary_ctxt_switches")};
   }
-  return cpu;
+  return threads;
 }
 
-ThreadCpu Difference(const ThreadCpu& after, const ThreadCpu& before) {
-  ThreadCpu out;
+ThreadUses Difference(const ThreadUses& after, const ThreadUses& before) {
+  ThreadUses out;
   for (const auto& [name, use] : after) {
     out[name] = use;
     const auto was = before.find(name);
@@ -287,27 +287,27 @@ ThreadCpu Difference(const ThreadCpu& after, const ThreadCpu& before) {
   return out;
 }
 
-void Accumulate(ThreadCpu& total, const ThreadCpu& more) {
+void Accumulate(ThreadUses& total, const ThreadUses& more) {
   for (const auto& [name, use] : more) total[name] += use;
 }
 
-std::string PerOperationText(const ThreadCpu& cpu, double operations) {
+std::string PerOperationText(const ThreadUses& threads, double operations) {
   const double per = 1e6 / std::max(operations, 1.0);
   std::string text;
   for (const auto& [seconds, name] :
-       Largest(cpu, [](const ThreadUse& u) { return u.cpu_seconds; })) {
+       Largest(threads, [](const ThreadUse& u) { return u.cpu_seconds; })) {
     text += fmt::format("{}{} {:.0f} ({:.0f})", text.empty() ? "" : ", ", name, per * seconds,
-                        per * cpu.at(name).system_seconds);
+                        per * threads.at(name).system_seconds);
   }
   return text;
 }
 
-std::string SleepsText(const ThreadCpu& cpu, double operations) {
+std::string SleepsText(const ThreadUses& threads, double operations) {
   const double per = 1 / std::max(operations, 1.0);
   ThreadUse all;
-  for (const auto& [name, use] : cpu) all += use;
+  for (const auto& [name, use] : threads) all += use;
   std::string by_name;
-  for (const auto& [sleeps, name] : Largest(cpu, [](const ThreadUse& u) { return u.sleeps; })) {
+  for (const auto& [sleeps, name] : Largest(threads, [](const ThreadUse& u) { return u.sleeps; })) {
     if (per * sleeps < 0.05) break;
     by_name += fmt::format("{}{} {:.1f}", by_name.empty() ? "" : ", ", name, per * sleeps);
   }

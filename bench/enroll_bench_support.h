@@ -104,8 +104,8 @@ double ProcessCpuSeconds(pid_t pid);
 // What threads of one name used: CPU time, the kernel's part of it, and
 // how often they went to sleep (voluntary context switches, each to be
 // followed by a wake-up) or were preempted (involuntary ones). On this
-// project's VMs a wake-up across the cores costs tens of microseconds of
-// CPU (docs/performance.md), so the sleeps say what the hand-offs cost.
+// project's VMs a wake-up across the cores costs 10-25 us of CPU
+// (docs/performance.md), so the sleeps count a cost the CPU time spreads.
 struct ThreadUse {
   double cpu_seconds = 0;
   double system_seconds = 0;
@@ -118,20 +118,20 @@ struct ThreadUse {
 // `pid`'s threads so far, added up by thread name (the daemon names its
 // threads: rpc-worker, db-writer, db-wal-sync, ...; the io thread keeps the
 // process's name). Threads that exit are left out.
-using ThreadCpu = std::map<std::string, ThreadUse>;
-ThreadCpu ThreadCpuSeconds(pid_t pid);
+using ThreadUses = std::map<std::string, ThreadUse>;
+ThreadUses ThreadUsesOf(pid_t pid);
 // `after` less `before`, name by name.
-ThreadCpu Difference(const ThreadCpu& after, const ThreadCpu& before);
+ThreadUses Difference(const ThreadUses& after, const ThreadUses& before);
 // Adds `more` into `total`, name by name (rounds of one row).
-void Accumulate(ThreadCpu& total, const ThreadCpu& more);
+void Accumulate(ThreadUses& total, const ThreadUses& more);
 // "rpc-worker 466 (29), db-writer 111 (30), ...": each name's CPU and, in
 // parentheses, the kernel's part, in microseconds per one of `operations`,
 // largest first.
-std::string PerOperationText(const ThreadCpu& cpu, double operations);
+std::string PerOperationText(const ThreadUses& threads, double operations);
 // "5.2 (rpc-worker 2.1, openadcsd 1.2, ...), preempted 0.4": the sleeps
 // per one of `operations`, all threads then by name (largest first, those
 // under 0.05 left out), then the preemptions.
-std::string SleepsText(const ThreadCpu& cpu, double operations);
+std::string SleepsText(const ThreadUses& threads, double operations);
 
 // The machine's CPU time so far over all its cores, in seconds (/proc/stat):
 // `idle` counts idle and iowait alike, since a core waiting for a disk does

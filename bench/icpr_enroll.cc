@@ -75,8 +75,8 @@ struct RunResult {
   long hwm_kib = 0;
   double daemon_cpu_seconds = 0;  // CPU the daemon and this process spent in the timed region
   double client_cpu_seconds = 0;
-  ThreadCpu daemon_threads;  // the daemon's CPU in it by thread name
-  MachineCpu machine;        // the cores' busy and idle time in it
+  ThreadUses daemon_threads;  // the daemon's CPU in it by thread name
+  MachineCpu machine;         // the cores' busy and idle time in it
 };
 
 using Clients = std::vector<std::unique_ptr<client::CertPassageClient>>;
@@ -107,7 +107,7 @@ RunResult Enroll(Clients& clients, pid_t daemon, const std::vector<Bytes>& csrs,
   std::atomic<long> sent{0};
   const double daemon_cpu_before = ProcessCpuSeconds(daemon);
   const double client_cpu_before = SelfCpuSeconds();
-  const ThreadCpu threads_before = ThreadCpuSeconds(daemon);
+  const ThreadUses threads_before = ThreadUsesOf(daemon);
   const MachineCpu machine_before = MachineCpuSeconds();
   // Set once every thread exists, so that starting them is not counted in
   // the first requests' latency; the latch orders it before their reads.
@@ -149,7 +149,7 @@ RunResult Enroll(Clients& clients, pid_t daemon, const std::vector<Bytes>& csrs,
   result.seconds = Seconds(Clock::now() - start);
   result.daemon_cpu_seconds = ProcessCpuSeconds(daemon) - daemon_cpu_before;
   result.client_cpu_seconds = SelfCpuSeconds() - client_cpu_before;
-  result.daemon_threads = Difference(ThreadCpuSeconds(daemon), threads_before);
+  result.daemon_threads = Difference(ThreadUsesOf(daemon), threads_before);
   result.machine = Difference(MachineCpuSeconds(), machine_before);
   result.rss_kib = ProcStatusKiB(daemon, "VmRSS");
   result.hwm_kib = ProcStatusKiB(daemon, "VmHWM");
@@ -166,7 +166,7 @@ struct Row {
   FloorRate floor;  // the means over the rounds
   double daemon_cpu_seconds = 0;
   double client_cpu_seconds = 0;
-  ThreadCpu daemon_threads;
+  ThreadUses daemon_threads;
   MachineCpu machine;
   StoreCounters store;  // with the daemon's metrics
   double seconds = 0;   // of enrollment, over the rounds
