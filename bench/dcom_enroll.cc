@@ -126,7 +126,7 @@ struct RunResult {
   double seconds = 0;
   double daemon_cpu_seconds = 0;  // in the timed region
   double client_cpu_seconds = 0;
-  ThreadUses daemon_threads;  // the daemon's CPU in the timed region by thread name
+  ThreadUses daemon_threads;  // the daemon's CPU and sleeps in the timed region, by thread name
   StoreCounters store;        // with the daemon's metrics: from before the clients connect
   MachineCpu machine;         // the cores' busy and idle time in it
 };

@@ -75,7 +75,7 @@ struct RunResult {
   long hwm_kib = 0;
   double daemon_cpu_seconds = 0;  // CPU the daemon and this process spent in the timed region
   double client_cpu_seconds = 0;
-  ThreadUses daemon_threads;  // the daemon's CPU in it by thread name
+  ThreadUses daemon_threads;  // the daemon's CPU and sleeps in it, by thread name
   MachineCpu machine;         // the cores' busy and idle time in it
 };
 
