@@ -213,11 +213,14 @@ double TicksToSeconds(long ticks) {
   return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-// The value of a "name:\tvalue" line of a /proc/.../status text, 0 when absent.
-double StatusField(const std::string& status, std::string_view name) {
-  const std::size_t at = status.find(fmt::format("\n{}:", name));
-  if (at == std::string::npos) return 0;
-  return std::strtod(status.c_str() + at + name.size() + 2, nullptr);
+// The number of a "name:\tvalue" line of a /proc/.../status text (a "kB"
+// after it left out); `absent` when no line has that name.
+double StatusField(const std::string& status, std::string_view name, double absent) {
+  const std::string key = fmt::format("{}:", name);
+  std::size_t at = status.rfind(key, 0) == 0 ? 0 : status.find("\n" + key);
+  if (at == std::string::npos) return absent;
+  if (at > 0) ++at;  // past the newline
+  return std::strtod(status.c_str() + at + key.size(), nullptr);
 }
 
 // Names with their values, largest first.
@@ -258,6 +261,11 @@ double ProcessCpuSeconds(pid_t pid) {
   return TicksToSeconds(utime + stime);
 }
 
+long ProcStatusKiB(pid_t pid, std::string_view field) {
+  return static_cast<long>(
+      StatusField(testing::ReadTextFile("/proc/" + std::to_string(pid) + "/status"), field, -1));
+}
+
 ThreadUses ThreadUsesOf(pid_t pid) {
   ThreadUses threads;
   std::error_code ec;
@@ -271,8 +279,8 @@ ThreadUses ThreadUsesOf(pid_t pid) {
     if (!StatTicks(testing::ReadTextFile(task.path() / "stat"), &name, &utime, &stime)) continue;
     const std::string status = testing::ReadTextFile(task.path() / "status");
     threads[name] += ThreadUse{TicksToSeconds(utime + stime), TicksToSeconds(stime),
-                               StatusField(status, "voluntary_ctxt_switches"),
-                               StatusField(status, "nonvoluntary_ctxt_switches")};
+                               StatusField(status, "voluntary_ctxt_switches", 0),
+                               StatusField(status, "nonvoluntary_ctxt_switches", 0)};
   }
   return threads;
 }

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crypto_floor.h"
@@ -100,6 +101,9 @@ double Percentile(const std::vector<double>& sorted, double q);
 
 // CPU time (user + system) of `pid` so far, in seconds; -1 when unreadable.
 double ProcessCpuSeconds(pid_t pid);
+
+// A field of /proc/<pid>/status in KiB ("VmRSS", "VmHWM"); -1 when absent.
+long ProcStatusKiB(pid_t pid, std::string_view field);
 
 // What threads of one name used: CPU time, the kernel's part of it, and
 // how often they went to sleep (voluntary context switches, each to be

@@ -38,7 +38,6 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <latch>
 #include <memory>
 #include <mutex>
@@ -57,16 +56,6 @@ namespace {
 
 using namespace openadcs;
 using namespace openadcs::bench;
-
-// A field of /proc/<pid>/status in KiB ("VmRSS", "VmHWM"); -1 when absent.
-long ProcStatusKiB(pid_t pid, const std::string& field) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  }
-  return -1;
-}
 
 struct RunResult {
   Tally tally;
