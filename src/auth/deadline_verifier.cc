@@ -27,7 +27,7 @@ using Job = std::function<std::function<void()>()>;
 // Threads that call the wrapped verifier, shared with them. A thread whose
 // call was given up on goes on with it and then back to the queue; one idle
 // for kIdleExit ends. So a logon costs no thread creation (on this project's
-// VM a fifth of the daemon's CPU for a domain logon, docs/performance.md),
+// VM about 0.6 ms of the daemon's CPU, docs/performance.md),
 // and the threads left are those the logons of the last minute needed.
 struct Callers {
   std::mutex mu;
