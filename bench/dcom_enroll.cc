@@ -405,6 +405,8 @@ int BenchMain(int argc, char** argv) {
         std::printf("#   daemon sleeps per enrollment: %s\n",
                     SleepsText(total[m].daemon_threads, calls).c_str());
         std::printf("#   store: %s\n", StoreCountersText(total[m].store, total[m].seconds).c_str());
+        std::printf("#   an enrollment's time in the daemon, ms: %s\n",
+                    CallStagesText(total[m].store).c_str());
       }
       if (!r.first_failure.empty()) {
         std::printf("#   first failure: %s\n", r.first_failure.c_str());

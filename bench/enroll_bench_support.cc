@@ -368,26 +368,36 @@ void StoreCounters::Accumulate(const StoreCounters& more) {
   commits += more.commits;
   writes += more.writes;
   writer_cpu_seconds += more.writer_cpu_seconds;
-  fsyncs += more.fsyncs;
-  fsync_seconds += more.fsync_seconds;
-  calls += more.calls;
-  call_seconds += more.call_seconds;
+  fsyncs.Accumulate(more.fsyncs);
+  calls.Accumulate(more.calls);
+  worker_wait.Accumulate(more.worker_wait);
+  reply_wait.Accumulate(more.reply_wait);
+  queued.Accumulate(more.queued);
+  transaction.Accumulate(more.transaction);
+  sync.Accumulate(more.sync);
 }
 
 Result<StoreCounters> ScrapeStoreCounters(const Daemon& daemon) {
   if (daemon.metrics_port == 0) return StoreCounters{};
   Result<std::string> text = testing::ScrapeMetrics(daemon.metrics_port, kScrapeTimeout);
   if (!text.ok()) return text.status();
+  auto timed = [&](const std::string& family, const std::string& labels) {
+    return Timed{SampleOrZero(*text, family + "_count" + labels),
+                 SampleOrZero(*text, family + "_sum" + labels)};
+  };
   StoreCounters c;
   c.commits = SampleOrZero(*text, "openadcs_db_commit_writes_count");
   c.writes = SampleOrZero(*text, "openadcs_db_commit_writes_sum");
   c.writer_cpu_seconds = SampleOrZero(*text, "openadcs_db_commit_writer_cpu_seconds_sum");
-  c.fsyncs = SampleOrZero(*text, "openadcs_db_commit_fsync_seconds_count");
-  c.fsync_seconds = SampleOrZero(*text, "openadcs_db_commit_fsync_seconds_sum");
+  c.fsyncs = timed("openadcs_db_commit_fsync_seconds", "");
   for (const std::string& labels : EnrollmentCallLabels()) {
-    c.calls += SampleOrZero(*text, "openadcs_rpc_call_duration_seconds_count" + labels);
-    c.call_seconds += SampleOrZero(*text, "openadcs_rpc_call_duration_seconds_sum" + labels);
+    c.calls.Accumulate(timed("openadcs_rpc_call_duration_seconds", labels));
   }
+  c.worker_wait = timed("openadcs_rpc_call_wait_seconds", "{for=\"worker\"}");
+  c.reply_wait = timed("openadcs_rpc_call_wait_seconds", "{for=\"reply\"}");
+  c.queued = timed("openadcs_db_write_stage_seconds", "{stage=\"queued\"}");
+  c.transaction = timed("openadcs_db_write_stage_seconds", "{stage=\"transaction\"}");
+  c.sync = timed("openadcs_db_write_stage_seconds", "{stage=\"sync\"}");
   return c;
 }
 
@@ -397,9 +407,12 @@ StoreCounters Difference(const StoreCounters& after, const StoreCounters& before
   d.writes = after.writes - before.writes;
   d.writer_cpu_seconds = after.writer_cpu_seconds - before.writer_cpu_seconds;
   d.fsyncs = after.fsyncs - before.fsyncs;
-  d.fsync_seconds = after.fsync_seconds - before.fsync_seconds;
   d.calls = after.calls - before.calls;
-  d.call_seconds = after.call_seconds - before.call_seconds;
+  d.worker_wait = after.worker_wait - before.worker_wait;
+  d.reply_wait = after.reply_wait - before.reply_wait;
+  d.queued = after.queued - before.queued;
+  d.transaction = after.transaction - before.transaction;
+  d.sync = after.sync - before.sync;
   return d;
 }
 
@@ -409,7 +422,16 @@ std::string StoreCountersText(const StoreCounters& c, double seconds) {
       "{:.0f} commits/s of {:.1f} writes, writer {:.0f} us each; fsync {:.2f} ms; calls {:.2f} "
       "ms to durable",
       per(c.commits, seconds), per(c.writes, c.commits), 1e6 * per(c.writer_cpu_seconds, c.commits),
-      1e3 * per(c.fsync_seconds, c.fsyncs), 1e3 * per(c.call_seconds, c.calls));
+      c.fsyncs.MeanMs(), c.calls.MeanMs());
+}
+
+std::string CallStagesText(const StoreCounters& c) {
+  const double stages = c.queued.MeanMs() + c.transaction.MeanMs() + c.sync.MeanMs();
+  return fmt::format(
+      "for a worker {:.2f}, on it {:.2f}, queued {:.2f}, in a transaction {:.2f}, syncing {:.2f}, "
+      "for the connection {:.2f}",
+      c.worker_wait.MeanMs(), c.calls.MeanMs() - stages, c.queued.MeanMs(), c.transaction.MeanMs(),
+      c.sync.MeanMs(), c.reply_wait.MeanMs());
 }
 
 }  // namespace openadcs::bench

@@ -217,7 +217,8 @@ void PrintHeader() {
 }
 
 // With `threads`, lines after the row give the daemon's CPU per enrollment
-// by thread name and what its store did (StoreCountersText).
+// by thread name, what its store did (StoreCountersText) and where an
+// enrollment's time went (CallStagesText).
 void PrintRow(int connections, double offered, const Row& row, bool threads) {
   const double calls = static_cast<double>(std::max<std::size_t>(row.tally.latencies_ms.size(), 1));
   char offered_text[16] = "closed";
@@ -237,6 +238,8 @@ void PrintRow(int connections, double offered, const Row& row, bool threads) {
     std::printf("#   daemon sleeps per enrollment: %s\n",
                 SleepsText(row.daemon_threads, calls).c_str());
     std::printf("#   store: %s\n", StoreCountersText(row.store, row.seconds).c_str());
+    std::printf("#   an enrollment's time in the daemon, ms: %s\n",
+                CallStagesText(row.store).c_str());
   }
   if (!row.tally.first_failure.empty()) {
     std::printf("#   first failure: %s\n", row.tally.first_failure.c_str());

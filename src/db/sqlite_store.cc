@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -173,6 +174,9 @@ class SqliteStore final : public CaStore {
                       "CPU time of the database's one writer thread for each group commit: its "
                       "writes and the commit.",
                       metrics::LatencyBuckets())),
+        write_stage_seconds_{StageHistogram(options.metrics, "queued"),
+                             StageHistogram(options.metrics, "transaction"),
+                             StageHistogram(options.metrics, "sync")},
         last_request_id_(last_request_id),
         conn_(std::move(writer)),
         read_conn_(std::move(reader)),
@@ -255,7 +259,13 @@ class SqliteStore final : public CaStore {
     Status status;  // the body's, then its transaction's; the writer thread's alone
     // Opens Ok once the write is durable, or with why it never will be.
     std::shared_ptr<Gate> done = std::make_shared<Gate>();
+    std::chrono::steady_clock::time_point queued = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point started;  // of its body, on the writer thread
   };
+  // The stages of openadcs_db_write_stage_seconds, in a write's order.
+  enum Stage { kQueued, kTransaction, kSync, kStages };
+  // That histogram's child for `stage`; null without metrics.
+  static metrics::Histogram* StageHistogram(metrics::Registry* registry, const char* stage);
   using Batch = std::vector<std::unique_ptr<PendingWrite>>;
   // Most writes one commit carries; the rest wait for the next.
   static constexpr std::size_t kMaxBatch = 256;
@@ -342,6 +352,8 @@ class SqliteStore final : public CaStore {
   // Observed by the writer thread for each commit; null without metrics.
   metrics::Histogram* const commit_writes_;
   metrics::Histogram* const commit_cpu_seconds_;
+  // By Stage; observed for each write that commits, null without metrics.
+  metrics::Histogram* const write_stage_seconds_[kStages];
   std::mutex failure_mu_;
   Status disk_failure_;  // guarded by failure_mu_; sticky
   std::mutex queue_mu_;
@@ -379,6 +391,17 @@ Result<std::shared_ptr<Gate>> SqliteStore::QueueWrite(std::function<Status()> bo
   }
   queue_cv_.notify_one();
   return done;
+}
+
+metrics::Histogram* SqliteStore::StageHistogram(metrics::Registry* registry, const char* stage) {
+  if (registry == nullptr) return nullptr;
+  return &registry->GetHistogram(
+      "openadcs_db_write_stage_seconds",
+      "Time each committed write to the CA database spent in each stage of the group commit: "
+      "waiting for the writer thread (queued), from the start of its statements to its "
+      "transaction's commit, which waits for the fdatasync under way (transaction), and from "
+      "the commit until an fdatasync made it durable (sync).",
+      metrics::LatencyBuckets(), {{"stage", stage}});
 }
 
 Status SqliteStore::RunWrite(const std::function<Status()>& body) {
@@ -434,9 +457,17 @@ void SqliteStore::WriteBatch() {
       }
     }
   }
+  const auto commit_time = std::chrono::steady_clock::now();
   if (committed && commit_writes_ != nullptr) {
     commit_writes_->Observe(static_cast<double>(batch.size()));
     commit_cpu_seconds_->Observe(metrics::ThreadCpuSeconds() - cpu_before);
+    for (const auto& p : batch) {
+      if (!p->status.ok()) continue;
+      write_stage_seconds_[kQueued]->Observe(
+          std::chrono::duration<double>(p->started - p->queued).count());
+      write_stage_seconds_[kTransaction]->Observe(
+          std::chrono::duration<double>(commit_time - p->started).count());
+    }
   }
   std::vector<std::shared_ptr<Gate>> unsynced;
   for (auto& p : batch) {
@@ -449,10 +480,16 @@ void SqliteStore::WriteBatch() {
   if (unsynced.empty()) return;
   // One wait for the batch: the syncer's thread opens its gates, latching a
   // failed sync as the store's failure first.
-  syncer_->WhenDurable(commit, [this, unsynced = std::move(unsynced)](const Status& synced) {
-    const Status status = synced.ok() ? synced : LatchDiskFailure(synced);
-    for (const std::shared_ptr<Gate>& gate : unsynced) gate->Open(status);
-  });
+  syncer_->WhenDurable(
+      commit, [this, commit_time, unsynced = std::move(unsynced)](const Status& synced) {
+        const Status status = synced.ok() ? synced : LatchDiskFailure(synced);
+        if (metrics::Histogram* sync = write_stage_seconds_[kSync]; sync != nullptr) {
+          const double seconds =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_time).count();
+          for (std::size_t i = 0; i < unsynced.size(); ++i) sync->Observe(seconds);
+        }
+        for (const std::shared_ptr<Gate>& gate : unsynced) gate->Open(status);
+      });
 }
 
 Status SqliteStore::LatchDiskFailure(const Status& cause) {
@@ -540,6 +577,7 @@ bool SqliteStore::CommitBatch(Batch& batch) {
 bool SqliteStore::RunWrites(Batch& batch, std::size_t first, bool alone) {
   for (std::size_t i = first; i < batch.size(); ++i) {
     PendingWrite* p = batch[i].get();
+    p->started = std::chrono::steady_clock::now();
     p->status = alone ? Status::Ok() : conn_->Run("SAVEPOINT write");
     if (p->status.ok()) p->status = p->body();
     if (alone && !p->status.ok()) return false;

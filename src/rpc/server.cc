@@ -12,6 +12,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <map>
@@ -144,6 +145,12 @@ struct Shared {
   std::uint64_t next_connection_id = 1;                      // GUARDED_BY(mu)
   metrics::Gauge* connections = nullptr;                     // with options.metrics
   CallDurations call_durations;
+  // With options.metrics: openadcs_rpc_call_wait_seconds, how long a call
+  // waited for a worker to take it and its result for the connection's
+  // thread to send it: time lost to busy workers, a busy io thread or short
+  // cores, which the call's duration alone does not tell from its own work.
+  metrics::Histogram* worker_wait = nullptr;
+  metrics::Histogram* reply_wait = nullptr;
 };
 
 // Where a leg that asks another host has got to: counted, and the gauges
@@ -363,8 +370,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
         Run(shared_from_this(), std::move(call), true);
         continue;
       }
-      asio::post(shared_->pool, [self = shared_from_this(), call = std::move(call)]() mutable {
+      asio::post(shared_->pool, [self = shared_from_this(), call = std::move(call),
+                                 posted = std::chrono::steady_clock::now()]() mutable {
         PrepareWorkerThreadOnce();
+        if (self->shared_->worker_wait != nullptr) self->shared_->worker_wait->ObserveSince(posted);
         Run(std::move(self), std::move(call), false);
       });
     }
@@ -406,7 +415,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // could not join its own pool).
   static void Answer(std::shared_ptr<Connection> self, std::uint32_t id, CallResult result) {
     Strand strand = self->strand_;
-    asio::post(strand, [self = std::move(self), id, result = std::move(result)]() mutable {
+    asio::post(strand, [self = std::move(self), id, result = std::move(result),
+                        ready = std::chrono::steady_clock::now()]() mutable {
+      if (self->shared_->reply_wait != nullptr) self->shared_->reply_wait->ObserveSince(ready);
       self->OnCallDone(id, std::move(result));
     });
   }
@@ -713,6 +724,14 @@ Result<std::unique_ptr<Server>> Server::Create(
     shared->remote_legs_waiting = &options.metrics->GetGauge(
         "openadcs_rpc_remote_logon_steps_queued",
         "Authentication steps that ask another host, waiting for one of the logon threads.");
+    constexpr std::string_view kWaitHelp =
+        "Time an RPC call waited: for a worker to take it (worker), then, once its result was "
+        "ready, for its connection's thread to send it (reply).";
+    shared->worker_wait =
+        &options.metrics->GetHistogram("openadcs_rpc_call_wait_seconds", kWaitHelp,
+                                       metrics::LatencyBuckets(), {{"for", "worker"}});
+    shared->reply_wait = &options.metrics->GetHistogram(
+        "openadcs_rpc_call_wait_seconds", kWaitHelp, metrics::LatencyBuckets(), {{"for", "reply"}});
   }
   return std::unique_ptr<Server>(new Server(std::make_unique<Impl>(io, std::move(shared))));
 }

@@ -216,6 +216,14 @@ TEST(DaemonMetricsTest, CountersMoveAsTheDaemonServes) {
   const double fsyncs_before =
       testing::MetricSample(body, "openadcs_db_commit_fsync_seconds_count");
   const double writes_before = testing::MetricSample(body, "openadcs_db_commit_writes_sum");
+  const auto stage_count = [](const std::string& text, const char* stage) {
+    return std::max(
+        testing::MetricSample(
+            text, std::string("openadcs_db_write_stage_seconds_count{stage=\"") + stage + "\"}"),
+        0.0);
+  };
+  const double queued_before = stage_count(body, "queued");
+  const double synced_before = stage_count(body, "sync");
 
   ca::SubmitRequest garbage;
   garbage.request = {0x30, 0x03, 0x02, 0x01, 0x00};  // DER, but no request
@@ -234,6 +242,10 @@ TEST(DaemonMetricsTest, CountersMoveAsTheDaemonServes) {
             std::max(writes_before, 0.0))
       << body;
   EXPECT_GT(testing::MetricSample(body, "openadcs_db_commit_writer_cpu_seconds_count"), 0) << body;
+  // The failed request's row went through every stage of the group commit.
+  EXPECT_GT(stage_count(body, "queued"), queued_before) << body;
+  EXPECT_EQ(stage_count(body, "transaction"), stage_count(body, "queued")) << body;
+  EXPECT_GT(stage_count(body, "sync"), synced_before) << body;
 
   {
     // An RPC connection is counted while it is open (the accept runs on the

@@ -430,6 +430,17 @@ TEST_F(ServerTest, MetricsCountConnectionsAndTimeCalls) {
   EXPECT_THAT(metrics_.RenderText(),
               ::testing::HasSubstr("openadcs_rpc_call_duration_seconds_count{interface=\"" + iface +
                                    "\",opnum=\"" + std::to_string(kEcho) + "\"} 3\n"));
+  // Each call waited once for a worker and once, with its result, for the
+  // connection's thread, which observes that wait before it sends.
+  const auto waits = [&](const char* wait_for) {
+    return metrics_
+        .GetHistogram("openadcs_rpc_call_wait_seconds", "", metrics::LatencyBuckets(),
+                      {{"for", wait_for}})
+        .snapshot()
+        .count;
+  };
+  EXPECT_EQ(waits("worker"), 4u);
+  EXPECT_EQ(waits("reply"), 4u);
 }
 
 TEST_F(ServerTest, UnknownInterfaceIsRejected) {
