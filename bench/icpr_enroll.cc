@@ -295,8 +295,11 @@ int BenchMain(int argc, char** argv) {
   // The daemon's CA key is generated at its first start, so it starts first;
   // the CSRs are made before any timing.
   testing::TempDir dir;
-  Result<Daemon> daemon = StartDaemon(
-      dir.path(), {.key_algorithm = key, .worker_threads = workers, .metrics = threads});
+  DaemonOptions daemon_options;
+  daemon_options.key_algorithm = key;
+  daemon_options.worker_threads = workers;
+  daemon_options.metrics = threads;
+  Result<Daemon> daemon = StartDaemon(dir.path(), daemon_options);
   if (!daemon.ok()) return Fail(daemon.status());
   Result<std::vector<Bytes>> csrs = MakeCsrs(64, *request_alg);
   if (!csrs.ok()) return Fail(csrs.status());
