@@ -480,16 +480,16 @@ void SqliteStore::WriteBatch() {
   if (unsynced.empty()) return;
   // One wait for the batch: the syncer's thread opens its gates, latching a
   // failed sync as the store's failure first.
-  syncer_->WhenDurable(
-      commit, [this, commit_time, unsynced = std::move(unsynced)](const Status& synced) {
-        const Status status = synced.ok() ? synced : LatchDiskFailure(synced);
-        if (metrics::Histogram* sync = write_stage_seconds_[kSync]; sync != nullptr) {
-          const double seconds =
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_time).count();
-          for (std::size_t i = 0; i < unsynced.size(); ++i) sync->Observe(seconds);
-        }
-        for (const std::shared_ptr<Gate>& gate : unsynced) gate->Open(status);
-      });
+  syncer_->WhenDurable(commit, [this, commit_time,
+                                unsynced = std::move(unsynced)](const Status& synced) {
+    const Status status = synced.ok() ? synced : LatchDiskFailure(synced);
+    if (metrics::Histogram* sync = write_stage_seconds_[kSync]; sync != nullptr && synced.ok()) {
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_time).count();
+      for (std::size_t i = 0; i < unsynced.size(); ++i) sync->Observe(seconds);
+    }
+    for (const std::shared_ptr<Gate>& gate : unsynced) gate->Open(status);
+  });
 }
 
 Status SqliteStore::LatchDiskFailure(const Status& cause) {
