@@ -407,6 +407,7 @@ int BenchMain(int argc, char** argv) {
         std::printf("#   store: %s\n", StoreCountersText(total[m].store, total[m].seconds).c_str());
         std::printf("#   an enrollment's time in the daemon, ms: %s\n",
                     CallStagesText(total[m].store).c_str());
+        std::printf("#   over 5 ms, per 1,000: %s\n", CallTailsText(total[m].store).c_str());
       }
       if (!r.first_failure.empty()) {
         std::printf("#   first failure: %s\n", r.first_failure.c_str());

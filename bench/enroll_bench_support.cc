@@ -382,8 +382,12 @@ Result<StoreCounters> ScrapeStoreCounters(const Daemon& daemon) {
   Result<std::string> text = testing::ScrapeMetrics(daemon.metrics_port, kScrapeTimeout);
   if (!text.ok()) return text.status();
   auto timed = [&](const std::string& family, const std::string& labels) {
-    return Timed{SampleOrZero(*text, family + "_count" + labels),
-                 SampleOrZero(*text, family + "_sum" + labels)};
+    // The bucket's series: the labels, then le.
+    const std::string within_5ms =
+        labels.empty() ? "{le=\"0.005\"}" : labels.substr(0, labels.size() - 1) + ",le=\"0.005\"}";
+    const double count = SampleOrZero(*text, family + "_count" + labels);
+    return Timed{count, SampleOrZero(*text, family + "_sum" + labels),
+                 count - SampleOrZero(*text, family + "_bucket" + within_5ms)};
   };
   StoreCounters c;
   c.commits = SampleOrZero(*text, "openadcs_db_commit_writes_count");
@@ -432,6 +436,15 @@ std::string CallStagesText(const StoreCounters& c) {
       "for the connection {:.2f}",
       c.worker_wait.MeanMs(), c.calls.MeanMs() - stages, c.queued.MeanMs(), c.transaction.MeanMs(),
       c.sync.MeanMs(), c.reply_wait.MeanMs());
+}
+
+std::string CallTailsText(const StoreCounters& c) {
+  return fmt::format(
+      "for a worker {:.1f}, queued {:.1f}, in a transaction {:.1f}, syncing {:.1f}, for the "
+      "connection {:.1f}; the call to durable {:.1f}",
+      c.worker_wait.Over5msPerThousand(), c.queued.Over5msPerThousand(),
+      c.transaction.Over5msPerThousand(), c.sync.Over5msPerThousand(),
+      c.reply_wait.Over5msPerThousand(), c.calls.Over5msPerThousand());
 }
 
 }  // namespace openadcs::bench

@@ -154,17 +154,21 @@ MachineCpu MachineCpuSeconds();
 // What passed between `before` and `after`.
 MachineCpu Difference(const MachineCpu& after, const MachineCpu& before);
 
-// A histogram's count and sum of seconds, from the daemon's metrics.
+// A histogram's count and sum of seconds, and how many of its observations
+// took longer than 5 ms (a bucket's bound), from the daemon's metrics.
 struct Timed {
   double count = 0;
   double seconds = 0;
+  double over_5ms = 0;
   double MeanMs() const { return count > 0 ? 1e3 * seconds / count : 0; }
+  double Over5msPerThousand() const { return count > 0 ? 1e3 * over_5ms / count : 0; }
   void Accumulate(const Timed& more) {
     count += more.count;
     seconds += more.seconds;
+    over_5ms += more.over_5ms;
   }
   Timed operator-(const Timed& before) const {
-    return {count - before.count, seconds - before.seconds};
+    return {count - before.count, seconds - before.seconds, over_5ms - before.over_5ms};
   }
 };
 
@@ -202,6 +206,10 @@ std::string StoreCountersText(const StoreCounters& counters, double seconds);
 // stages: the handler's own work, the engine's included, and its waits for
 // a core. Meaningful when enrollments are the only calls and writes.
 std::string CallStagesText(const StoreCounters& counters);
+// How many per 1,000 took over 5 ms, for each wait and stage of
+// CallStagesText and for the whole call to durable: which of them makes an
+// enrollment's tail.
+std::string CallTailsText(const StoreCounters& counters);
 
 // The time now as "2026-12-04 02:30:00 UTC", for the header of a bench's output.
 std::string UtcNow();

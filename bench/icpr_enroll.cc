@@ -217,8 +217,9 @@ void PrintHeader() {
 }
 
 // With `threads`, lines after the row give the daemon's CPU per enrollment
-// by thread name, what its store did (StoreCountersText) and where an
-// enrollment's time went (CallStagesText).
+// by thread name, what its store did (StoreCountersText), where an
+// enrollment's time went (CallStagesText) and which waits made its tail
+// (CallTailsText).
 void PrintRow(int connections, double offered, const Row& row, bool threads) {
   const double calls = static_cast<double>(std::max<std::size_t>(row.tally.latencies_ms.size(), 1));
   char offered_text[16] = "closed";
@@ -240,6 +241,7 @@ void PrintRow(int connections, double offered, const Row& row, bool threads) {
     std::printf("#   store: %s\n", StoreCountersText(row.store, row.seconds).c_str());
     std::printf("#   an enrollment's time in the daemon, ms: %s\n",
                 CallStagesText(row.store).c_str());
+    std::printf("#   over 5 ms, per 1,000: %s\n", CallTailsText(row.store).c_str());
   }
   if (!row.tally.first_failure.empty()) {
     std::printf("#   first failure: %s\n", row.tally.first_failure.c_str());
