@@ -463,10 +463,8 @@ void SqliteStore::WriteBatch() {
     commit_cpu_seconds_->Observe(metrics::ThreadCpuSeconds() - cpu_before);
     for (const auto& p : batch) {
       if (!p->status.ok()) continue;
-      write_stage_seconds_[kQueued]->Observe(
-          std::chrono::duration<double>(p->started - p->queued).count());
-      write_stage_seconds_[kTransaction]->Observe(
-          std::chrono::duration<double>(commit_time - p->started).count());
+      write_stage_seconds_[kQueued]->ObserveDuration(p->started - p->queued);
+      write_stage_seconds_[kTransaction]->ObserveDuration(commit_time - p->started);
     }
   }
   std::vector<std::shared_ptr<Gate>> unsynced;
@@ -484,9 +482,8 @@ void SqliteStore::WriteBatch() {
                                 unsynced = std::move(unsynced)](const Status& synced) {
     const Status status = synced.ok() ? synced : LatchDiskFailure(synced);
     if (metrics::Histogram* sync = write_stage_seconds_[kSync]; sync != nullptr && synced.ok()) {
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_time).count();
-      for (std::size_t i = 0; i < unsynced.size(); ++i) sync->Observe(seconds);
+      const auto waited = std::chrono::steady_clock::now() - commit_time;
+      for (std::size_t i = 0; i < unsynced.size(); ++i) sync->ObserveDuration(waited);
     }
     for (const std::shared_ptr<Gate>& gate : unsynced) gate->Open(status);
   });

@@ -75,8 +75,12 @@ void Histogram::Observe(double v) {
   sum_.fetch_add(v, std::memory_order_relaxed);
 }
 
+void Histogram::ObserveDuration(std::chrono::steady_clock::duration d) {
+  Observe(std::chrono::duration<double>(d).count());
+}
+
 void Histogram::ObserveSince(std::chrono::steady_clock::time_point start) {
-  Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  ObserveDuration(std::chrono::steady_clock::now() - start);
 }
 
 Histogram::Snapshot Histogram::snapshot() const {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -61,6 +63,16 @@ TEST(MetricsTest, HistogramWithoutLabels) {
   EXPECT_EQ(registry.RenderText(),
             "# HELP h H.\n# TYPE h histogram\nh_bucket{le=\"1\"} 0\nh_bucket{le=\"+Inf\"} 1\n"
             "h_sum 2\nh_count 1\n");
+}
+
+TEST(MetricsTest, DurationsAreObservedInSeconds) {
+  Histogram h({0.001, 0.01});
+  h.ObserveDuration(std::chrono::microseconds(1500));
+  h.ObserveDuration(std::chrono::milliseconds(1));  // le is inclusive
+  const Histogram::Snapshot s = h.snapshot();
+  EXPECT_EQ(s.cumulative, (std::vector<std::uint64_t>{1, 2, 2}));
+  EXPECT_DOUBLE_EQ(s.sum, 0.0025);
+  EXPECT_EQ(s.count, 2u);
 }
 
 TEST(MetricsTest, CallbackGaugesAreReadWhenRendered) {

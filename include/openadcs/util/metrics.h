@@ -60,7 +60,9 @@ class Histogram {
   explicit Histogram(std::vector<double> bounds);
 
   void Observe(double v);
-  // Seconds since `start`, for latencies.
+  // `d` in seconds, for latencies.
+  void ObserveDuration(std::chrono::steady_clock::duration d);
+  // Seconds since `start`.
   void ObserveSince(std::chrono::steady_clock::time_point start);
 
   struct Snapshot {
