@@ -99,6 +99,7 @@ TEST(MetricsTest, ChildrenAreStableAndConcurrentUpdatesAreCounted) {
   Registry registry;
   constexpr int kThreads = 4, kPerThread = 10000;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&registry, t] {
       for (int i = 0; i < kPerThread; ++i) {
@@ -110,9 +111,9 @@ TEST(MetricsTest, ChildrenAreStableAndConcurrentUpdatesAreCounted) {
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(registry.GetCounter("c_total", "", {{"t", "0"}}).value() +
                 registry.GetCounter("c_total", "", {{"t", "1"}}).value(),
-            std::uint64_t{kThreads * kPerThread});
+            std::uint64_t{kThreads} * kPerThread);
   EXPECT_EQ(registry.GetHistogram("h", "", LatencyBuckets()).snapshot().count,
-            std::uint64_t{kThreads * kPerThread});
+            std::uint64_t{kThreads} * kPerThread);
 }
 
 TEST(MetricsDeathTest, ANameWithTwoTypesAborts) {
