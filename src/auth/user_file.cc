@@ -70,7 +70,8 @@ std::string SubAuthorities(const std::string& text, int count) {
   for (int i = 0; i < count; ++i) {
     std::uint32_t v = 0;
     for (int b = 3; b >= 0; --b) v = (v << 8) | digest[4 * i + b];
-    out += "-" + std::to_string(v);
+    out += '-';
+    out += std::to_string(v);
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "db/request_row.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -243,13 +245,13 @@ int Column(std::size_t field_index) {
 }
 
 std::string Param(std::size_t field_index) {
-  return "?" + std::to_string(Column(field_index));
+  return fmt::format("?{}", Column(field_index));
 }
 
 // Every statement numbers a field's parameter by its place in kFields; the
 // request id, where a statement has one, comes after them.
 std::string IdParam() {
-  return "?" + std::to_string(kFields.size() + 1);
+  return fmt::format("?{}", kFields.size() + 1);
 }
 
 // What is stored for field `i`: its parameter, or NULL when it is the same

@@ -1,5 +1,7 @@
 #include "db/view_sql.h"
 
+#include <fmt/format.h>
+
 #include <string>
 #include <string_view>
 #include <variant>
@@ -46,7 +48,7 @@ SqlValue ToSql(const ColumnValue& v) {
 
 std::string Param(std::vector<SqlValue>& params, const SqlValue& value) {
   params.push_back(value);
-  return "?" + std::to_string(params.size());
+  return fmt::format("?{}", params.size());
 }
 
 Result<ColumnValue> ReadValue(const Statement& st, int index, ColumnType type) {
@@ -126,8 +128,12 @@ std::string AfterCursor(const ViewQuery& query, const ViewCursor& after,
   std::string key_tuple = "(";
   std::string cursor_tuple = "(";
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    key_tuple += std::string(i > 0 ? ", " : "") + std::string(keys[i]);
-    cursor_tuple += (i > 0 ? ", " : "") + Param(params, ToSql(after.keys[i]));
+    if (i > 0) {
+      key_tuple += ", ";
+      cursor_tuple += ", ";
+    }
+    key_tuple += keys[i];
+    cursor_tuple += Param(params, ToSql(after.keys[i]));
   }
   std::string keys_after = key_tuple + ")" + (descending ? " < " : " > ") + cursor_tuple + ")";
   if (sort == nullptr) return keys_after;
@@ -197,8 +203,7 @@ Plan Build(const ViewQuery& query, std::uint32_t row_limit) {
       SqlValue zero_length = c.type == ColumnType::kString
                                  ? SqlValue(std::string_view())
                                  : SqlValue(std::span<const std::uint8_t>());
-      sql += "(" + std::string(c.sql) + " IS NULL OR " + std::string(c.sql) + " = " +
-             Param(plan.params, zero_length) + ")";
+      sql += fmt::format("({0} IS NULL OR {0} = {1})", c.sql, Param(plan.params, zero_length));
     } else {
       sql += std::string(c.sql) + " IS NULL";
     }

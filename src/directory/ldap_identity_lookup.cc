@@ -43,7 +43,8 @@ std::string DnsNameOf(const std::string& naming_context) {
     if (comma == std::string::npos) comma = naming_context.size();
     std::string_view rdn = TrimAscii(std::string_view(naming_context).substr(start, comma - start));
     if (rdn.size() < 4 || !EqualsIgnoreCaseAscii(rdn.substr(0, 3), "dc=")) return "";
-    out += (out.empty() ? "" : ".") + std::string(rdn.substr(3));
+    if (!out.empty()) out += '.';
+    out += rdn.substr(3);
     start = comma + 1;
   }
   return out;

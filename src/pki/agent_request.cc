@@ -17,15 +17,17 @@ constexpr std::uint8_t kTagSequence = 0x30;
 // A definite-length DER TLV (contents under 64 KiB: a name-value pair is
 // bounded by the request parser's limits long before that).
 Bytes Tlv(std::uint8_t tag, const Bytes& contents) {
-  Bytes out{tag};
   const std::size_t n = contents.size();
-  if (n < 0x80) {
-    out.push_back(static_cast<std::uint8_t>(n));
-  } else if (n <= 0xFF) {
-    out.insert(out.end(), {0x81, static_cast<std::uint8_t>(n)});
-  } else {
-    out.insert(out.end(), {0x82, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)});
+  Bytes out;
+  out.reserve(4 + n);
+  out.push_back(tag);
+  if (n > 0xFF) {
+    out.push_back(0x82);
+    out.push_back(static_cast<std::uint8_t>(n >> 8));
+  } else if (n >= 0x80) {
+    out.push_back(0x81);
   }
+  out.push_back(static_cast<std::uint8_t>(n));
   out.insert(out.end(), contents.begin(), contents.end());
   return out;
 }

@@ -1,7 +1,8 @@
 #include "openadcs/security/sid.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
-#include <cstdio>
 
 namespace openadcs::security {
 namespace {
@@ -122,9 +123,7 @@ std::string Sid::ToString() const {
   if (authority_ <= kMaxDecimalAuthority) {
     out += std::to_string(authority_);
   } else {
-    char hex[2 + kHexAuthorityDigits + 1];
-    std::snprintf(hex, sizeof hex, "0x%012llX", static_cast<unsigned long long>(authority_));
-    out += hex;
+    out += fmt::format("0x{:0{}X}", authority_, kHexAuthorityDigits);
   }
   for (std::uint32_t v : sub_authorities()) {
     out += '-';

@@ -42,6 +42,21 @@ TEST_F(AgentRequestTest, AgentSignsTheRequestAndNamesTheUser) {
                                                                     "b")));
 }
 
+// Each DER length form of the name and of the pair around it: under 128
+// bytes, one length byte, two.
+TEST_F(AgentRequestTest, NamesOfEveryLengthFormSurviveTheRoundTrip) {
+  for (std::size_t length : {1u, 49u, 50u, 63u, 64u, 127u, 128u, 1024u}) {
+    const std::string name(length, 'n');
+    auto cms = SignOnBehalfOf(csr_, agent_cert_.get(), agent_key_.get(), name);
+    ASSERT_TRUE(cms.ok()) << length << ": " << cms.status().ToString();
+    auto parsed = ParseRequest(*cms, RequestType::kCms, {});
+    ASSERT_TRUE(parsed.ok()) << length << ": " << parsed.status().ToString();
+    ASSERT_EQ(parsed->signers.size(), 1u);
+    EXPECT_THAT(parsed->signers[0].name_value_pairs, ElementsAre(Pair("requestername", name)))
+        << length;
+  }
+}
+
 TEST_F(AgentRequestTest, RefusesAnEmptyNameAndAKeyOfAnotherCertificate) {
   EXPECT_EQ(SignOnBehalfOf(csr_, agent_cert_.get(), agent_key_.get(), "").status().code(),
             StatusCode::kInvalidArgument);
