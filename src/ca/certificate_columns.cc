@@ -94,7 +94,6 @@ void FillCommonColumns(const X509_NAME* subject, EVP_PKEY* key,
   EVP_Digest(c.raw_certificate.data(), c.raw_certificate.size(), sha1, nullptr,
              ossl::FetchedDigest(NID_sha1), nullptr);
   c.certificate_hash = HexLower(sha1);
-  c.certificate_template = (t.schema_version >= 2 && !t.oid.empty()) ? t.oid : t.name;
   c.enrollment_flags = t.enrollment_flags;
   c.general_flags = t.general_flags;
   c.private_key_flags = t.private_key_flags;

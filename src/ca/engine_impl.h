@@ -73,6 +73,11 @@ std::string AuditDetail(std::string text);
 SubmitResult Failure(std::uint32_t request_id, WireDisposition disposition, std::uint32_t status,
                      std::string message);
 
+// Records on `rec` the template `outcome` resolved to, when it resolved
+// one: its name, which officer rights match, and its CertificateTemplate
+// column. A request that resolves none keeps what it had.
+void NoteResolvedTemplate(const PolicyOutcome& outcome, db::RequestRecord& rec);
+
 }  // namespace engine_internal
 
 class Engine::Impl {

@@ -26,6 +26,7 @@ using engine_internal::HresultOf;
 using engine_internal::kMaxAttributeRows;
 using engine_internal::kMaxAttributesBytes;
 using engine_internal::kQuotaPeriod;
+using engine_internal::NoteResolvedTemplate;
 
 }  // namespace
 
@@ -93,7 +94,7 @@ SubmitResult Engine::Impl::Submit(const SubmitRequest& in) {
   const std::vector<db::ExtensionRow> no_admin_extensions;
   PolicyOutcome outcome = policy_.Evaluate({&*parsed, &attributes, &no_admin_extensions,
                                             snapshot.get(), &requester, &in.caller, false, now});
-  if (outcome.has_template) rec.template_name = outcome.resolved_template.name;
+  NoteResolvedTemplate(outcome, rec);
   if (outcome.on_behalf_of) ApplyOnBehalfOf(in.caller, rec, &outcome);
   SubmitResult result = Decide(std::move(rec), attributes, requested, outcome, *parsed, now);
   LogNotes(result.request_id, outcome);

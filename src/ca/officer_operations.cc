@@ -22,6 +22,7 @@ using engine_internal::Hex32;
 using engine_internal::HresultOf;
 using engine_internal::kMaxAttributeRows;
 using engine_internal::kMaxAttributesBytes;
+using engine_internal::NoteResolvedTemplate;
 
 constexpr std::size_t kMaxOidLength = 31;  // MS-CSRA 3.1.4.1.1
 // Who may read the database, MS-CSRA 3.1.1.7 (EffectiveRights adds Read to
@@ -183,7 +184,7 @@ SubmitResult Engine::Impl::Resubmit(const Caller& officer, std::uint32_t id) {
       {&*parsed, &*attributes, &admin, snapshot.get(), &requester, nullptr, true, now});
   rec.officer = officer.name;
   rec.resolved_when = now;
-  if (outcome.has_template) rec.template_name = outcome.resolved_template.name;
+  NoteResolvedTemplate(outcome, rec);
   LogNotes(id, outcome);
   if (outcome.kind != PolicyOutcome::Kind::kIssue) {
     rec.disposition = Disposition::kDenied;

@@ -197,7 +197,7 @@ constexpr auto kFields = std::to_array<Field>({
     Req<&R::template_name>("template_name", kMutable),
     Blob(Cert<&C::raw_certificate>("raw_certificate")),
     Cert<&C::certificate_hash>("certificate_hash"),
-    Cert<&C::certificate_template>("certificate_template"),
+    Req<&R::certificate_template>("certificate_template", kMutable),
     Cert<&C::enrollment_flags>("enrollment_flags"),
     Cert<&C::general_flags>("general_flags"),
     Cert<&C::private_key_flags>("private_key_flags"),

@@ -43,19 +43,26 @@ TEST_F(EngineTest, ApprovalFlowOfMsCersod35) {
   EXPECT_EQ(engine_->RetrieveById(requester_, id, "openadcs-CA").disposition,
             WireDisposition::kUnderSubmission);
 
-  // 2. The officer lists pending requests and finds it.
+  // 2. The officer lists the requests pending for the template and finds it,
+  // with the template column the console's pending view shows (a schema 2
+  // template: its OID).
+  const std::string template_oid = templates_->Current()->FindByName("OfficerApproval")->oid;
   db::ViewQuery pending_view;
   pending_view.columns = {db::FindColumn("Request.RequestID")->id,
-                          db::FindColumn("Request.CommonName")->id};
+                          db::FindColumn("Request.CommonName")->id,
+                          db::FindColumn("CertificateTemplate")->id};
   pending_view.restrictions = {
       {db::FindColumn("Request.Disposition")->id, db::SeekOperator::kEq, db::SortOrder::kNone,
-       db::ColumnValue::Long(static_cast<std::uint32_t>(Disposition::kPending))}};
+       db::ColumnValue::Long(static_cast<std::uint32_t>(Disposition::kPending))},
+      {db::FindColumn("CertificateTemplate")->id, db::SeekOperator::kEq, db::SortOrder::kNone,
+       db::ColumnValue::String(template_oid)}};
   pending_view.max_rows = 10;
   auto pending = engine_->QueryView(officer_, pending_view);
   ASSERT_TRUE(pending.ok()) << pending.status().ToString();
   ASSERT_EQ(pending->rows.size(), 1u);
   EXPECT_EQ(pending->rows[0].row_id, id);
   EXPECT_EQ(*pending->rows[0].values[1].AsString(), "alice");
+  EXPECT_EQ(*pending->rows[0].values[2].AsString(), template_oid);
 
   // 3. Sets an extension (STRING -> IA5String).
   const std::string note = "approved by the officer";
@@ -102,6 +109,7 @@ TEST_F(EngineTest, ApprovalFlowOfMsCersod35) {
   EXPECT_EQ(rec->disposition, Disposition::kIssued);
   EXPECT_EQ(rec->officer, "EXAMPLE\\officer");
   EXPECT_EQ(rec->requester_name, "EXAMPLE\\alice");
+  EXPECT_EQ(rec->certificate_template, template_oid);
 }
 
 TEST_F(EngineTest, AutoIssueTemplateIssuesAtOnce) {
@@ -125,6 +133,17 @@ TEST_F(EngineTest, AutoIssueTemplateIssuesAtOnce) {
   unsigned int sha1_len = 0;
   ASSERT_EQ(X509_digest(cert.get(), EVP_sha1(), sha1, &sha1_len), 1);
   EXPECT_EQ(All()[0].certificate->certificate_hash, HexLower({sha1, sha1_len}));
+}
+
+// A schema 1 template has no OID: the column holds its name, on whatever
+// row the policy resolved it for (here the User template, whose subject
+// comes from a directory this engine has not, denies).
+TEST_F(EngineTest, SchemaOneTemplateColumnIsItsName) {
+  SubmitResult r = Submit(Csr("alice"), "CertificateTemplate:User");
+  ASSERT_NE(r.request_id, 0u);
+  auto rec = store_->GetRequest(r.request_id);
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(rec->certificate_template, "User") << r.message;
 }
 
 // Each outcome is logged once, after its row is durable (Submit returns

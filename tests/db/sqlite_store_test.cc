@@ -56,6 +56,7 @@ RequestRecord FullRequest() {
   r.raw_name = {0x30, 0x00};
   r.subject = MakeSubject("req-");
   r.template_name = "User";
+  r.certificate_template = "1.3.6.1.4.1.311.21.8.1.2";
   return r;
 }
 
@@ -63,7 +64,6 @@ CertificateColumns FullCertificate(const std::string& serial) {
   CertificateColumns c;
   c.raw_certificate = {0x30, 0x82, 0x04, 0x00, 0xff};
   c.certificate_hash = "0123456789abcdef0123456789abcdef01234567";
-  c.certificate_template = "1.3.6.1.4.1.311.21.8.1.2";
   c.enrollment_flags = 0x29;
   c.general_flags = 0x10220;
   c.private_key_flags = 0x10;
@@ -120,13 +120,13 @@ void ExpectRecordEq(const RequestRecord& a, const RequestRecord& b) {
   EXPECT_EQ(a.raw_name, b.raw_name);
   ExpectSubjectEq(a.subject, b.subject);
   EXPECT_EQ(a.template_name, b.template_name);
+  EXPECT_EQ(a.certificate_template, b.certificate_template);
   ASSERT_EQ(a.certificate.has_value(), b.certificate.has_value());
   if (a.certificate) {
     const CertificateColumns& x = *a.certificate;
     const CertificateColumns& y = *b.certificate;
     EXPECT_EQ(x.raw_certificate, y.raw_certificate);
     EXPECT_EQ(x.certificate_hash, y.certificate_hash);
-    EXPECT_EQ(x.certificate_template, y.certificate_template);
     EXPECT_EQ(x.enrollment_flags, y.enrollment_flags);
     EXPECT_EQ(x.general_flags, y.general_flags);
     EXPECT_EQ(x.private_key_flags, y.private_key_flags);

@@ -112,7 +112,7 @@ from wcce_ndr import blob, blob_bytes, connection_options, print_outcome, releas
 COLUMN_PAGE = 50
 PENDING_COLUMNS = ('Request.RequestID', 'Request.RequesterName', 'Request.Disposition')
 # Added to the pending view when the server lists it.
-PENDING_OPTIONAL_COLUMNS = ('Request.CommonName',)
+PENDING_OPTIONAL_COLUMNS = ('Request.CommonName', 'CertificateTemplate')
 REQUEST_ID_COLUMN = 'Request.RequestID'
 
 

@@ -69,6 +69,12 @@ TEST_F(DcomAdminInteropTest, ImpacketApprovalFlowOfMsCersod35) {
   ASSERT_EQ(JsonField(flow, "error"), "") << flow << DaemonLog();
   EXPECT_EQ(JsonField(flow, "open_view"), "0") << flow;
   EXPECT_EQ(JsonField(flow, "listed"), "true") << flow;
+  // The pending row names its template (OfficerApproval's OID, from
+  // config/templates/officer-approval.ldif), as the console's pending view
+  // asks (MS-CSRA <49>).
+  EXPECT_THAT(flow, HasSubstr("\"CertificateTemplate\": \"1.3.6.1.4.1.311.21.8.11034890.834619."
+                              "12601478.16236816.7255827.176.8245731.9624577\""))
+      << flow;
   EXPECT_EQ(JsonField(flow, "set_extension"), "0") << flow;
   EXPECT_EQ(JsonField(flow, "resubmit"), "0") << flow;
   EXPECT_EQ(JsonField(flow, "disposition"), "3") << flow << DaemonLog();

@@ -7,6 +7,7 @@
 // network namespace of its own (tests/CMakeLists.txt) and the daemon binds
 // 127.0.0.1:135 there; the object exporter's port is bound as port 0 and
 // read from the daemon's STATUS line.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
@@ -402,7 +403,8 @@ TEST_F(DcomInteropTest, CppClientEnrollsRetrievesAndReadsTheCa) {
   ASSERT_TRUE(units.ok());
   Result<std::string> text = Utf16ToUtf8(*units);
   ASSERT_TRUE(text.ok());
-  EXPECT_EQ(TemplatePairs(std::string(text->c_str())), ServedTemplates());
+  // The property is a NUL-terminated string: the pairs end at the first NUL.
+  EXPECT_EQ(TemplatePairs(text->substr(0, text->find('\0'))), ServedTemplates());
   Result<std::pair<std::int32_t, Bytes>> info = (*c)->GetCaPropertyInfo(kCaName);
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_GT(info->first, 0);
@@ -502,7 +504,7 @@ TEST_F(DcomInteropTest, CliRequestsRetrievesAndReadsTheCaOverDcom) {
   EXPECT_EQ(info.exit_code, 0) << info.output;
   EXPECT_THAT(info.output, HasSubstr(std::string("\"ca_name\": \"") + kCaName + "\""));
   for (const auto& [name, oid] : ServedTemplates()) {
-    EXPECT_THAT(info.output, HasSubstr("{\"name\": \"" + name + "\", \"oid\": \"" + oid + "\"}"));
+    EXPECT_THAT(info.output, HasSubstr(fmt::format(R"({{"name": "{}", "oid": "{}"}})", name, oid)));
   }
   const testing::CommandResult text = RunCli({"ca-info", "-u", "EXAMPLE\\alice"});
   EXPECT_EQ(text.exit_code, 0) << text.output;
@@ -546,6 +548,12 @@ TEST_F(DcomAdminCliTest, OfficerApprovesAPendingRequestWithTheCli) {
   const testing::CommandResult listed = RunCli({"pending", "--json", "-u", "EXAMPLE\\officer"});
   EXPECT_EQ(listed.exit_code, 0) << listed.output << DaemonLog();
   EXPECT_THAT(listed.output, HasSubstr("\"Request.RequestID\": " + id)) << listed.output;
+  // The template column is filled while the request pends: OfficerApproval's
+  // OID (config/templates/officer-approval.ldif), a schema 2 template.
+  EXPECT_THAT(listed.output,
+              HasSubstr("\"CertificateTemplate\": \"1.3.6.1.4.1.311.21.8.11034890.834619.12601478."
+                        "16236816.7255827.176.8245731.9624577\""))
+      << listed.output;
   const testing::CommandResult text =
       RunCli({"view", "-u", "EXAMPLE\\officer", "--ca", kCaName, "-r", "RequestID>=" + id, "-r",
               "Disposition=pending", "-c", "Request.RequestID,Request.Disposition"});

@@ -46,8 +46,7 @@ struct SubjectParts {
 // Certificate-table columns (MS-CSRA 3.1.1.1.2); present once issued.
 struct CertificateColumns {
   Bytes raw_certificate;
-  std::string certificate_hash;      // SHA-1 thumbprint, lower-case hex
-  std::string certificate_template;  // template OID (v2+) or name (v1)
+  std::string certificate_hash;  // SHA-1 thumbprint, lower-case hex
   std::uint32_t enrollment_flags = 0;
   std::uint32_t general_flags = 0;
   std::uint32_t private_key_flags = 0;
@@ -96,6 +95,11 @@ struct RequestRecord {
   Bytes raw_name;                  // the requested subject, DER
   SubjectParts subject;
   std::string template_name;  // the template the request resolved to; empty if none
+  // The CertificateTemplate column: that template's OID (schema 2 and later)
+  // or name (schema 1). Set with template_name, so before any certificate
+  // although MS-CSRA lists it with the certificate's columns: the pending
+  // queue's view asks for it (MS-CSRA <49>), and officers pick by template.
+  std::string certificate_template;
   std::optional<CertificateColumns> certificate;
 };
 
