@@ -128,14 +128,6 @@ void RegisterDirectoryTemplates(CLI::App& app, int* exit_code) {
   });
 }
 
-Result<ServedList> ReadServedList(client::CertAdminClient& c) {
-  Result<Bytes> blob = c.GetCaProperty(kPropTemplates, 0, kTypeString);
-  if (!blob.ok()) return blob.status();
-  Result<std::string> text = BlobText(*blob);
-  if (!text.ok()) return text.status();
-  return ParseServedList(*text);
-}
-
 void PrintServedList(const ServedList& list, bool json) {
   if (json) {
     std::string out = "{\"templates\": [";
@@ -324,6 +316,28 @@ std::string ServedListText(const ServedList& list) {
     text += '\n';
   }
   return text;
+}
+
+Result<ServedList> ReadServedList(client::CertAdminClient& c) {
+  Result<Bytes> blob = c.GetCaProperty(kPropTemplates, 0, kTypeString);
+  if (!blob.ok()) return blob.status();
+  Result<std::string> text = BlobText(*blob);
+  if (!text.ok()) return text.status();
+  return ParseServedList(*text);
+}
+
+std::string TemplateDisplayName(const ServedList& served, std::string_view value) {
+  for (const auto& [name, oid] : served) {
+    if (!oid.empty() && oid == value) return name;
+  }
+  return std::string(value);
+}
+
+std::string TemplateColumnValue(const ServedList& served, std::string_view text) {
+  for (const auto& [name, oid] : served) {
+    if (!oid.empty() && EqualsIgnoreCaseAscii(name, text)) return oid;
+  }
+  return std::string(text);
 }
 
 void RegisterTemplateCommands(CLI::App& app, int* exit_code) {

@@ -26,10 +26,12 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "cli/exit_codes.h"
+#include "openadcs/client/cert_admin_client.h"
 #include "openadcs/directory/directory_listing.h"
 #include "openadcs/util/status.h"
 
@@ -65,6 +67,22 @@ Result<std::vector<std::pair<std::string, std::string>>> EditServedList(
     const std::vector<std::string>& names);
 // The pairs as a CR_PROP_TEMPLATES value: "name\nOID\n" each.
 std::string ServedListText(const std::vector<std::pair<std::string, std::string>>& list);
+
+// The templates CA `c` serves, as (name, OID) pairs (GetCAProperty
+// CR_PROP_TEMPLATES, which every role that may read the CA may call).
+Result<std::vector<std::pair<std::string, std::string>>> ReadServedList(client::CertAdminClient& c);
+
+// The CertificateTemplate column holds a template's OID (schema 2 and later)
+// or its name (schema 1); officers know templates by name.
+// What a column value shows as: the name of the served template with that
+// OID, else the value itself (a name already, or the OID of a template the
+// CA no longer serves).
+std::string TemplateDisplayName(const std::vector<std::pair<std::string, std::string>>& served,
+                                std::string_view value);
+// What a restriction's `text` compares with: the OID of the served template
+// named `text` (ASCII case-insensitive) when it has one, else `text`.
+std::string TemplateColumnValue(const std::vector<std::pair<std::string, std::string>>& served,
+                                std::string_view text);
 
 }  // namespace openadcs::cli
 

@@ -12,6 +12,7 @@
 
 #include "cli/admin_args.h"
 #include "cli/connection.h"
+#include "cli/template_commands.h"
 #include "openadcs/client/cert_admin_client.h"
 #include "openadcs/ndr/cert_view.h"
 #include "openadcs/util/utf16.h"
@@ -20,6 +21,7 @@ namespace openadcs::cli {
 namespace {
 
 namespace cv = ndr::cert_view;
+using ServedList = std::vector<std::pair<std::string, std::string>>;
 
 // Rows asked per OpenView/EnumView call.
 constexpr std::uint32_t kViewPageRows = 100;
@@ -39,6 +41,33 @@ constexpr std::string_view kPendingColumns[] = {
 bool IsDisposition(const cv::ColumnInfo& c) {
   return ToLowerAscii(client::ColumnName(c)) == "request.disposition";
 }
+
+bool IsTemplate(const cv::ColumnInfo& c) {
+  return ToLowerAscii(client::ColumnName(c)) == "certificatetemplate";
+}
+
+// The CA's served templates, read at most once: text output and
+// restrictions name templates where the column holds OIDs. A CA that does
+// not answer leaves the column as stored, with a line saying so.
+class ServedTemplates {
+ public:
+  explicit ServedTemplates(client::CertAdminClient& c) : client_(c) {}
+  const ServedList& Get() {
+    if (!list_) {
+      Result<ServedList> read = ReadServedList(client_);
+      if (!read.ok()) {
+        std::cerr << "openadcs: the CA's template names are unavailable ("
+                  << read.status().ToString() << "); CertificateTemplate shows what it holds\n";
+      }
+      list_ = read.ok() ? std::move(*read) : ServedList{};
+    }
+    return *list_;
+  }
+
+ private:
+  client::CertAdminClient& client_;
+  std::optional<ServedList> list_;
+};
 
 std::vector<cv::ColumnInfo> NamedColumns(const std::vector<cv::ColumnInfo>& catalogue,
                                          std::span<const std::string_view> names) {
@@ -67,6 +96,7 @@ Result<std::vector<cv::ResultRow>> FetchRows(client::CertAdminClient& c,
                                              const std::vector<cv::ColumnInfo>& columns,
                                              std::size_t limit) {
   std::vector<std::uint32_t> ids;
+  ids.reserve(columns.size());
   for (const cv::ColumnInfo& col : columns) ids.push_back(col.index);
   const std::size_t cap = limit == 0 ? kMaxViewRows : std::min(limit, kMaxViewRows);
   auto celt = [&](std::size_t have) {
@@ -108,8 +138,11 @@ std::optional<client::TypedValue> ValueOf(const cv::ResultRow& row, const cv::Co
   return std::nullopt;
 }
 
-std::string CellText(const cv::ColumnInfo& col, const std::optional<client::TypedValue>& v) {
+// `served`: for the CertificateTemplate column's names.
+std::string CellText(const cv::ColumnInfo& col, const std::optional<client::TypedValue>& v,
+                     const ServedList& served) {
   std::string text = TypedValueText(v);
+  if (v && IsTemplate(col)) text = TemplateDisplayName(served, text);
   if (v && IsDisposition(col)) {
     if (const auto* d = std::get_if<std::int32_t>(&*v)) {
       const std::string_view name = DispositionName(*d);
@@ -127,7 +160,7 @@ std::string JsonValue(const std::optional<client::TypedValue>& v) {
 }
 
 void PrintRows(const std::vector<cv::ColumnInfo>& columns, const std::vector<cv::ResultRow>& rows,
-               bool json) {
+               bool json, const ServedList& served) {
   if (json) {
     std::cout << '[';
     for (std::size_t r = 0; r < rows.size(); ++r) {
@@ -146,7 +179,7 @@ void PrintRows(const std::vector<cv::ColumnInfo>& columns, const std::vector<cv:
   for (std::size_t i = 0; i < columns.size(); ++i) {
     cells[0].push_back(client::ColumnName(columns[i]));
     for (std::size_t r = 0; r < rows.size(); ++r) {
-      cells[r + 1].push_back(CellText(columns[i], ValueOf(rows[r], columns[i])));
+      cells[r + 1].push_back(CellText(columns[i], ValueOf(rows[r], columns[i]), served));
     }
     for (const std::vector<std::string>& line : cells)
       widths[i] = std::max(widths[i], line[i].size());
@@ -194,12 +227,15 @@ int RunView(const ViewFlags& f, bool pending) {
   Result<std::vector<cv::ColumnInfo>> catalogue = (*c)->ColumnCatalogue(*table);
   if (!catalogue.ok()) return FailCall("listing the columns", catalogue.status());
 
+  ServedTemplates served(**c);
   std::vector<client::ViewRestriction> restrictions;
   for (const RestrictionText& r : parsed) {
     Result<cv::ColumnInfo> col = client::FindColumn(*catalogue, r.column);
-    Result<client::TypedValue> value =
-        col.ok() ? ParseTypedValue(col->type, r.value, IsDisposition(*col))
-                 : Result<client::TypedValue>(col.status());
+    const std::string text =
+        col.ok() && IsTemplate(*col) ? TemplateColumnValue(served.Get(), r.value) : r.value;
+    Result<client::TypedValue> value = col.ok()
+                                           ? ParseTypedValue(col->type, text, IsDisposition(*col))
+                                           : Result<client::TypedValue>(col.status());
     if (!value.ok()) {
       std::cerr << "openadcs: " << value.status().message() << '\n';
       return kExitUsage;
@@ -220,11 +256,15 @@ int RunView(const ViewFlags& f, bool pending) {
     columns = NamedColumns(*catalogue, kRequestColumns);
   }
   if (columns.empty()) columns = TextColumns(*catalogue);
+  // Read before the view opens: JSON keeps the stored values.
+  const ServedList no_names;
+  const ServedList& names =
+      !f.json && std::ranges::any_of(columns, IsTemplate) ? served.Get() : no_names;
 
   Result<std::vector<cv::ResultRow>> rows = FetchRows(**c, restrictions, columns, f.limit);
   (void)(*c)->Release();
   if (!rows.ok()) return FailCall("reading the view", rows.status());
-  PrintRows(columns, *rows, f.json);
+  PrintRows(columns, *rows, f.json, names);
   return kExitOk;
 }
 
@@ -256,11 +296,13 @@ int RunShow(const ConnectionFlags& connection, std::uint32_t request_id) {
   if (!attributes.ok()) return FailCall("reading the attributes", attributes.status());
   Result<std::vector<cv::Extension>> extensions = (*c)->AllExtensions(request_id);
   if (!extensions.ok()) return FailCall("reading the extensions", extensions.status());
+  ServedTemplates served(**c);
+  const ServedList& names = served.Get();
   (void)(*c)->Release();
 
   for (const cv::ColumnInfo& col : columns) {
     const std::optional<client::TypedValue> v = ValueOf(rows->front(), col);
-    if (v) std::cout << client::ColumnName(col) << ": " << CellText(col, v) << '\n';
+    if (v) std::cout << client::ColumnName(col) << ": " << CellText(col, v, names) << '\n';
   }
   std::cout << "Attributes:\n";
   for (const cv::Attribute& a : *attributes) {

@@ -9,7 +9,9 @@
 //     case-insensitive; "Disposition" finds "Request.Disposition". Operators
 //     = < <= > >=. Values by the column's type: numbers (decimal or 0x),
 //     ISO 8601 UTC dates, text, hex for binary columns; Disposition also
-//     takes pending (9), issued (20), revoked (21), failed (30), denied (31).
+//     takes pending (9), issued (20), revoked (21), failed (30), denied (31);
+//     CertificateTemplate also takes the name of a template the CA serves
+//     (the column holds a schema 2 template's OID).
 //     Rows are fetched in pages until the CA's end marker (or --limit).
 //   openadcs pending -u DOMAIN\user [--limit N] [--json]
 //     The pending requests, with the columns an officer decides on.
@@ -17,8 +19,9 @@
 //     Request ID's columns, its attributes and its extensions.
 //
 // Text output is one header line and one line per row, columns separated by
-// two spaces; --json is one array of objects keyed by column name (numbers
-// as numbers, dates ISO 8601, binary hex, no value null).
+// two spaces, CertificateTemplate by the name of the template the CA serves
+// with that OID; --json is one array of objects keyed by column name, values
+// as stored (numbers as numbers, dates ISO 8601, binary hex, no value null).
 //
 // Exit codes (cli/exit_codes.h): 0 done, 1 usage error, 2 any other error,
 // 5 the CA refused the call (the account lacks the Read or Officer role).

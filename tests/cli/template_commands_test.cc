@@ -103,5 +103,21 @@ TEST(ServedListTest, RemovingWhatIsNotServedOrEverythingIsAUsageError) {
             StatusCode::kInvalidArgument);
 }
 
+// The CertificateTemplate column by name: a served schema 2 template's OID
+// shows as its name and its name restricts as its OID; a schema 1 template
+// (no OID: its column is its name) and a template no longer served pass as
+// they are.
+TEST(ServedListTest, TemplateColumnByName) {
+  const List served = {{"OfficerApproval", "1.3.6.1.4.1.311.21.8.7"}, {"User", ""}};
+  EXPECT_EQ(TemplateDisplayName(served, "1.3.6.1.4.1.311.21.8.7"), "OfficerApproval");
+  EXPECT_EQ(TemplateDisplayName(served, "User"), "User");
+  EXPECT_EQ(TemplateDisplayName(served, "1.3.6.1.4.1.311.21.8.9"), "1.3.6.1.4.1.311.21.8.9");
+  EXPECT_EQ(TemplateDisplayName({}, "1.3.6.1.4.1.311.21.8.7"), "1.3.6.1.4.1.311.21.8.7");
+  EXPECT_EQ(TemplateColumnValue(served, "officerapproval"), "1.3.6.1.4.1.311.21.8.7");
+  EXPECT_EQ(TemplateColumnValue(served, "User"), "User");
+  EXPECT_EQ(TemplateColumnValue(served, "1.3.6.1.4.1.311.21.8.7"), "1.3.6.1.4.1.311.21.8.7");
+  EXPECT_EQ(TemplateColumnValue(served, "Machine"), "Machine");
+}
+
 }  // namespace
 }  // namespace openadcs::cli

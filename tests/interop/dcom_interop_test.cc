@@ -40,6 +40,7 @@ namespace openadcs {
 namespace {
 
 using ::testing::AnyOf;
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 
 // The daemon's [dcom] object_timeout_ms: small, so that collection is seen
@@ -554,11 +555,17 @@ TEST_F(DcomAdminCliTest, OfficerApprovesAPendingRequestWithTheCli) {
               HasSubstr("\"CertificateTemplate\": \"1.3.6.1.4.1.311.21.8.11034890.834619.12601478."
                         "16236816.7255827.176.8245731.9624577\""))
       << listed.output;
+  // In text, the template by its name (the CA's served list gives it).
+  const testing::CommandResult table = RunCli({"pending", "-u", "EXAMPLE\\officer"});
+  EXPECT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_THAT(table.output, ContainsRegex("\n" + id + " .* OfficerApproval ")) << table.output;
   const testing::CommandResult text =
       RunCli({"view", "-u", "EXAMPLE\\officer", "--ca", kCaName, "-r", "RequestID>=" + id, "-r",
-              "Disposition=pending", "-c", "Request.RequestID,Request.Disposition"});
+              "Disposition=pending", "-r", "CertificateTemplate=officerapproval", "-c",
+              "Request.RequestID,Request.Disposition,CertificateTemplate"});
   EXPECT_EQ(text.exit_code, 0) << text.output;
-  EXPECT_THAT(text.output, HasSubstr("9 (pending)")) << text.output;
+  EXPECT_THAT(text.output, ContainsRegex("\n" + id + " +9 \\(pending\\) +OfficerApproval\n"))
+      << text.output;
 
   const testing::CommandResult roles = RunCli({"roles", "-u", "EXAMPLE\\officer", "--ca", kCaName});
   EXPECT_EQ(roles.exit_code, 0) << roles.output;
