@@ -61,6 +61,37 @@ void AddSid(const std::string& text, std::vector<security::Sid>* out) {
   if (Result<security::Sid> sid = security::Sid::Parse(text); sid.ok()) out->push_back(*sid);
 }
 
+// The SIDs a rights entry's acting side may name.
+std::vector<security::Sid> SidsOf(const Caller& c) {
+  std::vector<security::Sid> sids;
+  sids.reserve(c.group_sids.size() + 1);
+  AddSid(c.sid, &sids);
+  for (const std::string& g : c.group_sids) AddSid(g, &sids);
+  return sids;
+}
+
+// The SIDs a rights entry's requester side may name: every requester
+// authenticated, so Everyone and Authenticated Users too.
+std::vector<security::Sid> SidsOf(const Requester& r) {
+  std::vector<security::Sid> sids = {security::well_known::kEveryone,
+                                     security::well_known::kAuthenticatedUsers};
+  sids.reserve(r.group_sids.size() + 3);
+  AddSid(r.sid, &sids);
+  for (const std::string& g : r.group_sids) AddSid(g, &sids);
+  return sids;
+}
+
+// The refusal of a rights check whose requester's groups the directory
+// could not give: a deny entry naming one of them would go unseen.
+Status GroupsUnavailable(const Requester& r, std::string_view rights) {
+  spdlog::warn("ca security: {} for {} not checked: the directory cannot tell its groups", rights,
+               r.name);
+  return Status::Error(StatusCode::kUnavailable,
+                       "the directory cannot tell the groups of " + r.name + ", which " +
+                           std::string(rights) + " may name; try again",
+                       hr::kDsServerDown);
+}
+
 }  // namespace
 
 Status CaSecurity::LoadRights(const char* setting, const char* what,
@@ -96,7 +127,7 @@ Status CaSecurity::LoadSettings() {
 }
 
 Result<std::unique_ptr<CaSecurity>> CaSecurity::Open(db::CaStore& store,
-                                                     CaSecurityOptions options) {
+                                                     const CaSecurityOptions& options) {
   std::unique_ptr<CaSecurity> self(new CaSecurity(store, options.role_separation));
   OPENADCS_RETURN_IF_ERROR(self->LoadSettings());
   Result<std::optional<db::CaSecurityRow>> stored = store.GetCaSecurity();
@@ -243,20 +274,15 @@ Status CaSecurity::ReplaceRights(const Caller& caller, bool enable,
   return Status::Ok();
 }
 
-Status CaSecurity::RequireOfficerFor(const Caller& officer, const std::string& requester_sid,
+Status CaSecurity::RequireOfficerFor(const Caller& officer, const Requester& requester,
                                      const std::string& template_name, std::uint32_t request_id,
                                      std::string_view operation) const {
   {
     std::shared_lock lock(mu_);
     if (officer_rights_bytes_.empty()) return Status::Ok();
-    std::vector<security::Sid> officer_sids;
-    officer_sids.reserve(officer.group_sids.size() + 1);
-    AddSid(officer.sid, &officer_sids);
-    for (const std::string& g : officer.group_sids) AddSid(g, &officer_sids);
-    std::vector<security::Sid> requester_sids = {security::well_known::kEveryone,
-                                                 security::well_known::kAuthenticatedUsers};
-    AddSid(requester_sid, &requester_sids);
-    if (security::OfficerMayActFor(officer_rights_, officer_sids, requester_sids, template_name)) {
+    if (requester.groups_unavailable) return GroupsUnavailable(requester, "officer rights");
+    if (security::OfficerMayActFor(officer_rights_, SidsOf(officer), SidsOf(requester),
+                                   template_name)) {
       return Status::Ok();
     }
   }
@@ -264,37 +290,33 @@ Status CaSecurity::RequireOfficerFor(const Caller& officer, const std::string& r
       "ca security: [req {}] officer rights do not let {} ({}) {} for requester {} (template "
       "'{}')",
       request_id, officer.name, officer.sid.empty() ? "no SID" : officer.sid, operation,
-      requester_sid.empty() ? "with no SID" : requester_sid, template_name);
+      requester.sid.empty() ? "with no SID" : requester.sid, template_name);
   return Status::PermissionDenied(
       (officer.name.empty() ? std::string("the caller") : officer.name) + " may not " +
           std::string(operation) + " for this requester (officer rights)",
       hr::kRestrictedOfficer);
 }
 
-Status CaSecurity::RequireEnrollmentAgentFor(const Caller& agent, const std::string& requester_name,
-                                             const std::string& requester_sid,
+Status CaSecurity::RequireEnrollmentAgentFor(const Caller& agent, const Requester& requester,
                                              const std::string& template_name) const {
   {
     std::shared_lock lock(mu_);
     if (agent_rights_bytes_.empty()) return Status::Ok();
-    std::vector<security::Sid> agent_sids;
-    agent_sids.reserve(agent.group_sids.size() + 1);
-    AddSid(agent.sid, &agent_sids);
-    for (const std::string& g : agent.group_sids) AddSid(g, &agent_sids);
-    std::vector<security::Sid> requester_sids = {security::well_known::kEveryone,
-                                                 security::well_known::kAuthenticatedUsers};
-    AddSid(requester_sid, &requester_sids);
-    if (security::OfficerMayActFor(agent_rights_, agent_sids, requester_sids, template_name)) {
+    if (requester.groups_unavailable) {
+      return GroupsUnavailable(requester, "enrollment agent rights");
+    }
+    if (security::OfficerMayActFor(agent_rights_, SidsOf(agent), SidsOf(requester),
+                                   template_name)) {
       return Status::Ok();
     }
   }
   spdlog::warn(
       "ca security: enrollment agent rights do not let {} ({}) enroll on behalf of {} ({}) for "
       "template '{}'",
-      agent.name, agent.sid.empty() ? "no SID" : agent.sid, requester_name,
-      requester_sid.empty() ? "no SID" : requester_sid, template_name);
+      agent.name, agent.sid.empty() ? "no SID" : agent.sid, requester.name,
+      requester.sid.empty() ? "no SID" : requester.sid, template_name);
   return Status::PermissionDenied((agent.name.empty() ? std::string("the caller") : agent.name) +
-                                      " may not enroll on behalf of " + requester_name +
+                                      " may not enroll on behalf of " + requester.name +
                                       " for template '" + template_name +
                                       "' (enrollment agent rights)",
                                   hr::kRestrictedOfficer);

@@ -59,4 +59,16 @@ Caller WithDirectorySids(Caller authenticated, directory::IdentityLookup* lookup
   return caller;
 }
 
+Requester WithDirectoryGroups(Requester requester,
+                              const Result<directory::DirectoryIdentity>& answer) {
+  if (!answer.ok()) {
+    requester.groups_unavailable = answer.status().code() != StatusCode::kNotFound;
+    return requester;
+  }
+  if (requester.sid.empty() || answer->object_sid == requester.sid) {
+    requester.group_sids = answer->group_sids;
+  }
+  return requester;
+}
+
 }  // namespace openadcs::ca

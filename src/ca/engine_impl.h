@@ -204,6 +204,11 @@ class Engine::Impl {
   // (CaSecurity::RequireOfficerFor), reading the request only when officer
   // rights are enabled: PROPERTY_EMPTY for an unknown request.
   Status RequireOfficerRights(const Caller& officer, std::uint32_t id, std::string_view operation);
+  // The same for `rec`, read already. The requester's groups come from the
+  // directory, when the CA has one, asked only while officer rights are
+  // enabled.
+  Status RequireOfficerRights(const Caller& officer, const db::RequestRecord& rec,
+                              std::string_view operation);
   // Store errors of officer operations as the admin protocol reports them.
   static Status MapOfficerStatus(const Status& s, std::uint32_t id);
   // The audit event of `action` by `actor` on request `id`, now.

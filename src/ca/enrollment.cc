@@ -46,7 +46,7 @@ SubmitResult Engine::Impl::Submit(const SubmitRequest& in) {
           OverQuota(in.caller, (oversized ? 0 : in.request.size()) + in.attributes.size(), now)) {
     return *std::move(refused);
   }
-  const Requester requester{in.caller.name, in.caller.sid};
+  const Requester requester{.name = in.caller.name, .sid = in.caller.sid};
   db::RequestRecord rec;
   rec.request_type = in.flags & pki::kRequestTypeMask;
   rec.request_flags = in.flags;
@@ -165,7 +165,7 @@ void Engine::Impl::ApplyOnBehalfOf(const Caller& agent, db::RequestRecord& rec,
   spdlog::info("enrollment agent {} requests on behalf of {} ({}) for template '{}'", agent.name,
                named.name, named.sid.empty() ? "no SID" : named.sid, rec.template_name);
   if (outcome->kind == PolicyOutcome::Kind::kDeny) return;
-  Status s = security_.RequireEnrollmentAgentFor(agent, named.name, named.sid, rec.template_name);
+  Status s = security_.RequireEnrollmentAgentFor(agent, named, rec.template_name);
   if (s.ok()) return;
   outcome->kind = PolicyOutcome::Kind::kDeny;
   outcome->status = s.hresult().value_or(hr::kRestrictedOfficer);

@@ -8,6 +8,7 @@
 #include "ca/certificate_columns.h"
 #include "ca/engine_impl.h"
 #include "openadcs/ca/access.h"
+#include "openadcs/ca/directory_caller.h"
 #include "openadcs/pki/x509_builder.h"
 #include "openadcs/util/filetime.h"
 #include "openadcs/util/hresult.h"
@@ -36,7 +37,17 @@ Status Engine::Impl::RequireOfficerRights(const Caller& officer, std::uint32_t i
   if (!security_.OfficerRightsEnabled()) return Status::Ok();
   auto got = store_.GetRequest(id);
   if (!got.ok()) return MapOfficerStatus(got.status(), id);
-  return security_.RequireOfficerFor(officer, got->requester_sid, got->template_name, id,
+  return RequireOfficerRights(officer, *got, operation);
+}
+
+Status Engine::Impl::RequireOfficerRights(const Caller& officer, const db::RequestRecord& rec,
+                                          std::string_view operation) {
+  if (!security_.OfficerRightsEnabled()) return Status::Ok();
+  Requester requester{.name = rec.requester_name, .sid = rec.requester_sid};
+  if (lookup_ != nullptr && !rec.requester_name.empty()) {
+    requester = WithDirectoryGroups(std::move(requester), lookup_->Lookup(rec.requester_name));
+  }
+  return security_.RequireOfficerFor(officer, requester, rec.template_name, rec.request_id,
                                      operation);
 }
 
@@ -153,9 +164,7 @@ SubmitResult Engine::Impl::Resubmit(const Caller& officer, std::uint32_t id) {
   auto got = store_.GetRequest(id);
   if (!got.ok()) return StoreReadFailure(got.status(), id);
   db::RequestRecord rec = std::move(got).value();
-  if (Status s = security_.RequireOfficerFor(officer, rec.requester_sid, rec.template_name, id,
-                                             "resubmit a request");
-      !s.ok()) {
+  if (Status s = RequireOfficerRights(officer, rec, "resubmit a request"); !s.ok()) {
     return Failure(id, WireDisposition::kError, HresultOf(s, hr::kRestrictedOfficer), s.message());
   }
   if (rec.disposition != Disposition::kPending) {
@@ -178,7 +187,7 @@ SubmitResult Engine::Impl::Resubmit(const Caller& officer, std::uint32_t id) {
     if ((row.flags & xf::kOriginMask) == xf::kOriginAdmin) admin.push_back(std::move(row));
   }
   const std::int64_t now = clock_();
-  Requester requester{rec.requester_name, rec.requester_sid};
+  Requester requester{.name = rec.requester_name, .sid = rec.requester_sid};
   auto snapshot = templates_.Current();
   PolicyOutcome outcome = policy_.Evaluate(
       {&*parsed, &*attributes, &admin, snapshot.get(), &requester, nullptr, true, now});
@@ -213,8 +222,7 @@ Status Engine::Impl::Deny(const Caller& officer, std::uint32_t id) {
   auto got = store_.GetRequest(id);
   if (!got.ok()) return MapOfficerStatus(got.status(), id);
   db::RequestRecord rec = std::move(got).value();
-  OPENADCS_RETURN_IF_ERROR(security_.RequireOfficerFor(officer, rec.requester_sid,
-                                                       rec.template_name, id, "deny a request"));
+  OPENADCS_RETURN_IF_ERROR(RequireOfficerRights(officer, rec, "deny a request"));
   if (rec.disposition != Disposition::kPending) {
     return Status::FailedPrecondition("request " + std::to_string(id) + " is not pending",
                                       hr::kBadRequestStatus);
@@ -249,9 +257,8 @@ Status Engine::Impl::Revoke(const Caller& officer, const std::string& serial_tex
                : got.status();
   }
   db::RequestRecord rec = std::move(got).value();
-  OPENADCS_RETURN_IF_ERROR(security_.RequireOfficerFor(
-      officer, rec.requester_sid, rec.template_name, rec.request_id,
-      unrevoke ? "release a certificate from hold" : "revoke a certificate"));
+  OPENADCS_RETURN_IF_ERROR(RequireOfficerRights(
+      officer, rec, unrevoke ? "release a certificate from hold" : "revoke a certificate"));
   const Disposition before = rec.disposition;
   const bool on_hold =
       before == Disposition::kRevoked && rec.revocation && rec.revocation->reason == 6;

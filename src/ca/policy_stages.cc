@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "openadcs/ca/directory_caller.h"
 #include "openadcs/pki/name.h"
 #include "openadcs/util/hresult.h"
 
@@ -377,7 +378,8 @@ std::optional<Denial> ResolveOnBehalfOf(const CertificateTemplate& t, const pki:
 }
 
 Requester NamedRequester(const DirectoryEntry& entry) {
-  return Requester{entry.account(), entry.ObjectSid()};
+  Requester named{.name = entry.account(), .sid = entry.ObjectSid()};
+  return entry.configured() ? WithDirectoryGroups(std::move(named), entry.Get()) : named;
 }
 
 std::optional<Denial> CheckNullSignature(const CertificateTemplate& t,

@@ -132,8 +132,9 @@ bool IsCaTemplate(const directory::CertificateTemplate& t);
     const std::vector<db::AttributeRow>& attributes, const pki::CaIdentity& identity,
     std::optional<std::string>* requester_name);
 
-// The requester a ROBO request names: `entry`'s account, with the SID of its
-// directory entry (empty without one; never the agent's).
+// The requester a ROBO request names: `entry`'s account, with the SID and
+// groups of its directory entry (none without one; never the agent's), or
+// groups_unavailable when the directory could not be asked.
 Requester NamedRequester(const DirectoryEntry& entry);
 
 // Denies with BAD_SIGNATURE a null-signature PKCS#10 (MS-WCCE 2.2.2.6.5)

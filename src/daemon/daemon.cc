@@ -191,7 +191,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   Result<ca::CaSecurityOptions> security_options = CaSecurityOptionsFrom(config.security);
   if (!security_options.ok()) return Prefixed("[security]", security_options.status());
   Result<std::unique_ptr<ca::CaSecurity>> security =
-      ca::CaSecurity::Open(**store, std::move(*security_options));
+      ca::CaSecurity::Open(**store, *security_options);
   if (!security.ok()) return Prefixed("CA security", security.status());
 
   if (config.directory.allow_cleartext) {

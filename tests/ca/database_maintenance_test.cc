@@ -30,7 +30,7 @@ class DatabaseMaintenanceTest : public testing::EngineTestBase {
     options.initial.officers = {officer_.sid, admin_.sid};
     options.initial.readers = {"S-1-5-11"};
     options.initial.enrollees = {"S-1-5-11"};
-    auto security = CaSecurity::Open(*store_, std::move(options));
+    auto security = CaSecurity::Open(*store_, options);
     ASSERT_TRUE(security.ok()) << security.status().ToString();
     security_ = std::move(security).value();
   }

@@ -209,6 +209,38 @@ TEST(DirectoryCallerTest, AnUnreachableDirectoryLeavesTheCallerWithoutSids) {
   EXPECT_EQ(resolved.directory_entry->status().code(), StatusCode::kUnavailable);
 }
 
+// A requester's groups for officer and enrollment agent rights: the entry's
+// tokenGroups when it is the requester's; none when the directory does not
+// know the name or the name now has another SID; an outage is marked.
+TEST(DirectoryRequesterTest, GroupsOnlyFromTheRequestersOwnEntry) {
+  DirectoryIdentity alice;
+  alice.object_sid = "S-1-5-21-1-2-3-1104";
+  alice.group_sids = {"S-1-5-21-1-2-3-513", "S-1-5-21-1-2-3-3001"};
+  const Requester recorded{.name = "EXAMPLE\\alice", .sid = "S-1-5-21-1-2-3-1104"};
+
+  const Requester known = WithDirectoryGroups(recorded, alice);
+  EXPECT_EQ(known.group_sids, alice.group_sids);
+  EXPECT_FALSE(known.groups_unavailable);
+  const Requester no_sid_recorded = WithDirectoryGroups({.name = "EXAMPLE\\alice"}, alice);
+  EXPECT_EQ(no_sid_recorded.group_sids, alice.group_sids);
+
+  DirectoryIdentity renamed = alice;
+  renamed.object_sid = "S-1-5-21-1-2-3-9999";
+  const Requester other = WithDirectoryGroups(recorded, renamed);
+  EXPECT_TRUE(other.group_sids.empty());
+  EXPECT_FALSE(other.groups_unavailable);
+
+  const Requester unknown = WithDirectoryGroups(recorded, Status::NotFound("no such account"));
+  EXPECT_TRUE(unknown.group_sids.empty());
+  EXPECT_FALSE(unknown.groups_unavailable);
+  EXPECT_EQ(unknown.sid, recorded.sid);
+
+  const Requester outage =
+      WithDirectoryGroups(recorded, Status::Unavailable("ldap://dc1: Can't contact LDAP server"));
+  EXPECT_TRUE(outage.group_sids.empty());
+  EXPECT_TRUE(outage.groups_unavailable);
+}
+
 TEST(DirectoryCallerTest, OutageWarningsAreAtMostOneAMinuteWithTheCountHeldBack) {
   FakeLookup lookup;
   lookup.failure = Status::Unavailable("ldap://dc1: Can't contact LDAP server");

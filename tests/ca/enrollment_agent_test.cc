@@ -318,6 +318,29 @@ TEST_F(EnrollmentAgentTest, AgentRightsRestrictWhomAndWhichTemplate) {
   EXPECT_EQ(SubmitAgent(AgentCms(kBob)).disposition, WireDisposition::kIssued);
 }
 
+// The named account's groups come from the directory: an entry for a group
+// of bob's lets the agent enroll for bob, not for alice, who is not in it; a
+// deny entry for the group wins over an allow for everyone. A directory that
+// cannot tell the groups refuses with ERROR_DS_SERVER_DOWN.
+TEST_F(EnrollmentAgentTest, AgentRightsMayNameTheRequestersGroup) {
+  const std::string group = "S-1-5-21-1-2-3-3001";
+  directory_.accounts[kBob].group_sids = {"S-1-5-21-1-2-3-513", group};
+  RestrictAgents({{true, SidOf(agent_.sid), {SidOf(group)}, {}, 0}});
+  EXPECT_EQ(SubmitAgent(AgentCms(kBob)).disposition, WireDisposition::kIssued);
+  ExpectDenied(SubmitAgent(AgentCms("EXAMPLE\\alice")), hr::kRestrictedOfficer);
+
+  RestrictAgents({{false, SidOf(agent_.sid), {SidOf(group)}, {}, 0},
+                  {true, SidOf(agent_.sid), {security::well_known::kEveryone}, {}, 0}});
+  ExpectDenied(SubmitAgent(AgentCms(kBob)), hr::kRestrictedOfficer);
+  EXPECT_EQ(SubmitAgent(AgentCms("EXAMPLE\\alice")).disposition, WireDisposition::kIssued);
+
+  directory_.accounts.clear();
+  directory_.failure = Status::Unavailable("ldap://dc1: Can't contact LDAP server");
+  // A template whose subject the enrollee supplies: only the rights check
+  // asks the directory.
+  ExpectDenied(SubmitAgent(AgentCms(kBob), "AgentSupplied"), hr::kDsServerDown);
+}
+
 TEST_F(EnrollmentAgentTest, AgentRightsSurviveARestartAndNeedAnAdmin) {
   RestrictAgents({{true, SidOf(agent_.sid), {SidOf(kAliceSid)}, {}, 0}});
   EXPECT_EQ(security_->ReplaceEnrollmentAgentRights(agent_, false, {}).hresult(),

@@ -14,6 +14,7 @@
 #include "openadcs/ca/engine.h"
 #include "openadcs/util/hresult.h"
 #include "testing/engine_fixture.h"
+#include "testing/fake_identity_lookup.h"
 #include "testing/pki.h"
 #include "testing/test_callers.h"
 
@@ -58,6 +59,54 @@ class OfficerRightsEngineTest : public testing::EngineTestBase {
   const Caller alice_ = testing::TestRequester();
   const Caller bob_ = testing::TestCaller("EXAMPLE\\bob", "S-1-5-21-1-2-3-1106");
 };
+
+// An entry may name the requester by a group: the requester's groups come
+// from the directory (tokenGroups) when the officer acts. Without a
+// directory the group matches no one; with one, an allow entry for it lets
+// the officer act for its members only, and a deny entry for it wins over an
+// allow for everyone. A directory that cannot tell the groups refuses with
+// ERROR_DS_SERVER_DOWN and leaves the request pending.
+TEST_F(OfficerRightsEngineTest, RequesterGroupsComeFromTheDirectory) {
+  const Sid group = Sid::Parse("S-1-5-21-1-2-3-3001").value();
+  const std::uint32_t without_directory = Pending(alice_);
+  ASSERT_TRUE(
+      security_
+          ->ReplaceOfficerRights(admin_, true, Rights({{true, SidOf(officer_), {group}, {}, 0}}))
+          .ok());
+  EXPECT_EQ(engine_->Resubmit(officer_, without_directory).status, hr::kRestrictedOfficer);
+
+  testing::FakeIdentityLookup directory;
+  directory.AddUser(alice_.name, "alice", alice_.sid);
+  directory.accounts[alice_.name].group_sids = {"S-1-5-21-1-2-3-513", group.ToString()};
+  directory.AddUser(bob_.name, "bob", bob_.sid);
+  lookup_ = &directory;
+  StartEngine({});
+  const std::uint32_t bobs = Pending(bob_);
+  ExpectRestricted(engine_->Deny(officer_, bobs));
+  EXPECT_EQ(engine_->Resubmit(officer_, without_directory).disposition, WireDisposition::kIssued);
+
+  // A renamed account: the name now belongs to another SID, whose groups are
+  // not the requester's.
+  const std::uint32_t renamed = Pending(alice_);
+  directory.accounts[alice_.name].object_sid = "S-1-5-21-1-2-3-9999";
+  ExpectRestricted(engine_->Deny(officer_, renamed));
+  directory.accounts[alice_.name].object_sid = alice_.sid;
+
+  ASSERT_TRUE(security_
+                  ->ReplaceOfficerRights(
+                      admin_, true,
+                      Rights({{false, SidOf(officer_), {group}, {}, 0},
+                              {true, SidOf(officer_), {security::well_known::kEveryone}, {}, 0}}))
+                  .ok());
+  ExpectRestricted(engine_->Deny(officer_, renamed));
+  EXPECT_TRUE(engine_->Deny(officer_, bobs).ok());
+
+  directory.accounts.clear();
+  directory.failure = Status::Unavailable("ldap://dc1: Can't contact LDAP server");
+  SubmitResult unavailable = engine_->Resubmit(officer_, renamed);
+  EXPECT_EQ(unavailable.status, hr::kDsServerDown) << unavailable.message;
+  EXPECT_EQ(store_->GetRequest(renamed)->disposition, db::Disposition::kPending);
+}
 
 TEST_F(OfficerRightsEngineTest, RestrictedOfficerActsForItsRequesterOnly) {
   const std::uint32_t alices = Pending(alice_);

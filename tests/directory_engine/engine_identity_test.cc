@@ -14,6 +14,8 @@
 #include "openadcs/directory/ldap_identity_lookup.h"
 #include "openadcs/pki/name.h"
 #include "openadcs/pki/x509_builder.h"
+#include "openadcs/security/officer_rights.h"
+#include "openadcs/security/security_descriptor.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/hresult.h"
 #include "testing/cert_names.h"
@@ -69,7 +71,7 @@ class EngineIdentityTest : public ::testing::Test {
       security.initial.readers = {"S-1-5-11"};
       security.initial.enrollees = {"S-1-5-11"};
     }
-    auto opened = CaSecurity::Open(*store_, std::move(security));
+    auto opened = CaSecurity::Open(*store_, security);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     security_ = std::move(opened).value();
     engine_ = std::make_unique<Engine>(EngineOptions{}, *identity_, *store_, *templates_,
@@ -265,6 +267,51 @@ TEST_F(EngineIdentityTest, AccessChecksUseTheDirectorysGroupsNestedOnesIncluded)
   EXPECT_EQ(kept.group_sids, local.group_sids);
   // An unauthenticated caller stays one.
   EXPECT_TRUE(engine_->ResolveCaller(Caller{}).sid.empty());
+}
+
+// Officer rights may name the requesters by a domain group: the requester's
+// groups are its tokenGroups (nested membership included), asked when the
+// officer acts.
+TEST_F(EngineIdentityTest, OfficerRightsMatchTheRequestersDomainGroups) {
+  const std::string team = testing::SambaServer::UserDn("idlHrTeam");
+  const std::string department = testing::SambaServer::UserDn("idlHrDepartment");
+  const std::string member = testing::SambaServer::UserDn("idlHrMember");
+  const std::string outsider = testing::SambaServer::UserDn("idlNotHr");
+  ASSERT_NO_FATAL_FAILURE(Create(department, server_->CreateGroup("idlHrDepartment")));
+  ASSERT_NO_FATAL_FAILURE(Create(team, server_->CreateGroup("idlHrTeam")));
+  ASSERT_NO_FATAL_FAILURE(Create(member, server_->CreateUser("idlHrMember")));
+  ASSERT_NO_FATAL_FAILURE(Create(outsider, server_->CreateUser("idlNotHr")));
+  ASSERT_EQ(server_->AddMember(department, team), "");
+  ASSERT_EQ(server_->AddMember(team, member), "");
+  const std::string department_sid = server_->ObjectSid(department);
+  ASSERT_FALSE(department_sid.empty());
+
+  CaSecurityOptions security;
+  security.initial.administrators = {testing::TestAdmin().sid};
+  security.initial.officers = {testing::TestOfficer().sid};
+  security.initial.readers = {"S-1-5-11"};
+  security.initial.enrollees = {"S-1-5-11"};
+  ASSERT_NO_FATAL_FAILURE(StartEngine(std::move(security)));
+  const Caller officer = testing::TestOfficer();
+  const std::vector<security::OfficerRightsEntry> entries = {
+      {true,
+       security::Sid::Parse(officer.sid).value(),
+       {security::Sid::Parse(department_sid).value()},
+       {},
+       0}};
+  auto rights = security::BuildOfficerRights(entries, security::well_known::kBuiltinAdministrators);
+  ASSERT_TRUE(rights.ok()) << rights.status().ToString();
+  ASSERT_TRUE(security_
+                  ->ReplaceOfficerRights(testing::TestAdmin(), true,
+                                         security::EncodeSecurityDescriptor(*rights).value())
+                  .ok());
+
+  const SubmitResult members = SubmitAs("EXAMPLE\\idlHrMember", "OfficerApproval");
+  const SubmitResult outsiders = SubmitAs("EXAMPLE\\idlNotHr", "OfficerApproval");
+  ASSERT_EQ(members.disposition, WireDisposition::kUnderSubmission) << members.message;
+  ASSERT_EQ(outsiders.disposition, WireDisposition::kUnderSubmission) << outsiders.message;
+  EXPECT_EQ(engine_->Deny(officer, outsiders.request_id).hresult(), hr::kRestrictedOfficer);
+  EXPECT_TRUE(engine_->Deny(officer, members.request_id).ok());
 }
 
 }  // namespace

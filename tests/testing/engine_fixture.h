@@ -42,7 +42,7 @@ class EngineTestBase : public ::testing::Test {
 
   // (Re)places engine_ by one with `options` on this CA, clocked by now_.
   void StartEngine(const ca::EngineOptions& options) {
-    engine_ = std::make_unique<ca::Engine>(options, *identity_, *store_, *templates_, nullptr,
+    engine_ = std::make_unique<ca::Engine>(options, *identity_, *store_, *templates_, lookup_,
                                            *security_, [this] { return now_; });
   }
 
@@ -67,6 +67,8 @@ class EngineTestBase : public ::testing::Test {
     return MakeCsrDer(key_.get(), s);
   }
 
+  // The engine's directory: none unless a test sets one before StartEngine.
+  directory::IdentityLookup* lookup_ = nullptr;
   TempDir dir_;
   std::int64_t now_ = 1'800'000'000;
   std::unique_ptr<pki::CaIdentity> identity_;

@@ -37,7 +37,7 @@ inline void OpenTestCaSecurity(db::CaStore& store, std::unique_ptr<ca::CaSecurit
   options.initial.officers = {TestOfficer().sid};
   options.initial.readers = {"S-1-5-11"};
   options.initial.enrollees = {"S-1-5-11"};
-  auto security = ca::CaSecurity::Open(store, std::move(options));
+  auto security = ca::CaSecurity::Open(store, options);
   ASSERT_TRUE(security.ok()) << security.status().ToString();
   *out = std::move(security).value();
 }

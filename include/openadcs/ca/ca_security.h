@@ -52,7 +52,8 @@ class CaSecurity {
   // ValidateCaSecurity refuses, for stored officer rights that do not parse
   // or an audit filter that is not 4 bytes; InvalidArgument for initial
   // roles with a SID that does not parse.
-  static Result<std::unique_ptr<CaSecurity>> Open(db::CaStore& store, CaSecurityOptions options);
+  static Result<std::unique_ptr<CaSecurity>> Open(db::CaStore& store,
+                                                  const CaSecurityOptions& options);
 
   // What the caller may do (EffectiveRights of GrantedRights): bits of
   // rights::kAll. Unauthenticated callers (no SIDs) get 0.
@@ -99,16 +100,16 @@ class CaSecurity {
 
   // The officer-rights check of an officer operation on request
   // `request_id`: Ok when officer rights are disabled, or when they let
-  // `officer` (caller.sid and caller.group_sids) act for the requester.
-  // The requester's SIDs are `requester_sid` (as stored; empty or
-  // unparsable adds nothing) plus Everyone and Authenticated Users: the
-  // CA does not store a requester's groups, and every requester
-  // authenticated. `template_name`: the request's, "" when none.
-  // Otherwise PermissionDenied carrying CERTSRV_E_RESTRICTEDOFFICER
-  // (0x80094009, winerror.h: "can only be performed by a certificate
-  // manager that is allowed to manage certificates for the current
-  // requester"), logged.
-  Status RequireOfficerFor(const Caller& officer, const std::string& requester_sid,
+  // `officer` (caller.sid and caller.group_sids) act for `requester`, whose
+  // SIDs are its sid and group_sids (empty or unparsable ones add nothing)
+  // plus Everyone and Authenticated Users (every requester authenticated).
+  // `template_name`: the request's, "" when none. Otherwise PermissionDenied
+  // carrying CERTSRV_E_RESTRICTEDOFFICER (0x80094009, winerror.h: "can only
+  // be performed by a certificate manager that is allowed to manage
+  // certificates for the current requester"), or, when the requester's
+  // groups are unavailable, Unavailable carrying ERROR_DS_SERVER_DOWN:
+  // either logged.
+  Status RequireOfficerFor(const Caller& officer, const Requester& requester,
                            const std::string& template_name, std::uint32_t request_id,
                            std::string_view operation) const;
 
@@ -124,13 +125,11 @@ class CaSecurity {
 
   // The check of a request on behalf of another (MS-WCCE 3.2.2.6.2.1.2.1):
   // Ok when enrollment agent rights are disabled, or when they let `agent`
-  // (caller.sid and caller.group_sids) enroll for `requester_sid` (plus
-  // Everyone and Authenticated Users, as RequireOfficerFor) on template
-  // `template_name`. Otherwise PermissionDenied carrying
-  // CERTSRV_E_RESTRICTEDOFFICER (MS-WCCE's SHOULD), logged with
-  // `requester_name`.
-  Status RequireEnrollmentAgentFor(const Caller& agent, const std::string& requester_name,
-                                   const std::string& requester_sid,
+  // (caller.sid and caller.group_sids) enroll for `requester` (its SIDs as
+  // RequireOfficerFor's) on template `template_name`. Otherwise
+  // PermissionDenied carrying CERTSRV_E_RESTRICTEDOFFICER (MS-WCCE's
+  // SHOULD), or Unavailable as RequireOfficerFor's: either logged.
+  Status RequireEnrollmentAgentFor(const Caller& agent, const Requester& requester,
                                    const std::string& template_name) const;
 
   // --- Audit filter ---

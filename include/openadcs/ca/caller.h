@@ -32,6 +32,21 @@ struct Caller {
   bool sids_from_pac = false;
 };
 
+// Whom a request is for: the caller, or the account a request on behalf of
+// another names.
+struct Requester {
+  std::string name;  // DOMAIN\user, as authenticated
+  std::string sid;   // S-1-5-..., empty when unknown
+  // The groups officer and enrollment agent rights may name the requester
+  // by: the directory's tokenGroups for the account
+  // (ca/directory_caller.h). Empty when the CA has no directory or the
+  // directory does not know the account.
+  std::vector<std::string> group_sids;
+  // The CA has a directory and it could not be asked: an entry naming one of
+  // the requester's groups would go unseen, so rights checks refuse.
+  bool groups_unavailable = false;
+};
+
 }  // namespace openadcs::ca
 
 #endif  // OPENADCS_CA_CALLER_H_

@@ -29,6 +29,14 @@ namespace openadcs::ca {
 Caller WithDirectorySids(Caller authenticated, directory::IdentityLookup* lookup,
                          LogLimiter& outage_log);
 
+// `requester` with the groups `answer`, the directory's answer for its
+// name, gives it: the entry's tokenGroups when the entry is the requester's
+// (its objectSid is the recorded SID, or none is recorded); none when the
+// directory does not know the name (NotFound) or the name now belongs to
+// another account; groups_unavailable for any other error.
+Requester WithDirectoryGroups(Requester requester,
+                              const Result<directory::DirectoryIdentity>& answer);
+
 }  // namespace openadcs::ca
 
 #endif  // OPENADCS_CA_DIRECTORY_CALLER_H_

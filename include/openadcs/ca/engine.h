@@ -42,11 +42,6 @@ enum class WireDisposition : std::uint32_t {
   kRevoked = 6,
 };
 
-struct Requester {
-  std::string name;  // DOMAIN\user, as authenticated
-  std::string sid;   // S-1-5-..., empty when unknown
-};
-
 // What the SID security extension (szOID_NTDS_CA_SECURITY_EXT, KB5014754)
 // of a certificate whose subject the enrollee supplies names. Under strong
 // certificate mapping a domain controller maps the certificate to the
