@@ -83,6 +83,23 @@ class EngineIdentityTest : public ::testing::Test {
     created_.push_back(dn);
   }
 
+  // Group `outer` holding group `inner` holding user `member`, and user
+  // `outsider` in neither (sAMAccountNames, under CN=Users), created for the
+  // test; `*outer_sid` receives `outer`'s objectSid.
+  void CreateNestedMembership(const std::string& outer, const std::string& inner,
+                              const std::string& member, const std::string& outsider,
+                              std::string* outer_sid) {
+    using testing::SambaServer;
+    ASSERT_NO_FATAL_FAILURE(Create(SambaServer::UserDn(outer), server_->CreateGroup(outer)));
+    ASSERT_NO_FATAL_FAILURE(Create(SambaServer::UserDn(inner), server_->CreateGroup(inner)));
+    ASSERT_NO_FATAL_FAILURE(Create(SambaServer::UserDn(member), server_->CreateUser(member)));
+    ASSERT_NO_FATAL_FAILURE(Create(SambaServer::UserDn(outsider), server_->CreateUser(outsider)));
+    ASSERT_EQ(server_->AddMember(SambaServer::UserDn(outer), SambaServer::UserDn(inner)), "");
+    ASSERT_EQ(server_->AddMember(SambaServer::UserDn(inner), SambaServer::UserDn(member)), "");
+    *outer_sid = server_->ObjectSid(SambaServer::UserDn(outer));
+    ASSERT_FALSE(outer_sid->empty());
+  }
+
   // A request for `template_name` asking for a subject and SAN of its own,
   // submitted as `account` (the SIDs authentication gave: a made-up one).
   SubmitResult SubmitAs(const std::string& account, const std::string& template_name) {
@@ -228,18 +245,11 @@ TEST_F(EngineIdentityTest, MissingAttributesAreRefusedWithWindowsCodes) {
 }
 
 TEST_F(EngineIdentityTest, AccessChecksUseTheDirectorysGroupsNestedOnesIncluded) {
-  const std::string outer = testing::SambaServer::UserDn("idlEnrollers");
+  std::string enrollers;
+  ASSERT_NO_FATAL_FAILURE(
+      CreateNestedMembership("idlEnrollers", "idlTeam", "idlMember", "idlOutsider", &enrollers));
   const std::string inner = testing::SambaServer::UserDn("idlTeam");
   const std::string member = testing::SambaServer::UserDn("idlMember");
-  const std::string outsider = testing::SambaServer::UserDn("idlOutsider");
-  ASSERT_NO_FATAL_FAILURE(Create(outer, server_->CreateGroup("idlEnrollers")));
-  ASSERT_NO_FATAL_FAILURE(Create(inner, server_->CreateGroup("idlTeam")));
-  ASSERT_NO_FATAL_FAILURE(Create(member, server_->CreateUser("idlMember")));
-  ASSERT_NO_FATAL_FAILURE(Create(outsider, server_->CreateUser("idlOutsider")));
-  ASSERT_EQ(server_->AddMember(outer, inner), "");
-  ASSERT_EQ(server_->AddMember(inner, member), "");
-  const std::string enrollers = server_->ObjectSid(outer);
-  ASSERT_FALSE(enrollers.empty());
 
   CaSecurityOptions security;
   security.initial.administrators = {testing::TestAdmin().sid};
@@ -273,18 +283,9 @@ TEST_F(EngineIdentityTest, AccessChecksUseTheDirectorysGroupsNestedOnesIncluded)
 // groups are its tokenGroups (nested membership included), asked when the
 // officer acts.
 TEST_F(EngineIdentityTest, OfficerRightsMatchTheRequestersDomainGroups) {
-  const std::string team = testing::SambaServer::UserDn("idlHrTeam");
-  const std::string department = testing::SambaServer::UserDn("idlHrDepartment");
-  const std::string member = testing::SambaServer::UserDn("idlHrMember");
-  const std::string outsider = testing::SambaServer::UserDn("idlNotHr");
-  ASSERT_NO_FATAL_FAILURE(Create(department, server_->CreateGroup("idlHrDepartment")));
-  ASSERT_NO_FATAL_FAILURE(Create(team, server_->CreateGroup("idlHrTeam")));
-  ASSERT_NO_FATAL_FAILURE(Create(member, server_->CreateUser("idlHrMember")));
-  ASSERT_NO_FATAL_FAILURE(Create(outsider, server_->CreateUser("idlNotHr")));
-  ASSERT_EQ(server_->AddMember(department, team), "");
-  ASSERT_EQ(server_->AddMember(team, member), "");
-  const std::string department_sid = server_->ObjectSid(department);
-  ASSERT_FALSE(department_sid.empty());
+  std::string department_sid;
+  ASSERT_NO_FATAL_FAILURE(CreateNestedMembership("idlHrDepartment", "idlHrTeam", "idlHrMember",
+                                                 "idlNotHr", &department_sid));
 
   CaSecurityOptions security;
   security.initial.administrators = {testing::TestAdmin().sid};
