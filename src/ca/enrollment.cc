@@ -46,7 +46,7 @@ SubmitResult Engine::Impl::Submit(const SubmitRequest& in) {
           OverQuota(in.caller, (oversized ? 0 : in.request.size()) + in.attributes.size(), now)) {
     return *std::move(refused);
   }
-  const Requester requester{.name = in.caller.name, .sid = in.caller.sid};
+  const Requester requester(in.caller.name, in.caller.sid);
   db::RequestRecord rec;
   rec.request_type = in.flags & pki::kRequestTypeMask;
   rec.request_flags = in.flags;

@@ -43,7 +43,7 @@ Status Engine::Impl::RequireOfficerRights(const Caller& officer, std::uint32_t i
 Status Engine::Impl::RequireOfficerRights(const Caller& officer, const db::RequestRecord& rec,
                                           std::string_view operation) {
   if (!security_.OfficerRightsEnabled()) return Status::Ok();
-  Requester requester{.name = rec.requester_name, .sid = rec.requester_sid};
+  Requester requester(rec.requester_name, rec.requester_sid);
   if (lookup_ != nullptr && !rec.requester_name.empty()) {
     requester = WithDirectoryGroups(std::move(requester), lookup_->Lookup(rec.requester_name));
   }
@@ -187,7 +187,7 @@ SubmitResult Engine::Impl::Resubmit(const Caller& officer, std::uint32_t id) {
     if ((row.flags & xf::kOriginMask) == xf::kOriginAdmin) admin.push_back(std::move(row));
   }
   const std::int64_t now = clock_();
-  Requester requester{.name = rec.requester_name, .sid = rec.requester_sid};
+  Requester requester(rec.requester_name, rec.requester_sid);
   auto snapshot = templates_.Current();
   PolicyOutcome outcome = policy_.Evaluate(
       {&*parsed, &*attributes, &admin, snapshot.get(), &requester, nullptr, true, now});

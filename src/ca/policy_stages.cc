@@ -378,7 +378,7 @@ std::optional<Denial> ResolveOnBehalfOf(const CertificateTemplate& t, const pki:
 }
 
 Requester NamedRequester(const DirectoryEntry& entry) {
-  Requester named{.name = entry.account(), .sid = entry.ObjectSid()};
+  Requester named(entry.account(), entry.ObjectSid());
   return entry.configured() ? WithDirectoryGroups(std::move(named), entry.Get()) : named;
 }
 

@@ -216,12 +216,12 @@ TEST(DirectoryRequesterTest, GroupsOnlyFromTheRequestersOwnEntry) {
   DirectoryIdentity alice;
   alice.object_sid = "S-1-5-21-1-2-3-1104";
   alice.group_sids = {"S-1-5-21-1-2-3-513", "S-1-5-21-1-2-3-3001"};
-  const Requester recorded{.name = "EXAMPLE\\alice", .sid = "S-1-5-21-1-2-3-1104"};
+  const Requester recorded{"EXAMPLE\\alice", "S-1-5-21-1-2-3-1104"};
 
   const Requester known = WithDirectoryGroups(recorded, alice);
   EXPECT_EQ(known.group_sids, alice.group_sids);
   EXPECT_FALSE(known.groups_unavailable);
-  const Requester no_sid_recorded = WithDirectoryGroups({.name = "EXAMPLE\\alice"}, alice);
+  const Requester no_sid_recorded = WithDirectoryGroups({"EXAMPLE\\alice", ""}, alice);
   EXPECT_EQ(no_sid_recorded.group_sids, alice.group_sids);
 
   DirectoryIdentity renamed = alice;

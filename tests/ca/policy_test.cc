@@ -135,7 +135,7 @@ class PolicyTest : public ::testing::Test {
   EngineOptions options_;
   directory::TemplateSnapshot snapshot_;
   directory::IdentityLookup* lookup_ = nullptr;
-  Requester requester_{.name = "EXAMPLE\\alice", .sid = "S-1-5-21-1-2-3-1104"};
+  Requester requester_{"EXAMPLE\\alice", "S-1-5-21-1-2-3-1104"};
   Caller caller_;
   pki::ParsedRequest request_;
   std::vector<db::AttributeRow> attributes_;
@@ -1008,7 +1008,7 @@ TEST_F(PolicyStageTest, SidExtensionNamesOnlyTheRequester) {
   // Directory subject: the directory's objectSid wins over the caller's.
   constexpr auto kMode = EnrolleeSubjectSid::kNone;  // for enrollee subjects only
   FakeLookup lookup;
-  const Requester other_sid{.name = "EXAMPLE\\alice", .sid = "S-1-5-21-9-9"};
+  const Requester other_sid{"EXAMPLE\\alice", "S-1-5-21-9-9"};
   st::ExtensionSet built;
   st::AddSidExtension(UserTemplate(), Request(spec), other_sid, {&lookup, other_sid.name}, kMode,
                       &built, &notes);

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "openadcs/directory/identity_lookup.h"
@@ -35,6 +36,12 @@ struct Caller {
 // Whom a request is for: the caller, or the account a request on behalf of
 // another names.
 struct Requester {
+  Requester() = default;
+  // A constructor rather than an aggregate: GCC's -Wmissing-field-initializers
+  // flags every member a brace initializer leaves out, designated ones too.
+  Requester(std::string account, std::string account_sid)
+      : name(std::move(account)), sid(std::move(account_sid)) {}
+
   std::string name;  // DOMAIN\user, as authenticated
   std::string sid;   // S-1-5-..., empty when unknown
   // The groups officer and enrollment agent rights may name the requester
