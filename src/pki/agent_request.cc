@@ -6,31 +6,16 @@
 #include <string>
 
 #include "openadcs/util/utf16.h"
+#include "pki/asn1_util.h"
 
 namespace openadcs::pki {
 namespace {
 
+using internal::Tlv;
+
 constexpr const char* kEnrollmentNameValuePair = "1.3.6.1.4.1.311.13.2.1";
 constexpr std::uint8_t kTagBmpString = 0x1E;
 constexpr std::uint8_t kTagSequence = 0x30;
-
-// A definite-length DER TLV (contents under 64 KiB: a name-value pair is
-// bounded by the request parser's limits long before that).
-Bytes Tlv(std::uint8_t tag, const Bytes& contents) {
-  const std::size_t n = contents.size();
-  Bytes out;
-  out.reserve(4 + n);
-  out.push_back(tag);
-  if (n > 0xFF) {
-    out.push_back(0x82);
-    out.push_back(static_cast<std::uint8_t>(n >> 8));
-  } else if (n >= 0x80) {
-    out.push_back(0x81);
-  }
-  out.push_back(static_cast<std::uint8_t>(n));
-  out.insert(out.end(), contents.begin(), contents.end());
-  return out;
-}
 
 Result<Bytes> BmpString(std::string_view utf8) {
   Result<std::u16string> text = Utf8ToUtf16(utf8);

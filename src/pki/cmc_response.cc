@@ -21,21 +21,7 @@ constexpr std::uint32_t kBodyPartRequest = 1;
 constexpr std::uint32_t kBodyPartStatus = 1;
 constexpr std::uint32_t kFailInfoBadRequest = 2;  // CMCFailInfo badRequest
 
-// One DER TLV, definite length.
-Bytes Tlv(std::uint8_t tag, const Bytes& content) {
-  Bytes out{tag};
-  const std::size_t n = content.size();
-  if (n < 0x80) {
-    out.push_back(static_cast<std::uint8_t>(n));
-  } else {
-    Bytes len;
-    for (std::size_t v = n; v != 0; v >>= 8) len.insert(len.begin(), static_cast<std::uint8_t>(v));
-    out.push_back(static_cast<std::uint8_t>(0x80 | len.size()));
-    out.insert(out.end(), len.begin(), len.end());
-  }
-  out.insert(out.end(), content.begin(), content.end());
-  return out;
-}
+using internal::Tlv;
 
 Bytes Concat(std::initializer_list<Bytes> parts) {
   Bytes out;
