@@ -61,18 +61,10 @@ void AddSid(const std::string& text, std::vector<security::Sid>* out) {
   if (Result<security::Sid> sid = security::Sid::Parse(text); sid.ok()) out->push_back(*sid);
 }
 
-// The SIDs a rights entry's acting side may name.
-std::vector<security::Sid> SidsOf(const Caller& c) {
-  std::vector<security::Sid> sids;
-  sids.reserve(c.group_sids.size() + 1);
-  AddSid(c.sid, &sids);
-  for (const std::string& g : c.group_sids) AddSid(g, &sids);
-  return sids;
-}
-
 // The SIDs a rights entry's requester side may name: every requester
-// authenticated, so Everyone and Authenticated Users too.
-std::vector<security::Sid> SidsOf(const Requester& r) {
+// authenticated, so Everyone and Authenticated Users too. (The acting side's
+// are CallerSids, access.h.)
+std::vector<security::Sid> RequesterSids(const Requester& r) {
   std::vector<security::Sid> sids = {security::well_known::kEveryone,
                                      security::well_known::kAuthenticatedUsers};
   sids.reserve(r.group_sids.size() + 3);
@@ -281,7 +273,7 @@ Status CaSecurity::RequireOfficerFor(const Caller& officer, const Requester& req
     std::shared_lock lock(mu_);
     if (officer_rights_bytes_.empty()) return Status::Ok();
     if (requester.groups_unavailable) return GroupsUnavailable(requester, "officer rights");
-    if (security::OfficerMayActFor(officer_rights_, SidsOf(officer), SidsOf(requester),
+    if (security::OfficerMayActFor(officer_rights_, CallerSids(officer), RequesterSids(requester),
                                    template_name)) {
       return Status::Ok();
     }
@@ -305,7 +297,7 @@ Status CaSecurity::RequireEnrollmentAgentFor(const Caller& agent, const Requeste
     if (requester.groups_unavailable) {
       return GroupsUnavailable(requester, "enrollment agent rights");
     }
-    if (security::OfficerMayActFor(agent_rights_, SidsOf(agent), SidsOf(requester),
+    if (security::OfficerMayActFor(agent_rights_, CallerSids(agent), RequesterSids(requester),
                                    template_name)) {
       return Status::Ok();
     }

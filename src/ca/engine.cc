@@ -55,7 +55,7 @@ void NoteResolvedTemplate(const PolicyOutcome& outcome, db::RequestRecord& rec) 
   if (!outcome.has_template) return;
   const directory::CertificateTemplate& t = outcome.resolved_template;
   rec.template_name = t.name;
-  rec.certificate_template = (t.schema_version >= 2 && !t.oid.empty()) ? t.oid : t.name;
+  rec.certificate_template = t.identified_by_oid() ? t.oid : t.name;
 }
 
 }  // namespace engine_internal

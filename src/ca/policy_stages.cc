@@ -527,7 +527,7 @@ void AddTemplateExtensions(const CertificateTemplate& t, const EVP_PKEY* key, Ex
   } else if ((t.enrollment_flags & ef::kIncludeBasicConstraintsForEeCerts) != 0) {
     AddFromPolicy(t, oid::kBasicConstraints, pki::ext::BasicConstraints(false, std::nullopt), set);
   }
-  if (t.schema_version >= 2 && !t.oid.empty()) {
+  if (t.identified_by_oid()) {
     AddFromPolicy(t, oid::kTemplateOid,
                   pki::ext::TemplateOid(t.oid, t.major_revision, t.minor_revision), set);
   } else {

@@ -90,6 +90,10 @@ struct CertificateTemplate {
     return (name_flags & name_flag::kEnrolleeSuppliesSubject) != 0;
   }
   bool is_ca() const { return (general_flags & general_flag::kIsCa) != 0; }
+  // Whether certificates (the template-information extension rather than
+  // the name extension) and the CA database's CertificateTemplate column
+  // identify the template by its OID rather than its name.
+  bool identified_by_oid() const { return schema_version >= 2 && !oid.empty(); }
   // EKUs the certificate carries: application policies for v2+ templates
   // when present, else pKIExtendedKeyUsage (MS-CRTD 2.22 / 2.27).
   const std::vector<std::string>& effective_ekus() const {
