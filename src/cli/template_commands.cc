@@ -22,8 +22,6 @@ namespace {
 constexpr std::int32_t kPropTemplates = 0x1D;
 constexpr std::int32_t kTypeString = 4;
 
-using ServedList = std::vector<std::pair<std::string, std::string>>;
-
 std::string JsonList(const std::vector<std::string>& values) {
   std::string out = "[";
   for (std::size_t i = 0; i < values.size(); ++i) {

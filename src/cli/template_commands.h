@@ -55,34 +55,34 @@ std::vector<std::string> TemplateFlagWords(const directory::CertificateTemplate&
 std::string TemplatesTable(const directory::DirectoryListing& listing);
 std::string TemplatesJson(const directory::DirectoryListing& listing);
 
+// The templates a CA serves, as (name, OID) pairs, in CR_PROP_TEMPLATES' order.
+using ServedList = std::vector<std::pair<std::string, std::string>>;
+
 // A CR_PROP_TEMPLATES value (name\nOID\n...) as (name, OID) pairs.
-std::vector<std::pair<std::string, std::string>> ParseServedList(const std::string& text);
+ServedList ParseServedList(const std::string& text);
 // The list `ca-templates` writes: `current` with `names` added (those not
 // already in it, ASCII case-insensitive), removed (each must be in it), or
 // `names` alone ("set"). InvalidArgument for a remove of a name not served
 // or a result with no template (SetCAProperty cannot write an empty list).
 enum class ListEdit { kAdd, kRemove, kSet };
-Result<std::vector<std::pair<std::string, std::string>>> EditServedList(
-    const std::vector<std::pair<std::string, std::string>>& current, ListEdit edit,
-    const std::vector<std::string>& names);
+Result<ServedList> EditServedList(const ServedList& current, ListEdit edit,
+                                  const std::vector<std::string>& names);
 // The pairs as a CR_PROP_TEMPLATES value: "name\nOID\n" each.
-std::string ServedListText(const std::vector<std::pair<std::string, std::string>>& list);
+std::string ServedListText(const ServedList& list);
 
 // The templates CA `c` serves, as (name, OID) pairs (GetCAProperty
 // CR_PROP_TEMPLATES, which every role that may read the CA may call).
-Result<std::vector<std::pair<std::string, std::string>>> ReadServedList(client::CertAdminClient& c);
+Result<ServedList> ReadServedList(client::CertAdminClient& c);
 
 // The CertificateTemplate column holds a template's OID (schema 2 and later)
 // or its name (schema 1); officers know templates by name.
 // What a column value shows as: the name of the served template with that
 // OID, else the value itself (a name already, or the OID of a template the
 // CA no longer serves).
-std::string TemplateDisplayName(const std::vector<std::pair<std::string, std::string>>& served,
-                                std::string_view value);
+std::string TemplateDisplayName(const ServedList& served, std::string_view value);
 // What a restriction's `text` compares with: the OID of the served template
 // named `text` (ASCII case-insensitive) when it has one, else `text`.
-std::string TemplateColumnValue(const std::vector<std::pair<std::string, std::string>>& served,
-                                std::string_view text);
+std::string TemplateColumnValue(const ServedList& served, std::string_view text);
 
 }  // namespace openadcs::cli
 

@@ -21,7 +21,6 @@ namespace openadcs::cli {
 namespace {
 
 namespace cv = ndr::cert_view;
-using ServedList = std::vector<std::pair<std::string, std::string>>;
 
 // Rows asked per OpenView/EnumView call.
 constexpr std::uint32_t kViewPageRows = 100;
