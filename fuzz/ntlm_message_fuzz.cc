@@ -5,6 +5,7 @@
 #include <span>
 
 #include "openadcs/auth/ntlm_message.h"
+#include "openadcs/util/utf16.h"
 
 using namespace openadcs::auth::ntlm;  // NOLINT(google-build-using-namespace)
 
@@ -12,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::span<const std::uint8_t> bytes(data, size);
   (void)PeekMessageType(bytes);
   (void)ParseTargetInfo(bytes);
-  (void)Utf16LeToUtf8(bytes);
+  (void)openadcs::Utf16LeToUtf8(bytes);
   if (auto m = ParseNegotiate(bytes); m.ok()) {
     if (!ParseNegotiate(EncodeNegotiate(*m)).ok()) __builtin_trap();
   }

@@ -14,6 +14,7 @@
 #include "openadcs/auth/ntlm_session_security.h"
 #include "openadcs/util/filetime.h"
 #include "openadcs/util/random.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::auth {
 namespace {

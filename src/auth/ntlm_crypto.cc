@@ -12,6 +12,7 @@
 
 #include "openadcs/auth/ntlm_message.h"
 #include "openadcs/util/openssl.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::auth::ntlm {
 namespace {

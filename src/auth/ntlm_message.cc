@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "openadcs/util/utf16.h"
+
 namespace openadcs::auth::ntlm {
 namespace {
 
@@ -293,82 +295,6 @@ Bytes EncodeAuthenticate(const AuthenticateMessage& message) {
   payload.Add(44, name(message.workstation));
   payload.Add(52, message.encrypted_random_session_key);
   payload.Finish();
-  return out;
-}
-
-Result<Bytes> Utf8ToUtf16Le(std::string_view text) {
-  Bytes out;
-  out.reserve(text.size() * 2);
-  for (std::size_t i = 0; i < text.size();) {
-    const auto c = static_cast<std::uint8_t>(text[i]);
-    std::uint32_t cp = 0;
-    std::size_t extra = 0;
-    if (c < 0x80) {
-      cp = c;
-    } else if ((c & 0xe0) == 0xc0) {
-      cp = c & 0x1f;
-      extra = 1;
-    } else if ((c & 0xf0) == 0xe0) {
-      cp = c & 0x0f;
-      extra = 2;
-    } else if ((c & 0xf8) == 0xf0) {
-      cp = c & 0x07;
-      extra = 3;
-    } else {
-      return Status::InvalidArgument("invalid UTF-8");
-    }
-    if (text.size() - i - 1 < extra) return Status::InvalidArgument("truncated UTF-8");
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto cc = static_cast<std::uint8_t>(text[i + k]);
-      if ((cc & 0xc0) != 0x80) return Status::InvalidArgument("invalid UTF-8");
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    constexpr std::array<std::uint32_t, 4> kMin = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return Status::InvalidArgument("invalid UTF-8");
-    }
-    i += extra + 1;
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      Append16(out, static_cast<std::uint16_t>(0xd800 + (cp >> 10)));
-      Append16(out, static_cast<std::uint16_t>(0xdc00 + (cp & 0x3ff)));
-    } else {
-      Append16(out, static_cast<std::uint16_t>(cp));
-    }
-  }
-  return out;
-}
-
-Result<std::string> Utf16LeToUtf8(std::span<const std::uint8_t> bytes) {
-  if (bytes.size() % 2 != 0) return Status::InvalidArgument("odd-length UTF-16");
-  std::string out;
-  out.reserve(bytes.size());
-  for (std::size_t i = 0; i < bytes.size(); i += 2) {
-    std::uint32_t cp = Load16(bytes, i);
-    if (cp >= 0xdc00 && cp <= 0xdfff) return Status::InvalidArgument("unpaired UTF-16 surrogate");
-    if (cp >= 0xd800 && cp <= 0xdbff) {
-      if (bytes.size() - i < 4) return Status::InvalidArgument("unpaired UTF-16 surrogate");
-      const std::uint32_t low = Load16(bytes, i + 2);
-      if (low < 0xdc00 || low > 0xdfff) return Status::InvalidArgument("unpaired UTF-16 surrogate");
-      cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
-      i += 2;
-    }
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else {
-      out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    }
-  }
   return out;
 }
 

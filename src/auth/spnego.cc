@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include "openadcs/util/der.h"
+
 namespace openadcs::auth::spnego {
 namespace {
 
@@ -161,31 +163,6 @@ Result<NegTokenInit> DecodeNegTokenInit(std::span<const std::uint8_t> value) {
   return init;
 }
 
-void AppendLength(Bytes& out, std::size_t length) {
-  if (length < 0x80) {
-    out.push_back(static_cast<std::uint8_t>(length));
-    return;
-  }
-  std::uint8_t digits[sizeof(std::size_t)];
-  std::size_t n = 0;
-  for (std::size_t l = length; l != 0; l >>= 8) digits[n++] = static_cast<std::uint8_t>(l & 0xff);
-  out.push_back(static_cast<std::uint8_t>(0x80 | n));
-  while (n > 0) out.push_back(digits[--n]);
-}
-
-Bytes Element(std::uint8_t tag, std::span<const std::uint8_t> contents) {
-  Bytes out;
-  out.reserve(contents.size() + 6);
-  out.push_back(tag);
-  AppendLength(out, contents.size());
-  out.insert(out.end(), contents.begin(), contents.end());
-  return out;
-}
-
-void Append(Bytes& out, const Bytes& more) {
-  out.insert(out.end(), more.begin(), more.end());
-}
-
 }  // namespace
 
 Result<NegTokenInit> DecodeInitialToken(std::span<const std::uint8_t> token) {
@@ -246,36 +223,36 @@ Result<NegTokenResp> DecodeNegTokenResp(std::span<const std::uint8_t> token) {
 
 Bytes EncodeMechTypeList(const std::vector<Bytes>& mech_types) {
   Bytes oids;
-  for (const Bytes& oid : mech_types) Append(oids, Element(kTagOid, oid));
-  return Element(kTagSequence, oids);
+  for (const Bytes& oid : mech_types) der::AppendTlv(oids, kTagOid, oid);
+  return der::Tlv(kTagSequence, oids);
 }
 
 Bytes EncodeInitialToken(const NegTokenInit& init) {
-  Bytes fields = Element(kContext0, EncodeMechTypeList(init.mech_types));
-  if (init.mech_token) Append(fields, Element(0xa2, Element(kTagOctetString, *init.mech_token)));
+  Bytes fields = der::Tlv(kContext0, EncodeMechTypeList(init.mech_types));
+  if (init.mech_token) der::AppendTlv(fields, 0xa2, der::Tlv(kTagOctetString, *init.mech_token));
   if (init.mech_list_mic) {
-    Append(fields, Element(0xa3, Element(kTagOctetString, *init.mech_list_mic)));
+    der::AppendTlv(fields, 0xa3, der::Tlv(kTagOctetString, *init.mech_list_mic));
   }
-  Bytes inner = Element(kTagOid, kOidSpnego);
-  Append(inner, Element(kContext0, Element(kTagSequence, fields)));
-  return Element(kTagApplication0, inner);
+  Bytes inner = der::Tlv(kTagOid, kOidSpnego);
+  der::AppendTlv(inner, kContext0, der::Tlv(kTagSequence, fields));
+  return der::Tlv(kTagApplication0, inner);
 }
 
 Bytes EncodeNegTokenResp(const NegTokenResp& resp) {
   Bytes fields;
   if (resp.neg_state) {
     const std::uint8_t state = static_cast<std::uint8_t>(*resp.neg_state);
-    Append(fields, Element(kContext0, Element(kTagEnumerated, std::span(&state, 1))));
+    der::AppendTlv(fields, kContext0, der::Tlv(kTagEnumerated, std::span(&state, 1)));
   }
   if (resp.supported_mech)
-    Append(fields, Element(kContext1, Element(kTagOid, *resp.supported_mech)));
+    der::AppendTlv(fields, kContext1, der::Tlv(kTagOid, *resp.supported_mech));
   if (resp.response_token) {
-    Append(fields, Element(0xa2, Element(kTagOctetString, *resp.response_token)));
+    der::AppendTlv(fields, 0xa2, der::Tlv(kTagOctetString, *resp.response_token));
   }
   if (resp.mech_list_mic) {
-    Append(fields, Element(0xa3, Element(kTagOctetString, *resp.mech_list_mic)));
+    der::AppendTlv(fields, 0xa3, der::Tlv(kTagOctetString, *resp.mech_list_mic));
   }
-  return Element(kContext1, Element(kTagSequence, fields));
+  return der::Tlv(kContext1, der::Tlv(kTagSequence, fields));
 }
 
 Result<std::span<const std::uint8_t>> StripGssFraming(std::span<const std::uint8_t> token,

@@ -5,13 +5,14 @@
 
 #include <string>
 
+#include "openadcs/util/der.h"
 #include "openadcs/util/utf16.h"
 #include "pki/asn1_util.h"
 
 namespace openadcs::pki {
 namespace {
 
-using internal::Tlv;
+using der::Tlv;
 
 constexpr const char* kEnrollmentNameValuePair = "1.3.6.1.4.1.311.13.2.1";
 constexpr std::uint8_t kTagBmpString = 0x1E;

@@ -2,10 +2,13 @@
 
 #include <ctime>
 
+#include "openadcs/util/der.h"
 #include "openadcs/util/openssl.h"
 
 namespace openadcs::pki::internal {
 namespace {
+
+using der::Tlv;
 
 using X509PubkeyPtr = std::unique_ptr<X509_PUBKEY, ossl::Deleter<X509_PUBKEY_free>>;
 
@@ -36,28 +39,6 @@ ossl::Asn1ObjectPtr DottedOid(std::string_view text) {
   }
   if (prev == '.' || arcs < 2) return nullptr;
   return ossl::Asn1ObjectPtr(OBJ_txt2obj(std::string(text).c_str(), 1));
-}
-
-void AppendTlv(Bytes& out, std::uint8_t tag, std::span<const std::uint8_t> content) {
-  out.push_back(tag);
-  const std::size_t n = content.size();
-  if (n < 0x80) {
-    out.push_back(static_cast<std::uint8_t>(n));
-  } else {
-    std::uint8_t digits[sizeof(std::size_t)];
-    std::size_t count = 0;
-    for (std::size_t v = n; v != 0; v >>= 8) digits[count++] = static_cast<std::uint8_t>(v);
-    out.push_back(static_cast<std::uint8_t>(0x80 | count));
-    while (count > 0) out.push_back(digits[--count]);
-  }
-  out.insert(out.end(), content.begin(), content.end());
-}
-
-Bytes Tlv(std::uint8_t tag, std::span<const std::uint8_t> content) {
-  Bytes out;
-  out.reserve(content.size() + 2 + sizeof(std::size_t));
-  AppendTlv(out, tag, content);
-  return out;
 }
 
 std::string OidText(const ASN1_OBJECT* obj) {

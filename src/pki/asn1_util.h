@@ -81,10 +81,6 @@ Bytes ItemToDer(const T* value) {
 // A dotted OID; null for anything else (names such as "CN" included).
 ossl::Asn1ObjectPtr DottedOid(std::string_view text);
 
-// DER writing: one TLV with a definite length, appended to `out` or alone.
-// The tag is one octet (every tag the pki layer writes is below 31).
-void AppendTlv(Bytes& out, std::uint8_t tag, std::span<const std::uint8_t> content);
-Bytes Tlv(std::uint8_t tag, std::span<const std::uint8_t> content);
 // Dotted form of `obj` ("" when it cannot be printed).
 std::string OidText(const ASN1_OBJECT* obj);
 

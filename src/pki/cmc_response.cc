@@ -6,6 +6,7 @@
 
 #include <ctime>
 
+#include "openadcs/util/der.h"
 #include "pki/asn1_util.h"
 
 namespace openadcs::pki {
@@ -21,7 +22,7 @@ constexpr std::uint32_t kBodyPartRequest = 1;
 constexpr std::uint32_t kBodyPartStatus = 1;
 constexpr std::uint32_t kFailInfoBadRequest = 2;  // CMCFailInfo badRequest
 
-using internal::Tlv;
+using der::Tlv;
 
 Bytes Concat(std::initializer_list<Bytes> parts) {
   Bytes out;

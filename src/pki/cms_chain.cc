@@ -6,12 +6,13 @@
 #include <openssl/asn1.h>
 
 #include "openadcs/pki/x509_builder.h"
+#include "openadcs/util/der.h"
 #include "pki/asn1_util.h"
 
 namespace openadcs::pki {
 namespace {
 
-using internal::AppendTlv;
+using der::AppendTlv;
 
 constexpr std::uint8_t kTagSequence = 0x30;
 constexpr std::uint8_t kTagContext0 = 0xA0;  // constructed [0]
@@ -53,8 +54,8 @@ Result<Bytes> BuildCertChainCms(std::span<const Bytes> certs) {
   AppendTlv(signed_data, kTagContext0, set);
   signed_data.insert(signed_data.end(), std::begin(kNoSignerInfos), std::end(kNoSignerInfos));
   Bytes content(std::begin(kSignedDataOid), std::end(kSignedDataOid));
-  AppendTlv(content, kTagContext0, internal::Tlv(kTagSequence, signed_data));
-  return internal::Tlv(kTagSequence, content);
+  AppendTlv(content, kTagContext0, der::Tlv(kTagSequence, signed_data));
+  return der::Tlv(kTagSequence, content);
 }
 
 }  // namespace openadcs::pki

@@ -8,6 +8,7 @@
 
 #include "openadcs/pki/name.h"
 #include "openadcs/pki/x509_builder.h"
+#include "openadcs/util/der.h"
 #include "openadcs/util/oid.h"
 #include "pki/asn1_util.h"
 
@@ -65,12 +66,12 @@ Bytes OidSequence(std::span<const std::string> oids, bool wrapped) {
     const Bytes encoded = OidContent(oid);
     if (encoded.empty()) return {};
     if (wrapped) {
-      internal::AppendTlv(content, kTagSequence, internal::Tlv(kTagOid, encoded));
+      der::AppendTlv(content, kTagSequence, der::Tlv(kTagOid, encoded));
     } else {
-      internal::AppendTlv(content, kTagOid, encoded);
+      der::AppendTlv(content, kTagOid, encoded);
     }
   }
-  return internal::Tlv(kTagSequence, content);
+  return der::Tlv(kTagSequence, content);
 }
 
 Bytes PoliciesDer(std::span<const std::string> oids) {
@@ -315,10 +316,10 @@ Bytes CertificatePolicies(std::span<const std::string> oids) {
 Bytes TemplateOid(const std::string& oid, std::uint32_t major, std::uint32_t minor) {
   const Bytes encoded = OidContent(oid);
   if (encoded.empty()) return {};
-  Bytes content = internal::Tlv(kTagOid, encoded);
+  Bytes content = der::Tlv(kTagOid, encoded);
   AppendUnsigned(content, major);
   AppendUnsigned(content, minor);
-  return internal::Tlv(kTagSequence, content);
+  return der::Tlv(kTagSequence, content);
 }
 
 Bytes TemplateName(const std::string& name) {

@@ -6,9 +6,11 @@
 #include <openssl/objects.h>
 #include <spdlog/spdlog.h>
 
+#include <string>
 #include <utility>
 
 #include "openadcs/util/hresult.h"
+#include "openadcs/util/utf16.h"
 #include "pki/request_parts.h"
 
 namespace openadcs::pki::reqparse {
@@ -38,51 +40,24 @@ ASN1_ITEM_TEMPLATE_END(NameValuePairs)
 constexpr std::size_t kMaxOidTextBytes = 256;
 // clang-format on
 
-void AppendUtf8(std::uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // UTF-16BE (BMPString as Windows writes it: surrogate pairs allowed) to
 // UTF-8. Trailing NULs, which some clients include, are dropped; an embedded
 // NUL or an unpaired surrogate is invalid.
 Result<std::string> BmpToUtf8(const ASN1_STRING* bmp, std::size_t max_bytes) {
   const unsigned char* d = ASN1_STRING_get0_data(bmp);
-  std::size_t n = static_cast<std::size_t>(ASN1_STRING_length(bmp));
+  const auto n = static_cast<std::size_t>(ASN1_STRING_length(bmp));
   if (n % 2 != 0) return InvalidData("BMPString with an odd length");
-  std::string out;
+  std::u16string units;
+  units.reserve(n / 2);
   for (std::size_t i = 0; i < n; i += 2) {
-    std::uint32_t cp = (static_cast<std::uint32_t>(d[i]) << 8) | d[i + 1];
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-      if (i + 3 >= n) return InvalidData("BMPString with an unpaired surrogate");
-      std::uint32_t low = (static_cast<std::uint32_t>(d[i + 2]) << 8) | d[i + 3];
-      if (low < 0xDC00 || low > 0xDFFF) return InvalidData("BMPString with an unpaired surrogate");
-      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-      i += 2;
-    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-      return InvalidData("BMPString with an unpaired surrogate");
-    } else if (cp == 0) {
-      for (std::size_t j = i; j < n; ++j) {
-        if (d[j] != 0) return InvalidData("BMPString with an embedded NUL");
-      }
-      break;
-    }
-    AppendUtf8(cp, out);
-    if (out.size() > max_bytes) return LimitExceeded("name-value pair string bytes", max_bytes);
+    units.push_back(static_cast<char16_t>(d[i] << 8 | d[i + 1]));
   }
+  while (!units.empty() && units.back() == u'\0') units.pop_back();
+  if (units.find(u'\0') != std::u16string::npos)
+    return InvalidData("BMPString with an embedded NUL");
+  Result<std::string> out = Utf16ToUtf8(units);
+  if (!out.ok()) return InvalidData("BMPString with an unpaired surrogate");
+  if (out->size() > max_bytes) return LimitExceeded("name-value pair string bytes", max_bytes);
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "openadcs/util/der.h"
 #include "openadcs/util/oid.h"
 #include "pki/asn1_util.h"
 
@@ -16,8 +17,8 @@ namespace openadcs::pki {
 
 namespace {
 
-using internal::AppendTlv;
-using internal::Tlv;
+using der::AppendTlv;
+using der::Tlv;
 
 constexpr std::uint8_t kTagBoolean = 0x01;
 constexpr std::uint8_t kTagInteger = 0x02;

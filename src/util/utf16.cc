@@ -85,7 +85,9 @@ Result<std::u16string> Utf8ToUtf16(std::string_view s) {
   return out;
 }
 
-Result<std::u16string> Utf16LeBytesToString(std::span<const std::uint8_t> bytes) {
+namespace {
+
+Result<std::u16string> Utf16LeUnits(std::span<const std::uint8_t> bytes) {
   if (bytes.size() % 2 != 0) {
     return Status::InvalidArgument("UTF-16LE text of odd length " + std::to_string(bytes.size()));
   }
@@ -94,17 +96,29 @@ Result<std::u16string> Utf16LeBytesToString(std::span<const std::uint8_t> bytes)
   for (std::size_t i = 0; i < bytes.size(); i += 2) {
     out.push_back(static_cast<char16_t>(bytes[i] | bytes[i + 1] << 8));
   }
-  while (!out.empty() && out.back() == u'\0') out.pop_back();
+  return out;
+}
+
+void AppendUtf16Le(std::u16string_view s, Bytes& out) {
+  for (char16_t c : s) {
+    out.push_back(static_cast<std::uint8_t>(c));
+    out.push_back(static_cast<std::uint8_t>(c >> 8));
+  }
+}
+
+}  // namespace
+
+Result<std::u16string> Utf16LeBytesToString(std::span<const std::uint8_t> bytes) {
+  Result<std::u16string> out = Utf16LeUnits(bytes);
+  if (!out.ok()) return out;
+  while (!out->empty() && out->back() == u'\0') out->pop_back();
   return out;
 }
 
 Bytes StringToUtf16LeBytes(std::u16string_view s) {
   Bytes out;
   out.reserve(2 * (s.size() + 1));
-  for (char16_t c : s) {
-    out.push_back(static_cast<std::uint8_t>(c));
-    out.push_back(static_cast<std::uint8_t>(c >> 8));
-  }
+  AppendUtf16Le(s, out);
   out.push_back(0);
   out.push_back(0);
   return out;
@@ -118,6 +132,21 @@ Result<Bytes> Utf8ToUtf16LeBytes(std::string_view s) {
 
 Result<std::string> Utf16LeBytesToUtf8(std::span<const std::uint8_t> bytes) {
   Result<std::u16string> units = Utf16LeBytesToString(bytes);
+  if (!units.ok()) return units.status();
+  return Utf16ToUtf8(*units);
+}
+
+Result<Bytes> Utf8ToUtf16Le(std::string_view s) {
+  Result<std::u16string> units = Utf8ToUtf16(s);
+  if (!units.ok()) return units.status();
+  Bytes out;
+  out.reserve(2 * units->size());
+  AppendUtf16Le(*units, out);
+  return out;
+}
+
+Result<std::string> Utf16LeToUtf8(std::span<const std::uint8_t> bytes) {
+  Result<std::u16string> units = Utf16LeUnits(bytes);
   if (!units.ok()) return units.status();
   return Utf16ToUtf8(*units);
 }

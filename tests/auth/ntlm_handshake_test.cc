@@ -8,6 +8,7 @@
 #include "openadcs/auth/ntlm_client.h"
 #include "openadcs/auth/ntlm_message.h"
 #include "openadcs/auth/user_file.h"
+#include "openadcs/util/utf16.h"
 
 namespace openadcs::auth {
 namespace {
@@ -122,8 +123,8 @@ TEST(NtlmHandshakeTest, RightPasswordEstablishesAndBothSidesAgree) {
   const auto* domain = ntlm::FindAvPair(parsed->target_info, ntlm::AvId::kNbDomainName);
   ASSERT_NE(computer, nullptr);
   ASSERT_NE(domain, nullptr);
-  EXPECT_EQ(ntlm::Utf16LeToUtf8(computer->value).value(), testing::NtlmEnvironment::kComputer);
-  EXPECT_EQ(ntlm::Utf16LeToUtf8(domain->value).value(), testing::NtlmEnvironment::kDomain);
+  EXPECT_EQ(Utf16LeToUtf8(computer->value).value(), testing::NtlmEnvironment::kComputer);
+  EXPECT_EQ(Utf16LeToUtf8(domain->value).value(), testing::NtlmEnvironment::kDomain);
 
   // Many PDUs in a row, both directions, mixing levels and sizes: the RC4
   // streams and sequence numbers stay in step.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "openadcs/util/utf16.h"
+
 namespace openadcs::auth::ntlm {
 namespace {
 
@@ -166,16 +168,5 @@ TEST(NtlmMessageTest, RejectsMalformedTargetInfo) {
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->size(), 1u);
 }
-
-TEST(NtlmMessageTest, Utf16Conversions) {
-  EXPECT_EQ(Utf8ToUtf16Le("A\xc3\xa4\xf0\x9f\x98\x80").value(), Hex("4100e4003dd800de"));
-  EXPECT_EQ(Utf16LeToUtf8(Hex("4100e4003dd800de")).value(), "A\xc3\xa4\xf0\x9f\x98\x80");
-  EXPECT_FALSE(Utf16LeToUtf8(Hex("00d8")).ok());
-  EXPECT_FALSE(Utf16LeToUtf8(Hex("00dc4100")).ok());
-  EXPECT_FALSE(Utf8ToUtf16Le("\xc3").ok());
-  EXPECT_FALSE(Utf8ToUtf16Le("\xed\xa0\x80").ok());  // an encoded surrogate
-  EXPECT_FALSE(Utf8ToUtf16Le("\xc0\x80").ok());      // overlong
-}
-
 }  // namespace
 }  // namespace openadcs::auth::ntlm

@@ -165,11 +165,6 @@ Bytes EncodeNegotiate(const NegotiateMessage& message);
 Bytes EncodeChallenge(const ChallengeMessage& message);
 Bytes EncodeAuthenticate(const AuthenticateMessage& message);
 
-// UTF-8 <-> UTF-16LE for the names NTLM carries. Errors: invalid UTF-8, an
-// odd length or an unpaired surrogate (kInvalidArgument).
-Result<Bytes> Utf8ToUtf16Le(std::string_view text);
-Result<std::string> Utf16LeToUtf8(std::span<const std::uint8_t> bytes);
-
 }  // namespace openadcs::auth::ntlm
 
 #endif  // OPENADCS_AUTH_NTLM_MESSAGE_H_

@@ -37,6 +37,12 @@ Bytes StringToUtf16LeBytes(std::u16string_view s);
 Result<Bytes> Utf8ToUtf16LeBytes(std::string_view s);
 Result<std::string> Utf16LeBytesToUtf8(std::span<const std::uint8_t> bytes);
 
+// UTF-16LE text whose length is its field's, with no terminator (NTLM's
+// names and AV pairs): a NUL is a character like any other, so none is added
+// or dropped. Odd lengths fail.
+Result<Bytes> Utf8ToUtf16Le(std::string_view s);
+Result<std::string> Utf16LeToUtf8(std::span<const std::uint8_t> bytes);
+
 }  // namespace openadcs
 
 #endif  // OPENADCS_UTIL_UTF16_H_
