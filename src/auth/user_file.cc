@@ -1,9 +1,6 @@
 #include "openadcs/auth/user_file.h"
 
-#include <fcntl.h>
 #include <openssl/sha.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -11,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "openadcs/util/atomic_file.h"
 #include "openadcs/util/bytes.h"
 
 namespace openadcs::auth {
@@ -180,51 +178,10 @@ Status UserFile::Save() const {
     text += e.domain + "\\" + e.user + ":0:" + std::string(kNoLmHash) + ":" + HexUpper(e.nt_hash) +
             ":" + std::string(kAccountFlags) + ":" + std::string(kLastChange) + ":\n";
   }
-  const std::filesystem::path dir =
-      path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
-  std::string name = ".";
-  name += path_.filename().string();
-  name += ".XXXXXX";
-  std::string temp = (dir / name).string();
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) return IoError("cannot create a temporary file beside", path_);
-  auto fail = [&](const char* step) {
-    Status status = IoError(step, temp);
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return status;
-  };
-  if (::fchmod(fd, 0600) != 0) return fail("cannot chmod");
   // Run as root (an operator managing the daemon's accounts), the file goes
   // to whoever owns its directory: the daemon's own user under systemd's
   // StateDirectory, which must be able to read it.
-  struct stat dir_stat {};
-  if (::geteuid() == 0 && ::stat(dir.c_str(), &dir_stat) == 0 &&
-      ::fchown(fd, dir_stat.st_uid, dir_stat.st_gid) != 0) {
-    return fail("cannot chown");
-  }
-  for (std::size_t at = 0; at < text.size();) {
-    const ssize_t n = ::write(fd, text.data() + at, text.size() - at);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail("cannot write");
-    at += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) return fail("cannot fsync");
-  if (::close(fd) != 0) {
-    ::unlink(temp.c_str());
-    return IoError("cannot close", temp);
-  }
-  if (::rename(temp.c_str(), path_.c_str()) != 0) {
-    Status status = IoError("cannot rename over", path_);
-    ::unlink(temp.c_str());
-    return status;
-  }
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) return IoError("cannot open directory", dir);
-  const bool synced = ::fsync(dir_fd) == 0;
-  ::close(dir_fd);
-  if (!synced) return IoError("cannot fsync directory", dir);
-  return Status::Ok();
+  return util::WriteFileAtomically(path_, text, 0600, util::FileOwner::kDirectoryOwnerIfRoot);
 }
 
 }  // namespace openadcs::auth

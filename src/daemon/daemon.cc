@@ -13,7 +13,6 @@
 #include <optional>
 #include <utility>
 
-#include "openadcs/daemon/atomic_file.h"
 #include "openadcs/daemon/component_options.h"
 #include "openadcs/daemon/crl_schedule.h"
 #include "openadcs/daemon/startup_report.h"
@@ -23,6 +22,7 @@
 #include "openadcs/directory/ldap_identity_lookup.h"
 #include "openadcs/directory/ldap_template_source.h"
 #include "openadcs/directory/ldif_template_source.h"
+#include "openadcs/util/atomic_file.h"
 
 namespace openadcs::daemon {
 namespace {
@@ -313,7 +313,7 @@ Status Daemon::PublishCrlAtStart() {
   const db::CrlRow& crl = **latest;
   // The file may be missing or stale (restored state, an operator's mistake):
   // the database's latest CRL is what must be published.
-  Status written = WriteFileAtomically(crl_path_, crl.raw_crl, kCrlFileMode);
+  Status written = util::WriteFileAtomically(crl_path_, crl.raw_crl, kCrlFileMode);
   if (!written.ok()) return Prefixed("publishing the CRL", written);
   next_crl_delay_ = DelayUntilNextCrl(crl, crl_period_, now);
   spdlog::info("CRL number {} is current (next update {}), written to {}; next in {} s", crl.number,
@@ -325,7 +325,7 @@ Status Daemon::PublishCrl() {
   Result<ca::PublishedCrls> crls = engine_->PublishCrls(ca::crl_kind::kBase, 0);
   if (!crls.ok()) return Prefixed("building the CRL", crls.status());
   const db::CrlRow& crl = *crls->base;
-  Status written = WriteFileAtomically(crl_path_, crl.raw_crl, kCrlFileMode);
+  Status written = util::WriteFileAtomically(crl_path_, crl.raw_crl, kCrlFileMode);
   if (!written.ok()) return Prefixed("publishing the CRL", written);
   next_crl_delay_ = crl_period_;
   spdlog::info("published CRL number {} with {} entries to {}, next update {}", crl.number,
@@ -351,14 +351,14 @@ Status Daemon::PublishDeltaCrl() {
   if (!crls.ok()) return Prefixed("building the delta CRL", crls.status());
   next_delta_crl_delay_ = delta_crl_period_;
   if (crls->base) {  // there was none to refer to
-    Status written = WriteFileAtomically(crl_path_, crls->base->raw_crl, kCrlFileMode);
+    Status written = util::WriteFileAtomically(crl_path_, crls->base->raw_crl, kCrlFileMode);
     if (!written.ok()) return Prefixed("publishing the CRL", written);
   }
   return WriteDeltaCrl(*crls->delta);
 }
 
 Status Daemon::WriteDeltaCrl(const db::CrlRow& delta) {
-  Status written = WriteFileAtomically(delta_crl_path_, delta.raw_crl, kCrlFileMode);
+  Status written = util::WriteFileAtomically(delta_crl_path_, delta.raw_crl, kCrlFileMode);
   if (!written.ok()) return Prefixed("publishing the delta CRL", written);
   spdlog::info("delta CRL number {} over base {} with {} entries written to {}, next update {}",
                delta.number, delta.min_base, delta.count, delta_crl_path_.string(),

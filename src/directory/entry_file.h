@@ -4,23 +4,13 @@
 #ifndef OPENADCS_SRC_DIRECTORY_ENTRY_FILE_H_
 #define OPENADCS_SRC_DIRECTORY_ENTRY_FILE_H_
 
-#include <sys/types.h>
-
-#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "openadcs/directory/template_entry.h"
-#include "openadcs/util/status.h"
 
 namespace openadcs::directory {
-
-// Replaces `path` with `contents` so that a reader (or a crash) sees the old
-// file or the new one, never a mix: a temporary file in the same folder,
-// fsync, rename, fsync of the folder. The file gets `mode`. IOError naming
-// the path on any failure (the old file is then untouched).
-Status ReplaceFile(const std::filesystem::path& path, const std::string& contents, mode_t mode);
 
 // Whether EntriesToLdif writes an attribute of this name: an attribute
 // type as RFC 4512 spells one (a letter then letters, digits and '-', or a

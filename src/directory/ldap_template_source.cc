@@ -24,6 +24,7 @@
 #include "directory/ldap_connection.h"
 #include "directory/ldif_reader.h"
 #include "openadcs/directory/template_entry.h"
+#include "openadcs/util/atomic_file.h"
 #include "openadcs/util/bytes.h"
 #include "openadcs/util/hresult.h"
 #include "openadcs/util/sigpipe.h"
@@ -390,12 +391,12 @@ class LdapTemplateSourceImpl final : public LdapTemplateSource {
     const std::size_t served = loaded.snapshot->templates().size();
     current_.store(std::move(loaded.snapshot));
     if (origin == "directory" && !options_.snapshot_file.empty()) {
-      Status saved =
-          ReplaceFile(options_.snapshot_file,
-                      EntriesToLdif(loaded.entries,
-                                    "openadcs template snapshot: the served templates and the "
-                                    "enrollment service, as last read from the directory"),
-                      kSnapshotFileMode);
+      Status saved = util::WriteFileAtomically(
+          options_.snapshot_file,
+          EntriesToLdif(loaded.entries,
+                        "openadcs template snapshot: the served templates and the "
+                        "enrollment service, as last read from the directory"),
+          kSnapshotFileMode);
       if (!saved.ok()) spdlog::error("template snapshot not saved: {}", saved.message());
     }
     {
@@ -452,7 +453,7 @@ class LdapTemplateSourceImpl final : public LdapTemplateSource {
         state_.connected ? "yes" : "no", state_.server, state_.notification, state_.snapshot_origin,
         state_.templates, state_.snapshot_time, state_.last_change, state_.generation,
         state_.last_error, Now());
-    Status written = ReplaceFile(options_.status_file, text, kStatusFileMode);
+    Status written = util::WriteFileAtomically(options_.status_file, text, kStatusFileMode);
     if (!written.ok()) spdlog::error("directory status not written: {}", written.message());
   }
 

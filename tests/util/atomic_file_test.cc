@@ -1,13 +1,14 @@
-#include "openadcs/daemon/atomic_file.h"
+#include "openadcs/util/atomic_file.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "testing/daemon_process.h"
 #include "testing/pki.h"
 
-namespace openadcs::daemon {
+namespace openadcs::util {
 namespace {
 
 std::vector<std::uint8_t> Bytes(std::string_view s) {
@@ -35,7 +36,7 @@ TEST(AtomicFileTest, WritesAndReplacesWithTheMode) {
 TEST(AtomicFileTest, EmptyContent) {
   testing::TempDir dir;
   const std::filesystem::path path = dir.path() / "empty";
-  ASSERT_TRUE(WriteFileAtomically(path, {}, 0644).ok());
+  ASSERT_TRUE(WriteFileAtomically(path, std::string_view(), 0644).ok());
   EXPECT_TRUE(std::filesystem::exists(path));
   EXPECT_EQ(std::filesystem::file_size(path), 0u);
 }
@@ -64,5 +65,24 @@ TEST(AtomicFileTest, MissingDirectoryIsAnError) {
   EXPECT_EQ(status.code(), StatusCode::kIOError);
 }
 
+// Root writing into a directory another user owns: the file is handed over
+// only when asked (the NTLM user file), not by default (the CRLs).
+TEST(AtomicFileTest, TheDirectoryOwnerGetsTheFileOnlyWhenAsked) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (CI runs as root)";
+  testing::TempDir dir;
+  ASSERT_EQ(::chown(dir.path().c_str(), 65534, 65534), 0);
+  const auto owner_of = [](const std::filesystem::path& path) {
+    struct stat st {};
+    EXPECT_EQ(::stat(path.c_str(), &st), 0);
+    return st.st_uid;
+  };
+  ASSERT_TRUE(WriteFileAtomically(dir.path() / "kept", Bytes("x"), 0644).ok());
+  EXPECT_EQ(owner_of(dir.path() / "kept"), 0u);
+  ASSERT_TRUE(
+      WriteFileAtomically(dir.path() / "given", Bytes("x"), 0600, FileOwner::kDirectoryOwnerIfRoot)
+          .ok());
+  EXPECT_EQ(owner_of(dir.path() / "given"), 65534u);
+}
+
 }  // namespace
-}  // namespace openadcs::daemon
+}  // namespace openadcs::util

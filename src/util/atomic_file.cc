@@ -1,4 +1,4 @@
-#include "openadcs/daemon/atomic_file.h"
+#include "openadcs/util/atomic_file.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace openadcs::daemon {
+namespace openadcs::util {
 namespace {
 
 Status Errno(std::string_view what, const std::string& path) {
@@ -31,7 +31,7 @@ Status WriteAll(int fd, std::span<const std::uint8_t> bytes, const std::string& 
 }  // namespace
 
 Status WriteFileAtomically(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
-                           mode_t mode) {
+                           mode_t mode, FileOwner owner) {
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
   std::string name = ".";
   name += path.filename().string();
@@ -44,8 +44,13 @@ Status WriteFileAtomically(const std::filesystem::path& path, std::span<const st
   temp = templ.data();
 
   Status status = Status::Ok();
+  struct stat dir_stat {};
   if (::fchmod(fd, mode) != 0) {
     status = Errno("chmod", temp);
+  } else if (owner == FileOwner::kDirectoryOwnerIfRoot && ::geteuid() == 0 &&
+             ::stat(dir.c_str(), &dir_stat) == 0 &&
+             ::fchown(fd, dir_stat.st_uid, dir_stat.st_gid) != 0) {
+    status = Errno("chown", temp);
   } else {
     status = WriteAll(fd, bytes, temp);
   }
@@ -67,4 +72,11 @@ Status WriteFileAtomically(const std::filesystem::path& path, std::span<const st
   return Status::Ok();
 }
 
-}  // namespace openadcs::daemon
+Status WriteFileAtomically(const std::filesystem::path& path, std::string_view text, mode_t mode,
+                           FileOwner owner) {
+  return WriteFileAtomically(
+      path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), mode,
+      owner);
+}
+
+}  // namespace openadcs::util
