@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <iterator>
+
 #include "testing/daemon_process.h"
 #include "testing/pki.h"
 
@@ -13,6 +15,11 @@ namespace {
 
 std::vector<std::uint8_t> Bytes(std::string_view s) {
   return {s.begin(), s.end()};
+}
+
+std::ptrdiff_t FilesIn(const std::filesystem::path& dir) {
+  return std::distance(std::filesystem::directory_iterator(dir),
+                       std::filesystem::directory_iterator());
 }
 
 TEST(AtomicFileTest, WritesAndReplacesWithTheMode) {
@@ -25,12 +32,7 @@ TEST(AtomicFileTest, WritesAndReplacesWithTheMode) {
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
-  // No temporary file is left beside it.
-  int entries = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) {
-    ++entries;
-  }
-  EXPECT_EQ(entries, 1);
+  EXPECT_EQ(FilesIn(dir.path()), 1) << "a temporary file is left beside it";
 }
 
 TEST(AtomicFileTest, EmptyContent) {
@@ -51,11 +53,7 @@ TEST(AtomicFileTest, FailureLeavesTheOldFileAndNoTemporary) {
   EXPECT_EQ(status.code(), StatusCode::kIOError);
   EXPECT_THAT(status.message(), ::testing::HasSubstr("rename"));
   EXPECT_TRUE(std::filesystem::is_directory(target / "inside"));
-  int entries = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) {
-    ++entries;
-  }
-  EXPECT_EQ(entries, 1);
+  EXPECT_EQ(FilesIn(dir.path()), 1) << "a temporary file is left beside it";
 }
 
 TEST(AtomicFileTest, MissingDirectoryIsAnError) {
