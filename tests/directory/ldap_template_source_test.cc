@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "openadcs/directory/ldif_template_source.h"
 #include "openadcs/util/hresult.h"
 #include "testing/ldap_slapd.h"
 #include "testing/ldap_template_edits.h"
@@ -29,7 +28,6 @@ using ::testing::UnorderedElementsAreArray;
 // Every wait for the directory is bounded by this; changes arrive in tens of ms.
 constexpr std::chrono::seconds kChangeTimeout{10};
 
-using testing::DescribeTemplate;
 using testing::ListTemplate;
 using testing::LogCapture;
 using testing::NewTemplate;
@@ -84,25 +82,7 @@ TEST_F(LdapTemplateSourceTest, InitialLoadEqualsWhatLdapsearchReturns) {
   EXPECT_THAT(TemplateNames(*source->Current()), UnorderedElementsAreArray(kSampleNames));
 
   // What ldapsearch prints, read by the LDIF source, is the same model.
-  const std::filesystem::path exported = dir_.path() / "export";
-  std::filesystem::create_directory(exported);
-  testing::CommandResult templates =
-      server_->Search(testing::kExampleTemplatesDn, "one", "(objectClass=pKICertificateTemplate)");
-  testing::CommandResult service =
-      server_->Search(testing::kExampleServiceDn, "base", "(objectClass=*)");
-  ASSERT_EQ(templates.exit_code, 0) << templates.output;
-  ASSERT_EQ(service.exit_code, 0) << service.output;
-  std::ofstream(exported / "all.ldif") << templates.output << "\n" << service.output;
-  Result<std::unique_ptr<TemplateSource>> ldif = OpenLdifTemplateSource({exported, "openadcs-CA"});
-  ASSERT_TRUE(ldif.ok()) << ldif.status().ToString();
-  std::vector<std::string> from_ldap, from_ldapsearch;
-  for (const CertificateTemplate& t : source->Current()->templates()) {
-    from_ldap.push_back(DescribeTemplate(t));
-  }
-  for (const CertificateTemplate& t : (*ldif)->Current()->templates()) {
-    from_ldapsearch.push_back(DescribeTemplate(t));
-  }
-  EXPECT_THAT(from_ldap, UnorderedElementsAreArray(from_ldapsearch));
+  testing::ExpectSameAsLdapsearchExport(*source->Current(), *server_, dir_.path());
 
   const DirectoryState state = source->State();
   EXPECT_TRUE(state.connected);
@@ -206,7 +186,7 @@ TEST_F(LdapTemplateSourceTest, OutageKeepsServingAndPicksUpChangesMadeMeanwhile)
   std::unique_ptr<LdapTemplateSource> source = Open(options);
   ASSERT_NE(source, nullptr);
   const std::uint64_t before = source->State().generation;
-  const auto gauge = [&](const char* name, metrics::Labels labels = {}) {
+  const auto gauge = [&](const char* name, const metrics::Labels& labels = {}) {
     return metrics.GetGauge(name, "", labels).value();
   };
   ASSERT_TRUE(source->WaitForConnected(true, kChangeTimeout));

@@ -6,13 +6,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "directory_engine/shared_samba.h"
 #include "openadcs/directory/ldap_template_source.h"
-#include "openadcs/directory/ldif_template_source.h"
 #include "testing/ldap_template_edits.h"
 #include "testing/pki.h"
 #include "testing/template_inspection.h"
@@ -30,7 +28,6 @@ using ::testing::UnorderedElementsAreArray;
 // Every wait for the directory is bounded by this; changes arrive in tens of ms.
 constexpr std::chrono::seconds kChangeTimeout{10};
 
-using testing::DescribeTemplate;
 using testing::LogCapture;
 using testing::TemplateNames;
 const std::vector<std::string>& kSampleNames = testing::kSampleTemplateNames;
@@ -82,25 +79,7 @@ TEST_F(SambaTemplateSourceTest, InitialLoadEqualsWhatLdapsearchReturns) {
   ASSERT_NE(source, nullptr);
   EXPECT_THAT(TemplateNames(*source->Current()), UnorderedElementsAreArray(kSampleNames));
 
-  const std::filesystem::path exported = dir_.path() / "export";
-  std::filesystem::create_directory(exported);
-  testing::CommandResult templates =
-      server_->Search(testing::kExampleTemplatesDn, "one", "(objectClass=pKICertificateTemplate)");
-  testing::CommandResult service =
-      server_->Search(testing::kExampleServiceDn, "base", "(objectClass=*)");
-  ASSERT_EQ(templates.exit_code, 0) << templates.output;
-  ASSERT_EQ(service.exit_code, 0) << service.output;
-  std::ofstream(exported / "all.ldif") << templates.output << "\n" << service.output;
-  Result<std::unique_ptr<TemplateSource>> ldif = OpenLdifTemplateSource({exported, "openadcs-CA"});
-  ASSERT_TRUE(ldif.ok()) << ldif.status().ToString();
-  std::vector<std::string> from_ldap, from_ldapsearch;
-  for (const CertificateTemplate& t : source->Current()->templates()) {
-    from_ldap.push_back(DescribeTemplate(t));
-  }
-  for (const CertificateTemplate& t : (*ldif)->Current()->templates()) {
-    from_ldapsearch.push_back(DescribeTemplate(t));
-  }
-  EXPECT_THAT(from_ldap, UnorderedElementsAreArray(from_ldapsearch));
+  testing::ExpectSameAsLdapsearchExport(*source->Current(), *server_, dir_.path());
 
   const DirectoryState state = source->State();
   EXPECT_TRUE(state.connected);

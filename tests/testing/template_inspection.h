@@ -1,19 +1,27 @@
 // What the directory tests look at: served template names, every field of a
-// template in one comparable line, and the log lines a source writes.
+// template in one comparable line, the log lines a source writes, and how a
+// source's templates compare with what ldapsearch exports.
 // Header-only: it needs the directory layer, which openadcs_testing does not
 // link.
 #ifndef OPENADCS_TESTS_TESTING_TEMPLATE_INSPECTION_H_
 #define OPENADCS_TESTS_TESTING_TEMPLATE_INSPECTION_H_
 
 #include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "openadcs/directory/certificate_template.h"
+#include "openadcs/directory/ldif_template_source.h"
+#include "testing/daemon_process.h"
+#include "testing/ldap_slapd.h"
 #include "testing/occurrences.h"
 
 namespace openadcs::testing {
@@ -76,6 +84,35 @@ inline std::string DescribeTemplate(const directory::CertificateTemplate& t) {
                      t.validity_seconds, t.overlap_seconds, list(t.extended_key_usage),
                      list(t.application_policies), list(t.certificate_policies),
                      list(t.supersede_templates), list(t.default_csps));
+}
+
+// What the LDAP source loaded (`loaded`) is what the LDIF source reads from
+// ldapsearch's export of the same container and enrollment service, field by
+// field. `server` is the test's directory (slapd or Samba: anything with
+// Search(base, scope, filter)); the export is written under `dir`.
+template <typename Server>
+void ExpectSameAsLdapsearchExport(const directory::TemplateSnapshot& loaded, Server& server,
+                                  const std::filesystem::path& dir) {
+  const std::filesystem::path exported = dir / "export";
+  std::filesystem::create_directory(exported);
+  const CommandResult templates =
+      server.Search(kExampleTemplatesDn, "one", "(objectClass=pKICertificateTemplate)");
+  const CommandResult service = server.Search(kExampleServiceDn, "base", "(objectClass=*)");
+  ASSERT_EQ(templates.exit_code, 0) << templates.output;
+  ASSERT_EQ(service.exit_code, 0) << service.output;
+  std::ofstream(exported / "all.ldif") << templates.output << "\n" << service.output;
+  Result<std::unique_ptr<directory::TemplateSource>> ldif =
+      directory::OpenLdifTemplateSource({exported, "openadcs-CA"});
+  ASSERT_TRUE(ldif.ok()) << ldif.status().ToString();
+  std::vector<std::string> from_ldap;
+  std::vector<std::string> from_ldapsearch;
+  for (const directory::CertificateTemplate& t : loaded.templates()) {
+    from_ldap.push_back(DescribeTemplate(t));
+  }
+  for (const directory::CertificateTemplate& t : (*ldif)->Current()->templates()) {
+    from_ldapsearch.push_back(DescribeTemplate(t));
+  }
+  EXPECT_THAT(from_ldap, ::testing::UnorderedElementsAreArray(from_ldapsearch));
 }
 
 }  // namespace openadcs::testing
