@@ -251,11 +251,6 @@ Result<std::vector<double>> TimeViews(const Daemon& daemon, int iterations) {
   return latencies;
 }
 
-int Fail(const Status& s) {
-  std::fprintf(stderr, "admin_approval: %s\n", s.ToString().c_str());
-  return 1;
-}
-
 int BenchMain(int argc, char** argv) {
   CLI::App app{"openadcs officer approval over the wire benchmark"};
   std::string key = "rsa2048";

@@ -415,11 +415,6 @@ struct Totals {
   }
 };
 
-int Fail(const Status& s) {
-  std::fprintf(stderr, "cfssl_peer: %s\n", s.ToString().c_str());
-  return 1;
-}
-
 int BenchMain(int argc, char** argv) {
   CLI::App app{"openadcs beside Debian's cfssl: enrollment rates in the same run"};
   std::vector<std::string> keys{"rsa2048", "ecdsa-p256"};

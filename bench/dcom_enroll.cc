@@ -173,11 +173,6 @@ Result<RunResult> Run(const std::string& mode, const client::ConnectOptions& opt
   return result;
 }
 
-int Fail(const Status& s) {
-  std::fprintf(stderr, "dcom_enroll: %s\n", s.ToString().c_str());
-  return 1;
-}
-
 // The domain of --auth kerberos and domain-ntlm: a Samba AD DC, the CA's
 // service account (its SPN names the CA host) with its keytab, and alice with
 // her tickets.
@@ -409,9 +404,7 @@ int BenchMain(int argc, char** argv) {
                     CallStagesText(total[m].store).c_str());
         std::printf("#   over 5 ms, per 1,000: %s\n", CallTailsText(total[m].store).c_str());
       }
-      if (!r.first_failure.empty()) {
-        std::printf("#   first failure: %s\n", r.first_failure.c_str());
-      }
+      r.PrintFirstFailure();
       failures += r.failures;
     }
     std::fflush(stdout);

@@ -519,19 +519,12 @@ void PrintRow(int connections, const char* flow, double offered, const Row& row,
               connections, flow, offered_text, row.rate, row.floor,
               row.floor > 0 ? row.rate / row.floor : 0, row.p50, row.p99, row.server_cpu_ms,
               row.client_cpu_ms, 100 * row.idle, row.tally.failures, kept_text);
-  if (!row.tally.first_failure.empty()) {
-    std::printf("#   first failure: %s\n", row.tally.first_failure.c_str());
-  }
+  row.tally.PrintFirstFailure();
   std::fflush(stdout);
 }
 
-int Fail(const Status& s) {
-  std::fprintf(stderr, "durable_bound: %s\n", s.ToString().c_str());
-  return 1;
-}
-
 int BenchMain(int argc, char** argv) {
-  CLI::App app{"the least a durable enrollment server does on this machine, beside the floor"};
+  CLI::App app{"the simplest durable enrollment server on this machine, beside the crypto floor"};
   std::string key = "rsa2048";
   std::string request_key = "rsa2048";
   std::vector<int> connections{8, 16, 32, 64};

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -179,6 +180,15 @@ void Tally::Merge(const Tally& other) {
   failures += other.failures;
   if (first_failure.empty()) first_failure = other.first_failure;
   latencies_ms.insert(latencies_ms.end(), other.latencies_ms.begin(), other.latencies_ms.end());
+}
+
+void Tally::PrintFirstFailure() const {
+  if (!first_failure.empty()) std::printf("#   first failure: %s\n", first_failure.c_str());
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "%s: %s\n", program_invocation_short_name, s.ToString().c_str());
+  return 1;
 }
 
 double Percentile(const std::vector<double>& sorted, double q) {

@@ -94,7 +94,14 @@ struct Tally {
   bool Record(const Result<client::EnrollResult>& r, Clock::time_point since);
   // Adds `other` in, keeping the first failure already here.
   void Merge(const Tally& other);
+  // "#   first failure: ..." on stdout, under a bench's row; nothing when
+  // there was none.
+  void PrintFirstFailure() const;
 };
+
+// Writes "<this bench's program name>: <s>" to stderr; returns 1, the exit
+// status of a bench that cannot go on.
+int Fail(const Status& s);
 
 // The latency at quantile `q` (0..1) of `sorted`; 0 when it is empty.
 double Percentile(const std::vector<double>& sorted, double q);

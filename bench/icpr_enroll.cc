@@ -243,15 +243,8 @@ void PrintRow(int connections, double offered, const Row& row, bool threads) {
                 CallStagesText(row.store).c_str());
     std::printf("#   over 5 ms, per 1,000: %s\n", CallTailsText(row.store).c_str());
   }
-  if (!row.tally.first_failure.empty()) {
-    std::printf("#   first failure: %s\n", row.tally.first_failure.c_str());
-  }
+  row.tally.PrintFirstFailure();
   std::fflush(stdout);
-}
-
-int Fail(const Status& s) {
-  std::fprintf(stderr, "icpr_enroll: %s\n", s.ToString().c_str());
-  return 1;
 }
 
 int BenchMain(int argc, char** argv) {
