@@ -435,11 +435,8 @@ int BenchMain(int argc, char** argv) {
   Result<std::string> cfssl_path = EnsureCfssl();
   if (!cfssl_path.ok()) return Fail(cfssl_path.status());
   const testing::CommandResult version = testing::RunCommand({*cfssl_path, "version"});
-  std::string command;
-  for (int i = 0; i < argc; ++i) command += (i ? " " : "") + std::string(argv[i]);
-  std::printf("# %s, %u cpus, load average %s# %s\n# %s: %s", UtcNow().c_str(),
-              std::thread::hardware_concurrency(), testing::ReadTextFile("/proc/loadavg").c_str(),
-              command.c_str(), cfssl_path->c_str(),
+  PrintRunHeader(argc, argv);
+  std::printf("# %s: %s", cfssl_path->c_str(),
               version.output.substr(0, version.output.find('\n') + 1).c_str());
   std::printf(
       "# %s CSRs; %d rounds per row of %.1f s on each server, alternating which goes "

@@ -559,11 +559,7 @@ int BenchMain(int argc, char** argv) {
   Result<pki::KeyAlgorithm> request_alg = pki::ParseKeyAlgorithm(request_key);
   if (!request_alg.ok()) return Fail(request_alg.status());
 
-  std::string command;
-  for (int i = 0; i < argc; ++i) command += (i ? " " : "") + std::string(argv[i]);
-  std::printf("# %s, %u cpus, load average %s# %s\n", UtcNow().c_str(),
-              std::thread::hardware_concurrency(), testing::ReadTextFile("/proc/loadavg").c_str(),
-              command.c_str());
+  PrintRunHeader(argc, argv);
   Result<std::vector<Bytes>> csrs = MakeCsrs(64, *request_alg);
   if (!csrs.ok()) return Fail(csrs.status());
   Result<ossl::PKeyPtr> ca_key = pki::GenerateKey(*ca_alg);

@@ -17,6 +17,7 @@
 #include <optional>
 #include <sstream>
 #include <string_view>
+#include <thread>
 
 #include "openadcs/auth/user_file.h"
 #include "openadcs/idl/icert_passage.h"
@@ -38,8 +39,6 @@ constexpr std::chrono::seconds kStartTimeout{120};
 constexpr std::chrono::seconds kStopTimeout{30};
 constexpr std::chrono::seconds kScrapeTimeout{10};
 
-}  // namespace
-
 std::string UtcNow() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -47,6 +46,16 @@ std::string UtcNow() {
   char buffer[32];
   std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S UTC", &tm);
   return buffer;
+}
+
+}  // namespace
+
+void PrintRunHeader(int argc, char** argv) {
+  std::string command;
+  for (int i = 0; i < argc; ++i) command += (i ? " " : "") + std::string(argv[i]);
+  std::printf("# %s, %u cpus, load average %s# %s\n", UtcNow().c_str(),
+              std::thread::hardware_concurrency(), testing::ReadTextFile("/proc/loadavg").c_str(),
+              command.c_str());
 }
 
 Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions& options) {

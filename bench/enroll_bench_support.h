@@ -218,8 +218,10 @@ std::string CallStagesText(const StoreCounters& counters);
 // enrollment's tail.
 std::string CallTailsText(const StoreCounters& counters);
 
-// The time now as "2026-12-04 02:30:00 UTC", for the header of a bench's output.
-std::string UtcNow();
+// The first lines of a bench's output: "# 2026-12-04 02:30:00 UTC, <n> cpus,
+// load average <of /proc/loadavg>" and "# <the command line>", so that a
+// figure can be traced to the run and the machine's state that gave it.
+void PrintRunHeader(int argc, char** argv);
 
 }  // namespace openadcs::bench
 

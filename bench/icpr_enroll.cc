@@ -281,11 +281,7 @@ int BenchMain(int argc, char** argv) {
   Result<pki::KeyAlgorithm> request_alg = pki::ParseKeyAlgorithm(request_key);
   if (!request_alg.ok()) return Fail(request_alg.status());
 
-  std::string command;
-  for (int i = 0; i < argc; ++i) command += (i ? " " : "") + std::string(argv[i]);
-  std::printf("# %s, %u cpus, load average %s# %s\n", UtcNow().c_str(),
-              std::thread::hardware_concurrency(), testing::ReadTextFile("/proc/loadavg").c_str(),
-              command.c_str());
+  PrintRunHeader(argc, argv);
 
   // The daemon's CA key is generated at its first start, so it starts first;
   // the CSRs are made before any timing.
