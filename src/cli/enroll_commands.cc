@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -163,7 +164,9 @@ void RegisterEnrollCommands(CLI::App& app, int* exit_code) {
   request->add_option("-a,--attribute", rf->attributes, "extra request attribute Name:Value");
   request->add_option("--subject", rf->subject, "subject of a generated CSR (RFC 4514)");
   request->add_option("--dns", rf->dns, "dNSName for a generated CSR's subjectAltName");
-  request->add_option("--key-out", rf->key_out, "where to write a generated key (mode 0600)");
+  request->add_option("--key-out", rf->key_out,
+                      "where to write a generated key (mode 0600; removed again when the request "
+                      "cannot be sent or the CA refuses or denies it)");
   request->add_option("--key-algorithm", rf->key_algorithm, "generated key: rsa2048 ... ecdsa-p384")
       ->capture_default_str();
   request->add_option("-o,--out", rf->out, "certificate PEM file (default: standard output)");
@@ -226,11 +229,21 @@ void RegisterEnrollCommands(CLI::App& app, int* exit_code) {
       if (!attributes.empty()) attributes += '\n';
       attributes += a;
     }
+    // A key made here is kept only for a request the CA may hold (issued,
+    // pending, or sent without a clear answer): a key left behind by a
+    // request that was never sent, or that the CA turned down for good,
+    // would look like one that is waiting.
+    const auto drop_generated_key = [&] {
+      if (rf->key_out.empty()) return;
+      std::error_code ignored;
+      std::filesystem::remove(rf->key_out, ignored);
+    };
     std::uint32_t flags = kCrInPkcs10;
     if (!rf->on_behalf_of.empty()) {
       Result<Bytes> signed_request =
           SignAsAgent(csr, rf->agent_cert, rf->agent_key, rf->on_behalf_of);
       if (!signed_request.ok()) {
+        drop_generated_key();
         *exit_code = Fail("signing as the enrollment agent", signed_request.status());
         return;
       }
@@ -239,11 +252,13 @@ void RegisterEnrollCommands(CLI::App& app, int* exit_code) {
     }
     Result<Enroller> c = Enroller::Connect(rf->connection);
     if (!c.ok()) {
+      drop_generated_key();
       *exit_code = Fail("connecting to the CA", c.status());
       return;
     }
     Result<client::EnrollResult> r = c->Submit(flags, csr, attributes, rf->connection.authority);
     *exit_code = r.ok() ? Report(*r, rf->out, rf->chain_out) : Fail("submitting", r.status());
+    if (r.ok() && *exit_code == kExitDenied) drop_generated_key();
   });
 
   struct RetrieveFlags {

@@ -483,16 +483,36 @@ TEST_F(DcomInteropTest, CliRequestsRetrievesAndReadsTheCaOverDcom) {
   EXPECT_EQ(issued.exit_code, 0) << issued.output << DaemonLog();
   EXPECT_THAT(testing::ReadTextFile(pem), HasSubstr("BEGIN CERTIFICATE"));
 
+  EXPECT_TRUE(std::filesystem::exists(key));
+
+  const std::filesystem::path pending_key = daemon_->dir() / "cli2.key";
   const testing::CommandResult pending =
       RunCli({"request", "-u", "EXAMPLE\\alice", "-t", "OfficerApproval", "--subject",
-              "CN=cli-dcom-pending", "--key-out", (daemon_->dir() / "cli2.key").string()});
+              "CN=cli-dcom-pending", "--key-out", pending_key.string()});
   EXPECT_EQ(pending.exit_code, 3) << pending.output;
+  EXPECT_TRUE(std::filesystem::exists(pending_key)) << "a pending request keeps its key";
   std::smatch id;
   ASSERT_TRUE(std::regex_search(pending.output, id, std::regex("pending: request ([0-9]+)")))
       << pending.output;
   EXPECT_EQ(RunCli({"retrieve", "-u", "EXAMPLE\\alice", id[1]}).exit_code, 3);
   EXPECT_EQ(RunCli({"retrieve", "--icpr", "-u", "EXAMPLE\\alice", id[1]}).exit_code, 3);
   EXPECT_EQ(RunCli({"retrieve", "-u", "EXAMPLE\\alice", id[1]}, "wrong").exit_code, 2);
+
+  // Refused before anything was sent, or denied by the CA: the key made for
+  // the request goes with it.
+  const std::filesystem::path refused_key = daemon_->dir() / "cli-refused.key";
+  const testing::CommandResult refused =
+      RunCli({"request", "-u", "EXAMPLE\\alice", "-t", "AutoIssueSubject", "--subject",
+              "CN=cli-refused", "--key-out", refused_key.string()},
+             "wrong");
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_FALSE(std::filesystem::exists(refused_key));
+  const std::filesystem::path denied_key = daemon_->dir() / "cli-denied.key";
+  const testing::CommandResult denied =
+      RunCli({"request", "-u", "EXAMPLE\\alice", "-t", "NoSuchTemplate", "--subject",
+              "CN=cli-denied", "--key-out", denied_key.string()});
+  EXPECT_EQ(denied.exit_code, 4) << denied.output;
+  EXPECT_FALSE(std::filesystem::exists(denied_key));
 
   const testing::CommandResult ca_cert = RunCli({"ca-cert", "-u", "EXAMPLE\\alice"});
   EXPECT_EQ(ca_cert.exit_code, 0) << ca_cert.output;
