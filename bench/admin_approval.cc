@@ -279,8 +279,11 @@ int BenchMain(int argc, char** argv) {
     std::printf("# prefilled %ld pending requests in %.1f s\n", view_requests,
                 Seconds(Clock::now() - before));
   }
-  Result<Daemon> daemon =
-      StartDaemon(dir.path(), {.key_algorithm = key, .dcom = true, .officer = true});
+  DaemonOptions daemon_options;
+  daemon_options.key_algorithm = key;
+  daemon_options.dcom = true;
+  daemon_options.officer = true;
+  Result<Daemon> daemon = StartDaemon(dir.path(), daemon_options);
   if (!daemon.ok()) return Fail(daemon.status());
   Result<std::vector<Bytes>> made = MakeCsrs(64, pki::KeyAlgorithm::kRsa2048);
   if (!made.ok()) return Fail(made.status());

@@ -461,7 +461,9 @@ int BenchMain(int argc, char** argv) {
   const Clock::duration budget = FromSeconds(seconds);
   long failures = 0;
   for (const std::string& key : keys) {
-    Result<Daemon> daemon = StartDaemon(dir.path() / key, {.key_algorithm = key});
+    DaemonOptions daemon_options;
+    daemon_options.key_algorithm = key;
+    Result<Daemon> daemon = StartDaemon(dir.path() / key, daemon_options);
     if (!daemon.ok()) return Fail(daemon.status());
     Result<Cfssl> cfssl = StartCfssl(*cfssl_path, dir.path() / key / "cfssl", *daemon);
     if (!cfssl.ok()) return Fail(cfssl.status());
