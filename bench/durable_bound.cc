@@ -51,7 +51,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -97,11 +96,13 @@ bool ReceiveAll(int fd, void* to, std::size_t n) {
   return true;
 }
 
-void SetSocketOptions(int fd) {
+// The server waits for its clients as long as they keep the connection
+// (`receive_timeout` false); the clients wait for it at most kTimeoutSeconds.
+void SetSocketOptions(int fd, bool receive_timeout) {
   const int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   const timeval timeout{.tv_sec = kTimeoutSeconds, .tv_usec = 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  if (receive_timeout) ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
 }
 
@@ -128,6 +129,17 @@ class DurableLog {
   }
   DurableLog(const DurableLog&) = delete;
   DurableLog& operator=(const DurableLog&) = delete;
+
+  // Returns once no reply to `connection` is waiting or being sent, so that
+  // its descriptor can be closed (and reused) without a late reply going to
+  // another connection.
+  void Forget(int connection) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] {
+      return !sending_ && std::none_of(replies_.begin(), replies_.end(),
+                                       [&](const Reply& r) { return r.connection == connection; });
+    });
+  }
 
   // Sends `reply` on `connection` once `record` is on disk (or written,
   // without sync). False when the record could not be written or synced.
@@ -177,12 +189,15 @@ class DurableLog {
       cv_.wait(lock, [&] { return stopping_ || !replies_.empty(); });
       if (replies_.empty()) return;
       std::vector<Reply> batch = std::exchange(replies_, {});
+      sending_ = true;
       lock.unlock();
       if (sync_ && ::fdatasync(fd_) != 0) std::abort();
       for (const Reply& r : batch) {
         SendMessage(r.connection, r.bytes.data(), static_cast<std::uint32_t>(r.bytes.size()));
       }
       lock.lock();
+      sending_ = false;
+      cv_.notify_all();
     }
   }
 
@@ -195,6 +210,7 @@ class DurableLog {
   std::uint64_t synced_ = 0;    // guarded by mu_
   bool syncing_ = false;        // guarded by mu_
   std::vector<Reply> replies_;  // guarded by mu_: appended, not yet synced
+  bool sending_ = false;        // guarded by mu_: a batch taken from replies_ is out
   bool stopping_ = false;       // guarded by mu_
   std::thread syncer_;          // last: started once the rest is set
 };
@@ -202,7 +218,7 @@ class DurableLog {
 // One connection, until the client closes it. Aborts the server on a
 // request it cannot check or sign: the bench's own requests always check.
 void ServeConnection(int fd, EVP_PKEY* ca_key, DurableLog& log) {
-  SetSocketOptions(fd);
+  SetSocketOptions(fd, false);
   const std::vector<std::uint8_t> tbs(kTbsBytes, 0x5a);
   const std::vector<std::uint8_t> small_reply(kSmallReply, 1);
   std::vector<std::uint8_t> body;
@@ -239,6 +255,7 @@ void ServeConnection(int fd, EVP_PKEY* ca_key, DurableLog& log) {
     reply.insert(reply.end(), signature.begin(), signature.end());
     if (!log.AppendAndReply(record, fd, std::move(reply))) std::abort();
   }
+  log.Forget(fd);
   ::close(fd);
 }
 
@@ -317,7 +334,7 @@ Result<Server> StartServer(EVP_PKEY* ca_key, const std::string& log_path, bool s
 int Dial(const sockaddr_in& address) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
-  SetSocketOptions(fd);
+  SetSocketOptions(fd, true);
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
     ::close(fd);
     return -1;
