@@ -489,8 +489,9 @@ struct Row {
   Tally tally;
 };
 
-Row MeasureRow(Clients& clients, pid_t server, const CryptoFloor& floor, int rounds,
-               Clock::duration floor_budget, Clock::duration budget, double rate) {
+// Errors: the floor's, when a check or a signature fails.
+Result<Row> MeasureRow(Clients& clients, pid_t server, const CryptoFloor& floor, int rounds,
+                       Clock::duration floor_budget, Clock::duration budget, double rate) {
   Row row;
   double floor_ops = 0;
   double floor_seconds = 0;
@@ -500,10 +501,9 @@ Row MeasureRow(Clients& clients, pid_t server, const CryptoFloor& floor, int rou
   MachineCpu machine;
   for (int r = 0; r < rounds; ++r) {
     Result<FloorRate> f = floor.Measure(2, floor_budget);
-    if (f.ok()) {
-      floor_ops += f->floor * Seconds(floor_budget);
-      floor_seconds += Seconds(floor_budget);
-    }
+    if (!f.ok()) return f.status();
+    floor_ops += f->floor * Seconds(floor_budget);
+    floor_seconds += Seconds(floor_budget);
     const double server_before = ProcessCpuSeconds(server);
     const double client_before = SelfCpuSeconds();
     const MachineCpu machine_before = MachineCpuSeconds();
@@ -611,17 +611,19 @@ int BenchMain(int argc, char** argv) {
     for (const std::string& name : flows) {
       const Flow flow = name == "kept" ? Flow::kKept : Flow::kNewConnection;
       Clients clients(server->address, *csrs, n, flow);
-      Row row = MeasureRow(clients, server->pid, *floor, rounds, FromSeconds(floor_seconds),
-                           FromSeconds(seconds), rate);
-      PrintRow(n, name.c_str(), rate, row, flow == Flow::kKept ? 0 : kept_rate);
-      failures += row.tally.failures;
-      if (flow == Flow::kKept && rate == 0) kept_rate = row.rate;
+      Result<Row> row = MeasureRow(clients, server->pid, *floor, rounds, FromSeconds(floor_seconds),
+                                   FromSeconds(seconds), rate);
+      if (!row.ok()) return Fail(row.status());
+      PrintRow(n, name.c_str(), rate, *row, flow == Flow::kKept ? 0 : kept_rate);
+      failures += row->tally.failures;
+      if (flow == Flow::kKept && rate == 0) kept_rate = row->rate;
       if (rate_fraction > 0 && rate == 0) {
-        const double offered = rate_fraction * row.rate;
-        Row open = MeasureRow(clients, server->pid, *floor, rounds, FromSeconds(floor_seconds),
-                              FromSeconds(seconds), offered);
-        PrintRow(n, name.c_str(), offered, open, 0);
-        failures += open.tally.failures;
+        const double offered = rate_fraction * row->rate;
+        Result<Row> open = MeasureRow(clients, server->pid, *floor, rounds,
+                                      FromSeconds(floor_seconds), FromSeconds(seconds), offered);
+        if (!open.ok()) return Fail(open.status());
+        PrintRow(n, name.c_str(), offered, *open, 0);
+        failures += open->tally.failures;
       }
     }
   }
