@@ -52,7 +52,10 @@ std::string UtcNow() {
 
 void PrintRunHeader(int argc, char** argv) {
   std::string command;
-  for (int i = 0; i < argc; ++i) command += (i ? " " : "") + std::string(argv[i]);
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) command += ' ';
+    command += argv[i];
+  }
   std::printf("# %s, %u cpus, load average %s# %s\n", UtcNow().c_str(),
               std::thread::hardware_concurrency(), testing::ReadTextFile("/proc/loadavg").c_str(),
               command.c_str());
@@ -80,8 +83,9 @@ Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions
   const std::filesystem::path config = dir / "openadcsd.toml";
   std::ofstream out(config);
   out << "[ca]\nsubject = \"CN=" << kCaName << "\"\nkey_algorithm = \"" << options.key_algorithm
-      << "\"\n[state]\ndir = \"" << d.state.string()
-      << "\"\n[database]\nsynchronous = \"full\"\n"
+      << "\"\n[state]\ndir = \"" << d.state.string() << "\"\n[database]\nsynchronous = \""
+      << options.synchronous
+      << "\"\n"
          // One account makes every request: no per-requester quotas.
          "[policy]\nmax_requests_per_hour = 0\nmax_stored_bytes = 0\n"
          "[templates]\nsource = \"ldif\"\ndirectory = \""

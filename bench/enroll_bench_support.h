@@ -39,6 +39,9 @@ struct DaemonOptions {
   int worker_threads = 0;                 // [rpc] worker_threads; 0 keeps the default
   bool dcom = false;                      // also serve DCOM, its port bound at 0
   bool officer = false;                   // also an account holding the Officer role
+  // [database] synchronous: "full" (durable, every row's default) or
+  // "normal", to measure what the store's sync costs a row.
+  std::string synchronous = "full";
   // Also [metrics], on 127.0.0.1 at a port of the kernel's choosing: it costs
   // the daemon a little per call and per commit, so only rows that print
   // StoreCounters ask for it.

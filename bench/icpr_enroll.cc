@@ -260,6 +260,7 @@ int BenchMain(int argc, char** argv) {
   double floor_seconds = 1;
   int rounds = 3;
   bool threads = false;
+  std::string synchronous = "full";
   app.add_option("--key", key, "CA key algorithm ([ca] key_algorithm)");
   app.add_option("--request-key", request_key, "key algorithm of the requests");
   app.add_option("--workers", workers, "[rpc] worker_threads (0: the daemon's default)");
@@ -273,6 +274,9 @@ int BenchMain(int argc, char** argv) {
   app.add_option("--floor-seconds", floor_seconds, "duration of each crypto floor measurement");
   app.add_option("--rounds", rounds, "alternations of the floor and enrollment per row")
       ->check(CLI::PositiveNumber);
+  app.add_option("--synchronous", synchronous,
+                 "[database] synchronous; normal: no sync, to measure what the sync costs")
+      ->check(CLI::IsMember({"full", "normal"}));
   app.add_flag(
       "--threads", threads,
       "after each row, the daemon's CPU and sleeps per enrollment by thread and its commits "
@@ -290,6 +294,7 @@ int BenchMain(int argc, char** argv) {
   daemon_options.key_algorithm = key;
   daemon_options.worker_threads = workers;
   daemon_options.metrics = threads;
+  daemon_options.synchronous = synchronous;
   Result<Daemon> daemon = StartDaemon(dir.path(), daemon_options);
   if (!daemon.ok()) return Fail(daemon.status());
   Result<std::vector<Bytes>> csrs = MakeCsrs(64, *request_alg);
@@ -309,6 +314,10 @@ int BenchMain(int argc, char** argv) {
       "# CA key %s, request key %s; %d rounds per row of %.1f s of the crypto floor on 2 threads, "
       "then %s\n",
       key.c_str(), request_key.c_str(), rounds, floor_seconds, each);
+  if (synchronous != "full") {
+    std::printf("# not durable: the daemon's store does not sync its commits (synchronous = %s)\n",
+                synchronous.c_str());
+  }
   PrintHeader();
   std::fflush(stdout);
 

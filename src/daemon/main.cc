@@ -4,6 +4,7 @@
 // configuration or usage.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -18,6 +19,7 @@
 #include "openadcs/daemon/daemon_config.h"
 #include "openadcs/daemon/json_log.h"
 #include "openadcs/daemon/version.h"
+#include "openadcs/util/log_batch.h"
 
 namespace {
 
@@ -112,8 +114,13 @@ int main(int argc, char** argv) {
   // reader has exited. Ignored, such a write fails with EPIPE and the caller
   // handles it. Set before any thread starts; openadcsd runs no children.
   std::signal(SIGPIPE, SIG_IGN);
-  // systemd's journal timestamps each line; stderr keeps stdout free.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("openadcsd"));
+  // systemd's journal timestamps each line; stderr keeps stdout free. A
+  // terminal gets colours; the journal or a file gets a burst of lines in
+  // one write (openadcs/util/log_batch.h).
+  spdlog::set_default_logger(isatty(STDERR_FILENO) != 0
+                                 ? spdlog::stderr_color_mt("openadcsd")
+                                 : std::make_shared<spdlog::logger>(
+                                       "openadcsd", openadcs::MakeBatchingLogSink(STDERR_FILENO)));
   try {
     return Main(argc, argv);
   } catch (const std::exception& e) {

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "db/sqlite_connection.h"
+#include "openadcs/util/log_batch.h"
 #include "openadcs/util/thread_name.h"
 
 namespace openadcs::db {
@@ -107,7 +108,12 @@ void WalSyncer::Run() {
     lock.unlock();
     // The writer first: its commit need not wait for the answers.
     if (listener) listener();
-    for (Waiter& w : answered) w.done(status);
+    {
+      // The lines the answers log (three for each new request) go to the
+      // log together, once every reply is on its way.
+      LogBatch lines;
+      for (Waiter& w : answered) w.done(status);
+    }
     lock.lock();
   }
 }

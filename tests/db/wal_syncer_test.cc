@@ -3,19 +3,26 @@
 #include "db/wal_syncer.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "openadcs/db/sqlite_store.h"
 #include "openadcs/util/gate.h"
+#include "openadcs/util/log_batch.h"
 #include "testing/pki.h"
 
 namespace openadcs::db {
@@ -143,6 +150,60 @@ TEST(WalSyncerTest, IdleNeitherWhileACommitWaitsNorWhileItsSyncRuns) {
   EXPECT_TRUE(idle_again.Wait().ok());
   EXPECT_TRUE(s.idle());
   EXPECT_TRUE(durable.Wait().ok());
+}
+
+// The lines the answers to one sync log reach the log sink in one write.
+TEST(WalSyncerTest, TheLinesOfOneSyncsAnswersAreWrittenTogether) {
+  std::array<int, 2> fds{};  // each write(2) is one record
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, fds.data()), 0);
+  const std::shared_ptr<spdlog::logger> previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", MakeBatchingLogSink(fds[1])));
+  spdlog::set_pattern("%v");
+  {
+    std::lock_guard lock(g_mu);
+    g_syncing = false;
+    g_release = false;
+  }
+  {
+    testing::TempDir dir;
+    std::ofstream(dir.path() / "ca.db-wal") << "frames";
+    auto syncer = WalSyncer::Open(dir.path() / "ca.db-wal", HeldSync);
+    ASSERT_TRUE(syncer.ok());
+    WalSyncer& s = **syncer;
+    std::vector<std::shared_ptr<Gate>> answered;
+    const auto commit = [&](const char* name) {
+      auto gate = std::make_shared<Gate>();
+      answered.push_back(gate);
+      s.WhenDurable(s.NoteCommit(), [name, gate](const Status& status) {
+        spdlog::info("{} durable", name);
+        gate->Open(status);
+      });
+    };
+    commit("first");
+    {
+      std::unique_lock lock(g_mu);
+      ASSERT_TRUE(g_cv.wait_for(lock, std::chrono::seconds(10), [] { return g_syncing; }));
+    }
+    // Noted while the first sync runs: the next sync answers both.
+    commit("second");
+    commit("third");
+    {
+      std::lock_guard lock(g_mu);
+      g_release = true;
+      g_cv.notify_all();
+    }
+    for (const auto& gate : answered) EXPECT_TRUE(gate->Wait().ok());
+  }
+  spdlog::set_default_logger(previous);
+  std::vector<std::string> writes;
+  std::array<char, 256> buffer{};
+  for (ssize_t n; (n = ::recv(fds[0], buffer.data(), buffer.size(), 0)) > 0;) {
+    writes.emplace_back(buffer.data(), static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  ::close(fds[1]);
+  EXPECT_EQ(writes,
+            (std::vector<std::string>{"first durable\n", "second durable\nthird durable\n"}));
 }
 
 TEST(WalSyncerTest, SyncOnAFullDiskIsDiskFull) {
