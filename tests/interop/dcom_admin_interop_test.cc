@@ -52,8 +52,6 @@ class DcomAdminInteropTest : public testing::AdminInteropTest {
     EXPECT_EQ(JsonField(json, "disposition"), "5") << json << DaemonLog();
     return JsonField(json, "request_id");
   }
-
-  static std::string AuditText() { return DaemonLog(); }
 };
 
 // MS-CERSOD 3.5 with impacket in both roles: the requester's Request pends

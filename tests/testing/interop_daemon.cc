@@ -123,6 +123,13 @@ bool InteropTest::StartDaemon(const std::string& more_config, const std::string&
   return daemon_ != nullptr;
 }
 
+std::string InteropTest::DaemonLogOnce(const std::function<bool(const std::string&)>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string log = DaemonLog();
+  while (!done(log) && std::chrono::steady_clock::now() < deadline) log = DaemonLog();
+  return log;
+}
+
 void InteropTest::TearDownTestSuite() {
   if (daemon_ != nullptr) {
     EXPECT_TRUE(daemon_->Stop()) << daemon_->Log();

@@ -104,6 +104,10 @@ class InteropTest : public ::testing::Test {
   static void TearDownTestSuite();
 
   static std::string DaemonLog() { return daemon_->Log(); }
+  // The daemon's log once `done` holds for it, or as it is after 10 s. A new
+  // request's lines (its `[req N]`, `audit:` and call lines) are written
+  // just after its reply is on its way, so a client can have the reply first.
+  static std::string DaemonLogOnce(const std::function<bool(const std::string&)>& done);
   static std::filesystem::path CsrFile(const std::string& cn) { return daemon_->WriteCsr(cn); }
 
   static InteropDaemon* daemon_;
