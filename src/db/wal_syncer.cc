@@ -12,12 +12,32 @@
 #include "openadcs/util/thread_name.h"
 
 namespace openadcs::db {
+namespace {
+
+// The inode and device of `fd`, asked for alone (see SyncFile).
+bool FileId(int fd, struct statx* id) {
+  return ::statx(fd, "", AT_EMPTY_PATH, STATX_INO, id) == 0;
+}
+
+bool SameFile(const struct statx& a, const struct statx& b) {
+  return a.stx_ino == b.stx_ino && a.stx_dev_major == b.stx_dev_major &&
+         a.stx_dev_minor == b.stx_dev_minor;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<WalSyncer>> WalSyncer::Open(const std::filesystem::path& wal,
                                                    SyncFunction sync,
                                                    metrics::Histogram* fsync_seconds) {
   int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return Status::IOErrorFromErrno("open " + wal.string());
-  std::unique_ptr<WalSyncer> syncer(new WalSyncer(wal, fd, sync, fsync_seconds));
+  struct statx fd_id {};
+  if (!FileId(fd, &fd_id)) {
+    Status failed = Status::IOErrorFromErrno("stat " + wal.string());
+    ::close(fd);
+    return failed;
+  }
+  std::unique_ptr<WalSyncer> syncer(new WalSyncer(wal, fd, fd_id, sync, fsync_seconds));
   syncer->thread_ = std::thread([s = syncer.get()] { s->Run(); });
   int dir = ::open(wal.parent_path().empty() ? "." : wal.parent_path().c_str(),
                    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -126,16 +146,20 @@ Status WalSyncer::SyncFile() {
   // fine-grained ctime and mtime, which dirties the inode at every commit;
   // on ext4 without a journal every fdatasync then also writes the inode
   // table's block before its flush.
+  // The descriptor's own inode cannot change: it was read when it was opened.
   struct statx by_path {};
-  struct statx by_fd {};
-  if (::statx(AT_FDCWD, wal_.c_str(), 0, STATX_INO, &by_path) == 0 &&
-      ::statx(fd_, "", AT_EMPTY_PATH, STATX_INO, &by_fd) == 0 &&
-      (by_path.stx_ino != by_fd.stx_ino || by_path.stx_dev_major != by_fd.stx_dev_major ||
-       by_path.stx_dev_minor != by_fd.stx_dev_minor)) {
+  if (::statx(AT_FDCWD, wal_.c_str(), 0, STATX_INO, &by_path) == 0 && !SameFile(by_path, fd_id_)) {
     int fd = ::open(wal_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) return Status::IOErrorFromErrno("reopen " + wal_.string());
+    struct statx fd_id {};
+    if (!FileId(fd, &fd_id)) {
+      Status failed = Status::IOErrorFromErrno("stat " + wal_.string());
+      ::close(fd);
+      return failed;
+    }
     ::close(fd_);
     fd_ = fd;
+    fd_id_ = fd_id;
   }
   if (sync_(fd_) == 0) return Status::Ok();
   const int err = errno;

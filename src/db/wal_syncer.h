@@ -3,6 +3,7 @@
 #ifndef OPENADCS_SRC_DB_WAL_SYNCER_H_
 #define OPENADCS_SRC_DB_WAL_SYNCER_H_
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -84,8 +85,9 @@ class WalSyncer {
     Gate::Callback done;
   };
 
-  WalSyncer(std::filesystem::path wal, int fd, SyncFunction sync, metrics::Histogram* fsync_seconds)
-      : wal_(std::move(wal)), fd_(fd), sync_(sync), fsync_seconds_(fsync_seconds) {}
+  WalSyncer(std::filesystem::path wal, int fd, const struct statx& fd_id, SyncFunction sync,
+            metrics::Histogram* fsync_seconds)
+      : wal_(std::move(wal)), fd_(fd), fd_id_(fd_id), sync_(sync), fsync_seconds_(fsync_seconds) {}
   // The syncing thread: syncs while someone waits, then answers them.
   void Run();
   // fdatasync of the -wal file, reopening it first if its inode changed.
@@ -93,7 +95,8 @@ class WalSyncer {
   Status SyncFile();
 
   const std::filesystem::path wal_;
-  int fd_;  // used only by the syncing thread
+  int fd_;              // used only by the syncing thread
+  struct statx fd_id_;  // fd_'s inode and device; used only by the syncing thread
   const SyncFunction sync_;
   metrics::Histogram* const fsync_seconds_;
 
