@@ -14,9 +14,22 @@
 namespace openadcs::db {
 namespace {
 
-// The inode and device of `fd`, asked for alone (see SyncFile).
-bool FileId(int fd, struct statx* id) {
-  return ::statx(fd, "", AT_EMPTY_PATH, STATX_INO, id) == 0;
+struct OpenedFile {
+  int fd;
+  struct statx id;  // its inode and device, asked for alone (see SyncFile)
+};
+
+// Opens the -wal file for syncing and reads which file it is. `verb` ("open",
+// "reopen") names the step in an error.
+Result<OpenedFile> OpenWal(const std::filesystem::path& wal, const char* verb) {
+  OpenedFile file{::open(wal.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW), {}};
+  if (file.fd < 0) return Status::IOErrorFromErrno(std::string(verb) + " " + wal.string());
+  if (::statx(file.fd, "", AT_EMPTY_PATH, STATX_INO, &file.id) != 0) {
+    Status failed = Status::IOErrorFromErrno("stat " + wal.string());
+    ::close(file.fd);
+    return failed;
+  }
+  return file;
 }
 
 bool SameFile(const struct statx& a, const struct statx& b) {
@@ -29,15 +42,9 @@ bool SameFile(const struct statx& a, const struct statx& b) {
 Result<std::unique_ptr<WalSyncer>> WalSyncer::Open(const std::filesystem::path& wal,
                                                    SyncFunction sync,
                                                    metrics::Histogram* fsync_seconds) {
-  int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return Status::IOErrorFromErrno("open " + wal.string());
-  struct statx fd_id {};
-  if (!FileId(fd, &fd_id)) {
-    Status failed = Status::IOErrorFromErrno("stat " + wal.string());
-    ::close(fd);
-    return failed;
-  }
-  std::unique_ptr<WalSyncer> syncer(new WalSyncer(wal, fd, fd_id, sync, fsync_seconds));
+  Result<OpenedFile> file = OpenWal(wal, "open");
+  if (!file.ok()) return file.status();
+  std::unique_ptr<WalSyncer> syncer(new WalSyncer(wal, file->fd, file->id, sync, fsync_seconds));
   syncer->thread_ = std::thread([s = syncer.get()] { s->Run(); });
   int dir = ::open(wal.parent_path().empty() ? "." : wal.parent_path().c_str(),
                    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -149,17 +156,11 @@ Status WalSyncer::SyncFile() {
   // The descriptor's own inode cannot change: it was read when it was opened.
   struct statx by_path {};
   if (::statx(AT_FDCWD, wal_.c_str(), 0, STATX_INO, &by_path) == 0 && !SameFile(by_path, fd_id_)) {
-    int fd = ::open(wal_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return Status::IOErrorFromErrno("reopen " + wal_.string());
-    struct statx fd_id {};
-    if (!FileId(fd, &fd_id)) {
-      Status failed = Status::IOErrorFromErrno("stat " + wal_.string());
-      ::close(fd);
-      return failed;
-    }
+    Result<OpenedFile> file = OpenWal(wal_, "reopen");
+    if (!file.ok()) return file.status();
     ::close(fd_);
-    fd_ = fd;
-    fd_id_ = fd_id;
+    fd_ = file->fd;
+    fd_id_ = file->id;
   }
   if (sync_(fd_) == 0) return Status::Ok();
   const int err = errno;
