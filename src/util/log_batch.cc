@@ -59,8 +59,10 @@ class BatchingLogSink final : public spdlog::sinks::base_sink<std::mutex>,
       WriteAll(fd_, text);
       return;
     }
-    held.owner = this;
-    held.sink = weak_from_this();
+    if (held.text.empty()) {
+      held.owner = this;
+      held.sink = weak_from_this();
+    }
     held.text.append(text);
     if (msg.level < spdlog::level::warn && held.text.size() < kMaxHeldBytes) return;
     WriteAll(fd_, held.text);
