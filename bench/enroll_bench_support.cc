@@ -122,9 +122,11 @@ Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions
   d.notify = std::make_unique<testing::NotifySocket>(dir / "notify");
   if (!d.notify->ok()) return Status::IOError("cannot bind the notify socket");
   std::string error;
-  d.process =
-      testing::ChildProcess::Spawn({OPENADCS_DAEMON, "--config", config.string()},
-                                   {"NOTIFY_SOCKET=" + d.notify->path().string()}, d.log, &error);
+  std::vector<std::string> environment = options.environment;
+  environment.push_back("NOTIFY_SOCKET=" + d.notify->path().string());
+  const std::string binary = options.binary.empty() ? OPENADCS_DAEMON : options.binary.string();
+  d.process = testing::ChildProcess::Spawn({binary, "--config", config.string()}, environment,
+                                           d.log, &error);
   if (d.process == nullptr) return Status::Unavailable("cannot start openadcsd: " + error);
   if (!d.notify->WaitFor("READY=1", kStartTimeout)) {
     return Status::Unavailable("openadcsd not ready:\n" + testing::ReadTextFile(d.log));

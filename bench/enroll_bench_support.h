@@ -53,6 +53,11 @@ struct DaemonOptions {
   // [rpc] ntlm_verifier; empty keeps the bench's user file. "winbind": NTLM
   // is checked by the domain through winbindd, and the bench's users are gone.
   std::string ntlm_verifier;
+  // The openadcsd to start; empty: the one this bench was built with. With
+  // `environment` ("NAME=VALUE", set on top of the bench's own), what a
+  // comparison runs against the build as it is (icpr_enroll --against).
+  std::filesystem::path binary;
+  std::vector<std::string> environment;
 };
 
 struct Daemon {

@@ -18,6 +18,14 @@
 //   build/bench/bench/icpr_enroll --connections 32 --rate-fraction 0.7 --seconds 5
 //   build/bench/bench/icpr_enroll --connections 32 --rate 500 --seconds 5
 //
+// To compare a change with the build as it is, --against PATH runs every row
+// on a second openadcsd too (B: a copy of the build before the change, say),
+// alternating with this build's (A) round by round, and prints B/A for each
+// round; --against-env NAME=VALUE sets B's environment (alone: the same
+// binary, for a setting read from the environment). Give it many rounds:
+//   build/bench/bench/icpr_enroll --connections 8,32 --seconds 3 --rounds 6
+//       --against /tmp/openadcsd.before
+//
 // Memory with many connections: rss-KiB and hwm-KiB are the daemon's with
 // every connection of the row still open (the bench raises the daemon's
 // connection limits and the open-file limit for it):
@@ -30,6 +38,8 @@
 //   perf record -e cpu-clock -F 499 --call-graph dwarf,8192 -o icpr.data --
 //       build/bench/bench/icpr_enroll --connections 8 --seconds 15
 //   perf report -i icpr.data --comm openadcsd --time START,END --no-children
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -41,7 +51,9 @@
 #include <latch>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -161,6 +173,10 @@ struct Row {
   double seconds = 0;   // of enrollment, over the rounds
   long rss_kib = 0;
   long hwm_kib = 0;
+  // Each round's own figures, for comparing two daemons round by round.
+  std::vector<double> round_rates;   // enrollments/s
+  std::vector<double> round_cpu_ms;  // the daemon's CPU per enrollment
+  std::vector<double> round_p99_ms;
 };
 
 struct RowSpec {
@@ -171,38 +187,65 @@ struct RowSpec {
   double rate = 0;
 };
 
-Result<Row> MeasureRow(Clients& clients, const Daemon& daemon, const std::vector<Bytes>& csrs,
-                       const CryptoFloor& floor, const RowSpec& spec) {
-  Row row;
+// A daemon measured in a row, with the row's connections to it.
+struct Side {
+  const Daemon* daemon = nullptr;
+  Clients clients;
+};
+
+// One row for each of `sides`, their enrollments run in turn after each
+// round's floor (every side's row shares the floor). With two sides, odd
+// rounds run them in the reverse order (A B, B A, A B, ...): a machine
+// speeding up or slowing down through the row then favours neither, as
+// running one first every time did (docs/performance.md, "where the open
+// loop's extra CPU goes").
+Result<std::vector<Row>> MeasureRows(std::vector<Side>& sides, const std::vector<Bytes>& csrs,
+                                     const CryptoFloor& floor, const RowSpec& spec) {
+  std::vector<Row> rows(sides.size());
   double floor_count = 0;
   double floor_seconds = 0;
+  FloorRate floor_means;
   for (int round = 0; round < spec.rounds; ++round) {
     Result<FloorRate> f = floor.Measure(2, spec.floor_budget);
     if (!f.ok()) return f.status();
     floor_count += f->floor * Seconds(spec.floor_budget);
     floor_seconds += Seconds(spec.floor_budget);
-    row.floor.sign += f->sign / spec.rounds;
-    row.floor.cpu_per_op += f->cpu_per_op / spec.rounds;
-    Result<StoreCounters> store_before = ScrapeStoreCounters(daemon);
-    if (!store_before.ok()) return store_before.status();
-    RunResult r =
-        Enroll(clients, daemon.process->pid(), csrs, spec.budget, spec.requests, spec.rate);
-    Result<StoreCounters> store_after = ScrapeStoreCounters(daemon);
-    if (!store_after.ok()) return store_after.status();
-    row.store.Accumulate(Difference(*store_after, *store_before));
-    row.tally.Merge(r.tally);
-    row.seconds += r.seconds;
-    row.daemon_cpu_seconds += r.daemon_cpu_seconds;
-    row.client_cpu_seconds += r.client_cpu_seconds;
-    Accumulate(row.daemon_threads, r.daemon_threads);
-    row.machine.Accumulate(r.machine);
-    row.rss_kib = r.rss_kib;
-    row.hwm_kib = r.hwm_kib;
+    floor_means.sign += f->sign / spec.rounds;
+    floor_means.cpu_per_op += f->cpu_per_op / spec.rounds;
+    for (std::size_t k = 0; k < sides.size(); ++k) {
+      const std::size_t i = round % 2 == 0 ? k : sides.size() - 1 - k;
+      const Daemon& daemon = *sides[i].daemon;
+      Row& row = rows[i];
+      Result<StoreCounters> store_before = ScrapeStoreCounters(daemon);
+      if (!store_before.ok()) return store_before.status();
+      RunResult r = Enroll(sides[i].clients, daemon.process->pid(), csrs, spec.budget,
+                           spec.requests, spec.rate);
+      Result<StoreCounters> store_after = ScrapeStoreCounters(daemon);
+      if (!store_after.ok()) return store_after.status();
+      row.store.Accumulate(Difference(*store_after, *store_before));
+      const double calls =
+          static_cast<double>(std::max<std::size_t>(r.tally.latencies_ms.size(), 1));
+      row.round_rates.push_back(static_cast<double>(r.tally.issued) / r.seconds);
+      row.round_cpu_ms.push_back(1000 * r.daemon_cpu_seconds / calls);
+      std::sort(r.tally.latencies_ms.begin(), r.tally.latencies_ms.end());
+      row.round_p99_ms.push_back(Percentile(r.tally.latencies_ms, 0.99));
+      row.tally.Merge(r.tally);
+      row.seconds += r.seconds;
+      row.daemon_cpu_seconds += r.daemon_cpu_seconds;
+      row.client_cpu_seconds += r.client_cpu_seconds;
+      Accumulate(row.daemon_threads, r.daemon_threads);
+      row.machine.Accumulate(r.machine);
+      row.rss_kib = r.rss_kib;
+      row.hwm_kib = r.hwm_kib;
+    }
   }
-  std::sort(row.tally.latencies_ms.begin(), row.tally.latencies_ms.end());
-  row.floor.floor = floor_count / floor_seconds;
-  row.enroll_rate = static_cast<double>(row.tally.issued) / row.seconds;
-  return row;
+  floor_means.floor = floor_count / floor_seconds;
+  for (Row& row : rows) {
+    std::sort(row.tally.latencies_ms.begin(), row.tally.latencies_ms.end());
+    row.floor = floor_means;
+    row.enroll_rate = static_cast<double>(row.tally.issued) / row.seconds;
+  }
+  return rows;
 }
 
 // cpu-d and cpu-c: CPU milliseconds per enrollment in the daemon and in this
@@ -210,7 +253,10 @@ Result<Row> MeasureRow(Clients& clients, const Daemon& daemon, const std::vector
 // ratio to cpu-d + cpu-c, which other tenants' load skews less than /floor2;
 // idle%: the share of the cores' time that no process used (idle or waiting
 // for a disk) while enrolling, what a rate short of its CPU bound left.
-void PrintHeader() {
+// With `sides`, a first column names the daemon of the row (A: the build as
+// it is, B: what --against names).
+void PrintHeader(bool sides) {
+  if (sides) std::printf("%4s ", "side");
   std::printf("%5s %8s %9s %8s %8s %7s %8s %8s %7s %7s %8s %7s %7s %9s %9s %6s\n", "conns",
               "offered", "enroll/s", "floor2/s", "sign2/s", "/floor2", "p50-ms", "p99-ms", "cpu-d",
               "cpu-c", "floor-ms", "/fl-cpu", "failed", "rss-KiB", "hwm-KiB", "idle%");
@@ -220,13 +266,15 @@ void PrintHeader() {
 // by thread name, what its store did (StoreCountersText), where an
 // enrollment's time went (CallStagesText) and which waits made its tail
 // (CallTailsText).
-void PrintRow(int connections, double offered, const Row& row, bool threads) {
+void PrintRow(std::string_view side, int connections, double offered, const Row& row,
+              bool threads) {
   const double calls = static_cast<double>(std::max<std::size_t>(row.tally.latencies_ms.size(), 1));
   char offered_text[16] = "closed";
   if (offered > 0) std::snprintf(offered_text, sizeof offered_text, "%.0f", offered);
   const double cpu_d = 1000 * row.daemon_cpu_seconds / calls;
   const double cpu_c = 1000 * row.client_cpu_seconds / calls;
   const double floor_ms = 1000 * row.floor.cpu_per_op;
+  if (!side.empty()) std::printf("%4.*s ", static_cast<int>(side.size()), side.data());
   std::printf(
       "%5d %8s %9.0f %8.0f %8.0f %7.2f %8.2f %8.2f %7.2f %7.2f %8.3f %7.2f %7ld %9ld %9ld %6.1f\n",
       connections, offered_text, row.enroll_rate, row.floor.floor, row.floor.sign,
@@ -247,6 +295,45 @@ void PrintRow(int connections, double offered, const Row& row, bool threads) {
   std::fflush(stdout);
 }
 
+// "1.03 (1.01, 1.05, 1.02)": the ratio of `b`'s mean to `a`'s, then round by
+// round, each round's two runs having come one after the other.
+std::string Ratios(const std::vector<double>& b, const std::vector<double>& a) {
+  double sum_b = 0;
+  double sum_a = 0;
+  std::string rounds;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    sum_b += b[i];
+    sum_a += a[i];
+    rounds += fmt::format("{}{:.2f}", rounds.empty() ? "" : ", ", a[i] > 0 ? b[i] / a[i] : 0);
+  }
+  return fmt::format("{:.3f} ({})", sum_a > 0 ? sum_b / sum_a : 0, rounds);
+}
+
+// The comparison of a row's two daemons, B over A, round by round.
+void PrintComparison(const Row& a, const Row& b) {
+  std::printf("#   B/A: enroll/s %s; cpu-d %s; p99 %s\n",
+              Ratios(b.round_rates, a.round_rates).c_str(),
+              Ratios(b.round_cpu_ms, a.round_cpu_ms).c_str(),
+              Ratios(b.round_p99_ms, a.round_p99_ms).c_str());
+  std::fflush(stdout);
+}
+
+// Measures a row on every side, prints its rows (and with two sides their
+// comparison), and returns A's row. `failures` counts the failed enrollments.
+Result<Row> RunRow(std::vector<Side>& sides, const std::vector<Bytes>& csrs,
+                   const CryptoFloor& floor, const RowSpec& spec, int connections, bool threads,
+                   long& failures) {
+  Result<std::vector<Row>> rows = MeasureRows(sides, csrs, floor, spec);
+  if (!rows.ok()) return rows.status();
+  const bool compared = rows->size() == 2;
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    PrintRow(compared ? (i == 0 ? "A" : "B") : "", connections, spec.rate, (*rows)[i], threads);
+    failures += (*rows)[i].tally.failures;
+  }
+  if (compared) PrintComparison((*rows)[0], (*rows)[1]);
+  return std::move(rows->front());
+}
+
 int BenchMain(int argc, char** argv) {
   CLI::App app{"openadcs enrollment over ICertPassage benchmark"};
   std::string key = "rsa2048";
@@ -261,6 +348,8 @@ int BenchMain(int argc, char** argv) {
   int rounds = 3;
   bool threads = false;
   std::string synchronous = "full";
+  std::string against;
+  std::vector<std::string> against_env;
   app.add_option("--key", key, "CA key algorithm ([ca] key_algorithm)");
   app.add_option("--request-key", request_key, "key algorithm of the requests");
   app.add_option("--workers", workers, "[rpc] worker_threads (0: the daemon's default)");
@@ -281,6 +370,11 @@ int BenchMain(int argc, char** argv) {
       "--threads", threads,
       "after each row, the daemon's CPU and sleeps per enrollment by thread and its commits "
       "(the daemon then serves metrics)");
+  app.add_option("--against", against,
+                 "also run every row on this openadcsd (B), alternating with the build's (A) "
+                 "round by round, and print B/A");
+  app.add_option("--against-env", against_env,
+                 "NAME=VALUE in B's environment (B is the build's openadcsd unless --against)");
   CLI11_PARSE(app, argc, argv);
   Result<pki::KeyAlgorithm> request_alg = pki::ParseKeyAlgorithm(request_key);
   if (!request_alg.ok()) return Fail(request_alg.status());
@@ -297,6 +391,19 @@ int BenchMain(int argc, char** argv) {
   daemon_options.synchronous = synchronous;
   Result<Daemon> daemon = StartDaemon(dir.path(), daemon_options);
   if (!daemon.ok()) return Fail(daemon.status());
+  std::optional<Daemon> other;
+  if (!against.empty() || !against_env.empty()) {
+    DaemonOptions b_options = daemon_options;
+    b_options.binary = against;
+    b_options.environment = against_env;
+    Result<Daemon> b = StartDaemon(dir.path() / "b", b_options);
+    if (!b.ok()) return Fail(b.status());
+    other = std::move(b).value();
+    std::printf("# A: this build's openadcsd; B: %s%s%s\n",
+                against.empty() ? "the same" : against.c_str(),
+                against_env.empty() ? "" : ", with ",
+                fmt::format("{}", fmt::join(against_env, " ")).c_str());
+  }
   Result<std::vector<Bytes>> csrs = MakeCsrs(64, *request_alg);
   if (!csrs.ok()) return Fail(csrs.status());
   Result<ossl::PKeyPtr> ca_key = LoadPrivateKey(daemon->state / "ca-key.pem");
@@ -318,10 +425,9 @@ int BenchMain(int argc, char** argv) {
     std::printf("# not durable: the daemon's store does not sync its commits (synchronous = %s)\n",
                 synchronous.c_str());
   }
-  PrintHeader();
+  PrintHeader(other.has_value());
   std::fflush(stdout);
 
-  const client::ConnectOptions options = ConnectOptionsFor(*daemon);
   RowSpec spec{.rounds = rounds,
                .floor_budget = FromSeconds(floor_seconds),
                .budget = FromSeconds(seconds),
@@ -329,22 +435,27 @@ int BenchMain(int argc, char** argv) {
                .rate = rate};
   long failures = 0;
   for (int n : connections) {
-    Result<Clients> clients = ConnectClients(options, n);
-    if (!clients.ok()) return Fail(clients.status());
+    std::vector<Side> sides;
+    for (const Daemon* d : {&*daemon, other ? &*other : nullptr}) {
+      if (d == nullptr) continue;
+      Result<Clients> clients = ConnectClients(ConnectOptionsFor(*d), n);
+      if (!clients.ok()) return Fail(clients.status());
+      sides.push_back({d, std::move(clients).value()});
+    }
     spec.rate = rate;
-    Result<Row> row = MeasureRow(*clients, *daemon, *csrs, *floor, spec);
+    Result<Row> row = RunRow(sides, *csrs, *floor, spec, n, threads, failures);
     if (!row.ok()) return Fail(row.status());
-    PrintRow(n, rate, *row, threads);
-    failures += row->tally.failures;
     if (rate_fraction > 0 && rate == 0) {
+      // Both sides get the same load: the fraction of A's rate.
       spec.rate = rate_fraction * row->enroll_rate;
-      Result<Row> open = MeasureRow(*clients, *daemon, *csrs, *floor, spec);
+      Result<Row> open = RunRow(sides, *csrs, *floor, spec, n, threads, failures);
       if (!open.ok()) return Fail(open.status());
-      PrintRow(n, spec.rate, *open, threads);
-      failures += open->tally.failures;
     }
   }
 
+  if (other) {
+    if (Status s = StopDaemon(*other); !s.ok()) return Fail(s);
+  }
   if (Status s = StopDaemon(*daemon); !s.ok()) return Fail(s);
   return failures == 0 ? 0 : 1;
 }
