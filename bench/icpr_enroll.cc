@@ -22,7 +22,9 @@
 // on a second openadcsd too (B: a copy of the build before the change, say),
 // alternating with this build's (A) round by round, and prints B/A for each
 // round; --against-env NAME=VALUE sets B's environment (alone: the same
-// binary, for a setting read from the environment). Give it many rounds:
+// binary, for a setting read from the environment). Give it many rounds,
+// and several runs: two daemons of one build can differ by a few percent
+// for as long as they run (docs/performance.md, "two daemons in one run"):
 //   build/bench/bench/icpr_enroll --connections 8,32 --seconds 3 --rounds 6
 //       --against /tmp/openadcsd.before
 //
