@@ -12,6 +12,8 @@
 #include <string>
 #include <utility>
 
+#include "openadcs/util/write_all.h"
+
 namespace openadcs::pki::internal {
 namespace {
 
@@ -67,15 +69,8 @@ Result<Fd> Open(const std::filesystem::path& path) {
 }
 
 Status WriteAll(int fd, std::span<const std::uint8_t> data, const std::filesystem::path& path) {
-  while (!data.empty()) {
-    ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::IOError(Errno("writing", path, errno));
-    }
-    data = data.subspan(static_cast<std::size_t>(n));
-  }
-  return Status::Ok();
+  const int err = util::WriteAll(fd, data.data(), data.size());
+  return err == 0 ? Status::Ok() : Status::IOError(Errno("writing", path, err));
 }
 
 Status SyncDirectory(const std::filesystem::path& dir) {

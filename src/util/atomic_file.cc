@@ -9,23 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "openadcs/util/write_all.h"
+
 namespace openadcs::util {
 namespace {
 
 Status Errno(std::string_view what, const std::string& path) {
   return Status::IOErrorFromErrno(fmt::format("{} {}", what, path));
-}
-
-Status WriteAll(int fd, std::span<const std::uint8_t> bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Errno("write", path);
-    }
-    bytes = bytes.subspan(static_cast<std::size_t>(n));
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -51,8 +41,9 @@ Status WriteFileAtomically(const std::filesystem::path& path, std::span<const st
              ::stat(dir.c_str(), &dir_stat) == 0 &&
              ::fchown(fd, dir_stat.st_uid, dir_stat.st_gid) != 0) {
     status = Errno("chown", temp);
-  } else {
-    status = WriteAll(fd, bytes, temp);
+  } else if (const int err = WriteAll(fd, bytes.data(), bytes.size()); err != 0) {
+    errno = err;
+    status = Errno("write", temp);
   }
   if (status.ok() && ::fsync(fd) != 0) status = Errno("fsync", temp);
   if (::close(fd) != 0 && status.ok()) status = Errno("close", temp);

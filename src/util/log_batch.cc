@@ -1,13 +1,13 @@
 #include "openadcs/util/log_batch.h"
 
 #include <spdlog/sinks/base_sink.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstddef>
 #include <mutex>
 #include <string>
 #include <string_view>
+
+#include "openadcs/util/write_all.h"
 
 namespace openadcs {
 namespace {
@@ -16,15 +16,10 @@ namespace {
 // memory.
 constexpr std::size_t kMaxHeldBytes = std::size_t{64} * 1024;
 
+// A write that fails (a reader gone) loses its lines, as spdlog's own
+// sinks do.
 void WriteAll(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
+  static_cast<void>(util::WriteAll(fd, text.data(), text.size()));
 }
 
 class BatchingLogSink;
