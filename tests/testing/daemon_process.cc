@@ -248,14 +248,23 @@ std::string ReadTextFile(const std::filesystem::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-bool WaitForText(const std::filesystem::path& file, const std::string& text,
-                 std::chrono::milliseconds timeout) {
+std::string PollTextFile(const std::filesystem::path& file,
+                         const std::function<bool(const std::string&)>& done,
+                         std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ReadTextFile(file).find(text) != std::string::npos) return true;
+  for (;;) {
+    std::string content = ReadTextFile(file);
+    if (done(content) || std::chrono::steady_clock::now() >= deadline) return content;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return false;
+}
+
+bool WaitForText(const std::filesystem::path& file, const std::string& text,
+                 std::chrono::milliseconds timeout) {
+  const auto has_text = [&text](const std::string& content) {
+    return content.find(text) != std::string::npos;
+  };
+  return has_text(PollTextFile(file, has_text, timeout));
 }
 
 std::string RunTshark(const std::vector<std::string>& argv) {

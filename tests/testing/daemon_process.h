@@ -112,8 +112,13 @@ bool Terminate(std::unique_ptr<ChildProcess>& process, std::chrono::milliseconds
 // The whole content of `path` ("" when it cannot be read).
 std::string ReadTextFile(const std::filesystem::path& path);
 
-// Polls `file` until it contains `text` or `timeout` passes (a log file a
-// child writes; there is no other signal).
+// Reads `file` every 20 ms until `done` holds for its content or `timeout`
+// passes (a log file a child writes; there is no other signal). Returns the
+// content last read.
+std::string PollTextFile(const std::filesystem::path& file,
+                         const std::function<bool(const std::string&)>& done,
+                         std::chrono::milliseconds timeout);
+// Polls `file` until it contains `text` or `timeout` passes.
 bool WaitForText(const std::filesystem::path& file, const std::string& text,
                  std::chrono::milliseconds timeout);
 

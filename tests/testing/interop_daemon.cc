@@ -68,8 +68,7 @@ std::unique_ptr<InteropDaemon> InteropDaemon::Start(
 bool InteropDaemon::Launch(std::string* error) {
   process_ = ChildProcess::Spawn({std::string(OPENADCS_BINARY_DIR) + "/openadcsd", "--config",
                                   (dir() / "openadcsd.toml").string()},
-                                 {"NOTIFY_SOCKET=" + notify_->path().string()},
-                                 dir() / "openadcsd.log", error);
+                                 {"NOTIFY_SOCKET=" + notify_->path().string()}, log_path(), error);
   if (process_ == nullptr) return false;
   if (!notify_->WaitFor("READY=1", kStartTimeout)) {
     *error = "no READY=1: " + Log();
@@ -83,7 +82,7 @@ std::optional<int> InteropDaemon::WaitForExit(std::chrono::milliseconds timeout)
 }
 
 std::string InteropDaemon::Log() const {
-  return ReadTextFile(dir() / "openadcsd.log");
+  return ReadTextFile(log_path());
 }
 
 std::uint16_t InteropDaemon::Port(const std::string& service) const {
@@ -124,10 +123,7 @@ bool InteropTest::StartDaemon(const std::string& more_config, const std::string&
 }
 
 std::string InteropTest::DaemonLogOnce(const std::function<bool(const std::string&)>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  std::string log = DaemonLog();
-  while (!done(log) && std::chrono::steady_clock::now() < deadline) log = DaemonLog();
-  return log;
+  return PollTextFile(daemon_->log_path(), done, std::chrono::seconds(10));
 }
 
 void InteropTest::TearDownTestSuite() {

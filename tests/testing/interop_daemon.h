@@ -56,6 +56,7 @@ class InteropDaemon {
   // The temporary directory holding everything; removed on destruction.
   const std::filesystem::path& dir() const { return dir_.path(); }
   std::filesystem::path state_dir() const { return dir() / "state"; }
+  std::filesystem::path log_path() const { return dir() / "openadcsd.log"; }
   std::string Log() const;
 
   // The port `service` ("epm", "icpr", "dcom") is bound to, as the daemon's
