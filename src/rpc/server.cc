@@ -24,6 +24,7 @@
 #include "openadcs/util/log_limiter.h"
 #include "openadcs/util/thread_name.h"
 #include "openadcs/util/thread_policy.h"
+#include "openadcs/util/worker_pool.h"
 #include "rpc/connection_core.h"
 #include "rpc/server_state.h"
 
@@ -50,10 +51,10 @@ constexpr std::size_t kMaxGather = 64;
 
 class Connection;
 
-// On a worker's (or logon thread's) first job: its name, and SCHED_BATCH, so
-// that a worker woken for a call does not preempt the io thread that woke it
-// (which reads, seals and sends for every connection) nor the store's writer
-// and syncer (docs/performance.md, "The workers in SCHED_BATCH"). Where the
+// As a worker starts (a logon thread: on its first job): its name, and
+// SCHED_BATCH, so that a worker woken for a call does not preempt the io
+// thread that woke it (which reads, seals and sends for every connection)
+// nor the store's writer and syncer (docs/performance.md, "The workers in SCHED_BATCH"). Where the
 // policy is refused the threads run as before; that is said once.
 void PrepareThreadOnce(const char* name) {
   thread_local bool prepared = false;
@@ -66,10 +67,6 @@ void PrepareThreadOnce(const char* name) {
       spdlog::info("rpc: workers keep the default scheduling policy: {}", batch.ToString());
     });
   }
-}
-
-void PrepareWorkerThreadOnce() {
-  PrepareThreadOnce("rpc-worker");
 }
 
 // A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d; they are IPv4
@@ -121,7 +118,7 @@ class CallDurations {
 // while connections remain on the io_context.
 struct Shared {
   Shared(std::size_t workers, std::size_t logon_threads)
-      : pool(workers), logon_pool(logon_threads) {}
+      : pool(workers, [] { PrepareThreadOnce("rpc-worker"); }), logon_pool(logon_threads) {}
   ServerState state;
   // Authentication legs that ask another host (auth::StepWait::kRemote,
   // Connection::Authenticate) run on logon_pool, one per thread and the
@@ -136,7 +133,7 @@ struct Shared {
   // With options.metrics: the two above, set under legs_mu.
   metrics::Gauge* remote_legs_running = nullptr;
   metrics::Gauge* remote_legs_waiting = nullptr;
-  asio::thread_pool pool;
+  util::WorkerPool pool;
   asio::thread_pool logon_pool;
   std::mutex mu;
   bool stopping = false;                                     // GUARDED_BY(mu)
@@ -334,10 +331,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       });
     };
     if (wait == auth::StepWait::kRemote) return StartRemoteLeg(shared_, std::move(leg));
-    asio::post(shared_->pool, [leg = std::move(leg)] {
-      PrepareWorkerThreadOnce();
-      leg();
-    });
+    shared_->pool.Post(std::move(leg));
   }
 
   void Authenticated(CoreOutput out) {
@@ -370,9 +364,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         Run(shared_from_this(), std::move(call), true);
         continue;
       }
-      asio::post(shared_->pool, [self = shared_from_this(), call = std::move(call),
-                                 posted = std::chrono::steady_clock::now()]() mutable {
-        PrepareWorkerThreadOnce();
+      shared_->pool.Post([self = shared_from_this(), call = std::move(call),
+                          posted = std::chrono::steady_clock::now()]() mutable {
         if (self->shared_->worker_wait != nullptr) self->shared_->worker_wait->ObserveSince(posted);
         Run(std::move(self), std::move(call), false);
       });
@@ -742,7 +735,7 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 // which the process cannot go on anyway.
 Server::~Server() {  // NOLINT(bugprone-exception-escape)
   Stop();
-  impl_->shared->pool.join();
+  impl_->shared->pool.Join();
   impl_->shared->logon_pool.join();
 }
 
