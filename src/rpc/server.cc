@@ -54,8 +54,9 @@ class Connection;
 // As a worker starts (a logon thread: on its first job): its name, and
 // SCHED_BATCH, so that a worker woken for a call does not preempt the io
 // thread that woke it (which reads, seals and sends for every connection)
-// nor the store's writer and syncer (docs/performance.md, "The workers in SCHED_BATCH"). Where the
-// policy is refused the threads run as before; that is said once.
+// nor the store's writer and syncer (docs/performance.md, "The workers in
+// SCHED_BATCH"). Where the policy is refused the threads run as before;
+// that is said once.
 void PrepareThreadOnce(const char* name) {
   thread_local bool prepared = false;
   if (prepared) return;
