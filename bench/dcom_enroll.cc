@@ -39,11 +39,21 @@
 // The daemon's activation port is bound at 0 (port 135 needs a namespace);
 // the client is given it as its epm port.
 //
+// To compare a change with the build as it is, --against PATH runs every row
+// on a second openadcsd too (B: a copy of the build before the change, say),
+// the two one after the other in each round, in alternating order, and prints
+// B/A round by round; --against-env NAME=VALUE sets B's environment (alone:
+// the same binary, for a setting read from the environment). As with
+// icpr_enroll, give it many rounds and several runs.
+//
 //   build/bench/bench/dcom_enroll --key rsa2048 --request-key rsa2048
 //       --clients 1,2,4,8,16,32,64 --seconds 2 --rounds 3
 //   unshare -n -m sh -c 'ip link set lo up && exec build/bench/bench/dcom_enroll
 //       --auth ntlm,kerberos --modes icpr,icpr-new,activate-certreq --clients 8,32'
+//   build/bench/bench/dcom_enroll --modes icpr,activate-certreq --clients 8,32
+//       --rounds 6 --against /tmp/openadcsd.before
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/types.h>
 
 #include <CLI/CLI.hpp>
@@ -129,6 +139,29 @@ struct RunResult {
   ThreadUses daemon_threads;  // the daemon's CPU and sleeps in the timed region, by thread name
   StoreCounters store;        // with the daemon's metrics: from before the clients connect
   MachineCpu machine;         // the cores' busy and idle time in it
+};
+
+// A row's rounds on one daemon: their sum, and each round's rate, daemon CPU
+// per enrollment and p99 for the comparison of two daemons.
+struct SideTotal {
+  RunResult total;
+  std::vector<double> round_rates;
+  std::vector<double> round_cpu_ms;
+  std::vector<double> round_p99_ms;
+
+  void Add(const RunResult& r) {
+    const double calls = static_cast<double>(std::max(1L, r.tally.issued));
+    round_rates.push_back(static_cast<double>(r.tally.issued) / r.seconds);
+    round_cpu_ms.push_back(1000 * r.daemon_cpu_seconds / calls);
+    round_p99_ms.push_back(Percentile(r.tally.latencies_ms, 0.99));
+    total.store.Accumulate(r.store);
+    total.tally.Merge(r.tally);
+    total.seconds += r.seconds;
+    total.daemon_cpu_seconds += r.daemon_cpu_seconds;
+    total.client_cpu_seconds += r.client_cpu_seconds;
+    Accumulate(total.daemon_threads, r.daemon_threads);
+    total.machine.Accumulate(r.machine);
+  }
 };
 
 // `clients` threads, each enrolling back to back (a closed loop) until
@@ -247,6 +280,8 @@ int BenchMain(int argc, char** argv) {
   std::vector<std::string> modes{"icpr", "dcom", "activate", "activate-certreq"};
   std::vector<std::string> auths{"ntlm"};
   bool threads = false;
+  std::string against;
+  std::vector<std::string> against_env;
   app.add_option("--key", key, "CA key algorithm ([ca] key_algorithm)");
   app.add_option("--request-key", request_key, "key algorithm of the requests");
   app.add_option("--modes", modes, "modes to run")
@@ -266,6 +301,11 @@ int BenchMain(int argc, char** argv) {
       "--threads", threads,
       "after each mode's row, the daemon's CPU and sleeps per enrollment by thread and its "
       "commits (the daemon then serves metrics)");
+  app.add_option("--against", against,
+                 "also run every row on this openadcsd (B), alternating with the build's (A) "
+                 "round by round, and print B/A");
+  app.add_option("--against-env", against_env,
+                 "NAME=VALUE in B's environment (B is the build's openadcsd unless --against)");
   CLI11_PARSE(app, argc, argv);
   Result<pki::KeyAlgorithm> request_alg = pki::ParseKeyAlgorithm(request_key);
   if (!request_alg.ok()) return Fail(request_alg.status());
@@ -283,26 +323,50 @@ int BenchMain(int argc, char** argv) {
     domain = std::move(*started);
   }
   testing::TempDir dir;
-  Result<Daemon> daemon = StartDaemon(
-      dir.path(), {.key_algorithm = key,
-                   .dcom = true,
-                   .metrics = threads,
-                   .keytab = domain == nullptr ? std::filesystem::path() : domain->keytab,
-                   .realm = domain == nullptr ? "" : testing::SambaServer::realm(),
-                   .ntlm_verifier = wants("domain-ntlm") ? "winbind" : ""});
+  DaemonOptions daemon_options;
+  daemon_options.key_algorithm = key;
+  daemon_options.dcom = true;
+  daemon_options.metrics = threads;
+  if (domain != nullptr) {
+    daemon_options.keytab = domain->keytab;
+    daemon_options.realm = testing::SambaServer::realm();
+  }
+  if (wants("domain-ntlm")) daemon_options.ntlm_verifier = "winbind";
+  Result<Daemon> daemon = StartDaemon(dir.path(), daemon_options);
   if (!daemon.ok()) return Fail(daemon.status());
+  std::vector<Daemon> sides;
+  sides.push_back(std::move(daemon).value());
+  if (!against.empty() || !against_env.empty()) {
+    DaemonOptions b_options = daemon_options;
+    b_options.binary = against;
+    b_options.environment = against_env;
+    Result<Daemon> b = StartDaemon(dir.path() / "b", b_options);
+    if (!b.ok()) return Fail(b.status());
+    sides.push_back(std::move(b).value());
+  }
+  const bool compared = sides.size() == 2;
   Result<std::vector<Bytes>> made = MakeCsrs(64, *request_alg);
   if (!made.ok()) return Fail(made.status());
   const std::vector<Bytes>& csrs = *made;
-  Result<ossl::PKeyPtr> ca_key = LoadPrivateKey(daemon->state / "ca-key.pem");
+  // The floor signs with A's CA key; B's is another key of the same kind.
+  Result<ossl::PKeyPtr> ca_key = LoadPrivateKey(sides.front().state / "ca-key.pem");
   if (!ca_key.ok()) return Fail(ca_key.status());
   Result<CryptoFloor> floor = CryptoFloor::Create(csrs, ca_key->get());
   if (!floor.ok()) return Fail(floor.status());
   const Clock::duration budget = FromSeconds(seconds);
+  PrintRunHeader(argc, argv);
   std::printf("# %u cpus; CA key %s, request key %s\n", std::thread::hardware_concurrency(),
               key.c_str(), request_key.c_str());
+  if (compared) {
+    std::printf("# A: this build's openadcsd; B: %s%s%s\n",
+                against.empty() ? "the same" : against.c_str(),
+                against_env.empty() ? "" : ", with ",
+                fmt::format("{}", fmt::join(against_env, " ")).c_str());
+  }
   // idle%: the share of the cores' time that no process used (idle or waiting
-  // for a disk) while the mode ran.
+  // for a disk) while the mode ran. With two daemons, a first column names
+  // the row's (A or B).
+  if (compared) std::printf("%4s ", "side");
   std::printf("%7s %21s %9s %8s %8s %8s %8s %6s %6s %7s %6s %s\n", "clients", "mode", "per-s",
               "/floor2", "p50-ms", "p99-ms", "/icpr", "cpu-d", "cpu-c", "failed", "idle%",
               "target");
@@ -317,8 +381,8 @@ int BenchMain(int argc, char** argv) {
     return std::find_if(rows.begin(), rows.end(),
                         [&](const Row& r) { return r.auth == row.auth && r.mode == "icpr"; });
   };
-  auto options_for = [&](const Row& row) {
-    client::ConnectOptions options = ConnectOptionsFor(*daemon);
+  auto options_for = [&](const Row& row, const Daemon& d) {
+    client::ConnectOptions options = ConnectOptionsFor(d);
     if (row.auth == "kerberos") {
       options.kerberos = client::KerberosCredentials{domain->ccache.string(), Domain::kCaService};
     } else if (row.auth == "domain-ntlm") {
@@ -332,10 +396,12 @@ int BenchMain(int argc, char** argv) {
   // and the rows, in a rotated order, and adds up each one's rounds: the
   // database grows and the machine's other work drifts during a run, and
   // interleaving spreads that evenly over the rows and the floor instead of
-  // charging it to whichever runs last.
+  // charging it to whichever runs last. Two daemons run each row one after
+  // the other, A first in even rounds and B first in odd ones.
   long failures = 0;
   for (int n : clients) {
-    std::vector<RunResult> total(rows.size());
+    // By side, then by row.
+    std::vector<std::vector<SideTotal>> totals(sides.size(), std::vector<SideTotal>(rows.size()));
     double floor_count = 0;
     double floor_total_seconds = 0;
     double sign_sum = 0;
@@ -347,70 +413,85 @@ int BenchMain(int argc, char** argv) {
       sign_sum += f->sign;
       for (std::size_t k = 0; k < rows.size(); ++k) {
         const std::size_t m = (k + static_cast<std::size_t>(round)) % rows.size();
-        Result<StoreCounters> store_before = ScrapeStoreCounters(*daemon);
-        if (!store_before.ok()) return Fail(store_before.status());
-        Result<RunResult> r =
-            Run(rows[m].mode, options_for(rows[m]), daemon->process->pid(), n, csrs, budget);
-        if (!r.ok()) return Fail(r.status());
-        Result<StoreCounters> store_after = ScrapeStoreCounters(*daemon);
-        if (!store_after.ok()) return Fail(store_after.status());
-        total[m].store.Accumulate(Difference(*store_after, *store_before));
-        total[m].tally.Merge(r->tally);
-        total[m].seconds += r->seconds;
-        total[m].daemon_cpu_seconds += r->daemon_cpu_seconds;
-        total[m].client_cpu_seconds += r->client_cpu_seconds;
-        Accumulate(total[m].daemon_threads, r->daemon_threads);
-        total[m].machine.Accumulate(r->machine);
+        for (std::size_t j = 0; j < sides.size(); ++j) {
+          const std::size_t i = round % 2 == 0 ? j : sides.size() - 1 - j;
+          const Daemon& d = sides[i];
+          Result<StoreCounters> store_before = ScrapeStoreCounters(d);
+          if (!store_before.ok()) return Fail(store_before.status());
+          Result<RunResult> r =
+              Run(rows[m].mode, options_for(rows[m], d), d.process->pid(), n, csrs, budget);
+          if (!r.ok()) return Fail(r.status());
+          Result<StoreCounters> store_after = ScrapeStoreCounters(d);
+          if (!store_after.ok()) return Fail(store_after.status());
+          r->store = Difference(*store_after, *store_before);
+          totals[i][m].Add(*r);
+        }
       }
     }
     const double floor2 = floor_count / floor_total_seconds;
     // The floor's own row: its rate, and the signing rate of the same threads
     // for context.
+    if (compared) std::printf("%4s ", "");
     std::printf("%7d %21s %9.1f %8s %8s %8s %8s %6s %6s %7s %6s sign2 %.0f/s\n", n, "floor2",
                 floor2, "", "", "", "", "", "", "", "", sign_sum / rounds);
     for (std::size_t m = 0; m < rows.size(); ++m) {
       const auto reference = reference_of(rows[m]);
-      const RunResult* icpr = reference == rows.end()
-                                  ? nullptr
-                                  : &total[static_cast<std::size_t>(reference - rows.begin())];
-      const double icpr_rate =
-          icpr == nullptr ? 0 : static_cast<double>(icpr->tally.issued) / icpr->seconds;
-      Tally& r = total[m].tally;
-      std::sort(r.latencies_ms.begin(), r.latencies_ms.end());
-      const double rate = static_cast<double>(r.issued) / total[m].seconds;
-      const double ratio = icpr_rate > 0 ? rate / icpr_rate : 0;
-      // dcom within 10% of icpr; activate at least 0.7 of it (issue 13).
-      const std::string& mode = rows[m].mode;
-      const double goal = mode == "dcom" ? 0.9 : 0.7;
-      const bool has_target = mode == "dcom" || mode.starts_with("activate");
-      const std::string target = !has_target || icpr_rate == 0
-                                     ? ""
-                                     : fmt::format("{} ({} {:.2f})", ratio >= goal ? "ok" : "MISS",
-                                                   ratio >= goal ? ">=" : "<", goal);
-      const double calls = static_cast<double>(std::max(1L, r.issued));
-      std::printf("%7d %21s %9.1f %8.3f %8.2f %8.2f %8.3f %6.2f %6.2f %7ld %6.1f %s\n", n,
-                  rows[m].Label().c_str(), rate, rate / floor2, Percentile(r.latencies_ms, 0.5),
-                  Percentile(r.latencies_ms, 0.99), ratio,
-                  1000 * total[m].daemon_cpu_seconds / calls,
-                  1000 * total[m].client_cpu_seconds / calls, r.failures,
-                  100 * total[m].machine.IdleShare(), target.c_str());
-      if (threads) {
-        std::printf("#   daemon CPU by thread, us per enrollment (the kernel's part): %s\n",
-                    PerOperationText(total[m].daemon_threads, calls).c_str());
-        std::printf("#   daemon sleeps per enrollment: %s\n",
-                    SleepsText(total[m].daemon_threads, calls).c_str());
-        std::printf("#   store: %s\n", StoreCountersText(total[m].store, total[m].seconds).c_str());
-        std::printf("#   an enrollment's time in the daemon, ms: %s\n",
-                    CallStagesText(total[m].store).c_str());
-        std::printf("#   over 5 ms, per 1,000: %s\n", CallTailsText(total[m].store).c_str());
+      for (std::size_t i = 0; i < sides.size(); ++i) {
+        RunResult& total = totals[i][m].total;
+        const RunResult* icpr =
+            reference == rows.end()
+                ? nullptr
+                : &totals[i][static_cast<std::size_t>(reference - rows.begin())].total;
+        const double icpr_rate =
+            icpr == nullptr ? 0 : static_cast<double>(icpr->tally.issued) / icpr->seconds;
+        Tally& r = total.tally;
+        std::sort(r.latencies_ms.begin(), r.latencies_ms.end());
+        const double rate = static_cast<double>(r.issued) / total.seconds;
+        const double ratio = icpr_rate > 0 ? rate / icpr_rate : 0;
+        // dcom within 10% of icpr; activate at least 0.7 of it (issue 13).
+        const std::string& mode = rows[m].mode;
+        const double goal = mode == "dcom" ? 0.9 : 0.7;
+        const bool has_target = mode == "dcom" || mode.starts_with("activate");
+        const std::string target =
+            !has_target || icpr_rate == 0
+                ? ""
+                : fmt::format("{} ({} {:.2f})", ratio >= goal ? "ok" : "MISS",
+                              ratio >= goal ? ">=" : "<", goal);
+        const double calls = static_cast<double>(std::max(1L, r.issued));
+        if (compared) std::printf("%4s ", i == 0 ? "A" : "B");
+        std::printf("%7d %21s %9.1f %8.3f %8.2f %8.2f %8.3f %6.2f %6.2f %7ld %6.1f %s\n", n,
+                    rows[m].Label().c_str(), rate, rate / floor2, Percentile(r.latencies_ms, 0.5),
+                    Percentile(r.latencies_ms, 0.99), ratio,
+                    1000 * total.daemon_cpu_seconds / calls,
+                    1000 * total.client_cpu_seconds / calls, r.failures,
+                    100 * total.machine.IdleShare(), target.c_str());
+        if (threads) {
+          std::printf("#   daemon CPU by thread, us per enrollment (the kernel's part): %s\n",
+                      PerOperationText(total.daemon_threads, calls).c_str());
+          std::printf("#   daemon sleeps per enrollment: %s\n",
+                      SleepsText(total.daemon_threads, calls).c_str());
+          std::printf("#   store: %s\n", StoreCountersText(total.store, total.seconds).c_str());
+          std::printf("#   an enrollment's time in the daemon, ms: %s\n",
+                      CallStagesText(total.store).c_str());
+          std::printf("#   over 5 ms, per 1,000: %s\n", CallTailsText(total.store).c_str());
+        }
+        r.PrintFirstFailure();
+        failures += r.failures;
       }
-      r.PrintFirstFailure();
-      failures += r.failures;
+      if (compared) {
+        const SideTotal& a = totals[0][m];
+        const SideTotal& b = totals[1][m];
+        std::printf("#   B/A: per-s %s; cpu-d %s; p99 %s\n",
+                    RoundRatiosText(b.round_rates, a.round_rates).c_str(),
+                    RoundRatiosText(b.round_cpu_ms, a.round_cpu_ms).c_str(),
+                    RoundRatiosText(b.round_p99_ms, a.round_p99_ms).c_str());
+      }
     }
     std::fflush(stdout);
   }
-  const Status stopped = StopDaemon(*daemon);
-  if (!stopped.ok()) return Fail(stopped);
+  for (auto it = sides.rbegin(); it != sides.rend(); ++it) {
+    if (Status stopped = StopDaemon(*it); !stopped.ok()) return Fail(stopped);
+  }
   return failures == 0 ? 0 : 1;
 }
 

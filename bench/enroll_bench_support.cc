@@ -212,6 +212,18 @@ double Percentile(const std::vector<double>& sorted, double q) {
   return sorted[std::min(rank, sorted.size() - 1)];
 }
 
+std::string RoundRatiosText(const std::vector<double>& b, const std::vector<double>& a) {
+  double sum_b = 0;
+  double sum_a = 0;
+  std::string rounds;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    sum_b += b[i];
+    sum_a += a[i];
+    rounds += fmt::format("{}{:.2f}", rounds.empty() ? "" : ", ", a[i] > 0 ? b[i] / a[i] : 0);
+  }
+  return fmt::format("{:.3f} ({})", sum_a > 0 ? sum_b / sum_a : 0, rounds);
+}
+
 namespace {
 
 // utime and stime of a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat line

@@ -114,6 +114,11 @@ int Fail(const Status& s);
 // The latency at quantile `q` (0..1) of `sorted`; 0 when it is empty.
 double Percentile(const std::vector<double>& sorted, double q);
 
+// "1.03 (1.01, 1.05, 1.02)": the ratio of `b`'s sum to `a`'s, then round by
+// round, each round's two figures having been measured one after the other
+// (a comparison of two daemons, B over A: --against).
+std::string RoundRatiosText(const std::vector<double>& b, const std::vector<double>& a);
+
 // CPU time (user + system) of `pid` so far, in seconds; -1 when unreadable.
 double ProcessCpuSeconds(pid_t pid);
 

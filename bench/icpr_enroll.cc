@@ -297,26 +297,12 @@ void PrintRow(std::string_view side, int connections, double offered, const Row&
   std::fflush(stdout);
 }
 
-// "1.03 (1.01, 1.05, 1.02)": the ratio of `b`'s mean to `a`'s, then round by
-// round, each round's two runs having come one after the other.
-std::string Ratios(const std::vector<double>& b, const std::vector<double>& a) {
-  double sum_b = 0;
-  double sum_a = 0;
-  std::string rounds;
-  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    sum_b += b[i];
-    sum_a += a[i];
-    rounds += fmt::format("{}{:.2f}", rounds.empty() ? "" : ", ", a[i] > 0 ? b[i] / a[i] : 0);
-  }
-  return fmt::format("{:.3f} ({})", sum_a > 0 ? sum_b / sum_a : 0, rounds);
-}
-
 // The comparison of a row's two daemons, B over A, round by round.
 void PrintComparison(const Row& a, const Row& b) {
   std::printf("#   B/A: enroll/s %s; cpu-d %s; p99 %s\n",
-              Ratios(b.round_rates, a.round_rates).c_str(),
-              Ratios(b.round_cpu_ms, a.round_cpu_ms).c_str(),
-              Ratios(b.round_p99_ms, a.round_p99_ms).c_str());
+              RoundRatiosText(b.round_rates, a.round_rates).c_str(),
+              RoundRatiosText(b.round_cpu_ms, a.round_cpu_ms).c_str(),
+              RoundRatiosText(b.round_p99_ms, a.round_p99_ms).c_str());
   std::fflush(stdout);
 }
 
