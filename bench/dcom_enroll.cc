@@ -53,7 +53,6 @@
 //   build/bench/bench/dcom_enroll --modes icpr,activate-certreq --clients 8,32
 //       --rounds 6 --against /tmp/openadcsd.before
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <sys/types.h>
 
 #include <CLI/CLI.hpp>
@@ -131,50 +130,17 @@ Result<EnrollFn> MakeClient(const std::string& mode, const client::ConnectOption
   });
 }
 
-struct RunResult {
-  Tally tally;  // latencies sorted
-  double seconds = 0;
-  double daemon_cpu_seconds = 0;  // in the timed region
-  double client_cpu_seconds = 0;
-  ThreadUses daemon_threads;  // the daemon's CPU and sleeps in the timed region, by thread name
-  StoreCounters store;        // with the daemon's metrics: from before the clients connect
-  MachineCpu machine;         // the cores' busy and idle time in it
-};
-
-// A row's rounds on one daemon: their sum, and each round's rate, daemon CPU
-// per enrollment and p99 for the comparison of two daemons.
-struct SideTotal {
-  RunResult total;
-  std::vector<double> round_rates;
-  std::vector<double> round_cpu_ms;
-  std::vector<double> round_p99_ms;
-
-  void Add(const RunResult& r) {
-    const double calls = static_cast<double>(std::max(1L, r.tally.issued));
-    round_rates.push_back(static_cast<double>(r.tally.issued) / r.seconds);
-    round_cpu_ms.push_back(1000 * r.daemon_cpu_seconds / calls);
-    round_p99_ms.push_back(Percentile(r.tally.latencies_ms, 0.99));
-    total.store.Accumulate(r.store);
-    total.tally.Merge(r.tally);
-    total.seconds += r.seconds;
-    total.daemon_cpu_seconds += r.daemon_cpu_seconds;
-    total.client_cpu_seconds += r.client_cpu_seconds;
-    Accumulate(total.daemon_threads, r.daemon_threads);
-    total.machine.Accumulate(r.machine);
-  }
-};
-
 // `clients` threads, each enrolling back to back (a closed loop) until
 // `budget` has passed.
-Result<RunResult> Run(const std::string& mode, const client::ConnectOptions& options, pid_t daemon,
-                      int clients, const std::vector<Bytes>& csrs, Clock::duration budget) {
+Result<Round> Run(const std::string& mode, const client::ConnectOptions& options, pid_t daemon,
+                  int clients, const std::vector<Bytes>& csrs, Clock::duration budget) {
   std::vector<EnrollFn> fns;
   for (int i = 0; i < clients; ++i) {
     Result<EnrollFn> fn = MakeClient(mode, options);
     if (!fn.ok()) return fn.status();
     fns.push_back(std::move(*fn));
   }
-  RunResult result;
+  Round result;
   std::mutex mu;
   const double daemon_cpu_before = ProcessCpuSeconds(daemon);
   const double client_cpu_before = SelfCpuSeconds();
@@ -202,7 +168,6 @@ Result<RunResult> Run(const std::string& mode, const client::ConnectOptions& opt
   result.client_cpu_seconds = SelfCpuSeconds() - client_cpu_before;
   result.daemon_threads = Difference(ThreadUsesOf(daemon), threads_before);
   result.machine = Difference(MachineCpuSeconds(), machine_before);
-  std::sort(result.tally.latencies_ms.begin(), result.tally.latencies_ms.end());
   return result;
 }
 
@@ -310,6 +275,8 @@ int BenchMain(int argc, char** argv) {
   Result<pki::KeyAlgorithm> request_alg = pki::ParseKeyAlgorithm(request_key);
   if (!request_alg.ok()) return Fail(request_alg.status());
 
+  PrintRunHeader(argc, argv);
+
   auto wants = [&](const char* auth) {
     return std::find(auths.begin(), auths.end(), auth) != auths.end();
   };
@@ -332,18 +299,10 @@ int BenchMain(int argc, char** argv) {
     daemon_options.realm = testing::SambaServer::realm();
   }
   if (wants("domain-ntlm")) daemon_options.ntlm_verifier = "winbind";
-  Result<Daemon> daemon = StartDaemon(dir.path(), daemon_options);
-  if (!daemon.ok()) return Fail(daemon.status());
-  std::vector<Daemon> sides;
-  sides.push_back(std::move(daemon).value());
-  if (!against.empty() || !against_env.empty()) {
-    DaemonOptions b_options = daemon_options;
-    b_options.binary = against;
-    b_options.environment = against_env;
-    Result<Daemon> b = StartDaemon(dir.path() / "b", b_options);
-    if (!b.ok()) return Fail(b.status());
-    sides.push_back(std::move(b).value());
-  }
+  Result<std::vector<Daemon>> started =
+      StartSides(dir.path(), daemon_options, against, against_env);
+  if (!started.ok()) return Fail(started.status());
+  std::vector<Daemon>& sides = *started;
   const bool compared = sides.size() == 2;
   Result<std::vector<Bytes>> made = MakeCsrs(64, *request_alg);
   if (!made.ok()) return Fail(made.status());
@@ -354,15 +313,8 @@ int BenchMain(int argc, char** argv) {
   Result<CryptoFloor> floor = CryptoFloor::Create(csrs, ca_key->get());
   if (!floor.ok()) return Fail(floor.status());
   const Clock::duration budget = FromSeconds(seconds);
-  PrintRunHeader(argc, argv);
   std::printf("# %u cpus; CA key %s, request key %s\n", std::thread::hardware_concurrency(),
               key.c_str(), request_key.c_str());
-  if (compared) {
-    std::printf("# A: this build's openadcsd; B: %s%s%s\n",
-                against.empty() ? "the same" : against.c_str(),
-                against_env.empty() ? "" : ", with ",
-                fmt::format("{}", fmt::join(against_env, " ")).c_str());
-  }
   // idle%: the share of the cores' time that no process used (idle or waiting
   // for a disk) while the mode ran. With two daemons, a first column names
   // the row's (A or B).
@@ -401,7 +353,7 @@ int BenchMain(int argc, char** argv) {
   long failures = 0;
   for (int n : clients) {
     // By side, then by row.
-    std::vector<std::vector<SideTotal>> totals(sides.size(), std::vector<SideTotal>(rows.size()));
+    std::vector<std::vector<Rounds>> totals(sides.size(), std::vector<Rounds>(rows.size()));
     double floor_count = 0;
     double floor_total_seconds = 0;
     double sign_sum = 0;
@@ -418,13 +370,13 @@ int BenchMain(int argc, char** argv) {
           const Daemon& d = sides[i];
           Result<StoreCounters> store_before = ScrapeStoreCounters(d);
           if (!store_before.ok()) return Fail(store_before.status());
-          Result<RunResult> r =
+          Result<Round> r =
               Run(rows[m].mode, options_for(rows[m], d), d.process->pid(), n, csrs, budget);
           if (!r.ok()) return Fail(r.status());
           Result<StoreCounters> store_after = ScrapeStoreCounters(d);
           if (!store_after.ok()) return Fail(store_after.status());
           r->store = Difference(*store_after, *store_before);
-          totals[i][m].Add(*r);
+          totals[i][m].Add(std::move(*r));
         }
       }
     }
@@ -437,8 +389,8 @@ int BenchMain(int argc, char** argv) {
     for (std::size_t m = 0; m < rows.size(); ++m) {
       const auto reference = reference_of(rows[m]);
       for (std::size_t i = 0; i < sides.size(); ++i) {
-        RunResult& total = totals[i][m].total;
-        const RunResult* icpr =
+        Round& total = totals[i][m].total;
+        const Round* icpr =
             reference == rows.end()
                 ? nullptr
                 : &totals[i][static_cast<std::size_t>(reference - rows.begin())].total;
@@ -466,21 +418,14 @@ int BenchMain(int argc, char** argv) {
                     1000 * total.client_cpu_seconds / calls, r.failures,
                     100 * total.machine.IdleShare(), target.c_str());
         if (threads) {
-          std::printf("#   daemon CPU by thread, us per enrollment (the kernel's part): %s\n",
-                      PerOperationText(total.daemon_threads, calls).c_str());
-          std::printf("#   daemon sleeps per enrollment: %s\n",
-                      SleepsText(total.daemon_threads, calls).c_str());
-          std::printf("#   store: %s\n", StoreCountersText(total.store, total.seconds).c_str());
-          std::printf("#   an enrollment's time in the daemon, ms: %s\n",
-                      CallStagesText(total.store).c_str());
-          std::printf("#   over 5 ms, per 1,000: %s\n", CallTailsText(total.store).c_str());
+          PrintDaemonDetails(total.daemon_threads, total.store, total.seconds, calls);
         }
         r.PrintFirstFailure();
         failures += r.failures;
       }
       if (compared) {
-        const SideTotal& a = totals[0][m];
-        const SideTotal& b = totals[1][m];
+        const Rounds& a = totals[0][m];
+        const Rounds& b = totals[1][m];
         std::printf("#   B/A: per-s %s; cpu-d %s; p99 %s\n",
                     RoundRatiosText(b.round_rates, a.round_rates).c_str(),
                     RoundRatiosText(b.round_cpu_ms, a.round_cpu_ms).c_str(),
@@ -489,9 +434,7 @@ int BenchMain(int argc, char** argv) {
     }
     std::fflush(stdout);
   }
-  for (auto it = sides.rbegin(); it != sides.rend(); ++it) {
-    if (Status stopped = StopDaemon(*it); !stopped.ok()) return Fail(stopped);
-  }
+  if (Status stopped = StopSides(sides); !stopped.ok()) return Fail(stopped);
   return failures == 0 ? 0 : 1;
 }
 

@@ -151,6 +151,34 @@ Status StopDaemon(Daemon& daemon) {
   return Status::Ok();
 }
 
+Result<std::vector<Daemon>> StartSides(const std::filesystem::path& dir,
+                                       const DaemonOptions& options, const std::string& against,
+                                       const std::vector<std::string>& against_env) {
+  std::vector<Daemon> sides;
+  Result<Daemon> a = StartDaemon(dir, options);
+  if (!a.ok()) return a.status();
+  sides.push_back(std::move(a).value());
+  if (against.empty() && against_env.empty()) return sides;
+  DaemonOptions b_options = options;
+  b_options.binary = against;
+  b_options.environment = against_env;
+  Result<Daemon> b = StartDaemon(dir / "b", b_options);
+  if (!b.ok()) return b.status();
+  sides.push_back(std::move(b).value());
+  std::string env;
+  for (const std::string& e : against_env) env += (env.empty() ? ", with " : " ") + e;
+  std::printf("# A: this build's openadcsd; B: %s%s\n",
+              against.empty() ? "the same" : against.c_str(), env.c_str());
+  return sides;
+}
+
+Status StopSides(std::vector<Daemon>& sides) {
+  for (auto it = sides.rbegin(); it != sides.rend(); ++it) {
+    OPENADCS_RETURN_IF_ERROR(StopDaemon(*it));
+  }
+  return Status::Ok();
+}
+
 client::ConnectOptions ConnectOptionsFor(const Daemon& daemon) {
   client::ConnectOptions options;
   options.epm_port = daemon.epm_port;
@@ -210,6 +238,31 @@ double Percentile(const std::vector<double>& sorted, double q) {
   if (sorted.empty()) return 0;
   const auto rank = static_cast<std::size_t>(q * static_cast<double>(sorted.size()));
   return sorted[std::min(rank, sorted.size() - 1)];
+}
+
+void Rounds::Add(Round round) {
+  const double calls = static_cast<double>(std::max(1L, round.tally.issued));
+  round_rates.push_back(static_cast<double>(round.tally.issued) / round.seconds);
+  round_cpu_ms.push_back(1000 * round.daemon_cpu_seconds / calls);
+  std::sort(round.tally.latencies_ms.begin(), round.tally.latencies_ms.end());
+  round_p99_ms.push_back(Percentile(round.tally.latencies_ms, 0.99));
+  total.tally.Merge(round.tally);
+  total.seconds += round.seconds;
+  total.daemon_cpu_seconds += round.daemon_cpu_seconds;
+  total.client_cpu_seconds += round.client_cpu_seconds;
+  Accumulate(total.daemon_threads, round.daemon_threads);
+  total.machine.Accumulate(round.machine);
+  total.store.Accumulate(round.store);
+}
+
+void PrintDaemonDetails(const ThreadUses& threads, const StoreCounters& store, double seconds,
+                        double calls) {
+  std::printf("#   daemon CPU by thread, us per enrollment (the kernel's part): %s\n",
+              PerOperationText(threads, calls).c_str());
+  std::printf("#   daemon sleeps per enrollment: %s\n", SleepsText(threads, calls).c_str());
+  std::printf("#   store: %s\n", StoreCountersText(store, seconds).c_str());
+  std::printf("#   an enrollment's time in the daemon, ms: %s\n", CallStagesText(store).c_str());
+  std::printf("#   over 5 ms, per 1,000: %s\n", CallTailsText(store).c_str());
 }
 
 std::string RoundRatiosText(const std::vector<double>& b, const std::vector<double>& a) {

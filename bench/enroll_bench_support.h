@@ -82,6 +82,17 @@ Result<Daemon> StartDaemon(const std::filesystem::path& dir, const DaemonOptions
 // in the error when it does not exit cleanly).
 Status StopDaemon(Daemon& daemon);
 
+// Starts this build's openadcsd (A) under `dir` with `options` and, when
+// `against` or `against_env` is given, a second one (B) under `dir`/b with
+// the same options, `against` as its binary (empty: the same one) and
+// `against_env` ("NAME=VALUE") added to its environment, and says on stdout
+// which B is: the two daemons a bench's --against compares.
+Result<std::vector<Daemon>> StartSides(const std::filesystem::path& dir,
+                                       const DaemonOptions& options, const std::string& against,
+                                       const std::vector<std::string>& against_env);
+// Stops B, then A.
+Status StopSides(std::vector<Daemon>& sides);
+
 // The bench user over NTLM privacy at `daemon`: ICertPassage on its icpr
 // port, DCOM activation on its epm port.
 client::ConnectOptions ConnectOptionsFor(const Daemon& daemon);
@@ -230,6 +241,36 @@ std::string CallStagesText(const StoreCounters& counters);
 // CallStagesText and for the whole call to durable: which of them makes an
 // enrollment's tail.
 std::string CallTailsText(const StoreCounters& counters);
+
+// What one round of a row measured on one daemon: its enrollments, and what
+// the daemon, this process and the cores spent in the timed region.
+struct Round {
+  Tally tally;
+  double seconds = 0;
+  double daemon_cpu_seconds = 0;
+  double client_cpu_seconds = 0;
+  ThreadUses daemon_threads;  // the daemon's CPU and sleeps, by thread name
+  MachineCpu machine;         // the cores' busy and idle time
+  StoreCounters store;        // with the daemon's metrics
+};
+
+// A row's rounds on one daemon added up, with each round's rate, daemon CPU
+// per enrollment and p99 kept for comparing two daemons round by round
+// (RoundRatiosText).
+struct Rounds {
+  Round total;                       // its latencies in round order, until sorted
+  std::vector<double> round_rates;   // enrollments/s
+  std::vector<double> round_cpu_ms;  // the daemon's CPU per enrollment
+  std::vector<double> round_p99_ms;
+  // Adds `round` in, sorting its latencies for its p99.
+  void Add(Round round);
+};
+
+// The lines a row's --threads adds under it: the daemon's CPU and sleeps per
+// enrollment by thread (over `calls` enrollments), what its store did in
+// `seconds`, where an enrollment's time went and which waits made its tail.
+void PrintDaemonDetails(const ThreadUses& threads, const StoreCounters& store, double seconds,
+                        double calls);
 
 // The first lines of a bench's output: "# 2026-12-04 02:30:00 UTC, <n> cpus,
 // load average <of /proc/loadavg>" and "# <the command line>", so that a

@@ -41,7 +41,6 @@
 //       build/bench/bench/icpr_enroll --connections 8 --seconds 15
 //   perf report -i icpr.data --comm openadcsd --time START,END --no-children
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -53,7 +52,6 @@
 #include <latch>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -72,14 +70,9 @@ using namespace openadcs;
 using namespace openadcs::bench;
 
 struct RunResult {
-  Tally tally;
-  double seconds = 0;
+  Round round;
   long rss_kib = 0;  // the daemon's, with every connection still open
   long hwm_kib = 0;
-  double daemon_cpu_seconds = 0;  // CPU the daemon and this process spent in the timed region
-  double client_cpu_seconds = 0;
-  ThreadUses daemon_threads;  // the daemon's CPU and sleeps in it, by thread name
-  MachineCpu machine;         // the cores' busy and idle time in it
 };
 
 using Clients = std::vector<std::unique_ptr<client::CertPassageClient>>;
@@ -142,18 +135,18 @@ RunResult Enroll(Clients& clients, pid_t daemon, const std::vector<Bytes>& csrs,
         }
       }
       std::lock_guard<std::mutex> lock(mu);
-      result.tally.Merge(mine);
+      result.round.tally.Merge(mine);
     });
   }
   start = Clock::now();
   deadline = start + budget;
   started.arrive_and_wait();
   for (std::thread& th : pool) th.join();
-  result.seconds = Seconds(Clock::now() - start);
-  result.daemon_cpu_seconds = ProcessCpuSeconds(daemon) - daemon_cpu_before;
-  result.client_cpu_seconds = SelfCpuSeconds() - client_cpu_before;
-  result.daemon_threads = Difference(ThreadUsesOf(daemon), threads_before);
-  result.machine = Difference(MachineCpuSeconds(), machine_before);
+  result.round.seconds = Seconds(Clock::now() - start);
+  result.round.daemon_cpu_seconds = ProcessCpuSeconds(daemon) - daemon_cpu_before;
+  result.round.client_cpu_seconds = SelfCpuSeconds() - client_cpu_before;
+  result.round.daemon_threads = Difference(ThreadUsesOf(daemon), threads_before);
+  result.round.machine = Difference(MachineCpuSeconds(), machine_before);
   result.rss_kib = ProcStatusKiB(daemon, "VmRSS");
   result.hwm_kib = ProcStatusKiB(daemon, "VmHWM");
   return result;
@@ -164,21 +157,11 @@ RunResult Enroll(Clients& clients, pid_t daemon, const std::vector<Bytes>& csrs,
 // within minutes (other tenants, CPU steal), and a reference measured once
 // for the whole sweep made the ratios of later rows follow that drift.
 struct Row {
-  Tally tally;  // latencies sorted
+  Rounds rounds;  // the total's latencies sorted
   double enroll_rate = 0;
   FloorRate floor;  // the means over the rounds
-  double daemon_cpu_seconds = 0;
-  double client_cpu_seconds = 0;
-  ThreadUses daemon_threads;
-  MachineCpu machine;
-  StoreCounters store;  // with the daemon's metrics
-  double seconds = 0;   // of enrollment, over the rounds
   long rss_kib = 0;
   long hwm_kib = 0;
-  // Each round's own figures, for comparing two daemons round by round.
-  std::vector<double> round_rates;   // enrollments/s
-  std::vector<double> round_cpu_ms;  // the daemon's CPU per enrollment
-  std::vector<double> round_p99_ms;
 };
 
 struct RowSpec {
@@ -224,28 +207,18 @@ Result<std::vector<Row>> MeasureRows(std::vector<Side>& sides, const std::vector
                            spec.requests, spec.rate);
       Result<StoreCounters> store_after = ScrapeStoreCounters(daemon);
       if (!store_after.ok()) return store_after.status();
-      row.store.Accumulate(Difference(*store_after, *store_before));
-      const double calls =
-          static_cast<double>(std::max<std::size_t>(r.tally.latencies_ms.size(), 1));
-      row.round_rates.push_back(static_cast<double>(r.tally.issued) / r.seconds);
-      row.round_cpu_ms.push_back(1000 * r.daemon_cpu_seconds / calls);
-      std::sort(r.tally.latencies_ms.begin(), r.tally.latencies_ms.end());
-      row.round_p99_ms.push_back(Percentile(r.tally.latencies_ms, 0.99));
-      row.tally.Merge(r.tally);
-      row.seconds += r.seconds;
-      row.daemon_cpu_seconds += r.daemon_cpu_seconds;
-      row.client_cpu_seconds += r.client_cpu_seconds;
-      Accumulate(row.daemon_threads, r.daemon_threads);
-      row.machine.Accumulate(r.machine);
+      r.round.store = Difference(*store_after, *store_before);
+      row.rounds.Add(std::move(r.round));
       row.rss_kib = r.rss_kib;
       row.hwm_kib = r.hwm_kib;
     }
   }
   floor_means.floor = floor_count / floor_seconds;
   for (Row& row : rows) {
-    std::sort(row.tally.latencies_ms.begin(), row.tally.latencies_ms.end());
+    Round& total = row.rounds.total;
+    std::sort(total.tally.latencies_ms.begin(), total.tally.latencies_ms.end());
     row.floor = floor_means;
-    row.enroll_rate = static_cast<double>(row.tally.issued) / row.seconds;
+    row.enroll_rate = static_cast<double>(total.tally.issued) / total.seconds;
   }
   return rows;
 }
@@ -264,41 +237,32 @@ void PrintHeader(bool sides) {
               "cpu-c", "floor-ms", "/fl-cpu", "failed", "rss-KiB", "hwm-KiB", "idle%");
 }
 
-// With `threads`, lines after the row give the daemon's CPU per enrollment
-// by thread name, what its store did (StoreCountersText), where an
-// enrollment's time went (CallStagesText) and which waits made its tail
-// (CallTailsText).
+// With `threads`, PrintDaemonDetails' lines follow the row.
 void PrintRow(std::string_view side, int connections, double offered, const Row& row,
               bool threads) {
-  const double calls = static_cast<double>(std::max<std::size_t>(row.tally.latencies_ms.size(), 1));
+  const Round& total = row.rounds.total;
+  const double calls =
+      static_cast<double>(std::max<std::size_t>(total.tally.latencies_ms.size(), 1));
   char offered_text[16] = "closed";
   if (offered > 0) std::snprintf(offered_text, sizeof offered_text, "%.0f", offered);
-  const double cpu_d = 1000 * row.daemon_cpu_seconds / calls;
-  const double cpu_c = 1000 * row.client_cpu_seconds / calls;
+  const double cpu_d = 1000 * total.daemon_cpu_seconds / calls;
+  const double cpu_c = 1000 * total.client_cpu_seconds / calls;
   const double floor_ms = 1000 * row.floor.cpu_per_op;
   if (!side.empty()) std::printf("%4.*s ", static_cast<int>(side.size()), side.data());
   std::printf(
       "%5d %8s %9.0f %8.0f %8.0f %7.2f %8.2f %8.2f %7.2f %7.2f %8.3f %7.2f %7ld %9ld %9ld %6.1f\n",
       connections, offered_text, row.enroll_rate, row.floor.floor, row.floor.sign,
-      row.enroll_rate / row.floor.floor, Percentile(row.tally.latencies_ms, 0.50),
-      Percentile(row.tally.latencies_ms, 0.99), cpu_d, cpu_c, floor_ms, floor_ms / (cpu_d + cpu_c),
-      row.tally.failures, row.rss_kib, row.hwm_kib, 100 * row.machine.IdleShare());
-  if (threads) {
-    std::printf("#   daemon CPU by thread, us per enrollment (the kernel's part): %s\n",
-                PerOperationText(row.daemon_threads, calls).c_str());
-    std::printf("#   daemon sleeps per enrollment: %s\n",
-                SleepsText(row.daemon_threads, calls).c_str());
-    std::printf("#   store: %s\n", StoreCountersText(row.store, row.seconds).c_str());
-    std::printf("#   an enrollment's time in the daemon, ms: %s\n",
-                CallStagesText(row.store).c_str());
-    std::printf("#   over 5 ms, per 1,000: %s\n", CallTailsText(row.store).c_str());
-  }
-  row.tally.PrintFirstFailure();
+      row.enroll_rate / row.floor.floor, Percentile(total.tally.latencies_ms, 0.50),
+      Percentile(total.tally.latencies_ms, 0.99), cpu_d, cpu_c, floor_ms,
+      floor_ms / (cpu_d + cpu_c), total.tally.failures, row.rss_kib, row.hwm_kib,
+      100 * total.machine.IdleShare());
+  if (threads) PrintDaemonDetails(total.daemon_threads, total.store, total.seconds, calls);
+  total.tally.PrintFirstFailure();
   std::fflush(stdout);
 }
 
 // The comparison of a row's two daemons, B over A, round by round.
-void PrintComparison(const Row& a, const Row& b) {
+void PrintComparison(const Rounds& a, const Rounds& b) {
   std::printf("#   B/A: enroll/s %s; cpu-d %s; p99 %s\n",
               RoundRatiosText(b.round_rates, a.round_rates).c_str(),
               RoundRatiosText(b.round_cpu_ms, a.round_cpu_ms).c_str(),
@@ -316,9 +280,9 @@ Result<Row> RunRow(std::vector<Side>& sides, const std::vector<Bytes>& csrs,
   const bool compared = rows->size() == 2;
   for (std::size_t i = 0; i < rows->size(); ++i) {
     PrintRow(compared ? (i == 0 ? "A" : "B") : "", connections, spec.rate, (*rows)[i], threads);
-    failures += (*rows)[i].tally.failures;
+    failures += (*rows)[i].rounds.total.tally.failures;
   }
-  if (compared) PrintComparison((*rows)[0], (*rows)[1]);
+  if (compared) PrintComparison((*rows)[0].rounds, (*rows)[1].rounds);
   return std::move(rows->front());
 }
 
@@ -377,24 +341,13 @@ int BenchMain(int argc, char** argv) {
   daemon_options.worker_threads = workers;
   daemon_options.metrics = threads;
   daemon_options.synchronous = synchronous;
-  Result<Daemon> daemon = StartDaemon(dir.path(), daemon_options);
-  if (!daemon.ok()) return Fail(daemon.status());
-  std::optional<Daemon> other;
-  if (!against.empty() || !against_env.empty()) {
-    DaemonOptions b_options = daemon_options;
-    b_options.binary = against;
-    b_options.environment = against_env;
-    Result<Daemon> b = StartDaemon(dir.path() / "b", b_options);
-    if (!b.ok()) return Fail(b.status());
-    other = std::move(b).value();
-    std::printf("# A: this build's openadcsd; B: %s%s%s\n",
-                against.empty() ? "the same" : against.c_str(),
-                against_env.empty() ? "" : ", with ",
-                fmt::format("{}", fmt::join(against_env, " ")).c_str());
-  }
+  Result<std::vector<Daemon>> started =
+      StartSides(dir.path(), daemon_options, against, against_env);
+  if (!started.ok()) return Fail(started.status());
+  std::vector<Daemon>& daemons = *started;
   Result<std::vector<Bytes>> csrs = MakeCsrs(64, *request_alg);
   if (!csrs.ok()) return Fail(csrs.status());
-  Result<ossl::PKeyPtr> ca_key = LoadPrivateKey(daemon->state / "ca-key.pem");
+  Result<ossl::PKeyPtr> ca_key = LoadPrivateKey(daemons.front().state / "ca-key.pem");
   if (!ca_key.ok()) return Fail(ca_key.status());
   Result<CryptoFloor> floor = CryptoFloor::Create(*csrs, ca_key->get());
   if (!floor.ok()) return Fail(floor.status());
@@ -413,7 +366,7 @@ int BenchMain(int argc, char** argv) {
     std::printf("# not durable: the daemon's store does not sync its commits (synchronous = %s)\n",
                 synchronous.c_str());
   }
-  PrintHeader(other.has_value());
+  PrintHeader(daemons.size() == 2);
   std::fflush(stdout);
 
   RowSpec spec{.rounds = rounds,
@@ -424,11 +377,10 @@ int BenchMain(int argc, char** argv) {
   long failures = 0;
   for (int n : connections) {
     std::vector<Side> sides;
-    for (const Daemon* d : {&*daemon, other ? &*other : nullptr}) {
-      if (d == nullptr) continue;
-      Result<Clients> clients = ConnectClients(ConnectOptionsFor(*d), n);
+    for (const Daemon& d : daemons) {
+      Result<Clients> clients = ConnectClients(ConnectOptionsFor(d), n);
       if (!clients.ok()) return Fail(clients.status());
-      sides.push_back({d, std::move(clients).value()});
+      sides.push_back({&d, std::move(clients).value()});
     }
     spec.rate = rate;
     Result<Row> row = RunRow(sides, *csrs, *floor, spec, n, threads, failures);
@@ -441,10 +393,7 @@ int BenchMain(int argc, char** argv) {
     }
   }
 
-  if (other) {
-    if (Status s = StopDaemon(*other); !s.ok()) return Fail(s);
-  }
-  if (Status s = StopDaemon(*daemon); !s.ok()) return Fail(s);
+  if (Status s = StopSides(daemons); !s.ok()) return Fail(s);
   return failures == 0 ? 0 : 1;
 }
 
