@@ -11,7 +11,6 @@ namespace openadcs::util {
 struct WorkerPool::Thread {
   std::condition_variable wake;
   std::unique_ptr<Job> handed;  // GUARDED_BY(WorkerPool::mu_)
-  bool end = false;             // GUARDED_BY(WorkerPool::mu_)
   std::thread thread;
 };
 
@@ -58,7 +57,9 @@ void WorkerPool::Loop(Thread* self) {
     } else {
       if (joining_) return;
       idle_.push_back(self);
-      self->wake.wait(lock, [self] { return self->handed != nullptr || self->end; });
+      // Join takes every idle thread off idle_ before it wakes them, so
+      // none is handed a job after it.
+      self->wake.wait(lock, [&] { return self->handed != nullptr || joining_; });
       if (self->handed == nullptr) return;
       job = std::move(self->handed);
     }
@@ -75,8 +76,7 @@ void WorkerPool::Join() {
     {
       std::lock_guard lock(mu_);
       joining_ = true;
-      // The others end once they find the queue empty.
-      for (Thread* t : idle_) t->end = true;
+      // The busy ones end once they find the queue empty.
       idle_.clear();
     }
     for (const auto& t : threads_) t->wake.notify_one();
