@@ -423,14 +423,7 @@ int BenchMain(int argc, char** argv) {
         r.PrintFirstFailure();
         failures += r.failures;
       }
-      if (compared) {
-        const Rounds& a = totals[0][m];
-        const Rounds& b = totals[1][m];
-        std::printf("#   B/A: per-s %s; cpu-d %s; p99 %s\n",
-                    RoundRatiosText(b.round_rates, a.round_rates).c_str(),
-                    RoundRatiosText(b.round_cpu_ms, a.round_cpu_ms).c_str(),
-                    RoundRatiosText(b.round_p99_ms, a.round_p99_ms).c_str());
-      }
+      if (compared) PrintComparison("per-s", totals[0][m], totals[1][m]);
     }
     std::fflush(stdout);
   }

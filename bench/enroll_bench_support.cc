@@ -48,6 +48,20 @@ std::string UtcNow() {
   return buffer;
 }
 
+// "1.03 (1.01, 1.05, 1.02)": the ratio of `b`'s sum to `a`'s, then round by
+// round.
+std::string RoundRatiosText(const std::vector<double>& b, const std::vector<double>& a) {
+  double sum_b = 0;
+  double sum_a = 0;
+  std::string rounds;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    sum_b += b[i];
+    sum_a += a[i];
+    rounds += fmt::format("{}{:.2f}", rounds.empty() ? "" : ", ", a[i] > 0 ? b[i] / a[i] : 0);
+  }
+  return fmt::format("{:.3f} ({})", sum_a > 0 ? sum_b / sum_a : 0, rounds);
+}
+
 }  // namespace
 
 void PrintRunHeader(int argc, char** argv) {
@@ -255,6 +269,14 @@ void Rounds::Add(Round round) {
   total.store.Accumulate(round.store);
 }
 
+void PrintComparison(std::string_view rate_column, const Rounds& a, const Rounds& b) {
+  std::printf("#   B/A: %.*s %s; cpu-d %s; p99 %s\n", static_cast<int>(rate_column.size()),
+              rate_column.data(), RoundRatiosText(b.round_rates, a.round_rates).c_str(),
+              RoundRatiosText(b.round_cpu_ms, a.round_cpu_ms).c_str(),
+              RoundRatiosText(b.round_p99_ms, a.round_p99_ms).c_str());
+  std::fflush(stdout);
+}
+
 void PrintDaemonDetails(const ThreadUses& threads, const StoreCounters& store, double seconds,
                         double calls) {
   std::printf("#   daemon CPU by thread, us per enrollment (the kernel's part): %s\n",
@@ -263,18 +285,6 @@ void PrintDaemonDetails(const ThreadUses& threads, const StoreCounters& store, d
   std::printf("#   store: %s\n", StoreCountersText(store, seconds).c_str());
   std::printf("#   an enrollment's time in the daemon, ms: %s\n", CallStagesText(store).c_str());
   std::printf("#   over 5 ms, per 1,000: %s\n", CallTailsText(store).c_str());
-}
-
-std::string RoundRatiosText(const std::vector<double>& b, const std::vector<double>& a) {
-  double sum_b = 0;
-  double sum_a = 0;
-  std::string rounds;
-  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    sum_b += b[i];
-    sum_a += a[i];
-    rounds += fmt::format("{}{:.2f}", rounds.empty() ? "" : ", ", a[i] > 0 ? b[i] / a[i] : 0);
-  }
-  return fmt::format("{:.3f} ({})", sum_a > 0 ? sum_b / sum_a : 0, rounds);
 }
 
 namespace {

@@ -125,11 +125,6 @@ int Fail(const Status& s);
 // The latency at quantile `q` (0..1) of `sorted`; 0 when it is empty.
 double Percentile(const std::vector<double>& sorted, double q);
 
-// "1.03 (1.01, 1.05, 1.02)": the ratio of `b`'s sum to `a`'s, then round by
-// round, each round's two figures having been measured one after the other
-// (a comparison of two daemons, B over A: --against).
-std::string RoundRatiosText(const std::vector<double>& b, const std::vector<double>& a);
-
 // CPU time (user + system) of `pid` so far, in seconds; -1 when unreadable.
 double ProcessCpuSeconds(pid_t pid);
 
@@ -256,7 +251,7 @@ struct Round {
 
 // A row's rounds on one daemon added up, with each round's rate, daemon CPU
 // per enrollment and p99 kept for comparing two daemons round by round
-// (RoundRatiosText).
+// (PrintComparison).
 struct Rounds {
   Round total;                       // its latencies in round order, until sorted
   std::vector<double> round_rates;   // enrollments/s
@@ -265,6 +260,13 @@ struct Rounds {
   // Adds `round` in, sorting its latencies for its p99.
   void Add(Round round);
 };
+
+// The line under a row's two daemons (--against), "#   B/A: <rate_column>
+// 1.03 (1.01, 1.05, 1.02); cpu-d ...; p99 ...": for the rate, the daemon's
+// CPU per enrollment and p99, the ratio of B's sum over its rounds to A's,
+// then round by round, each round's two figures having been measured one
+// after the other.
+void PrintComparison(std::string_view rate_column, const Rounds& a, const Rounds& b);
 
 // The lines a row's --threads adds under it: the daemon's CPU and sleeps per
 // enrollment by thread (over `calls` enrollments), what its store did in

@@ -261,15 +261,6 @@ void PrintRow(std::string_view side, int connections, double offered, const Row&
   std::fflush(stdout);
 }
 
-// The comparison of a row's two daemons, B over A, round by round.
-void PrintComparison(const Rounds& a, const Rounds& b) {
-  std::printf("#   B/A: enroll/s %s; cpu-d %s; p99 %s\n",
-              RoundRatiosText(b.round_rates, a.round_rates).c_str(),
-              RoundRatiosText(b.round_cpu_ms, a.round_cpu_ms).c_str(),
-              RoundRatiosText(b.round_p99_ms, a.round_p99_ms).c_str());
-  std::fflush(stdout);
-}
-
 // Measures a row on every side, prints its rows (and with two sides their
 // comparison), and returns A's row. `failures` counts the failed enrollments.
 Result<Row> RunRow(std::vector<Side>& sides, const std::vector<Bytes>& csrs,
@@ -282,7 +273,7 @@ Result<Row> RunRow(std::vector<Side>& sides, const std::vector<Bytes>& csrs,
     PrintRow(compared ? (i == 0 ? "A" : "B") : "", connections, spec.rate, (*rows)[i], threads);
     failures += (*rows)[i].rounds.total.tally.failures;
   }
-  if (compared) PrintComparison((*rows)[0].rounds, (*rows)[1].rounds);
+  if (compared) PrintComparison("enroll/s", (*rows)[0].rounds, (*rows)[1].rounds);
   return std::move(rows->front());
 }
 
