@@ -1,7 +1,10 @@
 #include "openadcs/rpc/server.h"
 
 #include <fmt/format.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <boost/asio/bind_executor.hpp>
@@ -271,6 +274,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
           read_timer_armed_ = true;
           ArmTimer(shared_->state.options.read_timeout);
         }
+        if (std::exchange(unanswered_, false) || !held.empty()) AcknowledgeNow();
         break;
       }
       if (read_timer_armed_) {
@@ -294,6 +298,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool Processed(CoreOutput out) {
     in_begin_ += pdu_length_;
     pdu_length_ = 0;
+    unanswered_ = out.pdus.empty() && out.calls.empty() && !out.close;
     Apply(std::move(out));
     if (queued_bytes_ <= shared_->state.options.max_queued_reply_bytes) return true;
     // The peer sends faster than it reads: it waits for the queue to drain
@@ -308,6 +313,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
                    queued_bytes_, HeldBackNote(held_back));
     }
     return false;
+  }
+
+  // What the peer sent so far gets no answer now (an auth3, a fragment
+  // before the last, a PDU still arriving): its TCP is told at once that
+  // the bytes arrived. A connection that has been answering calls is one
+  // where Linux holds back an ACK for up to 40 ms, to send it with the
+  // reply; a client with Nagle's algorithm on (impacket leaves it on) holds
+  // its next bytes until then, and the call waits that long.
+  void AcknowledgeNow() {
+    const int on = 1;
+    // Best effort: failing, the ACK goes out when the kernel's timer says.
+    static_cast<void>(
+        ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on)));
   }
 
   // `pdu` is an authentication leg that may wait on `wait`: the core takes
@@ -553,6 +571,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t in_end_ = 0;
   std::size_t pdu_length_ = 0;  // of the PDU at in_begin_, once its header is checked
   bool read_timer_armed_ = false;
+  bool unanswered_ = false;  // the last PDU taken produced nothing to send or run
   std::deque<Bytes> writes_;
   std::size_t written_of_front_ = 0;  // bytes of writes_.front() already sent
   std::vector<asio::const_buffer> gather_;

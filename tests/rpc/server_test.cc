@@ -8,10 +8,13 @@
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <span>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "openadcs/rpc/client_channel.h"
 #include "openadcs/rpc/pdu.h"
@@ -1294,6 +1297,109 @@ TEST_F(ServerTest, PdusAreFramedWhateverTheSegments) {
     }
     EXPECT_EQ(answered, (std::set<std::uint32_t>{2, 3})) << "pieces of " << piece;
   }
+}
+
+// Reads one whole PDU from `peer`, each read within kWait.
+Result<Bytes> ReceivePdu(PeerSocket& peer) {
+  Bytes pdu(kHeaderSize);
+  std::size_t have = 0;
+  while (have < pdu.size()) {
+    Result<std::size_t> n = peer.Receive(std::span(pdu).subspan(have), kWait);
+    if (!n.ok()) return n.status();
+    if (*n == 0) return Status::Unavailable("the server closed the connection");
+    have += *n;
+    if (have == kHeaderSize) {
+      Result<Header> header = ParseHeader(pdu);
+      if (!header.ok()) return header.status();
+      pdu.resize(header->frag_length);
+    }
+  }
+  return pdu;
+}
+
+// Sends `bytes` and says how long the server's TCP took to acknowledge them
+// (kWait at most).
+Result<std::chrono::microseconds> SendAndTimeAcknowledgement(PeerSocket& peer,
+                                                             std::span<const std::uint8_t> bytes) {
+  const auto sent = std::chrono::steady_clock::now();
+  if (Status s = peer.Send(bytes, kWait); !s.ok()) return s;
+  for (;;) {
+    Result<std::size_t> unacknowledged = peer.Unacknowledged();
+    if (!unacknowledged.ok()) return unacknowledged.status();
+    const auto waited = std::chrono::steady_clock::now() - sent;
+    if (*unacknowledged == 0 || waited > kWait) {
+      return std::chrono::duration_cast<std::chrono::microseconds>(waited);
+    }
+    std::this_thread::sleep_for(100us);  // polling interval
+  }
+}
+
+TEST_F(ServerTest, BytesThatGetNoAnswerYetAreAcknowledgedAtOnce) {
+  Start();
+  Result<PeerSocket> peer = PeerSocket::Connect("127.0.0.1", "127.0.0.1", port_);
+  ASSERT_TRUE(peer.ok()) << peer.status().ToString();
+  ASSERT_TRUE(peer->Send(BindB(), kWait).ok());
+  ASSERT_TRUE(ReceivePdu(*peer).ok());
+  // Once a connection has been answering, Linux holds an ACK back 40 ms or
+  // more to send it with the reply; a client with Nagle's algorithm on holds
+  // its next bytes until it comes. Far under that is at once.
+  constexpr auto kAtOnce = 20ms;
+  const Bytes stub = Pattern(64);
+  const Bytes fixed = EncodeRequestFixed(128, 0, kEcho, std::nullopt);
+  auto request = [&](std::uint8_t flags, std::uint32_t call_id) {
+    return BuildPdu(PduType::kRequest, flags, call_id, fixed, stub, std::nullopt, {}).bytes;
+  };
+  // Each try: three answered calls, after which the kernel deems the
+  // connection interactive (net.ipv4.tcp_pingpong_thresh is 1 or 3); then
+  // the bytes `split` puts first, timed until acknowledged; then the rest,
+  // which completes an echo of `echoed` bytes. Returns each try's time; a
+  // late thread on a loaded machine makes one try slow, not three.
+  using Split = std::function<std::pair<Bytes, Bytes>(std::uint32_t call_id)>;
+  std::uint32_t call_id = 1;
+  auto time_first_bytes = [&](const Split& split, std::size_t echoed) {
+    std::vector<std::chrono::microseconds> took;
+    while (took.size() < 3 && (took.empty() || took.back() >= kAtOnce)) {
+      for (int i = 0; i < 3; ++i) {
+        EXPECT_TRUE(peer->Send(SizedRequestB(++call_id, 8), kWait).ok());
+        EXPECT_TRUE(ReceivePdu(*peer).ok());
+      }
+      const auto [first, rest] = split(++call_id);
+      Result<std::chrono::microseconds> waited = SendAndTimeAcknowledgement(*peer, first);
+      if (!waited.ok()) {
+        ADD_FAILURE() << waited.status().ToString();
+        break;
+      }
+      took.push_back(*waited);
+      EXPECT_TRUE(peer->Send(rest, kWait).ok());
+      Result<Bytes> echo = ReceivePdu(*peer);
+      Result<PduView> view = echo.ok() ? ParsePdu(*echo) : Result<PduView>(echo.status());
+      Result<ResponseBody> body =
+          view.ok() ? ParseResponse(*view) : Result<ResponseBody>(view.status());
+      if (!body.ok()) {
+        ADD_FAILURE() << body.status().ToString();
+        break;
+      }
+      EXPECT_EQ(body->stub.size(), echoed);
+    }
+    return took;
+  };
+  std::vector<std::chrono::microseconds> took = time_first_bytes(
+      [&](std::uint32_t id) {
+        return std::pair(request(pfc::kFirstFrag, id), request(pfc::kLastFrag, id));
+      },
+      2 * stub.size());
+  ASSERT_FALSE(took.empty());
+  EXPECT_LT(took.back(), kAtOnce) << "a fragment before the last, " << took.size() << " tries";
+  took = time_first_bytes(
+      [&](std::uint32_t id) {
+        Bytes whole = request(pfc::kFirstFrag | pfc::kLastFrag, id);
+        Bytes rest(whole.begin() + 20, whole.end());
+        whole.resize(20);
+        return std::pair(whole, rest);
+      },
+      stub.size());
+  ASSERT_FALSE(took.empty());
+  EXPECT_LT(took.back(), kAtOnce) << "the first bytes of a PDU, " << took.size() << " tries";
 }
 
 TEST_F(ServerTest, AssociationGroupCanBeJoined) {

@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -115,7 +117,7 @@ Result<std::size_t> PeerSocket::Receive(std::span<std::uint8_t> out,
 
 bool PeerSocket::WaitClosed(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  std::vector<std::uint8_t> sink(64 * 1024);
+  std::vector<std::uint8_t> sink(std::size_t{64} * 1024);
   for (;;) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -123,6 +125,12 @@ bool PeerSocket::WaitClosed(std::chrono::milliseconds timeout) {
     if (!n.ok()) return false;
     if (*n == 0) return true;
   }
+}
+
+Result<std::size_t> PeerSocket::Unacknowledged() const {
+  int queued = 0;
+  if (::ioctl(fd_, SIOCOUTQ, &queued) != 0) return Status::IOErrorFromErrno("SIOCOUTQ");
+  return static_cast<std::size_t>(queued);
 }
 
 }  // namespace openadcs::testing

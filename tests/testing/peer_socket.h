@@ -37,6 +37,8 @@ class PeerSocket {
   Result<std::size_t> Receive(std::span<std::uint8_t> out, std::chrono::milliseconds timeout);
   // Reads and discards until the peer closes (true) or `timeout` passes.
   bool WaitClosed(std::chrono::milliseconds timeout);
+  // How many of the bytes sent the peer's TCP has not acknowledged yet.
+  Result<std::size_t> Unacknowledged() const;
 
  private:
   explicit PeerSocket(int fd) : fd_(fd) {}
