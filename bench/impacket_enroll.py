@@ -1,13 +1,16 @@
 #!/usr/bin/python3
-"""Times enrollments over ICertPassage by Debian's python3-impacket against a
-running openadcsd: the latency an impacket-based tool sees.
+"""Times enrollments by Debian's python3-impacket against a running openadcsd,
+over ICertPassage (--protocol icpr) or DCOM's ICertRequestD2::Request
+(--protocol dcom): the latency an impacket-based tool sees.
 
-For each --csr: --count enrollments each on a connection of its own (the
-endpoint-mapper lookup, a connection, an NTLM bind at privacy, one
-CertServerRequest, the close), as a tool that enrolls once per run does; then
---count on one kept connection. Prints the median and the maximum time of the
-call, and for the connection of its own also from the lookup to the response.
-Every request must be issued (disposition 3), or it exits 1.
+For each --csr: --count enrollments each on connections of their own (for
+icpr the endpoint-mapper lookup, a connection, an NTLM bind at privacy, one
+CertServerRequest and the close; for dcom the activation through port 135,
+the object's connection and bind, one Request, RemRelease and the close), as
+a tool that enrolls once per run does; then --count on one kept connection
+(one activated object for dcom). Prints the median and the maximum time of
+the call, and for connections of their own also from the first connection to
+the response. Every request must be issued (disposition 3), or it exits 1.
 
 Waits up to --wait seconds for the endpoint mapper to accept, so that it can
 start right after the daemon. Runs under /usr/bin/python3: Debian's impacket
@@ -24,10 +27,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
                                 'interop'))
 
 from impacket.dcerpc.v5 import epm, transport  # noqa: E402
+from impacket.dcerpc.v5.dcomrt import DCOMConnection  # noqa: E402
 from impacket.dcerpc.v5.rpcrt import RPC_C_AUTHN_LEVEL_PKT_PRIVACY  # noqa: E402
 
+import dcom_client  # noqa: E402
 from icpr_client import MSRPC_UUID_ICPR, CertServerRequest  # noqa: E402
-from wcce_ndr import CR_IN_PKCS10, argument_parser, blob, template_attributes  # noqa: E402
+from wcce_ndr import CR_IN_PKCS10, argument_parser, blob, release, template_attributes  # noqa: E402
 
 ISSUED = 3
 
@@ -44,32 +49,63 @@ def wait_for_port(host, port, seconds):
             time.sleep(0.05)  # polling interval
 
 
-def bind(args):
-    """The ICertPassage binding after an endpoint-mapper lookup, bound."""
-    lookup = transport.DCERPCTransportFactory('ncacn_ip_tcp:%s[%d]' % (args.host, args.epm_port))
-    epm_dce = lookup.get_dce_rpc()
-    epm_dce.connect()
-    binding = epm.hept_map(args.host, MSRPC_UUID_ICPR, protocol='ncacn_ip_tcp', dce=epm_dce)
-    epm_dce.disconnect()
-    rpc = transport.DCERPCTransportFactory(binding)
-    rpc.set_credentials(args.user, args.password, args.domain)
-    dce = rpc.get_dce_rpc()
-    dce.set_auth_level(RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
-    dce.connect()
-    dce.bind(MSRPC_UUID_ICPR)
-    return dce
+class Icpr:
+    """ICertPassage: a binding found through the endpoint mapper, bound."""
+
+    def __init__(self, args):
+        lookup = transport.DCERPCTransportFactory('ncacn_ip_tcp:%s[%d]' %
+                                                  (args.host, args.epm_port))
+        epm_dce = lookup.get_dce_rpc()
+        epm_dce.connect()
+        binding = epm.hept_map(args.host, MSRPC_UUID_ICPR, protocol='ncacn_ip_tcp', dce=epm_dce)
+        epm_dce.disconnect()
+        rpc = transport.DCERPCTransportFactory(binding)
+        rpc.set_credentials(args.user, args.password, args.domain)
+        self.dce = rpc.get_dce_rpc()
+        self.dce.set_auth_level(RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
+        self.dce.connect()
+        self.dce.bind(MSRPC_UUID_ICPR)
+
+    def request(self, args, csr):
+        req = CertServerRequest()
+        req['dwFlags'] = CR_IN_PKCS10
+        req['pwszAuthority'] = args.authority + '\x00'
+        req['pdwRequestId'] = 0
+        req['pctbAttribs'] = blob((template_attributes(args.template) + '\x00').encode('utf-16-le'))
+        req['pctbRequest'] = blob(csr)
+        return self.dce.request(req, checkError=False)
+
+    def close(self):
+        self.dce.disconnect()
 
 
-def enroll(dce, args, csr):
-    """One CertServerRequest; returns its duration in seconds."""
-    req = CertServerRequest()
-    req['dwFlags'] = CR_IN_PKCS10
-    req['pwszAuthority'] = args.authority + '\x00'
-    req['pdwRequestId'] = 0
-    req['pctbAttribs'] = blob((template_attributes(args.template) + '\x00').encode('utf-16-le'))
-    req['pctbRequest'] = blob(csr)
+class Dcom:
+    """ICertRequestD2 on an object activated through port 135."""
+
+    def __init__(self, args):
+        self.connection = DCOMConnection(args.host, args.user, args.password, args.domain,
+                                         oxidResolver=True)
+        self.iface = self.connection.CoCreateInstanceEx(dcom_client.CLSID_CCertRequestD,
+                                                        dcom_client.IID_ICertRequestD2)
+
+    def request(self, args, csr):
+        req = dcom_client.Request()
+        req['dwFlags'] = CR_IN_PKCS10
+        req['pwszAuthority'] = args.authority + '\x00'
+        req['pdwRequestId'] = 0
+        req['pwszAttributes'] = template_attributes(args.template) + '\x00'
+        req['pctbRequest'] = blob(csr)
+        return dcom_client.call(self.iface, req)
+
+    def close(self):
+        release(self.iface)
+        self.connection.disconnect()
+
+
+def enroll(client, args, csr):
+    """One request; returns its duration in seconds."""
     start = time.perf_counter()
-    resp = dce.request(req, checkError=False)
+    resp = client.request(args, csr)
     took = time.perf_counter() - start
     if resp['pdwDisposition'] != ISSUED:
         sys.exit('not issued: disposition 0x%x' % resp['pdwDisposition'])
@@ -82,31 +118,33 @@ def ms(values):
 
 def main():
     p = argument_parser(__doc__)
-    p.add_argument('--epm-port', type=int, default=135)
+    p.add_argument('--protocol', choices=['icpr', 'dcom'], default='icpr')
+    p.add_argument('--epm-port', type=int, default=135, help='for icpr; dcom uses 135')
     p.add_argument('--authority', default='openadcs Root CA')
-    p.set_defaults(template='AutoIssueSubject')
     p.add_argument('--csr', action='append', required=True, help='DER PKCS#10 file; repeatable')
     p.add_argument('--count', type=int, default=20)
     p.add_argument('--wait', type=float, default=10, help='seconds to wait for the daemon')
+    p.set_defaults(template='AutoIssueSubject')
     args = p.parse_args()
-    wait_for_port(args.host, args.epm_port, args.wait)
+    client_type = Icpr if args.protocol == 'icpr' else Dcom
+    wait_for_port(args.host, args.epm_port if args.protocol == 'icpr' else 135, args.wait)
     for path in args.csr:
         with open(path, 'rb') as f:
             csr = f.read()
+        name = '%s %s (%d bytes)' % (args.protocol, os.path.basename(path), len(csr))
         calls, wholes = [], []
         for _ in range(args.count):
             start = time.perf_counter()
-            dce = bind(args)
-            calls.append(enroll(dce, args, csr))
+            client = client_type(args)
+            calls.append(enroll(client, args, csr))
             wholes.append(time.perf_counter() - start)
-            dce.disconnect()
-        print('%s (%d bytes), a connection each: call %s; lookup to response %s' %
-              (os.path.basename(path), len(csr), ms(calls), ms(wholes)))
-        dce = bind(args)
-        kept = [enroll(dce, args, csr) for _ in range(args.count)]
-        dce.disconnect()
-        print('%s (%d bytes), one kept connection: call %s' %
-              (os.path.basename(path), len(csr), ms(kept)))
+            client.close()
+        print('%s, connections of their own: call %s; first connection to response %s' %
+              (name, ms(calls), ms(wholes)))
+        client = client_type(args)
+        kept = [enroll(client, args, csr) for _ in range(args.count)]
+        client.close()
+        print('%s, one kept connection: call %s' % (name, ms(kept)))
     return 0
 
 
