@@ -279,7 +279,7 @@ TEST_F(DcomInteropTest, ImpacketTemplateListIsTheServedTemplates) {
   ASSERT_EQ(JsonField(json, "error"), "") << json << DaemonLog();
   EXPECT_EQ(JsonField(json, "return"), "0") << json;
   std::string text = JsonField(json, "text");
-  for (std::size_t at; (at = text.find("\\n")) != std::string::npos;) text.replace(at, 2, "\n");
+  for (std::size_t at; (at = text.find("\\n")) != std::string::npos;) text.replace(at, 2, 1, '\n');
   EXPECT_EQ(TemplatePairs(text), ServedTemplates()) << json;
 }
 

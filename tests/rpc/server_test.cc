@@ -829,7 +829,9 @@ void ServerTest::SendSlowBinds(testing::LegHold& hold, SlowBinds* out) {
     ASSERT_NE(out->channels.back(), nullptr);
     out->contexts.push_back(std::make_unique<FakeContext>(true, user, kPassword));
     ASSERT_NO_FATAL_FAILURE(SendPrivacyBind(*out->channels.back(), *out->contexts.back()));
-    if (out->channels.size() == 1) ASSERT_TRUE(hold.WaitHeld(kWait));
+    if (out->channels.size() == 1) {
+      ASSERT_TRUE(hold.WaitHeld(kWait));
+    }
   }
 }
 
