@@ -318,7 +318,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // What the peer sent so far gets no answer now (an auth3, a fragment
   // before the last, a PDU still arriving): its TCP is told at once that
   // the bytes arrived. A connection that has been answering calls is one
-  // where Linux holds back an ACK for up to 40 ms, to send it with the
+  // where Linux holds back an ACK for 40 ms or more, to send it with the
   // reply; a client with Nagle's algorithm on (impacket leaves it on) holds
   // its next bytes until then, and the call waits that long.
   void AcknowledgeNow() {
