@@ -126,6 +126,9 @@ def main():
     p.add_argument('--wait', type=float, default=10, help='seconds to wait for the daemon')
     p.set_defaults(template='AutoIssueSubject')
     args = p.parse_args()
+    # The shared parser's other options are the interop clients'.
+    if args.kerberos or args.request_id:
+        p.error('NTLM and new requests only: no --kerberos, --request-id')
     client_type = Icpr if args.protocol == 'icpr' else Dcom
     wait_for_port(args.host, args.epm_port if args.protocol == 'icpr' else 135, args.wait)
     for path in args.csr:
