@@ -1353,53 +1353,49 @@ TEST_F(ServerTest, BytesThatGetNoAnswerYetAreAcknowledgedAtOnce) {
   };
   // Each try: three answered calls, after which the kernel deems the
   // connection interactive (net.ipv4.tcp_pingpong_thresh is 1 or 3); then
-  // the bytes `split` puts first, timed until acknowledged; then the rest,
-  // which completes an echo of `echoed` bytes. Returns each try's time; a
-  // late thread on a loaded machine makes one try slow, not three.
+  // the bytes `split` puts first, timed until acknowledged (into `took`);
+  // then the rest, which completes an echo of `echoed` bytes. A late thread
+  // on a loaded machine makes one try slow, not three.
   using Split = std::function<std::pair<Bytes, Bytes>(std::uint32_t call_id)>;
   std::uint32_t call_id = 1;
-  auto time_first_bytes = [&](const Split& split, std::size_t echoed) {
-    std::vector<std::chrono::microseconds> took;
+  auto time_first_bytes = [&](const Split& split, std::size_t echoed,
+                              std::vector<std::chrono::microseconds>& took) {
     while (took.size() < 3 && (took.empty() || took.back() >= kAtOnce)) {
       for (int i = 0; i < 3; ++i) {
-        EXPECT_TRUE(peer->Send(SizedRequestB(++call_id, 8), kWait).ok());
-        EXPECT_TRUE(ReceivePdu(*peer).ok());
+        ASSERT_TRUE(peer->Send(SizedRequestB(++call_id, 8), kWait).ok());
+        ASSERT_TRUE(ReceivePdu(*peer).ok());
       }
       const auto [first, rest] = split(++call_id);
       Result<std::chrono::microseconds> waited = SendAndTimeAcknowledgement(*peer, first);
-      if (!waited.ok()) {
-        ADD_FAILURE() << waited.status().ToString();
-        break;
-      }
+      ASSERT_TRUE(waited.ok()) << waited.status().ToString();
       took.push_back(*waited);
-      EXPECT_TRUE(peer->Send(rest, kWait).ok());
+      ASSERT_TRUE(peer->Send(rest, kWait).ok());
       Result<Bytes> echo = ReceivePdu(*peer);
-      Result<PduView> view = echo.ok() ? ParsePdu(*echo) : Result<PduView>(echo.status());
-      Result<ResponseBody> body =
-          view.ok() ? ParseResponse(*view) : Result<ResponseBody>(view.status());
-      if (!body.ok()) {
-        ADD_FAILURE() << body.status().ToString();
-        break;
-      }
+      ASSERT_TRUE(echo.ok()) << echo.status().ToString();
+      Result<PduView> view = ParsePdu(*echo);
+      ASSERT_TRUE(view.ok()) << view.status().ToString();
+      Result<ResponseBody> body = ParseResponse(*view);
+      ASSERT_TRUE(body.ok()) << body.status().ToString();
       EXPECT_EQ(body->stub.size(), echoed);
     }
-    return took;
   };
-  std::vector<std::chrono::microseconds> took = time_first_bytes(
+  std::vector<std::chrono::microseconds> took;
+  ASSERT_NO_FATAL_FAILURE(time_first_bytes(
       [&](std::uint32_t id) {
         return std::pair(request(pfc::kFirstFrag, id), request(pfc::kLastFrag, id));
       },
-      2 * stub.size());
+      2 * stub.size(), took));
   ASSERT_FALSE(took.empty());
   EXPECT_LT(took.back(), kAtOnce) << "a fragment before the last, " << took.size() << " tries";
-  took = time_first_bytes(
+  took.clear();
+  ASSERT_NO_FATAL_FAILURE(time_first_bytes(
       [&](std::uint32_t id) {
         Bytes whole = request(pfc::kFirstFrag | pfc::kLastFrag, id);
         Bytes rest(whole.begin() + 20, whole.end());
         whole.resize(20);
         return std::pair(whole, rest);
       },
-      stub.size());
+      stub.size(), took));
   ASSERT_FALSE(took.empty());
   EXPECT_LT(took.back(), kAtOnce) << "the first bytes of a PDU, " << took.size() << " tries";
 }
