@@ -12,32 +12,24 @@
 #include <sched.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
-#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "crypto_floor.h"
 #include "guarded_main.h"
+#include "in_process_ca.h"
 #include "openadcs/ca/engine.h"
-#include "openadcs/db/sqlite_store.h"
-#include "openadcs/directory/ldif_template_source.h"
-#include "openadcs/pki/ca_identity.h"
 #include "openadcs/util/metrics.h"
-#include "openadcs/util/openssl.h"
 
 namespace {
 
 using namespace openadcs;
-using bench::Clock;
-using bench::Seconds;
+using namespace openadcs::bench;
 
 // Restricts the whole process (all threads started afterwards) to `cores` CPUs.
 void UseCores(int cores) {
@@ -45,21 +37,6 @@ void UseCores(int cores) {
   CPU_ZERO(&set);
   for (int i = 0; i < cores; ++i) CPU_SET(i, &set);
   sched_setaffinity(0, sizeof set, &set);
-}
-
-long RssKiB() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return 0;
-}
-
-long PeakRssKiB() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_maxrss;
 }
 
 // The database's size as a checkpoint would leave the file (page_count
@@ -83,61 +60,6 @@ long DatabaseBytes(const std::filesystem::path& file) {
   return bytes;
 }
 
-struct Ca {
-  std::filesystem::path dir;
-  std::unique_ptr<metrics::Registry> metrics;  // before store, which it outlives
-  std::unique_ptr<pki::CaIdentity> identity;
-  std::unique_ptr<db::CaStore> store;
-  std::unique_ptr<directory::TemplateSource> templates;
-  std::unique_ptr<ca::CaSecurity> security;
-  std::unique_ptr<ca::Engine> engine;
-};
-
-// The bench's accounts: requests come from kBench, approvals from kOfficer.
-const ca::Caller kBench{"EXAMPLE\\bench", "S-1-5-21-1-2-3-1104", {"S-1-5-11"}};
-const ca::Caller kOfficer{"EXAMPLE\\officer", "S-1-5-21-1-2-3-1105", {"S-1-5-11"}};
-
-Ca OpenCa(const std::filesystem::path& dir, pki::KeyAlgorithm alg, const std::string& templates,
-          bool durable) {
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  Ca c;
-  c.dir = dir;
-  pki::CaIdentityOptions io;
-  io.key_file = dir / "ca.key";
-  io.cert_file = dir / "ca.crt";
-  io.algorithm = alg;
-  io.subject = "CN=openadcs-CA";
-  auto identity = pki::CaIdentity::LoadOrCreate(io);
-  db::SqliteStoreOptions so;
-  so.path = dir / "ca.db";
-  so.synchronous_full = durable;
-  c.metrics = std::make_unique<metrics::Registry>();
-  so.metrics = c.metrics.get();
-  auto store = db::OpenSqliteStore(so);
-  auto source = directory::OpenLdifTemplateSource({templates, "openadcs-CA"});
-  if (!identity.ok() || !store.ok() || !source.ok()) {
-    std::fprintf(stderr, "setup failed: %s %s %s\n", identity.status().ToString().c_str(),
-                 store.status().ToString().c_str(), source.status().ToString().c_str());
-    std::exit(1);
-  }
-  c.identity = std::move(identity).value();
-  c.store = std::move(store).value();
-  c.templates = std::move(source).value();
-  ca::CaSecurityOptions roles;
-  roles.initial.officers = {kOfficer.sid};
-  roles.initial.enrollees = {"S-1-5-11"};
-  auto security = ca::CaSecurity::Open(*c.store, roles);
-  if (!security.ok()) {
-    std::fprintf(stderr, "setup failed: %s\n", security.status().ToString().c_str());
-    std::exit(1);
-  }
-  c.security = std::move(security).value();
-  c.engine = std::make_unique<ca::Engine>(ca::EngineOptions{}, *c.identity, *c.store, *c.templates,
-                                          nullptr, *c.security);
-  return c;
-}
-
 // The CPU seconds the store's writer thread has spent on commits so far:
 // the sum of the histogram the store observes them in (docs/operations.md).
 double WriterCpuSeconds(metrics::Registry& registry) {
@@ -145,35 +67,6 @@ double WriterCpuSeconds(metrics::Registry& registry) {
       .GetHistogram("openadcs_db_commit_writer_cpu_seconds", "", metrics::LatencyBuckets())
       .snapshot()
       .sum;
-}
-
-// Issues one certificate on the auto-issue template from the i-th CSR (cyclically).
-void IssueOne(ca::Engine& engine, const std::vector<Bytes>& csrs, long i) {
-  ca::SubmitRequest r;
-  r.request = csrs[static_cast<std::size_t>(i) % csrs.size()];
-  r.attributes = "CertificateTemplate:AutoIssueSubject";
-  r.caller = kBench;
-  const ca::SubmitResult result = engine.Submit(r);
-  if (result.disposition != ca::WireDisposition::kIssued) {
-    std::fprintf(stderr, "not issued: 0x%08x %s\n", result.status, result.message.c_str());
-    std::abort();
-  }
-}
-
-// Runs `body(i)` for i in [0, total) on `threads` threads; returns the rate.
-template <typename Body>
-double Rate(int threads, long total, Body&& body) {
-  std::atomic<long> next{0};
-  auto start = Clock::now();
-  std::vector<std::thread> pool;
-  pool.reserve(static_cast<std::size_t>(threads));
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      for (long i; (i = next.fetch_add(1)) < total;) body(i);
-    });
-  }
-  for (auto& th : pool) th.join();
-  return static_cast<double>(total) / Seconds(Clock::now() - start);
 }
 
 int BenchMain(int argc, char** argv) {
@@ -254,7 +147,8 @@ int BenchMain(int argc, char** argv) {
       const std::vector<Bytes>& row_csrs = csrs_by_key[k];
       for (int n : cores) {
         UseCores(n);
-        Ca c = OpenCa(std::filesystem::path(work) / key_name, *alg, templates, durable);
+        InProcessCa c =
+            OpenInProcessCa(std::filesystem::path(work) / key_name, *alg, templates, durable);
         // A fresh file flatters the indexes on random keys (the certificate
         // hash): while they are small, a commit dirties few of their leaves
         // and a checkpoint copies few pages back (docs/performance.md).
@@ -304,14 +198,14 @@ int BenchMain(int argc, char** argv) {
           ca::SubmitRequest r;
           r.request = row_csrs[static_cast<std::size_t>(i) % row_csrs.size()];
           r.attributes = "CertificateTemplate:OfficerApproval";
-          r.caller = kBench;
+          r.caller = kRequester;
           auto pending = c.engine->Submit(r);
           if (pending.disposition != ca::WireDisposition::kUnderSubmission) std::abort();
           if (c.engine->Resubmit(kOfficer, pending.request_id).disposition !=
               ca::WireDisposition::kIssued) {
             std::abort();
           }
-          if (c.engine->RetrieveById(kBench, pending.request_id, "").disposition !=
+          if (c.engine->RetrieveById(kRequester, pending.request_id, "").disposition !=
               ca::WireDisposition::kIssued) {
             std::abort();
           }
@@ -334,7 +228,8 @@ int BenchMain(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", rss_alg.status().ToString().c_str());
       return 2;
     }
-    Ca c = OpenCa(std::filesystem::path(work) / "rss", *rss_alg, templates, durable);
+    InProcessCa c =
+        OpenInProcessCa(std::filesystem::path(work) / "rss", *rss_alg, templates, durable);
     std::printf("\nRSS over %ld issuances (%s CA, %s requests, %d in flight):\n", rss_requests,
                 rss_key.c_str(), request_keys.front().c_str(), concurrency);
     std::printf("%12s %10s %10s %10s %8s\n", "issued", "rss-KiB", "peak-KiB", "db-KiB", "B/cert");

@@ -18,16 +18,16 @@ namespace {
 // released from hold since its base (MS-CSRA 3.1.4.1.6).
 constexpr std::uint32_t kRemoveFromCrl = 8;
 
-std::vector<pki::CrlEntry> Entries(const std::vector<db::RequestRecord>& records) {
+std::vector<pki::CrlEntry> Entries(const std::vector<db::RevokedCertificate>& revoked) {
   std::vector<pki::CrlEntry> entries;
-  for (const auto& r : records) {
-    if (!r.certificate || !r.revocation) continue;
-    auto serial = HexDecode(r.certificate->serial_number);
-    if (!serial) continue;
-    const bool released = r.revocation->reason == db::kReleasedFromHold;
-    entries.push_back({*serial,
-                       released ? r.revocation->revoked_when : r.revocation->revoked_effective_when,
-                       released ? kRemoveFromCrl : r.revocation->reason});
+  entries.reserve(revoked.size());
+  for (const db::RevokedCertificate& r : revoked) {
+    auto serial = HexDecode(r.serial_number);
+    if (!serial || serial->empty()) continue;
+    const bool released = r.revocation.reason == db::kReleasedFromHold;
+    entries.push_back({std::move(*serial),
+                       released ? r.revocation.revoked_when : r.revocation.revoked_effective_when,
+                       released ? kRemoveFromCrl : r.revocation.reason});
   }
   return entries;
 }

@@ -19,6 +19,7 @@
 #include "db/audit_table.h"
 #include "db/der_fields.h"
 #include "db/request_row.h"
+#include "db/revocation_rows.h"
 #include "db/schema.h"
 #include "db/sqlite_connection.h"
 #include "db/view_sql.h"
@@ -232,9 +233,9 @@ class SqliteStore final : public CaStore {
   Status PutAttributes(std::uint32_t request_id, const std::vector<AttributeRow>& rows,
                        Disposition required, const AuditEvent& audit) override;
   Result<std::vector<AttributeRow>> ListAttributes(std::uint32_t request_id) override;
-  Result<std::vector<RequestRecord>> ListRevoked(std::int64_t at) override;
-  Result<std::vector<RequestRecord>> ListRevocationChanges(std::int64_t since,
-                                                           std::int64_t at) override;
+  Result<std::vector<RevokedCertificate>> ListRevoked(std::int64_t at) override;
+  Result<std::vector<RevokedCertificate>> ListRevocationChanges(std::int64_t since,
+                                                                std::int64_t at) override;
   Result<std::uint32_t> InsertCrl(const CrlRow& row, const AuditEvent& audit) override;
   Result<std::optional<CrlRow>> LatestCrl() override;
   Result<std::optional<CrlRow>> LatestCrl(CrlKind kind) override;
@@ -336,6 +337,10 @@ class SqliteStore final : public CaStore {
   // connection after `bind`. REQUIRES: read_mu_ held.
   template <typename BindFn>
   Result<std::uint64_t> SelectCount(std::string_view sql, BindFn bind);
+  // Runs `sql` (one of revocation_rows') on the read connection after
+  // `bind`. REQUIRES: read_mu_ held.
+  template <typename BindFn>
+  Result<std::vector<RevokedCertificate>> SelectRevoked(const std::string& sql, BindFn bind);
   // The first row of `sql` (which selects kCrlColumns) on the read
   // connection after `bind`, or nullopt.
   template <typename BindFn>
@@ -890,38 +895,41 @@ Result<std::vector<AttributeRow>> SqliteStore::ListAttributes(std::uint32_t requ
   }
 }
 
-Result<std::vector<RequestRecord>> SqliteStore::ListRevoked(std::int64_t at) {
+Result<std::vector<RevokedCertificate>> SqliteStore::ListRevoked(std::int64_t at) {
   std::lock_guard lock(read_mu_);
-  // A certificate whose notAfter is `at` is still valid at `at` (RFC 5280
-  // validity is inclusive), so it is listed.
-  static const std::string sql = "SELECT " + request_row::SelectColumns() + " FROM " +
-                                 std::string(kRequestRows) +
-                                 " WHERE disposition = ?1 AND revoked_effective_when <= ?2 AND "
-                                 "not_after >= ?2 ORDER BY request_id";
-  return SelectRequests(sql, [&](Statement& st) {
+  return SelectRevoked(revocation_rows::RevokedSql(), [&](Statement& st) {
     st.Bind(1, static_cast<std::int64_t>(Disposition::kRevoked));
     st.Bind(2, at);
   });
 }
 
-Result<std::vector<RequestRecord>> SqliteStore::ListRevocationChanges(std::int64_t since,
-                                                                      std::int64_t at) {
+Result<std::vector<RevokedCertificate>> SqliteStore::ListRevocationChanges(std::int64_t since,
+                                                                           std::int64_t at) {
   std::lock_guard lock(read_mu_);
-  static const std::string sql =
-      "SELECT " + request_row::SelectColumns() + " FROM " + std::string(kRequestRows) +
-      " WHERE disposition = ?1 AND revoked_effective_when <= ?3 AND "
-      "not_after >= ?3 AND (revoked_when >= ?4 OR revoked_effective_when >= ?4) "
-      "UNION ALL SELECT " +
-      request_row::SelectColumns() + " FROM " + std::string(kRequestRows) +
-      " WHERE disposition = ?2 AND revoked_reason = ?5 AND revoked_when >= ?4 AND "
-      "not_after >= ?3 ORDER BY request_id";
-  return SelectRequests(sql, [&](Statement& st) {
+  return SelectRevoked(revocation_rows::ChangesSql(), [&](Statement& st) {
     st.Bind(1, static_cast<std::int64_t>(Disposition::kRevoked));
     st.Bind(2, static_cast<std::int64_t>(Disposition::kIssued));
     st.Bind(3, at);
     st.Bind(4, since);
     st.Bind(5, std::int64_t{kReleasedFromHold});
   });
+}
+
+template <typename BindFn>
+Result<std::vector<RevokedCertificate>> SqliteStore::SelectRevoked(const std::string& sql,
+                                                                   BindFn bind) {
+  Result<Statement> st = read_conn_->Prepare(sql);
+  if (!st.ok()) return st.status();
+  bind(*st);
+  std::vector<RevokedCertificate> out;
+  while (true) {
+    Result<bool> row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    Result<RevokedCertificate> r = revocation_rows::Read(*st);
+    if (!r.ok()) return r.status();
+    out.push_back(std::move(r).value());
+  }
 }
 
 Result<std::uint32_t> SqliteStore::InsertCrl(const CrlRow& row, const AuditEvent& audit) {

@@ -5,7 +5,6 @@
 // each row's quota_bytes, since its blobs left the row), and what each
 // costs on a database of 20,000 rows.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <chrono>
 #include <cstdio>
@@ -37,27 +36,6 @@ class RequesterUsageTest : public testing::StoreTestBase {
       rec.certificate->serial_number = std::to_string(++serial_);
     }
     ASSERT_TRUE(store_->InsertRequest(rec, {}, {}, {when, caller, "insert", 0, ""}).ok());
-  }
-
-  // The rows of `sql` on a connection of its own, each row's columns joined by '|'.
-  std::string RawQuery(const std::string& sql) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-    std::string out;
-    char* error = nullptr;
-    const int rc = sqlite3_exec(
-        db, sql.c_str(),
-        [](void* text, int n, char** values, char**) {
-          auto* s = static_cast<std::string*>(text);
-          for (int i = 0; i < n; ++i) *s += std::string(values[i] ? values[i] : "") + "|";
-          *s += "\n";
-          return 0;
-        },
-        &out, &error);
-    EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << (error ? error : "");
-    sqlite3_free(error);
-    sqlite3_close(db);
-    return out;
   }
 
   std::uint64_t Count(const std::string& caller, std::int64_t since) {

@@ -495,17 +495,17 @@ TEST_F(SqliteStoreTest, ListRevokedHonoursEffectiveTimeAndExpiry) {
   auto listed = store_->ListRevoked(now);
   ASSERT_TRUE(listed.ok()) << listed.status().ToString();
   std::vector<std::uint32_t> ids;
-  for (const RequestRecord& r : *listed) ids.push_back(r.request_id);
+  for (const RevokedCertificate& r : *listed) ids.push_back(r.request_id);
   EXPECT_EQ(ids, (std::vector<std::uint32_t>{past, at_now, expires_now}));
   ASSERT_EQ(listed->size(), 3u);
-  ASSERT_TRUE((*listed)[2].revocation.has_value());
-  EXPECT_EQ((*listed)[2].revocation->reason, 6u);
-  EXPECT_EQ((*listed)[2].certificate->serial_number, "05");
+  EXPECT_EQ((*listed)[2].revocation.reason, 6u);
+  EXPECT_EQ((*listed)[2].revocation.revoked_effective_when, now - 50);
+  EXPECT_EQ((*listed)[2].serial_number, "05");
 
   auto later = store_->ListRevoked(now + 100);
   ASSERT_TRUE(later.ok());
   ids.clear();
-  for (const RequestRecord& r : *later) ids.push_back(r.request_id);
+  for (const RevokedCertificate& r : *later) ids.push_back(r.request_id);
   EXPECT_EQ(ids, (std::vector<std::uint32_t>{past, at_now, future}));
 }
 
@@ -544,11 +544,13 @@ TEST_F(SqliteStoreTest, RevocationChangesSinceABase) {
   auto changes = store_->ListRevocationChanges(since, now);
   ASSERT_TRUE(changes.ok()) << changes.status().ToString();
   std::vector<std::uint32_t> ids;
-  for (const RequestRecord& r : *changes) ids.push_back(r.request_id);
+  for (const RevokedCertificate& r : *changes) ids.push_back(r.request_id);
   EXPECT_EQ(ids, (std::vector<std::uint32_t>{after, backdated, released}));
   ASSERT_EQ(changes->size(), 3u);
-  EXPECT_EQ((*changes)[2].disposition, Disposition::kIssued);
-  EXPECT_EQ((*changes)[2].revocation->reason, kReleasedFromHold);
+  EXPECT_EQ((*changes)[1].revocation.revoked_when, since + 10);
+  EXPECT_EQ((*changes)[2].serial_number, "05");
+  EXPECT_EQ((*changes)[2].revocation.reason, kReleasedFromHold);
+  EXPECT_EQ((*changes)[2].revocation.revoked_when, since + 50);
 }
 
 TEST_F(SqliteStoreTest, BaseAndDeltaCrlsAreToldApartByTheirFlags) {

@@ -4,7 +4,8 @@
 //
 // Contract: SetUp opens the store (a new file); Reopen() closes it and opens
 // the same file again (the schema migrations run on each open), failing the
-// test fatally if it cannot. RawExec writes the file behind the store's back.
+// test fatally if it cannot. RawExec writes the file behind the store's back,
+// RawQuery reads it so.
 #ifndef OPENADCS_TESTS_TESTING_STORE_FIXTURE_H_
 #define OPENADCS_TESTS_TESTING_STORE_FIXTURE_H_
 
@@ -43,6 +44,27 @@ class StoreTestBase : public ::testing::Test {
         << sql << ": " << (error ? error : "");
     sqlite3_free(error);
     sqlite3_close(db);
+  }
+
+  // The rows of `sql` on a connection of its own, each row's columns joined by '|'.
+  std::string RawQuery(const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    std::string out;
+    char* error = nullptr;
+    const int rc = sqlite3_exec(
+        db, sql.c_str(),
+        [](void* text, int n, char** values, char**) {
+          auto* s = static_cast<std::string*>(text);
+          for (int i = 0; i < n; ++i) *s += std::string(values[i] ? values[i] : "") + "|";
+          *s += "\n";
+          return 0;
+        },
+        &out, &error);
+    EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << (error ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
+    return out;
   }
 
   TempDir dir_;

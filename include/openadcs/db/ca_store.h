@@ -136,17 +136,19 @@ class CaStore {
   virtual Result<std::vector<AttributeRow>> ListAttributes(std::uint32_t request_id) = 0;
 
   // Certificates in kRevoked whose revocation is effective at or before `at`
-  // and which have not expired before `at`: what a CRL published at `at` lists.
-  virtual Result<std::vector<RequestRecord>> ListRevoked(std::int64_t at) = 0;
+  // and which have not expired before `at`: what a CRL published at `at`
+  // lists, in request id order. Reads only the revoked rows, however many
+  // certificates were issued.
+  virtual Result<std::vector<RevokedCertificate>> ListRevoked(std::int64_t at) = 0;
 
   // What a delta CRL published at `at` over a base whose thisUpdate is
   // `since` lists, in request id order: certificates in kRevoked whose
   // revocation is effective at or before `at`, recorded or effective at or
   // after `since`, and not expired before `at`; then certificates released
   // from hold (kIssued, reason kReleasedFromHold) at or after `since` and
-  // not expired before `at`.
-  virtual Result<std::vector<RequestRecord>> ListRevocationChanges(std::int64_t since,
-                                                                   std::int64_t at) = 0;
+  // not expired before `at`. Reads only rows that were ever revoked.
+  virtual Result<std::vector<RevokedCertificate>> ListRevocationChanges(std::int64_t since,
+                                                                        std::int64_t at) = 0;
 
   // Inserts a CRL row and returns its CRLRowId. The CRL number must be new.
   virtual Result<std::uint32_t> InsertCrl(const CrlRow& row, const AuditEvent& audit) = 0;

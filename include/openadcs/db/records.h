@@ -74,6 +74,14 @@ struct Revocation {
 // removeFromCRL.
 inline constexpr std::uint32_t kReleasedFromHold = 0xFFFFFFFF;
 
+// A certificate's revocation as a CRL lists it: the few columns CRLs read,
+// without the rest of its row.
+struct RevokedCertificate {
+  std::uint32_t request_id = 0;
+  std::string serial_number;  // hex, as stored
+  Revocation revocation;      // reason kReleasedFromHold: released, back to kIssued
+};
+
 // Request-table row (MS-CSRA 3.1.1.1.1) with its certificate columns.
 struct RequestRecord {
   std::uint32_t request_id = 0;  // assigned by the store
