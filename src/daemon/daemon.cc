@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "openadcs/daemon/component_options.h"
 #include "openadcs/daemon/crl_schedule.h"
@@ -243,8 +244,6 @@ Daemon::Daemon(const DaemonConfig& config, std::unique_ptr<metrics::Registry> me
                                            *store_, *templates_, identity_lookup_.get(),
                                            *security_)),
       signals_(io_),
-      crl_timer_(io_),
-      delta_crl_timer_(io_),
       rpc_(std::move(rpc)) {}
 
 // Members go in reverse order of declaration: the RPC server first, the
@@ -366,37 +365,6 @@ Status Daemon::WriteDeltaCrl(const db::CrlRow& delta) {
   return Status::Ok();
 }
 
-void Daemon::ScheduleDeltaCrl(std::chrono::seconds delay) {
-  if (delta_crl_period_.count() == 0) return;
-  delta_crl_timer_.expires_after(delay);
-  delta_crl_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;  // cancelled: stopping
-    Status published = PublishDeltaCrl();
-    if (!published.ok()) {
-      const std::chrono::seconds retry = std::min(kCrlRetryDelay, delta_crl_period_);
-      spdlog::error("{}; retrying in {} s", published.ToString(), retry.count());
-      ScheduleDeltaCrl(retry);
-      return;
-    }
-    ScheduleDeltaCrl(next_delta_crl_delay_);
-  });
-}
-
-void Daemon::ScheduleCrl(std::chrono::seconds delay) {
-  crl_timer_.expires_after(delay);
-  crl_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;  // cancelled: stopping
-    Status published = PublishCrl();
-    if (!published.ok()) {
-      const std::chrono::seconds retry = std::min(kCrlRetryDelay, crl_period_);
-      spdlog::error("{}; retrying in {} s", published.ToString(), retry.count());
-      ScheduleCrl(retry);
-      return;
-    }
-    ScheduleCrl(next_crl_delay_);
-  });
-}
-
 Status Daemon::Run() {
   for (int signal_number : {SIGTERM, SIGINT, SIGHUP}) {
     boost::system::error_code ec;
@@ -409,11 +377,25 @@ Status Daemon::Run() {
     }
   }
   WaitForSignal();
-  ScheduleCrl(next_crl_delay_);
-  ScheduleDeltaCrl(next_delta_crl_delay_);
+  std::vector<CrlScheduler::Job> crls;
+  crls.push_back({[this]() -> Result<std::chrono::seconds> {
+                    OPENADCS_RETURN_IF_ERROR(PublishCrl());
+                    return next_crl_delay_;
+                  },
+                  next_crl_delay_, std::min(kCrlRetryDelay, crl_period_)});
+  if (delta_crl_period_.count() > 0) {
+    crls.push_back({[this]() -> Result<std::chrono::seconds> {
+                      OPENADCS_RETURN_IF_ERROR(PublishDeltaCrl());
+                      return next_delta_crl_delay_;
+                    },
+                    next_delta_crl_delay_, std::min(kCrlRetryDelay, delta_crl_period_)});
+  }
+  crl_scheduler_ = std::make_unique<CrlScheduler>(std::move(crls));
   NotifyReady(StatusText());
   spdlog::info("openadcsd ready");
   io_.run();
+  // Waits for a publication in progress: the store and engine outlive it.
+  crl_scheduler_.reset();
   return disk_failure_;
 }
 
@@ -462,8 +444,7 @@ void Daemon::Shutdown() {
   NotifyStopping();
   // With nothing left to wait for, io_context::run returns once the handlers
   // in flight are done.
-  crl_timer_.cancel();
-  delta_crl_timer_.cancel();
+  if (crl_scheduler_ != nullptr) crl_scheduler_->Stop();
   signals_.cancel();
   rpc_->Stop();
 }

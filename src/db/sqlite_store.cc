@@ -145,8 +145,9 @@ std::string DispositionName(Disposition d) {
 // its commit is on disk; a new request's caller is not held meanwhile
 // (QueueInsertRequest). Reads use a second connection, so they never wait
 // behind a commit (WAL lets them see every committed write); views, whose
-// cost the admin's restrictions decide, have a third, so that a slow view
-// never delays the enrollment path's reads. A WalCheckpointer copies the
+// cost the admin's restrictions decide, and the CRLs' listings, which grow
+// with the revocations, have a third, so that neither delays the enrollment
+// path's reads. A WalCheckpointer copies the
 // WAL into the database off the write path. The first disk failure any of
 // them meets is latched: no write is attempted after it
 // (SqliteStoreOptions::on_disk_failure).
@@ -337,8 +338,8 @@ class SqliteStore final : public CaStore {
   // connection after `bind`. REQUIRES: read_mu_ held.
   template <typename BindFn>
   Result<std::uint64_t> SelectCount(std::string_view sql, BindFn bind);
-  // Runs `sql` (one of revocation_rows') on the read connection after
-  // `bind`. REQUIRES: read_mu_ held.
+  // Runs `sql` (one of revocation_rows') on the view connection after
+  // `bind`. REQUIRES: view_mu_ held.
   template <typename BindFn>
   Result<std::vector<RevokedCertificate>> SelectRevoked(const std::string& sql, BindFn bind);
   // The first row of `sql` (which selects kCrlColumns) on the read
@@ -896,7 +897,7 @@ Result<std::vector<AttributeRow>> SqliteStore::ListAttributes(std::uint32_t requ
 }
 
 Result<std::vector<RevokedCertificate>> SqliteStore::ListRevoked(std::int64_t at) {
-  std::lock_guard lock(read_mu_);
+  std::lock_guard lock(view_mu_);
   return SelectRevoked(revocation_rows::RevokedSql(), [&](Statement& st) {
     st.Bind(1, static_cast<std::int64_t>(Disposition::kRevoked));
     st.Bind(2, at);
@@ -905,7 +906,7 @@ Result<std::vector<RevokedCertificate>> SqliteStore::ListRevoked(std::int64_t at
 
 Result<std::vector<RevokedCertificate>> SqliteStore::ListRevocationChanges(std::int64_t since,
                                                                            std::int64_t at) {
-  std::lock_guard lock(read_mu_);
+  std::lock_guard lock(view_mu_);
   return SelectRevoked(revocation_rows::ChangesSql(), [&](Statement& st) {
     st.Bind(1, static_cast<std::int64_t>(Disposition::kRevoked));
     st.Bind(2, static_cast<std::int64_t>(Disposition::kIssued));
@@ -918,7 +919,7 @@ Result<std::vector<RevokedCertificate>> SqliteStore::ListRevocationChanges(std::
 template <typename BindFn>
 Result<std::vector<RevokedCertificate>> SqliteStore::SelectRevoked(const std::string& sql,
                                                                    BindFn bind) {
-  Result<Statement> st = read_conn_->Prepare(sql);
+  Result<Statement> st = view_conn_->Prepare(sql);
   if (!st.ok()) return st.status();
   bind(*st);
   std::vector<RevokedCertificate> out;

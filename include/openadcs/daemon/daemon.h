@@ -7,7 +7,8 @@
 // are published at start when due and then every [crl] period_hours, each
 // written to the publish path atomically; with delta CRLs enabled, a delta
 // is published with each base and every delta_period_hours in between,
-// written to the delta publish path.
+// written to the delta publish path. The scheduled ones are made on a thread
+// of their own (CrlScheduler), not on the loop.
 //
 // A failed disk (the database's first failed fdatasync, write or checkpoint;
 // db::SqliteStoreOptions::on_disk_failure) stops the daemon as SIGTERM does,
@@ -19,7 +20,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -27,6 +27,7 @@
 
 #include "openadcs/ca/ca_security.h"
 #include "openadcs/ca/engine.h"
+#include "openadcs/daemon/crl_scheduler.h"
 #include "openadcs/daemon/daemon_config.h"
 #include "openadcs/daemon/metrics_server.h"
 #include "openadcs/daemon/rpc_endpoints.h"
@@ -66,7 +67,7 @@ class Daemon {
     return metrics_server_ != nullptr ? metrics_server_->port() : 0;
   }
 
-  // Installs the signal handlers and the CRL timer, notifies READY=1 and
+  // Installs the signal handlers and starts the CRL scheduler, notifies READY=1 and
   // runs the loop until SIGTERM or SIGINT has been handled, or the database
   // has failed, and the work in flight has finished. Call once. Errors,
   // logged here: Internal when the signal handlers cannot be installed; the
@@ -91,14 +92,14 @@ class Daemon {
   void LogStartup() const;
   void LogTemplates() const;
   std::string StatusText() const;
+  // Each publication sets when the next of its kind is due (next_*_delay_):
+  // at start on the caller's thread, then on the CRL scheduler's.
   Status PublishCrlAtStart();
   Status PublishCrl();
-  void ScheduleCrl(std::chrono::seconds delay);
   // Delta CRLs, when enabled: at start after the base, then on their own timer.
   Status PublishDeltaCrlAtStart(const db::CrlRow& base);
   Status PublishDeltaCrl();
   Status WriteDeltaCrl(const db::CrlRow& delta);
-  void ScheduleDeltaCrl(std::chrono::seconds delay);
   void WaitForSignal();
   void Reload();
   void Stop(int signal_number);
@@ -128,8 +129,8 @@ class Daemon {
   std::unique_ptr<ca::Engine> engine_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
-  boost::asio::steady_timer crl_timer_;
-  boost::asio::steady_timer delta_crl_timer_;
+  // Scheduled CRLs, off io_; from Run until io_ stops. Calls into the engine.
+  std::unique_ptr<CrlScheduler> crl_scheduler_;
   // Last: its server runs on io_ and calls into the engine.
   std::unique_ptr<RpcEndpoints> rpc_;
   // Null when [metrics] is off; destroyed first: it reads the store.
