@@ -3,6 +3,7 @@
 // numbered from one sequence, signed by the CA and stored.
 #include <spdlog/spdlog.h>
 
+#include <mutex>
 #include <utility>
 
 #include "ca/engine_impl.h"
@@ -50,6 +51,7 @@ Result<PublishedCrls> Engine::Impl::PublishCrls(std::uint32_t kinds, std::int64_
     return Status::FailedPrecondition("delta CRLs are disabled ([crl] delta_period_hours is 0)",
                                       hr::kNotSupported);
   }
+  std::lock_guard lock(crl_mu_);
   const std::int64_t now = clock_();
   auto latest = store_.LatestCrl();
   if (!latest.ok()) return latest.status();

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -229,6 +230,10 @@ class Engine::Impl {
   KeyedLogLimiter quota_log_;  // keyed by the lower-cased caller name
   Policy policy_;
   CaProperties properties_;
+  // Held through each publication: a CRL's number is the latest one's plus
+  // one, so two publications at once (the schedule, an administrator's
+  // PublishCRL) would both take it.
+  std::mutex crl_mu_;
 };
 
 }  // namespace openadcs::ca

@@ -7,6 +7,12 @@
 #include <openssl/cms.h>
 #include <openssl/x509v3.h>
 
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "openadcs/db/column_catalogue.h"
 #include "openadcs/pki/x509_builder.h"
 #include "openadcs/util/hresult.h"
@@ -263,6 +269,35 @@ TEST_F(EngineTest, RevokeHoldReleaseAndCrl) {
   auto second = engine_->PublishCrls(crl_kind::kBase, 0);
   ASSERT_TRUE(second.ok() && second->base);
   EXPECT_EQ(second->base->number, 2u);
+}
+
+// The schedule's thread and administrators' PublishCRL calls may publish at
+// once: each CRL takes the next number of its own, and none fails for a
+// number another took.
+TEST_F(EngineTest, PublicationsAtOnceEachGetANumberOfTheirOwn) {
+  constexpr std::size_t kThreads = 4;
+  constexpr std::size_t kEach = 5;
+  std::mutex mu;
+  std::set<std::uint32_t> numbers;
+  std::vector<std::string> failures;
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (std::size_t t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (std::size_t i = 0; i < kEach; ++i) {
+        auto crls = engine_->PublishCrls(crl_kind::kBase, 0);
+        std::lock_guard lock(mu);
+        if (crls.ok()) {
+          numbers.insert(crls->base->number);
+        } else {
+          failures.push_back(crls.status().ToString());
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_TRUE(failures.empty()) << failures.front();
+  EXPECT_EQ(numbers.size(), kThreads * kEach);
 }
 
 TEST_F(EngineTest, WrongAuthorityIsInvalidArgWithoutARow) {

@@ -347,7 +347,7 @@ class Engine {
   // base, now + crl_delta_period + crl_delta_overlap for a delta. Errors: E_INVALIDARG for `kinds`
   // without either bit or with others; ERROR_NOT_SUPPORTED for kDelta while delta CRLs are
   // disabled; the store's. Each CRL is stored with its own audit event as it is made, so a failure
-  // can leave a base without its delta.
+  // can leave a base without its delta. Publications run one at a time, from any thread.
   Result<PublishedCrls> PublishCrls(std::uint32_t kinds, std::int64_t next_update);
   // The same on behalf of `admin`, who needs rights::kAdmin.
   Result<PublishedCrls> PublishCrls(const Caller& admin, std::uint32_t kinds,
