@@ -93,6 +93,25 @@ constexpr std::string_view kCrlColumns =
 // Rows without CPF_DELTA are base CRLs; NULL flags (rows written before
 // delta CRLs) too.
 constexpr std::string_view kIsDelta = "(IFNULL(publish_flags, 0) & 2) != 0";
+// Every row of `sql` on `conn` after `bind`, each read by `read`. REQUIRES:
+// the mutex guarding `conn` held.
+template <typename Row, typename BindFn>
+Result<std::vector<Row>> SelectAll(Connection& conn, std::string_view sql, BindFn bind,
+                                   Result<Row> (*read)(const Statement&)) {
+  Result<Statement> st = conn.Prepare(sql);
+  if (!st.ok()) return st.status();
+  bind(*st);
+  std::vector<Row> out;
+  while (true) {
+    Result<bool> row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    Result<Row> r = read(*st);
+    if (!r.ok()) return r.status();
+    out.push_back(std::move(r).value());
+  }
+}
+
 // Whole request records: each row with its blobs.
 const std::string_view kRequestRows = schema::RowSource(Table::kRequestCertificate);
 
@@ -338,10 +357,6 @@ class SqliteStore final : public CaStore {
   // connection after `bind`. REQUIRES: read_mu_ held.
   template <typename BindFn>
   Result<std::uint64_t> SelectCount(std::string_view sql, BindFn bind);
-  // Runs `sql` (one of revocation_rows') on the view connection after
-  // `bind`. REQUIRES: view_mu_ held.
-  template <typename BindFn>
-  Result<std::vector<RevokedCertificate>> SelectRevoked(const std::string& sql, BindFn bind);
   // The first row of `sql` (which selects kCrlColumns) on the read
   // connection after `bind`, or nullopt.
   template <typename BindFn>
@@ -659,18 +674,7 @@ Result<std::uint32_t> SqliteStore::LastInsertId(std::string_view what) {
 
 template <typename BindFn>
 Result<std::vector<RequestRecord>> SqliteStore::SelectRequests(std::string_view sql, BindFn bind) {
-  Result<Statement> st = read_conn_->Prepare(sql);
-  if (!st.ok()) return st.status();
-  bind(*st);
-  std::vector<RequestRecord> out;
-  while (true) {
-    Result<bool> row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
-    Result<RequestRecord> r = request_row::Read(*st);
-    if (!r.ok()) return r.status();
-    out.push_back(std::move(r).value());
-  }
+  return SelectAll(*read_conn_, sql, bind, request_row::Read);
 }
 
 template <typename BindFn>
@@ -898,39 +902,28 @@ Result<std::vector<AttributeRow>> SqliteStore::ListAttributes(std::uint32_t requ
 
 Result<std::vector<RevokedCertificate>> SqliteStore::ListRevoked(std::int64_t at) {
   std::lock_guard lock(view_mu_);
-  return SelectRevoked(revocation_rows::RevokedSql(), [&](Statement& st) {
-    st.Bind(1, static_cast<std::int64_t>(Disposition::kRevoked));
-    st.Bind(2, at);
-  });
+  return SelectAll(
+      *view_conn_, revocation_rows::RevokedSql(),
+      [&](Statement& st) {
+        st.Bind(1, static_cast<std::int64_t>(Disposition::kRevoked));
+        st.Bind(2, at);
+      },
+      revocation_rows::Read);
 }
 
 Result<std::vector<RevokedCertificate>> SqliteStore::ListRevocationChanges(std::int64_t since,
                                                                            std::int64_t at) {
   std::lock_guard lock(view_mu_);
-  return SelectRevoked(revocation_rows::ChangesSql(), [&](Statement& st) {
-    st.Bind(1, static_cast<std::int64_t>(Disposition::kRevoked));
-    st.Bind(2, static_cast<std::int64_t>(Disposition::kIssued));
-    st.Bind(3, at);
-    st.Bind(4, since);
-    st.Bind(5, std::int64_t{kReleasedFromHold});
-  });
-}
-
-template <typename BindFn>
-Result<std::vector<RevokedCertificate>> SqliteStore::SelectRevoked(const std::string& sql,
-                                                                   BindFn bind) {
-  Result<Statement> st = view_conn_->Prepare(sql);
-  if (!st.ok()) return st.status();
-  bind(*st);
-  std::vector<RevokedCertificate> out;
-  while (true) {
-    Result<bool> row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
-    Result<RevokedCertificate> r = revocation_rows::Read(*st);
-    if (!r.ok()) return r.status();
-    out.push_back(std::move(r).value());
-  }
+  return SelectAll(
+      *view_conn_, revocation_rows::ChangesSql(),
+      [&](Statement& st) {
+        st.Bind(1, static_cast<std::int64_t>(Disposition::kRevoked));
+        st.Bind(2, static_cast<std::int64_t>(Disposition::kIssued));
+        st.Bind(3, at);
+        st.Bind(4, since);
+        st.Bind(5, std::int64_t{kReleasedFromHold});
+      },
+      revocation_rows::Read);
 }
 
 Result<std::uint32_t> SqliteStore::InsertCrl(const CrlRow& row, const AuditEvent& audit) {
