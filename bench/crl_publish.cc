@@ -1,15 +1,14 @@
 // CRL publication benchmark (not a test): a CA in process with a durable
-// database holding --issued certificates, of which an increasing number are
-// revoked (--revoked, ascending), publishes a base CRL and then a delta CRL
-// --publications times at each count. For each: the median and largest wall
-// time of one publication, the CPU time of the thread that publishes (the
-// store's writer and checkpointer threads not included), the CRL's entries
-// and bytes, and
-// how far one publication raised the process's resident set above what it
-// was before (VmHWM reset before each publication, so the figure is its own
-// peak); and how long the base CRL's listing alone takes, for which it holds
-// the store's read connection. The daemon makes its scheduled CRLs this way
-// (Engine::PublishCrls).
+// database holding --issued certificates (of P-256 requests), of which an
+// increasing number are revoked (--revoked, ascending), publishes a base CRL
+// and then a delta CRL --publications times at each count. For each: the
+// median and largest wall time of one publication, the CPU time of the
+// thread that publishes (the store's writer and checkpointer threads not
+// included), the CRL's entries and bytes, and how far one publication raised
+// the process's resident set above what it was before (VmHWM reset before
+// each publication, so the figure is its own peak); and how long the base
+// CRL's listing alone takes, for which it holds the store's view connection.
+// The daemon makes its scheduled CRLs this way (Engine::PublishCrls).
 //
 //   build/bench/bench/crl_publish --issued 100000 --revoked 0,1000,10000,100000
 #include <openssl/x509.h>
@@ -124,7 +123,7 @@ int BenchMain(int argc, char** argv) {
   app.add_option("--work", work, "scratch folder on the disk to measure");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
-  if (!std::is_sorted(revoked_counts.begin(), revoked_counts.end()) ||
+  if (revoked_counts.empty() || !std::is_sorted(revoked_counts.begin(), revoked_counts.end()) ||
       revoked_counts.back() > issued) {
     std::fprintf(stderr, "--revoked must be ascending and at most --issued\n");
     return 2;
@@ -168,8 +167,8 @@ int BenchMain(int argc, char** argv) {
       }
     });
     revoked = target;
-    // What a base CRL's listing holds the store's one read connection for:
-    // the enrollments' quota checks and retrievals wait meanwhile.
+    // What a base CRL's listing holds the store's view connection for: the
+    // officers' views wait meanwhile.
     const auto listing = Clock::now();
     Result<std::vector<db::RevokedCertificate>> listed = c.store->ListRevoked(time(nullptr));
     if (!listed.ok()) {

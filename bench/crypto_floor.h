@@ -35,12 +35,12 @@ using Clock = std::chrono::steady_clock;
 double Seconds(Clock::duration d);
 Clock::duration FromSeconds(double seconds);
 
-// `count` PKCS#10 requests (SHA-256) with distinct subjects
-// "CN=bench<i>.example.com" from eight keys of `key` (key generation is not
-// what is measured). Errors: Internal when OpenSSL fails.
 // CPU time (user + system) of this process so far, every thread, in seconds.
 double SelfCpuSeconds();
 
+// `count` PKCS#10 requests (SHA-256) with distinct subjects
+// "CN=bench<i>.example.com" from eight keys of `key` (key generation is not
+// what is measured). Errors: Internal when OpenSSL fails.
 Result<std::vector<Bytes>> MakeCsrs(int count, pki::KeyAlgorithm key);
 
 // Copies the template folder `from` to `to`, with every template taking keys
