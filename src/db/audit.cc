@@ -208,15 +208,7 @@ Result<std::vector<AuditRow>> ListRows(Connection& conn, std::uint64_t after_seq
   st->Bind(1, static_cast<std::int64_t>(
                   std::min<std::uint64_t>(after_seq, std::numeric_limits<std::int64_t>::max())));
   st->Bind(2, std::int64_t{std::min(limit, kMaxAuditListRows)});
-  std::vector<AuditRow> out;
-  while (true) {
-    Result<bool> more = st->Step();
-    if (!more.ok()) return more.status();
-    if (!*more) return out;
-    Result<AuditRow> row = ReadRow(*st);
-    if (!row.ok()) return row.status();
-    out.push_back(std::move(row).value());
-  }
+  return ReadAllRows<AuditRow>(*st, ReadRow);
 }
 
 void Log(const AuditRow& row) {

@@ -15,7 +15,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "openadcs/db/records.h"
 #include "openadcs/util/status.h"
@@ -84,6 +86,21 @@ class Statement {
   bool* in_use_;
   int bind_error_ = SQLITE_OK;
 };
+
+// Steps `st` to its end, making each row with `read(st)` (a Result<Row>):
+// the rows in order, or the first failure, of a step or of a row.
+template <typename Row, typename ReadFn>
+Result<std::vector<Row>> ReadAllRows(Statement& st, ReadFn read) {
+  std::vector<Row> out;
+  while (true) {
+    Result<bool> more = st.Step();
+    if (!more.ok()) return more.status();
+    if (!*more) return out;
+    Result<Row> row = read(st);
+    if (!row.ok()) return row.status();
+    out.push_back(std::move(row).value());
+  }
+}
 
 class Connection {
  public:

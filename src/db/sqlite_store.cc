@@ -101,15 +101,7 @@ Result<std::vector<Row>> SelectAll(Connection& conn, std::string_view sql, BindF
   Result<Statement> st = conn.Prepare(sql);
   if (!st.ok()) return st.status();
   bind(*st);
-  std::vector<Row> out;
-  while (true) {
-    Result<bool> row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
-    Result<Row> r = read(*st);
-    if (!r.ok()) return r.status();
-    out.push_back(std::move(r).value());
-  }
+  return ReadAllRows<Row>(*st, read);
 }
 
 // Whole request records: each row with its blobs.
