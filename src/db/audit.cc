@@ -88,8 +88,8 @@ std::string HashPrefix(const Bytes& hash) {
 
 Bytes AuditHash(const Bytes& prev_hash, std::uint64_t seq, const AuditEvent& event) {
   Bytes in;
-  in.reserve(prev_hash.size() + 8 + 8 + 4 * 4 + event.actor.size() + event.action.size() +
-             event.detail.size());
+  in.reserve(prev_hash.size() + 8 + 8 + std::size_t{4} * 4 + event.actor.size() +
+             event.action.size() + event.detail.size());
   in.insert(in.end(), prev_hash.begin(), prev_hash.end());
   PutLe(in, seq, 8);
   PutLe(in, static_cast<std::uint64_t>(event.time), 8);
