@@ -145,6 +145,14 @@ Result<db::CrlRow> Engine::Impl::StoreCrl(const pki::CrlSpec& spec, db::CrlRow r
   if (!id.ok()) return id.status();
   row.row_id = *id;
   spdlog::debug("built and stored {} with {} entries", name, row.count);
+  if (options_.crl_sink != nullptr) {
+    Status published = options_.crl_sink->Published(row);
+    if (!published.ok()) {
+      return Status::Error(published.code(),
+                           name + " is stored but not published: " + published.message(),
+                           published.hresult());
+    }
+  }
   return row;
 }
 

@@ -59,9 +59,11 @@ std::string HostName() {
 
 }  // namespace
 
-ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config, metrics::Registry* metrics) {
+ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config, metrics::Registry* metrics,
+                                    ca::CrlSink* crl_sink) {
   ca::EngineOptions options;
   options.metrics = metrics;
+  options.crl_sink = crl_sink;
   options.limits.max_request_bytes = config.policy.max_request_bytes;
   options.quota.max_requests_per_hour = config.policy.max_requests_per_hour;
   options.quota.max_stored_bytes = config.policy.max_stored_bytes;

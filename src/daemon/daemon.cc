@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "openadcs/daemon/component_options.h"
+#include "openadcs/daemon/crl_files.h"
 #include "openadcs/daemon/crl_schedule.h"
 #include "openadcs/daemon/startup_report.h"
 #include "openadcs/daemon/state_directory.h"
@@ -23,25 +24,12 @@
 #include "openadcs/directory/ldap_identity_lookup.h"
 #include "openadcs/directory/ldap_template_source.h"
 #include "openadcs/directory/ldif_template_source.h"
-#include "openadcs/util/atomic_file.h"
 
 namespace openadcs::daemon {
 namespace {
 
-// The CRL is public: a web server (another user) may serve the file.
-constexpr mode_t kCrlFileMode = 0644;
-
 std::int64_t Now() {
   return static_cast<std::int64_t>(std::time(nullptr));
-}
-
-std::string FormatUnixTime(std::int64_t t) {
-  const std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  if (gmtime_r(&tt, &tm) == nullptr) return std::to_string(t);
-  char text[32];
-  const std::size_t n = std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(text, n);
 }
 
 Status Prefixed(std::string_view what, const Status& status) {
@@ -229,9 +217,7 @@ Daemon::Daemon(const DaemonConfig& config, std::unique_ptr<metrics::Registry> me
                std::unique_ptr<directory::TemplateSource> templates,
                std::unique_ptr<directory::IdentityLookup> identity_lookup)
     : config_(config),
-      crl_path_(CrlPublishPath(config)),
       crl_period_(std::chrono::hours(config.crl.period_hours)),
-      delta_crl_path_(DeltaCrlPublishPath(config)),
       delta_crl_period_(std::chrono::hours(config.crl.delta_period_hours)),
       disk_failure_relay_(std::move(disk_failure_relay)),
       metrics_(std::move(metrics)),
@@ -240,8 +226,9 @@ Daemon::Daemon(const DaemonConfig& config, std::unique_ptr<metrics::Registry> me
       security_(std::move(security)),
       templates_(std::move(templates)),
       identity_lookup_(std::move(identity_lookup)),
-      engine_(std::make_unique<ca::Engine>(EngineOptionsFrom(config, metrics_.get()), *identity_,
-                                           *store_, *templates_, identity_lookup_.get(),
+      crl_files_(CrlPublishPath(config), DeltaCrlPublishPath(config)),
+      engine_(std::make_unique<ca::Engine>(EngineOptionsFrom(config, metrics_.get(), &crl_files_),
+                                           *identity_, *store_, *templates_, identity_lookup_.get(),
                                            *security_)),
       signals_(io_),
       rpc_(std::move(rpc)) {}
@@ -312,26 +299,19 @@ Status Daemon::PublishCrlAtStart() {
   const db::CrlRow& crl = **latest;
   // The file may be missing or stale (restored state, an operator's mistake):
   // the database's latest CRL is what must be published.
-  Status written = util::WriteFileAtomically(crl_path_, crl.raw_crl, kCrlFileMode);
+  Status written = crl_files_.Published(crl);
   if (!written.ok()) return Prefixed("publishing the CRL", written);
   next_crl_delay_ = DelayUntilNextCrl(crl, crl_period_, now);
-  spdlog::info("CRL number {} is current (next update {}), written to {}; next in {} s", crl.number,
-               FormatUnixTime(crl.next_update), crl_path_.string(), next_crl_delay_.count());
+  spdlog::info("CRL number {} is current; the next in {} s", crl.number, next_crl_delay_.count());
   return PublishDeltaCrlAtStart(crl);
 }
 
 Status Daemon::PublishCrl() {
   Result<ca::PublishedCrls> crls = engine_->PublishCrls(ca::crl_kind::kBase, 0);
-  if (!crls.ok()) return Prefixed("building the CRL", crls.status());
-  const db::CrlRow& crl = *crls->base;
-  Status written = util::WriteFileAtomically(crl_path_, crl.raw_crl, kCrlFileMode);
-  if (!written.ok()) return Prefixed("publishing the CRL", written);
+  if (!crls.ok()) return Prefixed("publishing the CRL", crls.status());
   next_crl_delay_ = crl_period_;
-  spdlog::info("published CRL number {} with {} entries to {}, next update {}", crl.number,
-               crl.count, crl_path_.string(), FormatUnixTime(crl.next_update));
-  if (!crls->delta) return Status::Ok();
-  next_delta_crl_delay_ = delta_crl_period_;
-  return WriteDeltaCrl(*crls->delta);
+  if (crls->delta) next_delta_crl_delay_ = delta_crl_period_;
+  return Status::Ok();
 }
 
 Status Daemon::PublishDeltaCrlAtStart(const db::CrlRow& base) {
@@ -342,26 +322,15 @@ Status Daemon::PublishDeltaCrlAtStart(const db::CrlRow& base) {
   // A delta older than the base was made before deltas were (re)enabled.
   if (CrlNeedsRefresh(*latest, now) || (*latest)->number < base.number) return PublishDeltaCrl();
   next_delta_crl_delay_ = DelayUntilNextCrl(**latest, delta_crl_period_, now);
-  return WriteDeltaCrl(**latest);
+  Status written = crl_files_.Published(**latest);
+  if (!written.ok()) return Prefixed("publishing the delta CRL", written);
+  return Status::Ok();
 }
 
 Status Daemon::PublishDeltaCrl() {
   Result<ca::PublishedCrls> crls = engine_->PublishCrls(ca::crl_kind::kDelta, 0);
-  if (!crls.ok()) return Prefixed("building the delta CRL", crls.status());
+  if (!crls.ok()) return Prefixed("publishing the delta CRL", crls.status());
   next_delta_crl_delay_ = delta_crl_period_;
-  if (crls->base) {  // there was none to refer to
-    Status written = util::WriteFileAtomically(crl_path_, crls->base->raw_crl, kCrlFileMode);
-    if (!written.ok()) return Prefixed("publishing the CRL", written);
-  }
-  return WriteDeltaCrl(*crls->delta);
-}
-
-Status Daemon::WriteDeltaCrl(const db::CrlRow& delta) {
-  Status written = util::WriteFileAtomically(delta_crl_path_, delta.raw_crl, kCrlFileMode);
-  if (!written.ok()) return Prefixed("publishing the delta CRL", written);
-  spdlog::info("delta CRL number {} over base {} with {} entries written to {}, next update {}",
-               delta.number, delta.min_base, delta.count, delta_crl_path_.string(),
-               FormatUnixTime(delta.next_update));
   return Status::Ok();
 }
 

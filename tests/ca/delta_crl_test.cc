@@ -62,13 +62,28 @@ std::map<std::string, long> Entries(X509_CRL* crl) {
   return out;
 }
 
+// Records every CRL handed on; fails with `failure` while it is set.
+class RecordingSink : public CrlSink {
+ public:
+  Status Published(const db::CrlRow& crl) override {
+    if (!failure.ok()) return failure;
+    numbers.push_back(crl.number);
+    kinds_delta.push_back((crl.publish_flags & db::crl_publish_flag::kDelta) != 0);
+    return Status::Ok();
+  }
+  Status failure;
+  std::vector<std::uint32_t> numbers;
+  std::vector<bool> kinds_delta;
+};
+
 class DeltaCrlTest : public testing::EngineTestBase {
  protected:
   // Each test starts its engine, with its delta period.
   bool StartsEngine() const override { return false; }
 
-  void MakeEngine(std::chrono::seconds delta_period) {
+  void MakeEngine(std::chrono::seconds delta_period, CrlSink* sink = nullptr) {
     EngineOptions options;
+    options.crl_sink = sink;
     options.crl_delta_period = delta_period;
     options.crl_delta_overlap = std::chrono::hours(1);
     options.delta_crl_distribution_points = {kDeltaUrl};
@@ -267,6 +282,38 @@ TEST_F(DeltaCrlTest, RefusalsWriteNothing) {
   ossl::X509CrlPtr crl = ParseCrl(crls->base->raw_crl);
   ASSERT_TRUE(crl);
   EXPECT_EQ(X509_CRL_get_ext_by_NID(crl.get(), NID_freshest_crl, -1), -1);
+}
+
+TEST_F(DeltaCrlTest, EveryStoredCrlReachesTheSinkInNumberOrder) {
+  RecordingSink sink;
+  MakeEngine(std::chrono::hours(1), &sink);
+  ASSERT_TRUE(engine_->PublishCrls(crl_kind::kBase, 0).ok());           // the schedule's: 1, 2
+  ASSERT_TRUE(engine_->PublishCrls(admin_, crl_kind::kDelta, 0).ok());  // an administrator's: 3
+  ASSERT_TRUE(engine_->PublishCrls(admin_, crl_kind::kBase, 0).ok());   // 4, 5
+  EXPECT_EQ(sink.numbers, (std::vector<std::uint32_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(sink.kinds_delta, (std::vector<bool>{false, true, true, false, true}));
+}
+
+TEST_F(DeltaCrlTest, ASinkThatFailsFailsThePublicationAndTheCrlStaysStored) {
+  RecordingSink sink;
+  MakeEngine(std::chrono::hours(1), &sink);
+  sink.failure = Status::IOError("renaming ca.crl.tmp to ca.crl: No space left on device");
+  auto crls = engine_->PublishCrls(admin_, crl_kind::kBase, 0);
+  ASSERT_FALSE(crls.ok());
+  EXPECT_EQ(crls.status().code(), StatusCode::kIOError);
+  EXPECT_EQ(crls.status().message(),
+            "CRL 1 is stored but not published: renaming ca.crl.tmp to ca.crl: No space left on "
+            "device");
+  // The base is stored and served; its delta was never made.
+  auto base = engine_->LatestCrl(admin_);
+  ASSERT_TRUE(base.ok()) << base.status().ToString();
+  EXPECT_EQ(base->number, 1u);
+  EXPECT_EQ(engine_->LatestDeltaCrl(admin_).status().hresult(), hr::kPropertyEmpty);
+
+  sink.failure = Status::Ok();
+  auto next = engine_->PublishCrls(admin_, crl_kind::kBase, 0);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(sink.numbers, (std::vector<std::uint32_t>{2, 3}));
 }
 
 }  // namespace

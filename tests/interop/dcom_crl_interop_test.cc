@@ -42,6 +42,11 @@ ossl::X509CrlPtr ParseCrl(const Bytes& der) {
   return ossl::X509CrlPtr(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
 }
 
+Bytes FileBytes(const std::filesystem::path& path) {
+  const std::string text = testing::ReadTextFile(path);
+  return {text.begin(), text.end()};
+}
+
 long IntegerExtension(X509_CRL* crl, int nid) {
   auto* v = static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(crl, nid, nullptr, nullptr));
   if (v == nullptr) return -1;
@@ -135,6 +140,10 @@ TEST_F(CrlInteropTest, ImpacketPublishesADeltaThatOpenSslApplies) {
   ossl::X509CrlPtr base = ParseCrl(*base_der);
   ossl::X509CrlPtr delta = ParseCrl(*delta_der);
   ASSERT_TRUE(base && delta);
+  // The administrator's delta replaced the daemon's file, not only the
+  // database's row; the base file is the one the delta refers to.
+  EXPECT_EQ(FileBytes(daemon_->state_dir() / "ca-delta.crl"), *delta_der);
+  EXPECT_EQ(FileBytes(daemon_->state_dir() / "ca.crl"), *base_der);
   ossl::X509Ptr ca = CaCert();
   ASSERT_TRUE(ca);
   EXPECT_EQ(X509_CRL_verify(delta.get(), X509_get0_pubkey(ca.get())), 1);
@@ -165,6 +174,10 @@ TEST_F(CrlInteropTest, ImpacketPublishesADeltaThatOpenSslApplies) {
   EXPECT_GT(IntegerExtension(latest.get(), NID_crl_number),
             IntegerExtension(delta.get(), NID_crl_number));
   EXPECT_GE(IntegerExtension(latest.get(), NID_delta_crl), base_number);
+  ossl::X509CrlPtr latest_written = ParseCrl(FileBytes(daemon_->state_dir() / "ca-delta.crl"));
+  ASSERT_TRUE(latest_written);
+  EXPECT_EQ(IntegerExtension(latest_written.get(), NID_crl_number),
+            IntegerExtension(latest.get(), NID_crl_number));
 }
 
 }  // namespace

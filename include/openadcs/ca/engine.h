@@ -79,6 +79,18 @@ struct RequesterQuota {
 // The lengths of the serial numbers the engine makes, in bytes.
 inline constexpr std::size_t kSerialMinBytes = 16, kSerialMaxBytes = 20;
 
+// Where each CRL goes once it is stored, besides the database: the daemon's
+// publish paths. Whoever asked for the publication (the schedule, or an
+// administrator's PublishCRL(s)), Published is called with the publication
+// lock held: one CRL at a time, in CRL number order.
+class CrlSink {
+ public:
+  virtual ~CrlSink() = default;
+  // An error fails the publication that made `crl`; the CRL stays stored
+  // (GetCRL serves it), and the next publication supersedes it.
+  virtual Status Published(const db::CrlRow& crl) = 0;
+};
+
 struct EngineOptions {
   pki::RequestParserLimits limits;
   RequesterQuota quota;
@@ -118,6 +130,9 @@ struct EngineOptions {
   // FQDN (CR_PROP_DNSNAME; empty: not configured) and OCSP URLs.
   std::string dns_name;
   std::vector<std::string> ocsp_urls;
+  // Each stored CRL, handed on; null: CRLs are only stored. Must outlive
+  // the engine.
+  CrlSink* crl_sink = nullptr;
   // openadcs_ca_requests_total by outcome (issued, pending, denied, failed)
   // for each new request Submit answers; null: none. Must outlive the engine.
   metrics::Registry* metrics = nullptr;
@@ -346,8 +361,9 @@ class Engine {
   // hold since then. next_update 0: now + crl_period + crl_overlap for a
   // base, now + crl_delta_period + crl_delta_overlap for a delta. Errors: E_INVALIDARG for `kinds`
   // without either bit or with others; ERROR_NOT_SUPPORTED for kDelta while delta CRLs are
-  // disabled; the store's. Each CRL is stored with its own audit event as it is made, so a failure
-  // can leave a base without its delta. Publications run one at a time, from any thread.
+  // disabled; the store's; the CrlSink's. Each CRL is stored with its own audit event and handed
+  // to the sink as it is made, so a failure can leave a base without its delta. Publications
+  // run one at a time, from any thread.
   Result<PublishedCrls> PublishCrls(std::uint32_t kinds, std::int64_t next_update);
   // The same on behalf of `admin`, who needs rights::kAdmin.
   Result<PublishedCrls> PublishCrls(const Caller& admin, std::uint32_t kinds,

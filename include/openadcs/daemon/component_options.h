@@ -24,9 +24,10 @@ std::filesystem::path ResolveInState(const DaemonConfig& config, const std::file
 pki::CaIdentityOptions CaIdentityOptionsFrom(const DaemonConfig& config);
 db::SqliteStoreOptions SqliteStoreOptionsFrom(const DaemonConfig& config);
 directory::LdifTemplateSourceOptions LdifTemplateSourceOptionsFrom(const DaemonConfig& config);
-// `metrics` may be null.
+// `metrics` and `crl_sink` may be null.
 ca::EngineOptions EngineOptionsFrom(const DaemonConfig& config,
-                                    metrics::Registry* metrics = nullptr);
+                                    metrics::Registry* metrics = nullptr,
+                                    ca::CrlSink* crl_sink = nullptr);
 // ICertAdminD's options, with the configuration entries GetConfigEntry
 // serves (CommonName is the CA certificate's, `common_name`).
 services::CertAdminOptions CertAdminOptionsFrom(const DaemonConfig& config,

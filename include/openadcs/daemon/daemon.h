@@ -4,11 +4,11 @@
 // Signals: SIGTERM and SIGINT stop the daemon (STOPPING=1; handlers in
 // flight finish, then Run returns); SIGHUP reloads the templates
 // (RELOADING=1, then READY=1; a failed reload keeps the old templates). CRLs
-// are published at start when due and then every [crl] period_hours, each
-// written to the publish path atomically; with delta CRLs enabled, a delta
-// is published with each base and every delta_period_hours in between,
-// written to the delta publish path. The scheduled ones are made on a thread
-// of their own (CrlScheduler), not on the loop.
+// are published at start when due and then every [crl] period_hours; with
+// delta CRLs enabled, a delta is published with each base and every
+// delta_period_hours in between. The scheduled ones are made on a thread of
+// their own (CrlScheduler), not on the loop. Every CRL stored, scheduled or
+// an administrator's, is written to its publish path (CrlFiles).
 //
 // A failed disk (the database's first failed fdatasync, write or checkpoint;
 // db::SqliteStoreOptions::on_disk_failure) stops the daemon as SIGTERM does,
@@ -27,6 +27,7 @@
 
 #include "openadcs/ca/ca_security.h"
 #include "openadcs/ca/engine.h"
+#include "openadcs/daemon/crl_files.h"
 #include "openadcs/daemon/crl_scheduler.h"
 #include "openadcs/daemon/daemon_config.h"
 #include "openadcs/daemon/metrics_server.h"
@@ -99,7 +100,6 @@ class Daemon {
   // Delta CRLs, when enabled: at start after the base, then on their own timer.
   Status PublishDeltaCrlAtStart(const db::CrlRow& base);
   Status PublishDeltaCrl();
-  Status WriteDeltaCrl(const db::CrlRow& delta);
   void WaitForSignal();
   void Reload();
   void Stop(int signal_number);
@@ -110,10 +110,8 @@ class Daemon {
   void Shutdown();
 
   DaemonConfig config_;
-  std::filesystem::path crl_path_;
   std::chrono::seconds crl_period_;
   std::chrono::seconds next_crl_delay_{0};
-  std::filesystem::path delta_crl_path_;
   std::chrono::seconds delta_crl_period_;  // 0: no delta CRLs
   std::chrono::seconds next_delta_crl_delay_{0};
   std::shared_ptr<DiskFailureRelay> disk_failure_relay_;
@@ -126,6 +124,8 @@ class Daemon {
   std::unique_ptr<ca::CaSecurity> security_;
   std::unique_ptr<directory::TemplateSource> templates_;
   std::unique_ptr<directory::IdentityLookup> identity_lookup_;  // null: not configured
+  // Where the engine hands every CRL it stores.
+  CrlFiles crl_files_;
   std::unique_ptr<ca::Engine> engine_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;

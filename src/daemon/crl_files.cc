@@ -1,0 +1,46 @@
+#include "openadcs/daemon/crl_files.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/types.h>
+
+#include <ctime>
+#include <string>
+#include <utility>
+
+#include "openadcs/util/atomic_file.h"
+
+namespace openadcs::daemon {
+namespace {
+
+// The CRL is public: a web server (another user) may serve the file.
+constexpr mode_t kCrlFileMode = 0644;
+
+std::string FormatUnixTime(std::int64_t t) {
+  const std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  if (gmtime_r(&tt, &tm) == nullptr) return std::to_string(t);
+  char text[32];
+  const std::size_t n = std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string(text, n);
+}
+
+}  // namespace
+
+CrlFiles::CrlFiles(std::filesystem::path base_path, std::filesystem::path delta_path)
+    : base_path_(std::move(base_path)), delta_path_(std::move(delta_path)) {}
+
+Status CrlFiles::Published(const db::CrlRow& crl) {
+  const bool delta = (crl.publish_flags & db::crl_publish_flag::kDelta) != 0;
+  const std::filesystem::path& to = path(delta ? db::CrlKind::kDelta : db::CrlKind::kBase);
+  OPENADCS_RETURN_IF_ERROR(util::WriteFileAtomically(to, crl.raw_crl, kCrlFileMode));
+  if (delta) {
+    spdlog::info("delta CRL number {} over base {} with {} entries written to {}, next update {}",
+                 crl.number, crl.min_base, crl.count, to.string(), FormatUnixTime(crl.next_update));
+  } else {
+    spdlog::info("CRL number {} with {} entries written to {}, next update {}", crl.number,
+                 crl.count, to.string(), FormatUnixTime(crl.next_update));
+  }
+  return Status::Ok();
+}
+
+}  // namespace openadcs::daemon
