@@ -83,12 +83,14 @@ Result<db::CrlRow> Engine::Impl::PublishBase(std::uint32_t number, std::int64_t 
   spec.next_update = next_update > 0
                          ? next_update
                          : now + options_.crl_period.count() + options_.crl_overlap.count();
+  spec.next_publish = now + options_.crl_period.count();
   spec.entries = Entries(*revoked);
   if (options_.crl_delta_period.count() > 0) {
     spec.freshest_crl = pki::ext::CrlDistributionPoints(options_.delta_crl_distribution_points);
   }
   db::CrlRow row;
   row.min_base = 0;  // a base CRL (MS-CSRA 3.1.1.4.1)
+  row.this_publish = now;
   row.effective = now;
   // Relying parties may hold the previous base until then; deltas refer to
   // a base only once it has propagated (MS-CSRA 3.1.4.1.6).
@@ -116,10 +118,12 @@ Result<db::CrlRow> Engine::Impl::PublishDelta(std::uint32_t number, std::int64_t
   spec.next_update = next_update > 0 ? next_update
                                      : now + options_.crl_delta_period.count() +
                                            options_.crl_delta_overlap.count();
+  spec.next_publish = now + options_.crl_delta_period.count();
   spec.entries = Entries(*changes);
   spec.delta_base = over.number;
   db::CrlRow row;
   row.min_base = over.number;
+  row.this_publish = now;
   row.effective = over.this_update;  // CRL_Effective of a delta: its base's thisUpdate
   row.propagation_complete = now + options_.crl_delta_overlap.count();
   row.publish_flags = PublishFlags(db::crl_publish_flag::kDelta, actor);
@@ -132,6 +136,7 @@ Result<db::CrlRow> Engine::Impl::StoreCrl(const pki::CrlSpec& spec, db::CrlRow r
   if (!der.ok()) return der.status();
   row.number = spec.number;
   row.count = static_cast<std::uint32_t>(spec.entries.size());
+  row.next_publish = spec.next_publish;
   row.this_update = spec.this_update;
   row.next_update = spec.next_update;
   row.raw_crl = std::move(der).value();

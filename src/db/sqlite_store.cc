@@ -89,7 +89,8 @@ constexpr std::string_view kUpsertSetting =
 constexpr std::string_view kDeleteSetting = "DELETE FROM ca_setting WHERE name = ?1";
 constexpr std::string_view kCrlColumns =
     "row_id, number, min_base, name_id, entry_count, this_update, next_update, effective, "
-    "propagation_complete, publish_status_code, raw_crl, publish_flags";
+    "propagation_complete, publish_status_code, raw_crl, publish_flags, this_publish, "
+    "next_publish";
 // Rows without CPF_DELTA are base CRLs; NULL flags (rows written before
 // delta CRLs) too.
 constexpr std::string_view kIsDelta = "(IFNULL(publish_flags, 0) & 2) != 0";
@@ -923,8 +924,9 @@ Result<std::uint32_t> SqliteStore::InsertCrl(const CrlRow& row, const AuditEvent
   Status s = RunAudited(audit, [&](AuditEvent&) -> Status {
     Result<Statement> st = conn_->Prepare(
         "INSERT INTO crl (number, min_base, name_id, entry_count, this_update, next_update, "
-        "effective, propagation_complete, publish_status_code, raw_crl, publish_flags) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+        "effective, propagation_complete, publish_status_code, raw_crl, publish_flags, "
+        "this_publish, next_publish) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
     if (!st.ok()) return st.status();
     st->Bind(1, std::int64_t{row.number});
     st->Bind(2, std::int64_t{row.min_base});
@@ -937,6 +939,8 @@ Result<std::uint32_t> SqliteStore::InsertCrl(const CrlRow& row, const AuditEvent
     st->Bind(9, std::int64_t{row.publish_status_code});
     st->Bind(10, std::span<const std::uint8_t>(row.raw_crl));
     st->Bind(11, std::int64_t{row.publish_flags});
+    st->Bind(12, row.this_publish);
+    st->Bind(13, row.next_publish);
     OPENADCS_RETURN_IF_ERROR(st->Run());
     Result<std::uint32_t> id = LastInsertId("CRL row");
     if (!id.ok()) return id.status();
@@ -969,6 +973,8 @@ Result<std::optional<CrlRow>> SqliteStore::SelectCrl(const std::string& sql, Bin
   OPENADCS_RETURN_IF_ERROR(st->Column(9).Get(c.publish_status_code));
   OPENADCS_RETURN_IF_ERROR(st->Column(10).Get(c.raw_crl));
   OPENADCS_RETURN_IF_ERROR(st->Column(11).Get(c.publish_flags));
+  OPENADCS_RETURN_IF_ERROR(st->Column(12).Get(c.this_publish));
+  OPENADCS_RETURN_IF_ERROR(st->Column(13).Get(c.next_publish));
   return std::optional<CrlRow>(std::move(c));
 }
 

@@ -1,6 +1,8 @@
-// CRLs: v2, entries sorted by serial, CRL number and AKI (and, for delta
-// CRLs and their bases, the delta indicator and freshest CRL), signed by the CA.
+// CRLs: v2, entries sorted by serial, CRL number, AKI, Windows' CA Version
+// and CRL Next Publish (and, for delta CRLs and their bases, the delta
+// indicator and freshest CRL), signed by the CA.
 #include "openadcs/pki/x509_builder.h"
+#include "openadcs/util/hresult.h"
 #include "pki/asn1_util.h"
 
 namespace openadcs::pki {
@@ -8,6 +10,8 @@ namespace {
 
 constexpr std::uint32_t kMaxCrlReason = 10;  // aACompromise
 constexpr std::uint32_t kUnusedCrlReason = 7;
+constexpr std::string_view kCaVersionOid = "1.3.6.1.4.1.311.21.1";
+constexpr std::string_view kCrlNextPublishOid = "1.3.6.1.4.1.311.21.4";
 
 Result<ossl::X509RevokedPtr> MakeEntry(const CrlEntry& entry) {
   Result<ossl::Asn1IntegerPtr> serial = internal::SerialToAsn1(entry.serial);
@@ -58,6 +62,31 @@ Status AddDeltaExtensions(const CrlSpec& spec, X509_CRL* crl) {
   return Status::Ok();
 }
 
+// CA Version (INTEGER: key index << 16 | certificate index; one key and one
+// certificate here) and CRL Next Publish (Time, RFC 5280's choice of
+// UTCTime before 2050), both non-critical (MS-CSRA 3.1.4.1.6).
+Status AddWindowsExtensions(const CrlSpec& spec, X509_CRL* crl) {
+  ossl::Asn1IntegerPtr version(ASN1_INTEGER_new());
+  if (version == nullptr || ASN1_INTEGER_set_uint64(version.get(), 0) != 1) {
+    return Status::Internal("CA Version: " + ossl::ErrorText());
+  }
+  ossl::X509ExtPtr ca_version =
+      internal::MakeExtension(internal::DottedOid(kCaVersionOid).get(), false,
+                              ossl::ToDer(version.get(), i2d_ASN1_INTEGER));
+  if (ca_version == nullptr || X509_CRL_add_ext(crl, ca_version.get(), -1) != 1) {
+    return Status::Internal("CA Version: " + ossl::ErrorText());
+  }
+  if (spec.next_publish == 0) return Status::Ok();
+  ossl::Asn1TimePtr when = internal::UnixToAsn1Time(spec.next_publish);
+  if (when == nullptr) return Status::InvalidArgument("CRL next publish outside years 0-9999");
+  ossl::X509ExtPtr next_publish = internal::MakeExtension(
+      internal::DottedOid(kCrlNextPublishOid).get(), false, ossl::ToDer(when.get(), i2d_ASN1_TIME));
+  if (next_publish == nullptr || X509_CRL_add_ext(crl, next_publish.get(), -1) != 1) {
+    return Status::Internal("CRL Next Publish: " + ossl::ErrorText());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Bytes> BuildCrl(const CrlSpec& spec, const CaIdentity& ca) {
@@ -99,8 +128,15 @@ Result<Bytes> BuildCrl(const CrlSpec& spec, const CaIdentity& ca) {
       X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0, 0) != 1) {
     return Status::Internal("CRL extensions: " + ossl::ErrorText());
   }
+  OPENADCS_RETURN_IF_ERROR(AddWindowsExtensions(spec, crl.get()));
   OPENADCS_RETURN_IF_ERROR(AddDeltaExtensions(spec, crl.get()));
   OPENADCS_RETURN_IF_ERROR(ca.SignCrl(crl.get()));
+  if (X509_CRL_verify(crl.get(), X509_get0_pubkey(ca.certificate())) != 1) {
+    return Status::Error(
+        StatusCode::kInternal,
+        "the signed CRL does not verify with the CA certificate: " + ossl::ErrorText(),
+        hr::kBadSignature);
+  }
   Bytes der = ossl::ToDer(crl.get(), i2d_X509_CRL);
   if (der.empty()) return Status::Internal("i2d_X509_CRL: " + ossl::ErrorText());
   return der;

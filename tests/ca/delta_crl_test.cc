@@ -259,6 +259,14 @@ TEST_F(DeltaCrlTest, FirstDeltaMakesItsBase) {
   EXPECT_EQ(crls->base->number, 1u);
   EXPECT_EQ(crls->delta->number, 2u);
   EXPECT_EQ(crls->delta->min_base, 1u);
+  // Each says when the next of its kind is due (CRLNextPublish, and the
+  // CRL Next Publish extension), and is stored with it.
+  EXPECT_EQ(crls->base->next_publish, now_ + kHour * 24 * 7);  // EngineOptions::crl_period
+  EXPECT_EQ(crls->delta->next_publish, now_ + kHour);
+  auto stored = store_->LatestCrl(db::CrlKind::kDelta);
+  ASSERT_TRUE(stored.ok() && *stored);
+  EXPECT_EQ((*stored)->this_publish, now_);
+  EXPECT_EQ((*stored)->next_publish, now_ + kHour);
 }
 
 TEST_F(DeltaCrlTest, RefusalsWriteNothing) {

@@ -13,7 +13,7 @@ using testing::TempDir;
 
 // Inside the validity of a CA generated now (3650 days).
 const std::int64_t kNotBefore = std::time(nullptr) - 3600;
-const std::int64_t kNotAfter = kNotBefore + 365 * 86400;
+const std::int64_t kNotAfter = kNotBefore + std::int64_t{365} * 86400;
 
 class X509BuilderTest : public ::testing::TestWithParam<KeyAlgorithm> {
  protected:
@@ -230,11 +230,24 @@ ossl::X509CrlPtr ParseCrl(const Bytes& der) {
   return ossl::X509CrlPtr(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
 }
 
+// The DER value of the CRL's extension `oid` if it is there and not
+// critical; nullopt otherwise.
+std::optional<Bytes> NonCriticalExtension(X509_CRL* crl, const char* oid) {
+  ossl::Asn1ObjectPtr obj(OBJ_txt2obj(oid, 1));
+  const int at = X509_CRL_get_ext_by_OBJ(crl, obj.get(), -1);
+  if (at < 0) return std::nullopt;
+  X509_EXTENSION* ext = X509_CRL_get_ext(crl, at);
+  if (X509_EXTENSION_get_critical(ext) != 0) return std::nullopt;
+  const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(ext);
+  return Bytes(value->data, value->data + value->length);
+}
+
 TEST_P(X509BuilderTest, BuildsAVerifiableCrlWithReasons) {
   CrlSpec spec;
   spec.number = 42;
   spec.this_update = kNotBefore;
-  spec.next_update = kNotBefore + 7 * 86400;
+  spec.next_update = kNotBefore + std::int64_t{7} * 86400;
+  spec.next_publish = kNotBefore + std::int64_t{3} * 86400;
   spec.entries = {{{0x30, 0x01}, kNotBefore - 10, 1},   // keyCompromise
                   {{0x10, 0x02}, kNotBefore - 20, 0},   // unspecified: no extension
                   {{0x20, 0x03}, kNotBefore - 30, 5}};  // cessationOfOperation
@@ -258,6 +271,17 @@ TEST_P(X509BuilderTest, BuildsAVerifiableCrlWithReasons) {
   ASSERT_NE(akid, nullptr);
   EXPECT_EQ(ASN1_OCTET_STRING_cmp(akid->keyid, X509_get0_subject_key_id(ca_->certificate())), 0);
   AUTHORITY_KEYID_free(akid);
+  // Windows' CA Version (0: the first certificate and key) and CRL Next
+  // Publish (a UTCTime before 2050).
+  EXPECT_EQ(NonCriticalExtension(crl.get(), "1.3.6.1.4.1.311.21.1"), (Bytes{0x02, 0x01, 0x00}));
+  const std::optional<Bytes> next_publish = NonCriticalExtension(crl.get(), "1.3.6.1.4.1.311.21.4");
+  ASSERT_TRUE(next_publish);
+  const unsigned char* p = next_publish->data();
+  ossl::Asn1TimePtr when(d2i_ASN1_TIME(nullptr, &p, static_cast<long>(next_publish->size())));
+  ASSERT_NE(when, nullptr);
+  EXPECT_EQ(p, next_publish->data() + next_publish->size());
+  EXPECT_EQ(ASN1_STRING_type(when.get()), V_ASN1_UTCTIME);
+  EXPECT_EQ(ASN1_TIME_cmp_time_t(when.get(), static_cast<time_t>(spec.next_publish)), 0);
 
   STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
   ASSERT_EQ(sk_X509_REVOKED_num(revoked), 3);
@@ -285,6 +309,8 @@ TEST_P(X509BuilderTest, EmptyCrlAndBadCrlSpecs) {
   ossl::X509CrlPtr crl = ParseCrl(*der);
   ASSERT_NE(crl, nullptr);
   EXPECT_LE(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl.get())), 0);  // absent: -1
+  EXPECT_TRUE(NonCriticalExtension(crl.get(), "1.3.6.1.4.1.311.21.1"));
+  EXPECT_FALSE(NonCriticalExtension(crl.get(), "1.3.6.1.4.1.311.21.4"));  // next_publish 0
 
   CrlSpec bad = spec;
   bad.next_update = bad.this_update;

@@ -152,6 +152,8 @@ struct CrlRow {
   std::uint32_t publish_status_code = 0;
   Bytes raw_crl;
   std::uint32_t publish_flags = 0;  // CRLPublishFlags: crl_publish_flag bits
+  std::int64_t this_publish = 0;    // CRLThisPublish: when it was made and published
+  std::int64_t next_publish = 0;    // CRLNextPublish: its CRL Next Publish extension
 };
 
 // CRLPublishFlags bits (MS-CSRA 3.1.1.4.1) this CA writes. A row without

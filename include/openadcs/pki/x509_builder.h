@@ -75,13 +75,23 @@ struct CrlSpec {
   // Non-empty: the DER value of a Freshest CRL extension (2.5.29.46,
   // non-critical, RFC 5280 5.2.6; see ext::CrlDistributionPoints).
   Bytes freshest_crl;
+  // Non-zero: when the CA means to publish the next CRL of this kind, in
+  // the CRL Next Publish extension (1.3.6.1.4.1.311.21.4, MS-CSRA
+  // 3.1.4.1.6), by which Windows relying parties fetch the next CRL before
+  // nextUpdate.
+  std::int64_t next_publish = 0;
 };
 
-// Builds a v2 CRL (CRL number, AKI, and the delta indicator and freshest CRL
-// when asked) signed by `ca`; returns its DER. Entries are written sorted by
-// serial. InvalidArgument for a bad entry serial, a reason that is not a
-// CRLReason (0-10 except 7), next_update not after this_update, a delta
-// base not below the number, or a time outside years 0-9999.
+// Builds a v2 CRL (CRL number, AKI, CA Version 0 (1.3.6.1.4.1.311.21.1: the
+// CA's first certificate and key), CRL Next Publish when set, and the delta
+// indicator and freshest CRL when asked) signed by `ca`, and checks its
+// signature against the CA certificate as MS-CSRA 3.1.4.1.6 asks before
+// publishing; returns its DER. Entries are written sorted by serial.
+// InvalidArgument for a bad entry serial, a reason that is not a CRLReason
+// (0-10 except 7), next_update not after this_update, a delta base not below
+// the number, or a time outside years 0-9999; NTE_BAD_SIGNATURE when the
+// signature does not verify (a key that does not match the certificate, a
+// faulty signer).
 Result<Bytes> BuildCrl(const CrlSpec& spec, const CaIdentity& ca);
 
 // A degenerate CMS SignedData with `certs` in order (DER in, DER out): no
