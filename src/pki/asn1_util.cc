@@ -1,5 +1,6 @@
 #include "pki/asn1_util.h"
 
+#include <climits>
 #include <ctime>
 
 #include "openadcs/util/der.h"
@@ -147,6 +148,21 @@ Status AddExtension(X509* cert, const ASN1_OBJECT* oid, bool critical,
     return Status::Internal("adding extension " + OidText(oid) + ": " + ossl::ErrorText());
   }
   return Status::Ok();
+}
+
+std::span<const std::uint8_t> FirstInnerTlv(std::span<const std::uint8_t> der) {
+  if (der.size() > static_cast<std::size_t>(LONG_MAX)) return {};
+  const unsigned char* p = der.data();
+  const unsigned char* end = der.data() + der.size();
+  long len = 0;
+  int tag = 0;
+  int cls = 0;
+  int rc = ASN1_get_object(&p, &len, &tag, &cls, static_cast<long>(der.size()));
+  if ((rc & 0x80) != 0 || (rc & V_ASN1_CONSTRUCTED) == 0) return {};
+  const unsigned char* inner = p;
+  rc = ASN1_get_object(&p, &len, &tag, &cls, static_cast<long>(end - p));
+  if ((rc & 0x80) != 0 || rc == (V_ASN1_CONSTRUCTED | 1)) return {};  // error or indefinite
+  return {inner, static_cast<std::size_t>(p - inner) + static_cast<std::size_t>(len)};
 }
 
 Status SetValidity(X509* cert, std::int64_t not_before, std::int64_t not_after) {

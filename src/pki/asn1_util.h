@@ -78,6 +78,11 @@ Bytes ItemToDer(const T* value) {
   return out;
 }
 
+// The first TLV inside the outer SEQUENCE of `der`: the DER bytes a signed
+// structure's signature covers (a certificationRequestInfo, a
+// tbsCertList); empty when the framing is broken.
+std::span<const std::uint8_t> FirstInnerTlv(std::span<const std::uint8_t> der);
+
 // A dotted OID; null for anything else (names such as "CN" included).
 ossl::Asn1ObjectPtr DottedOid(std::string_view text);
 

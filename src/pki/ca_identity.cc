@@ -14,6 +14,7 @@
 #include "openadcs/pki/csr_builder.h"
 #include "openadcs/pki/name.h"
 #include "openadcs/pki/x509_builder.h"
+#include "openadcs/util/hresult.h"
 #include "pki/asn1_util.h"
 #include "pki/key_files.h"
 
@@ -440,6 +441,24 @@ Status CaIdentity::SignCrl(X509_CRL* crl) const {
   if (!ctx.ok()) return ctx.status();
   if (X509_CRL_sign_ctx(crl, ctx->get()) <= 0) {
     return Status::Internal("X509_CRL_sign_ctx: " + ossl::ErrorText());
+  }
+  return Status::Ok();
+}
+
+Status CaIdentity::VerifySignature(std::span<const std::uint8_t> data,
+                                   std::span<const std::uint8_t> signature) const {
+  ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (ctx == nullptr ||
+      EVP_DigestVerifyInit_ex(ctx.get(), nullptr, digest_name_.c_str(), nullptr, nullptr,
+                              X509_get0_pubkey(cert_.get()), nullptr) != 1) {
+    return Status::Internal("EVP_DigestVerifyInit_ex: " + ossl::ErrorText());
+  }
+  if (EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), data.data(), data.size()) !=
+      1) {
+    return Status::Error(
+        StatusCode::kInternal,
+        "the signature does not verify with the CA certificate: " + ossl::ErrorText(),
+        hr::kBadSignature);
   }
   return Status::Ok();
 }

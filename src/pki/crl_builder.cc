@@ -2,7 +2,6 @@
 // and CRL Next Publish (and, for delta CRLs and their bases, the delta
 // indicator and freshest CRL), signed by the CA.
 #include "openadcs/pki/x509_builder.h"
-#include "openadcs/util/hresult.h"
 #include "pki/asn1_util.h"
 
 namespace openadcs::pki {
@@ -131,14 +130,17 @@ Result<Bytes> BuildCrl(const CrlSpec& spec, const CaIdentity& ca) {
   OPENADCS_RETURN_IF_ERROR(AddWindowsExtensions(spec, crl.get()));
   OPENADCS_RETURN_IF_ERROR(AddDeltaExtensions(spec, crl.get()));
   OPENADCS_RETURN_IF_ERROR(ca.SignCrl(crl.get()));
-  if (X509_CRL_verify(crl.get(), X509_get0_pubkey(ca.certificate())) != 1) {
-    return Status::Error(
-        StatusCode::kInternal,
-        "the signed CRL does not verify with the CA certificate: " + ossl::ErrorText(),
-        hr::kBadSignature);
-  }
   Bytes der = ossl::ToDer(crl.get(), i2d_X509_CRL);
   if (der.empty()) return Status::Internal("i2d_X509_CRL: " + ossl::ErrorText());
+  // Over the bytes as written: X509_CRL_verify would encode the list again.
+  const ASN1_BIT_STRING* signature = nullptr;
+  X509_CRL_get0_signature(crl.get(), &signature, nullptr);
+  Status verified = ca.VerifySignature(
+      internal::FirstInnerTlv(der), {signature->data, static_cast<std::size_t>(signature->length)});
+  if (!verified.ok()) {
+    return Status::Error(verified.code(), "the signed CRL: " + verified.message(),
+                         verified.hresult());
+  }
   return der;
 }
 

@@ -246,23 +246,6 @@ bool VerifyAsEncoded(std::span<const std::uint8_t> der, EVP_PKEY* key) {
                                              twin->signature, twin->info, key) == 1;
 }
 
-// The first TLV inside the outer SEQUENCE of `der` (the DER bytes the
-// signature covers); empty when the framing is broken.
-std::span<const std::uint8_t> FirstInnerTlv(std::span<const std::uint8_t> der) {
-  if (der.size() > static_cast<std::size_t>(LONG_MAX)) return {};
-  const unsigned char* p = der.data();
-  const unsigned char* end = der.data() + der.size();
-  long len = 0;
-  int tag = 0;
-  int cls = 0;
-  int rc = ASN1_get_object(&p, &len, &tag, &cls, static_cast<long>(der.size()));
-  if ((rc & 0x80) != 0 || (rc & V_ASN1_CONSTRUCTED) == 0) return {};
-  const unsigned char* inner = p;
-  rc = ASN1_get_object(&p, &len, &tag, &cls, static_cast<long>(end - p));
-  if ((rc & 0x80) != 0 || rc == (V_ASN1_CONSTRUCTED | 1)) return {};  // error or indefinite
-  return {inner, static_cast<std::size_t>(p - inner) + static_cast<std::size_t>(len)};
-}
-
 // MS-WCCE 2.2.2.6.5: signatureAlgorithm is a bare hash algorithm and the
 // signature is that hash of the DER certificationRequestInfo.
 bool IsNullSignature(const X509_REQ* req, std::span<const std::uint8_t> der) {
@@ -274,7 +257,7 @@ bool IsNullSignature(const X509_REQ* req, std::span<const std::uint8_t> der) {
   constexpr std::array kHashes = {NID_sha1, NID_sha256, NID_sha384, NID_sha512};
   int nid = OBJ_obj2nid(alg_oid);
   if (std::find(kHashes.begin(), kHashes.end(), nid) == kHashes.end()) return false;
-  std::span<const std::uint8_t> info = FirstInnerTlv(der);
+  std::span<const std::uint8_t> info = internal::FirstInnerTlv(der);
   if (info.empty()) return false;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;

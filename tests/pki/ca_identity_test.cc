@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "openadcs/pki/x509_builder.h"
+#include "openadcs/util/hresult.h"
 #include "testing/pki.h"
 
 namespace openadcs::pki {
@@ -441,6 +442,7 @@ TEST(CaIdentityTest, SignBytesVerifiesAndIsThreadSafe) {
   std::vector<std::vector<Bytes>> sigs(kThreads);
   const Bytes message = {'h', 'e', 'l', 'l', 'o'};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
@@ -460,6 +462,26 @@ TEST(CaIdentityTest, SignBytesVerifiesAndIsThreadSafe) {
       EXPECT_EQ(EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), message.data(), message.size()),
                 1);
     }
+  }
+}
+
+TEST(CaIdentityTest, VerifySignatureChecksWithTheCertificatesKey) {
+  for (KeyAlgorithm algorithm : {KeyAlgorithm::kRsa2048, KeyAlgorithm::kEcdsaP256}) {
+    TempDir dir;
+    TempDir other_dir;
+    auto ca = MustLoad(OptionsIn(dir.path(), algorithm));
+    auto other = MustLoad(OptionsIn(other_dir.path(), algorithm));
+    ASSERT_TRUE(ca != nullptr && other != nullptr);
+    const Bytes message = {'t', 'b', 's'};
+    Result<Bytes> sig = ca->SignBytes(message);
+    ASSERT_TRUE(sig.ok()) << sig.status().ToString();
+    EXPECT_TRUE(ca->VerifySignature(message, *sig).ok());
+    const Bytes altered = {'t', 'b', 'S'};
+    EXPECT_EQ(ca->VerifySignature(altered, *sig).hresult(), hr::kBadSignature);
+    // Another CA's key, as a key that does not match the certificate signs.
+    Result<Bytes> foreign = other->SignBytes(message);
+    ASSERT_TRUE(foreign.ok());
+    EXPECT_EQ(ca->VerifySignature(message, *foreign).hresult(), hr::kBadSignature);
   }
 }
 
