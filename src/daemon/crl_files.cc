@@ -31,7 +31,7 @@ CrlFiles::CrlFiles(std::filesystem::path base_path, std::filesystem::path delta_
 
 Status CrlFiles::Published(const db::CrlRow& crl) {
   const bool delta = (crl.publish_flags & db::crl_publish_flag::kDelta) != 0;
-  const std::filesystem::path& to = path(delta ? db::CrlKind::kDelta : db::CrlKind::kBase);
+  const std::filesystem::path& to = delta ? delta_path_ : base_path_;
   OPENADCS_RETURN_IF_ERROR(util::WriteFileAtomically(to, crl.raw_crl, kCrlFileMode));
   if (delta) {
     spdlog::info("delta CRL number {} over base {} with {} entries written to {}, next update {}",

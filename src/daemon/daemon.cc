@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "openadcs/daemon/component_options.h"
-#include "openadcs/daemon/crl_files.h"
 #include "openadcs/daemon/crl_schedule.h"
 #include "openadcs/daemon/startup_report.h"
 #include "openadcs/daemon/state_directory.h"

@@ -22,10 +22,6 @@ class CrlFiles : public ca::CrlSink {
   // the file, which is left as it was.
   Status Published(const db::CrlRow& crl) override;
 
-  const std::filesystem::path& path(db::CrlKind kind) const {
-    return kind == db::CrlKind::kBase ? base_path_ : delta_path_;
-  }
-
  private:
   const std::filesystem::path base_path_;
   const std::filesystem::path delta_path_;
