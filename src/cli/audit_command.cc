@@ -1,7 +1,6 @@
 #include "cli/audit_command.h"
 
 #include <cstdint>
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <limits>
@@ -11,23 +10,13 @@
 #include "cli/connection.h"
 #include "openadcs/db/audit.h"
 #include "openadcs/util/bytes.h"
+#include "openadcs/util/filetime.h"
 
 namespace openadcs::cli {
 namespace {
 
 // Hex digits of a hash in the text listing: enough to tell rows apart.
 constexpr std::size_t kShortHashHex = 16;
-
-std::string Iso8601(std::int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  char buf[32];
-  if (gmtime_r(&t, &tm) == nullptr ||
-      std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-    return std::to_string(unix_seconds);
-  }
-  return buf;
-}
 
 struct ListFlags {
   std::filesystem::path db;
@@ -40,16 +29,16 @@ void PrintRow(const db::AuditRow& r, bool json, bool first) {
   const db::AuditEvent& e = r.event;
   if (json) {
     std::cout << (first ? "\n  " : ",\n  ") << "{\"seq\": " << r.seq
-              << ", \"time\": " << JsonString(Iso8601(e.time))
+              << ", \"time\": " << JsonString(UnixToIso8601(e.time))
               << ", \"actor\": " << JsonString(e.actor) << ", \"action\": " << JsonString(e.action)
               << ", \"request_id\": " << e.request_id << ", \"detail\": " << JsonString(e.detail)
               << ", \"prev_hash\": " << JsonString(HexLower(r.prev_hash))
               << ", \"hash\": " << JsonString(HexLower(r.hash)) << "}";
     return;
   }
-  std::cout << r.seq << "  " << Iso8601(e.time) << "  " << (e.actor.empty() ? "-" : e.actor) << "  "
-            << e.action << "  " << e.request_id << "  " << HexLower(r.hash).substr(0, kShortHashHex)
-            << "  " << e.detail << "\n";
+  std::cout << r.seq << "  " << UnixToIso8601(e.time) << "  " << (e.actor.empty() ? "-" : e.actor)
+            << "  " << e.action << "  " << e.request_id << "  "
+            << HexLower(r.hash).substr(0, kShortHashHex) << "  " << e.detail << "\n";
 }
 
 int List(const ListFlags& f) {

@@ -3,26 +3,17 @@
 #include <spdlog/spdlog.h>
 #include <sys/types.h>
 
-#include <ctime>
 #include <string>
 #include <utility>
 
 #include "openadcs/util/atomic_file.h"
+#include "openadcs/util/filetime.h"
 
 namespace openadcs::daemon {
 namespace {
 
 // The CRL is public: a web server (another user) may serve the file.
 constexpr mode_t kCrlFileMode = 0644;
-
-std::string FormatUnixTime(std::int64_t t) {
-  const std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  if (gmtime_r(&tt, &tm) == nullptr) return std::to_string(t);
-  char text[32];
-  const std::size_t n = std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(text, n);
-}
 
 }  // namespace
 
@@ -35,10 +26,10 @@ Status CrlFiles::Published(const db::CrlRow& crl) {
   OPENADCS_RETURN_IF_ERROR(util::WriteFileAtomically(to, crl.raw_crl, kCrlFileMode));
   if (delta) {
     spdlog::info("delta CRL number {} over base {} with {} entries written to {}, next update {}",
-                 crl.number, crl.min_base, crl.count, to.string(), FormatUnixTime(crl.next_update));
+                 crl.number, crl.min_base, crl.count, to.string(), UnixToIso8601(crl.next_update));
   } else {
     spdlog::info("CRL number {} with {} entries written to {}, next update {}", crl.number,
-                 crl.count, to.string(), FormatUnixTime(crl.next_update));
+                 crl.count, to.string(), UnixToIso8601(crl.next_update));
   }
   return Status::Ok();
 }

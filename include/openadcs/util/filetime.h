@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <ratio>
+#include <string>
 
 namespace openadcs {
 
@@ -39,6 +40,10 @@ inline std::int64_t UnixSecondsNow() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// `unix_seconds` as ISO 8601 in UTC ("2026-12-08T02:59:55Z"), as the logs
+// and listings show times; the number itself for a time gmtime cannot show.
+std::string UnixToIso8601(std::int64_t unix_seconds);
 
 }  // namespace openadcs
 
