@@ -62,16 +62,12 @@ Status AddDeltaExtensions(const CrlSpec& spec, X509_CRL* crl) {
 }
 
 // CA Version (INTEGER: key index << 16 | certificate index; one key and one
-// certificate here) and CRL Next Publish (Time, RFC 5280's choice of
+// certificate here, so 0) and CRL Next Publish (Time, RFC 5280's choice of
 // UTCTime before 2050), both non-critical (MS-CSRA 3.1.4.1.6).
 Status AddWindowsExtensions(const CrlSpec& spec, X509_CRL* crl) {
-  ossl::Asn1IntegerPtr version(ASN1_INTEGER_new());
-  if (version == nullptr || ASN1_INTEGER_set_uint64(version.get(), 0) != 1) {
-    return Status::Internal("CA Version: " + ossl::ErrorText());
-  }
+  constexpr std::uint8_t kCaVersionZero[] = {0x02, 0x01, 0x00};  // INTEGER 0
   ossl::X509ExtPtr ca_version =
-      internal::MakeExtension(internal::DottedOid(kCaVersionOid).get(), false,
-                              ossl::ToDer(version.get(), i2d_ASN1_INTEGER));
+      internal::MakeExtension(internal::DottedOid(kCaVersionOid).get(), false, kCaVersionZero);
   if (ca_version == nullptr || X509_CRL_add_ext(crl, ca_version.get(), -1) != 1) {
     return Status::Internal("CA Version: " + ossl::ErrorText());
   }
